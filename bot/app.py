@@ -1,0 +1,45 @@
+"""The Bolt app factory: settings + database + policy in, a wired `App` out."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.clock import Clock, system_clock
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from handlers import register_all
+from handlers.desk import Desk
+from store.db import Database
+from store.policy import Policy, load_policy
+
+log = logging.getLogger(__name__)
+
+
+def build_desk(
+    settings: Settings, db: Database, policy: Policy | None = None, clock: Clock = system_clock
+) -> Desk:
+    return Desk(
+        db=db,
+        policy=policy or load_policy(settings.policy_file),
+        admins=frozenset(settings.admins),
+        tz=settings.tz,
+        digest_channel=settings.digest_channel,
+        clock=clock,
+    )
+
+
+def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> App:
+    """A sync Bolt app. Listeners ack first and do slow work after (process_before_response off)."""
+    settings.require_slack(socket_mode=socket_mode)
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = App(
+        client=make_web_client(settings),
+        signing_secret=signing_secret or None,
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    register_all(app, desk)
+    return app

@@ -1,0 +1,97 @@
+"""`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts.
+
+Errors a person can fix are printed as one line (`refdesk: ...`) with exit status 2; they never
+show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+from store.db import Database, SchemaOutOfDate
+from store.importer import ImportFileError
+from store.policy import PolicyError
+
+log = logging.getLogger("refdesk")
+
+EXIT_USAGE = 2
+EXIT_BAD_ROWS = 1
+
+
+class CliError(Exception):
+    """A one-line message for the person at the terminal."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="refdesk", description="Reference Desk, the customer reference program in Slack."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
+    mode.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads (default 16)")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
+    )
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="create or migrate the schema to this version")
+    db_sub.add_parser("check", help="exit 0 if the schema is up to date")
+
+    imp = sub.add_parser("import", help="import a CRM export (CSV)")
+    imp_sub = imp.add_subparsers(dest="what", required=True)
+    for what in ("accounts", "advocates"):
+        one = imp_sub.add_parser(what, help=f"import {what}.csv")
+        one.add_argument("file", type=Path)
+        one.add_argument("--skip-bad-rows", action="store_true", help="import the good rows, report the bad")
+
+    accounts = sub.add_parser("accounts", help="list accounts with their balance")
+    accounts.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings()
+        return _run(args, settings)
+    except (SettingsError, SchemaOutOfDate, PolicyError, ImportFileError, CliError) as exc:
+        print(f"refdesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import commands
+
+    db = Database(settings.database_url)
+    try:
+        if args.command == "serve":
+            return commands.serve(settings, db, args)
+        if args.command == "db":
+            return commands.db_upgrade(db) if args.db_command == "upgrade" else commands.db_check(db)
+        db.check_schema()
+        if args.command == "import":
+            return commands.import_file(settings, db, args.what, args.file, args.skip_bad_rows)
+        if args.command == "accounts":
+            return commands.accounts(settings, db, as_json=args.json)
+        raise CliError(f"unknown command {args.command}")
+    finally:
+        db.dispose()

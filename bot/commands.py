@@ -1,0 +1,151 @@
+"""What each `refdesk` sub-command does, once its arguments are parsed."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from functools import cache
+from pathlib import Path
+
+from slack_sdk.errors import SlackApiError
+from tqdm import tqdm
+
+from bot.app import build_app, build_desk
+from bot.clock import system_clock
+from bot.server import SlackWsgi, serve_http, serve_socket_mode
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from store.accounts import list_accounts
+from store.db import Database
+from store.importer import OwnerResolver, count_rows, import_accounts, import_advocates
+from store.policy import load_policy
+
+log = logging.getLogger("refdesk")
+
+PROGRESS_FROM_ROWS = 500
+
+
+def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
+    db.check_schema()
+    socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
+    desk = build_desk(settings, db)
+    app = build_app(settings, desk, socket_mode=socket_mode)
+    if socket_mode:
+        settings.require_slack(socket_mode=True)
+        assert settings.slack_app_token is not None
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+    else:
+        assert settings.slack_signing_secret is not None
+        wsgi = SlackWsgi(app, db, settings.slack_signing_secret.get_secret_value())
+        serve_http(wsgi, args.host, args.port, threads=args.threads)
+    return 0
+
+
+def db_upgrade(db: Database) -> int:
+    db.upgrade()
+    current, _ = db.schema_revision()
+    print(f"database is at revision {current}")
+    return 0
+
+
+def db_check(db: Database) -> int:
+    db.check_schema()
+    print("database schema is up to date")
+    return 0
+
+
+def _owner_resolver(settings: Settings) -> OwnerResolver | None:
+    """E-mail → Slack user id through `users.lookupByEmail`, each e-mail asked once."""
+    if settings.slack_bot_token is None:
+        print(
+            "refdesk: SLACK_BOT_TOKEN is not set: owners are kept by e-mail only and their "
+            "accounts' requests go to the admins until you import again with a token",
+            file=sys.stderr,
+        )
+        return None
+    client = make_web_client(settings)
+
+    @cache
+    def resolve(email: str) -> str | None:
+        try:
+            return client.users_lookupByEmail(email=email)["user"]["id"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise
+
+    return resolve
+
+
+def import_file(settings: Settings, db: Database, what: str, path: Path, skip_bad_rows: bool) -> int:
+    total = count_rows(path)
+    bar = tqdm(
+        total=total, unit="row", desc=f"importing {what}", disable=total < PROGRESS_FROM_ROWS, file=sys.stderr
+    )
+
+    def progress(done: int) -> None:
+        bar.update(done - bar.n)
+
+    try:
+        if what == "accounts":
+            report = import_accounts(
+                db,
+                path,
+                now=system_clock(),
+                resolve_owner=_owner_resolver(settings),
+                skip_bad_rows=skip_bad_rows,
+                progress=progress,
+            )
+        else:
+            report = import_advocates(
+                db, path, load_policy(settings.policy_file), skip_bad_rows=skip_bad_rows, progress=progress
+            )
+    finally:
+        bar.close()
+    for line in report.bad_rows:
+        print(f"{path}: {line}", file=sys.stderr)
+    for line in report.warnings:
+        print(f"{path}: warning: {line}", file=sys.stderr)
+    if report.aborted:
+        print(
+            f"refdesk: {len(report.bad_rows)} bad row(s): nothing imported "
+            "(fix them, or pass --skip-bad-rows to import the rest)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{what}: {report.created} created, {report.updated} updated, {report.skipped} skipped")
+    return 0
+
+
+def accounts(settings: Settings, db: Database, *, as_json: bool) -> int:
+    rows = list_accounts(db, load_policy(settings.policy_file))
+    if as_json:
+        print(json.dumps([dataclasses.asdict(row) for row in rows], default=str, indent=2))
+        return 0
+    table = [("Name", "Industry", "Owner", "Balance", "Last ask")]
+    for row in rows:
+        owner = row.owner_slack_id or (f"{row.owner_email} (not in Slack)" if row.owner_email else "—")
+        table.append(
+            (
+                row.name,
+                row.industry or "—",
+                owner,
+                str(row.balance),
+                row.last_ask_on.isoformat() if row.last_ask_on else "never",
+            )
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for number, line in enumerate(table):
+        cells = [
+            cell.rjust(w) if i == 3 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+        if number == 0:
+            print("  ".join("-" * w for w in widths))
+    if len(table) == 1:
+        print("(no accounts yet: refdesk import accounts FILE.csv)")
+    return 0

@@ -1,0 +1,125 @@
+"""HTTP mode (a WSGI app served by waitress) and Socket Mode.
+
+The WSGI layer in front of Bolt does what Bolt leaves to the web framework: it checks Slack's
+signature before anything is parsed (401), turns a body that cannot be parsed into a 400 instead
+of a traceback, caps the body size, and answers `/healthz` for load balancers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+
+from store.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+SLACK_PATH = "/slack/events"
+
+StartResponse = Callable[..., Any]
+
+
+def _reply(
+    start_response: StartResponse,
+    status: str,
+    body: bytes | str,
+    content_type: str = "text/plain; charset=utf-8",
+    headers: Iterable[tuple[str, str]] = (),
+) -> list[bytes]:
+    data = body.encode() if isinstance(body, str) else body
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data))), *headers])
+    return [data]
+
+
+class SlackWsgi:
+    """`/slack/events` → Bolt, `/healthz` → a database ping, anything else → 404."""
+
+    def __init__(self, app: App, db: Database, signing_secret: str) -> None:
+        self.app = app
+        self.db = db
+        self.verifier = SignatureVerifier(signing_secret)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path != SLACK_PATH:
+            return _reply(start_response, "404 Not Found", "not found")
+        if method != "POST":
+            return _reply(start_response, "405 Method Not Allowed", "POST only", headers=[("Allow", "POST")])
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _reply(start_response, "400 Bad Request", "bad Content-Length")
+        if length > MAX_BODY_BYTES:
+            return _reply(start_response, "413 Content Too Large", "body too large")
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if "CONTENT_TYPE" in environ:
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        if not self.verifier.is_valid_request(raw, headers):
+            return _reply(start_response, "401 Unauthorized", "invalid or stale signature")
+        try:
+            body = raw.decode("utf-8")
+            request = BoltRequest(
+                body=body,
+                query=environ.get("QUERY_STRING", ""),
+                headers={k: [v] for k, v in headers.items()},
+            )
+        except Exception as exc:  # any parse failure is the sender's fault, not ours
+            log.warning("malformed Slack payload rejected: %s", exc.__class__.__name__)
+            return _reply(start_response, "400 Bad Request", "malformed payload")
+        if not isinstance(request.body, dict) or (not request.body and not body.startswith("ssl_check")):
+            return _reply(start_response, "400 Bad Request", "malformed payload")
+        response = self.app.dispatch(request)
+        if response.status >= 500:
+            log.error("Bolt answered %s to a %s payload", response.status, request.body.get("type", "?"))
+        body_out = response.body if isinstance(response.body, str) else json.dumps(response.body)
+        out_headers = [
+            (name, value)
+            for name, values in response.headers.items()
+            for value in values
+            if name.lower() != "content-length"
+        ]
+        status_line = f"{response.status} {HTTPStatus(response.status).phrase}"
+        data = body_out.encode()
+        start_response(status_line, [*out_headers, ("Content-Length", str(len(data)))])
+        return [data]
+
+    def _health(self, start_response: StartResponse) -> list[bytes]:
+        try:
+            with self.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check: database unreachable (%s)", exc.__class__.__name__)
+            return _reply(start_response, "503 Service Unavailable", "database unreachable")
+        return _reply(start_response, "200 OK", "ok")
+
+
+def serve_http(wsgi: SlackWsgi, host: str, port: int, threads: int = 16) -> None:
+    """Serve with waitress, a production WSGI server (Bolt's own server is for development)."""
+    import waitress
+
+    log.info("serving Slack requests on http://%s:%d%s", host, port, SLACK_PATH)
+    waitress.serve(
+        wsgi, host=host, port=port, threads=threads, ident="refdesk", clear_untrusted_proxy_headers=True
+    )
+
+
+def serve_socket_mode(app: App, app_token: str) -> None:
+    log.info("connecting to Slack over Socket Mode")
+    SocketModeHandler(app, app_token).start()

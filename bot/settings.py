@@ -1,0 +1,167 @@
+"""Configuration from the environment or a `.env` file.
+
+Slack's own variables keep Slack's names (`SLACK_BOT_TOKEN`, ...); the program's settings carry
+the `REFDESK_` prefix. Secrets are `SecretStr` so they never show up in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///refdesk.db"
+
+#: What to tell a person who got a setting wrong: one line each, naming the fix.
+HINTS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-...)",
+    "SLACK_SIGNING_SECRET": "set SLACK_SIGNING_SECRET to the app's Signing Secret (Basic Information page)",
+    "SLACK_APP_TOKEN": "set SLACK_APP_TOKEN to an app-level token (xapp-...) with "
+    "connections:write, or unset it to serve over HTTP",
+    "SLACK_API_URL": "set SLACK_API_URL to a Web API base URL such as https://slack.com/api/",
+    "DATABASE_URL": "set DATABASE_URL to an SQLAlchemy URL, e.g. sqlite:///refdesk.db or "
+    "postgresql+psycopg://user:pass@host/db",
+    "REFDESK_ADMINS": "set REFDESK_ADMINS to comma-separated Slack user ids, e.g. U012AB3CD,U045EF6GH",
+    "REFDESK_TIMEZONE": "set REFDESK_TIMEZONE to an IANA time zone name, e.g. Europe/Paris",
+    "REFDESK_POLICY_FILE": "set REFDESK_POLICY_FILE to the path of a readable TOML policy file",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line a person can act on."""
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the process needs to know, read once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+
+    admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("REFDESK_ADMINS", "admins")
+    )
+    digest_channel: str | None = Field(
+        None, validation_alias=AliasChoices("REFDESK_DIGEST_CHANNEL", "digest_channel")
+    )
+    timezone: str = Field("UTC", validation_alias=AliasChoices("REFDESK_TIMEZONE", "timezone"))
+    policy_file: Path | None = Field(
+        None, validation_alias=AliasChoices("REFDESK_POLICY_FILE", "policy_file")
+    )
+    scheduler_enabled: bool = Field(
+        True, validation_alias=AliasChoices("REFDESK_SCHEDULER", "scheduler_enabled")
+    )
+    #: cron expressions (minute hour day month day_of_week), in the program's timezone
+    nudge_cron: str = Field("0 9 * * mon", validation_alias=AliasChoices("REFDESK_NUDGE_CRON", "nudge_cron"))
+    digest_cron: str = Field(
+        "0 9 * * mon", validation_alias=AliasChoices("REFDESK_DIGEST_CRON", "digest_cron")
+    )
+    sla_check_cron: str = Field(
+        "*/15 * * * *", validation_alias=AliasChoices("REFDESK_SLA_CHECK_CRON", "sla_check_cron")
+    )
+    followup_cron: str = Field(
+        "0 10 * * *", validation_alias=AliasChoices("REFDESK_FOLLOWUP_CRON", "followup_cron")
+    )
+    decision_sla_hours: float = Field(
+        24, gt=0, validation_alias=AliasChoices("REFDESK_DECISION_SLA_HOURS", "decision_sla_hours")
+    )
+    escalation_hours: float = Field(
+        48, gt=0, validation_alias=AliasChoices("REFDESK_ESCALATION_HOURS", "escalation_hours")
+    )
+    #: seconds between passes of the delivery worker that retries Slack messages not yet sent
+    delivery_interval_seconds: float = Field(
+        5, gt=0, validation_alias=AliasChoices("REFDESK_DELIVERY_INTERVAL", "delivery_interval_seconds")
+    )
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins_from_csv(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @field_validator("admins")
+    @classmethod
+    def _admins_look_like_user_ids(cls, value: list[str]) -> list[str]:
+        for user_id in value:
+            if user_id[:1] not in ("U", "W") or not user_id.isalnum():
+                raise ValueError(f"{user_id!r} is not a Slack user id")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("policy_file")
+    @classmethod
+    def _readable_policy(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no file at {value}")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def require_slack(self, *, socket_mode: bool) -> None:
+        """Fail with one line when the Slack credentials this mode needs are absent."""
+        needed = ["SLACK_BOT_TOKEN"] + (["SLACK_APP_TOKEN"] if socket_mode else ["SLACK_SIGNING_SECRET"])
+        values = {
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "SLACK_APP_TOKEN": self.slack_app_token,
+        }
+        for name in needed:
+            secret = values[name]
+            if secret is None or not secret.get_secret_value().strip():
+                raise SettingsError(f"{name} is missing: {HINTS[name]}")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line that says what to set."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = _env_name(error["loc"])
+        reason = error["msg"].removeprefix("Value error, ")
+        hint = HINTS.get(name, f"check {name}")
+        raise SettingsError(f"{name} is invalid ({reason}): {hint}") from None
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    field = str(loc[0]) if loc else "?"
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return field.upper()
+    alias = info.validation_alias
+    if isinstance(alias, str):
+        return alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return field.upper()

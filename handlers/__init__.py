@@ -1,0 +1,13 @@
+"""The Slack surface: one module per surface, each with `register(app, desk)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import commands, errors
+from handlers.desk import Desk
+
+
+def register_all(app: App, desk: Desk) -> None:
+    errors.register(app)
+    commands.register(app, desk)

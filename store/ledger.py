@@ -1,0 +1,162 @@
+"""The equity ledger: insert-only entries whose sum (plus the opening balance) is the balance.
+
+These helpers work inside a caller's transaction; the service functions that own transactions
+live in the modules that use them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import EntryKind, LedgerEntry
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: int
+    account_id: int
+    advocate_id: int | None
+    kind: str
+    amount: int
+    item: str | None
+    request_id: int | None
+    reverses_id: int | None
+    note: str
+    reason: str | None
+    actor_id: str
+    occurred_on: dt.date
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> EntryView:
+        return cls(
+            entry.id,
+            entry.account_id,
+            entry.advocate_id,
+            entry.kind,
+            entry.amount,
+            entry.item,
+            entry.request_id,
+            entry.reverses_id,
+            entry.note,
+            entry.reason,
+            entry.actor_id,
+            entry.occurred_on,
+            entry.created_at,
+        )
+
+
+def post(
+    session: Session,
+    *,
+    account_id: int,
+    kind: EntryKind,
+    amount: int,
+    actor_id: str,
+    now: dt.datetime,
+    occurred_on: dt.date,
+    advocate_id: int | None = None,
+    item: str | None = None,
+    request_id: int | None = None,
+    reverses_id: int | None = None,
+    note: str = "",
+    reason: str | None = None,
+) -> LedgerEntry:
+    """Append one entry. The sign is the kind's: asks debit, gives credit."""
+    if kind is EntryKind.ASK and amount > 0:
+        raise ValueError("an ask is a debit: amount must be ≤ 0")
+    if kind is EntryKind.GIVE and amount < 0:
+        raise ValueError("a give is a credit: amount must be ≥ 0")
+    if kind is EntryKind.REVERSAL and reverses_id is None:
+        raise ValueError("a reversal names the entry it reverses")
+    if kind is EntryKind.ADJUSTMENT and not (reason or "").strip():
+        raise ValueError("an adjustment needs a written reason")
+    entry = LedgerEntry(
+        account_id=account_id,
+        advocate_id=advocate_id,
+        kind=kind,
+        amount=amount,
+        item=item,
+        request_id=request_id,
+        reverses_id=reverses_id,
+        note=note,
+        reason=reason,
+        actor_id=actor_id,
+        occurred_on=occurred_on,
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def reverse(
+    session: Session, original: LedgerEntry, *, actor_id: str, now: dt.datetime, today: dt.date, reason: str
+) -> LedgerEntry:
+    """Undo `original` by a new entry pointing back at it (the schema allows one per entry)."""
+    return post(
+        session,
+        account_id=original.account_id,
+        advocate_id=original.advocate_id,
+        kind=EntryKind.REVERSAL,
+        amount=-original.amount,
+        item=original.item,
+        request_id=original.request_id,
+        reverses_id=original.id,
+        actor_id=actor_id,
+        now=now,
+        occurred_on=today,
+        note=f"reverses entry {original.id}",
+        reason=reason,
+    )
+
+
+def balances(session: Session, opening: int, account_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Balance per account; accounts without entries are absent (their balance is `opening`)."""
+    query = select(LedgerEntry.account_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account_id)
+    if account_ids is not None:
+        ids = list(account_ids)
+        if not ids:
+            return {}
+        query = query.where(LedgerEntry.account_id.in_(ids))
+    return {account_id: opening + int(total or 0) for account_id, total in session.execute(query)}
+
+
+def balance(session: Session, opening: int, account_id: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.account_id == account_id)
+    )
+    return opening + int(total or 0)
+
+
+def advocate_balance(session: Session, advocate_id: int) -> int:
+    """What was asked of and given to one person (no opening balance: people are not accounts)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.advocate_id == advocate_id)
+    )
+    return int(total or 0)
+
+
+def history(
+    session: Session, *, account_id: int | None = None, advocate_id: int | None = None, limit: int = 20
+) -> list[EntryView]:
+    """Newest first."""
+    query = select(LedgerEntry).order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()).limit(limit)
+    if account_id is not None:
+        query = query.where(LedgerEntry.account_id == account_id)
+    if advocate_id is not None:
+        query = query.where(LedgerEntry.advocate_id == advocate_id)
+    return [EntryView.of(entry) for entry in session.scalars(query)]
+
+
+def last_occurred(session: Session, account_id: int, kind: EntryKind) -> dt.date | None:
+    return session.scalar(
+        select(func.max(LedgerEntry.occurred_on)).where(
+            LedgerEntry.account_id == account_id, LedgerEntry.kind == kind
+        )
+    )

@@ -1,0 +1,265 @@
+"""The persistent shape of the reference program (SQLAlchemy 2, typed).
+
+Rules the schema itself enforces, so that no code path can break them:
+
+* the equity ledger is insert-only; an ask is debited once per request and a reversal reverses
+  one entry once (unique constraints below);
+* a modal submitted twice creates one request (`source_key` is unique);
+* every piece of Slack output that must not be lost or sent twice is a `Delivery` row with a
+  unique `key`: the row is written in the same transaction as the state change it reports, and
+  a worker claims it (a lease) before sending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AccountStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DO_NOT_CONTACT = "do_not_contact"
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    DONE = "done"
+    FELL_THROUGH = "fell_through"
+
+
+class EntryKind(enum.StrEnum):
+    ASK = "ask"
+    GIVE = "give"
+    REVERSAL = "reversal"
+    ADJUSTMENT = "adjustment"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: lower-cased name, the key of the type-ahead search and of re-imports without a CRM id
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    industry_key: Mapped[str] = mapped_column(String(100), default="", index=True)
+    segment: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    #: product names separated by ";" as in the CRM export
+    products: Mapped[str] = mapped_column(Text, default="")
+    crm_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    owner_email: Mapped[str | None] = mapped_column(String(320))
+    owner_slack_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    renewal_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=AccountStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    advocates: Mapped[list[Advocate]] = relationship(back_populates="account")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'paused', 'do_not_contact')", name="status_known"),
+    )
+
+
+class Advocate(Base):
+    __tablename__ = "advocates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    #: e-mail if known, else the lower-cased name: the key of re-imports within an account
+    person_key: Mapped[str] = mapped_column(String(320))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    #: activity keys separated by ";"
+    activities: Mapped[str] = mapped_column(Text, default="")
+
+    account: Mapped[Account] = relationship(back_populates="advocates")
+
+    __table_args__ = (UniqueConstraint("account_id", "person_key"),)
+
+    @property
+    def activity_keys(self) -> list[str]:
+        return [key for key in self.activities.split(";") if key]
+
+
+class ReferenceRequest(Base):
+    __tablename__ = "reference_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: what made this request (e.g. the Slack view id of the submitted modal): one request each
+    source_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    advocate_id: Mapped[int | None] = mapped_column(ForeignKey("advocates.id"))
+    requester_id: Mapped[str] = mapped_column(String(32))
+    activity: Mapped[str] = mapped_column(String(50))
+    #: the activity's cost when asked: later policy changes do not rewrite history
+    cost: Mapped[int] = mapped_column(Integer)
+    opportunity_name: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    crm_link: Mapped[str | None] = mapped_column(String(500))
+    prospect_industry: Mapped[str] = mapped_column(String(100), default="")
+    needed_by: Mapped[dt.date | None] = mapped_column(Date)
+    context: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.PENDING)
+    #: the owner's Slack id when routed to them; None when it went to the program admins
+    decider_id: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    deal_moved: Mapped[bool | None] = mapped_column()
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    account: Mapped[Account] = relationship()
+    advocate: Mapped[Advocate | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_reference_requests_account_status", "account_id", "status"),
+        Index("ix_reference_requests_requester_created", "requester_id", "created_at"),
+        Index("ix_reference_requests_status_created", "status", "created_at"),
+        Index("ix_reference_requests_advocate_created", "advocate_id", "created_at"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'declined', 'cancelled', 'done', 'fell_through')",
+            name="status_known",
+        ),
+    )
+
+
+class LedgerEntry(Base):
+    """One movement of relationship equity. Never updated, never deleted: the balance is the sum."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    advocate_id: Mapped[int | None] = mapped_column(ForeignKey("advocates.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    #: signed: debits are negative, credits positive
+    amount: Mapped[int] = mapped_column(Integer)
+    #: the activity key (ask), the value key (give), or None
+    item: Mapped[str | None] = mapped_column(String(50))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: an admin's written reason (adjustments, approvals that overrode a blocking rule)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    #: the day the value was delivered or the ask was made, in the program's timezone
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "kind", name="uq_ledger_entries_request_kind"),
+        Index("ix_ledger_entries_account_amount", "account_id", "amount"),
+        Index("ix_ledger_entries_account_kind_occurred", "account_id", "kind", "occurred_on"),
+        Index("ix_ledger_entries_advocate_kind_occurred", "advocate_id", "kind", "occurred_on"),
+        Index("ix_ledger_entries_created", "created_at"),
+        CheckConstraint("kind IN ('ask', 'give', 'reversal', 'adjustment')", name="kind_known"),
+    )
+
+
+class Delivery(Base):
+    """A message the app owes someone in Slack, or a claim on a piece of scheduled work.
+
+    `key` names the work exactly once (`decision:42:owner`, `nudge:U123:2026-W48`); inserting a
+    row with an existing key is how a second replica, retry or double click finds the work done.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    #: a Slack user id (sent as a DM) or channel id
+    recipient: Mapped[str] = mapped_column(String(32))
+    #: what the renderer needs: ids, never rendered Block Kit (store knows nothing of Slack)
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: where it landed, so that a later update (`chat.update`) can rewrite it
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"),
+    )
+
+
+class SeenEvent(Base):
+    """Slack event ids already handled: Slack retries an event it thinks we missed."""
+
+    __tablename__ = "seen_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())

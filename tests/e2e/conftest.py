@@ -1,0 +1,74 @@
+"""End-to-end tier: the real `refdesk serve` process, the Slack emulator, signed requests."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
+from tests.support.postgres import create_database
+from tests.support.response_sink import ResponseSink
+from tests.support.server import RefdeskServer, run_cli
+
+_names = itertools.count()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def backend() -> str:
+    """The database of the test's server; parametrize `backend` to run a test on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def e2e_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'refdesk.db'}"
+    return create_database(request.getfixturevalue("postgres_url"), f"refdesk_e2e_{next(_names)}")
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    emu = Emulator(tmp_path).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def env(emulator: Emulator, e2e_db_url: str) -> dict[str, str]:
+    """The environment every refdesk process of the test shares; the schema is migrated."""
+    values = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": e2e_db_url,
+        "REFDESK_ADMINS": emulator.ids["admin"],
+        "REFDESK_DIGEST_CHANNEL": emulator.ids["channel"],
+        "REFDESK_TIMEZONE": "UTC",
+    }
+    upgraded = run_cli(values, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    return values
+
+
+@pytest.fixture
+def server(env: dict[str, str], tmp_path: Path) -> Iterator[RefdeskServer]:
+    process = RefdeskServer(env, tmp_path, SIGNING_SECRET).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def sink() -> Iterator[ResponseSink]:
+    """Where the test's payloads point `response_url`."""
+    responses = ResponseSink()
+    yield responses
+    responses.close()

@@ -1,0 +1,133 @@
+"""The real `refdesk serve --http` process on a loopback port, and a Slack-like client for it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.support.postgres import free_port
+from tests.support.signing import interaction_body, signed_headers, slash_command_body
+
+REFDESK = Path(sys.executable).with_name("refdesk")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def http(
+    method: str,
+    url: str,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 15,
+) -> Reply:
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Reply(response.status, response.read().decode())
+    except urllib.error.HTTPError as exc:
+        return Reply(exc.code, exc.read().decode())
+
+
+def refdesk_env(base: dict[str, str]) -> dict[str, str]:
+    """The environment of a refdesk process: nothing inherited that could point elsewhere."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    return {**keep, "PYTHONUNBUFFERED": "1", **base}
+
+
+def run_cli(
+    env: dict[str, str], *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [REFDESK, *args], env=refdesk_env(env), capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
+
+
+@dataclass
+class RefdeskServer:
+    env: dict[str, str]
+    workdir: Path
+    signing_secret: str
+    extra_args: list[str] = field(default_factory=list)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"serve-{self.port}.log"
+
+    def start(self, timeout: float = 30) -> RefdeskServer:
+        self.port = free_port()
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [REFDESK, "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port), *self.extra_args],
+            env=refdesk_env(self.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"refdesk serve exited {self.process.returncode}: {self.log()}")
+            try:
+                if http("GET", self.url + "/healthz", timeout=2).status == 200:
+                    return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"refdesk serve did not become healthy: {self.log()}")
+            time.sleep(0.1)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def post_signed(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        secret: str | None = None,
+        timestamp: int | None = None,
+    ) -> Reply:
+        headers = signed_headers(
+            secret or self.signing_secret, body, timestamp=timestamp, content_type=content_type
+        )
+        return http("POST", self.url + "/slack/events", body.encode(), headers)
+
+    def command(self, text: str, *, user_id: str, **fields: str) -> Reply:
+        return self.post_signed(slash_command_body(text, user_id=user_id, **fields))
+
+    def interact(self, payload: dict[str, Any]) -> Reply:
+        return self.post_signed(interaction_body(payload))
