@@ -20,13 +20,16 @@ log = logging.getLogger(__name__)
 def build_desk(
     settings: Settings, db: Database, policy: Policy | None = None, clock: Clock = system_clock
 ) -> Desk:
+    """Everything listeners and jobs share; the Slack client only when a bot token is set."""
     return Desk(
         db=db,
         policy=policy or load_policy(settings.policy_file),
+        clock=clock,
         admins=frozenset(settings.admins),
         tz=settings.tz,
         digest_channel=settings.digest_channel,
-        clock=clock,
+        client=make_web_client(settings) if settings.slack_bot_token is not None else None,
+        retry_base_seconds=settings.delivery_retry_seconds,
     )
 
 
@@ -35,8 +38,8 @@ def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> A
     settings.require_slack(socket_mode=socket_mode)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     app = App(
-        client=make_web_client(settings),
-        signing_secret=signing_secret or None,
+        client=desk.client,
+        signing_secret=signing_secret,
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),

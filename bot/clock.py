@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
-Clock = Callable[[], dt.datetime]
+from handlers.desk import Clock
 
 
 def system_clock() -> dt.datetime:

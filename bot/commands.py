@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from bot.app import build_app, build_desk
 from bot.clock import system_clock
+from bot.scheduler import build_scheduler
 from bot.server import SlackWsgi, serve_http, serve_socket_mode
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -31,16 +32,24 @@ PROGRESS_FROM_ROWS = 500
 def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     db.check_schema()
     socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
+    settings.require_slack(socket_mode=socket_mode)
     desk = build_desk(settings, db)
     app = build_app(settings, desk, socket_mode=socket_mode)
-    if socket_mode:
-        settings.require_slack(socket_mode=True)
-        assert settings.slack_app_token is not None
-        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    else:
-        assert settings.slack_signing_secret is not None
-        wsgi = SlackWsgi(app, db, settings.slack_signing_secret.get_secret_value())
-        serve_http(wsgi, args.host, args.port, threads=args.threads)
+    scheduler = None
+    if settings.scheduler_enabled and not args.no_scheduler:
+        scheduler = build_scheduler(settings, desk)
+        scheduler.start()
+    try:
+        if socket_mode:
+            assert settings.slack_app_token is not None
+            serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        else:
+            assert settings.slack_signing_secret is not None
+            wsgi = SlackWsgi(app, db, settings.slack_signing_secret.get_secret_value())
+            serve_http(wsgi, args.host, args.port, threads=args.threads)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     return 0
 
 

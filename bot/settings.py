@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         5, gt=0, validation_alias=AliasChoices("REFDESK_DELIVERY_INTERVAL", "delivery_interval_seconds")
     )
 
+    delivery_retry_seconds: float = Field(
+        5, gt=0, validation_alias=AliasChoices("REFDESK_DELIVERY_RETRY", "delivery_retry_seconds")
+    )
+
     @field_validator("admins", mode="before")
     @classmethod
     def _admins_from_csv(cls, value: object) -> object:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, errors
+from handlers import commands, decisions, errors, requests
 from handlers.desk import Desk
 
 
 def register_all(app: App, desk: Desk) -> None:
     errors.register(app)
     commands.register(app, desk)
+    requests.register(app, desk)
+    decisions.register(app, desk)

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.clock import Clock, system_clock
+from slack_sdk import WebClient
+
 from store.db import Database
 from store.policy import Policy
+
+#: what time it is (UTC, aware); `bot.clock` provides the real one and fixed ones
+Clock = Callable[[], dt.datetime]
 
 
 @dataclass
 class Desk:
     db: Database
     policy: Policy
+    clock: Clock
     admins: frozenset[str] = frozenset()
     tz: zoneinfo.ZoneInfo = field(default_factory=lambda: zoneinfo.ZoneInfo("UTC"))
     digest_channel: str | None = None
-    clock: Clock = system_clock
+    #: the bot's Web API client; None where nothing may be sent (CLI dry runs)
+    client: WebClient | None = None
+    #: first retry delay of a Slack message that failed; doubles with each attempt
+    retry_base_seconds: float = 5.0
 
     def now(self) -> dt.datetime:
         return self.clock()

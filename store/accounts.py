@@ -92,6 +92,14 @@ def _rows(session: Session, policy: Policy, query) -> list[AccountRow]:  # type:
     ]
 
 
+def choice(db: Database, account_id: int) -> AccountChoice | None:
+    with db.transaction() as session:
+        row = session.execute(
+            select(Account.id, Account.name, Account.industry, Account.crm_id).where(Account.id == account_id)
+        ).first()
+        return AccountChoice(*row) if row else None
+
+
 def search_accounts(db: Database, text: str, limit: int = 100) -> list[AccountChoice]:
     """Accounts whose name, industry or CRM id contains `text`; names that start with it first."""
     needle = normalize(text)

@@ -237,6 +237,8 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(50))
     #: a Slack user id (sent as a DM) or channel id
     recipient: Mapped[str] = mapped_column(String(32))
+    #: the request this message is about, so that a decision can find every message to rewrite
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"), index=True)
     #: what the renderer needs: ids, never rendered Block Kit (store knows nothing of Slack)
     data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 05:02:06.188866
+Create Date: 2026-11-23 05:08:36.507707
 """
 
 import sqlalchemy as sa
@@ -45,31 +45,6 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_accounts_industry_key"), ["industry_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_accounts_owner_slack_id"), ["owner_slack_id"], unique=False)
-
-    op.create_table(
-        "deliveries",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=50), nullable=False),
-        sa.Column("recipient", sa.String(length=32), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", store.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", store.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("channel", sa.String(length=32), nullable=True),
-        sa.Column("ts", sa.String(length=32), nullable=True),
-        sa.Column("created_at", store.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", store.models.UtcDateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed')", name=op.f("ck_deliveries_status_known")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
-        sa.UniqueConstraint("key", name=op.f("uq_deliveries_key")),
-    )
-    with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.create_index("ix_deliveries_status_next", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
         "seen_events",
@@ -146,6 +121,38 @@ def upgrade() -> None:
         batch_op.create_index("ix_reference_requests_status_created", ["status", "created_at"], unique=False)
 
     op.create_table(
+        "deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("recipient", sa.String(length=32), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", store.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", store.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("channel", sa.String(length=32), nullable=True),
+        sa.Column("ts", sa.String(length=32), nullable=True),
+        sa.Column("created_at", store.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", store.models.UtcDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed')", name=op.f("ck_deliveries_status_known")
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["reference_requests.id"],
+            name=op.f("fk_deliveries_request_id_reference_requests"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
+        sa.UniqueConstraint("key", name=op.f("uq_deliveries_key")),
+    )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_deliveries_request_id"), ["request_id"], unique=False)
+        batch_op.create_index("ix_deliveries_status_next", ["status", "next_attempt_at"], unique=False)
+
+    op.create_table(
         "ledger_entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
@@ -203,6 +210,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ledger_entries_account_amount")
 
     op.drop_table("ledger_entries")
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_status_next")
+        batch_op.drop_index(batch_op.f("ix_deliveries_request_id"))
+
+    op.drop_table("deliveries")
     with op.batch_alter_table("reference_requests", schema=None) as batch_op:
         batch_op.drop_index("ix_reference_requests_status_created")
         batch_op.drop_index("ix_reference_requests_requester_created")
@@ -212,10 +224,6 @@ def downgrade() -> None:
     op.drop_table("reference_requests")
     op.drop_table("advocates")
     op.drop_table("seen_events")
-    with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.drop_index("ix_deliveries_status_next")
-
-    op.drop_table("deliveries")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_accounts_owner_slack_id"))
         batch_op.drop_index(batch_op.f("ix_accounts_industry_key"))

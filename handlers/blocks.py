@@ -1,0 +1,120 @@
+"""Small Block Kit builders shared by every surface (pure functions returning dicts).
+
+They apply Slack's limits where text comes from people (names, reasons, context), so a long
+CRM field can never make Slack reject a whole message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+Block = dict[str, Any]
+
+SECTION_TEXT_MAX = 3000
+FIELD_TEXT_MAX = 2000
+BUTTON_TEXT_MAX = 75
+OPTION_TEXT_MAX = 75
+HEADER_TEXT_MAX = 150
+CONTEXT_TEXT_MAX = 2000
+
+
+def escape(text: str) -> str:
+    """Make people's text literal in mrkdwn (no accidental links, mentions or formatting tags)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(text, limit) or " "}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, HEADER_TEXT_MAX)}
+
+
+def section(text: str, *, accessory: dict[str, Any] | None = None, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def fields(pairs: list[tuple[str, str]]) -> Block:
+    """A two-column section of `*label*\\nvalue` cells (Slack allows 10)."""
+    return {
+        "type": "section",
+        "fields": [mrkdwn(f"*{label}*\n{value}", FIELD_TEXT_MAX) for label, value in pairs[:10]],
+    }
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(text, CONTEXT_TEXT_MAX)]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT_MAX),
+        "action_id": action_id,
+        "value": value,
+    }
+    if style is not None:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text, OPTION_TEXT_MAX), "value": value}
+
+
+def when(moment: dt.datetime) -> str:
+    """A time every reader sees in their own timezone (Slack's date token), with a UTC fallback."""
+    fallback = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def user(user_id: str | None, nobody: str = "the program admins") -> str:
+    return f"<@{user_id}>" if user_id else nobody
+
+
+def modal(
+    title: str,
+    blocks: list[Block],
+    *,
+    callback_id: str,
+    submit: str | None = None,
+    private_metadata: str = "",
+    close: str = "Cancel",
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "close": plain(close, 24),
+        "blocks": blocks,
+        "private_metadata": private_metadata,
+    }
+    if submit is not None:
+        view["submit"] = plain(submit, 24)
+    return view

@@ -1,0 +1,158 @@
+"""Sending what the outbox holds: render each delivery from current data, send it, record it.
+
+A surface registers a renderer per delivery kind. Rendering happens at send time, so a message
+that was delayed by a Slack outage shows the state of things when it finally goes out.
+Failures are sorted three ways: Slack asks us to slow down (retry after `Retry-After`), Slack or
+the network hiccups (retry with back-off), or the message can never arrive (the person left:
+record it and let the kind's fallback tell someone who can act).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from handlers.desk import Desk
+from store import deliveries
+from store.deliveries import DeliveryJob
+
+log = logging.getLogger(__name__)
+
+#: errors after which the same call can never succeed
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "account_inactive",
+        "user_disabled",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "cannot_dm_bot",
+        "message_not_found",
+        "cant_update_message",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+    }
+)
+MAX_BACKOFF = dt.timedelta(minutes=15)
+
+
+class NotYet(Exception):
+    """A renderer's way to say "try again shortly" (e.g. the message to rewrite is still on its way)."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Slack message to post (to a user's DM or a channel) or to rewrite in place."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    #: set both to rewrite an existing message with chat.update
+    channel: str | None = None
+    ts: str | None = None
+
+
+#: the messages a delivery sends or rewrites now; empty when there is nothing left to say
+Renderer = Callable[[Desk, DeliveryJob], list[Outgoing]]
+Fallback = Callable[[Desk, DeliveryJob, str], None]
+
+RENDERERS: dict[str, Renderer] = {}
+FALLBACKS: dict[str, Fallback] = {}
+
+
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+def fallback(kind: str) -> Callable[[Fallback], Fallback]:
+    """What to do when a delivery of `kind` can never arrive (e.g. reroute to the admins)."""
+
+    def register(function: Fallback) -> Fallback:
+        FALLBACKS[kind] = function
+        return function
+
+    return register
+
+
+def backoff(desk: Desk, attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(seconds=desk.retry_base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def deliver(desk: Desk, keys: list[str] | None = None, *, limit: int = 50) -> int:
+    """Send the due deliveries (only `keys` when given); returns how many reached Slack."""
+    if desk.client is None:
+        return 0
+    sent = 0
+    for job in deliveries.claim_due(desk.db, desk.now(), keys=keys, limit=limit):
+        if _send(desk, job):
+            sent += 1
+    return sent
+
+
+def _send(desk: Desk, job: DeliveryJob) -> bool:
+    assert desk.client is not None
+    render = RENDERERS.get(job.kind)
+    try:
+        if render is None:
+            raise LookupError(f"no renderer for delivery kind {job.kind!r}")
+        messages = render(desk, job)
+        channel = ts = None
+        for message in messages:
+            if message.ts and message.channel:
+                desk.client.chat_update(
+                    channel=message.channel, ts=message.ts, text=message.text, blocks=message.blocks
+                )
+            else:
+                response = desk.client.chat_postMessage(
+                    channel=message.channel or job.recipient,
+                    text=message.text,
+                    blocks=message.blocks or None,
+                    unfurl_links=False,
+                )
+                channel, ts = response.get("channel"), response.get("ts")
+        deliveries.mark_sent(desk.db, job.id, desk.now(), channel=channel, ts=ts)
+        return bool(messages)
+    except NotYet as wait:
+        deliveries.mark_retry(desk.db, job.id, desk.now(), backoff(desk, job.attempts), str(wait))
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        if error in PERMANENT_ERRORS:
+            log.warning("delivery %s to %s failed for good: %s", job.key, job.recipient, error)
+            deliveries.mark_failed(desk.db, job.id, error)
+            on_failure = FALLBACKS.get(job.kind)
+            if on_failure is not None:
+                on_failure(desk, job, error)
+            return False
+        delay = backoff(desk, job.attempts)
+        if exc.response.status_code == 429 or error == "ratelimited":
+            retry_after = int(
+                exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
+            )
+            delay = dt.timedelta(seconds=max(retry_after, 1))
+        log.warning(
+            "delivery %s: Slack answered %s; retrying in %ss", job.key, error, int(delay.total_seconds())
+        )
+        deliveries.mark_retry(desk.db, job.id, desk.now(), delay, error)
+    except (SlackClientError, OSError) as exc:
+        delay = backoff(desk, job.attempts)
+        log.warning(
+            "delivery %s: Slack unreachable (%s); retrying in %ss",
+            job.key,
+            exc.__class__.__name__,
+            int(delay.total_seconds()),
+        )
+        deliveries.mark_retry(desk.db, job.id, desk.now(), delay, exc.__class__.__name__)
+    except Exception:
+        log.exception("delivery %s could not be rendered; retrying later", job.key)
+        deliveries.mark_retry(desk.db, job.id, desk.now(), MAX_BACKOFF, "render error")
+    return False

@@ -1,0 +1,255 @@
+"""The request modal: building it, and reading a submitted one back into a `Draft`.
+
+Block ids are the `Draft` field names, so an error from the store lands on the right input.
+The advocate block's id carries the account and activity it was built for: when either changes
+the block is new to Slack and the old choice is dropped instead of silently kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from handlers.blocks import Block, context, modal, option, plain
+from store.accounts import AccountChoice
+from store.policy import Policy
+from store.requests import AdvocateOption, Draft
+
+CALLBACK_ID = "request_modal"
+ACCOUNT_ACTION = "account"
+ACTIVITY_ACTION = "activity"
+ADVOCATE_PREFIX = "advocate"
+
+
+def account_label(choice: AccountChoice) -> str:
+    extra = " · ".join(part for part in (choice.industry, choice.crm_id or "") if part)
+    return f"{choice.name} · {extra}" if extra else choice.name
+
+
+def account_option(choice: AccountChoice) -> dict[str, Any]:
+    return option(account_label(choice), str(choice.id))
+
+
+def _input(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def request_modal(
+    policy: Policy,
+    *,
+    account: AccountChoice | None = None,
+    matches: list[AccountChoice] | None = None,
+    search: str = "",
+    activity: str | None = None,
+    advocates: list[AdvocateOption] | None = None,
+) -> dict[str, Any]:
+    """The whole modal. `matches` (from `/reference acme`) turns the account picker into a short list."""
+    blocks: list[Block] = []
+    if matches:
+        element: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": ACCOUNT_ACTION,
+            "placeholder": plain("Pick one of the matches"),
+            "options": [account_option(m) for m in matches[:100]],
+        }
+        hint = f"Accounts matching “{search}”. Run /reference alone to search them all."
+    else:
+        element = {
+            "type": "external_select",
+            "action_id": ACCOUNT_ACTION,
+            "placeholder": plain("Type a name, industry or CRM id"),
+            "min_query_length": 1,
+        }
+        hint = f"No account matches “{search}”: type another name." if search and not account else None
+    if account is not None:
+        element["initial_option"] = account_option(account)
+    blocks.append(_input("account", "Account", element, hint=hint, dispatch=True))
+
+    activity_element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": ACTIVITY_ACTION,
+        "placeholder": plain("What do you need?"),
+        "options": [option(f"{a.name} (costs {a.cost})", a.key) for a in policy.activities.values()],
+    }
+    if activity in policy.activities:
+        chosen = policy.activities[activity]
+        activity_element["initial_option"] = option(f"{chosen.name} (costs {chosen.cost})", chosen.key)
+    blocks.append(_input("activity", "Activity", activity_element, dispatch=True))
+
+    blocks.extend(_advocate_blocks(account, activity, advocates or []))
+    blocks.append(
+        _input(
+            "opportunity_name",
+            "Opportunity name",
+            {"type": "plain_text_input", "action_id": "value", "max_length": 200},
+        )
+    )
+    blocks.append(
+        _input(
+            "amount",
+            "Amount",
+            {"type": "plain_text_input", "action_id": "value", "placeholder": plain("e.g. 120000")},
+            optional=True,
+        )
+    )
+    blocks.append(
+        _input(
+            "crm_link",
+            "CRM link",
+            {"type": "plain_text_input", "action_id": "value", "placeholder": plain("https://…")},
+            optional=True,
+        )
+    )
+    blocks.append(
+        _input(
+            "prospect_industry",
+            "Prospect industry",
+            {"type": "plain_text_input", "action_id": "value", "max_length": 100},
+            optional=True,
+        )
+    )
+    blocks.append(
+        _input("needed_by", "Needed by", {"type": "datepicker", "action_id": "value"}, optional=True)
+    )
+    blocks.append(
+        _input(
+            "context",
+            "Context",
+            {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 2000},
+            optional=True,
+            hint="What the prospect wants to hear, and anything the owner should know.",
+        )
+    )
+    return modal(
+        "Reference request",
+        blocks,
+        callback_id=CALLBACK_ID,
+        submit="Send request",
+        private_metadata=json.dumps({"search": search[:100]}),
+    )
+
+
+def _advocate_blocks(
+    account: AccountChoice | None, activity: str | None, advocates: list[AdvocateOption]
+) -> list[Block]:
+    block_id = f"{ADVOCATE_PREFIX}:{account.id if account else 0}:{activity or ''}"
+    if account is None:
+        return [context("Pick an account to see its advocates.")]
+    if not advocates:
+        what = "this activity" if activity else "references"
+        return [
+            context(
+                f"No advocate at {account.name} is listed as willing to do {what}: "
+                "the owner will choose the person."
+            )
+        ]
+    element = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": plain("Anyone the owner picks"),
+        "options": [
+            option(f"{a.name}, {a.title}" if a.title else a.name, str(a.id)) for a in advocates[:100]
+        ],
+    }
+    return [
+        _input(
+            block_id,
+            "Advocate",
+            element,
+            optional=True,
+            hint="Only people willing to do the chosen activity are listed.",
+        )
+    ]
+
+
+def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    block = values.get(block_id) or {}
+    return next(iter(block.values()), {}) if isinstance(block, dict) else {}
+
+
+def _selected(element: dict[str, Any]) -> str | None:
+    chosen = element.get("selected_option") or {}
+    return chosen.get("value") if isinstance(chosen, dict) else None
+
+
+def selected_account_id(values: dict[str, Any]) -> int | None:
+    raw = _selected(_value(values, "account"))
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def selected_activity(values: dict[str, Any]) -> str | None:
+    return _selected(_value(values, "activity"))
+
+
+def advocate_block_id(values: dict[str, Any]) -> str | None:
+    return next((key for key in values if key.startswith(ADVOCATE_PREFIX)), None)
+
+
+def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
+    """The draft, and the errors that are about the typing itself (not a number, not a date)."""
+    values = (view.get("state") or {}).get("values") or {}
+    errors: dict[str, str] = {}
+
+    def text(block_id: str) -> str:
+        raw = _value(values, block_id).get("value")
+        return raw.strip() if isinstance(raw, str) else ""
+
+    amount = None
+    if raw := text("amount").replace(",", "").replace(" ", "").lstrip("$€£"):
+        try:
+            amount = Decimal(raw)
+            if not amount.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            errors["amount"] = "Enter a number, like 120000."
+            amount = None
+    needed_by = None
+    if raw_date := _value(values, "needed_by").get("selected_date"):
+        try:
+            needed_by = dt.date.fromisoformat(raw_date)
+        except (TypeError, ValueError):
+            errors["needed_by"] = "Pick a date from the calendar."
+    advocate_key = advocate_block_id(values)
+    advocate_raw = _selected(_value(values, advocate_key)) if advocate_key else None
+    draft = Draft(
+        account_id=selected_account_id(values),
+        activity=selected_activity(values),
+        advocate_id=int(advocate_raw) if advocate_raw and advocate_raw.isdigit() else None,
+        opportunity_name=text("opportunity_name")[:200],
+        amount=amount,
+        crm_link=text("crm_link") or None,
+        prospect_industry=text("prospect_industry")[:100],
+        needed_by=needed_by,
+        context=text("context")[:2000],
+    )
+    return draft, errors
+
+
+def error_blocks(errors: dict[str, str], values: dict[str, Any]) -> dict[str, str]:
+    """Map field errors to the block ids of the submitted view (the advocate block's id varies)."""
+    mapped: dict[str, str] = {}
+    for name, message in errors.items():
+        block_id = advocate_block_id(values) if name == "advocate" else name
+        mapped[block_id or "account"] = message
+    return mapped

@@ -1,0 +1,147 @@
+"""Asking for a reference: `/reference [account]`, the modal, its type-ahead, its submission."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers import commands
+from handlers.blocks import escape
+from handlers.delivery import deliver
+from handlers.desk import Desk
+from handlers.request_modal import (
+    ACCOUNT_ACTION,
+    ACTIVITY_ACTION,
+    CALLBACK_ID,
+    account_option,
+    error_blocks,
+    parse,
+    request_modal,
+    selected_account_id,
+    selected_activity,
+)
+from store import accounts, requests
+from store.requests import NotAllowed, RequestInvalid
+
+log = logging.getLogger(__name__)
+
+OPTIONS_LIMIT = 100
+REQUEST_ACCOUNT_ACTION = "request_account"
+CANCEL_ACTION = "cancel_request"
+
+
+def modal_for(
+    desk: Desk, *, search: str = "", account_id: int | None = None, activity: str | None = None
+) -> dict[str, Any]:
+    """The request modal for a search text or a known account (exactly one match is pre-selected)."""
+    account = None
+    matches: list[accounts.AccountChoice] = []
+    if account_id is not None:
+        account = accounts.choice(desk.db, account_id)
+    elif search:
+        matches = accounts.search_accounts(desk.db, search, limit=OPTIONS_LIMIT)
+        if len(matches) == 1:
+            account, matches = matches[0], []
+    advocates = requests.advocates_for(desk.db, account.id, activity) if account else []
+    return request_modal(
+        desk.policy, account=account, matches=matches, search=search, activity=activity, advocates=advocates
+    )
+
+
+def open_request_modal(desk: Desk, client: WebClient, trigger_id: str, **how: Any) -> None:
+    client.views_open(trigger_id=trigger_id, view=modal_for(desk, **how))
+
+
+def ask(desk: Desk, ack: Ack, command: dict[str, Any], text: str, client: WebClient) -> None:
+    """`/reference [account words]`: the request modal (pre-filled), or help when nothing matches."""
+    if text and not accounts.search_accounts(desk.db, text, limit=1):
+        commands.answer_help(
+            ack, f"No account matches “{escape(text)}”, and `{escape(text.split()[0])}` is not a command."
+        )
+        return
+    ack()
+    open_request_modal(desk, client, command["trigger_id"], search=text)
+
+
+def register(app: App, desk: Desk) -> None:
+    commands.FALLBACK[:] = [ask]
+
+    @app.options(ACCOUNT_ACTION)
+    def account_options(ack: Ack, payload: dict[str, Any]) -> None:
+        found = accounts.search_accounts(desk.db, str(payload.get("value") or ""), limit=OPTIONS_LIMIT)
+        ack(options=[account_option(choice) for choice in found])
+
+    @app.action(ACCOUNT_ACTION)
+    @app.action(ACTIVITY_ACTION)
+    def refresh_advocates(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The account or activity changed: offer that account's advocates willing to do it."""
+        ack()
+        view = body.get("view") or {}
+        values = (view.get("state") or {}).get("values") or {}
+        client.views_update(
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=modal_for(desk, account_id=selected_account_id(values), activity=selected_activity(values)),
+        )
+
+    @app.view(CALLBACK_ID)
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        draft, errors = parse(view)
+        values = (view.get("state") or {}).get("values") or {}
+        user_id = body["user"]["id"]
+        try:
+            if errors:
+                raise RequestInvalid(errors)
+            submitted = requests.submit(
+                desk.db,
+                desk.policy,
+                draft,
+                requester_id=user_id,
+                source_key=f"view:{view['id']}",
+                admins=desk.admins,
+                now=desk.now(),
+                today=desk.today(),
+            )
+        except RequestInvalid as invalid:
+            ack(response_action="errors", errors=error_blocks({**invalid.errors, **errors}, values))
+            return
+        ack()
+        deliver(desk, list(submitted.delivery_keys))
+
+    @app.action(REQUEST_ACCOUNT_ACTION)
+    def request_this_account(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        """A **Request** button next to a suggested account: the modal with that account chosen."""
+        ack()
+        value = str(action.get("value") or "")
+        open_request_modal(
+            desk, client, body["trigger_id"], account_id=int(value) if value.isdigit() else None
+        )
+
+    @app.action(CANCEL_ACTION)
+    def cancel_request(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        request_id = int(action["value"])
+        try:
+            result = requests.cancel(
+                desk.db, request_id, actor_id=body["user"]["id"], admins=desk.admins, now=desk.now()
+            )
+        except NotAllowed as refusal:
+            respond(
+                text=f"Only {refusal.who} can cancel this request.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        if result.outcome == "already":
+            respond(
+                text=f"This request is already {result.status.replace('_', ' ')}.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        deliver(desk, list(result.delivery_keys))

@@ -1,0 +1,204 @@
+"""The outbox: messages the app owes people in Slack, and claims on scheduled work.
+
+A delivery is written in the same transaction as the state change it reports, so a Slack outage
+can delay it but never lose it. Sending is claimed with a lease (`status = 'sending'` until
+`lease_until`): two replicas never send the same row at once, and a row whose sender died is
+picked up again when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.db import Database
+from store.models import Delivery, DeliveryStatus
+
+LEASE = dt.timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    id: int
+    key: str
+    kind: str
+    recipient: str
+    request_id: int | None
+    data: dict[str, Any]
+    attempts: int
+    channel: str | None
+    ts: str | None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    key: str
+    kind: str
+    recipient: str
+    channel: str
+    ts: str
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    now: dt.datetime,
+    request_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Add a delivery unless one with `key` exists; True when this call added it."""
+    values = {
+        "key": key,
+        "kind": kind,
+        "recipient": recipient,
+        "request_id": request_id,
+        "data": data or {},
+        "status": DeliveryStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    return bool(result.rowcount)
+
+
+def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
+        and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now),
+    )
+
+
+def claim_due(
+    db: Database,
+    now: dt.datetime,
+    *,
+    keys: list[str] | None = None,
+    limit: int = 50,
+    lease: dt.timedelta = LEASE,
+) -> list[DeliveryJob]:
+    """Claim up to `limit` deliveries that are due (or whose sender's lease ran out)."""
+    claimed: list[DeliveryJob] = []
+    with db.transaction() as session:
+        query = select(Delivery.id).where(_claimable(now)).order_by(Delivery.id).limit(limit)
+        if keys is not None:
+            if not keys:
+                return []
+            query = query.where(Delivery.key.in_(keys))
+        candidates = list(session.scalars(query))
+    for delivery_id in candidates:
+        with db.transaction() as session:
+            won = session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, _claimable(now))
+                .values(
+                    status=DeliveryStatus.SENDING, lease_until=now + lease, attempts=Delivery.attempts + 1
+                )
+            ).rowcount
+            if not won:
+                continue
+            row = session.get_one(Delivery, delivery_id)
+            claimed.append(
+                DeliveryJob(
+                    row.id,
+                    row.key,
+                    row.kind,
+                    row.recipient,
+                    row.request_id,
+                    dict(row.data),
+                    row.attempts,
+                    row.channel,
+                    row.ts,
+                )
+            )
+    return claimed
+
+
+def mark_sent(
+    db: Database, delivery_id: int, now: dt.datetime, *, channel: str | None = None, ts: str | None = None
+) -> None:
+    with db.transaction() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(
+                status=DeliveryStatus.SENT,
+                sent_at=now,
+                lease_until=None,
+                channel=channel,
+                ts=ts,
+                last_error=None,
+            )
+        )
+
+
+def mark_retry(db: Database, delivery_id: int, now: dt.datetime, delay: dt.timedelta, error: str) -> None:
+    """Put the delivery back in the queue, due again after `delay`."""
+    with db.transaction() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=now + delay,
+                lease_until=None,
+                last_error=error[:1000],
+            )
+        )
+
+
+def mark_failed(db: Database, delivery_id: int, error: str) -> None:
+    """Give up on a delivery that can never succeed (the user is gone, the channel archived)."""
+    with db.transaction() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status=DeliveryStatus.FAILED, lease_until=None, last_error=error[:1000])
+        )
+
+
+def sent_messages(db: Database, request_id: int, kinds: tuple[str, ...]) -> list[SentMessage]:
+    """Messages about a request that reached Slack, oldest first: what a decision rewrites."""
+    with db.transaction() as session:
+        rows = session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.request_id == request_id,
+                Delivery.kind.in_(kinds),
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.ts.is_not(None),
+            )
+            .order_by(Delivery.id)
+        )
+        return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
+
+
+def unsettled(db: Database, request_id: int, kinds: tuple[str, ...]) -> int:
+    """How many messages of these kinds about a request are still on their way."""
+    with db.transaction() as session:
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    Delivery.request_id == request_id,
+                    Delivery.kind.in_(kinds),
+                    Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                )
+            )
+            or 0
+        )
+
+
+def count_by_status(db: Database) -> dict[str, int]:
+    with db.transaction() as session:
+        rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
+        return {status: int(count) for status, count in rows}

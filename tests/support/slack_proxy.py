@@ -1,0 +1,156 @@
+"""A transparent recorder between the app and the Slack emulator, which can also play an outage.
+
+The emulator cannot read back the views an app opened, nor misbehave on demand; this pass-through
+on loopback records every Web API call (method, arguments, answer) and, when told, answers with
+Slack's own failure shapes: HTTP 429 with `Retry-After`, or HTTP 503.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    status: int
+    response: dict[str, Any]
+
+
+@dataclass
+class Fault:
+    status: int
+    methods: frozenset[str] | None
+    retry_after: int | None
+    remaining: int
+
+
+class SlackProxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.calls: list[Call] = []
+        self.fault: Fault | None = None
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                method = self.path.rsplit("/", 1)[-1]
+                args = _parse(raw, self.headers.get("Content-Type", ""))
+                injected = proxy._take_fault(method)
+                if injected is not None:
+                    body = json.dumps({"ok": False, "error": "ratelimited" if injected.status == 429
+                                       else "service_unavailable"}).encode()
+                    self.send_response(injected.status)
+                    if injected.retry_after is not None:
+                        self.send_header("Retry-After", str(injected.retry_after))
+                    self._send_body(body)
+                    with proxy._lock:
+                        proxy.calls.append(Call(method, args, injected.status, json.loads(body)))
+                    return
+                request = urllib.request.Request(
+                    proxy.upstream + self.path, data=raw, method="POST",
+                    headers={k: v for k, v in self.headers.items() if k.lower() in
+                             ("authorization", "content-type")},
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+                        status, body = answer.status, answer.read()
+                except urllib.error.HTTPError as exc:
+                    status, body = exc.code, exc.read()
+                self.send_response(status)
+                self._send_body(body)
+                try:
+                    parsed = json.loads(body or b"{}")
+                except ValueError:
+                    parsed = {"raw": body.decode(errors="replace")}
+                with proxy._lock:
+                    proxy.calls.append(Call(method, args, status, parsed))
+
+            def _send_body(self, body: bytes) -> None:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/api/"
+
+    def fail(self, status: int = 503, *, methods: set[str] | None = None, retry_after: int | None = None,
+             count: int = -1) -> None:
+        """Answer `status` to the given methods (all when None), `count` times (-1: until healed)."""
+        with self._lock:
+            self.fault = Fault(status, frozenset(methods) if methods else None, retry_after, count)
+
+    def heal(self) -> None:
+        with self._lock:
+            self.fault = None
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            fault = self.fault
+            if fault is None or (fault.methods is not None and method not in fault.methods):
+                return None
+            if fault.remaining > 0:
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    self.fault = None
+            return fault
+
+    def calls_to(self, method: str, *, ok: bool | None = True) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method
+                    and (ok is None or bool(c.response.get("ok")) == ok)]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 15, **match: Any) -> list[Call]:
+        """Wait until `count` successful calls of `method` whose args contain `match` were made."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls_to(method) if all(c.args.get(k) == v for k, v in match.items())]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
+    if "json" in content_type:
+        try:
+            return json.loads(raw or b"{}")
+        except ValueError:
+            return {}
+    args: dict[str, Any] = dict(parse_qsl(raw.decode(errors="replace")))
+    for name in JSON_FIELDS:
+        if isinstance(args.get(name), str):
+            try:
+                args[name] = json.loads(args[name])
+            except ValueError:
+                pass
+    return args
