@@ -10,8 +10,10 @@ import pytest
 
 from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
 from tests.support.postgres import create_database
+from tests.support.program import Program, seed_program
 from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer, run_cli
+from tests.support.slack_proxy import SlackProxy
 
 _names = itertools.count()
 
@@ -43,12 +45,22 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def env(emulator: Emulator, e2e_db_url: str) -> dict[str, str]:
+def slack(emulator: Emulator) -> Iterator[SlackProxy]:
+    """What the app says to Slack, recorded on its way to the emulator (and outages on demand)."""
+    proxy = SlackProxy(emulator.api_url)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def env(emulator: Emulator, slack: SlackProxy, e2e_db_url: str) -> dict[str, str]:
     """The environment every refdesk process of the test shares; the schema is migrated."""
     values = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
+        "SLACK_API_URL": slack.api_url,
+        "REFDESK_DELIVERY_RETRY": "0.5",
+        "REFDESK_DELIVERY_INTERVAL": "0.5",
         "DATABASE_URL": e2e_db_url,
         "REFDESK_ADMINS": emulator.ids["admin"],
         "REFDESK_DIGEST_CHANNEL": emulator.ids["channel"],
@@ -72,3 +84,9 @@ def sink() -> Iterator[ResponseSink]:
     responses = ResponseSink()
     yield responses
     responses.close()
+
+
+@pytest.fixture
+def program(env: dict[str, str], tmp_path: Path) -> Program:
+    """Five accounts and four advocates, imported with `refdesk import` (owners resolved in Slack)."""
+    return seed_program(env, tmp_path)

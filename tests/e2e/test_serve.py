@@ -30,7 +30,7 @@ def test_an_unknown_sub_command_gets_the_help_with_a_note(server: RefdeskServer,
     assert reply.status == 200
     blocks = reply.json()["blocks"]
     assert_valid_message_blocks(blocks)
-    assert "I don't know `frobnicate`" in blocks[0]["text"]["text"]
+    assert "`frobnicate` is not a command" in blocks[0]["text"]["text"]
 
 
 def test_a_bad_signature_gets_401(server: RefdeskServer, emulator: Emulator) -> None:

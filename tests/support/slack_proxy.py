@@ -7,6 +7,7 @@ Slack's own failure shapes: HTTP 429 with `Retry-After`, or HTTP 503.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -38,7 +39,8 @@ class Fault:
 
 class SlackProxy:
     def __init__(self, upstream: str) -> None:
-        self.upstream = upstream.rstrip("/")
+        #: the emulator's root: the app's paths (`/api/<method>`) are forwarded as they are
+        self.upstream = upstream.rstrip("/").removesuffix("/api")
         self.calls: list[Call] = []
         self.fault: Fault | None = None
         self._lock = threading.Lock()
@@ -47,15 +49,19 @@ class SlackProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 method = self.path.rsplit("/", 1)[-1]
                 args = _parse(raw, self.headers.get("Content-Type", ""))
                 injected = proxy._take_fault(method)
                 if injected is not None:
-                    body = json.dumps({"ok": False, "error": "ratelimited" if injected.status == 429
-                                       else "service_unavailable"}).encode()
+                    body = json.dumps(
+                        {
+                            "ok": False,
+                            "error": "ratelimited" if injected.status == 429 else "service_unavailable",
+                        }
+                    ).encode()
                     self.send_response(injected.status)
                     if injected.retry_after is not None:
                         self.send_header("Retry-After", str(injected.retry_after))
@@ -64,12 +70,17 @@ class SlackProxy:
                         proxy.calls.append(Call(method, args, injected.status, json.loads(body)))
                     return
                 request = urllib.request.Request(
-                    proxy.upstream + self.path, data=raw, method="POST",
-                    headers={k: v for k, v in self.headers.items() if k.lower() in
-                             ("authorization", "content-type")},
+                    proxy.upstream + self.path,
+                    data=raw,
+                    method="POST",
+                    headers={
+                        k: v
+                        for k, v in self.headers.items()
+                        if k.lower() in ("authorization", "content-type")
+                    },
                 )
                 try:
-                    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+                    with urllib.request.urlopen(request, timeout=30) as answer:
                         status, body = answer.status, answer.read()
                 except urllib.error.HTTPError as exc:
                     status, body = exc.code, exc.read()
@@ -100,8 +111,14 @@ class SlackProxy:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}/api/"
 
-    def fail(self, status: int = 503, *, methods: set[str] | None = None, retry_after: int | None = None,
-             count: int = -1) -> None:
+    def fail(
+        self,
+        status: int = 503,
+        *,
+        methods: set[str] | None = None,
+        retry_after: int | None = None,
+        count: int = -1,
+    ) -> None:
         """Answer `status` to the given methods (all when None), `count` times (-1: until healed)."""
         with self._lock:
             self.fault = Fault(status, frozenset(methods) if methods else None, retry_after, count)
@@ -123,8 +140,11 @@ class SlackProxy:
 
     def calls_to(self, method: str, *, ok: bool | None = True) -> list[Call]:
         with self._lock:
-            return [c for c in self.calls if c.method == method
-                    and (ok is None or bool(c.response.get("ok")) == ok)]
+            return [
+                c
+                for c in self.calls
+                if c.method == method and (ok is None or bool(c.response.get("ok")) == ok)
+            ]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 15, **match: Any) -> list[Call]:
         """Wait until `count` successful calls of `method` whose args contain `match` were made."""
@@ -149,8 +169,6 @@ def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
     args: dict[str, Any] = dict(parse_qsl(raw.decode(errors="replace")))
     for name in JSON_FIELDS:
         if isinstance(args.get(name), str):
-            try:
+            with contextlib.suppress(ValueError):
                 args[name] = json.loads(args[name])
-            except ValueError:
-                pass
     return args

@@ -1,0 +1,239 @@
+"""The real `refdesk` console script, run from a directory that is not the project's, as a
+newcomer would: every refusal is one `refdesk: ...` line and an exit status, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import ROOT
+from tests.support.server import run_cli
+
+HEADER = "name,industry,segment,region,products,owner_email,crm_id,renewal_date,status\n"
+GOOD = HEADER + "Acme Corp,Fintech,Enterprise,EMEA,Payments,olivia@example.com,CRM-1,2027-03-31,active\n"
+GOOD += "Globex,Retail,Mid-market,NA,,,CRM-2,,active\n"
+BAD = GOOD + "Initech,Software,,,,,CRM-3,someday,active\n" + "Hooli,,,,,,CRM-4,,closed\n"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty directory outside the project: the CLI must not need the repository as cwd."""
+    path = tmp_path / "elsewhere"
+    path.mkdir()
+    assert ROOT not in path.parents
+    return path
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'refdesk.db'}"}
+
+
+def refdesk(env: dict[str, str], workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(env, *args, cwd=workdir)
+
+
+def refusals(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The lines meant for the person at the terminal (log records start with a timestamp)."""
+    return [line for line in result.stderr.splitlines() if line.startswith("refdesk:")]
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+
+
+@pytest.fixture
+def upgraded(env: dict[str, str], workdir: Path) -> dict[str, str]:
+    result = refdesk(env, workdir, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "database is at revision" in result.stdout
+    return env
+
+
+def test_a_command_before_db_upgrade_says_to_run_it(env: dict[str, str], workdir: Path) -> None:
+    result = refdesk(env, workdir, "accounts")
+
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    [line] = refusals(result)
+    assert line.startswith("refdesk: the database is empty")
+    assert line.endswith("run `refdesk db upgrade`")
+    assert result.stdout == ""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/cli.py logs at INFO for every command, so alembic's 'Context impl SQLiteImpl.' "
+    "records come before the one-line refusal (reported to the module's owner)",
+)
+def test_a_refusal_is_the_only_thing_on_stderr(env: dict[str, str], workdir: Path) -> None:
+    result = refdesk(env, workdir, "accounts")
+
+    assert result.stderr.splitlines() == refusals(result)
+
+
+def test_db_upgrade_twice_is_harmless(upgraded: dict[str, str], workdir: Path) -> None:
+    again = refdesk(upgraded, workdir, "db", "upgrade")
+    check = refdesk(upgraded, workdir, "db", "check")
+
+    assert again.returncode == 0, again.stderr
+    assert check.returncode == 0
+    assert "up to date" in check.stdout
+
+
+def test_importing_accounts_then_listing_them(
+    upgraded: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    csv = tmp_path / "accounts.csv"
+    csv.write_text(GOOD)
+
+    imported = refdesk(upgraded, workdir, "import", "accounts", str(csv))
+
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == "accounts: 2 created, 0 updated, 0 skipped"
+    # no SLACK_BOT_TOKEN: owners cannot be looked up in Slack, which is said once, not fatal
+    [warning] = refusals(imported)
+    assert "SLACK_BOT_TOKEN is not set" in warning
+
+    table = refdesk(upgraded, workdir, "accounts")
+    assert table.returncode == 0, table.stderr
+    header, rule, *rows = table.stdout.splitlines()
+    assert header.split() == ["Name", "Industry", "Owner", "Balance", "Last", "ask"]
+    assert set(rule.replace(" ", "")) == {"-"}
+    assert [row.split()[0] for row in rows] == ["Acme", "Globex"]
+    acme = rows[0]
+    assert "olivia@example.com (not in Slack)" in acme
+    assert acme.split()[-2:] == ["3", "never"]
+
+    listed = refdesk(upgraded, workdir, "accounts", "--json")
+    assert listed.returncode == 0, listed.stderr
+    accounts = json.loads(listed.stdout)
+    assert [(a["name"], a["crm_id"], a["balance"], a["last_ask_on"]) for a in accounts] == [
+        ("Acme Corp", "CRM-1", 3, None),
+        ("Globex", "CRM-2", 3, None),
+    ]
+    assert accounts[0]["renewal_date"] == "2027-03-31"
+    assert accounts[0]["owner_slack_id"] is None
+
+
+def test_an_empty_program_says_how_to_start(upgraded: dict[str, str], workdir: Path) -> None:
+    table = refdesk(upgraded, workdir, "accounts")
+
+    assert table.returncode == 0
+    assert "refdesk import accounts FILE.csv" in table.stdout
+    assert json.loads(refdesk(upgraded, workdir, "accounts", "--json").stdout) == []
+
+
+def test_a_file_with_bad_rows_is_refused_whole(
+    upgraded: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    csv = tmp_path / "accounts.csv"
+    csv.write_text(BAD)
+
+    result = refdesk(upgraded, workdir, "import", "accounts", str(csv))
+
+    assert result.returncode == 1
+    assert_no_traceback(result)
+    assert f"{csv}: line 4: renewal_date 'someday' is not a date (YYYY-MM-DD)" in result.stderr.splitlines()
+    assert (
+        f"{csv}: line 5: status 'closed' is not one of active, paused, do_not_contact"
+        in result.stderr.splitlines()
+    )
+    assert refusals(result)[-1].startswith("refdesk: 2 bad row(s): nothing imported")
+    assert "--skip-bad-rows" in refusals(result)[-1]
+    assert json.loads(refdesk(upgraded, workdir, "accounts", "--json").stdout) == []
+
+
+def test_skip_bad_rows_imports_the_good_ones(upgraded: dict[str, str], workdir: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "accounts.csv"
+    csv.write_text(BAD)
+
+    result = refdesk(upgraded, workdir, "import", "accounts", str(csv), "--skip-bad-rows")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "accounts: 2 created, 0 updated, 2 skipped"
+    assert f"{csv}: line 4: renewal_date 'someday' is not a date (YYYY-MM-DD)" in result.stderr
+    names = [a["name"] for a in json.loads(refdesk(upgraded, workdir, "accounts", "--json").stdout)]
+    assert names == ["Acme Corp", "Globex"]
+
+
+def test_a_file_with_the_wrong_columns_is_one_line(
+    upgraded: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    csv = tmp_path / "accounts.csv"
+    csv.write_text("company,owner\nAcme,olivia@example.com\n")
+
+    result = refdesk(upgraded, workdir, "import", "accounts", str(csv))
+
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    [line] = [line for line in refusals(result) if "SLACK_BOT_TOKEN" not in line]
+    assert line.startswith(f"refdesk: {csv}: line 1: missing column(s) name, ")
+
+
+def test_importing_advocates_after_their_accounts(
+    upgraded: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(GOOD)
+    advocates = tmp_path / "advocates.csv"
+    advocates.write_text(
+        "account,name,title,email,activities\nCRM-1,Dana Scully,VP Finance,dana@acme.example,quote;logo\n"
+    )
+    refdesk(upgraded, workdir, "import", "accounts", str(accounts))
+
+    result = refdesk(upgraded, workdir, "import", "advocates", str(advocates))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "advocates: 1 created, 0 updated, 0 skipped"
+
+
+def test_serve_without_a_bot_token_names_it(upgraded: dict[str, str], workdir: Path) -> None:
+    result = refdesk(upgraded, workdir, "serve", "--http", "--port", "9")
+
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    [line] = refusals(result)
+    assert line.startswith("refdesk: SLACK_BOT_TOKEN is missing")
+    assert "xoxb-" in line
+
+
+def test_serve_over_http_without_a_signing_secret_names_it(upgraded: dict[str, str], workdir: Path) -> None:
+    result = refdesk({**upgraded, "SLACK_BOT_TOKEN": "xoxb-1-2-3"}, workdir, "serve", "--http", "--port", "9")
+
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    [line] = refusals(result)
+    assert line.startswith("refdesk: SLACK_SIGNING_SECRET is missing")
+
+
+def test_a_malformed_timezone_stops_any_command_with_one_line(env: dict[str, str], workdir: Path) -> None:
+    result = refdesk({**env, "REFDESK_TIMEZONE": "Mars/Olympus_Mons"}, workdir, "accounts")
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "refdesk: REFDESK_TIMEZONE is invalid (unknown time zone 'Mars/Olympus_Mons'): "
+        "set REFDESK_TIMEZONE to an IANA time zone name, e.g. Europe/Paris"
+    ]
+
+
+def test_settings_come_from_a_dot_env_in_the_working_directory(
+    upgraded: dict[str, str], workdir: Path
+) -> None:
+    (workdir / ".env").write_text("REFDESK_TIMEZONE=Nowhere/Land\n")
+
+    result = refdesk(upgraded, workdir, "accounts")
+
+    assert result.returncode == 2
+    assert "REFDESK_TIMEZONE is invalid" in result.stderr
+
+
+def test_usage_errors_exit_2(env: dict[str, str], workdir: Path) -> None:
+    result = refdesk(env, workdir, "import", "contacts", "x.csv")
+
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    assert "invalid choice: 'contacts'" in result.stderr

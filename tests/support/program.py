@@ -1,0 +1,83 @@
+"""A small reference program for end-to-end tests, imported through the real CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from store import ledger
+from store.db import Database
+from store.models import Account, Advocate, EntryKind
+from tests.support.server import run_cli
+
+ACCOUNTS_CSV = """name,industry,segment,region,products,owner_email,crm_id,renewal_date,status
+Acme Corp,Fintech,Enterprise,EMEA,Payments;Risk,olivia@example.com,A-1,,active
+Globex,Fintech,Mid-market,NA,Payments,oscar@example.com,G-1,,active
+Hooli,Fintech,Enterprise,NA,Risk,oscar@example.com,H-1,,active
+Initech,Fintech,SMB,NA,Payments,ghost@example.com,I-1,,active
+Umbrella,Healthcare,Enterprise,EMEA,Risk,olivia@example.com,U-1,,paused
+"""
+
+ADVOCATES_CSV = """account,name,title,email,activities
+A-1,Jane Doe,VP Engineering,jane@acme.example,reference_call;case_study;webinar
+A-1,Sam Roe,CTO,sam@acme.example,logo;quote
+G-1,Gina Lopez,Head of Payments,gina@globex.example,reference_call
+H-1,Hank Moe,CIO,hank@hooli.example,reference_call;case_study
+"""
+
+
+@dataclass
+class Program:
+    db_url: str
+    accounts: dict[str, int]
+    advocates: dict[str, int]
+
+    def database(self) -> Database:
+        return Database(self.db_url)
+
+    def balance(self, name: str, opening: int = 3) -> int:
+        db = self.database()
+        try:
+            with db.transaction() as session:
+                return ledger.balance(session, opening, self.accounts[name])
+        finally:
+            db.dispose()
+
+    def adjust(self, name: str, amount: int, actor: str, reason: str = "test set-up") -> None:
+        db = self.database()
+        now = dt.datetime.now(dt.UTC)
+        try:
+            with db.transaction() as session:
+                ledger.post(
+                    session,
+                    account_id=self.accounts[name],
+                    kind=EntryKind.ADJUSTMENT,
+                    amount=amount,
+                    actor_id=actor,
+                    now=now,
+                    occurred_on=now.date(),
+                    reason=reason,
+                )
+        finally:
+            db.dispose()
+
+
+def seed_program(env: dict[str, str], workdir: Path) -> Program:
+    accounts_file = workdir / "accounts.csv"
+    advocates_file = workdir / "advocates.csv"
+    accounts_file.write_text(ACCOUNTS_CSV)
+    advocates_file.write_text(ADVOCATES_CSV)
+    for what, path in (("accounts", accounts_file), ("advocates", advocates_file)):
+        done = run_cli(env, "import", what, str(path))
+        assert done.returncode == 0, done.stderr
+    db = Database(env["DATABASE_URL"])
+    try:
+        with db.transaction() as session:
+            accounts = {a.name: a.id for a in session.scalars(select(Account))}
+            advocates = {a.name: a.id for a in session.scalars(select(Advocate))}
+    finally:
+        db.dispose()
+    return Program(env["DATABASE_URL"], accounts, advocates)
