@@ -174,6 +174,26 @@ def test_a_file_with_the_wrong_columns_is_one_line(
     assert line.startswith(f"refdesk: {csv}: line 1: missing column(s) name, ")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/commands.py _owner_resolver only handles users_not_found: an unreachable Slack (or "
+    "invalid_auth, missing_scope) ends the import with a traceback (reported to the module's owner)",
+)
+def test_an_unreachable_slack_during_import_is_one_line(
+    upgraded: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    csv = tmp_path / "accounts.csv"
+    csv.write_text(GOOD)
+    offline = {**upgraded, "SLACK_BOT_TOKEN": "xoxb-1-2-3", "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+
+    result = refdesk(offline, workdir, "import", "accounts", str(csv))
+
+    assert_no_traceback(result)
+    assert result.returncode == 2
+    assert len(refusals(result)) == 1
+    assert json.loads(refdesk(upgraded, workdir, "accounts", "--json").stdout) == []
+
+
 def test_importing_advocates_after_their_accounts(
     upgraded: dict[str, str], workdir: Path, tmp_path: Path
 ) -> None:
