@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     delivery_retry_seconds: float = Field(
         5, gt=0, validation_alias=AliasChoices("REFDESK_DELIVERY_RETRY", "delivery_retry_seconds")
     )
+    #: how long a process may hold a claimed message before another replica takes it over
+    delivery_lease_seconds: float = Field(
+        60, gt=0, validation_alias=AliasChoices("REFDESK_DELIVERY_LEASE", "delivery_lease_seconds")
+    )
+    #: messages per second this process posts at most (Slack: ~1/s per channel, workspace capped);
+    #: 0 switches pacing off
+    post_rate: float = Field(10, ge=0, validation_alias=AliasChoices("REFDESK_POST_RATE", "post_rate"))
 
     @field_validator("admins", mode="before")
     @classmethod

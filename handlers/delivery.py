@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +86,57 @@ def fallback(kind: str) -> Callable[[Fallback], Fallback]:
     return register
 
 
+class Pacer:
+    """Keeps this process's chat.postMessage fan-out inside Slack's rate limits.
+
+    Slack allows about one message per second per channel (short bursts tolerated) under a
+    workspace-wide ceiling it does not publish. So a burst of DMs to many people is spaced by
+    `1 / per_second` overall, and messages to the same channel by `per_channel_seconds`. A 429
+    that gets through anyway is waited out by the client's `Retry-After` handler, and then by
+    the outbox's retry. `per_second <= 0` switches pacing off (benchmarks).
+    """
+
+    def __init__(self, per_second: float = 10.0, per_channel_seconds: float = 1.0) -> None:
+        self.per_second = per_second
+        self.per_channel_seconds = per_channel_seconds
+        self._lock = threading.Lock()
+        self._next_any = 0.0
+        self._next_channel: dict[str, float] = {}
+
+    def wait(self, channel: str) -> None:
+        """Block until a message to `channel` may go out, and book its slot."""
+        if self.per_second <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_any, self._next_channel.get(channel, 0.0))
+            self._next_any = slot + 1.0 / self.per_second
+            self._next_channel[channel] = slot + self.per_channel_seconds
+            if len(self._next_channel) > 10_000:
+                self._next_channel = {c: t for c, t in self._next_channel.items() if t > now}
+        if slot > now:
+            time.sleep(slot - now)
+
+
+#: how this process paces and leases its sends; `configure` sets them from the settings
+PACER = Pacer()
+LEASE = deliveries.LEASE
+
+
+def configure(*, per_second: float, per_channel_seconds: float, lease: dt.timedelta) -> None:
+    """Set pacing and the send lease for this process (called once by `bot` at start-up)."""
+    global PACER, LEASE
+    PACER = Pacer(per_second, per_channel_seconds)
+    LEASE = lease
+
+
+def batch_size(limit: int) -> int:
+    """Claim no more than can be sent well within the lease, or another replica takes them over."""
+    if PACER.per_second <= 0:
+        return limit
+    return max(1, min(limit, int(PACER.per_second * LEASE.total_seconds() / 2)))
+
+
 def backoff(desk: Desk, attempts: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=desk.retry_base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
@@ -93,7 +146,7 @@ def deliver(desk: Desk, keys: list[str] | None = None, *, limit: int = 50) -> in
     if desk.client is None:
         return 0
     sent = 0
-    for job in deliveries.claim_due(desk.db, desk.now(), keys=keys, limit=limit):
+    for job in deliveries.claim_due(desk.db, desk.now(), keys=keys, limit=batch_size(limit), lease=LEASE):
         if _send(desk, job):
             sent += 1
     return sent
@@ -113,6 +166,7 @@ def _send(desk: Desk, job: DeliveryJob) -> bool:
                     channel=message.channel, ts=message.ts, text=message.text, blocks=message.blocks
                 )
             else:
+                PACER.wait(message.channel or job.recipient)
                 response = desk.client.chat_postMessage(
                     channel=message.channel or job.recipient,
                     text=message.text,

@@ -1,0 +1,298 @@
+"""Decision SLA reminders and escalations, and closing the loop (**Done** / **Fell through**).
+
+The messages are outbox deliveries claimed by the scheduled jobs and rendered here at send
+time: a reminder for a request decided in the meantime is simply not sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers.blocks import Block, actions, button, context, escape, modal, option, section, user
+from handlers.decisions import decision_blocks, notice_modal, reason_modal
+from handlers.delivery import NotYet, Outgoing, deliver, renderer
+from handlers.desk import Desk
+from handlers.forms import input_block, selected_of, state_values, text_input, text_of
+from store import deliveries, followups, requests
+from store.deliveries import DeliveryJob
+from store.followups import (
+    FOLLOWUP,
+    FOLLOWUP_CLOSED,
+    FOLLOWUP_REMINDER,
+    SLA_ESCALATION,
+    SLA_REMINDER,
+    FollowupCard,
+)
+from store.models import RequestStatus
+from store.requests import NotAllowed, RequestInvalid
+
+DONE_ACTION = "followup_done"
+FELL_THROUGH_ACTION = "followup_fell_through"
+DONE_MODAL = "followup_done_modal"
+FELL_THROUGH_MODAL = "followup_fell_through_modal"
+
+#: "did the deal move?" answers → (what is stored in deal_moved, what is said)
+DEAL_ANSWERS: dict[str, tuple[bool | None, str]] = {
+    "moved": (True, "Yes, it moved forward"),
+    "closed": (True, "Yes, it closed"),
+    "no": (False, "No, not yet"),
+}
+
+
+def _hours(since: dt.datetime, now: dt.datetime) -> int:
+    return max(int((now - since).total_seconds() // 3600), 0)
+
+
+@renderer(SLA_REMINDER)
+def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    card = requests.card(desk.db, desk.policy, job.request_id or 0, desk.today())
+    if card is None or not card.pending:
+        return []
+    waited = _hours(card.created_at, desk.now())
+    blocks = [
+        section(f"⏰ *Reminder:* this request has waited *{waited} hours* for your decision."),
+        *decision_blocks(card, viewer_is_admin=desk.is_admin(job.recipient)),
+    ]
+    return [Outgoing(f"Reminder: {card.account_name} request waiting {waited} h for your decision", blocks)]
+
+
+@renderer(SLA_ESCALATION)
+def render_sla_escalation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    card = requests.card(desk.db, desk.policy, job.request_id or 0, desk.today())
+    if card is None or not card.pending:
+        return []
+    waited = _hours(card.created_at, desk.now())
+    blocks = [
+        section(
+            f"🚨 *Escalated:* {user(card.owner_id, 'nobody')} has not decided this request in "
+            f"*{waited} hours*. As a program admin you can decide it here."
+        ),
+        *decision_blocks(card, viewer_is_admin=True),
+    ]
+    return [Outgoing(f"Escalated: {card.account_name} request waiting {waited} h", blocks)]
+
+
+def _what(card: FollowupCard) -> str:
+    deal = escape(card.opportunity_name) or "your deal"
+    if card.crm_link:
+        deal = f"<{card.crm_link}|{deal}>"
+    return f"*{escape(card.activity_name)}* with *{escape(card.account_name)}* for {deal}"
+
+
+def followup_blocks(card: FollowupCard, *, reminder: bool) -> list[Block]:
+    """The question, or (once answered) the answer without buttons, so nobody answers twice."""
+    needed = f" (needed by {card.needed_by.isoformat()})" if card.needed_by else ""
+    lead = "⏰ *Still open:* how" if reminder else "How"
+    blocks = [section(f"{lead} did your {_what(card)}{needed} go?")]
+    if card.status != RequestStatus.APPROVED:
+        blocks.append(context(outcome_text(card)))
+        return blocks
+    blocks.append(
+        context(
+            f"*Done* closes it (tell us if the deal moved). *Fell through* gives the {card.cost} "
+            f"point(s) this ask cost back to {escape(card.account_name)}."
+        )
+    )
+    value = str(card.id)
+    blocks.append(
+        actions(
+            button("Done", DONE_ACTION, value, "primary"),
+            button("Fell through", FELL_THROUGH_ACTION, value, "danger"),
+            block_id="followup",
+        )
+    )
+    return blocks
+
+
+def outcome_text(card: FollowupCard) -> str:
+    if card.status == RequestStatus.DONE:
+        moved = {True: " The deal moved forward.", False: " The deal has not moved yet."}.get(
+            card.deal_moved, ""
+        )  # type: ignore[arg-type]
+        note = f"\n> {escape(card.outcome_note)}" if card.outcome_note else ""
+        return f"🏁 Done.{moved}{note}"
+    if card.status == RequestStatus.FELL_THROUGH:
+        return (
+            f"↩️ Fell through: {escape(card.outcome_note or '')}\n"
+            f"The debit of {card.cost} was reversed; "
+            f"{escape(card.account_name)}'s balance is now {card.balance}."
+        )
+    return f"This request is {card.status.replace('_', ' ')}."
+
+
+def _followup(desk: Desk, job: DeliveryJob, *, reminder: bool) -> list[Outgoing]:
+    card = followups.followup_card(desk.db, desk.policy, job.request_id or 0)
+    if card is None or card.status != RequestStatus.APPROVED:
+        return []
+    text = f"How did your reference with {card.account_name} go?"
+    return [Outgoing(text, followup_blocks(card, reminder=reminder))]
+
+
+@renderer(FOLLOWUP)
+def render_followup(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    return _followup(desk, job, reminder=False)
+
+
+@renderer(FOLLOWUP_REMINDER)
+def render_followup_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    return _followup(desk, job, reminder=True)
+
+
+@renderer(FOLLOWUP_CLOSED)
+def render_followup_closed(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """Rewrite the question (and its reminder) with the answer, without buttons."""
+    assert job.request_id is not None
+    kinds = (FOLLOWUP, FOLLOWUP_REMINDER)
+    if deliveries.unsettled(desk.db, job.request_id, kinds):
+        raise NotYet("the follow-up is still on its way")
+    card = followups.followup_card(desk.db, desk.policy, job.request_id)
+    if card is None:
+        return []
+    return [
+        Outgoing(
+            outcome_text(card),
+            followup_blocks(card, reminder=sent.kind == FOLLOWUP_REMINDER),
+            channel=sent.channel,
+            ts=sent.ts,
+        )
+        for sent in deliveries.sent_messages(desk.db, job.request_id, kinds)
+    ]
+
+
+def done_modal(request_id: int) -> dict[str, Any]:
+    deal = {
+        "type": "radio_buttons",
+        "action_id": "value",
+        "options": [option(label, key) for key, (_, label) in DEAL_ANSWERS.items()],
+    }
+    return modal(
+        "Reference done",
+        [
+            input_block("deal", "Did the deal move forward?", deal, optional=True),
+            input_block(
+                "note", "Anything to add?", text_input(max_length=1000, multiline=True), optional=True
+            ),
+        ],
+        callback_id=DONE_MODAL,
+        submit="Done",
+        private_metadata=json.dumps({"request_id": request_id}),
+    )
+
+
+def _request_id(view: dict[str, Any]) -> int | None:
+    raw = str(view.get("private_metadata") or "")
+    if raw.isdigit():
+        return int(raw)
+    try:
+        value = json.loads(raw).get("request_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _refuse(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, desk: Desk) -> None:
+    def open_answer(
+        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient, *, done: bool
+    ) -> None:
+        request_id = int(action["value"])
+        try:
+            status = followups.check_closer(desk.db, request_id, body["user"]["id"], desk.admins)
+        except NotAllowed as refusal:
+            _refuse(respond, f"Only {refusal.who} can say how it went.")
+            return
+        if status != RequestStatus.APPROVED:
+            _refuse(respond, f"This request is already {str(status).replace('_', ' ')}. Nothing changed.")
+            return
+        if done:
+            view = done_modal(request_id)
+        else:
+            view = reason_modal(
+                FELL_THROUGH_MODAL,
+                "Fell through",
+                "What happened? The ask's cost goes back to the account, with your reason on the ledger.",
+                request_id,
+                "Fell through",
+            )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(DONE_ACTION)
+    def done_clicked(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        open_answer(body, action, respond, client, done=True)
+
+    @app.action(FELL_THROUGH_ACTION)
+    def fell_through_clicked(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        open_answer(body, action, respond, client, done=False)
+
+    def answered(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, done: bool) -> None:
+        request_id = _request_id(view)
+        error_block = "note" if done else "reason"
+        if request_id is None:
+            ack(
+                response_action="errors",
+                errors={error_block: "This form is out of date: close it and click again."},
+            )
+            return
+        values = state_values(view)
+        try:
+            if done:
+                deal_moved, _ = DEAL_ANSWERS.get(selected_of(values, "deal") or "", (None, ""))
+                note = text_of(values, "note")
+                if selected_of(values, "deal") == "closed":
+                    note = f"Deal closed. {note}".strip()
+                result = followups.mark_done(
+                    desk.db,
+                    request_id,
+                    actor_id=body["user"]["id"],
+                    admins=desk.admins,
+                    now=desk.now(),
+                    deal_moved=deal_moved,
+                    note=note,
+                )
+            else:
+                result = followups.mark_fell_through(
+                    desk.db,
+                    request_id,
+                    actor_id=body["user"]["id"],
+                    admins=desk.admins,
+                    now=desk.now(),
+                    today=desk.today(),
+                    reason=text_of(values, "reason"),
+                )
+        except RequestInvalid as invalid:
+            ack(response_action="errors", errors={error_block: next(iter(invalid.errors.values()))})
+            return
+        except NotAllowed as refusal:
+            ack(response_action="errors", errors={error_block: f"Only {refusal.who} can say how it went."})
+            return
+        if result.outcome == "already":
+            status = result.status.replace("_", " ")
+            ack(
+                response_action="update",
+                view=notice_modal("Already answered", f"This request is already {status}. Nothing changed."),
+            )
+            return
+        ack()
+        deliver(desk, list(result.delivery_keys))
+
+    @app.view(DONE_MODAL)
+    def done_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        answered(ack, body, view, done=True)
+
+    @app.view(FELL_THROUGH_MODAL)
+    def fell_through_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        answered(ack, body, view, done=False)

@@ -1,0 +1,76 @@
+"""Modal inputs: building input blocks and reading a submitted view's values back.
+
+Block ids are the store's field names, so a store error lands on the right input.
+(The request modal has private twins of these; they could move here or to `blocks`.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from handlers.blocks import Block, plain
+
+
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def text_input(*, max_length: int, multiline: bool = False, placeholder: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def state_values(view: dict[str, Any]) -> dict[str, Any]:
+    return (view.get("state") or {}).get("values") or {}
+
+
+def element_value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The state of the (single) element of an input block, `{}` when absent."""
+    block = values.get(block_id) or {}
+    return next(iter(block.values()), {}) if isinstance(block, dict) else {}
+
+
+def text_of(values: dict[str, Any], block_id: str) -> str:
+    raw = element_value(values, block_id).get("value")
+    return raw.strip() if isinstance(raw, str) else ""
+
+
+def selected_of(values: dict[str, Any], block_id: str) -> str | None:
+    chosen = element_value(values, block_id).get("selected_option") or {}
+    value = chosen.get("value") if isinstance(chosen, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def selected_id(values: dict[str, Any], block_id: str) -> int | None:
+    raw = selected_of(values, block_id)
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def date_of(values: dict[str, Any], block_id: str) -> tuple[dt.date | None, bool]:
+    """The picked date, and False when something was picked that is not a date."""
+    raw = element_value(values, block_id).get("selected_date")
+    if not raw:
+        return None, True
+    try:
+        return dt.date.fromisoformat(str(raw)), True
+    except ValueError:
+        return None, False

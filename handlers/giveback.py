@@ -1,0 +1,260 @@
+"""Giving back: `/reference log [account]`, the **Log value** button, the log modal, the weekly
+nudge and the receipt (both outbox deliveries rendered here, at send time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers.blocks import Block, button, context, escape, header, modal, option, plain, section
+from handlers.commands import subcommand
+from handlers.delivery import Outgoing, deliver, renderer
+from handlers.desk import Desk
+from handlers.forms import date_of, input_block, selected_id, selected_of, state_values, text_input, text_of
+from handlers.request_modal import ACCOUNT_ACTION, account_option
+from store import accounts, giveback, requests
+from store.accounts import AccountChoice
+from store.deliveries import DeliveryJob
+from store.giveback import LOGGED, NUDGE, Logged, NudgeLine, ValueDraft, ValueInvalid
+from store.policy import Policy
+
+LOG_MODAL = "log_value_modal"
+LOG_VALUE_ACTION = "log_value"
+ADVOCATE_ACTION = "log_advocate"
+#: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)
+NUDGE_MAX_ACCOUNTS = 40
+
+
+def value_element(policy: Policy) -> dict[str, Any]:
+    """The policy's give types, grouped by the social capital they build (Slack's option_groups)."""
+    return {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": plain("What did the customer get?"),
+        "option_groups": [
+            {
+                "label": plain(group.capitalize(), 75),
+                "options": [option(f"{v.name} (+{v.credit})", v.key) for v in values[:100]],
+            }
+            for group, values in list(policy.value_groups().items())[:100]
+        ],
+    }
+
+
+def log_modal(
+    policy: Policy, today: dt.date, *, account: AccountChoice | None = None, hint: str | None = None
+) -> dict[str, Any]:
+    account_select: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": ACCOUNT_ACTION,
+        "placeholder": plain("Type a name, industry or CRM id"),
+        "min_query_length": 1,
+    }
+    if account is not None:
+        account_select["initial_option"] = account_option(account)
+    advocate_select = {
+        "type": "external_select",
+        "action_id": ADVOCATE_ACTION,
+        "placeholder": plain("Anyone at the account"),
+        "min_query_length": 0,
+    }
+    blocks: list[Block] = [
+        input_block("account", "Account", account_select, hint=hint),
+        input_block(
+            "advocate",
+            "Advocate",
+            advocate_select,
+            optional=True,
+            hint="The person who benefited, if one did.",
+        ),
+        input_block("value", "Value delivered", value_element(policy)),
+        input_block(
+            "note",
+            "What was done",
+            text_input(
+                max_length=giveback.NOTE_MAX,
+                multiline=True,
+                placeholder="e.g. a seat at the Q1 advisory board",
+            ),
+        ),
+        input_block(
+            "occurred_on",
+            "When",
+            {"type": "datepicker", "action_id": "value", "initial_date": today.isoformat()},
+        ),
+    ]
+    metadata = json.dumps({"account_id": account.id if account else None})
+    return modal("Log value", blocks, callback_id=LOG_MODAL, submit="Log value", private_metadata=metadata)
+
+
+def logged_blocks(logged: Logged) -> list[Block]:
+    """The receipt: what was credited and the balance it left."""
+    who = f" for {escape(logged.advocate_name)}" if logged.advocate_name else ""
+    return [
+        section(
+            f"✅ Logged *{escape(logged.value_name)}* (+{logged.credit}) for "
+            f"*{escape(logged.account_name)}*{who}. Balance now *{logged.balance}*."
+        ),
+        context(f"{logged.occurred_on.isoformat()} · {escape(logged.note)}"),
+    ]
+
+
+def _line(line: NudgeLine, days: int) -> str:
+    last = f"last give {line.last_give_on.isoformat()}" if line.last_give_on else "nothing given yet"
+    return (
+        f"*{escape(line.name)}* · balance *{line.balance}*\n"
+        f"asked {line.asked}, given {line.given} in the last {days} days · {last}"
+    )
+
+
+def nudge_blocks(lines: list[NudgeLine], days: int) -> list[Block]:
+    """One owner's weekly nudge: each account with its figures and a **Log value** button."""
+    blocks: list[Block] = [
+        header("Time to give back"),
+        section(
+            f"These accounts of yours were asked more than they were given in the last {days} days, "
+            "or got nothing back. A little value now keeps them willing to help later."
+        ),
+    ]
+    for line in lines[:NUDGE_MAX_ACCOUNTS]:
+        blocks.append(
+            section(_line(line, days), accessory=button("Log value", LOG_VALUE_ACTION, str(line.account_id)))
+        )
+    if len(lines) > NUDGE_MAX_ACCOUNTS:
+        rest = ", ".join(line.name for line in lines[NUDGE_MAX_ACCOUNTS:])
+        blocks.append(context(f"…and {escape(rest)}. Use `/reference log NAME` for those."))
+    return blocks
+
+
+def parse(view: dict[str, Any]) -> tuple[ValueDraft, dict[str, str]]:
+    """The draft, and the errors about the typing itself (a date that is not a date)."""
+    values = state_values(view)
+    occurred_on, ok = date_of(values, "occurred_on")
+    errors = {} if ok else {"occurred_on": "Pick a date from the calendar."}
+    draft = ValueDraft(
+        account_id=selected_id(values, "account"),
+        advocate_id=selected_id(values, "advocate"),
+        value=selected_of(values, "value"),
+        note=text_of(values, "note"),
+        occurred_on=occurred_on,
+    )
+    return draft, errors
+
+
+def _account_in_view(view: dict[str, Any]) -> int | None:
+    """The account chosen in the modal so far (or the one it was opened for)."""
+    chosen = selected_id(state_values(view), "account")
+    if chosen is not None:
+        return chosen
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    account_id = metadata.get("account_id") if isinstance(metadata, dict) else None
+    return account_id if isinstance(account_id, int) else None
+
+
+@renderer(NUDGE)
+def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """Rendered from today's figures: an account the owner gave to since the claim still shows
+    its balance, but an owner with nothing left to do gets nothing."""
+    since = dt.date.fromisoformat(str(job.data["since"]))
+    ids = [int(i) for i in job.data.get("account_ids", [])]  # type: ignore[union-attr]
+    lines = [
+        line
+        for line in giveback.nudge_lines(desk.db, desk.policy, ids, since)
+        if line.asked > line.given or line.given == 0
+    ]
+    if not lines:
+        return []
+    days = desk.policy.rules.give_back_days
+    names = ", ".join(line.name for line in lines[:5])
+    return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days))]
+
+
+@renderer(LOGGED)
+def render_logged(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    logged = giveback.logged(desk.db, desk.policy, int(job.data["entry_id"]))  # type: ignore[arg-type]
+    if logged is None:
+        return []
+    return [
+        Outgoing(
+            f"Logged value for {logged.account_name}: balance now {logged.balance}", logged_blocks(logged)
+        )
+    ]
+
+
+def open_log_modal(
+    desk: Desk, client: WebClient, trigger_id: str, text: str = "", account_id: int | None = None
+) -> None:
+    account = accounts.choice(desk.db, account_id) if account_id is not None else None
+    hint = None
+    if account is None and text:
+        matches = accounts.search_accounts(desk.db, text, limit=2)
+        if len(matches) == 1:
+            account = matches[0]
+        elif matches:
+            hint = f"Several accounts match “{text}”: type to pick one."
+        else:
+            hint = f"No account matches “{text}”: type another name."
+    client.views_open(
+        trigger_id=trigger_id, view=log_modal(desk.policy, desk.today(), account=account, hint=hint)
+    )
+
+
+@subcommand("log")
+def log_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
+    """`/reference log [account]`: the log modal, with the account chosen when the words name one."""
+    ack()
+    open_log_modal(desk, client, command["trigger_id"], text=rest.strip())
+
+
+def register(app: App, desk: Desk) -> None:
+    @app.action(LOG_VALUE_ACTION)
+    def log_value_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        value = str(action.get("value") or "")
+        open_log_modal(desk, client, body["trigger_id"], account_id=int(value) if value.isdigit() else None)
+
+    @app.options(ADVOCATE_ACTION)
+    def advocate_options(ack: Ack, payload: dict[str, Any]) -> None:
+        """The chosen account's advocates, filtered by what was typed."""
+        account_id = _account_in_view(payload.get("view") or {})
+        typed = str(payload.get("value") or "").casefold()
+        people = requests.advocates_for(desk.db, account_id, None) if account_id else []
+        ack(
+            options=[
+                option(f"{a.name}, {a.title}" if a.title else a.name, str(a.id))
+                for a in people
+                if typed in a.name.casefold() or typed in a.title.casefold()
+            ][:100]
+        )
+
+    @app.view(LOG_MODAL)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        draft, errors = parse(view)
+        try:
+            if errors:
+                raise ValueInvalid(errors)
+            logged = giveback.log_value(
+                desk.db,
+                desk.policy,
+                draft,
+                actor_id=body["user"]["id"],
+                source_key=f"view:{view['id']}",
+                now=desk.now(),
+                today=desk.today(),
+            )
+        except ValueInvalid as invalid:
+            ack(response_action="errors", errors={**invalid.errors, **errors})
+            return
+        ack(
+            response_action="update",
+            view=modal("Value logged", logged_blocks(logged), callback_id="value_logged", close="Close"),
+        )
+        deliver(desk, list(logged.delivery_keys))

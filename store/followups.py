@@ -1,0 +1,281 @@
+"""After the ask: decisions that wait too long, and closing the loop on approved requests.
+
+The scheduled checks only *claim* what is owed, as outbox rows under keys that name the work
+exactly once (`sla-remind:42`, `sla-escalate:42:U123`, `followup:42`, `followup-reminder:42`);
+the delivery worker sends them. The requester's answer (Done / Fell through) is a conditional
+update from `approved`, so two clicks or two replicas close a request once, and a reference
+that fell through reverses its ledger debit once (the schema allows one reversal per entry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from store import deliveries, ledger
+from store.db import Database
+from store.models import (
+    Account,
+    Delivery,
+    DeliveryStatus,
+    EntryKind,
+    LedgerEntry,
+    ReferenceRequest,
+    RequestStatus,
+)
+from store.policy import Policy
+from store.requests import NotAllowed, RequestInvalid
+
+#: delivery kinds this module writes (the handlers render them)
+SLA_REMINDER = "sla_reminder"
+SLA_ESCALATION = "sla_escalation"
+FOLLOWUP = "followup"
+FOLLOWUP_REMINDER = "followup_reminder"
+FOLLOWUP_CLOSED = "followup_closed"
+
+#: when an approved request has no needed-by date, ask how it went this long after approval
+NO_DATE_FOLLOWUP = dt.timedelta(days=14)
+#: an unanswered follow-up is asked again once, this long after it was sent
+FOLLOWUP_REMINDER_AFTER = dt.timedelta(days=7)
+NOTE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Closed:
+    request_id: int
+    #: "done", "fell_through", or "already" when the loop was closed before
+    outcome: str
+    status: str
+    delivery_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowupCard:
+    """What a follow-up message shows, as of now."""
+
+    id: int
+    status: str
+    requester_id: str
+    account_id: int
+    account_name: str
+    activity_name: str
+    opportunity_name: str
+    crm_link: str | None
+    needed_by: dt.date | None
+    cost: int
+    balance: int
+    outcome_note: str | None
+    deal_moved: bool | None
+    closed_at: dt.datetime | None
+
+
+def owe_sla_reminders(
+    db: Database,
+    *,
+    now: dt.datetime,
+    sla: dt.timedelta,
+    escalation: dt.timedelta,
+    admins: frozenset[str],
+) -> list[str]:
+    """Claim a reminder for each decision older than `sla`, and escalations past `escalation`.
+
+    The decider is reminded (each admin when nobody owns the account); past the escalation limit
+    every admin other than the decider hears about it. Returns the keys claimed by this call.
+    """
+    claimed: list[str] = []
+    with db.transaction() as session:
+        late = session.execute(
+            select(ReferenceRequest.id, ReferenceRequest.decider_id, ReferenceRequest.created_at)
+            .where(ReferenceRequest.status == RequestStatus.PENDING, ReferenceRequest.created_at <= now - sla)
+            .order_by(ReferenceRequest.id)
+        ).all()
+        for request_id, decider_id, created_at in late:
+            owed: list[tuple[str, str, str]] = []
+            if decider_id:
+                owed.append((f"sla-remind:{request_id}", SLA_REMINDER, decider_id))
+            else:
+                owed += [(f"sla-remind:{request_id}:{a}", SLA_REMINDER, a) for a in sorted(admins)]
+            if created_at <= now - escalation:
+                owed += [
+                    (f"sla-escalate:{request_id}:{a}", SLA_ESCALATION, a)
+                    for a in sorted(admins - {decider_id or ""})
+                ]
+            for key, kind, recipient in owed:
+                if deliveries.enqueue(
+                    session, key=key, kind=kind, recipient=recipient, now=now, request_id=request_id
+                ):
+                    claimed.append(key)
+    return claimed
+
+
+def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str]:
+    """Claim "how did it go?" for approved requests past their needed-by date, and one reminder
+    for those still unanswered a week after the question reached the requester."""
+    claimed: list[str] = []
+    with db.transaction() as session:
+        due = session.execute(
+            select(ReferenceRequest.id, ReferenceRequest.requester_id)
+            .where(
+                ReferenceRequest.status == RequestStatus.APPROVED,
+                or_(
+                    ReferenceRequest.needed_by < today,
+                    ReferenceRequest.needed_by.is_(None)
+                    & (ReferenceRequest.decided_at <= now - NO_DATE_FOLLOWUP),
+                ),
+            )
+            .order_by(ReferenceRequest.id)
+        ).all()
+        for request_id, requester_id in due:
+            key = f"followup:{request_id}"
+            if deliveries.enqueue(
+                session, key=key, kind=FOLLOWUP, recipient=requester_id, now=now, request_id=request_id
+            ):
+                claimed.append(key)
+        unanswered = session.execute(
+            select(Delivery.request_id, Delivery.recipient)
+            .join(ReferenceRequest, ReferenceRequest.id == Delivery.request_id)
+            .where(
+                Delivery.kind == FOLLOWUP,
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.sent_at <= now - FOLLOWUP_REMINDER_AFTER,
+                ReferenceRequest.status == RequestStatus.APPROVED,
+            )
+            .order_by(Delivery.request_id)
+        ).all()
+        for request_id, requester_id in unanswered:
+            key = f"followup-reminder:{request_id}"
+            if deliveries.enqueue(
+                session,
+                key=key,
+                kind=FOLLOWUP_REMINDER,
+                recipient=requester_id,
+                now=now,
+                request_id=request_id,
+            ):
+                claimed.append(key)
+    return claimed
+
+
+def check_closer(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> str | None:
+    """The request's status if `user_id` may say how it went (raises `NotAllowed`); None if unknown."""
+    with db.transaction() as session:
+        request = session.get(ReferenceRequest, request_id)
+        if request is None:
+            return None
+        _authorize(request, user_id, admins)
+        return request.status
+
+
+def _authorize(request: ReferenceRequest, user_id: str, admins: frozenset[str]) -> None:
+    if user_id != request.requester_id and user_id not in admins:
+        raise NotAllowed(f"<@{request.requester_id}> (who asked) or a program admin")
+
+
+def mark_done(
+    db: Database,
+    request_id: int,
+    *,
+    actor_id: str,
+    admins: frozenset[str],
+    now: dt.datetime,
+    deal_moved: bool | None = None,
+    note: str = "",
+) -> Closed:
+    """The reference happened: approved → done, with whether the deal moved (if known)."""
+    with db.transaction() as session:
+        request = _get(session, request_id)
+        _authorize(request, actor_id, admins)
+        return _close(session, request, RequestStatus.DONE, now, deal_moved=deal_moved, note=note.strip())
+
+
+def mark_fell_through(
+    db: Database,
+    request_id: int,
+    *,
+    actor_id: str,
+    admins: frozenset[str],
+    now: dt.datetime,
+    today: dt.date,
+    reason: str,
+) -> Closed:
+    """The reference did not happen: approved → fell_through, and the ask's debit is reversed.
+
+    Both in one transaction, after a conditional update, so the reversal happens exactly once
+    and never without the status change (or the other way round).
+    """
+    if not reason.strip():
+        raise RequestInvalid({"reason": "Say why it fell through: it is kept on the ledger."})
+    with db.transaction() as session:
+        request = _get(session, request_id)
+        _authorize(request, actor_id, admins)
+        closed = _close(session, request, RequestStatus.FELL_THROUGH, now, note=reason.strip())
+        if closed.outcome == "already":
+            return closed
+        ask = session.scalar(
+            select(LedgerEntry).where(LedgerEntry.request_id == request.id, LedgerEntry.kind == EntryKind.ASK)
+        )
+        if ask is not None:
+            ledger.reverse(
+                session, ask, actor_id=actor_id, now=now, today=today, reason=reason.strip()[:NOTE_MAX]
+            )
+        return closed
+
+
+def _get(session: Session, request_id: int) -> ReferenceRequest:
+    request = session.get(ReferenceRequest, request_id)
+    if request is None:
+        raise LookupError(f"no request {request_id}")
+    return request
+
+
+def _close(
+    session: Session,
+    request: ReferenceRequest,
+    status: RequestStatus,
+    now: dt.datetime,
+    *,
+    note: str,
+    deal_moved: bool | None = None,
+) -> Closed:
+    won = session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.APPROVED)
+        .values(status=status, outcome_note=note[:NOTE_MAX] or None, deal_moved=deal_moved, closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        current = session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request.id))
+        return Closed(request.id, "already", str(current))
+    key = f"followup-closed:{request.id}"
+    deliveries.enqueue(
+        session, key=key, kind=FOLLOWUP_CLOSED, recipient=request.requester_id, now=now, request_id=request.id
+    )
+    return Closed(request.id, str(status), str(status), (key,))
+
+
+def followup_card(db: Database, policy: Policy, request_id: int) -> FollowupCard | None:
+    with db.transaction() as session:
+        request = session.get(ReferenceRequest, request_id)
+        if request is None:
+            return None
+        account = session.get_one(Account, request.account_id)
+        activity = policy.activities.get(request.activity)
+        return FollowupCard(
+            id=request.id,
+            status=request.status,
+            requester_id=request.requester_id,
+            account_id=account.id,
+            account_name=account.name,
+            activity_name=activity.name if activity else request.activity,
+            opportunity_name=request.opportunity_name,
+            crm_link=request.crm_link,
+            needed_by=request.needed_by,
+            cost=request.cost,
+            balance=ledger.balance(session, policy.opening_balance, account.id),
+            outcome_note=request.outcome_note,
+            deal_moved=request.deal_moved,
+            closed_at=request.closed_at,
+        )

@@ -1,0 +1,281 @@
+"""Giving back: logging value delivered to an account, and which owners owe their accounts some.
+
+Logging value is the credit side of the equity ledger. The weekly nudge asks each owner about
+the accounts that were asked more than they were given lately, or were given nothing at all;
+the nudge itself is an outbox row keyed by owner and ISO week, so it is owed once per week
+whichever replica (or `refdesk jobs run`) decides it first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from store import deliveries, ledger
+from store.db import Database
+from store.models import Account, AccountStatus, Advocate, Delivery, EntryKind, LedgerEntry
+from store.policy import Policy
+
+#: delivery kinds this module writes (the handlers render them)
+NUDGE = "giveback_nudge"
+LOGGED = "value_logged"
+
+NOTE_MAX = 1000
+#: how far back "when" may go: older value belongs in an admin adjustment, not a give
+OLDEST_DAYS = 366
+
+
+class ValueInvalid(Exception):
+    """What is wrong with a log entry, by field name, in words for the person who typed it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ValueDraft:
+    """Value delivered, as typed into the log modal, already parsed from strings."""
+
+    account_id: int | None
+    value: str | None
+    note: str
+    occurred_on: dt.date | None
+    advocate_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Logged:
+    entry_id: int
+    account_id: int
+    account_name: str
+    value_name: str
+    credit: int
+    balance: int
+    occurred_on: dt.date
+    actor_id: str
+    advocate_name: str | None
+    note: str
+    #: False when the same modal had already been submitted (nothing new was credited)
+    created: bool = True
+    delivery_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NudgeLine:
+    """One account an owner should give something back to, with this window's figures."""
+
+    account_id: int
+    name: str
+    balance: int
+    asked: int
+    given: int
+    last_give_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class OwedNudge:
+    owner_id: str
+    key: str
+    account_ids: tuple[int, ...]
+
+
+def period(today: dt.date) -> str:
+    """The ISO week a weekly nudge belongs to, e.g. `2026-W48`."""
+    year, week, _ = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def log_value(
+    db: Database,
+    policy: Policy,
+    draft: ValueDraft,
+    *,
+    actor_id: str,
+    source_key: str,
+    now: dt.datetime,
+    today: dt.date,
+) -> Logged:
+    """Credit the ledger and owe the person a receipt, once per submitted modal (`source_key`).
+
+    The receipt's outbox key doubles as the idempotency key: a modal Slack delivers twice
+    finds its key taken and credits nothing the second time.
+    """
+    with db.transaction() as session:
+        key = f"give:{source_key}"
+        existing = session.scalar(select(Delivery).where(Delivery.key == key))
+        if existing is not None:
+            return _logged(session, policy, int(existing.data["entry_id"]), created=False)
+        account, value_type = _validate(session, policy, draft, today)
+        assert draft.occurred_on is not None
+        entry = ledger.post(
+            session,
+            account_id=account.id,
+            advocate_id=draft.advocate_id,
+            kind=EntryKind.GIVE,
+            amount=value_type.credit,
+            item=value_type.key,
+            actor_id=actor_id,
+            now=now,
+            occurred_on=draft.occurred_on,
+            note=draft.note.strip()[:NOTE_MAX],
+        )
+        deliveries.enqueue(
+            session, key=key, kind=LOGGED, recipient=actor_id, now=now, data={"entry_id": entry.id}
+        )
+        logged = _logged(session, policy, entry.id)
+        return Logged(**{**logged.__dict__, "delivery_keys": (key,)})
+
+
+def logged(db: Database, policy: Policy, entry_id: int) -> Logged | None:
+    """A give as it stands now (the balance is today's), for its receipt."""
+    with db.transaction() as session:
+        if session.get(LedgerEntry, entry_id) is None:
+            return None
+        return _logged(session, policy, entry_id)
+
+
+def _logged(session: Session, policy: Policy, entry_id: int, *, created: bool = True) -> Logged:
+    entry = session.get_one(LedgerEntry, entry_id)
+    account = session.get_one(Account, entry.account_id)
+    advocate = session.get(Advocate, entry.advocate_id) if entry.advocate_id else None
+    value_type = policy.values.get(entry.item or "")
+    return Logged(
+        entry_id=entry.id,
+        account_id=account.id,
+        account_name=account.name,
+        value_name=value_type.name if value_type else entry.item or "",
+        credit=entry.amount,
+        balance=ledger.balance(session, policy.opening_balance, account.id),
+        occurred_on=entry.occurred_on,
+        actor_id=entry.actor_id,
+        advocate_name=advocate.name if advocate else None,
+        note=entry.note,
+        created=created,
+    )
+
+
+def _validate(session: Session, policy: Policy, draft: ValueDraft, today: dt.date):  # type: ignore[no-untyped-def]
+    errors: dict[str, str] = {}
+    account = session.get(Account, draft.account_id) if draft.account_id is not None else None
+    if draft.account_id is None:
+        errors["account"] = "Pick an account."
+    elif account is None:
+        errors["account"] = "That account no longer exists. Pick another one."
+    if draft.advocate_id is not None:
+        advocate = session.get(Advocate, draft.advocate_id)
+        if advocate is None or account is None or advocate.account_id != account.id:
+            errors["advocate"] = "That advocate is not at this account."
+    value_type = policy.values.get(draft.value or "")
+    if draft.value is None:
+        errors["value"] = "Pick what you gave."
+    elif value_type is None:
+        errors["value"] = "That kind of value is no longer in the policy. Pick another one."
+    if not draft.note.strip():
+        errors["note"] = "Say what was done, so the owner and the admins can see it later."
+    elif len(draft.note.strip()) > NOTE_MAX:
+        errors["note"] = f"Keep it under {NOTE_MAX} characters."
+    if draft.occurred_on is None:
+        errors["occurred_on"] = "Pick the day it happened."
+    elif draft.occurred_on > today:
+        errors["occurred_on"] = "That day is in the future. Log value once it has been delivered."
+    elif draft.occurred_on < today - dt.timedelta(days=OLDEST_DAYS):
+        errors["occurred_on"] = "That is more than a year ago: ask a program admin for an adjustment."
+    if errors:
+        raise ValueInvalid(errors)
+    return account, value_type
+
+
+def _figures(
+    session: Session, policy: Policy, account_ids: list[int], since: dt.date
+) -> dict[int, NudgeLine]:
+    """Asked and given per account since `since`, with balances: one grouped query each."""
+    if not account_ids:
+        return {}
+    in_window = LedgerEntry.occurred_on >= since
+    asked = func.sum(
+        case(
+            (and_(in_window, LedgerEntry.kind.in_([EntryKind.ASK, EntryKind.REVERSAL])), -LedgerEntry.amount),
+            else_=0,
+        )
+    )
+    given = func.sum(case((and_(in_window, LedgerEntry.kind == EntryKind.GIVE), LedgerEntry.amount), else_=0))
+    last_give = func.max(case((LedgerEntry.kind == EntryKind.GIVE, LedgerEntry.occurred_on), else_=None))
+    rows = {
+        account_id: (int(a or 0), int(g or 0), last)
+        for account_id, a, g, last in session.execute(
+            select(LedgerEntry.account_id, asked, given, last_give)
+            .where(LedgerEntry.account_id.in_(account_ids))
+            .group_by(LedgerEntry.account_id)
+        )
+    }
+    balances = ledger.balances(session, policy.opening_balance, account_ids)
+    lines = {}
+    for account_id, name in session.execute(
+        select(Account.id, Account.name).where(Account.id.in_(account_ids)).order_by(Account.name_key)
+    ):
+        a, g, last = rows.get(account_id, (0, 0, None))
+        lines[account_id] = NudgeLine(
+            account_id, name, balances.get(account_id, policy.opening_balance), a, g, last
+        )
+    return lines
+
+
+def nudge_lines(db: Database, policy: Policy, account_ids: list[int], since: dt.date) -> list[NudgeLine]:
+    """The nudge's accounts with their figures as of now (the nudge is rendered when it is sent)."""
+    with db.transaction() as session:
+        lines = _figures(session, policy, account_ids, since)
+        return sorted(lines.values(), key=lambda line: (line.balance, line.name.casefold()))
+
+
+def owing_accounts(db: Database, policy: Policy, today: dt.date) -> dict[str, list[NudgeLine]]:
+    """Per owner in Slack: accounts asked more than given in the window, or given nothing in it.
+
+    An account younger than the window has not been neglected yet, so only its asks count.
+    Accounts marked do-not-contact are left alone: giving back is contact too.
+    """
+    window = dt.timedelta(days=policy.rules.give_back_days)
+    since = today - window
+    with db.transaction() as session:
+        accounts = list(
+            session.execute(
+                select(Account.id, Account.owner_slack_id, Account.created_at).where(
+                    Account.owner_slack_id.is_not(None), Account.status != AccountStatus.DO_NOT_CONTACT
+                )
+            )
+        )
+        figures = _figures(session, policy, [a.id for a in accounts], since)
+    owed: dict[str, list[NudgeLine]] = {}
+    for account_id, owner_id, created_at in accounts:
+        line = figures[account_id]
+        neglected = line.given == 0 and created_at.date() <= since
+        if line.asked > line.given or neglected:
+            owed.setdefault(owner_id, []).append(line)
+    for lines in owed.values():
+        lines.sort(key=lambda line: (line.balance, line.name.casefold()))
+    return owed
+
+
+def owe_nudges(db: Database, policy: Policy, *, now: dt.datetime, today: dt.date) -> list[OwedNudge]:
+    """Claim this week's nudge for every owner who has something to give; returns the new claims."""
+    since = today - dt.timedelta(days=policy.rules.give_back_days)
+    week = period(today)
+    owed = owing_accounts(db, policy, today)
+    claimed: list[OwedNudge] = []
+    with db.transaction() as session:
+        for owner_id in sorted(owed):
+            ids = tuple(line.account_id for line in owed[owner_id])
+            key = f"nudge:{owner_id}:{week}"
+            if deliveries.enqueue(
+                session,
+                key=key,
+                kind=NUDGE,
+                recipient=owner_id,
+                now=now,
+                data={"account_ids": list(ids), "since": since.isoformat(), "week": week},
+            ):
+                claimed.append(OwedNudge(owner_id, key, ids))
+    return claimed
