@@ -4,6 +4,7 @@ that never show up in a repr."""
 from __future__ import annotations
 
 import os
+import re
 import zoneinfo
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+from tests.support.paths import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +177,44 @@ def test_require_slack_is_satisfied_by_the_credentials_of_the_mode() -> None:
     socket.require_slack(socket_mode=True)
     with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):
         http.require_slack(socket_mode=True)
+
+
+# --- the documentation of the settings -----------------------------------------------------------
+
+
+def variable_names() -> list[str]:
+    """The environment variable of every setting, as `load_settings` reads it."""
+    names = []
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        names.append(alias if isinstance(alias, str) else str(alias.choices[0]))  # type: ignore[union-attr]
+    return names
+
+
+def test_every_setting_is_in_the_readme_and_the_env_example() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+
+    undocumented = [name for name in variable_names() if f"| `{name}` |" not in readme]
+    missing = [name for name in variable_names() if not re.search(rf"^# {name}=", example, re.MULTILINE)]
+
+    assert not undocumented, f"add {undocumented} to README.md's Configuration table"
+    assert not missing, f"add {missing} to .env.example"
+
+
+def test_the_env_example_with_every_line_uncommented_is_valid(tmp_path: Path) -> None:
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    policy = tmp_path / "policy.toml"
+    policy.write_text("opening_balance = 3\n")
+    lines = [m.group(1) for m in re.finditer(r"^# ([A-Z_]+=.*)$", example, re.MULTILINE)]
+    lines = [
+        f"REFDESK_POLICY_FILE={policy}" if line.startswith("REFDESK_POLICY_FILE=") else line for line in lines
+    ]
+    (tmp_path / ".env").write_text("\n".join(lines) + "\n")
+
+    settings = load_settings()
+
+    assert len(lines) == len(variable_names())
+    assert settings.admins == ["U012AB3CD", "U045EF6GH"]
+    assert settings.slack_app_token is not None
+    assert settings.database_url == DEFAULT_DATABASE_URL
