@@ -202,3 +202,39 @@ def count_by_status(db: Database) -> dict[str, int]:
     with db.transaction() as session:
         rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
         return {status: int(count) for status, count in rows}
+
+
+def claim(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    now: dt.datetime,
+    request_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """`enqueue` for scheduled work: True only when this call added the row, on every backend.
+
+    (An ORM-enabled INSERT reports rowcount -1 on PostgreSQL, so `enqueue`'s answer is True there
+    even when the key existed; RETURNING tells the truth on both databases.)
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = session.execute(
+        insert(Delivery.__table__)
+        .values(
+            key=key,
+            kind=kind,
+            recipient=recipient,
+            request_id=request_id,
+            data=data or {},
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Delivery.__table__.c.id)
+    ).first()
+    return added is not None

@@ -1,0 +1,228 @@
+"""Giving back, nudges, decision SLAs and closing the loop, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from store import followups, giveback, ledger, requests
+from store.db import Database
+from store.giveback import ValueDraft, ValueInvalid
+from store.models import Account, Delivery, DeliveryStatus, EntryKind, RequestStatus
+from store.policy import Policy
+from store.requests import Draft, NotAllowed, RequestInvalid
+
+OWNER, OWNER2, REQUESTER, ADMIN = "UOWNER", "UOWNER2", "UREQ", "UADMIN"
+ADMINS = frozenset({ADMIN})
+
+
+def add_account(db: Database, name: str, owner: str | None, created: dt.datetime) -> int:
+    with db.transaction() as session:
+        account = Account(
+            name=name, name_key=name.lower(), owner_slack_id=owner, created_at=created, updated_at=created
+        )
+        session.add(account)
+        session.flush()
+        return account.id
+
+
+def approved_request(
+    db: Database, policy: Policy, account_id: int, now: dt.datetime, needed_by: dt.date | None
+) -> int:
+    submitted = requests.submit(
+        db,
+        policy,
+        Draft(account_id=account_id, activity="reference_call", needed_by=needed_by),
+        requester_id=REQUESTER,
+        source_key=f"test:{account_id}:{now.isoformat()}",
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    requests.decide(
+        db,
+        policy,
+        submitted.request_id,
+        actor_id=OWNER,
+        approve=True,
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    return submitted.request_id
+
+
+def balance(db: Database, policy: Policy, account_id: int) -> int:
+    with db.transaction() as session:
+        return ledger.balance(session, policy.opening_balance, account_id)
+
+
+def keys(db: Database) -> set[str]:
+    with db.transaction() as session:
+        return set(session.scalars(select(Delivery.key)))
+
+
+def test_logging_value_credits_the_ledger_once_per_submitted_modal(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    draft = ValueDraft(account_id=acme, value="early_access", note="beta seat", occurred_on=now.date())
+
+    first = giveback.log_value(
+        db, policy, draft, actor_id=OWNER, source_key="view:V1", now=now, today=now.date()
+    )
+    again = giveback.log_value(
+        db, policy, draft, actor_id=OWNER, source_key="view:V1", now=now, today=now.date()
+    )
+
+    assert first.created and not again.created
+    assert first.balance == again.balance == policy.opening_balance + 3
+    assert balance(db, policy, acme) == policy.opening_balance + 3
+    assert first.delivery_keys == ("give:view:V1",)
+
+
+def test_logging_value_reports_every_bad_field(db: Database, policy: Policy, now: dt.datetime) -> None:
+    draft = ValueDraft(
+        account_id=999, value="gold bars", note=" ", occurred_on=now.date() + dt.timedelta(days=1)
+    )
+    with pytest.raises(ValueInvalid) as invalid:
+        giveback.log_value(db, policy, draft, actor_id=OWNER, source_key="v", now=now, today=now.date())
+    assert set(invalid.value.errors) == {"account", "value", "note", "occurred_on"}
+    assert "future" in invalid.value.errors["occurred_on"]
+
+
+def test_nudge_lists_accounts_asked_more_than_given_or_neglected_once_per_week(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    old = now - dt.timedelta(days=200)
+    asked = add_account(db, "Asked", OWNER, now)
+    balanced = add_account(db, "Balanced", OWNER, now)
+    neglected = add_account(db, "Neglected", OWNER2, old)
+    add_account(db, "Young and quiet", OWNER2, now)
+    add_account(db, "No owner", None, old)
+    approved_request(db, policy, asked, now, None)
+    approved_request(db, policy, balanced, now, None)
+    giveback.log_value(
+        db,
+        policy,
+        ValueDraft(account_id=balanced, value="referral", note="intro", occurred_on=now.date()),
+        actor_id=OWNER,
+        source_key="v",
+        now=now,
+        today=now.date(),
+    )
+
+    owed = giveback.owing_accounts(db, policy, now.date())
+    assert {owner: [line.name for line in lines] for owner, lines in owed.items()} == {
+        OWNER: ["Asked"],
+        OWNER2: ["Neglected"],
+    }
+    first = giveback.owe_nudges(db, policy, now=now, today=now.date())
+    later_same_week = giveback.owe_nudges(db, policy, now=now + dt.timedelta(days=1), today=now.date())
+    next_week = giveback.owe_nudges(db, policy, now=now, today=now.date() + dt.timedelta(days=7))
+
+    assert sorted(n.key for n in first) == [f"nudge:{OWNER2}:2026-W48", f"nudge:{OWNER}:2026-W48"]
+    assert later_same_week == []
+    assert len(next_week) == 2
+
+
+def test_sla_reminds_the_decider_then_escalates_to_admins_each_once(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    submitted = requests.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="logo"),
+        requester_id=REQUESTER,
+        source_key="s",
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    rid = submitted.request_id
+
+    def check(hours: float) -> list[str]:
+        return followups.owe_sla_reminders(
+            db,
+            now=now + dt.timedelta(hours=hours),
+            sla=dt.timedelta(hours=24),
+            escalation=dt.timedelta(hours=48),
+            admins=ADMINS,
+        )
+
+    assert check(23) == []
+    assert check(25) == [f"sla-remind:{rid}"]
+    assert check(30) == []
+    assert check(49) == [f"sla-escalate:{rid}:{ADMIN}"]
+    assert check(100) == []
+
+
+def test_followup_after_needed_by_with_one_reminder_a_week_later(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    rid = approved_request(db, policy, acme, now, now.date() + dt.timedelta(days=2))
+
+    assert followups.owe_followups(db, now=now, today=now.date() + dt.timedelta(days=2)) == []
+    asked_at = now + dt.timedelta(days=3)
+    assert followups.owe_followups(db, now=asked_at, today=asked_at.date()) == [f"followup:{rid}"]
+    assert followups.owe_followups(db, now=asked_at, today=asked_at.date()) == []
+    with db.transaction() as session:
+        row = session.scalar(select(Delivery).where(Delivery.key == f"followup:{rid}"))
+        assert row is not None
+        row.status, row.sent_at = DeliveryStatus.SENT, asked_at
+    week_later = asked_at + dt.timedelta(days=7)
+    assert followups.owe_followups(db, now=week_later, today=week_later.date()) == [
+        f"followup-reminder:{rid}"
+    ]
+    assert followups.owe_followups(db, now=week_later, today=week_later.date()) == []
+
+
+def test_fell_through_reverses_the_debit_exactly_once(db: Database, policy: Policy, now: dt.datetime) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    rid = approved_request(db, policy, acme, now, now.date())
+    assert balance(db, policy, acme) == policy.opening_balance - 3
+
+    with pytest.raises(NotAllowed):
+        followups.mark_fell_through(
+            db, rid, actor_id=OWNER2, admins=ADMINS, now=now, today=now.date(), reason="no"
+        )
+    with pytest.raises(RequestInvalid):
+        followups.mark_fell_through(
+            db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason=" "
+        )
+    first = followups.mark_fell_through(
+        db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason="prospect went dark"
+    )
+    second = followups.mark_fell_through(
+        db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason="again"
+    )
+    done = followups.mark_done(db, rid, actor_id=REQUESTER, admins=ADMINS, now=now)
+
+    assert first.outcome == RequestStatus.FELL_THROUGH and first.delivery_keys == (f"followup-closed:{rid}",)
+    assert second.outcome == done.outcome == "already"
+    assert balance(db, policy, acme) == policy.opening_balance
+    card = followups.followup_card(db, policy, rid)
+    assert card is not None and card.status == RequestStatus.FELL_THROUGH
+    assert card.outcome_note == "prospect went dark"
+    with db.transaction() as session:
+        kinds = [e.kind for e in ledger.history(session, account_id=acme)]
+    assert kinds.count(EntryKind.REVERSAL) == 1
+
+
+def test_done_records_whether_the_deal_moved(db: Database, policy: Policy, now: dt.datetime) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    rid = approved_request(db, policy, acme, now, now.date())
+
+    result = followups.mark_done(
+        db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, deal_moved=True, note="won"
+    )
+
+    card = followups.followup_card(db, policy, rid)
+    assert result.outcome == RequestStatus.DONE
+    assert card is not None and card.deal_moved is True and card.closed_at == now
+    assert balance(db, policy, acme) == policy.opening_balance - 3
+    assert f"followup-closed:{rid}" in keys(db)
