@@ -99,7 +99,7 @@ def test_nudge_lists_accounts_asked_more_than_given_or_neglected_once_per_week(
     old = now - dt.timedelta(days=200)
     asked = add_account(db, "Asked", OWNER, now)
     balanced = add_account(db, "Balanced", OWNER, now)
-    neglected = add_account(db, "Neglected", OWNER2, old)
+    add_account(db, "Neglected", OWNER2, old)
     add_account(db, "Young and quiet", OWNER2, now)
     add_account(db, "No owner", None, old)
     approved_request(db, policy, asked, now, None)
