@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 
     accounts = sub.add_parser("accounts", help="list accounts with their balance")
     accounts.add_argument("--json", action="store_true", help="machine-readable output")
+
+    digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
+    digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
     return parser
 
 
@@ -92,6 +95,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return commands.import_file(settings, db, args.what, args.file, args.skip_bad_rows)
         if args.command == "accounts":
             return commands.accounts(settings, db, as_json=args.json)
+        if args.command == "digest":
+            return commands.digest(settings, db, dry_run=args.dry_run)
         raise CliError(f"unknown command {args.command}")
     finally:
         db.dispose()

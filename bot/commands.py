@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from bot.app import build_app, build_desk
 from bot.clock import system_clock
+from bot.digest_job import digest_job, dry_run_text
 from bot.scheduler import build_scheduler
 from bot.server import SlackWsgi, serve_http, serve_socket_mode
 from bot.settings import Settings
@@ -157,4 +158,27 @@ def accounts(settings: Settings, db: Database, *, as_json: bool) -> int:
             print("  ".join("-" * w for w in widths))
     if len(table) == 1:
         print("(no accounts yet: refdesk import accounts FILE.csv)")
+    return 0
+
+
+def digest(settings: Settings, db: Database, *, dry_run: bool) -> int:
+    """`refdesk digest [--dry-run]`: the last complete week's digest, printed here or posted once."""
+    desk = build_desk(settings, db)
+    if dry_run:
+        print(dry_run_text(desk, settings.decision_sla_hours))
+        return 0
+    if desk.client is None:
+        print("refdesk: SLACK_BOT_TOKEN is missing: it is needed to post the digest", file=sys.stderr)
+        return 2
+    run = digest_job(desk, sla_hours=settings.decision_sla_hours)
+    if run is None:
+        print("refdesk: REFDESK_DIGEST_CHANNEL is not set: set it to the channel's id", file=sys.stderr)
+        return 2
+    if not run.claimed:
+        print(f"the digest of {run.period.label} was already posted: nothing sent")
+    elif run.posted:
+        print(f"posted the digest of {run.period.label} in {desk.digest_channel}")
+    else:
+        print(f"the digest of {run.period.label} could not be posted now: see the log above", file=sys.stderr)
+        return 1
     return 0

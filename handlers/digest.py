@@ -1,0 +1,160 @@
+"""The weekly digest in the program channel, and what happens when the app is not in that channel.
+
+The builders are pure: the same `Digest` renders as Block Kit for Slack and as plain text for
+`refdesk digest --dry-run`. Lists are cut at `LIST_MAX` lines with "and N more", so a busy week
+can never push the message past Slack's 50 blocks or 3,000 characters a section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App
+
+from handlers.blocks import Block, context, escape, fields, header, section, user
+from handlers.delivery import Outgoing, deliver, fallback, renderer
+from handlers.desk import Desk
+from store import digest
+from store.deliveries import DeliveryJob
+from store.digest import DIGEST, DIGEST_CHANNEL_HELP, Digest, Period
+
+log = logging.getLogger(__name__)
+
+LIST_MAX = 10
+
+
+def duration(span: dt.timedelta | None) -> str:
+    """`2 d 3 h`, `5 h 10 min`, `12 min`: how long people waited, at a useful precision."""
+    if span is None:
+        return "—"
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def money(amount: object) -> str:
+    return f"{amount:,.0f}"
+
+
+def title(period: Period) -> str:
+    first, last = period.start, period.end
+    return f"Reference program — week {period.label} ({first:%d %b} – {last:%d %b %Y})"
+
+
+def figures(d: Digest) -> list[tuple[str, str]]:
+    return [
+        ("Opened", str(d.opened)),
+        ("Approved", str(d.approved)),
+        ("Declined", str(d.declined)),
+        ("Cancelled", str(d.cancelled)),
+        ("Still pending", f"{d.pending} ({len(d.overdue)} overdue)"),
+        ("Median time to decision", duration(d.median_decision)),
+        ("Pipeline influenced", money(d.pipeline)),
+        ("Value delivered", f"+{d.value_delivered} equity"),
+    ]
+
+
+Who = Callable[[str | None], str]
+
+
+def _lists(d: Digest, now: dt.datetime, who: Who, esc: Callable[[str], str]) -> list[tuple[str, list[str]]]:
+    """The digest's named lists (title, lines), each cut with "and N more"."""
+
+    def cut(lines: list[str]) -> list[str]:
+        return lines[:LIST_MAX] + ([f"…and {len(lines) - LIST_MAX} more"] if len(lines) > LIST_MAX else [])
+
+    overdue = [
+        f"• {esc(o.account_name)}: asked by {who(o.requester_id)} {duration(now - o.created_at)} ago, "
+        f"{who(o.decider_id)} {'decides' if o.decider_id else 'decide'}"
+        for o in d.overdue
+    ]
+    low = [
+        f"• {esc(a.name)}: balance {a.balance}"
+        + (" (over-asked)" if a.balance < 0 else "")
+        + f", owner {who(a.owner_id)}"
+        for a in d.low_accounts
+    ]
+    givers = [f"• {who(g.actor_id)}: +{g.credit} in {g.entries} gift(s)" for g in d.givers]
+    return [
+        ("⏰ Overdue decisions", cut(overdue)),
+        ("🪫 Accounts running low or over-asked", cut(low)),
+        ("🙌 Value delivered this week — thank you", cut(givers)),
+    ]
+
+
+def digest_blocks(d: Digest, now: dt.datetime) -> list[Block]:
+    blocks = [header(title(d.period)), fields(figures(d))]
+    for name, lines in _lists(d, now, lambda u: user(u), escape):
+        if lines:
+            blocks.append(section(f"*{name}*\n" + "\n".join(lines)))
+    blocks.append(
+        context(
+            "Figures for the week; pending, overdue and balances as of now. `/reference status` shows yours."
+        )
+    )
+    return blocks
+
+
+def digest_text(d: Digest, now: dt.datetime) -> str:
+    """The digest for a terminal: aligned figures, then the lists."""
+    rows = figures(d)
+    width = max(len(label) for label, _ in rows)
+    out = [title(d.period), "=" * len(title(d.period)), ""]
+    out += [f"{label.ljust(width)}  {value}" for label, value in rows]
+    for name, lines in _lists(d, now, lambda u: f"@{u}" if u else "the program admins", lambda s: s):
+        out += ["", name, *(lines or ["(none)"])]
+    return "\n".join(out)
+
+
+def digest_for(desk: Desk, period: Period, sla: dt.timedelta) -> Digest:
+    return digest.build_digest(desk.db, desk.policy, period, desk.now(), sla)
+
+
+@renderer(DIGEST)
+def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """Rendered at send time from the figures of now, so a digest delayed by an outage is current."""
+    period = Period.of_label(str(job.data["period"]), desk.tz)
+    sla = dt.timedelta(hours=float(job.data.get("sla_hours", 24)))  # type: ignore[arg-type]
+    d = digest_for(desk, period, sla)
+    text = f"{title(period)}: {d.opened} opened, {d.approved} approved, {d.pending} pending"
+    return [Outgoing(text, digest_blocks(d, desk.now()), channel=job.recipient)]
+
+
+@fallback(DIGEST)
+def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
+    """The app is not in the program channel (or it is gone): tell the admins how to fix it."""
+    log.error(
+        "the weekly digest %s could not be posted in channel %s (%s): invite the app to the channel "
+        "(/invite @Reference Desk) and run `refdesk digest` again",
+        job.data.get("period"),
+        job.recipient,
+        error,
+    )
+    period = Period.of_label(str(job.data["period"]), desk.tz)
+    deliver(desk, digest.owe_channel_help(desk.db, period, job.recipient, desk.admins, desk.now()))
+
+
+@renderer(DIGEST_CHANNEL_HELP)
+def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    channel = str(job.data.get("channel") or "")
+    text = (
+        f"I could not post the weekly reference digest ({job.data.get('period')}) in <#{channel}>: "
+        "I am not a member of that channel, or it no longer exists."
+    )
+    how = (
+        f"*To fix it:* open <#{channel}> and type `/invite @Reference Desk` (for a private channel, "
+        "use the channel's *Integrations → Add apps*), or set `REFDESK_DIGEST_CHANNEL` to a channel "
+        "I am in. Then run `refdesk digest` to post this week's digest."
+    )
+    return [Outgoing(text, [section(text), section(how)])]
+
+
+def register(app: App, desk: Desk) -> None:
+    """The digest has no listener: its renderers register on import, the scheduler sends it."""

@@ -1,0 +1,85 @@
+"""`/reference find <words>`: accounts that fit a deal, best first, each with a **Request** button.
+
+The answer comes in the slash command's ack (visible to the asker only): the search is one
+indexed read, well inside Slack's 3 seconds, and an ack needs no Slack call that could fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers.blocks import Block, button, context, escape, section
+from handlers.commands import subcommand
+from handlers.desk import Desk
+from handlers.requests import REQUEST_ACCOUNT_ACTION
+from store import find
+from store.find import FindResult, Fit
+
+USAGE = (
+    "Tell me what the prospect looks like: `/reference find fintech case study` "
+    "(industry, product, region or segment, and an activity if you have one in mind)."
+)
+
+
+def _fit_text(fit: Fit, result: FindResult) -> str:
+    facts = " · ".join(escape(part) for part in (fit.industry, fit.segment, fit.region) if part)
+    lines = [f"*{escape(fit.name)}*" + (f" · {facts}" if facts else "")]
+    if fit.products:
+        lines.append(f"Products: {escape(fit.products.replace(';', ', '))}")
+    if result.activity is not None:
+        willing = (
+            f"{fit.willing_advocates} willing advocate(s)"
+            if fit.willing_advocates
+            else "no advocate named for it"
+        )
+        lines.append(
+            f"Balance {fit.balance} → {fit.balance_after} after the "
+            f"{escape(result.activity.name)} · {willing}"
+        )
+    else:
+        lines.append(f"Balance {fit.balance}")
+    if fit.unavailable:
+        lines.append(f"⏸️ Not now — {escape(fit.unavailable)}")
+    return "\n".join(lines)
+
+
+def find_blocks(text: str, result: FindResult) -> list[Block]:
+    if not result.fits:
+        return [
+            section(f"No account matches “{escape(text)}”."),
+            context("Try a broader search: fewer words, or just the industry (`/reference find fintech`)."),
+        ]
+    what = f" for a *{escape(result.activity.name)}*" if result.activity else ""
+    blocks = [section(f"Accounts that fit “{escape(text)}”{what}, best first:")]
+    for fit in result.fits:
+        blocks.append(
+            section(
+                _fit_text(fit, result),
+                accessory=button("Request", REQUEST_ACCOUNT_ACTION, str(fit.account_id)),
+            )
+        )
+    if result.total > len(result.fits):
+        blocks.append(
+            context(f"…and {result.total - len(result.fits)} more. Add words to narrow the search.")
+        )
+    return blocks
+
+
+@subcommand("find")
+def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
+    words = rest.strip()
+    if not words:
+        ack(response_type="ephemeral", text=USAGE, blocks=[section(USAGE)])
+        return
+    result = find.find_accounts(desk.db, desk.policy, words, desk.today())
+    summary = (
+        f"{len(result.fits)} account(s) fit “{words}”" if result.fits else f"No account matches “{words}”"
+    )
+    ack(response_type="ephemeral", text=summary, blocks=find_blocks(words, result))
+
+
+def register(app: App, desk: Desk) -> None:
+    """`find` registers itself on import; the **Request** button is `handlers.requests`'s listener."""

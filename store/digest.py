@@ -1,0 +1,258 @@
+"""The weekly digest's figures, and the claim that makes it go out once per week.
+
+Every figure is an aggregate computed by the database (counts, sums, a grouped balance with a
+HAVING filter), so the digest costs about what the equivalent hand-written SQL costs, whatever the
+size of the ledger. Only the median needs the individual durations, and only of one week's
+decisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select, update
+
+from store import deliveries
+from store.db import Database
+from store.models import (
+    Account,
+    Delivery,
+    DeliveryStatus,
+    EntryKind,
+    LedgerEntry,
+    ReferenceRequest,
+    RequestStatus,
+)
+from store.policy import Policy
+
+#: the outbox kinds of the digest and of the admins' "invite me to the channel" notice
+DIGEST = "digest"
+DIGEST_CHANNEL_HELP = "digest_channel_help"
+#: a balance at or below this is "running low" (it can pay for a logo, hardly more)
+LOW_BALANCE = 1
+#: statuses an approved request can move on to; all of them were approved
+APPROVED_STATUSES = (RequestStatus.APPROVED, RequestStatus.DONE, RequestStatus.FELL_THROUGH)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One ISO week (Monday to Sunday) in the program's timezone."""
+
+    start: dt.date
+    tz: zoneinfo.ZoneInfo
+
+    @property
+    def end(self) -> dt.date:
+        """The last day (inclusive)."""
+        return self.start + dt.timedelta(days=6)
+
+    @property
+    def label(self) -> str:
+        year, week, _ = self.start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(), self.tz).astimezone(dt.UTC)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """Exclusive: the next Monday's midnight."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), self.tz).astimezone(dt.UTC)
+
+    @classmethod
+    def last_complete_week(cls, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> Period:
+        """The week before the one `now` falls in: a Monday-morning digest reports the week just ended."""
+        today = now.astimezone(tz).date()
+        this_monday = today - dt.timedelta(days=today.weekday())
+        return cls(this_monday - dt.timedelta(days=7), tz)
+
+    @classmethod
+    def of_label(cls, label: str, tz: zoneinfo.ZoneInfo) -> Period:
+        year, week = label.split("-W")
+        return cls(dt.date.fromisocalendar(int(year), int(week), 1), tz)
+
+
+@dataclass(frozen=True)
+class Overdue:
+    request_id: int
+    account_name: str
+    requester_id: str
+    decider_id: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LowAccount:
+    account_id: int
+    name: str
+    owner_id: str | None
+    balance: int
+
+
+@dataclass(frozen=True)
+class Giver:
+    actor_id: str
+    credit: int
+    entries: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    period: Period
+    opened: int
+    approved: int
+    declined: int
+    cancelled: int
+    pending: int
+    overdue: list[Overdue]
+    median_decision: dt.timedelta | None
+    low_accounts: list[LowAccount]
+    value_delivered: int
+    givers: list[Giver]
+    pipeline: Decimal
+
+
+def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime, sla: dt.timedelta) -> Digest:
+    """The week's figures, and the state of things now (pending, overdue, low balances)."""
+    start, end = period.starts_at, period.ends_at
+    created = and_(ReferenceRequest.created_at >= start, ReferenceRequest.created_at < end)
+    decided = and_(ReferenceRequest.decided_at >= start, ReferenceRequest.decided_at < end)
+    approved = and_(decided, ReferenceRequest.status.in_(APPROVED_STATUSES))
+
+    def count_if(condition: object) -> object:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    with db.transaction() as session:
+        counts = session.execute(
+            select(
+                count_if(created),
+                count_if(approved),
+                count_if(and_(decided, ReferenceRequest.status == RequestStatus.DECLINED)),
+                count_if(and_(decided, ReferenceRequest.status == RequestStatus.CANCELLED)),
+                func.coalesce(func.sum(case((approved, ReferenceRequest.amount), else_=0)), 0),
+            ).where(
+                (ReferenceRequest.created_at >= start) & (ReferenceRequest.created_at < end)
+                | ((ReferenceRequest.decided_at >= start) & (ReferenceRequest.decided_at < end))
+            )
+        ).one()
+        pending = session.execute(
+            select(
+                ReferenceRequest.id,
+                Account.name,
+                ReferenceRequest.requester_id,
+                ReferenceRequest.decider_id,
+                ReferenceRequest.created_at,
+            )
+            .join(Account, Account.id == ReferenceRequest.account_id)
+            .where(ReferenceRequest.status == RequestStatus.PENDING)
+            .order_by(ReferenceRequest.created_at, ReferenceRequest.id)
+        ).all()
+        durations = session.execute(
+            select(ReferenceRequest.created_at, ReferenceRequest.decided_at).where(
+                decided,
+                ReferenceRequest.status.in_((*APPROVED_STATUSES, RequestStatus.DECLINED)),
+            )
+        ).all()
+        total = func.sum(LedgerEntry.amount)
+        sums = (
+            select(LedgerEntry.account_id, total.label("total"))
+            .group_by(LedgerEntry.account_id)
+            .having(total + policy.opening_balance <= LOW_BALANCE)
+            .subquery()
+        )
+        low = session.execute(
+            select(Account.id, Account.name, Account.owner_slack_id, sums.c.total)
+            .join(sums, sums.c.account_id == Account.id)
+            .order_by(sums.c.total, Account.name_key)
+        ).all()
+        gives = session.execute(
+            select(LedgerEntry.actor_id, func.sum(LedgerEntry.amount), func.count())
+            .where(
+                LedgerEntry.kind == EntryKind.GIVE,
+                LedgerEntry.occurred_on >= period.start,
+                LedgerEntry.occurred_on <= period.end,
+            )
+            .group_by(LedgerEntry.actor_id)
+        ).all()
+    late = now - sla
+    givers = sorted((Giver(a, int(c), int(n)) for a, c, n in gives), key=lambda g: (-g.credit, g.actor_id))
+    waits = [decided_at - created_at for created_at, decided_at in durations]
+    return Digest(
+        period=period,
+        opened=int(counts[0]),
+        approved=int(counts[1]),
+        declined=int(counts[2]),
+        cancelled=int(counts[3]),
+        pending=len(pending),
+        overdue=[Overdue(*row) for row in pending if row.created_at < late],
+        median_decision=statistics.median(waits) if waits else None,
+        low_accounts=[
+            LowAccount(r.id, r.name, r.owner_slack_id, policy.opening_balance + int(r.total)) for r in low
+        ],
+        value_delivered=sum(g.credit for g in givers),
+        givers=givers,
+        pipeline=Decimal(counts[4] or 0),
+    )
+
+
+def owe_digest(
+    db: Database, period: Period, channel: str, now: dt.datetime, *, sla_hours: float = 24
+) -> tuple[str, bool]:
+    """Claim the week's digest: (its outbox key, True if this call claimed it).
+
+    A digest that failed for good (the app was not in the channel) is claimed again, so running
+    `refdesk digest` after inviting the app posts the missing week; one that went out never is.
+    """
+    key = f"{DIGEST}:{period.label}"
+    with db.transaction() as session:
+        status = session.scalar(select(Delivery.status).where(Delivery.key == key))
+        if status is None:
+            # two replicas may both get here: the unique key keeps one row, the send lease one post
+            deliveries.enqueue(
+                session,
+                key=key,
+                kind=DIGEST,
+                recipient=channel,
+                now=now,
+                data={"period": period.label, "sla_hours": sla_hours},
+            )
+            return key, True
+        if status != DeliveryStatus.FAILED:
+            return key, False
+        session.execute(
+            update(Delivery)
+            .where(Delivery.key == key, Delivery.status == DeliveryStatus.FAILED)
+            .values(
+                status=DeliveryStatus.PENDING,
+                recipient=channel,
+                attempts=0,
+                next_attempt_at=now,
+                last_error=None,
+            )
+        )
+    return key, True
+
+
+def owe_channel_help(
+    db: Database, period: Period, channel: str, admins: frozenset[str], now: dt.datetime
+) -> list[str]:
+    """Owe each admin one DM saying the digest could not be posted in `channel` (once per week)."""
+    keys = []
+    with db.transaction() as session:
+        for admin in sorted(admins):
+            key = f"{DIGEST_CHANNEL_HELP}:{period.label}:{admin}"
+            deliveries.enqueue(
+                session,
+                key=key,
+                kind=DIGEST_CHANNEL_HELP,
+                recipient=admin,
+                now=now,
+                data={"period": period.label, "channel": channel},
+            )
+            keys.append(key)
+    return keys

@@ -1,0 +1,91 @@
+"""Rows for store tests, written straight through the models (set-up, not the behaviour tested)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from store import ledger
+from store.accounts import normalize
+from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
+
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+
+
+def account(session: Session, name: str, industry: str = "", **fields: object) -> int:
+    row = Account(
+        name=name,
+        name_key=normalize(name),
+        industry=industry,
+        industry_key=normalize(industry),
+        created_at=NOW,
+        updated_at=NOW,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def advocate(session: Session, account_id: int, name: str, activities: str) -> int:
+    row = Advocate(account_id=account_id, name=name, person_key=name.lower(), activities=activities)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def request(
+    session: Session,
+    account_id: int,
+    *,
+    requester: str = "U0SELLER1",
+    status: str = RequestStatus.PENDING,
+    created_at: dt.datetime = NOW,
+    decided_at: dt.datetime | None = None,
+    decider: str | None = None,
+    amount: str | None = None,
+    activity: str = "reference_call",
+    cost: int = 3,
+) -> int:
+    row = ReferenceRequest(
+        account_id=account_id,
+        requester_id=requester,
+        activity=activity,
+        cost=cost,
+        status=status,
+        created_at=created_at,
+        decided_at=decided_at,
+        decided_by="U0OWNER01" if decided_at else None,
+        decider_id=decider,
+        amount=Decimal(amount) if amount else None,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def entry(
+    session: Session,
+    account_id: int,
+    kind: EntryKind,
+    amount: int,
+    on: dt.date,
+    *,
+    actor: str = "U0OWNER01",
+    item: str | None = None,
+    request_id: int | None = None,
+) -> None:
+    ledger.post(
+        session,
+        account_id=account_id,
+        kind=kind,
+        amount=amount,
+        actor_id=actor,
+        now=NOW,
+        occurred_on=on,
+        item=item,
+        request_id=request_id,
+        reason="set-up" if kind is EntryKind.ADJUSTMENT else None,
+    )
