@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
 
     digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
     digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    run = jobs_sub.add_parser("run", help="run one job now (claims its period once, then sends)")
+    run.add_argument("name", help="nudge, sla-check or followup")
+    run.add_argument("--now", help="the moment to run it as (ISO-8601 with an offset), default now")
     return parser
 
 
@@ -97,6 +103,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return commands.accounts(settings, db, as_json=args.json)
         if args.command == "digest":
             return commands.digest(settings, db, dry_run=args.dry_run)
+        if args.command == "jobs":
+            return commands.jobs_run(settings, db, args.name, args.now)
         raise CliError(f"unknown command {args.command}")
     finally:
         db.dispose()

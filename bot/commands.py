@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import json
 import logging
 import sys
@@ -14,9 +15,11 @@ from slack_sdk.errors import SlackApiError
 from tqdm import tqdm
 
 from bot.app import build_app, build_desk
-from bot.clock import system_clock
+from bot.cli import CliError
+from bot.clock import fixed_clock, system_clock
 from bot.digest_job import digest_job, dry_run_text
-from bot.scheduler import build_scheduler
+from bot.jobs import JOBS, run_job
+from bot.scheduler import apply_delivery_settings, build_scheduler
 from bot.server import SlackWsgi, serve_http, serve_socket_mode
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -34,6 +37,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     db.check_schema()
     socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
     settings.require_slack(socket_mode=socket_mode)
+    apply_delivery_settings(settings)
     desk = build_desk(settings, db)
     app = build_app(settings, desk, socket_mode=socket_mode)
     scheduler = None
@@ -181,4 +185,25 @@ def digest(settings: Settings, db: Database, *, dry_run: bool) -> int:
     else:
         print(f"the digest of {run.period.label} could not be posted now: see the log above", file=sys.stderr)
         return 1
+    return 0
+
+
+def jobs_run(settings: Settings, db: Database, name: str, now_text: str | None) -> int:
+    """`refdesk jobs run NAME [--now ISO]`: the scheduler's claim for that moment, then sending."""
+    if name not in JOBS:
+        raise CliError(f"unknown job {name!r}: the jobs are {', '.join(JOBS)}")
+    clock = system_clock
+    if now_text:
+        try:
+            clock = fixed_clock(dt.datetime.fromisoformat(now_text))
+        except ValueError:
+            raise CliError(
+                f"--now {now_text!r} is not an ISO-8601 moment with an offset, e.g. 2026-11-23T09:00:00+00:00"
+            ) from None
+    apply_delivery_settings(settings)
+    desk = build_desk(settings, db, clock=clock)
+    if desk.client is None:
+        print(f"refdesk: SLACK_BOT_TOKEN is not set: {name} claims, the server sends", file=sys.stderr)
+    report = run_job(desk, settings, name)
+    print(f"{name} at {desk.now().isoformat()}: {report.claimed} claimed, {report.sent} sent")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, decisions, digest, errors, find, home, requests, status
+from handlers import commands, decisions, digest, errors, find, followups, giveback, home, requests, status
 from handlers.desk import Desk
 
 
@@ -13,6 +13,8 @@ def register_all(app: App, desk: Desk) -> None:
     commands.register(app, desk)
     requests.register(app, desk)
     decisions.register(app, desk)
+    giveback.register(app, desk)
+    followups.register(app, desk)
     find.register(app, desk)
     status.register(app, desk)
     home.register(app, desk)
