@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
@@ -30,6 +31,7 @@ def build_desk(
         digest_channel=settings.digest_channel,
         client=make_web_client(settings) if settings.slack_bot_token is not None else None,
         retry_base_seconds=settings.delivery_retry_seconds,
+        executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery"),
     )
 
 
@@ -43,6 +45,8 @@ def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> A
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
+        # enough listener threads for every HTTP worker: an ack never waits for a free thread
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
     )
     register_all(app, desk)
     return app

@@ -25,7 +25,7 @@ from handlers.blocks import (
     user,
     when,
 )
-from handlers.delivery import NotYet, Outgoing, deliver, fallback, renderer
+from handlers.delivery import NotYet, Outgoing, fallback, renderer, send_soon
 from handlers.desk import Desk
 from handlers.requests import CANCEL_ACTION as CANCEL
 from handlers.requests import REQUEST_ACCOUNT_ACTION
@@ -299,7 +299,7 @@ def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
     log.warning(
         "request %s: decider %s unreachable (%s); sent to the admins", job.request_id, job.recipient, error
     )
-    deliver(desk, list(keys))
+    send_soon(desk, keys)
 
 
 def reason_modal(callback_id: str, title: str, prompt: str, request_id: int, submit: str) -> dict[str, Any]:
@@ -363,7 +363,7 @@ def register(app: App, desk: Desk) -> None:
         if result.outcome == "already":
             _refuse(respond, _already_text(result))
             return
-        deliver(desk, list(result.delivery_keys))
+        send_soon(desk, result.delivery_keys)
 
     def open_reason(
         body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient, *, override: bool
@@ -446,7 +446,7 @@ def register(app: App, desk: Desk) -> None:
             ack(response_action="update", view=notice_modal("Already decided", _already_text(result)))
             return
         ack()
-        deliver(desk, list(result.delivery_keys))
+        send_soon(desk, result.delivery_keys)
 
     @app.view(DECLINE_MODAL)
     def decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

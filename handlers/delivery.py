@@ -210,3 +210,24 @@ def _send(desk: Desk, job: DeliveryJob) -> bool:
         log.exception("delivery %s could not be rendered; retrying later", job.key)
         deliveries.mark_retry(desk.db, job.id, desk.now(), MAX_BACKOFF, "render error")
     return False
+
+
+def send_soon(desk: Desk, keys: list[str] | tuple[str, ...]) -> None:
+    """Send these deliveries now, off the listener's thread when the desk has an executor.
+
+    Listeners call this right after their store call: the messages usually reach Slack within
+    milliseconds, and if Slack is slow or down the worker retries them later from the outbox.
+    """
+    if not keys:
+        return
+    if desk.executor is None:
+        deliver(desk, list(keys))
+        return
+    desk.executor.submit(_deliver_logged, desk, list(keys))
+
+
+def _deliver_logged(desk: Desk, keys: list[str]) -> None:
+    try:
+        deliver(desk, keys)
+    except Exception:
+        log.exception("sending %s failed; the delivery worker will retry", keys)

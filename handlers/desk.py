@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -28,6 +29,8 @@ class Desk:
     client: WebClient | None = None
     #: first retry delay of a Slack message that failed; doubles with each attempt
     retry_base_seconds: float = 5.0
+    #: where listeners hand Slack messages after the ack, so a slow Slack never holds up the next ack
+    executor: Executor | None = None
 
     def now(self) -> dt.datetime:
         return self.clock()

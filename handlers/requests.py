@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from handlers import commands
 from handlers.blocks import escape
-from handlers.delivery import deliver
+from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.request_modal import (
     ACCOUNT_ACTION,
@@ -109,7 +109,7 @@ def register(app: App, desk: Desk) -> None:
             ack(response_action="errors", errors=error_blocks({**invalid.errors, **errors}, values))
             return
         ack()
-        deliver(desk, list(submitted.delivery_keys))
+        send_soon(desk, submitted.delivery_keys)
 
     @app.action(REQUEST_ACCOUNT_ACTION)
     def request_this_account(
@@ -144,4 +144,4 @@ def register(app: App, desk: Desk) -> None:
                 replace_original=False,
             )
             return
-        deliver(desk, list(result.delivery_keys))
+        send_soon(desk, result.delivery_keys)

@@ -304,11 +304,12 @@ def decide(
 ) -> Decided:
     """Approve (debiting the ledger) or decline a pending request, exactly once.
 
-    The status change is a conditional update (`WHERE status = 'pending'`), so of any number of
-    concurrent clicks one wins and the others learn it was already decided.
+    Concurrent clicks queue on the request's row lock (`SELECT ... FOR UPDATE`; SQLite's writer
+    lock does the same), so each sees the state the previous one left: one wins, the others learn
+    it was already decided. The status change is also conditional (`WHERE status = 'pending'`).
     """
     with db.transaction() as session:
-        request = session.get(ReferenceRequest, request_id)
+        request = session.get(ReferenceRequest, request_id, with_for_update=True)
         if request is None:
             raise LookupError(f"no request {request_id}")
         _authorize_decider(session, request, actor_id, admins)
@@ -392,7 +393,7 @@ def cancel(
 ) -> Decided:
     """The requester (or an admin) withdraws a pending request; the deciders' messages say so."""
     with db.transaction() as session:
-        request = session.get(ReferenceRequest, request_id)
+        request = session.get(ReferenceRequest, request_id, with_for_update=True)
         if request is None:
             raise LookupError(f"no request {request_id}")
         if actor_id != request.requester_id and actor_id not in admins:

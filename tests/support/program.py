@@ -64,6 +64,15 @@ class Program:
         finally:
             db.dispose()
 
+    def set_owner(self, name: str, slack_id: str | None) -> None:
+        """As if the CRM named an owner who has since left Slack (the id no longer resolves)."""
+        db = self.database()
+        try:
+            with db.transaction() as session:
+                session.get_one(Account, self.accounts[name]).owner_slack_id = slack_id
+        finally:
+            db.dispose()
+
 
 def seed_program(env: dict[str, str], workdir: Path) -> Program:
     accounts_file = workdir / "accounts.csv"
