@@ -1,0 +1,600 @@
+"""Reference Desk benchmark: is the app fast at program scale? Prints a table; not a test.
+
+    .venv/bin/python bench/run.py [--quick] [--backend sqlite|postgresql|both]
+
+Per backend it bulk-seeds a program (10,000 accounts, 50,000 advocates, 1,000,000 ledger entries,
+100,000 requests; `--quick` a tenth), then measures, over loopback HTTP with Slack-signed requests
+through the production path (waitress → signature check → Bolt), the time until Slack gets its
+answer (the ack, what Slack's 3-second limit is about) of:
+
+    /reference (open the modal) · the account search (type-ahead options) · a modal submit ·
+    an Approve click
+
+beside a bare Bolt app that only acks the same payloads, served the same way in the same run; and
+the digest build beside hand-written SQL computing the same figures. Slack's Web API is a stub on
+loopback that answers ok (so the work after the ack really calls out). Everything is bounded:
+fixed iteration counts and a time limit per measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import zoneinfo
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import waitress  # noqa: E402
+from slack_bolt import App  # noqa: E402
+from slack_sdk import WebClient  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
+
+from bot.app import build_app, build_desk  # noqa: E402
+from bot.clock import system_clock  # noqa: E402
+from bot.server import SlackWsgi  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+from store.db import Database  # noqa: E402
+from store.digest import Period, build_digest  # noqa: E402
+from store.models import Account, Advocate, LedgerEntry, ReferenceRequest  # noqa: E402
+from store.policy import load_policy  # noqa: E402
+from tests.support.payloads import (  # noqa: E402
+    block_actions,
+    block_suggestion,
+    select,
+    view_submission,
+)
+from tests.support.payloads import text as text_input  # noqa: E402
+from tests.support.postgres import create_database, free_port, postgres_server  # noqa: E402
+from tests.support.signing import interaction_body, signed_headers, slash_command_body  # noqa: E402
+
+SECRET = "bench-signing-secret"
+INDUSTRIES = ["Fintech", "Healthcare", "Retail", "Manufacturing", "Media", "Energy", "Logistics", "Insurance"]
+REGIONS = ["EMEA", "NA", "APAC", "LATAM"]
+SEGMENTS = ["Enterprise", "Mid-market", "SMB"]
+PRODUCTS = ["Payments", "Risk", "Analytics", "Identity", "Billing"]
+ACTIVITIES = ["logo", "quote", "reference_call", "case_study", "webinar", "review"]
+TIME_LIMIT = 90.0  # seconds per measurement, whatever the iteration count
+
+
+@dataclass(frozen=True)
+class Sizes:
+    accounts: int
+    advocates: int
+    ledger: int
+    requests: int
+    iterations: int
+    digest_runs: int
+
+
+FULL = Sizes(10_000, 50_000, 1_000_000, 100_000, 400, 7)
+QUICK = Sizes(1_000, 5_000, 100_000, 10_000, 150, 5)
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator[tuple[Any, ...]]]]:
+    rng = random.Random(42)
+    today = now.date()
+
+    def accounts() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, sizes.accounts + 1):
+            name = f"Account {i:05d} {rng.choice(['Corp', 'Inc', 'Group', 'Labs'])}"
+            industry = rng.choice(INDUSTRIES)
+            status = "paused" if i % 50 == 0 else "active"
+            products = ";".join(rng.sample(PRODUCTS, 2))
+            yield (
+                i,
+                name,
+                name.lower(),
+                industry,
+                industry.lower(),
+                rng.choice(SEGMENTS),
+                rng.choice(REGIONS),
+                products,
+                f"CRM-{i}",
+                f"U{i % 400:08d}",
+                status,
+                now,
+                now,
+            )
+
+    def advocates() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, sizes.advocates + 1):
+            account = (i - 1) % sizes.accounts + 1
+            yield (
+                i,
+                account,
+                f"Person {i}",
+                f"p{i}@example.com",
+                "VP",
+                f"p{i}@example.com",
+                ";".join(rng.sample(ACTIVITIES, 3)),
+            )
+
+    def requests() -> Iterator[tuple[Any, ...]]:
+        for i in range(1, sizes.requests + 1):
+            created = now - dt.timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+            status = rng.choices(
+                ["approved", "declined", "cancelled", "done", "pending"], [40, 20, 10, 29, 1]
+            )[0]
+            decided = None if status == "pending" else created + dt.timedelta(minutes=rng.randrange(10, 4000))
+            account = rng.randrange(1, sizes.accounts + 1)
+            yield (
+                i,
+                account,
+                f"U{rng.randrange(300):08d}",
+                "reference_call",
+                3,
+                "Opp",
+                rng.randrange(1000, 500000),
+                status,
+                f"U{account % 400:08d}",
+                decided and "U00000001",
+                decided,
+                created,
+            )
+
+    def ledger() -> Iterator[tuple[Any, ...]]:
+        for _ in range(sizes.ledger):
+            kind = rng.choices(["ask", "give", "adjustment"], [60, 38, 2])[0]
+            amount = -rng.choice([1, 2, 3, 5]) if kind == "ask" else rng.choice([2, 3, 4, 5])
+            on = today - dt.timedelta(days=rng.randrange(730))
+            yield (
+                rng.randrange(1, sizes.accounts + 1),
+                kind,
+                amount,
+                "x",
+                f"U{rng.randrange(400):08d}",
+                on,
+                "",
+                "seed" if kind == "adjustment" else None,
+                now,
+            )
+
+    return {
+        "accounts": (
+            [
+                "id",
+                "name",
+                "name_key",
+                "industry",
+                "industry_key",
+                "segment",
+                "region",
+                "products",
+                "crm_id",
+                "owner_slack_id",
+                "status",
+                "created_at",
+                "updated_at",
+            ],
+            accounts(),
+        ),
+        "advocates": (
+            ["id", "account_id", "name", "person_key", "title", "email", "activities"],
+            advocates(),
+        ),
+        "reference_requests": (
+            [
+                "id",
+                "account_id",
+                "requester_id",
+                "activity",
+                "cost",
+                "opportunity_name",
+                "amount",
+                "status",
+                "decider_id",
+                "decided_by",
+                "decided_at",
+                "created_at",
+            ],
+            requests(),
+        ),
+        "ledger_entries": (
+            [
+                "account_id",
+                "kind",
+                "amount",
+                "item",
+                "actor_id",
+                "occurred_on",
+                "note",
+                "reason",
+                "created_at",
+            ],
+            ledger(),
+        ),
+    }
+
+
+TABLES = {
+    "accounts": Account.__table__,
+    "advocates": Advocate.__table__,
+    "reference_requests": ReferenceRequest.__table__,
+    "ledger_entries": LedgerEntry.__table__,
+}
+
+
+def seed(db: Database, sizes: Sizes, now: dt.datetime) -> float:
+    """Bulk-load the program: PostgreSQL COPY, SQLite executemany in one transaction per table."""
+    started = time.perf_counter()
+    for table, (columns, rows) in _rows(sizes, now).items():
+        if db.dialect == "postgresql":
+            raw = db.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                    for row in rows:
+                        copy.write_row(row)
+                if "id" in columns:
+                    sequence = f"pg_get_serial_sequence('{table}', 'id')"
+                    reset = f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))"  # noqa: S608
+                    cursor.execute(reset)
+                raw.commit()
+            finally:
+                raw.close()
+        else:
+            statement = insert(TABLES[table])
+            with db.engine.begin() as connection:
+                batch: list[dict[str, Any]] = []
+                for row in rows:
+                    batch.append(dict(zip(columns, row, strict=True)))
+                    if len(batch) == 50_000:
+                        connection.execute(statement, batch)
+                        batch = []
+                if batch:
+                    connection.execute(statement, batch)
+    with db.engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- Slack stub and servers
+
+
+class SlackStub:
+    """Answers every Web API call with ok (and a view / ts), on loopback."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = json.dumps(
+                    {"ok": True, "channel": "D0BENCH", "ts": "1.000001", "view": {"id": "V0BENCH"}}
+                )
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve(wsgi: Any) -> tuple[str, Callable[[], None]]:
+    port = free_port()
+    server = waitress.server.create_server(wsgi, host="127.0.0.1", port=port, threads=8, ident="bench")
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    time.sleep(0.2)
+    return f"http://127.0.0.1:{port}/slack/events", server.close
+
+
+def bare_bolt(stub: SlackStub) -> App:
+    """The floor: Bolt with the same signature check and routing, listeners that only ack."""
+    app = App(
+        client=WebClient(token="xoxb-bench", base_url=stub.url),
+        signing_secret=SECRET,
+        token_verification_enabled=False,
+    )
+    app.command("/reference")(lambda ack: ack())
+    app.options("account")(lambda ack: ack(options=[]))
+    app.view("request_modal")(lambda ack: ack())
+    app.action("approve")(lambda ack: ack())
+    return app
+
+
+def post(url: str, body: str) -> float:
+    request = urllib.request.Request(
+        url, data=body.encode(), method="POST", headers=signed_headers(SECRET, body)
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}")
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def measure(url: str, bodies: Callable[[int], str], iterations: int) -> list[float]:
+    for i in range(min(20, iterations)):  # warm-up: connection pools, statement caches
+        post(url, bodies(10_000_000 + i))
+    samples = []
+    deadline = time.monotonic() + TIME_LIMIT
+    for i in range(iterations):
+        if time.monotonic() > deadline:
+            break
+        samples.append(post(url, bodies(i)))
+    return samples
+
+
+def payload_makers(sizes: Sizes, requester: str) -> dict[str, Callable[[int], str]]:
+    rng = random.Random(7)
+    view = {"id": "V0", "type": "modal", "callback_id": "request_modal", "private_metadata": "", "blocks": []}
+
+    def open_modal(i: int) -> str:
+        return slash_command_body("", user_id=requester, trigger_id=f"t{i}")
+
+    def search(i: int) -> str:
+        return interaction_body(
+            block_suggestion(requester, "account", f"account {rng.randrange(sizes.accounts):05d}"[:12], view)
+        )
+
+    def submit(i: int) -> str:
+        account = rng.randrange(1, sizes.accounts + 1)
+        values = {
+            "account": {"account": select(str(account))},
+            "activity": {"activity": select("logo")},
+            "opportunity_name": {"value": text_input("Bench deal")},
+            "amount": {"value": text_input("1000")},
+        }
+        return interaction_body(view_submission(requester, {**view, "id": f"VBENCH{i}"}, values))
+
+    return {"open": open_modal, "search": search, "submit": submit}
+
+
+def pending_for_approval(db: Database, limit: int) -> list[tuple[int, str]]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT r.id, a.owner_slack_id FROM reference_requests r "
+                "JOIN accounts a ON a.id = r.account_id "
+                "WHERE r.status = 'pending' AND a.status = 'active' AND r.activity = 'logo' "
+                "AND (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l "
+                "WHERE l.account_id = a.id) >= 0 "
+                "ORDER BY r.id DESC LIMIT :n"
+            ),
+            {"n": limit},
+        ).all()
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+RAW_SQL = {
+    "counts": """
+        SELECT
+          SUM(CASE WHEN created_at >= :s AND created_at < :e THEN 1 ELSE 0 END),
+          SUM(CASE WHEN decided_at >= :s AND decided_at < :e
+               AND status IN ('approved','done','fell_through') THEN 1 ELSE 0 END),
+          SUM(CASE WHEN decided_at >= :s AND decided_at < :e AND status = 'declined' THEN 1 ELSE 0 END),
+          SUM(CASE WHEN decided_at >= :s AND decided_at < :e AND status = 'cancelled' THEN 1 ELSE 0 END),
+          SUM(CASE WHEN decided_at >= :s AND decided_at < :e
+               AND status IN ('approved','done','fell_through') THEN amount ELSE 0 END)
+        FROM reference_requests
+        WHERE (created_at >= :s AND created_at < :e) OR (decided_at >= :s AND decided_at < :e)""",
+    "pending": """SELECT r.id, a.name, r.requester_id, r.decider_id, r.created_at
+        FROM reference_requests r
+        JOIN accounts a ON a.id = r.account_id WHERE r.status = 'pending' ORDER BY r.created_at, r.id""",
+    "durations": """SELECT created_at, decided_at FROM reference_requests
+        WHERE decided_at >= :s AND decided_at < :e
+        AND status IN ('approved','done','fell_through','declined')""",
+    "low": """SELECT a.id, a.name, a.owner_slack_id, t.total FROM accounts a JOIN
+        (SELECT account_id, SUM(amount) AS total FROM ledger_entries
+         GROUP BY account_id HAVING SUM(amount) + :o <= 1) t
+        ON t.account_id = a.id ORDER BY t.total, a.name_key""",
+    "gives": """SELECT actor_id, SUM(amount), COUNT(*) FROM ledger_entries WHERE kind = 'give'
+        AND occurred_on >= :ds AND occurred_on <= :de GROUP BY actor_id""",
+}
+
+
+def _moment(value: Any) -> dt.datetime:
+    """SQLite hands back datetimes as text; PostgreSQL as datetimes."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def raw_digest(db: Database, period: Period, opening: int) -> tuple[Any, ...]:
+    s, e = period.starts_at, period.ends_at
+    if db.dialect == "sqlite":  # the app's UtcDateTime stores naive UTC text on SQLite
+        s, e = s.replace(tzinfo=None), e.replace(tzinfo=None)
+    with db.engine.connect() as c:
+        counts = c.execute(text(RAW_SQL["counts"]), {"s": s, "e": e}).one()
+        pending = c.execute(text(RAW_SQL["pending"])).all()
+        waits = [
+            _moment(d) - _moment(cr) for cr, d in c.execute(text(RAW_SQL["durations"]), {"s": s, "e": e})
+        ]
+        low = c.execute(text(RAW_SQL["low"]), {"o": opening}).all()
+        gives = c.execute(text(RAW_SQL["gives"]), {"ds": period.start, "de": period.end}).all()
+    return (
+        counts,
+        len(pending),
+        statistics.median(waits) if waits else None,
+        len(low),
+        sum(int(g[1]) for g in gives),
+    )
+
+
+def timed_pair(
+    first: Callable[[], Any], second: Callable[[], Any], runs: int
+) -> tuple[list[float], list[float]]:
+    """Time two functions alternately, so neither gets a quieter machine or warmer caches."""
+    first(), second()
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(runs):
+        for function, samples in ((first, a), (second, b)):
+            started = time.perf_counter()
+            function()
+            samples.append(time.perf_counter() - started)
+    return a, b
+
+
+# --------------------------------------------------------------------------- one backend
+
+
+def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str) -> None:
+    now = system_clock()
+    db = Database(url)
+    db.upgrade()
+    seconds = seed(db, sizes, now)
+    out.append(
+        [
+            label,
+            "seed",
+            f"{sizes.accounts:,} acc / {sizes.advocates:,} adv / {sizes.ledger:,} ledger / "
+            f"{sizes.requests:,} req",
+            f"{seconds:.1f} s",
+            "",
+            "",
+            "",
+        ]
+    )
+    stub = SlackStub()
+    settings = load_settings(
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret=SECRET,
+        slack_api_url=stub.url,
+        database_url=url,
+        admins=["U0ADMIN01"],
+        scheduler_enabled=False,
+    )
+    desk = build_desk(settings, db)
+    app_url, stop_app = serve(SlackWsgi(build_app(settings, desk), db, SECRET))
+    bare_url, stop_bare = serve(SlackWsgi(bare_bolt(stub), db, SECRET))
+    try:
+        makers = payload_makers(sizes, "U00000007")
+        results: dict[str, tuple[list[float], list[float]]] = {}
+        for name in ("open", "search", "submit"):
+            bare = measure(bare_url, makers[name], sizes.iterations)
+            ours = measure(app_url, makers[name], sizes.iterations)
+            results[name] = (ours, bare)
+        time.sleep(1.0)  # let the submits' deliveries finish
+        pending = pending_for_approval(db, sizes.iterations + 40)
+        approvals = iter(pending)
+
+        def approve(i: int) -> str:
+            request_id, owner = next(approvals)
+            return interaction_body(block_actions(owner, "approve", str(request_id), response_url=""))
+
+        def bare_approve(i: int) -> str:
+            return interaction_body(block_actions("U00000001", "approve", "1", response_url=""))
+
+        bare = measure(bare_url, bare_approve, min(sizes.iterations, len(pending) - 20))
+        ours = measure(app_url, approve, min(sizes.iterations, len(pending) - 20))
+        results["approve"] = (ours, bare)
+        time.sleep(2.0)  # let the work after the acks (decisions, DMs) finish before anything closes
+        for name, (ours, bare) in results.items():
+            p50, p99 = percentiles(ours)
+            b50, b99 = percentiles(bare)
+            out.append(
+                [
+                    label,
+                    f"handler: {name}",
+                    f"n={len(ours)}",
+                    f"{p50 * 1000:.2f} ms",
+                    f"{p99 * 1000:.2f} ms",
+                    f"bare {b50 * 1000:.2f} / {b99 * 1000:.2f} ms",
+                    f"p99 ×{p99 / b99:.2f} (≤1.5)",
+                ]
+            )
+        period = Period.last_complete_week(now, zoneinfo.ZoneInfo("UTC"))
+        policy = load_policy()
+        app_digest, raw = timed_pair(
+            lambda: build_digest(db, policy, period, now, dt.timedelta(hours=24)),
+            lambda: raw_digest(db, period, policy.opening_balance),
+            sizes.digest_runs,
+        )
+        d = build_digest(db, policy, period, now, dt.timedelta(hours=24))
+        r = raw_digest(db, period, policy.opening_balance)
+        same = (d.opened, d.pending, d.median_decision, len(d.low_accounts), d.value_delivered) == (
+            int(r[0][0] or 0),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+        )
+        a50, a99 = percentiles(app_digest)
+        r50, r99 = percentiles(raw)
+        out.append(
+            [
+                label,
+                "digest build",
+                f"n={len(app_digest)} same={same}",
+                f"{a50 * 1000:.1f} ms",
+                f"{a99 * 1000:.1f} ms",
+                f"raw SQL {r50 * 1000:.1f} / {r99 * 1000:.1f} ms",
+                f"p50 ×{a50 / r50:.2f} (≤1.2)",
+            ]
+        )
+    finally:
+        stop_app()
+        stop_bare()
+        stub.close()
+        db.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the sizes, fewer iterations")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    out: list[list[str]] = []
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="refdesk-bench-") as tmp:
+            bench_backend(f"sqlite:///{tmp}/bench.db", sizes, out, "sqlite")
+    if args.backend in ("postgresql", "both"):
+        with postgres_server() as server:
+            bench_backend(create_database(server, "refdesk_bench"), sizes, out, "postgresql")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    header = ["backend", "what", "size", "p50", "p99", "baseline p50 / p99", "ratio (target)"]
+    widths = [max(len(row[i]) for row in [header, *out]) for i in range(len(header))]
+    for number, row in enumerate([header, *out]):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if number == 0:
+            print("  ".join("-" * w for w in widths))
+    print(f"peak memory (max RSS of this process): {peak:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
