@@ -87,9 +87,18 @@ def _owner_resolver(settings: Settings) -> OwnerResolver | None:
         try:
             return client.users_lookupByEmail(email=email)["user"]["id"]
         except SlackApiError as exc:
-            if exc.response.get("error") == "users_not_found":
+            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            if error == "users_not_found":
                 return None
-            raise
+            raise CliError(
+                f"Slack refused the owner look-up ({error}): nothing imported; check "
+                "SLACK_BOT_TOKEN and the users:read.email scope"
+            ) from None
+        except OSError as exc:
+            raise CliError(
+                f"Slack is unreachable at {settings.slack_api_url} ({exc.__class__.__name__}): "
+                "nothing imported; try again, or check SLACK_API_URL"
+            ) from None
 
     return resolve
 

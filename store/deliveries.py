@@ -54,22 +54,31 @@ def enqueue(
     request_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> bool:
-    """Add a delivery unless one with `key` exists; True when this call added it."""
-    values = {
-        "key": key,
-        "kind": kind,
-        "recipient": recipient,
-        "request_id": request_id,
-        "data": data or {},
-        "status": DeliveryStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
+    """Add a delivery unless one with `key` exists; True only when this call added it.
+
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING id` answers truthfully on both databases (an ORM
+    insert's rowcount is -1 on PostgreSQL), so a job can tell "I claimed it" from "already owed".
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"]))
-    return bool(result.rowcount)
+    table = Delivery.__table__
+    added = session.execute(
+        insert(table)
+        .values(
+            key=key,
+            kind=kind,
+            recipient=recipient,
+            request_id=request_id,
+            data=data or {},
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.id)
+    ).first()
+    return added is not None
 
 
 def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
@@ -214,27 +223,7 @@ def claim(
     request_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> bool:
-    """`enqueue` for scheduled work: True only when this call added the row, on every backend.
-
-    (An ORM-enabled INSERT reports rowcount -1 on PostgreSQL, so `enqueue`'s answer is True there
-    even when the key existed; RETURNING tells the truth on both databases.)
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    added = session.execute(
-        insert(Delivery.__table__)
-        .values(
-            key=key,
-            kind=kind,
-            recipient=recipient,
-            request_id=request_id,
-            data=data or {},
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(Delivery.__table__.c.id)
-    ).first()
-    return added is not None
+    """Claim a piece of scheduled work: the same as `enqueue`, named for what jobs mean by it."""
+    return enqueue(
+        session, key=key, kind=kind, recipient=recipient, now=now, request_id=request_id, data=data
+    )

@@ -89,26 +89,28 @@ def count_rows(path: Path) -> int:
 
 
 def _records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number where the row starts, its cells by lower-cased column name), blank rows skipped.
+
+    A plain `csv.reader` yields blank lines as empty rows, so the line count stays exact even
+    across blank lines and quoted fields that span several lines.
+    """
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot open ({exc.strerror})") from None
     with handle:
-        reader = csv.DictReader(handle)
+        reader = csv.reader(handle)
+        line = 0
         try:
-            header = [name.strip().lower() for name in (reader.fieldnames or [])]
-        except UnicodeDecodeError:
-            raise ImportFileError(f"{path}: line 1: not UTF-8 text") from None
-        missing = [column for column in required if column not in header]
-        if missing:
-            raise ImportFileError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
-        reader.fieldnames = header
-        line = reader.line_num
-        try:
-            for raw in reader:
-                cleaned = {key: (value or "").strip() for key, value in raw.items() if key is not None}
-                if any(cleaned.values()):
-                    yield line + 1, cleaned
+            header = [name.strip().lower() for name in next(reader, [])]
+            missing = [column for column in required if column not in header]
+            if missing:
+                raise ImportFileError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+            line = reader.line_num
+            for cells in reader:
+                values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
+                if any(values.values()):
+                    yield line + 1, values
                 line = reader.line_num
         except UnicodeDecodeError:
             raise ImportFileError(f"{path}: line {line + 1}: not UTF-8 text") from None

@@ -64,11 +64,6 @@ def test_a_command_before_db_upgrade_says_to_run_it(env: dict[str, str], workdir
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cli.py logs at INFO for every command, so alembic's 'Context impl SQLiteImpl.' "
-    "records come before the one-line refusal (reported to the module's owner)",
-)
 def test_a_refusal_is_the_only_thing_on_stderr(env: dict[str, str], workdir: Path) -> None:
     result = refdesk(env, workdir, "accounts")
 
@@ -174,11 +169,6 @@ def test_a_file_with_the_wrong_columns_is_one_line(
     assert line.startswith(f"refdesk: {csv}: line 1: missing column(s) name, ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/commands.py _owner_resolver only handles users_not_found: an unreachable Slack (or "
-    "invalid_auth, missing_scope) ends the import with a traceback (reported to the module's owner)",
-)
 def test_an_unreachable_slack_during_import_is_one_line(
     upgraded: dict[str, str], workdir: Path, tmp_path: Path
 ) -> None:

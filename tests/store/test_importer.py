@@ -135,11 +135,6 @@ def test_a_bad_row_is_reported_by_its_line_number_even_after_a_multi_line_field(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/importer.py _records: csv.DictReader skips blank lines silently, so the row after "
-    "a blank line is reported one line too early (reported to the module's owner)",
-)
 def test_a_bad_row_after_a_blank_line_is_reported_by_its_own_line_number(
     db: Database, tmp_path: Path
 ) -> None:
