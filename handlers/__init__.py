@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, decisions, digest, errors, find, followups, giveback, home, requests, status
+from handlers import (
+    commands,
+    decisions,
+    dedupe,
+    digest,
+    errors,
+    find,
+    followups,
+    giveback,
+    home,
+    requests,
+    status,
+)
 from handlers.desk import Desk
 
 
 def register_all(app: App, desk: Desk) -> None:
     errors.register(app)
+    dedupe.register(app, desk)
     commands.register(app, desk)
     requests.register(app, desk)
     decisions.register(app, desk)

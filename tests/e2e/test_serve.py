@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from tests.support.blockkit import assert_valid_message_blocks
 from tests.support.emulator import Emulator
 from tests.support.server import RefdeskServer, http
 from tests.support.signing import slash_command_body
+from tests.support.slack_proxy import SlackProxy
 
 
 def test_help_answers_the_asker_only_with_what_the_command_does(
@@ -78,3 +80,31 @@ def test_malformed_bodies_get_4xx_and_the_server_keeps_serving(
 def test_healthz_answers_ok(server: RefdeskServer) -> None:
     assert http("GET", server.url + "/healthz").body == "ok"
     assert http("GET", server.url + "/nope").status == 404
+
+
+def test_an_event_slack_sends_twice_is_handled_once(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy
+) -> None:
+    user = emulator.ids["owner"]
+    event = {
+        "token": "unused",
+        "team_id": "T000000001",
+        "api_app_id": "A0REFDESK",
+        "type": "event_callback",
+        "event_id": "Ev0REFDESK01",
+        "event_time": int(time.time()),
+        "event": {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0000000001",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        },
+    }
+    body = json.dumps(event)
+    for _ in range(2):
+        assert server.post_signed(body, content_type="application/json").status == 200
+
+    assert len(slack.wait_for("views.publish", user_id=user)) == 1
+    time.sleep(1)
+    assert len(slack.calls_to("views.publish")) == 1
