@@ -489,3 +489,38 @@ def test_a_slack_outage_delays_the_notices_but_loses_nothing(
     time.sleep(1.5)
     assert len(emulator.dms(requester)) == 2
     assert any(c.status == 429 for c in slack.calls_to("chat.postMessage", ok=False))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_two_replicas_behind_a_balancer_decide_once(
+    backend: str,
+    server: RefdeskServer,
+    env: dict[str, str],
+    tmp_path: Any,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    sink: ResponseSink,
+) -> None:
+    replica = RefdeskServer(env, tmp_path, server.signing_secret).start()
+    try:
+        ask(server, emulator, slack, program.accounts["Acme Corp"])
+        owner, requester = emulator.ids["owner"], emulator.ids["requester"]
+        request_id = buttons(decision_message(emulator, owner))["Approve"]
+        payloads = [
+            block_actions(owner, "approve", request_id, response_url=sink.new_url()) for _ in range(10)
+        ]
+        targets = [server, replica] * 5
+
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            replies = list(
+                pool.map(lambda pair: pair[0].interact(pair[1]), zip(targets, payloads, strict=True))
+            )
+
+        assert all(reply.status == 200 for reply in replies)
+        assert len(emulator.wait_for_dms(requester, 2)) == 2
+        time.sleep(1.5)
+        assert len(emulator.dms(requester)) == 2
+        assert program.balance("Acme Corp") == 0
+    finally:
+        replica.stop()
