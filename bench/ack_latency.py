@@ -4,7 +4,7 @@ Starts the Slack emulator and the real `refdesk serve --http` on loopback (SQLit
 `--postgres` for a private PostgreSQL cluster), sends signed requests one at a time, and prints
 p50/p99 of the time from sending each request to its HTTP answer (Slack's 3-second ack budget).
 
-    .venv/bin/python bench/ack_latency.py [--n 200] [--postgres]
+    .venv/bin/python -m bench.ack_latency [--n 200] [--postgres]   (from the repository root)
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator  # noqa: E402
-from tests.support.payloads import block_actions, select, text, view_submission  # noqa: E402
-from tests.support.postgres import create_database, postgres_server  # noqa: E402
-from tests.support.program import seed_program  # noqa: E402
-from tests.support.server import RefdeskServer, run_cli  # noqa: E402
-from tests.support.slack_proxy import SlackProxy  # noqa: E402
+from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
+from tests.support.payloads import block_actions, select, text, view_submission
+from tests.support.postgres import create_database, postgres_server
+from tests.support.program import seed_program
+from tests.support.server import RefdeskServer, run_cli
+from tests.support.slack_proxy import SlackProxy
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -107,8 +105,8 @@ def main() -> None:
         ]
 
         print(
-            f"refdesk serve --http on {'PostgreSQL' if args.postgres else 'SQLite'}, {n} signed requests each,"
-            " sent one at a time over loopback (ms)"
+            f"refdesk serve --http on {'PostgreSQL' if args.postgres else 'SQLite'}, "
+            f"{n} signed requests each, sent one at a time over loopback (ms)"
         )
         print(f"{'request':<22}{'p50':>8}{'p99':>8}{'max':>8}{'mean':>8}")
         for name, samples in (
