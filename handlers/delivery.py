@@ -146,13 +146,19 @@ def deliver(desk: Desk, keys: list[str] | None = None, *, limit: int = 50) -> in
     if desk.client is None:
         return 0
     sent = 0
-    for job in deliveries.claim_due(desk.db, desk.now(), keys=keys, limit=batch_size(limit), lease=LEASE):
-        if _send(desk, job):
+    claimed = deliveries.claim_due(desk.db, desk.now(), keys=keys, limit=batch_size(limit), lease=LEASE)
+    # past half the lease, hand the rest back rather than risk another replica sending them too
+    deadline = time.monotonic() + LEASE.total_seconds() / 2
+    for job in claimed:
+        if time.monotonic() > deadline:
+            deliveries.mark_retry(desk.db, job.id, desk.now(), dt.timedelta(0), "handed back unsent")
+            continue
+        if _send(desk, job, deadline):
             sent += 1
     return sent
 
 
-def _send(desk: Desk, job: DeliveryJob) -> bool:
+def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
     assert desk.client is not None
     render = RENDERERS.get(job.kind)
     try:
@@ -167,6 +173,8 @@ def _send(desk: Desk, job: DeliveryJob) -> bool:
                 )
             else:
                 PACER.wait(message.channel or job.recipient)
+                if time.monotonic() > deadline:
+                    raise NotYet("the send lease is running out: handing the message back")
                 response = desk.client.chat_postMessage(
                     channel=message.channel or job.recipient,
                     text=message.text,

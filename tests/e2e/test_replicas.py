@@ -138,7 +138,7 @@ def test_three_replicas_one_killed_mid_run_send_each_nudge_and_reminder_once(
     )
     owner_dms = {emulator.dm_channel(owner) for owner in owners}
     assert set(nudged) == owner_dms
-    assert set(nudged.values()) == {1}
+    assert set(nudged.values()) == {1}, nudged
     reminders = [
         c for c in slack.calls_to("chat.postMessage") if str(c.args.get("text", "")).startswith("Reminder:")
     ]
