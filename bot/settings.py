@@ -44,7 +44,12 @@ class Settings(BaseSettings):
     """Everything the process needs to know, read once at start-up."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        # `SLACK_APP_TOKEN=` in a .env means "not set", not "an empty token"
+        env_ignore_empty=True,
     )
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")

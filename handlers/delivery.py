@@ -10,6 +10,7 @@ record it and let the kind's fallback tell someone who can act).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
@@ -151,11 +152,42 @@ def deliver(desk: Desk, keys: list[str] | None = None, *, limit: int = 50) -> in
     deadline = time.monotonic() + LEASE.total_seconds() / 2
     for job in claimed:
         if time.monotonic() > deadline:
-            deliveries.mark_retry(desk.db, job.id, desk.now(), dt.timedelta(0), "handed back unsent")
+            deliveries.mark_retry(desk.db, job, desk.now(), dt.timedelta(0), "handed back unsent")
             continue
         if _send(desk, job, deadline):
             sent += 1
     return sent
+
+
+def marker(key: str) -> str:
+    """The block id that names which delivery posted a message (so a retry can find it)."""
+    return "rd-" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def _marked(blocks: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    if not blocks or "block_id" in blocks[0]:
+        return blocks
+    return [{**blocks[0], "block_id": marker(key)}, *blocks[1:]]
+
+
+def _landed_before(desk: Desk, job: DeliveryJob, target: str) -> tuple[str, str] | None:
+    """Did a sender that died mid-send already post this? Look for its marker in the channel.
+
+    Only claims taken over from an expired lease pay for this look-up: the one window in which a
+    message can reach Slack without the outbox knowing is between `chat.postMessage` and
+    recording its ts.
+    """
+    assert desk.client is not None
+    channel = target
+    if target.startswith(("U", "W")):
+        channel = desk.client.conversations_open(users=target)["channel"]["id"]
+    wanted = marker(job.key)
+    for message in desk.client.conversations_history(channel=channel, limit=50).get("messages", []):
+        blocks = message.get("blocks") or []
+        if blocks and blocks[0].get("block_id") == wanted:
+            log.info("delivery %s had reached Slack before its sender died: not sent again", job.key)
+            return channel, str(message["ts"])
+    return None
 
 
 def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
@@ -172,25 +204,32 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
                     channel=message.channel, ts=message.ts, text=message.text, blocks=message.blocks
                 )
             else:
+                blocks = _marked(message.blocks, job.key)
+                landed = (
+                    _landed_before(desk, job, message.channel or job.recipient) if job.recovered else None
+                )
+                if landed is not None:
+                    channel, ts = landed
+                    continue
                 PACER.wait(message.channel or job.recipient)
                 if time.monotonic() > deadline:
                     raise NotYet("the send lease is running out: handing the message back")
                 response = desk.client.chat_postMessage(
                     channel=message.channel or job.recipient,
                     text=message.text,
-                    blocks=message.blocks or None,
+                    blocks=blocks or None,
                     unfurl_links=False,
                 )
                 channel, ts = response.get("channel"), response.get("ts")
-        deliveries.mark_sent(desk.db, job.id, desk.now(), channel=channel, ts=ts)
+        deliveries.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
         return bool(messages)
     except NotYet as wait:
-        deliveries.mark_retry(desk.db, job.id, desk.now(), backoff(desk, job.attempts), str(wait))
+        deliveries.mark_retry(desk.db, job, desk.now(), backoff(desk, job.attempts), str(wait))
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
         if error in PERMANENT_ERRORS:
             log.warning("delivery %s to %s failed for good: %s", job.key, job.recipient, error)
-            deliveries.mark_failed(desk.db, job.id, error)
+            deliveries.mark_failed(desk.db, job, error)
             on_failure = FALLBACKS.get(job.kind)
             if on_failure is not None:
                 on_failure(desk, job, error)
@@ -204,7 +243,7 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
         log.warning(
             "delivery %s: Slack answered %s; retrying in %ss", job.key, error, int(delay.total_seconds())
         )
-        deliveries.mark_retry(desk.db, job.id, desk.now(), delay, error)
+        deliveries.mark_retry(desk.db, job, desk.now(), delay, error)
     except (SlackClientError, OSError) as exc:
         delay = backoff(desk, job.attempts)
         log.warning(
@@ -213,10 +252,10 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
             exc.__class__.__name__,
             int(delay.total_seconds()),
         )
-        deliveries.mark_retry(desk.db, job.id, desk.now(), delay, exc.__class__.__name__)
+        deliveries.mark_retry(desk.db, job, desk.now(), delay, exc.__class__.__name__)
     except Exception:
         log.exception("delivery %s could not be rendered; retrying later", job.key)
-        deliveries.mark_retry(desk.db, job.id, desk.now(), MAX_BACKOFF, "render error")
+        deliveries.mark_retry(desk.db, job, desk.now(), MAX_BACKOFF, "render error")
     return False
 
 

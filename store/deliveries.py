@@ -33,6 +33,10 @@ class DeliveryJob:
     attempts: int
     channel: str | None
     ts: str | None
+    #: this claim's lease: the fencing token that lets only its holder record the outcome
+    lease_until: dt.datetime
+    #: claimed from a sender whose lease ran out: it may have reached Slack before it died
+    recovered: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,16 +111,20 @@ def claim_due(
         candidates = list(session.scalars(query))
     for delivery_id in candidates:
         with db.transaction() as session:
+            row = session.get(Delivery, delivery_id)
+            recovered = row is not None and row.status == DeliveryStatus.SENDING
+            lease_until = now + lease
             won = session.execute(
                 update(Delivery)
                 .where(Delivery.id == delivery_id, _claimable(now))
                 .values(
-                    status=DeliveryStatus.SENDING, lease_until=now + lease, attempts=Delivery.attempts + 1
+                    status=DeliveryStatus.SENDING, lease_until=lease_until, attempts=Delivery.attempts + 1
                 )
+                .execution_options(synchronize_session=False)
             ).rowcount
-            if not won:
+            if not won or row is None:
                 continue
-            row = session.get_one(Delivery, delivery_id)
+            session.refresh(row)
             claimed.append(
                 DeliveryJob(
                     row.id,
@@ -128,52 +136,45 @@ def claim_due(
                     row.attempts,
                     row.channel,
                     row.ts,
+                    lease_until=lease_until,
+                    recovered=recovered,
                 )
             )
     return claimed
 
 
+def _settle(db: Database, job: DeliveryJob, **values: Any) -> bool:
+    """Record a claim's outcome, only if the claim is still this sender's (not taken over)."""
+    with db.transaction() as session:
+        return bool(
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == job.id,
+                    Delivery.status == DeliveryStatus.SENDING,
+                    Delivery.lease_until == job.lease_until,
+                )
+                .values(lease_until=None, **values)
+            ).rowcount
+        )
+
+
 def mark_sent(
-    db: Database, delivery_id: int, now: dt.datetime, *, channel: str | None = None, ts: str | None = None
-) -> None:
-    with db.transaction() as session:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(
-                status=DeliveryStatus.SENT,
-                sent_at=now,
-                lease_until=None,
-                channel=channel,
-                ts=ts,
-                last_error=None,
-            )
-        )
+    db: Database, job: DeliveryJob, now: dt.datetime, *, channel: str | None = None, ts: str | None = None
+) -> bool:
+    return _settle(db, job, status=DeliveryStatus.SENT, sent_at=now, channel=channel, ts=ts, last_error=None)
 
 
-def mark_retry(db: Database, delivery_id: int, now: dt.datetime, delay: dt.timedelta, error: str) -> None:
+def mark_retry(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:
     """Put the delivery back in the queue, due again after `delay`."""
-    with db.transaction() as session:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(
-                status=DeliveryStatus.PENDING,
-                next_attempt_at=now + delay,
-                lease_until=None,
-                last_error=error[:1000],
-            )
-        )
+    return _settle(
+        db, job, status=DeliveryStatus.PENDING, next_attempt_at=now + delay, last_error=error[:1000]
+    )
 
 
-def mark_failed(db: Database, delivery_id: int, error: str) -> None:
+def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:
     """Give up on a delivery that can never succeed (the user is gone, the channel archived)."""
-    with db.transaction() as session:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(status=DeliveryStatus.FAILED, lease_until=None, last_error=error[:1000])
-        )
+    return _settle(db, job, status=DeliveryStatus.FAILED, last_error=error[:1000])
 
 
 def sent_messages(db: Database, request_id: int, kinds: tuple[str, ...]) -> list[SentMessage]:

@@ -124,11 +124,6 @@ def test_the_message_quotes_the_bad_admin_id(monkeypatch: pytest.MonkeyPatch) ->
         load_settings()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/settings.py: an empty SLACK_APP_TOKEN= (as in a .env with blanks) is a set token, so "
-    "`refdesk serve` picks Socket Mode and stops; env_ignore_empty=True would fix it (reported)",
-)
 def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_APP_TOKEN", "")
     monkeypatch.setenv("REFDESK_DIGEST_CHANNEL", "")

@@ -1,0 +1,62 @@
+"""A sender that dies between posting and recording: the next sender finds the post, not a twin."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.app import build_desk
+from bot.settings import load_settings
+from handlers import decisions  # noqa: F401 - registers the request renderers
+from handlers.delivery import RENDERERS, _marked, deliver
+from store import deliveries, requests
+from store.db import Database
+from store.requests import Draft
+from tests.support.emulator import Emulator
+from tests.support.program import Program
+
+
+def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
+    env: dict[str, str], emulator: Emulator, program: Program
+) -> None:
+    clock = [dt.datetime.now(dt.UTC)]
+    db = Database(env["DATABASE_URL"])
+    desk = build_desk(
+        load_settings(
+            **{
+                k.lower(): v
+                for k, v in {
+                    "SLACK_BOT_TOKEN": env["SLACK_BOT_TOKEN"],
+                    "SLACK_API_URL": env["SLACK_API_URL"],
+                }.items()
+            }
+        ),
+        db,
+        clock=lambda: clock[0],
+    )
+    requester = emulator.ids["requester"]
+    submitted = requests.submit(
+        db,
+        desk.policy,
+        Draft(account_id=program.accounts["Acme Corp"], activity="logo"),
+        requester_id=requester,
+        source_key="view:VCRASH",
+        admins=frozenset(),
+        now=clock[0],
+        today=clock[0].date(),
+    )
+    receipt_key = next(k for k in submitted.delivery_keys if k.startswith("confirm:"))
+
+    # the first sender claims the receipt, posts it, and dies before recording the ts
+    [job] = deliveries.claim_due(db, clock[0], keys=[receipt_key], lease=dt.timedelta(seconds=30))
+    [message] = RENDERERS[job.kind](desk, job)
+    assert desk.client is not None
+    desk.client.chat_postMessage(
+        channel=requester, text=message.text, blocks=_marked(message.blocks, job.key)
+    )
+
+    clock[0] += dt.timedelta(seconds=31)  # its lease runs out; another sender takes over
+    deliver(desk, [receipt_key])
+
+    assert len(emulator.dms(requester)) == 1
+    assert deliveries.count_by_status(db).get("sent") == 1
+    db.dispose()
