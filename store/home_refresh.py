@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from store import deliveries
 from store.db import Database
+from store.models import Delivery
+
+#: the outbox kind of a decider's DM (`store.requests.DECISION_REQUEST`; not imported: that
+#: module will import this one for its hook)
+DECISION_REQUEST = "decision_request"
 
 HOME_REFRESH = "home_refresh"
 
@@ -35,3 +43,25 @@ def owe(
             data={"wait_for_decision": wait_for_decision},
         )
     return key
+
+
+def owe_for_decision(
+    session: Session, request_id: int, requester_id: str, status: str, now: dt.datetime
+) -> list[str]:
+    """Inside the decision's own transaction: a fresh Home for everyone the request concerns.
+
+    That is the requester (their open requests) and everyone a decision message went to (the
+    owner, the admins): their "waiting for you" list just changed. The lead's hook in
+    `store.requests` calls this once per decision or cancellation.
+    """
+    asked = session.scalars(
+        select(Delivery.recipient).where(Delivery.request_id == request_id, Delivery.kind == DECISION_REQUEST)
+    )
+    keys = []
+    for user_id in sorted({requester_id, *asked}):
+        key = f"{HOME_REFRESH}:{user_id}:{request_id}:{status}"
+        deliveries.enqueue(
+            session, key=key, kind=HOME_REFRESH, recipient=user_id, now=now, request_id=request_id
+        )
+        keys.append(key)
+    return keys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from store import deliveries
+from store import deliveries, home_refresh
 from store.db import Database
 from store.models import EntryKind
 from store.policy import Policy
@@ -57,3 +57,17 @@ def test_home_shows_open_requests_decisions_waiting_and_owned_balances(db: Datab
     assert sorted(line.id for line in me.my_open.lines) == sorted([to_owner, to_admin])
     owner = home_overview(db, policy, OWNER)
     assert [(b.name, b.balance) for b in owner.balances] == [("Acme", 1), ("Globex", 3)]
+
+
+def test_a_decision_owes_a_fresh_home_to_the_requester_and_everyone_asked_once(db: Database) -> None:
+    with db.transaction() as s:
+        request_id = seed.request(s, seed.account(s, "Acme", "Fintech"), requester=ME, decider=OWNER)
+        for user in (OWNER, ADMIN):
+            deliveries.enqueue(
+                s, key=f"decide:{user}", kind=DECISION_REQUEST, recipient=user, now=NOW, request_id=request_id
+            )
+    for _ in range(2):
+        with db.transaction() as s:
+            keys = home_refresh.owe_for_decision(s, request_id, ME, "approved", NOW)
+    assert keys == [f"home_refresh:{user}:{request_id}:approved" for user in sorted({ME, OWNER, ADMIN})]
+    assert deliveries.count_by_status(db) == {"pending": 5}
