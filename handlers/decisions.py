@@ -27,10 +27,12 @@ from handlers.blocks import (
 )
 from handlers.delivery import NotYet, Outgoing, fallback, renderer, send_soon
 from handlers.desk import Desk
+from handlers.forms import state_values, text_of
 from handlers.requests import CANCEL_ACTION as CANCEL
 from handlers.requests import REQUEST_ACCOUNT_ACTION
 from store import deliveries, requests
 from store.deliveries import DeliveryJob
+from store.followups import SLA_ESCALATION, SLA_REMINDER
 from store.models import RequestStatus
 from store.requests import (
     CONFIRMATION,
@@ -270,11 +272,15 @@ def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [Outgoing(f"Your request for {card.account_name} was {verb}", outcome_blocks(card, alternatives))]
 
 
+#: messages that carry Approve / Decline buttons: each is rewritten once the request is decided
+DECIDER_KINDS = (DECISION_REQUEST, SLA_REMINDER, SLA_ESCALATION)
+
+
 @renderer(REFRESH)
 def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite every message already sent about the request so it shows the state of things now."""
     assert job.request_id is not None
-    kinds = (DECISION_REQUEST, CONFIRMATION)
+    kinds = (*DECIDER_KINDS, CONFIRMATION)
     if deliveries.unsettled(desk.db, job.request_id, kinds):
         raise NotYet("messages about this request are still on their way")
     card = _card(desk, job.request_id)
@@ -282,7 +288,7 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     updates = []
     for sent in deliveries.sent_messages(desk.db, job.request_id, kinds):
-        if sent.kind == DECISION_REQUEST:
+        if sent.kind in DECIDER_KINDS:
             blocks = decision_blocks(card, viewer_is_admin=desk.is_admin(sent.recipient))
         else:
             blocks = confirmation_blocks(card)
@@ -414,8 +420,8 @@ def register(app: App, desk: Desk) -> None:
         open_reason(body, action, respond, client, override=True)
 
     def submit_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, approve: bool) -> None:
-        values = (view.get("state") or {}).get("values") or {}
-        reason = str(((values.get("reason") or {}).get("value") or {}).get("value") or "").strip()
+        values = state_values(view)
+        reason = text_of(values, "reason")
         metadata = str(view.get("private_metadata") or "")
         if not metadata.isdigit():
             ack(

@@ -1,7 +1,6 @@
 """Modal inputs: building input blocks and reading a submitted view's values back.
 
 Block ids are the store's field names, so a store error lands on the right input.
-(The request modal has private twins of these; they could move here or to `blocks`.)
 """
 
 from __future__ import annotations
@@ -13,8 +12,15 @@ from handlers.blocks import Block, plain
 
 
 def input_block(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
 ) -> Block:
+    """An input block; `dispatch` makes Slack tell us when the choice changes (to update the modal)."""
     block: Block = {
         "type": "input",
         "block_id": block_id,
@@ -24,6 +30,8 @@ def input_block(
     }
     if hint:
         block["hint"] = plain(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
     return block
 
 

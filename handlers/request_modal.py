@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from handlers.blocks import Block, context, modal, option, plain
+from handlers.forms import element_value, input_block, selected_of, state_values, text_of
 from store.accounts import AccountChoice
 from store.policy import Policy
 from store.requests import AdvocateOption, Draft
@@ -30,29 +31,6 @@ def account_label(choice: AccountChoice) -> str:
 
 def account_option(choice: AccountChoice) -> dict[str, Any]:
     return option(account_label(choice), str(choice.id))
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-    dispatch: bool = False,
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    if dispatch:
-        block["dispatch_action"] = True
-    return block
 
 
 def request_modal(
@@ -84,7 +62,7 @@ def request_modal(
         hint = f"No account matches “{search}”: type another name." if search and not account else None
     if account is not None:
         element["initial_option"] = account_option(account)
-    blocks.append(_input("account", "Account", element, hint=hint, dispatch=True))
+    blocks.append(input_block("account", "Account", element, hint=hint, dispatch=True))
 
     activity_element: dict[str, Any] = {
         "type": "static_select",
@@ -95,18 +73,18 @@ def request_modal(
     if activity in policy.activities:
         chosen = policy.activities[activity]
         activity_element["initial_option"] = option(f"{chosen.name} (costs {chosen.cost})", chosen.key)
-    blocks.append(_input("activity", "Activity", activity_element, dispatch=True))
+    blocks.append(input_block("activity", "Activity", activity_element, dispatch=True))
 
     blocks.extend(_advocate_blocks(account, activity, advocates or []))
     blocks.append(
-        _input(
+        input_block(
             "opportunity_name",
             "Opportunity name",
             {"type": "plain_text_input", "action_id": "value", "max_length": 200},
         )
     )
     blocks.append(
-        _input(
+        input_block(
             "amount",
             "Amount",
             {"type": "plain_text_input", "action_id": "value", "placeholder": plain("e.g. 120000")},
@@ -114,7 +92,7 @@ def request_modal(
         )
     )
     blocks.append(
-        _input(
+        input_block(
             "crm_link",
             "CRM link",
             {"type": "plain_text_input", "action_id": "value", "placeholder": plain("https://…")},
@@ -122,7 +100,7 @@ def request_modal(
         )
     )
     blocks.append(
-        _input(
+        input_block(
             "prospect_industry",
             "Prospect industry",
             {"type": "plain_text_input", "action_id": "value", "max_length": 100},
@@ -130,10 +108,10 @@ def request_modal(
         )
     )
     blocks.append(
-        _input("needed_by", "Needed by", {"type": "datepicker", "action_id": "value"}, optional=True)
+        input_block("needed_by", "Needed by", {"type": "datepicker", "action_id": "value"}, optional=True)
     )
     blocks.append(
-        _input(
+        input_block(
             "context",
             "Context",
             {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 2000},
@@ -173,7 +151,7 @@ def _advocate_blocks(
         ],
     }
     return [
-        _input(
+        input_block(
             block_id,
             "Advocate",
             element,
@@ -183,23 +161,13 @@ def _advocate_blocks(
     ]
 
 
-def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    block = values.get(block_id) or {}
-    return next(iter(block.values()), {}) if isinstance(block, dict) else {}
-
-
-def _selected(element: dict[str, Any]) -> str | None:
-    chosen = element.get("selected_option") or {}
-    return chosen.get("value") if isinstance(chosen, dict) else None
-
-
 def selected_account_id(values: dict[str, Any]) -> int | None:
-    raw = _selected(_value(values, "account"))
+    raw = selected_of(values, "account")
     return int(raw) if raw and raw.isdigit() else None
 
 
 def selected_activity(values: dict[str, Any]) -> str | None:
-    return _selected(_value(values, "activity"))
+    return selected_of(values, "activity")
 
 
 def advocate_block_id(values: dict[str, Any]) -> str | None:
@@ -208,12 +176,11 @@ def advocate_block_id(values: dict[str, Any]) -> str | None:
 
 def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
     """The draft, and the errors that are about the typing itself (not a number, not a date)."""
-    values = (view.get("state") or {}).get("values") or {}
+    values = state_values(view)
     errors: dict[str, str] = {}
 
     def text(block_id: str) -> str:
-        raw = _value(values, block_id).get("value")
-        return raw.strip() if isinstance(raw, str) else ""
+        return text_of(values, block_id)
 
     amount = None
     if raw := text("amount").replace(",", "").replace(" ", "").lstrip("$€£"):
@@ -225,13 +192,13 @@ def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
             errors["amount"] = "Enter a number, like 120000."
             amount = None
     needed_by = None
-    if raw_date := _value(values, "needed_by").get("selected_date"):
+    if raw_date := element_value(values, "needed_by").get("selected_date"):
         try:
             needed_by = dt.date.fromisoformat(raw_date)
         except (TypeError, ValueError):
             errors["needed_by"] = "Pick a date from the calendar."
     advocate_key = advocate_block_id(values)
-    advocate_raw = _selected(_value(values, advocate_key)) if advocate_key else None
+    advocate_raw = selected_of(values, advocate_key) if advocate_key else None
     draft = Draft(
         account_id=selected_account_id(values),
         activity=selected_activity(values),

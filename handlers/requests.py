@@ -12,6 +12,7 @@ from handlers import commands
 from handlers.blocks import escape
 from handlers.delivery import send_soon
 from handlers.desk import Desk
+from handlers.forms import state_values
 from handlers.request_modal import (
     ACCOUNT_ACTION,
     ACTIVITY_ACTION,
@@ -80,7 +81,7 @@ def register(app: App, desk: Desk) -> None:
         """The account or activity changed: offer that account's advocates willing to do it."""
         ack()
         view = body.get("view") or {}
-        values = (view.get("state") or {}).get("values") or {}
+        values = state_values(view)
         client.views_update(
             view_id=view["id"],
             hash=view.get("hash"),
@@ -90,7 +91,7 @@ def register(app: App, desk: Desk) -> None:
     @app.view(CALLBACK_ID)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         draft, errors = parse(view)
-        values = (view.get("state") or {}).get("values") or {}
+        values = state_values(view)
         user_id = body["user"]["id"]
         try:
             if errors:

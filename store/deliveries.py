@@ -212,19 +212,3 @@ def count_by_status(db: Database) -> dict[str, int]:
     with db.transaction() as session:
         rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
         return {status: int(count) for status, count in rows}
-
-
-def claim(
-    session: Session,
-    *,
-    key: str,
-    kind: str,
-    recipient: str,
-    now: dt.datetime,
-    request_id: int | None = None,
-    data: dict[str, Any] | None = None,
-) -> bool:
-    """Claim a piece of scheduled work: the same as `enqueue`, named for what jobs mean by it."""
-    return enqueue(
-        session, key=key, kind=kind, recipient=recipient, now=now, request_id=request_id, data=data
-    )

@@ -104,7 +104,7 @@ def owe_sla_reminders(
                     for a in sorted(admins - {decider_id or ""})
                 ]
             for key, kind, recipient in owed:
-                if deliveries.claim(
+                if deliveries.enqueue(
                     session, key=key, kind=kind, recipient=recipient, now=now, request_id=request_id
                 ):
                     claimed.append(key)
@@ -130,7 +130,7 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
         ).all()
         for request_id, requester_id in due:
             key = f"followup:{request_id}"
-            if deliveries.claim(
+            if deliveries.enqueue(
                 session, key=key, kind=FOLLOWUP, recipient=requester_id, now=now, request_id=request_id
             ):
                 claimed.append(key)
@@ -147,7 +147,7 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
         ).all()
         for request_id, requester_id in unanswered:
             key = f"followup-reminder:{request_id}"
-            if deliveries.claim(
+            if deliveries.enqueue(
                 session,
                 key=key,
                 kind=FOLLOWUP_REMINDER,
@@ -250,7 +250,7 @@ def _close(
         current = session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request.id))
         return Closed(request.id, "already", str(current))
     key = f"followup-closed:{request.id}"
-    deliveries.claim(
+    deliveries.enqueue(
         session, key=key, kind=FOLLOWUP_CLOSED, recipient=request.requester_id, now=now, request_id=request.id
     )
     return Closed(request.id, str(status), str(status), (key,))

@@ -269,7 +269,7 @@ def owe_nudges(db: Database, policy: Policy, *, now: dt.datetime, today: dt.date
         for owner_id in sorted(owed):
             ids = tuple(line.account_id for line in owed[owner_id])
             key = f"nudge:{owner_id}:{week}"
-            if deliveries.claim(
+            if deliveries.enqueue(
                 session,
                 key=key,
                 kind=NUDGE,

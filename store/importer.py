@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from store.accounts import normalize
 from store.db import Database
@@ -197,6 +198,12 @@ def import_accounts(
             rows.append(row)
         except _BadRow as exc:
             report.bad_rows.append(f"line {line}: {exc}")
+    with db.transaction() as session:
+        clashes = _name_clashes(session, rows)
+    if clashes:
+        rows = [row for row in rows if row.line not in clashes]
+        report.bad_rows.extend(f"line {line}: {reason}" for line, reason in clashes.items())
+        report.bad_rows.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
     if report.bad_rows and not skip_bad_rows:
         report.aborted = True
         return report
@@ -242,6 +249,37 @@ def import_accounts(
             if progress is not None:
                 progress(done)
     return report
+
+
+def _name_clashes(session: Session, rows: list[_AccountRow]) -> dict[int, str]:
+    """Rows that would give an account a name another account keeps (names are unique).
+
+    Plays the import forward on the names alone: a row updates the account with its CRM id (else
+    its name) or creates one; renaming frees the old name for a later row.
+    """
+    by_crm: dict[str, int | str] = {}
+    holder: dict[str, int | str] = {}
+    for account_id, name_key, crm_id in session.execute(select(Account.id, Account.name_key, Account.crm_id)):
+        holder[name_key] = account_id
+        if crm_id:
+            by_crm[crm_id] = account_id
+    name_of = {account: key for key, account in holder.items()}
+    crm_of = {account: crm for crm, account in by_crm.items()}
+    clashes: dict[int, str] = {}
+    for row in rows:
+        key = normalize(row.name)
+        target = (by_crm.get(row.crm_id) if row.crm_id else None) or holder.get(key) or f"line {row.line}"
+        other_crm = crm_of.get(target)
+        if holder.get(key, target) != target or (row.crm_id and other_crm and other_crm != row.crm_id):
+            clashes[row.line] = f"name {row.name!r} is already another account's (a different crm_id)"
+            continue
+        holder.pop(name_of.get(target, ""), None)
+        holder[key] = target
+        name_of[target] = key
+        if row.crm_id:
+            by_crm[row.crm_id] = target
+            crm_of[target] = row.crm_id
+    return clashes
 
 
 def import_advocates(

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from store.accounts import AccountRow, list_accounts
 from store.db import Database
@@ -110,13 +109,6 @@ def test_reimporting_without_crm_id_matches_the_name_whatever_its_case(
     assert [(r.id, r.name, r.industry) for r in rows] == [(before.id, "ACME corp", "Retail")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="store/importer.py import_accounts: a row whose crm_id is one account's and whose name is "
-    "another's renames the first onto the second's name: the unique name_key fails at commit "
-    "(reported to the module's owner)",
-)
 def test_a_row_that_would_rename_an_account_onto_another_s_name_is_a_bad_row(
     db: Database, policy: Policy, tmp_path: Path
 ) -> None:
