@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock, system_clock
 from bot.settings import Settings
@@ -35,12 +40,45 @@ def build_desk(
     )
 
 
+def single_workspace_authorize(
+    client: WebClient, retry_seconds: float = 60
+) -> Callable[..., AuthorizeResult]:
+    """Bolt's authorization for our one workspace, which never makes a request wait on Slack.
+
+    Bolt's default calls `auth.test` before the first listener runs, so with Slack's Web API
+    unreachable even `/reference help` would fail. Here the bot's identity is looked up once it
+    can be and cached; until then requests go on with the token alone, and the look-up is tried
+    again at most every `retry_seconds` (with a short timeout and no retries) so no ack waits.
+    """
+    quick = WebClient(token=client.token, base_url=client.base_url, timeout=2)
+    known: dict[str, AuthorizeResult] = {}
+    last_failure = [-float("inf")]
+
+    def authorize(**_: object) -> AuthorizeResult:
+        if "result" in known:
+            return known["result"]
+        if time.monotonic() - last_failure[0] >= retry_seconds:
+            try:
+                known["result"] = AuthorizeResult.from_auth_test_response(
+                    auth_test_response=quick.auth_test(), bot_token=client.token
+                )
+                return known["result"]
+            except (SlackApiError, SlackClientError, OSError) as exc:
+                last_failure[0] = time.monotonic()
+                log.warning("auth.test failed (%s): serving with the token alone", exc.__class__.__name__)
+        return AuthorizeResult(enterprise_id=None, team_id=None, bot_token=client.token)
+
+    return authorize
+
+
 def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> App:
     """A sync Bolt app. Listeners ack first and do slow work after (process_before_response off)."""
     settings.require_slack(socket_mode=socket_mode)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    assert desk.client is not None
     app = App(
         client=desk.client,
+        authorize=single_workspace_authorize(desk.client),
         signing_secret=signing_secret,
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,

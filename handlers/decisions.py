@@ -28,6 +28,7 @@ from handlers.blocks import (
 from handlers.delivery import NotYet, Outgoing, fallback, renderer, send_soon
 from handlers.desk import Desk
 from handlers.forms import state_values, text_of
+from handlers.replies import notice_modal, tell
 from handlers.requests import CANCEL_ACTION as CANCEL
 from handlers.requests import REQUEST_ACCOUNT_ACTION
 from store import deliveries, requests
@@ -331,14 +332,6 @@ def reason_modal(callback_id: str, title: str, prompt: str, request_id: int, sub
     )
 
 
-def notice_modal(title: str, text: str) -> dict[str, Any]:
-    return modal(title, [section(text)], callback_id="notice", close="Close")
-
-
-def _refuse(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
 def _already_text(result: requests.Decided) -> str:
     label = STATUS_LINE.get(RequestStatus(result.status), result.status)
     by = f" by {user(result.decided_by)}" if result.decided_by else ""
@@ -347,7 +340,9 @@ def _already_text(result: requests.Decided) -> str:
 
 def register(app: App, desk: Desk) -> None:
     @app.action(APPROVE)
-    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def approve(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         try:
             result = requests.decide(
@@ -361,13 +356,18 @@ def register(app: App, desk: Desk) -> None:
                 today=desk.today(),
             )
         except NotAllowed as refusal:
-            _refuse(respond, f"Only {refusal.who} can decide this.")
+            tell(body, respond, client, f"Only {refusal.who} can decide this.")
             return
         except RequestInvalid:
-            _refuse(respond, "A blocking rule applies now: only a program admin can approve, with override.")
+            tell(
+                body,
+                respond,
+                client,
+                "A blocking rule applies now: only a program admin can approve, with override.",
+            )
             return
         if result.outcome == "already":
-            _refuse(respond, _already_text(result))
+            tell(body, respond, client, _already_text(result))
             return
         send_soon(desk, result.delivery_keys)
 
@@ -381,10 +381,15 @@ def register(app: App, desk: Desk) -> None:
             if override and not desk.is_admin(user_id):
                 raise NotAllowed("a program admin")
         except NotAllowed as refusal:
-            _refuse(respond, f"Only {refusal.who} can decide this.")
+            tell(body, respond, client, f"Only {refusal.who} can decide this.")
             return
         if status != RequestStatus.PENDING:
-            _refuse(respond, f"This request is already {str(status).replace('_', ' ')}. Nothing changed.")
+            tell(
+                body,
+                respond,
+                client,
+                f"This request is already {str(status).replace('_', ' ')}. Nothing changed.",
+            )
             return
         if override:
             view = reason_modal(

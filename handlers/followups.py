@@ -14,10 +14,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.blocks import Block, actions, button, context, escape, modal, option, section, user
-from handlers.decisions import decision_blocks, notice_modal, reason_modal
+from handlers.decisions import decision_blocks, reason_modal
 from handlers.delivery import NotYet, Outgoing, deliver, renderer
 from handlers.desk import Desk
 from handlers.forms import input_block, selected_of, state_values, text_input, text_of
+from handlers.replies import notice_modal, tell
 from store import deliveries, followups, requests
 from store.deliveries import DeliveryJob
 from store.followups import (
@@ -195,10 +196,6 @@ def _request_id(view: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _refuse(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
 def register(app: App, desk: Desk) -> None:
     def open_answer(
         body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient, *, done: bool
@@ -207,10 +204,15 @@ def register(app: App, desk: Desk) -> None:
         try:
             status = followups.check_closer(desk.db, request_id, body["user"]["id"], desk.admins)
         except NotAllowed as refusal:
-            _refuse(respond, f"Only {refusal.who} can say how it went.")
+            tell(body, respond, client, f"Only {refusal.who} can say how it went.")
             return
         if status != RequestStatus.APPROVED:
-            _refuse(respond, f"This request is already {str(status).replace('_', ' ')}. Nothing changed.")
+            tell(
+                body,
+                respond,
+                client,
+                f"This request is already {str(status).replace('_', ' ')}. Nothing changed.",
+            )
             return
         if done:
             view = done_modal(request_id)

@@ -13,6 +13,7 @@ from handlers.blocks import escape
 from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.forms import state_values
+from handlers.replies import tell
 from handlers.request_modal import (
     ACCOUNT_ACTION,
     ACTIVITY_ACTION,
@@ -124,7 +125,9 @@ def register(app: App, desk: Desk) -> None:
         )
 
     @app.action(CANCEL_ACTION)
-    def cancel_request(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def cancel_request(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         request_id = int(action["value"])
         try:
@@ -132,17 +135,9 @@ def register(app: App, desk: Desk) -> None:
                 desk.db, request_id, actor_id=body["user"]["id"], admins=desk.admins, now=desk.now()
             )
         except NotAllowed as refusal:
-            respond(
-                text=f"Only {refusal.who} can cancel this request.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            tell(body, respond, client, f"Only {refusal.who} can cancel this request.")
             return
         if result.outcome == "already":
-            respond(
-                text=f"This request is already {result.status.replace('_', ' ')}.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            tell(body, respond, client, f"This request is already {result.status.replace('_', ' ')}.")
             return
         send_soon(desk, result.delivery_keys)

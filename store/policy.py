@@ -78,7 +78,12 @@ def load_policy(path: Path | None = None) -> Policy:
         override = _read_toml(path)
         for section in ("activities", "values", "rules"):
             if section in override:
-                data[section] = {**data[section], **override.pop(section)}
+                merged = dict(data[section])
+                for key, spec in override.pop(section).items():
+                    base = merged.get(key)
+                    both = isinstance(base, dict) and isinstance(spec, dict)
+                    merged[key] = {**base, **spec} if both else spec
+                data[section] = merged
         data.update(override)
     return _build(data, source=path or DEFAULT_POLICY_FILE)
 

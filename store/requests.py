@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from store import deliveries, ledger
+from store import deliveries, home_refresh, ledger
 from store.db import Database
 from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
 from store.policy import Policy, PolicyFacts, RuleResult, checklist, is_blocked
@@ -385,7 +385,8 @@ def _owe_outcome(
     deliveries.enqueue(
         session, key=refresh, kind=REFRESH, recipient=request.requester_id, now=now, request_id=request.id
     )
-    return (outcome, refresh)
+    homes = home_refresh.owe_for_decision(session, request.id, request.requester_id, status, now)
+    return (outcome, refresh, *homes)
 
 
 def cancel(
@@ -410,7 +411,12 @@ def cancel(
         deliveries.enqueue(
             session, key=refresh, kind=REFRESH, recipient=request.requester_id, now=now, request_id=request.id
         )
-        return Decided(request.id, RequestStatus.CANCELLED, RequestStatus.CANCELLED, actor_id, (refresh,))
+        homes = home_refresh.owe_for_decision(
+            session, request.id, request.requester_id, RequestStatus.CANCELLED, now
+        )
+        return Decided(
+            request.id, RequestStatus.CANCELLED, RequestStatus.CANCELLED, actor_id, (refresh, *homes)
+        )
 
 
 def card(

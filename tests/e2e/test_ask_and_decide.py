@@ -284,14 +284,14 @@ def test_approve_debits_once_rewrites_the_dm_and_tells_the_requester_the_next_st
     outcome = decision_message(emulator, requester, 2)
     assert_valid_message_blocks(outcome["blocks"])
     assert "approved" in all_text(outcome) and "jane@acme.example" in all_text(outcome)
-    assert program.balance("Acme Corp") == 0
+    assert program.wait_balance("Acme Corp", 0) == 0
     rewritten = _wait_rewritten(emulator, owner)
     assert buttons(rewritten) == {}
     assert f"Approved by <@{owner}>" in all_text(rewritten)
     assert_valid_message_blocks(rewritten["blocks"])
 
     click(server, emulator, owner, "approve", buttons(message)["Approve"], sink, message)  # a second click
-    assert program.balance("Acme Corp") == 0
+    assert program.wait_balance("Acme Corp", 0) == 0
     time.sleep(0.5)
     assert len(emulator.dms(requester)) == 2
 
@@ -374,7 +374,7 @@ def test_a_blocked_request_needs_an_admin_override_with_a_reason_on_the_ledger(
     server.interact(view_submission(admin, view, {"reason": {"value": text("Strategic deal, CEO asked")}}))
 
     assert "approved" in all_text(decision_message(emulator, emulator.ids["requester"], 2))
-    assert program.balance("Acme Corp") == -2
+    assert program.wait_balance("Acme Corp", -2) == -2
     db = program.database()
     try:
         from store import ledger
@@ -453,7 +453,7 @@ def test_twenty_concurrent_approve_clicks_decide_once(
         replies = list(pool.map(server.interact, payloads))
 
     assert all(reply.status == 200 for reply in replies)
-    assert program.balance("Acme Corp") == 0
+    assert program.wait_balance("Acme Corp", 0) == 0
     assert len(emulator.wait_for_dms(requester, 2)) == 2
     time.sleep(1.5)
     assert len(emulator.dms(requester)) == 2  # the receipt and one outcome
@@ -475,11 +475,12 @@ def test_a_slack_outage_delays_the_notices_but_loses_nothing(
     ask(server, emulator, slack, program.accounts["Acme Corp"])
     owner, requester = emulator.ids["owner"], emulator.ids["requester"]
     message = decision_message(emulator, owner)
+    decision_message(emulator, requester)  # the receipt is there before Slack goes down
 
     slack.fail(503, methods={"chat.postMessage", "chat.update"})
     click(server, emulator, owner, "approve", buttons(message)["Approve"], sink, message)
     time.sleep(2)
-    assert program.balance("Acme Corp") == 0  # the decision stands
+    assert program.wait_balance("Acme Corp", 0) == 0  # the decision stands
     assert len(emulator.dms(requester)) == 1  # but Slack has not been told yet
 
     slack.fail(429, methods={"chat.postMessage", "chat.update"}, retry_after=1, count=2)
@@ -521,6 +522,32 @@ def test_two_replicas_behind_a_balancer_decide_once(
         assert len(emulator.wait_for_dms(requester, 2)) == 2
         time.sleep(1.5)
         assert len(emulator.dms(requester)) == 2
-        assert program.balance("Acme Corp") == 0
+        assert program.wait_balance("Acme Corp", 0) == 0
     finally:
         replica.stop()
+
+
+def test_a_refused_click_on_the_home_tab_is_answered_in_a_modal(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program
+) -> None:
+    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    request_id = buttons(decision_message(emulator, emulator.ids["owner"]))["Approve"]
+    bystander = emulator.ids["bystander"]
+    opened_before = len(slack.calls_to("views.open"))
+
+    reply = server.interact(
+        block_actions(
+            bystander,
+            "approve",
+            request_id,
+            trigger_id=emulator.trigger_id(bystander),
+            view={"id": "VHOMETAB", "type": "home"},
+            block_id=f"decision:{request_id}",
+        )
+    )
+
+    assert reply.status == 200
+    notice = slack.wait_for("views.open", count=opened_before + 1)[-1]
+    assert_valid_view(notice.args["view"])
+    assert f"Only <@{emulator.ids['owner']}> or a program admin can decide this." in str(notice.args["view"])
+    assert program.balance("Acme Corp") == 3

@@ -162,12 +162,6 @@ def test_every_fixture_as_slack_sends_it_gets_an_answer_not_a_crash(wsgi: SlackW
     assert post(wsgi, command, "application/x-www-form-urlencoded")[0] == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/app.py: Bolt's single-team authorization calls auth.test on the first request, so "
-    "with Slack's Web API unreachable even /reference help fails before its listener runs "
-    "(reported to the module's owner)",
-)
 def test_help_needs_no_slack_web_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     wsgi = build_wsgi(tmp_path, UNREACHABLE_SLACK)

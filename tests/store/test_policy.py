@@ -324,3 +324,12 @@ def test_the_rules_follow_an_overriding_policy(tmp_path: Path) -> None:
 
     assert results["advocate_rest"].verdict is Verdict.BLOCKING
     assert results["renewal"].verdict is Verdict.OK
+
+
+def test_an_override_may_change_only_the_cost_of_an_activity(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("[activities]\nwebinar = { cost = 7 }\n")
+
+    webinar = load_policy(path).activities["webinar"]
+
+    assert (webinar.name, webinar.cost) == ("Webinar", 7)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,15 @@ class Program:
                 return ledger.balance(session, opening, self.accounts[name])
         finally:
             db.dispose()
+
+    def wait_balance(self, name: str, expected: int, timeout: float = 10) -> int:
+        """The balance once it is `expected` (decisions are recorded just after the ack), or at timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            balance = self.balance(name)
+            if balance == expected or time.monotonic() > deadline:
+                return balance
+            time.sleep(0.1)
 
     def adjust(self, name: str, amount: int, actor: str, reason: str = "test set-up") -> None:
         db = self.database()
