@@ -48,7 +48,7 @@ from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
 from bot.server import SlackWsgi  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from handlers import delivery  # noqa: E402
+from handlers.pacing import Pacer  # noqa: E402
 from store import deliveries  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.digest import Period, build_digest  # noqa: E402
@@ -514,9 +514,9 @@ def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str) -> N
         admins=["U0ADMIN01"],
         scheduler_enabled=False,
     )
-    # Slack's rate limits are paced in production; the stub has none, so pacing would only measure sleeps
-    delivery.configure(per_second=0, per_channel_seconds=0, lease=dt.timedelta(seconds=60))
     desk = build_desk(settings, db)
+    # Slack's rate limits are paced in production; the stub has none, so pacing would only measure sleeps
+    desk.pacer = Pacer(per_second=0, per_channel_seconds=0)
     app_url, stop_app = serve(SlackWsgi(build_app(settings, desk), db, SECRET))
     bare_url, stop_bare = serve(SlackWsgi(bare_bolt(stub), db, SECRET))
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers import register_all
 from handlers.desk import Desk
+from handlers.pacing import Pacer
 from store.db import Database
 from store.policy import Policy, load_policy
 
@@ -37,6 +39,8 @@ def build_desk(
         client=make_web_client(settings) if settings.slack_bot_token is not None else None,
         retry_base_seconds=settings.delivery_retry_seconds,
         executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery"),
+        pacer=Pacer(per_second=settings.post_rate, per_channel_seconds=1.0),
+        lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
     )
 
 

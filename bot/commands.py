@@ -19,7 +19,7 @@ from bot.cli import CliError
 from bot.clock import fixed_clock, system_clock
 from bot.digest_job import digest_job, dry_run_text
 from bot.jobs import JOBS, run_job
-from bot.scheduler import apply_delivery_settings, build_scheduler
+from bot.scheduler import build_scheduler
 from bot.server import SlackWsgi, serve_http, serve_socket_mode
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -37,7 +37,6 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     db.check_schema()
     socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
     settings.require_slack(socket_mode=socket_mode)
-    apply_delivery_settings(settings)
     desk = build_desk(settings, db)
     app = build_app(settings, desk, socket_mode=socket_mode)
     scheduler = None
@@ -209,7 +208,6 @@ def jobs_run(settings: Settings, db: Database, name: str, now_text: str | None) 
             raise CliError(
                 f"--now {now_text!r} is not an ISO-8601 moment with an offset, e.g. 2026-11-23T09:00:00+00:00"
             ) from None
-    apply_delivery_settings(settings)
     desk = build_desk(settings, db, clock=clock)
     if desk.client is None:
         print(f"refdesk: SLACK_BOT_TOKEN is not set: {name} claims, the server sends", file=sys.stderr)

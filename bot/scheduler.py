@@ -7,7 +7,6 @@ once, and a message that failed is retried by the worker, not by re-running the 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import zoneinfo
 
@@ -17,7 +16,6 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.digest_job import digest_job
 from bot.jobs import JOBS, deliver_due, run_job
 from bot.settings import Settings, SettingsError
-from handlers import delivery
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -26,15 +24,6 @@ log = logging.getLogger(__name__)
 def deliver_pending(desk: Desk) -> None:
     """Send what is due in the outbox, in batches, until nothing due is left."""
     deliver_due(desk)
-
-
-def apply_delivery_settings(settings: Settings) -> None:
-    """Pacing and the send lease of this process, from the settings."""
-    delivery.configure(
-        per_second=settings.post_rate,
-        per_channel_seconds=1.0,
-        lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
-    )
 
 
 def cron_trigger(expression: str, tz: zoneinfo.ZoneInfo) -> CronTrigger:

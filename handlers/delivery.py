@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,55 +86,11 @@ def fallback(kind: str) -> Callable[[Fallback], Fallback]:
     return register
 
 
-class Pacer:
-    """Keeps this process's chat.postMessage fan-out inside Slack's rate limits.
-
-    Slack allows about one message per second per channel (short bursts tolerated) under a
-    workspace-wide ceiling it does not publish. So a burst of DMs to many people is spaced by
-    `1 / per_second` overall, and messages to the same channel by `per_channel_seconds`. A 429
-    that gets through anyway is waited out by the client's `Retry-After` handler, and then by
-    the outbox's retry. `per_second <= 0` switches pacing off (benchmarks).
-    """
-
-    def __init__(self, per_second: float = 10.0, per_channel_seconds: float = 1.0) -> None:
-        self.per_second = per_second
-        self.per_channel_seconds = per_channel_seconds
-        self._lock = threading.Lock()
-        self._next_any = 0.0
-        self._next_channel: dict[str, float] = {}
-
-    def wait(self, channel: str) -> None:
-        """Block until a message to `channel` may go out, and book its slot."""
-        if self.per_second <= 0:
-            return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_any, self._next_channel.get(channel, 0.0))
-            self._next_any = slot + 1.0 / self.per_second
-            self._next_channel[channel] = slot + self.per_channel_seconds
-            if len(self._next_channel) > 10_000:
-                self._next_channel = {c: t for c, t in self._next_channel.items() if t > now}
-        if slot > now:
-            time.sleep(slot - now)
-
-
-#: how this process paces and leases its sends; `configure` sets them from the settings
-PACER = Pacer()
-LEASE = deliveries.LEASE
-
-
-def configure(*, per_second: float, per_channel_seconds: float, lease: dt.timedelta) -> None:
-    """Set pacing and the send lease for this process (called once by `bot` at start-up)."""
-    global PACER, LEASE
-    PACER = Pacer(per_second, per_channel_seconds)
-    LEASE = lease
-
-
-def batch_size(limit: int) -> int:
+def batch_size(desk: Desk, limit: int) -> int:
     """Claim no more than can be sent well within the lease, or another replica takes them over."""
-    if PACER.per_second <= 0:
+    if desk.pacer.per_second <= 0:
         return limit
-    return max(1, min(limit, int(PACER.per_second * LEASE.total_seconds() / 2)))
+    return max(1, min(limit, int(desk.pacer.per_second * desk.lease.total_seconds() / 2)))
 
 
 def backoff(desk: Desk, attempts: int) -> dt.timedelta:
@@ -147,9 +102,11 @@ def deliver(desk: Desk, keys: list[str] | None = None, *, limit: int = 50) -> in
     if desk.client is None:
         return 0
     sent = 0
-    claimed = deliveries.claim_due(desk.db, desk.now(), keys=keys, limit=batch_size(limit), lease=LEASE)
+    claimed = deliveries.claim_due(
+        desk.db, desk.now(), keys=keys, limit=batch_size(desk, limit), lease=desk.lease
+    )
     # past half the lease, hand the rest back rather than risk another replica sending them too
-    deadline = time.monotonic() + LEASE.total_seconds() / 2
+    deadline = time.monotonic() + desk.lease.total_seconds() / 2
     for job in claimed:
         if time.monotonic() > deadline:
             deliveries.mark_retry(desk.db, job, desk.now(), dt.timedelta(0), "handed back unsent")
@@ -211,7 +168,7 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
                 if landed is not None:
                     channel, ts = landed
                     continue
-                PACER.wait(message.channel or job.recipient)
+                desk.pacer.wait(message.channel or job.recipient)
                 if time.monotonic() > deadline:
                     raise NotYet("the send lease is running out: handing the message back")
                 response = desk.client.chat_postMessage(

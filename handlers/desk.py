@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
+from handlers.pacing import Pacer
 from store.db import Database
 from store.policy import Policy
 
@@ -31,6 +32,10 @@ class Desk:
     retry_base_seconds: float = 5.0
     #: where listeners hand Slack messages after the ack, so a slow Slack never holds up the next ack
     executor: Executor | None = None
+    #: how fast this process may post (Slack's rate limits)
+    pacer: Pacer = field(default_factory=Pacer)
+    #: how long a claimed delivery stays this process's before another replica may take it over
+    lease: dt.timedelta = dt.timedelta(seconds=60)
 
     def now(self) -> dt.datetime:
         return self.clock()
