@@ -47,12 +47,12 @@ def normalize(text: str) -> str:
 
 
 def list_accounts(db: Database, policy: Policy) -> list[AccountRow]:
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         return _rows(session, policy, select(Account).order_by(Account.name_key))
 
 
 def get_account(db: Database, policy: Policy, account_id: int) -> AccountRow | None:
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         rows = _rows(session, policy, select(Account).where(Account.id == account_id))
         return rows[0] if rows else None
 
@@ -93,7 +93,7 @@ def _rows(session: Session, policy: Policy, query) -> list[AccountRow]:  # type:
 
 
 def choice(db: Database, account_id: int) -> AccountChoice | None:
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         row = session.execute(
             select(Account.id, Account.name, Account.industry, Account.crm_id).where(Account.id == account_id)
         ).first()
@@ -103,7 +103,7 @@ def choice(db: Database, account_id: int) -> AccountChoice | None:
 def search_accounts(db: Database, text: str, limit: int = 100) -> list[AccountChoice]:
     """Accounts whose name, industry or CRM id contains `text`; names that start with it first."""
     needle = normalize(text)
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         query = select(Account.id, Account.name, Account.industry, Account.crm_id)
         if needle:
             pattern = f"%{_escape_like(needle)}%"

@@ -179,7 +179,7 @@ def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:
 
 def sent_messages(db: Database, request_id: int, kinds: tuple[str, ...]) -> list[SentMessage]:
     """Messages about a request that reached Slack, oldest first: what a decision rewrites."""
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         rows = session.scalars(
             select(Delivery)
             .where(
@@ -195,7 +195,7 @@ def sent_messages(db: Database, request_id: int, kinds: tuple[str, ...]) -> list
 
 def unsettled(db: Database, request_id: int, kinds: tuple[str, ...]) -> int:
     """How many messages of these kinds about a request are still on their way."""
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         return int(
             session.scalar(
                 select(func.count()).where(
@@ -209,6 +209,6 @@ def unsettled(db: Database, request_id: int, kinds: tuple[str, ...]) -> int:
 
 
 def count_by_status(db: Database) -> dict[str, int]:
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
         return {status: int(count) for status, count in rows}

@@ -127,7 +127,7 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
     def count_if(condition: object) -> object:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         counts = session.execute(
             select(
                 count_if(created),

@@ -110,7 +110,7 @@ def find_accounts(
     terms, activity = parse_words(policy, text)
     if not terms and activity is None:
         return FindResult(terms, activity, [], 0)
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         if terms:
             candidates: Select = select(Account.id).where(or_(*(_term_matches(t) for t in terms)))
         else:  # only an activity: the accounts with someone willing to do it

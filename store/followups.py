@@ -161,7 +161,7 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
 
 def check_closer(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> str | None:
     """The request's status if `user_id` may say how it went (raises `NotAllowed`); None if unknown."""
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         request = session.get(ReferenceRequest, request_id)
         if request is None:
             return None
@@ -257,7 +257,7 @@ def _close(
 
 
 def followup_card(db: Database, policy: Policy, request_id: int) -> FollowupCard | None:
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         request = session.get(ReferenceRequest, request_id)
         if request is None:
             return None

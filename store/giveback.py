@@ -132,7 +132,7 @@ def log_value(
 
 def logged(db: Database, policy: Policy, entry_id: int) -> Logged | None:
     """A give as it stands now (the balance is today's), for its receipt."""
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         if session.get(LedgerEntry, entry_id) is None:
             return None
         return _logged(session, policy, entry_id)
@@ -226,7 +226,7 @@ def _figures(
 
 def nudge_lines(db: Database, policy: Policy, account_ids: list[int], since: dt.date) -> list[NudgeLine]:
     """The nudge's accounts with their figures as of now (the nudge is rendered when it is sent)."""
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         lines = _figures(session, policy, account_ids, since)
         return sorted(lines.values(), key=lambda line: (line.balance, line.name.casefold()))
 
@@ -239,7 +239,7 @@ def owing_accounts(db: Database, policy: Policy, today: dt.date) -> dict[str, li
     """
     window = dt.timedelta(days=policy.rules.give_back_days)
     since = today - window
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         accounts = list(
             session.execute(
                 select(Account.id, Account.owner_slack_id, Account.created_at).where(

@@ -272,7 +272,7 @@ def reroute_to_admins(
 
 def check_decider(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> str | None:
     """The request's status if `user_id` may decide it (raises `NotAllowed` otherwise); None if unknown."""
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         request = session.get(ReferenceRequest, request_id)
         if request is None:
             return None
@@ -422,7 +422,7 @@ def cancel(
 def card(
     db: Database, policy: Policy, request_id: int, today: dt.date, history: int = 5
 ) -> RequestCard | None:
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         request = session.get(ReferenceRequest, request_id)
         if request is None:
             return None
@@ -518,7 +518,7 @@ def facts_for(session: Session, policy: Policy, request: ReferenceRequest, today
 
 def advocates_for(db: Database, account_id: int, activity: str | None) -> list[AdvocateOption]:
     """The account's advocates, only those willing to do `activity` when one is chosen."""
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         rows = session.scalars(
             select(Advocate).where(Advocate.account_id == account_id).order_by(Advocate.name)
         )
@@ -531,7 +531,7 @@ def advocates_for(db: Database, account_id: int, activity: str | None) -> list[A
 
 def alternatives(db: Database, policy: Policy, request_id: int, limit: int = 3) -> list[Alternative]:
     """Other active accounts in the same industry that can afford the same ask, best first."""
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         request = session.get_one(ReferenceRequest, request_id)
         account = session.get_one(Account, request.account_id)
         industries = {account.industry_key}

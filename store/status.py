@@ -114,7 +114,7 @@ def my_requests(
         )
         .order_by(ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc())
     )
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         return _lines(session, policy, query, limit)
 
 
@@ -136,7 +136,7 @@ def home_overview(
         or_(ReferenceRequest.decider_id == user_id, ReferenceRequest.id.in_(asked_to_them)),
     )
     owned = select(Account.id).where(Account.owner_slack_id == user_id)
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         my_open = _lines(session, policy, mine, requests)
         waiting_ids = list(
             session.scalars(waiting.order_by(ReferenceRequest.created_at, ReferenceRequest.id))
@@ -159,5 +159,5 @@ def home_overview(
 
 
 def request_status(db: Database, request_id: int) -> str | None:
-    with db.transaction() as session:
+    with db.transaction(readonly=True) as session:
         return session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request_id))
