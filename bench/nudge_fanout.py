@@ -18,10 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from store import ledger
 from store.db import Database
-from store.models import Account, EntryKind
 from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
+from tests.support.program import over_asked_accounts
 from tests.support.server import run_cli
 
 #: Slack's chat.postMessage is "special" tier: about 1 message per second per channel (bursts
@@ -59,26 +58,7 @@ def main() -> int:
                     break
             now = dt.datetime.now(dt.UTC)
             db = Database(url)
-            with db.transaction() as session:
-                for i in range(args.owners):
-                    account = Account(
-                        name=f"Account {i}",
-                        name_key=f"account {i}",
-                        owner_slack_id=users[f"owner{i}"],
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    session.add(account)
-                    session.flush()
-                    ledger.post(
-                        session,
-                        account_id=account.id,
-                        kind=EntryKind.ASK,
-                        amount=-3,
-                        actor_id="bench",
-                        now=now,
-                        occurred_on=now.date(),
-                    )
+            over_asked_accounts(db, [users[f"owner{i}"] for i in range(args.owners)], now)
             db.dispose()
             started = time.monotonic()
             done = run_cli(env, "jobs", "run", "nudge", timeout=3600)

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from handlers.blocks import Block, context, modal, option, plain
-from handlers.forms import element_value, input_block, selected_of, state_values, text_of
+from handlers.forms import element_value, input_block, selected_of, state_values, text_input, text_of
 from store.accounts import AccountChoice
 from store.policy import Policy
 from store.requests import AdvocateOption, Draft
@@ -80,14 +80,14 @@ def request_modal(
         input_block(
             "opportunity_name",
             "Opportunity name",
-            {"type": "plain_text_input", "action_id": "value", "max_length": 200},
+            text_input(max_length=200),
         )
     )
     blocks.append(
         input_block(
             "amount",
             "Amount",
-            {"type": "plain_text_input", "action_id": "value", "placeholder": plain("e.g. 120000")},
+            text_input(max_length=30, placeholder="e.g. 120000"),
             optional=True,
         )
     )
@@ -95,7 +95,7 @@ def request_modal(
         input_block(
             "crm_link",
             "CRM link",
-            {"type": "plain_text_input", "action_id": "value", "placeholder": plain("https://…")},
+            text_input(max_length=500, placeholder="https://…"),
             optional=True,
         )
     )
@@ -103,7 +103,7 @@ def request_modal(
         input_block(
             "prospect_industry",
             "Prospect industry",
-            {"type": "plain_text_input", "action_id": "value", "max_length": 100},
+            text_input(max_length=100),
             optional=True,
         )
     )
@@ -114,7 +114,7 @@ def request_modal(
         input_block(
             "context",
             "Context",
-            {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 2000},
+            text_input(max_length=2000, multiline=True),
             optional=True,
             hint="What the prospect wants to hear, and anything the owner should know.",
         )

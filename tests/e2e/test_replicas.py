@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from store import ledger, requests
+from store import requests
 from store.db import Database
-from store.models import Account, Delivery, DeliveryStatus, EntryKind
+from store.models import Account, Delivery, DeliveryStatus
 from store.policy import load_policy
 from store.requests import Draft
 from tests.support.emulator import SIGNING_SECRET, Emulator
+from tests.support.program import over_asked_accounts
 from tests.support.server import RefdeskServer
 from tests.support.slack_proxy import SlackProxy
 
@@ -41,26 +42,7 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
 def seed(db: Database, emulator: Emulator, now: dt.datetime) -> tuple[list[str], list[int]]:
     """One over-asked account per owner, and late requests waiting for one owner's decision."""
     owners = [emulator.user_id(f"owner{i}@example.com") for i in range(OWNERS)]
-    with db.transaction() as session:
-        for i, owner in enumerate(owners):
-            account = Account(
-                name=f"Account {i}",
-                name_key=f"account {i}",
-                owner_slack_id=owner,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(account)
-            session.flush()
-            ledger.post(
-                session,
-                account_id=account.id,
-                kind=EntryKind.ASK,
-                amount=-3,
-                actor_id=owner,
-                now=now,
-                occurred_on=now.date(),
-            )
+    over_asked_accounts(db, owners, now)
     with db.transaction() as session:
         account_id = session.scalar(select(Account.id).where(Account.owner_slack_id == owners[0]))
     late = []

@@ -84,6 +84,30 @@ class Program:
             db.dispose()
 
 
+def over_asked_accounts(db: Database, owner_ids: list[str], now: dt.datetime) -> None:
+    """One account per owner, asked once (a 3-point debit) and given nothing: each owes a nudge."""
+    with db.transaction() as session:
+        for i, owner in enumerate(owner_ids):
+            account = Account(
+                name=f"Account {i}",
+                name_key=f"account {i}",
+                owner_slack_id=owner,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(account)
+            session.flush()
+            ledger.post(
+                session,
+                account_id=account.id,
+                kind=EntryKind.ASK,
+                amount=-3,
+                actor_id=owner,
+                now=now,
+                occurred_on=now.date(),
+            )
+
+
 def seed_program(env: dict[str, str], workdir: Path) -> Program:
     accounts_file = workdir / "accounts.csv"
     advocates_file = workdir / "advocates.csv"
