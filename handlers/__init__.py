@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers import (
     commands,
+    decision_outbox,  # noqa: F401 - registers the request lifecycle's renderers
     decisions,
     dedupe,
     digest,

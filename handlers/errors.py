@@ -1,8 +1,12 @@
 """The one error handler: a person sees a clear sentence, the log gets the details.
 
+A refusal from the domain (`store.errors.DomainError`: not allowed, already decided, invalid
+input) is normal: it is answered in words by `handlers.refusals` and not logged as a failure.
+Anything else is a bug or an outage: logged with its traceback, and the person gets an apology.
+
 Slack never gets an error status from us: Bolt runs listeners after the ack, and a failure there
 must not replace the ack already given. Before the ack, a modal keeps its inputs and shows the
-apology inline; anything else gets the apology in place when Slack gave a `response_url`.
+answer inline; anything else gets it in place (a `response_url`) or in a small modal (App Home).
 """
 
 from __future__ import annotations
@@ -11,6 +15,11 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from handlers.refusals import sentence, title, view_answer
+from handlers.replies import tell
+from store.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +32,17 @@ def _first_input(view: dict[str, Any]) -> str | None:
 
 def register(app: App) -> None:
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse:
+    def on_error(error: Exception, body: dict[str, Any], respond: Any, client: WebClient) -> BoltResponse:
         kind = body.get("type") or ("slash command" if body.get("command") else "unknown")
+        if isinstance(error, DomainError):
+            log.info("refused a %s from %s: %s", kind, (body.get("user") or {}).get("id"), error)
+            if kind == "view_submission":
+                return BoltResponse(status=200, body=view_answer(error, body.get("view") or {}))
+            try:
+                tell(body, respond, client, sentence(error), title(error))
+            except Exception:  # Slack is unreachable: the refusal changed nothing, so nothing is lost
+                log.warning("could not tell %s why nothing changed", kind, exc_info=True)
+            return BoltResponse(status=200, body="")
         log.error("listener failed on a %s payload: %s", kind, error.__class__.__name__, exc_info=error)
         if kind == "view_submission":
             block_id = _first_input(body.get("view") or {})

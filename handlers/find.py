@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from handlers.blocks import Block, button, context, escape, section
 from handlers.commands import subcommand
 from handlers.desk import Desk
-from handlers.requests import REQUEST_ACCOUNT_ACTION
+from handlers.ids import Action
 from store import find
 from store.find import FindResult, Fit
 
@@ -58,7 +58,7 @@ def find_blocks(text: str, result: FindResult) -> list[Block]:
         blocks.append(
             section(
                 _fit_text(fit, result),
-                accessory=button("Request", REQUEST_ACCOUNT_ACTION, str(fit.account_id)),
+                accessory=button("Request", Action.REQUEST_ACCOUNT, str(fit.account_id)),
             )
         )
     if result.total > len(result.fits):

@@ -7,19 +7,18 @@ time: a reminder for a request decided in the meantime is simply not sent.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.blocks import Block, actions, button, context, escape, modal, option, section, user
-from handlers.decisions import decision_blocks, reason_modal
-from handlers.delivery import NotYet, Outgoing, deliver, renderer
+from handlers.decision_messages import decision_blocks, reason_modal
+from handlers.delivery import NotYet, Outgoing, renderer, send_soon
 from handlers.desk import Desk
-from handlers.forms import input_block, selected_of, state_values, text_input, text_of
-from handlers.replies import notice_modal, tell
-from store import deliveries, followups, requests
+from handlers.forms import input_block, request_id_of, selected_of, state_values, text_input, text_of
+from handlers.ids import Action, View
+from store import deliveries, followups, request_card
 from store.deliveries import DeliveryJob
 from store.followups import (
     FOLLOWUP,
@@ -30,12 +29,6 @@ from store.followups import (
     FollowupCard,
 )
 from store.models import RequestStatus
-from store.requests import NotAllowed, RequestInvalid
-
-DONE_ACTION = "followup_done"
-FELL_THROUGH_ACTION = "followup_fell_through"
-DONE_MODAL = "followup_done_modal"
-FELL_THROUGH_MODAL = "followup_fell_through_modal"
 
 #: "did the deal move?" answers → (what is stored in deal_moved, what is said)
 DEAL_ANSWERS: dict[str, tuple[bool | None, str]] = {
@@ -51,7 +44,7 @@ def _hours(since: dt.datetime, now: dt.datetime) -> int:
 
 @renderer(SLA_REMINDER)
 def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    card = requests.card(desk.db, desk.policy, job.request_id or 0, desk.today())
+    card = request_card.card(desk.db, desk.policy, job.request_id or 0, desk.today())
     if card is None or not card.pending:
         return []
     waited = _hours(card.created_at, desk.now())
@@ -64,7 +57,7 @@ def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 
 @renderer(SLA_ESCALATION)
 def render_sla_escalation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    card = requests.card(desk.db, desk.policy, job.request_id or 0, desk.today())
+    card = request_card.card(desk.db, desk.policy, job.request_id or 0, desk.today())
     if card is None or not card.pending:
         return []
     waited = _hours(card.created_at, desk.now())
@@ -102,8 +95,8 @@ def followup_blocks(card: FollowupCard, *, reminder: bool) -> list[Block]:
     value = str(card.id)
     blocks.append(
         actions(
-            button("Done", DONE_ACTION, value, "primary"),
-            button("Fell through", FELL_THROUGH_ACTION, value, "danger"),
+            button("Done", Action.DONE, value, "primary"),
+            button("Fell through", Action.FELL_THROUGH, value, "danger"),
             block_id="followup",
         )
     )
@@ -112,9 +105,9 @@ def followup_blocks(card: FollowupCard, *, reminder: bool) -> list[Block]:
 
 def outcome_text(card: FollowupCard) -> str:
     if card.status == RequestStatus.DONE:
-        moved = {True: " The deal moved forward.", False: " The deal has not moved yet."}.get(
-            card.deal_moved, ""
-        )  # type: ignore[arg-type]
+        moved = ""
+        if card.deal_moved is not None:
+            moved = " The deal moved forward." if card.deal_moved else " The deal has not moved yet."
         note = f"\n> {escape(card.outcome_note)}" if card.outcome_note else ""
         return f"🏁 Done.{moved}{note}"
     if card.status == RequestStatus.FELL_THROUGH:
@@ -179,46 +172,21 @@ def done_modal(request_id: int) -> dict[str, Any]:
                 "note", "Anything to add?", text_input(max_length=1000, multiline=True), optional=True
             ),
         ],
-        callback_id=DONE_MODAL,
+        callback_id=View.DONE,
         submit="Done",
-        private_metadata=json.dumps({"request_id": request_id}),
+        private_metadata=str(request_id),
     )
 
 
-def _request_id(view: dict[str, Any]) -> int | None:
-    raw = str(view.get("private_metadata") or "")
-    if raw.isdigit():
-        return int(raw)
-    try:
-        value = json.loads(raw).get("request_id")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, int) else None
-
-
 def register(app: App, desk: Desk) -> None:
-    def open_answer(
-        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient, *, done: bool
-    ) -> None:
-        request_id = int(action["value"])
-        try:
-            status = followups.check_closer(desk.db, request_id, body["user"]["id"], desk.admins)
-        except NotAllowed as refusal:
-            tell(body, respond, client, f"Only {refusal.who} can say how it went.")
-            return
-        if status != RequestStatus.APPROVED:
-            tell(
-                body,
-                respond,
-                client,
-                f"This request is already {str(status).replace('_', ' ')}. Nothing changed.",
-            )
-            return
+    def open_answer(body: dict[str, Any], action: dict[str, Any], client: WebClient, *, done: bool) -> None:
+        request_id = request_id_of(action.get("value"))
+        followups.check_closer(desk.db, request_id, body["user"]["id"], desk.admins)
         if done:
             view = done_modal(request_id)
         else:
             view = reason_modal(
-                FELL_THROUGH_MODAL,
+                View.FELL_THROUGH,
                 "Fell through",
                 "What happened? The ask's cost goes back to the account, with your reason on the ledger.",
                 request_id,
@@ -226,75 +194,47 @@ def register(app: App, desk: Desk) -> None:
             )
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(DONE_ACTION)
-    def done_clicked(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
+    @app.action(Action.DONE)
+    def done_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        open_answer(body, action, respond, client, done=True)
+        open_answer(body, action, client, done=True)
 
-    @app.action(FELL_THROUGH_ACTION)
+    @app.action(Action.FELL_THROUGH)
     def fell_through_clicked(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        open_answer(body, action, respond, client, done=False)
+        open_answer(body, action, client, done=False)
 
-    def answered(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, done: bool) -> None:
-        request_id = _request_id(view)
-        error_block = "note" if done else "reason"
-        if request_id is None:
-            ack(
-                response_action="errors",
-                errors={error_block: "This form is out of date: close it and click again."},
-            )
-            return
-        values = state_values(view)
-        try:
-            if done:
-                deal_moved, _ = DEAL_ANSWERS.get(selected_of(values, "deal") or "", (None, ""))
-                note = text_of(values, "note")
-                if selected_of(values, "deal") == "closed":
-                    note = f"Deal closed. {note}".strip()
-                result = followups.mark_done(
-                    desk.db,
-                    request_id,
-                    actor_id=body["user"]["id"],
-                    admins=desk.admins,
-                    now=desk.now(),
-                    deal_moved=deal_moved,
-                    note=note,
-                )
-            else:
-                result = followups.mark_fell_through(
-                    desk.db,
-                    request_id,
-                    actor_id=body["user"]["id"],
-                    admins=desk.admins,
-                    now=desk.now(),
-                    today=desk.today(),
-                    reason=text_of(values, "reason"),
-                )
-        except RequestInvalid as invalid:
-            ack(response_action="errors", errors={error_block: next(iter(invalid.errors.values()))})
-            return
-        except NotAllowed as refusal:
-            ack(response_action="errors", errors={error_block: f"Only {refusal.who} can say how it went."})
-            return
-        if result.outcome == "already":
-            status = result.status.replace("_", " ")
-            ack(
-                response_action="update",
-                view=notice_modal("Already answered", f"This request is already {status}. Nothing changed."),
-            )
-            return
-        ack()
-        deliver(desk, list(result.delivery_keys))
-
-    @app.view(DONE_MODAL)
+    @app.view(View.DONE)
     def done_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        answered(ack, body, view, done=True)
+        values = state_values(view)
+        deal_moved, _ = DEAL_ANSWERS.get(selected_of(values, "deal") or "", (None, ""))
+        note = text_of(values, "note")
+        if selected_of(values, "deal") == "closed":
+            note = f"Deal closed. {note}".strip()
+        closed = followups.mark_done(
+            desk.db,
+            request_id_of(view.get("private_metadata")),
+            actor_id=body["user"]["id"],
+            admins=desk.admins,
+            now=desk.now(),
+            deal_moved=deal_moved,
+            note=note,
+        )
+        ack()
+        send_soon(desk, closed.delivery_keys)
 
-    @app.view(FELL_THROUGH_MODAL)
+    @app.view(View.FELL_THROUGH)
     def fell_through_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        answered(ack, body, view, done=False)
+        closed = followups.mark_fell_through(
+            desk.db,
+            request_id_of(view.get("private_metadata")),
+            actor_id=body["user"]["id"],
+            admins=desk.admins,
+            now=desk.now(),
+            today=desk.today(),
+            reason=text_of(state_values(view), "reason"),
+        )
+        ack()
+        send_soon(desk, closed.delivery_keys)

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from handlers.blocks import Block, plain
+from store.errors import Invalid
 
 
 def input_block(
@@ -82,3 +83,11 @@ def date_of(values: dict[str, Any], block_id: str) -> tuple[dt.date | None, bool
         return dt.date.fromisoformat(str(raw)), True
     except ValueError:
         return None, False
+
+
+def request_id_of(value: object) -> int:
+    """The request a button or a reason modal is about; an id that is not one is a stale form."""
+    text = str(value or "")
+    if not text.isdigit():
+        raise Invalid({"reason": "This form is out of date: close it and click again."})
+    return int(text)

@@ -13,19 +13,18 @@ from slack_sdk import WebClient
 
 from handlers.blocks import Block, button, context, escape, header, modal, option, plain, section
 from handlers.commands import subcommand
-from handlers.delivery import Outgoing, deliver, renderer
+from handlers.delivery import Outgoing, renderer, send_soon
 from handlers.desk import Desk
 from handlers.forms import date_of, input_block, selected_id, selected_of, state_values, text_input, text_of
-from handlers.request_modal import ACCOUNT_ACTION, account_option
-from store import accounts, giveback, requests
+from handlers.ids import Action, View
+from handlers.request_modal import account_option
+from store import accounts, giveback
 from store.accounts import AccountChoice
 from store.deliveries import DeliveryJob
-from store.giveback import LOGGED, NUDGE, Logged, NudgeLine, ValueDraft, ValueInvalid
+from store.errors import Invalid
+from store.giveback import LOGGED, NUDGE, Logged, NudgeLine, ValueDraft
 from store.policy import Policy
 
-LOG_MODAL = "log_value_modal"
-LOG_VALUE_ACTION = "log_value"
-ADVOCATE_ACTION = "log_advocate"
 #: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)
 NUDGE_MAX_ACCOUNTS = 40
 
@@ -51,7 +50,7 @@ def log_modal(
 ) -> dict[str, Any]:
     account_select: dict[str, Any] = {
         "type": "external_select",
-        "action_id": ACCOUNT_ACTION,
+        "action_id": Action.ACCOUNT,
         "placeholder": plain("Type a name, industry or CRM id"),
         "min_query_length": 1,
     }
@@ -59,7 +58,7 @@ def log_modal(
         account_select["initial_option"] = account_option(account)
     advocate_select = {
         "type": "external_select",
-        "action_id": ADVOCATE_ACTION,
+        "action_id": Action.LOG_ADVOCATE,
         "placeholder": plain("Anyone at the account"),
         "min_query_length": 0,
     }
@@ -89,7 +88,9 @@ def log_modal(
         ),
     ]
     metadata = json.dumps({"account_id": account.id if account else None})
-    return modal("Log value", blocks, callback_id=LOG_MODAL, submit="Log value", private_metadata=metadata)
+    return modal(
+        "Log value", blocks, callback_id=View.LOG_VALUE, submit="Log value", private_metadata=metadata
+    )
 
 
 def logged_blocks(logged: Logged) -> list[Block]:
@@ -123,7 +124,7 @@ def nudge_blocks(lines: list[NudgeLine], days: int) -> list[Block]:
     ]
     for line in lines[:NUDGE_MAX_ACCOUNTS]:
         blocks.append(
-            section(_line(line, days), accessory=button("Log value", LOG_VALUE_ACTION, str(line.account_id)))
+            section(_line(line, days), accessory=button("Log value", Action.LOG_VALUE, str(line.account_id)))
         )
     if len(lines) > NUDGE_MAX_ACCOUNTS:
         rest = ", ".join(line.name for line in lines[NUDGE_MAX_ACCOUNTS:])
@@ -215,18 +216,18 @@ def log_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client
 
 
 def register(app: App, desk: Desk) -> None:
-    @app.action(LOG_VALUE_ACTION)
+    @app.action(Action.LOG_VALUE)
     def log_value_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         value = str(action.get("value") or "")
         open_log_modal(desk, client, body["trigger_id"], account_id=int(value) if value.isdigit() else None)
 
-    @app.options(ADVOCATE_ACTION)
+    @app.options(Action.LOG_ADVOCATE)
     def advocate_options(ack: Ack, payload: dict[str, Any]) -> None:
         """The chosen account's advocates, filtered by what was typed."""
         account_id = _account_in_view(payload.get("view") or {})
         typed = str(payload.get("value") or "").casefold()
-        people = requests.advocates_for(desk.db, account_id, None) if account_id else []
+        people = accounts.advocates_for(desk.db, account_id, None) if account_id else []
         ack(
             options=[
                 option(f"{a.name}, {a.title}" if a.title else a.name, str(a.id))
@@ -235,26 +236,22 @@ def register(app: App, desk: Desk) -> None:
             ][:100]
         )
 
-    @app.view(LOG_MODAL)
+    @app.view(View.LOG_VALUE)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         draft, errors = parse(view)
-        try:
-            if errors:
-                raise ValueInvalid(errors)
-            logged = giveback.log_value(
-                desk.db,
-                desk.policy,
-                draft,
-                actor_id=body["user"]["id"],
-                source_key=f"view:{view['id']}",
-                now=desk.now(),
-                today=desk.today(),
-            )
-        except ValueInvalid as invalid:
-            ack(response_action="errors", errors={**invalid.errors, **errors})
-            return
+        if errors:
+            raise Invalid(errors)
+        logged = giveback.log_value(
+            desk.db,
+            desk.policy,
+            draft,
+            actor_id=body["user"]["id"],
+            source_key=f"view:{view['id']}",
+            now=desk.now(),
+            today=desk.today(),
+        )
         ack(
             response_action="update",
-            view=modal("Value logged", logged_blocks(logged), callback_id="value_logged", close="Close"),
+            view=modal("Value logged", logged_blocks(logged), callback_id=View.VALUE_LOGGED, close="Close"),
         )
-        deliver(desk, list(logged.delivery_keys))
+        send_soon(desk, logged.delivery_keys)

@@ -16,11 +16,12 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from handlers.blocks import Block, context, divider, escape, header, section
-from handlers.decisions import APPROVE, DECLINE, OVERRIDE, decision_blocks
+from handlers.decision_messages import decision_blocks
 from handlers.delivery import NotYet, Outgoing, renderer
 from handlers.desk import Desk
+from handlers.ids import DECISION_ACTIONS
 from handlers.status import listing_blocks, more
-from store import home_refresh, requests, status
+from store import home_refresh, request_card, status
 from store.deliveries import DeliveryJob
 from store.models import RequestStatus
 from store.status import HomeOverview
@@ -28,7 +29,6 @@ from store.status import HomeOverview
 log = logging.getLogger(__name__)
 
 HOME_REFRESH = home_refresh.HOME_REFRESH
-DECISION_ACTIONS = frozenset({APPROVE, DECLINE, OVERRIDE})
 #: a decision clicked on Home may wait in a Decline modal; stop waiting after this many tries
 MAX_WAITS = 6
 
@@ -44,7 +44,7 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
     if not overview.waiting_ids:
         blocks.append(context("Nothing to decide right now."))
     for request_id in overview.waiting_ids:
-        card = requests.card(desk.db, desk.policy, request_id, desk.today())
+        card = request_card.card(desk.db, desk.policy, request_id, desk.today())
         if card is not None:
             blocks += _unique_ids(decision_blocks(card, viewer_is_admin=desk.is_admin(user_id)), str(card.id))
             blocks.append(divider())

@@ -14,13 +14,11 @@ from typing import Any
 
 from handlers.blocks import Block, context, modal, option, plain
 from handlers.forms import element_value, input_block, selected_of, state_values, text_input, text_of
-from store.accounts import AccountChoice
+from handlers.ids import Action, View
+from store.accounts import AccountChoice, AdvocateOption
 from store.policy import Policy
-from store.requests import AdvocateOption, Draft
+from store.requests import Draft
 
-CALLBACK_ID = "request_modal"
-ACCOUNT_ACTION = "account"
-ACTIVITY_ACTION = "activity"
 ADVOCATE_PREFIX = "advocate"
 
 
@@ -47,7 +45,7 @@ def request_modal(
     if matches:
         element: dict[str, Any] = {
             "type": "static_select",
-            "action_id": ACCOUNT_ACTION,
+            "action_id": Action.ACCOUNT,
             "placeholder": plain("Pick one of the matches"),
             "options": [account_option(m) for m in matches[:100]],
         }
@@ -55,7 +53,7 @@ def request_modal(
     else:
         element = {
             "type": "external_select",
-            "action_id": ACCOUNT_ACTION,
+            "action_id": Action.ACCOUNT,
             "placeholder": plain("Type a name, industry or CRM id"),
             "min_query_length": 1,
         }
@@ -66,7 +64,7 @@ def request_modal(
 
     activity_element: dict[str, Any] = {
         "type": "static_select",
-        "action_id": ACTIVITY_ACTION,
+        "action_id": Action.ACTIVITY,
         "placeholder": plain("What do you need?"),
         "options": [option(f"{a.name} (costs {a.cost})", a.key) for a in policy.activities.values()],
     }
@@ -122,7 +120,7 @@ def request_modal(
     return modal(
         "Reference request",
         blocks,
-        callback_id=CALLBACK_ID,
+        callback_id=View.REQUEST,
         submit="Send request",
         private_metadata=json.dumps({"search": search[:100]}),
     )
@@ -211,12 +209,3 @@ def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
         context=text("context")[:2000],
     )
     return draft, errors
-
-
-def error_blocks(errors: dict[str, str], values: dict[str, Any]) -> dict[str, str]:
-    """Map field errors to the block ids of the submitted view (the advocate block's id varies)."""
-    mapped: dict[str, str] = {}
-    for name, message in errors.items():
-        block_id = advocate_block_id(values) if name == "advocate" else name
-        mapped[block_id or "account"] = message
-    return mapped

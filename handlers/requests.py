@@ -5,34 +5,28 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers import commands
 from handlers.blocks import escape
 from handlers.delivery import send_soon
 from handlers.desk import Desk
-from handlers.forms import state_values
-from handlers.replies import tell
+from handlers.forms import request_id_of, state_values
+from handlers.ids import Action, View
 from handlers.request_modal import (
-    ACCOUNT_ACTION,
-    ACTIVITY_ACTION,
-    CALLBACK_ID,
     account_option,
-    error_blocks,
     parse,
     request_modal,
     selected_account_id,
     selected_activity,
 )
 from store import accounts, requests
-from store.requests import NotAllowed, RequestInvalid
+from store.errors import Invalid
 
 log = logging.getLogger(__name__)
 
 OPTIONS_LIMIT = 100
-REQUEST_ACCOUNT_ACTION = "request_account"
-CANCEL_ACTION = "cancel_request"
 
 
 def modal_for(
@@ -47,7 +41,7 @@ def modal_for(
         matches = accounts.search_accounts(desk.db, search, limit=OPTIONS_LIMIT)
         if len(matches) == 1:
             account, matches = matches[0], []
-    advocates = requests.advocates_for(desk.db, account.id, activity) if account else []
+    advocates = accounts.advocates_for(desk.db, account.id, activity) if account else []
     return request_modal(
         desk.policy, account=account, matches=matches, search=search, activity=activity, advocates=advocates
     )
@@ -71,13 +65,13 @@ def ask(desk: Desk, ack: Ack, command: dict[str, Any], text: str, client: WebCli
 def register(app: App, desk: Desk) -> None:
     commands.FALLBACK[:] = [ask]
 
-    @app.options(ACCOUNT_ACTION)
+    @app.options(Action.ACCOUNT)
     def account_options(ack: Ack, payload: dict[str, Any]) -> None:
         found = accounts.search_accounts(desk.db, str(payload.get("value") or ""), limit=OPTIONS_LIMIT)
         ack(options=[account_option(choice) for choice in found])
 
-    @app.action(ACCOUNT_ACTION)
-    @app.action(ACTIVITY_ACTION)
+    @app.action(Action.ACCOUNT)
+    @app.action(Action.ACTIVITY)
     def refresh_advocates(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The account or activity changed: offer that account's advocates willing to do it."""
         ack()
@@ -89,31 +83,25 @@ def register(app: App, desk: Desk) -> None:
             view=modal_for(desk, account_id=selected_account_id(values), activity=selected_activity(values)),
         )
 
-    @app.view(CALLBACK_ID)
+    @app.view(View.REQUEST)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         draft, errors = parse(view)
-        values = state_values(view)
-        user_id = body["user"]["id"]
-        try:
-            if errors:
-                raise RequestInvalid(errors)
-            submitted = requests.submit(
-                desk.db,
-                desk.policy,
-                draft,
-                requester_id=user_id,
-                source_key=f"view:{view['id']}",
-                admins=desk.admins,
-                now=desk.now(),
-                today=desk.today(),
-            )
-        except RequestInvalid as invalid:
-            ack(response_action="errors", errors=error_blocks({**invalid.errors, **errors}, values))
-            return
+        if errors:
+            raise Invalid(errors)
+        submitted = requests.submit(
+            desk.db,
+            desk.policy,
+            draft,
+            requester_id=body["user"]["id"],
+            source_key=f"view:{view['id']}",
+            admins=desk.admins,
+            now=desk.now(),
+            today=desk.today(),
+        )
         ack()
         send_soon(desk, submitted.delivery_keys)
 
-    @app.action(REQUEST_ACCOUNT_ACTION)
+    @app.action(Action.REQUEST_ACCOUNT)
     def request_this_account(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
@@ -124,20 +112,14 @@ def register(app: App, desk: Desk) -> None:
             desk, client, body["trigger_id"], account_id=int(value) if value.isdigit() else None
         )
 
-    @app.action(CANCEL_ACTION)
-    def cancel_request(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
+    @app.action(Action.CANCEL_REQUEST)
+    def cancel_request(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        request_id = int(action["value"])
-        try:
-            result = requests.cancel(
-                desk.db, request_id, actor_id=body["user"]["id"], admins=desk.admins, now=desk.now()
-            )
-        except NotAllowed as refusal:
-            tell(body, respond, client, f"Only {refusal.who} can cancel this request.")
-            return
-        if result.outcome == "already":
-            tell(body, respond, client, f"This request is already {result.status.replace('_', ' ')}.")
-            return
+        result = requests.cancel(
+            desk.db,
+            request_id_of(action.get("value")),
+            actor_id=body["user"]["id"],
+            admins=desk.admins,
+            now=desk.now(),
+        )
         send_soon(desk, result.delivery_keys)

@@ -1,4 +1,4 @@
-"""Accounts as the rest of the program sees them: rows with their balance, and search."""
+"""Accounts as the rest of the program sees them: rows with their balance, search, advocates."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.db import Database
-from store.models import Account, EntryKind, LedgerEntry
+from store.models import Account, Advocate, EntryKind, LedgerEntry
 from store.policy import Policy
 
 
@@ -29,6 +29,14 @@ class AccountRow:
     renewal_date: dt.date | None
     balance: int
     last_ask_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class AdvocateOption:
+    id: int
+    name: str
+    title: str
+    activities: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -121,3 +129,16 @@ def search_accounts(db: Database, text: str, limit: int = 100) -> list[AccountCh
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def advocates_for(db: Database, account_id: int, activity: str | None) -> list[AdvocateOption]:
+    """The account's advocates, only those willing to do `activity` when one is chosen."""
+    with db.transaction(readonly=True) as session:
+        rows = session.scalars(
+            select(Advocate).where(Advocate.account_id == account_id).order_by(Advocate.name)
+        )
+        return [
+            AdvocateOption(a.id, a.name, a.title, tuple(a.activity_keys))
+            for a in rows
+            if activity is None or activity in a.activity_keys
+        ]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from store import deliveries, ledger
 from store.db import Database
+from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
     Account,
     Delivery,
@@ -27,7 +28,6 @@ from store.models import (
     RequestStatus,
 )
 from store.policy import Policy
-from store.requests import NotAllowed, RequestInvalid
 
 #: delivery kinds this module writes (the handlers render them)
 SLA_REMINDER = "sla_reminder"
@@ -46,8 +46,7 @@ NOTE_MAX = 1000
 @dataclass(frozen=True)
 class Closed:
     request_id: int
-    #: "done", "fell_through", or "already" when the loop was closed before
-    outcome: str
+    #: "done" or "fell_through"
     status: str
     delivery_keys: tuple[str, ...] = ()
 
@@ -159,19 +158,18 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
     return claimed
 
 
-def check_closer(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> str | None:
-    """The request's status if `user_id` may say how it went (raises `NotAllowed`); None if unknown."""
+def check_closer(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> None:
+    """Raise unless `user_id` may say how the request went now (before opening the modal)."""
     with db.transaction(readonly=True) as session:
-        request = session.get(ReferenceRequest, request_id)
-        if request is None:
-            return None
+        request = _get(session, request_id)
         _authorize(request, user_id, admins)
-        return request.status
+        if request.status != RequestStatus.APPROVED:
+            raise AlreadySettled(request.status)
 
 
 def _authorize(request: ReferenceRequest, user_id: str, admins: frozenset[str]) -> None:
     if user_id != request.requester_id and user_id not in admins:
-        raise NotAllowed(f"<@{request.requester_id}> (who asked) or a program admin")
+        raise NotAllowed("say how it went", (request.requester_id,))
 
 
 def mark_done(
@@ -207,13 +205,11 @@ def mark_fell_through(
     and never without the status change (or the other way round).
     """
     if not reason.strip():
-        raise RequestInvalid({"reason": "Say why it fell through: it is kept on the ledger."})
+        raise Invalid({"reason": "Say why it fell through: it is kept on the ledger."})
     with db.transaction() as session:
         request = _get(session, request_id)
         _authorize(request, actor_id, admins)
         closed = _close(session, request, RequestStatus.FELL_THROUGH, now, note=reason.strip())
-        if closed.outcome == "already":
-            return closed
         ask = session.scalar(
             select(LedgerEntry).where(LedgerEntry.request_id == request.id, LedgerEntry.kind == EntryKind.ASK)
         )
@@ -227,7 +223,7 @@ def mark_fell_through(
 def _get(session: Session, request_id: int) -> ReferenceRequest:
     request = session.get(ReferenceRequest, request_id)
     if request is None:
-        raise LookupError(f"no request {request_id}")
+        raise Gone(f"no request {request_id}")
     return request
 
 
@@ -248,12 +244,12 @@ def _close(
     ).rowcount
     if not won:
         current = session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request.id))
-        return Closed(request.id, "already", str(current))
+        raise AlreadySettled(str(current))
     key = f"followup-closed:{request.id}"
     deliveries.enqueue(
         session, key=key, kind=FOLLOWUP_CLOSED, recipient=request.requester_id, now=now, request_id=request.id
     )
-    return Closed(request.id, str(status), str(status), (key,))
+    return Closed(request.id, str(status), (key,))
 
 
 def followup_card(db: Database, policy: Policy, request_id: int) -> FollowupCard | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from store import deliveries, ledger
 from store.db import Database
+from store.errors import Invalid
 from store.models import Account, AccountStatus, Advocate, Delivery, EntryKind, LedgerEntry
 from store.policy import Policy
 
@@ -26,14 +27,6 @@ LOGGED = "value_logged"
 NOTE_MAX = 1000
 #: how far back "when" may go: older value belongs in an admin adjustment, not a give
 OLDEST_DAYS = 366
-
-
-class ValueInvalid(Exception):
-    """What is wrong with a log entry, by field name, in words for the person who typed it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -185,7 +178,7 @@ def _validate(session: Session, policy: Policy, draft: ValueDraft, today: dt.dat
     elif draft.occurred_on < today - dt.timedelta(days=OLDEST_DAYS):
         errors["occurred_on"] = "That is more than a year ago: ask a program admin for an adjustment."
     if errors:
-        raise ValueInvalid(errors)
+        raise Invalid(errors)
     return account, value_type
 
 

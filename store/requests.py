@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store import deliveries, home_refresh, ledger
 from store.db import Database
-from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
-from store.policy import Policy, PolicyFacts, RuleResult, checklist, is_blocked
+from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
+from store.facts import checks_for
+from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
+from store.policy import Policy, is_blocked
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -28,22 +30,6 @@ DECISION_REQUEST = "decision_request"
 CONFIRMATION = "request_confirmation"
 OUTCOME = "request_outcome"
 REFRESH = "request_refresh"
-
-
-class RequestInvalid(Exception):
-    """What is wrong with a draft, by field name, in words for the person who typed it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class NotAllowed(Exception):
-    """The person may not do this; `who` says who may."""
-
-    def __init__(self, who: str) -> None:
-        super().__init__(who)
-        self.who = who
 
 
 @dataclass(frozen=True)
@@ -73,86 +59,14 @@ class Submitted:
 @dataclass(frozen=True)
 class Decided:
     request_id: int
-    #: "approved", "declined", "cancelled", or "already" when someone else was faster
-    outcome: str
+    #: "approved", "declined" or "cancelled"
     status: str
-    decided_by: str | None
+    decided_by: str
     delivery_keys: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class AdvocateOption:
-    id: int
-    name: str
-    title: str
-    activities: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    kind: str
-    item: str | None
-    amount: int
-    occurred_on: dt.date
-    actor_id: str
-
-
-@dataclass(frozen=True)
-class Alternative:
-    account_id: int
-    name: str
-    industry: str
-    balance: int
-    willing_advocates: int
-
-
-@dataclass(frozen=True)
-class RequestCard:
-    """Everything a message about a request shows, as of now."""
-
-    id: int
-    status: str
-    account_id: int
-    account_name: str
-    account_industry: str
-    owner_id: str | None
-    requester_id: str
-    activity: str
-    activity_name: str
-    cost: int
-    advocate_name: str | None
-    advocate_title: str | None
-    advocate_email: str | None
-    opportunity_name: str
-    amount: Decimal | None
-    crm_link: str | None
-    prospect_industry: str
-    needed_by: dt.date | None
-    context: str
-    created_at: dt.datetime
-    decided_by: str | None
-    decided_at: dt.datetime | None
-    decision_reason: str | None
-    override_reason: str | None
-    balance: int
-    history: list[HistoryLine] = field(default_factory=list)
-    checks: list[RuleResult] = field(default_factory=list)
-
-    @property
-    def balance_after(self) -> int:
-        return self.balance - self.cost
-
-    @property
-    def blocked(self) -> bool:
-        return is_blocked(self.checks)
-
-    @property
-    def pending(self) -> bool:
-        return self.status == RequestStatus.PENDING
-
-
 def validate(db: Database, policy: Policy, draft: Draft, today: dt.date) -> None:
-    """Raise `RequestInvalid` with every problem of the draft at once."""
+    """Raise `Invalid` with every problem of the draft at once."""
     with db.transaction() as session:
         _validate(session, policy, draft, today)
 
@@ -183,7 +97,7 @@ def _validate(session: Session, policy: Policy, draft: Draft, today: dt.date) ->
     if draft.needed_by is not None and draft.needed_by < today:
         errors["needed_by"] = "The date is in the past. Pick today or a later date."
     if errors:
-        raise RequestInvalid(errors)
+        raise Invalid(errors)
     assert account is not None
     return account
 
@@ -229,7 +143,7 @@ def submit(
         session.add(request)
         session.flush()
         deciders: list[str] = [account.owner_slack_id] if account.owner_slack_id else []
-        if not deciders or is_blocked(_checks(session, policy, request, today)):
+        if not deciders or is_blocked(checks_for(session, policy, request, today)):
             deciders += sorted(admins - set(deciders))
         keys = [_owe_decision(session, request, decider, now) for decider in deciders]
         confirmation = f"confirm:{request.id}"
@@ -257,7 +171,7 @@ def reroute_to_admins(
 ) -> tuple[str, ...]:
     """The decider cannot be reached in Slack (left, deactivated): the admins decide instead."""
     with db.transaction() as session:
-        request = session.get_one(ReferenceRequest, request_id)
+        request = _get(session, request_id)
         if request.status != RequestStatus.PENDING:
             return ()
         if request.decider_id == unreachable:
@@ -270,14 +184,13 @@ def reroute_to_admins(
         return (*keys, refresh)
 
 
-def check_decider(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> str | None:
-    """The request's status if `user_id` may decide it (raises `NotAllowed` otherwise); None if unknown."""
+def check_decider(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> None:
+    """Raise unless `user_id` may decide the request now (before opening a reason modal)."""
     with db.transaction(readonly=True) as session:
-        request = session.get(ReferenceRequest, request_id)
-        if request is None:
-            return None
+        request = _get(session, request_id)
         _authorize_decider(session, request, user_id, admins)
-        return request.status
+        if request.status != RequestStatus.PENDING:
+            raise AlreadySettled(request.status, request.decided_by)
 
 
 def _authorize_decider(
@@ -286,7 +199,7 @@ def _authorize_decider(
     owner = session.scalar(select(Account.owner_slack_id).where(Account.id == request.account_id))
     if user_id in admins or (owner is not None and user_id == owner):
         return
-    raise NotAllowed(f"<@{owner}> or a program admin" if owner else "a program admin")
+    raise NotAllowed("decide this", (owner,) if owner else ())
 
 
 def decide(
@@ -309,23 +222,22 @@ def decide(
     it was already decided. The status change is also conditional (`WHERE status = 'pending'`).
     """
     with db.transaction() as session:
-        request = session.get(ReferenceRequest, request_id, with_for_update=True)
-        if request is None:
-            raise LookupError(f"no request {request_id}")
+        request = _get(session, request_id, lock=True)
         _authorize_decider(session, request, actor_id, admins)
         if request.status != RequestStatus.PENDING:
-            return _already(session, request.id)
+            raise AlreadySettled(request.status, request.decided_by)
         if approve:
-            checks = _checks(session, policy, request, today)
-            if is_blocked(checks):
+            if is_blocked(checks_for(session, policy, request, today)):
                 if actor_id not in admins:
-                    raise NotAllowed("a program admin, with a written reason (a ⛔ rule blocks it)")
-                if not (override_reason or "").strip():
-                    raise RequestInvalid({"reason": "Write why this ask should go ahead anyway."})
+                    raise NotAllowed("approve this", why="a ⛔ rule blocks it")
+                if override_reason is None:
+                    raise NeedsOverride()
+                if not override_reason.strip():
+                    raise Invalid({"reason": "Write why this ask should go ahead anyway."})
             else:
                 override_reason = None
         elif not (reason or "").strip():
-            raise RequestInvalid({"reason": "Write a reason: the requester will read it."})
+            raise Invalid({"reason": "Write a reason: the requester will read it."})
         status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
         won = session.execute(
             update(ReferenceRequest)
@@ -340,7 +252,7 @@ def decide(
             .execution_options(synchronize_session=False)
         ).rowcount
         if not won:
-            return _already(session, request.id)
+            raise _already(session, request.id)
         if approve:
             ledger.post(
                 session,
@@ -357,15 +269,22 @@ def decide(
                 reason=override_reason.strip() if override_reason else None,
             )
         keys = _owe_outcome(session, request, status, now)
-        return Decided(request.id, status, status, actor_id, keys)
+        return Decided(request.id, status, actor_id, keys)
 
 
-def _already(session: Session, request_id: int) -> Decided:
+def _get(session: Session, request_id: int, *, lock: bool = False) -> ReferenceRequest:
+    request = session.get(ReferenceRequest, request_id, with_for_update=lock)
+    if request is None:
+        raise Gone(f"no request {request_id}")
+    return request
+
+
+def _already(session: Session, request_id: int) -> AlreadySettled:
     """Someone else decided first: what they decided, read afresh (not from the stale object)."""
     status, decided_by = session.execute(
         select(ReferenceRequest.status, ReferenceRequest.decided_by).where(ReferenceRequest.id == request_id)
     ).one()
-    return Decided(request_id, "already", status, decided_by)
+    return AlreadySettled(status, decided_by)
 
 
 def _owe_outcome(
@@ -394,11 +313,9 @@ def cancel(
 ) -> Decided:
     """The requester (or an admin) withdraws a pending request; the deciders' messages say so."""
     with db.transaction() as session:
-        request = session.get(ReferenceRequest, request_id, with_for_update=True)
-        if request is None:
-            raise LookupError(f"no request {request_id}")
+        request = _get(session, request_id, lock=True)
         if actor_id != request.requester_id and actor_id not in admins:
-            raise NotAllowed(f"<@{request.requester_id}> (who asked) or a program admin")
+            raise NotAllowed("cancel this request", (request.requester_id,))
         won = session.execute(
             update(ReferenceRequest)
             .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.PENDING)
@@ -406,7 +323,7 @@ def cancel(
             .execution_options(synchronize_session=False)
         ).rowcount
         if not won:
-            return _already(session, request.id)
+            raise _already(session, request.id)
         refresh = f"refresh:{request.id}:{RequestStatus.CANCELLED}"
         deliveries.enqueue(
             session, key=refresh, kind=REFRESH, recipient=request.requester_id, now=now, request_id=request.id
@@ -414,151 +331,4 @@ def cancel(
         homes = home_refresh.owe_for_decision(
             session, request.id, request.requester_id, RequestStatus.CANCELLED, now
         )
-        return Decided(
-            request.id, RequestStatus.CANCELLED, RequestStatus.CANCELLED, actor_id, (refresh, *homes)
-        )
-
-
-def card(
-    db: Database, policy: Policy, request_id: int, today: dt.date, history: int = 5
-) -> RequestCard | None:
-    with db.transaction(readonly=True) as session:
-        request = session.get(ReferenceRequest, request_id)
-        if request is None:
-            return None
-        account = session.get_one(Account, request.account_id)
-        advocate = session.get(Advocate, request.advocate_id) if request.advocate_id else None
-        activity = policy.activities.get(request.activity)
-        entries = ledger.history(session, account_id=account.id, limit=history)
-        return RequestCard(
-            id=request.id,
-            status=request.status,
-            account_id=account.id,
-            account_name=account.name,
-            account_industry=account.industry,
-            owner_id=account.owner_slack_id,
-            requester_id=request.requester_id,
-            activity=request.activity,
-            activity_name=activity.name if activity else request.activity,
-            cost=request.cost,
-            advocate_name=advocate.name if advocate else None,
-            advocate_title=advocate.title if advocate else None,
-            advocate_email=advocate.email if advocate else None,
-            opportunity_name=request.opportunity_name,
-            amount=request.amount,
-            crm_link=request.crm_link,
-            prospect_industry=request.prospect_industry,
-            needed_by=request.needed_by,
-            context=request.context,
-            created_at=request.created_at,
-            decided_by=request.decided_by,
-            decided_at=request.decided_at,
-            decision_reason=request.decision_reason,
-            override_reason=request.override_reason,
-            balance=ledger.balance(session, policy.opening_balance, account.id),
-            history=[HistoryLine(e.kind, e.item, e.amount, e.occurred_on, e.actor_id) for e in entries],
-            checks=_checks(session, policy, request, today)
-            if request.status == RequestStatus.PENDING
-            else [],
-        )
-
-
-def _checks(session: Session, policy: Policy, request: ReferenceRequest, today: dt.date) -> list[RuleResult]:
-    return checklist(policy, facts_for(session, policy, request, today))
-
-
-def facts_for(session: Session, policy: Policy, request: ReferenceRequest, today: dt.date) -> PolicyFacts:
-    """What the checklist needs, read from the ledger and the open requests."""
-    account = session.get_one(Account, request.account_id)
-    rules = policy.rules
-    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
-    calls = session.scalar(
-        select(func.count()).where(
-            LedgerEntry.account_id == account.id,
-            LedgerEntry.kind == EntryKind.ASK,
-            LedgerEntry.item == "reference_call",
-            LedgerEntry.occurred_on >= quarter_start,
-            LedgerEntry.id.not_in(reversed_ids),
-        )
-    )
-    others = session.scalar(
-        select(func.count()).where(
-            ReferenceRequest.account_id == account.id,
-            ReferenceRequest.status == RequestStatus.PENDING,
-            ReferenceRequest.id != request.id,
-        )
-    )
-    advocate = session.get(Advocate, request.advocate_id) if request.advocate_id else None
-    last_ask = asks = None
-    if advocate is not None:
-        asked = and_(
-            LedgerEntry.advocate_id == advocate.id,
-            LedgerEntry.kind == EntryKind.ASK,
-            LedgerEntry.id.not_in(reversed_ids),
-        )
-        last_ask = session.scalar(select(func.max(LedgerEntry.occurred_on)).where(asked))
-        since = today - dt.timedelta(days=rules.advocate_window_days)
-        asks = session.scalar(select(func.count()).where(asked, LedgerEntry.occurred_on >= since))
-    return PolicyFacts(
-        today=today,
-        activity=request.activity,
-        cost=request.cost,
-        balance=ledger.balance(session, policy.opening_balance, account.id),
-        account_status=account.status,
-        renewal_date=account.renewal_date,
-        other_pending_requests=int(others or 0),
-        reference_calls_this_quarter=int(calls or 0),
-        last_give_on=ledger.last_occurred(session, account.id, EntryKind.GIVE),
-        advocate_name=advocate.name if advocate else None,
-        advocate_last_ask_on=last_ask,
-        advocate_asks_in_window=int(asks or 0),
-    )
-
-
-def advocates_for(db: Database, account_id: int, activity: str | None) -> list[AdvocateOption]:
-    """The account's advocates, only those willing to do `activity` when one is chosen."""
-    with db.transaction(readonly=True) as session:
-        rows = session.scalars(
-            select(Advocate).where(Advocate.account_id == account_id).order_by(Advocate.name)
-        )
-        return [
-            AdvocateOption(a.id, a.name, a.title, tuple(a.activity_keys))
-            for a in rows
-            if activity is None or activity in a.activity_keys
-        ]
-
-
-def alternatives(db: Database, policy: Policy, request_id: int, limit: int = 3) -> list[Alternative]:
-    """Other active accounts in the same industry that can afford the same ask, best first."""
-    with db.transaction(readonly=True) as session:
-        request = session.get_one(ReferenceRequest, request_id)
-        account = session.get_one(Account, request.account_id)
-        industries = {account.industry_key}
-        if request.prospect_industry:
-            industries.add(" ".join(request.prospect_industry.split()).casefold())
-        candidates = list(
-            session.scalars(
-                select(Account).where(
-                    Account.id != account.id,
-                    Account.status == "active",
-                    Account.industry_key.in_(sorted(i for i in industries if i)),
-                )
-            )
-        )
-        balances = ledger.balances(session, policy.opening_balance, [c.id for c in candidates])
-        willing: dict[int, int] = {}
-        for advocate in session.scalars(
-            select(Advocate).where(Advocate.account_id.in_([c.id for c in candidates]))
-        ):
-            if request.activity in advocate.activity_keys:
-                willing[advocate.account_id] = willing.get(advocate.account_id, 0) + 1
-        fits = [
-            Alternative(
-                c.id, c.name, c.industry, balances.get(c.id, policy.opening_balance), willing.get(c.id, 0)
-            )
-            for c in candidates
-            if balances.get(c.id, policy.opening_balance) - request.cost >= 0
-        ]
-        fits.sort(key=lambda a: (-min(a.willing_advocates, 1), -a.balance, a.name.casefold()))
-        return fits[:limit]
+        return Decided(request.id, RequestStatus.CANCELLED, actor_id, (refresh, *homes))

@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot.app import build_desk
 from bot.settings import load_settings
-from handlers import decisions  # noqa: F401 - registers the request renderers
+from handlers import decision_outbox  # noqa: F401 - registers the request renderers
 from handlers.delivery import RENDERERS, _marked, deliver
 from store import deliveries, requests
 from store.db import Database

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from store import followups, giveback, ledger, requests
 from store.db import Database
-from store.giveback import ValueDraft, ValueInvalid
+from store.giveback import ValueDraft
 from store.models import Account, Delivery, DeliveryStatus, EntryKind, RequestStatus
 from store.policy import Policy
-from store.requests import Draft, NotAllowed, RequestInvalid
+from store.errors import AlreadySettled, Invalid, NotAllowed
+from store.requests import Draft
 
 OWNER, OWNER2, REQUESTER, ADMIN = "UOWNER", "UOWNER2", "UREQ", "UADMIN"
 ADMINS = frozenset({ADMIN})
@@ -87,7 +88,7 @@ def test_logging_value_reports_every_bad_field(db: Database, policy: Policy, now
     draft = ValueDraft(
         account_id=999, value="gold bars", note=" ", occurred_on=now.date() + dt.timedelta(days=1)
     )
-    with pytest.raises(ValueInvalid) as invalid:
+    with pytest.raises(Invalid) as invalid:
         giveback.log_value(db, policy, draft, actor_id=OWNER, source_key="v", now=now, today=now.date())
     assert set(invalid.value.errors) == {"account", "value", "note", "occurred_on"}
     assert "future" in invalid.value.errors["occurred_on"]
@@ -190,20 +191,22 @@ def test_fell_through_reverses_the_debit_exactly_once(db: Database, policy: Poli
         followups.mark_fell_through(
             db, rid, actor_id=OWNER2, admins=ADMINS, now=now, today=now.date(), reason="no"
         )
-    with pytest.raises(RequestInvalid):
+    with pytest.raises(Invalid):
         followups.mark_fell_through(
             db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason=" "
         )
     first = followups.mark_fell_through(
         db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason="prospect went dark"
     )
-    second = followups.mark_fell_through(
-        db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason="again"
-    )
-    done = followups.mark_done(db, rid, actor_id=REQUESTER, admins=ADMINS, now=now)
+    with pytest.raises(AlreadySettled) as second:
+        followups.mark_fell_through(
+            db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason="again"
+        )
+    with pytest.raises(AlreadySettled) as done:
+        followups.mark_done(db, rid, actor_id=REQUESTER, admins=ADMINS, now=now)
 
-    assert first.outcome == RequestStatus.FELL_THROUGH and first.delivery_keys == (f"followup-closed:{rid}",)
-    assert second.outcome == done.outcome == "already"
+    assert first.status == RequestStatus.FELL_THROUGH and first.delivery_keys == (f"followup-closed:{rid}",)
+    assert second.value.status == done.value.status == RequestStatus.FELL_THROUGH
     assert balance(db, policy, acme) == policy.opening_balance
     card = followups.followup_card(db, policy, rid)
     assert card is not None and card.status == RequestStatus.FELL_THROUGH
@@ -222,7 +225,7 @@ def test_done_records_whether_the_deal_moved(db: Database, policy: Policy, now: 
     )
 
     card = followups.followup_card(db, policy, rid)
-    assert result.outcome == RequestStatus.DONE
+    assert result.status == RequestStatus.DONE
     assert card is not None and card.deal_moved is True and card.closed_at == now
     assert balance(db, policy, acme) == policy.opening_balance - 3
     assert f"followup-closed:{rid}" in keys(db)

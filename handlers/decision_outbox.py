@@ -1,0 +1,102 @@
+"""The outbox renderers of the request lifecycle: the decider's DM, the requester's receipt and
+outcome, and the rewrite of every message once the request is decided.
+
+Rendered at send time from the request card, so a message delayed by an outage shows the state
+of things when it finally goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.blocks import user
+from handlers.decision_messages import confirmation_blocks, decision_blocks, outcome_blocks, outcome_line
+from handlers.delivery import NotYet, Outgoing, fallback, renderer, send_soon
+from handlers.desk import Desk
+from store import deliveries, request_card, requests
+from store.deliveries import DeliveryJob
+from store.followups import SLA_ESCALATION, SLA_REMINDER
+from store.models import RequestStatus
+from store.request_card import RequestCard
+from store.requests import CONFIRMATION, DECISION_REQUEST, OUTCOME, REFRESH
+
+log = logging.getLogger(__name__)
+
+
+def _card(desk: Desk, request_id: int | None) -> RequestCard | None:
+    return request_card.card(desk.db, desk.policy, request_id, desk.today()) if request_id else None
+
+
+@renderer(DECISION_REQUEST)
+def render_decision_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    card = _card(desk, job.request_id)
+    if card is None:
+        return []
+    return [
+        Outgoing(
+            f"Reference request: {card.account_name} — {card.activity_name}",
+            decision_blocks(card, viewer_is_admin=desk.is_admin(job.recipient)),
+        )
+    ]
+
+
+@renderer(CONFIRMATION)
+def render_confirmation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    card = _card(desk, job.request_id)
+    if card is None:
+        return []
+    return [
+        Outgoing(
+            f"Your request for {card.account_name} went to {user(card.owner_id)}", confirmation_blocks(card)
+        )
+    ]
+
+
+@renderer(OUTCOME)
+def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    card = _card(desk, job.request_id)
+    if card is None:
+        return []
+    alternatives = (
+        request_card.alternatives(desk.db, desk.policy, card.id)
+        if card.status == RequestStatus.DECLINED
+        else []
+    )
+    verb = "approved" if card.status == RequestStatus.APPROVED else card.status
+    return [Outgoing(f"Your request for {card.account_name} was {verb}", outcome_blocks(card, alternatives))]
+
+
+#: messages that carry Approve / Decline buttons: each is rewritten once the request is decided
+DECIDER_KINDS = (DECISION_REQUEST, SLA_REMINDER, SLA_ESCALATION)
+
+
+@renderer(REFRESH)
+def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """Rewrite every message already sent about the request so it shows the state of things now."""
+    assert job.request_id is not None
+    kinds = (*DECIDER_KINDS, CONFIRMATION)
+    if deliveries.unsettled(desk.db, job.request_id, kinds):
+        raise NotYet("messages about this request are still on their way")
+    card = _card(desk, job.request_id)
+    if card is None:
+        return []
+    updates = []
+    for sent in deliveries.sent_messages(desk.db, job.request_id, kinds):
+        if sent.kind in DECIDER_KINDS:
+            blocks = decision_blocks(card, viewer_is_admin=desk.is_admin(sent.recipient))
+        else:
+            blocks = confirmation_blocks(card)
+        updates.append(Outgoing(outcome_line(card), blocks, channel=sent.channel, ts=sent.ts))
+    return updates
+
+
+@fallback(DECISION_REQUEST)
+def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
+    """The owner left Slack or cannot get DMs: the program admins decide instead."""
+    if job.request_id is None:
+        return
+    keys = requests.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())
+    log.warning(
+        "request %s: decider %s unreachable (%s); sent to the admins", job.request_id, job.recipient, error
+    )
+    send_soon(desk, keys)

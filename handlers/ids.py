@@ -1,0 +1,47 @@
+"""Every action id and modal callback id the app puts on screen, in one place.
+
+A button is often drawn by one surface and answered by another (the decision DM offers
+**Request** on alternative accounts; App Home shows **Approve**), so the ids live here rather than
+in the listener modules: surfaces import this, never each other.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Action(enum.StrEnum):
+    """`action_id`s of buttons and selects (and of the type-ahead options they load)."""
+
+    # asking
+    ACCOUNT = "account"
+    ACTIVITY = "activity"
+    REQUEST_ACCOUNT = "request_account"
+    CANCEL_REQUEST = "cancel_request"
+    # deciding
+    APPROVE = "approve"
+    DECLINE = "decline"
+    APPROVE_OVERRIDE = "approve_override"
+    # giving back
+    LOG_VALUE = "log_value"
+    LOG_ADVOCATE = "log_advocate"
+    # closing the loop
+    DONE = "followup_done"
+    FELL_THROUGH = "followup_fell_through"
+
+
+#: the buttons that decide a request, wherever they are shown
+DECISION_ACTIONS = frozenset({Action.APPROVE, Action.DECLINE, Action.APPROVE_OVERRIDE})
+
+
+class View(enum.StrEnum):
+    """`callback_id`s of modals."""
+
+    REQUEST = "request_modal"
+    DECLINE = "decline_modal"
+    OVERRIDE = "override_modal"
+    LOG_VALUE = "log_value_modal"
+    VALUE_LOGGED = "value_logged"
+    DONE = "followup_done_modal"
+    FELL_THROUGH = "followup_fell_through_modal"
+    NOTICE = "notice"

@@ -1,0 +1,73 @@
+"""The one place a domain refusal becomes words on screen.
+
+Listeners let `store.errors.DomainError` propagate; the app's error handler (`handlers.errors`)
+hands it here. A modal submission gets its answer inside the ack (errors inline on the right
+input, or the modal replaced by a notice when there is nothing left to fix); a click gets an
+answer only the clicker sees, in place (ephemeral) or, on App Home, in a small modal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.blocks import user
+from handlers.replies import notice_modal
+from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed
+from store.models import RequestStatus
+
+#: how a settled request's state reads in a sentence
+STATUS_WORDS: dict[str, str] = {
+    RequestStatus.PENDING: "⏳ pending",
+    RequestStatus.APPROVED: "✅ approved",
+    RequestStatus.DECLINED: "❌ declined",
+    RequestStatus.CANCELLED: "🚫 cancelled",
+    RequestStatus.DONE: "🏁 done",
+    RequestStatus.FELL_THROUGH: "↩️ fell through",
+}
+
+
+def sentence(error: DomainError) -> str:
+    """What the person reads, for any refusal."""
+    if isinstance(error, NotAllowed):
+        who = " or ".join([*(user(p) for p in error.people), "a program admin"])
+        why = f": {error.why}" if error.why else ""
+        return f"Only {who} can {error.act}{why}."
+    if isinstance(error, AlreadySettled):
+        label = STATUS_WORDS.get(error.status, error.status.replace("_", " "))
+        by = f" by {user(error.by)}" if error.by else ""
+        return f"Already decided: {label}{by}. Nothing changed."
+    if isinstance(error, NeedsOverride):
+        return "A blocking rule applies now: only a program admin can approve, with override."
+    if isinstance(error, Gone):
+        return "This no longer exists. Nothing changed."
+    if isinstance(error, Invalid):
+        return next(iter(error.errors.values()), "That cannot be done.")
+    return "That cannot be done. Nothing changed."
+
+
+def title(error: DomainError) -> str:
+    return "Already decided" if isinstance(error, AlreadySettled) else "Nothing changed"
+
+
+def _input_block_ids(view: dict[str, Any]) -> list[str]:
+    return [
+        str(b["block_id"]) for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")
+    ]
+
+
+def _block_for(field: str, block_ids: list[str]) -> str | None:
+    """The input a field's error belongs on: same id, or an id that starts with `field:`."""
+    return next((b for b in block_ids if b == field or b.startswith(f"{field}:")), None)
+
+
+def view_answer(error: DomainError, view: dict[str, Any]) -> dict[str, Any]:
+    """The ack body for a modal submission that was refused."""
+    blocks = _input_block_ids(view)
+    if isinstance(error, Invalid) and blocks:
+        inline: dict[str, str] = {}
+        for field, message in error.errors.items():
+            inline.setdefault(_block_for(field, blocks) or blocks[0], message)
+        return {"response_action": "errors", "errors": inline}
+    if isinstance(error, NotAllowed | NeedsOverride) and blocks:
+        return {"response_action": "errors", "errors": {blocks[0]: sentence(error)}}
+    return {"response_action": "update", "view": notice_modal(title(error), sentence(error))}

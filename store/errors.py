@@ -1,0 +1,48 @@
+"""What the domain refuses, as plain data: every surface turns these into words in one place.
+
+The store raises; it never words a refusal for Slack. Each error carries what a surface needs to
+say it well (field names, the user ids who may act, the state the thing is already in), and
+`handlers.refusals` is the one place that turns it into an inline modal error, an ephemeral
+reply or a notice on App Home.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Something a person asked for that the program will not do; nothing was changed."""
+
+
+class Invalid(DomainError):
+    """What is wrong with what was typed, by field name, in words for the person who typed it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotAllowed(DomainError):
+    """This person may not `act`; `people` (Slack user ids) and the program admins may."""
+
+    def __init__(self, act: str, people: tuple[str, ...] = (), *, why: str | None = None) -> None:
+        super().__init__(f"only {', '.join(people) or 'admins'} may {act}")
+        self.act = act
+        self.people = people
+        self.why = why
+
+
+class AlreadySettled(DomainError):
+    """Someone else (or an earlier click) got there first: the thing is already `status`."""
+
+    def __init__(self, status: str, by: str | None = None) -> None:
+        super().__init__(f"already {status}")
+        self.status = status
+        self.by = by
+
+
+class NeedsOverride(DomainError):
+    """A ⛔ rule blocks approval now: only a program admin can approve, with override."""
+
+
+class Gone(DomainError):
+    """What the button or form points at no longer exists."""
