@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def timed(call) -> float:  # type: ignore[no-untyped-def]
+def timed(call: Callable[[], object]) -> float:
     started = time.perf_counter()
     reply = call()
     elapsed = (time.perf_counter() - started) * 1000

@@ -11,8 +11,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from slack_bolt import App
-
 from handlers.blocks import Block, context, escape, fields, header, section, user
 from handlers.delivery import Outgoing, deliver, fallback, renderer
 from handlers.desk import Desk
@@ -154,7 +152,3 @@ def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         "I am in. Then run `refdesk digest` to post this week's digest."
     )
     return [Outgoing(text, [section(text), section(how)])]
-
-
-def register(app: App, desk: Desk) -> None:
-    """The digest has no listener: its renderers register on import, the scheduler sends it."""

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from handlers.blocks import Block, button, context, escape, section
-from handlers.commands import subcommand
 from handlers.desk import Desk
 from handlers.ids import Action
 from store import find
@@ -68,7 +67,6 @@ def find_blocks(text: str, result: FindResult) -> list[Block]:
     return blocks
 
 
-@subcommand("find")
 def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
     words = rest.strip()
     if not words:
@@ -79,7 +77,3 @@ def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client
         f"{len(result.fits)} account(s) fit “{words}”" if result.fits else f"No account matches “{words}”"
     )
     ack(response_type="ephemeral", text=summary, blocks=find_blocks(words, result))
-
-
-def register(app: App, desk: Desk) -> None:
-    """`find` registers itself on import; the **Request** button is `handlers.requests`'s listener."""

@@ -12,7 +12,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.blocks import Block, button, context, escape, header, modal, option, plain, section
-from handlers.commands import subcommand
 from handlers.delivery import Outgoing, renderer, send_soon
 from handlers.desk import Desk
 from handlers.forms import date_of, input_block, selected_id, selected_of, state_values, text_input, text_of
@@ -208,7 +207,6 @@ def open_log_modal(
     )
 
 
-@subcommand("log")
 def log_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
     """`/reference log [account]`: the log modal, with the account chosen when the words name one."""
     ack()

@@ -63,8 +63,6 @@ def ask(desk: Desk, ack: Ack, command: dict[str, Any], text: str, client: WebCli
 
 
 def register(app: App, desk: Desk) -> None:
-    commands.FALLBACK[:] = [ask]
-
     @app.options(Action.ACCOUNT)
     def account_options(ack: Ack, payload: dict[str, Any]) -> None:
         found = accounts.search_accounts(desk.db, str(payload.get("value") or ""), limit=OPTIONS_LIMIT)

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from handlers.blocks import Block, context, escape, section, user, when
-from handlers.commands import subcommand
 from handlers.desk import Desk
 from store import status
 from store.models import RequestStatus
@@ -68,7 +67,6 @@ def status_blocks(listing: Listing) -> list[Block]:
     ]
 
 
-@subcommand("status")
 def answer_status(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
     listing = status.my_requests(desk.db, desk.policy, str(command["user_id"]), desk.now())
     ack(
@@ -76,7 +74,3 @@ def answer_status(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, clie
         text=f"Your requests of the last {status.STATUS_DAYS} days: {listing.total}",
         blocks=status_blocks(listing),
     )
-
-
-def register(app: App, desk: Desk) -> None:
-    """The sub-command registers itself on import (`@subcommand`); nothing else to wire."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -65,7 +65,7 @@ def get_account(db: Database, policy: Policy, account_id: int) -> AccountRow | N
         return rows[0] if rows else None
 
 
-def _rows(session: Session, policy: Policy, query) -> list[AccountRow]:  # type: ignore[no-untyped-def]
+def _rows(session: Session, policy: Policy, query: Select[tuple[Account]]) -> list[AccountRow]:
     accounts = list(session.scalars(query))
     ids = [account.id for account in accounts]
     balances = (

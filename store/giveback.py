@@ -18,7 +18,7 @@ from store import deliveries, ledger
 from store.db import Database
 from store.errors import Invalid
 from store.models import Account, AccountStatus, Advocate, Delivery, EntryKind, LedgerEntry
-from store.policy import Policy
+from store.policy import Policy, ValueType
 
 #: delivery kinds this module writes (the handlers render them)
 NUDGE = "giveback_nudge"
@@ -151,7 +151,9 @@ def _logged(session: Session, policy: Policy, entry_id: int, *, created: bool = 
     )
 
 
-def _validate(session: Session, policy: Policy, draft: ValueDraft, today: dt.date):  # type: ignore[no-untyped-def]
+def _validate(
+    session: Session, policy: Policy, draft: ValueDraft, today: dt.date
+) -> tuple[Account, ValueType]:
     errors: dict[str, str] = {}
     account = session.get(Account, draft.account_id) if draft.account_id is not None else None
     if draft.account_id is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -70,7 +71,7 @@ class HomeOverview:
     balances_total: int
 
 
-def _lines(session: Session, policy: Policy, query: Select, limit: int) -> Listing:  # type: ignore[type-arg]
+def _lines(session: Session, policy: Policy, query: Select[Any], limit: int) -> Listing:
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.execute(
         query.add_columns(Account.name).join(Account, Account.id == ReferenceRequest.account_id).limit(limit)
