@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from store.links import is_safe_link
+
 Block = dict[str, Any]
 
 SECTION_TEXT_MAX = 3000
@@ -22,6 +24,22 @@ CONTEXT_TEXT_MAX = 2000
 def escape(text: str) -> str:
     """Make people's text literal in mrkdwn (no accidental links, mentions or formatting tags)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str | None, text: str) -> str:
+    """`text` as a link to `url` when it is a safe http(s) link; else just the text, escaped.
+
+    Both halves are escaped and the URL re-checked here, so a link stored before the check
+    existed still cannot inject markup.
+    """
+    label = escape(text).replace("|", "¦")
+    return f"<{escape(url)}|{label}>" if url and is_safe_link(url) else label
+
+
+def points(amount: int, *, signed: bool = False) -> str:
+    """The ledger's unit, said one way everywhere: "1 point", "3 points", "+4 points"."""
+    sign = "+" if signed and amount > 0 else ""
+    return f"{sign}{amount} point{'' if abs(amount) == 1 else 's'}".replace("-", "−")
 
 
 def truncate(text: str, limit: int) -> str:

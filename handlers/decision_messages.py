@@ -15,8 +15,10 @@ from handlers.blocks import (
     escape,
     fields,
     header,
+    link,
     modal,
     plain,
+    points,
     section,
     user,
     when,
@@ -39,8 +41,7 @@ def _money(card: RequestCard) -> str:
 
 
 def _deal(card: RequestCard) -> str:
-    name = escape(card.opportunity_name) or "—"
-    return f"<{card.crm_link}|{name}>" if card.crm_link else name
+    return link(card.crm_link, card.opportunity_name or "—")
 
 
 def _advocate(card: RequestCard) -> str:
@@ -50,9 +51,19 @@ def _advocate(card: RequestCard) -> str:
     return f"{escape(card.advocate_name)}{title}"
 
 
+#: how each kind of ledger entry reads in a history line
+ENTRY_VERBS = {
+    "ask": "Asked",
+    "give": "Gave",
+    "reversal": "Given back (fell through)",
+    "adjustment": "Adjusted",
+}
+
+
 def _history_line(line: HistoryLine) -> str:
-    sign = f"+{line.amount}" if line.amount > 0 else str(line.amount)
-    return f"• {line.occurred_on.isoformat()} {line.kind} {escape(line.item or '')} ({sign})"
+    verb = ENTRY_VERBS.get(line.kind, line.kind.capitalize())
+    what = f": {escape(line.what)}" if line.what else ""
+    return f"• {line.occurred_on.isoformat()} {verb}{what} ({points(line.amount, signed=True)})"
 
 
 def outcome_line(card: RequestCard) -> str:
@@ -72,8 +83,8 @@ def summary_blocks(card: RequestCard) -> list[Block]:
     blocks = [
         header(f"Reference request: {card.account_name}"),
         section(
-            f"{user(card.requester_id)} asks for a *{escape(card.activity_name)}* (costs {card.cost}) "
-            f"with *{escape(card.account_name)}*."
+            f"{user(card.requester_id)} asks for a *{escape(card.activity_name)}* "
+            f"(costs {points(card.cost)}) with *{escape(card.account_name)}*."
         ),
         fields(
             [
@@ -97,7 +108,9 @@ def decision_blocks(card: RequestCard, *, viewer_is_admin: bool) -> list[Block]:
     if not card.pending:
         blocks.append(context(outcome_line(card)))
         return blocks
-    blocks.append(section(f"*Equity balance:* {card.balance} now → *{card.balance_after}* after this ask"))
+    blocks.append(
+        section(f"*Balance:* {points(card.balance)} now → *{points(card.balance_after)}* after this ask")
+    )
     history = "\n".join(_history_line(line) for line in card.history) or "Nothing asked or given yet."
     blocks.append(section(f"*Last asks and gives*\n{history}"))
     checks = "\n".join(f"{check.verdict.emoji} {escape(check.sentence)}" for check in card.checks)
@@ -174,7 +187,7 @@ def outcome_blocks(card: RequestCard, alternatives: list[Alternative]) -> list[B
             )
         blocks.append(
             context(
-                f"{card.account_name}'s balance is now {card.balance}. "
+                f"{escape(card.account_name)}'s balance is now {points(card.balance)}. "
                 "You'll be asked how it went after the needed-by date."
             )
         )
@@ -190,7 +203,7 @@ def outcome_blocks(card: RequestCard, alternatives: list[Alternative]) -> list[B
             blocks.append(
                 section(
                     f"*{escape(alt.name)}* · {escape(alt.industry) or 'no industry'} · "
-                    f"balance {alt.balance}{willing}",
+                    f"balance {points(alt.balance)}{willing}",
                     accessory=button("Request", Action.REQUEST_ACCOUNT, str(alt.account_id)),
                 )
             )

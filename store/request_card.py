@@ -22,7 +22,8 @@ from store.policy import Policy, RuleResult, is_blocked
 @dataclass(frozen=True)
 class HistoryLine:
     kind: str
-    item: str | None
+    #: what was asked or given, in the policy's words ("Reference call", "Early access")
+    what: str
     amount: int
     occurred_on: dt.date
     actor_id: str
@@ -120,11 +121,22 @@ def card(
             decision_reason=request.decision_reason,
             override_reason=request.override_reason,
             balance=ledger.balance(session, policy.opening_balance, account.id),
-            history=[HistoryLine(e.kind, e.item, e.amount, e.occurred_on, e.actor_id) for e in entries],
+            history=[
+                HistoryLine(e.kind, _item_name(policy, e.item), e.amount, e.occurred_on, e.actor_id)
+                for e in entries
+            ],
             checks=checks_for(session, policy, request, today)
             if request.status == RequestStatus.PENDING
             else [],
         )
+
+
+def _item_name(policy: Policy, key: str | None) -> str:
+    """A ledger entry's item (an activity or a value type key) in the policy's words."""
+    if not key:
+        return ""
+    known = policy.activities.get(key) or policy.values.get(key)
+    return known.name if known else key.replace("_", " ")
 
 
 def alternatives(db: Database, policy: Policy, request_id: int, limit: int = 3) -> list[Alternative]:

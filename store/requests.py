@@ -8,7 +8,6 @@ next to the state it protects, so no surface can forget it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,10 +18,10 @@ from store import deliveries, home_refresh, ledger
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.facts import checks_for
+from store.links import is_safe_link
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
 from store.policy import Policy, is_blocked
 
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 MAX_AMOUNT = Decimal("999999999999.99")
 
 #: delivery kinds this module writes (the handlers render them)
@@ -92,8 +91,8 @@ def _validate(session: Session, policy: Policy, draft: Draft, today: dt.date) ->
         errors["amount"] = "The amount cannot be negative."
     elif draft.amount is not None and draft.amount > MAX_AMOUNT:
         errors["amount"] = "That amount is too large."
-    if draft.crm_link and not URL.match(draft.crm_link):
-        errors["crm_link"] = "Enter a full link starting with https://"
+    if draft.crm_link and not is_safe_link(draft.crm_link):
+        errors["crm_link"] = "Enter a full link starting with https://, without spaces or < > |"
     if draft.needed_by is not None and draft.needed_by < today:
         errors["needed_by"] = "The date is in the past. Pick today or a later date."
     if errors:
