@@ -1,7 +1,9 @@
-"""`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts.
+"""`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts, run
+the scheduled jobs by hand.
 
 Errors a person can fix are printed as one line (`refdesk: ...`) with exit status 2; they never
-show a traceback.
+show a traceback. The sub-commands (`bot.commands`) are imported only once the arguments are
+parsed, so `refdesk --help` and a usage error do not wait for the Slack stack to load.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli_errors import EXIT_USAGE, CliError
+from bot.jobs import JOBS
 from bot.settings import Settings, SettingsError, load_settings
 from store.db import Database, SchemaOutOfDate
 from store.importer import ImportFileError
@@ -19,12 +23,16 @@ from store.policy import PolicyError
 
 log = logging.getLogger("refdesk")
 
-EXIT_USAGE = 2
-EXIT_BAD_ROWS = 1
 
-
-class CliError(Exception):
-    """A one-line message for the person at the terminal."""
+def _jobs_table() -> str:
+    """The registry as the help shows it: each job, the setting that schedules it, what it does."""
+    name_width = max(len(name) for name in JOBS)
+    variable_width = max(len(job.cron_variable) for job in JOBS.values())
+    lines = [
+        f"  {job.name.ljust(name_width)}  {job.cron_variable.ljust(variable_width)}  {job.description}"
+        for job in JOBS.values()
+    ]
+    return "jobs (`refdesk serve` runs each on the schedule its setting holds):\n" + "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,10 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
     digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
 
-    jobs = sub.add_parser("jobs", help="scheduled jobs")
+    jobs = sub.add_parser("jobs", help=f"scheduled jobs: {', '.join(JOBS)}")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
-    run = jobs_sub.add_parser("run", help="run one job now (claims its period once, then sends)")
-    run.add_argument("name", help="nudge, sla-check or followup")
+    run = jobs_sub.add_parser(
+        "run",
+        help="run one job now (claims its period once, then sends)",
+        description="Run one scheduled job now, with the scheduler's once-per-period claim:\n"
+        "running it twice in a period sends nothing twice.",
+        epilog=_jobs_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("name", metavar="NAME", help=f"the job: {', '.join(JOBS)}")
     run.add_argument("--now", help="the moment to run it as (ISO-8601 with an offset), default now")
     return parser
 
@@ -80,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
+        _check_usage(args)
         settings = load_settings()
         return _run(args, settings)
     except (SettingsError, SchemaOutOfDate, PolicyError, ImportFileError, CliError) as exc:
@@ -87,6 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _check_usage(args: argparse.Namespace) -> None:
+    """Refuse in one line what argparse would refuse in two (usage + error), before any setting
+    or database is read."""
+    if args.command == "jobs" and args.name not in JOBS:
+        raise CliError(f"unknown job {args.name!r}: the jobs are {', '.join(JOBS)}")
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

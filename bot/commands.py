@@ -15,14 +15,15 @@ from slack_sdk.errors import SlackApiError
 from tqdm import tqdm
 
 from bot.app import build_app, build_desk
-from bot.cli import CliError
+from bot.cli_errors import EXIT_NOT_DONE, CliError
 from bot.clock import fixed_clock, system_clock
-from bot.digest_job import digest_job, dry_run_text
-from bot.jobs import JOBS, run_job
-from bot.scheduler import build_scheduler
+from bot.jobs import JOBS, NO_DIGEST_CHANNEL, digest_week
+from bot.scheduler import build_scheduler, run_job
 from bot.server import SlackWsgi, serve_http, serve_socket_mode
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from handlers.delivery import deliver
+from handlers.digest import digest_for, digest_text
 from store.accounts import list_accounts
 from store.db import Database
 from store.importer import OwnerResolver, count_rows, import_accounts, import_advocates
@@ -137,7 +138,7 @@ def import_file(settings: Settings, db: Database, what: str, path: Path, skip_ba
             "(fix them, or pass --skip-bad-rows to import the rest)",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_NOT_DONE
     print(f"{what}: {report.created} created, {report.updated} updated, {report.skipped} skipped")
     return 0
 
@@ -174,32 +175,37 @@ def accounts(settings: Settings, db: Database, *, as_json: bool) -> int:
 
 
 def digest(settings: Settings, db: Database, *, dry_run: bool) -> int:
-    """`refdesk digest [--dry-run]`: the last complete week's digest, printed here or posted once."""
+    """`refdesk digest [--dry-run]`: the digest job's claim, then its one post, said in words.
+
+    Unlike `refdesk jobs run digest` it sends only the digest and tells whether it went out.
+    """
     desk = build_desk(settings, db)
+    now = desk.now()
+    week = digest_week(desk, now)
     if dry_run:
-        print(dry_run_text(desk, settings.decision_sla_hours))
+        sla = dt.timedelta(hours=settings.decision_sla_hours)
+        print(digest_text(digest_for(desk, week, sla), now))
         return 0
     if desk.client is None:
-        print("refdesk: SLACK_BOT_TOKEN is missing: it is needed to post the digest", file=sys.stderr)
-        return 2
-    run = digest_job(desk, sla_hours=settings.decision_sla_hours)
-    if run is None:
-        print("refdesk: REFDESK_DIGEST_CHANNEL is not set: set it to the channel's id", file=sys.stderr)
-        return 2
-    if not run.claimed:
-        print(f"the digest of {run.period.label} was already posted: nothing sent")
-    elif run.posted:
-        print(f"posted the digest of {run.period.label} in {desk.digest_channel}")
+        raise CliError("SLACK_BOT_TOKEN is missing: it is needed to post the digest")
+    if not desk.digest_channel:
+        raise CliError(NO_DIGEST_CHANNEL)
+    keys = JOBS["digest"].claim(desk, now, settings)
+    if not keys:
+        print(f"the digest of {week.label} was already posted: nothing sent")
+    elif deliver(desk, keys):
+        print(f"posted the digest of {week.label} in {desk.digest_channel}")
     else:
-        print(f"the digest of {run.period.label} could not be posted now: see the log above", file=sys.stderr)
-        return 1
+        print(f"the digest of {week.label} could not be posted now: see the log above", file=sys.stderr)
+        return EXIT_NOT_DONE
     return 0
 
 
 def jobs_run(settings: Settings, db: Database, name: str, now_text: str | None) -> int:
-    """`refdesk jobs run NAME [--now ISO]`: the scheduler's claim for that moment, then sending."""
-    if name not in JOBS:
-        raise CliError(f"unknown job {name!r}: the jobs are {', '.join(JOBS)}")
+    """`refdesk jobs run NAME [--now ISO]`: the scheduler's claim for that moment, then sending.
+
+    `name` is a key of JOBS: `refdesk` refuses any other before it opens the database.
+    """
     clock = system_clock
     if now_text:
         try:

@@ -1,9 +1,12 @@
-"""The program's scheduled jobs. Each takes the desk and "now" and only *claims* what is owed.
+"""The program's scheduled jobs: one registry for the scheduler, `refdesk jobs run` and the help.
 
-A job writes outbox rows under keys unique per job and period (`nudge:U123:2026-W48`,
-`sla-remind:42`, ...) in one transaction and returns the keys it added; running it again in
-the same period, on another replica or after a crash, adds nothing. Sending is the delivery
-worker's business (`run_job` does both, for the scheduler and for `refdesk jobs run`).
+Each job only *claims* what is owed: it writes outbox rows under keys unique per job and period
+(`nudge:U123:2026-W48`, `sla-remind:42`, `digest:2026-W48`, ...) in one transaction and returns
+the keys it added; running it again in the same period, on another replica or after a crash,
+adds nothing. Sending is the delivery worker's business (`bot.scheduler.run_job` does both).
+
+This module reads only `store/`: `refdesk --help` lists the registry without loading the Slack
+stack (`handlers.desk.Desk` is imported for type checking only).
 """
 
 from __future__ import annotations
@@ -12,25 +15,40 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import AliasChoices
 
 from bot.settings import Settings
-from handlers.delivery import deliver
-from handlers.desk import Desk
 from store import followups, giveback
+from store.digest import Period, owe_digest
+
+if TYPE_CHECKING:
+    from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
 
 #: what each job claims: (desk, now, settings) -> the delivery keys it added
-Claim = Callable[[Desk, dt.datetime, Settings], list[str]]
+Claim = Callable[["Desk", dt.datetime, Settings], list[str]]
+
+NO_DIGEST_CHANNEL = "REFDESK_DIGEST_CHANNEL is not set: set it to the channel's id"
 
 
 @dataclass(frozen=True)
 class Job:
+    """One scheduled job, as the scheduler runs it and as `refdesk jobs run` and its help name it."""
+
     name: str
     description: str
-    claim: Claim
     #: the name of the Settings field holding the job's cron expression
     cron_setting: str
+    claim: Claim
+
+    @property
+    def cron_variable(self) -> str:
+        """The environment variable a person sets to change the schedule, e.g. REFDESK_DIGEST_CRON."""
+        alias = Settings.model_fields[self.cron_setting].validation_alias
+        return str(alias.choices[0]) if isinstance(alias, AliasChoices) else str(alias)
 
 
 def nudge(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
@@ -55,42 +73,33 @@ def followup(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
     return followups.owe_followups(desk.db, now=now, today=now.astimezone(desk.tz).date())
 
 
+def digest_week(desk: Desk, now: dt.datetime) -> Period:
+    """The week a digest at `now` reports: the last complete one in the program's time zone."""
+    return Period.last_complete_week(now, desk.tz)
+
+
+def digest(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
+    """Weekly: the last complete week's digest to the program channel, once per week.
+
+    A digest that failed for good (the app was not in the channel) is claimed again, so a run
+    after the app is invited posts the missing week. Without a channel there is nowhere to post:
+    one warning, nothing claimed.
+    """
+    if not desk.digest_channel:
+        log.warning("no digest claimed: %s", NO_DIGEST_CHANNEL)
+        return []
+    key, claimed = owe_digest(
+        desk.db, digest_week(desk, now), desk.digest_channel, now, sla_hours=settings.decision_sla_hours
+    )
+    return [key] if claimed else []
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
-        Job("nudge", "weekly give-back nudge to account owners", nudge, "nudge_cron"),
-        Job("sla-check", "remind and escalate decisions past their SLA", sla_check, "sla_check_cron"),
-        Job("followup", "ask requesters how approved references went", followup, "followup_cron"),
+        Job("nudge", "weekly give-back nudge to account owners", "nudge_cron", nudge),
+        Job("sla-check", "remind and escalate decisions past their SLA", "sla_check_cron", sla_check),
+        Job("followup", "ask requesters how approved references went", "followup_cron", followup),
+        Job("digest", "weekly digest to the program channel", "digest_cron", digest),
     )
 }
-
-#: a bound on delivery passes in one run (each pass claims a batch), so a run always ends
-MAX_PASSES = 10_000
-
-
-@dataclass(frozen=True)
-class RunReport:
-    job: str
-    claimed: int
-    sent: int
-
-
-def deliver_due(desk: Desk) -> int:
-    """Send what is due in the outbox, batch after batch, until a pass sends nothing."""
-    total = 0
-    for _ in range(MAX_PASSES):
-        sent = deliver(desk)
-        total += sent
-        if sent == 0:
-            break
-    return total
-
-
-def run_job(desk: Desk, settings: Settings, name: str, now: dt.datetime | None = None) -> RunReport:
-    """Claim the job's work for `now` (default: the desk's clock), then send what is due."""
-    job = JOBS[name]
-    moment = now or desk.now()
-    keys = job.claim(desk, moment, settings)
-    sent = deliver_due(desk)
-    log.info("job %s at %s: %d claimed, %d sent", name, moment.isoformat(), len(keys), sent)
-    return RunReport(name, len(keys), sent)

@@ -1,4 +1,5 @@
-"""APScheduler inside `refdesk serve`: the delivery worker and the program's scheduled jobs.
+"""Running the registry's jobs: APScheduler inside `refdesk serve`, or one job now (`run_job`,
+for `refdesk jobs run`).
 
 Jobs only decide *what* is owed and write it to the outbox under a unique key; the delivery
 worker sends. So a job that runs on three replicas, or twice after a restart, owes each message
@@ -7,27 +8,58 @@ once, and a message that failed is retried by the worker, not by re-running the 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import zoneinfo
+from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.digest_job import digest_job
-from bot.jobs import JOBS, deliver_due, run_job
+from bot.jobs import JOBS
 from bot.settings import Settings, SettingsError
+from handlers.delivery import deliver
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
 
-
-def deliver_pending(desk: Desk) -> None:
-    """Send what is due in the outbox, in batches, until nothing due is left."""
-    deliver_due(desk)
+#: a bound on delivery passes in one run (each pass claims a batch), so a run always ends
+MAX_PASSES = 10_000
 
 
-def cron_trigger(expression: str, tz: zoneinfo.ZoneInfo) -> CronTrigger:
-    """A standard 5-field crontab; a 6-field one starts with seconds (handy for drills and tests)."""
+@dataclass(frozen=True)
+class RunReport:
+    job: str
+    claimed: int
+    sent: int
+
+
+def deliver_due(desk: Desk) -> int:
+    """Send what is due in the outbox, batch after batch, until a pass sends nothing."""
+    total = 0
+    for _ in range(MAX_PASSES):
+        sent = deliver(desk)
+        total += sent
+        if sent == 0:
+            break
+    return total
+
+
+def run_job(desk: Desk, settings: Settings, name: str, now: dt.datetime | None = None) -> RunReport:
+    """Claim the job's work for `now` (default: the desk's clock), then send what is due."""
+    job = JOBS[name]
+    moment = now or desk.now()
+    keys = job.claim(desk, moment, settings)
+    sent = deliver_due(desk)
+    log.info("job %s at %s: %d claimed, %d sent", name, moment.isoformat(), len(keys), sent)
+    return RunReport(name, len(keys), sent)
+
+
+def cron_trigger(expression: str, tz: zoneinfo.ZoneInfo, variable: str) -> CronTrigger:
+    """A standard 5-field crontab; a 6-field one starts with seconds (handy for drills and tests).
+
+    `variable` is the setting the expression came from, so a typo stops start-up naming it.
+    """
     parts = expression.split()
     try:
         if len(parts) == 6:
@@ -43,43 +75,39 @@ def cron_trigger(expression: str, tz: zoneinfo.ZoneInfo) -> CronTrigger:
             )
         return CronTrigger.from_crontab(expression, timezone=tz)
     except ValueError as exc:
-        raise SettingsError(f"cron expression {expression!r} is invalid ({exc})") from None
+        raise SettingsError(
+            f"{variable} is invalid (cron expression {expression!r}: {exc}): "
+            f"set {variable} to a crontab such as '0 9 * * mon'"
+        ) from None
 
 
 def _run_scheduled(desk: Desk, settings: Settings, name: str) -> None:
+    """One firing of a registry job. A failure is only logged under the job's name: what was
+    claimed is in the database, so a later run (here or on another replica) finishes the work."""
     try:
         run_job(desk, settings, name)
     except Exception:
-        # the claim is in the database: a later run (here or on another replica) finishes the work
         log.exception("scheduled job %s failed", name)
 
 
 def build_scheduler(settings: Settings, desk: Desk) -> BackgroundScheduler:
+    """The delivery worker on an interval, and each registry job on its cron setting."""
     scheduler = BackgroundScheduler(timezone=settings.tz, job_defaults={"coalesce": True, "max_instances": 1})
     scheduler.add_job(
-        deliver_pending,
+        deliver_due,
         "interval",
         args=[desk],
         seconds=settings.delivery_interval_seconds,
         id="deliver",
         name="send what the outbox owes",
     )
-    for name, job in JOBS.items():
+    for job in JOBS.values():
         scheduler.add_job(
             _run_scheduled,
-            cron_trigger(getattr(settings, job.cron_setting), settings.tz),
-            args=[desk, settings, name],
-            id=name,
+            cron_trigger(getattr(settings, job.cron_setting), settings.tz, job.cron_variable),
+            args=[desk, settings, job.name],
+            id=job.name,
             name=job.description,
             misfire_grace_time=None,
         )
-    scheduler.add_job(  # issue 5: the weekly digest (claimed once per ISO week in the outbox)
-        digest_job,
-        cron_trigger(settings.digest_cron, settings.tz),
-        args=[desk],
-        kwargs={"sla_hours": settings.decision_sla_hours},
-        id="digest",
-        name="weekly digest to the program channel",
-        misfire_grace_time=None,
-    )
     return scheduler

@@ -3,12 +3,16 @@ newcomer would: every refusal is one `refdesk: ...` line and an exit status, nev
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from store.digest import Period
+from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.paths import ROOT
 from tests.support.server import run_cli
 
@@ -247,3 +251,84 @@ def test_usage_errors_exit_2(env: dict[str, str], workdir: Path) -> None:
     assert result.returncode == 2
     assert_no_traceback(result)
     assert "invalid choice: 'contacts'" in result.stderr
+
+
+def test_jobs_run_help_lists_every_job_with_its_schedule(env: dict[str, str], workdir: Path) -> None:
+    result = refdesk(env, workdir, "jobs", "run", "--help")
+
+    assert result.returncode == 0, result.stderr
+    for name, variable in (
+        ("nudge", "REFDESK_NUDGE_CRON"),
+        ("sla-check", "REFDESK_SLA_CHECK_CRON"),
+        ("followup", "REFDESK_FOLLOWUP_CRON"),
+        ("digest", "REFDESK_DIGEST_CRON"),
+    ):
+        [line] = [line for line in result.stdout.splitlines() if line.split()[:1] == [name]]
+        assert line.split()[1] == variable
+    assert "nudge, sla-check, followup, digest" in result.stdout
+
+
+def test_an_unknown_job_is_one_line_naming_the_jobs(env: dict[str, str], workdir: Path) -> None:
+    result = refdesk(env, workdir, "jobs", "run", "tidy-up")
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "refdesk: unknown job 'tidy-up': the jobs are nudge, sla-check, followup, digest"
+    ]
+    assert result.stdout == ""
+
+
+def test_the_digest_job_without_a_channel_says_so_once_and_claims_nothing(
+    upgraded: dict[str, str], workdir: Path
+) -> None:
+    # a token, so the one line is about the channel; Slack is never called, nothing being owed
+    slack = {"SLACK_BOT_TOKEN": "xoxb-1-2-3", "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+
+    result = refdesk({**upgraded, **slack}, workdir, "jobs", "run", "digest")
+
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    [line] = result.stderr.splitlines()
+    assert line.endswith("no digest claimed: REFDESK_DIGEST_CHANNEL is not set: set it to the channel's id")
+    assert result.stdout.strip().endswith("0 claimed, 0 sent")
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    emu = Emulator(tmp_path).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def with_slack(upgraded: dict[str, str], emulator: Emulator) -> dict[str, str]:
+    """The CLI's environment pointed at the Slack emulator, with the program channel set."""
+    return {
+        **upgraded,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": emulator.api_url,
+        "REFDESK_DIGEST_CHANNEL": emulator.ids["channel"],
+        "REFDESK_TIMEZONE": "UTC",
+    }
+
+
+@pytest.mark.e2e
+def test_jobs_run_digest_posts_the_week_once(
+    with_slack: dict[str, str], emulator: Emulator, workdir: Path
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    week = Period.last_complete_week(now, dt.UTC).label
+
+    first = refdesk(with_slack, workdir, "jobs", "run", "digest", "--now", now.isoformat())
+    second = refdesk(with_slack, workdir, "jobs", "run", "digest", "--now", now.isoformat())
+    by_hand = refdesk(with_slack, workdir, "digest")
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == f"digest at {now.isoformat()}: 1 claimed, 1 sent"
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == f"digest at {now.isoformat()}: 0 claimed, 0 sent"
+    # `refdesk digest` is the same registry claim: the week is already posted
+    assert by_hand.returncode == 0, by_hand.stderr
+    assert by_hand.stdout.strip() == f"the digest of {week} was already posted: nothing sent"
+    history = emulator.history(emulator.ids["channel"])
+    assert len(history) == 1 and week in history[0]["text"]

@@ -9,7 +9,7 @@ import zoneinfo
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import AliasChoices, SecretStr
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 from tests.support.paths import ROOT
@@ -197,7 +197,7 @@ def variable_names() -> list[str]:
     names = []
     for field in Settings.model_fields.values():
         alias = field.validation_alias
-        names.append(alias if isinstance(alias, str) else str(alias.choices[0]))  # type: ignore[union-attr]
+        names.append(str(alias.choices[0]) if isinstance(alias, AliasChoices) else str(alias))
     return names
 
 
