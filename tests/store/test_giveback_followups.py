@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from store import followups, giveback, ledger, requests
 from store.db import Database
+from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.giveback import ValueDraft
 from store.models import Account, Delivery, DeliveryStatus, EntryKind, RequestStatus
 from store.policy import Policy
-from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.requests import Draft
 
 OWNER, OWNER2, REQUESTER, ADMIN = "UOWNER", "UOWNER2", "UREQ", "UADMIN"
