@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
 
 from bot.cli_errors import EXIT_USAGE, CliError
 from bot.jobs import JOBS
@@ -101,8 +104,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, SchemaOutOfDate, PolicyError, ImportFileError, CliError) as exc:
         print(f"refdesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OperationalError as exc:
+        print(f"refdesk: {_unreachable(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader went away (`refdesk accounts --json | head`): not an error of ours; keep the
+        # interpreter from complaining again when it flushes stdout on exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 130
+
+
+def _unreachable(exc: OperationalError) -> str:
+    """One line for a database that cannot be reached or used, naming what to check."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else exc.__class__.__name__
+    return (
+        f"the database is unreachable ({reason[:200]}): check DATABASE_URL, and that the database "
+        "server is running and reachable"
+    )
 
 
 def _check_usage(args: argparse.Namespace) -> None:

@@ -14,7 +14,7 @@ import pytest
 from store.digest import Period
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.paths import ROOT
-from tests.support.server import run_cli
+from tests.support.server import REFDESK, refdesk_env, run_cli
 
 HEADER = "name,industry,segment,region,products,owner_email,crm_id,renewal_date,status\n"
 GOOD = HEADER + "Acme Corp,Fintech,Enterprise,EMEA,Payments,olivia@example.com,CRM-1,2027-03-31,active\n"
@@ -332,3 +332,29 @@ def test_jobs_run_digest_posts_the_week_once(
     assert by_hand.stdout.strip() == f"the digest of {week} was already posted: nothing sent"
     history = emulator.history(emulator.ids["channel"])
     assert len(history) == 1 and week in history[0]["text"]
+
+
+def test_an_unreachable_database_is_one_line_naming_database_url(workdir: Path) -> None:
+    unreachable = {"DATABASE_URL": "postgresql+psycopg://refdesk@127.0.0.1:1/refdesk"}
+    for args in (("accounts",), ("db", "upgrade"), ("jobs", "run", "nudge")):
+        result = refdesk(unreachable, workdir, *args)
+        assert result.returncode == 2, args
+        assert_no_traceback(result)
+        assert len(refusals(result)) == 1 and "DATABASE_URL" in refusals(result)[0], result.stderr
+
+
+def test_accounts_json_piped_into_head_ends_quietly(upgraded: dict[str, str], workdir: Path) -> None:
+    rows = "".join(f"Account {i},Fintech,,,,,CRM-{i},,active\n" for i in range(2000))
+    (workdir / "accounts.csv").write_text(HEADER + rows)
+    assert refdesk(upgraded, workdir, "import", "accounts", "accounts.csv").returncode == 0
+    listing = subprocess.Popen(
+        [REFDESK, "accounts", "--json"],
+        env=refdesk_env(upgraded),
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert listing.stdout is not None and listing.stdout.readline() == b"[\n"
+    listing.stdout.close()  # what `head -1` does once it has its line
+    _, errors = listing.communicate(timeout=60)
+    assert listing.returncode == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors
