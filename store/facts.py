@@ -1,19 +1,53 @@
-"""The facts the rule checklist needs about one prospective ask, read from the database.
+"""The facts the rule checklist needs, read from the database: for many accounts, or one request.
 
-Kept apart from the lifecycle and the read side because both need it: `submit` and `decide`
-to know whether a ⛔ rule blocks, the request card to show the checklist.
+There is one way to compute each fact, shared by the lifecycle (`submit` and `decide` must know
+whether a ⛔ rule blocks), the request card (it shows the checklist) and find (it ranks accounts by
+the checklist's verdicts): a rule cannot pass in one place and block in another.
+
+An ask that names no advocate was made of someone at the account, and the ledger cannot say whom,
+so it counts against each of the account's advocates: the rest and the cap protect people, and
+the cautious reading is the one that cannot over-ask anybody.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from store import ledger
 from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.periods import quarter_start
 from store.policy import Policy, PolicyFacts, RuleResult, checklist
+
+#: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
+Ids = Collection[int] | Select[Any]
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """One account's facts for an ask that names nobody, and the same facts for each advocate."""
+
+    account: PolicyFacts
+    #: advocate id → the account's facts with that advocate's asks
+    advocates: dict[int, PolicyFacts]
+
+
+@dataclass(frozen=True)
+class _Asks:
+    """One advocate's asks (or an account's asks that named nobody) that the advocate rules count."""
+
+    last_on: dt.date | None = None
+    in_window: int = 0
+
+    def __add__(self, other: _Asks) -> _Asks:
+        lasts = [day for day in (self.last_on, other.last_on) if day is not None]
+        return _Asks(max(lasts, default=None), self.in_window + other.in_window)
 
 
 def checks_for(
@@ -24,49 +58,140 @@ def checks_for(
 
 
 def facts_for(session: Session, policy: Policy, request: ReferenceRequest, today: dt.date) -> PolicyFacts:
-    """What the checklist needs, read from the ledger and the open requests."""
-    account = session.get_one(Account, request.account_id)
-    rules = policy.rules
-    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
-    calls = session.scalar(
-        select(func.count()).where(
-            LedgerEntry.account_id == account.id,
-            LedgerEntry.kind == EntryKind.ASK,
-            LedgerEntry.item == "reference_call",
-            LedgerEntry.occurred_on >= quarter_start,
-            LedgerEntry.id.not_in(reversed_ids),
-        )
-    )
-    others = session.scalar(
-        select(func.count()).where(
-            ReferenceRequest.account_id == account.id,
-            ReferenceRequest.status == RequestStatus.PENDING,
-            ReferenceRequest.id != request.id,
-        )
-    )
-    advocate = session.get(Advocate, request.advocate_id) if request.advocate_id else None
-    last_ask = asks = None
-    if advocate is not None:
-        asked = and_(
-            LedgerEntry.advocate_id == advocate.id,
-            LedgerEntry.kind == EntryKind.ASK,
-            LedgerEntry.id.not_in(reversed_ids),
-        )
-        last_ask = session.scalar(select(func.max(LedgerEntry.occurred_on)).where(asked))
-        since = today - dt.timedelta(days=rules.advocate_window_days)
-        asks = session.scalar(select(func.count()).where(asked, LedgerEntry.occurred_on >= since))
-    return PolicyFacts(
-        today=today,
+    """The facts for one request: those of its account, naming its advocate if it names one.
+
+    The request itself is not "another pending request" for its own account.
+    """
+    found = facts_for_accounts(
+        session,
+        policy,
+        [request.account_id],
+        today,
         activity=request.activity,
         cost=request.cost,
-        balance=ledger.balance(session, policy.opening_balance, account.id),
-        account_status=account.status,
-        renewal_date=account.renewal_date,
-        other_pending_requests=int(others or 0),
-        reference_calls_this_quarter=int(calls or 0),
-        last_give_on=ledger.last_occurred(session, account.id, EntryKind.GIVE),
-        advocate_name=advocate.name if advocate else None,
-        advocate_last_ask_on=last_ask,
-        advocate_asks_in_window=int(asks or 0),
+        advocate_ids=[request.advocate_id] if request.advocate_id is not None else [],
+        excluding_request=request.id,
+    )[request.account_id]
+    return found.advocates.get(request.advocate_id, found.account) if request.advocate_id else found.account
+
+
+def facts_for_accounts(
+    session: Session,
+    policy: Policy,
+    account_ids: Ids,
+    today: dt.date,
+    *,
+    activity: str | None,
+    cost: int,
+    advocate_ids: Ids = (),
+    excluding_request: int | None = None,
+) -> dict[int, AccountFacts]:
+    """The facts of asking each account for `activity` at `cost`, in a fixed number of queries.
+
+    `advocate_ids` names the advocates to read facts for (find: those willing to do the activity);
+    ids of advocates at other accounts are ignored. Accounts that do not exist are absent.
+    """
+    rows = session.execute(
+        select(Account.id, Account.status, Account.renewal_date).where(Account.id.in_(account_ids))
+    ).all()
+    if not rows:
+        return {}
+    balances = ledger.balances(session, policy.opening_balance, account_ids)
+    pending = _pending_counts(session, account_ids, excluding_request)
+    last_gives = dict(
+        session.execute(
+            select(LedgerEntry.account_id, func.max(LedgerEntry.occurred_on))
+            .where(LedgerEntry.account_id.in_(account_ids), LedgerEntry.kind == EntryKind.GIVE)
+            .group_by(LedgerEntry.account_id)
+        ).all()
     )
+    capped, unnamed, named = _asks(session, policy, account_ids, today)
+    by_account: dict[int, list[tuple[int, str]]] = {}
+    for advocate_id, account_id, name in session.execute(
+        select(Advocate.id, Advocate.account_id, Advocate.name).where(
+            Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids)
+        )
+    ):
+        by_account.setdefault(account_id, []).append((advocate_id, name))
+
+    facts: dict[int, AccountFacts] = {}
+    for row in rows:
+        base = PolicyFacts(
+            today=today,
+            activity=activity,
+            cost=cost,
+            balance=balances.get(row.id, policy.opening_balance),
+            account_status=row.status,
+            renewal_date=row.renewal_date,
+            other_pending_requests=pending.get(row.id, 0),
+            capped_asks_this_quarter=capped.get(row.id, 0),
+            last_give_on=last_gives.get(row.id),
+        )
+        advocates: dict[int, PolicyFacts] = {}
+        for advocate_id, name in by_account.get(row.id, []):
+            asks = unnamed.get(row.id, _Asks()) + named.get((row.id, advocate_id), _Asks())
+            advocates[advocate_id] = dataclasses.replace(
+                base,
+                advocate_name=name,
+                advocate_last_ask_on=asks.last_on,
+                advocate_asks_in_window=asks.in_window,
+            )
+        facts[row.id] = AccountFacts(base, advocates)
+    return facts
+
+
+def _pending_counts(session: Session, account_ids: Ids, excluding_request: int | None) -> dict[int, int]:
+    query = (
+        select(ReferenceRequest.account_id, func.count())
+        .where(
+            ReferenceRequest.account_id.in_(account_ids),
+            ReferenceRequest.status == RequestStatus.PENDING,
+        )
+        .group_by(ReferenceRequest.account_id)
+    )
+    if excluding_request is not None:
+        query = query.where(ReferenceRequest.id != excluding_request)
+    return {account_id: int(count) for account_id, count in session.execute(query)}
+
+
+def _asks(
+    session: Session, policy: Policy, account_ids: Ids, today: dt.date
+) -> tuple[dict[int, int], dict[int, _Asks], dict[tuple[int, int], _Asks]]:
+    """The asks the rules count, reversed ones left out: the capped activity's this quarter by
+    account; for the advocate rules, by account when they name nobody, else by advocate.
+
+    Only asks recent enough to matter are read: within the advocates' window, their rest period or
+    this quarter, whichever reaches furthest back.
+    """
+    rules = policy.rules
+    quarter = quarter_start(today)
+    window_start = today - dt.timedelta(days=rules.advocate_window_days)
+    since = min(quarter, window_start, today - dt.timedelta(days=rules.advocate_rest_days))
+    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
+    capped = (LedgerEntry.item == rules.capped_activity) & (LedgerEntry.occurred_on >= quarter)
+    rows = session.execute(
+        select(
+            LedgerEntry.account_id,
+            LedgerEntry.advocate_id,
+            func.max(LedgerEntry.occurred_on),
+            func.count(case((LedgerEntry.occurred_on >= window_start, 1))),
+            func.count(case((capped, 1))),
+        )
+        .where(
+            LedgerEntry.account_id.in_(account_ids),
+            LedgerEntry.kind == EntryKind.ASK,
+            LedgerEntry.occurred_on >= since,
+            LedgerEntry.id.not_in(reversed_ids),
+        )
+        .group_by(LedgerEntry.account_id, LedgerEntry.advocate_id)
+    )
+    capped_by_account: dict[int, int] = {}
+    unnamed: dict[int, _Asks] = {}
+    named: dict[tuple[int, int], _Asks] = {}
+    for account_id, advocate_id, last_on, in_window, capped_count in rows:
+        capped_by_account[account_id] = capped_by_account.get(account_id, 0) + int(capped_count)
+        if advocate_id is None:
+            unnamed[account_id] = _Asks(last_on, int(in_window))
+        else:
+            named[(account_id, advocate_id)] = _Asks(last_on, int(in_window))
+    return capped_by_account, unnamed, named

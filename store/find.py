@@ -1,11 +1,14 @@
-"""Finding a reference: which accounts fit a deal and can afford the ask (`/reference find`).
+"""Finding a reference: which accounts fit a deal and can take the ask (`/reference find`).
 
 The words a seller types are split into an activity (when one is named: "case study",
 "reference call", "webinar"...) and search terms matched against the account's industry, products,
-region, segment and name. Ranking puts accounts that can take the ask now first — best fit, then
-willing advocates, then the most equity left after the ask — and the ones that should not be asked
-(paused, resting after a recent ask, over a cap, short of equity) last, each with the reason, so the
-seller sees why a familiar name is at the bottom instead of wondering where it went.
+region, segment and name. Whether an account can be asked is the approver's own checklist
+(`store.policy.checklist`) run on facts read the same way (`store.facts`), so find never promises
+an ask that the checklist would block, and a new rule needs nothing here.
+
+Ranking puts accounts that can take the ask now first — fewest ⚠️, best fit, willing advocates,
+then the most equity left after the ask — and the ones a ⛔ rule blocks last, each with the rule's
+reason, so the seller sees why a familiar name is at the bottom instead of wondering where it went.
 """
 
 from __future__ import annotations
@@ -15,13 +18,12 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session
 
-from store import ledger
 from store.accounts import normalize
 from store.db import Database
-from store.models import Account, AccountStatus, Advocate, EntryKind, LedgerEntry
-from store.policy import Activity, Policy
+from store.facts import AccountFacts, facts_for_accounts
+from store.models import Account, Advocate
+from store.policy import Activity, Policy, Rule, RuleResult, Verdict, checklist
 
 #: words that carry no meaning in "fintech case study for a bank in emea"
 STOP_WORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with", "at", "by"})
@@ -44,8 +46,10 @@ class Fit:
     balance_after: int
     willing_advocates: int
     matched: tuple[str, ...]
-    #: None when the account can be asked now; else a short reason ("paused", "resting: asked on …")
+    #: None when the account can be asked now; else its ⛔ rules' reasons ("paused", "resting: …")
     unavailable: str | None
+    #: the reasons of its ⚠️ rules ("renewal on 2027-01-10"): askable, but think twice
+    warnings: tuple[str, ...]
 
     @property
     def available(self) -> bool:
@@ -118,102 +122,76 @@ def find_accounts(
             candidates = select(Advocate.account_id).where(_willing(activity)).distinct()
         accounts = session.execute(
             select(
-                Account.id,
-                Account.name,
-                Account.name_key,
-                Account.industry,
-                Account.segment,
-                Account.region,
-                Account.products,
-                Account.status,
+                Account.id, Account.name, Account.industry, Account.segment, Account.region, Account.products
             ).where(Account.id.in_(candidates))
         ).all()
-        if not accounts:
-            return FindResult(terms, activity, [], 0)
-        balances = ledger.balances(session, policy.opening_balance, candidates)
-        willing = _willing_counts(session, activity, candidates)
-        last_asks, calls = _recent_asks(session, policy, candidates, today)
-    cost = activity.cost if activity else 0
-    rest = dt.timedelta(days=policy.rules.advocate_rest_days)
-    fits = []
-    #: how far from askable: 0 now, then short of equity (a give-back fixes it), resting, capped, paused
-    rank: dict[int, int] = {}
+        facts = facts_for_accounts(
+            session,
+            policy,
+            candidates,
+            today,
+            activity=activity.key if activity else None,
+            cost=activity.cost if activity else 0,
+            advocate_ids=(
+                select(Advocate.id).where(Advocate.account_id.in_(candidates), _willing(activity))
+                if activity
+                else ()
+            ),
+        )
+    ranked: list[tuple[tuple[int | str, ...], Fit]] = []
     for row in accounts:
+        if row.id not in facts:  # created between the two reads: the next search will show it
+            continue
         haystack = " ".join(
             normalize(v) for v in (row.industry, row.name, row.products, row.region, row.segment)
         )
-        balance = balances.get(row.id, policy.opening_balance)
-        last_ask = last_asks.get(row.id)
-        unavailable, rank[row.id] = None, 0
-        if row.status != AccountStatus.ACTIVE:
-            unavailable, rank[row.id] = row.status.replace("_", " "), 4
-        elif balance - cost < 0:
-            unavailable, rank[row.id] = f"over-asked: balance {balance}, the ask costs {cost}", 1
-        elif (
-            activity is not None
-            and activity.key == "reference_call"
-            and calls.get(row.id, 0) >= policy.rules.reference_calls_per_quarter
-        ):
-            unavailable, rank[row.id] = f"over its cap: {calls[row.id]} reference calls this quarter", 3
-        elif last_ask is not None and today - last_ask < rest:
-            unavailable, rank[row.id] = f"resting: asked on {last_ask.isoformat()}", 2
-        fits.append(
-            Fit(
-                account_id=row.id,
-                name=row.name,
-                industry=row.industry,
-                segment=row.segment,
-                region=row.region,
-                products=row.products,
-                balance=balance,
-                balance_after=balance - cost,
-                willing_advocates=willing.get(row.id, 0),
-                matched=tuple(term for term in terms if term in haystack),
-                unavailable=unavailable,
-            )
+        blocked_by, results = _best_ask(policy, facts[row.id])
+        account = facts[row.id].account
+        fit = Fit(
+            account_id=row.id,
+            name=row.name,
+            industry=row.industry,
+            segment=row.segment,
+            region=row.region,
+            products=row.products,
+            balance=account.balance,
+            balance_after=account.balance - account.cost,
+            willing_advocates=len(facts[row.id].advocates),
+            matched=tuple(term for term in terms if term in haystack),
+            unavailable="; ".join(_reasons(results, Verdict.BLOCKING)) or None,
+            warnings=_reasons(results, Verdict.WARNING),
         )
-    fits.sort(
-        key=lambda f: (
-            rank[f.account_id],
-            -len(f.matched),
-            -min(f.willing_advocates, 1),
-            -f.balance_after,
-            f.name.casefold(),
+        # askable first, then fewest ⚠️, most words matched, a willing advocate, most equity left
+        rank = (
+            blocked_by,
+            len(fit.warnings),
+            -len(fit.matched),
+            -min(fit.willing_advocates, 1),
+            -fit.balance_after,
+            fit.name.casefold(),
         )
-    )
-    return FindResult(terms, activity, fits[:limit], len(fits))
+        ranked.append((rank, fit))
+    ranked.sort(key=lambda pair: pair[0])
+    return FindResult(terms, activity, [fit for _, fit in ranked[:limit]], len(ranked))
 
 
-def _willing_counts(session: Session, activity: Activity | None, candidates: Select) -> dict[int, int]:
-    if activity is None:
-        return {}
-    rows = session.execute(
-        select(Advocate.account_id, func.count())
-        .where(Advocate.account_id.in_(candidates), _willing(activity))
-        .group_by(Advocate.account_id)
-    )
-    return {account_id: int(count) for account_id, count in rows}
+def _best_ask(policy: Policy, facts: AccountFacts) -> tuple[int, list[RuleResult]]:
+    """The checklist of the most askable way to ask the account, and how far from askable it is.
+
+    With willing advocates, each is a way (one who passes is enough); without, the account's own
+    facts. The distance is 0 when no ⛔ rule blocks, else 1 + the `Rule` position of the farthest
+    ⛔: a give-back mends a short balance sooner than time mends a rest, or a paused account.
+    """
+    order = list(Rule)
+
+    def standing(results: list[RuleResult]) -> tuple[int, int]:
+        blocking = [order.index(r.rule) + 1 for r in results if r.verdict is Verdict.BLOCKING]
+        return max(blocking, default=0), len(_reasons(results, Verdict.WARNING))
+
+    ways = [checklist(policy, f) for f in facts.advocates.values()] or [checklist(policy, facts.account)]
+    best = min(ways, key=standing)
+    return standing(best)[0], best
 
 
-def _recent_asks(
-    session: Session, policy: Policy, candidates: Select, today: dt.date
-) -> tuple[dict[int, dt.date], dict[int, int]]:
-    """Per account: the last ask within the rest period, and reference calls this quarter."""
-    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    since = min(quarter_start, today - dt.timedelta(days=policy.rules.advocate_rest_days))
-    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
-    rows = session.execute(
-        select(LedgerEntry.account_id, LedgerEntry.item, LedgerEntry.occurred_on).where(
-            LedgerEntry.account_id.in_(candidates),
-            LedgerEntry.kind == EntryKind.ASK,
-            LedgerEntry.occurred_on >= since,
-            LedgerEntry.id.not_in(reversed_ids),
-        )
-    )
-    last: dict[int, dt.date] = {}
-    calls: dict[int, int] = {}
-    for account_id, item, occurred_on in rows:
-        last[account_id] = max(last.get(account_id, occurred_on), occurred_on)
-        if item == "reference_call" and occurred_on >= quarter_start:
-            calls[account_id] = calls.get(account_id, 0) + 1
-    return last, calls
+def _reasons(results: list[RuleResult], verdict: Verdict) -> tuple[str, ...]:
+    return tuple(result.reason for result in results if result.verdict is verdict)

@@ -1,7 +1,8 @@
 """The program's policy (costs, credits, rules) and the rule checklist the approver sees.
 
 The checklist is a pure function of a `PolicyFacts` snapshot so that it can be tested without a
-database and shown identically in the DM, the App Home and the CLI.
+database, shown identically in the DM, the App Home and the CLI, and be the only judge of an ask:
+find ranks accounts by its verdicts, so a new rule is a policy key, a fact and a branch here.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,17 @@ class ValueType:
 
 @dataclass(frozen=True)
 class Rules:
-    advocate_rest_days: int = 30
-    advocate_window_days: int = 180
-    advocate_max_asks_in_window: int = 3
-    reference_calls_per_quarter: int = 2
-    renewal_warning_days: int = 60
-    give_back_days: int = 90
+    """The rules' thresholds. Their values are written in `default_policy.toml` only, so the file a
+    program copies to start its own is the one place the defaults live."""
+
+    advocate_rest_days: int
+    advocate_window_days: int
+    advocate_max_asks_in_window: int
+    #: the activity key with a per-account quarterly guideline (product.md: reference calls)
+    capped_activity: str
+    capped_activity_per_quarter: int
+    renewal_warning_days: int
+    give_back_days: int
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class Policy:
     opening_balance: int
     activities: dict[str, Activity]
     values: dict[str, ValueType]
-    rules: Rules = field(default_factory=Rules)
+    rules: Rules
 
     def activity(self, key: str) -> Activity:
         try:
@@ -126,17 +132,41 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
         raise fail("activities", "at least one activity is needed")
     if not values:
         raise fail("values", "at least one value type is needed")
-    rules_data = data.get("rules", {})
+    rules_data = dict(data.get("rules", {}))
     unknown = set(rules_data) - set(Rules.__dataclass_fields__)
     if unknown:
         raise fail("rules", f"unknown rule {sorted(unknown)[0]!r}")
-    rules = Rules(**{name: whole(f"rules.{name}", value, 0) for name, value in rules_data.items()})
+    capped = rules_data.pop("capped_activity")
+    if not isinstance(capped, str) or capped not in activities:
+        raise fail("rules.capped_activity", f"{capped!r} is not one of the policy's activities")
+    rules = Rules(
+        capped_activity=capped,
+        **{name: whole(f"rules.{name}", value, 0) for name, value in rules_data.items()},
+    )
     return Policy(
         opening_balance=whole("opening_balance", data.get("opening_balance", 3), -10_000),
         activities=activities,
         values=values,
         rules=rules,
     )
+
+
+class Rule(enum.StrEnum):
+    """The checklist's rules, in the order the approver reads them: product.md's order.
+
+    It also runs from what a requester can mend soonest (give something back) to what only the
+    customer can (a paused account), so find lists blocked accounts in this order and needs to
+    know nothing about any rule.
+    """
+
+    BALANCE = "balance"
+    ADVOCATE_REST = "advocate_rest"
+    ADVOCATE_CAP = "advocate_cap"
+    ACTIVITY_CAP = "activity_cap"
+    ACCOUNT_STATUS = "account_status"
+    RENEWAL = "renewal"
+    DUPLICATE = "duplicate"
+    GIVE_BACK = "give_back"
 
 
 class Verdict(enum.StrEnum):
@@ -151,9 +181,13 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True)
 class RuleResult:
-    rule: str
+    rule: Rule
     verdict: Verdict
+    #: what the approver reads in the checklist
     sentence: str
+    #: the few words a list shows beside an account ("paused", "resting: asked on …"); every ⚠️
+    #: and ⛔ has one, a ✅ needs none
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,13 +195,15 @@ class PolicyFacts:
     """What the checklist needs to know about one prospective ask."""
 
     today: dt.date
-    activity: str
+    #: the activity key; None when nothing is named yet (find with words only)
+    activity: str | None
     cost: int
     balance: int
     account_status: str
     renewal_date: dt.date | None
     other_pending_requests: int
-    reference_calls_this_quarter: int
+    #: the account's asks this quarter for the policy's `capped_activity`
+    capped_asks_this_quarter: int
     last_give_on: dt.date | None
     advocate_name: str | None = None
     advocate_last_ask_on: dt.date | None = None
@@ -175,135 +211,115 @@ class PolicyFacts:
 
 
 def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
-    """Every rule of product.md, in the order the approver reads them."""
+    """Every rule of product.md that applies to the ask, in `Rule` order."""
     rules = policy.rules
-    results: list[RuleResult] = []
-    after = facts.balance - facts.cost
-
-    if after >= 0:
-        results.append(
-            RuleResult("balance", Verdict.OK, f"Balance stays positive: {facts.balance} → {after}.")
-        )
-    else:
-        results.append(
-            RuleResult(
-                "balance",
-                Verdict.BLOCKING,
-                f"Not enough equity: {facts.balance} → {after}. Give something back first.",
-            )
-        )
-
-    if facts.account_status != "active":
-        label = facts.account_status.replace("_", " ")
-        results.append(RuleResult("account_status", Verdict.BLOCKING, f"The account is {label}."))
-    else:
-        results.append(RuleResult("account_status", Verdict.OK, "The account is active."))
-
+    results = [_balance(facts)]
     if facts.advocate_name is not None:
-        results.extend(_advocate_rules(rules, facts))
-
-    if facts.activity == "reference_call":
-        calls = facts.reference_calls_this_quarter
-        if calls >= rules.reference_calls_per_quarter:
-            results.append(
-                RuleResult(
-                    "reference_calls_per_quarter",
-                    Verdict.WARNING,
-                    f"Already {calls} reference calls this quarter "
-                    f"(guideline: at most {rules.reference_calls_per_quarter}).",
-                )
-            )
-        else:
-            results.append(
-                RuleResult(
-                    "reference_calls_per_quarter",
-                    Verdict.OK,
-                    f"{calls} of {rules.reference_calls_per_quarter} reference calls this quarter.",
-                )
-            )
-
-    if (
-        facts.renewal_date is not None
-        and 0 <= (facts.renewal_date - facts.today).days <= rules.renewal_warning_days
-    ):
-        days = (facts.renewal_date - facts.today).days
-        results.append(
-            RuleResult(
-                "renewal",
-                Verdict.WARNING,
-                f"Renewal in {days} days ({facts.renewal_date.isoformat()}): tread carefully.",
-            )
-        )
-    else:
-        results.append(
-            RuleResult("renewal", Verdict.OK, f"No renewal in the next {rules.renewal_warning_days} days.")
-        )
-
-    if facts.other_pending_requests:
-        results.append(
-            RuleResult(
-                "duplicate",
-                Verdict.WARNING,
-                f"{facts.other_pending_requests} other request(s) for this account already pending.",
-            )
-        )
-    else:
-        results.append(RuleResult("duplicate", Verdict.OK, "No other request pending for this account."))
-
-    since = facts.today - dt.timedelta(days=rules.give_back_days)
-    if facts.last_give_on is None or facts.last_give_on < since:
-        results.append(
-            RuleResult(
-                "give_back",
-                Verdict.WARNING,
-                f"No value given back in the last {rules.give_back_days} days: "
-                "you haven't given anything back lately.",
-            )
-        )
-    else:
-        results.append(
-            RuleResult("give_back", Verdict.OK, f"Value given back on {facts.last_give_on.isoformat()}.")
-        )
+        name = facts.advocate_name
+        results += [_advocate_rest(rules, name, facts), _advocate_cap(rules, name, facts)]
+    if facts.activity == rules.capped_activity:
+        results.append(_activity_cap(policy, facts))
+    results += [_account_status(facts), _renewal(rules, facts), _duplicate(facts), _give_back(rules, facts)]
     return results
 
 
-def _advocate_rules(rules: Rules, facts: PolicyFacts) -> list[RuleResult]:
-    name = facts.advocate_name
-    results = []
+def _balance(facts: PolicyFacts) -> RuleResult:
+    after = facts.balance - facts.cost
+    if after >= 0:
+        return RuleResult(Rule.BALANCE, Verdict.OK, f"Balance stays positive: {facts.balance} → {after}.")
+    return RuleResult(
+        Rule.BALANCE,
+        Verdict.BLOCKING,
+        f"Not enough equity: {facts.balance} → {after}. Give something back first.",
+        f"over-asked: balance {facts.balance}, the ask costs {facts.cost}",
+    )
+
+
+def _advocate_rest(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
     last = facts.advocate_last_ask_on
-    if last is not None and (facts.today - last).days < rules.advocate_rest_days:
-        results.append(
-            RuleResult(
-                "advocate_rest",
-                Verdict.BLOCKING,
-                f"{name} was asked {(facts.today - last).days} days ago "
-                f"(rest {rules.advocate_rest_days} days between asks).",
-            )
+    if last is None or (facts.today - last).days >= rules.advocate_rest_days:
+        return RuleResult(
+            Rule.ADVOCATE_REST, Verdict.OK, f"{name} has rested {rules.advocate_rest_days}+ days."
         )
-    else:
-        results.append(
-            RuleResult("advocate_rest", Verdict.OK, f"{name} has rested {rules.advocate_rest_days}+ days.")
-        )
+    return RuleResult(
+        Rule.ADVOCATE_REST,
+        Verdict.BLOCKING,
+        f"{name} was asked {(facts.today - last).days} days ago "
+        f"(rest {rules.advocate_rest_days} days between asks).",
+        f"resting: asked on {last.isoformat()}",
+    )
+
+
+def _advocate_cap(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
     asks = facts.advocate_asks_in_window
-    if asks >= rules.advocate_max_asks_in_window:
-        results.append(
-            RuleResult(
-                "advocate_cap",
-                Verdict.BLOCKING,
-                f"{name} was asked {asks} times in {rules.advocate_window_days} days "
-                f"(at most {rules.advocate_max_asks_in_window}).",
-            )
+    most, days = rules.advocate_max_asks_in_window, rules.advocate_window_days
+    if asks < most:
+        return RuleResult(Rule.ADVOCATE_CAP, Verdict.OK, f"{name}: {asks} of {most} asks in {days} days.")
+    return RuleResult(
+        Rule.ADVOCATE_CAP,
+        Verdict.BLOCKING,
+        f"{name} was asked {asks} times in {days} days (at most {most}).",
+        f"asked {asks} times in {days} days",
+    )
+
+
+def _activity_cap(policy: Policy, facts: PolicyFacts) -> RuleResult:
+    name = policy.activity(policy.rules.capped_activity).name
+    done, cap = facts.capped_asks_this_quarter, policy.rules.capped_activity_per_quarter
+    if done < cap:
+        return RuleResult(Rule.ACTIVITY_CAP, Verdict.OK, f"{name}: {done} of {cap} this quarter.")
+    return RuleResult(
+        Rule.ACTIVITY_CAP,
+        Verdict.WARNING,
+        f"{name}: already {done} this quarter for this account (guideline: at most {cap}).",
+        f"already {done} this quarter (guideline: {cap})",
+    )
+
+
+def _account_status(facts: PolicyFacts) -> RuleResult:
+    if facts.account_status == "active":
+        return RuleResult(Rule.ACCOUNT_STATUS, Verdict.OK, "The account is active.")
+    label = facts.account_status.replace("_", " ")
+    return RuleResult(Rule.ACCOUNT_STATUS, Verdict.BLOCKING, f"The account is {label}.", label)
+
+
+def _renewal(rules: Rules, facts: PolicyFacts) -> RuleResult:
+    renewal = facts.renewal_date
+    if renewal is None or not 0 <= (renewal - facts.today).days <= rules.renewal_warning_days:
+        return RuleResult(
+            Rule.RENEWAL, Verdict.OK, f"No renewal in the next {rules.renewal_warning_days} days."
         )
-    else:
-        results.append(
-            RuleResult(
-                "advocate_cap",
-                Verdict.OK,
-                f"{name}: {asks} of {rules.advocate_max_asks_in_window} asks in "
-                f"{rules.advocate_window_days} days.",
-            )
-        )
-    return results
+    days = (renewal - facts.today).days
+    return RuleResult(
+        Rule.RENEWAL,
+        Verdict.WARNING,
+        f"Renewal in {days} days ({renewal.isoformat()}): tread carefully.",
+        f"renewal on {renewal.isoformat()}",
+    )
+
+
+def _duplicate(facts: PolicyFacts) -> RuleResult:
+    others = facts.other_pending_requests
+    if not others:
+        return RuleResult(Rule.DUPLICATE, Verdict.OK, "No other request pending for this account.")
+    return RuleResult(
+        Rule.DUPLICATE,
+        Verdict.WARNING,
+        f"{others} other request(s) for this account already pending.",
+        f"{others} request(s) already pending",
+    )
+
+
+def _give_back(rules: Rules, facts: PolicyFacts) -> RuleResult:
+    last, days = facts.last_give_on, rules.give_back_days
+    if last is not None and last >= facts.today - dt.timedelta(days=days):
+        return RuleResult(Rule.GIVE_BACK, Verdict.OK, f"Value given back on {last.isoformat()}.")
+    return RuleResult(
+        Rule.GIVE_BACK,
+        Verdict.WARNING,
+        f"No value given back in the last {days} days: you haven't given anything back lately.",
+        f"nothing given back in {days} days",
+    )
 
 
 def is_blocked(results: list[RuleResult]) -> bool:
