@@ -1,14 +1,15 @@
 """Deciding a request: **Approve**, **Decline** and **Approve with override**, wherever they are shown.
 
 Refusals (not the decider, already decided, a ⛔ rule now applies) are raised by the store and
-answered by the one error map (`handlers.refusals`), so these listeners only say what succeeds.
+answered by the one error map (`handlers.refusals.answered`), so these listeners only say what
+succeeds.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.decision_messages import reason_modal
@@ -16,6 +17,7 @@ from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.forms import request_id_of, state_values, text_of
 from handlers.ids import Action, View
+from handlers.refusals import answered
 from store import requests
 from store.errors import NotAllowed
 
@@ -63,31 +65,54 @@ def _open_reason(
 
 def register(app: App, desk: Desk) -> None:
     @app.action(Action.APPROVE)
-    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def approve(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
-        send_soon(desk, _decide(desk, body["user"]["id"], request_id_of(action.get("value")), approve=True))
+        with answered(ack, body, respond, client):
+            request_id = request_id_of(action.get("value"))
+            send_soon(desk, _decide(desk, body["user"]["id"], request_id, approve=True))
 
     @app.action(Action.DECLINE)
-    def decline(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def decline(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
-        _open_reason(desk, body, action, client, override=False)
+        with answered(ack, body, respond, client):
+            _open_reason(desk, body, action, client, override=False)
 
     @app.action(Action.APPROVE_OVERRIDE)
-    def override(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def override(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
-        _open_reason(desk, body, action, client, override=True)
+        with answered(ack, body, respond, client):
+            _open_reason(desk, body, action, client, override=True)
 
-    def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, approve: bool) -> None:
-        request_id = request_id_of(view.get("private_metadata"))
-        reason = text_of(state_values(view), "reason")
-        keys = _decide(desk, body["user"]["id"], request_id, approve=approve, reason=reason)
-        ack()
-        send_soon(desk, keys)
+    def reason_submitted(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        *,
+        approve: bool,
+    ) -> None:
+        with answered(ack, body, respond, client):
+            request_id = request_id_of(view.get("private_metadata"))
+            reason = text_of(state_values(view), "reason")
+            keys = _decide(desk, body["user"]["id"], request_id, approve=approve, reason=reason)
+            ack()
+            send_soon(desk, keys)
 
     @app.view(View.DECLINE)
-    def decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reason_submitted(ack, body, view, approve=False)
+    def decline_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        reason_submitted(ack, body, view, respond, client, approve=False)
 
     @app.view(View.OVERRIDE)
-    def override_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reason_submitted(ack, body, view, approve=True)
+    def override_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        reason_submitted(ack, body, view, respond, client, approve=True)

@@ -30,29 +30,37 @@ def _first_input(view: dict[str, Any]) -> str | None:
     return next((b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"), None)
 
 
+def _answer(error: Exception, body: dict[str, Any], respond: Any, client: WebClient, kind: str) -> Any:
+    """Tell the person; the ack body for a modal submission, else None (answered in place)."""
+    if isinstance(error, DomainError):
+        log.info("refused a %s from %s: %s", kind, (body.get("user") or {}).get("id"), error)
+        if kind == "view_submission":
+            return view_answer(error, body.get("view") or {})
+        try:
+            tell(body, respond, client, sentence(error), title(error))
+        except Exception:  # Slack is unreachable: the refusal changed nothing, so nothing is lost
+            log.warning("could not tell %s why nothing changed", kind, exc_info=True)
+        return None
+    log.error("listener failed on a %s payload: %s", kind, error.__class__.__name__, exc_info=error)
+    if kind == "view_submission":
+        block_id = _first_input(body.get("view") or {})
+        return {"response_action": "errors", "errors": {block_id: SORRY}} if block_id else None
+    if body.get("response_url"):
+        try:
+            respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        except Exception:  # the apology is a courtesy: never let it mask the real error
+            log.warning("could not tell the user about the failure", exc_info=True)
+    return None
+
+
 def register(app: App) -> None:
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Any, client: WebClient) -> BoltResponse:
+    def on_error(
+        error: Exception, body: dict[str, Any], respond: Any, client: WebClient, response: BoltResponse | None
+    ) -> BoltResponse | None:
+        """`response` is None once the listener has acked: then Bolt must not get a new one."""
         kind = body.get("type") or ("slash command" if body.get("command") else "unknown")
-        if isinstance(error, DomainError):
-            log.info("refused a %s from %s: %s", kind, (body.get("user") or {}).get("id"), error)
-            if kind == "view_submission":
-                return BoltResponse(status=200, body=view_answer(error, body.get("view") or {}))
-            try:
-                tell(body, respond, client, sentence(error), title(error))
-            except Exception:  # Slack is unreachable: the refusal changed nothing, so nothing is lost
-                log.warning("could not tell %s why nothing changed", kind, exc_info=True)
-            return BoltResponse(status=200, body="")
-        log.error("listener failed on a %s payload: %s", kind, error.__class__.__name__, exc_info=error)
-        if kind == "view_submission":
-            block_id = _first_input(body.get("view") or {})
-            if block_id:
-                return BoltResponse(
-                    status=200, body={"response_action": "errors", "errors": {block_id: SORRY}}
-                )
-        elif body.get("response_url"):
-            try:
-                respond(text=SORRY, response_type="ephemeral", replace_original=False)
-            except Exception:  # the apology is a courtesy: never let it mask the real error
-                log.warning("could not tell the user about the failure", exc_info=True)
-        return BoltResponse(status=200, body="")
+        ack_body = _answer(error, body, respond, client, kind)
+        if response is None:
+            return None
+        return BoltResponse(status=200, body=ack_body if ack_body is not None else "")

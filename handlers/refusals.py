@@ -8,12 +8,20 @@ answer only the clicker sees, in place (ephemeral) or, on App Home, in a small m
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
 from handlers.blocks import user
-from handlers.replies import notice_modal
-from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed
+from handlers.replies import notice_modal, tell
+from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed, Unavailable
 from store.models import RequestStatus
+
+log = logging.getLogger(__name__)
 
 #: how a settled request's state reads in a sentence
 STATUS_WORDS: dict[str, str] = {
@@ -42,6 +50,8 @@ def sentence(error: DomainError) -> str:
         return "This no longer exists. Nothing changed."
     if isinstance(error, Invalid):
         return next(iter(error.errors.values()), "That cannot be done.")
+    if isinstance(error, Unavailable):
+        return "We couldn't record this just now — nothing was saved. Please try again."
     return "That cannot be done. Nothing changed."
 
 
@@ -70,4 +80,36 @@ def view_answer(error: DomainError, view: dict[str, Any]) -> dict[str, Any]:
         return {"response_action": "errors", "errors": inline}
     if isinstance(error, NotAllowed | NeedsOverride) and blocks:
         return {"response_action": "errors", "errors": {blocks[0]: sentence(error)}}
+    if isinstance(error, Unavailable) and blocks:
+        # the modal keeps what was typed: the same submission can simply be sent again
+        retry = "We couldn't record this just now — nothing was saved. Please submit again."
+        return {"response_action": "errors", "errors": {blocks[0]: retry}}
     return {"response_action": "update", "view": notice_modal(title(error), sentence(error))}
+
+
+def answer(error: DomainError, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    """Say why nothing changed: inside the ack for a modal, in place for anything else."""
+    kind = body.get("type") or "slash command"
+    log.info("refused a %s from %s: %s", kind, (body.get("user") or {}).get("id"), error)
+    if ack.response is None:
+        if kind == "view_submission":
+            ack(**view_answer(error, body.get("view") or {}))
+            return
+        ack()
+    try:
+        tell(body, respond, client, sentence(error), title(error))
+    except Exception:  # Slack is unreachable: the refusal changed nothing, so nothing is lost
+        log.warning("could not tell a %s why nothing changed", kind, exc_info=True)
+
+
+@contextmanager
+def answered(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> Iterator[None]:
+    """Run a listener's work; a refusal it raises is answered here, in the person's words.
+
+    Caught in the listener rather than left to Bolt's error handler: an exception raised after
+    `ack()` races Bolt's wait for the ack (it can turn the ack into a 404 "unhandled request").
+    """
+    try:
+        yield
+    except DomainError as error:
+        answer(error, ack, body, respond, client)

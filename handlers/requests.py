@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers import commands
@@ -14,6 +14,7 @@ from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.forms import request_id_of, state_values
 from handlers.ids import Action, View
+from handlers.refusals import answered
 from handlers.request_modal import (
     account_option,
     parse,
@@ -82,22 +83,25 @@ def register(app: App, desk: Desk) -> None:
         )
 
     @app.view(View.REQUEST)
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        draft, errors = parse(view)
-        if errors:
-            raise Invalid(errors)
-        submitted = requests.submit(
-            desk.db,
-            desk.policy,
-            draft,
-            requester_id=body["user"]["id"],
-            source_key=f"view:{view['id']}",
-            admins=desk.admins,
-            now=desk.now(),
-            today=desk.today(),
-        )
-        ack()
-        send_soon(desk, submitted.delivery_keys)
+    def submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            draft, errors = parse(view)
+            if errors:
+                raise Invalid(errors)
+            submitted = requests.submit(
+                desk.db,
+                desk.policy,
+                draft,
+                requester_id=body["user"]["id"],
+                source_key=f"view:{view['id']}",
+                admins=desk.admins,
+                now=desk.now(),
+                today=desk.today(),
+            )
+            ack()
+            send_soon(desk, submitted.delivery_keys)
 
     @app.action(Action.REQUEST_ACCOUNT)
     def request_this_account(
@@ -111,13 +115,16 @@ def register(app: App, desk: Desk) -> None:
         )
 
     @app.action(Action.CANCEL_REQUEST)
-    def cancel_request(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def cancel_request(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
-        result = requests.cancel(
-            desk.db,
-            request_id_of(action.get("value")),
-            actor_id=body["user"]["id"],
-            admins=desk.admins,
-            now=desk.now(),
-        )
-        send_soon(desk, result.delivery_keys)
+        with answered(ack, body, respond, client):
+            result = requests.cancel(
+                desk.db,
+                request_id_of(action.get("value")),
+                actor_id=body["user"]["id"],
+                admins=desk.admins,
+                now=desk.now(),
+            )
+            send_soon(desk, result.delivery_keys)

@@ -46,3 +46,11 @@ class NeedsOverride(DomainError):
 
 class Gone(DomainError):
     """What the button or form points at no longer exists."""
+
+
+class Unavailable(DomainError):
+    """The database did not answer in time; nothing was saved (and nothing will be, later)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the database did not answer in time ({reason}); nothing was saved")
+        self.reason = reason
