@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from handlers.blocks import Block, button, context, escape, section
+from handlers.blocks import Block, button, context, escape, points, section
 from handlers.desk import Desk
 from handlers.ids import Action
 from store import find
@@ -35,11 +35,11 @@ def _fit_text(fit: Fit, result: FindResult) -> str:
             else "no advocate named for it"
         )
         lines.append(
-            f"Balance {fit.balance} → {fit.balance_after} after the "
+            f"Balance {points(fit.balance)} → {points(fit.balance_after)} after the "
             f"{escape(result.activity.name)} · {willing}"
         )
     else:
-        lines.append(f"Balance {fit.balance}")
+        lines.append(f"Balance {points(fit.balance)}")
     if fit.unavailable:
         lines.append(f"⏸️ Not now — {escape(fit.unavailable)}")
     return "\n".join(lines)
@@ -54,12 +54,10 @@ def find_blocks(text: str, result: FindResult) -> list[Block]:
     what = f" for a *{escape(result.activity.name)}*" if result.activity else ""
     blocks = [section(f"Accounts that fit “{escape(text)}”{what}, best first:")]
     for fit in result.fits:
-        blocks.append(
-            section(
-                _fit_text(fit, result),
-                accessory=button("Request", Action.REQUEST_ACCOUNT, str(fit.account_id)),
-            )
+        request = (
+            None if fit.do_not_contact else button("Request", Action.REQUEST_ACCOUNT, str(fit.account_id))
         )
+        blocks.append(section(_fit_text(fit, result), accessory=request))
     if result.total > len(result.fits):
         blocks.append(
             context(f"…and {result.total - len(result.fits)} more. Add words to narrow the search.")

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from store.accounts import normalize
 from store.db import Database
 from store.facts import AccountFacts, facts_for_accounts
-from store.models import Account, Advocate
+from store.models import Account, AccountStatus, Advocate
 from store.policy import Activity, Policy, Rule, RuleResult, Verdict, checklist
 
 #: words that carry no meaning in "fintech case study for a bank in emea"
@@ -50,6 +50,8 @@ class Fit:
     unavailable: str | None
     #: the reasons of its ⚠️ rules ("renewal on 2027-01-10"): askable, but think twice
     warnings: tuple[str, ...]
+    #: the customer asked never to be contacted: no override makes an ask right
+    do_not_contact: bool = False
 
     @property
     def available(self) -> bool:
@@ -160,6 +162,7 @@ def find_accounts(
             matched=tuple(term for term in terms if term in haystack),
             unavailable="; ".join(_reasons(results, Verdict.BLOCKING)) or None,
             warnings=_reasons(results, Verdict.WARNING),
+            do_not_contact=facts[row.id].account.account_status == AccountStatus.DO_NOT_CONTACT,
         )
         # askable first, then fewest ⚠️, most words matched, a willing advocate, most equity left
         rank = (
