@@ -80,7 +80,10 @@ def test_find_ranks_the_fitting_account_first_the_resting_one_last_and_request_o
     listed = [b for b in answer["blocks"] if b.get("accessory", {}).get("action_id") == "request_account"]
     names = [b["text"]["text"].split("*")[1] for b in listed]
     assert names == ["Acme Corp", "Globex", "Initech", "Hooli"]
-    assert "Balance 7 points → 4 points" in listed[0]["text"]["text"] and "1 willing advocate" in listed[0]["text"]["text"]
+    assert (
+        "Balance 7 points → 4 points" in listed[0]["text"]["text"]
+        and "1 willing advocate" in listed[0]["text"]["text"]
+    )
     assert f"resting: asked on {five_days_ago.isoformat()}" in listed[-1]["text"]["text"]
     assert {b["accessory"]["text"]["text"] for b in listed} == {"Request"}
 
