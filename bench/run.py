@@ -246,7 +246,7 @@ def seed(db: Database, sizes: Sizes, now: dt.datetime) -> float:
             raw = db.engine.raw_connection()
             try:
                 cursor = raw.cursor()
-                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]  # psycopg's cursor, typed as a DBAPI one
                     for row in rows:
                         copy.write_row(row)
                 if "id" in columns:

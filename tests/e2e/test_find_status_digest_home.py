@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import json
 import time
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -140,7 +141,7 @@ def test_status_lists_my_requests_with_their_state_and_who_decides(
 def test_the_digest_posts_the_seeded_week_once_and_the_dry_run_prints_it(
     env: dict[str, str], emulator: Emulator, slack: SlackProxy, program: Program
 ) -> None:
-    period = Period.last_complete_week(dt.datetime.now(dt.UTC), dt.UTC)  # type: ignore[arg-type]
+    period = Period.last_complete_week(dt.datetime.now(dt.UTC), zoneinfo.ZoneInfo("UTC"))
     wednesday = dt.datetime.combine(period.start + dt.timedelta(days=2), dt.time(10), dt.UTC)
     db = program.database()
     try:

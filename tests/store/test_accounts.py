@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.accounts import get_account, list_accounts, normalize, search_accounts
+from store.accounts import AccountChoice, get_account, list_accounts, normalize, search_accounts
 from store.db import Database
 from store.models import Account, EntryKind, ReferenceRequest
 from store.policy import Policy
@@ -54,7 +55,7 @@ def post_ask(session: Session, account_id: int, cost: int, on: dt.date) -> None:
     )
 
 
-def names(choices) -> list[str]:  # type: ignore[no-untyped-def]
+def names(choices: Iterable[AccountChoice]) -> list[str]:
     return [choice.name for choice in choices]
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from store.accounts import AccountRow, list_accounts
 from store.db import Database
-from store.importer import ImportFileError, import_accounts, import_advocates
+from store.importer import ImportFileError, ImportReport, import_accounts, import_advocates
 from store.models import Advocate
 from store.policy import Policy
 
@@ -31,7 +32,7 @@ def accounts_by_name(db: Database, policy: Policy) -> dict[str, AccountRow]:
     return {row.name: row for row in list_accounts(db, policy)}
 
 
-def import_file(db: Database, path: Path, **kwargs):  # type: ignore[no-untyped-def]
+def import_file(db: Database, path: Path, **kwargs: Any) -> ImportReport:
     kwargs.setdefault("resolve_owner", SLACK_USERS.get)
     return import_accounts(db, path, now=NOW, **kwargs)
 

@@ -57,7 +57,7 @@ def assert_valid_message_blocks(blocks: list[dict[str, Any]]) -> None:
 
 def assert_valid_view(view: dict[str, Any]) -> None:
     kind = view.get("type")
-    definition = {"modal": "SlackModalView", "home": "SlackHomeView"}.get(kind)  # type: ignore[arg-type]
+    definition = {"modal": "SlackModalView", "home": "SlackHomeView"}.get(str(kind))
     assert definition, f"unknown view type {kind!r}"
     limit = MAX_VIEW_BLOCKS
     assert len(view.get("blocks", [])) <= limit, f"{len(view['blocks'])} blocks: Slack allows {limit}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def emulator_paths() -> tuple[Path, Path]:
     return node, entry
 
 
-def seed(extra_users: list[tuple[str, str, str]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+def seed(extra_users: Sequence[tuple[str, str, str]] = ()) -> dict[str, Any]:
     users = [{"name": n, "real_name": r, "email": e} for n, r, e in [*PEOPLE.values(), *extra_users]]
     return {
         "slack": {

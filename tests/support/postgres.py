@@ -44,7 +44,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run_as() -> dict[str, object]:
+def _run_as() -> dict[str, int]:
     if os.geteuid() != 0:
         return {}
     user = pwd.getpwnam("nobody")
@@ -64,7 +64,7 @@ def postgres_server() -> Iterator[str]:
     data = workdir / "data"
     port = free_port()
     if as_user:
-        os.chown(workdir, as_user["user"], as_user["group"])  # type: ignore[arg-type]
+        os.chown(workdir, as_user["user"], as_user["group"])
         os.chmod(workdir, 0o700)
     env = {**os.environ, "LC_ALL": "C", "TZ": "UTC"}
     try:
@@ -85,7 +85,7 @@ def postgres_server() -> Iterator[str]:
             check=True,
             capture_output=True,
             env=env,
-            **as_user,  # type: ignore[arg-type]
+            **as_user,
         )
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off "
@@ -96,7 +96,7 @@ def postgres_server() -> Iterator[str]:
             check=True,
             capture_output=True,
             env=env,
-            **as_user,  # type: ignore[arg-type]
+            **as_user,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -116,7 +116,7 @@ def postgres_server() -> Iterator[str]:
             capture_output=True,
             env=env,
             **as_user,
-        )  # type: ignore[arg-type]
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 
