@@ -36,12 +36,6 @@ def link(url: str | None, text: str) -> str:
     return f"<{escape(url)}|{label}>" if url and is_safe_link(url) else label
 
 
-def points(amount: int, *, signed: bool = False) -> str:
-    """The ledger's unit, said one way everywhere: "1 point", "3 points", "+4 points"."""
-    sign = "+" if signed and amount > 0 else ""
-    return f"{sign}{amount} point{'' if abs(amount) == 1 else 's'}".replace("-", "−")
-
-
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

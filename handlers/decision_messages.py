@@ -18,13 +18,13 @@ from handlers.blocks import (
     link,
     modal,
     plain,
-    points,
     section,
     user,
     when,
 )
 from handlers.ids import Action
 from store.models import RequestStatus
+from store.policy import points
 from store.request_card import Alternative, HistoryLine, RequestCard
 
 STATUS_LINE = {

@@ -11,11 +11,12 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from handlers.blocks import Block, button, context, escape, points, section
+from handlers.blocks import Block, button, context, escape, section
 from handlers.desk import Desk
 from handlers.ids import Action
 from store import find
 from store.find import FindResult, Fit
+from store.policy import points
 
 USAGE = (
     "Tell me what the prospect looks like: `/reference find fintech case study` "

@@ -98,13 +98,17 @@ def facts_for_accounts(
         return {}
     balances = ledger.balances(session, policy.opening_balance, account_ids)
     pending = _pending_counts(session, account_ids, excluding_request)
-    last_gives = dict(
-        session.execute(
-            select(LedgerEntry.account_id, func.max(LedgerEntry.occurred_on))
-            .where(LedgerEntry.account_id.in_(account_ids), LedgerEntry.kind == EntryKind.GIVE)
-            .group_by(LedgerEntry.account_id)
-        ).all()
-    )
+    last_of: dict[tuple[int, str], dt.date] = {
+        (account_id, kind): last_on
+        for account_id, kind, last_on in session.execute(
+            select(LedgerEntry.account_id, LedgerEntry.kind, func.max(LedgerEntry.occurred_on))
+            .where(
+                LedgerEntry.account_id.in_(account_ids),
+                LedgerEntry.kind.in_([EntryKind.GIVE, EntryKind.ASK]),
+            )
+            .group_by(LedgerEntry.account_id, LedgerEntry.kind)
+        )
+    }
     capped, unnamed, named = _asks(session, policy, account_ids, today)
     by_account: dict[int, list[tuple[int, str]]] = {}
     for advocate_id, account_id, name in session.execute(
@@ -125,7 +129,8 @@ def facts_for_accounts(
             renewal_date=row.renewal_date,
             other_pending_requests=pending.get(row.id, 0),
             capped_asks_this_quarter=capped.get(row.id, 0),
-            last_give_on=last_gives.get(row.id),
+            last_give_on=last_of.get((row.id, EntryKind.GIVE)),
+            first_ask=(row.id, EntryKind.ASK) not in last_of,
         )
         advocates: dict[int, PolicyFacts] = {}
         for advocate_id, name in by_account.get(row.id, []):

@@ -205,6 +205,8 @@ class PolicyFacts:
     #: the account's asks this quarter for the policy's `capped_activity`
     capped_asks_this_quarter: int
     last_give_on: dt.date | None
+    #: the account has never been asked: nothing is owed back yet
+    first_ask: bool = False
     advocate_name: str | None = None
     advocate_last_ask_on: dt.date | None = None
     advocate_asks_in_window: int = 0
@@ -225,21 +227,26 @@ def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
 
 def _balance(facts: PolicyFacts) -> RuleResult:
     after = facts.balance - facts.cost
+    move = f"{points(facts.balance)} → {points(after)}"
     if after >= 0:
-        return RuleResult(Rule.BALANCE, Verdict.OK, f"Balance stays positive: {facts.balance} → {after}.")
+        return RuleResult(Rule.BALANCE, Verdict.OK, f"Enough points for this ask: {move}.")
     return RuleResult(
         Rule.BALANCE,
         Verdict.BLOCKING,
-        f"Not enough equity: {facts.balance} → {after}. Give something back first.",
-        f"over-asked: balance {facts.balance}, the ask costs {facts.cost}",
+        f"Not enough points: {move}. Give something back first.",
+        f"over-asked: balance {points(facts.balance)}, the ask costs {points(facts.cost)}",
     )
 
 
 def _advocate_rest(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
     last = facts.advocate_last_ask_on
-    if last is None or (facts.today - last).days >= rules.advocate_rest_days:
+    if last is None:
+        return RuleResult(Rule.ADVOCATE_REST, Verdict.OK, f"{name} has not been asked before.")
+    if (facts.today - last).days >= rules.advocate_rest_days:
         return RuleResult(
-            Rule.ADVOCATE_REST, Verdict.OK, f"{name} has rested {rules.advocate_rest_days}+ days."
+            Rule.ADVOCATE_REST,
+            Verdict.OK,
+            f"{name} was last asked on {last.isoformat()}: rested {rules.advocate_rest_days}+ days.",
         )
     return RuleResult(
         Rule.ADVOCATE_REST,
@@ -314,12 +321,20 @@ def _give_back(rules: Rules, facts: PolicyFacts) -> RuleResult:
     last, days = facts.last_give_on, rules.give_back_days
     if last is not None and last >= facts.today - dt.timedelta(days=days):
         return RuleResult(Rule.GIVE_BACK, Verdict.OK, f"Value given back on {last.isoformat()}.")
+    if facts.first_ask and last is None:
+        return RuleResult(Rule.GIVE_BACK, Verdict.OK, "First ask of this account: nothing owed back yet.")
     return RuleResult(
         Rule.GIVE_BACK,
         Verdict.WARNING,
         f"No value given back in the last {days} days: you haven't given anything back lately.",
         f"nothing given back in {days} days",
     )
+
+
+def points(amount: int, *, signed: bool = False) -> str:
+    """The ledger's unit, said one way everywhere: "1 point", "3 points", "+4 points", "−2 points"."""
+    sign = "+" if signed and amount > 0 else ""
+    return f"{sign}{amount} point{'' if abs(amount) == 1 else 's'}".replace("-", "−")
 
 
 def is_blocked(results: list[RuleResult]) -> bool:

@@ -60,7 +60,7 @@ def test_an_ask_that_would_take_the_balance_below_zero_is_blocked() -> None:
     result = verdicts(balance=2, cost=3)["balance"]
 
     assert result.verdict is Verdict.BLOCKING
-    assert "2 → -1" in result.sentence
+    assert "2 points → −1 point" in result.sentence
     assert "Give something back" in result.sentence
 
 
@@ -68,7 +68,7 @@ def test_an_ask_that_brings_the_balance_to_exactly_zero_is_ok() -> None:
     result = verdicts(balance=3, cost=3)["balance"]
 
     assert result.verdict is Verdict.OK
-    assert "3 → 0" in result.sentence
+    assert "3 points → 0 points" in result.sentence
 
 
 def test_an_advocate_asked_within_30_days_is_blocked() -> None:
@@ -222,7 +222,7 @@ def test_every_warning_and_blocking_rule_gives_a_short_reason_for_lists() -> Non
     flagged = {r.rule: r.reason for r in checklist(load_policy(), WORST) if r.verdict is not Verdict.OK}
 
     assert flagged == {
-        "balance": "over-asked: balance 1, the ask costs 3",
+        "balance": "over-asked: balance 1 point, the ask costs 3 points",
         "advocate_rest": f"resting: asked on {(TODAY - dt.timedelta(days=2)).isoformat()}",
         "advocate_cap": "asked 5 times in 180 days",
         "activity_cap": "already 7 this quarter (guideline: 2)",
@@ -232,3 +232,26 @@ def test_every_warning_and_blocking_rule_gives_a_short_reason_for_lists() -> Non
         "give_back": "nothing given back in 90 days",
     }
     assert all(len(reason) < 60 for reason in flagged.values())
+
+
+def test_a_first_ask_owes_nothing_back_and_a_never_asked_advocate_is_not_called_rested(
+    policy: Policy,
+) -> None:
+    facts = PolicyFacts(
+        today=dt.date(2026, 11, 23),
+        activity="quote",
+        cost=2,
+        balance=3,
+        account_status="active",
+        renewal_date=None,
+        other_pending_requests=0,
+        capped_asks_this_quarter=0,
+        last_give_on=None,
+        first_ask=True,
+        advocate_name="Jane",
+    )
+    sentences = {r.rule: (r.verdict, r.sentence) for r in checklist(policy, facts)}
+
+    assert sentences[Rule.GIVE_BACK] == (Verdict.OK, "First ask of this account: nothing owed back yet.")
+    assert sentences[Rule.ADVOCATE_REST] == (Verdict.OK, "Jane has not been asked before.")
+    assert sentences[Rule.BALANCE] == (Verdict.OK, "Enough points for this ask: 3 points → 1 point.")
