@@ -16,7 +16,7 @@ from handlers.blocks import Block, context, modal, option, plain
 from handlers.forms import element_value, input_block, selected_of, state_values, text_input, text_of
 from handlers.ids import Action, View
 from store.accounts import AccountChoice, AdvocateOption
-from store.policy import Policy
+from store.policy import Policy, points
 from store.requests import Draft
 
 ADVOCATE_PREFIX = "advocate"
@@ -66,11 +66,13 @@ def request_modal(
         "type": "static_select",
         "action_id": Action.ACTIVITY,
         "placeholder": plain("What do you need?"),
-        "options": [option(f"{a.name} (costs {a.cost})", a.key) for a in policy.activities.values()],
+        "options": [option(f"{a.name} (costs {points(a.cost)})", a.key) for a in policy.activities.values()],
     }
     if activity in policy.activities:
         chosen = policy.activities[activity]
-        activity_element["initial_option"] = option(f"{chosen.name} (costs {chosen.cost})", chosen.key)
+        activity_element["initial_option"] = option(
+            f"{chosen.name} (costs {points(chosen.cost)})", chosen.key
+        )
     blocks.append(input_block("activity", "Activity", activity_element, dispatch=True))
 
     blocks.extend(_advocate_blocks(account, activity, advocates or []))

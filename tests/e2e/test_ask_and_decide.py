@@ -144,7 +144,11 @@ def test_reference_opens_the_request_modal_with_every_input(
     ]
     activities = next(b for b in view["blocks"] if b.get("block_id") == "activity")["element"]["options"]
     assert {
-        "text": {"type": "plain_text", "text": "Reference call with a prospect (costs 3)", "emoji": True},
+        "text": {
+            "type": "plain_text",
+            "text": "Reference call with a prospect (costs 3 points)",
+            "emoji": True,
+        },
         "value": "reference_call",
     } in activities
 
