@@ -1,11 +1,20 @@
-"""Engine, sessions and the unit of work.
+"""Engine, sessions and the unit of work — and how long the database may keep anyone waiting.
 
 Every store function runs in exactly one transaction opened by `Database.transaction()`; the
 caller gets plain data back, never a live ORM object tied to a session.
+
+A database that stops answering must neither stall the app (Slack waits 3 s for an ack) nor
+record later what the person was told was not recorded. So the serving process runs under
+`Limits`: connect, statement and pool checkout are bounded by the driver, the server and the
+pool; each transaction has a deadline, at which a watchdog cuts off its connection (a server
+behind a network partition never sees the query, so its own statement timeout cannot help); and
+a transaction past its deadline never commits. All of it surfaces as `store.errors.Unavailable`.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,34 +24,47 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.deadlines import INTERACTIVE, PROBE, Deadline, Limits, Watchdog, current
+from store.errors import Unavailable
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
+
+#: SQLite's busy timeout (seconds) when `Limits.statement` sets no bound: a batch writer waits
+#: this long for the one write lock (the serving process never holds it for more than a budget)
+SQLITE_BATCH_LOCK_WAIT = 30.0
+#: SQLite result codes (primary, the low byte) that mean "not now" rather than "wrong SQL"
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT = 5, 6, 9
 
 
 class SchemaOutOfDate(Exception):
     """The database is behind the code: `refdesk db upgrade` must run first."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned per backend.
+def make_engine(url: str, limits: Limits, watchdog: Watchdog, **kwargs: Any) -> Engine:
+    """An engine tuned per backend and bounded by `limits`.
 
     SQLite gets WAL (readers never wait for the writer), foreign keys, a busy timeout, and
     `BEGIN IMMEDIATE` so two writers queue instead of failing half-way with "database is locked".
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        busy = limits.statement if limits.statement is not None else SQLITE_BATCH_LOCK_WAIT
+        in_memory = parsed.database in (None, "", ":memory:")
+        if not in_memory:
+            kwargs.setdefault("pool_timeout", limits.pool)
+        engine = create_engine(url, connect_args={"timeout": busy, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            if parsed.database not in (None, "", ":memory:"):
+            if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
@@ -53,11 +75,78 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             readonly = connection.get_execution_options().get("readonly", False)
             connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        engine = create_engine(
+            url, pool_timeout=limits.pool, connect_args=_postgres_session(parsed.query, limits), **kwargs
+        )
+        _ping_on_checkout(engine)
+
+        @event.listens_for(engine, "do_connect")
+        def _connect_in_time(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
+            # a reconnect after the deadline (a ping the watchdog cut) would only wait for nothing
+            deadline = current.get()
+            if deadline is not None and deadline.passed():
+                raise exc.TimeoutError("the transaction's deadline passed before a connection was made")
+
+    _watch_checkouts(engine, watchdog)
+    return engine
+
+
+def _postgres_session(query: Any, limits: Limits) -> dict[str, Any]:
+    """Connection parameters that bound connecting and let the server end what we gave up on.
+
+    `idle_in_transaction_session_timeout` (twice the budget) frees the locks of a transaction
+    whose client was cut off by a partition, so the request can be submitted again once it heals.
+    """
+    options = [str(query["options"])] if "options" in query else []
+    if limits.statement is not None:
+        options.append(f"-c statement_timeout={math.ceil(limits.statement * 1000)}")
+    if limits.transaction is not None:
+        options.append(f"-c idle_in_transaction_session_timeout={math.ceil(limits.transaction * 2000)}")
+    params: dict[str, Any] = {"connect_timeout": max(2, math.ceil(limits.connect))}
+    if options:
+        params["options"] = " ".join(options)
+    return params
+
+
+def _ping_on_checkout(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, but run once `_watch_checkouts` armed the watchdog, so a ping
+    to a partitioned server is cut at the deadline too; a failed ping makes the pool reconnect."""
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info["fresh"] = True
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.pop("fresh", False):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(f"ping failed: {error.__class__.__name__}") from error
+
+
+def _watch_checkouts(engine: Engine, watchdog: Watchdog) -> None:
+    """Each connection a transaction with a deadline checks out is watched until it is checked in."""
+
+    @event.listens_for(engine, "checkout", insert=True)  # before the ping: it may hang too
+    def _watch(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        deadline = current.get()
+        if deadline is None or deadline.at is None:
+            return
+        ticket = watchdog.watch(deadline.at, dbapi_connection)
+        deadline.tickets.append(ticket)
+        record.info["ticket"] = ticket
+
+    @event.listens_for(engine, "checkin")
+    def _release(_dbapi_connection: Any, record: Any) -> None:
+        # before the connection goes back to the pool: a late cut must never hit its next user
+        ticket = record.info.pop("ticket", None)
+        if ticket is not None:
+            watchdog.release(ticket)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -70,11 +159,15 @@ def alembic_config(engine: Engine) -> Config:
 class Database:
     """The one handle the rest of the program holds on persistence."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, limits: Limits = INTERACTIVE, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.limits = limits
+        self._watchdog = Watchdog()
+        self.engine = make_engine(url, limits, self._watchdog, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.engine.execution_options(readonly=True), expire_on_commit=False)
+        # the health check's own engine and connection: it never waits for the main pool
+        self._probe_engine = make_engine(url, PROBE, self._watchdog, pool_size=1, max_overflow=0)
 
     @property
     def dialect(self) -> str:
@@ -85,10 +178,60 @@ class Database:
         """One unit of work: commit on success, roll back on any exception.
 
         `readonly=True` is for look-ups: on SQLite they then wait for no writer (and must not write).
+        Raises `Unavailable` when the database did not answer within `self.limits`; a write that
+        ran past its deadline is rolled back, never committed late.
         """
         sessions = self._readers if readonly else self._sessions
-        with sessions() as session, session.begin():
+        with self._deadline(self.limits.transaction) as deadline, sessions() as session, session.begin():
             yield session
+            if not readonly:
+                session.flush()
+                if deadline.passed():
+                    raise exc.TimeoutError("the transaction's deadline passed before COMMIT")
+
+    def probe(self) -> None:
+        """A short read on the health check's own connection; raises `Unavailable` if it fails.
+
+        Read-only, so on SQLite (WAL) it never waits for a writer.
+        """
+        with self._deadline(PROBE.transaction), self._probe_engine.connect() as connection:
+            connection.execution_options(readonly=True).execute(text("SELECT count(*) FROM alembic_version"))
+
+    @contextmanager
+    def _deadline(self, budget: float | None) -> Iterator[Deadline]:
+        """Run the block under a deadline; a database that did not answer in time → `Unavailable`."""
+        deadline = Deadline(budget)
+        token = current.set(deadline)
+        try:
+            yield deadline
+        except exc.SQLAlchemyError as error:
+            reason = self._unavailable(error, deadline)
+            if reason is None:
+                raise
+            log.warning("database unavailable: %s", reason)
+            raise Unavailable(reason) from error
+        finally:
+            current.reset(token)
+            for ticket in deadline.tickets:
+                self._watchdog.release(ticket)
+
+    def _unavailable(self, error: exc.SQLAlchemyError, deadline: Deadline) -> str | None:
+        """Why `error` means the database did not answer in time, or None if it is another failure."""
+        if deadline.passed():
+            return f"no answer within {deadline.budget} s"
+        if isinstance(error, exc.TimeoutError):
+            return "no free connection in the pool"
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+            return "the connection was lost"
+        if not isinstance(error, exc.OperationalError):
+            return None
+        if self.dialect == "sqlite":
+            code = getattr(error.orig, "sqlite_errorcode", 0) & 0xFF
+            return (
+                "the database is locked" if code in (SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT) else None
+            )
+        # PostgreSQL's operational errors: cannot connect, statement or lock timeout, shutdown
+        return f"the server did not answer ({error.orig.__class__.__name__})"
 
     def upgrade(self) -> None:
         command.upgrade(alembic_config(self.engine), "head")
@@ -108,3 +251,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._probe_engine.dispose()

@@ -1,0 +1,303 @@
+"""The database keeps no caller waiting past its limits, and never commits after its deadline.
+
+Faults are real: a slow statement, a second SQLite connection holding the write lock, a full
+pool, and for PostgreSQL a relay on loopback that freezes the connection (a partition: no reply,
+no reset). Whatever happens, the caller gets `Unavailable` in time and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from store.db import Database
+from store.deadlines import BATCH, Limits
+from store.errors import Unavailable
+from store.models import Account
+from tests.support.postgres import create_database
+from tests.support.tcp_relay import TcpRelay
+
+BUDGET = 0.8
+STATEMENT = 0.5
+FAST = Limits(connect=2, statement=STATEMENT, pool=0.3, transaction=BUDGET)
+#: scheduling slack on a busy two-core machine, added to every bound
+MARGIN = 0.5
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+SLOW_STATEMENT = {
+    "postgresql": "SELECT pg_sleep(5)",
+    "sqlite": "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
+    "SELECT count(*) FROM (SELECT x FROM n LIMIT 1000000000)",
+}
+
+_names = itertools.count()
+
+
+def add_account(session: Session, name: str) -> None:
+    session.add(Account(name=name, name_key=name.lower(), created_at=NOW, updated_at=NOW))
+
+
+def account_names(url: str) -> list[str]:
+    db = Database(url)
+    try:
+        with db.transaction(readonly=True) as session:
+            return list(session.scalars(select(Account.name).order_by(Account.name)))
+    finally:
+        db.dispose()
+
+
+def timed(work: Callable[[], object]) -> tuple[BaseException | None, float]:
+    """What `work` raised (None if nothing) and how long it took."""
+    started = time.monotonic()
+    try:
+        work()
+    except Exception as error:
+        return error, time.monotonic() - started
+    return None, time.monotonic() - started
+
+
+def timed_in_thread(
+    work: Callable[[], object], relay: TcpRelay, wait: float = 5
+) -> tuple[BaseException | None, float]:
+    """`timed(work)`, but a call still blocked after `wait` seconds fails the test (the relay then
+    thaws, so the blocked thread cannot outlive it)."""
+    outcome: list[tuple[BaseException | None, float]] = []
+    thread = threading.Thread(target=lambda: outcome.append(timed(work)), daemon=True)
+    thread.start()
+    thread.join(wait)
+    if thread.is_alive():
+        relay.thaw()
+        thread.join(wait)
+        pytest.fail(f"still blocked after {wait} s, until the partition healed")
+    return outcome[0]
+
+
+@pytest.fixture
+def migrated(db_url: str) -> str:
+    Database(db_url, limits=BATCH).upgrade()
+    return db_url
+
+
+@pytest.fixture
+def fast_db(migrated: str) -> Iterator[Database]:
+    db = Database(migrated, limits=FAST)
+    yield db
+    db.dispose()
+
+
+def test_a_write_past_its_deadline_is_rolled_back_never_committed(fast_db: Database, migrated: str) -> None:
+    def late_write() -> None:
+        with fast_db.transaction() as session:
+            add_account(session, "Late Corp")
+            session.flush()
+            time.sleep(BUDGET + 0.2)
+
+    error, _ = timed(late_write)
+
+    assert isinstance(error, Unavailable)
+    assert account_names(migrated) == []
+
+
+def test_a_statement_that_runs_too_long_is_stopped_within_the_deadline(fast_db: Database) -> None:
+    def slow_read() -> None:
+        with fast_db.transaction(readonly=True) as session:
+            session.execute(text(SLOW_STATEMENT[fast_db.dialect]))
+
+    error, took = timed(slow_read)
+
+    assert isinstance(error, Unavailable)
+    assert took < BUDGET + MARGIN
+    with fast_db.transaction(readonly=True) as session:
+        assert session.scalar(text("SELECT 1")) == 1
+
+
+def test_a_full_pool_answers_within_the_pool_timeout(migrated: str) -> None:
+    db = Database(migrated, limits=FAST, pool_size=1, max_overflow=0)
+    try:
+        with db.transaction(readonly=True) as holding:
+            holding.execute(text("SELECT 1"))
+
+            def second() -> None:
+                with db.transaction(readonly=True) as session:
+                    session.execute(text("SELECT 1"))
+
+            error, took = timed(second)
+    finally:
+        db.dispose()
+
+    assert isinstance(error, Unavailable)
+    assert FAST.pool <= took < FAST.pool + MARGIN
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'refdesk.db'}"
+    Database(url, limits=BATCH).upgrade()
+    return url
+
+
+@pytest.fixture
+def held_write_lock(sqlite_url: str) -> Iterator[None]:
+    """A second connection holds SQLite's one write lock, as a long import does."""
+    writer = sqlite3.connect(make_url(sqlite_url).database or "", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    yield
+    writer.execute("ROLLBACK")
+    writer.close()
+
+
+def test_a_writer_gives_up_on_a_held_sqlite_write_lock_within_the_statement_timeout(
+    sqlite_url: str, held_write_lock: None
+) -> None:
+    db = Database(sqlite_url, limits=FAST)
+
+    def write() -> None:
+        with db.transaction() as session:
+            add_account(session, "Queued Corp")
+
+    error, took = timed(write)
+    db.dispose()
+
+    assert isinstance(error, Unavailable)
+    assert took < STATEMENT + MARGIN
+
+
+def test_reads_and_the_probe_never_queue_behind_a_held_sqlite_write_lock(
+    sqlite_url: str, held_write_lock: None
+) -> None:
+    db = Database(sqlite_url, limits=FAST)
+
+    def read() -> None:
+        with db.transaction(readonly=True) as session:
+            session.execute(select(Account.id)).all()
+
+    try:
+        for work in (read, db.probe):
+            error, took = timed(work)
+            assert error is None and took < 0.2, (work, error, took)
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> str:
+    url = create_database(postgres_url, f"refdesk_db_faults_{next(_names)}")
+    Database(url, limits=BATCH).upgrade()
+    return url
+
+
+@pytest.fixture
+def relay(pg_url: str) -> Iterator[TcpRelay]:
+    url = make_url(pg_url)
+    with TcpRelay(url.host or "127.0.0.1", url.port or 5432) as relay:
+        yield relay
+
+
+@pytest.fixture
+def relayed(pg_url: str, relay: TcpRelay) -> Iterator[Database]:
+    """The database reached through the relay, with short limits."""
+    url = make_url(pg_url).set(host="127.0.0.1", port=relay.port)
+    db = Database(url.render_as_string(hide_password=False), limits=FAST)
+    yield db
+    db.dispose()
+
+
+def test_postgres_a_partition_mid_transaction_is_cut_at_the_deadline_and_commits_nothing(
+    relayed: Database, relay: TcpRelay, pg_url: str
+) -> None:
+    def write_across_a_partition() -> None:
+        with relayed.transaction() as session:
+            add_account(session, "Partitioned Corp")
+            session.flush()
+            relay.freeze()
+            session.execute(text("SELECT 1"))
+
+    error, took = timed_in_thread(write_across_a_partition, relay)
+
+    assert isinstance(error, Unavailable), error
+    assert took < BUDGET + MARGIN
+    relay.thaw()
+    time.sleep(MARGIN)  # the held bytes (never a COMMIT) reach the server
+    assert account_names(pg_url) == []
+    with relayed.transaction() as session:  # the cut connection was discarded, not reused
+        add_account(session, "After Corp")
+    assert account_names(pg_url) == ["After Corp"]
+
+
+def test_postgres_a_pooled_connection_to_a_frozen_server_fails_within_the_deadline(
+    relayed: Database, relay: TcpRelay
+) -> None:
+    def read() -> None:
+        with relayed.transaction(readonly=True) as session:
+            session.execute(text("SELECT 1"))
+
+    read()
+    relay.freeze()
+    error, took = timed_in_thread(read, relay)
+
+    assert isinstance(error, Unavailable), error
+    assert took < BUDGET + MARGIN
+
+
+def test_postgres_connecting_to_a_frozen_server_gives_up_within_the_connect_timeout(
+    relayed: Database, relay: TcpRelay
+) -> None:
+    def read() -> None:
+        with relayed.transaction(readonly=True) as session:
+            session.execute(text("SELECT 1"))
+
+    relay.freeze()
+    error, took = timed_in_thread(read, relay)
+
+    assert isinstance(error, Unavailable), error
+    assert took < FAST.connect + MARGIN
+
+
+def test_postgres_the_probe_fails_within_its_deadline_while_the_server_is_frozen(
+    relayed: Database, relay: TcpRelay
+) -> None:
+    relayed.probe()
+    relay.freeze()
+    error, took = timed_in_thread(relayed.probe, relay)
+
+    assert isinstance(error, Unavailable), error
+    assert took < 0.8 + MARGIN
+
+
+def test_postgres_frees_what_a_client_cut_off_by_a_partition_had_locked(
+    relayed: Database, relay: TcpRelay, pg_url: str
+) -> None:
+    """The server never hears of the cut: without an idle-in-transaction timeout the first try's
+    row lock would block the second try until the partition heals."""
+
+    def first_try() -> None:
+        with relayed.transaction() as session:
+            add_account(session, "Contested Corp")
+            session.flush()
+            relay.freeze()
+            session.execute(text("SELECT 1"))
+
+    def second_try() -> None:
+        other = Database(pg_url, limits=BATCH)
+        try:
+            with other.transaction() as session:
+                add_account(session, "Contested Corp")
+        finally:
+            other.dispose()
+
+    error, _ = timed_in_thread(first_try, relay)
+    assert isinstance(error, Unavailable), error
+    error, took = timed_in_thread(second_try, relay, wait=2 * BUDGET + 2)
+
+    assert error is None
+    assert took < 2 * BUDGET + MARGIN
+    assert account_names(pg_url) == ["Contested Corp"]
