@@ -2,28 +2,33 @@
 
 The WSGI layer in front of Bolt does what Bolt leaves to the web framework: it checks Slack's
 signature before anything is parsed (401), turns a body that cannot be parsed into a 400 instead
-of a traceback, caps the body size, and answers `/healthz` for load balancers.
+of a traceback, caps the body size, and answers `/healthz` for load balancers — within a second,
+whatever the database does.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 
 from store.db import Database
+from store.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
 SLACK_PATH = "/slack/events"
+#: how long `/healthz` waits for the database: load balancers give up after about a second
+HEALTH_WAIT_SECONDS = 0.8
 
 StartResponse = Callable[..., Any]
 
@@ -40,13 +45,48 @@ def _reply(
     return [data]
 
 
+class HealthCheck:
+    """Whether the database answers a read, said within `wait` seconds whatever it does.
+
+    The probe (`Database.probe`: a short read on a connection of its own, which never queues
+    behind writers) runs on a thread of its own and a check waits for it `wait` seconds at most:
+    connecting to a partitioned server takes longer than that (PostgreSQL's connect timeout is
+    2 s at least). While a probe is out, later checks wait for that same probe, so a frozen
+    database ties up one thread, not one per check.
+    """
+
+    def __init__(self, db: Database, wait: float = HEALTH_WAIT_SECONDS) -> None:
+        self.db = db
+        self.wait = wait
+        self._prober = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
+        self._lock = threading.Lock()
+        self._probe: Future[None] | None = None
+
+    def problem(self) -> str | None:
+        """None when the database is healthy, else why not, in one line."""
+        with self._lock:
+            if self._probe is None or self._probe.done():
+                self._probe = self._prober.submit(self.db.probe)
+            probe = self._probe
+        try:
+            probe.result(timeout=self.wait)
+        except TimeoutError:
+            return f"database did not answer within {self.wait} s"
+        except Unavailable as error:
+            return f"database unavailable: {error.reason}"
+        except Exception as error:
+            return f"database check failed ({error.__class__.__name__})"
+        return None
+
+
 class SlackWsgi:
-    """`/slack/events` → Bolt, `/healthz` → a database ping, anything else → 404."""
+    """`/slack/events` → Bolt, `/healthz` → a database probe, anything else → 404."""
 
     def __init__(self, app: App, db: Database, signing_secret: str) -> None:
         self.app = app
         self.db = db
         self.verifier = SignatureVerifier(signing_secret)
+        self.health = HealthCheck(db)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -101,12 +141,10 @@ class SlackWsgi:
         return [data]
 
     def _health(self, start_response: StartResponse) -> list[bytes]:
-        try:
-            with self.db.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:
-            log.warning("health check: database unreachable (%s)", exc.__class__.__name__)
-            return _reply(start_response, "503 Service Unavailable", "database unreachable")
+        problem = self.health.problem()
+        if problem is not None:
+            log.warning("health check: %s", problem)
+            return _reply(start_response, "503 Service Unavailable", problem)
         return _reply(start_response, "200 OK", "ok")
 
 
