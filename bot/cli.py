@@ -21,6 +21,8 @@ from bot.cli_errors import EXIT_USAGE, CliError
 from bot.jobs import JOBS
 from bot.settings import Settings, SettingsError, load_settings
 from store.db import Database, SchemaOutOfDate
+from store.deadlines import BATCH, Limits
+from store.errors import Unavailable
 from store.importer import ImportFileError
 from store.policy import PolicyError
 
@@ -101,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_usage(args)
         settings = load_settings()
         return _run(args, settings)
-    except (SettingsError, SchemaOutOfDate, PolicyError, ImportFileError, CliError) as exc:
+    except (SettingsError, SchemaOutOfDate, PolicyError, ImportFileError, CliError, Unavailable) as exc:
         print(f"refdesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OperationalError as exc:
@@ -132,10 +134,23 @@ def _check_usage(args: argparse.Namespace) -> None:
         raise CliError(f"unknown job {args.name!r}: the jobs are {', '.join(JOBS)}")
 
 
+def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
+    """`serve` answers Slack within 3 s, so its database work is bounded by the settings; the
+    other commands (imports, migrations, jobs run by hand) may take the time their work needs."""
+    if args.command != "serve":
+        return BATCH
+    return Limits(
+        connect=settings.db_connect_timeout,
+        statement=settings.db_statement_timeout,
+        pool=settings.db_pool_timeout,
+        transaction=settings.db_transaction_budget,
+    )
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import commands
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, limits=_limits(args, settings))
     try:
         if args.command == "serve":
             return commands.serve(settings, db, args)

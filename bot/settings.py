@@ -57,6 +57,27 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    #: `serve`'s bounds on the database, in seconds (`store.deadlines.Limits`): a database that
+    #: stops answering gets "nothing was saved" inside Slack's 3 s, never a stalled app.
+    #: Connecting (PostgreSQL counts whole seconds, 2 at least):
+    db_connect_timeout: float = Field(
+        2, gt=0, validation_alias=AliasChoices("REFDESK_DB_CONNECT_TIMEOUT", "db_connect_timeout")
+    )
+    #: one statement, lock waits included (PostgreSQL's statement_timeout; SQLite's busy timeout)
+    db_statement_timeout: float = Field(
+        1.5, gt=0, validation_alias=AliasChoices("REFDESK_DB_STATEMENT_TIMEOUT", "db_statement_timeout")
+    )
+    #: waiting for a free pooled connection
+    db_pool_timeout: float = Field(
+        1, gt=0, validation_alias=AliasChoices("REFDESK_DB_POOL_TIMEOUT", "db_pool_timeout")
+    )
+    #: a whole transaction; past it the connection is cut off and nothing is committed
+    db_transaction_budget: float = Field(
+        2,
+        gt=0,
+        lt=3,
+        validation_alias=AliasChoices("REFDESK_DB_TRANSACTION_BUDGET", "db_transaction_budget"),
+    )
 
     admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=AliasChoices("REFDESK_ADMINS", "admins")
