@@ -10,7 +10,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///refdesk.db"
@@ -27,7 +27,24 @@ HINTS: dict[str, str] = {
     "REFDESK_ADMINS": "set REFDESK_ADMINS to comma-separated Slack user ids, e.g. U012AB3CD,U045EF6GH",
     "REFDESK_TIMEZONE": "set REFDESK_TIMEZONE to an IANA time zone name, e.g. Europe/Paris",
     "REFDESK_POLICY_FILE": "set REFDESK_POLICY_FILE to the path of a readable TOML policy file",
+    "REFDESK_DELIVERY_LEASE": "set REFDESK_DELIVERY_LEASE above 3 × REFDESK_SLACK_TIMEOUT + 1 seconds, "
+    "or lower REFDESK_SLACK_TIMEOUT",
 }
+
+#: the longest single wait `bot.slack_client` allows between two tries of one call, beyond the
+#: timeout: a `Retry-After` is waited out inside the call only when it is at most the timeout
+#: (plus slack_sdk's random second); a longer one is the outbox's to wait.
+JITTER_SECONDS = 1.0
+
+
+def slack_call_seconds(timeout: float) -> float:
+    """The longest one Web API call can take: two tries and one wait (≤ timeout + 1 s) between."""
+    return 3 * timeout + JITTER_SECONDS
+
+
+def default_slack_timeout(lease: float) -> float:
+    """Unless set: a sixth of the lease (a call then takes at most half the lease plus 1 s), ≤ 10 s."""
+    return min(10.0, lease / 6)
 
 
 class SettingsError(Exception):
@@ -117,6 +134,10 @@ class Settings(BaseSettings):
     delivery_retry_seconds: float = Field(
         5, gt=0, validation_alias=AliasChoices("REFDESK_DELIVERY_RETRY", "delivery_retry_seconds")
     )
+    #: seconds one try of a Slack Web API call may take; unset: a sixth of the lease, at most 10
+    slack_timeout_seconds: float | None = Field(
+        None, gt=0, validation_alias=AliasChoices("REFDESK_SLACK_TIMEOUT", "slack_timeout_seconds")
+    )
     #: how long a process may hold a claimed message before another replica takes it over
     delivery_lease_seconds: float = Field(
         60, gt=0, validation_alias=AliasChoices("REFDESK_DELIVERY_LEASE", "delivery_lease_seconds")
@@ -124,6 +145,18 @@ class Settings(BaseSettings):
     #: messages per second this process posts at most (Slack: ~1/s per channel, workspace capped);
     #: 0 switches pacing off
     post_rate: float = Field(10, ge=0, validation_alias=AliasChoices("REFDESK_POST_RATE", "post_rate"))
+
+    @field_validator("delivery_lease_seconds")
+    @classmethod
+    def _lease_outlasts_a_slack_call(cls, value: float, info: ValidationInfo) -> float:
+        """A sender must hear Slack's answer (or give up) before its claim can be taken over."""
+        timeout = info.data.get("slack_timeout_seconds") or default_slack_timeout(value)
+        if slack_call_seconds(timeout) >= value:
+            raise ValueError(
+                f"{value:g} s is too short: one Slack call may take {slack_call_seconds(timeout):.3g} s "
+                f"with a {timeout:.3g} s Slack timeout"
+            )
+        return value
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -160,6 +193,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("not an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def slack_timeout(self) -> float:
+        """The timeout of one try of a Web API call, short enough that the lease outlasts the call."""
+        return self.slack_timeout_seconds or default_slack_timeout(self.delivery_lease_seconds)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
