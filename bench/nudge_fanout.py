@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from store.db import Database
+from store.deadlines import BATCH
 from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
 from tests.support.program import over_asked_accounts
 from tests.support.server import run_cli
@@ -57,7 +58,7 @@ def main() -> int:
                 if not cursor:
                     break
             now = dt.datetime.now(dt.UTC)
-            db = Database(url)
+            db = Database(url, limits=BATCH)
             over_asked_accounts(db, [users[f"owner{i}"] for i in range(args.owners)], now)
             db.dispose()
             started = time.monotonic()

@@ -51,6 +51,7 @@ from bot.settings import load_settings  # noqa: E402
 from handlers.pacing import Pacer  # noqa: E402
 from store import deliveries  # noqa: E402
 from store.db import Database  # noqa: E402
+from store.deadlines import BATCH  # noqa: E402
 from store.digest import Period, build_digest  # noqa: E402
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest  # noqa: E402
 from store.policy import load_policy  # noqa: E402
@@ -490,7 +491,7 @@ def timed_pair(
 
 def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str) -> None:
     now = system_clock()
-    db = Database(url)
+    db = Database(url, limits=BATCH)
     db.upgrade()
     seconds = seed(db, sizes, now)
     out.append(
