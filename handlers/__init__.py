@@ -1,7 +1,9 @@
 """The Slack surface: one module per surface, wired here in one place.
 
 Each surface with listeners has `register(app, desk)`; the words of `/reference` are mapped to
-the surfaces that answer them here too, so a new sub-command is one line in this file.
+the surfaces that answer them here too, so a new sub-command is one line in this file. So is
+each delivery kind's renderer, in one explicit map (not decorators run at import time, where a
+module nobody imported meant a kind nobody could send).
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from slack_bolt import App
 
 from handlers import (
     commands,
-    decision_outbox,  # noqa: F401 - registers the request lifecycle's renderers
+    decision_outbox,
     decisions,
     dedupe,
-    digest,  # noqa: F401 - registers the digest's renderers
+    digest,
     errors,
     find,
     followups,
@@ -22,7 +24,9 @@ from handlers import (
     requests,
     status,
 )
+from handlers.delivery import Renderers, Route
 from handlers.desk import Desk
+from store.delivery_kinds import DeliveryKind
 
 #: `/reference WORD ...` → the surface that answers it
 SUBCOMMANDS: dict[str, commands.SubCommand] = {
@@ -31,6 +35,28 @@ SUBCOMMANDS: dict[str, commands.SubCommand] = {
     "status": status.answer_status,
     "log": giveback.log_command,
 }
+
+
+def renderers() -> Renderers:
+    """Every delivery kind → its renderer, and the fallback of those that have someone to tell."""
+    return {
+        DeliveryKind.DECISION_REQUEST: Route(
+            decision_outbox.render_decision_request, decision_outbox.decider_unreachable
+        ),
+        DeliveryKind.CONFIRMATION: Route(decision_outbox.render_confirmation),
+        DeliveryKind.OUTCOME: Route(decision_outbox.render_outcome),
+        DeliveryKind.REFRESH: Route(decision_outbox.render_refresh),
+        DeliveryKind.SLA_REMINDER: Route(followups.render_sla_reminder),
+        DeliveryKind.SLA_ESCALATION: Route(followups.render_sla_escalation),
+        DeliveryKind.FOLLOWUP: Route(followups.render_followup),
+        DeliveryKind.FOLLOWUP_REMINDER: Route(followups.render_followup_reminder),
+        DeliveryKind.FOLLOWUP_CLOSED: Route(followups.render_followup_closed),
+        DeliveryKind.NUDGE: Route(giveback.render_nudge),
+        DeliveryKind.LOGGED: Route(giveback.render_logged),
+        DeliveryKind.DIGEST: Route(digest.render_digest, digest.digest_channel_unreachable),
+        DeliveryKind.DIGEST_CHANNEL_HELP: Route(digest.render_channel_help),
+        DeliveryKind.HOME_REFRESH: Route(home.render_home_refresh),
+    }
 
 
 def register_all(app: App, desk: Desk) -> None:

@@ -11,14 +11,13 @@ import logging
 
 from handlers.blocks import user
 from handlers.decision_messages import confirmation_blocks, decision_blocks, outcome_blocks, outcome_line
-from handlers.delivery import NotYet, Outgoing, fallback, renderer, send_soon
+from handlers.delivery import NotYet, Outgoing, send_soon
 from handlers.desk import Desk
 from store import deliveries, request_card, requests
 from store.deliveries import DeliveryJob
-from store.followups import SLA_ESCALATION, SLA_REMINDER
+from store.delivery_kinds import DeliveryKind
 from store.models import RequestStatus
 from store.request_card import RequestCard
-from store.requests import CONFIRMATION, DECISION_REQUEST, OUTCOME, REFRESH
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,6 @@ def _card(desk: Desk, request_id: int | None) -> RequestCard | None:
     return request_card.card(desk.db, desk.policy, request_id, desk.today()) if request_id else None
 
 
-@renderer(DECISION_REQUEST)
 def render_decision_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     card = _card(desk, job.request_id)
     if card is None:
@@ -40,7 +38,6 @@ def render_decision_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     ]
 
 
-@renderer(CONFIRMATION)
 def render_confirmation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     card = _card(desk, job.request_id)
     if card is None:
@@ -52,7 +49,6 @@ def render_confirmation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     ]
 
 
-@renderer(OUTCOME)
 def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     card = _card(desk, job.request_id)
     if card is None:
@@ -67,14 +63,13 @@ def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 
 
 #: messages that carry Approve / Decline buttons: each is rewritten once the request is decided
-DECIDER_KINDS = (DECISION_REQUEST, SLA_REMINDER, SLA_ESCALATION)
+DECIDER_KINDS = (DeliveryKind.DECISION_REQUEST, DeliveryKind.SLA_REMINDER, DeliveryKind.SLA_ESCALATION)
 
 
-@renderer(REFRESH)
 def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite every message already sent about the request so it shows the state of things now."""
     assert job.request_id is not None
-    kinds = (*DECIDER_KINDS, CONFIRMATION)
+    kinds = (*DECIDER_KINDS, DeliveryKind.CONFIRMATION)
     if deliveries.unsettled(desk.db, job.request_id, kinds):
         raise NotYet("messages about this request are still on their way")
     card = _card(desk, job.request_id)
@@ -90,7 +85,6 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return updates
 
 
-@fallback(DECISION_REQUEST)
 def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
     """The owner left Slack or cannot get DMs: the program admins decide instead."""
     if job.request_id is None:

@@ -1,10 +1,11 @@
 """Sending what the outbox holds: render each delivery from current data, send it, record it.
 
-A surface registers a renderer per delivery kind. Rendering happens at send time, so a message
-that was delayed by a Slack outage shows the state of things when it finally goes out.
-Failures are sorted three ways: Slack asks us to slow down (retry after `Retry-After`), Slack or
-the network hiccups (retry with back-off), or the message can never arrive (the person left:
-record it and let the kind's fallback tell someone who can act).
+Every delivery kind has a renderer (the one map is `handlers.renderers`). Rendering happens at
+send time, so a message delayed by a Slack outage shows the state of things when it goes out.
+Failures are sorted four ways: Slack asks us to slow down (retry after `Retry-After`), Slack or
+the network hiccups (retry with back-off), the message can never arrive (the person left:
+record it and let the kind's fallback tell someone who can act), or the renderer raised (or the
+kind has none): retried a few times, then failed for good.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from handlers.desk import Desk
 from store import deliveries
 from store.deliveries import DeliveryJob
+from store.delivery_kinds import DeliveryKind
+from store.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 MAX_BACKOFF = dt.timedelta(minutes=15)
+#: a delivery whose renderer still raises on this attempt fails for good (a bug, not a hiccup)
+MAX_RENDER_ATTEMPTS = 5
 
 
 class NotYet(Exception):
@@ -62,28 +67,28 @@ class Outgoing:
 
 #: the messages a delivery sends or rewrites now; empty when there is nothing left to say
 Renderer = Callable[[Desk, DeliveryJob], list[Outgoing]]
+#: what to do when a delivery can never arrive (e.g. reroute to the admins); gets Slack's error
 Fallback = Callable[[Desk, DeliveryJob, str], None]
 
-RENDERERS: dict[str, Renderer] = {}
-FALLBACKS: dict[str, Fallback] = {}
+
+@dataclass(frozen=True)
+class Route:
+    render: Renderer
+    fallback: Fallback | None = None
 
 
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
-    def register(function: Renderer) -> Renderer:
-        RENDERERS[kind] = function
-        return function
-
-    return register
+#: every delivery kind → how it is rendered (built by `handlers.renderers`)
+Renderers = Mapping[DeliveryKind, Route]
 
 
-def fallback(kind: str) -> Callable[[Fallback], Fallback]:
-    """What to do when a delivery of `kind` can never arrive (e.g. reroute to the admins)."""
+def _route(kind: str) -> Route | None:
+    # imported when sending, not at load: the renderer modules import this one for `Outgoing`
+    from handlers import renderers
 
-    def register(function: Fallback) -> Fallback:
-        FALLBACKS[kind] = function
-        return function
-
-    return register
+    try:
+        return renderers().get(DeliveryKind(kind))
+    except ValueError:  # a kind this version does not know (written by another version)
+        return None
 
 
 def batch_size(desk: Desk, limit: int) -> int:
@@ -149,11 +154,14 @@ def _landed_before(desk: Desk, job: DeliveryJob, target: str) -> tuple[str, str]
 
 def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
     assert desk.client is not None
-    render = RENDERERS.get(job.kind)
     try:
-        if render is None:
-            raise LookupError(f"no renderer for delivery kind {job.kind!r}")
-        messages = render(desk, job)
+        try:
+            messages = _render(desk, job)
+        except (NotYet, SlackClientError, OSError, Unavailable):
+            raise
+        except Exception as exc:
+            _render_failed(desk, job, exc)
+            return False
         channel = ts = None
         for message in messages:
             if message.ts and message.channel:
@@ -187,9 +195,9 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
         if error in PERMANENT_ERRORS:
             log.warning("delivery %s to %s failed for good: %s", job.key, job.recipient, error)
             deliveries.mark_failed(desk.db, job, error)
-            on_failure = FALLBACKS.get(job.kind)
-            if on_failure is not None:
-                on_failure(desk, job, error)
+            route = _route(job.kind)
+            if route is not None and route.fallback is not None:
+                route.fallback(desk, job, error)
             return False
         delay = backoff(desk, job.attempts)
         if exc.response.status_code == 429 or error == "ratelimited":
@@ -201,19 +209,41 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
             "delivery %s: Slack answered %s; retrying in %ss", job.key, error, int(delay.total_seconds())
         )
         deliveries.mark_retry(desk.db, job, desk.now(), delay, error)
-    except (SlackClientError, OSError) as exc:
+    except (SlackClientError, OSError, Unavailable) as exc:
         delay = backoff(desk, job.attempts)
         log.warning(
-            "delivery %s: Slack unreachable (%s); retrying in %ss",
+            "delivery %s: Slack or the database unreachable (%s); retrying in %ss",
             job.key,
             exc.__class__.__name__,
             int(delay.total_seconds()),
         )
         deliveries.mark_retry(desk.db, job, desk.now(), delay, exc.__class__.__name__)
-    except Exception:
-        log.exception("delivery %s could not be rendered; retrying later", job.key)
-        deliveries.mark_retry(desk.db, job, desk.now(), MAX_BACKOFF, "render error")
     return False
+
+
+def _render(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    route = _route(job.kind)
+    if route is None:
+        raise LookupError(f"no renderer for delivery kind {job.kind!r}")
+    return route.render(desk, job)
+
+
+def _render_failed(desk: Desk, job: DeliveryJob, exc: Exception) -> None:
+    """A renderer that raises is a bug or a row that does not fit its kind: a few tries, then failed."""
+    error = f"render error: {exc.__class__.__name__}: {exc}"
+    if job.attempts < MAX_RENDER_ATTEMPTS:
+        log.debug("delivery %s: %s (attempt %s)", job.key, error, job.attempts)
+        deliveries.mark_retry(desk.db, job, desk.now(), backoff(desk, job.attempts), error)
+        return
+    log.error(
+        "delivery %s (%s) failed for good after %s attempts: %s",
+        job.key,
+        job.kind,
+        job.attempts,
+        error,
+        exc_info=exc,
+    )
+    deliveries.mark_failed(desk.db, job, error)
 
 
 def send_soon(desk: Desk, keys: list[str] | tuple[str, ...]) -> None:

@@ -12,11 +12,12 @@ import logging
 from collections.abc import Callable
 
 from handlers.blocks import Block, context, escape, fields, header, section, user
-from handlers.delivery import Outgoing, deliver, fallback, renderer
+from handlers.delivery import Outgoing, deliver
 from handlers.desk import Desk
 from store import digest
 from store.deliveries import DeliveryJob
-from store.digest import DIGEST, DIGEST_CHANNEL_HELP, Digest, Period
+from store.delivery_kinds import ChannelHelpPayload, DigestPayload
+from store.digest import Digest, Period
 
 log = logging.getLogger(__name__)
 
@@ -115,35 +116,34 @@ def digest_for(desk: Desk, period: Period, sla: dt.timedelta) -> Digest:
     return digest.build_digest(desk.db, desk.policy, period, desk.now(), sla)
 
 
-@renderer(DIGEST)
 def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rendered at send time from the figures of now, so a digest delayed by an outage is current."""
-    period = Period.of_label(str(job.data["period"]), desk.tz)
-    sla = dt.timedelta(hours=float(job.data.get("sla_hours", 24)))  # type: ignore[arg-type]
-    d = digest_for(desk, period, sla)
+    payload = DigestPayload.from_dict(job.data)
+    period = Period.of_label(payload.period, desk.tz)
+    d = digest_for(desk, period, dt.timedelta(hours=payload.sla_hours))
     text = f"{title(period)}: {d.opened} opened, {d.approved} approved, {d.pending} pending"
-    return [Outgoing(text, digest_blocks(d, desk.now()), channel=job.recipient)]
+    return [Outgoing(text, digest_blocks(d, desk.now()))]
 
 
-@fallback(DIGEST)
 def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
     """The app is not in the program channel (or it is gone): tell the admins how to fix it."""
+    payload = DigestPayload.from_dict(job.data)
     log.error(
         "the weekly digest %s could not be posted in channel %s (%s): invite the app to the channel "
         "(/invite @Reference Desk) and run `refdesk digest` again",
-        job.data.get("period"),
+        payload.period,
         job.recipient,
         error,
     )
-    period = Period.of_label(str(job.data["period"]), desk.tz)
+    period = Period.of_label(payload.period, desk.tz)
     deliver(desk, digest.owe_channel_help(desk.db, period, job.recipient, desk.admins, desk.now()))
 
 
-@renderer(DIGEST_CHANNEL_HELP)
 def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    channel = str(job.data.get("channel") or "")
+    payload = ChannelHelpPayload.from_dict(job.data)
+    channel = payload.channel
     text = (
-        f"I could not post the weekly reference digest ({job.data.get('period')}) in <#{channel}>: "
+        f"I could not post the weekly reference digest ({payload.period}) in <#{channel}>: "
         "I am not a member of that channel, or it no longer exists."
     )
     how = (

@@ -14,20 +14,14 @@ from slack_sdk import WebClient
 
 from handlers.blocks import Block, actions, button, context, escape, modal, option, section, user
 from handlers.decision_messages import decision_blocks, reason_modal
-from handlers.delivery import NotYet, Outgoing, renderer, send_soon
+from handlers.delivery import NotYet, Outgoing, send_soon
 from handlers.desk import Desk
 from handlers.forms import input_block, request_id_of, selected_of, state_values, text_input, text_of
 from handlers.ids import Action, View
 from store import deliveries, followups, request_card
 from store.deliveries import DeliveryJob
-from store.followups import (
-    FOLLOWUP,
-    FOLLOWUP_CLOSED,
-    FOLLOWUP_REMINDER,
-    SLA_ESCALATION,
-    SLA_REMINDER,
-    FollowupCard,
-)
+from store.delivery_kinds import DeliveryKind
+from store.followups import FollowupCard
 from store.models import RequestStatus
 
 #: "did the deal move?" answers → (what is stored in deal_moved, what is said)
@@ -42,7 +36,6 @@ def _hours(since: dt.datetime, now: dt.datetime) -> int:
     return max(int((now - since).total_seconds() // 3600), 0)
 
 
-@renderer(SLA_REMINDER)
 def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     card = request_card.card(desk.db, desk.policy, job.request_id or 0, desk.today())
     if card is None or not card.pending:
@@ -55,7 +48,6 @@ def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [Outgoing(f"Reminder: {card.account_name} request waiting {waited} h for your decision", blocks)]
 
 
-@renderer(SLA_ESCALATION)
 def render_sla_escalation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     card = request_card.card(desk.db, desk.policy, job.request_id or 0, desk.today())
     if card is None or not card.pending:
@@ -127,21 +119,18 @@ def _followup(desk: Desk, job: DeliveryJob, *, reminder: bool) -> list[Outgoing]
     return [Outgoing(text, followup_blocks(card, reminder=reminder))]
 
 
-@renderer(FOLLOWUP)
 def render_followup(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return _followup(desk, job, reminder=False)
 
 
-@renderer(FOLLOWUP_REMINDER)
 def render_followup_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return _followup(desk, job, reminder=True)
 
 
-@renderer(FOLLOWUP_CLOSED)
 def render_followup_closed(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite the question (and its reminder) with the answer, without buttons."""
     assert job.request_id is not None
-    kinds = (FOLLOWUP, FOLLOWUP_REMINDER)
+    kinds = (DeliveryKind.FOLLOWUP, DeliveryKind.FOLLOWUP_REMINDER)
     if deliveries.unsettled(desk.db, job.request_id, kinds):
         raise NotYet("the follow-up is still on its way")
     card = followups.followup_card(desk.db, desk.policy, job.request_id)
@@ -150,7 +139,7 @@ def render_followup_closed(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [
         Outgoing(
             outcome_text(card),
-            followup_blocks(card, reminder=sent.kind == FOLLOWUP_REMINDER),
+            followup_blocks(card, reminder=sent.kind == DeliveryKind.FOLLOWUP_REMINDER),
             channel=sent.channel,
             ts=sent.ts,
         )

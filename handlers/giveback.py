@@ -12,7 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.blocks import Block, button, context, escape, header, modal, option, plain, section
-from handlers.delivery import Outgoing, renderer, send_soon
+from handlers.delivery import Outgoing, send_soon
 from handlers.desk import Desk
 from handlers.forms import date_of, input_block, selected_id, selected_of, state_values, text_input, text_of
 from handlers.ids import Action, View
@@ -20,8 +20,9 @@ from handlers.request_modal import account_option
 from store import accounts, giveback
 from store.accounts import AccountChoice
 from store.deliveries import DeliveryJob
+from store.delivery_kinds import LoggedPayload, NudgePayload
 from store.errors import Invalid
-from store.giveback import LOGGED, NUDGE, Logged, NudgeLine, ValueDraft
+from store.giveback import Logged, NudgeLine, ValueDraft
 from store.policy import Policy
 
 #: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)
@@ -159,15 +160,13 @@ def _account_in_view(view: dict[str, Any]) -> int | None:
     return account_id if isinstance(account_id, int) else None
 
 
-@renderer(NUDGE)
 def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rendered from today's figures: an account the owner gave to since the claim still shows
     its balance, but an owner with nothing left to do gets nothing."""
-    since = dt.date.fromisoformat(str(job.data["since"]))
-    ids = [int(i) for i in job.data.get("account_ids", [])]  # type: ignore[union-attr]
+    nudge = NudgePayload.from_dict(job.data)
     lines = [
         line
-        for line in giveback.nudge_lines(desk.db, desk.policy, ids, since)
+        for line in giveback.nudge_lines(desk.db, desk.policy, list(nudge.account_ids), nudge.since)
         if line.asked > line.given or line.given == 0
     ]
     if not lines:
@@ -177,9 +176,8 @@ def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days))]
 
 
-@renderer(LOGGED)
 def render_logged(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    logged = giveback.logged(desk.db, desk.policy, int(job.data["entry_id"]))  # type: ignore[arg-type]
+    logged = giveback.logged(desk.db, desk.policy, LoggedPayload.from_dict(job.data).entry_id)
     if logged is None:
         return []
     return [

@@ -17,18 +17,18 @@ from slack_bolt import App, BoltResponse
 
 from handlers.blocks import Block, context, divider, escape, header, section
 from handlers.decision_messages import decision_blocks
-from handlers.delivery import NotYet, Outgoing, renderer
+from handlers.delivery import NotYet, Outgoing
 from handlers.desk import Desk
 from handlers.ids import DECISION_ACTIONS
 from handlers.status import listing_blocks, more
 from store import home_refresh, request_card, status
 from store.deliveries import DeliveryJob
+from store.delivery_kinds import HomeRefreshPayload
 from store.models import RequestStatus
 from store.status import HomeOverview
 
 log = logging.getLogger(__name__)
 
-HOME_REFRESH = home_refresh.HOME_REFRESH
 #: a decision clicked on Home may wait in a Decline modal; stop waiting after this many tries
 MAX_WAITS = 6
 
@@ -80,11 +80,11 @@ def publish_home(desk: Desk, user_id: str) -> None:
     desk.client.views_publish(user_id=user_id, view=home_view(desk, user_id, overview))
 
 
-@renderer(HOME_REFRESH)
 def render_home_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Republish the recipient's Home once the decision it follows is recorded (no chat message)."""
     request_id = job.request_id
-    if request_id is not None and job.data.get("wait_for_decision") and job.attempts < MAX_WAITS:
+    waits = HomeRefreshPayload.from_dict(job.data).wait_for_decision
+    if request_id is not None and waits and job.attempts < MAX_WAITS:
         current = status.request_status(desk.db, request_id)
         if current == RequestStatus.PENDING:
             raise NotYet("the decision clicked on Home is not recorded yet")

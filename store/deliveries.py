@@ -9,14 +9,15 @@ picked up again when its lease runs out.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.db import Database
+from store.delivery_kinds import DeliveryKind, Payload, check_payload
 from store.models import Delivery, DeliveryStatus
 
 LEASE = dt.timedelta(seconds=60)
@@ -26,10 +27,12 @@ LEASE = dt.timedelta(seconds=60)
 class DeliveryJob:
     id: int
     key: str
+    #: as stored: a `DeliveryKind` value, or a kind this version does not know
     kind: str
     recipient: str
     request_id: int | None
-    data: dict[str, Any]
+    #: the kind's payload as stored; read it with the payload type's `from_dict`
+    data: Mapping[str, object]
     attempts: int
     channel: str | None
     ts: str | None
@@ -48,21 +51,37 @@ class SentMessage:
     ts: str
 
 
+@dataclass(frozen=True)
+class DeliveryLine:
+    """One delivery as an operator sees it (`refdesk deliveries`)."""
+
+    key: str
+    kind: str
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: dt.datetime
+    #: when it is tried next (for one being sent, when its sender's lease runs out)
+    due_at: dt.datetime
+
+
 def enqueue(
     session: Session,
     *,
     key: str,
-    kind: str,
+    kind: DeliveryKind,
     recipient: str,
     now: dt.datetime,
     request_id: int | None = None,
-    data: dict[str, Any] | None = None,
+    payload: Payload | None = None,
 ) -> bool:
     """Add a delivery unless one with `key` exists; True only when this call added it.
 
     `INSERT ... ON CONFLICT DO NOTHING RETURNING id` answers truthfully on both databases (an ORM
     insert's rowcount is -1 on PostgreSQL), so a job can tell "I claimed it" from "already owed".
     """
+    check_payload(kind, payload)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Delivery.__table__
@@ -70,10 +89,10 @@ def enqueue(
         insert(table)
         .values(
             key=key,
-            kind=kind,
+            kind=kind.value,
             recipient=recipient,
             request_id=request_id,
-            data=data or {},
+            data=payload.to_dict() if payload is not None else {},
             status=DeliveryStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
@@ -85,7 +104,7 @@ def enqueue(
     return added is not None
 
 
-def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     return or_(
         and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
         and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now),
@@ -118,7 +137,9 @@ def claim_due(
                 update(Delivery)
                 .where(Delivery.id == delivery_id, _claimable(now))
                 .values(
-                    status=DeliveryStatus.SENDING, lease_until=lease_until, attempts=Delivery.attempts + 1
+                    status=DeliveryStatus.SENDING,
+                    lease_until=lease_until,
+                    attempts=Delivery.attempts + 1,
                 )
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -143,7 +164,7 @@ def claim_due(
     return claimed
 
 
-def _settle(db: Database, job: DeliveryJob, **values: Any) -> bool:
+def _settle(db: Database, job: DeliveryJob, **values: object) -> bool:
     """Record a claim's outcome, only if the claim is still this sender's (not taken over)."""
     with db.transaction() as session:
         return bool(
@@ -160,24 +181,41 @@ def _settle(db: Database, job: DeliveryJob, **values: Any) -> bool:
 
 
 def mark_sent(
-    db: Database, job: DeliveryJob, now: dt.datetime, *, channel: str | None = None, ts: str | None = None
+    db: Database,
+    job: DeliveryJob,
+    now: dt.datetime,
+    *,
+    channel: str | None = None,
+    ts: str | None = None,
 ) -> bool:
-    return _settle(db, job, status=DeliveryStatus.SENT, sent_at=now, channel=channel, ts=ts, last_error=None)
+    return _settle(
+        db,
+        job,
+        status=DeliveryStatus.SENT,
+        sent_at=now,
+        channel=channel,
+        ts=ts,
+        last_error=None,
+    )
 
 
 def mark_retry(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:
     """Put the delivery back in the queue, due again after `delay`."""
     return _settle(
-        db, job, status=DeliveryStatus.PENDING, next_attempt_at=now + delay, last_error=error[:1000]
+        db,
+        job,
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=now + delay,
+        last_error=error[:1000],
     )
 
 
 def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:
-    """Give up on a delivery that can never succeed (the user is gone, the channel archived)."""
+    """Give up on a delivery that can never succeed (the user is gone, the renderer is broken)."""
     return _settle(db, job, status=DeliveryStatus.FAILED, last_error=error[:1000])
 
 
-def sent_messages(db: Database, request_id: int, kinds: tuple[str, ...]) -> list[SentMessage]:
+def sent_messages(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> list[SentMessage]:
     """Messages about a request that reached Slack, oldest first: what a decision rewrites."""
     with db.transaction(readonly=True) as session:
         rows = session.scalars(
@@ -193,7 +231,7 @@ def sent_messages(db: Database, request_id: int, kinds: tuple[str, ...]) -> list
         return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
 
 
-def unsettled(db: Database, request_id: int, kinds: tuple[str, ...]) -> int:
+def unsettled(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> int:
     """How many messages of these kinds about a request are still on their way."""
     with db.transaction(readonly=True) as session:
         return int(
@@ -212,3 +250,29 @@ def count_by_status(db: Database) -> dict[str, int]:
     with db.transaction(readonly=True) as session:
         rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
         return {status: int(count) for status, count in rows}
+
+
+def not_sent(db: Database, *, failed_only: bool = False, limit: int = 100) -> list[DeliveryLine]:
+    """What is still owed or was given up on, oldest first: what an operator looks at."""
+    wanted = (
+        [DeliveryStatus.FAILED]
+        if failed_only
+        else [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
+    )
+    with db.transaction(readonly=True) as session:
+        rows = session.scalars(
+            select(Delivery).where(Delivery.status.in_(wanted)).order_by(Delivery.id).limit(limit)
+        )
+        return [
+            DeliveryLine(
+                r.key,
+                r.kind,
+                r.recipient,
+                r.status,
+                r.attempts,
+                r.last_error,
+                r.created_at,
+                (r.lease_until if r.status == DeliveryStatus.SENDING else None) or r.next_attempt_at,
+            )
+            for r in rows
+        ]

@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, select, update
 
 from store import deliveries
 from store.db import Database
+from store.delivery_kinds import ChannelHelpPayload, DeliveryKind, DigestPayload
 from store.models import (
     Account,
     Delivery,
@@ -208,7 +209,7 @@ def owe_digest(
     A digest that failed for good (the app was not in the channel) is claimed again, so running
     `refdesk digest` after inviting the app posts the missing week; one that went out never is.
     """
-    key = f"{DIGEST}:{period.label}"
+    key = f"{DeliveryKind.DIGEST}:{period.label}"
     with db.transaction() as session:
         status = session.scalar(select(Delivery.status).where(Delivery.key == key))
         if status is None:
@@ -216,10 +217,10 @@ def owe_digest(
             deliveries.enqueue(
                 session,
                 key=key,
-                kind=DIGEST,
+                kind=DeliveryKind.DIGEST,
                 recipient=channel,
                 now=now,
-                data={"period": period.label, "sla_hours": sla_hours},
+                payload=DigestPayload(period.label, sla_hours),
             )
             return key, True
         if status != DeliveryStatus.FAILED:
@@ -245,14 +246,14 @@ def owe_channel_help(
     keys = []
     with db.transaction() as session:
         for admin in sorted(admins):
-            key = f"{DIGEST_CHANNEL_HELP}:{period.label}:{admin}"
+            key = f"{DeliveryKind.DIGEST_CHANNEL_HELP}:{period.label}:{admin}"
             deliveries.enqueue(
                 session,
                 key=key,
-                kind=DIGEST_CHANNEL_HELP,
+                kind=DeliveryKind.DIGEST_CHANNEL_HELP,
                 recipient=admin,
                 now=now,
-                data={"period": period.label, "channel": channel},
+                payload=ChannelHelpPayload(period.label, channel),
             )
             keys.append(key)
     return keys

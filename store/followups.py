@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from store import deliveries, ledger
 from store.db import Database
+from store.delivery_kinds import DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
     Account,
@@ -28,13 +29,6 @@ from store.models import (
     RequestStatus,
 )
 from store.policy import Policy
-
-#: delivery kinds this module writes (the handlers render them)
-SLA_REMINDER = "sla_reminder"
-SLA_ESCALATION = "sla_escalation"
-FOLLOWUP = "followup"
-FOLLOWUP_REMINDER = "followup_reminder"
-FOLLOWUP_CLOSED = "followup_closed"
 
 #: when an approved request has no needed-by date, ask how it went this long after approval
 NO_DATE_FOLLOWUP = dt.timedelta(days=14)
@@ -92,14 +86,16 @@ def owe_sla_reminders(
             .order_by(ReferenceRequest.id)
         ).all()
         for request_id, decider_id, created_at in late:
-            owed: list[tuple[str, str, str]] = []
+            owed: list[tuple[str, DeliveryKind, str]] = []
             if decider_id:
-                owed.append((f"sla-remind:{request_id}", SLA_REMINDER, decider_id))
+                owed.append((f"sla-remind:{request_id}", DeliveryKind.SLA_REMINDER, decider_id))
             else:
-                owed += [(f"sla-remind:{request_id}:{a}", SLA_REMINDER, a) for a in sorted(admins)]
+                owed += [
+                    (f"sla-remind:{request_id}:{a}", DeliveryKind.SLA_REMINDER, a) for a in sorted(admins)
+                ]
             if created_at <= now - escalation:
                 owed += [
-                    (f"sla-escalate:{request_id}:{a}", SLA_ESCALATION, a)
+                    (f"sla-escalate:{request_id}:{a}", DeliveryKind.SLA_ESCALATION, a)
                     for a in sorted(admins - {decider_id or ""})
                 ]
             for key, kind, recipient in owed:
@@ -130,14 +126,19 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
         for request_id, requester_id in due:
             key = f"followup:{request_id}"
             if deliveries.enqueue(
-                session, key=key, kind=FOLLOWUP, recipient=requester_id, now=now, request_id=request_id
+                session,
+                key=key,
+                kind=DeliveryKind.FOLLOWUP,
+                recipient=requester_id,
+                now=now,
+                request_id=request_id,
             ):
                 claimed.append(key)
         unanswered = session.execute(
             select(Delivery.request_id, Delivery.recipient)
             .join(ReferenceRequest, ReferenceRequest.id == Delivery.request_id)
             .where(
-                Delivery.kind == FOLLOWUP,
+                Delivery.kind == DeliveryKind.FOLLOWUP,
                 Delivery.status == DeliveryStatus.SENT,
                 Delivery.sent_at <= now - FOLLOWUP_REMINDER_AFTER,
                 ReferenceRequest.status == RequestStatus.APPROVED,
@@ -149,7 +150,7 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
             if deliveries.enqueue(
                 session,
                 key=key,
-                kind=FOLLOWUP_REMINDER,
+                kind=DeliveryKind.FOLLOWUP_REMINDER,
                 recipient=requester_id,
                 now=now,
                 request_id=request_id,
@@ -247,7 +248,12 @@ def _close(
         raise AlreadySettled(str(current))
     key = f"followup-closed:{request.id}"
     deliveries.enqueue(
-        session, key=key, kind=FOLLOWUP_CLOSED, recipient=request.requester_id, now=now, request_id=request.id
+        session,
+        key=key,
+        kind=DeliveryKind.FOLLOWUP_CLOSED,
+        recipient=request.requester_id,
+        now=now,
+        request_id=request.id,
     )
     return Closed(request.id, str(status), (key,))
 

@@ -16,13 +16,10 @@ from sqlalchemy.orm import Session
 
 from store import deliveries, ledger
 from store.db import Database
+from store.delivery_kinds import DeliveryKind, LoggedPayload, NudgePayload
 from store.errors import Invalid
 from store.models import Account, AccountStatus, Advocate, Delivery, EntryKind, LedgerEntry
 from store.policy import Policy, ValueType
-
-#: delivery kinds this module writes (the handlers render them)
-NUDGE = "giveback_nudge"
-LOGGED = "value_logged"
 
 NOTE_MAX = 1000
 #: how far back "when" may go: older value belongs in an admin adjustment, not a give
@@ -117,7 +114,12 @@ def log_value(
             note=draft.note.strip()[:NOTE_MAX],
         )
         deliveries.enqueue(
-            session, key=key, kind=LOGGED, recipient=actor_id, now=now, data={"entry_id": entry.id}
+            session,
+            key=key,
+            kind=DeliveryKind.LOGGED,
+            recipient=actor_id,
+            now=now,
+            payload=LoggedPayload(entry.id),
         )
         logged = _logged(session, policy, entry.id)
         return Logged(**{**logged.__dict__, "delivery_keys": (key,)})
@@ -267,10 +269,10 @@ def owe_nudges(db: Database, policy: Policy, *, now: dt.datetime, today: dt.date
             if deliveries.enqueue(
                 session,
                 key=key,
-                kind=NUDGE,
+                kind=DeliveryKind.NUDGE,
                 recipient=owner_id,
                 now=now,
-                data={"account_ids": list(ids), "since": since.isoformat(), "week": week},
+                payload=NudgePayload(ids, since, week),
             ):
                 claimed.append(OwedNudge(owner_id, key, ids))
     return claimed

@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 
 from store import deliveries
 from store.db import Database
+from store.delivery_kinds import DeliveryKind, HomeRefreshPayload
 from store.models import Delivery
-
-#: the outbox kind of a decider's DM (`store.requests.DECISION_REQUEST`; not imported: that
-#: module will import this one for its hook)
-DECISION_REQUEST = "decision_request"
-
-HOME_REFRESH = "home_refresh"
 
 
 def owe(
@@ -31,16 +26,16 @@ def owe(
     why: str = "click",
     wait_for_decision: bool = False,
 ) -> str:
-    key = f"{HOME_REFRESH}:{user_id}:{request_id}:{why}"
+    key = f"{DeliveryKind.HOME_REFRESH}:{user_id}:{request_id}:{why}"
     with db.transaction() as session:
         deliveries.enqueue(
             session,
             key=key,
-            kind=HOME_REFRESH,
+            kind=DeliveryKind.HOME_REFRESH,
             recipient=user_id,
             now=now,
             request_id=request_id,
-            data={"wait_for_decision": wait_for_decision},
+            payload=HomeRefreshPayload(wait_for_decision),
         )
     return key
 
@@ -55,13 +50,21 @@ def owe_for_decision(
     `store.requests` calls this once per decision or cancellation.
     """
     asked = session.scalars(
-        select(Delivery.recipient).where(Delivery.request_id == request_id, Delivery.kind == DECISION_REQUEST)
+        select(Delivery.recipient).where(
+            Delivery.request_id == request_id, Delivery.kind == DeliveryKind.DECISION_REQUEST
+        )
     )
     keys = []
     for user_id in sorted({requester_id, *asked}):
-        key = f"{HOME_REFRESH}:{user_id}:{request_id}:{status}"
+        key = f"{DeliveryKind.HOME_REFRESH}:{user_id}:{request_id}:{status}"
         deliveries.enqueue(
-            session, key=key, kind=HOME_REFRESH, recipient=user_id, now=now, request_id=request_id
+            session,
+            key=key,
+            kind=DeliveryKind.HOME_REFRESH,
+            recipient=user_id,
+            now=now,
+            request_id=request_id,
+            payload=HomeRefreshPayload(),
         )
         keys.append(key)
     return keys

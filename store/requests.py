@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from store import deliveries, home_refresh, ledger
 from store.db import Database
+from store.delivery_kinds import DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.facts import checks_for
 from store.links import is_safe_link
@@ -24,11 +25,11 @@ from store.policy import Policy, is_blocked
 
 MAX_AMOUNT = Decimal("999999999999.99")
 
-#: delivery kinds this module writes (the handlers render them)
-DECISION_REQUEST = "decision_request"
-CONFIRMATION = "request_confirmation"
-OUTCOME = "request_outcome"
-REFRESH = "request_refresh"
+#: the delivery kinds this module writes (the handlers render them)
+DECISION_REQUEST = DeliveryKind.DECISION_REQUEST
+CONFIRMATION = DeliveryKind.CONFIRMATION
+OUTCOME = DeliveryKind.OUTCOME
+REFRESH = DeliveryKind.REFRESH
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,6 @@ def _owe_outcome(
         recipient=request.requester_id,
         now=now,
         request_id=request.id,
-        data={"status": status},
     )
     deliveries.enqueue(
         session, key=refresh, kind=REFRESH, recipient=request.requester_id, now=now, request_id=request.id

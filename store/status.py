@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.db import Database
+from store.delivery_kinds import DeliveryKind
 from store.models import Account, Delivery, ReferenceRequest, RequestStatus
 from store.policy import Policy
-from store.requests import DECISION_REQUEST
 
 STATUS_DAYS = 90
 #: statuses where the request still needs something from someone (a decision, or the call itself)
@@ -130,7 +130,7 @@ def home_overview(
     )
     # asked of them: as the owner, or as an admin the decision message went to (no owner, ⛔ rule)
     asked_to_them = select(Delivery.request_id).where(
-        Delivery.kind == DECISION_REQUEST, Delivery.recipient == user_id
+        Delivery.kind == DeliveryKind.DECISION_REQUEST, Delivery.recipient == user_id
     )
     waiting = select(ReferenceRequest.id).where(
         ReferenceRequest.status == RequestStatus.PENDING,

@@ -6,10 +6,11 @@ import datetime as dt
 
 from bot.app import build_desk
 from bot.settings import load_settings
-from handlers import decision_outbox  # noqa: F401 - registers the request renderers
-from handlers.delivery import RENDERERS, _marked, deliver
+from handlers import renderers
+from handlers.delivery import _marked, deliver
 from store import deliveries, requests
 from store.db import Database
+from store.delivery_kinds import DeliveryKind
 from store.requests import Draft
 from tests.support.emulator import Emulator
 from tests.support.program import Program
@@ -48,7 +49,7 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
 
     # the first sender claims the receipt, posts it, and dies before recording the ts
     [job] = deliveries.claim_due(db, clock[0], keys=[receipt_key], lease=dt.timedelta(seconds=30))
-    [message] = RENDERERS[job.kind](desk, job)
+    [message] = renderers()[DeliveryKind(job.kind)].render(desk, job)
     assert desk.client is not None
     desk.client.chat_postMessage(
         channel=requester, text=message.text, blocks=_marked(message.blocks, job.key)

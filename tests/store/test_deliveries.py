@@ -1,16 +1,30 @@
-"""The outbox: each delivery owed once, claimed by one sender at a time, settled only by its holder."""
+"""The outbox: each delivery owed once, claimed by one sender at a time, settled only by its holder,
+its payload typed and checked."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
+
+import pytest
 
 from store import deliveries
 from store.db import Database
+from store.delivery_kinds import (
+    BadPayload,
+    DeliveryKind,
+    DigestPayload,
+    HomeRefreshPayload,
+    LoggedPayload,
+    NudgePayload,
+)
+
+LEASE = dt.timedelta(seconds=30)
 
 
-def _owe(db: Database, now: dt.datetime, key: str = "nudge:U1:2026-W48") -> bool:
+def _owe(db: Database, now: dt.datetime, key: str = "followup:1") -> bool:
     with db.transaction() as session:
-        return deliveries.enqueue(session, key=key, kind="nudge", recipient="U1", now=now)
+        return deliveries.enqueue(session, key=key, kind=DeliveryKind.FOLLOWUP, recipient="U1", now=now)
 
 
 def test_a_key_is_owed_once_and_the_answer_says_so(db: Database, now: dt.datetime) -> None:
@@ -21,11 +35,10 @@ def test_a_key_is_owed_once_and_the_answer_says_so(db: Database, now: dt.datetim
 
 def test_one_claim_at_a_time_and_a_dead_senders_claim_is_taken_over(db: Database, now: dt.datetime) -> None:
     _owe(db, now)
-    lease = dt.timedelta(seconds=30)
-    [first] = deliveries.claim_due(db, now, lease=lease)
-    assert deliveries.claim_due(db, now + dt.timedelta(seconds=10), lease=lease) == []
+    [first] = deliveries.claim_due(db, now, lease=LEASE)
+    assert deliveries.claim_due(db, now + dt.timedelta(seconds=10), lease=LEASE) == []
 
-    [second] = deliveries.claim_due(db, now + dt.timedelta(seconds=31), lease=lease)
+    [second] = deliveries.claim_due(db, now + dt.timedelta(seconds=31), lease=LEASE)
 
     assert second.id == first.id and second.recovered and not first.recovered
     assert second.attempts == 2
@@ -33,11 +46,71 @@ def test_one_claim_at_a_time_and_a_dead_senders_claim_is_taken_over(db: Database
 
 def test_only_the_current_holder_can_settle_a_claim(db: Database, now: dt.datetime) -> None:
     _owe(db, now)
-    lease = dt.timedelta(seconds=30)
-    [stale] = deliveries.claim_due(db, now, lease=lease)
-    [current] = deliveries.claim_due(db, now + dt.timedelta(seconds=31), lease=lease)
+    [stale] = deliveries.claim_due(db, now, lease=LEASE)
+    [current] = deliveries.claim_due(db, now + dt.timedelta(seconds=31), lease=LEASE)
 
     assert deliveries.mark_retry(db, stale, now, dt.timedelta(seconds=5), "slow") is False
     assert deliveries.mark_sent(db, current, now, channel="D1", ts="1.000001") is True
     assert deliveries.mark_sent(db, stale, now, channel="D1", ts="2.000002") is False
     assert deliveries.count_by_status(db) == {"sent": 1}
+
+
+def test_not_sent_lists_what_is_owed_and_what_failed(db: Database, now: dt.datetime) -> None:
+    for key in ("followup:1", "followup:2", "followup:3"):
+        _owe(db, now, key)
+    one, two, _ = deliveries.claim_due(db, now, lease=LEASE)
+    deliveries.mark_sent(db, one, now, channel="D1", ts="1.1")
+    deliveries.mark_failed(db, two, "render error: KeyError: 'period'")
+
+    pending = deliveries.not_sent(db)
+    failed = deliveries.not_sent(db, failed_only=True)
+
+    assert [(d.key, d.status) for d in pending] == [("followup:2", "failed"), ("followup:3", "sending")]
+    assert [(d.key, d.last_error) for d in failed] == [("followup:2", "render error: KeyError: 'period'")]
+
+
+def test_a_payload_round_trips_through_the_row(db: Database, now: dt.datetime) -> None:
+    nudge = NudgePayload((3, 5), dt.date(2026, 11, 1), "2026-W48")
+    with db.transaction() as session:
+        deliveries.enqueue(
+            session, key="nudge:U1", kind=DeliveryKind.NUDGE, recipient="U1", now=now, payload=nudge
+        )
+
+    [job] = deliveries.claim_due(db, now)
+
+    assert NudgePayload.from_dict(job.data) == nudge
+
+
+def test_a_payload_that_does_not_fit_its_kind_is_refused_when_owed(db: Database, now: dt.datetime) -> None:
+    with db.transaction() as session, pytest.raises(TypeError):
+        deliveries.enqueue(
+            session, key="k", kind=DeliveryKind.NUDGE, recipient="U1", now=now, payload=LoggedPayload(1)
+        )
+    with db.transaction() as session, pytest.raises(TypeError):
+        deliveries.enqueue(session, key="k", kind=DeliveryKind.DIGEST, recipient="C1", now=now)
+    with db.transaction() as session, pytest.raises(TypeError):
+        deliveries.enqueue(
+            session, key="k", kind=DeliveryKind.OUTCOME, recipient="U1", now=now, payload=LoggedPayload(1)
+        )
+
+
+@pytest.mark.parametrize(
+    ("read", "data"),
+    [
+        (LoggedPayload.from_dict, {"entry_id": "7"}),
+        (LoggedPayload.from_dict, {"entry_id": True}),
+        (NudgePayload.from_dict, {"account_ids": [1, "2"], "since": "2026-11-01", "week": "2026-W48"}),
+        (NudgePayload.from_dict, {"account_ids": [1], "since": "yesterday", "week": "2026-W48"}),
+        (DigestPayload.from_dict, {"period": "2026-W48"}),
+        (HomeRefreshPayload.from_dict, {"wait_for_decision": "yes"}),
+    ],
+)
+def test_stored_data_that_does_not_fit_is_refused_when_read(
+    read: Callable[[Mapping[str, object]], object], data: dict[str, object]
+) -> None:
+    with pytest.raises(BadPayload):
+        read(data)
+
+
+def test_a_home_refresh_written_before_payloads_were_typed_never_waits() -> None:
+    assert HomeRefreshPayload.from_dict({}) == HomeRefreshPayload(wait_for_decision=False)

@@ -1,0 +1,193 @@
+"""Every kind of message the outbox holds, and the typed data each kind carries.
+
+A delivery row stores its kind as text and its data as JSON, written by one version of the
+program and read by another (a retry after a deploy, a second replica). So the kinds are one
+enum, and each kind that needs data has a small frozen payload that writes itself to a dict and
+checks a dict when it reads it back: a renderer never pokes at untyped JSON, and a row that does
+not fit its kind fails loudly as a render error instead of rendering nonsense.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class DeliveryKind(enum.StrEnum):
+    """What a delivery says; the values are stored, so they never change."""
+
+    #: the decider's DM with Approve / Decline
+    DECISION_REQUEST = "decision_request"
+    #: the requester's receipt ("sent to the owner")
+    CONFIRMATION = "request_confirmation"
+    #: the requester told the decision
+    OUTCOME = "request_outcome"
+    #: every message about a decided request rewritten in place
+    REFRESH = "request_refresh"
+    SLA_REMINDER = "sla_reminder"
+    SLA_ESCALATION = "sla_escalation"
+    FOLLOWUP = "followup"
+    FOLLOWUP_REMINDER = "followup_reminder"
+    #: the follow-up question rewritten with its answer
+    FOLLOWUP_CLOSED = "followup_closed"
+    NUDGE = "giveback_nudge"
+    #: the receipt of a logged give
+    LOGGED = "value_logged"
+    DIGEST = "digest"
+    #: the admins told the digest could not be posted in its channel
+    DIGEST_CHANNEL_HELP = "digest_channel_help"
+    #: an App Home republished (a view, not a message)
+    HOME_REFRESH = "home_refresh"
+
+
+class Payload(Protocol):
+    def to_dict(self) -> dict[str, object]: ...
+
+
+class BadPayload(ValueError):
+    """A delivery's stored data does not fit its kind (a bug, or a row from another version)."""
+
+
+def _bad(name: str, wanted: str, value: object) -> BadPayload:
+    return BadPayload(f"{name!r} should be {wanted}, not {value!r}")
+
+
+def _int(data: Mapping[str, object], name: str) -> int:
+    value = data.get(name)
+    if isinstance(value, int) and not isinstance(value, bool):  # a bool is an int in Python
+        return value
+    raise _bad(name, "an integer", value)
+
+
+def _ints(data: Mapping[str, object], name: str) -> tuple[int, ...]:
+    value = data.get(name)
+    if isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        return tuple(value)
+    raise _bad(name, "a list of integers", value)
+
+
+def _number(data: Mapping[str, object], name: str) -> float:
+    value = data.get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise _bad(name, "a number", value)
+
+
+def _str(data: Mapping[str, object], name: str) -> str:
+    value = data.get(name)
+    if isinstance(value, str):
+        return value
+    raise _bad(name, "a string", value)
+
+
+def _bool(data: Mapping[str, object], name: str) -> bool:
+    value = data.get(name)
+    if isinstance(value, bool):
+        return value
+    raise _bad(name, "true or false", value)
+
+
+def _date(data: Mapping[str, object], name: str) -> dt.date:
+    text = _str(data, name)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise _bad(name, "an ISO date", text) from exc
+
+
+@dataclass(frozen=True)
+class NudgePayload:
+    """The owner's accounts to show, and the start of the give-back window they were chosen for."""
+
+    account_ids: tuple[int, ...]
+    since: dt.date
+    week: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"account_ids": list(self.account_ids), "since": self.since.isoformat(), "week": self.week}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> NudgePayload:
+        return cls(_ints(data, "account_ids"), _date(data, "since"), _str(data, "week"))
+
+
+@dataclass(frozen=True)
+class LoggedPayload:
+    """The ledger entry the receipt is about."""
+
+    entry_id: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"entry_id": self.entry_id}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> LoggedPayload:
+        return cls(_int(data, "entry_id"))
+
+
+@dataclass(frozen=True)
+class DigestPayload:
+    """The week (a `Period` label) and the decision SLA its overdue list is measured against."""
+
+    period: str
+    sla_hours: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {"period": self.period, "sla_hours": self.sla_hours}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> DigestPayload:
+        return cls(_str(data, "period"), _number(data, "sla_hours"))
+
+
+@dataclass(frozen=True)
+class ChannelHelpPayload:
+    """Which week's digest could not be posted, and in which channel."""
+
+    period: str
+    channel: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"period": self.period, "channel": self.channel}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ChannelHelpPayload:
+        return cls(_str(data, "period"), _str(data, "channel"))
+
+
+@dataclass(frozen=True)
+class HomeRefreshPayload:
+    """True when the republish follows a click on Home, so must wait until the decision is recorded."""
+
+    wait_for_decision: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"wait_for_decision": self.wait_for_decision}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> HomeRefreshPayload:
+        # rows written before payloads were typed carry no data: they never waited
+        if "wait_for_decision" not in data:
+            return cls()
+        return cls(_bool(data, "wait_for_decision"))
+
+
+#: the payload type of each kind that carries data; the other kinds carry none
+PAYLOAD_TYPES: dict[DeliveryKind, type[Payload]] = {
+    DeliveryKind.NUDGE: NudgePayload,
+    DeliveryKind.LOGGED: LoggedPayload,
+    DeliveryKind.DIGEST: DigestPayload,
+    DeliveryKind.DIGEST_CHANNEL_HELP: ChannelHelpPayload,
+    DeliveryKind.HOME_REFRESH: HomeRefreshPayload,
+}
+
+
+def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:
+    """Refuse to owe a delivery whose data does not fit its kind (a programming error)."""
+    expected = PAYLOAD_TYPES.get(kind)
+    if (payload is None and expected is not None) or (payload is not None and type(payload) is not expected):
+        wanted = expected.__name__ if expected else "no payload"
+        raise TypeError(f"a {kind} delivery takes {wanted}, not {type(payload).__name__}")

@@ -1,0 +1,131 @@
+"""The delivery worker against Slack (the emulator, behind the recording proxy): every kind can be
+rendered, and a renderer that raises fails its delivery after a few tries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_desk
+from bot.settings import load_settings
+from handlers import renderers
+from handlers.delivery import MAX_RENDER_ATTEMPTS, deliver
+from handlers.desk import Desk
+from store import deliveries
+from store.db import Database
+from store.delivery_kinds import DeliveryKind
+from store.models import Delivery, DeliveryStatus
+from tests.support.emulator import BOT_TOKEN, Emulator
+from tests.support.slack_proxy import SlackProxy
+
+START = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    emu = Emulator(tmp_path_factory.mktemp("emulator")).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def slack(emulator: Emulator) -> Iterator[SlackProxy]:
+    proxy = SlackProxy(emulator.api_url)
+    yield proxy
+    proxy.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def later(self, hours: float = 1) -> None:
+        self.now += dt.timedelta(hours=hours)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def desk(tmp_path: Path, slack: SlackProxy, clock: Clock) -> Iterator[Desk]:
+    settings = load_settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_api_url=slack.api_url,
+        database_url=f"sqlite:///{tmp_path / 'refdesk.db'}",
+        scheduler_enabled=False,
+    )
+    db = Database(settings.database_url)
+    db.upgrade()
+    yield build_desk(settings, db, clock=clock)
+    db.dispose()
+
+
+def owe_row(desk: Desk, key: str, kind: str, recipient: str, data: dict[str, object]) -> None:
+    """A row as another version of the program (or a bug) might have left it: no checks."""
+    with desk.db.transaction() as session:
+        session.add(
+            Delivery(
+                key=key,
+                kind=kind,
+                recipient=recipient,
+                data=data,
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                next_attempt_at=desk.now(),
+                created_at=desk.now(),
+            )
+        )
+
+
+def row(desk: Desk, key: str) -> Delivery:
+    with desk.db.transaction() as session:
+        return session.scalars(select(Delivery).where(Delivery.key == key)).one()
+
+
+def test_every_delivery_kind_has_a_renderer() -> None:
+    assert set(renderers()) == set(DeliveryKind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "says"),
+    [
+        ("digest", {"period": 48}, "render error: BadPayload: 'period' should be a string, not 48"),
+        ("retired_kind", {}, "render error: LookupError: no renderer for delivery kind 'retired_kind'"),
+    ],
+)
+def test_a_delivery_that_cannot_be_rendered_fails_after_a_few_tries_logged_once(
+    desk: Desk,
+    clock: Clock,
+    slack: SlackProxy,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    data: dict[str, object],
+    says: str,
+) -> None:
+    owe_row(desk, "broken:1", kind, "C0PROGRAM", data)
+
+    with caplog.at_level(logging.DEBUG, logger="handlers.delivery"):
+        for attempt in range(1, MAX_RENDER_ATTEMPTS):
+            deliver(desk)
+            assert row(desk, "broken:1").attempts == attempt and row(desk, "broken:1").status == "pending"
+            clock.later()
+        deliver(desk)  # the last try
+        clock.later()
+        deliver(desk)  # a failed delivery is never claimed again
+
+    failed = row(desk, "broken:1")
+    assert (failed.status, failed.attempts, failed.last_error) == ("failed", MAX_RENDER_ATTEMPTS, says)
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(logged) == 1 and "broken:1" in logged[0].getMessage()
+    assert [line.key for line in deliveries.not_sent(desk.db, failed_only=True)] == ["broken:1"]
+    assert slack.calls == []
