@@ -2,16 +2,20 @@
 
 Every delivery kind has a renderer (the one map is `handlers.renderers`). Rendering happens at
 send time, so a message delayed by a Slack outage shows the state of things when it goes out.
-Failures are sorted four ways: Slack asks us to slow down (retry after `Retry-After`), Slack or
-the network hiccups (retry with back-off), the message can never arrive (the person left:
-record it and let the kind's fallback tell someone who can act), or the renderer raised (or the
-kind has none): retried a few times, then failed for good.
+Outcomes are sorted four ways:
+
+* Slack answered and refused for now (429, a hiccup): nothing was posted, retry later (after
+  `Retry-After` on a 429);
+* the answer never came (a timeout, a dropped connection, a 5xx): the post may have landed, so
+  the delivery is retried *in doubt*, and the next attempt looks for it before posting again;
+* the message can never arrive (the person left): recorded, and the kind's fallback tells
+  someone who can act;
+* the renderer raised (or the kind has none): retried a few times, then failed for good.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +25,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.desk import Desk
+from handlers.posted import find_posted, marked
 from store import deliveries
 from store.deliveries import DeliveryJob
 from store.delivery_kinds import DeliveryKind
@@ -56,11 +61,13 @@ class NotYet(Exception):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One Slack message to post (to a user's DM or a channel) or to rewrite in place."""
+    """One Slack message: posted to the delivery's recipient, or (`channel` and `ts`) rewritten.
+
+    A delivery posts at most one message, so its marker names exactly one message in Slack.
+    """
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
-    #: set both to rewrite an existing message with chat.update
     channel: str | None = None
     ts: str | None = None
 
@@ -110,51 +117,50 @@ def deliver(desk: Desk, keys: list[str] | None = None, *, limit: int = 50) -> in
     claimed = deliveries.claim_due(
         desk.db, desk.now(), keys=keys, limit=batch_size(desk, limit), lease=desk.lease
     )
-    # past half the lease, hand the rest back rather than risk another replica sending them too
+    # no post starts past half the lease: one Slack call (bot.settings bounds it) then ends in time
     deadline = time.monotonic() + desk.lease.total_seconds() / 2
     for job in claimed:
         if time.monotonic() > deadline:
-            deliveries.mark_retry(desk.db, job, desk.now(), dt.timedelta(0), "handed back unsent")
+            _put_back(desk, job, dt.timedelta(0), "handed back unsent", in_doubt=job.maybe_posted)
             continue
-        if _send(desk, job, deadline):
-            sent += 1
+        try:
+            if _send(desk, job, deadline):
+                sent += 1
+        except Exception:
+            # the claim stays ours until its lease runs out; the next sender looks before posting
+            log.exception("delivery %s: unexpected error; retried once its lease runs out", job.key)
     return sent
 
 
-def marker(key: str) -> str:
-    """The block id that names which delivery posted a message (so a retry can find it)."""
-    return "rd-" + hashlib.sha256(key.encode()).hexdigest()[:24]
+def _render(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """The delivery's messages now, its one new post (if any) carrying the delivery's marker."""
+    route = _route(job.kind)
+    if route is None:
+        raise LookupError(f"no renderer for delivery kind {job.kind!r}")
+    messages = route.render(desk, job)
+    posts = [m for m in messages if not (m.channel and m.ts)]
+    if len(posts) > 1:
+        raise ValueError(f"a {job.kind} delivery rendered several new messages: it may post one")
+    return [Outgoing(m.text, marked(m.blocks, job.key)) if m in posts else m for m in messages]
 
 
-def _marked(blocks: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    if not blocks or "block_id" in blocks[0]:
-        return blocks
-    return [{**blocks[0], "block_id": marker(key)}, *blocks[1:]]
+def _send(desk: Desk, job: DeliveryJob, deadline: float) -> bool:
+    """One attempt at a claimed delivery; True when it reached Slack.
 
-
-def _landed_before(desk: Desk, job: DeliveryJob, target: str) -> tuple[str, str] | None:
-    """Did a sender that died mid-send already post this? Look for its marker in the channel.
-
-    Only claims taken over from an expired lease pay for this look-up: the one window in which a
-    message can reach Slack without the outbox knowing is between `chat.postMessage` and
-    recording its ts.
+    `in_doubt` is True while a post of this delivery may sit in Slack unrecorded: from the claim
+    of a `maybe_posted` delivery until the look-up says it is not there, and from the moment a
+    post is sent until Slack answers it. It decides how a failed attempt is put back.
     """
     assert desk.client is not None
-    channel = target
-    if target.startswith(("U", "W")):
-        channel = desk.client.conversations_open(users=target)["channel"]["id"]
-    wanted = marker(job.key)
-    for message in desk.client.conversations_history(channel=channel, limit=50).get("messages", []):
-        blocks = message.get("blocks") or []
-        if blocks and blocks[0].get("block_id") == wanted:
-            log.info("delivery %s had reached Slack before its sender died: not sent again", job.key)
-            return channel, str(message["ts"])
-    return None
-
-
-def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
-    assert desk.client is not None
+    in_doubt = job.maybe_posted
     try:
+        if in_doubt:
+            landed = find_posted(desk.client, job)
+            if landed is not None:
+                log.info("delivery %s had reached Slack unrecorded: not posted again", job.key)
+                deliveries.mark_sent(desk.db, job, desk.now(), channel=landed[0], ts=landed[1])
+                return True
+            in_doubt = False
         try:
             messages = _render(desk, job)
         except (NotYet, SlackClientError, OSError, Unavailable):
@@ -164,68 +170,70 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float = float("inf")) -> bool:
             return False
         channel = ts = None
         for message in messages:
-            if message.ts and message.channel:
+            if message.channel and message.ts:
                 desk.client.chat_update(
                     channel=message.channel, ts=message.ts, text=message.text, blocks=message.blocks
                 )
-            else:
-                blocks = _marked(message.blocks, job.key)
-                landed = (
-                    _landed_before(desk, job, message.channel or job.recipient) if job.recovered else None
-                )
-                if landed is not None:
-                    channel, ts = landed
-                    continue
-                desk.pacer.wait(message.channel or job.recipient)
-                if time.monotonic() > deadline:
-                    raise NotYet("the send lease is running out: handing the message back")
+                continue
+            desk.pacer.wait(job.recipient)
+            if time.monotonic() > deadline:
+                raise NotYet("the send lease is running out: handing the message back")
+            in_doubt = True
+            try:
                 response = desk.client.chat_postMessage(
-                    channel=message.channel or job.recipient,
+                    channel=job.recipient,
                     text=message.text,
-                    blocks=blocks or None,
+                    blocks=message.blocks,
                     unfurl_links=False,
                 )
-                channel, ts = response.get("channel"), response.get("ts")
+            except SlackApiError as exc:
+                # Slack answered: below 500 it refused the post; a 5xx may come after storing it
+                in_doubt = exc.response.status_code >= 500
+                raise
+            in_doubt = False
+            channel, ts = response.get("channel"), response.get("ts")
         deliveries.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
         return bool(messages)
     except NotYet as wait:
-        deliveries.mark_retry(desk.db, job, desk.now(), backoff(desk, job.attempts), str(wait))
+        _put_back(desk, job, backoff(desk, job.attempts), str(wait), in_doubt)
     except SlackApiError as exc:
-        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-        if error in PERMANENT_ERRORS:
-            log.warning("delivery %s to %s failed for good: %s", job.key, job.recipient, error)
-            deliveries.mark_failed(desk.db, job, error)
-            route = _route(job.kind)
-            if route is not None and route.fallback is not None:
-                route.fallback(desk, job, error)
-            return False
-        delay = backoff(desk, job.attempts)
-        if exc.response.status_code == 429 or error == "ratelimited":
-            retry_after = int(
-                exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
-            )
-            delay = dt.timedelta(seconds=max(retry_after, 1))
-        log.warning(
-            "delivery %s: Slack answered %s; retrying in %ss", job.key, error, int(delay.total_seconds())
-        )
-        deliveries.mark_retry(desk.db, job, desk.now(), delay, error)
+        _refused(desk, job, exc, in_doubt)
     except (SlackClientError, OSError, Unavailable) as exc:
         delay = backoff(desk, job.attempts)
         log.warning(
-            "delivery %s: Slack or the database unreachable (%s); retrying in %ss",
+            "delivery %s: Slack or the database unreachable (%s)%s; retrying in %ss",
             job.key,
             exc.__class__.__name__,
+            ", the post may have landed" if in_doubt else "",
             int(delay.total_seconds()),
         )
-        deliveries.mark_retry(desk.db, job, desk.now(), delay, exc.__class__.__name__)
+        _put_back(desk, job, delay, exc.__class__.__name__, in_doubt)
     return False
 
 
-def _render(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    route = _route(job.kind)
-    if route is None:
-        raise LookupError(f"no renderer for delivery kind {job.kind!r}")
-    return route.render(desk, job)
+def _put_back(desk: Desk, job: DeliveryJob, delay: dt.timedelta, error: str, in_doubt: bool) -> None:
+    """Retry after `delay`; a delivery that may have been posted keeps its doubt for the next sender."""
+    if in_doubt:
+        deliveries.mark_uncertain(desk.db, job, desk.now(), delay, f"{error} (outcome unknown)")
+    else:
+        deliveries.mark_retry(desk.db, job, desk.now(), delay, error)
+
+
+def _refused(desk: Desk, job: DeliveryJob, exc: SlackApiError, in_doubt: bool) -> None:
+    error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    if error in PERMANENT_ERRORS:
+        log.warning("delivery %s to %s failed for good: %s", job.key, job.recipient, error)
+        deliveries.mark_failed(desk.db, job, error)
+        route = _route(job.kind)
+        if route is not None and route.fallback is not None:
+            route.fallback(desk, job, error)
+        return
+    delay = backoff(desk, job.attempts)
+    if exc.response.status_code == 429 or error == "ratelimited":
+        retry_after = exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
+        delay = dt.timedelta(seconds=max(int(retry_after), 1))
+    log.warning("delivery %s: Slack answered %s; retrying in %ss", job.key, error, int(delay.total_seconds()))
+    _put_back(desk, job, delay, error, in_doubt)
 
 
 def _render_failed(desk: Desk, job: DeliveryJob, exc: Exception) -> None:

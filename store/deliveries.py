@@ -4,6 +4,10 @@ A delivery is written in the same transaction as the state change it reports, so
 can delay it but never lose it. Sending is claimed with a lease (`status = 'sending'` until
 `lease_until`): two replicas never send the same row at once, and a row whose sender died is
 picked up again when its lease runs out.
+
+A row still `sending` when it is claimed again is one whose last post may have reached Slack
+unrecorded: its sender died, or Slack's answer never came (`mark_uncertain` leaves it so). Its
+next sender looks for the message before posting again.
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ class DeliveryJob:
     ts: str | None
     #: this claim's lease: the fencing token that lets only its holder record the outcome
     lease_until: dt.datetime
-    #: claimed from a sender whose lease ran out: it may have reached Slack before it died
-    recovered: bool = False
+    #: an earlier attempt may have posted unrecorded (its sender died, or Slack's answer never came)
+    maybe_posted: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,10 +108,25 @@ def enqueue(
     return added is not None
 
 
-def _claimable(now: dt.datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
-        and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now),
+def _due(now: dt.datetime) -> ColumnElement[bool]:
+    return and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+
+
+def _lease_ran_out(now: dt.datetime) -> ColumnElement[bool]:
+    return and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
+
+
+def _take(
+    session: Session, delivery_id: int, claimable: ColumnElement[bool], lease_until: dt.datetime
+) -> bool:
+    """Claim one row if it is still `claimable` (a conditional update: one sender wins)."""
+    return bool(
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, claimable)
+            .values(status=DeliveryStatus.SENDING, lease_until=lease_until, attempts=Delivery.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     )
 
 
@@ -122,30 +141,25 @@ def claim_due(
     """Claim up to `limit` deliveries that are due (or whose sender's lease ran out)."""
     claimed: list[DeliveryJob] = []
     with db.transaction() as session:
-        query = select(Delivery.id).where(_claimable(now)).order_by(Delivery.id).limit(limit)
+        query = (
+            select(Delivery.id).where(or_(_due(now), _lease_ran_out(now))).order_by(Delivery.id).limit(limit)
+        )
         if keys is not None:
             if not keys:
                 return []
             query = query.where(Delivery.key.in_(keys))
         candidates = list(session.scalars(query))
+    lease_until = now + lease
     for delivery_id in candidates:
         with db.transaction() as session:
-            row = session.get(Delivery, delivery_id)
-            recovered = row is not None and row.status == DeliveryStatus.SENDING
-            lease_until = now + lease
-            won = session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, _claimable(now))
-                .values(
-                    status=DeliveryStatus.SENDING,
-                    lease_until=lease_until,
-                    attempts=Delivery.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not won or row is None:
+            # which condition won the row says whether an earlier post may have landed unrecorded
+            if _take(session, delivery_id, _lease_ran_out(now), lease_until):
+                maybe_posted = True
+            elif _take(session, delivery_id, _due(now), lease_until):
+                maybe_posted = False
+            else:
                 continue
-            session.refresh(row)
+            row = session.get_one(Delivery, delivery_id)
             claimed.append(
                 DeliveryJob(
                     row.id,
@@ -158,7 +172,7 @@ def claim_due(
                     row.channel,
                     row.ts,
                     lease_until=lease_until,
-                    recovered=recovered,
+                    maybe_posted=maybe_posted,
                 )
             )
     return claimed
@@ -175,39 +189,31 @@ def _settle(db: Database, job: DeliveryJob, **values: object) -> bool:
                     Delivery.status == DeliveryStatus.SENDING,
                     Delivery.lease_until == job.lease_until,
                 )
-                .values(lease_until=None, **values)
+                .values(**{"lease_until": None, **values})
             ).rowcount
         )
 
 
 def mark_sent(
-    db: Database,
-    job: DeliveryJob,
-    now: dt.datetime,
-    *,
-    channel: str | None = None,
-    ts: str | None = None,
+    db: Database, job: DeliveryJob, now: dt.datetime, *, channel: str | None = None, ts: str | None = None
 ) -> bool:
-    return _settle(
-        db,
-        job,
-        status=DeliveryStatus.SENT,
-        sent_at=now,
-        channel=channel,
-        ts=ts,
-        last_error=None,
-    )
+    return _settle(db, job, status=DeliveryStatus.SENT, sent_at=now, channel=channel, ts=ts, last_error=None)
 
 
 def mark_retry(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:
-    """Put the delivery back in the queue, due again after `delay`."""
+    """Put the delivery back in the queue, due again after `delay`: nothing of it reached Slack."""
     return _settle(
-        db,
-        job,
-        status=DeliveryStatus.PENDING,
-        next_attempt_at=now + delay,
-        last_error=error[:1000],
+        db, job, status=DeliveryStatus.PENDING, next_attempt_at=now + delay, last_error=error[:1000]
     )
+
+
+def mark_uncertain(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:
+    """Retry after `delay` a delivery whose post may have reached Slack (its answer never came).
+
+    The row stays `sending` with a lease that runs out after `delay`, exactly like a sender that
+    died: whoever claims it next gets `maybe_posted` and looks for the message before posting.
+    """
+    return _settle(db, job, status=DeliveryStatus.SENDING, lease_until=now + delay, last_error=error[:1000])
 
 
 def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:

@@ -7,7 +7,8 @@ import datetime as dt
 from bot.app import build_desk
 from bot.settings import load_settings
 from handlers import renderers
-from handlers.delivery import _marked, deliver
+from handlers.delivery import deliver
+from handlers.posted import marked
 from store import deliveries, requests
 from store.db import Database
 from store.delivery_kinds import DeliveryKind
@@ -51,9 +52,7 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
     [job] = deliveries.claim_due(db, clock[0], keys=[receipt_key], lease=dt.timedelta(seconds=30))
     [message] = renderers()[DeliveryKind(job.kind)].render(desk, job)
     assert desk.client is not None
-    desk.client.chat_postMessage(
-        channel=requester, text=message.text, blocks=_marked(message.blocks, job.key)
-    )
+    desk.client.chat_postMessage(channel=requester, text=message.text, blocks=marked(message.blocks, job.key))
 
     clock[0] += dt.timedelta(seconds=31)  # its lease runs out; another sender takes over
     deliver(desk, [receipt_key])

@@ -1,5 +1,6 @@
 """The delivery worker against Slack (the emulator, behind the recording proxy): every kind can be
-rendered, and a renderer that raises fails its delivery after a few tries."""
+rendered, a renderer that raises fails its delivery after a few tries, and a post whose outcome
+is unknown is looked for before it is posted again — one that Slack refused is not."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from handlers.delivery import MAX_RENDER_ATTEMPTS, deliver
 from handlers.desk import Desk
 from store import deliveries
 from store.db import Database
-from store.delivery_kinds import DeliveryKind
+from store.delivery_kinds import ChannelHelpPayload, DeliveryKind
 from store.models import Delivery, DeliveryStatus
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.slack_proxy import SlackProxy
@@ -87,6 +88,21 @@ def owe_row(desk: Desk, key: str, kind: str, recipient: str, data: dict[str, obj
         )
 
 
+def owe_help(desk: Desk, person: str) -> str:
+    """A DM whose renderer needs nothing but its payload."""
+    key = f"digest_channel_help:2026-W48:{person}"
+    with desk.db.transaction() as session:
+        deliveries.enqueue(
+            session,
+            key=key,
+            kind=DeliveryKind.DIGEST_CHANNEL_HELP,
+            recipient=person,
+            now=desk.now(),
+            payload=ChannelHelpPayload("2026-W48", "C0PROGRAM"),
+        )
+    return key
+
+
 def row(desk: Desk, key: str) -> Delivery:
     with desk.db.transaction() as session:
         return session.scalars(select(Delivery).where(Delivery.key == key)).one()
@@ -129,3 +145,47 @@ def test_a_delivery_that_cannot_be_rendered_fails_after_a_few_tries_logged_once(
     assert len(logged) == 1 and "broken:1" in logged[0].getMessage()
     assert [line.key for line in deliveries.not_sent(desk.db, failed_only=True)] == ["broken:1"]
     assert slack.calls == []
+
+
+def test_a_post_slack_may_have_stored_is_looked_for_before_it_is_posted_again(
+    desk: Desk, clock: Clock, slack: SlackProxy, emulator: Emulator
+) -> None:
+    admin = emulator.ids["admin"]
+    key = owe_help(desk, admin)
+    slack.fail(503, methods={"chat.postMessage"}, count=1)  # a 5xx may come after Slack stored it
+
+    deliver(desk)
+    assert (row(desk, key).status, row(desk, key).last_error) == (
+        "sending",
+        "service_unavailable (outcome unknown)",
+    )
+    clock.later()
+    deliver(desk)
+
+    assert row(desk, key).status == "sent"
+    methods = [c.method for c in slack.calls]
+    assert methods == [
+        "chat.postMessage",
+        "conversations.open",
+        "conversations.history",
+        "chat.postMessage",
+    ]
+    assert len(emulator.dms(admin)) == 1
+
+
+def test_a_post_slack_refused_is_posted_again_without_looking(
+    desk: Desk, clock: Clock, slack: SlackProxy, emulator: Emulator
+) -> None:
+    person = emulator.ids["bystander"]  # a DM of its own: the emulator is shared by the module
+    key = owe_help(desk, person)
+    slack.fail(429, methods={"chat.postMessage"}, retry_after=30, count=1)
+
+    deliver(desk)
+    pending = row(desk, key)
+    assert (pending.status, pending.next_attempt_at) == ("pending", START + dt.timedelta(seconds=30))
+    clock.later()
+    deliver(desk)
+
+    assert row(desk, key).status == "sent"
+    assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.postMessage"]
+    assert len(emulator.dms(person)) == 1

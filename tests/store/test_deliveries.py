@@ -1,5 +1,5 @@
 """The outbox: each delivery owed once, claimed by one sender at a time, settled only by its holder,
-its payload typed and checked."""
+and a post whose outcome is unknown handed on as "maybe posted"."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_one_claim_at_a_time_and_a_dead_senders_claim_is_taken_over(db: Database
 
     [second] = deliveries.claim_due(db, now + dt.timedelta(seconds=31), lease=LEASE)
 
-    assert second.id == first.id and second.recovered and not first.recovered
+    assert second.id == first.id and second.maybe_posted and not first.maybe_posted
     assert second.attempts == 2
 
 
@@ -50,9 +50,33 @@ def test_only_the_current_holder_can_settle_a_claim(db: Database, now: dt.dateti
     [current] = deliveries.claim_due(db, now + dt.timedelta(seconds=31), lease=LEASE)
 
     assert deliveries.mark_retry(db, stale, now, dt.timedelta(seconds=5), "slow") is False
+    assert deliveries.mark_uncertain(db, stale, now, dt.timedelta(seconds=5), "slow") is False
     assert deliveries.mark_sent(db, current, now, channel="D1", ts="1.000001") is True
     assert deliveries.mark_sent(db, stale, now, channel="D1", ts="2.000002") is False
     assert deliveries.count_by_status(db) == {"sent": 1}
+
+
+def test_an_answer_that_never_came_hands_the_delivery_on_as_maybe_posted(
+    db: Database, now: dt.datetime
+) -> None:
+    _owe(db, now)
+    [timed_out] = deliveries.claim_due(db, now, lease=LEASE)
+    assert deliveries.mark_uncertain(db, timed_out, now, dt.timedelta(seconds=5), "TimeoutError")
+
+    assert deliveries.claim_due(db, now + dt.timedelta(seconds=4), lease=LEASE) == []
+    [retry] = deliveries.claim_due(db, now + dt.timedelta(seconds=6), lease=LEASE)
+
+    assert retry.maybe_posted and retry.attempts == 2
+
+
+def test_a_refused_post_is_retried_without_doubt(db: Database, now: dt.datetime) -> None:
+    _owe(db, now)
+    [refused] = deliveries.claim_due(db, now, lease=LEASE)
+    deliveries.mark_retry(db, refused, now, dt.timedelta(seconds=5), "ratelimited")
+
+    [retry] = deliveries.claim_due(db, now + dt.timedelta(seconds=6), lease=LEASE)
+
+    assert not retry.maybe_posted
 
 
 def test_not_sent_lists_what_is_owed_and_what_failed(db: Database, now: dt.datetime) -> None:
