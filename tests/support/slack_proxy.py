@@ -2,7 +2,9 @@
 
 The emulator cannot read back the views an app opened, nor misbehave on demand; this pass-through
 on loopback records every Web API call (method, arguments, answer) and, when told, answers with
-Slack's own failure shapes: HTTP 429 with `Retry-After`, or HTTP 503.
+Slack's own failure shapes (HTTP 429 with `Retry-After`, or HTTP 503), for a number of calls or
+for a while, or does the call and then answers too late (the client has given up by then, but
+Slack has done what it was asked).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Call:
     args: dict[str, Any]
     status: int
     response: dict[str, Any]
+    #: seconds the answer was held back after the emulator had done the call
+    held: float = 0.0
 
 
 @dataclass
@@ -35,6 +39,12 @@ class Fault:
     methods: frozenset[str] | None
     retry_after: int | None
     remaining: int
+    #: `time.monotonic()` after which the fault heals by itself
+    until: float | None = None
+    #: only calls to this channel (or user, for a DM) are hit
+    channel: str | None = None
+    #: do the call, then hold the answer this many seconds (instead of answering `status`)
+    hold: float = 0.0
 
 
 class SlackProxy:
@@ -54,8 +64,8 @@ class SlackProxy:
                 raw = self.rfile.read(length)
                 method = self.path.rsplit("/", 1)[-1]
                 args = _parse(raw, self.headers.get("Content-Type", ""))
-                injected = proxy._take_fault(method)
-                if injected is not None:
+                injected = proxy._take_fault(method, args)
+                if injected is not None and not injected.hold:
                     body = json.dumps(
                         {
                             "ok": False,
@@ -84,12 +94,21 @@ class SlackProxy:
                         status, body = answer.status, answer.read()
                 except urllib.error.HTTPError as exc:
                     status, body = exc.code, exc.read()
-                self.send_response(status)
-                self._send_body(body)
                 try:
                     parsed = json.loads(body or b"{}")
                 except ValueError:
                     parsed = {"raw": body.decode(errors="replace")}
+                if injected is not None:
+                    # done, recorded, and answered once the client has given up: that is the point
+                    with proxy._lock:
+                        proxy.calls.append(Call(method, args, status, parsed, injected.hold))
+                    time.sleep(injected.hold)
+                    with contextlib.suppress(OSError):
+                        self.send_response(status)
+                        self._send_body(body)
+                    return
+                self.send_response(status)
+                self._send_body(body)
                 with proxy._lock:
                     proxy.calls.append(Call(method, args, status, parsed))
 
@@ -118,19 +137,38 @@ class SlackProxy:
         methods: set[str] | None = None,
         retry_after: int | None = None,
         count: int = -1,
+        seconds: float | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Answer `status` to the given methods (all when None), `count` times (-1: until healed)."""
+        """Answer `status` to the given methods (all when None), `count` times (-1: until healed)
+        or for `seconds`; only to calls about `channel` when given."""
+        until = time.monotonic() + seconds if seconds is not None else None
         with self._lock:
-            self.fault = Fault(status, frozenset(methods) if methods else None, retry_after, count)
+            self.fault = Fault(
+                status, frozenset(methods) if methods else None, retry_after, count, until, channel
+            )
+
+    def answer_late(
+        self, seconds: float, *, methods: set[str], channel: str | None = None, count: int = 1
+    ) -> None:
+        """Let the emulator do the next `count` calls, and hold each answer `seconds` before sending it."""
+        with self._lock:
+            self.fault = Fault(200, frozenset(methods), None, count, channel=channel, hold=seconds)
 
     def heal(self) -> None:
         with self._lock:
             self.fault = None
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
         with self._lock:
             fault = self.fault
-            if fault is None or (fault.methods is not None and method not in fault.methods):
+            if fault is not None and fault.until is not None and time.monotonic() > fault.until:
+                self.fault = fault = None
+            if (
+                fault is None
+                or (fault.methods is not None and method not in fault.methods)
+                or (fault.channel is not None and args.get("channel") != fault.channel)
+            ):
                 return None
             if fault.remaining > 0:
                 fault.remaining -= 1

@@ -1,0 +1,96 @@
+"""Slack misbehaves around the owner's decision DM — it answers after the app gave up waiting, or
+rate-limits the post for longer than one call may wait — and the owner still gets the DM exactly
+once, and sees it rewritten without buttons once they decide."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from store.models import Delivery
+from tests.e2e.test_ask_and_decide import all_text, ask, buttons, click, decision_message
+from tests.support.emulator import Emulator
+from tests.support.program import Program
+from tests.support.response_sink import ResponseSink
+from tests.support.server import RefdeskServer
+from tests.support.slack_proxy import SlackProxy
+
+TIMEOUT, LEASE = 1, 8
+
+
+@pytest.fixture
+def env(env: dict[str, str]) -> dict[str, str]:
+    """A short Slack timeout and send lease, so a slow Slack plays out in seconds."""
+    return {**env, "REFDESK_SLACK_TIMEOUT": str(TIMEOUT), "REFDESK_DELIVERY_LEASE": str(LEASE)}
+
+
+def decision_delivery(program: Program, timeout: float = 20) -> Delivery:
+    """The owner's decision delivery once it is recorded as sent."""
+    db = program.database()
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with db.transaction() as session:
+                row = session.scalars(select(Delivery).where(Delivery.key.like("decide:%"))).one()
+            if row.status == "sent" or time.monotonic() > deadline:
+                return row
+            time.sleep(0.1)
+    finally:
+        db.dispose()
+
+
+def decide_and_see_it_rewritten(
+    server: RefdeskServer, emulator: Emulator, sink: ResponseSink, message: dict[str, Any]
+) -> dict[str, Any]:
+    owner = emulator.ids["owner"]
+    click(server, emulator, owner, "approve", buttons(message)["Approve"], sink, message)
+    deadline = time.monotonic() + 15
+    while True:
+        [dm] = emulator.dms(owner)
+        if not buttons(dm) or time.monotonic() > deadline:
+            return dm
+        time.sleep(0.1)
+
+
+def test_a_post_answered_after_the_timeout_is_found_in_slack_not_posted_again(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
+) -> None:
+    owner = emulator.ids["owner"]
+    slack.answer_late(TIMEOUT + 2, methods={"chat.postMessage"}, channel=owner)
+
+    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    message = decision_message(emulator, owner)
+    delivery = decision_delivery(program)
+    time.sleep(TIMEOUT + 2)  # the held answer arrives, to a client long gone; the worker runs on
+
+    assert delivery.status == "sent" and delivery.ts == message["ts"], delivery.last_error
+    assert len(emulator.dms(owner)) == 1
+    assert len([c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == owner]) == 1
+    assert slack.calls_to("conversations.history"), "the retry looked before posting"
+    rewritten = decide_and_see_it_rewritten(server, emulator, sink, message)
+    assert buttons(rewritten) == {} and f"Approved by <@{owner}>" in all_text(rewritten)
+    assert len(emulator.dms(owner)) == 1
+
+
+def test_a_long_rate_limit_delays_the_post_but_never_doubles_it(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
+) -> None:
+    owner = emulator.ids["owner"]
+    # longer than the lease if waited out inside one call (3 tries × 3 s), as slack_sdk would
+    slack.fail(429, methods={"chat.postMessage"}, retry_after=3, seconds=LEASE - 1, channel=owner)
+
+    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    delivery = decision_delivery(program, timeout=LEASE + 10)
+    message = decision_message(emulator, owner)
+    time.sleep(LEASE / 2)  # a second sender, if there were one, would post by now
+
+    limited = [c for c in slack.calls_to("chat.postMessage", ok=False) if c.args["channel"] == owner]
+    assert limited and {c.status for c in limited} == {429}
+    assert delivery.status == "sent" and delivery.ts == message["ts"]
+    assert len(emulator.dms(owner)) == 1
+    rewritten = decide_and_see_it_rewritten(server, emulator, sink, message)
+    assert buttons(rewritten) == {} and f"Approved by <@{owner}>" in all_text(rewritten)
+    assert len(emulator.dms(owner)) == 1
