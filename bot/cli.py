@@ -1,5 +1,5 @@
-"""`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts, run
-the scheduled jobs by hand.
+"""`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts and the
+messages owed to Slack, run the scheduled jobs by hand.
 
 Errors a person can fix are printed as one line (`refdesk: ...`) with exit status 2; they never
 show a traceback. The sub-commands (`bot.commands`) are imported only once the arguments are
@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
 
     accounts = sub.add_parser("accounts", help="list accounts with their balance")
     accounts.add_argument("--json", action="store_true", help="machine-readable output")
+
+    owed = sub.add_parser("deliveries", help="Slack messages still owed, and those given up on")
+    owed.add_argument("--failed", action="store_true", help="only those given up on")
+    owed.add_argument("--json", action="store_true", help="machine-readable output")
 
     digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
     digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
@@ -161,6 +165,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return commands.import_file(settings, db, args.what, args.file, args.skip_bad_rows)
         if args.command == "accounts":
             return commands.accounts(settings, db, as_json=args.json)
+        if args.command == "deliveries":
+            return commands.list_deliveries(db, failed_only=args.failed, as_json=args.json)
         if args.command == "digest":
             return commands.digest(settings, db, dry_run=args.dry_run)
         if args.command == "jobs":

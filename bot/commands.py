@@ -26,6 +26,7 @@ from handlers.delivery import deliver
 from handlers.digest import digest_for, digest_text
 from store.accounts import list_accounts
 from store.db import Database
+from store.deliveries import count_by_status, not_sent
 from store.importer import OwnerResolver, count_rows, import_accounts, import_advocates
 from store.policy import load_policy
 
@@ -171,6 +172,29 @@ def accounts(settings: Settings, db: Database, *, as_json: bool) -> int:
             print("  ".join("-" * w for w in widths))
     if len(table) == 1:
         print("(no accounts yet: refdesk import accounts FILE.csv)")
+    return 0
+
+
+def list_deliveries(db: Database, *, failed_only: bool, as_json: bool) -> int:
+    """`refdesk deliveries [--failed] [--json]`: what the outbox still owes Slack, and what it gave
+    up on (a person who left, a renderer that kept raising), with the last error of each."""
+    rows = not_sent(db, failed_only=failed_only)
+    if as_json:
+        print(json.dumps([dataclasses.asdict(row) for row in rows], default=str, indent=2))
+        return 0
+    table = [("Key", "Kind", "To", "Status", "Tries", "Due", "Last error")]
+    for row in rows:
+        due = "—" if row.status == "failed" else row.due_at.strftime("%Y-%m-%d %H:%M:%S %Z")
+        table.append(
+            (row.key, row.kind, row.recipient, row.status, str(row.attempts), due, row.last_error or "")
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for number, line in enumerate(table):
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+        if number == 0:
+            print("  ".join("-" * w for w in widths))
+    counts = ", ".join(f"{count} {status}" for status, count in sorted(count_by_status(db).items()))
+    print(f"(all deliveries: {counts or 'none yet'})")
     return 0
 
 

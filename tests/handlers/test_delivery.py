@@ -1,10 +1,12 @@
 """The delivery worker against Slack (the emulator, behind the recording proxy): every kind can be
-rendered, a renderer that raises fails its delivery after a few tries, and a post whose outcome
-is unknown is looked for before it is posted again — one that Slack refused is not."""
+rendered, a renderer that raises fails its delivery after a few tries (and `refdesk deliveries`
+shows it), and a post whose outcome is unknown is looked for before it is posted again — one
+that Slack refused is not."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from store.db import Database
 from store.delivery_kinds import ChannelHelpPayload, DeliveryKind
 from store.models import Delivery, DeliveryStatus
 from tests.support.emulator import BOT_TOKEN, Emulator
+from tests.support.server import run_cli
 from tests.support.slack_proxy import SlackProxy
 
 START = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -145,6 +148,24 @@ def test_a_delivery_that_cannot_be_rendered_fails_after_a_few_tries_logged_once(
     assert len(logged) == 1 and "broken:1" in logged[0].getMessage()
     assert [line.key for line in deliveries.not_sent(desk.db, failed_only=True)] == ["broken:1"]
     assert slack.calls == []
+
+
+def test_refdesk_deliveries_shows_what_is_owed_and_what_was_given_up(desk: Desk) -> None:
+    owe_row(desk, "broken:1", "retired_kind", "C0PROGRAM", {})
+    [job] = deliveries.claim_due(desk.db, desk.now(), keys=["broken:1"])
+    deliveries.mark_failed(desk.db, job, "render error: LookupError: no renderer")
+    owed = owe_help(desk, "U0SOMEONE")
+    env = {"DATABASE_URL": desk.db.url}
+
+    everything = run_cli(env, "deliveries", "--json")
+    failed = run_cli(env, "deliveries", "--failed")
+
+    assert everything.returncode == 0, everything.stderr
+    listed = {d["key"]: (d["status"], d["attempts"]) for d in json.loads(everything.stdout)}
+    assert listed == {"broken:1": ("failed", 1), owed: ("pending", 0)}
+    assert failed.returncode == 0, failed.stderr
+    assert "broken:1" in failed.stdout and "render error: LookupError: no renderer" in failed.stdout
+    assert owed not in failed.stdout and "1 failed, 1 pending" in failed.stdout
 
 
 def test_a_post_slack_may_have_stored_is_looked_for_before_it_is_posted_again(
