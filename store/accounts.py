@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.db import Database
-from store.models import Account, Advocate, EntryKind, LedgerEntry
+from store.models import Account, Advocate, EntryKind, LedgerEntry, normalize
 from store.policy import Policy
 
 
@@ -47,11 +47,6 @@ class AccountChoice:
     name: str
     industry: str
     crm_id: str | None
-
-
-def normalize(text: str) -> str:
-    """The comparable form of a name or an industry: trimmed, single-spaced, case-folded."""
-    return " ".join(text.split()).casefold()
 
 
 def list_accounts(db: Database, policy: Policy) -> list[AccountRow]:
@@ -119,7 +114,7 @@ def search_accounts(db: Database, text: str, limit: int = 100) -> list[AccountCh
                 or_(
                     Account.name_key.like(pattern, escape="\\"),
                     Account.industry_key.like(pattern, escape="\\"),
-                    func.lower(Account.crm_id).like(pattern, escape="\\"),
+                    Account.crm_key.like(pattern, escape="\\"),
                 )
             ).order_by(Account.name_key.notlike(f"{_escape_like(needle)}%", escape="\\"), Account.name_key)
         else:

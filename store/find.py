@@ -17,12 +17,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
-from store.accounts import normalize
 from store.db import Database
 from store.facts import AccountFacts, facts_for_accounts
-from store.models import Account, AccountStatus, Advocate
+from store.models import Account, AccountStatus, Advocate, normalize
 from store.policy import Activity, Policy, Rule, RuleResult, Verdict, checklist
 
 #: words that carry no meaning in "fintech case study for a bank in emea"
@@ -98,9 +97,9 @@ def _term_matches(term: str) -> ColumnElement[bool]:
     return or_(
         Account.industry_key.like(pattern, escape="\\"),
         Account.name_key.like(pattern, escape="\\"),
-        func.lower(Account.products).like(pattern, escape="\\"),
-        func.lower(Account.region).like(pattern, escape="\\"),
-        func.lower(Account.segment).like(pattern, escape="\\"),
+        Account.products_key.like(pattern, escape="\\"),
+        Account.region_key.like(pattern, escape="\\"),
+        Account.segment_key.like(pattern, escape="\\"),
     )
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -41,6 +41,16 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def normalize(text: str) -> str:
+    """The comparable form of a name, an industry or a searched field: trimmed, single-spaced,
+    case-folded.
+
+    Folded here in Python, never by the database: SQLite's lower() folds ASCII only, and
+    PostgreSQL's depends on the server's locale, so the keys below are what both compare.
+    """
+    return " ".join(text.split()).casefold()
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -115,12 +125,32 @@ class Account(Base):
     status: Mapped[str] = mapped_column(String(20), default=AccountStatus.ACTIVE)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    #: `normalize`d copies of the fields searched by words, kept by `_keep_search_keys`; text,
+    #: because folding may lengthen a value ("ß" → "ss")
+    segment_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    region_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    products_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    crm_key: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     advocates: Mapped[list[Advocate]] = relationship(back_populates="account")
+
+    @validates("segment", "region", "products", "crm_id")
+    def _keep_search_keys(self, field: str, value: str | None) -> str | None:
+        """Whoever sets a searched field sets its key too, so no writer can leave them apart."""
+        setattr(self, _SEARCH_KEYS[field], normalize(value or ""))
+        return value
 
     __table_args__ = (
         CheckConstraint("status IN ('active', 'paused', 'do_not_contact')", name="status_known"),
     )
+
+
+_SEARCH_KEYS = {
+    "segment": "segment_key",
+    "region": "region_key",
+    "products": "products_key",
+    "crm_id": "crm_key",
+}
 
 
 class Advocate(Base):

@@ -140,3 +140,28 @@ def test_search_honours_the_limit_and_an_empty_text_lists_by_name(db: Database) 
     assert names(search_accounts(db, "", limit=3)) == ["Account 00", "Account 01", "Account 02"]
     choice = search_accounts(db, "account 07")[0]
     assert (choice.name, choice.industry, choice.crm_id) == ("Account 07", "Retail", None)
+
+
+def test_search_folds_case_beyond_ascii_in_names_industries_and_crm_ids(db: Database) -> None:
+    add_accounts(
+        db,
+        ("MÜNCHENER RÜCK", "Versicherung", "DE-ÄÖÜ-1"),
+        ("Straße AG", "GROẞHANDEL", None),
+        ("Initech", "Software", "HS-9999"),
+    )
+
+    assert names(search_accounts(db, "münchener")) == ["MÜNCHENER RÜCK"]
+    assert names(search_accounts(db, "de-äöü")) == ["MÜNCHENER RÜCK"]
+    assert names(search_accounts(db, "STRASSE")) == ["Straße AG"]
+    assert names(search_accounts(db, "großhandel")) == ["Straße AG"]
+
+
+def test_a_changed_crm_id_is_searched_by_its_new_value(db: Database) -> None:
+    ids = add_accounts(db, ("Acme", "Fintech", "ÄÄ-1"))
+    with db.transaction() as session:
+        account = session.get(Account, ids["Acme"])
+        assert account is not None
+        account.crm_id = "ÖÖ-2"
+
+    assert names(search_accounts(db, "öö-2")) == ["Acme"]
+    assert search_accounts(db, "ää-1") == []

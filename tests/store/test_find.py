@@ -212,3 +212,21 @@ def test_a_policy_that_caps_case_studies_caps_them_in_find(db: Database, tmp_pat
     assert "already 1 this quarter (guideline: 1)" in warnings(capped_case_studies, "banking case study")
     assert not any("this quarter" in w for w in warnings(capped_case_studies, "banking reference call"))
     assert not any("this quarter" in w for w in warnings(load_policy(), "banking case study"))
+
+
+def test_words_match_regions_products_and_segments_whatever_their_case_in_any_script(
+    db: Database, policy: Policy
+) -> None:
+    with db.transaction() as s:
+        seed.account(s, "Acme", "Fintech", region="MÜNCHEN")
+        seed.account(s, "Globex", "Retail", region="İstanbul", segment="Großkunden")
+        seed.account(s, "Hooli", "Software", products="ÉCLAIR;Payments")
+        seed.account(s, "Initech", "Software", region="Berlin")
+
+    def found(text: str) -> list[str]:
+        return [f.name for f in find_accounts(db, policy, text, TODAY).fits]
+
+    assert found("münchen") == ["Acme"]
+    assert found("İSTANBUL") == ["Globex"]
+    assert found("GROSSKUNDEN") == ["Globex"]
+    assert found("éclair") == ["Hooli"]
