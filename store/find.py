@@ -28,6 +28,9 @@ from store.policy import Activity, Policy, Rule, RuleResult, Verdict, checklist
 STOP_WORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with", "at", "by"})
 #: the longest list a seller can read in one ephemeral answer
 DEFAULT_LIMIT = 10
+#: the words used, at most: each is five LIKEs in one OR, and SQLite refuses an expression deeper
+#: than 1,000 (a pasted paragraph); twenty words describe any deal
+MAX_TERMS = 20
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ def parse_words(policy: Policy, text: str) -> tuple[tuple[str, ...], Activity | 
     """Split `"fintech case study"` into (("fintech",), the case study activity).
 
     The longest activity name or key found in the text wins, so "video case study" is a video
-    case study, not a case study with the word "video".
+    case study, not a case study with the word "video". Only the first `MAX_TERMS` distinct words
+    count.
     """
     words = normalize(text)
     activity = None
@@ -84,7 +88,7 @@ def parse_words(policy: Policy, text: str) -> tuple[tuple[str, ...], Activity | 
         words = re.sub(rf"(?<!\w){re.escape(label)}(?!\w)", " ", words, count=1)
     terms = tuple(
         dict.fromkeys(word for word in re.split(r"[\s,;/]+", words) if word and word not in STOP_WORDS)
-    )
+    )[:MAX_TERMS]
     return terms, activity
 
 

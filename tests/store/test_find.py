@@ -214,6 +214,19 @@ def test_a_policy_that_caps_case_studies_caps_them_in_find(db: Database, tmp_pat
     assert not any("this quarter" in w for w in warnings(load_policy(), "banking case study"))
 
 
+def test_a_pasted_paragraph_is_searched_by_its_first_twenty_words(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        seed.account(s, "Acme", "Fintech", region="EMEA")
+        seed.account(s, "Globex", "Retail", region="NA")
+    words = [f"word{n}" for n in range(200)]
+
+    terms, _ = parse_words(policy, " ".join(["fintech", *words, "retail"]))
+    result = find_accounts(db, policy, " ".join(["fintech", *words, "retail"]), TODAY)
+
+    assert terms == ("fintech", *words[:19])
+    assert [f.name for f in result.fits] == ["Acme"]
+
+
 def test_words_match_regions_products_and_segments_whatever_their_case_in_any_script(
     db: Database, policy: Policy
 ) -> None:
