@@ -1,48 +1,49 @@
 """CSV import of a CRM export: accounts and advocates.
 
-A file is checked whole before anything is written: each bad row is reported as `line N: reason`
-and, unless the caller accepts skipping them, a file with bad rows imports nothing. Re-importing
-updates rows in place (accounts keyed by CRM id, else name; advocates by e-mail, else name).
+A file is checked whole before anything is written (`store.import_rows` reads and checks it):
+each bad row is reported as `line N: reason` and, unless the caller accepts skipping them, a file
+with bad rows imports nothing. Re-importing updates rows in place (accounts keyed by CRM id, else
+name; advocates by e-mail, else name).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.accounts import normalize
 from store.db import Database
-from store.models import Account, AccountStatus, Advocate
+from store.import_rows import (
+    ACCOUNT_COLUMNS,
+    ADVOCATE_COLUMNS,
+    AccountRow,
+    AdvocateRow,
+    BadRow,
+    ImportFileError,
+    count_rows,
+    parse_account,
+    parse_advocate,
+    records,
+)
+from store.models import Account, Advocate, normalize
 from store.policy import Policy
 
-ACCOUNT_COLUMNS = (
-    "name",
-    "industry",
-    "segment",
-    "region",
-    "products",
-    "owner_email",
-    "crm_id",
-    "renewal_date",
-    "status",
-)
-ADVOCATE_COLUMNS = ("account", "name", "title", "email", "activities")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+__all__ = [
+    "ImportFileError",
+    "ImportReport",
+    "OwnerResolver",
+    "count_rows",
+    "import_accounts",
+    "import_advocates",
+]
 
 #: e-mail → Slack user id, or None when no Slack user has that e-mail
 OwnerResolver = Callable[[str], str | None]
 Progress = Callable[[int], None]
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (missing, wrong columns, not UTF-8)."""
 
 
 @dataclass
@@ -56,126 +57,6 @@ class ImportReport:
     aborted: bool = False
 
 
-@dataclass(frozen=True)
-class _AccountRow:
-    line: int
-    name: str
-    industry: str
-    segment: str
-    region: str
-    products: str
-    owner_email: str | None
-    crm_id: str | None
-    renewal_date: dt.date | None
-    status: str
-
-
-@dataclass(frozen=True)
-class _AdvocateRow:
-    line: int
-    account: str
-    name: str
-    title: str
-    email: str | None
-    activities: str
-
-
-class _BadRow(Exception):
-    pass
-
-
-def count_rows(path: Path) -> int:
-    """Data rows in the file, for a progress bar's total."""
-    return sum(1 for _ in _records(path, ())) if path.is_file() else 0
-
-
-def _records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number where the row starts, its cells by lower-cased column name), blank rows skipped.
-
-    A plain `csv.reader` yields blank lines as empty rows, so the line count stays exact even
-    across blank lines and quoted fields that span several lines.
-    """
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot open ({exc.strerror})") from None
-    with handle:
-        reader = csv.reader(handle)
-        line = 0
-        try:
-            header = [name.strip().lower() for name in next(reader, [])]
-            missing = [column for column in required if column not in header]
-            if missing:
-                raise ImportFileError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
-            line = reader.line_num
-            for cells in reader:
-                values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
-                if any(values.values()):
-                    yield line + 1, values
-                line = reader.line_num
-        except UnicodeDecodeError:
-            raise ImportFileError(f"{path}: line {line + 1}: not UTF-8 text") from None
-        except csv.Error as exc:
-            raise ImportFileError(f"{path}: line {reader.line_num}: {exc}") from None
-
-
-def _parse_account(line: int, raw: dict[str, str]) -> _AccountRow:
-    name = raw.get("name", "")
-    if not name:
-        raise _BadRow("name is empty")
-    if len(name) > 200:
-        raise _BadRow("name is longer than 200 characters")
-    email = raw.get("owner_email") or None
-    if email and not EMAIL.match(email):
-        raise _BadRow(f"owner_email {email!r} is not an e-mail address")
-    renewal = raw.get("renewal_date") or None
-    renewal_date = None
-    if renewal:
-        try:
-            renewal_date = dt.date.fromisoformat(renewal)
-        except ValueError:
-            raise _BadRow(f"renewal_date {renewal!r} is not a date (YYYY-MM-DD)") from None
-    status = (raw.get("status") or AccountStatus.ACTIVE).lower().replace(" ", "_")
-    if status not in {s.value for s in AccountStatus}:
-        raise _BadRow(f"status {raw.get('status')!r} is not one of active, paused, do_not_contact")
-    return _AccountRow(
-        line=line,
-        name=" ".join(name.split()),
-        industry=raw.get("industry", ""),
-        segment=raw.get("segment", ""),
-        region=raw.get("region", ""),
-        products=";".join(p.strip() for p in raw.get("products", "").split(";") if p.strip()),
-        owner_email=email.lower() if email else None,
-        crm_id=raw.get("crm_id") or None,
-        renewal_date=renewal_date,
-        status=status,
-    )
-
-
-def _parse_advocate(line: int, raw: dict[str, str], policy: Policy) -> _AdvocateRow:
-    account = raw.get("account", "")
-    if not account:
-        raise _BadRow("account is empty")
-    name = raw.get("name", "")
-    if not name:
-        raise _BadRow("name is empty")
-    email = raw.get("email") or None
-    if email and not EMAIL.match(email):
-        raise _BadRow(f"email {email!r} is not an e-mail address")
-    activities = [a.strip() for a in raw.get("activities", "").split(";") if a.strip()]
-    unknown = [a for a in activities if a not in policy.activities]
-    if unknown:
-        raise _BadRow(f"unknown activity {unknown[0]!r} (known: {', '.join(policy.activities)})")
-    return _AdvocateRow(
-        line,
-        account,
-        " ".join(name.split()),
-        raw.get("title", ""),
-        email.lower() if email else None,
-        ";".join(activities),
-    )
-
-
 def import_accounts(
     db: Database,
     path: Path,
@@ -186,17 +67,17 @@ def import_accounts(
     progress: Progress | None = None,
 ) -> ImportReport:
     report = ImportReport()
-    rows: list[_AccountRow] = []
+    rows: list[AccountRow] = []
     seen: dict[str, int] = {}
-    for line, raw in _records(path, ACCOUNT_COLUMNS):
+    for line, raw in records(path, ACCOUNT_COLUMNS):
         try:
-            row = _parse_account(line, raw)
+            row = parse_account(line, raw)
             key = f"crm:{row.crm_id}" if row.crm_id else f"name:{normalize(row.name)}"
             if key in seen:
-                raise _BadRow(f"same {'crm_id' if row.crm_id else 'name'} as line {seen[key]}")
+                raise BadRow(f"same {'crm_id' if row.crm_id else 'name'} as line {seen[key]}")
             seen[key] = line
             rows.append(row)
-        except _BadRow as exc:
+        except BadRow as exc:
             report.bad_rows.append(f"line {line}: {exc}")
     with db.transaction() as session:
         clashes = _name_clashes(session, rows)
@@ -251,7 +132,7 @@ def import_accounts(
     return report
 
 
-def _name_clashes(session: Session, rows: list[_AccountRow]) -> dict[int, str]:
+def _name_clashes(session: Session, rows: list[AccountRow]) -> dict[int, str]:
     """Rows that would give an account a name another account keeps (names are unique).
 
     Plays the import forward on the names alone: a row updates the account with its CRM id (else
@@ -291,17 +172,17 @@ def import_advocates(
     progress: Progress | None = None,
 ) -> ImportReport:
     report = ImportReport()
-    parsed: list[_AdvocateRow] = []
-    for line, raw in _records(path, ADVOCATE_COLUMNS):
+    parsed: list[AdvocateRow] = []
+    for line, raw in records(path, ADVOCATE_COLUMNS):
         try:
-            parsed.append(_parse_advocate(line, raw, policy))
-        except _BadRow as exc:
+            parsed.append(parse_advocate(line, raw, policy))
+        except BadRow as exc:
             report.bad_rows.append(f"line {line}: {exc}")
 
     with db.transaction() as session:
         by_crm = {a.crm_id: a.id for a in session.scalars(select(Account).where(Account.crm_id.is_not(None)))}
         by_name = {key: id_ for id_, key in session.execute(select(Account.id, Account.name_key))}
-        resolved: list[tuple[_AdvocateRow, int]] = []
+        resolved: list[tuple[AdvocateRow, int]] = []
         seen: dict[tuple[int, str], int] = {}
         for row in parsed:
             account_id = by_crm.get(row.account) or by_name.get(normalize(row.account))

@@ -358,3 +358,18 @@ def test_accounts_json_piped_into_head_ends_quietly(upgraded: dict[str, str], wo
     listing.stdout.close()  # what `head -1` does once it has its line
     _, errors = listing.communicate(timeout=60)
     assert listing.returncode == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors
+
+
+def test_an_unterminated_quote_is_one_line_naming_where_it_opens(
+    upgraded: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    csv = tmp_path / "accounts.csv"
+    csv.write_text(GOOD + '"Initech,Software,,,,,CRM-3,,active\n' + "Hooli,,,,,,CRM-4,,active\n")
+
+    result = refdesk(upgraded, workdir, "import", "accounts", str(csv))
+
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    [line] = [line for line in refusals(result) if "SLACK_BOT_TOKEN" not in line]
+    assert line == f"refdesk: {csv}: line 4: unterminated quote"
+    assert json.loads(refdesk(upgraded, workdir, "accounts", "--json").stdout) == []

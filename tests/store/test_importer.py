@@ -364,3 +364,122 @@ def test_an_advocates_file_without_the_expected_columns_is_refused_at_line_1(
 
     with pytest.raises(ImportFileError, match=r"line 1: missing column\(s\) title, email, activities"):
         import_advocates(db, path, policy)
+
+
+# --- what a database would refuse, reported the same on both --------------------------------
+
+
+def test_a_field_longer_than_its_column_or_with_a_nul_byte_is_a_bad_row(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "accounts.csv",
+        HEADER
+        + "Acme,Fintech,,,,,CRM-1,,active\n"  # line 2: fine, but nothing may be written
+        + "N" * 201
+        + ",,,,,,,,\n"  # line 3
+        + "Globex,"
+        + "i" * 101
+        + ",,,,,,,\n"  # line 4
+        + "Hooli,,,,"
+        + "p" * 5000
+        + ",,CRM-"
+        + "9" * 97
+        + ",,\n"  # line 5: products are text
+        + "Initech,,,EMEA\x00,,,,,\n"  # line 6
+        + "ß" * 150
+        + ",,,,,,,,\n"  # line 7: 150 characters, 300 once case-folded
+        + "Umbrella,,,,,olivia@"
+        + "e" * 320
+        + ".com,,,\n",  # line 8
+    )
+
+    report = import_file(db, path)
+
+    assert report.aborted
+    assert report.bad_rows == [
+        "line 3: name is longer than 200 characters",
+        "line 4: industry is longer than 100 characters",
+        "line 5: crm_id is longer than 100 characters",
+        "line 6: region contains a NUL byte",
+        "line 7: name is longer than 200 characters once case-folded",
+        "line 8: owner_email is longer than 320 characters",
+    ]
+    assert list_accounts(db, policy) == []
+
+
+def test_fields_exactly_as_long_as_their_columns_are_imported(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "accounts.csv", HEADER + "N" * 200 + "," + "i" * 100 + ",,MÜNCHEN,,,,,\n")
+
+    report = import_file(db, path)
+
+    assert (report.created, report.bad_rows) == (1, [])
+    assert accounts_by_name(db, policy)["N" * 200].industry == "i" * 100
+
+
+def test_an_advocate_field_longer_than_its_column_or_with_a_nul_byte_is_a_bad_row(
+    db: Database, policy: Policy, tmp_path: Path, two_accounts: dict[str, int]
+) -> None:
+    path = write(
+        tmp_path,
+        "advocates.csv",
+        ADVOCATE_HEADER
+        + "Acme,Dana Scully,"
+        + "t" * 201
+        + ",,quote\n"
+        + "Acme,Fox\x00Mulder,,,quote\n"
+        + "Globex,Hank Scorpio,CEO,,logo\n",
+    )
+
+    report = import_advocates(db, path, policy)
+
+    assert report.aborted
+    assert report.bad_rows == [
+        "line 2: title is longer than 200 characters",
+        "line 3: name contains a NUL byte",
+    ]
+    assert advocates(db) == []
+
+
+def test_a_column_named_twice_is_refused_at_line_1(db: Database, tmp_path: Path) -> None:
+    path = write(tmp_path, "accounts.csv", HEADER.rstrip("\n") + ",Name\nAcme,,,,,,,,,Globex\n")
+
+    with pytest.raises(ImportFileError, match='line 1: column "name" appears twice'):
+        import_file(db, path)
+
+
+def test_two_columns_the_import_does_not_read_may_share_a_name(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "accounts.csv", HEADER.rstrip("\n") + ",notes,notes\nAcme,,,,,,,,,a,b\n")
+
+    assert import_file(db, path).created == 1
+
+
+def test_an_unterminated_quote_is_refused_at_the_line_where_it_opens(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "accounts.csv",
+        HEADER
+        + 'Acme,"Fintech\nand payments",,,,,CRM-1,,active\n'  # lines 2 and 3: a legitimate field
+        + '"Globex,Retail,,,,,CRM-2,,active\n'  # line 4: the quote never closes
+        + "Initech,Software,,,,,CRM-3,,active\n",
+    )
+
+    with pytest.raises(ImportFileError) as raised:
+        import_file(db, path)
+
+    assert str(raised.value) == f"{path}: line 4: unterminated quote"
+    assert list_accounts(db, policy) == []
+
+
+def test_text_after_a_closing_quote_is_refused_at_its_line(db: Database, tmp_path: Path) -> None:
+    path = write(tmp_path, "accounts.csv", HEADER + "Acme,,,,,,,,\n" + '"Globex" Inc,,,,,,,,\n')
+
+    with pytest.raises(ImportFileError, match=r"line 3: text after a closing quote"):
+        import_file(db, path)
