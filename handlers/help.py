@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.blocks import escape, section, truncate
+
+#: how much of someone's words a note repeats back: enough to recognise them, never enough to
+#: push a section past Slack's 3,000 characters (a pasted paragraph would)
+ECHO_MAX = 80
+
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("/reference", "ask for a customer reference: pick an account, an activity and the deal"),
     ("/reference acme", "the same, with the account search filled in"),
@@ -18,11 +24,18 @@ def help_text() -> str:
     return "Reference Desk commands:\n" + "\n".join(f"• {cmd} — {what}" for cmd, what in COMMANDS)
 
 
+def no_match_note(text: str) -> str:
+    """What `/reference <text>` (not blank) gets when it is neither a command nor an account."""
+    words = escape(truncate(text, ECHO_MAX))
+    first = escape(truncate(text.split()[0], ECHO_MAX))
+    return f"No account matches “{words}”, and `{first}` is not a command."
+
+
 def help_blocks(note: str | None = None) -> list[dict[str, Any]]:
     """The help card; `note` (e.g. "I don't know `foo`.") goes on top when there is one."""
     blocks: list[dict[str, Any]] = []
     if note:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": note}})
+        blocks.append(section(note))
     blocks.append(
         {
             "type": "section",

@@ -9,10 +9,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers import commands
-from handlers.blocks import escape
 from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.forms import request_id_of, state_values
+from handlers.help import no_match_note
 from handlers.ids import Action, View
 from handlers.refusals import answered
 from handlers.request_modal import (
@@ -55,9 +55,7 @@ def open_request_modal(desk: Desk, client: WebClient, trigger_id: str, **how: An
 def ask(desk: Desk, ack: Ack, command: dict[str, Any], text: str, client: WebClient) -> None:
     """`/reference [account words]`: the request modal (pre-filled), or help when nothing matches."""
     if text and not accounts.search_accounts(desk.db, text, limit=1):
-        commands.answer_help(
-            ack, f"No account matches “{escape(text)}”, and `{escape(text.split()[0])}` is not a command."
-        )
+        commands.answer_help(ack, no_match_note(text))
         return
     ack()
     open_request_modal(desk, client, command["trigger_id"], search=text)
