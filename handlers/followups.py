@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.blocks import Block, actions, button, context, escape, modal, option, section, user
@@ -18,6 +18,7 @@ from handlers.delivery import NotYet, Outgoing, send_soon
 from handlers.desk import Desk
 from handlers.forms import input_block, request_id_of, selected_of, state_values, text_input, text_of
 from handlers.ids import Action, View
+from handlers.refusals import answered
 from store import deliveries, followups, request_card
 from store.deliveries import DeliveryJob
 from store.delivery_kinds import DeliveryKind
@@ -184,46 +185,56 @@ def register(app: App, desk: Desk) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(Action.DONE)
-    def done_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def done_clicked(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
-        open_answer(body, action, client, done=True)
+        with answered(ack, body, respond, client):
+            open_answer(body, action, client, done=True)
 
     @app.action(Action.FELL_THROUGH)
     def fell_through_clicked(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        open_answer(body, action, client, done=False)
+        with answered(ack, body, respond, client):
+            open_answer(body, action, client, done=False)
 
     @app.view(View.DONE)
-    def done_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def done_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         values = state_values(view)
         deal_moved, _ = DEAL_ANSWERS.get(selected_of(values, "deal") or "", (None, ""))
         note = text_of(values, "note")
         if selected_of(values, "deal") == "closed":
             note = f"Deal closed. {note}".strip()
-        closed = followups.mark_done(
-            desk.db,
-            request_id_of(view.get("private_metadata")),
-            actor_id=body["user"]["id"],
-            admins=desk.admins,
-            now=desk.now(),
-            deal_moved=deal_moved,
-            note=note,
-        )
-        ack()
-        send_soon(desk, closed.delivery_keys)
+        with answered(ack, body, respond, client):
+            closed = followups.mark_done(
+                desk.db,
+                request_id_of(view.get("private_metadata")),
+                actor_id=body["user"]["id"],
+                admins=desk.admins,
+                now=desk.now(),
+                deal_moved=deal_moved,
+                note=note,
+            )
+            ack()
+            send_soon(desk, closed.delivery_keys)
 
     @app.view(View.FELL_THROUGH)
-    def fell_through_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        closed = followups.mark_fell_through(
-            desk.db,
-            request_id_of(view.get("private_metadata")),
-            actor_id=body["user"]["id"],
-            admins=desk.admins,
-            now=desk.now(),
-            today=desk.today(),
-            reason=text_of(state_values(view), "reason"),
-        )
-        ack()
-        send_soon(desk, closed.delivery_keys)
+    def fell_through_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            closed = followups.mark_fell_through(
+                desk.db,
+                request_id_of(view.get("private_metadata")),
+                actor_id=body["user"]["id"],
+                admins=desk.admins,
+                now=desk.now(),
+                today=desk.today(),
+                reason=text_of(state_values(view), "reason"),
+            )
+            ack()
+            send_soon(desk, closed.delivery_keys)

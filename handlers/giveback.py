@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.blocks import Block, button, context, escape, header, modal, option, plain, section
@@ -16,6 +16,7 @@ from handlers.delivery import Outgoing, send_soon
 from handlers.desk import Desk
 from handlers.forms import date_of, input_block, selected_id, selected_of, state_values, text_input, text_of
 from handlers.ids import Action, View
+from handlers.refusals import answered
 from handlers.request_modal import account_option
 from store import accounts, giveback
 from store.accounts import AccountChoice
@@ -233,21 +234,22 @@ def register(app: App, desk: Desk) -> None:
         )
 
     @app.view(View.LOG_VALUE)
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        draft, errors = parse(view)
-        if errors:
-            raise Invalid(errors)
-        logged = giveback.log_value(
-            desk.db,
-            desk.policy,
-            draft,
-            actor_id=body["user"]["id"],
-            source_key=f"view:{view['id']}",
-            now=desk.now(),
-            today=desk.today(),
-        )
-        ack(
-            response_action="update",
-            view=modal("Value logged", logged_blocks(logged), callback_id=View.VALUE_LOGGED, close="Close"),
-        )
-        send_soon(desk, logged.delivery_keys)
+    def submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            draft, errors = parse(view)
+            if errors:
+                raise Invalid(errors)
+            logged = giveback.log_value(
+                desk.db,
+                desk.policy,
+                draft,
+                actor_id=body["user"]["id"],
+                source_key=f"view:{view['id']}",
+                now=desk.now(),
+                today=desk.today(),
+            )
+            done = modal("Value logged", logged_blocks(logged), callback_id=View.VALUE_LOGGED, close="Close")
+            ack(response_action="update", view=done)
+            send_soon(desk, logged.delivery_keys)

@@ -76,7 +76,7 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
 
 def publish_home(desk: Desk, user_id: str) -> None:
     assert desk.client is not None
-    overview = status.home_overview(desk.db, desk.policy, user_id)
+    overview = status.home_overview(desk.db, desk.policy, user_id, desk.today())
     desk.client.views_publish(user_id=user_id, view=home_view(desk, user_id, overview))
 
 

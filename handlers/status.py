@@ -30,7 +30,9 @@ def request_line(line: RequestLine) -> str:
     """`⏳ Pending — Reference call with *Acme* · Deal · asked … · <@owner> decides`."""
     state = STATE.get(RequestStatus(line.status), line.status)
     deal = f" · {escape(line.opportunity_name)}" if line.opportunity_name else ""
-    if line.status == RequestStatus.PENDING:
+    if line.status == RequestStatus.PENDING and line.blocked:
+        who = "⛔ a rule blocks it: only a program admin can approve, with override"
+    elif line.status == RequestStatus.PENDING:
         who = f"{user(line.decider_id)} {'decides' if line.decider_id else 'decide'}"
     elif line.decided_by:
         who = f"by {user(line.decided_by)}"
@@ -68,7 +70,7 @@ def status_blocks(listing: Listing) -> list[Block]:
 
 
 def answer_status(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
-    listing = status.my_requests(desk.db, desk.policy, str(command["user_id"]), desk.now())
+    listing = status.my_requests(desk.db, desk.policy, str(command["user_id"]), desk.now(), desk.today())
     ack(
         response_type="ephemeral",
         text=f"Your requests of the last {status.STATUS_DAYS} days: {listing.total}",

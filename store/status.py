@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.db import Database
 from store.delivery_kinds import DeliveryKind
+from store.facts import checks_for
 from store.models import Account, Delivery, ReferenceRequest, RequestStatus
-from store.policy import Policy
+from store.policy import Policy, is_blocked
 
 STATUS_DAYS = 90
 #: statuses where the request still needs something from someone (a decision, or the call itself)
@@ -41,6 +42,8 @@ class RequestLine:
     decider_id: str | None
     decided_by: str | None
     decided_at: dt.datetime | None
+    #: pending, and a ⛔ rule blocks approval: only a program admin can approve it (with override)
+    blocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class HomeOverview:
     balances_total: int
 
 
-def _lines(session: Session, policy: Policy, query: Select[Any], limit: int) -> Listing:
+def _lines(session: Session, policy: Policy, query: Select[Any], limit: int, today: dt.date) -> Listing:
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.execute(
         query.add_columns(Account.name).join(Account, Account.id == ReferenceRequest.account_id).limit(limit)
@@ -93,6 +96,8 @@ def _lines(session: Session, policy: Policy, query: Select[Any], limit: int) -> 
                 decider_id=request.decider_id,
                 decided_by=request.decided_by,
                 decided_at=request.decided_at,
+                blocked=request.status == RequestStatus.PENDING
+                and is_blocked(checks_for(session, policy, request, today)),
             )
         )
     return Listing(lines, total)
@@ -103,6 +108,7 @@ def my_requests(
     policy: Policy,
     requester_id: str,
     now: dt.datetime,
+    today: dt.date,
     days: int = STATUS_DAYS,
     limit: int = 20,
 ) -> Listing:
@@ -116,11 +122,18 @@ def my_requests(
         .order_by(ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc())
     )
     with db.transaction(readonly=True) as session:
-        return _lines(session, policy, query, limit)
+        return _lines(session, policy, query, limit, today)
 
 
 def home_overview(
-    db: Database, policy: Policy, user_id: str, *, requests: int = 15, decisions: int = 5, accounts: int = 20
+    db: Database,
+    policy: Policy,
+    user_id: str,
+    today: dt.date,
+    *,
+    requests: int = 15,
+    decisions: int = 5,
+    accounts: int = 20,
 ) -> HomeOverview:
     """Open requests, decisions waiting, and owned accounts' balances, for one person."""
     mine = (
@@ -138,7 +151,7 @@ def home_overview(
     )
     owned = select(Account.id).where(Account.owner_slack_id == user_id)
     with db.transaction(readonly=True) as session:
-        my_open = _lines(session, policy, mine, requests)
+        my_open = _lines(session, policy, mine, requests, today)
         waiting_ids = list(
             session.scalars(waiting.order_by(ReferenceRequest.created_at, ReferenceRequest.id))
         )

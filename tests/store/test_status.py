@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from handlers.status import request_line
 from store import deliveries, home_refresh
 from store.db import Database
 from store.models import EntryKind
@@ -26,7 +27,7 @@ def test_status_lists_my_requests_of_the_last_90_days_newest_first(db: Database,
         pending = seed.request(s, acme, requester=ME, created_at=NOW - dt.timedelta(days=1), decider=OWNER)
         seed.request(s, acme, requester="U0RICK001")
 
-    listing = my_requests(db, policy, ME, NOW)
+    listing = my_requests(db, policy, ME, NOW, NOW.date())
 
     assert [line.id for line in listing.lines] == [pending, declined] and listing.total == 2
     assert old not in [line.id for line in listing.lines]
@@ -50,12 +51,12 @@ def test_home_shows_open_requests_decisions_waiting_and_owned_balances(db: Datab
         deliveries.enqueue(s, key="d", kind=DECISION_REQUEST, recipient=ADMIN, now=NOW, request_id=to_admin)
         seed.request(s, mine, requester=ME, status="declined", decided_at=NOW)
 
-    assert home_overview(db, policy, OWNER).waiting_ids == [to_owner]
-    admin = home_overview(db, policy, ADMIN)
+    assert home_overview(db, policy, OWNER, NOW.date()).waiting_ids == [to_owner]
+    admin = home_overview(db, policy, ADMIN, NOW.date())
     assert admin.waiting_ids == [to_admin] and admin.balances == []
-    me = home_overview(db, policy, ME)
+    me = home_overview(db, policy, ME, NOW.date())
     assert sorted(line.id for line in me.my_open.lines) == sorted([to_owner, to_admin])
-    owner = home_overview(db, policy, OWNER)
+    owner = home_overview(db, policy, OWNER, NOW.date())
     assert [(b.name, b.balance) for b in owner.balances] == [("Acme", 1), ("Globex", 3)]
 
 
@@ -71,3 +72,17 @@ def test_a_decision_owes_a_fresh_home_to_the_requester_and_everyone_asked_once(d
             keys = home_refresh.owe_for_decision(s, request_id, ME, "approved", NOW)
     assert keys == [f"home_refresh:{user}:{request_id}:approved" for user in sorted({ME, OWNER, ADMIN})]
     assert deliveries.count_by_status(db) == {"pending": 5}
+
+
+def test_a_blocked_pending_request_is_listed_as_waiting_for_an_admin_not_its_owner(
+    db: Database, policy: Policy
+) -> None:
+    with db.transaction() as s:
+        paused = seed.account(s, "Paused Co", "Fintech", status="paused")
+        seed.request(s, paused, requester=ME, decider=OWNER)
+
+    (line,) = my_requests(db, policy, ME, NOW, NOW.date()).lines
+
+    assert line.blocked
+    said = request_line(line)
+    assert "only a program admin can approve" in said and OWNER not in said
