@@ -22,6 +22,7 @@ from handlers.blocks import (
     user,
     when,
 )
+from handlers.forms import modal_metadata
 from handlers.ids import Action
 from store.models import RequestStatus
 from store.policy import points
@@ -236,5 +237,5 @@ def reason_modal(callback_id: str, title: str, prompt: str, request_id: int, sub
         ],
         callback_id=callback_id,
         submit=submit,
-        private_metadata=str(request_id),
+        private_metadata=modal_metadata(request_id),
     )

@@ -16,7 +16,15 @@ from handlers.blocks import Block, actions, button, context, escape, modal, opti
 from handlers.decision_messages import decision_blocks, reason_modal
 from handlers.delivery import NotYet, Outgoing, send_soon
 from handlers.desk import Desk
-from handlers.forms import input_block, request_id_of, selected_of, state_values, text_input, text_of
+from handlers.forms import (
+    input_block,
+    modal_metadata,
+    request_id_of,
+    selected_of,
+    state_values,
+    text_input,
+    text_of,
+)
 from handlers.ids import Action, View
 from handlers.refusals import answered
 from store import deliveries, followups, request_card
@@ -164,7 +172,7 @@ def done_modal(request_id: int) -> dict[str, Any]:
         ],
         callback_id=View.DONE,
         submit="Done",
-        private_metadata=str(request_id),
+        private_metadata=modal_metadata(request_id),
     )
 
 

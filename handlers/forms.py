@@ -85,6 +85,17 @@ def date_of(values: dict[str, Any], block_id: str) -> tuple[dt.date | None, bool
         return None, False
 
 
+def modal_metadata(thing_id: int | None) -> str:
+    """The one `private_metadata` format of every modal: the id of what it is about, or empty."""
+    return "" if thing_id is None else str(thing_id)
+
+
+def metadata_id(view: dict[str, Any]) -> int | None:
+    """The id a modal was opened for (`modal_metadata`); None when it is about nothing."""
+    raw = str(view.get("private_metadata") or "")
+    return int(raw) if raw.isdigit() else None
+
+
 def request_id_of(value: object) -> int:
     """The request a button or a reason modal is about; an id that is not one is a stale form."""
     text = str(value or "")

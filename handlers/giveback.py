@@ -5,7 +5,6 @@ nudge and the receipt (both outbox deliveries rendered here, at send time).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,7 +13,17 @@ from slack_sdk import WebClient
 from handlers.blocks import Block, button, context, escape, header, modal, option, plain, section
 from handlers.delivery import Outgoing, send_soon
 from handlers.desk import Desk
-from handlers.forms import date_of, input_block, selected_id, selected_of, state_values, text_input, text_of
+from handlers.forms import (
+    date_of,
+    input_block,
+    metadata_id,
+    modal_metadata,
+    selected_id,
+    selected_of,
+    state_values,
+    text_input,
+    text_of,
+)
 from handlers.ids import Action, View
 from handlers.refusals import answered
 from handlers.request_modal import account_option
@@ -88,9 +97,12 @@ def log_modal(
             {"type": "datepicker", "action_id": "value", "initial_date": today.isoformat()},
         ),
     ]
-    metadata = json.dumps({"account_id": account.id if account else None})
     return modal(
-        "Log value", blocks, callback_id=View.LOG_VALUE, submit="Log value", private_metadata=metadata
+        "Log value",
+        blocks,
+        callback_id=View.LOG_VALUE,
+        submit="Log value",
+        private_metadata=modal_metadata(account.id if account else None),
     )
 
 
@@ -151,14 +163,7 @@ def parse(view: dict[str, Any]) -> tuple[ValueDraft, dict[str, str]]:
 def _account_in_view(view: dict[str, Any]) -> int | None:
     """The account chosen in the modal so far (or the one it was opened for)."""
     chosen = selected_id(state_values(view), "account")
-    if chosen is not None:
-        return chosen
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return None
-    account_id = metadata.get("account_id") if isinstance(metadata, dict) else None
-    return account_id if isinstance(account_id, int) else None
+    return chosen if chosen is not None else metadata_id(view)
 
 
 def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:

@@ -8,7 +8,6 @@ the block is new to Slack and the old choice is dropped instead of silently kept
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -124,7 +123,6 @@ def request_modal(
         blocks,
         callback_id=View.REQUEST,
         submit="Send request",
-        private_metadata=json.dumps({"search": search[:100]}),
     )
 
 
