@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from handlers.blocks import user
+from handlers.blocks import escape, user
 from handlers.decision_messages import confirmation_blocks, decision_blocks, outcome_blocks, outcome_line
 from handlers.delivery import NotYet, Outgoing, send_soon
 from handlers.desk import Desk
@@ -32,7 +32,7 @@ def render_decision_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     return [
         Outgoing(
-            f"Reference request: {card.account_name} — {card.activity_name}",
+            f"Reference request: {escape(card.account_name)} — {escape(card.activity_name)}",
             decision_blocks(card, viewer_is_admin=desk.is_admin(job.recipient)),
         )
     ]
@@ -44,7 +44,8 @@ def render_confirmation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     return [
         Outgoing(
-            f"Your request for {card.account_name} went to {user(card.owner_id)}", confirmation_blocks(card)
+            f"Your request for {escape(card.account_name)} went to {user(card.owner_id)}",
+            confirmation_blocks(card),
         )
     ]
 
@@ -59,7 +60,11 @@ def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         else []
     )
     verb = "approved" if card.status == RequestStatus.APPROVED else card.status
-    return [Outgoing(f"Your request for {card.account_name} was {verb}", outcome_blocks(card, alternatives))]
+    return [
+        Outgoing(
+            f"Your request for {escape(card.account_name)} was {verb}", outcome_blocks(card, alternatives)
+        )
+    ]
 
 
 #: messages that carry Approve / Decline buttons: each is rewritten once the request is decided

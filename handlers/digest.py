@@ -18,6 +18,7 @@ from store import digest
 from store.deliveries import DeliveryJob
 from store.delivery_kinds import ChannelHelpPayload, DigestPayload
 from store.digest import Digest, Period
+from store.policy import points
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def figures(d: Digest) -> list[tuple[str, str]]:
         ("Still pending", f"{d.pending} ({len(d.overdue)} overdue)"),
         ("Median time to decision", duration(d.median_decision)),
         ("Pipeline influenced", money(d.pipeline)),
-        ("Value delivered", f"+{d.value_delivered} equity"),
+        ("Value delivered", points(d.value_delivered, signed=True)),
     ]
 
 

@@ -32,6 +32,7 @@ from store.deliveries import DeliveryJob
 from store.delivery_kinds import DeliveryKind
 from store.followups import FollowupCard
 from store.models import RequestStatus
+from store.policy import points
 
 #: "did the deal move?" answers → (what is stored in deal_moved, what is said)
 DEAL_ANSWERS: dict[str, tuple[bool | None, str]] = {
@@ -54,7 +55,11 @@ def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         section(f"⏰ *Reminder:* this request has waited *{waited} hours* for your decision."),
         *decision_blocks(card, viewer_is_admin=desk.is_admin(job.recipient)),
     ]
-    return [Outgoing(f"Reminder: {card.account_name} request waiting {waited} h for your decision", blocks)]
+    return [
+        Outgoing(
+            f"Reminder: {escape(card.account_name)} request waiting {waited} h for your decision", blocks
+        )
+    ]
 
 
 def render_sla_escalation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
@@ -69,7 +74,7 @@ def render_sla_escalation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         ),
         *decision_blocks(card, viewer_is_admin=True),
     ]
-    return [Outgoing(f"Escalated: {card.account_name} request waiting {waited} h", blocks)]
+    return [Outgoing(f"Escalated: {escape(card.account_name)} request waiting {waited} h", blocks)]
 
 
 def _what(card: FollowupCard) -> str:
@@ -89,8 +94,8 @@ def followup_blocks(card: FollowupCard, *, reminder: bool) -> list[Block]:
         return blocks
     blocks.append(
         context(
-            f"*Done* closes it (tell us if the deal moved). *Fell through* gives the {card.cost} "
-            f"point(s) this ask cost back to {escape(card.account_name)}."
+            f"*Done* closes it (tell us if the deal moved). *Fell through* gives the "
+            f"{points(card.cost)} this ask cost back to {escape(card.account_name)}."
         )
     )
     value = str(card.id)
@@ -114,8 +119,8 @@ def outcome_text(card: FollowupCard) -> str:
     if card.status == RequestStatus.FELL_THROUGH:
         return (
             f"↩️ Fell through: {escape(card.outcome_note or '')}\n"
-            f"The debit of {card.cost} was reversed; "
-            f"{escape(card.account_name)}'s balance is now {card.balance}."
+            f"The {points(card.cost)} it cost went back; "
+            f"{escape(card.account_name)}'s balance is now {points(card.balance)}."
         )
     return f"This request is {card.status.replace('_', ' ')}."
 
@@ -124,7 +129,7 @@ def _followup(desk: Desk, job: DeliveryJob, *, reminder: bool) -> list[Outgoing]
     card = followups.followup_card(desk.db, desk.policy, job.request_id or 0)
     if card is None or card.status != RequestStatus.APPROVED:
         return []
-    text = f"How did your reference with {card.account_name} go?"
+    text = f"How did your reference with {escape(card.account_name)} go?"
     return [Outgoing(text, followup_blocks(card, reminder=reminder))]
 
 

@@ -128,12 +128,12 @@ class World:
 
         return wait_until(found, lambda calls: len(calls) >= count)
 
-    def ask(self, *, blocked: bool = False) -> tuple[int, int]:
+    def ask(self, *, blocked: bool = False, name: str = "Acme Corp") -> tuple[int, int]:
         """Acme Corp (owner OWNER) is asked for a reference call by SELLER; the decider's DM and the
         requester's receipt are already in Slack. With `blocked`, its balance (1) cannot pay (3)."""
         db = self.desk.db
         with db.transaction() as session:
-            acme = store_seed.account(session, "Acme Corp", "Banking", owner_slack_id=OWNER)
+            acme = store_seed.account(session, name, "Banking", owner_slack_id=OWNER)
             store_seed.account(session, "Globex", "Banking")  # what a decline can suggest instead
             if blocked:
                 store_seed.entry(session, acme, EntryKind.ADJUSTMENT, -2, NOW.date(), actor=ADMIN)
@@ -459,3 +459,16 @@ def test_approve_on_app_home_decides_like_the_dm(world: World) -> None:
     published = world.slack.wait_for("views.publish", user_id=OWNER)
     assert published, "the owner's Home is republished after the decision"
     assert_valid_view(published[-1].args["view"])
+
+
+def test_an_imported_account_name_reaches_no_notification_text_as_markup(world: World) -> None:
+    _, rid = world.ask(name="<!channel> <@U0EVIL01> <http://evil.example|Acme>")
+
+    world.click(OWNER, Action.APPROVE, rid)
+
+    texts = [c.args["text"] for c in world.slack.calls_to("chat.postMessage")]
+    texts += [c.args["text"] for c in world.dms_to(SELLER, "was approved")]
+    assert len(texts) >= 3
+    for text in texts:
+        assert "<!channel>" not in text and "<@U0EVIL01>" not in text and "<http://evil" not in text
+        assert "&lt;!channel&gt;" in text
