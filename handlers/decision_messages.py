@@ -38,7 +38,7 @@ STATUS_LINE = {
 
 
 def _money(card: RequestCard) -> str:
-    return f"{card.amount:,.0f}" if card.amount is not None else "—"
+    return f"{card.currency} {card.amount:,.0f}" if card.amount is not None else "—"
 
 
 def _deal(card: RequestCard) -> str:

@@ -39,8 +39,8 @@ def duration(span: dt.timedelta | None) -> str:
     return f"{minutes} min"
 
 
-def money(amount: object) -> str:
-    return f"{amount:,.0f}"
+def money(amount: object, currency: str) -> str:
+    return f"{currency} {amount:,.0f}"
 
 
 def title(period: Period) -> str:
@@ -56,7 +56,7 @@ def figures(d: Digest) -> list[tuple[str, str]]:
         ("Cancelled", str(d.cancelled)),
         ("Still pending", f"{d.pending} ({len(d.overdue)} overdue)"),
         ("Median time to decision", duration(d.median_decision)),
-        ("Pipeline influenced", money(d.pipeline)),
+        ("Pipeline influenced", money(d.pipeline, d.currency)),
         ("Value delivered", points(d.value_delivered, signed=True)),
     ]
 

@@ -116,6 +116,8 @@ class Digest:
     value_delivered: int
     givers: list[Giver]
     pipeline: Decimal
+    #: the currency of `pipeline` (the policy's)
+    currency: str
 
 
 def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime, sla: dt.timedelta) -> Digest:
@@ -198,6 +200,7 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
         value_delivered=sum(g.credit for g in givers),
         givers=givers,
         pipeline=Decimal(counts[4] or 0),
+        currency=policy.currency,
     )
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,8 @@ class Policy:
     activities: dict[str, Activity]
     values: dict[str, ValueType]
     rules: Rules
+    #: the ISO 4217 code of opportunity amounts typed into requests
+    currency: str = "USD"
 
     def activity(self, key: str) -> Activity:
         try:
@@ -148,7 +152,14 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
         activities=activities,
         values=values,
         rules=rules,
+        currency=_currency(fail, data.get("currency", "USD")),
     )
+
+
+def _currency(fail: Callable[[str, str], PolicyError], code: object) -> str:
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+        raise fail("currency", "must be a three-letter ISO 4217 code such as USD or EUR")
+    return code
 
 
 class Rule(enum.StrEnum):

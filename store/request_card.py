@@ -67,6 +67,8 @@ class RequestCard:
     decision_reason: str | None
     override_reason: str | None
     balance: int
+    #: the currency of `amount` (the policy's)
+    currency: str = "USD"
     history: list[HistoryLine] = field(default_factory=list)
     checks: list[RuleResult] = field(default_factory=list)
 
@@ -121,6 +123,7 @@ def card(
             decision_reason=request.decision_reason,
             override_reason=request.override_reason,
             balance=ledger.balance(session, policy.opening_balance, account.id),
+            currency=policy.currency,
             history=[
                 HistoryLine(e.kind, _item_name(policy, e.item), e.amount, e.occurred_on, e.actor_id)
                 for e in entries

@@ -272,7 +272,9 @@ def test_done_and_fell_through_close_the_loop_once_and_fell_through_restores_the
         *slack.wait_for("chat.update", ts=reminder["ts"]),
     ]
     assert len(updates) == 2
-    assert all("Fell through" in u.args["text"] and "balance is now 3 points" in u.args["text"] for u in updates)
+    assert all(
+        "Fell through" in u.args["text"] and "balance is now 3 points" in u.args["text"] for u in updates
+    )
     assert program.balance("Globex") == 3
     assert "0 claimed" in jobs_run(env, "followup", week_later + dt.timedelta(days=8))
     assert done_id

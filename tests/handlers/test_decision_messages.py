@@ -189,7 +189,7 @@ def test_the_summary_says_who_asks_what_of_whom_for_which_deal() -> None:
     cells = [field["text"] for field in blocks[2]["fields"]]
     assert cells == [
         "*Deal*\n<https://crm.example/opp/1|Big Bank renewal>",
-        "*Amount*\n120,000",
+        "*Amount*\nUSD 120,000",
         "*Advocate*\nJane Doe, VP Engineering",
         "*Needed by*\n2026-12-01",
         "*Prospect industry*\nBanking",

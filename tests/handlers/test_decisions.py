@@ -469,6 +469,6 @@ def test_an_imported_account_name_reaches_no_notification_text_as_markup(world: 
     texts = [c.args["text"] for c in world.slack.calls_to("chat.postMessage")]
     texts += [c.args["text"] for c in world.dms_to(SELLER, "was approved")]
     assert len(texts) >= 3
-    for text in texts:
-        assert "<!channel>" not in text and "<@U0EVIL01>" not in text and "<http://evil" not in text
-        assert "&lt;!channel&gt;" in text
+    for said in texts:
+        assert "<!channel>" not in said and "<@U0EVIL01>" not in said and "<http://evil" not in said
+        assert "&lt;!channel&gt;" in said

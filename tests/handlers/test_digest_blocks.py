@@ -36,6 +36,7 @@ def busy_week(n: int) -> Digest:
         value_delivered=4 * n,
         givers=[Giver(f"U0GIVER{i:02d}", 4, 1) for i in range(n)],
         pipeline=Decimal("1234567.89"),
+        currency="EUR",
     )
 
 
@@ -45,7 +46,7 @@ def test_a_busy_week_is_cut_with_and_n_more_and_stays_valid() -> None:
     assert_valid_message_blocks(blocks)
     text = str(blocks)
     assert text.count("…and 290 more") == 3
-    assert "Account &lt;0&gt; &amp; co" in text and "1,234,568" in text and "5 h 30 min" in text
+    assert "Account &lt;0&gt; &amp; co" in text and "EUR 1,234,568" in text and "5 h 30 min" in text
 
 
 def test_a_quiet_week_renders_its_figures_only() -> None:

@@ -180,3 +180,14 @@ def test_an_override_may_change_only_the_cost_of_an_activity(tmp_path: Path) -> 
 )
 def test_a_quarter_starts_on_the_first_of_january_april_july_or_october(day: dt.date, start: dt.date) -> None:
     assert quarter_start(day) == start
+
+
+def test_the_currency_of_amounts_is_a_policy_key_checked_as_an_iso_code(tmp_path: Path) -> None:
+    assert load_policy().currency == "USD"
+    euros = tmp_path / "eur.toml"
+    euros.write_text('currency = "EUR"\n')
+    assert load_policy(euros).currency == "EUR"
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('currency = "euro"\n')
+    with pytest.raises(PolicyError, match="currency: must be a three-letter ISO 4217 code"):
+        load_policy(wrong)
