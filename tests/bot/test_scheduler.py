@@ -16,6 +16,7 @@ from bot.jobs import JOBS
 from bot.scheduler import build_scheduler
 from bot.settings import SettingsError, load_settings
 from store.db import Database
+from tests.support.paths import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -87,3 +88,15 @@ def test_a_malformed_schedule_stops_start_up_naming_its_variable(
     assert message.startswith("REFDESK_DIGEST_CRON is invalid (cron expression 'every monday': ")
     assert message.endswith("set REFDESK_DIGEST_CRON to a crontab such as '0 9 * * mon'")
     assert "\n" not in message
+
+
+def test_the_readme_lists_every_registered_job_with_its_schedule_variable() -> None:
+    rows = [
+        line
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `") and "_CRON`" in line
+    ]
+    listed = {line.split("`")[1]: line for line in rows if not line.startswith("| `REFDESK_")}
+    assert set(listed) == set(JOBS), "README.md's jobs table and bot/jobs.py JOBS disagree"
+    for name, job in JOBS.items():
+        assert f"`{job.cron_variable}`" in listed[name]
