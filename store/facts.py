@@ -21,9 +21,10 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.checklist import PolicyFacts, RuleResult, checklist
 from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
 from store.periods import quarter_start
-from store.policy import Policy, PolicyFacts, RuleResult, checklist
+from store.policy import Policy
 
 #: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
 Ids = Collection[int] | Select[Any]

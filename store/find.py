@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
+from store.checklist import Rule, RuleResult, Verdict, checklist
 from store.db import Database
 from store.facts import AccountFacts, facts_for_accounts
 from store.models import Account, AccountStatus, Advocate, normalize
-from store.policy import Activity, Policy, Rule, RuleResult, Verdict, checklist
+from store.policy import Activity, Policy
 
 #: words that carry no meaning in "fintech case study for a bank in emea"
 STOP_WORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with", "at", "by"})

@@ -13,10 +13,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from store import ledger
+from store.checklist import RuleResult, is_blocked
 from store.db import Database
 from store.facts import checks_for
 from store.models import Account, Advocate, ReferenceRequest, RequestStatus
-from store.policy import Policy, RuleResult, is_blocked
+from store.policy import Policy
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store import deliveries, home_refresh, ledger
+from store.checklist import is_blocked
 from store.db import Database
 from store.delivery_kinds import DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.facts import checks_for
 from store.links import is_safe_link
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
-from store.policy import Policy, is_blocked
+from store.policy import Policy
 
 MAX_AMOUNT = Decimal("999999999999.99")
 

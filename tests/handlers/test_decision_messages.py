@@ -22,8 +22,8 @@ from handlers.decision_messages import (
     summary_blocks,
 )
 from handlers.ids import Action, View
+from store.checklist import RuleResult, Verdict
 from store.models import RequestStatus
-from store.policy import RuleResult, Verdict
 from store.request_card import Alternative, HistoryLine, RequestCard
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 

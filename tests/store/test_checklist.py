@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from store.policy import Policy, PolicyFacts, Rule, RuleResult, Verdict, checklist, is_blocked, load_policy
+from store.checklist import PolicyFacts, Rule, RuleResult, Verdict, checklist, is_blocked
+from store.policy import Policy, load_policy
 
 TODAY = dt.date(2026, 11, 23)
 

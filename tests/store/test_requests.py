@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from store import ledger, request_card, requests
+from store.checklist import Verdict
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
-from store.policy import Policy, Verdict
+from store.policy import Policy
 from store.requests import Decided, Draft, Submitted
 from tests.support import store_seed
 
