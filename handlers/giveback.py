@@ -251,6 +251,7 @@ def register(app: App, desk: Desk) -> None:
                 desk.policy,
                 draft,
                 actor_id=body["user"]["id"],
+                admins=desk.admins,
                 source_key=f"view:{view['id']}",
                 now=desk.now(),
                 today=desk.today(),

@@ -1,6 +1,8 @@
 """Giving back: logging value delivered to an account, and which owners owe their accounts some.
 
-Logging value is the credit side of the equity ledger. The weekly nudge asks each owner about
+Logging value is the credit side of the equity ledger. Only the account's owner and the program
+admins may log it: a credit lifts the balance, and a balance too low for an ask is a ⛔ on it, so
+anyone else logging value could unblock their own ask. The weekly nudge asks each owner about
 the accounts that were asked more than they were given lately, or were given nothing at all;
 the nudge itself is an outbox row keyed by owner and ISO week, so it is owed once per week
 whichever replica (or `refdesk jobs run`) decides it first.
@@ -17,8 +19,8 @@ from sqlalchemy.orm import Session
 from store import deliveries, ledger
 from store.db import Database
 from store.delivery_kinds import DeliveryKind, LoggedPayload, NudgePayload
-from store.errors import Invalid
-from store.models import Account, AccountStatus, Advocate, Delivery, EntryKind, LedgerEntry
+from store.errors import Invalid, NotAllowed
+from store.models import Account, AccountStatus, Advocate, EntryKind, LedgerEntry
 from store.policy import Policy, ValueType
 
 NOTE_MAX = 1000
@@ -85,6 +87,7 @@ def log_value(
     draft: ValueDraft,
     *,
     actor_id: str,
+    admins: frozenset[str],
     source_key: str,
     now: dt.datetime,
     today: dt.date,
@@ -92,14 +95,29 @@ def log_value(
     """Credit the ledger and owe the person a receipt, once per submitted modal (`source_key`).
 
     The receipt's outbox key doubles as the idempotency key: a modal Slack delivers twice
-    finds its key taken and credits nothing the second time.
+    finds its key taken and credits nothing the second time, even when both arrive at once.
+    Refuses (`NotAllowed`) anyone but the account's owner and the admins.
     """
+    return ledger.once_per_key(
+        lambda: _log_value(db, policy, draft, actor_id, admins, f"give:{source_key}", now, today)
+    )
+
+
+def _log_value(
+    db: Database,
+    policy: Policy,
+    draft: ValueDraft,
+    actor_id: str,
+    admins: frozenset[str],
+    key: str,
+    now: dt.datetime,
+    today: dt.date,
+) -> Logged:
     with db.transaction() as session:
-        key = f"give:{source_key}"
-        existing = session.scalar(select(Delivery).where(Delivery.key == key))
+        existing = ledger.recorded_entry(session, [key])
         if existing is not None:
-            return _logged(session, policy, int(existing.data["entry_id"]), created=False)
-        account, value_type = _validate(session, policy, draft, today)
+            return _logged(session, policy, existing, created=False)
+        account, value_type = _validate(session, policy, draft, today, actor_id, admins)
         assert draft.occurred_on is not None
         entry = ledger.post(
             session,
@@ -113,14 +131,15 @@ def log_value(
             occurred_on=draft.occurred_on,
             note=draft.note.strip()[:NOTE_MAX],
         )
-        deliveries.enqueue(
+        if not deliveries.enqueue(
             session,
             key=key,
             kind=DeliveryKind.LOGGED,
             recipient=actor_id,
             now=now,
             payload=LoggedPayload(entry.id),
-        )
+        ):
+            raise ledger.RecordedMeanwhile(key)
         logged = _logged(session, policy, entry.id)
         return Logged(**{**logged.__dict__, "delivery_keys": (key,)})
 
@@ -154,14 +173,20 @@ def _logged(session: Session, policy: Policy, entry_id: int, *, created: bool = 
 
 
 def _validate(
-    session: Session, policy: Policy, draft: ValueDraft, today: dt.date
+    session: Session,
+    policy: Policy,
+    draft: ValueDraft,
+    today: dt.date,
+    actor_id: str,
+    admins: frozenset[str],
 ) -> tuple[Account, ValueType]:
+    """The account and value type, or every field's error; a person who may not log value for
+    the account is refused before being asked to fix anything else."""
     errors: dict[str, str] = {}
-    account = session.get(Account, draft.account_id) if draft.account_id is not None else None
-    if draft.account_id is None:
-        errors["account"] = "Pick an account."
-    elif account is None:
-        errors["account"] = "That account no longer exists. Pick another one."
+    account = ledger.chosen_account(session, draft.account_id, errors)
+    if account is not None and actor_id != account.owner_slack_id and actor_id not in admins:
+        owner = (account.owner_slack_id,) if account.owner_slack_id else ()
+        raise NotAllowed("log value for this account", owner)
     if draft.advocate_id is not None:
         advocate = session.get(Advocate, draft.advocate_id)
         if advocate is None or account is None or advocate.account_id != account.id:
@@ -183,6 +208,7 @@ def _validate(
         errors["occurred_on"] = "That is more than a year ago: ask a program admin for an adjustment."
     if errors:
         raise Invalid(errors)
+    assert account is not None and value_type is not None
     return account, value_type
 
 

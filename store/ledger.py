@@ -7,14 +7,16 @@ live in the modules that use them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from store.models import EntryKind, LedgerEntry
+from store.models import Account, Delivery, EntryKind, LedgerEntry
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,45 @@ def post(
     session.add(entry)
     session.flush()
     return entry
+
+
+class RecordedMeanwhile(Exception):
+    """A twin of this submission (Slack sent it twice, at once) claimed its key first.
+
+    Raised inside the transaction so the entry just posted is rolled back; the caller runs once
+    more and finds the twin's entry by its key (`recorded_entry`).
+    """
+
+
+def once_per_key(attempt: Callable[[], T]) -> T:
+    """Run `attempt`, a transaction that posts an entry once per key; when a twin took the key
+    meanwhile, run it again: this time it finds the twin's entry instead of posting."""
+    try:
+        return attempt()
+    except RecordedMeanwhile:
+        return attempt()
+
+
+def recorded_entry(session: Session, keys: Iterable[str]) -> int | None:
+    """The entry an earlier submission posted, found by the delivery it owed under one of `keys`.
+
+    An entry posted once per submitted form is keyed by the outbox row of its receipt: the row
+    is written in the entry's transaction, so the key is taken exactly when the entry exists.
+    """
+    data = session.scalar(select(Delivery.data).where(Delivery.key.in_(list(keys))).limit(1))
+    entry_id = (data or {}).get("entry_id")
+    return entry_id if isinstance(entry_id, int) else None
+
+
+def chosen_account(session: Session, account_id: int | None, errors: dict[str, str]) -> Account | None:
+    """The account a form posts an entry for; what is wrong with the choice goes in `errors`."""
+    if account_id is None:
+        errors["account"] = "Pick an account."
+        return None
+    account = session.get(Account, account_id)
+    if account is None:
+        errors["account"] = "That account no longer exists. Pick another one."
+    return account
 
 
 def reverse(

@@ -60,6 +60,18 @@ def balance(db: Database, policy: Policy, account_id: int) -> int:
         return ledger.balance(session, policy.opening_balance, account_id)
 
 
+def value_for(account_id: int, now: dt.datetime) -> ValueDraft:
+    return ValueDraft(account_id=account_id, value="early_access", note="beta seat", occurred_on=now.date())
+
+
+def log(
+    db: Database, policy: Policy, draft: ValueDraft, actor: str, now: dt.datetime, *, source_key: str = "v"
+) -> giveback.Logged:
+    return giveback.log_value(
+        db, policy, draft, actor_id=actor, admins=ADMINS, source_key=source_key, now=now, today=now.date()
+    )
+
+
 def keys(db: Database) -> set[str]:
     with db.transaction() as session:
         return set(session.scalars(select(Delivery.key)))
@@ -71,12 +83,8 @@ def test_logging_value_credits_the_ledger_once_per_submitted_modal(
     acme = add_account(db, "Acme", OWNER, now)
     draft = ValueDraft(account_id=acme, value="early_access", note="beta seat", occurred_on=now.date())
 
-    first = giveback.log_value(
-        db, policy, draft, actor_id=OWNER, source_key="view:V1", now=now, today=now.date()
-    )
-    again = giveback.log_value(
-        db, policy, draft, actor_id=OWNER, source_key="view:V1", now=now, today=now.date()
-    )
+    first = log(db, policy, draft, OWNER, now, source_key="view:V1")
+    again = log(db, policy, draft, OWNER, now, source_key="view:V1")
 
     assert first.created and not again.created
     assert first.balance == again.balance == policy.opening_balance + 3
@@ -89,9 +97,56 @@ def test_logging_value_reports_every_bad_field(db: Database, policy: Policy, now
         account_id=999, value="gold bars", note=" ", occurred_on=now.date() + dt.timedelta(days=1)
     )
     with pytest.raises(Invalid) as invalid:
-        giveback.log_value(db, policy, draft, actor_id=OWNER, source_key="v", now=now, today=now.date())
+        log(db, policy, draft, OWNER, now)
     assert set(invalid.value.errors) == {"account", "value", "note", "occurred_on"}
     assert "future" in invalid.value.errors["occurred_on"]
+
+
+@pytest.mark.parametrize("logger", [OWNER, ADMIN])
+def test_the_owner_and_the_admins_may_log_value(
+    db: Database, policy: Policy, now: dt.datetime, logger: str
+) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+
+    logged = log(db, policy, value_for(acme, now), logger, now)
+
+    assert logged.created and logged.actor_id == logger
+    assert balance(db, policy, acme) == policy.opening_balance + 3
+
+
+def test_a_requester_cannot_lift_a_blocked_balance_by_logging_value(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    approved_request(db, policy, acme, now, None)  # balance 0: the next reference call is ⛔
+
+    with pytest.raises(NotAllowed) as refused:
+        log(db, policy, value_for(acme, now), REQUESTER, now)
+
+    assert refused.value.act == "log value for this account" and refused.value.people == (OWNER,)
+    assert balance(db, policy, acme) == policy.opening_balance - 3
+    assert not any(key.startswith("give:") for key in keys(db))
+
+
+def test_a_refusal_comes_before_the_fields_to_fix(db: Database, policy: Policy, now: dt.datetime) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    draft = ValueDraft(account_id=acme, value=None, note="", occurred_on=None)
+
+    with pytest.raises(NotAllowed):
+        log(db, policy, draft, OWNER2, now)
+
+
+def test_only_admins_log_value_for_an_account_without_an_owner_in_slack(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    orphan = add_account(db, "Orphan", None, now)
+
+    with pytest.raises(NotAllowed) as refused:
+        log(db, policy, value_for(orphan, now), OWNER, now)
+    logged = log(db, policy, value_for(orphan, now), ADMIN, now, source_key="v2")
+
+    assert refused.value.people == ()
+    assert logged.balance == policy.opening_balance + 3
 
 
 def test_nudge_lists_accounts_asked_more_than_given_or_neglected_once_per_week(
@@ -105,15 +160,7 @@ def test_nudge_lists_accounts_asked_more_than_given_or_neglected_once_per_week(
     add_account(db, "No owner", None, old)
     approved_request(db, policy, asked, now, None)
     approved_request(db, policy, balanced, now, None)
-    giveback.log_value(
-        db,
-        policy,
-        ValueDraft(account_id=balanced, value="referral", note="intro", occurred_on=now.date()),
-        actor_id=OWNER,
-        source_key="v",
-        now=now,
-        today=now.date(),
-    )
+    log(db, policy, ValueDraft(balanced, "referral", "intro", now.date()), OWNER, now)
 
     owed = giveback.owing_accounts(db, policy, now.date())
     assert {owner: [line.name for line in lines] for owner, lines in owed.items()} == {
