@@ -33,7 +33,7 @@ from store.deliveries import DeliveryJob
 from store.delivery_kinds import LoggedPayload, NudgePayload
 from store.errors import Invalid
 from store.giveback import Logged, NudgeLine, ValueDraft
-from store.policy import Policy
+from store.policy import Policy, points
 
 #: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)
 NUDGE_MAX_ACCOUNTS = 40
@@ -48,7 +48,9 @@ def value_element(policy: Policy) -> dict[str, Any]:
         "option_groups": [
             {
                 "label": plain(group.capitalize(), 75),
-                "options": [option(f"{v.name} (+{v.credit})", v.key) for v in values[:100]],
+                "options": [
+                    option(f"{v.name} ({points(v.credit, signed=True)})", v.key) for v in values[:100]
+                ],
             }
             for group, values in list(policy.value_groups().items())[:100]
         ],
@@ -111,18 +113,26 @@ def logged_blocks(logged: Logged) -> list[Block]:
     who = f" for {escape(logged.advocate_name)}" if logged.advocate_name else ""
     return [
         section(
-            f"✅ Logged *{escape(logged.value_name)}* (+{logged.credit}) for "
-            f"*{escape(logged.account_name)}*{who}. Balance now *{logged.balance}*."
+            f"✅ Logged *{escape(logged.value_name)}* ({points(logged.credit, signed=True)}) for "
+            f"*{escape(logged.account_name)}*{who}. Balance now *{points(logged.balance)}*."
         ),
         context(f"{logged.occurred_on.isoformat()} · {escape(logged.note)}"),
     ]
 
 
-def _line(line: NudgeLine, days: int) -> str:
-    last = f"last give {line.last_give_on.isoformat()}" if line.last_give_on else "nothing given yet"
+def _counted(count: int, what: str, amount: int) -> str:
+    """`2 asks (8 points)`."""
+    return f"{count} {what}{'' if count == 1 else 's'} ({points(amount)})"
+
+
+def nudge_line(line: NudgeLine, days: int) -> str:
+    """One account of a nudge, in a program manager's words: what was asked and given back."""
+    asks = _counted(line.asks, "ask", line.asked) if line.asks else "no asks"
+    gives = _counted(line.gives, "give", line.given) if line.gives else "nothing given back"
+    last = f"last given back on {line.last_give_on.isoformat()}" if line.last_give_on else "never given back"
     return (
-        f"*{escape(line.name)}* · balance *{line.balance}*\n"
-        f"asked {line.asked}, given {line.given} in the last {days} days · {last}"
+        f"*{escape(line.name)}* · balance *{points(line.balance)}*\n"
+        f"{asks}, {gives} in the last {days} days · {last}"
     )
 
 
@@ -137,7 +147,9 @@ def nudge_blocks(lines: list[NudgeLine], days: int) -> list[Block]:
     ]
     for line in lines[:NUDGE_MAX_ACCOUNTS]:
         blocks.append(
-            section(_line(line, days), accessory=button("Log value", Action.LOG_VALUE, str(line.account_id)))
+            section(
+                nudge_line(line, days), accessory=button("Log value", Action.LOG_VALUE, str(line.account_id))
+            )
         )
     if len(lines) > NUDGE_MAX_ACCOUNTS:
         rest = ", ".join(line.name for line in lines[NUDGE_MAX_ACCOUNTS:])
@@ -178,7 +190,7 @@ def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     if not lines:
         return []
     days = desk.policy.rules.give_back_days
-    names = ", ".join(line.name for line in lines[:5])
+    names = escape(", ".join(line.name for line in lines[:5]))
     return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days))]
 
 
@@ -188,7 +200,8 @@ def render_logged(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     return [
         Outgoing(
-            f"Logged value for {logged.account_name}: balance now {logged.balance}", logged_blocks(logged)
+            f"Logged value for {escape(logged.account_name)}: balance now {points(logged.balance)}",
+            logged_blocks(logged),
         )
     ]
 

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store import deliveries, ledger
 from store.db import Database
@@ -58,12 +58,20 @@ class Logged:
 
 @dataclass(frozen=True)
 class NudgeLine:
-    """One account an owner should give something back to, with this window's figures."""
+    """One account an owner should give something back to, with this window's figures.
+
+    Counts beside the sums, because "2 asks (8 points)" is what a program manager reads; an ask
+    that fell through (reversed) is neither counted nor summed.
+    """
 
     account_id: int
     name: str
     balance: int
+    #: how many asks in the window, and their points
+    asks: int
     asked: int
+    #: how many gives in the window, and their points
+    gives: int
     given: int
     last_give_on: dt.date | None
 
@@ -215,22 +223,27 @@ def _validate(
 def _figures(
     session: Session, policy: Policy, account_ids: list[int], since: dt.date
 ) -> dict[int, NudgeLine]:
-    """Asked and given per account since `since`, with balances: one grouped query each."""
+    """Asks and gives per account since `since` (how many, how many points), with balances: one
+    grouped query each. An ask reversed since (it fell through) no longer counts."""
     if not account_ids:
         return {}
+    reversal = aliased(LedgerEntry)
     in_window = LedgerEntry.occurred_on >= since
-    asked = func.sum(
-        case(
-            (and_(in_window, LedgerEntry.kind.in_([EntryKind.ASK, EntryKind.REVERSAL])), -LedgerEntry.amount),
-            else_=0,
-        )
-    )
-    given = func.sum(case((and_(in_window, LedgerEntry.kind == EntryKind.GIVE), LedgerEntry.amount), else_=0))
+    standing_ask = and_(in_window, LedgerEntry.kind == EntryKind.ASK, reversal.id.is_(None))
+    give = and_(in_window, LedgerEntry.kind == EntryKind.GIVE)
     last_give = func.max(case((LedgerEntry.kind == EntryKind.GIVE, LedgerEntry.occurred_on), else_=None))
     rows = {
-        account_id: (int(a or 0), int(g or 0), last)
-        for account_id, a, g, last in session.execute(
-            select(LedgerEntry.account_id, asked, given, last_give)
+        account_id: (int(asks or 0), -int(asked or 0), int(gives or 0), int(given or 0), last)
+        for account_id, asks, asked, gives, given, last in session.execute(
+            select(
+                LedgerEntry.account_id,
+                func.count(case((standing_ask, LedgerEntry.id), else_=None)),
+                func.sum(case((standing_ask, LedgerEntry.amount), else_=0)),
+                func.count(case((give, LedgerEntry.id), else_=None)),
+                func.sum(case((give, LedgerEntry.amount), else_=0)),
+                last_give,
+            )
+            .outerjoin(reversal, reversal.reverses_id == LedgerEntry.id)
             .where(LedgerEntry.account_id.in_(account_ids))
             .group_by(LedgerEntry.account_id)
         )
@@ -240,10 +253,9 @@ def _figures(
     for account_id, name in session.execute(
         select(Account.id, Account.name).where(Account.id.in_(account_ids)).order_by(Account.name_key)
     ):
-        a, g, last = rows.get(account_id, (0, 0, None))
-        lines[account_id] = NudgeLine(
-            account_id, name, balances.get(account_id, policy.opening_balance), a, g, last
-        )
+        asks, asked, gives, given, last = rows.get(account_id, (0, 0, 0, 0, None))
+        balance = balances.get(account_id, policy.opening_balance)
+        lines[account_id] = NudgeLine(account_id, name, balance, asks, asked, gives, given, last)
     return lines
 
 

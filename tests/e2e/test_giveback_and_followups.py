@@ -155,10 +155,10 @@ def test_log_value_modal_validates_inline_and_raises_the_balance(
     good = server.interact(view_submission(owner, view, log_form(program.accounts["Acme Corp"]))).json()
     assert good["response_action"] == "update"
     assert_valid_view(good["view"])
-    assert "Balance now *6*" in good["view"]["blocks"][0]["text"]["text"]
+    assert "Balance now *6 points*" in good["view"]["blocks"][0]["text"]["text"]
     assert program.balance("Acme Corp") == 6
     receipt = dms_with(emulator, owner, "Logged value for Acme Corp")
-    assert len(receipt) == 1 and "balance now 6" in receipt[0]["text"]
+    assert len(receipt) == 1 and "balance now 6 points" in receipt[0]["text"]
     assert_valid_message_blocks(receipt[0]["blocks"])
 
 
@@ -178,7 +178,8 @@ def test_weekly_nudge_goes_once_to_owners_with_something_to_give_and_opens_the_l
     assert len(nudges) == 1
     assert_valid_message_blocks(nudges[0]["blocks"])
     body = " ".join(b.get("text", {}).get("text", "") for b in nudges[0]["blocks"])
-    assert "Acme Corp" in body and "balance *0*" in body and "Umbrella" not in body
+    assert "Acme Corp" in body and "balance *0 points*" in body and "Umbrella" not in body
+    assert "1 ask (3 points), nothing given back in the last 90 days · never given back" in body
     assert dms_with(emulator, owner2, "Time to give back", timeout=0.5) == []
     assert slack.calls_to("chat.postMessage", ok=None)[0].status == 429  # Retry-After waited out, then sent
 

@@ -176,6 +176,36 @@ def test_nudge_lists_accounts_asked_more_than_given_or_neglected_once_per_week(
     assert len(next_week) == 2
 
 
+def test_nudge_figures_count_asks_and_gives_beside_their_points_without_asks_that_fell_through(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    with db.transaction() as session:
+        asks = [
+            ledger.post(
+                session,
+                account_id=acme,
+                kind=EntryKind.ASK,
+                amount=-3,
+                actor_id=OWNER,
+                now=now,
+                occurred_on=day,
+            )
+            for day in (now.date(), now.date(), now.date() - dt.timedelta(days=200))
+        ]
+        ledger.reverse(session, asks[0], actor_id=REQUESTER, now=now, today=now.date(), reason="went dark")
+    log(db, policy, value_for(acme, now), OWNER, now)
+    quiet = add_account(db, "Quiet", OWNER, now)
+
+    since = now.date() - dt.timedelta(days=policy.rules.give_back_days)
+    figures = {line.name: line for line in giveback.nudge_lines(db, policy, [acme, quiet], since)}
+
+    assert (figures["Acme"].asks, figures["Acme"].asked) == (1, 3), "one standing ask in the window"
+    assert (figures["Acme"].gives, figures["Acme"].given) == (1, 3)
+    assert figures["Acme"].last_give_on == now.date()
+    assert (figures["Quiet"].asks, figures["Quiet"].asked, figures["Quiet"].gives) == (0, 0, 0)
+
+
 def test_sla_reminds_the_decider_then_escalates_to_admins_each_once(
     db: Database, policy: Policy, now: dt.datetime
 ) -> None:
