@@ -20,6 +20,7 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot.payload_shape import payload_problem
 from store.db import Database
 from store.errors import Unavailable
 
@@ -111,10 +112,13 @@ class SlackWsgi:
         }
         if "CONTENT_TYPE" in environ:
             headers["content-type"] = environ["CONTENT_TYPE"]
-        if not self.verifier.is_valid_request(raw, headers):
-            return _reply(start_response, "401 Unauthorized", "invalid or stale signature")
         try:
             body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _reply(start_response, "400 Bad Request", "the body is not UTF-8")
+        if not self._signed(body, headers):
+            return _reply(start_response, "401 Unauthorized", "invalid or stale signature")
+        try:
             request = BoltRequest(
                 body=body,
                 query=environ.get("QUERY_STRING", ""),
@@ -125,6 +129,10 @@ class SlackWsgi:
             return _reply(start_response, "400 Bad Request", "malformed payload")
         if not isinstance(request.body, dict) or (not request.body and not body.startswith("ssl_check")):
             return _reply(start_response, "400 Bad Request", "malformed payload")
+        problem = payload_problem(request.body)
+        if problem is not None:
+            log.warning("malformed Slack payload rejected: %s", problem)
+            return _reply(start_response, "400 Bad Request", f"malformed payload: {problem}")
         response = self.app.dispatch(request)
         if response.status >= 500:
             log.error("Bolt answered %s to a %s payload", response.status, request.body.get("type", "?"))
@@ -139,6 +147,13 @@ class SlackWsgi:
         data = body_out.encode()
         start_response(status_line, [*out_headers, ("Content-Length", str(len(data)))])
         return [data]
+
+    def _signed(self, body: str, headers: dict[str, str]) -> bool:
+        """Slack's signature, over a timestamp that is a number (slack_sdk would raise on another)."""
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return False
+        return self.verifier.is_valid_request(body, headers)
 
     def _health(self, start_response: StartResponse) -> list[bytes]:
         problem = self.health.problem()

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from handlers.blocks import Block, button, context, escape, section
+from handlers.blocks import Block, button, context, escape, section, truncate
 from handlers.desk import Desk
 from handlers.ids import Action
 from store import find
@@ -72,7 +72,6 @@ def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client
         ack(response_type="ephemeral", text=USAGE, blocks=[section(USAGE)])
         return
     result = find.find_accounts(desk.db, desk.policy, words, desk.today())
-    summary = (
-        f"{len(result.fits)} account(s) fit “{words}”" if result.fits else f"No account matches “{words}”"
-    )
+    said = escape(truncate(words, 80))
+    summary = f"{len(result.fits)} account(s) fit “{said}”" if result.fits else f"No account matches “{said}”"
     ack(response_type="ephemeral", text=summary, blocks=find_blocks(words, result))

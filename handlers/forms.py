@@ -6,6 +6,7 @@ Block ids are the store's field names, so a store error lands on the right input
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from handlers.blocks import Block, plain
@@ -69,9 +70,17 @@ def selected_of(values: dict[str, Any], block_id: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: ids are ASCII digits that fit a 64-bit column ("²" passes str.isdigit but not int())
+ID = re.compile(r"[0-9]{1,18}")
+
+
+def as_id(value: object) -> int | None:
+    """A row id from a button value, a selected option or a modal's metadata; None if it is not one."""
+    return int(value) if isinstance(value, str) and ID.fullmatch(value) else None
+
+
 def selected_id(values: dict[str, Any], block_id: str) -> int | None:
-    raw = selected_of(values, block_id)
-    return int(raw) if raw and raw.isdigit() else None
+    return as_id(selected_of(values, block_id))
 
 
 def date_of(values: dict[str, Any], block_id: str) -> tuple[dt.date | None, bool]:
@@ -92,13 +101,12 @@ def modal_metadata(thing_id: int | None) -> str:
 
 def metadata_id(view: dict[str, Any]) -> int | None:
     """The id a modal was opened for (`modal_metadata`); None when it is about nothing."""
-    raw = str(view.get("private_metadata") or "")
-    return int(raw) if raw.isdigit() else None
+    return as_id(view.get("private_metadata"))
 
 
 def request_id_of(value: object) -> int:
     """The request a button or a reason modal is about; an id that is not one is a stale form."""
-    text = str(value or "")
-    if not text.isdigit():
+    request_id = as_id(value)
+    if request_id is None:
         raise Invalid({"reason": "This form is out of date: close it and click again."})
-    return int(text)
+    return request_id

@@ -19,6 +19,7 @@ from handlers.blocks import Block, context, divider, escape, header, section
 from handlers.decision_messages import decision_blocks
 from handlers.delivery import NotYet, Outgoing
 from handlers.desk import Desk
+from handlers.forms import as_id
 from handlers.ids import DECISION_ACTIONS
 from handlers.status import listing_blocks, more
 from store import home_refresh, request_card, status
@@ -97,10 +98,10 @@ def _decision_on_home(body: dict[str, Any]) -> tuple[str, int, str] | None:
     if body.get("type") != "block_actions" or (body.get("view") or {}).get("type") != "home":
         return None
     for action in body.get("actions") or []:
-        value = str(action.get("value") or "")
-        if action.get("action_id") in DECISION_ACTIONS and value.isdigit():
+        request_id = as_id(action.get("value"))
+        if action.get("action_id") in DECISION_ACTIONS and request_id is not None:
             user_id = str((body.get("user") or {}).get("id") or "")
-            return user_id, int(value), str(action.get("action_ts") or "")
+            return user_id, request_id, str(action.get("action_ts") or "")
     return None
 
 

@@ -12,7 +12,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from handlers.blocks import Block, context, modal, option, plain
-from handlers.forms import element_value, input_block, selected_of, state_values, text_input, text_of
+from handlers.forms import (
+    as_id,
+    element_value,
+    input_block,
+    selected_id,
+    selected_of,
+    state_values,
+    text_input,
+    text_of,
+)
 from handlers.ids import Action, View
 from store.accounts import AccountChoice, AdvocateOption
 from store.policy import Policy, points
@@ -160,8 +169,7 @@ def _advocate_blocks(
 
 
 def selected_account_id(values: dict[str, Any]) -> int | None:
-    raw = selected_of(values, "account")
-    return int(raw) if raw and raw.isdigit() else None
+    return selected_id(values, "account")
 
 
 def selected_activity(values: dict[str, Any]) -> str | None:
@@ -200,7 +208,7 @@ def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
     draft = Draft(
         account_id=selected_account_id(values),
         activity=selected_activity(values),
-        advocate_id=int(advocate_raw) if advocate_raw and advocate_raw.isdigit() else None,
+        advocate_id=as_id(advocate_raw),
         opportunity_name=text("opportunity_name")[:200],
         amount=amount,
         crm_link=text("crm_link") or None,

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from handlers import commands
 from handlers.delivery import send_soon
 from handlers.desk import Desk
-from handlers.forms import request_id_of, state_values
+from handlers.forms import as_id, request_id_of, state_values
 from handlers.help import no_match_note
 from handlers.ids import Action, View
 from handlers.refusals import answered
@@ -72,7 +72,9 @@ def register(app: App, desk: Desk) -> None:
     def refresh_advocates(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The account or activity changed: offer that account's advocates willing to do it."""
         ack()
-        view = body.get("view") or {}
+        view = body.get("view")
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return  # the same ids on a select outside the request modal: nothing to refresh
         values = state_values(view)
         client.views_update(
             view_id=view["id"],
@@ -107,10 +109,7 @@ def register(app: App, desk: Desk) -> None:
     ) -> None:
         """A **Request** button next to a suggested account: the modal with that account chosen."""
         ack()
-        value = str(action.get("value") or "")
-        open_request_modal(
-            desk, client, body["trigger_id"], account_id=int(value) if value.isdigit() else None
-        )
+        open_request_modal(desk, client, body["trigger_id"], account_id=as_id(action.get("value")))
 
     @app.action(Action.CANCEL_REQUEST)
     def cancel_request(

@@ -7,6 +7,7 @@ republish, and the worker retries it if Slack hiccups.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +15,10 @@ from sqlalchemy.orm import Session
 from store import deliveries
 from store.db import Database
 from store.delivery_kinds import DeliveryKind, HomeRefreshPayload
-from store.models import Delivery
+from store.models import Delivery, ReferenceRequest
+
+#: the longest `why` kept as it is: key = kind (12) + user (32) + request id (18) + why, within 200
+WHY_MAX = 64
 
 
 def owe(
@@ -25,9 +29,18 @@ def owe(
     *,
     why: str = "click",
     wait_for_decision: bool = False,
-) -> str:
+) -> str | None:
+    """Owe `user_id` a fresh Home about `request_id`; None when there is no such request.
+
+    `why` (e.g. the click's `action_ts`) comes from the payload: it is hashed into the key when it
+    is long, so any click owes one row whose key fits its column.
+    """
+    if len(why) > WHY_MAX:
+        why = "h" + hashlib.sha256(why.encode()).hexdigest()[: WHY_MAX - 1]
     key = f"{DeliveryKind.HOME_REFRESH}:{user_id}:{request_id}:{why}"
     with db.transaction() as session:
+        if session.get(ReferenceRequest, request_id) is None:
+            return None
         deliveries.enqueue(
             session,
             key=key,

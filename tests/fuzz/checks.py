@@ -86,7 +86,7 @@ def sent_to_slack(outcome: Outcome) -> Iterator[tuple[str, str, Any]]:
 def assert_valid_output(outcome: Outcome, *, ack_text: bool = True) -> None:
     """What the app sends Slack is valid Block Kit, and people's text never becomes markup in it.
 
-    `ack_text=False` leaves out the notification `text` of acks (a known bug, test_known_bugs).
+    `ack_text=False` leaves out the notification `text` of acks (once a bug, test_found_bugs).
     """
     for where, what, payload in sent_to_slack(outcome):
         if where == "ack" and what == "text" and not ack_text:

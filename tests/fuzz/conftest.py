@@ -53,9 +53,9 @@ settings.register_profile(
 )
 settings.load_profile("long" if LONG_EXAMPLES else "ci")
 
-#: a property that fails on a known bug stops at its first failing example: no shrinking (the
+#: a regression property stops at its first failing example: no shrinking (the
 #: minimal example is in the test's reason), so CI does not spend a minute on what it knows
-KNOWN_BUG_PHASES = (Phase.explicit, Phase.reuse, Phase.generate)
+FOUND_BUG_PHASES = (Phase.explicit, Phase.reuse, Phase.generate)
 
 
 def examples(ci: int) -> int:

@@ -7,9 +7,9 @@ builds them, its request ids. Values then come from `HOSTILE` text (mentions, li
 people who may or may not act. `{{pending}}`, `{{approved}}`, `{{ownerless}}`, `{{acme}}`, ... are
 placeholders the harness replaces with the seeded program's ids when the example runs.
 
-Values that trip a known bug (see `tests/fuzz/test_known_bugs.py`) are kept apart — `BUGGY_TEXT`,
-`BUGGY_IDS`, `TOO_LONG` — and only drawn when a strategy is asked for them (`buggy=True`), so
-the other properties keep guarding everything else while those bugs wait for their fix.
+Values that once tripped a bug (see `tests/fuzz/test_found_bugs.py`) — `BUGGY_TEXT`, `BUGGY_IDS`,
+`TOO_LONG` — are drawn by every strategy (`buggy=True`, the default); `buggy=False` leaves them
+out, for a property that wants to look at something else.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from handlers.decision_messages import reason_modal
 from handlers.followups import done_modal
 from handlers.giveback import log_modal
-from handlers.ids import DECISION_ACTIONS, Action, View
+from handlers.ids import Action, View
 from handlers.request_modal import request_modal
 from store.policy import load_policy
 from tests.fuzz.harness import PRIVILEGED
@@ -86,7 +86,7 @@ HOSTILE: tuple[str, ...] = (
 #: 10,000 characters and more
 LONG_TEXT: tuple[str, ...] = ("x" * 10_000, "🔥" * 3_000, "<!channel> " * 1_000)
 #: NUL bytes (PostgreSQL refuses them in text) and a lone surrogate (valid in JSON's \u escapes,
-#: not encodable as UTF-8): known bugs
+#: not encodable as UTF-8): once bugs (test_found_bugs)
 BUGGY_TEXT: tuple[str, ...] = ("\x00", "a\x00b", "\ud800", "x\udfffy")
 
 #: strings that are almost, or not at all, a request or account id
@@ -108,7 +108,7 @@ ODD_IDS: tuple[str, ...] = (
 )
 #: ids of requests that do not exist (well inside the database's integer range)
 UNKNOWN_IDS: tuple[str, ...] = ("0", "999999", "2147483647")
-#: ids `str.isdigit()` accepts that `int()` refuses, or the database cannot hold: known bugs
+#: ids `str.isdigit()` accepts that `int()` refuses, or the database cannot hold: once bugs
 NON_DECIMAL_DIGITS: tuple[str, ...] = ("²", "1²", "①")
 OVERFLOW_IDS: tuple[str, ...] = ("9223372036854775808", "9" * 40)
 BUGGY_IDS = NON_DECIMAL_DIGITS + OVERFLOW_IDS
@@ -126,13 +126,13 @@ OUTSIDERS: tuple[str, ...] = (
     "U0OWNER01,U0ADMIN01",
 )
 #: longer than the column that stores it (user ids: 32, event ids: 64, delivery keys: 200):
-#: PostgreSQL refuses them, SQLite stores them; a known bug
+#: PostgreSQL refuses them, SQLite stores them; once a bug
 TOO_LONG_USER = "U" + "0" * 40
 TOO_LONG_EVENT_ID = "Ev" + "0" * 70
 TOO_LONG_ACTION_TS = "1700000000." + "0" * 240
 TOO_LONG_VIEW_ID = "V" + "0" * 199
 
-#: characters people type, but NUL (a known bug on PostgreSQL)
+#: characters people type, but NUL (once a bug on PostgreSQL)
 NO_NUL = st.characters(exclude_characters="\x00")
 
 SLOTS = ("{{pending}}", "{{ownerless}}", "{{approved}}")
@@ -179,12 +179,12 @@ class Case:
         printer.text(repr(self))
 
 
-def typed(max_size: int, *, buggy: bool = False) -> st.SearchStrategy[str]:
+def typed(max_size: int, *, buggy: bool = True) -> st.SearchStrategy[str]:
     """Any text (Hypothesis never draws lone surrogates here); NUL bytes only when `buggy`."""
     return st.text(max_size=max_size) if buggy else st.text(alphabet=NO_NUL, max_size=max_size)
 
 
-def text(*, buggy: bool = False) -> st.SearchStrategy[str]:
+def text(*, buggy: bool = True) -> st.SearchStrategy[str]:
     hostile = st.sampled_from(HOSTILE + LONG_TEXT + (BUGGY_TEXT if buggy else ()))
     return st.one_of(
         hostile,
@@ -193,7 +193,7 @@ def text(*, buggy: bool = False) -> st.SearchStrategy[str]:
     )
 
 
-def ids(*, buggy: bool = False) -> st.SearchStrategy[str]:
+def ids(*, buggy: bool = True) -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(SLOTS),
         st.sampled_from(ODD_IDS + UNKNOWN_IDS + (BUGGY_IDS if buggy else ())),
@@ -202,7 +202,7 @@ def ids(*, buggy: bool = False) -> st.SearchStrategy[str]:
     )
 
 
-def users(*, privileged: bool = True, buggy: bool = False) -> st.SearchStrategy[str]:
+def users(*, privileged: bool = True, buggy: bool = True) -> st.SearchStrategy[str]:
     odd = OUTSIDERS + ((TOO_LONG_USER, "U0ADMIN01\x00", "\ud800") if buggy else ())
     outsiders = st.one_of(
         st.sampled_from(odd),
@@ -293,7 +293,7 @@ def slash_commands(
     *,
     texts: st.SearchStrategy[str] | None = None,
     user_ids: st.SearchStrategy[str] | None = None,
-    buggy: bool = False,
+    buggy: bool = True,
 ) -> Case:
     command = fixture("SlashCommandPayload.json")
     words = text(buggy=buggy)
@@ -351,7 +351,7 @@ def block_actions(
     values: st.SearchStrategy[str] | None = None,
     containers: tuple[str, ...] | None = None,
     anywhere: bool = False,
-    buggy: bool = False,
+    buggy: bool = True,
 ) -> Case:
     """A click on a button or a choice in a select: in a message, in App Home or in a modal.
 
@@ -365,9 +365,6 @@ def block_actions(
     container = draw(st.sampled_from(containers))
     if values is None:
         values = ids(buggy=buggy)
-        if container == "home" and action_id in DECISION_ACTIONS and not buggy:
-            # known bug: a Home click on a request that does not exist (test_known_bugs)
-            values = values.filter(lambda v: not v.strip().isdigit() or v in SLOTS)
     value = draw(values)
     payload = fixture("BlockActionPayload.json")
     action = {
@@ -439,7 +436,7 @@ def dates() -> st.SearchStrategy[str | None]:
 
 
 @st.composite
-def state_values(draw: st.DrawFn, view: dict[str, Any], *, buggy: bool = False) -> dict[str, Any]:
+def state_values(draw: st.DrawFn, view: dict[str, Any], *, buggy: bool = True) -> dict[str, Any]:
     """Input state for a modal, keyed by its input blocks as Slack sends it."""
     activities, values = _policy_keys()
     chosen_ids = st.one_of(st.sampled_from(ACCOUNT_SLOTS), ids(buggy=buggy))
@@ -487,7 +484,7 @@ def view_submissions(
     user_ids: st.SearchStrategy[str] | None = None,
     callbacks: st.SearchStrategy[str] | None = None,
     metadata: st.SearchStrategy[str] | None = None,
-    buggy: bool = False,
+    buggy: bool = True,
 ) -> Case:
     """Submitting one of the app's modals (or a modal it never opened)."""
     modals = _modals()
@@ -527,7 +524,7 @@ def view_submissions(
 
 
 @st.composite
-def block_suggestions(draw: st.DrawFn, *, buggy: bool = False) -> Case:
+def block_suggestions(draw: st.DrawFn, *, buggy: bool = True) -> Case:
     modals = _modals()
     view = modals[draw(st.sampled_from([View.REQUEST, View.LOG_VALUE]))]
     action_id = draw(
@@ -558,7 +555,7 @@ def block_suggestions(draw: st.DrawFn, *, buggy: bool = False) -> Case:
 
 
 @st.composite
-def events(draw: st.DrawFn, *, event_ids: st.SearchStrategy[str] | None = None, buggy: bool = False) -> Case:
+def events(draw: st.DrawFn, *, event_ids: st.SearchStrategy[str] | None = None, buggy: bool = True) -> Case:
     name = draw(st.sampled_from(["AppHomeOpenedPayload.json", "AppUninstalledPayload.json"]))
     payload = fixture(name)
     if event_ids is None:
@@ -585,7 +582,7 @@ def events(draw: st.DrawFn, *, event_ids: st.SearchStrategy[str] | None = None, 
     return Case("event", payload, "json", JSON)
 
 
-def any_well_formed(*, buggy: bool = False) -> st.SearchStrategy[Case]:
+def any_well_formed(*, buggy: bool = True) -> st.SearchStrategy[Case]:
     return st.one_of(
         slash_commands(buggy=buggy),
         block_actions(buggy=buggy),
@@ -629,7 +626,7 @@ def deep(depth: int) -> Any:
 
 
 #: fields Bolt itself reads to route a payload (and trusts to have Slack's types); a wrong type
-#: there is a known bug (test_known_bugs), so `mutated` leaves them alone unless asked
+#: there was a bug (test_found_bugs), so `mutated` leaves them alone unless asked
 BOLT_ROUTING: frozenset[tuple[Any, ...]] = frozenset(
     {
         ("type",),

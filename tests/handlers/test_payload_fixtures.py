@@ -158,14 +158,14 @@ def test_every_fixture_as_slack_sends_it_gets_an_answer_not_a_crash(wsgi: SlackW
 
         assert status < 500, (label, status, answer)
     # and the process keeps serving
-    command = form({"command": "/reference", "text": "help", "user_id": "U0SELLER1"})
+    command = form({"command": "/reference", "text": "help", "user_id": "U0SELLER1", "trigger_id": "1.2.abc"})
     assert post(wsgi, command, "application/x-www-form-urlencoded")[0] == 200
 
 
 def test_help_needs_no_slack_web_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     wsgi = build_wsgi(tmp_path, UNREACHABLE_SLACK)
-    command = form({"command": "/reference", "text": "help", "user_id": "U0SELLER1"})
+    command = form({"command": "/reference", "text": "help", "user_id": "U0SELLER1", "trigger_id": "1.2.abc"})
 
     try:
         status, body = post(wsgi, command, "application/x-www-form-urlencoded")
