@@ -132,8 +132,9 @@ TOO_LONG_EVENT_ID = "Ev" + "0" * 70
 TOO_LONG_ACTION_TS = "1700000000." + "0" * 240
 TOO_LONG_VIEW_ID = "V" + "0" * 199
 
-#: characters people type, but NUL (once a bug on PostgreSQL)
-NO_NUL = st.characters(exclude_characters="\x00")
+#: characters people type, but NUL (once a bug on PostgreSQL); `st.characters` draws lone
+#: surrogates unless told not to (`st.text` alone does not)
+NO_NUL = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
 
 SLOTS = ("{{pending}}", "{{ownerless}}", "{{approved}}")
 ACCOUNT_SLOTS = ("{{acme}}", "{{globex}}", "{{initech}}")
@@ -644,6 +645,15 @@ BOLT_ROUTING: frozenset[tuple[Any, ...]] = frozenset(
         ("command",),
     }
 )
+
+
+#: the view's blocks as the answer to a refused modal submission reads them back (to put the error
+#: on an input): a list of objects with string ids, which nothing checks — an open bug
+#: (test_known_bugs), so `mutated` leaves them alone
+def _view_blocks(path: tuple[Any, ...]) -> bool:
+    return path[:2] == ("view", "blocks") and (len(path) <= 3 or path[3:] in (("type",), ("block_id",)))
+
+
 #: fields a listener reads without looking (known bug: a KeyError, a traceback in the log)
 LISTENER_READS: tuple[tuple[Any, ...], ...] = (
     ("user",),
@@ -658,12 +668,18 @@ LISTENER_READS: tuple[tuple[Any, ...], ...] = (
 def mutated(draw: st.DrawFn, cases: st.SearchStrategy[Case], *, routing: bool = False) -> Case:
     """A well-formed case with fields deleted, or replaced by values of the wrong type.
 
-    Only the fields Bolt routes on when `routing`, all the others otherwise.
+    Only the fields Bolt routes on when `routing`; otherwise all the others but the view's blocks.
     """
     case = draw(cases)
     payload = copy.deepcopy(case.payload)
+
+    def wanted(path: tuple[Any, ...]) -> bool:
+        if routing:
+            return path in BOLT_ROUTING
+        return path not in BOLT_ROUTING and not _view_blocks(path)
+
     for _ in range(draw(st.integers(min_value=1, max_value=1 if routing else 3))):
-        paths = [p for p in _paths(payload) if (p in BOLT_ROUTING) == routing]
+        paths = [p for p in _paths(payload) if wanted(p)]
         if not paths:
             break
         path = draw(st.sampled_from(paths))
