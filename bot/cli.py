@@ -1,5 +1,5 @@
 """`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts and the
-messages owed to Slack, run the scheduled jobs by hand.
+messages owed to Slack, adjust a balance, run the scheduled jobs by hand.
 
 Errors a person can fix are printed as one line (`refdesk: ...`) with exit status 2; they never
 show a traceback. The sub-commands (`bot.commands`) are imported only once the arguments are
@@ -76,6 +76,26 @@ def _parser() -> argparse.ArgumentParser:
     owed = sub.add_parser("deliveries", help="Slack messages still owed, and those given up on")
     owed.add_argument("--failed", action="store_true", help="only those given up on")
     owed.add_argument("--json", action="store_true", help="machine-readable output")
+
+    ledger = sub.add_parser("ledger", help="the equity ledger")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    adjust = ledger_sub.add_parser(
+        "adjust",
+        help="post an admin adjustment: add or take away points, with a reason",
+        description="Post an admin adjustment, as `/reference adjust` does: the ledger keeps the reason, "
+        "the account's owner gets a DM, and --by gets the receipt.",
+    )
+    adjust.add_argument("account", metavar="ACCOUNT", help="the account's name or CRM id")
+    adjust.add_argument(
+        "amount", metavar="AMOUNT", help="points to add (5) or take away (-3): not 0, at most 1000 either way"
+    )
+    adjust.add_argument("--reason", default="", help="why (required): kept on the ledger, the owner reads it")
+    adjust.add_argument(
+        "--by",
+        metavar="USER_ID",
+        help="the program admin (in REFDESK_ADMINS) it is posted for: named on the ledger, sent the "
+        "receipt; without it the ledger names refdesk-cli",
+    )
 
     digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
     digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
@@ -167,6 +187,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return commands.accounts(settings, db, as_json=args.json)
         if args.command == "deliveries":
             return commands.list_deliveries(db, failed_only=args.failed, as_json=args.json)
+        if args.command == "ledger":
+            return commands.ledger_adjust(settings, db, args.account, args.amount, args.reason, args.by)
         if args.command == "digest":
             return commands.digest(settings, db, dry_run=args.dry_run)
         if args.command == "jobs":

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import sys
+import uuid
 from functools import cache
 from pathlib import Path
 
@@ -24,15 +25,20 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers.delivery import deliver
 from handlers.digest import digest_for, digest_text
+from store import adjustments
 from store.accounts import list_accounts
+from store.adjustments import AdjustmentDraft
 from store.db import Database
 from store.deliveries import count_by_status, not_sent
+from store.errors import Invalid, NotAllowed
 from store.importer import OwnerResolver, count_rows, import_accounts, import_advocates
-from store.policy import load_policy
+from store.policy import load_policy, points
 
 log = logging.getLogger("refdesk")
 
 PROGRESS_FROM_ROWS = 500
+#: how the terminal names the fields of an adjustment the store refuses
+ADJUST_ARGUMENTS = {"account": "ACCOUNT", "amount": "AMOUNT", "reason": "--reason"}
 
 
 def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
@@ -195,6 +201,44 @@ def list_deliveries(db: Database, *, failed_only: bool, as_json: bool) -> int:
             print("  ".join("-" * w for w in widths))
     counts = ", ".join(f"{count} {status}" for status, count in sorted(count_by_status(db).items()))
     print(f"(all deliveries: {counts or 'none yet'})")
+    return 0
+
+
+def ledger_adjust(
+    settings: Settings, db: Database, account: str, amount: str, reason: str, by: str | None
+) -> int:
+    """`refdesk ledger adjust ACCOUNT AMOUNT --reason TEXT [--by USER_ID]`: `/reference adjust`
+    from the terminal, with the same rules and the same DMs; each run posts one adjustment."""
+    desk = build_desk(settings, db)
+    account_id = adjustments.account_named(db, account)
+    if account_id is None:
+        raise CliError(f"no account named or with CRM id {account!r}: `refdesk accounts` lists them")
+    try:
+        done = adjustments.adjust(
+            db,
+            desk.policy,
+            AdjustmentDraft(account_id, amount, reason),
+            by=by,
+            admins=desk.admins,
+            source_key=f"cli:{uuid.uuid4().hex}",
+            now=desk.now(),
+            today=desk.today(),
+        )
+    except Invalid as invalid:
+        raise CliError(
+            "; ".join(f"{ADJUST_ARGUMENTS.get(f, f)}: {why}" for f, why in invalid.errors.items())
+        ) from None
+    except NotAllowed:
+        raise CliError(f"--by {by} is not a program admin: it must be one of REFDESK_ADMINS") from None
+    print(f"{done.account_name}: {points(done.amount, signed=True)}, balance now {points(done.balance)}")
+    owed = list(done.delivery_keys)
+    if owed and desk.client is None:
+        print(
+            "refdesk: SLACK_BOT_TOKEN is not set: the DMs are owed, `refdesk serve` sends them",
+            file=sys.stderr,
+        )
+    elif owed and deliver(desk, owed) < len(owed):
+        print("refdesk: Slack did not take every DM now: `refdesk serve` retries them", file=sys.stderr)
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers import (
+    adjust,
     commands,
     decision_outbox,
     decisions,
@@ -22,6 +23,7 @@ from handlers import (
     giveback,
     home,
     requests,
+    sanitize,
     status,
 )
 from handlers.delivery import Renderers, Route
@@ -34,6 +36,7 @@ SUBCOMMANDS: dict[str, commands.SubCommand] = {
     "find": find.answer_find,
     "status": status.answer_status,
     "log": giveback.log_command,
+    "adjust": adjust.adjust_command,
 }
 
 
@@ -53,6 +56,8 @@ def renderers() -> Renderers:
         DeliveryKind.FOLLOWUP_CLOSED: Route(followups.render_followup_closed),
         DeliveryKind.NUDGE: Route(giveback.render_nudge),
         DeliveryKind.LOGGED: Route(giveback.render_logged),
+        DeliveryKind.ADJUSTED: Route(adjust.render_adjusted),
+        DeliveryKind.ADJUSTMENT_NOTICE: Route(adjust.render_adjustment_notice),
         DeliveryKind.DIGEST: Route(digest.render_digest, digest.digest_channel_unreachable),
         DeliveryKind.DIGEST_CHANNEL_HELP: Route(digest.render_channel_help),
         DeliveryKind.HOME_REFRESH: Route(home.render_home_refresh),
@@ -61,10 +66,12 @@ def renderers() -> Renderers:
 
 def register_all(app: App, desk: Desk) -> None:
     errors.register(app)
+    sanitize.register(app)
     dedupe.register(app, desk)
     commands.register(app, desk, SUBCOMMANDS, fallback=requests.ask)
     requests.register(app, desk)
     decisions.register(app, desk)
     giveback.register(app, desk)
+    adjust.register(app, desk)
     followups.register(app, desk)
     home.register(app, desk)

@@ -14,6 +14,7 @@ from handlers.blocks import Block, button, context, escape, header, modal, optio
 from handlers.delivery import Outgoing, send_soon
 from handlers.desk import Desk
 from handlers.forms import (
+    as_id,
     date_of,
     input_block,
     metadata_id,
@@ -57,17 +58,36 @@ def value_element(policy: Policy) -> dict[str, Any]:
     }
 
 
-def log_modal(
-    policy: Policy, today: dt.date, *, account: AccountChoice | None = None, hint: str | None = None
-) -> dict[str, Any]:
-    account_select: dict[str, Any] = {
+def account_picker(account: AccountChoice | None) -> dict[str, Any]:
+    """The type-ahead account select of the modals that post to the ledger (log value, adjust);
+    its options are the request surface's `Action.ACCOUNT` search."""
+    element: dict[str, Any] = {
         "type": "external_select",
         "action_id": Action.ACCOUNT,
         "placeholder": plain("Type a name, industry or CRM id"),
         "min_query_length": 1,
     }
     if account is not None:
-        account_select["initial_option"] = account_option(account)
+        element["initial_option"] = account_option(account)
+    return element
+
+
+def account_for_text(desk: Desk, text: str) -> tuple[AccountChoice | None, str | None]:
+    """The account `/reference WORD <text>` names (when exactly one matches), else a hint to show
+    on the picker saying why none was chosen."""
+    if not text:
+        return None, None
+    matches = accounts.search_accounts(desk.db, text, limit=2)
+    if len(matches) == 1:
+        return matches[0], None
+    if matches:
+        return None, f"Several accounts match “{text}”: type to pick one."
+    return None, f"No account matches “{text}”: type another name."
+
+
+def log_modal(
+    policy: Policy, today: dt.date, *, account: AccountChoice | None = None, hint: str | None = None
+) -> dict[str, Any]:
     advocate_select = {
         "type": "external_select",
         "action_id": Action.LOG_ADVOCATE,
@@ -75,7 +95,7 @@ def log_modal(
         "min_query_length": 0,
     }
     blocks: list[Block] = [
-        input_block("account", "Account", account_select, hint=hint),
+        input_block("account", "Account", account_picker(account), hint=hint),
         input_block(
             "advocate",
             "Advocate",
@@ -211,14 +231,8 @@ def open_log_modal(
 ) -> None:
     account = accounts.choice(desk.db, account_id) if account_id is not None else None
     hint = None
-    if account is None and text:
-        matches = accounts.search_accounts(desk.db, text, limit=2)
-        if len(matches) == 1:
-            account = matches[0]
-        elif matches:
-            hint = f"Several accounts match “{text}”: type to pick one."
-        else:
-            hint = f"No account matches “{text}”: type another name."
+    if account is None:
+        account, hint = account_for_text(desk, text)
     client.views_open(
         trigger_id=trigger_id, view=log_modal(desk.policy, desk.today(), account=account, hint=hint)
     )
@@ -234,8 +248,7 @@ def register(app: App, desk: Desk) -> None:
     @app.action(Action.LOG_VALUE)
     def log_value_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        value = str(action.get("value") or "")
-        open_log_modal(desk, client, body["trigger_id"], account_id=int(value) if value.isdigit() else None)
+        open_log_modal(desk, client, body["trigger_id"], account_id=as_id(action.get("value")))
 
     @app.options(Action.LOG_ADVOCATE)
     def advocate_options(ack: Ack, payload: dict[str, Any]) -> None:

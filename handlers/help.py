@@ -13,7 +13,11 @@ ECHO_MAX = 80
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("/reference", "ask for a customer reference: pick an account, an activity and the deal"),
     ("/reference acme", "the same, with the account search filled in"),
-    ("/reference log [account]", "log value delivered to a customer (it earns equity back)"),
+    (
+        "/reference log [account]",
+        "log value delivered to your customer (owners, admins): it earns points back",
+    ),
+    ("/reference adjust [account]", "add or take away points, with a reason (program admins)"),
     ("/reference find <words>", "find accounts that fit a deal and can afford the ask"),
     ("/reference status", "your requests of the last 90 days and who decides"),
     ("/reference help", "this list"),

@@ -42,6 +42,8 @@ class View(enum.StrEnum):
     OVERRIDE = "override_modal"
     LOG_VALUE = "log_value_modal"
     VALUE_LOGGED = "value_logged"
+    ADJUST = "adjust_modal"
+    ADJUSTED = "balance_adjusted"
     DONE = "followup_done_modal"
     FELL_THROUGH = "followup_fell_through_modal"
     NOTICE = "notice"

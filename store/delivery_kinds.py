@@ -36,6 +36,10 @@ class DeliveryKind(enum.StrEnum):
     NUDGE = "giveback_nudge"
     #: the receipt of a logged give
     LOGGED = "value_logged"
+    #: the admin's receipt of an adjustment
+    ADJUSTED = "balance_adjusted"
+    #: the account's owner told an admin adjusted its balance
+    ADJUSTMENT_NOTICE = "adjustment_notice"
     DIGEST = "digest"
     #: the admins told the digest could not be posted in its channel
     DIGEST_CHANNEL_HELP = "digest_channel_help"
@@ -129,6 +133,20 @@ class LoggedPayload:
 
 
 @dataclass(frozen=True)
+class AdjustmentPayload:
+    """The adjustment entry the admin's receipt and the owner's notice are about."""
+
+    entry_id: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"entry_id": self.entry_id}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> AdjustmentPayload:
+        return cls(_int(data, "entry_id"))
+
+
+@dataclass(frozen=True)
 class DigestPayload:
     """The week (a `Period` label) and the decision SLA its overdue list is measured against."""
 
@@ -179,6 +197,8 @@ class HomeRefreshPayload:
 PAYLOAD_TYPES: dict[DeliveryKind, type[Payload]] = {
     DeliveryKind.NUDGE: NudgePayload,
     DeliveryKind.LOGGED: LoggedPayload,
+    DeliveryKind.ADJUSTED: AdjustmentPayload,
+    DeliveryKind.ADJUSTMENT_NOTICE: AdjustmentPayload,
     DeliveryKind.DIGEST: DigestPayload,
     DeliveryKind.DIGEST_CHANNEL_HELP: ChannelHelpPayload,
     DeliveryKind.HOME_REFRESH: HomeRefreshPayload,

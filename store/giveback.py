@@ -213,7 +213,9 @@ def _validate(
     elif draft.occurred_on > today:
         errors["occurred_on"] = "That day is in the future. Log value once it has been delivered."
     elif draft.occurred_on < today - dt.timedelta(days=OLDEST_DAYS):
-        errors["occurred_on"] = "That is more than a year ago: ask a program admin for an adjustment."
+        errors["occurred_on"] = (
+            "That is more than a year ago: ask a program admin to post an adjustment (`/reference adjust`)."
+        )
     if errors:
         raise Invalid(errors)
     assert account is not None and value_type is not None

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from store.models import Account, Delivery, EntryKind, LedgerEntry
 
 T = TypeVar("T")
+#: the largest id an integer primary key holds on both databases
+ID_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,15 @@ def recorded_entry(session: Session, keys: Iterable[str]) -> int | None:
 
 
 def chosen_account(session: Session, account_id: int | None, errors: dict[str, str]) -> Account | None:
-    """The account a form posts an entry for; what is wrong with the choice goes in `errors`."""
+    """The account a form posts an entry for; what is wrong with the choice goes in `errors`.
+
+    An id beyond the column's range (a forged form) names no account: asking the database would
+    be an error there (PostgreSQL's integer, SQLite's 64 bits), not an answer.
+    """
     if account_id is None:
         errors["account"] = "Pick an account."
         return None
-    account = session.get(Account, account_id)
+    account = session.get(Account, account_id) if 0 < account_id <= ID_MAX else None
     if account is None:
         errors["account"] = "That account no longer exists. Pick another one."
     return account

@@ -373,3 +373,79 @@ def test_an_unterminated_quote_is_one_line_naming_where_it_opens(
     [line] = [line for line in refusals(result) if "SLACK_BOT_TOKEN" not in line]
     assert line == f"refdesk: {csv}: line 4: unterminated quote"
     assert json.loads(refdesk(upgraded, workdir, "accounts", "--json").stdout) == []
+
+
+@pytest.fixture
+def imported(upgraded: dict[str, str], workdir: Path) -> dict[str, str]:
+    """Acme Corp (CRM-1) and Globex (CRM-2), owners not in Slack (no token to look them up)."""
+    (workdir / "accounts.csv").write_text(GOOD)
+    assert refdesk(upgraded, workdir, "import", "accounts", "accounts.csv").returncode == 0
+    return upgraded
+
+
+def balances(env: dict[str, str], workdir: Path) -> dict[str, int]:
+    listed = json.loads(refdesk(env, workdir, "accounts", "--json").stdout)
+    return {row["name"]: row["balance"] for row in listed}
+
+
+def test_ledger_adjust_names_the_account_by_name_or_crm_id_and_says_the_new_balance(
+    imported: dict[str, str], workdir: Path
+) -> None:
+    up = refdesk(imported, workdir, "ledger", "adjust", "acme corp", "5", "--reason", "Advisory board seat")
+    down = refdesk(imported, workdir, "ledger", "adjust", "CRM-2", "-2", "--reason", "Double-counted give")
+
+    for result in (up, down):
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""  # nobody to tell: no --by, and the owners are not in Slack
+    assert up.stdout == "Acme Corp: +5 points, balance now 8 points\n"
+    assert down.stdout == "Globex: −2 points, balance now 1 point\n"
+    assert balances(imported, workdir) == {"Acme Corp": 8, "Globex": 1}
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ("Initech", "3", "--reason", "typo"),
+            "refdesk: no account named or with CRM id 'Initech': `refdesk accounts` lists them",
+        ),
+        (
+            ("CRM-1", "0", "--reason", "nothing"),
+            "refdesk: AMOUNT: 0 points changes nothing: type how many points to add (5) or take away (-3).",
+        ),
+        (("CRM-1", "three", "--reason", "x"), "refdesk: AMOUNT: Type a whole number of points"),
+        (("CRM-1", "3"), "refdesk: --reason: Say why, so the owner and the other admins can read it"),
+        (
+            ("CRM-1", "3", "--reason", "x", "--by", "U0NOBODY1"),
+            "refdesk: --by U0NOBODY1 is not a program admin: it must be one of REFDESK_ADMINS",
+        ),
+    ],
+)
+def test_ledger_adjust_refuses_in_one_line_and_changes_nothing(
+    imported: dict[str, str], workdir: Path, args: tuple[str, ...], says: str
+) -> None:
+    result = refdesk(imported, workdir, "ledger", "adjust", *args)
+
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    [line] = result.stderr.splitlines()
+    assert line.startswith(says)
+    assert result.stdout == ""
+    assert balances(imported, workdir) == {"Acme Corp": 3, "Globex": 3}
+
+
+def test_ledger_adjust_by_an_admin_without_a_token_leaves_the_receipt_to_the_server(
+    imported: dict[str, str], workdir: Path
+) -> None:
+    env = {**imported, "REFDESK_ADMINS": "U0ADMIN01"}
+
+    result = refdesk(
+        env, workdir, "ledger", "adjust", "CRM-1", "+1", "--reason", "Late award", "--by", "U0ADMIN01"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert refusals(result) == [
+        "refdesk: SLACK_BOT_TOKEN is not set: the DMs are owed, `refdesk serve` sends them"
+    ]
+    owed = json.loads(refdesk(env, workdir, "deliveries", "--json").stdout)
+    assert [(row["kind"], row["recipient"]) for row in owed] == [("balance_adjusted", "U0ADMIN01")]

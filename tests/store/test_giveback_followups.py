@@ -102,6 +102,22 @@ def test_logging_value_reports_every_bad_field(db: Database, policy: Policy, now
     assert "future" in invalid.value.errors["occurred_on"]
 
 
+def test_value_older_than_a_year_is_pointed_at_an_adjustment(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme = add_account(db, "Acme", OWNER, now)
+    long_ago = now.date() - dt.timedelta(days=400)
+    draft = ValueDraft(account_id=acme, value="award", note="2024 award", occurred_on=long_ago)
+
+    with pytest.raises(Invalid) as invalid:
+        log(db, policy, draft, OWNER, now)
+
+    assert invalid.value.errors == {
+        "occurred_on": "That is more than a year ago: ask a program admin to post an adjustment "
+        "(`/reference adjust`)."
+    }
+
+
 @pytest.mark.parametrize("logger", [OWNER, ADMIN])
 def test_the_owner_and_the_admins_may_log_value(
     db: Database, policy: Policy, now: dt.datetime, logger: str
