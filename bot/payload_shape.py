@@ -77,7 +77,7 @@ def payload_problem(body: dict[str, Any]) -> str | None:
     shape = SHAPES.get(kind)
     if shape is None:
         return None  # a kind we do not handle: Bolt answers it as unhandled (404)
-    problem = _check(body, shape) or _ids(body)
+    problem = _check(body, shape) or _ids(body) or _blocks(body.get("view"))
     if problem is None and kind == "block_actions":
         actions = body["actions"]
         if not actions:
@@ -94,4 +94,19 @@ def _ids(body: dict[str, Any]) -> str | None:
         present, value = _at(body, path)
         if present and isinstance(value, str) and not pattern.fullmatch(value):
             return f"{path} is not a Slack id"
+    return None
+
+
+def _blocks(view: Any) -> str | None:
+    """A view's blocks are read back to put an error on an input: a list of objects with str ids."""
+    if not isinstance(view, dict) or "blocks" not in view:
+        return None
+    blocks = view["blocks"]
+    if not isinstance(blocks, list):
+        return "view.blocks is not a list"
+    for number, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            return f"view.blocks[{number}] is not a dict"
+        if not isinstance(block.get("block_id", ""), str) or not isinstance(block.get("type", ""), str):
+            return f"view.blocks[{number}] has a block_id or type that is not a str"
     return None

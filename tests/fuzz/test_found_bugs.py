@@ -11,10 +11,14 @@ What each guarded, and where it was fixed:
   action_ts too long for a delivery key → `store/home_refresh.owe`;
 - NUL bytes and lone surrogates no database can store → `handlers/sanitize.py`;
 - Slack ids longer than their columns → `bot/payload_shape.py`;
-- find's notification text echoed the words unescaped → `handlers/find.py`.
+- find's notification text echoed the words unescaped → `handlers/find.py`;
+- a refused modal whose `view.blocks` were not objects broke the error answer (500) →
+  `bot/payload_shape.py` checks the blocks.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -262,3 +266,34 @@ def test_a_payload_without_a_field_listeners_need_is_polite(harness: Harness, ca
 @settings(max_examples=examples(10), phases=FOUND_BUG_PHASES)
 def test_find_keeps_people_s_text_out_of_the_notification_markup(harness: Harness, case: Case) -> None:
     assert_valid_output(send(harness, case))
+
+
+# --- the view's blocks, read back to place an error ----------------------------------------------
+
+#: `view.blocks` that are not a list of block objects
+NOT_BLOCKS: tuple[Any, ...] = (None, "x", {"a": 1}, ["x"], [1, 2], [None], [["x"]])
+
+
+def _with_blocks(case: Case, blocks: Any) -> Case:
+    payload = {**case.payload, "view": {**case.payload["view"], "blocks": blocks}}
+    return Case(case.kind, payload, case.encoding, case.content_type)
+
+
+@SQLITE_ONLY
+@given(
+    case=st.builds(
+        _with_blocks,
+        view_submissions(
+            user_ids=st.sampled_from(["U0STRANGER", "U0BYSTAND1"]),
+            callbacks=st.sampled_from([View.DECLINE, View.OVERRIDE, View.DONE, View.FELL_THROUGH]).map(str),
+            metadata=st.sampled_from(SLOTS),
+        ),
+        st.sampled_from(NOT_BLOCKS),
+    )
+)
+@settings(max_examples=examples(10), phases=FOUND_BUG_PHASES)
+def test_a_refused_modal_submission_whose_blocks_are_not_objects_gets_an_answer(
+    harness: Harness, case: Case
+) -> None:
+    harness.refresh_slots()
+    assert_polite(send(harness, case))
