@@ -70,13 +70,18 @@ def selected_of(values: dict[str, Any], block_id: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-#: ids are ASCII digits that fit a 64-bit column ("²" passes str.isdigit but not int())
-ID = re.compile(r"[0-9]{1,18}")
+#: ids are ASCII digits ("²" passes str.isdigit but not int()) that fit an INTEGER column, which
+#: is 32 bits on PostgreSQL
+ID = re.compile(r"[0-9]{1,10}")
+ID_MAX = 2**31 - 1
 
 
 def as_id(value: object) -> int | None:
     """A row id from a button value, a selected option or a modal's metadata; None if it is not one."""
-    return int(value) if isinstance(value, str) and ID.fullmatch(value) else None
+    if not isinstance(value, str) or not ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= ID_MAX else None
 
 
 def selected_id(values: dict[str, Any], block_id: str) -> int | None:

@@ -110,7 +110,7 @@ ODD_IDS: tuple[str, ...] = (
 UNKNOWN_IDS: tuple[str, ...] = ("0", "999999", "2147483647")
 #: ids `str.isdigit()` accepts that `int()` refuses, or the database cannot hold: once bugs
 NON_DECIMAL_DIGITS: tuple[str, ...] = ("²", "1²", "①")
-OVERFLOW_IDS: tuple[str, ...] = ("9223372036854775808", "9" * 40)
+OVERFLOW_IDS: tuple[str, ...] = ("2147483648", "99999999999", "9223372036854775808", "9" * 40)
 BUGGY_IDS = NON_DECIMAL_DIGITS + OVERFLOW_IDS
 
 OUTSIDERS: tuple[str, ...] = (
