@@ -17,17 +17,11 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from handlers.refusals import sentence, title, view_answer
+from handlers.refusals import SORRY, sentence, sorry_answer, title, view_answer
 from handlers.replies import tell
 from store.errors import DomainError
 
 log = logging.getLogger(__name__)
-
-SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
-
-
-def _first_input(view: dict[str, Any]) -> str | None:
-    return next((b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"), None)
 
 
 def _answer(error: Exception, body: dict[str, Any], respond: Any, client: WebClient, kind: str) -> Any:
@@ -43,13 +37,11 @@ def _answer(error: Exception, body: dict[str, Any], respond: Any, client: WebCli
         return None
     log.error("listener failed on a %s payload: %s", kind, error.__class__.__name__, exc_info=error)
     if kind == "view_submission":
-        block_id = _first_input(body.get("view") or {})
-        return {"response_action": "errors", "errors": {block_id: SORRY}} if block_id else None
-    if body.get("response_url"):
-        try:
-            respond(text=SORRY, response_type="ephemeral", replace_original=False)
-        except Exception:  # the apology is a courtesy: never let it mask the real error
-            log.warning("could not tell the user about the failure", exc_info=True)
+        return sorry_answer(body.get("view") or {})
+    try:  # in place, or in a small modal where there is no response_url (App Home)
+        tell(body, respond, client, SORRY, "Something went wrong")
+    except Exception:  # the apology is a courtesy: never let it mask the real error
+        log.warning("could not tell the user about the failure", exc_info=True)
     return None
 
 

@@ -23,6 +23,8 @@ from store.models import RequestStatus
 
 log = logging.getLogger(__name__)
 
+SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
+
 #: how a settled request's state reads in a sentence
 STATUS_WORDS: dict[str, str] = {
     RequestStatus.PENDING: "⏳ pending",
@@ -102,9 +104,31 @@ def answer(error: DomainError, ack: Ack, body: dict[str, Any], respond: Respond,
         log.warning("could not tell a %s why nothing changed", kind, exc_info=True)
 
 
+def sorry_answer(view: dict[str, Any]) -> dict[str, Any] | None:
+    """The ack body of a modal whose submission failed on our side: the apology on its first input."""
+    blocks = _input_block_ids(view)
+    return {"response_action": "errors", "errors": {blocks[0]: SORRY}} if blocks else None
+
+
+def apologize(error: Exception, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    """A failure of ours (a bug, an outage): the details to the log, an apology to the person."""
+    kind = body.get("type") or "slash command"
+    log.error("listener failed on a %s payload: %s", kind, error.__class__.__name__, exc_info=error)
+    if ack.response is None:
+        inline = sorry_answer(body.get("view") or {}) if kind == "view_submission" else None
+        if inline is not None:
+            ack(**inline)
+            return
+        ack()
+    try:  # in place, or in a small modal where there is no response_url (App Home)
+        tell(body, respond, client, SORRY, "Something went wrong")
+    except Exception:  # the apology is a courtesy: never let it mask the real error
+        log.warning("could not tell the user about the failure", exc_info=True)
+
+
 @contextmanager
 def answered(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> Iterator[None]:
-    """Run a listener's work; a refusal it raises is answered here, in the person's words.
+    """Run a listener's work; a refusal is answered in the person's words, a failure with an apology.
 
     Caught in the listener rather than left to Bolt's error handler: an exception raised after
     `ack()` races Bolt's wait for the ack (it can turn the ack into a 404 "unhandled request").
@@ -113,3 +137,5 @@ def answered(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
         yield
     except DomainError as error:
         answer(error, ack, body, respond, client)
+    except Exception as error:
+        apologize(error, ack, body, respond, client)

@@ -472,3 +472,19 @@ def test_an_imported_account_name_reaches_no_notification_text_as_markup(world: 
     for said in texts:
         assert "<!channel>" not in said and "<@U0EVIL01>" not in said and "<http://evil" not in said
         assert "&lt;!channel&gt;" in said
+
+
+def test_an_approve_on_app_home_while_the_database_refuses_writes_says_so_in_a_modal(world: World) -> None:
+    _, rid = world.ask()
+    with world.desk.db.engine.begin() as connection:  # the database now refuses to change a request
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON reference_requests "
+            "BEGIN SELECT RAISE(ABORT, 'the database refuses writes'); END"
+        )
+
+    world.click_on_home(OWNER, Action.APPROVE, rid)
+
+    [notice] = world.slack.wait_for("views.open", trigger_id=f"trigger-{OWNER}")
+    assert_valid_view(notice.args["view"])
+    assert "nothing was changed" in shown(notice.args["view"]["blocks"])
+    assert world.request(rid).status == RequestStatus.PENDING
