@@ -81,7 +81,11 @@ def _lists(d: Digest, now: dt.datetime, who: Who, esc: Callable[[str], str]) -> 
         + f", owner {who(a.owner_id)}"
         for a in d.low_accounts
     ]
-    givers = [f"• {who(g.actor_id)}: +{g.credit} in {g.entries} gift(s)" for g in d.givers]
+    givers = [
+        f"• {who(g.actor_id)}: {points(g.credit, signed=True)} given back "
+        f"({g.entries} time{'' if g.entries == 1 else 's'})"
+        for g in d.givers
+    ]
     return [
         ("⏰ Overdue decisions", cut(overdue)),
         ("🪫 Accounts running low or over-asked", cut(low)),

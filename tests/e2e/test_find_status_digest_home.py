@@ -182,8 +182,8 @@ def test_the_digest_posts_the_seeded_week_once_and_the_dry_run_prints_it(
     for line in ("Opened                   3", "Approved                 1", "Declined                 1"):
         assert line in dry.stdout
     assert "Median time to decision  4 h 0 min" in dry.stdout
-    assert "Pipeline influenced      250,000" in dry.stdout
-    assert f"@{emulator.ids['owner']}: +4 in 1 gift(s)" in dry.stdout
+    assert "Pipeline influenced      USD 250,000" in dry.stdout
+    assert f"@{emulator.ids['owner']}: +4 points given back (1 time)" in dry.stdout
     assert not slack.calls_to("chat.postMessage")
 
     first, second = run_cli(env, "digest"), run_cli(env, "digest")
