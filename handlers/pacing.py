@@ -13,7 +13,8 @@ class Pacer:
     workspace-wide ceiling it does not publish. So a burst of DMs to many people is spaced by
     `1 / per_second` overall, and messages to the same channel by `per_channel_seconds`. A 429
     that gets through anyway puts the post back in the outbox, due again after `Retry-After`
-    (posts are never retried inside the call: see `bot.slack_client`). `per_second <= 0` switches pacing off (benchmarks).
+    (posts are never retried inside the call: see `bot.slack_client`). `per_second <= 0`
+    switches pacing off (benchmarks).
     """
 
     def __init__(self, per_second: float = 10.0, per_channel_seconds: float = 1.0) -> None:
