@@ -35,6 +35,8 @@ SHAPES: dict[str, Shape] = {
     "event_callback": {"event": dict, "event.type": str, "event_id?": str, "event.user?": str},
     "url_verification": {"challenge": str},
 }
+#: read by Bolt's middleware whatever the payload's type (ignoring_self_events reads `event.bot_id`)
+ANY_KIND: Shape = {"event?": dict}
 SLASH_COMMAND: Shape = {"command": str, "user_id": str, "trigger_id": str, "text?": str, "response_url?": str}
 ACTION: Shape = {"action_id": str, "block_id?": str, "value?": str, "type?": str, "action_ts?": str}
 
@@ -76,7 +78,7 @@ def payload_problem(body: dict[str, Any]) -> str | None:
         return "type is missing"
     shape = SHAPES.get(kind)
     if shape is None:
-        return None  # a kind we do not handle: Bolt answers it as unhandled (404)
+        return _check(body, ANY_KIND)  # a kind we do not handle: Bolt answers it as unhandled (404)
     problem = _check(body, shape) or _ids(body) or _blocks(body.get("view"))
     if problem is None and kind == "block_actions":
         actions = body["actions"]

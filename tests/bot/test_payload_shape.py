@@ -37,6 +37,7 @@ def click(**changes: Any) -> dict[str, Any]:
         ({"type": "view_submission", "user": {"id": "U1"}, "view": None}, "view is missing"),
         ({"type": "view_submission", "user": {"id": "U1"}, "view": {"id": "V1"}}, "view.type is missing"),
         ({"command": "/reference", "user_id": "U1"}, "trigger_id is missing"),
+        ({"type": "", "event": [{"bot_id": "B1"}]}, "event is not a dict"),
         (
             {"type": "event_callback", "event": {"type": "app_home_opened"}, "event_id": "E" * 65},
             "event_id is not a Slack id",
