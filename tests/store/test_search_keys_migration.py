@@ -46,7 +46,8 @@ def test_accounts_written_before_the_search_keys_are_backfilled(db_url: str, pol
 
         database.upgrade()
 
-        assert database.schema_revision() == ("0002", "0002")
+        current, head = database.schema_revision()
+        assert current == head
         assert [c.name for c in search_accounts(database, "de-äöü")] == ["Acme"]
         found = [f.name for f in find_accounts(database, policy, "münchen", NOW.date()).fits]
         assert found == ["Acme"]
@@ -67,6 +68,7 @@ def test_the_search_keys_can_be_rolled_back_and_forward(db_url: str) -> None:
 
         database.upgrade()
 
-        assert database.schema_revision() == ("0002", "0002")
+        current, head = database.schema_revision()
+        assert current == head
     finally:
         database.dispose()
