@@ -65,10 +65,17 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import a CRM export (CSV)")
     imp_sub = imp.add_subparsers(dest="what", required=True)
-    for what in ("accounts", "advocates"):
+    for what in ("accounts", "advocates", "opportunities"):
         one = imp_sub.add_parser(what, help=f"import {what}.csv")
         one.add_argument("file", type=Path)
         one.add_argument("--skip-bad-rows", action="store_true", help="import the good rows, report the bad")
+    imp_sub.choices["opportunities"].add_argument(
+        "--map",
+        default="",
+        metavar="'HEADER=column,...'",
+        help="read the file's own headers as these columns, "
+        "e.g. 'Opportunity Name=name,Amount (converted)=amount'",
+    )
 
     accounts = sub.add_parser("accounts", help="list accounts with their balance")
     accounts.add_argument("--json", action="store_true", help="machine-readable output")
@@ -182,7 +189,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return commands.db_upgrade(db) if args.db_command == "upgrade" else commands.db_check(db)
         db.check_schema()
         if args.command == "import":
-            return commands.import_file(settings, db, args.what, args.file, args.skip_bad_rows)
+            mapping = getattr(args, "map", "")
+            return commands.import_file(settings, db, args.what, args.file, args.skip_bad_rows, mapping)
         if args.command == "accounts":
             return commands.accounts(settings, db, as_json=args.json)
         if args.command == "deliveries":
