@@ -9,11 +9,13 @@ parsed, so `refdesk --help` and a usage error do not wait for the Slack stack to
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -107,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
     digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
 
+    _outcome_parsers(sub)
+
     jobs = sub.add_parser("jobs", help=f"scheduled jobs: {', '.join(JOBS)}")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     run = jobs_sub.add_parser(
@@ -120,6 +124,48 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("name", metavar="NAME", help=f"the job: {', '.join(JOBS)}")
     run.add_argument("--now", help="the moment to run it as (ISO-8601 with an offset), default now")
     return parser
+
+
+def _since(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _outcome_parsers(sub: Any) -> None:
+    """`report`, `policy simulate` and `simulate` (issue 12): what references did, and what if."""
+    report = sub.add_parser("report", help="what references did for revenue (CRM outcomes)")
+    report.add_argument("--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)")
+    report.add_argument("--json", action="store_true", help="machine-readable output")
+
+    policy = sub.add_parser("policy", help="try a policy file on the program's own history")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    replay = policy_sub.add_parser(
+        "simulate",
+        help="replay the recorded asks through FILE.toml's rules (read-only)",
+        description="Replay every recorded ask, in order, through the proposed policy with the app's own "
+        "checklist, and compare with the current policy. Nothing is written.",
+    )
+    replay.add_argument("file", type=Path, metavar="FILE.toml")
+    replay.add_argument("--since", type=_since, metavar="DATE", help="asks made from this day (YYYY-MM-DD)")
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="run a synthetic program year with the policy and with no ledger rules, side by side",
+        description="Generate a synthetic program (a skewed pull towards favourite customers, requests "
+        "arriving week by week, owners giving back at --give-back) and run it through the store and the "
+        "checklist on a temporary SQLite database, with the policy and with no ledger rules.",
+    )
+    simulate.add_argument("--accounts", type=int, default=500, help="accounts (default 500)")
+    simulate.add_argument("--reps", type=int, default=80, help="sales reps asking (default 80)")
+    simulate.add_argument("--weeks", type=int, default=52, help="weeks to simulate (default 52)")
+    simulate.add_argument("--seed", type=int, default=1, help="random seed: same seed, same program (default 1)")
+    simulate.add_argument(
+        "--give-back", type=float, default=0.5, help="chance an owner gives back after an ask (default 0.5)"
+    )
+    simulate.add_argument("--policy", type=Path, metavar="FILE.toml", help="the policy (default: the program's)")
+    simulate.add_argument("--chart", type=Path, metavar="FILE.png", help="draw both runs into this PNG")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,6 +231,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "serve":
             return commands.serve(settings, db, args)
+        if args.command == "simulate":
+            return commands.simulate(settings, args)
         if args.command == "db":
             return commands.db_upgrade(db) if args.db_command == "upgrade" else commands.db_check(db)
         db.check_schema()
@@ -199,6 +247,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return commands.ledger_adjust(settings, db, args.account, args.amount, args.reason, args.by)
         if args.command == "digest":
             return commands.digest(settings, db, dry_run=args.dry_run)
+        if args.command == "report":
+            return commands.report(db, args.since, as_json=args.json)
+        if args.command == "policy":
+            return commands.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":
             return commands.jobs_run(settings, db, args.name, args.now)
         raise CliError(f"unknown command {args.command}")
