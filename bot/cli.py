@@ -136,7 +136,9 @@ def _since(text: str) -> dt.date:
 def _outcome_parsers(sub: Any) -> None:
     """`report`, `policy simulate` and `simulate` (issue 12): what references did, and what if."""
     report = sub.add_parser("report", help="what references did for revenue (CRM outcomes)")
-    report.add_argument("--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)")
+    report.add_argument(
+        "--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)"
+    )
     report.add_argument("--json", action="store_true", help="machine-readable output")
 
     policy = sub.add_parser("policy", help="try a policy file on the program's own history")
@@ -160,11 +162,15 @@ def _outcome_parsers(sub: Any) -> None:
     simulate.add_argument("--accounts", type=int, default=500, help="accounts (default 500)")
     simulate.add_argument("--reps", type=int, default=80, help="sales reps asking (default 80)")
     simulate.add_argument("--weeks", type=int, default=52, help="weeks to simulate (default 52)")
-    simulate.add_argument("--seed", type=int, default=1, help="random seed: same seed, same program (default 1)")
+    simulate.add_argument(
+        "--seed", type=int, default=1, help="random seed: same seed, same program (default 1)"
+    )
     simulate.add_argument(
         "--give-back", type=float, default=0.5, help="chance an owner gives back after an ask (default 0.5)"
     )
-    simulate.add_argument("--policy", type=Path, metavar="FILE.toml", help="the policy (default: the program's)")
+    simulate.add_argument(
+        "--policy", type=Path, metavar="FILE.toml", help="the policy (default: the program's)"
+    )
     simulate.add_argument("--chart", type=Path, metavar="FILE.png", help="draw both runs into this PNG")
 
 
@@ -225,14 +231,14 @@ def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import commands
+    from bot import commands, prove
 
     db = Database(settings.database_url, limits=_limits(args, settings))
     try:
         if args.command == "serve":
             return commands.serve(settings, db, args)
         if args.command == "simulate":
-            return commands.simulate(settings, args)
+            return prove.simulate(settings, args)
         if args.command == "db":
             return commands.db_upgrade(db) if args.db_command == "upgrade" else commands.db_check(db)
         db.check_schema()
@@ -248,9 +254,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "digest":
             return commands.digest(settings, db, dry_run=args.dry_run)
         if args.command == "report":
-            return commands.report(db, args.since, as_json=args.json)
+            return prove.report(db, args.since, as_json=args.json)
         if args.command == "policy":
-            return commands.policy_simulate(settings, db, args.file, args.since)
+            return prove.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":
             return commands.jobs_run(settings, db, args.name, args.now)
         raise CliError(f"unknown command {args.command}")

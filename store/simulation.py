@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.checklist import Rule, Verdict, checklist
 from store.db import Database
+from store.deadlines import BATCH
 from store.facts import facts_for_accounts
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
 from store.policy import Policy
@@ -166,7 +167,7 @@ def _fingerprint(requests: tuple[SimRequest, ...] | list[SimRequest]) -> str:
 def run(program: Program, policy: Policy, *, ledger_rules: bool, workdir: Path | None = None) -> Outcome:
     """Play the program on a fresh temporary SQLite database; the database is deleted afterwards."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        db = Database(f"sqlite:///{Path(tmp) / 'simulate.db'}")
+        db = Database(f"sqlite:///{Path(tmp) / 'simulate.db'}", limits=BATCH)
         try:
             db.upgrade()
             return _play(db, program, policy, ledger_rules)
@@ -352,4 +353,3 @@ def gini(values: list[int]) -> float:
     n = len(ordered)
     weighted = sum((index + 1) * value for index, value in enumerate(ordered))
     return (2 * weighted) / (n * total) - (n + 1) / n
-
