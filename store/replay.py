@@ -123,7 +123,7 @@ def replay(session: Session, policy: Policy, tz: zoneinfo.ZoneInfo, since: dt.da
         query = query.where(ReferenceRequest.created_at >= dt.datetime.combine(since, dt.time(), tz))
     asks = [
         _judge(session, policy, tz, request, account, advocate)
-        for request, account, advocate in session.execute(query).tuples()
+        for request, account, advocate in session.execute(query)
     ]
     return _summary(asks)
 
