@@ -14,7 +14,7 @@ from handlers.outcomes import report_text
 from store.checklist import Rule
 from store.db import Database
 from store.outcomes import report as outcomes_report
-from store.policy import load_policy
+from store.policy import load_policy, points
 from store.replay import Comparison, Judged, simulate_policy
 from store.simulation import Outcome, Program, generate, run
 
@@ -53,8 +53,9 @@ def policy_simulate(settings: Settings, db: Database, path: Path, since: dt.date
 
 def _ask_line(ask: Judged, rule: Rule | None = None) -> str:
     who = f" · {ask.advocate}" if ask.advocate else ""
-    said = ask.sentences.get(rule) if rule else "; ".join(ask.sentences.values())
-    happened = "" if ask.happened else " (not approved in fact)"
+    said = ask.sentences.get(rule) if rule else " ".join(f"⛔ {ask.sentences[r]}" for r in ask.blocking)
+    happened = " (approved with an override)" if ask.overridden else ""
+    happened = happened if ask.happened else " (not approved in fact)"
     return f"  #{ask.request_id} {ask.day.isoformat()} {ask.account}{who} · {ask.activity}{happened}: {said}"
 
 
@@ -76,6 +77,15 @@ def replay_text(c: Comparison, path: Path, since: dt.date | None) -> str:
             out.append("  (none)")
         out.append("")
     by_id = {ask.request_id: ask for ask in asks}
+    blocked = [ask for ask in asks if ask.blocking]
+    out.append(f"Asks the proposed policy blocks: {len(blocked)}")
+    out += [_ask_line(ask) for ask in blocked]
+    out.append("Asks it warns about, by rule:")
+    out += [
+        f"  {RULE_NAMES[rule]}: {', '.join(f'#{number}' for number in numbers)}"
+        for rule, numbers in c.proposed.warned_by.items()
+    ] or ["  (none)"]
+    out.append("")
     newly = c.newly_blocked
     out.append(f"Asks the proposed policy blocks and the current one does not: {len(newly)}")
     out += [_ask_line(by_id[number]) for number in newly]
@@ -84,7 +94,7 @@ def replay_text(c: Comparison, path: Path, since: dt.date | None) -> str:
     out += [_ask_line(by_id[number]) for number in freed]
     out += ["", "Accounts that would have gone below zero (asks that happened, at the proposed costs):"]
     out += [
-        f"  {b.account}: first on {b.first_day.isoformat()}, lowest {b.lowest} points"
+        f"  {b.account}: first on {b.first_day.isoformat()}, lowest {points(b.lowest)}"
         for b in c.proposed.below_zero
     ] or ["  (none)"]
     out += ["", "Advocates over their caps (asks that happened, under the proposed rules):"]

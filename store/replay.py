@@ -42,6 +42,8 @@ class Judged:
     day: dt.date
     #: True when it was approved in fact (whatever the checklist said then)
     happened: bool
+    #: True when an admin approved it over a ⛔ rule
+    overridden: bool
     balance_after: int
     blocking: tuple[Rule, ...]
     warning: tuple[Rule, ...]
@@ -159,6 +161,7 @@ def _judge(
         activity=request.activity,
         day=day,
         happened=request.status in ASKED,
+        overridden=request.override_reason is not None,
         balance_after=facts.balance - cost,
         blocking=_rules(results, Verdict.BLOCKING),
         warning=_rules(results, Verdict.WARNING),
