@@ -3,12 +3,14 @@ what a policy would do — printed for a terminal, or as JSON for a spreadsheet.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as dt
 import json
 import time
 from pathlib import Path
 
+from bot.cli_errors import CliError
 from bot.settings import Settings
 from handlers.outcomes import report_text
 from store.checklist import Rule
@@ -104,26 +106,33 @@ def replay_text(c: Comparison, path: Path, since: dt.date | None) -> str:
     return "\n".join(out)
 
 
-def simulate(settings: Settings, args: object) -> int:
-    policy = load_policy(getattr(args, "policy", None) or settings.policy_file)
+def simulate(settings: Settings, args: argparse.Namespace) -> int:
+    """The program is generated once; both runs play it, so they differ only by the rules."""
+    policy = load_policy(args.policy or settings.policy_file)
+    for name in ("accounts", "reps", "weeks"):
+        if getattr(args, name) < 1:
+            raise CliError(f"--{name} must be at least 1")
+    if not 0 <= args.give_back <= 1:
+        raise CliError("--give-back is a chance: between 0 and 1")
+    if args.chart is not None and not args.chart.parent.is_dir():
+        raise CliError(f"--chart {args.chart}: no such directory {args.chart.parent}")
     started = time.monotonic()
     program = generate(
-        accounts=args.accounts,  # type: ignore[attr-defined]
-        reps=args.reps,  # type: ignore[attr-defined]
-        weeks=args.weeks,  # type: ignore[attr-defined]
-        seed=args.seed,  # type: ignore[attr-defined]
-        give_back=args.give_back,  # type: ignore[attr-defined]
+        accounts=args.accounts,
+        reps=args.reps,
+        weeks=args.weeks,
+        seed=args.seed,
+        give_back=args.give_back,
         policy=policy,
     )
     with_rules = run(program, policy, ledger_rules=True)
     without = run(program, policy, ledger_rules=False)
     print(simulation_table(program, with_rules, without))
-    chart = getattr(args, "chart", None)
-    if chart is not None:
-        from bot.simulate_chart import draw
+    if args.chart is not None:
+        from bot.simulate_chart import draw  # matplotlib loads only when a chart is asked for
 
-        draw(program, with_rules, without, chart)
-        print(f"chart: {chart}")
+        draw(program, with_rules, without, args.chart)
+        print(f"chart: {args.chart}")
     print(f"({time.monotonic() - started:.1f} s)")
     return 0
 

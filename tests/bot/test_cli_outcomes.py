@@ -144,3 +144,16 @@ def test_simulate_prints_both_runs_and_draws_the_chart(workdir: Path, tmp_path: 
     assert chart.read_bytes().startswith(b"\x89PNG")
     # the same seed, the same table (the last line is the time it took)
     assert second.stdout.splitlines()[:-1] == [line for line in lines[:-1] if not line.startswith("chart:")]
+
+
+def test_simulate_refuses_what_it_cannot_run_in_one_line(workdir: Path) -> None:
+    for args, line in (
+        (("--weeks", "0"), "refdesk: --weeks must be at least 1"),
+        (("--give-back", "1.5"), "refdesk: --give-back is a chance: between 0 and 1"),
+        (
+            ("--chart", "/no/such/dir/x.png"),
+            "refdesk: --chart /no/such/dir/x.png: no such directory /no/such/dir",
+        ),
+    ):
+        result = refdesk({}, workdir, "simulate", *args)
+        assert (result.returncode, result.stderr, result.stdout) == (2, line + "\n", "")
