@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -109,10 +109,7 @@ def parse_opportunity(line: int, raw: dict[str, str], default_currency: str) -> 
     close_date = _date(raw, "close_date")
     if outcome != OpportunityOutcome.OPEN and close_date is None:
         raise BadRow(f"close_date is needed for a {outcome} opportunity")
-    try:
-        amount = _amount(raw.get("amount", ""))
-    except InvalidOperation:
-        raise BadRow(f"amount {raw.get('amount')!r} is not an amount") from None
+    amount = _amount(raw.get("amount", ""))
     row = OpportunityRow(
         line=line,
         crm_id=crm_id,

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from store.db import Database
 from store.models import (
     Account,
+    EntryKind,
+    LedgerEntry,
     Opportunity,
     OpportunityLink,
     OpportunityOutcome,
@@ -203,7 +205,9 @@ def _fell_through(session: Session, start: dt.datetime | None) -> list[FellThrou
 
 
 def _overridden(session: Session, start: dt.datetime | None) -> int:
-    query = select(func.count()).where(ReferenceRequest.override_reason.is_not(None))
+    """Counted on the ledger, where an override's reason is kept on the ask's debit (posted when it
+    was decided): the entries' time index keeps the digest's count to the recent ones."""
+    query = select(func.count()).where(LedgerEntry.kind == EntryKind.ASK, LedgerEntry.reason.is_not(None))
     if start is not None:
-        query = query.where(ReferenceRequest.decided_at >= start)
+        query = query.where(LedgerEntry.created_at >= start)
     return int(session.scalar(query) or 0)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from store import ledger
 from store.db import Database
-from store.models import ReferenceRequest
+from store.models import EntryKind, ReferenceRequest
 from store.opportunity_import import import_opportunities
 from store.outcomes import DaysToClose, FellThrough, Tally, WinRate, report
 from store.policy import Policy
@@ -63,6 +64,19 @@ def seeded(db: Database, policy: Policy, tmp_path: Path) -> dict[str, int]:
                     outcome_note="prospect went quiet" if status == "fell_through" else None,
                 )
             )
+            if status != "declined":  # the debit of an approval, with the override's reason if any
+                ledger.post(
+                    s,
+                    account_id=acme,
+                    kind=EntryKind.ASK,
+                    amount=-3,
+                    item="reference_call",
+                    request_id=ids[name],
+                    actor_id="U0ADMIN01",
+                    now=decided,
+                    occurred_on=decided.date(),
+                    reason=override,
+                )
     rows = "".join(
         f"{d},Deal {d},,stage,{a},{c},{close},{o},{created}\n" for d, a, c, close, o, created in DEALS
     )
