@@ -343,3 +343,14 @@ class OpportunityLink(Base):
     opportunity_id: Mapped[int] = mapped_column(
         ForeignKey("opportunities.id", ondelete="CASCADE"), index=True
     )
+
+
+#: the digest counts asks approved over a ⛔ rule, and lists references that fell through, each
+#: quarter to date: these keep both to the few rows concerned, whatever the size of the history
+Index(
+    "ix_ledger_entries_override_created",
+    LedgerEntry.created_at,
+    sqlite_where=(LedgerEntry.kind == "ask") & LedgerEntry.reason.is_not(None),
+    postgresql_where=(LedgerEntry.kind == "ask") & LedgerEntry.reason.is_not(None),
+)
+Index("ix_reference_requests_status_closed", ReferenceRequest.status, ReferenceRequest.closed_at)

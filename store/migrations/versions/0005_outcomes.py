@@ -56,9 +56,24 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_opportunity_links_opportunity_id"), ["opportunity_id"], unique=False
         )
+    overrides = sa.and_(sa.column("kind") == "ask", sa.column("reason").is_not(None))
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ledger_entries_override_created",
+            ["created_at"],
+            unique=False,
+            sqlite_where=overrides,
+            postgresql_where=overrides,
+        )
+    with op.batch_alter_table("reference_requests", schema=None) as batch_op:
+        batch_op.create_index("ix_reference_requests_status_closed", ["status", "closed_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reference_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_reference_requests_status_closed")
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_entries_override_created")
     with op.batch_alter_table("opportunity_links", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_opportunity_links_opportunity_id"))
     op.drop_table("opportunity_links")
