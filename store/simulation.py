@@ -129,7 +129,8 @@ def generate(*, accounts: int, reps: int, weeks: int, seed: int, give_back: floa
         for rep in asking:
             activity = rng.choices(known, weights=[ACTIVITY_MIX[k][0] for k in known])[0]
             able = [a for a in range(accounts) if any(activity in willing for willing in advocates[a])]
-            gives = rng.random() < give_back
+            # both drawn whatever the rate, so programs that differ only by --give-back ask alike
+            value, gives = rng.choice(values), rng.random() < give_back
             requests.append(
                 SimRequest(
                     number=len(requests),
@@ -138,7 +139,7 @@ def generate(*, accounts: int, reps: int, weeks: int, seed: int, give_back: floa
                     rep=rep,
                     activity=activity,
                     candidates=_favourites(rng, able, pull),
-                    gives_back=rng.choice(values) if gives else None,
+                    gives_back=value if gives else None,
                     give_after_days=rng.randint(7, 42),
                 )
             )
