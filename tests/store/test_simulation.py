@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from store.policy import Policy
-from store.simulation import Outcome, generate, gini, run
+from store.simulation import Outcome, Program, generate, gini, run
 
 SIZE = {"accounts": 40, "reps": 10, "weeks": 14, "give_back": 0.5}
 
@@ -46,3 +46,16 @@ def test_gini_of_even_and_of_concentrated_asks() -> None:
     assert gini([2, 2, 2, 2]) == 0
     assert gini([0, 0, 0, 8]) == 0.75
     assert gini([0, 0]) == 0
+
+
+def test_programs_that_differ_only_by_give_back_ask_alike(policy: Policy) -> None:
+    sizes = {**SIZE, "give_back": 0.9}
+    generous = generate(seed=7, policy=policy, **sizes)  # type: ignore[arg-type]
+    usual = generate(seed=7, policy=policy, **SIZE)  # type: ignore[arg-type]
+
+    def asks(program: Program) -> list[tuple[object, ...]]:
+        return [(r.day, r.rep, r.activity, r.candidates) for r in program.requests]
+
+    assert asks(generous) == asks(usual)
+    gives = sum(r.gives_back is not None for r in generous.requests)
+    assert gives > sum(r.gives_back is not None for r in usual.requests)
