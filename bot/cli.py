@@ -9,11 +9,13 @@ parsed, so `refdesk --help` and a usage error do not wait for the Slack stack to
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -65,10 +67,17 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import a CRM export (CSV)")
     imp_sub = imp.add_subparsers(dest="what", required=True)
-    for what in ("accounts", "advocates"):
+    for what in ("accounts", "advocates", "opportunities"):
         one = imp_sub.add_parser(what, help=f"import {what}.csv")
         one.add_argument("file", type=Path)
         one.add_argument("--skip-bad-rows", action="store_true", help="import the good rows, report the bad")
+    imp_sub.choices["opportunities"].add_argument(
+        "--map",
+        default="",
+        metavar="'HEADER=column,...'",
+        help="read the file's own headers as these columns, "
+        "e.g. 'Opportunity Name=name,Amount (converted)=amount'",
+    )
 
     accounts = sub.add_parser("accounts", help="list accounts with their balance")
     accounts.add_argument("--json", action="store_true", help="machine-readable output")
@@ -100,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
     digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
 
+    _outcome_parsers(sub)
+
     jobs = sub.add_parser("jobs", help=f"scheduled jobs: {', '.join(JOBS)}")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     run = jobs_sub.add_parser(
@@ -113,6 +124,54 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("name", metavar="NAME", help=f"the job: {', '.join(JOBS)}")
     run.add_argument("--now", help="the moment to run it as (ISO-8601 with an offset), default now")
     return parser
+
+
+def _since(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _outcome_parsers(sub: Any) -> None:
+    """`report`, `policy simulate` and `simulate` (issue 12): what references did, and what if."""
+    report = sub.add_parser("report", help="what references did for revenue (CRM outcomes)")
+    report.add_argument(
+        "--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)"
+    )
+    report.add_argument("--json", action="store_true", help="machine-readable output")
+
+    policy = sub.add_parser("policy", help="try a policy file on the program's own history")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    replay = policy_sub.add_parser(
+        "simulate",
+        help="replay the recorded asks through FILE.toml's rules (read-only)",
+        description="Replay every recorded ask, in order, through the proposed policy with the app's own "
+        "checklist, and compare with the current policy. Nothing is written.",
+    )
+    replay.add_argument("file", type=Path, metavar="FILE.toml")
+    replay.add_argument("--since", type=_since, metavar="DATE", help="asks made from this day (YYYY-MM-DD)")
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="run a synthetic program year with the policy and with no ledger rules, side by side",
+        description="Generate a synthetic program (a skewed pull towards favourite customers, requests "
+        "arriving week by week, owners giving back at --give-back) and run it through the store and the "
+        "checklist on a temporary SQLite database, with the policy and with no ledger rules.",
+    )
+    simulate.add_argument("--accounts", type=int, default=500, help="accounts (default 500)")
+    simulate.add_argument("--reps", type=int, default=80, help="sales reps asking (default 80)")
+    simulate.add_argument("--weeks", type=int, default=52, help="weeks to simulate (default 52)")
+    simulate.add_argument(
+        "--seed", type=int, default=1, help="random seed: same seed, same program (default 1)"
+    )
+    simulate.add_argument(
+        "--give-back", type=float, default=0.5, help="chance an owner gives back after an ask (default 0.5)"
+    )
+    simulate.add_argument(
+        "--policy", type=Path, metavar="FILE.toml", help="the policy (default: the program's)"
+    )
+    simulate.add_argument("--chart", type=Path, metavar="FILE.png", help="draw both runs into this PNG")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -172,17 +231,20 @@ def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import commands
+    from bot import commands, prove
 
     db = Database(settings.database_url, limits=_limits(args, settings))
     try:
         if args.command == "serve":
             return commands.serve(settings, db, args)
+        if args.command == "simulate":
+            return prove.simulate(settings, args)
         if args.command == "db":
             return commands.db_upgrade(db) if args.db_command == "upgrade" else commands.db_check(db)
         db.check_schema()
         if args.command == "import":
-            return commands.import_file(settings, db, args.what, args.file, args.skip_bad_rows)
+            mapping = getattr(args, "map", "")
+            return commands.import_file(settings, db, args.what, args.file, args.skip_bad_rows, mapping)
         if args.command == "accounts":
             return commands.accounts(settings, db, as_json=args.json)
         if args.command == "deliveries":
@@ -191,6 +253,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return commands.ledger_adjust(settings, db, args.account, args.amount, args.reason, args.by)
         if args.command == "digest":
             return commands.digest(settings, db, dry_run=args.dry_run)
+        if args.command == "report":
+            return prove.report(db, args.since, as_json=args.json)
+        if args.command == "policy":
+            return prove.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":
             return commands.jobs_run(settings, db, args.name, args.now)
         raise CliError(f"unknown command {args.command}")

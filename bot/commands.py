@@ -32,6 +32,7 @@ from store.db import Database
 from store.deliveries import count_by_status, not_sent
 from store.errors import Invalid, NotAllowed
 from store.importer import OwnerResolver, count_rows, import_accounts, import_advocates
+from store.opportunity_import import import_opportunities, parse_mapping
 from store.policy import load_policy, points
 
 log = logging.getLogger("refdesk")
@@ -110,7 +111,13 @@ def _owner_resolver(settings: Settings) -> OwnerResolver | None:
     return resolve
 
 
-def import_file(settings: Settings, db: Database, what: str, path: Path, skip_bad_rows: bool) -> int:
+def import_file(
+    settings: Settings, db: Database, what: str, path: Path, skip_bad_rows: bool, mapping: str = ""
+) -> int:
+    try:
+        rename = parse_mapping(mapping)
+    except ValueError as exc:
+        raise CliError(f"--map: {exc}") from None
     total = count_rows(path)
     bar = tqdm(
         total=total, unit="row", desc=f"importing {what}", disable=total < PROGRESS_FROM_ROWS, file=sys.stderr
@@ -126,6 +133,16 @@ def import_file(settings: Settings, db: Database, what: str, path: Path, skip_ba
                 path,
                 now=system_clock(),
                 resolve_owner=_owner_resolver(settings),
+                skip_bad_rows=skip_bad_rows,
+                progress=progress,
+            )
+        elif what == "opportunities":
+            report = import_opportunities(
+                db,
+                path,
+                load_policy(settings.policy_file),
+                now=system_clock(),
+                rename=rename,
                 skip_bad_rows=skip_bad_rows,
                 progress=progress,
             )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from handlers.blocks import Block, context, escape, fields, header, section, user
 from handlers.delivery import Outgoing, deliver
 from handlers.desk import Desk
+from handlers.outcomes import outcome_lines
 from store import digest
 from store.deliveries import DeliveryJob
 from store.delivery_kinds import ChannelHelpPayload, DigestPayload
@@ -39,10 +40,6 @@ def duration(span: dt.timedelta | None) -> str:
     return f"{minutes} min"
 
 
-def money(amount: object, currency: str) -> str:
-    return f"{currency} {amount:,.0f}"
-
-
 def title(period: Period) -> str:
     first, last = period.start, period.end
     return f"Reference program — week {period.label} ({first:%d %b} – {last:%d %b %Y})"
@@ -56,7 +53,6 @@ def figures(d: Digest) -> list[tuple[str, str]]:
         ("Cancelled", str(d.cancelled)),
         ("Still pending", f"{d.pending} ({len(d.overdue)} overdue)"),
         ("Median time to decision", duration(d.median_decision)),
-        ("Pipeline influenced", money(d.pipeline, d.currency)),
         ("Value delivered", points(d.value_delivered, signed=True)),
     ]
 
@@ -98,6 +94,7 @@ def digest_blocks(d: Digest, now: dt.datetime) -> list[Block]:
     for name, lines in _lists(d, now, lambda u: user(u), escape):
         if lines:
             blocks.append(section(f"*{name}*\n" + "\n".join(lines)))
+    blocks.append(outcomes_section(d))
     blocks.append(
         context(
             "Figures for the week; pending, overdue and balances as of now. `/reference status` shows yours."
@@ -114,7 +111,17 @@ def digest_text(d: Digest, now: dt.datetime) -> str:
     out += [f"{label.ljust(width)}  {value}" for label, value in rows]
     for name, lines in _lists(d, now, lambda u: f"@{u}" if u else "the program admins", lambda s: s):
         out += ["", name, *(lines or ["(none)"])]
+    out += ["", OUTCOMES_TITLE, *outcome_lines(d.outcomes, lambda s: s, LIST_MAX)]
     return "\n".join(out)
+
+
+OUTCOMES_TITLE = "📈 What references did for revenue (quarter to date; open pipeline as of now)"
+
+
+def outcomes_section(d: Digest) -> Block:
+    """The outcome figures (issue 12), one section of their own beside the week's figures."""
+    lines = outcome_lines(d.outcomes, escape, LIST_MAX)
+    return section(f"*{OUTCOMES_TITLE}*\n" + "\n".join(f"• {line.strip()}" for line in lines))
 
 
 def digest_for(desk: Desk, period: Period, sla: dt.timedelta) -> Digest:

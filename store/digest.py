@@ -12,7 +12,6 @@ import datetime as dt
 import statistics
 import zoneinfo
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select, update
 
@@ -28,6 +27,8 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
+from store.outcomes import Outcomes, build_outcomes
+from store.periods import quarter_start
 from store.policy import Policy
 
 #: the outbox kinds of the digest and of the admins' "invite me to the channel" notice
@@ -115,9 +116,8 @@ class Digest:
     low_accounts: list[LowAccount]
     value_delivered: int
     givers: list[Giver]
-    pipeline: Decimal
-    #: the currency of `pipeline` (the policy's)
-    currency: str
+    #: what references did for revenue, quarter to date (closed deals) and now (open pipeline)
+    outcomes: Outcomes
 
 
 def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime, sla: dt.timedelta) -> Digest:
@@ -137,7 +137,6 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
                 count_if(approved),
                 count_if(and_(decided, ReferenceRequest.status == RequestStatus.DECLINED)),
                 count_if(and_(decided, ReferenceRequest.status == RequestStatus.CANCELLED)),
-                func.coalesce(func.sum(case((approved, ReferenceRequest.amount), else_=0)), 0),
             ).where(
                 (ReferenceRequest.created_at >= start) & (ReferenceRequest.created_at < end)
                 | ((ReferenceRequest.decided_at >= start) & (ReferenceRequest.decided_at < end))
@@ -182,6 +181,7 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
             )
             .group_by(LedgerEntry.actor_id)
         ).all()
+        quarter_outcomes = build_outcomes(session, quarter_start(period.end))
     late = now - sla
     givers = sorted((Giver(a, int(c), int(n)) for a, c, n in gives), key=lambda g: (-g.credit, g.actor_id))
     waits = [decided_at - created_at for created_at, decided_at in durations]
@@ -199,8 +199,7 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
         ],
         value_delivered=sum(g.credit for g in givers),
         givers=givers,
-        pipeline=Decimal(counts[4] or 0),
-        currency=policy.currency,
+        outcomes=quarter_outcomes,
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select, true
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -86,19 +86,28 @@ def facts_for_accounts(
     cost: int,
     advocate_ids: Ids = (),
     excluding_request: int | None = None,
+    as_of: dt.datetime | None = None,
 ) -> dict[int, AccountFacts]:
     """The facts of asking each account for `activity` at `cost`, in a fixed number of queries.
 
     `advocate_ids` names the advocates to read facts for (find: those willing to do the activity);
     ids of advocates at other accounts are ignored. Accounts that do not exist are absent.
+
+    `as_of` (the policy simulator) reads the history as it stood at that moment, priced by
+    `policy`: only entries recorded before it, requests pending then, and every ask and reversal
+    at `policy`'s cost of its activity. An account's status and renewal date are today's: their
+    past values are not kept.
     """
     rows = session.execute(
         select(Account.id, Account.status, Account.renewal_date).where(Account.id.in_(account_ids))
     ).all()
     if not rows:
         return {}
-    balances = ledger.balances(session, policy.opening_balance, account_ids)
-    pending = _pending_counts(session, account_ids, excluding_request)
+    recorded = LedgerEntry.created_at <= as_of if as_of is not None else true()
+    balances = ledger.balances(
+        session, policy.opening_balance, account_ids, as_of=as_of, priced_by=policy if as_of else None
+    )
+    pending = _pending_counts(session, account_ids, excluding_request, as_of)
     last_of: dict[tuple[int, str], dt.date] = {
         (account_id, kind): last_on
         for account_id, kind, last_on in session.execute(
@@ -106,11 +115,12 @@ def facts_for_accounts(
             .where(
                 LedgerEntry.account_id.in_(account_ids),
                 LedgerEntry.kind.in_([EntryKind.GIVE, EntryKind.ASK]),
+                recorded,
             )
             .group_by(LedgerEntry.account_id, LedgerEntry.kind)
         )
     }
-    capped, unnamed, named = _asks(session, policy, account_ids, today)
+    capped, unnamed, named = _asks(session, policy, account_ids, today, recorded)
     by_account: dict[int, list[tuple[int, str]]] = {}
     for advocate_id, account_id, name in session.execute(
         select(Advocate.id, Advocate.account_id, Advocate.name).where(
@@ -146,13 +156,18 @@ def facts_for_accounts(
     return facts
 
 
-def _pending_counts(session: Session, account_ids: Ids, excluding_request: int | None) -> dict[int, int]:
+def _pending_counts(
+    session: Session, account_ids: Ids, excluding_request: int | None, as_of: dt.datetime | None
+) -> dict[int, int]:
+    """Pending requests per account; `as_of`: made before then and not yet decided then."""
+    if as_of is None:
+        pending = ReferenceRequest.status == RequestStatus.PENDING
+    else:
+        undecided = ReferenceRequest.decided_at.is_(None) | (ReferenceRequest.decided_at > as_of)
+        pending = (ReferenceRequest.created_at < as_of) & undecided
     query = (
         select(ReferenceRequest.account_id, func.count())
-        .where(
-            ReferenceRequest.account_id.in_(account_ids),
-            ReferenceRequest.status == RequestStatus.PENDING,
-        )
+        .where(ReferenceRequest.account_id.in_(account_ids), pending)
         .group_by(ReferenceRequest.account_id)
     )
     if excluding_request is not None:
@@ -161,7 +176,7 @@ def _pending_counts(session: Session, account_ids: Ids, excluding_request: int |
 
 
 def _asks(
-    session: Session, policy: Policy, account_ids: Ids, today: dt.date
+    session: Session, policy: Policy, account_ids: Ids, today: dt.date, recorded: ColumnElement[bool]
 ) -> tuple[dict[int, int], dict[int, _Asks], dict[tuple[int, int], _Asks]]:
     """The asks the rules count, reversed ones left out: the capped activity's this quarter by
     account; for the advocate rules, by account when they name nobody, else by advocate.
@@ -173,7 +188,7 @@ def _asks(
     quarter = quarter_start(today)
     window_start = today - dt.timedelta(days=rules.advocate_window_days)
     since = min(quarter, window_start, today - dt.timedelta(days=rules.advocate_rest_days))
-    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
+    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None), recorded)
     capped = (LedgerEntry.item == rules.capped_activity) & (LedgerEntry.occurred_on >= quarter)
     rows = session.execute(
         select(
@@ -188,6 +203,7 @@ def _asks(
             LedgerEntry.kind == EntryKind.ASK,
             LedgerEntry.occurred_on >= since,
             LedgerEntry.id.not_in(reversed_ids),
+            recorded,
         )
         .group_by(LedgerEntry.account_id, LedgerEntry.advocate_id)
     )

@@ -79,8 +79,13 @@ def count_rows(path: Path) -> int:
     return sum(1 for _ in records(path, ())) if path.is_file() else 0
 
 
-def records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def records(
+    path: Path, required: tuple[str, ...], rename: dict[str, str] | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number where the row starts, its cells by lower-cased column name), blank rows skipped.
+
+    `rename` maps a file's own headers (lower-cased) to the columns the import reads, for exports
+    whose tool names them its own way ("Opportunity Name" → name).
 
     A plain `csv.reader` yields blank lines as empty rows, so the line count stays exact even
     across blank lines and quoted fields that span several lines. Strict mode makes a quote that
@@ -95,6 +100,7 @@ def records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[s
         line = 0
         try:
             header = [name.strip().lower() for name in next(reader, [])]
+            header = _renamed(path, header, rename or {})
             _check_header(path, header, required)
             line = reader.line_num
             for cells in reader:
@@ -107,6 +113,15 @@ def records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[s
         except csv.Error as exc:
             reason = _QUOTE_ERRORS.get(str(exc), str(exc))
             raise ImportFileError(f"{path}: line {line + 1}: {reason}") from None
+
+
+def _renamed(path: Path, header: list[str], rename: dict[str, str]) -> list[str]:
+    """The header with `rename` applied; a mapped header the file lacks is an error, not a no-op,
+    so a typo in a mapping does not read as a missing column further on."""
+    absent = [name for name in rename if name not in header]
+    if absent:
+        raise ImportFileError(f"{path}: line 1: the mapping names column {absent[0]!r}, which the file lacks")
+    return [rename.get(name, name) for name in header]
 
 
 def _check_header(path: Path, header: list[str], required: tuple[str, ...]) -> None:

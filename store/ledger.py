@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Account, Delivery, EntryKind, LedgerEntry
+from store.policy import Policy
 
 T = TypeVar("T")
 #: the largest id an integer primary key holds on both databases
@@ -165,14 +166,23 @@ def reverse(
 
 
 def balances(
-    session: Session, opening: int, account_ids: Iterable[int] | Select[Any] | None = None
+    session: Session,
+    opening: int,
+    account_ids: Iterable[int] | Select[Any] | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    priced_by: Policy | None = None,
 ) -> dict[int, int]:
     """Balance per account; accounts without entries are absent (their balance is `opening`).
 
     `account_ids` may be a subquery of ids, so a search over thousands of accounts sums only their
-    entries without shipping the ids back and forth.
+    entries without shipping the ids back and forth. The policy simulator asks for the balance as
+    it stood at `as_of`, with every ask (and the reversal of one) at `priced_by`'s cost.
     """
-    query = select(LedgerEntry.account_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account_id)
+    amount = LedgerEntry.amount if priced_by is None else priced_amount(priced_by)
+    query = select(LedgerEntry.account_id, func.sum(amount)).group_by(LedgerEntry.account_id)
+    if as_of is not None:
+        query = query.where(LedgerEntry.created_at <= as_of)
     if isinstance(account_ids, Select):
         query = query.where(LedgerEntry.account_id.in_(account_ids))
     elif account_ids is not None:
@@ -181,6 +191,19 @@ def balances(
             return {}
         query = query.where(LedgerEntry.account_id.in_(ids))
     return {account_id: opening + int(total or 0) for account_id, total in session.execute(query)}
+
+
+def priced_amount(policy: Policy) -> ColumnElement[int]:
+    """An entry's amount had its ask been priced by `policy`: an ask debits the activity's cost
+    there, the reversal of an ask credits it back; gives, adjustments and activities the policy
+    does not know keep their recorded amount."""
+    costs = {key: activity.cost for key, activity in policy.activities.items()}
+    cost = case(costs, value=LedgerEntry.item, else_=func.abs(LedgerEntry.amount))
+    return case(
+        (LedgerEntry.kind == EntryKind.ASK, -cost),
+        ((LedgerEntry.kind == EntryKind.REVERSAL) & (LedgerEntry.amount > 0), cost),
+        else_=LedgerEntry.amount,
+    )
 
 
 def balance(session: Session, opening: int, account_id: int) -> int:

@@ -295,3 +295,62 @@ class SeenEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
+
+
+# --- CRM opportunity outcomes (issue 12) -------------------------------------------------------
+
+
+class OpportunityOutcome(enum.StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class Opportunity(Base):
+    """A deal as the CRM last exported it (`refdesk import opportunities`): re-imports update it."""
+
+    __tablename__ = "opportunities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crm_id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    link: Mapped[str | None] = mapped_column(String(500))
+    stage: Mapped[str] = mapped_column(String(100), default="")
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    #: ISO 4217: amounts in different currencies are never added together
+    currency: Mapped[str] = mapped_column(String(3))
+    #: when the deal was opened, if the export says: the start of its days to close
+    created_on: Mapped[dt.date | None] = mapped_column(Date)
+    close_date: Mapped[dt.date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(10), default=OpportunityOutcome.OPEN)
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (CheckConstraint("outcome IN ('open', 'won', 'lost')", name="outcome_known"),)
+
+
+class OpportunityLink(Base):
+    """Which opportunity a request was for: derived from the request's CRM link at each import.
+
+    A request names one deal at most, so the request is the key; rebuilt whole by every import,
+    so a corrected CRM link is picked up by the next one.
+    """
+
+    __tablename__ = "opportunity_links"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("reference_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), index=True
+    )
+
+
+#: the digest counts asks approved over a ⛔ rule, and lists references that fell through, each
+#: quarter to date: these keep both to the few rows concerned, whatever the size of the history
+Index(
+    "ix_ledger_entries_override_created",
+    LedgerEntry.created_at,
+    sqlite_where=(LedgerEntry.kind == "ask") & LedgerEntry.reason.is_not(None),
+    postgresql_where=(LedgerEntry.kind == "ask") & LedgerEntry.reason.is_not(None),
+)
+Index("ix_reference_requests_status_closed", ReferenceRequest.status, ReferenceRequest.closed_at)

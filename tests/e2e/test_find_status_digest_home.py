@@ -182,7 +182,9 @@ def test_the_digest_posts_the_seeded_week_once_and_the_dry_run_prints_it(
     for line in ("Opened                   3", "Approved                 1", "Declined                 1"):
         assert line in dry.stdout
     assert "Median time to decision  4 h 0 min" in dry.stdout
-    assert "Pipeline influenced      USD 250,000" in dry.stdout
+    # the old sum of requested amounts is gone: outcomes come from the CRM's opportunities
+    assert "Pipeline influenced" not in dry.stdout
+    assert "No CRM opportunities imported yet: `refdesk import opportunities FILE.csv`." in dry.stdout
     assert f"@{emulator.ids['owner']}: +4 points given back (1 time)" in dry.stdout
     assert not slack.calls_to("chat.postMessage")
 

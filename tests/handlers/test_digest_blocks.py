@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from handlers.digest import digest_blocks, digest_text
 from store.digest import Digest, Giver, LowAccount, Overdue, Period
+from store.outcomes import DaysToClose, FellThrough, Outcomes, Tally, WinRate
 from tests.support.blockkit import assert_valid_message_blocks
 
 NOW = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
@@ -35,8 +36,21 @@ def busy_week(n: int) -> Digest:
         low_accounts=[LowAccount(i, f"Low {i}" * 20, "U0OLIVIA1", -i) for i in range(n)],
         value_delivered=4 * n,
         givers=[Giver(f"U0GIVER{i:02d}", 4, 1) for i in range(n)],
-        pipeline=Decimal("1234567.89"),
-        currency="EUR",
+        outcomes=Outcomes(
+            since=dt.date(2026, 10, 1),
+            opportunities=n + 1,
+            pipeline=Tally(2, {"EUR": Decimal("1234567.89"), "USD": Decimal(500)}, 1),
+            won=Tally(1, {"EUR": Decimal(1000)}),
+            win_rate_with=WinRate(2, 3),
+            win_rate_without=WinRate(1, 4),
+            days_with=DaysToClose(30, 3),
+            days_without=DaysToClose(45.5, 4),
+            fell_through=[
+                FellThrough(i, f"Fell <{i}>", "Deal", dt.date(2026, 11, 2), "budget cut", i == 0)
+                for i in range(n)
+            ],
+            overridden_asks=1,
+        ),
     )
 
 
@@ -45,14 +59,18 @@ def test_a_busy_week_is_cut_with_and_n_more_and_stays_valid() -> None:
 
     assert_valid_message_blocks(blocks)
     text = str(blocks)
-    assert text.count("…and 290 more") == 3
-    assert "Account &lt;0&gt; &amp; co" in text and "EUR 1,234,568" in text and "5 h 30 min" in text
+    assert text.count("…and 290 more") == 4
+    assert "Account &lt;0&gt; &amp; co" in text and "5 h 30 min" in text
+    pipeline = "EUR 1,234,568 · USD 500 (2 opportunities, 1 with an overridden ask)"
+    assert f"Pipeline with a reference (open): {pipeline}" in text
+    assert "Win rate with a completed reference: 2 of 3 won (67 %); without: 1 of 4 won (25 %)" in text
+    assert "Fell &lt;0&gt; · Deal on 2026-11-02: budget cut (overridden ask)" in text
 
 
 def test_a_quiet_week_renders_its_figures_only() -> None:
     blocks = digest_blocks(busy_week(0), NOW)
     assert_valid_message_blocks(blocks)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
 
 
 def test_the_dry_run_text_is_readable_in_a_terminal() -> None:
@@ -62,3 +80,6 @@ def test_the_dry_run_text_is_readable_in_a_terminal() -> None:
     assert "Median time to decision  5 h 30 min" in lines
     assert "• Account <1> & co: asked by @U0ALICE01 2 d 0 h ago, the program admins decide" in lines
     assert "<@" not in text
+    assert (
+        "Median days to close with a completed reference: 30 days (of 3); without: 45.5 days (of 4)" in lines
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 
 from store.db import Database
 from store.digest import Giver, Period, build_digest, owe_digest
@@ -60,7 +59,7 @@ def test_the_figures_of_a_seeded_week(db: Database, policy: Policy) -> None:
         (overdue, "Globex", "U0RICK001", "U0OSCAR01")
     ]
     assert d.median_decision == dt.timedelta(hours=24)  # of 4 h, 24 h and 8 days
-    assert d.pipeline == Decimal("1500.50")
+    assert (d.outcomes.since, d.outcomes.opportunities) == (dt.date(2026, 10, 1), 0)  # none imported
     assert d.value_delivered == 12
     assert d.givers == [Giver("U0OSCAR01", 5, 1), Giver("U0OLIVIA1", 4, 1), Giver("U0OWNER01", 3, 1)]
     # Acme: 3 - 3 + 3 + 4 = 7; Globex: 3 - 5 + 5 + 5 - 9 = -1 (over-asked)
@@ -69,14 +68,8 @@ def test_the_figures_of_a_seeded_week(db: Database, policy: Policy) -> None:
 
 def test_an_empty_week_has_no_median_and_no_lists(db: Database, policy: Policy) -> None:
     d = build_digest(db, policy, Period.last_complete_week(NOW, UTC), NOW, SLA)
-    assert (d.opened, d.pending, d.median_decision, d.pipeline, d.givers, d.low_accounts) == (
-        0,
-        0,
-        None,
-        Decimal(0),
-        [],
-        [],
-    )
+    assert (d.opened, d.pending, d.median_decision, d.givers, d.low_accounts) == (0, 0, None, [], [])
+    assert (d.outcomes.pipeline.opportunities, d.outcomes.fell_through) == (0, [])
 
 
 def test_the_week_is_claimed_once(db: Database) -> None:
