@@ -52,7 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
     mode.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
-    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="HTTP port (default 3000); in Socket Mode, serve /healthz on it (default: no port)",
+    )
     serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads (default 16)")
     serve.add_argument(
         "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
