@@ -27,6 +27,8 @@ from store.importer import ImportFileError
 from store.policy import PolicyError
 
 log = logging.getLogger("refdesk")
+#: libraries whose INFO lines only `--verbose` shows
+QUIET_UNLESS_VERBOSE = ("alembic", "apscheduler")
 
 
 def _jobs_table() -> str:
@@ -128,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # their start-up chatter (each migration context, each job added) says nothing a person
+        # running `refdesk serve` acts on; our own start line says what runs (`bot.startup`)
+        for chatty in QUIET_UNLESS_VERBOSE:
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         _check_usage(args)
         settings = load_settings()

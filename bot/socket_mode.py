@@ -8,8 +8,8 @@ what it leaves to us is what a person running `refdesk serve` needs:
   naming the fix (`CliError`), never a traceback or a retry loop;
 * a connection lost later is reopened by `SocketModeLink` with backoff (1, 2, 4 ... 30 s), one
   log line per attempt. slack_sdk's own reconnect loop is switched off and its log, which says
-  the same things in several lines with session ids, goes to `refdesk.socket_mode.sdk`, shown
-  only with `--verbose`;
+  the same things in several lines with session ids, goes to `refdesk.sdk`, shown
+  only with `--verbose` (`bot.startup.quiet`);
 * the state of the connection is there for `/healthz` (`status()`).
 
 Slack's `disconnect` (reason `refresh_requested`) is handled by slack_sdk itself: it opens the new
@@ -33,11 +33,9 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.cli_errors import CliError
 from bot.settings import HINTS, Settings
-from bot.startup import REFUSED_TOKEN, slack_error, unreachable
+from bot.startup import REFUSED_TOKEN, quiet, sdk_log, slack_error, unreachable
 
 log = logging.getLogger("refdesk.socket_mode")
-#: slack_sdk's client logs here; quiet unless `refdesk -v`
-sdk_log = logging.getLogger("refdesk.socket_mode.sdk")
 
 #: seconds between two checks that the connection is up (slack_sdk pings every PING_SECONDS)
 WATCH_SECONDS = 0.25
@@ -97,13 +95,11 @@ class SocketModeLink:
             app,
             settings.slack_app_token.get_secret_value(),
             logger=sdk_log,
-            web_client=web_client,
+            web_client=quiet(web_client),
             auto_reconnect_enabled=False,
             ping_interval=PING_SECONDS,
         )
         self.client: SocketModeClient = self.handler.client
-        if not log.isEnabledFor(logging.DEBUG):
-            sdk_log.setLevel(logging.CRITICAL)
         self.client.on_error_listeners.append(self._remember_error)
         self._lock = threading.Lock()
         self._last_error: str | None = None

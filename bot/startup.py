@@ -18,6 +18,8 @@ from bot.cli_errors import CliError
 from bot.settings import HINTS, Settings
 
 log = logging.getLogger("refdesk")
+#: where slack_sdk logs on calls whose failure we say ourselves, in one line: shown with `-v` only
+sdk_log = logging.getLogger("refdesk.sdk")
 
 #: Slack's answers that mean "this token is not (or no longer) good"
 REFUSED_TOKEN = frozenset(
@@ -33,6 +35,23 @@ class Identity:
     team_id: str
     user: str
     user_id: str
+
+
+def quiet(client: WebClient) -> WebClient:
+    """`client` for calls whose failure the caller reports in one line: slack_sdk's own lines
+    about it (an error, a retry, another error) are shown only with `refdesk -v`."""
+    if not log.isEnabledFor(logging.DEBUG):
+        sdk_log.setLevel(logging.CRITICAL)
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        logger=sdk_log,
+        retry_handlers=client.retry_handlers,
+    )
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -59,7 +78,7 @@ def identify(settings: Settings, client: WebClient, *, required: bool) -> Identi
     still be answered and the bot's identity is looked up again when they come.
     """
     try:
-        answer = client.auth_test()
+        answer = quiet(client).auth_test()
     except SlackApiError as exc:
         error = slack_error(exc)
         if error in REFUSED_TOKEN:

@@ -106,7 +106,9 @@ class SocketModeServer:
 
     def command(self, text: str, *, user_id: str, **fields: str) -> str:
         """`/reference text` as Slack sends a slash command over Socket Mode (the form, as JSON)."""
-        return self.send("slash_commands", dict(parse_qsl(slash_command_body(text, user_id=user_id, **fields))))
+        return self.send(
+            "slash_commands", dict(parse_qsl(slash_command_body(text, user_id=user_id, **fields)))
+        )
 
     def interact(self, payload: dict[str, Any]) -> str:
         return self.send("interactive", payload)
@@ -119,7 +121,9 @@ class SocketModeServer:
         the app has opened a new one (or after the grace period). Returns the old one's index."""
         old = self.current()
         index = self.connections.index(old)
-        old.send(json.dumps({"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "x"}}))
+        old.send(
+            json.dumps({"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "x"}})
+        )
 
         def close_when_replaced() -> None:
             self.wait_connections(index + 2, timeout=REFRESH_GRACE_SECONDS)
