@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +28,8 @@ def main() -> None:
     )
     parser.add_argument("--connections-error", help="what apps.connections.open answers, e.g. missing_scope")
     args = parser.parse_args()
+    # `kill` stops it as Ctrl-C does: the emulator it started is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with tempfile.TemporaryDirectory() as workdir:
         emulator = Emulator(Path(workdir)).start()
         proxy = SlackProxy(emulator.api_url)
@@ -49,7 +53,7 @@ def main() -> None:
                 (ack.payload or {}).get("text", ack.payload) if ack else "none within 10 s",
                 flush=True,
             )
-            with contextlib.suppress(KeyboardInterrupt):
+            with contextlib.suppress(KeyboardInterrupt, SystemExit):
                 while True:
                     time.sleep(3600)
         finally:
