@@ -170,14 +170,20 @@ def test_a_refresh_and_a_dropped_connection_lose_nothing_and_handle_nothing_twic
     assert acked(socket_slack, after_drop, socket_server) == {}
     assert socket_slack.acks_of(after_drop)[0].connection == 2
 
+    # a stream closed without a close frame is noticed at once, not after pings time out
+    assert socket_slack.drop(reset=False) == 2
+    assert socket_slack.wait_connections(4, timeout=3) == 4, socket_server.log()
+    after_close = socket_slack.command("help", user_id=user)
+    assert "Reference Desk commands" in acked(socket_slack, after_close, socket_server)["text"]
+
     assert len(slack.wait_for("views.publish", count=2, user_id=user)) == 2
     time.sleep(1)
     assert len(slack.calls_to("views.publish")) == 2  # each event once, none twice
-    for envelope in (before_refresh, after_refresh, after_drop):
+    for envelope in (before_refresh, after_refresh, after_drop, after_close):
         assert len(socket_slack.acks_of(envelope)) == 1
-    assert len(slack.calls_to("apps.connections.open")) == 3
-    log = wait_log(socket_server, "Socket Mode connection lost and reopened (attempt 1)")
-    assert "Socket Mode connection lost and reopened (attempt 1)" in log
+    assert len(slack.calls_to("apps.connections.open")) == 4
+    log = wait_log(socket_server, "Socket Mode connection lost and reopened (attempt 1)", count=2)
+    assert log.count("Socket Mode connection lost and reopened (attempt 1)") == 2
     assert "Traceback" not in log
     assert health(socket_server) == (200, {**health(socket_server)[1], "status": "ok"})
 
@@ -282,7 +288,6 @@ def test_a_correct_http_start_is_quiet_too(server: RefdeskServer) -> None:
         "unreachable",
         "app-token-refused",
         "bot-token-kind",
-        "bot-token-refused",
         "app-token-kind",
         "no-connections-write",
         "not-an-app-token",

@@ -132,12 +132,16 @@ class SocketModeServer:
         threading.Thread(target=close_when_replaced, daemon=True).start()
         return index
 
-    def drop(self) -> int:
-        """Cut the current connection without a close frame (the peer sees a reset)."""
+    def drop(self, *, reset: bool = True) -> int:
+        """Cut the current connection without a close frame: with a TCP reset, or (`reset=False`)
+        by closing the stream, as a proxy or a load balancer going away does."""
         connection = self.current()
         raw = connection.socket
         with contextlib.suppress(OSError):
-            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if reset:
+                raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                raw.shutdown(socket.SHUT_RDWR)
             raw.close()
         return self.connections.index(connection)
 
