@@ -141,8 +141,19 @@ class SocketModeLink:
         while not self._stopped.wait(WATCH_SECONDS):
             if self.client.is_connected() and self._closed_by_peer():
                 self.client.disconnect()
-            if not self.client.is_connected():
+            if not self.client.is_connected() and self._still_down():
                 self._reconnect()
+
+    def _still_down(self) -> bool:
+        """Not connected once slack_sdk is done with any reconnect of its own: while it swaps
+        the connection Slack asked to refresh, the old one is closed a moment before the new one
+        takes its place, which is no loss."""
+        if not self.client.connect_operation_lock.acquire(timeout=5):
+            return True
+        try:
+            return not self.client.is_connected()
+        finally:
+            self.client.connect_operation_lock.release()
 
     def _closed_by_peer(self) -> bool:
         """Whether the other end closed the connection without a WebSocket close frame.
