@@ -82,14 +82,13 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
         scheduler = build_scheduler(settings, desk)
         scheduler.start()
     try:
-        if http is None:
-            assert link is not None
-            link.wait()
-        elif link is not None:
-            threading.Thread(target=http.run, name="http", daemon=True).start()
-            link.wait()
-        else:
+        if link is None:
+            assert http is not None
             http.run()
+        else:
+            if http is not None:
+                threading.Thread(target=http.run, name="http", daemon=True).start()
+            link.wait()
     finally:
         if link is not None:
             link.close()

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientNotConnectedError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
@@ -78,12 +78,10 @@ class _Handler(SocketModeHandler):
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         try:
             super().handle(client, req)
+        except SlackClientNotConnectedError:
+            log.warning("the ack of a %s envelope was not sent: the connection was lost", req.type)
         except Exception as exc:
-            log.warning(
-                "the answer to Slack's %s envelope was not sent (%s): the connection was lost",
-                req.type,
-                exc.__class__.__name__,
-            )
+            log.warning("the ack of a %s envelope was not sent (%s)", req.type, exc.__class__.__name__)
 
 
 class SocketModeLink:
