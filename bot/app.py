@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -75,18 +76,59 @@ def single_workspace_authorize(
     return authorize
 
 
+class _EnvironmentTokenNotice(logging.Filter):
+    """Drops the one Bolt warning a correct configuration cannot avoid.
+
+    `App()` reads `SLACK_BOT_TOKEN` from the process environment by itself, even when it is given
+    a client, and then warns that the token "will be unused". Our settings (`bot.settings`, which
+    also read `.env`) own the token and the client carries it, so nothing is wrong: there is no
+    constructor argument that stops Bolt reading the environment, hence this filter, for that
+    exact message only.
+    """
+
+    message = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
+def _bolt_logger() -> logging.Logger:
+    bolt = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _EnvironmentTokenNotice) for f in bolt.filters):
+        bolt.addFilter(_EnvironmentTokenNotice())
+    return bolt
+
+
+def _tokenless(client: WebClient) -> WebClient:
+    """The settings Bolt copies into each request's client (base URL, timeout, retries), no token.
+
+    The token reaches each request through `authorize`; a client that also carried it made Bolt
+    warn that "`installation_store` or `authorize` has been used" and the token was ignored.
+    """
+    return WebClient(
+        token=None,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+
+
 def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> App:
     """A sync Bolt app. Listeners ack first and do slow work after (process_before_response off)."""
     settings.require_slack(socket_mode=socket_mode)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     assert desk.client is not None
     app = App(
-        client=desk.client,
+        client=_tokenless(desk.client),
         authorize=single_workspace_authorize(desk.client),
         signing_secret=signing_secret,
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,
-        logger=logging.getLogger("slack_bolt"),
+        logger=_bolt_logger(),
         # enough listener threads for every HTTP worker: an ack never waits for a free thread
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
     )

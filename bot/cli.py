@@ -29,6 +29,8 @@ from store.importer import ImportFileError
 from store.policy import PolicyError
 
 log = logging.getLogger("refdesk")
+#: libraries whose INFO lines only `--verbose` shows
+QUIET_UNLESS_VERBOSE = ("alembic", "apscheduler")
 
 
 def _jobs_table() -> str:
@@ -54,7 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
     mode.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
-    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="HTTP port (default 3000); in Socket Mode, serve /healthz on it (default: no port)",
+    )
     serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads (default 16)")
     serve.add_argument(
         "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
@@ -182,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # their start-up chatter (each migration context, each job added) says nothing a person
+        # running `refdesk serve` acts on; our own start line says what runs (`bot.startup`)
+        for chatty in QUIET_UNLESS_VERBOSE:
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         _check_usage(args)
         settings = load_settings()

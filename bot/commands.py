@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import sys
+import threading
 import uuid
 from functools import cache
 from pathlib import Path
@@ -20,9 +21,11 @@ from bot.cli_errors import EXIT_NOT_DONE, CliError
 from bot.clock import fixed_clock, system_clock
 from bot.jobs import JOBS, NO_DIGEST_CHANNEL, digest_week
 from bot.scheduler import build_scheduler, run_job
-from bot.server import SlackWsgi, serve_http, serve_socket_mode
+from bot.server import SLACK_PATH, SlackWsgi, bind_http
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from bot.socket_mode import SocketModeLink
+from bot.startup import identify, started
 from handlers.delivery import deliver
 from handlers.digest import digest_for, digest_text
 from store import adjustments
@@ -42,25 +45,54 @@ PROGRESS_FROM_ROWS = 500
 ADJUST_ARGUMENTS = {"account": "ACCOUNT", "amount": "AMOUNT", "reason": "--reason"}
 
 
+#: `serve --http`'s port when none is given; Socket Mode listens only on a port it is given
+DEFAULT_HTTP_PORT = 3000
+
+
 def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
+    """Check everything that can be checked (schema, tokens, Slack, the port), then serve.
+
+    Socket Mode opens its connection before anything is served: a start that cannot work stops
+    with one line. `--port` in Socket Mode also serves the WSGI app's other routes (`/healthz`).
+    """
     db.check_schema()
     socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
     settings.require_slack(socket_mode=socket_mode)
     desk = build_desk(settings, db)
+    assert desk.client is not None
     app = build_app(settings, desk, socket_mode=socket_mode)
+    identity = identify(settings, desk.client, required=socket_mode)
+    link = SocketModeLink(settings, app, desk.client) if socket_mode else None
+    port = args.port if args.port is not None or socket_mode else DEFAULT_HTTP_PORT
+    http = None
+    if port is not None:
+        secret = None if socket_mode else settings.slack_signing_secret
+        wsgi = SlackWsgi(app, db, secret.get_secret_value() if secret else None, link)
+        http = bind_http(wsgi, args.host, port, threads=args.threads)
+    if link is not None:
+        link.open()
+    url = f"http://{args.host}:{port}"
+    if not socket_mode:
+        log.info(started(settings, identity, "HTTP", f"Slack posts to {url}{SLACK_PATH}, /healthz there too"))
+    elif http is not None:
+        log.info(started(settings, identity, "Socket Mode", f"/healthz on {url}"))
+    else:
+        log.info(started(settings, identity, "Socket Mode", "no HTTP port (--port N serves /healthz)"))
     scheduler = None
     if settings.scheduler_enabled and not args.no_scheduler:
         scheduler = build_scheduler(settings, desk)
         scheduler.start()
     try:
-        if socket_mode:
-            assert settings.slack_app_token is not None
-            serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        if link is None:
+            assert http is not None
+            http.run()
         else:
-            assert settings.slack_signing_secret is not None
-            wsgi = SlackWsgi(app, db, settings.slack_signing_secret.get_secret_value())
-            serve_http(wsgi, args.host, args.port, threads=args.threads)
+            if http is not None:
+                threading.Thread(target=http.run, name="http", daemon=True).start()
+            link.wait()
     finally:
+        if link is not None:
+            link.close()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
     return 0

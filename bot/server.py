@@ -1,9 +1,13 @@
-"""HTTP mode (a WSGI app served by waitress) and Socket Mode.
+"""The WSGI app of `refdesk serve` (served by waitress), in HTTP mode and in Socket Mode.
 
 The WSGI layer in front of Bolt does what Bolt leaves to the web framework: it checks Slack's
 signature before anything is parsed (401), turns a body that cannot be parsed into a 400 instead
 of a traceback, caps the body size, and answers `/healthz` for load balancers — within a second,
 whatever the database does.
+
+In Socket Mode Slack's requests come over the WebSocket (`bot.socket_mode`), and the same app,
+without its Slack route, serves everything else on `--port`: `/healthz`, which then also
+reports the Socket Mode connection, and any page a person opens in a browser.
 """
 
 from __future__ import annotations
@@ -14,15 +18,18 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot.cli_errors import CliError
 from bot.payload_shape import payload_problem
 from store.db import Database
 from store.errors import Unavailable
+
+if TYPE_CHECKING:
+    from bot.socket_mode import SocketModeLink
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +88,19 @@ class HealthCheck:
 
 
 class SlackWsgi:
-    """`/slack/events` → Bolt, `/healthz` → a database probe, anything else → 404."""
+    """`/slack/events` → Bolt, `/healthz` → a database probe, anything else → 404.
 
-    def __init__(self, app: App, db: Database, signing_secret: str) -> None:
+    With no signing secret (Socket Mode, where Slack's requests come over `link`) there is no
+    Slack route, and `/healthz` reports the Socket Mode connection as well.
+    """
+
+    def __init__(
+        self, app: App, db: Database, signing_secret: str | None, link: SocketModeLink | None = None
+    ) -> None:
         self.app = app
         self.db = db
-        self.verifier = SignatureVerifier(signing_secret)
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret is not None else None
+        self.link = link
         self.health = HealthCheck(db)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
@@ -94,7 +108,7 @@ class SlackWsgi:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
-        if path != SLACK_PATH:
+        if path != SLACK_PATH or self.verifier is None:
             return _reply(start_response, "404 Not Found", "not found")
         if method != "POST":
             return _reply(start_response, "405 Method Not Allowed", "POST only", headers=[("Allow", "POST")])
@@ -153,26 +167,34 @@ class SlackWsgi:
         timestamp = headers.get("x-slack-request-timestamp", "")
         if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
             return False
+        assert self.verifier is not None
         return self.verifier.is_valid_request(body, headers)
 
     def _health(self, start_response: StartResponse) -> list[bytes]:
+        """200 when all is well, else 503; the JSON body says what each part is doing."""
         problem = self.health.problem()
-        if problem is not None:
-            log.warning("health check: %s", problem)
-            return _reply(start_response, "503 Service Unavailable", problem)
-        return _reply(start_response, "200 OK", "ok")
+        report: dict[str, Any] = {"database": problem or "ok"}
+        healthy = problem is None
+        if self.link is not None:
+            report["socket_mode"] = self.link.status()
+            healthy = healthy and report["socket_mode"]["state"] == "connected"
+        report = {"status": "ok" if healthy else "unavailable", **report}
+        if not healthy:
+            log.warning("health check: %s", json.dumps(report))
+        status = "200 OK" if healthy else "503 Service Unavailable"
+        return _reply(start_response, status, json.dumps(report), "application/json")
 
 
-def serve_http(wsgi: SlackWsgi, host: str, port: int, threads: int = 16) -> None:
-    """Serve with waitress, a production WSGI server (Bolt's own server is for development)."""
+def bind_http(wsgi: SlackWsgi, host: str, port: int, threads: int = 16) -> Any:
+    """A waitress server (a production WSGI server; Bolt's own is for development) bound to
+    `host:port`, or one line saying why it could not be."""
     import waitress
 
-    log.info("serving Slack requests on http://%s:%d%s", host, port, SLACK_PATH)
-    waitress.serve(
-        wsgi, host=host, port=port, threads=threads, ident="refdesk", clear_untrusted_proxy_headers=True
-    )
-
-
-def serve_socket_mode(app: App, app_token: str) -> None:
-    log.info("connecting to Slack over Socket Mode")
-    SocketModeHandler(app, app_token).start()
+    try:
+        return waitress.create_server(
+            wsgi, host=host, port=port, threads=threads, ident="refdesk", clear_untrusted_proxy_headers=True
+        )
+    except OSError as exc:
+        raise CliError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port or --host"
+        ) from None

@@ -31,6 +31,16 @@ HINTS: dict[str, str] = {
     "or lower REFDESK_SLACK_TIMEOUT",
 }
 
+#: each Slack token's prefix, and the prefix of the token it is most often mixed up with
+TOKEN_PREFIXES: dict[str, tuple[str, str]] = {
+    "slack_bot_token": ("xoxb-", "xapp-"),
+    "slack_app_token": ("xapp-", "xoxb-"),
+}
+TOKEN_KINDS = {
+    "xapp-": "an app-level token, which belongs in SLACK_APP_TOKEN",
+    "xoxb-": "a bot token, which belongs in SLACK_BOT_TOKEN",
+}
+
 #: the longest single wait `bot.slack_client` allows between two tries of one call, beyond the
 #: timeout: a `Retry-After` is waited out inside the call only when it is at most the timeout
 #: (plus slack_sdk's random second); a longer one is the outbox's to wait.
@@ -157,6 +167,20 @@ class Settings(BaseSettings):
                 f"with a {timeout:.3g} s Slack timeout"
             )
         return value
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _token_of_its_kind(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """A token of the wrong kind is refused at start, by name, instead of by Slack later."""
+        if value is None or not value.get_secret_value().strip():
+            return value  # absent: `require_slack` says so where the token is needed
+        expected, other = TOKEN_PREFIXES[info.field_name or ""]
+        token = value.get_secret_value().strip()
+        if token.startswith(expected):
+            return SecretStr(token)
+        if token.startswith(other):
+            raise ValueError(f"it starts with {other}, {TOKEN_KINDS[other]}")
+        raise ValueError(f"it does not start with {expected}")
 
     @field_validator("admins", mode="before")
     @classmethod

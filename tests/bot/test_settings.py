@@ -189,6 +189,43 @@ def test_require_slack_is_satisfied_by_the_credentials_of_the_mode() -> None:
         http.require_slack(socket_mode=True)
 
 
+@pytest.mark.parametrize(
+    ("setting", "token", "reason"),
+    [
+        ("slack_bot_token", "xoxp-a-user-token", "(it does not start with xoxb-)"),
+        (
+            "slack_bot_token",
+            "xapp-1-A1-2",
+            "(it starts with xapp-, an app-level token, which belongs in SLACK_APP_TOKEN)",
+        ),
+        (
+            "slack_app_token",
+            "xoxb-1-2",
+            "(it starts with xoxb-, a bot token, which belongs in SLACK_BOT_TOKEN)",
+        ),
+        ("slack_app_token", "1-A1-2", "(it does not start with xapp-)"),
+    ],
+)
+def test_a_token_of_the_wrong_kind_is_one_line_naming_the_setting_and_never_the_token(
+    setting: str, token: str, reason: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(**{setting: token})
+
+    message = str(raised.value)
+    name = setting.upper()
+    assert message.startswith(f"{name} is invalid {reason}: set {name} to ")
+    assert token not in message and "\n" not in message
+
+
+def test_a_token_keeps_no_surrounding_blanks() -> None:
+    settings = load_settings(slack_bot_token=" xoxb-1-2 ", slack_app_token="xapp-1-2\n")
+
+    assert settings.slack_bot_token is not None and settings.slack_app_token is not None
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-1-2"
+    assert settings.slack_app_token.get_secret_value() == "xapp-1-2"
+
+
 # --- the documentation of the settings -----------------------------------------------------------
 
 

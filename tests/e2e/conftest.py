@@ -14,6 +14,7 @@ from tests.support.program import Program, seed_program
 from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer, run_cli
 from tests.support.slack_proxy import SlackProxy
+from tests.support.socket_mode import APP_TOKEN, SocketModeServer
 
 _names = itertools.count()
 
@@ -90,3 +91,29 @@ def sink() -> Iterator[ResponseSink]:
 def program(env: dict[str, str], tmp_path: Path) -> Program:
     """Five accounts and four advocates, imported with `refdesk import` (owners resolved in Slack)."""
     return seed_program(env, tmp_path)
+
+
+@pytest.fixture
+def socket_slack(slack: SlackProxy) -> Iterator[SocketModeServer]:
+    """Slack's Socket Mode end, which `apps.connections.open` (answered by the proxy) points to."""
+    server = SocketModeServer()
+    slack.socket_mode_url = server.url
+    slack.app_token = APP_TOKEN
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def socket_env(env: dict[str, str], socket_slack: SocketModeServer) -> dict[str, str]:
+    """A Socket Mode configuration: the app token, and no signing secret (Socket Mode needs none)."""
+    values = {**env, "SLACK_APP_TOKEN": APP_TOKEN}
+    del values["SLACK_SIGNING_SECRET"]
+    return values
+
+
+@pytest.fixture
+def socket_server(socket_env: dict[str, str], tmp_path: Path) -> Iterator[RefdeskServer]:
+    """`refdesk serve --socket --port N`, started once its connection is up (`/healthz` 200)."""
+    process = RefdeskServer(socket_env, tmp_path, SIGNING_SECRET, socket=True).start()
+    yield process
+    process.stop()

@@ -1,4 +1,8 @@
-"""The real `refdesk serve --http` process on a loopback port, and a Slack-like client for it."""
+"""The real `refdesk serve` process on a loopback port, and a Slack-like client for it.
+
+Over HTTP (the default) Slack's requests are posted to it, signed; with `socket=True` it runs
+`serve --socket` and the port serves only `/healthz` (Slack's side is `tests.support.socket_mode`).
+"""
 
 from __future__ import annotations
 
@@ -64,6 +68,7 @@ class RefdeskServer:
     workdir: Path
     signing_secret: str
     extra_args: list[str] = field(default_factory=list)
+    socket: bool = False
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -79,7 +84,16 @@ class RefdeskServer:
         self.port = free_port()
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [REFDESK, "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port), *self.extra_args],
+            [
+                REFDESK,
+                "serve",
+                "--socket" if self.socket else "--http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *self.extra_args,
+            ],
             env=refdesk_env(self.env),
             stdout=log,
             stderr=subprocess.STDOUT,

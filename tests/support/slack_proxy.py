@@ -5,6 +5,10 @@ on loopback records every Web API call (method, arguments, answer) and, when tol
 Slack's own failure shapes (HTTP 429 with `Retry-After`, or HTTP 503), for a number of calls or
 for a while, or does the call and then answers too late (the client has given up by then, but
 Slack has done what it was asked).
+
+The emulator has no Socket Mode: the proxy answers `apps.connections.open` itself, as Slack does,
+once the test has set `socket_mode_url` (the `ws://` URL of `tests.support.socket_mode`'s server):
+with that URL to the app token `app_token`, `invalid_auth` to another, or `connections_error`.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ class SlackProxy:
         self.upstream = upstream.rstrip("/").removesuffix("/api")
         self.calls: list[Call] = []
         self.fault: Fault | None = None
+        #: what `apps.connections.open` answers (None: the emulator's own answer, an unknown method)
+        self.socket_mode_url: str | None = None
+        self.app_token: str | None = None
+        #: Slack's error for `apps.connections.open`, e.g. "missing_scope"
+        self.connections_error: str | None = None
         self._lock = threading.Lock()
         proxy = self
 
@@ -78,6 +87,13 @@ class SlackProxy:
                     self._send_body(body)
                     with proxy._lock:
                         proxy.calls.append(Call(method, args, injected.status, json.loads(body)))
+                    return
+                if method == "apps.connections.open" and proxy.socket_mode_url is not None:
+                    answer = proxy._connections_open(self.headers.get("Authorization", ""))
+                    self.send_response(200)
+                    self._send_body(json.dumps(answer).encode())
+                    with proxy._lock:
+                        proxy.calls.append(Call(method, args, 200, answer))
                     return
                 request = urllib.request.Request(
                     proxy.upstream + self.path,
@@ -154,6 +170,13 @@ class SlackProxy:
         """Let the emulator do the next `count` calls, and hold each answer `seconds` before sending it."""
         with self._lock:
             self.fault = Fault(200, frozenset(methods), None, count, channel=channel, hold=seconds)
+
+    def _connections_open(self, authorization: str) -> dict[str, Any]:
+        if self.connections_error is not None:
+            return {"ok": False, "error": self.connections_error}
+        if authorization != f"Bearer {self.app_token}":
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def heal(self) -> None:
         with self._lock:
