@@ -61,6 +61,7 @@ FIT_LABELS = {
     "segment": "segments",
     "segments": "segments",
 }
+FIT_HINT = "industries:, products: or segments: (e.g. industries: Fintech)"
 #: how the advocate's answer arrived
 VIA_OWNER = "owner"
 VIA_EMAIL = "email"
@@ -210,11 +211,7 @@ def parse_fits(text: str) -> Fits:
         label, colon, values = line.partition(":")
         field = FIT_LABELS.get(normalize(label))
         if not colon or field is None:
-            raise Invalid(
-                {
-                    "fits": f"Line {number}: start it with industries:, products: or segments: (e.g. industries: Fintech)."
-                }
-            )
+            raise Invalid({"fits": f"Line {number}: start it with {FIT_HINT}."})
         found[field] += [" ".join(v.split()) for v in values.replace(";", ",").split(",") if v.strip()]
     return Fits(*(tuple(dict.fromkeys(found[f])) for f in ("industries", "products", "segments")))
 
