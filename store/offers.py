@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from store import deliveries, ledger, social_capital
 from store.db import Database
@@ -34,7 +34,6 @@ from store.models import (
     AccountStatus,
     Advocate,
     EntryKind,
-    LedgerEntry,
     Offer,
     OfferSeat,
     OfferStatus,
@@ -375,25 +374,6 @@ def list_offers(
 # --- matching -----------------------------------------------------------------------------------
 
 
-def _asked(session: Session, account_ids: list[int], today: dt.date) -> dict[int, int]:
-    """Points asked per account in the last 12 months, asks that fell through (reversed) excluded."""
-    if not account_ids:
-        return {}
-    reversal = aliased(LedgerEntry)
-    rows = session.execute(
-        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-        .outerjoin(reversal, reversal.reverses_id == LedgerEntry.id)
-        .where(
-            LedgerEntry.account_id.in_(account_ids),
-            LedgerEntry.kind == EntryKind.ASK,
-            LedgerEntry.occurred_on >= today - dt.timedelta(days=ASKED_DAYS),
-            reversal.id.is_(None),
-        )
-        .group_by(LedgerEntry.account_id)
-    )
-    return {account_id: -int(total or 0) for account_id, total in rows}
-
-
 @dataclass(frozen=True)
 class _Candidate:
     id: int
@@ -437,7 +417,7 @@ def _rankings(
     candidates = _candidates(session)
     ids = [c.id for c in candidates]
     balances = ledger.balances(session, policy.opening_balance, ids)
-    asked = _asked(session, ids, today)
+    asked = ledger.asked_since(session, ids, today - dt.timedelta(days=ASKED_DAYS))
     capital = social_capital.breakdowns_in(session, policy, ids, today)
     holding = _holding(session, [o.id for o in offers])
     rankings = {}
