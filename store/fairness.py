@@ -16,15 +16,18 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from store import ledger
+from store import deliveries, ledger
 from store.db import Database
+from store.delivery_kinds import DeliveryKind, DigestPayload
 from store.models import (
     Account,
     AccountStatus,
     Advocate,
+    Delivery,
+    DeliveryStatus,
     EntryKind,
     LedgerEntry,
     ReferenceRequest,
@@ -226,3 +229,36 @@ def fairness(db: Database, policy: Policy, week_start: dt.date, tz: dt.tzinfo) -
             helpers=helpers(session, policy, week_start, end, tz),
             weeks=weekly(session, week_start),
         )
+
+
+def owe_chart(
+    db: Database, week_label: str, channel: str, now: dt.datetime, *, sla_hours: float
+) -> str | None:
+    """Claim the week's chart upload beside its digest; its key when this call claimed it.
+
+    Keyed by week like the digest, so it is uploaded once whichever replica claims it; one that
+    failed for good (the app was not in the channel) is armed again, as the digest is.
+    """
+    key = f"{DeliveryKind.DIGEST_CHART}:{week_label}"
+    with db.transaction() as session:
+        if deliveries.enqueue(
+            session,
+            key=key,
+            kind=DeliveryKind.DIGEST_CHART,
+            recipient=channel,
+            now=now,
+            payload=DigestPayload(week_label, sla_hours),
+        ):
+            return key
+        rearmed = session.execute(
+            update(Delivery)
+            .where(Delivery.key == key, Delivery.status == DeliveryStatus.FAILED)
+            .values(
+                status=DeliveryStatus.PENDING,
+                recipient=channel,
+                attempts=0,
+                next_attempt_at=now,
+                last_error=None,
+            )
+        ).rowcount
+    return key if rearmed else None

@@ -26,13 +26,15 @@ from sqlalchemy.orm import Session
 
 from store import deliveries, ledger, social_capital
 from store.db import Database
-from store.delivery_kinds import DeliveryKind, OfferSeatPayload
+from store.delivery_kinds import DeliveryKind, HomeRefreshPayload, OfferSeatPayload
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
     HOLDING_SEAT,
     Account,
     AccountStatus,
     Advocate,
+    Delivery,
+    DeliveryStatus,
     EntryKind,
     Offer,
     OfferSeat,
@@ -460,11 +462,13 @@ def suggestions(
     today: dt.date,
     *,
     per_account: int = PER_ACCOUNT,
+    within_reach: bool = True,
 ) -> dict[int, list[Suggestion]]:
     """The best open offers for each of `account_ids` (accounts with none are absent).
 
     An offer is suggested to an account when the account is within the offer's `reach` of its
-    ranking; an account's offers come in the order: the group it is missing first, then where it
+    ranking (every fitting offer when `within_reach` is False: an owner asking about one account
+    sees them all); an account's offers come in the order: the group it is missing first, then where it
     stands in the offer's ranking, then the offer that closes soonest.
     """
     wanted = set(account_ids)
@@ -479,7 +483,8 @@ def suggestions(
         rankings = _rankings(session, policy, offers, today)
     by_account: dict[int, list[Suggestion]] = {}
     for offer in offers:
-        for position, match in enumerate(rankings[offer.id][: reach(offer)], start=1):
+        ranking = rankings[offer.id] if not within_reach else rankings[offer.id][: reach(offer)]
+        for position, match in enumerate(ranking, start=1):
             if match.account_id in wanted:
                 by_account.setdefault(match.account_id, []).append(
                     Suggestion(offer, match.account_id, match.name, position, match.missing_group)
@@ -520,6 +525,7 @@ def offer_it(
     now: dt.datetime,
     today: dt.date,
     advocate_id: int | None = None,
+    home_of: str | None = None,
 ) -> SeatView:
     """Reserve a seat of the offer for the account (the account's owner or an admin).
 
@@ -568,7 +574,8 @@ def offer_it(
             payload=OfferSeatPayload(seat_id),
         )
         session.flush()
-        return replace(_seat_view(session, policy, seat_id), delivery_keys=(key,))
+        keys = (key, *_owe_home(session, home_of, f"seat:{seat_id}:reserved", now))
+        return replace(_seat_view(session, policy, seat_id), delivery_keys=keys)
 
 
 def _insert_seat(
@@ -603,6 +610,17 @@ def seat_message_key(seat_id: int) -> str:
     return f"{DeliveryKind.OFFER_SEAT}:{seat_id}"
 
 
+def card_landed(db: Database, seat_id: int) -> tuple[str, str] | None:
+    """(channel, ts) of the seat's card once it reached Slack, so a refresh can rewrite it."""
+    with db.transaction(readonly=True) as session:
+        row = session.execute(
+            select(Delivery.channel, Delivery.ts).where(
+                Delivery.key == seat_message_key(seat_id), Delivery.status == DeliveryStatus.SENT
+            )
+        ).first()
+    return (row.channel, row.ts) if row is not None and row.channel and row.ts else None
+
+
 def _owe_refresh(session: Session, seat: OfferSeat, why: str, now: dt.datetime) -> str:
     key = f"{DeliveryKind.OFFER_SEAT_REFRESH}:{seat.id}:{why}"
     recipient = session.scalar(select(Account.owner_slack_id).where(Account.id == seat.account_id))
@@ -615,6 +633,22 @@ def _owe_refresh(session: Session, seat: OfferSeat, why: str, now: dt.datetime) 
         payload=OfferSeatPayload(seat.id),
     )
     return key
+
+
+def _owe_home(session: Session, home_of: str | None, why: str, now: dt.datetime) -> tuple[str, ...]:
+    """A click on App Home owes that Home a republish, so it shows the seat as it now stands."""
+    if home_of is None:
+        return ()
+    key = f"{DeliveryKind.HOME_REFRESH}:{home_of}:{why}"
+    deliveries.enqueue(
+        session,
+        key=key,
+        kind=DeliveryKind.HOME_REFRESH,
+        recipient=home_of,
+        now=now,
+        payload=HomeRefreshPayload(),
+    )
+    return (key,)
 
 
 def _seat_for_change(
@@ -662,10 +696,20 @@ def record_answer(
     actor_id: str,
     admins: frozenset[str],
     now: dt.datetime,
+    home_of: str | None = None,
 ) -> SeatView:
     """The owner records the advocate's answer (**Yes, count me in** / **No, thanks**)."""
     return _answer(
-        db, policy, seat_id, accepted, actor_id=actor_id, admins=admins, via=VIA_OWNER, by=actor_id, now=now
+        db,
+        policy,
+        seat_id,
+        accepted,
+        actor_id=actor_id,
+        admins=admins,
+        via=VIA_OWNER,
+        by=actor_id,
+        now=now,
+        home_of=home_of,
     )
 
 
@@ -693,6 +737,7 @@ def _answer(
     via: str,
     by: str,
     now: dt.datetime,
+    home_of: str | None = None,
 ) -> SeatView:
     with db.transaction() as session:
         seat = _seat_for_change(session, seat_id, actor_id, admins, "record the customer's answer")
@@ -715,7 +760,8 @@ def _answer(
         if not moved:
             raise _settled(seat)
         key = _owe_refresh(session, seat, seat.status, now)
-        return replace(_seat_view(session, policy, seat_id), delivery_keys=(key,))
+        keys = (key, *_owe_home(session, home_of, f"seat:{seat_id}:{seat.status}", now))
+        return replace(_seat_view(session, policy, seat_id), delivery_keys=keys)
 
 
 def deliver_seat(
@@ -727,6 +773,7 @@ def deliver_seat(
     admins: frozenset[str],
     now: dt.datetime,
     today: dt.date,
+    home_of: str | None = None,
 ) -> SeatView:
     """**Delivered**: the account got the value; the ledger is credited with the value's credit, once."""
     with db.transaction() as session:
@@ -761,11 +808,19 @@ def deliver_seat(
         seat.entry_id = entry.id
         session.flush()
         key = _owe_refresh(session, seat, SeatStatus.DELIVERED, now)
-        return replace(_seat_view(session, policy, seat_id), delivery_keys=(key,))
+        keys = (key, *_owe_home(session, home_of, f"seat:{seat_id}:delivered", now))
+        return replace(_seat_view(session, policy, seat_id), delivery_keys=keys)
 
 
 def release_seat(
-    db: Database, policy: Policy, seat_id: int, *, actor_id: str, admins: frozenset[str], now: dt.datetime
+    db: Database,
+    policy: Policy,
+    seat_id: int,
+    *,
+    actor_id: str,
+    admins: frozenset[str],
+    now: dt.datetime,
+    home_of: str | None = None,
 ) -> SeatView:
     """**Release seat**: the reservation ends undelivered and the seat is free for someone else."""
     with db.transaction() as session:
@@ -784,7 +839,8 @@ def release_seat(
             raise _settled(seat)
         _give_back_seat(session, seat.offer_id)
         key = _owe_refresh(session, seat, SeatStatus.RELEASED, now)
-        return replace(_seat_view(session, policy, seat_id), delivery_keys=(key,))
+        keys = (key, *_owe_home(session, home_of, f"seat:{seat_id}:released", now))
+        return replace(_seat_view(session, policy, seat_id), delivery_keys=keys)
 
 
 def _seat_view(session: Session, policy: Policy, seat_id: int) -> SeatView:
