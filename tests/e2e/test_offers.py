@@ -179,7 +179,7 @@ def test_twenty_concurrent_offer_it_on_the_last_seat_reserve_it_once(
 
 @pytest.fixture
 def replicas(env: dict[str, str], tmp_path: Path) -> Iterator[list[RefdeskServer]]:
-    started = [RefdeskServer(env, tmp_path / f"r{i}", SIGNING_SECRET).start() for i in range(2)]
+    started = [RefdeskServer(env, tmp_path, SIGNING_SECRET).start() for _ in range(2)]
     yield started
     for replica in started:
         replica.stop()
