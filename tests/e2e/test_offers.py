@@ -112,7 +112,9 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
     assert "for *Acme Corp*" in offered[0]["text"]["text"]
 
     answers = sink.new_url()
-    click(server, emulator, owner, nudge, "Offer it", channel=emulator.dm_channel(owner), response_url=answers)
+    click(
+        server, emulator, owner, nudge, "Offer it", channel=emulator.dm_channel(owner), response_url=answers
+    )
     assert "Seat reserved on “Spring beta” for Acme Corp" in sink.wait(answers)[0]["text"]
     card = dms_with(emulator, owner, "Seat on Spring beta for Acme Corp")[0]
     assert_valid_message_blocks(card["blocks"])
@@ -124,14 +126,18 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
     assert_valid_message_blocks(give["blocks"])
     assert "Nothing given back in 12 months" in str(give["blocks"])
 
-    click(server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers)
+    click(
+        server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers
+    )
     assert program.wait_balance("Acme Corp", 3) == 3
     slack.wait_for("chat.update", count=1)
     rewritten = [m for m in emulator.dms(owner) if m["ts"] == card["ts"]][0]
     assert_valid_message_blocks(rewritten["blocks"])
     assert "✅ Delivered" in str(rewritten["blocks"]) and "Balance now *3 points*" in str(rewritten["blocks"])
     # a second click on the old card credits nothing
-    click(server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers)
+    click(
+        server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers
+    )
     assert "Already decided" in sink.wait(answers, count=3)[2]["text"]
     assert program.balance("Acme Corp") == 3
 
