@@ -480,6 +480,8 @@ def suggestions(
             for view in (_view(policy, o) for o in session.scalars(select(Offer)))
             if view.open_on(today) and view.seats_left > 0
         ]
+        if not offers:  # the common case: no ranking to compute
+            return {}
         rankings = _rankings(session, policy, offers, today)
     by_account: dict[int, list[Suggestion]] = {}
     for offer in offers:
