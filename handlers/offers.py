@@ -37,6 +37,8 @@ from store.offers import OfferDraft, OfferView, SeatView
 from store.policy import Policy
 
 SAVED = "✅ Saved. Owners see it suggested for the accounts it fits."
+#: how many times a card's rewrite waits for the card itself before giving up
+MAX_WAITS = 6
 #: offers listed in one answer (each is at most two blocks; an ephemeral message holds 50)
 LIST_MAX = 20
 
@@ -192,6 +194,8 @@ def render_seat_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     if seat is None:
         return []
     if landed is None:
+        if job.attempts >= MAX_WAITS:  # the card never arrived (its owner left Slack): nothing to rewrite
+            return []
         raise NotYet("the seat's card has not reached Slack yet")
     channel, ts = landed
     return [Outgoing(seat_text(seat), seat_blocks(seat), channel=channel, ts=ts)]

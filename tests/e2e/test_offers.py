@@ -21,7 +21,8 @@ from store.policy import load_policy
 from tests.e2e.test_giveback_and_followups import click, dms_with, file_request, jobs_run, opened_view
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import SIGNING_SECRET, Emulator
-from tests.support.payloads import block_actions, date, select as chosen, text, view_submission
+from tests.support.payloads import block_actions, date, text, view_submission
+from tests.support.payloads import select as chosen
 from tests.support.program import Program
 from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer, run_cli
@@ -131,7 +132,7 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
     )
     assert program.wait_balance("Acme Corp", 3) == 3
     slack.wait_for("chat.update", count=1)
-    rewritten = [m for m in emulator.dms(owner) if m["ts"] == card["ts"]][0]
+    rewritten = next(m for m in emulator.dms(owner) if m["ts"] == card["ts"])
     assert_valid_message_blocks(rewritten["blocks"])
     assert "✅ Delivered" in str(rewritten["blocks"]) and "Balance now *3 points*" in str(rewritten["blocks"])
     # a second click on the old card credits nothing
@@ -261,7 +262,7 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     assert "Jane Doe (Acme Corp) — Reference call with a prospect" in body
     assert "Untapped" in body and "Hooli" in body
     assert "gift" not in body.casefold()
-    chart_message = [m for m in history if m.get("files")][0]
+    chart_message = next(m for m in history if m.get("files"))
     assert_valid_message_blocks(chart_message["blocks"])
 
     # the dry run writes the same chart locally

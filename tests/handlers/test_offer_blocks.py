@@ -113,8 +113,8 @@ def test_the_social_capital_line_names_what_was_received_and_what_never_was(desk
         bare = seed.account(s, "Bare")
     line = capital_line(social_capital.breakdown(desk.db, desk.policy, acme, TODAY))
     assert (
-        line
-        == "Received in 12 months: learning ×3 · never: affiliation, reputation, status, say in product, business"
+        line == "Received in 12 months: learning ×3 · never: affiliation, reputation, status, "
+        "say in product, business"
     )
     assert (
         capital_line(social_capital.breakdown(desk.db, desk.policy, bare, TODAY))
