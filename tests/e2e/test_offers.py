@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,7 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
         server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers
     )
     assert program.wait_balance("Acme Corp", 3) == 3
-    slack.wait_for("chat.update", count=1)
-    rewritten = next(m for m in emulator.dms(owner) if m["ts"] == card["ts"])
+    rewritten = card_as_it_stands(emulator, owner, card["ts"], "✅ Delivered")
     assert_valid_message_blocks(rewritten["blocks"])
     assert "✅ Delivered" in str(rewritten["blocks"]) and "Balance now *3 points*" in str(rewritten["blocks"])
     # a second click on the old card credits nothing
@@ -141,6 +141,18 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
     )
     assert "Already decided" in sink.wait(answers, count=3)[2]["text"]
     assert program.balance("Acme Corp") == 3
+
+
+def card_as_it_stands(
+    emulator: Emulator, owner: str, ts: str, words: str, timeout: float = 15
+) -> dict[str, Any]:
+    """The seat's card once its rewrite (an outbox delivery, sent just after the click) says `words`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        card = next(m for m in emulator.dms(owner) if m["ts"] == ts)
+        if words in str(card["blocks"]) or time.monotonic() > deadline:
+            return card
+        time.sleep(0.1)
 
 
 def concurrent_offer_it(
