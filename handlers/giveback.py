@@ -29,13 +29,13 @@ from handlers.ids import Action, View
 from handlers.offer_blocks import suggestion_block
 from handlers.refusals import answered
 from handlers.request_modal import account_option
-from store import accounts, giveback, offers
+from store import accounts, giveback, offer_matching
 from store.accounts import AccountChoice
 from store.deliveries import DeliveryJob
 from store.delivery_kinds import LoggedPayload, NudgePayload
 from store.errors import Invalid
 from store.giveback import Logged, NudgeLine, ValueDraft
-from store.offers import Suggestion
+from store.offer_matching import Suggestion
 from store.policy import Policy, points
 
 #: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)
@@ -222,7 +222,9 @@ def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     days = desk.policy.rules.give_back_days
     names = escape(", ".join(line.name for line in lines[:5]))
-    suggested = offers.suggestions(desk.db, desk.policy, [line.account_id for line in lines], desk.today())
+    suggested = offer_matching.suggestions(
+        desk.db, desk.policy, [line.account_id for line in lines], desk.today()
+    )
     return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days, suggested))]
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from handlers.blocks import Block, actions, button, context, escape, section, user
 from handlers.ids import Action
 from store.models import SeatStatus
-from store.offers import OfferView, SeatView, Suggestion
+from store.offer_matching import Suggestion
+from store.offers import OfferView
 from store.policy import points
+from store.seats import SeatView
 from store.social_capital import SocialCapital
 
 

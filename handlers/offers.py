@@ -29,12 +29,13 @@ from handlers.ids import Action, View
 from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks, seat_text, suggestion_block
 from handlers.refusals import answered, sentence
 from handlers.replies import tell
-from store import offers, social_capital
+from store import offer_matching, offers, seats, social_capital
 from store.deliveries import DeliveryJob
 from store.delivery_kinds import OfferSeatPayload
 from store.errors import Invalid, NotAllowed
-from store.offers import OfferDraft, OfferView, SeatView
+from store.offers import OfferDraft, OfferView
 from store.policy import Policy
+from store.seats import SeatView
 
 SAVED = "✅ Saved. Owners see it suggested for the accounts it fits."
 #: how many times a card's rewrite waits for the card itself before giving up
@@ -47,7 +48,7 @@ def offer_modal(policy: Policy, offer: OfferView | None = None) -> dict[str, Any
     """**Title**, **Value delivered**, **Seats**, **Closes on**, **Fits**, **Description**."""
     title = text_input(max_length=offers.TITLE_MAX, placeholder="e.g. Early access to the payments API")
     value = value_element(policy)
-    seats: dict[str, Any] = {
+    seat_count: dict[str, Any] = {
         "type": "number_input",
         "action_id": "value",
         "is_decimal_allowed": False,
@@ -70,7 +71,7 @@ def offer_modal(policy: Policy, offer: OfferView | None = None) -> dict[str, Any
         )
         if chosen is not None:
             value["initial_option"] = chosen
-        seats["initial_value"] = str(offer.seats)
+        seat_count["initial_value"] = str(offer.seats)
         closes["initial_date"] = offer.closes_on.isoformat()
         if offer.fits.text():
             fits["initial_value"] = offer.fits.text()
@@ -81,7 +82,7 @@ def offer_modal(policy: Policy, offer: OfferView | None = None) -> dict[str, Any
         input_block(
             "value", "Value delivered", value, hint="Sets the points credited and the kind of value."
         ),
-        input_block("seats", "Seats", seats),
+        input_block("seats", "Seats", seat_count),
         input_block("closes_on", "Closes on", closes),
         input_block(
             "fits",
@@ -169,7 +170,7 @@ def give_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, clien
         ack(response_type="ephemeral", text=note, blocks=[section(note)])
         return
     today = desk.today()
-    suggested = offers.suggestions(desk.db, desk.policy, [account.id], today, within_reach=False)
+    suggested = offer_matching.suggestions(desk.db, desk.policy, [account.id], today, within_reach=False)
     capital = social_capital.breakdown(desk.db, desk.policy, account.id, today)
     found = [suggestion_block(s) for s in suggested.get(account.id, [])]
     text = f"{len(found)} offer(s) for {escape(account.name)}"
@@ -182,15 +183,15 @@ def give_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, clien
 
 def render_seat(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """The owner's card of a new reservation (later rewritten in place as the seat moves on)."""
-    seat = offers.seat(desk.db, desk.policy, OfferSeatPayload.from_dict(job.data).seat_id)
+    seat = seats.seat(desk.db, desk.policy, OfferSeatPayload.from_dict(job.data).seat_id)
     return [] if seat is None else [Outgoing(seat_text(seat), seat_blocks(seat))]
 
 
 def render_seat_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite the seat's card where it landed; wait while the card itself is still on its way."""
     seat_id = OfferSeatPayload.from_dict(job.data).seat_id
-    landed = offers.card_landed(desk.db, seat_id)
-    seat = offers.seat(desk.db, desk.policy, seat_id)
+    landed = seats.card_landed(desk.db, seat_id)
+    seat = seats.seat(desk.db, desk.policy, seat_id)
     if seat is None:
         return []
     if landed is None:
@@ -309,7 +310,7 @@ def register(app: App, desk: Desk) -> None:
         with answered(ack, body, respond, client):
             ack()
             offer_id, _, account_id = str(action.get("value") or "").partition(":")
-            seat = offers.offer_it(
+            seat = seats.offer_it(
                 desk.db,
                 desk.policy,
                 as_id(offer_id) or 0,
@@ -328,7 +329,7 @@ def register(app: App, desk: Desk) -> None:
         ) -> None:
             with answered(ack, body, respond, client):
                 ack()
-                seat = offers.record_answer(
+                seat = seats.record_answer(
                     desk.db,
                     desk.policy,
                     _seat_id(action),
@@ -351,7 +352,7 @@ def register(app: App, desk: Desk) -> None:
     ) -> None:
         with answered(ack, body, respond, client):
             ack()
-            seat = offers.deliver_seat(
+            seat = seats.deliver_seat(
                 desk.db,
                 desk.policy,
                 _seat_id(action),
@@ -369,7 +370,7 @@ def register(app: App, desk: Desk) -> None:
     ) -> None:
         with answered(ack, body, respond, client):
             ack()
-            seat = offers.release_seat(
+            seat = seats.release_seat(
                 desk.db,
                 desk.policy,
                 _seat_id(action),

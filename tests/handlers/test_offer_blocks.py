@@ -14,7 +14,7 @@ from handlers.desk import Desk
 from handlers.home import home_view
 from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks
 from handlers.offers import offer_modal, offers_blocks
-from store import offers, social_capital, status
+from store import offers, seats, social_capital, status
 from store.db import Database
 from store.models import EntryKind
 from store.offers import OfferDraft
@@ -52,8 +52,8 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
         ]
     offer = posted(desk)
 
-    def reserve(account_id: int) -> offers.SeatView:
-        return offers.offer_it(
+    def reserve(account_id: int) -> seats.SeatView:
+        return seats.offer_it(
             desk.db,
             desk.policy,
             offer.id,
@@ -66,10 +66,10 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
 
     cards = [reserve(ids[0])]
     common = {"actor_id": OWNER, "admins": desk.admins, "now": NOW}
-    cards.append(offers.record_answer(desk.db, desk.policy, reserve(ids[1]).id, True, **common))
-    cards.append(offers.record_answer(desk.db, desk.policy, reserve(ids[2]).id, False, **common))
-    cards.append(offers.release_seat(desk.db, desk.policy, reserve(ids[3]).id, **common))
-    cards.append(offers.deliver_seat(desk.db, desk.policy, cards[1].id, today=TODAY, **common))
+    cards.append(seats.record_answer(desk.db, desk.policy, reserve(ids[1]).id, True, **common))
+    cards.append(seats.record_answer(desk.db, desk.policy, reserve(ids[2]).id, False, **common))
+    cards.append(seats.release_seat(desk.db, desk.policy, reserve(ids[3]).id, **common))
+    cards.append(seats.deliver_seat(desk.db, desk.policy, cards[1].id, today=TODAY, **common))
     assert [c.status for c in cards] == ["reserved", "accepted", "declined", "released", "delivered"]
     for card in cards:
         blocks = seat_blocks(card)
@@ -93,7 +93,7 @@ def test_the_offer_modal_list_and_home_are_valid(desk: Desk) -> None:
     listed = offers_blocks(desk, offers.list_offers(desk.db, desk.policy, TODAY), admin=True)
     assert_valid_message_blocks(listed)
     assert_valid_message_blocks(offer_blocks(offer, admin=False))
-    offers.offer_it(
+    seats.offer_it(
         desk.db, desk.policy, offer.id, acme, actor_id=ADMIN, admins=desk.admins, now=NOW, today=TODAY
     )
     posted(desk, title="Another beta")

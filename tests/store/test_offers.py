@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from store import offers, social_capital
+from store import offer_matching, offers, seats, social_capital
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.models import AccountStatus, EntryKind, SeatStatus
@@ -91,7 +91,7 @@ def test_matching_puts_the_most_over_asked_first_then_the_group_missing_never_do
         seed.account(s, "Stark", "Fintech", status=AccountStatus.DO_NOT_CONTACT)
         seed.account(s, "Retailco", "Retail")
     offer = make_offer(db, policy, fits="industries: fintech")
-    ranked = offers.ranked_accounts(db, policy, offer.id, TODAY)
+    ranked = offer_matching.ranked_accounts(db, policy, offer.id, TODAY)
     assert [m.name for m in ranked][:2] == ["Acme", "Globex"]
     names = [m.name for m in ranked]
     assert names.index("Hooli") < names.index("Initech")
@@ -99,10 +99,10 @@ def test_matching_puts_the_most_over_asked_first_then_the_group_missing_never_do
     assert {m.account_id for m in ranked} == {acme, globex, initech, hooli, umbrella}
     # suggestions: one seat reaches the top three only; the most over-asked gets it first
     one_seat = make_offer(db, policy, title="Advisory board", value="advisory_board", seats="1")
-    suggested = offers.suggestions(db, policy, [acme, globex, hooli, initech, umbrella], TODAY)
+    suggested = offer_matching.suggestions(db, policy, [acme, globex, hooli, initech, umbrella], TODAY)
     assert suggested[acme][0].offer.id in {offer.id, one_seat.id}
     reached = {a for a, found in suggested.items() if any(s.offer.id == one_seat.id for s in found)}
-    assert acme in reached and len(reached) == offers.reach(one_seat)
+    assert acme in reached and len(reached) == offer_matching.reach(one_seat)
 
 
 def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy) -> None:
@@ -110,14 +110,14 @@ def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy)
         ids = [seed.account(s, f"Account {i:02}", owner_slack_id=OWNER) for i in range(22)]
     offer = make_offer(db, policy, seats="3")
     for account_id in ids[:2]:
-        offers.offer_it(db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+        seats.offer_it(db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
     answers: list[str] = []
     start = threading.Barrier(20)
 
     def click(account_id: int) -> None:
         start.wait()
         try:
-            offers.offer_it(
+            seats.offer_it(
                 db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY
             )
             answers.append("reserved")
@@ -135,7 +135,7 @@ def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy)
         for a in answers
     )
     assert counts == {"reserved": 1, "no seats left": 19}
-    assert offers.reservation_count(db, offer.id) == 3
+    assert seats.reservation_count(db, offer.id) == 3
     assert offers.get_offer(db, policy, offer.id).seats_left == 0  # type: ignore[union-attr]
 
 
@@ -149,7 +149,7 @@ def test_one_account_holds_one_seat_of_an_offer_however_many_clicks(db: Database
     def click() -> None:
         start.wait()
         try:
-            offers.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+            seats.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
             results.append("reserved")
         except Invalid:
             results.append("refused")
@@ -169,12 +169,10 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
         globex = seed.account(s, "Globex", owner_slack_id=OWNER)
     offer = make_offer(db, policy, seats="1")
     with pytest.raises(NotAllowed):
-        offers.offer_it(
-            db, policy, offer.id, acme, actor_id="U0STRANGER", admins=ADMINS, now=NOW, today=TODAY
-        )
-    seat = offers.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+        seats.offer_it(db, policy, offer.id, acme, actor_id="U0STRANGER", admins=ADMINS, now=NOW, today=TODAY)
+    seat = seats.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
     assert (seat.status, seat.balance, seat.seats_left) == (SeatStatus.RESERVED, 3, 0)
-    accepted = offers.record_answer(db, policy, seat.id, True, actor_id=OWNER, admins=ADMINS, now=NOW)
+    accepted = seats.record_answer(db, policy, seat.id, True, actor_id=OWNER, admins=ADMINS, now=NOW)
     assert (accepted.status, accepted.answered_via) == (SeatStatus.ACCEPTED, "owner")
 
     outcomes: list[str] = []
@@ -183,7 +181,7 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     def deliver() -> None:
         start.wait()
         try:
-            offers.deliver_seat(db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+            seats.deliver_seat(db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
             outcomes.append("delivered")
         except AlreadySettled as settled:
             outcomes.append(settled.status)
@@ -194,24 +192,24 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes) == ["delivered"] + [SeatStatus.DELIVERED] * 5
-    after = offers.seat(db, policy, seat.id)
+    after = seats.seat(db, policy, seat.id)
     assert after is not None and after.balance == 3 + 3 and after.entry_id is not None
     with pytest.raises(AlreadySettled):
-        offers.release_seat(db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW)
+        seats.release_seat(db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW)
     assert social_capital.breakdown(db, policy, acme, TODAY).has("learning")
 
     # a second offer: reserved, released, the seat goes to another account, released twice is settled
     other = make_offer(db, policy, title="Roadmap session", value="product_input", seats="1")
-    held = offers.offer_it(db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
-    released = offers.release_seat(db, policy, held.id, actor_id=ADMIN, admins=ADMINS, now=NOW)
+    held = seats.offer_it(db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+    released = seats.release_seat(db, policy, held.id, actor_id=ADMIN, admins=ADMINS, now=NOW)
     assert (released.status, released.seats_left, released.balance) == (SeatStatus.RELEASED, 1, 6)
     with pytest.raises(AlreadySettled):
-        offers.release_seat(db, policy, held.id, actor_id=OWNER, admins=ADMINS, now=NOW)
-    again = offers.offer_it(db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
-    declined = offers.answer_from_advocate(db, policy, again.id, False, email="jane@acme.test", now=NOW)
+        seats.release_seat(db, policy, held.id, actor_id=OWNER, admins=ADMINS, now=NOW)
+    again = seats.offer_it(db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+    declined = seats.answer_from_advocate(db, policy, again.id, False, email="jane@acme.test", now=NOW)
     assert (declined.status, declined.answered_via, declined.seats_left) == (SeatStatus.DECLINED, "email", 1)
-    offers.offer_it(db, policy, other.id, globex, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
-    assert offers.reservation_count(db, other.id) == 1
+    seats.offer_it(db, policy, other.id, globex, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+    assert seats.reservation_count(db, other.id) == 1
 
 
 def test_social_capital_breakdown_by_group_and_missing_groups(db: Database, policy: Policy) -> None:
