@@ -19,6 +19,7 @@ from store import ledger, offers
 from store.models import Advocate, EntryKind, OfferSeat, ReferenceRequest, RequestStatus
 from store.offers import OfferDraft
 from store.policy import load_policy
+from tests.e2e.test_find_status_digest_home import open_home
 from tests.e2e.test_giveback_and_followups import click, dms_with, file_request, jobs_run, opened_view
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import SIGNING_SECRET, Emulator
@@ -283,3 +284,39 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     assert dry.returncode == 0, dry.stderr
     assert png.read_bytes().startswith(b"\x89PNG") and f"chart: {png}" in dry.stdout
     assert "Customers who helped this week" in dry.stdout
+
+
+def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        elements = block.get("elements", []) if block["type"] == "actions" else [block.get("accessory") or {}]
+        for element in elements:
+            if element.get("type") == "button":
+                found.setdefault(element["text"]["text"], {**element, "block_id": block.get("block_id", "")})
+    return found
+
+
+def test_app_home_offers_it_then_delivers_and_republishes_each_time(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program
+) -> None:
+    olivia = emulator.ids["owner"]
+    post_offer(program, emulator, seats=3)
+    open_home(server, olivia)
+    view = slack.wait_for("views.publish", user_id=olivia)[0].args["view"]
+    assert_valid_view(view)
+    assert "Received in 12 months" in str(view) or "Nothing given back in 12 months" in str(view)
+    offer_it = home_buttons(view)["Offer it"]
+    home = {**slack.calls_to("views.publish")[0].response["view"], "type": "home"}
+    clicked = block_actions(olivia, "offer_it", offer_it["value"], view=home, block_id="home")
+    assert server.interact(clicked).status == 200
+
+    republished = slack.wait_for("views.publish", count=2, user_id=olivia)[1].args["view"]
+    assert_valid_view(republished)
+    delivered = home_buttons(republished)["Delivered"]
+    assert (
+        server.interact(block_actions(olivia, "seat_delivered", delivered["value"], view=home)).status == 200
+    )
+    assert program.wait_balance("Acme Corp", 6) == 6
+    last = slack.wait_for("views.publish", count=3, user_id=olivia)[2].args["view"]
+    assert_valid_view(last)
+    assert "Delivered" not in home_buttons(last)
