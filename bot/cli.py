@@ -115,6 +115,12 @@ def _parser() -> argparse.ArgumentParser:
 
     digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
     digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
+    digest.add_argument(
+        "--chart",
+        metavar="FILE.png",
+        type=Path,
+        help="with --dry-run: also write the digest's chart to FILE.png",
+    )
 
     _outcome_parsers(sub)
 
@@ -264,7 +270,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "ledger":
             return commands.ledger_adjust(settings, db, args.account, args.amount, args.reason, args.by)
         if args.command == "digest":
-            return commands.digest(settings, db, dry_run=args.dry_run)
+            return commands.digest(settings, db, dry_run=args.dry_run, chart=args.chart)
         if args.command == "report":
             return prove.report(db, args.since, as_json=args.json)
         if args.command == "policy":

@@ -28,6 +28,7 @@ from bot.socket_mode import SocketModeLink
 from bot.startup import identify, started
 from handlers.delivery import deliver
 from handlers.digest import digest_for, digest_text
+from handlers.digest_fairness import chart_png, fairness_for, fairness_lines
 from store import adjustments
 from store.accounts import list_accounts
 from store.adjustments import AdjustmentDraft
@@ -291,7 +292,7 @@ def ledger_adjust(
     return 0
 
 
-def digest(settings: Settings, db: Database, *, dry_run: bool) -> int:
+def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | None = None) -> int:
     """`refdesk digest [--dry-run]`: the digest job's claim, then its one post, said in words.
 
     Unlike `refdesk jobs run digest` it sends only the digest and tells whether it went out.
@@ -299,9 +300,14 @@ def digest(settings: Settings, db: Database, *, dry_run: bool) -> int:
     desk = build_desk(settings, db)
     now = desk.now()
     week = digest_week(desk, now)
+    if chart is not None and not dry_run:
+        raise CliError("--chart writes the chart of a dry run: add --dry-run")
     if dry_run:
         sla = dt.timedelta(hours=settings.decision_sla_hours)
         print(digest_text(digest_for(desk, week, sla), now))
+        print("\n".join(fairness_lines(fairness_for(desk, week))))
+        if chart is not None:
+            write_chart(chart, chart_png(desk, week))
         return 0
     if desk.client is None:
         raise CliError("SLACK_BOT_TOKEN is missing: it is needed to post the digest")
@@ -316,6 +322,14 @@ def digest(settings: Settings, db: Database, *, dry_run: bool) -> int:
         print(f"the digest of {week.label} could not be posted now: see the log above", file=sys.stderr)
         return EXIT_NOT_DONE
     return 0
+
+
+def write_chart(path: Path, png: bytes) -> None:
+    try:
+        path.write_bytes(png)
+    except OSError as exc:
+        raise CliError(f"cannot write the chart to {path}: {exc.strerror}") from None
+    print(f"\nchart: {path.resolve()}")
 
 
 def jobs_run(settings: Settings, db: Database, name: str, now_text: str | None) -> int:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices
 
 from bot.settings import Settings
-from store import followups, giveback
+from store import fairness, followups, giveback
 from store.digest import Period, owe_digest
 
 if TYPE_CHECKING:
@@ -88,10 +88,12 @@ def digest(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
     if not desk.digest_channel:
         log.warning("no digest claimed: %s", NO_DIGEST_CHANNEL)
         return []
-    key, claimed = owe_digest(
-        desk.db, digest_week(desk, now), desk.digest_channel, now, sla_hours=settings.decision_sla_hours
+    week = digest_week(desk, now)
+    key, claimed = owe_digest(desk.db, week, desk.digest_channel, now, sla_hours=settings.decision_sla_hours)
+    chart = fairness.owe_chart(
+        desk.db, week.label, desk.digest_channel, now, sla_hours=settings.decision_sla_hours
     )
-    return [key] if claimed else []
+    return ([key] if claimed else []) + ([chart] if chart else [])
 
 
 JOBS: dict[str, Job] = {

@@ -17,11 +17,13 @@ from handlers import (
     decisions,
     dedupe,
     digest,
+    digest_fairness,
     errors,
     find,
     followups,
     giveback,
     home,
+    offers,
     requests,
     sanitize,
     status,
@@ -37,6 +39,9 @@ SUBCOMMANDS: dict[str, commands.SubCommand] = {
     "status": status.answer_status,
     "log": giveback.log_command,
     "adjust": adjust.adjust_command,
+    "offer": offers.offer_command,
+    "offers": offers.offers_command,
+    "give": offers.give_command,
 }
 
 
@@ -61,6 +66,9 @@ def renderers() -> Renderers:
         DeliveryKind.DIGEST: Route(digest.render_digest, digest.digest_channel_unreachable),
         DeliveryKind.DIGEST_CHANNEL_HELP: Route(digest.render_channel_help),
         DeliveryKind.HOME_REFRESH: Route(home.render_home_refresh),
+        DeliveryKind.OFFER_SEAT: Route(offers.render_seat),
+        DeliveryKind.OFFER_SEAT_REFRESH: Route(offers.render_seat_refresh),
+        DeliveryKind.DIGEST_CHART: Route(digest_fairness.render_digest_chart),
     }
 
 
@@ -75,3 +83,4 @@ def register_all(app: App, desk: Desk) -> None:
     adjust.register(app, desk)
     followups.register(app, desk)
     home.register(app, desk)
+    offers.register(app, desk)

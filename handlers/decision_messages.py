@@ -24,6 +24,7 @@ from handlers.blocks import (
 )
 from handlers.forms import modal_metadata
 from handlers.ids import Action
+from handlers.offer_blocks import capital_line
 from store.models import RequestStatus
 from store.policy import points
 from store.request_card import Alternative, HistoryLine, RequestCard
@@ -114,6 +115,8 @@ def decision_blocks(card: RequestCard, *, viewer_is_admin: bool) -> list[Block]:
     )
     history = "\n".join(_history_line(line) for line in card.history) or "Nothing asked or given yet."
     blocks.append(section(f"*Last asks and gives*\n{history}"))
+    if card.capital is not None:
+        blocks.append(context(capital_line(card.capital)))
     checks = "\n".join(f"{check.verdict.emoji} {escape(check.sentence)}" for check in card.checks)
     blocks.append(section(f"*Checklist*\n{checks}"))
     blocks.append(divider())

@@ -16,10 +16,11 @@ Outcomes are sorted four ways:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -60,16 +61,29 @@ class NotYet(Exception):
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file a message carries (the digest's chart): shared with `files_upload_v2`."""
+
+    filename: str
+    title: str
+    content: bytes
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """One Slack message: posted to the delivery's recipient, or (`channel` and `ts`) rewritten.
 
-    A delivery posts at most one message, so its marker names exactly one message in Slack.
+    A delivery posts at most one message, so its marker names exactly one message in Slack. A
+    message with an `upload` is the file's share message; its blocks (with the marker) ride on
+    `files.completeUploadExternal`, so a sender in doubt finds it like any other post.
     """
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     channel: str | None = None
     ts: str | None = None
+    upload: Upload | None = None
 
 
 #: the messages a delivery sends or rewrites now; empty when there is nothing left to say
@@ -141,7 +155,7 @@ def _render(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     posts = [m for m in messages if not (m.channel and m.ts)]
     if len(posts) > 1:
         raise ValueError(f"a {job.kind} delivery rendered several new messages: it may post one")
-    return [Outgoing(m.text, marked(m.blocks, job.key)) if m in posts else m for m in messages]
+    return [replace(m, blocks=marked(m.blocks, job.key)) if m in posts else m for m in messages]
 
 
 def _send(desk: Desk, job: DeliveryJob, deadline: float) -> bool:
@@ -180,12 +194,7 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float) -> bool:
                 raise NotYet("the send lease is running out: handing the message back")
             in_doubt = True
             try:
-                response = desk.client.chat_postMessage(
-                    channel=job.recipient,
-                    text=message.text,
-                    blocks=message.blocks,
-                    unfurl_links=False,
-                )
+                response = _post(desk, job, message)
             except SlackApiError as exc:
                 # Slack answered: below 500 it refused the post; a 5xx may come after storing it
                 in_doubt = exc.response.status_code >= 500
@@ -209,6 +218,35 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float) -> bool:
         )
         _put_back(desk, job, delay, exc.__class__.__name__, in_doubt)
     return False
+
+
+def _post(desk: Desk, job: DeliveryJob, message: Outgoing) -> Any:
+    """Post one new message: a chat message, or a file shared with the message's blocks."""
+    assert desk.client is not None
+    if message.upload is None:
+        return desk.client.chat_postMessage(
+            channel=job.recipient, text=message.text, blocks=message.blocks, unfurl_links=False
+        )
+    upload = message.upload
+    response = desk.client.files_upload_v2(
+        channel=job.recipient,
+        file=upload.content,
+        filename=upload.filename,
+        title=upload.title,
+        alt_txt=upload.alt_text or upload.title,
+        blocks=json.dumps(message.blocks),
+    )
+    return {"channel": job.recipient, "ts": _share_ts(response, job.recipient)}
+
+
+def _share_ts(response: Any, channel: str) -> str | None:
+    """The ts of the file's share message in `channel`, when Slack says it."""
+    shares = ((response.get("file") or {}).get("shares") or {}) if response is not None else {}
+    for scope in shares.values():
+        for share in (scope or {}).get(channel) or []:
+            if share.get("ts"):
+                return str(share["ts"])
+    return None
 
 
 def _put_back(desk: Desk, job: DeliveryJob, delay: dt.timedelta, error: str, in_doubt: bool) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from handlers.blocks import Block, context, escape, fields, header, section, user
 from handlers.delivery import Outgoing, deliver
 from handlers.desk import Desk
+from handlers.digest_fairness import fairness_blocks, fairness_for
 from handlers.outcomes import outcome_lines
 from store import digest
 from store.deliveries import DeliveryJob
@@ -134,7 +135,10 @@ def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     period = Period.of_label(payload.period, desk.tz)
     d = digest_for(desk, period, dt.timedelta(hours=payload.sla_hours))
     text = f"{title(period)}: {d.opened} opened, {d.approved} approved, {d.pending} pending"
-    return [Outgoing(text, digest_blocks(d, desk.now()))]
+    blocks = digest_blocks(d, desk.now())
+    # the fairness part sits above the closing context line
+    blocks[-1:-1] = fairness_blocks(fairness_for(desk, period))
+    return [Outgoing(text, blocks)]
 
 
 def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from handlers.blocks import Block, button, context, escape, section, truncate
 from handlers.desk import Desk
 from handlers.ids import Action
+from handlers.offer_blocks import capital_line
 from store import find
 from store.find import FindResult, Fit
 from store.policy import points
@@ -41,6 +42,8 @@ def _fit_text(fit: Fit, result: FindResult) -> str:
         )
     else:
         lines.append(f"Balance {points(fit.balance)}")
+    if fit.capital is not None:
+        lines.append(f"_{capital_line(fit.capital)}_")
     if fit.unavailable:
         lines.append(f"⏸️ Not now — {escape(fit.unavailable)}")
     return "\n".join(lines)

@@ -26,18 +26,22 @@ from handlers.forms import (
     text_of,
 )
 from handlers.ids import Action, View
+from handlers.offer_blocks import suggestion_block
 from handlers.refusals import answered
 from handlers.request_modal import account_option
-from store import accounts, giveback
+from store import accounts, giveback, offer_matching
 from store.accounts import AccountChoice
 from store.deliveries import DeliveryJob
 from store.delivery_kinds import LoggedPayload, NudgePayload
 from store.errors import Invalid
 from store.giveback import Logged, NudgeLine, ValueDraft
+from store.offer_matching import Suggestion
 from store.policy import Policy, points
 
 #: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)
 NUDGE_MAX_ACCOUNTS = 40
+#: suggested offers in one nudge (one block each), for its most over-asked accounts first
+NUDGE_MAX_OFFERS = 6
 
 
 def value_element(policy: Policy) -> dict[str, Any]:
@@ -156,8 +160,11 @@ def nudge_line(line: NudgeLine, days: int) -> str:
     )
 
 
-def nudge_blocks(lines: list[NudgeLine], days: int) -> list[Block]:
-    """One owner's weekly nudge: each account with its figures and a **Log value** button."""
+def nudge_blocks(
+    lines: list[NudgeLine], days: int, suggested: dict[int, list[Suggestion]] | None = None
+) -> list[Block]:
+    """One owner's weekly nudge: each account with its figures and a **Log value** button, and
+    under the first ones the open offers that fit them, each with **Offer it**."""
     blocks: list[Block] = [
         header("Time to give back"),
         section(
@@ -165,12 +172,16 @@ def nudge_blocks(lines: list[NudgeLine], days: int) -> list[Block]:
             "or got nothing back. A little value now keeps them willing to help later."
         ),
     ]
+    offers_left = NUDGE_MAX_OFFERS
     for line in lines[:NUDGE_MAX_ACCOUNTS]:
         blocks.append(
             section(
                 nudge_line(line, days), accessory=button("Log value", Action.LOG_VALUE, str(line.account_id))
             )
         )
+        found = (suggested or {}).get(line.account_id, [])[:offers_left]
+        blocks += [suggestion_block(s) for s in found]
+        offers_left -= len(found)
     if len(lines) > NUDGE_MAX_ACCOUNTS:
         rest = ", ".join(line.name for line in lines[NUDGE_MAX_ACCOUNTS:])
         blocks.append(context(f"…and {escape(rest)}. Use `/reference log NAME` for those."))
@@ -211,7 +222,10 @@ def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     days = desk.policy.rules.give_back_days
     names = escape(", ".join(line.name for line in lines[:5]))
-    return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days))]
+    suggested = offer_matching.suggestions(
+        desk.db, desk.policy, [line.account_id for line in lines], desk.today()
+    )
+    return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days, suggested))]
 
 
 def render_logged(desk: Desk, job: DeliveryJob) -> list[Outgoing]:

@@ -20,6 +20,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/reference adjust [account]", "add or take away points, with a reason (program admins)"),
     ("/reference find <words>", "find accounts that fit a deal and can afford the ask"),
     ("/reference status", "your requests of the last 90 days and who decides"),
+    ("/reference give <account>", "what the account got back in 12 months, and the offers that fit it"),
+    ("/reference offers", "the open offers (admins: edit and close them)"),
+    ("/reference offer", "post a give-back offer with a number of seats (program admins)"),
     ("/reference help", "this list"),
 )
 

@@ -20,6 +20,7 @@ from handlers.decision_messages import decision_blocks
 from handlers.delivery import NotYet, Outgoing
 from handlers.desk import Desk
 from handlers.forms import as_id
+from handlers.home_offers import give_first_blocks
 from handlers.ids import DECISION_ACTIONS
 from handlers.status import listing_blocks, more
 from store import home_refresh, request_card, status
@@ -72,6 +73,7 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
             blocks.append(tail)
     else:
         blocks.append(context("You own no account in the program."))
+    blocks += give_first_blocks(desk, user_id, overview.balances)
     return {"type": "home", "blocks": blocks}
 
 

@@ -28,10 +28,23 @@ class Action(enum.StrEnum):
     # closing the loop
     DONE = "followup_done"
     FELL_THROUGH = "followup_fell_through"
+    # giving first: offers and their seats
+    NEW_OFFER = "new_offer"
+    EDIT_OFFER = "edit_offer"
+    CLOSE_OFFER = "close_offer"
+    OFFER_IT = "offer_it"
+    SEAT_YES = "seat_yes"
+    SEAT_NO = "seat_no"
+    DELIVERED = "seat_delivered"
+    RELEASE_SEAT = "seat_release"
 
 
 #: the buttons that decide a request, wherever they are shown
 DECISION_ACTIONS = frozenset({Action.APPROVE, Action.DECLINE, Action.APPROVE_OVERRIDE})
+#: the buttons that move an offer's seat, wherever they are shown
+SEAT_ACTIONS = frozenset(
+    {Action.OFFER_IT, Action.SEAT_YES, Action.SEAT_NO, Action.DELIVERED, Action.RELEASE_SEAT}
+)
 
 
 class View(enum.StrEnum):
@@ -47,3 +60,5 @@ class View(enum.StrEnum):
     DONE = "followup_done_modal"
     FELL_THROUGH = "followup_fell_through_modal"
     NOTICE = "notice"
+    OFFER = "offer_modal"
+    OFFER_SAVED = "offer_saved"

@@ -45,6 +45,12 @@ class DeliveryKind(enum.StrEnum):
     DIGEST_CHANNEL_HELP = "digest_channel_help"
     #: an App Home republished (a view, not a message)
     HOME_REFRESH = "home_refresh"
+    #: the owner's DM about a reserved offer seat, with the answer / Delivered / Release buttons
+    OFFER_SEAT = "offer_seat"
+    #: that DM rewritten after the seat moved on
+    OFFER_SEAT_REFRESH = "offer_seat_refresh"
+    #: the digest's chart, uploaded to the program channel once per week
+    DIGEST_CHART = "digest_chart"
 
 
 class Payload(Protocol):
@@ -193,6 +199,20 @@ class HomeRefreshPayload:
         return cls(_bool(data, "wait_for_decision"))
 
 
+@dataclass(frozen=True)
+class OfferSeatPayload:
+    """The reservation the DM is about."""
+
+    seat_id: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"seat_id": self.seat_id}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> OfferSeatPayload:
+        return cls(_int(data, "seat_id"))
+
+
 #: the payload type of each kind that carries data; the other kinds carry none
 PAYLOAD_TYPES: dict[DeliveryKind, type[Payload]] = {
     DeliveryKind.NUDGE: NudgePayload,
@@ -202,6 +222,9 @@ PAYLOAD_TYPES: dict[DeliveryKind, type[Payload]] = {
     DeliveryKind.DIGEST: DigestPayload,
     DeliveryKind.DIGEST_CHANNEL_HELP: ChannelHelpPayload,
     DeliveryKind.HOME_REFRESH: HomeRefreshPayload,
+    DeliveryKind.OFFER_SEAT: OfferSeatPayload,
+    DeliveryKind.OFFER_SEAT_REFRESH: OfferSeatPayload,
+    DeliveryKind.DIGEST_CHART: DigestPayload,
 }
 
 

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
+from store import ledger, social_capital
 from store.checklist import Rule, RuleResult, Verdict, checklist
 from store.db import Database
 from store.facts import AccountFacts, facts_for_accounts
 from store.models import Account, AccountStatus, Advocate, normalize
 from store.policy import Activity, Policy
+from store.social_capital import SocialCapital
 
 #: words that carry no meaning in "fintech case study for a bank in emea"
 STOP_WORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with", "at", "by"})
@@ -55,6 +57,10 @@ class Fit:
     warnings: tuple[str, ...]
     #: the customer asked never to be contacted: no override makes an ask right
     do_not_contact: bool = False
+    #: points asked of it in the last 12 months: among equals, the less-asked come first
+    asked: int = 0
+    #: what it received in the last 12 months, by social-capital group
+    capital: SocialCapital | None = None
 
     @property
     def available(self) -> bool:
@@ -144,6 +150,9 @@ def find_accounts(
                 else ()
             ),
         )
+        ids = [row.id for row in accounts]
+        asked = ledger.asked_since(session, ids, social_capital.since(today))
+        capital = social_capital.breakdowns_in(session, policy, ids, today)
     ranked: list[tuple[tuple[int | str, ...], Fit]] = []
     for row in accounts:
         if row.id not in facts:  # created between the two reads: the next search will show it
@@ -167,13 +176,17 @@ def find_accounts(
             unavailable="; ".join(_reasons(results, Verdict.BLOCKING)) or None,
             warnings=_reasons(results, Verdict.WARNING),
             do_not_contact=facts[row.id].account.account_status == AccountStatus.DO_NOT_CONTACT,
+            asked=asked.get(row.id, 0),
+            capital=capital.get(row.id),
         )
-        # askable first, then fewest ⚠️, most words matched, a willing advocate, most equity left
+        # askable first, then fewest ⚠️, most words matched, a willing advocate; among those equals
+        # the less-asked in 12 months (the program spreads its asks), then most equity left
         rank = (
             blocked_by,
             len(fit.warnings),
             -len(fit.matched),
             -min(fit.willing_advocates, 1),
+            fit.asked,
             -fit.balance_after,
             fit.name.casefold(),
         )

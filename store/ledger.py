@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store.models import Account, Delivery, EntryKind, LedgerEntry
 from store.policy import Policy
@@ -239,3 +239,27 @@ def last_occurred(session: Session, account_id: int, kind: EntryKind) -> dt.date
             LedgerEntry.account_id == account_id, LedgerEntry.kind == kind
         )
     )
+
+
+def asked_since(session: Session, account_ids: Iterable[int], since: dt.date) -> dict[int, int]:
+    """Points asked per account since `since`; an ask that fell through (reversed) is not counted.
+
+    Accounts never asked in the window are absent. Offers rank the over-asked by it and find puts
+    the less-asked first among equals.
+    """
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    reversal = aliased(LedgerEntry)
+    rows = session.execute(
+        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
+        .outerjoin(reversal, reversal.reverses_id == LedgerEntry.id)
+        .where(
+            LedgerEntry.account_id.in_(ids),
+            LedgerEntry.kind == EntryKind.ASK,
+            LedgerEntry.occurred_on >= since,
+            reversal.id.is_(None),
+        )
+        .group_by(LedgerEntry.account_id)
+    )
+    return {account_id: -int(total or 0) for account_id, total in rows}

@@ -12,12 +12,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from store import ledger
+from store import ledger, social_capital
 from store.checklist import RuleResult, is_blocked
 from store.db import Database
 from store.facts import checks_for
 from store.models import Account, Advocate, ReferenceRequest, RequestStatus
 from store.policy import Policy
+from store.social_capital import SocialCapital
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ class RequestCard:
     currency: str = "USD"
     history: list[HistoryLine] = field(default_factory=list)
     checks: list[RuleResult] = field(default_factory=list)
+    #: what the account received in the last 12 months, by social-capital group
+    capital: SocialCapital | None = None
 
     @property
     def balance_after(self) -> int:
@@ -132,6 +135,7 @@ def card(
             checks=checks_for(session, policy, request, today)
             if request.status == RequestStatus.PENDING
             else [],
+            capital=social_capital.breakdowns_in(session, policy, [account.id], today)[account.id],
         )
 
 

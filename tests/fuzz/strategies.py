@@ -28,6 +28,7 @@ from handlers.decision_messages import reason_modal
 from handlers.followups import done_modal
 from handlers.giveback import log_modal
 from handlers.ids import Action, View
+from handlers.offers import offer_modal
 from handlers.request_modal import request_modal
 from store.policy import load_policy
 from tests.fuzz.harness import PRIVILEGED
@@ -257,6 +258,7 @@ def _modals() -> dict[str, dict[str, Any]]:
         View.DONE: done_modal(0),
         View.FELL_THROUGH: reason_modal(View.FELL_THROUGH, "Fell through", "What?", 0, "Fell through"),
         View.LOG_VALUE: log_modal(policy, today),
+        View.OFFER: offer_modal(policy),
     }
 
 
@@ -334,6 +336,14 @@ DRAWN_IN: dict[str, tuple[str, ...]] = {
     Action.LOG_VALUE: ("message",),
     Action.DONE: ("message",),
     Action.FELL_THROUGH: ("message",),
+    Action.NEW_OFFER: ("home",),
+    Action.EDIT_OFFER: ("message",),
+    Action.CLOSE_OFFER: ("message",),
+    Action.OFFER_IT: ("message", "home"),
+    Action.SEAT_YES: ("message", "home"),
+    Action.SEAT_NO: ("message", "home"),
+    Action.DELIVERED: ("message", "home"),
+    Action.RELEASE_SEAT: ("message", "home"),
 }
 
 

@@ -1,0 +1,382 @@
+"""Giving first in Slack: `/reference offer`, `/reference offers`, `/reference give <account>`,
+**New offer** on App Home, and the seat buttons (**Offer it**, the customer's answer,
+**Delivered**, **Release seat**), with the seat's DM (an outbox delivery rendered here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers.blocks import Block, context, escape, modal, section
+from handlers.delivery import NotYet, Outgoing, send_soon
+from handlers.desk import Desk
+from handlers.forms import (
+    as_id,
+    date_of,
+    input_block,
+    metadata_id,
+    modal_metadata,
+    selected_of,
+    state_values,
+    text_input,
+    text_of,
+)
+from handlers.giveback import account_for_text, value_element
+from handlers.ids import Action, View
+from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks, seat_text, suggestion_block
+from handlers.refusals import answered, sentence
+from handlers.replies import tell
+from store import offer_matching, offers, seats, social_capital
+from store.deliveries import DeliveryJob
+from store.delivery_kinds import OfferSeatPayload
+from store.errors import Invalid, NotAllowed
+from store.offers import OfferDraft, OfferView
+from store.policy import Policy
+from store.seats import SeatView
+
+SAVED = "✅ Saved. Owners see it suggested for the accounts it fits."
+#: how many times a card's rewrite waits for the card itself before giving up
+MAX_WAITS = 6
+#: offers listed in one answer (each is at most two blocks; an ephemeral message holds 50)
+LIST_MAX = 20
+
+
+def offer_modal(policy: Policy, offer: OfferView | None = None) -> dict[str, Any]:
+    """**Title**, **Value delivered**, **Seats**, **Closes on**, **Fits**, **Description**."""
+    title = text_input(max_length=offers.TITLE_MAX, placeholder="e.g. Early access to the payments API")
+    value = value_element(policy)
+    seat_count: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": "value",
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "max_value": str(offers.SEATS_MAX),
+    }
+    closes: dict[str, Any] = {"type": "datepicker", "action_id": "value"}
+    fits = text_input(max_length=1000, multiline=True, placeholder="industries: Fintech, Retail")
+    description = text_input(max_length=offers.DESCRIPTION_MAX, multiline=True)
+    if offer is not None:
+        title["initial_value"] = offer.title
+        chosen = next(
+            (
+                o
+                for group in value["option_groups"]
+                for o in group["options"]
+                if o["value"] == offer.value_key
+            ),
+            None,
+        )
+        if chosen is not None:
+            value["initial_option"] = chosen
+        seat_count["initial_value"] = str(offer.seats)
+        closes["initial_date"] = offer.closes_on.isoformat()
+        if offer.fits.text():
+            fits["initial_value"] = offer.fits.text()
+        if offer.description:
+            description["initial_value"] = offer.description
+    blocks: list[Block] = [
+        input_block("title", "Title", title),
+        input_block(
+            "value", "Value delivered", value, hint="Sets the points credited and the kind of value."
+        ),
+        input_block("seats", "Seats", seat_count),
+        input_block("closes_on", "Closes on", closes),
+        input_block(
+            "fits",
+            "Fits",
+            fits,
+            optional=True,
+            hint="A line each for industries:, products: and segments:. Leave empty for every account.",
+        ),
+        input_block("description", "Description", description, optional=True),
+    ]
+    return modal(
+        "Edit offer" if offer else "New offer",
+        blocks,
+        callback_id=View.OFFER,
+        submit="Save",
+        private_metadata=modal_metadata(offer.id if offer else None),
+    )
+
+
+def parse(view: dict[str, Any]) -> OfferDraft:
+    values = state_values(view)
+    closes_on, ok = date_of(values, "closes_on")
+    if not ok:
+        raise Invalid({"closes_on": "Pick a date from the calendar."})
+    return OfferDraft(
+        title=text_of(values, "title"),
+        value=selected_of(values, "value"),
+        seats=text_of(values, "seats"),
+        closes_on=closes_on,
+        fits=text_of(values, "fits"),
+        description=text_of(values, "description"),
+    )
+
+
+def offers_blocks(desk: Desk, listed: list[OfferView], *, admin: bool) -> list[Block]:
+    if not listed:
+        hint = " `/reference offer` posts one." if admin else ""
+        return [section(f"No open offers right now.{hint}")]
+    blocks: list[Block] = [section("*Open offers*, closing soonest first:")]
+    for offer in listed[:LIST_MAX]:
+        blocks += offer_blocks(offer, admin=admin)
+    if len(listed) > LIST_MAX:
+        blocks.append(context(f"…and {len(listed) - LIST_MAX} more."))
+    return blocks
+
+
+def give_blocks(desk: Desk, account_name: str, capital_text: str, found: list[Block]) -> list[Block]:
+    blocks: list[Block] = [section(f"*Give first to {escape(account_name)}*"), context(capital_text)]
+    return blocks + (
+        found or [context("No open offer fits it right now. `/reference log` logs value you gave.")]
+    )
+
+
+def _refuse_non_admin(desk: Desk, ack: Ack, command: dict[str, Any]) -> bool:
+    """Answer a non-admin in the ack (only they see it); True when refused."""
+    try:
+        offers.check_manager(str(command.get("user_id") or ""), desk.admins)
+    except NotAllowed as refusal:
+        ack(response_type="ephemeral", text=sentence(refusal))
+        return True
+    return False
+
+
+def offer_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
+    """`/reference offer`: the new-offer modal, for program admins."""
+    if _refuse_non_admin(desk, ack, command):
+        return
+    ack()
+    client.views_open(trigger_id=command["trigger_id"], view=offer_modal(desk.policy))
+
+
+def offers_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
+    """`/reference offers`: the open offers; admins get Edit and Close on each."""
+    listed = offers.list_offers(desk.db, desk.policy, desk.today())
+    admin = desk.is_admin(str(command.get("user_id") or ""))
+    text = f"{len(listed)} open offer(s)"
+    ack(response_type="ephemeral", text=text, blocks=offers_blocks(desk, listed, admin=admin))
+
+
+def give_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
+    """`/reference give <account>`: what the account got in 12 months and the offers that fit it."""
+    account, hint = account_for_text(desk, rest.strip())
+    if account is None:
+        note = hint or "Name the account: `/reference give acme`."
+        ack(response_type="ephemeral", text=note, blocks=[section(note)])
+        return
+    today = desk.today()
+    suggested = offer_matching.suggestions(desk.db, desk.policy, [account.id], today, within_reach=False)
+    capital = social_capital.breakdown(desk.db, desk.policy, account.id, today)
+    found = [suggestion_block(s) for s in suggested.get(account.id, [])]
+    text = f"{len(found)} offer(s) for {escape(account.name)}"
+    ack(
+        response_type="ephemeral",
+        text=text,
+        blocks=give_blocks(desk, account.name, capital_line(capital), found),
+    )
+
+
+def render_seat(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """The owner's card of a new reservation (later rewritten in place as the seat moves on)."""
+    seat = seats.seat(desk.db, desk.policy, OfferSeatPayload.from_dict(job.data).seat_id)
+    return [] if seat is None else [Outgoing(seat_text(seat), seat_blocks(seat))]
+
+
+def render_seat_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """Rewrite the seat's card where it landed; wait while the card itself is still on its way."""
+    seat_id = OfferSeatPayload.from_dict(job.data).seat_id
+    landed = seats.card_landed(desk.db, seat_id)
+    seat = seats.seat(desk.db, desk.policy, seat_id)
+    if seat is None:
+        return []
+    if landed is None:
+        if job.attempts >= MAX_WAITS:  # the card never arrived (its owner left Slack): nothing to rewrite
+            return []
+        raise NotYet("the seat's card has not reached Slack yet")
+    channel, ts = landed
+    return [Outgoing(seat_text(seat), seat_blocks(seat), channel=channel, ts=ts)]
+
+
+def _home_of(body: dict[str, Any]) -> str | None:
+    """The clicker, when the click was on their App Home (which then owes a republish)."""
+    if (body.get("view") or {}).get("type") == "home":
+        return str((body.get("user") or {}).get("id") or "") or None
+    return None
+
+
+def _seat_id(action: dict[str, Any]) -> int:
+    seat_id = as_id(action.get("value"))
+    if seat_id is None:
+        raise Invalid({"seat": "This button is out of date. Nothing changed."})
+    return seat_id
+
+
+def _said(seat: SeatView) -> str:
+    """What the clicker reads in place after a seat moved."""
+    return {
+        "reserved": f"Seat reserved on “{escape(seat.offer_title)}” for {escape(seat.account_name)}. "
+        "Ask the customer; the seat's card in your DMs records the answer.",
+        "accepted": f"Recorded: {escape(seat.account_name)} said yes to “{escape(seat.offer_title)}”.",
+        "declined": f"Recorded: no, thanks. The seat on “{escape(seat.offer_title)}” went back.",
+        "delivered": seat_text(seat) + ".",
+        "released": f"Seat on “{escape(seat.offer_title)}” released.",
+    }.get(seat.status, seat_text(seat))
+
+
+def register(app: App, desk: Desk) -> None:
+    def clicked(body: dict[str, Any], respond: Respond, client: WebClient, seat: SeatView) -> None:
+        send_soon(desk, seat.delivery_keys)
+        if _home_of(body) is None:
+            tell(body, respond, client, _said(seat), "Done")
+
+    @app.action(Action.NEW_OFFER)
+    def new_offer(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        with answered(ack, body, respond, client):
+            offers.check_manager(body["user"]["id"], desk.admins)
+            ack()
+            client.views_open(trigger_id=body["trigger_id"], view=offer_modal(desk.policy))
+
+    @app.action(Action.EDIT_OFFER)
+    def edit_offer(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            offers.check_manager(body["user"]["id"], desk.admins)
+            ack()
+            offer = offers.get_offer(desk.db, desk.policy, as_id(action.get("value")) or 0)
+            if offer is None:
+                raise Invalid({"offer": "This offer no longer exists. Nothing changed."})
+            client.views_open(trigger_id=body["trigger_id"], view=offer_modal(desk.policy, offer))
+
+    @app.action(Action.CLOSE_OFFER)
+    def close_offer(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            ack()
+            offer = offers.close_offer(
+                desk.db,
+                desk.policy,
+                as_id(action.get("value")) or 0,
+                actor_id=body["user"]["id"],
+                admins=desk.admins,
+                now=desk.now(),
+            )
+            tell(
+                body,
+                respond,
+                client,
+                f"Closed “{escape(offer.title)}”: no more seats are reserved.",
+                "Closed",
+            )
+
+    @app.view(View.OFFER)
+    def submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            draft = parse(view)
+            offer_id = metadata_id(view)
+            common = {
+                "actor_id": body["user"]["id"],
+                "admins": desk.admins,
+                "now": desk.now(),
+                "today": desk.today(),
+            }
+            if offer_id is None:
+                offer = offers.create_offer(desk.db, desk.policy, draft, **common)
+            else:
+                offer = offers.edit_offer(desk.db, desk.policy, offer_id, draft, **common)
+            done = modal(
+                "Offer saved",
+                [
+                    section("✅ Saved. Owners see it suggested for the accounts it fits."),
+                    *offer_blocks(offer, admin=False),
+                ],
+                callback_id=View.OFFER_SAVED,
+                close="Close",
+            )
+            ack(response_action="update", view=done)
+
+    @app.action(Action.OFFER_IT)
+    def offer_it(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            ack()
+            offer_id, _, account_id = str(action.get("value") or "").partition(":")
+            seat = seats.offer_it(
+                desk.db,
+                desk.policy,
+                as_id(offer_id) or 0,
+                as_id(account_id) or 0,
+                actor_id=body["user"]["id"],
+                admins=desk.admins,
+                now=desk.now(),
+                today=desk.today(),
+                home_of=_home_of(body),
+            )
+            clicked(body, respond, client, seat)
+
+    def answer(accepted: bool) -> Any:
+        def listener(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        ) -> None:
+            with answered(ack, body, respond, client):
+                ack()
+                seat = seats.record_answer(
+                    desk.db,
+                    desk.policy,
+                    _seat_id(action),
+                    accepted,
+                    actor_id=body["user"]["id"],
+                    admins=desk.admins,
+                    now=desk.now(),
+                    home_of=_home_of(body),
+                )
+                clicked(body, respond, client, seat)
+
+        return listener
+
+    app.action(Action.SEAT_YES)(answer(True))
+    app.action(Action.SEAT_NO)(answer(False))
+
+    @app.action(Action.DELIVERED)
+    def delivered(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            ack()
+            seat = seats.deliver_seat(
+                desk.db,
+                desk.policy,
+                _seat_id(action),
+                actor_id=body["user"]["id"],
+                admins=desk.admins,
+                now=desk.now(),
+                today=desk.today(),
+                home_of=_home_of(body),
+            )
+            clicked(body, respond, client, seat)
+
+    @app.action(Action.RELEASE_SEAT)
+    def release(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            ack()
+            seat = seats.release_seat(
+                desk.db,
+                desk.policy,
+                _seat_id(action),
+                actor_id=body["user"]["id"],
+                admins=desk.admins,
+                now=desk.now(),
+                home_of=_home_of(body),
+            )
+            clicked(body, respond, client, seat)

@@ -1,0 +1,322 @@
+"""Give first, end to end: an admin posts an offer, the nudge suggests it for the most over-asked
+account, **Offer it** → **Delivered** moves the balance, the last seat goes once under twenty
+concurrent clicks (one server, and two replicas on PostgreSQL), and the digest uploads its chart
+once with the fairness lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from store import ledger, offers
+from store.models import Advocate, EntryKind, OfferSeat, ReferenceRequest, RequestStatus
+from store.offers import OfferDraft
+from store.policy import load_policy
+from tests.e2e.test_find_status_digest_home import open_home
+from tests.e2e.test_giveback_and_followups import click, dms_with, file_request, jobs_run, opened_view
+from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
+from tests.support.emulator import SIGNING_SECRET, Emulator
+from tests.support.payloads import block_actions, date, text, view_submission
+from tests.support.payloads import select as chosen
+from tests.support.program import Program
+from tests.support.response_sink import ResponseSink
+from tests.support.server import RefdeskServer, run_cli
+from tests.support.slack_proxy import SlackProxy
+
+NOW = dt.datetime.now(dt.UTC)
+CLICKS = 20
+
+
+def offer_form(title: str, seats: str, closes_on: str, fits: str = "") -> dict[str, Any]:
+    return {
+        "title": {"value": text(title)},
+        "value": {"value": chosen("early_access")},
+        "seats": {"value": {"type": "number_input", "value": seats}},
+        "closes_on": {"value": date(closes_on)},
+        "fits": {"value": text(fits)},
+        "description": {"value": text("Two weeks with the new payments API before anyone else")},
+    }
+
+
+def post_offer(program: Program, emulator: Emulator, seats: int) -> int:
+    db, today = program.database(), NOW.date()
+    try:
+        return offers.create_offer(
+            db,
+            load_policy(),
+            OfferDraft("Spring beta", "early_access", str(seats), today + dt.timedelta(days=20), "", ""),
+            actor_id=emulator.ids["admin"],
+            admins=frozenset({emulator.ids["admin"]}),
+            now=NOW,
+            today=today,
+        ).id
+    finally:
+        db.dispose()
+
+
+def seats_of(program: Program, offer_id: int) -> list[str]:
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            return list(session.scalars(select(OfferSeat.status).where(OfferSeat.offer_id == offer_id)))
+    finally:
+        db.dispose()
+
+
+def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the_balance(
+    server: RefdeskServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    env: dict[str, str],
+    sink: ResponseSink,
+) -> None:
+    admin, owner = emulator.ids["admin"], emulator.ids["owner"]
+    refused = server.command("offer", user_id=owner, trigger_id=emulator.trigger_id(owner)).json()
+    assert "Only" in refused["text"] and "a program admin" in refused["text"]
+
+    assert server.command("offer", user_id=admin, trigger_id=emulator.trigger_id(admin)).status == 200
+    view = opened_view(slack, 1)
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels == ["Title", "Value delivered", "Seats", "Closes on", "Fits", "Description"]
+    yesterday = (NOW.date() - dt.timedelta(days=1)).isoformat()
+    bad = server.interact(view_submission(admin, view, offer_form("", "0", yesterday, "colour: red"))).json()
+    assert bad["response_action"] == "errors"
+    assert set(bad["errors"]) == {"title", "seats", "closes_on", "fits"}
+    closes = (NOW.date() + dt.timedelta(days=14)).isoformat()
+    good = server.interact(
+        view_submission(admin, view, offer_form("Spring beta", "2", closes, "industries: Fintech"))
+    )
+    assert good.json()["response_action"] == "update"
+    assert_valid_view(good.json()["view"])
+
+    listed = server.command("offers", user_id=admin).json()
+    assert_valid_message_blocks(listed["blocks"])
+    assert [e["text"]["text"] for b in listed["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+        "Edit",
+        "Close",
+    ]
+
+    # Acme Corp was asked (a reference call): the most over-asked of Olivia's accounts
+    file_request(program, emulator, "Acme Corp", approve=True)
+    assert program.balance("Acme Corp") == 0
+    jobs_run(env, "nudge", NOW)
+    nudge = dms_with(emulator, owner, "Time to give back")[0]
+    assert_valid_message_blocks(nudge["blocks"])
+    offered = [b for b in nudge["blocks"] if (b.get("accessory") or {}).get("action_id") == "offer_it"]
+    assert len(offered) == 1 and "Spring beta" in offered[0]["text"]["text"]
+    assert "for *Acme Corp*" in offered[0]["text"]["text"]
+
+    answers = sink.new_url()
+    click(
+        server, emulator, owner, nudge, "Offer it", channel=emulator.dm_channel(owner), response_url=answers
+    )
+    assert "Seat reserved on “Spring beta” for Acme Corp" in sink.wait(answers)[0]["text"]
+    card = dms_with(emulator, owner, "Seat on Spring beta for Acme Corp")[0]
+    assert_valid_message_blocks(card["blocks"])
+    assert {"Yes, count me in", "No, thanks", "Delivered", "Release seat"} <= {
+        e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+
+    give = server.command("give acme", user_id=owner).json()
+    assert_valid_message_blocks(give["blocks"])
+    assert "Nothing given back in 12 months" in str(give["blocks"])
+
+    click(
+        server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers
+    )
+    assert program.wait_balance("Acme Corp", 3) == 3
+    rewritten = card_as_it_stands(emulator, owner, card["ts"], "✅ Delivered")
+    assert_valid_message_blocks(rewritten["blocks"])
+    assert "✅ Delivered" in str(rewritten["blocks"]) and "Balance now *3 points*" in str(rewritten["blocks"])
+    # a second click on the old card credits nothing
+    click(
+        server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers
+    )
+    assert "Already decided" in sink.wait(answers, count=3)[2]["text"]
+    assert program.balance("Acme Corp") == 3
+
+
+def card_as_it_stands(
+    emulator: Emulator, owner: str, ts: str, words: str, timeout: float = 15
+) -> dict[str, Any]:
+    """The seat's card once its rewrite (an outbox delivery, sent just after the click) says `words`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        card = next(m for m in emulator.dms(owner) if m["ts"] == ts)
+        if words in str(card["blocks"]) or time.monotonic() > deadline:
+            return card
+        time.sleep(0.1)
+
+
+def concurrent_offer_it(
+    servers: list[RefdeskServer], emulator: Emulator, offer_id: int, account_id: int, sink: ResponseSink
+) -> list[str]:
+    """Twenty clicks on **Offer it** at once, spread over `servers`; what each clicker was told."""
+    owner = emulator.ids["owner"]
+    urls = [sink.new_url() for _ in range(CLICKS)]
+    start = threading.Barrier(CLICKS)
+    statuses: list[int] = []
+
+    def one(n: int) -> None:
+        payload = block_actions(
+            owner,
+            "offer_it",
+            f"{offer_id}:{account_id}",
+            response_url=urls[n],
+            channel="D0OWNER",
+            block_id="nudge",
+        )
+        start.wait()
+        statuses.append(servers[n % len(servers)].interact(payload).status)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(CLICKS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200] * CLICKS
+    return [sink.wait(url, timeout=20)[0]["text"] for url in urls]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_twenty_concurrent_offer_it_on_the_last_seat_reserve_it_once(
+    backend: str, server: RefdeskServer, emulator: Emulator, program: Program, sink: ResponseSink
+) -> None:
+    offer_id = post_offer(program, emulator, seats=1)
+    said = concurrent_offer_it([server], emulator, offer_id, program.accounts["Acme Corp"], sink)
+    assert sum(s.startswith("Seat reserved") for s in said) == 1
+    assert sum(s.startswith("No seats left on “Spring beta”") for s in said) == CLICKS - 1, said
+    assert seats_of(program, offer_id) == ["reserved"]
+
+
+@pytest.fixture
+def replicas(env: dict[str, str], tmp_path: Path) -> Iterator[list[RefdeskServer]]:
+    started = [RefdeskServer(env, tmp_path, SIGNING_SECRET).start() for _ in range(2)]
+    yield started
+    for replica in started:
+        replica.stop()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_twenty_concurrent_offer_it_across_two_replicas_reserve_the_last_seat_once(
+    backend: str, replicas: list[RefdeskServer], emulator: Emulator, program: Program, sink: ResponseSink
+) -> None:
+    offer_id = post_offer(program, emulator, seats=1)
+    said = concurrent_offer_it(replicas, emulator, offer_id, program.accounts["Acme Corp"], sink)
+    assert sum(s.startswith("Seat reserved") for s in said) == 1
+    assert sum(s.startswith("No seats left") for s in said) == CLICKS - 1, said
+    assert seats_of(program, offer_id) == ["reserved"]
+
+
+def seed_last_week(program: Program, emulator: Emulator) -> None:
+    """Acme Corp helped last week (Jane Doe, a reference call approved and done)."""
+    last_week = NOW - dt.timedelta(days=NOW.weekday() + 4)
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            jane = session.scalar(select(Advocate.id).where(Advocate.name == "Jane Doe"))
+            request = ReferenceRequest(
+                account_id=program.accounts["Acme Corp"],
+                advocate_id=jane,
+                requester_id=emulator.ids["requester"],
+                activity="reference_call",
+                cost=3,
+                status=RequestStatus.DONE,
+                created_at=last_week,
+                decided_at=last_week,
+                closed_at=last_week,
+            )
+            session.add(request)
+            session.flush()
+            ledger.post(
+                session,
+                account_id=program.accounts["Acme Corp"],
+                kind=EntryKind.ASK,
+                amount=-3,
+                actor_id=emulator.ids["owner"],
+                now=last_week,
+                occurred_on=last_week.date(),
+                request_id=request.id,
+            )
+    finally:
+        db.dispose()
+
+
+def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
+    emulator: Emulator, slack: SlackProxy, program: Program, env: dict[str, str], tmp_path: Path
+) -> None:
+    seed_last_week(program, emulator)
+    program.adjust("Hooli", 2, emulator.ids["admin"])  # healthy: above a reference call's 3 points
+    first = run_cli(env, "digest")
+    second = run_cli(env, "digest")
+    again = run_cli(env, "jobs", "run", "digest")
+    assert first.returncode == 0, first.stderr
+    assert "already posted" in second.stdout and "0 claimed" in again.stdout
+
+    assert len(slack.calls_to("files.getUploadURLExternal")) == 1
+    completed = slack.calls_to("files.completeUploadExternal")
+    assert len(completed) == 1
+    history = emulator.history(emulator.ids["channel"])
+    charts = [f for m in history for f in m.get("files", [])]
+    assert len(charts) == 1 and charts[0]["name"].endswith(".png")
+    digest = [m for m in history if "Reference program" in m.get("text", "") and not m.get("files")]
+    assert len(digest) == 1
+    assert_valid_message_blocks(digest[0]["blocks"])
+    body = str(digest[0]["blocks"])
+    assert "Top 10 % of accounts (1 of 5) got 100 % of approved asks in the last quarter" in body
+    assert "Jane Doe (Acme Corp) — Reference call with a prospect" in body
+    assert "Untapped" in body and "Hooli" in body
+    assert "gift" not in body.casefold()
+    chart_message = next(m for m in history if m.get("files"))
+    assert_valid_message_blocks(chart_message["blocks"])
+
+    # the dry run writes the same chart locally
+    png = tmp_path / "chart.png"
+    dry = run_cli(env, "digest", "--dry-run", "--chart", str(png))
+    assert dry.returncode == 0, dry.stderr
+    assert png.read_bytes().startswith(b"\x89PNG") and f"chart: {png}" in dry.stdout
+    assert "Customers who helped this week" in dry.stdout
+
+
+def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        elements = block.get("elements", []) if block["type"] == "actions" else [block.get("accessory") or {}]
+        for element in elements:
+            if element.get("type") == "button":
+                found.setdefault(element["text"]["text"], {**element, "block_id": block.get("block_id", "")})
+    return found
+
+
+def test_app_home_offers_it_then_delivers_and_republishes_each_time(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program
+) -> None:
+    olivia = emulator.ids["owner"]
+    post_offer(program, emulator, seats=3)
+    open_home(server, olivia)
+    view = slack.wait_for("views.publish", user_id=olivia)[0].args["view"]
+    assert_valid_view(view)
+    assert "Received in 12 months" in str(view) or "Nothing given back in 12 months" in str(view)
+    offer_it = home_buttons(view)["Offer it"]
+    home = {**slack.calls_to("views.publish")[0].response["view"], "type": "home"}
+    clicked = block_actions(olivia, "offer_it", offer_it["value"], view=home, block_id="home")
+    assert server.interact(clicked).status == 200
+
+    republished = slack.wait_for("views.publish", count=2, user_id=olivia)[1].args["view"]
+    assert_valid_view(republished)
+    delivered = home_buttons(republished)["Delivered"]
+    assert (
+        server.interact(block_actions(olivia, "seat_delivered", delivered["value"], view=home)).status == 200
+    )
+    assert program.wait_balance("Acme Corp", 6) == 6
+    last = slack.wait_for("views.publish", count=3, user_id=olivia)[2].args["view"]
+    assert_valid_view(last)
+    assert "Delivered" not in home_buttons(last)

@@ -1,0 +1,122 @@
+"""Every screen of giving first is valid Block Kit, in every state a seat can be in, with hostile
+text in offers and account names: the seat's card, the offer list, the modal (new and edit),
+App Home's give-first part, and the social-capital line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from handlers.desk import Desk
+from handlers.home import home_view
+from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks
+from handlers.offers import offer_modal, offers_blocks
+from store import offers, seats, social_capital, status
+from store.db import Database
+from store.models import EntryKind
+from store.offers import OfferDraft
+from store.policy import Policy
+from tests.support import store_seed as seed
+from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
+
+NOW = seed.NOW
+TODAY = NOW.date()
+ADMIN, OWNER = "U0ADMIN01", "U0OWNER01"
+HOSTILE = "<!channel> *Acme* & <https://evil.example|click>"
+
+
+@pytest.fixture
+def desk(tmp_path: Path, policy: Policy) -> Iterator[Desk]:
+    db = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    db.upgrade()
+    yield Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset({ADMIN}))
+    db.dispose()
+
+
+def posted(desk: Desk, title: str = HOSTILE, seats: int = 5) -> offers.OfferView:
+    draft = OfferDraft(
+        title, "early_access", str(seats), TODAY + dt.timedelta(days=9), "segments: Enterprise", HOSTILE
+    )
+    return offers.create_offer(
+        desk.db, desk.policy, draft, actor_id=ADMIN, admins=desk.admins, now=NOW, today=TODAY
+    )
+
+
+def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(desk: Desk) -> None:
+    with desk.db.transaction() as s:
+        ids = [
+            seed.account(s, f"{HOSTILE} {i}", owner_slack_id=OWNER, segment="Enterprise") for i in range(4)
+        ]
+    offer = posted(desk)
+
+    def reserve(account_id: int) -> seats.SeatView:
+        return seats.offer_it(
+            desk.db,
+            desk.policy,
+            offer.id,
+            account_id,
+            actor_id=OWNER,
+            admins=desk.admins,
+            now=NOW,
+            today=TODAY,
+        )
+
+    cards = [reserve(ids[0])]
+    common = {"actor_id": OWNER, "admins": desk.admins, "now": NOW}
+    cards.append(seats.record_answer(desk.db, desk.policy, reserve(ids[1]).id, True, **common))
+    cards.append(seats.record_answer(desk.db, desk.policy, reserve(ids[2]).id, False, **common))
+    cards.append(seats.release_seat(desk.db, desk.policy, reserve(ids[3]).id, **common))
+    cards.append(seats.deliver_seat(desk.db, desk.policy, cards[1].id, today=TODAY, **common))
+    assert [c.status for c in cards] == ["reserved", "accepted", "declined", "released", "delivered"]
+    for card in cards:
+        blocks = seat_blocks(card)
+        assert_valid_message_blocks(blocks)
+        assert "<!channel>" not in str(blocks) and "<https://evil" not in str(blocks)
+    assert "Delivered" in str(seat_blocks(cards[0])) and "Yes, count me in" in str(seat_blocks(cards[0]))
+    assert "actions" not in {b["type"] for b in seat_blocks(cards[4])}
+
+
+def test_the_offer_modal_list_and_home_are_valid(desk: Desk) -> None:
+    with desk.db.transaction() as s:
+        acme = seed.account(s, HOSTILE, owner_slack_id=ADMIN, segment="Enterprise")
+        seed.entry(s, acme, EntryKind.ASK, -5, TODAY, item="quote")
+        seed.entry(s, acme, EntryKind.GIVE, 3, TODAY, item="early_access")
+    offer = posted(desk)
+    assert_valid_view(offer_modal(desk.policy))
+    edit = offer_modal(desk.policy, offer)
+    assert_valid_view(edit)
+    assert edit["blocks"][1]["element"]["initial_option"]["value"] == "early_access"
+    assert edit["blocks"][4]["element"]["initial_value"] == "segments: Enterprise"
+    listed = offers_blocks(desk, offers.list_offers(desk.db, desk.policy, TODAY), admin=True)
+    assert_valid_message_blocks(listed)
+    assert_valid_message_blocks(offer_blocks(offer, admin=False))
+    seats.offer_it(
+        desk.db, desk.policy, offer.id, acme, actor_id=ADMIN, admins=desk.admins, now=NOW, today=TODAY
+    )
+    posted(desk, title="Another beta")
+
+    home = home_view(desk, ADMIN, status.home_overview(desk.db, desk.policy, ADMIN, TODAY))
+    assert_valid_view(home)
+    texts = str(home["blocks"])
+    for words in ("Give first", "Offer it", "Delivered", "Release seat", "New offer", "learning ×1"):
+        assert words in texts, words
+
+
+def test_the_social_capital_line_names_what_was_received_and_what_never_was(desk: Desk) -> None:
+    with desk.db.transaction() as s:
+        acme = seed.account(s, "Acme")
+        for _ in range(3):
+            seed.entry(s, acme, EntryKind.GIVE, 3, TODAY, item="early_access")
+        bare = seed.account(s, "Bare")
+    line = capital_line(social_capital.breakdown(desk.db, desk.policy, acme, TODAY))
+    assert (
+        line == "Received in 12 months: learning ×3 · never: affiliation, reputation, status, "
+        "say in product, business"
+    )
+    assert (
+        capital_line(social_capital.breakdown(desk.db, desk.policy, bare, TODAY))
+        == "Nothing given back in 12 months"
+    )
