@@ -109,13 +109,22 @@ def backoff(desk: Desk, attempts: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=desk.retry_base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def deliver(desk: Desk, keys: list[str] | None = None, *, limit: int = 50) -> int:
-    """Send the due deliveries (only `keys` when given); returns how many reached Slack."""
+def deliver(
+    desk: Desk,
+    keys: list[str] | None = None,
+    *,
+    limit: int = 50,
+    fresh_for: dt.timedelta = dt.timedelta(0),
+) -> int:
+    """Send the due deliveries (only `keys` when given); returns how many reached Slack.
+
+    `fresh_for`: leave alone what listeners owed that recently (see `store.deliveries.claim_due`).
+    """
     if desk.client is None:
         return 0
     sent = 0
     claimed = deliveries.claim_due(
-        desk.db, desk.now(), keys=keys, limit=batch_size(desk, limit), lease=desk.lease
+        desk.db, desk.now(), keys=keys, limit=batch_size(desk, limit), lease=desk.lease, fresh_for=fresh_for
     )
     # no post starts past half the lease: one Slack call (bot.settings bounds it) then ends in time
     deadline = time.monotonic() + desk.lease.total_seconds() / 2

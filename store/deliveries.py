@@ -108,8 +108,12 @@ def enqueue(
     return added is not None
 
 
-def _due(now: dt.datetime) -> ColumnElement[bool]:
-    return and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+def _due(now: dt.datetime, fresh_for: dt.timedelta = dt.timedelta(0)) -> ColumnElement[bool]:
+    """Pending and due; with `fresh_for`, not one never tried that was owed less than that ago."""
+    due = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+    if not fresh_for:
+        return due
+    return and_(due, or_(Delivery.attempts > 0, Delivery.created_at <= now - fresh_for))
 
 
 def _lease_ran_out(now: dt.datetime) -> ColumnElement[bool]:
@@ -138,8 +142,13 @@ def claim_due(
     keys: list[str] | None = None,
     limit: int = 50,
     lease: dt.timedelta = LEASE,
+    fresh_for: dt.timedelta = dt.timedelta(0),
 ) -> list[DeliveryJob]:
     """Claim up to `limit` deliveries that are due (or whose sender's lease ran out).
+
+    `fresh_for` leaves alone deliveries owed that recently and never tried: the listener that
+    owed them is sending them (`handlers.delivery.send_soon`), and a periodic pass that took them
+    would send them one after another behind its whole batch.
 
     One short transaction for the whole batch (a burst of sends must not queue one write per row
     for SQLite's single write lock): pick the candidates, take them with two conditional updates,
@@ -150,7 +159,10 @@ def claim_due(
     lease_until = now + lease
     with db.transaction() as session:
         query = (
-            select(Delivery.id).where(or_(_due(now), _lease_ran_out(now))).order_by(Delivery.id).limit(limit)
+            select(Delivery.id)
+            .where(or_(_due(now, fresh_for), _lease_ran_out(now)))
+            .order_by(Delivery.id)
+            .limit(limit)
         )
         if keys is not None:
             query = query.where(Delivery.key.in_(keys))
@@ -158,7 +170,7 @@ def claim_due(
         if not candidates:
             return []
         maybe_posted = _take(session, candidates, _lease_ran_out(now), lease_until)
-        taken = maybe_posted | _take(session, candidates, _due(now), lease_until)
+        taken = maybe_posted | _take(session, candidates, _due(now, fresh_for), lease_until)
         if not taken:
             return []
         rows = session.scalars(select(Delivery).where(Delivery.id.in_(taken)).order_by(Delivery.id))

@@ -172,3 +172,24 @@ def test_stored_data_that_does_not_fit_is_refused_when_read(
 
 def test_a_home_refresh_written_before_payloads_were_typed_never_waits() -> None:
     assert HomeRefreshPayload.from_dict({}) == HomeRefreshPayload(wait_for_decision=False)
+
+
+def test_a_periodic_pass_leaves_what_a_listener_just_owed_to_that_listener(
+    db: Database, now: dt.datetime
+) -> None:
+    _owe(db, now, key="followup:fresh")
+    grace = dt.timedelta(seconds=2)
+
+    assert deliveries.claim_due(db, now + dt.timedelta(seconds=1), fresh_for=grace) == []
+    [late] = deliveries.claim_due(db, now + dt.timedelta(seconds=2), fresh_for=grace)
+    assert late.key == "followup:fresh"
+
+
+def test_a_retry_is_never_left_for_a_listener(db: Database, now: dt.datetime) -> None:
+    _owe(db, now)
+    [refused] = deliveries.claim_due(db, now, lease=LEASE)
+    deliveries.mark_retry(db, refused, now, dt.timedelta(0), "ratelimited")
+
+    [retry] = deliveries.claim_due(db, now, fresh_for=dt.timedelta(seconds=2))
+
+    assert retry.attempts == 2
