@@ -295,6 +295,17 @@ def drain(db: Database, limit: float) -> float:
     return time.monotonic() - started
 
 
+def log_summary(log: str, top: int = 8) -> str:
+    """The server's WARNING and ERROR lines, counted by logger and the first words of the message."""
+    kinds: Counter[str] = Counter()
+    for line in log.splitlines():
+        parts = line.split(" ", 4)
+        if len(parts) == 5 and parts[2] in ("WARNING", "ERROR") and parts[3] != "apscheduler.scheduler:":
+            words = " ".join(w for w in parts[4].split()[:6] if not any(ch.isdigit() for ch in w))
+            kinds[f"{parts[2]} {parts[3]} {words}"] += 1
+    return "; ".join(f"{n}× {kind}" for kind, n in kinds.most_common(top)) or "none"
+
+
 def peak_rss_mib(pid: int) -> float:
     """The process's high-water mark of resident memory (VmHWM), read before it exits."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -310,6 +321,8 @@ def report(
     started_at: float,
     seeded: dict[str, int],
     per_channel: float,
+    seconds: float,
+    post_rate: float,
 ) -> tuple[str, dict[str, Any]]:
     record = people.record
     out: list[str] = []
@@ -459,6 +472,15 @@ def report(
     )
     out.append("")
     out.append(table(["notice (cause → Web API call)", "count", "p50 ms", "p99 ms", "max ms"], rows))
+    owed_posts = sum(
+        1
+        for row in outbox
+        if row.kind not in REWRITES and started_at <= (epoch(row.created_at) or 0) <= started_at + seconds
+    )
+    out.append(
+        f"posts owed during the burst: {owed_posts / seconds:.1f}/s against the app's pace of "
+        f"{post_rate:g}/s (REFDESK_POST_RATE, Slack's workspace-wide ceiling for chat.postMessage)"
+    )
     out.append(
         f"notices later than {NOTICE_TARGET:g} s: {late}, of which held by the per-channel rate: "
         f"{late_rate_bound}; 429s answered by the stand-in: {sum(posts_429.values())}"
@@ -587,7 +609,14 @@ def run(args: argparse.Namespace) -> int:
         rss = peak_rss_mib(server.process.pid)
         log = server.log()
         text_out, figures = report(
-            db, people, standin.snapshot(), started_at, seeded, standin.per_channel_seconds
+            db,
+            people,
+            standin.snapshot(),
+            started_at,
+            seeded,
+            standin.per_channel_seconds,
+            burst,
+            float(env.get("REFDESK_POST_RATE", 10)),
         )
         print(
             f"{args.backend}: {args.people} people for {burst:.0f} s "
@@ -599,6 +628,7 @@ def run(args: argparse.Namespace) -> int:
         print(text_out)
         failures = ", ".join(f"{n}× {w}" for w, n in people.record.failures.most_common()) or "none"
         print(f"failed requests: {failures}")
+        print("server log, warnings and errors by kind: " + log_summary(log))
         print(
             f"outbox empty {drained:.1f} s after the burst; peak RSS of the serve process {rss:.0f} MiB; "
             f"'database is locked' in the server log: {log.count('database is locked')}; "
@@ -626,7 +656,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--latency", type=span, default=(50, 250), help="Web API latency, ms (low-high)")
-    parser.add_argument("--think", type=span, default=(2, 8), help="a person's pause between steps, s")
+    parser.add_argument("--think", type=span, default=(10, 30), help="a person's pause between steps, s")
     parser.add_argument("--quick", action="store_true", help="a tenth of the program (faster seeding)")
     parser.add_argument("--env", action="append", default=[], help="NAME=value for the serve process")
     parser.add_argument("--serve-args", nargs="*", default=[], help="extra `refdesk serve` arguments")

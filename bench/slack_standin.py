@@ -46,6 +46,9 @@ class SlackStandIn:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._last_post: dict[str, float] = {}
+        #: what each channel holds, newest last: what conversations.history answers (a sender in
+        #: doubt looks there before posting again)
+        self._history: dict[str, list[dict[str, Any]]] = {}
         self._ts = itertools.count(1)
         self._rng = random.Random(13)
         standin = self
@@ -91,6 +94,9 @@ class SlackStandIn:
                 else:
                     self._last_post[channel] = arrived
                     ts = f"{1_700_000_000 + next(self._ts)}.000100"
+                    message = {"type": "message", "ts": ts, "blocks": args.get("blocks") or []}
+                    self._history.setdefault(channel, []).append(message)
+            history = list(reversed(self._history.get(str(args.get("channel", "")), [])[-100:]))
             self.calls.append(Call(method, arrived, args, status, ts))
             pause = self._rng.uniform(*self.latency)
         time.sleep(pause)
@@ -105,7 +111,7 @@ class SlackStandIn:
         if method == "conversations.open":
             answer["channel"] = {"id": channel}
         if method == "conversations.history":
-            answer["messages"] = []
+            answer["messages"] = history
         if method == "auth.test":
             answer.update(user_id="U0BOT", bot_id="B0BOT", team_id="T0000000001")
         return 200, answer, headers
