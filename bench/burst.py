@@ -372,7 +372,10 @@ def report(
             {"n": seeded["ledger"]},
         ).all()
         outbox = c.execute(
-            text("SELECT key, kind, recipient, request_id, status, created_at, sent_at FROM deliveries")
+            text(
+                "SELECT key, kind, recipient, request_id, status, created_at, sent_at, attempts "
+                "FROM deliveries"
+            )
         ).all()
 
     # --- requests, decisions, ledger entries against what was sent
@@ -411,6 +414,9 @@ def report(
     rate_bound: list[float] = []
     lost = twice = unsent = 0
     late = late_rate_bound = 0
+    late_tries: Counter[int] = Counter()
+    #: how long after its cause a late notice was owed (written to the outbox)
+    late_owed: list[float] = []
     for row in outbox:
         kind = str(row.kind)
         if row.status != "sent":
@@ -447,6 +453,8 @@ def report(
         if wait > NOTICE_TARGET:
             late += 1
             late_rate_bound += paced
+            late_tries[int(row.attempts)] += 1
+            late_owed.append((epoch(row.created_at) or 0) - cause)
     rows = []
     free = [w for kind, ws in notices.items() if not kind.endswith("(rate)") for w in ws]
     for kind in sorted(notices):
@@ -483,7 +491,9 @@ def report(
     )
     out.append(
         f"notices later than {NOTICE_TARGET:g} s: {late}, of which held by the per-channel rate: "
-        f"{late_rate_bound}; 429s answered by the stand-in: {sum(posts_429.values())}"
+        f"{late_rate_bound}; 429s answered by the stand-in: {sum(posts_429.values())}; "
+        f"late ones by attempts: {dict(sorted(late_tries.items()))}, owed {ms(pct(late_owed, 0.5))} ms "
+        f"(p50) after their cause"
     )
 
     checks = [
