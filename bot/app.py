@@ -39,7 +39,7 @@ def build_desk(
         digest_channel=settings.digest_channel,
         client=make_web_client(settings) if settings.slack_bot_token is not None else None,
         retry_base_seconds=settings.delivery_retry_seconds,
-        executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery"),
+        executor=ThreadPoolExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
         pacer=Pacer(per_second=settings.post_rate, per_channel_seconds=1.0),
         lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
     )

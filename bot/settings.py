@@ -155,6 +155,11 @@ class Settings(BaseSettings):
     #: messages per second this process posts at most (Slack: ~1/s per channel, workspace capped);
     #: 0 switches pacing off
     post_rate: float = Field(10, ge=0, validation_alias=AliasChoices("REFDESK_POST_RATE", "post_rate"))
+    #: threads sending Slack messages right after the ack; a thread may sit out Slack's per-channel
+    #: second, so there are more than the post rate needs (README, Performance: the burst figures)
+    delivery_threads: int = Field(
+        16, ge=1, le=256, validation_alias=AliasChoices("REFDESK_DELIVERY_THREADS", "delivery_threads")
+    )
 
     @field_validator("delivery_lease_seconds")
     @classmethod

@@ -11,7 +11,7 @@ import logging
 
 from handlers.blocks import escape, user
 from handlers.decision_messages import confirmation_blocks, decision_blocks, outcome_blocks, outcome_line
-from handlers.delivery import NotYet, Outgoing, send_soon
+from handlers.delivery import NotYet, Outgoing, in_hand, send_soon
 from handlers.desk import Desk
 from store import deliveries, request_card, requests
 from store.deliveries import DeliveryJob
@@ -23,7 +23,12 @@ log = logging.getLogger(__name__)
 
 
 def _card(desk: Desk, request_id: int | None) -> RequestCard | None:
-    return request_card.card(desk.db, desk.policy, request_id, desk.today()) if request_id else None
+    """The request's card, read once for all the messages about it sent in one batch."""
+    if not request_id:
+        return None
+    return in_hand(
+        ("card", request_id), lambda: request_card.card(desk.db, desk.policy, request_id, desk.today())
+    )
 
 
 def render_decision_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:

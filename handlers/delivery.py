@@ -19,9 +19,11 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -54,6 +56,35 @@ PERMANENT_ERRORS = frozenset(
 MAX_BACKOFF = dt.timedelta(minutes=15)
 #: a delivery whose renderer still raises on this attempt fails for good (a bug, not a hiccup)
 MAX_RENDER_ATTEMPTS = 5
+
+T = TypeVar("T")
+#: what the renderers of the batch being sent already read (e.g. a request's card), by name
+_in_hand: ContextVar[dict[Hashable, object] | None] = ContextVar("in_hand", default=None)
+
+
+@contextmanager
+def one_batch() -> Iterator[None]:
+    """While a claimed batch is rendered, what one renderer reads (`in_hand`) the next reuses.
+
+    The deliveries a click owes (the decider's DM and the requester's receipt; the outcome, the
+    rewrite and the Home refresh) are claimed together and describe the same moment, so reading
+    the request again for each of them only costs database round trips.
+    """
+    token = _in_hand.set({})
+    try:
+        yield
+    finally:
+        _in_hand.reset(token)
+
+
+def in_hand(what: Hashable, read: Callable[[], T]) -> T:
+    """`read()` once per batch (every time outside one)."""
+    held = _in_hand.get()
+    if held is None:
+        return read()
+    if what not in held:
+        held[what] = read()
+    return cast(T, held[what])
 
 
 class NotYet(Exception):
@@ -123,26 +154,36 @@ def backoff(desk: Desk, attempts: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=desk.retry_base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def deliver(desk: Desk, keys: list[str] | None = None, *, limit: int = 50) -> int:
-    """Send the due deliveries (only `keys` when given); returns how many reached Slack."""
+def deliver(
+    desk: Desk,
+    keys: list[str] | None = None,
+    *,
+    limit: int = 50,
+    fresh_for: dt.timedelta = dt.timedelta(0),
+) -> int:
+    """Send the due deliveries (only `keys` when given); returns how many reached Slack.
+
+    `fresh_for`: leave alone what listeners owed that recently (see `store.deliveries.claim_due`).
+    """
     if desk.client is None:
         return 0
     sent = 0
     claimed = deliveries.claim_due(
-        desk.db, desk.now(), keys=keys, limit=batch_size(desk, limit), lease=desk.lease
+        desk.db, desk.now(), keys=keys, limit=batch_size(desk, limit), lease=desk.lease, fresh_for=fresh_for
     )
     # no post starts past half the lease: one Slack call (bot.settings bounds it) then ends in time
     deadline = time.monotonic() + desk.lease.total_seconds() / 2
-    for job in claimed:
-        if time.monotonic() > deadline:
-            _put_back(desk, job, dt.timedelta(0), "handed back unsent", in_doubt=job.maybe_posted)
-            continue
-        try:
-            if _send(desk, job, deadline):
-                sent += 1
-        except Exception:
-            # the claim stays ours until its lease runs out; the next sender looks before posting
-            log.exception("delivery %s: unexpected error; retried once its lease runs out", job.key)
+    with one_batch():
+        for job in claimed:
+            if time.monotonic() > deadline:
+                _put_back(desk, job, dt.timedelta(0), "handed back unsent", in_doubt=job.maybe_posted)
+                continue
+            try:
+                if _send(desk, job, deadline):
+                    sent += 1
+            except Exception:
+                # the claim stays ours until its lease runs out; the next sender looks before posting
+                log.exception("delivery %s: unexpected error; retried once its lease runs out", job.key)
     return sent
 
 

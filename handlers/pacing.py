@@ -31,7 +31,9 @@ class Pacer:
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next_any, self._next_channel.get(channel, 0.0))
-            self._next_any = slot + 1.0 / self.per_second
+            # the overall spacing counts from its own last slot, not from this post's: a post that
+            # waits for its busy channel must not hold back posts to every other channel
+            self._next_any = max(now, self._next_any) + 1.0 / self.per_second
             self._next_channel[channel] = slot + self.per_channel_seconds
             if len(self._next_channel) > 10_000:
                 self._next_channel = {c: t for c, t in self._next_channel.items() if t > now}

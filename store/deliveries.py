@@ -108,8 +108,12 @@ def enqueue(
     return added is not None
 
 
-def _due(now: dt.datetime) -> ColumnElement[bool]:
-    return and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+def _due(now: dt.datetime, fresh_for: dt.timedelta = dt.timedelta(0)) -> ColumnElement[bool]:
+    """Pending and due; with `fresh_for`, not one never tried that was owed less than that ago."""
+    due = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+    if not fresh_for:
+        return due
+    return and_(due, or_(Delivery.attempts > 0, Delivery.created_at <= now - fresh_for))
 
 
 def _lease_ran_out(now: dt.datetime) -> ColumnElement[bool]:
@@ -117,16 +121,17 @@ def _lease_ran_out(now: dt.datetime) -> ColumnElement[bool]:
 
 
 def _take(
-    session: Session, delivery_id: int, claimable: ColumnElement[bool], lease_until: dt.datetime
-) -> bool:
-    """Claim one row if it is still `claimable` (a conditional update: one sender wins)."""
-    return bool(
-        session.execute(
+    session: Session, ids: list[int], claimable: ColumnElement[bool], lease_until: dt.datetime
+) -> set[int]:
+    """Claim those of `ids` that are still `claimable` (a conditional update: one sender wins each)."""
+    return set(
+        session.scalars(
             update(Delivery)
-            .where(Delivery.id == delivery_id, claimable)
+            .where(Delivery.id.in_(ids), claimable)
             .values(status=DeliveryStatus.SENDING, lease_until=lease_until, attempts=Delivery.attempts + 1)
+            .returning(Delivery.id)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     )
 
 
@@ -137,45 +142,54 @@ def claim_due(
     keys: list[str] | None = None,
     limit: int = 50,
     lease: dt.timedelta = LEASE,
+    fresh_for: dt.timedelta = dt.timedelta(0),
 ) -> list[DeliveryJob]:
-    """Claim up to `limit` deliveries that are due (or whose sender's lease ran out)."""
-    claimed: list[DeliveryJob] = []
+    """Claim up to `limit` deliveries that are due (or whose sender's lease ran out).
+
+    `fresh_for` leaves alone deliveries owed that recently and never tried: the listener that
+    owed them is sending them (`handlers.delivery.send_soon`), and a periodic pass that took them
+    would send them one after another behind its whole batch.
+
+    One short transaction for the whole batch (a burst of sends must not queue one write per row
+    for SQLite's single write lock): pick the candidates, take them with two conditional updates,
+    read them back. Which update won a row says whether an earlier post may have landed unrecorded.
+    """
+    if keys is not None and not keys:
+        return []
+    lease_until = now + lease
     with db.transaction() as session:
         query = (
-            select(Delivery.id).where(or_(_due(now), _lease_ran_out(now))).order_by(Delivery.id).limit(limit)
+            select(Delivery.id)
+            .where(or_(_due(now, fresh_for), _lease_ran_out(now)))
+            .order_by(Delivery.id)
+            .limit(limit)
         )
         if keys is not None:
-            if not keys:
-                return []
             query = query.where(Delivery.key.in_(keys))
         candidates = list(session.scalars(query))
-    lease_until = now + lease
-    for delivery_id in candidates:
-        with db.transaction() as session:
-            # which condition won the row says whether an earlier post may have landed unrecorded
-            if _take(session, delivery_id, _lease_ran_out(now), lease_until):
-                maybe_posted = True
-            elif _take(session, delivery_id, _due(now), lease_until):
-                maybe_posted = False
-            else:
-                continue
-            row = session.get_one(Delivery, delivery_id)
-            claimed.append(
-                DeliveryJob(
-                    row.id,
-                    row.key,
-                    row.kind,
-                    row.recipient,
-                    row.request_id,
-                    dict(row.data),
-                    row.attempts,
-                    row.channel,
-                    row.ts,
-                    lease_until=lease_until,
-                    maybe_posted=maybe_posted,
-                )
+        if not candidates:
+            return []
+        maybe_posted = _take(session, candidates, _lease_ran_out(now), lease_until)
+        taken = maybe_posted | _take(session, candidates, _due(now, fresh_for), lease_until)
+        if not taken:
+            return []
+        rows = session.scalars(select(Delivery).where(Delivery.id.in_(taken)).order_by(Delivery.id))
+        return [
+            DeliveryJob(
+                row.id,
+                row.key,
+                row.kind,
+                row.recipient,
+                row.request_id,
+                dict(row.data),
+                row.attempts,
+                row.channel,
+                row.ts,
+                lease_until=lease_until,
+                maybe_posted=row.id in maybe_posted,
             )
-    return claimed
+            for row in rows
+        ]
 
 
 def _settle(db: Database, job: DeliveryJob, **values: object) -> bool:

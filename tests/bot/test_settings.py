@@ -101,6 +101,7 @@ def test_the_environment_wins_over_the_dot_env_file(monkeypatch: pytest.MonkeyPa
         ("REFDESK_POLICY_FILE", "/nonexistent/policy.toml", "readable TOML policy file"),
         ("REFDESK_DECISION_SLA_HOURS", "0", "REFDESK_DECISION_SLA_HOURS"),
         ("REFDESK_SCHEDULER", "sometimes", "REFDESK_SCHEDULER"),
+        ("REFDESK_DELIVERY_THREADS", "0", "REFDESK_DELIVERY_THREADS"),
     ],
 )
 def test_a_malformed_setting_is_one_line_naming_the_variable_and_the_fix(

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 import pytest
+from sqlalchemy import update
 
 from store import deliveries
 from store.db import Database
@@ -18,6 +19,7 @@ from store.delivery_kinds import (
     LoggedPayload,
     NudgePayload,
 )
+from store.models import Delivery
 
 LEASE = dt.timedelta(seconds=30)
 
@@ -79,6 +81,38 @@ def test_a_refused_post_is_retried_without_doubt(db: Database, now: dt.datetime)
     assert not retry.maybe_posted
 
 
+def test_one_claim_takes_a_whole_batch_each_with_its_own_doubt(db: Database, now: dt.datetime) -> None:
+    for n in range(5):
+        _owe(db, now, key=f"followup:{n}")
+    [died, *_] = deliveries.claim_due(db, now, keys=["followup:0"], lease=LEASE)
+    later = now + dt.timedelta(seconds=31)
+    for n in (1, 2):  # not due yet: left alone by the batch
+        with db.transaction() as session:
+            session.execute(
+                update(Delivery).where(Delivery.key == f"followup:{n}").values(next_attempt_at=later + LEASE)
+            )
+
+    batch = deliveries.claim_due(db, later, limit=10, lease=LEASE)
+
+    assert [job.key for job in batch] == ["followup:0", "followup:3", "followup:4"]
+    assert [job.maybe_posted for job in batch] == [True, False, False]
+    assert [job.attempts for job in batch] == [2, 1, 1]
+    assert {job.lease_until for job in batch} == {later + LEASE}
+    assert died.id == batch[0].id
+    assert deliveries.claim_due(db, later, limit=10, lease=LEASE) == []
+
+
+def test_a_batch_claim_stops_at_its_limit(db: Database, now: dt.datetime) -> None:
+    for n in range(5):
+        _owe(db, now, key=f"followup:{n}")
+
+    first = deliveries.claim_due(db, now, limit=3, lease=LEASE)
+    second = deliveries.claim_due(db, now, limit=3, lease=LEASE)
+
+    assert [job.key for job in first] == ["followup:0", "followup:1", "followup:2"]
+    assert [job.key for job in second] == ["followup:3", "followup:4"]
+
+
 def test_not_sent_lists_what_is_owed_and_what_failed(db: Database, now: dt.datetime) -> None:
     for key in ("followup:1", "followup:2", "followup:3"):
         _owe(db, now, key)
@@ -138,3 +172,24 @@ def test_stored_data_that_does_not_fit_is_refused_when_read(
 
 def test_a_home_refresh_written_before_payloads_were_typed_never_waits() -> None:
     assert HomeRefreshPayload.from_dict({}) == HomeRefreshPayload(wait_for_decision=False)
+
+
+def test_a_periodic_pass_leaves_what_a_listener_just_owed_to_that_listener(
+    db: Database, now: dt.datetime
+) -> None:
+    _owe(db, now, key="followup:fresh")
+    grace = dt.timedelta(seconds=2)
+
+    assert deliveries.claim_due(db, now + dt.timedelta(seconds=1), fresh_for=grace) == []
+    [late] = deliveries.claim_due(db, now + dt.timedelta(seconds=2), fresh_for=grace)
+    assert late.key == "followup:fresh"
+
+
+def test_a_retry_is_never_left_for_a_listener(db: Database, now: dt.datetime) -> None:
+    _owe(db, now)
+    [refused] = deliveries.claim_due(db, now, lease=LEASE)
+    deliveries.mark_retry(db, refused, now, dt.timedelta(0), "ratelimited")
+
+    [retry] = deliveries.claim_due(db, now, fresh_for=dt.timedelta(seconds=2))
+
+    assert retry.attempts == 2
