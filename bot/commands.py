@@ -23,6 +23,7 @@ from bot.scheduler import build_scheduler, run_job
 from bot.server import SlackWsgi, serve_http, serve_socket_mode
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from handlers.answer_page import AnswerPages
 from handlers.delivery import deliver
 from handlers.digest import digest_for, digest_text
 from store import adjustments
@@ -47,6 +48,12 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     settings.require_slack(socket_mode=socket_mode)
     desk = build_desk(settings, db)
     app = build_app(settings, desk, socket_mode=socket_mode)
+    pages = AnswerPages(desk) if desk.links is not None else None
+    if not settings.mail_ready:
+        log.info(
+            "mail settings missing (%s): advocates are not e-mailed; owners record their answers in Slack",
+            ", ".join(settings.missing_mail_settings),
+        )
     scheduler = None
     if settings.scheduler_enabled and not args.no_scheduler:
         scheduler = build_scheduler(settings, desk)
@@ -57,7 +64,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
             serve_socket_mode(app, settings.slack_app_token.get_secret_value())
         else:
             assert settings.slack_signing_secret is not None
-            wsgi = SlackWsgi(app, db, settings.slack_signing_secret.get_secret_value())
+            wsgi = SlackWsgi(app, db, settings.slack_signing_secret.get_secret_value(), pages=pages)
             serve_http(wsgi, args.host, args.port, threads=args.threads)
     finally:
         if scheduler is not None:

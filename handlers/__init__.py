@@ -13,6 +13,7 @@ from slack_bolt import App
 from handlers import (
     adjust,
     commands,
+    customer_say,
     decision_outbox,
     decisions,
     dedupe,
@@ -41,7 +42,9 @@ SUBCOMMANDS: dict[str, commands.SubCommand] = {
 
 
 def renderers() -> Renderers:
-    """Every delivery kind → its renderer, and the fallback of those that have someone to tell."""
+    """Every Slack delivery kind → its renderer, and the fallback of those that have someone to tell.
+
+    The e-mail kinds (`MAIL_KINDS`) are sent by `handlers.mail_delivery` instead."""
     return {
         DeliveryKind.DECISION_REQUEST: Route(
             decision_outbox.render_decision_request, decision_outbox.decider_unreachable
@@ -61,6 +64,8 @@ def renderers() -> Renderers:
         DeliveryKind.DIGEST: Route(digest.render_digest, digest.digest_channel_unreachable),
         DeliveryKind.DIGEST_CHANNEL_HELP: Route(digest.render_channel_help),
         DeliveryKind.HOME_REFRESH: Route(home.render_home_refresh),
+        DeliveryKind.CONSENT_ASK: Route(customer_say.render_consent_ask),
+        DeliveryKind.CONSENT_ANSWERED: Route(customer_say.render_consent_answered),
     }
 
 
@@ -75,3 +80,4 @@ def register_all(app: App, desk: Desk) -> None:
     adjust.register(app, desk)
     followups.register(app, desk)
     home.register(app, desk)
+    customer_say.register(app, desk)

@@ -454,3 +454,13 @@ def summaries(session: Session, account_ids: list[int]) -> dict[int, RatingSumma
     for account_id, score in rows:
         scores.setdefault(account_id, []).append(score)
     return {a: RatingSummary(sum(s) / len(s), len(s)) for a, s in scores.items()}
+
+
+def fall_back_to_owner(db: Database, request_id: int, now: dt.datetime) -> tuple[str, ...]:
+    """The e-mail can never arrive (no address, refused, mail switched off): the owner gets the
+    four answers as buttons instead, once."""
+    with db.transaction() as session:
+        request = session.get(ReferenceRequest, request_id)
+        if request is None or request.status != RequestStatus.APPROVED:
+            return ()
+        return _owe_owner_ask(session, request, now, reminder=True)

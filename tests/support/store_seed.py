@@ -101,6 +101,9 @@ def someone_to_ask(db: Database, request_id: int) -> int | None:
         if request.advocate_id is not None:
             return None
         found = session.scalar(
-            select(Advocate.id).where(Advocate.account_id == request.account_id).order_by(Advocate.id).limit(1)
+            select(Advocate.id)
+            .where(Advocate.account_id == request.account_id)
+            .order_by(Advocate.id)
+            .limit(1)
         )
         return found if found is not None else advocate(session, request.account_id, "Pat Advocate", "")
