@@ -76,7 +76,7 @@ class RefdeskServer:
         return self.workdir / f"serve-{self.port}.log"
 
     def start(self, timeout: float = 30) -> RefdeskServer:
-        self.port = free_port()
+        self.port = self.port or free_port()
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [REFDESK, "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port), *self.extra_args],
