@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from selenium.webdriver.common.by import By
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from store.models import Rating
+from store.models import Rating, ReferenceRequest
 from tests.e2e.test_ask_and_decide import ask, buttons, decision_message
 from tests.e2e.test_ask_and_decide import click as click_button
-from tests.e2e.test_giveback_and_followups import click, dms_with, file_request, jobs_run, opened_view
+from tests.e2e.test_giveback_and_followups import click, dms_with, jobs_run, opened_view
 from tests.support import html_check
 from tests.support.blockkit import assert_valid_message_blocks
 from tests.support.browser import headless_chromium
@@ -90,6 +90,22 @@ def approve_jane(
     message = decision_message(emulator, owner)
     click_button(server, emulator, owner, "approve", buttons(message)["Approve"], sink, message)
     assert program.wait_balance("Acme Corp", 0) == 0
+
+
+class MonthOldSigner(TimestampSigner):
+    """Signs as if 31 days ago: the link's 30-day life has run out."""
+
+    def get_timestamp(self) -> int:
+        return int(time.time()) - 31 * 86400
+
+
+def latest_request(program: Program) -> int:
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            return int(session.scalar(select(func.max(ReferenceRequest.id))) or 0)
+    finally:
+        db.dispose()
 
 
 def actions_block(message: dict[str, Any]) -> str:
@@ -206,8 +222,7 @@ def test_bad_links_and_forms_get_a_clear_page_never_a_500(
     tampered = http("GET", f"{base}/{request_id}/{token[:-2]}{'AB' if token[-2:] != 'AB' else 'CD'}")
     other_request = http("GET", f"{base}/{int(request_id) + 1}/{token}")
     wrong_purpose = http("GET", url.replace("/answer/", "/rate/"))
-    old = URLSafeTimedSerializer(LINK_SECRET, salt="refdesk.link.answer")
-    old.get_timestamp = lambda: int(time.time()) - 31 * 86400  # type: ignore[method-assign]
+    old = URLSafeTimedSerializer(LINK_SECRET, salt="refdesk.link.answer", signer=MonthOldSigner)
     expired = http("GET", f"{base}/{request_id}/{old.dumps({'request': int(request_id)})}")
     no_csrf = post_form(url, {"answer": "never"})
     forged_csrf = post_form(url, {"answer": "never", "csrf": "forged"})
@@ -241,7 +256,15 @@ def test_an_owner_led_program_records_the_answer_with_the_four_buttons(
         "Please don't ask me again",
     }
 
-    click(server, emulator, owner, asked, "Not this quarter", block_id=actions_block(asked))
+    click(
+        server,
+        emulator,
+        owner,
+        asked,
+        "Not this quarter",
+        block_id=actions_block(asked),
+        response_url=sink.new_url(),
+    )
     assert dms_with(emulator, requester, "Not this quarter")
     assert program.wait_balance("Acme Corp", 3) == 3
     assert http("GET", server.url + "/answer/1/x").status == 404, "no public URL: no page served"
@@ -267,9 +290,12 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     mailbox: Mailbox,
     env: dict[str, str],
     browser: Any,
+    sink: ResponseSink,
 ) -> None:
     requester, owner = emulator.ids["requester"], emulator.ids["owner"]
-    rid = file_request(program, emulator, "Acme Corp", approve=True, needed_by=dt.date.today())
+    approve_jane(mail_server, emulator, slack, program, sink)
+    assert mailbox.wait_for(1), "the ask was e-mailed"
+    rid = latest_request(program)
     mail_env = {
         **env,
         "REFDESK_PUBLIC_URL": mail_server.url,
@@ -284,7 +310,15 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     [reminder] = dms_with(emulator, owner, "Record Jane Doe's answer")
     assert "has not answered the e-mail yet" in str(reminder["blocks"])
     assert actions_block(reminder) == f"consent:{rid}"
-    click(mail_server, emulator, owner, reminder, "Yes, happy to help", block_id=actions_block(reminder))
+    click(
+        mail_server,
+        emulator,
+        owner,
+        reminder,
+        "Yes, happy to help",
+        block_id=actions_block(reminder),
+        response_url=sink.new_url(),
+    )
     assert dms_with(emulator, requester, "Yes, happy to help")
 
     # Done, rated 2 by the requester: the advocate gets the rating e-mail
@@ -297,12 +331,12 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
             block_id="followup",
         )
     )
-    view = opened_view(slack, 1)
+    view = opened_view(slack, 2)
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
-    assert labels[0] == "How did it go? (1–5)"
+    assert labels[:1] == ["How did it go? (1–5)"], view
     rated = {"rating": {"value": {"type": "static_select", "selected_option": {"value": "4"}}}}
     assert mail_server.interact(view_submission(requester, view, rated)).status == 200
-    mails = mailbox.wait_for(1)
+    mails = mailbox.wait_for(2)
     rating_mail = next(m for m in mails if "good use of your time" in str(m["Subject"]))
     url = RATE_LINK.search(text_part(rating_mail))[0]  # type: ignore[index]
 
