@@ -58,6 +58,7 @@ def figures(d: Digest) -> list[tuple[str, str]]:
         ("Median time to decision", duration(d.median_decision)),
         ("Pipeline influenced", money(d.pipeline, d.currency)),
         ("Value delivered", points(d.value_delivered, signed=True)),
+        *([("Activities", d.ratings)] if d.ratings else []),
     ]
 
 

@@ -41,6 +41,8 @@ def _fit_text(fit: Fit, result: FindResult) -> str:
         )
     else:
         lines.append(f"Balance {points(fit.balance)}")
+    if fit.ratings:
+        lines.append(f"Activities {fit.ratings}")
     if fit.unavailable:
         lines.append(f"⏸️ Not now — {escape(fit.unavailable)}")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select, update
 
 from store import deliveries
+from store.consent import RatingSummary
 from store.db import Database
 from store.delivery_kinds import ChannelHelpPayload, DeliveryKind, DigestPayload
 from store.models import (
@@ -25,6 +26,7 @@ from store.models import (
     DeliveryStatus,
     EntryKind,
     LedgerEntry,
+    Rating,
     ReferenceRequest,
     RequestStatus,
 )
@@ -118,6 +120,8 @@ class Digest:
     pipeline: Decimal
     #: the currency of `pipeline` (the policy's)
     currency: str
+    #: the week's ratings of activities, both sides ("rated 4.0/5 (3)"); empty when none
+    ratings: str = ""
 
 
 def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime, sla: dt.timedelta) -> Digest:
@@ -182,6 +186,9 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
             )
             .group_by(LedgerEntry.actor_id)
         ).all()
+        scores = session.scalars(
+            select(Rating.score).where(Rating.created_at >= start, Rating.created_at < end)
+        ).all()
     late = now - sla
     givers = sorted((Giver(a, int(c), int(n)) for a, c, n in gives), key=lambda g: (-g.credit, g.actor_id))
     waits = [decided_at - created_at for created_at, decided_at in durations]
@@ -201,6 +208,7 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
         givers=givers,
         pipeline=Decimal(counts[4] or 0),
         currency=policy.currency,
+        ratings=RatingSummary(sum(scores) / len(scores), len(scores)).words() if scores else "",
     )
 
 

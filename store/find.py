@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
+from store import consent
 from store.checklist import Rule, RuleResult, Verdict, checklist
 from store.db import Database
 from store.facts import AccountFacts, facts_for_accounts
@@ -55,6 +56,8 @@ class Fit:
     warnings: tuple[str, ...]
     #: the customer asked never to be contacted: no override makes an ask right
     do_not_contact: bool = False
+    #: how its activities were rated ("rated 4.5/5 (2)"), empty when never rated
+    ratings: str = ""
 
     @property
     def available(self) -> bool:
@@ -144,6 +147,7 @@ def find_accounts(
                 else ()
             ),
         )
+        rated = consent.summaries(session, [row.id for row in accounts])
     ranked: list[tuple[tuple[int | str, ...], Fit]] = []
     for row in accounts:
         if row.id not in facts:  # created between the two reads: the next search will show it
@@ -167,6 +171,7 @@ def find_accounts(
             unavailable="; ".join(_reasons(results, Verdict.BLOCKING)) or None,
             warnings=_reasons(results, Verdict.WARNING),
             do_not_contact=facts[row.id].account.account_status == AccountStatus.DO_NOT_CONTACT,
+            ratings=rated[row.id].words() if row.id in rated else "",
         )
         # askable first, then fewest ⚠️, most words matched, a willing advocate, most equity left
         rank = (

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from store import ledger
+from store import consent, ledger
 from store.checklist import RuleResult, is_blocked
 from store.db import Database
 from store.facts import checks_for
@@ -72,6 +73,8 @@ class RequestCard:
     currency: str = "USD"
     history: list[HistoryLine] = field(default_factory=list)
     checks: list[RuleResult] = field(default_factory=list)
+    #: how the account's activities were rated ("rated 4.5/5 (2)"), empty when never rated
+    ratings: str = ""
 
     @property
     def balance_after(self) -> int:
@@ -132,7 +135,13 @@ def card(
             checks=checks_for(session, policy, request, today)
             if request.status == RequestStatus.PENDING
             else [],
+            ratings=_ratings(session, account.id),
         )
+
+
+def _ratings(session: Session, account_id: int) -> str:
+    summary = consent.summaries(session, [account_id]).get(account_id)
+    return summary.words() if summary else ""
 
 
 def _item_name(policy: Policy, key: str | None) -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import zoneinfo
 
 import pytest
 from sqlalchemy import select
 
-from store import consent, followups, ledger, requests
+from store import consent, digest, find, followups, ledger, request_card, requests
 from store.checklist import Rule, Verdict
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
@@ -362,3 +363,19 @@ def test_an_advocate_cannot_rate_before_the_activity_is_done(
     with pytest.raises(AlreadySettled):
         consent.rate_by_advocate(db, rid, 5, "", now)
     assert ConsentAnswer.YES in consent.ANSWER_WORDS
+
+
+def test_ratings_show_in_find_the_decision_card_and_the_digest(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "yes")
+    followups.mark_done(db, rid, actor_id=SELLER, admins=ADMINS, now=now, rating=5)
+    consent.rate_by_advocate(db, rid, 4, "", now)
+    assert request_card.card(db, policy, rid, now.date()).ratings == "rated 4.5/5 (2)"  # type: ignore[union-attr]
+    [fit] = find.find_accounts(db, policy, "banking", now.date()).fits
+    assert fit.ratings == "rated 4.5/5 (2)"
+    week = digest.Period.last_complete_week(now + dt.timedelta(days=7), zoneinfo.ZoneInfo("UTC"))
+    built = digest.build_digest(db, policy, week, now + dt.timedelta(days=7), dt.timedelta(hours=24))
+    assert built.ratings == "rated 4.5/5 (2)"
