@@ -36,6 +36,8 @@ class Mail:
     subject: str
     text: str
     html: str
+    #: the account's owner: the program writes on their behalf, so replies go to them
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Mailer:
         message["To"] = Address(one_line(mail.to_name), addr_spec=mail.to_address)
         message["Subject"] = one_line(mail.subject)
         message["Message-ID"] = message_id(delivery_key, self.sender)
+        if mail.reply_to:
+            message["Reply-To"] = one_line(mail.reply_to)
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
         return message

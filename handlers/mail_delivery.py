@@ -52,6 +52,7 @@ def compose(desk: Desk, job: DeliveryJob) -> Mail | None:
         subject,
         render(f"{name}.txt", **values),
         render(f"{name}.html", **values),
+        reply_to=ask.owner_email,
     )
 
 

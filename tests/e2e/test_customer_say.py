@@ -141,6 +141,7 @@ def test_the_advocate_says_yes_in_a_real_browser_and_the_requester_hears_it(
 
     [mail] = mailbox.wait_for(1)
     assert mail["To"].addresses[0].addr_spec == "jane@acme.example"
+    assert mail["Reply-To"] == "olivia@example.com", "on behalf of the owner: replies go to them"
     assert mail["Message-ID"].startswith("<") and mail["Message-ID"].endswith("@example.com>")
     text, html = text_part(mail), html_part(mail)
     assert "reference call with a prospect" in text and "Banking" in text
