@@ -239,6 +239,7 @@ def test_bad_links_and_forms_get_a_clear_page_never_a_500(
     assert program.balance("Acme Corp") == 0, "no refused form changed anything"
     bad_answer = post_form(url, {"answer": "maybe", "csrf": csrf_of(http("GET", url).body)})
     assert bad_answer.status == 400 and "Pick one of the four answers." in bad_answer.body
+    page_ok(bad_answer.body)
     assert "Traceback" not in mail_server.log()
 
 
@@ -348,6 +349,9 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     browser.find_element(By.ID, "comment").send_keys("The call ran long.")
     browser.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
     assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, Jane Doe"
+    page_ok(browser.page_source)
+    again = http("GET", url)
+    assert again.status == 200 and "You already rated it." in again.body
     db = program.database()
     try:
         with db.transaction() as session:
