@@ -26,7 +26,7 @@ from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.links import BadLink, Purpose
 from handlers.templating import render
-from store import consent
+from store import consent, ratings
 from store.consent import ANSWER_WORDS, AskView
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed, Unavailable
 from store.models import ConsentAnswer
@@ -218,7 +218,7 @@ class AnswerPages:
                 ask, token, action, status="400 Bad Request", error="Pick a rating from 1 to 5."
             )
         try:
-            consent.rate_by_advocate(
+            ratings.rate_by_advocate(
                 self.desk.db, ask.request_id, int(score), form.get("comment", ""), self.desk.now()
             )
         except Invalid as invalid:

@@ -17,7 +17,6 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select, update
 
 from store import deliveries
-from store.consent import RatingSummary
 from store.db import Database
 from store.delivery_kinds import ChannelHelpPayload, DeliveryKind, DigestPayload
 from store.models import (
@@ -31,6 +30,7 @@ from store.models import (
     RequestStatus,
 )
 from store.policy import Policy
+from store.ratings import RatingSummary
 
 #: the outbox kinds of the digest and of the admins' "invite me to the channel" notice
 DIGEST = "digest"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from store import consent
+from store import ratings
 from store.checklist import Rule, RuleResult, Verdict, checklist
 from store.db import Database
 from store.facts import AccountFacts, facts_for_accounts
@@ -147,7 +147,7 @@ def find_accounts(
                 else ()
             ),
         )
-        rated = consent.summaries(session, [row.id for row in accounts])
+        rated = ratings.summaries(session, [row.id for row in accounts])
     ranked: list[tuple[tuple[int | str, ...], Fit]] = []
     for row in accounts:
         if row.id not in facts:  # created between the two reads: the next search will show it

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from store import consent, deliveries, ledger
+from store import deliveries, ledger, ratings
 from store.db import Database
 from store.delivery_kinds import DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
@@ -192,8 +192,8 @@ def mark_done(
         _authorize(request, actor_id, admins)
         closed = _close(session, request, RequestStatus.DONE, now, deal_moved=deal_moved, note=note.strip())
         if rating is not None:
-            consent.record_rating(session, request, "requester", rating, now, deal_moved=deal_moved)
-        mail = consent.owe_rating_mail(session, request, now)
+            ratings.record_rating(session, request, "requester", rating, now, deal_moved=deal_moved)
+        mail = ratings.owe_rating_mail(session, request, now)
         return dataclasses.replace(closed, delivery_keys=closed.delivery_keys + mail)
 
 

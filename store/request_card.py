@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import consent, ledger
+from store import ledger, ratings
 from store.checklist import RuleResult, is_blocked
 from store.db import Database
 from store.facts import checks_for
@@ -140,7 +140,7 @@ def card(
 
 
 def _ratings(session: Session, account_id: int) -> str:
-    summary = consent.summaries(session, [account_id]).get(account_id)
+    summary = ratings.summaries(session, [account_id]).get(account_id)
     return summary.words() if summary else ""
 
 

@@ -11,7 +11,7 @@ import zoneinfo
 import pytest
 from sqlalchemy import select
 
-from store import consent, digest, find, followups, ledger, request_card, requests
+from store import consent, digest, find, followups, ledger, ratings, request_card, requests
 from store.checklist import Rule, Verdict
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
@@ -343,16 +343,16 @@ def test_done_records_the_requester_s_rating_and_e_mails_the_advocate_once(
     closed = followups.mark_done(db, rid, actor_id=SELLER, admins=ADMINS, now=now, deal_moved=True, rating=4)
     assert f"rating-mail:{rid}" in closed.delivery_keys
     assert owed(db)[f"rating-mail:{rid}"][:2] == ("rating_email", f"advocate:{jane}")
-    assert consent.rate_by_advocate(db, rid, 2, "Too long a call", now)
-    assert not consent.rate_by_advocate(db, rid, 5, "changed my mind", now)
+    assert ratings.rate_by_advocate(db, rid, 2, "Too long a call", now)
+    assert not ratings.rate_by_advocate(db, rid, 5, "changed my mind", now)
     with db.transaction() as session:
         rows = {r.rater: (r.score, r.deal_moved, r.comment) for r in session.scalars(select(Rating))}
         assert rows == {"requester": (4, True, ""), "advocate": (2, None, "Too long a call")}
-        assert consent.summaries(session, [acme])[acme].words() == "rated 3.0/5 (2)"
+        assert ratings.summaries(session, [acme])[acme].words() == "rated 3.0/5 (2)"
     facts = verdicts(db, policy, acme, jane, now.date())
     assert facts[Rule.ADVOCATE_RATING] is Verdict.WARNING
     with pytest.raises(Invalid):
-        consent.rate_by_advocate(db, rid, 6, "", now)
+        ratings.rate_by_advocate(db, rid, 6, "", now)
 
 
 def test_an_advocate_cannot_rate_before_the_activity_is_done(
@@ -361,7 +361,7 @@ def test_an_advocate_cannot_rate_before_the_activity_is_done(
     acme, jane = setup(db)
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
     with pytest.raises(AlreadySettled):
-        consent.rate_by_advocate(db, rid, 5, "", now)
+        ratings.rate_by_advocate(db, rid, 5, "", now)
     assert ConsentAnswer.YES in consent.ANSWER_WORDS
 
 
@@ -372,7 +372,7 @@ def test_ratings_show_in_find_the_decision_card_and_the_digest(
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
     answer(db, now, rid, "yes")
     followups.mark_done(db, rid, actor_id=SELLER, admins=ADMINS, now=now, rating=5)
-    consent.rate_by_advocate(db, rid, 4, "", now)
+    ratings.rate_by_advocate(db, rid, 4, "", now)
     assert request_card.card(db, policy, rid, now.date()).ratings == "rated 4.5/5 (2)"  # type: ignore[union-attr]
     [fit] = find.find_accounts(db, policy, "banking", now.date()).fits
     assert fit.ratings == "rated 4.5/5 (2)"
