@@ -513,6 +513,7 @@ def test_deciding_a_request_that_does_not_exist_is_gone(
 
 def test_two_simultaneous_approvals_debit_once(db: Database, policy: Policy, now: dt.datetime) -> None:
     acme = add_account(db)
+    add_advocate(db, acme)  # both approvers name her
     rid = ask(db, policy, now, acme).request_id
     start = threading.Barrier(2)
     outcomes: list[str] = []
