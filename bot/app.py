@@ -15,11 +15,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock, system_clock
+from bot.mail_settings import parse_smtp_url
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers import register_all
 from handlers.desk import Desk
+from handlers.links import Links
+from handlers.mail import Mailer
 from handlers.pacing import Pacer
+from store import consent
 from store.db import Database
 from store.policy import Policy, load_policy
 
@@ -30,9 +34,10 @@ def build_desk(
     settings: Settings, db: Database, policy: Policy | None = None, clock: Clock = system_clock
 ) -> Desk:
     """Everything listeners and jobs share; the Slack client only when a bot token is set."""
+    chosen = policy or load_policy(settings.policy_file)
     return Desk(
         db=db,
-        policy=policy or load_policy(settings.policy_file),
+        policy=chosen,
         clock=clock,
         admins=frozenset(settings.admins),
         tz=settings.tz,
@@ -42,7 +47,32 @@ def build_desk(
         executor=ThreadPoolExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
         pacer=Pacer(per_second=settings.post_rate, per_channel_seconds=1.0),
         lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
+        consent_mode=consent_mode(settings, chosen),
+        links=links(settings),
+        mailer=mailer(settings),
     )
+
+
+def consent_mode(settings: Settings, policy: Policy) -> str:
+    """How approvals ask advocates: the policy's `consent`, e-mail by default when the program
+    can mail; without the mail settings always the owner (an e-mail nobody can send asks no one)."""
+    if not settings.mail_ready:
+        return consent.OWNER
+    return policy.consent or consent.EMAIL
+
+
+def links(settings: Settings) -> Links | None:
+    if not settings.public_url or not settings.link_key():
+        return None
+    return Links(settings.link_key(), settings.public_url, dt.timedelta(days=settings.link_max_age_days))
+
+
+def mailer(settings: Settings) -> Mailer | None:
+    if not settings.mail_ready:
+        return None
+    assert settings.smtp_url is not None and settings.mail_from is not None
+    server = parse_smtp_url(settings.smtp_url.get_secret_value())
+    return Mailer(server, settings.mail_from, timeout=settings.smtp_timeout_seconds)
 
 
 def single_workspace_authorize(

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.socket_mode import SocketModeLink
 from bot.startup import identify, started
+from handlers.answer_page import AnswerPages
 from handlers.delivery import deliver
 from handlers.digest import digest_for, digest_text
 from handlers.digest_fairness import chart_png, fairness_for, fairness_lines
@@ -64,19 +65,32 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     app = build_app(settings, desk, socket_mode=socket_mode)
     identity = identify(settings, desk.client, required=socket_mode)
     link = SocketModeLink(settings, app, desk.client) if socket_mode else None
-    port = args.port if args.port is not None or socket_mode else DEFAULT_HTTP_PORT
+    #: the advocate's pages need a port in Socket Mode too: REFDESK_PUBLIC_URL points at it
+    pages = AnswerPages(desk) if desk.links is not None else None
+    if not settings.mail_ready:
+        log.info(
+            "mail settings missing (%s): advocates are not e-mailed; owners record their answers in Slack",
+            ", ".join(settings.missing_mail_settings),
+        )
+    serves_pages = pages is not None or not socket_mode
+    port = args.port if args.port is not None or not serves_pages else DEFAULT_HTTP_PORT
     http = None
     if port is not None:
         secret = None if socket_mode else settings.slack_signing_secret
-        wsgi = SlackWsgi(app, db, secret.get_secret_value() if secret else None, link)
+        wsgi = SlackWsgi(app, db, secret.get_secret_value() if secret else None, link, pages=pages)
         http = bind_http(wsgi, args.host, port, threads=args.threads)
     if link is not None:
         link.open()
     url = f"http://{args.host}:{port}"
+    pages_too = ", the advocate's pages" if pages is not None else ""
     if not socket_mode:
-        log.info(started(settings, identity, "HTTP", f"Slack posts to {url}{SLACK_PATH}, /healthz there too"))
+        log.info(
+            started(
+                settings, identity, "HTTP", f"Slack posts to {url}{SLACK_PATH}, /healthz{pages_too} there too"
+            )
+        )
     elif http is not None:
-        log.info(started(settings, identity, "Socket Mode", f"/healthz on {url}"))
+        log.info(started(settings, identity, "Socket Mode", f"/healthz{pages_too} on {url}"))
     else:
         log.info(started(settings, identity, "Socket Mode", "no HTTP port (--port N serves /healthz)"))
     scheduler = None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices
 
 from bot.settings import Settings
-from store import fairness, followups, giveback
+from store import consent, fairness, followups, giveback
 from store.digest import Period, owe_digest
 
 if TYPE_CHECKING:
@@ -96,6 +96,12 @@ def digest(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
     return ([key] if claimed else []) + ([chart] if chart else [])
 
 
+def consent_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
+    """Advocates who have not answered the e-mail in REFDESK_CONSENT_REMIND_DAYS: the owner gets
+    the four answers as buttons, once per ask."""
+    return consent.owe_reminders(desk.db, now=now, after=dt.timedelta(days=settings.consent_remind_days))
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -103,5 +109,11 @@ JOBS: dict[str, Job] = {
         Job("sla-check", "remind and escalate decisions past their SLA", "sla_check_cron", sla_check),
         Job("followup", "ask requesters how approved references went", "followup_cron", followup),
         Job("digest", "weekly digest to the program channel", "digest_cron", digest),
+        Job(
+            "consent-remind",
+            "ask owners to record advocates' answers not given by e-mail in time",
+            "consent_remind_cron",
+            consent_remind,
+        ),
     )
 }

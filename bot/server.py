@@ -39,6 +39,9 @@ SLACK_PATH = "/slack/events"
 HEALTH_WAIT_SECONDS = 0.8
 
 StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+#: the paths of the advocate's pages (`handlers.answer_page`)
+PAGE_PREFIXES = ("/answer/", "/rate/")
 
 
 def _reply(
@@ -95,9 +98,16 @@ class SlackWsgi:
     """
 
     def __init__(
-        self, app: App, db: Database, signing_secret: str | None, link: SocketModeLink | None = None
+        self,
+        app: App,
+        db: Database,
+        signing_secret: str | None,
+        link: SocketModeLink | None = None,
+        pages: WsgiApp | None = None,
     ) -> None:
         self.app = app
+        #: the advocate's pages (`handlers.answer_page`), served when the program has a public URL
+        self.pages = pages
         self.db = db
         self.verifier = SignatureVerifier(signing_secret) if signing_secret is not None else None
         self.link = link
@@ -108,6 +118,8 @@ class SlackWsgi:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
+        if self.pages is not None and path.startswith(PAGE_PREFIXES):
+            return list(self.pages(environ, start_response))
         if path != SLACK_PATH or self.verifier is None:
             return _reply(start_response, "404 Not Found", "not found")
         if method != "POST":

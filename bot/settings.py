@@ -27,6 +27,12 @@ HINTS: dict[str, str] = {
     "REFDESK_ADMINS": "set REFDESK_ADMINS to comma-separated Slack user ids, e.g. U012AB3CD,U045EF6GH",
     "REFDESK_TIMEZONE": "set REFDESK_TIMEZONE to an IANA time zone name, e.g. Europe/Paris",
     "REFDESK_POLICY_FILE": "set REFDESK_POLICY_FILE to the path of a readable TOML policy file",
+    "REFDESK_PUBLIC_URL": "set REFDESK_PUBLIC_URL to the HTTPS address the advocate's page is served at, "
+    "e.g. https://refdesk.example.com",
+    "REFDESK_SMTP_URL": "set REFDESK_SMTP_URL to smtp://user:pass@host:587 (STARTTLS) or "
+    "smtps://user:pass@host:465",
+    "REFDESK_MAIL_FROM": "set REFDESK_MAIL_FROM to the sender address, e.g. "
+    "Reference Desk <refdesk@example.com>",
     "REFDESK_DELIVERY_LEASE": "set REFDESK_DELIVERY_LEASE above 3 × REFDESK_SLACK_TIMEOUT + 1 seconds, "
     "or lower REFDESK_SLACK_TIMEOUT",
 }
@@ -160,6 +166,68 @@ class Settings(BaseSettings):
     delivery_threads: int = Field(
         16, ge=1, le=256, validation_alias=AliasChoices("REFDESK_DELIVERY_THREADS", "delivery_threads")
     )
+
+    # --- the customer's say: the advocate's page and e-mails (all three set: the program mails) ---
+    #: the HTTPS base of the advocate's page (this server, as the advocate's browser reaches it)
+    public_url: str | None = Field(None, validation_alias=AliasChoices("REFDESK_PUBLIC_URL", "public_url"))
+    #: smtp://user:pass@host:port (STARTTLS when offered, required on 587) or smtps://...; secret
+    smtp_url: SecretStr | None = Field(None, validation_alias=AliasChoices("REFDESK_SMTP_URL", "smtp_url"))
+    mail_from: str | None = Field(None, validation_alias=AliasChoices("REFDESK_MAIL_FROM", "mail_from"))
+    #: the key the advocate's links are signed with; unset: derived from SLACK_SIGNING_SECRET
+    link_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("REFDESK_LINK_SECRET", "link_secret")
+    )
+    #: how long a link in an e-mail works
+    link_max_age_days: float = Field(
+        30, gt=0, validation_alias=AliasChoices("REFDESK_LINK_MAX_AGE_DAYS", "link_max_age_days")
+    )
+    #: days without an answer before the owner is asked to record what the customer said
+    consent_remind_days: float = Field(
+        5, gt=0, validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_DAYS", "consent_remind_days")
+    )
+    consent_remind_cron: str = Field(
+        "0 * * * *", validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_CRON", "consent_remind_cron")
+    )
+    #: seconds one SMTP conversation may take
+    smtp_timeout_seconds: float = Field(
+        10, gt=0, validation_alias=AliasChoices("REFDESK_SMTP_TIMEOUT", "smtp_timeout_seconds")
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from bot.mail_settings import parse_smtp_url
+
+            parse_smtp_url(value.get_secret_value())
+        return value
+
+    @property
+    def mail_ready(self) -> bool:
+        """The program can e-mail advocates: a page address, an SMTP server and a sender."""
+        return bool(self.public_url and self.smtp_url and self.mail_from)
+
+    @property
+    def missing_mail_settings(self) -> list[str]:
+        values = {
+            "REFDESK_PUBLIC_URL": self.public_url,
+            "REFDESK_SMTP_URL": self.smtp_url,
+            "REFDESK_MAIL_FROM": self.mail_from,
+        }
+        return [name for name, value in values.items() if not value]
+
+    def link_key(self) -> str:
+        """The links' signing key: REFDESK_LINK_SECRET, else the Slack signing secret (itsdangerous
+        derives a separate key per purpose from it with its salt, so no Slack signature shares it)."""
+        secret = self.link_secret or self.slack_signing_secret
+        return secret.get_secret_value() if secret is not None else ""
 
     @field_validator("delivery_lease_seconds")
     @classmethod

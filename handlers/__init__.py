@@ -13,6 +13,7 @@ from slack_bolt import App
 from handlers import (
     adjust,
     commands,
+    customer_say,
     decision_outbox,
     decisions,
     dedupe,
@@ -46,7 +47,9 @@ SUBCOMMANDS: dict[str, commands.SubCommand] = {
 
 
 def renderers() -> Renderers:
-    """Every delivery kind → its renderer, and the fallback of those that have someone to tell."""
+    """Every Slack delivery kind → its renderer, and the fallback of those that have someone to tell.
+
+    The e-mail kinds (`MAIL_KINDS`) are sent by `handlers.mail_delivery` instead."""
     return {
         DeliveryKind.DECISION_REQUEST: Route(
             decision_outbox.render_decision_request, decision_outbox.decider_unreachable
@@ -69,6 +72,8 @@ def renderers() -> Renderers:
         DeliveryKind.OFFER_SEAT: Route(offers.render_seat),
         DeliveryKind.OFFER_SEAT_REFRESH: Route(offers.render_seat_refresh),
         DeliveryKind.DIGEST_CHART: Route(digest_fairness.render_digest_chart),
+        DeliveryKind.CONSENT_ASK: Route(customer_say.render_consent_ask),
+        DeliveryKind.CONSENT_ANSWERED: Route(customer_say.render_consent_answered),
     }
 
 
@@ -84,3 +89,4 @@ def register_all(app: App, desk: Desk) -> None:
     followups.register(app, desk)
     home.register(app, desk)
     offers.register(app, desk)
+    customer_say.register(app, desk)

@@ -110,8 +110,11 @@ def decision_blocks(card: RequestCard, *, viewer_is_admin: bool) -> list[Block]:
     if not card.pending:
         blocks.append(context(outcome_line(card)))
         return blocks
+    rated = f" · activities {card.ratings}" if card.ratings else ""
     blocks.append(
-        section(f"*Balance:* {points(card.balance)} now → *{points(card.balance_after)}* after this ask")
+        section(
+            f"*Balance:* {points(card.balance)} now → *{points(card.balance_after)}* after this ask{rated}"
+        )
     )
     history = "\n".join(_history_line(line) for line in card.history) or "Nothing asked or given yet."
     blocks.append(section(f"*Last asks and gives*\n{history}"))

@@ -12,18 +12,25 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from handlers.blocks import modal, option, section, truncate
 from handlers.decision_messages import reason_modal
 from handlers.delivery import send_soon
 from handlers.desk import Desk
-from handlers.forms import request_id_of, state_values, text_of
+from handlers.forms import input_block, modal_metadata, request_id_of, selected_id, state_values, text_of
 from handlers.ids import Action, View
 from handlers.refusals import answered
 from store import requests
-from store.errors import NotAllowed
+from store.errors import Invalid, NotAllowed
 
 
 def _decide(
-    desk: Desk, user_id: str, request_id: int, *, approve: bool, reason: str | None = None
+    desk: Desk,
+    user_id: str,
+    request_id: int,
+    *,
+    approve: bool,
+    reason: str | None = None,
+    advocate_id: int | None = None,
 ) -> tuple[str, ...]:
     """Record the decision; the keys of the messages it owes."""
     return requests.decide(
@@ -37,7 +44,30 @@ def _decide(
         today=desk.today(),
         reason=None if approve else reason,
         override_reason=reason if approve else None,
+        advocate_id=advocate_id,
+        consent_mode=desk.consent_mode,
     ).delivery_keys
+
+
+def pick_advocate_modal(request_id: int, advocates: list[tuple[int, str]]) -> dict[str, Any]:
+    """Approving a request that named nobody: the owner names the advocate who is asked."""
+    choices = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [option(truncate(label, 75), str(advocate_id)) for advocate_id, label in advocates[:100]],
+    }
+    return modal(
+        "Approve request",
+        [
+            section(
+                "The request names no advocate. Whom should we ask? They answer by e-mail or through you."
+            ),
+            input_block("advocate", "Advocate", choices),
+        ],
+        callback_id=View.PICK_ADVOCATE,
+        submit="Approve",
+        private_metadata=modal_metadata(request_id),
+    )
 
 
 def _open_reason(
@@ -71,7 +101,26 @@ def register(app: App, desk: Desk) -> None:
         ack()
         with answered(ack, body, respond, client):
             request_id = request_id_of(action.get("value"))
+            if not requests.names_advocate(desk.db, request_id):
+                requests.check_decider(desk.db, request_id, body["user"]["id"], desk.admins)
+                advocates = requests.advocates_to_pick(desk.db, request_id)
+                if not advocates:
+                    raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
+                view = pick_advocate_modal(request_id, advocates)
+                client.views_open(trigger_id=body["trigger_id"], view=view)
+                return
             send_soon(desk, _decide(desk, body["user"]["id"], request_id, approve=True))
+
+    @app.view(View.PICK_ADVOCATE)
+    def advocate_picked(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            request_id = request_id_of(view.get("private_metadata"))
+            picked = selected_id(state_values(view), "advocate")
+            keys = _decide(desk, body["user"]["id"], request_id, approve=True, advocate_id=picked)
+            ack()
+            send_soon(desk, keys)
 
     @app.action(Action.DECLINE)
     def decline(

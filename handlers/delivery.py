@@ -31,7 +31,7 @@ from handlers.desk import Desk
 from handlers.posted import find_posted, marked
 from store import deliveries
 from store.deliveries import DeliveryJob
-from store.delivery_kinds import DeliveryKind
+from store.delivery_kinds import MAIL_KINDS, DeliveryKind
 from store.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -206,6 +206,11 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float) -> bool:
     of a `maybe_posted` delivery until the look-up says it is not there, and from the moment a
     post is sent until Slack answers it. It decides how a failed attempt is put back.
     """
+    if job.kind in MAIL_KINDS:
+        # imported here: the mail module uses this one's back-off
+        from handlers.mail_delivery import send_mail
+
+        return send_mail(desk, job)
     assert desk.client is not None
     in_doubt = job.maybe_posted
     try:

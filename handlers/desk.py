@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
+from handlers.links import Links
+from handlers.mail import Mailer
 from handlers.pacing import Pacer
 from store.db import Database
 from store.policy import Policy
@@ -36,6 +38,12 @@ class Desk:
     pacer: Pacer = field(default_factory=Pacer)
     #: how long a claimed delivery stays this process's before another replica may take it over
     lease: dt.timedelta = dt.timedelta(seconds=60)
+    #: how an approval asks the advocate: "email" when the program mails, else "owner"
+    consent_mode: str = "owner"
+    #: the advocate's signed links; None without REFDESK_PUBLIC_URL (no page is served)
+    links: Links | None = None
+    #: sends the advocate's e-mails; None when the mail settings are missing (owner-led)
+    mailer: Mailer | None = None
 
     def now(self) -> dt.datetime:
         return self.clock()

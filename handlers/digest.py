@@ -55,6 +55,7 @@ def figures(d: Digest) -> list[tuple[str, str]]:
         ("Still pending", f"{d.pending} ({len(d.overdue)} overdue)"),
         ("Median time to decision", duration(d.median_decision)),
         ("Value delivered", points(d.value_delivered, signed=True)),
+        *([("Activities", d.ratings)] if d.ratings else []),
     ]
 
 

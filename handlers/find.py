@@ -44,6 +44,8 @@ def _fit_text(fit: Fit, result: FindResult) -> str:
         lines.append(f"Balance {points(fit.balance)}")
     if fit.capital is not None:
         lines.append(f"_{capital_line(fit.capital)}_")
+    if fit.ratings:
+        lines.append(f"Activities {fit.ratings}")
     if fit.unavailable:
         lines.append(f"⏸️ Not now — {escape(fit.unavailable)}")
     return "\n".join(lines)

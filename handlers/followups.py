@@ -161,15 +161,26 @@ def render_followup_closed(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     ]
 
 
+#: the requester's rating of a done reference (1–5)
+RATINGS = {5: "5 (excellent)", 4: "4", 3: "3", 2: "2", 1: "1 (poor)"}
+RATING_VALUES = frozenset(str(score) for score in RATINGS)
+
+
 def done_modal(request_id: int) -> dict[str, Any]:
     deal = {
         "type": "radio_buttons",
         "action_id": "value",
         "options": [option(label, key) for key, (_, label) in DEAL_ANSWERS.items()],
     }
+    rating = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [option(label, str(score)) for score, label in RATINGS.items()],
+    }
     return modal(
         "Reference done",
         [
+            input_block("rating", "How did it go? (1–5)", rating, optional=True),
             input_block("deal", "Did the deal move forward?", deal, optional=True),
             input_block(
                 "note", "Anything to add?", text_input(max_length=1000, multiline=True), optional=True
@@ -220,6 +231,7 @@ def register(app: App, desk: Desk) -> None:
         values = state_values(view)
         deal_moved, _ = DEAL_ANSWERS.get(selected_of(values, "deal") or "", (None, ""))
         note = text_of(values, "note")
+        rating = selected_of(values, "rating")
         if selected_of(values, "deal") == "closed":
             note = f"Deal closed. {note}".strip()
         with answered(ack, body, respond, client):
@@ -231,6 +243,7 @@ def register(app: App, desk: Desk) -> None:
                 now=desk.now(),
                 deal_moved=deal_moved,
                 note=note,
+                rating=int(rating) if rating in RATING_VALUES else None,
             )
             ack()
             send_soon(desk, closed.delivery_keys)

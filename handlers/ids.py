@@ -25,6 +25,11 @@ class Action(enum.StrEnum):
     # giving back
     LOG_VALUE = "log_value"
     LOG_ADVOCATE = "log_advocate"
+    # the customer's say: the owner records what the advocate said in person
+    CONSENT_YES = "consent_yes"
+    CONSENT_NOT_THIS_TIME = "consent_not_this_time"
+    CONSENT_NOT_THIS_QUARTER = "consent_not_this_quarter"
+    CONSENT_NEVER = "consent_never"
     # closing the loop
     DONE = "followup_done"
     FELL_THROUGH = "followup_fell_through"
@@ -62,3 +67,5 @@ class View(enum.StrEnum):
     NOTICE = "notice"
     OFFER = "offer_modal"
     OFFER_SAVED = "offer_saved"
+    #: the owner approves a request that named no advocate: whom to ask
+    PICK_ADVOCATE = "pick_advocate_modal"

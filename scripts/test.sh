@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need on a fresh machine, then runs them all:
 #   Python packages (.venv), the Slack emulator (Node 24 + emulate@0.12.2 from npm, cached),
-#   PostgreSQL server binaries if absent (the tests start their own cluster), ruff, pytest.
+#   PostgreSQL server binaries if absent (the tests start their own cluster), Debian's chromium and
+#   chromium-driver if absent (the advocate's page is tested in a real headless browser), ruff, pytest.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k approve
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,15 @@ if [ -z "${REFDESK_TEST_POSTGRES_URL:-}" ] && ! command -v pg_ctl >/dev/null \
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   else
     echo "scripts/test.sh: PostgreSQL server binaries are missing: apt-get install postgresql" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "scripts/test.sh: chromium is missing: apt-get install chromium chromium-driver" >&2
     exit 1
   fi
 fi

@@ -25,6 +25,9 @@ class Rule(enum.StrEnum):
     BALANCE = "balance"
     ADVOCATE_REST = "advocate_rest"
     ADVOCATE_CAP = "advocate_cap"
+    #: what the advocate said: rest until the quarter ends, or never ask again
+    ADVOCATE_SAY = "advocate_say"
+    ADVOCATE_RATING = "advocate_rating"
     ACTIVITY_CAP = "activity_cap"
     ACCOUNT_STATUS = "account_status"
     RENEWAL = "renewal"
@@ -73,6 +76,12 @@ class PolicyFacts:
     advocate_name: str | None = None
     advocate_last_ask_on: dt.date | None = None
     advocate_asks_in_window: int = 0
+    #: the advocate answered "Please don't ask me again"
+    advocate_never: bool = False
+    #: the advocate answered "Not this quarter": the last day they rest
+    advocate_rests_until: dt.date | None = None
+    #: the advocate's own rating of their last activity (1–5)
+    advocate_last_rating: int | None = None
 
 
 def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
@@ -82,6 +91,7 @@ def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
     if facts.advocate_name is not None:
         name = facts.advocate_name
         results += [_advocate_rest(rules, name, facts), _advocate_cap(rules, name, facts)]
+        results += [_advocate_say(name, facts), _advocate_rating(rules, name, facts)]
     if facts.activity == rules.capped_activity:
         results.append(_activity_cap(policy, facts))
     results += [_account_status(facts), _renewal(rules, facts), _duplicate(facts), _give_back(rules, facts)]
@@ -130,6 +140,39 @@ def _advocate_cap(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
         Verdict.BLOCKING,
         f"{name} was asked {asks} times in {days} days (at most {most}).",
         f"asked {asks} times in {days} days",
+    )
+
+
+def _advocate_say(name: str, facts: PolicyFacts) -> RuleResult:
+    if facts.advocate_never:
+        return RuleResult(
+            Rule.ADVOCATE_SAY,
+            Verdict.BLOCKING,
+            f"{name} asked not to be asked again.",
+            "do not contact: asked not to be asked again",
+        )
+    rest = facts.advocate_rests_until
+    if rest is not None and facts.today <= rest:
+        return RuleResult(
+            Rule.ADVOCATE_SAY,
+            Verdict.BLOCKING,
+            f"{name} asked not to be asked this quarter (until {rest.isoformat()}).",
+            f"resting until {rest.isoformat()}: not this quarter",
+        )
+    return RuleResult(Rule.ADVOCATE_SAY, Verdict.OK, f"{name} has not asked to rest.")
+
+
+def _advocate_rating(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
+    rating = facts.advocate_last_rating
+    if rating is None:
+        return RuleResult(Rule.ADVOCATE_RATING, Verdict.OK, f"{name} has not rated an activity yet.")
+    if rating > rules.advocate_low_rating:
+        return RuleResult(Rule.ADVOCATE_RATING, Verdict.OK, f"{name} rated their last activity {rating}/5.")
+    return RuleResult(
+        Rule.ADVOCATE_RATING,
+        Verdict.WARNING,
+        f"{name} rated their last activity {rating}/5: ask what would make it worth their time.",
+        f"last rated {rating}/5",
     )
 
 

@@ -51,6 +51,18 @@ class DeliveryKind(enum.StrEnum):
     OFFER_SEAT_REFRESH = "offer_seat_refresh"
     #: the digest's chart, uploaded to the program channel once per week
     DIGEST_CHART = "digest_chart"
+    #: the advocate's e-mail asking them to answer an approved ask (sent by SMTP, not Slack)
+    CONSENT_EMAIL = "consent_email"
+    #: the owner's DM with the four answers as buttons (owner-led programs, or no answer in time)
+    CONSENT_ASK = "consent_ask"
+    #: the requester or the owner told what the advocate answered
+    CONSENT_ANSWERED = "consent_answered"
+    #: the advocate's e-mail after the activity: "Was this a good use of your time?" (SMTP)
+    RATING_EMAIL = "rating_email"
+
+
+#: the kinds sent by e-mail: their recipient is `advocate:<id>`, not a Slack id
+MAIL_KINDS = frozenset({DeliveryKind.CONSENT_EMAIL, DeliveryKind.RATING_EMAIL})
 
 
 class Payload(Protocol):
@@ -213,6 +225,35 @@ class OfferSeatPayload:
         return cls(_int(data, "seat_id"))
 
 
+@dataclass(frozen=True)
+class ConsentAskPayload:
+    """Why the owner is asked to record the answer: owner-led, or the advocate did not answer."""
+
+    reminder: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"reminder": self.reminder}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ConsentAskPayload:
+        return cls(_bool(data, "reminder"))
+
+
+@dataclass(frozen=True)
+class AnsweredPayload:
+    """The answer as recorded (it may change later), and who recorded it."""
+
+    answer: str
+    answered_by: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"answer": self.answer, "answered_by": self.answered_by}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> AnsweredPayload:
+        return cls(_str(data, "answer"), _str(data, "answered_by"))
+
+
 #: the payload type of each kind that carries data; the other kinds carry none
 PAYLOAD_TYPES: dict[DeliveryKind, type[Payload]] = {
     DeliveryKind.NUDGE: NudgePayload,
@@ -225,6 +266,8 @@ PAYLOAD_TYPES: dict[DeliveryKind, type[Payload]] = {
     DeliveryKind.OFFER_SEAT: OfferSeatPayload,
     DeliveryKind.OFFER_SEAT_REFRESH: OfferSeatPayload,
     DeliveryKind.DIGEST_CHART: DigestPayload,
+    DeliveryKind.CONSENT_ASK: ConsentAskPayload,
+    DeliveryKind.CONSENT_ANSWERED: AnsweredPayload,
 }
 
 

@@ -24,12 +24,14 @@ from store.models import (
     DeliveryStatus,
     EntryKind,
     LedgerEntry,
+    Rating,
     ReferenceRequest,
     RequestStatus,
 )
 from store.outcomes import Outcomes, build_outcomes
 from store.periods import quarter_start
 from store.policy import Policy
+from store.ratings import RatingSummary
 
 #: the outbox kinds of the digest and of the admins' "invite me to the channel" notice
 DIGEST = "digest"
@@ -118,6 +120,8 @@ class Digest:
     givers: list[Giver]
     #: what references did for revenue, quarter to date (closed deals) and now (open pipeline)
     outcomes: Outcomes
+    #: the week's ratings of activities, both sides ("rated 4.0/5 (3)"); empty when none
+    ratings: str = ""
 
 
 def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime, sla: dt.timedelta) -> Digest:
@@ -182,6 +186,9 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
             .group_by(LedgerEntry.actor_id)
         ).all()
         quarter_outcomes = build_outcomes(session, quarter_start(period.end))
+        scores = session.scalars(
+            select(Rating.score).where(Rating.created_at >= start, Rating.created_at < end)
+        ).all()
     late = now - sla
     givers = sorted((Giver(a, int(c), int(n)) for a, c, n in gives), key=lambda g: (-g.credit, g.actor_id))
     waits = [decided_at - created_at for created_at, decided_at in durations]
@@ -200,6 +207,7 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
         value_delivered=sum(g.credit for g in givers),
         givers=givers,
         outcomes=quarter_outcomes,
+        ratings=RatingSummary(sum(scores) / len(scores), len(scores)).words() if scores else "",
     )
 
 

@@ -22,7 +22,17 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.checklist import PolicyFacts, RuleResult, checklist
-from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.models import (
+    Account,
+    Advocate,
+    Consent,
+    ConsentAnswer,
+    EntryKind,
+    LedgerEntry,
+    Rating,
+    ReferenceRequest,
+    RequestStatus,
+)
 from store.periods import quarter_start
 from store.policy import Policy
 
@@ -121,6 +131,7 @@ def facts_for_accounts(
         )
     }
     capped, unnamed, named = _asks(session, policy, account_ids, today, recorded)
+    says = _advocate_says(session, advocate_ids, today)
     by_account: dict[int, list[tuple[int, str]]] = {}
     for advocate_id, account_id, name in session.execute(
         select(Advocate.id, Advocate.account_id, Advocate.name).where(
@@ -151,9 +162,38 @@ def facts_for_accounts(
                 advocate_name=name,
                 advocate_last_ask_on=asks.last_on,
                 advocate_asks_in_window=asks.in_window,
+                **says.get(advocate_id, {}),
             )
         facts[row.id] = AccountFacts(base, advocates)
     return facts
+
+
+def _advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[int, dict[str, Any]]:
+    """What each advocate said (`store.consent`): do-not-contact, resting this quarter, and their
+    last rating — as `PolicyFacts` fields by advocate id."""
+    says: dict[int, dict[str, Any]] = {}
+    for advocate_id, answer, rest_until in session.execute(
+        select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
+            Consent.advocate_id.in_(advocate_ids),
+            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_THIS_QUARTER]),
+        )
+    ):
+        said = says.setdefault(advocate_id, {})
+        if answer == ConsentAnswer.NEVER:
+            said["advocate_never"] = True
+        elif rest_until is not None and rest_until >= today:
+            said["advocate_rests_until"] = max(rest_until, said.get("advocate_rests_until", rest_until))
+    latest = (
+        select(Rating.advocate_id, func.max(Rating.id).label("last_id"))
+        .where(Rating.advocate_id.in_(advocate_ids), Rating.rater == "advocate")
+        .group_by(Rating.advocate_id)
+        .subquery()
+    )
+    for advocate_id, score in session.execute(
+        select(Rating.advocate_id, Rating.score).join(latest, Rating.id == latest.c.last_id)
+    ):
+        says.setdefault(advocate_id, {})["advocate_last_rating"] = score
+    return says
 
 
 def _pending_counts(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from store import ledger, social_capital
+from store import ledger, ratings, social_capital
 from store.checklist import Rule, RuleResult, Verdict, checklist
 from store.db import Database
 from store.facts import AccountFacts, facts_for_accounts
@@ -61,6 +61,8 @@ class Fit:
     asked: int = 0
     #: what it received in the last 12 months, by social-capital group
     capital: SocialCapital | None = None
+    #: how its activities were rated ("rated 4.5/5 (2)"), empty when never rated
+    ratings: str = ""
 
     @property
     def available(self) -> bool:
@@ -153,6 +155,7 @@ def find_accounts(
         ids = [row.id for row in accounts]
         asked = ledger.asked_since(session, ids, social_capital.since(today))
         capital = social_capital.breakdowns_in(session, policy, ids, today)
+        rated = ratings.summaries(session, [row.id for row in accounts])
     ranked: list[tuple[tuple[int | str, ...], Fit]] = []
     for row in accounts:
         if row.id not in facts:  # created between the two reads: the next search will show it
@@ -178,6 +181,7 @@ def find_accounts(
             do_not_contact=facts[row.id].account.account_status == AccountStatus.DO_NOT_CONTACT,
             asked=asked.get(row.id, 0),
             capital=capital.get(row.id),
+            ratings=rated[row.id].words() if row.id in rated else "",
         )
         # askable first, then fewest ⚠️, most words matched, a willing advocate; among those equals
         # the less-asked in 12 months (the program spreads its asks), then most equity left

@@ -9,13 +9,14 @@ that fell through reverses its ledger debit once (the schema allows one reversal
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from store import deliveries, ledger
+from store import deliveries, ledger, ratings
 from store.db import Database
 from store.delivery_kinds import DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
@@ -182,12 +183,18 @@ def mark_done(
     now: dt.datetime,
     deal_moved: bool | None = None,
     note: str = "",
+    rating: int | None = None,
 ) -> Closed:
-    """The reference happened: approved → done, with whether the deal moved (if known)."""
+    """The reference happened: approved → done, with whether the deal moved (if known), the
+    requester's rating (1–5) and, for an advocate asked by e-mail, their rating e-mail owed."""
     with db.transaction() as session:
         request = _get(session, request_id)
         _authorize(request, actor_id, admins)
-        return _close(session, request, RequestStatus.DONE, now, deal_moved=deal_moved, note=note.strip())
+        closed = _close(session, request, RequestStatus.DONE, now, deal_moved=deal_moved, note=note.strip())
+        if rating is not None:
+            ratings.record_rating(session, request, "requester", rating, now, deal_moved=deal_moved)
+        mail = ratings.owe_rating_mail(session, request, now)
+        return dataclasses.replace(closed, delivery_keys=closed.delivery_keys + mail)
 
 
 def mark_fell_through(

@@ -12,3 +12,10 @@ import datetime as dt
 def quarter_start(day: dt.date) -> dt.date:
     """The first day of the calendar quarter holding `day` (1 January, 1 April, 1 July, 1 October)."""
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_end(day: dt.date) -> dt.date:
+    """The last day of the calendar quarter holding `day` (31 March, 30 June, 30 September, 31 December)."""
+    start = quarter_start(day)
+    following = dt.date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
+    return following - dt.timedelta(days=1)

@@ -49,6 +49,8 @@ class Rules:
     capped_activity_per_quarter: int
     renewal_warning_days: int
     give_back_days: int
+    #: an advocate whose last rating of an activity was this or lower is a ⚠️ on the next ask
+    advocate_low_rating: int
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class Policy:
     rules: Rules
     #: the ISO 4217 code of opportunity amounts typed into requests
     currency: str = "USD"
+    #: how the advocate is asked after approval: "email", "owner", or None (e-mail when the
+    #: program's mail settings are present, else the owner's buttons)
+    consent: str | None = None
 
     def activity(self, key: str) -> Activity:
         try:
@@ -151,7 +156,14 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
         values=values,
         rules=rules,
         currency=_currency(fail, data.get("currency", "USD")),
+        consent=_consent(fail, data.get("consent")),
     )
+
+
+def _consent(fail: Callable[[str, str], PolicyError], mode: object) -> str | None:
+    if mode is not None and mode not in ("email", "owner"):
+        raise fail("consent", 'must be "email" (the advocate answers by e-mail) or "owner"')
+    return mode if isinstance(mode, str) else None
 
 
 def _currency(fail: Callable[[str, str], PolicyError], code: object) -> str:

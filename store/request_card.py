@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from store import ledger, social_capital
+from store import ledger, ratings, social_capital
 from store.checklist import RuleResult, is_blocked
 from store.db import Database
 from store.facts import checks_for
@@ -75,6 +76,8 @@ class RequestCard:
     checks: list[RuleResult] = field(default_factory=list)
     #: what the account received in the last 12 months, by social-capital group
     capital: SocialCapital | None = None
+    #: how the account's activities were rated ("rated 4.5/5 (2)"), empty when never rated
+    ratings: str = ""
 
     @property
     def balance_after(self) -> int:
@@ -136,7 +139,13 @@ def card(
             if request.status == RequestStatus.PENDING
             else [],
             capital=social_capital.breakdowns_in(session, policy, [account.id], today)[account.id],
+            ratings=_ratings(session, account.id),
         )
+
+
+def _ratings(session: Session, account_id: int) -> str:
+    summary = ratings.summaries(session, [account_id]).get(account_id)
+    return summary.words() if summary else ""
 
 
 def _item_name(policy: Policy, key: str | None) -> str:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store import deliveries, home_refresh, ledger
+from store import consent, deliveries, home_refresh, ledger
 from store.checklist import is_blocked
 from store.db import Database
 from store.delivery_kinds import DeliveryKind
@@ -215,8 +215,14 @@ def decide(
     today: dt.date,
     reason: str | None = None,
     override_reason: str | None = None,
+    advocate_id: int | None = None,
+    consent_mode: str = consent.OWNER,
 ) -> Decided:
     """Approve (debiting the ledger) or decline a pending request, exactly once.
+
+    An approval names the advocate who is asked (`advocate_id` when the request left it to the
+    owner), so the rest period and the cap always apply to a person; it asks them in the same
+    transaction (`store.consent`, by e-mail or through the owner as `consent_mode` says).
 
     Concurrent clicks queue on the request's row lock (`SELECT ... FOR UPDATE`; SQLite's writer
     lock does the same), so each sees the state the previous one left: one wins, the others learn
@@ -228,6 +234,7 @@ def decide(
         if request.status != RequestStatus.PENDING:
             raise AlreadySettled(request.status, request.decided_by)
         if approve:
+            _name_advocate(session, request, advocate_id)
             if is_blocked(checks_for(session, policy, request, today)):
                 if actor_id not in admins:
                     raise NotAllowed("approve this", why="a ⛔ rule blocks it")
@@ -270,7 +277,39 @@ def decide(
                 reason=override_reason.strip() if override_reason else None,
             )
         keys = _owe_outcome(session, request, status, now)
+        if approve:
+            keys += consent.ask_at_approval(session, request, consent_mode, now)
         return Decided(request.id, status, actor_id, keys)
+
+
+def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int | None) -> None:
+    """No approval without a named advocate: the request's own, or the one the owner picks now."""
+    if request.advocate_id is not None:
+        return
+    picked = (
+        session.get(Advocate, advocate_id) if advocate_id is not None and 0 < advocate_id < 2**31 else None
+    )
+    if picked is None or picked.account_id != request.account_id:
+        raise Invalid({"advocate": "Pick the advocate to ask: an approval names who is asked."})
+    request.advocate_id = picked.id
+    session.flush()
+
+
+def advocates_to_pick(db: Database, request_id: int) -> list[tuple[int, str]]:
+    """The account's advocates (id, "name, title"), for the owner who approves a request naming none."""
+    with db.transaction(readonly=True) as session:
+        request = _get(session, request_id)
+        rows = session.execute(
+            select(Advocate.id, Advocate.name, Advocate.title)
+            .where(Advocate.account_id == request.account_id)
+            .order_by(Advocate.name)
+        )
+        return [(i, f"{name}, {title}" if title else name) for i, name, title in rows]
+
+
+def names_advocate(db: Database, request_id: int) -> bool:
+    with db.transaction(readonly=True) as session:
+        return _get(session, request_id).advocate_id is not None
 
 
 def _get(session: Session, request_id: int, *, lock: bool = False) -> ReferenceRequest:

@@ -72,6 +72,7 @@ def test_each_job_names_the_setting_that_schedules_it() -> None:
         "sla-check": "REFDESK_SLA_CHECK_CRON",
         "followup": "REFDESK_FOLLOWUP_CRON",
         "digest": "REFDESK_DIGEST_CRON",
+        "consent-remind": "REFDESK_CONSENT_REMIND_CRON",
     }
 
 

@@ -266,3 +266,33 @@ def test_the_env_example_with_every_line_uncommented_is_valid(tmp_path: Path) ->
     assert settings.admins == ["U012AB3CD", "U045EF6GH"]
     assert settings.slack_app_token is not None
     assert settings.database_url == DEFAULT_DATABASE_URL
+
+
+def test_mail_settings_make_the_program_mail_and_keep_the_smtp_password_secret() -> None:
+    from bot.mail_settings import parse_smtp_url
+
+    settings = load_settings(
+        smtp_url="smtp://refdesk:s3cr%40t@mail.example.com:587",
+        public_url="https://refdesk.example.com/",
+        mail_from="refdesk@example.com",
+    )
+    assert settings.mail_ready and settings.missing_mail_settings == []
+    assert settings.public_url == "https://refdesk.example.com"
+    assert "s3cr" not in repr(settings) and "s3cr" not in str(settings.model_dump())
+    server = parse_smtp_url(settings.smtp_url.get_secret_value())  # type: ignore[union-attr]
+    assert (server.host, server.port, server.username, server.password) == (
+        "mail.example.com",
+        587,
+        "refdesk",
+        "s3cr@t",
+    )
+    assert server.requires_starttls and "s3cr" not in repr(server)
+    assert parse_smtp_url("smtps://mail.example.com").port == 465
+    assert not load_settings(public_url="https://x.example").mail_ready
+
+
+def test_a_bad_smtp_url_is_one_line_that_does_not_repeat_the_password() -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(smtp_url="http://user:hunter2@mail.example.com")
+    assert str(error.value).startswith("REFDESK_SMTP_URL is invalid (the scheme must be smtp:// or smtps://)")
+    assert "hunter2" not in str(error.value)

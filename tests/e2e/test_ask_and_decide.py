@@ -74,6 +74,11 @@ def ask(
     return view
 
 
+def acme_jane(program: Program) -> tuple[str, int]:
+    """The request modal's choice of Jane Doe at Acme Corp: an approval names who is asked."""
+    return (f"advocate:{program.accounts['Acme Corp']}:reference_call", program.advocates["Jane Doe"])
+
+
 def decision_message(emulator: Emulator, user: str, count: int = 1) -> dict[str, Any]:
     messages = emulator.wait_for_dms(user, count)
     assert len(messages) >= count, f"{user} got {len(messages)} DMs"
@@ -312,7 +317,7 @@ def _wait_rewritten(emulator: Emulator, user: str, timeout: float = 10) -> dict[
 def test_decline_asks_for_a_reason_and_offers_the_requester_alternatives(
     server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
 ) -> None:
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
     owner, requester = emulator.ids["owner"], emulator.ids["requester"]
     message = decision_message(emulator, owner)
 
@@ -339,7 +344,7 @@ def test_decline_asks_for_a_reason_and_offers_the_requester_alternatives(
 def test_only_the_owner_or_an_admin_can_decide_and_only_the_requester_can_cancel(
     server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
 ) -> None:
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
     owner, bystander, requester = emulator.ids["owner"], emulator.ids["bystander"], emulator.ids["requester"]
     request_id = buttons(decision_message(emulator, owner))["Approve"]
 
@@ -363,7 +368,7 @@ def test_a_blocked_request_needs_an_admin_override_with_a_reason_on_the_ledger(
 ) -> None:
     owner, admin = emulator.ids["owner"], emulator.ids["admin"]
     program.adjust("Acme Corp", -2, admin)  # balance 1: a reference call (3) would go below zero
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
 
     owner_view = decision_message(emulator, owner)
     assert set(buttons(owner_view)) == {"Decline"} and "⛔" in all_text(owner_view)
@@ -404,7 +409,7 @@ def test_an_owner_who_left_slack_is_replaced_by_the_admins(
     server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program
 ) -> None:
     program.set_owner("Acme Corp", "U0LEFTCOMPANY")
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
 
     message = decision_message(emulator, emulator.ids["admin"])
     assert set(buttons(message)) == {"Approve", "Decline"}
@@ -436,7 +441,7 @@ def test_twenty_concurrent_approve_clicks_decide_once(
     program: Program,
     sink: ResponseSink,
 ) -> None:
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
     owner, requester = emulator.ids["owner"], emulator.ids["requester"]
     message = decision_message(emulator, owner)
     request_id = buttons(message)["Approve"]
@@ -476,7 +481,7 @@ def test_twenty_concurrent_approve_clicks_decide_once(
 def test_a_slack_outage_delays_the_notices_but_loses_nothing(
     server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
 ) -> None:
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
     owner, requester = emulator.ids["owner"], emulator.ids["requester"]
     message = decision_message(emulator, owner)
     decision_message(emulator, requester)  # the receipt is there before Slack goes down
@@ -509,7 +514,7 @@ def test_two_replicas_behind_a_balancer_decide_once(
 ) -> None:
     replica = RefdeskServer(env, tmp_path, server.signing_secret).start()
     try:
-        ask(server, emulator, slack, program.accounts["Acme Corp"])
+        ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
         owner, requester = emulator.ids["owner"], emulator.ids["requester"]
         request_id = buttons(decision_message(emulator, owner))["Approve"]
         payloads = [
@@ -534,7 +539,7 @@ def test_two_replicas_behind_a_balancer_decide_once(
 def test_a_refused_click_on_the_home_tab_is_answered_in_a_modal(
     server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program
 ) -> None:
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
     request_id = buttons(decision_message(emulator, emulator.ids["owner"]))["Approve"]
     bystander = emulator.ids["bystander"]
     opened_before = len(slack.calls_to("views.open"))

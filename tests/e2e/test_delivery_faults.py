@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from store.models import Delivery
-from tests.e2e.test_ask_and_decide import all_text, ask, buttons, click, decision_message
+from tests.e2e.test_ask_and_decide import acme_jane, all_text, ask, buttons, click, decision_message
 from tests.support.emulator import Emulator
 from tests.support.program import Program
 from tests.support.response_sink import ResponseSink
@@ -61,7 +61,7 @@ def test_a_post_answered_after_the_timeout_is_found_in_slack_not_posted_again(
     owner = emulator.ids["owner"]
     slack.answer_late(TIMEOUT + 2, methods={"chat.postMessage"}, channel=owner)
 
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
     message = decision_message(emulator, owner)
     delivery = decision_delivery(program)
     time.sleep(TIMEOUT + 2)  # the held answer arrives, to a client long gone; the worker runs on
@@ -82,7 +82,7 @@ def test_a_long_rate_limit_delays_the_post_but_never_doubles_it(
     # longer than the lease if waited out inside one call (3 tries × 3 s), as slack_sdk would
     slack.fail(429, methods={"chat.postMessage"}, retry_after=3, seconds=LEASE - 1, channel=owner)
 
-    ask(server, emulator, slack, program.accounts["Acme Corp"])
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
     delivery = decision_delivery(program, timeout=LEASE + 10)
     message = decision_message(emulator, owner)
     time.sleep(LEASE / 2)  # a second sender, if there were one, would post by now

@@ -31,7 +31,13 @@ def texts(blocks: list[dict[str, Any]]) -> list[str]:
     return [b["text"]["text"] for b in blocks if b.get("type") == "section" and "text" in b]
 
 
-def file_request(program: Program, emulator: Emulator, account: str, requester: str = "requester") -> int:
+def file_request(
+    program: Program,
+    emulator: Emulator,
+    account: str,
+    requester: str = "requester",
+    advocate: str | None = None,
+) -> int:
     """A request as the modal files it (the modal itself is covered by test_ask_and_decide)."""
     db = program.database()
     now = dt.datetime.now(dt.UTC)
@@ -40,7 +46,11 @@ def file_request(program: Program, emulator: Emulator, account: str, requester: 
             db,
             POLICY,
             requests.Draft(
-                program.accounts[account], "reference_call", opportunity_name="Big Bank", amount=Decimal(1000)
+                program.accounts[account],
+                "reference_call",
+                opportunity_name="Big Bank",
+                amount=Decimal(1000),
+                advocate_id=program.advocates[advocate] if advocate else None,
             ),
             requester_id=emulator.ids[requester],
             source_key=f"test:{next(_sources)}",
@@ -244,7 +254,7 @@ def test_app_home_shows_the_waiting_decision_and_its_approve_button_works(
     server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program
 ) -> None:
     olivia = emulator.ids["owner"]
-    request_id = file_request(program, emulator, "Acme Corp")
+    request_id = file_request(program, emulator, "Acme Corp", advocate="Jane Doe")
 
     open_home(server, olivia)
 

@@ -10,6 +10,7 @@ from typing import Any
 from store import requests
 from store.policy import load_policy
 from store.requests import Draft
+from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import Emulator
 from tests.support.payloads import block_actions, block_suggestion, date, select, text, view_submission
@@ -53,6 +54,7 @@ def file_request(
                 admins=admins,
                 now=NOW,
                 today=NOW.date(),
+                advocate_id=store_seed.someone_to_ask(db, submitted.request_id),
             )
         return submitted.request_id
     finally:

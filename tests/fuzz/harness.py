@@ -34,6 +34,7 @@ from store.accounts import normalize
 from store.db import Database
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest, RequestStatus
 from store.requests import Draft
+from tests.support import store_seed
 from tests.support.slack_stub import Call, SlackStub
 
 SECRET = "fuzz-signing-secret"
@@ -258,6 +259,7 @@ class Harness:
                 now=self.desk.now(),
                 today=self.desk.today(),
                 override_reason="fuzz set-up",
+                advocate_id=store_seed.someone_to_ask(self.db, submitted.request_id),
             )
         return submitted.request_id
 

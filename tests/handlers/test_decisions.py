@@ -128,19 +128,26 @@ class World:
 
         return wait_until(found, lambda calls: len(calls) >= count)
 
-    def ask(self, *, blocked: bool = False, name: str = "Acme Corp") -> tuple[int, int]:
-        """Acme Corp (owner OWNER) is asked for a reference call by SELLER; the decider's DM and the
-        requester's receipt are already in Slack. With `blocked`, its balance (1) cannot pay (3)."""
+    def ask(self, *, blocked: bool = False, name: str = "Acme Corp", named: bool = True) -> tuple[int, int]:
+        """Acme Corp (owner OWNER) is asked for a reference call of Jane Doe (`named`, else of
+        nobody in particular) by SELLER; the decider's DM and the requester's receipt are already
+        in Slack. With `blocked`, its balance (1) cannot pay (3)."""
         db = self.desk.db
         with db.transaction() as session:
             acme = store_seed.account(session, name, "Banking", owner_slack_id=OWNER)
+            jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
             store_seed.account(session, "Globex", "Banking")  # what a decline can suggest instead
             if blocked:
                 store_seed.entry(session, acme, EntryKind.ADJUSTMENT, -2, NOW.date(), actor=ADMIN)
         submitted = requests.submit(
             db,
             self.desk.policy,
-            Draft(account_id=acme, activity="reference_call", opportunity_name="Big Bank renewal"),
+            Draft(
+                account_id=acme,
+                activity="reference_call",
+                opportunity_name="Big Bank renewal",
+                advocate_id=jane if named else None,
+            ),
             requester_id=SELLER,
             source_key="view:V0REQUEST",
             admins=self.desk.admins,
@@ -488,3 +495,26 @@ def test_an_approve_on_app_home_while_the_database_refuses_writes_says_so_in_a_m
     assert_valid_view(notice.args["view"])
     assert "nothing was changed" in shown(notice.args["view"]["blocks"])
     assert world.request(rid).status == RequestStatus.PENDING
+
+
+def test_approving_a_request_that_names_nobody_asks_the_owner_whom_to_ask(world: World) -> None:
+    acme, request_id = world.ask(named=False)
+    world.click(OWNER, Action.APPROVE, request_id)
+    [opened] = wait_until(lambda: world.slack.calls_to("views.open"), bool)
+    view = opened.args["view"]
+    assert_valid_view(view)
+    assert view["callback_id"] == View.PICK_ADVOCATE
+    [picker] = [b for b in view["blocks"] if b["type"] == "input"]
+    assert picker["label"]["text"] == "Advocate"
+    assert [o["text"]["text"] for o in picker["element"]["options"]] == ["Jane Doe"]
+    assert world.request(request_id).status == RequestStatus.PENDING
+
+    nobody = {"advocate": {"value": {"type": "static_select", "selected_option": None}}}
+    refused = world.post(view_submission(OWNER, {**view, "id": "V0PICK"}, nobody))
+    assert refused[0] == 200 and "Pick the advocate to ask" in refused[1]
+    jane = picker["element"]["options"][0]["value"]
+    picked = {"advocate": {"value": {"type": "static_select", "selected_option": {"value": jane}}}}
+    assert world.post(view_submission(OWNER, {**view, "id": "V0PICK"}, picked)) == (200, "")
+    assert world.status_once_decided(request_id) == RequestStatus.APPROVED
+    assert world.request(request_id).advocate_id == int(jane)
+    assert world.balance(acme) == 0

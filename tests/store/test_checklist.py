@@ -44,6 +44,8 @@ def test_a_healthy_ask_passes_every_rule() -> None:
         "account_status",
         "advocate_rest",
         "advocate_cap",
+        "advocate_say",
+        "advocate_rating",
         "activity_cap",
         "renewal",
         "duplicate",
@@ -256,3 +258,17 @@ def test_a_first_ask_owes_nothing_back_and_a_never_asked_advocate_is_not_called_
     assert sentences[Rule.GIVE_BACK] == (Verdict.OK, "First ask of this account: nothing owed back yet.")
     assert sentences[Rule.ADVOCATE_REST] == (Verdict.OK, "Jane has not been asked before.")
     assert sentences[Rule.BALANCE] == (Verdict.OK, "Enough points for this ask: 3 points → 1 point.")
+
+
+def test_what_the_advocate_said_blocks_and_a_low_last_rating_warns() -> None:
+    today = GOOD.today
+    never = verdicts(advocate_never=True)[Rule.ADVOCATE_SAY]
+    assert never.verdict is Verdict.BLOCKING and never.sentence == "Dana Scully asked not to be asked again."
+    resting = verdicts(advocate_rests_until=today)[Rule.ADVOCATE_SAY]
+    assert resting.verdict is Verdict.BLOCKING and resting.reason.startswith("resting until")
+    assert (
+        verdicts(advocate_rests_until=today - dt.timedelta(days=1))[Rule.ADVOCATE_SAY].verdict is Verdict.OK
+    )
+    low = verdicts(advocate_last_rating=2)[Rule.ADVOCATE_RATING]
+    assert low.verdict is Verdict.WARNING and low.reason == "last rated 2/5"
+    assert verdicts(advocate_last_rating=3)[Rule.ADVOCATE_RATING].verdict is Verdict.OK

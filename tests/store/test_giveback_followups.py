@@ -14,6 +14,7 @@ from store.giveback import ValueDraft
 from store.models import Account, Delivery, DeliveryStatus, EntryKind, RequestStatus
 from store.policy import Policy
 from store.requests import Draft
+from tests.support import store_seed
 
 OWNER, OWNER2, REQUESTER, ADMIN = "UOWNER", "UOWNER2", "UREQ", "UADMIN"
 ADMINS = frozenset({ADMIN})
@@ -51,6 +52,7 @@ def approved_request(
         admins=ADMINS,
         now=now,
         today=now.date(),
+        advocate_id=store_seed.someone_to_ask(db, submitted.request_id),
     )
     return submitted.request_id
 

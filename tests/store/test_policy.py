@@ -85,6 +85,7 @@ def test_the_default_rules_and_opening_balance_are_product_md_s() -> None:
         "capped_activity_per_quarter": 2,
         "renewal_warning_days": 60,
         "give_back_days": 90,
+        "advocate_low_rating": 2,
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import NoResultFound
 
 from store import ledger, request_card, requests
 from store.checklist import Verdict
@@ -93,7 +94,15 @@ def decide(
         today=now.date(),
         reason=reason,
         override_reason=override_reason,
+        advocate_id=_someone_to_ask(db, request_id) if approve else None,
     )
+
+
+def _someone_to_ask(db: Database, request_id: int) -> int | None:
+    try:
+        return store_seed.someone_to_ask(db, request_id)
+    except NoResultFound:  # no such request: the decision itself says so
+        return None
 
 
 def cancel(db: Database, now: dt.datetime, request_id: int, actor: str) -> Decided:
@@ -316,6 +325,7 @@ def test_the_owner_s_approval_debits_the_ledger_once(db: Database, policy: Polic
         f"refresh:{rid}:approved",
         f"home_refresh:{OWNER}:{rid}:approved",
         f"home_refresh:{SELLER}:{rid}:approved",
+        f"consent-ask:{rid}",
     )
     assert owed(db)[f"outcome:{rid}:approved"] == (requests.OUTCOME, SELLER)
     row = stored(db, rid)
@@ -503,6 +513,7 @@ def test_deciding_a_request_that_does_not_exist_is_gone(
 
 def test_two_simultaneous_approvals_debit_once(db: Database, policy: Policy, now: dt.datetime) -> None:
     acme = add_account(db)
+    add_advocate(db, acme)  # both approvers name her
     rid = ask(db, policy, now, acme).request_id
     start = threading.Barrier(2)
     outcomes: list[str] = []

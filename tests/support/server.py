@@ -81,7 +81,7 @@ class RefdeskServer:
         return self.workdir / f"serve-{self.port}.log"
 
     def start(self, timeout: float = 30) -> RefdeskServer:
-        self.port = free_port()
+        self.port = self.port or free_port()
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [

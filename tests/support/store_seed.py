@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import ledger
 from store.accounts import normalize
+from store.db import Database
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -89,3 +91,19 @@ def entry(
         request_id=request_id,
         reason="set-up" if kind is EntryKind.ADJUSTMENT else None,
     )
+
+
+def someone_to_ask(db: Database, request_id: int) -> int | None:
+    """The advocate an approval names when the request left it to the owner: the account's first,
+    or a new one when it has none (approvals always name who is asked)."""
+    with db.transaction() as session:
+        request = session.get_one(ReferenceRequest, request_id)
+        if request.advocate_id is not None:
+            return None
+        found = session.scalar(
+            select(Advocate.id)
+            .where(Advocate.account_id == request.account_id)
+            .order_by(Advocate.id)
+            .limit(1)
+        )
+        return found if found is not None else advocate(session, request.account_id, "Pat Advocate", "")

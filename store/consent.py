@@ -1,0 +1,379 @@
+"""The customer's say: the named advocate answers each approved ask (ratings: `store.ratings`).
+
+An approval asks the advocate (by e-mail, or through the owner in owner-led programs) in the
+approval's own transaction. Each answer is one transaction, under the request's row lock, so a
+link clicked twice, two tabs or an owner's button racing the page record it once:
+
+* **Yes, happy to help** → the request is confirmed; the requester gets the advocate's contact;
+* **Not this time** → declined by the customer, the ask's debit reversed;
+* **Not this quarter** → the same, and the advocate rests until the quarter ends (a ⛔ rule);
+* **Please don't ask me again** → the same, and the advocate is do-not-contact (a ⛔ rule).
+
+The rest and the do-not-contact are read from the answers themselves (`store.facts`), so an
+answer changed before the needed-by date changes them too. A "no" cannot become a "yes": the
+ledger debits an ask once per request (its schema says so), and the reversal stands; a "yes"
+after all is a new ask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from store import deliveries, ledger
+from store.db import Database
+from store.delivery_kinds import AnsweredPayload, ConsentAskPayload, DeliveryKind
+from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
+from store.models import (
+    Account,
+    Advocate,
+    Consent,
+    ConsentAnswer,
+    EntryKind,
+    LedgerEntry,
+    Rating,
+    ReferenceRequest,
+    RequestStatus,
+)
+from store.periods import quarter_end
+from store.policy import Policy
+
+#: who answered, when the advocate answered on the page (otherwise a Slack id)
+ADVOCATE = "advocate"
+EMAIL = "email"
+OWNER = "owner"
+NO_ANSWERS = frozenset({ConsentAnswer.NOT_THIS_TIME, ConsentAnswer.NOT_THIS_QUARTER, ConsentAnswer.NEVER})
+#: the words on the page and on the owner's buttons (product.md, "Words on screen")
+ANSWER_WORDS = {
+    ConsentAnswer.YES: "Yes, happy to help",
+    ConsentAnswer.NOT_THIS_TIME: "Not this time",
+    ConsentAnswer.NOT_THIS_QUARTER: "Not this quarter",
+    ConsentAnswer.NEVER: "Please don't ask me again",
+}
+DECLINED_BY_CUSTOMER = "Declined by the customer."
+TEXT_MAX = 1000
+STATEMENT_DAYS = 365
+
+
+def mail_recipient(advocate_id: int) -> str:
+    """The outbox recipient of an e-mail to an advocate (the address is read when it is sent)."""
+    return f"advocate:{advocate_id}"
+
+
+def advocate_of_recipient(recipient: str) -> int:
+    prefix, _, number = recipient.partition(":")
+    if prefix != "advocate" or not number.isdigit():
+        raise ValueError(f"{recipient!r} is not an advocate recipient")
+    return int(number)
+
+
+def owner_of(session: Session, request: ReferenceRequest) -> str | None:
+    """Who records the customer's answer in Slack: the account's owner, else whoever approved."""
+    owner = session.scalar(select(Account.owner_slack_id).where(Account.id == request.account_id))
+    return owner or request.decided_by
+
+
+def ask_at_approval(
+    session: Session, request: ReferenceRequest, mode: str, now: dt.datetime
+) -> tuple[str, ...]:
+    """Inside the approval's transaction: ask the named advocate (e-mail when they have an address
+    and the program mails, else the owner's buttons). Returns the delivery keys owed."""
+    assert request.advocate_id is not None, "an approval names the advocate"
+    advocate = session.get_one(Advocate, request.advocate_id)
+    if mode == EMAIL and not advocate.email:
+        mode = OWNER
+    session.add(
+        Consent(
+            request_id=request.id,
+            advocate_id=advocate.id,
+            mode=mode,
+            note="",
+            times="",
+            version=0,
+            asked_at=now,
+        )
+    )
+    session.flush()
+    if mode == EMAIL:
+        key = f"consent-mail:{request.id}"
+        deliveries.enqueue(
+            session,
+            key=key,
+            kind=DeliveryKind.CONSENT_EMAIL,
+            recipient=mail_recipient(advocate.id),
+            now=now,
+            request_id=request.id,
+        )
+        return (key,)
+    return _owe_owner_ask(session, request, now, reminder=False)
+
+
+def _owe_owner_ask(
+    session: Session, request: ReferenceRequest, now: dt.datetime, *, reminder: bool
+) -> tuple[str, ...]:
+    owner = owner_of(session, request)
+    if owner is None:
+        return ()
+    key = f"consent-{'remind' if reminder else 'ask'}:{request.id}"
+    added = deliveries.enqueue(
+        session,
+        key=key,
+        kind=DeliveryKind.CONSENT_ASK,
+        recipient=owner,
+        now=now,
+        request_id=request.id,
+        payload=ConsentAskPayload(reminder=reminder),
+    )
+    return (key,) if added else ()
+
+
+@dataclass(frozen=True)
+class Answered:
+    request_id: int
+    answer: str
+    #: False when the same answer was already recorded (a second click: nothing new said)
+    changed: bool
+    delivery_keys: tuple[str, ...] = ()
+
+
+def answer(
+    db: Database,
+    request_id: int,
+    given: str,
+    *,
+    by: str,
+    now: dt.datetime,
+    today: dt.date,
+    admins: frozenset[str] = frozenset(),
+    note: str = "",
+    times: str = "",
+) -> Answered:
+    """Record the advocate's answer (`by` is `ADVOCATE`, or the owner or an admin who heard it)."""
+    try:
+        choice = ConsentAnswer(given)
+    except ValueError:
+        raise Invalid({"answer": "Pick one of the four answers."}) from None
+    note, times = note.strip(), times.strip()
+    if len(note) > TEXT_MAX or len(times) > TEXT_MAX:
+        raise Invalid({"note": f"Keep it under {TEXT_MAX} characters."})
+    with db.transaction() as session:
+        request = session.get(ReferenceRequest, request_id, with_for_update=True)
+        consent = session.get(Consent, request_id, with_for_update=True)
+        if request is None or consent is None:
+            raise Gone(f"no ask for request {request_id}")
+        owner = owner_of(session, request)
+        if by != ADVOCATE and by not in admins and by != owner:
+            raise NotAllowed("record the customer's answer", (owner,) if owner else ())
+        before = ConsentAnswer(consent.answer) if consent.answer else None
+        _check_open(request, before, today)
+        if before is choice:
+            consent.note, consent.times = note or consent.note, times or consent.times
+            return Answered(request.id, choice, changed=False)
+        if before in NO_ANSWERS and choice is ConsentAnswer.YES:
+            raise NotAllowed(
+                "say yes after saying no",
+                (owner,) if owner else (),
+                why="the ask was closed when the customer said no: a new request asks again",
+            )
+        if choice in NO_ANSWERS and before not in NO_ANSWERS:
+            _decline_by_customer(session, request, by, now, today)
+        consent.answer = choice
+        consent.note, consent.times = note, times
+        consent.answered_by, consent.answered_at = by, now
+        consent.rest_until = quarter_end(today) if choice is ConsentAnswer.NOT_THIS_QUARTER else None
+        consent.version += 1
+        keys = _owe_told(session, request, consent, owner, by, now)
+        return Answered(request.id, choice, changed=True, delivery_keys=keys)
+
+
+def _check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: dt.date) -> None:
+    """An answer can be given while the ask stands, and changed until the needed-by date."""
+    answerable = RequestStatus.DECLINED if before in NO_ANSWERS else RequestStatus.APPROVED
+    if request.status != answerable:
+        raise AlreadySettled(request.status)
+    if before is not None and request.needed_by is not None and today > request.needed_by:
+        raise AlreadySettled(before, ADVOCATE)
+
+
+def _decline_by_customer(
+    session: Session, request: ReferenceRequest, by: str, now: dt.datetime, today: dt.date
+) -> None:
+    won = session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.APPROVED)
+        .values(status=RequestStatus.DECLINED, decision_reason=DECLINED_BY_CUSTOMER, closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        raise AlreadySettled(
+            str(session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request.id)))
+        )
+    ask = session.scalar(
+        select(LedgerEntry).where(LedgerEntry.request_id == request.id, LedgerEntry.kind == EntryKind.ASK)
+    )
+    if ask is not None:
+        ledger.reverse(session, ask, actor_id=by, now=now, today=today, reason=DECLINED_BY_CUSTOMER)
+
+
+def _owe_told(
+    session: Session,
+    request: ReferenceRequest,
+    consent: Consent,
+    owner: str | None,
+    by: str,
+    now: dt.datetime,
+) -> tuple[str, ...]:
+    """The requester and the owner told the answer (not the one who just recorded it)."""
+    payload = AnsweredPayload(answer=str(consent.answer), answered_by=by)
+    keys = []
+    for role, person in (("requester", request.requester_id), ("owner", owner)):
+        if person is None or person == by:
+            continue
+        key = f"consent-answer:{request.id}:{consent.version}:{role}"
+        deliveries.enqueue(
+            session,
+            key=key,
+            kind=DeliveryKind.CONSENT_ANSWERED,
+            recipient=person,
+            now=now,
+            request_id=request.id,
+            payload=payload,
+        )
+        keys.append(key)
+    return tuple(keys)
+
+
+def owe_reminders(db: Database, *, now: dt.datetime, after: dt.timedelta) -> list[str]:
+    """Asks e-mailed `after` ago and still unanswered: the owner gets the four answers as buttons,
+    once per request (the key says so, whichever replica or run gets there first)."""
+    with db.transaction() as session:
+        waiting = session.scalars(
+            select(ReferenceRequest)
+            .join(Consent, Consent.request_id == ReferenceRequest.id)
+            .where(
+                Consent.mode == EMAIL,
+                Consent.answer.is_(None),
+                Consent.asked_at <= now - after,
+                ReferenceRequest.status == RequestStatus.APPROVED,
+            )
+            .order_by(ReferenceRequest.id)
+        ).all()
+        return [key for request in waiting for key in _owe_owner_ask(session, request, now, reminder=True)]
+
+
+# --- what the advocate's page and e-mails show ---
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    on: dt.date
+    #: "asked" or "given"
+    side: str
+    what: str
+
+
+@dataclass(frozen=True)
+class AskView:
+    """One ask as its advocate reads it: plain words and dates; no points, no other customer, no
+    internal notes (the requester's context and the owner's reasons stay inside)."""
+
+    request_id: int
+    advocate_name: str
+    advocate_email: str | None
+    advocate_title: str
+    account_name: str
+    owner_email: str | None
+    activity_name: str
+    prospect_industry: str
+    needed_by: dt.date | None
+    status: str
+    mode: str
+    answer: str | None
+    note: str
+    times: str
+    #: the answer may be given or changed today
+    open: bool
+    statement: tuple[StatementLine, ...]
+    requester_id: str
+    owner_id: str | None
+    rated: bool
+
+
+def view(db: Database, policy: Policy, request_id: int, today: dt.date) -> AskView:
+    with db.transaction(readonly=True) as session:
+        request = session.get(ReferenceRequest, request_id)
+        consent = session.get(Consent, request_id)
+        if request is None or consent is None:
+            raise Gone(f"no ask for request {request_id}")
+        advocate = session.get_one(Advocate, consent.advocate_id)
+        account = session.get_one(Account, request.account_id)
+        before = ConsentAnswer(consent.answer) if consent.answer else None
+        try:
+            _check_open(request, before, today)
+            is_open = True
+        except AlreadySettled:
+            is_open = False
+        rated = session.scalar(
+            select(Rating.id).where(Rating.request_id == request.id, Rating.rater == ADVOCATE)
+        )
+        return AskView(
+            request_id=request.id,
+            advocate_name=advocate.name,
+            advocate_email=advocate.email,
+            advocate_title=advocate.title,
+            account_name=account.name,
+            owner_email=account.owner_email,
+            activity_name=_name(policy.activities, request.activity),
+            prospect_industry=request.prospect_industry,
+            needed_by=request.needed_by,
+            status=request.status,
+            mode=consent.mode,
+            answer=consent.answer,
+            note=consent.note,
+            times=consent.times,
+            open=is_open,
+            statement=statement(session, policy, account.id, today),
+            requester_id=request.requester_id,
+            owner_id=owner_of(session, request),
+            rated=rated is not None,
+        )
+
+
+def _name(table: dict[str, object], key: str | None) -> str:
+    item = table.get(key or "")
+    return str(getattr(item, "name", key or "something"))
+
+
+def statement(session: Session, policy: Policy, account_id: int, today: dt.date) -> tuple[StatementLine, ...]:
+    """What the company asked of the account and gave it in the last 12 months, newest first:
+    activity and value names with dates, never points and never the free-text notes."""
+    rows = session.execute(
+        select(LedgerEntry.occurred_on, LedgerEntry.kind, LedgerEntry.item)
+        .where(
+            LedgerEntry.account_id == account_id,
+            LedgerEntry.kind.in_([EntryKind.ASK, EntryKind.GIVE]),
+            LedgerEntry.occurred_on >= today - dt.timedelta(days=STATEMENT_DAYS),
+        )
+        .order_by(LedgerEntry.occurred_on.desc(), LedgerEntry.id.desc())
+    )
+    return tuple(
+        StatementLine(
+            on,
+            "asked" if kind == EntryKind.ASK else "given",
+            _name(policy.activities if kind == EntryKind.ASK else policy.values, item),
+        )
+        for on, kind, item in rows
+    )
+
+
+def fall_back_to_owner(db: Database, request_id: int, now: dt.datetime) -> tuple[str, ...]:
+    """The e-mail can never arrive (no address, refused, mail switched off): the owner gets the
+    four answers as buttons instead, once."""
+    with db.transaction() as session:
+        request = session.get(ReferenceRequest, request_id)
+        if request is None or request.status != RequestStatus.APPROVED:
+            return ()
+        return _owe_owner_ask(session, request, now, reminder=True)

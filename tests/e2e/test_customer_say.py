@@ -1,0 +1,362 @@
+"""The customer's say end to end: the real `refdesk serve`, the Slack emulator, a real SMTP server
+on loopback (aiosmtpd) and a real headless Chromium (Selenium, Debian's chromium + driver).
+
+approve → the e-mail arrives → its link opens in Chromium → the answer is clicked → the
+requester's DM and the ledger change; plus bad links, twice-sent and changed answers, owner-led
+programs, the reminder after 5 days, and the rating e-mail and page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from selenium.webdriver.common.by import By
+from sqlalchemy import func, select
+
+from store.models import Rating, ReferenceRequest
+from tests.e2e.test_ask_and_decide import ask, buttons, decision_message
+from tests.e2e.test_ask_and_decide import click as click_button
+from tests.e2e.test_giveback_and_followups import click, dms_with, jobs_run, opened_view
+from tests.support import html_check
+from tests.support.blockkit import assert_valid_message_blocks
+from tests.support.browser import headless_chromium
+from tests.support.emulator import SIGNING_SECRET, Emulator
+from tests.support.mailbox import Mailbox, html_part, text_part
+from tests.support.payloads import block_actions, view_submission
+from tests.support.postgres import free_port
+from tests.support.program import Program
+from tests.support.response_sink import ResponseSink
+from tests.support.server import RefdeskServer, http, run_cli
+from tests.support.slack_proxy import SlackProxy
+
+LINK_SECRET = "test-link-secret-0123456789"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "answer-page.png"
+ANSWER_LINK = re.compile(r"http://127\.0\.0\.1:\d+/answer/\d+/[A-Za-z0-9_.\-]+")
+POINTS = re.compile(r"\bpoints?\b", re.IGNORECASE)
+RATE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/rate/\d+/[A-Za-z0-9_.\-]+")
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def mail_server(env: dict[str, str], mailbox: Mailbox, tmp_path: Path) -> Iterator[RefdeskServer]:
+    """`refdesk serve` with the mail settings: approvals e-mail the advocate."""
+    port = free_port()
+    mail_env = {
+        **env,
+        "REFDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "REFDESK_SMTP_URL": mailbox.url,
+        "REFDESK_MAIL_FROM": "Reference Desk <refdesk@example.com>",
+        "REFDESK_LINK_SECRET": LINK_SECRET,
+    }
+    process = RefdeskServer(mail_env, tmp_path, SIGNING_SECRET, port=port).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    driver = headless_chromium()
+    yield driver
+    driver.quit()
+
+
+def approve_jane(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
+) -> None:
+    """The requester asks Acme Corp's Jane Doe for a reference call; the owner approves."""
+    acme = program.accounts["Acme Corp"]
+    ask(
+        server,
+        emulator,
+        slack,
+        acme,
+        advocate=(f"advocate:{acme}:reference_call", program.advocates["Jane Doe"]),
+    )
+    owner = emulator.ids["owner"]
+    message = decision_message(emulator, owner)
+    click_button(server, emulator, owner, "approve", buttons(message)["Approve"], sink, message)
+    assert program.wait_balance("Acme Corp", 0) == 0
+
+
+class MonthOldSigner(TimestampSigner):
+    """Signs as if 31 days ago: the link's 30-day life has run out."""
+
+    def get_timestamp(self) -> int:
+        return int(time.time()) - 31 * 86400
+
+
+def latest_request(program: Program) -> int:
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            return int(session.scalar(select(func.max(ReferenceRequest.id))) or 0)
+    finally:
+        db.dispose()
+
+
+def actions_block(message: dict[str, Any]) -> str:
+    return next(b["block_id"] for b in message["blocks"] if b["type"] == "actions")
+
+
+def page_ok(reply_body: str) -> None:
+    assert html_check.problems(reply_body) == []
+
+
+def post_form(url: str, fields: dict[str, str]) -> Any:
+    body = urllib.parse.urlencode(fields).encode()
+    return http("POST", url, body, {"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the form carries a CSRF token"
+    return found[1]
+
+
+def test_the_advocate_says_yes_in_a_real_browser_and_the_requester_hears_it(
+    mail_server: RefdeskServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    sink: ResponseSink,
+    mailbox: Mailbox,
+    browser: Any,
+) -> None:
+    requester, owner = emulator.ids["requester"], emulator.ids["owner"]
+    approve_jane(mail_server, emulator, slack, program, sink)
+
+    [mail] = mailbox.wait_for(1)
+    assert mail["To"].addresses[0].addr_spec == "jane@acme.example"
+    assert mail["Reply-To"] == "olivia@example.com", "on behalf of the owner: replies go to them"
+    assert mail["Message-ID"].startswith("<") and mail["Message-ID"].endswith("@example.com>")
+    text, html = text_part(mail), html_part(mail)
+    assert "reference call with a prospect" in text and "Banking" in text
+    for part in (text, html):
+        assert not POINTS.search(part) and "Big Bank" not in part and "migration" not in part
+    link = ANSWER_LINK.search(text)
+    assert link and link[0] in html
+    url = link[0]
+
+    raw = http("GET", url)
+    assert raw.status == 200
+    page_ok(raw.body)
+    assert not POINTS.search(raw.body)
+    for hidden in ("Big Bank", "migration", "Globex", "Hooli"):
+        assert hidden not in raw.body, hidden
+    for words in ("Yes, happy to help", "Not this time", "Not this quarter", "Please don&#39;t ask me again"):
+        assert words in raw.body, words
+
+    browser.get(url)
+    assert "Reference Desk" in browser.title
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOT)) and SCREENSHOT.stat().st_size > 10_000
+    browser.find_element(By.CSS_SELECTOR, "label[for='answer-yes']").click()
+    browser.find_element(By.ID, "note").send_keys("Happy to help a fellow bank.")
+    browser.find_element(By.ID, "times").send_keys("Tuesday mornings, CET")
+    clicked = time.monotonic()
+    browser.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+    told = dms_with(emulator, requester, "Yes, happy to help")
+    elapsed = time.monotonic() - clicked
+    print(f"\nYes click → requester's DM: {elapsed * 1000:.0f} ms")
+    assert told, mail_server.log()
+    assert elapsed < 5
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, Jane Doe"
+    page_ok(browser.page_source)
+    dm = told[0]
+    assert_valid_message_blocks(dm["blocks"])
+    shown = str(dm["blocks"])
+    assert (
+        "jane@acme.example" in shown
+        and "Happy to help a fellow bank." in shown
+        and "Tuesday mornings" in shown
+    )
+    assert dms_with(emulator, owner, "Yes, happy to help")
+    assert program.balance("Acme Corp") == 0
+
+    # the same answer again (a second click, a reload that re-posts): nothing new happens
+    form = {"csrf": csrf_of(raw.body), "answer": "yes", "note": "", "times": ""}
+    again = post_form(url, form)
+    assert again.status == 200
+    page_ok(again.body)
+    time.sleep(1)
+    assert len([m for m in emulator.dms(requester) if "Yes, happy to help" in m["text"]]) == 1
+
+    # a changed answer: declined by the customer, the debit reversed, both told
+    changed = post_form(url, {**form, "answer": "not_this_time"})
+    assert changed.status == 200 and "we will not go ahead" in changed.body
+    assert dms_with(emulator, requester, "Not this time")
+    assert program.wait_balance("Acme Corp", 3) == 3
+    # a no stays a no on this request
+    back = post_form(url, {**form, "answer": "yes"})
+    assert back.status == 409 and "closed when you said no" in back.body
+    page_ok(back.body)
+    assert program.balance("Acme Corp") == 3
+
+
+def test_bad_links_and_forms_get_a_clear_page_never_a_500(
+    mail_server: RefdeskServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    sink: ResponseSink,
+    mailbox: Mailbox,
+) -> None:
+    approve_jane(mail_server, emulator, slack, program, sink)
+    [mail] = mailbox.wait_for(1)
+    url = ANSWER_LINK.search(text_part(mail))[0]  # type: ignore[index]
+    base, request_id, token = url.rsplit("/", 2)
+
+    tampered = http("GET", f"{base}/{request_id}/{token[:-2]}{'AB' if token[-2:] != 'AB' else 'CD'}")
+    other_request = http("GET", f"{base}/{int(request_id) + 1}/{token}")
+    wrong_purpose = http("GET", url.replace("/answer/", "/rate/"))
+    old = URLSafeTimedSerializer(LINK_SECRET, salt="refdesk.link.answer", signer=MonthOldSigner)
+    expired = http("GET", f"{base}/{request_id}/{old.dumps({'request': int(request_id)})}")
+    no_csrf = post_form(url, {"answer": "never"})
+    forged_csrf = post_form(url, {"answer": "never", "csrf": "forged"})
+    unknown = http("GET", mail_server.url + "/answer/1/x/y")
+
+    assert (tampered.status, other_request.status, wrong_purpose.status) == (403, 403, 403)
+    assert "This link does not work" in tampered.body
+    assert expired.status == 410 and "This link has expired" in expired.body
+    assert (no_csrf.status, forged_csrf.status) == (403, 403)
+    assert unknown.status == 404
+    for reply in (tampered, other_request, wrong_purpose, expired, no_csrf, unknown):
+        page_ok(reply.body)
+    assert program.balance("Acme Corp") == 0, "no refused form changed anything"
+    bad_answer = post_form(url, {"answer": "maybe", "csrf": csrf_of(http("GET", url).body)})
+    assert bad_answer.status == 400 and "Pick one of the four answers." in bad_answer.body
+    page_ok(bad_answer.body)
+    assert "Traceback" not in mail_server.log()
+
+
+def test_an_owner_led_program_records_the_answer_with_the_four_buttons(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
+) -> None:
+    requester, owner = emulator.ids["requester"], emulator.ids["owner"]
+    approve_jane(server, emulator, slack, program, sink)
+    assert "mail settings missing (REFDESK_PUBLIC_URL, REFDESK_SMTP_URL, REFDESK_MAIL_FROM)" in server.log()
+    [asked] = dms_with(emulator, owner, "Record Jane Doe's answer")
+    assert_valid_message_blocks(asked["blocks"])
+    assert set(buttons(asked)) == {
+        "Yes, happy to help",
+        "Not this time",
+        "Not this quarter",
+        "Please don't ask me again",
+    }
+
+    click(
+        server,
+        emulator,
+        owner,
+        asked,
+        "Not this quarter",
+        block_id=actions_block(asked),
+        response_url=sink.new_url(),
+    )
+    assert dms_with(emulator, requester, "Not this quarter")
+    assert program.wait_balance("Acme Corp", 3) == 3
+    assert http("GET", server.url + "/answer/1/x").status == 404, "no public URL: no page served"
+
+    # Jane rests until the quarter ends: the next ask of her is a ⛔ for the owner
+    acme = program.accounts["Acme Corp"]
+    ask(
+        server,
+        emulator,
+        slack,
+        acme,
+        advocate=(f"advocate:{acme}:reference_call", program.advocates["Jane Doe"]),
+    )
+    blocked = dms_with(emulator, owner, "", count=3)
+    assert any("asked not to be asked this quarter" in str(m.get("blocks")) for m in blocked)
+
+
+def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_and_page(
+    mail_server: RefdeskServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    mailbox: Mailbox,
+    env: dict[str, str],
+    browser: Any,
+    sink: ResponseSink,
+) -> None:
+    requester, owner = emulator.ids["requester"], emulator.ids["owner"]
+    approve_jane(mail_server, emulator, slack, program, sink)
+    assert mailbox.wait_for(1), "the ask was e-mailed"
+    rid = latest_request(program)
+    mail_env = {
+        **env,
+        "REFDESK_PUBLIC_URL": mail_server.url,
+        "REFDESK_SMTP_URL": mailbox.url,
+        "REFDESK_MAIL_FROM": "refdesk@example.com",
+        "REFDESK_LINK_SECRET": LINK_SECRET,
+    }
+    now = dt.datetime.now(dt.UTC)
+    assert "0 claimed" in jobs_run(mail_env, "consent-remind", now + dt.timedelta(days=4))
+    assert "1 claimed, 1 sent" in jobs_run(mail_env, "consent-remind", now + dt.timedelta(days=5, minutes=1))
+    assert "0 claimed" in jobs_run(mail_env, "consent-remind", now + dt.timedelta(days=6))
+    [reminder] = dms_with(emulator, owner, "Record Jane Doe's answer")
+    assert "has not answered the e-mail yet" in str(reminder["blocks"])
+    assert actions_block(reminder) == f"consent:{rid}"
+    click(
+        mail_server,
+        emulator,
+        owner,
+        reminder,
+        "Yes, happy to help",
+        block_id=actions_block(reminder),
+        response_url=sink.new_url(),
+    )
+    assert dms_with(emulator, requester, "Yes, happy to help")
+
+    # Done, rated 2 by the requester: the advocate gets the rating e-mail
+    mail_server.interact(
+        block_actions(
+            requester,
+            "followup_done",
+            str(rid),
+            trigger_id=emulator.trigger_id(requester),
+            block_id="followup",
+        )
+    )
+    view = opened_view(slack, 2)
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels[:1] == ["How did it go? (1–5)"], view
+    rated = {"rating": {"value": {"type": "static_select", "selected_option": {"value": "4"}}}}
+    assert mail_server.interact(view_submission(requester, view, rated)).status == 200
+    mails = mailbox.wait_for(2)
+    rating_mail = next(m for m in mails if "good use of your time" in str(m["Subject"]))
+    url = RATE_LINK.search(text_part(rating_mail))[0]  # type: ignore[index]
+
+    browser.get(url)
+    page_ok(browser.page_source)
+    assert "Was this a good use of your time?" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.find_element(By.CSS_SELECTOR, "label[for='score-2']").click()
+    browser.find_element(By.ID, "comment").send_keys("The call ran long.")
+    browser.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, Jane Doe"
+    page_ok(browser.page_source)
+    again = http("GET", url)
+    assert again.status == 200 and "You already rated it." in again.body
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            scores = {r.rater: (r.score, r.comment) for r in session.scalars(select(Rating))}
+    finally:
+        db.dispose()
+    assert scores == {"requester": (4, ""), "advocate": (2, "The call ran long.")}
+    assert run_cli(mail_env, "deliveries", "--failed").stdout.count("rating") == 0

@@ -1,0 +1,135 @@
+"""The outbox's e-mails sent by SMTP to a real server on loopback (aiosmtpd): sent once with a
+Message-ID derived from the delivery key, retried when the server is unreachable, and given up on
+(the owner asked instead) when the server refuses the address."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from bot.mail_settings import SmtpServer
+from handlers.desk import Desk
+from handlers.links import Links
+from handlers.mail import Mailer, message_id
+from handlers.mail_delivery import send_mail
+from store import consent, deliveries, requests
+from store.db import Database
+from store.models import Advocate, Delivery, DeliveryStatus
+from store.policy import Policy, load_policy
+from store.requests import Draft
+from tests.support import store_seed
+from tests.support.mailbox import Mailbox, text_part
+from tests.support.postgres import free_port
+
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+OWNER, SELLER = "U0OWNER01", "U0SELLER1"
+SENDER = "Reference Desk <refdesk@example.com>"
+
+
+class _Refuse:
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        return "550 5.1.1 no such mailbox"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def approved(db: Database, policy: Policy) -> int:
+    with db.transaction() as session:
+        acme = store_seed.account(
+            session, "Acme Corp", "Banking", owner_slack_id=OWNER, owner_email="o@x.example"
+        )
+        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+        session.get_one(Advocate, jane).email = "jane@acme.example"
+    submitted = requests.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call", advocate_id=jane),
+        requester_id=SELLER,
+        source_key="view:1",
+        admins=frozenset(),
+        now=NOW,
+        today=NOW.date(),
+    )
+    requests.decide(
+        db,
+        policy,
+        submitted.request_id,
+        actor_id=OWNER,
+        approve=True,
+        admins=frozenset(),
+        now=NOW,
+        today=NOW.date(),
+        consent_mode=consent.EMAIL,
+    )
+    return submitted.request_id
+
+
+def desk_for(db: Database, policy: Policy, port: int) -> Desk:
+    return Desk(
+        db=db,
+        policy=policy,
+        clock=lambda: NOW,
+        mailer=Mailer(SmtpServer("127.0.0.1", port, "smtp"), SENDER, timeout=5),
+        links=Links("test-secret", "https://refdesk.example.com", dt.timedelta(days=30)),
+    )
+
+
+def row(db: Database, key: str) -> Delivery:
+    with db.transaction() as session:
+        return session.scalars(select(Delivery).where(Delivery.key == key)).one()
+
+
+def send(desk: Desk, key: str) -> bool:
+    [job] = deliveries.claim_due(desk.db, NOW, keys=[key])
+    return send_mail(desk, job)
+
+
+def test_the_ask_is_mailed_once_multipart_with_its_message_id(db: Database) -> None:
+    policy = load_policy()
+    rid = approved(db, policy)
+    box = Mailbox().start()
+    try:
+        desk = desk_for(db, policy, box.port)
+        assert send(desk, f"consent-mail:{rid}")
+        assert deliveries.claim_due(db, NOW, keys=[f"consent-mail:{rid}"]) == []
+        [mail] = box.wait_for(1)
+    finally:
+        box.stop()
+    assert mail["Message-ID"] == message_id(f"consent-mail:{rid}", SENDER)
+    assert mail.is_multipart() and mail["Reply-To"] == "o@x.example"
+    assert f"https://refdesk.example.com/answer/{rid}/" in text_part(mail)
+    assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.SENT
+
+
+def test_an_unreachable_mail_server_is_retried_later(db: Database) -> None:
+    policy = load_policy()
+    rid = approved(db, policy)
+    assert not send(desk_for(db, policy, free_port()), f"consent-mail:{rid}")
+    owed = row(db, f"consent-mail:{rid}")
+    assert owed.status == DeliveryStatus.PENDING and "unreachable" in (owed.last_error or "")
+
+
+def test_a_refused_address_is_given_up_on_and_the_owner_asked_instead(db: Database) -> None:
+    policy = load_policy()
+    rid = approved(db, policy)
+    port = free_port()
+    controller = Controller(_Refuse(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert not send(desk_for(db, policy, port), f"consent-mail:{rid}")
+    finally:
+        controller.stop()
+    assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.FAILED
+    assert row(db, f"consent-remind:{rid}").recipient == OWNER

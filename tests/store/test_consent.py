@@ -1,0 +1,381 @@
+"""The customer's say on SQLite and PostgreSQL: approval names and asks the advocate, each of the
+four answers does what it says exactly once, answers change until the needed-by date, the owner
+is reminded, and ratings feed the checklist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import zoneinfo
+
+import pytest
+from sqlalchemy import select
+
+from store import consent, digest, find, followups, ledger, ratings, request_card, requests
+from store.checklist import Rule, Verdict
+from store.db import Database
+from store.errors import AlreadySettled, Invalid, NotAllowed
+from store.facts import checks_for
+from store.models import (
+    Advocate,
+    Consent,
+    ConsentAnswer,
+    Delivery,
+    EntryKind,
+    LedgerEntry,
+    Rating,
+    ReferenceRequest,
+    RequestStatus,
+)
+from store.policy import Policy
+from store.requests import Draft
+from tests.support import store_seed
+
+OWNER, SELLER, STRANGER, ADMIN = "U0OWNER01", "U0SELLER1", "U0NOBODY1", "U0ADMIN01"
+ADMINS = frozenset({ADMIN})
+NEEDED_BY = dt.date(2026, 12, 10)
+
+
+def setup(db: Database, *, email: str | None = "jane@acme.example", balance: int = 0) -> tuple[int, int]:
+    with db.transaction() as session:
+        acme = store_seed.account(session, "Acme Corp", "Banking", owner_slack_id=OWNER)
+        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+        session.get_one(Advocate, jane).email = email
+        if balance:
+            store_seed.entry(session, acme, EntryKind.ADJUSTMENT, balance, dt.date(2026, 11, 1))
+    return acme, jane
+
+
+def approved(
+    db: Database,
+    policy: Policy,
+    now: dt.datetime,
+    acme: int,
+    *,
+    advocate_id: int | None = None,
+    pick: int | None = None,
+    mode: str = consent.EMAIL,
+    key: str = "view:1",
+) -> tuple[int, tuple[str, ...]]:
+    submitted = requests.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call", advocate_id=advocate_id, needed_by=NEEDED_BY),
+        requester_id=SELLER,
+        source_key=key,
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    decided = requests.decide(
+        db,
+        policy,
+        submitted.request_id,
+        actor_id=OWNER,
+        approve=True,
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+        advocate_id=pick,
+        consent_mode=mode,
+    )
+    return submitted.request_id, decided.delivery_keys
+
+
+def answer(db: Database, now: dt.datetime, rid: int, given: str, **how: object) -> consent.Answered:
+    how.setdefault("by", consent.ADVOCATE)
+    return consent.answer(db, rid, given, now=now, today=now.date(), admins=ADMINS, **how)  # type: ignore[arg-type]
+
+
+def balance(db: Database, policy: Policy, account_id: int) -> int:
+    with db.transaction() as session:
+        return ledger.balance(session, policy.opening_balance, account_id)
+
+
+def owed(db: Database) -> dict[str, tuple[str, str, dict[str, object]]]:
+    with db.transaction() as session:
+        return {d.key: (d.kind, d.recipient, dict(d.data)) for d in session.scalars(select(Delivery))}
+
+
+def status(db: Database, rid: int) -> str:
+    with db.transaction() as session:
+        return session.get_one(ReferenceRequest, rid).status
+
+
+def verdicts(db: Database, policy: Policy, acme: int, jane: int, today: dt.date) -> dict[Rule, Verdict]:
+    """The checklist of a new ask of the advocate, as its owner would see it today."""
+    with db.transaction() as session:
+        probe = ReferenceRequest(
+            account_id=acme, advocate_id=jane, requester_id=SELLER, activity="logo", cost=1, id=-1
+        )
+        return {r.rule: r.verdict for r in checks_for(session, policy, probe, today)}
+
+
+# --- asking at approval ---------------------------------------------------------------------------
+
+
+def test_no_approval_without_a_named_advocate(db: Database, policy: Policy, now: dt.datetime) -> None:
+    acme, _ = setup(db)
+    with pytest.raises(Invalid) as refused:
+        approved(db, policy, now, acme)
+    assert "advocate" in refused.value.errors
+    with db.transaction() as session:
+        assert session.scalar(select(ReferenceRequest.status)) == RequestStatus.PENDING
+        assert session.scalar(select(LedgerEntry.id)) is None
+
+
+def test_an_advocate_of_another_account_cannot_be_picked(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, _ = setup(db)
+    with db.transaction() as session:
+        other = store_seed.account(session, "Globex")
+        stranger = store_seed.advocate(session, other, "Gina", "")
+    with pytest.raises(Invalid):
+        approved(db, policy, now, acme, pick=stranger)
+
+
+def test_the_owner_picks_the_advocate_and_they_are_e_mailed(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db)
+    rid, keys = approved(db, policy, now, acme, pick=jane)
+    assert f"consent-mail:{rid}" in keys
+    assert owed(db)[f"consent-mail:{rid}"][:2] == ("consent_email", f"advocate:{jane}")
+    with db.transaction() as session:
+        assert session.get_one(ReferenceRequest, rid).advocate_id == jane
+        assert session.get_one(LedgerEntry, 1).advocate_id == jane
+        row = session.get_one(Consent, rid)
+        assert (row.mode, row.answer, row.advocate_id) == ("email", None, jane)
+
+
+def test_owner_led_programs_and_advocates_without_e_mail_get_the_owner_s_buttons(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, email=None)
+    rid, keys = approved(db, policy, now, acme, advocate_id=jane, mode=consent.EMAIL)
+    assert f"consent-ask:{rid}" in keys
+    assert owed(db)[f"consent-ask:{rid}"] == ("consent_ask", OWNER, {"reminder": False})
+
+
+# --- the four answers -----------------------------------------------------------------------------
+
+
+def test_yes_confirms_and_tells_the_requester_and_the_owner(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    done = answer(db, now, rid, "yes", note="Happy to", times="Tue mornings")
+    assert done.changed and done.delivery_keys == (
+        f"consent-answer:{rid}:1:requester",
+        f"consent-answer:{rid}:1:owner",
+    )
+    assert owed(db)[f"consent-answer:{rid}:1:requester"] == (
+        "consent_answered",
+        SELLER,
+        {"answer": "yes", "answered_by": "advocate"},
+    )
+    assert status(db, rid) == RequestStatus.APPROVED
+    assert balance(db, policy, acme) == 0
+    view = consent.view(db, policy, rid, now.date())
+    assert (view.answer, view.note, view.times, view.open) == ("yes", "Happy to", "Tue mornings", True)
+
+
+def test_not_this_time_declines_and_reverses_the_debit_once(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    assert balance(db, policy, acme) == 0
+    first = answer(db, now, rid, "not_this_time")
+    again = answer(db, now, rid, "not_this_time")
+    assert first.changed and not again.changed and again.delivery_keys == ()
+    assert status(db, rid) == RequestStatus.DECLINED
+    assert balance(db, policy, acme) == 3
+    with db.transaction() as session:
+        reversals = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.REVERSAL)).all()
+        assert [(r.amount, r.reason) for r in reversals] == [(3, consent.DECLINED_BY_CUSTOMER)]
+        assert session.get_one(ReferenceRequest, rid).decision_reason == consent.DECLINED_BY_CUSTOMER
+    assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.OK
+
+
+def test_not_this_quarter_rests_the_advocate_until_the_quarter_ends(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "not_this_quarter")
+    assert status(db, rid) == RequestStatus.DECLINED
+    assert verdicts(db, policy, acme, jane, dt.date(2026, 12, 31))[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
+    assert verdicts(db, policy, acme, jane, dt.date(2027, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.OK
+
+
+def test_please_don_t_ask_me_again_makes_the_advocate_do_not_contact(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "never")
+    assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
+    # a new ask of her is blocked for the owner
+    submitted = requests.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call", advocate_id=jane),
+        requester_id=SELLER,
+        source_key="view:2",
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    with pytest.raises(NotAllowed):
+        requests.decide(
+            db,
+            policy,
+            submitted.request_id,
+            actor_id=OWNER,
+            approve=True,
+            admins=ADMINS,
+            now=now,
+            today=now.date(),
+        )
+
+
+def test_an_answer_changes_until_the_needed_by_date_but_a_no_stays_a_no(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "yes")
+    changed = answer(db, now, rid, "never")
+    assert changed.delivery_keys == (f"consent-answer:{rid}:2:requester", f"consent-answer:{rid}:2:owner")
+    assert balance(db, policy, acme) == 23
+    answer(db, now, rid, "not_this_quarter")  # a gentler no lifts the do-not-contact
+    assert verdicts(db, policy, acme, jane, dt.date(2027, 1, 2))[Rule.ADVOCATE_SAY] is Verdict.OK
+    assert balance(db, policy, acme) == 23
+    with pytest.raises(NotAllowed):
+        answer(db, now, rid, "yes")
+    late = now + dt.timedelta(days=30)
+    with pytest.raises(AlreadySettled):
+        consent.answer(db, rid, "never", by=consent.ADVOCATE, now=late, today=late.date())
+    assert not consent.view(db, policy, rid, late.date()).open
+
+
+def test_only_the_owner_or_an_admin_records_an_answer_heard_in_person(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, email=None)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane, mode=consent.OWNER)
+    with pytest.raises(NotAllowed):
+        answer(db, now, rid, "yes", by=STRANGER)
+    done = answer(db, now, rid, "yes", by=OWNER)
+    # the owner recorded it: only the requester is told
+    assert done.delivery_keys == (f"consent-answer:{rid}:1:requester",)
+    with pytest.raises(Invalid):
+        answer(db, now, rid, "maybe", by=OWNER)
+
+
+def test_twin_answers_at_once_record_one(db: Database, policy: Policy, now: dt.datetime) -> None:
+    acme, jane = setup(db)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    results: list[object] = []
+
+    def click() -> None:
+        try:
+            results.append(answer(db, now, rid, "not_this_time").changed)
+        except Exception as exc:  # a lock timeout would show here
+            results.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results, key=str) == [False, True]
+    assert balance(db, policy, acme) == 3
+
+
+def test_an_unanswered_e_mail_reminds_the_owner_once_after_the_wait(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    wait = dt.timedelta(days=5)
+    assert consent.owe_reminders(db, now=now + dt.timedelta(days=4), after=wait) == []
+    assert consent.owe_reminders(db, now=now + wait, after=wait) == [f"consent-remind:{rid}"]
+    assert consent.owe_reminders(db, now=now + wait, after=wait) == []
+    assert owed(db)[f"consent-remind:{rid}"] == ("consent_ask", OWNER, {"reminder": True})
+    answer(db, now, rid, "yes", by=OWNER)
+    assert status(db, rid) == RequestStatus.APPROVED
+
+
+# --- what the advocate reads ----------------------------------------------------------------------
+
+
+def test_the_page_shows_words_and_dates_of_this_account_only(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db)
+    with db.transaction() as session:
+        store_seed.entry(session, acme, EntryKind.GIVE, 3, dt.date(2026, 10, 1), item="early_access")
+        store_seed.entry(session, acme, EntryKind.GIVE, 3, dt.date(2025, 1, 1), item="training")
+        other = store_seed.account(session, "Globex")
+        store_seed.entry(session, other, EntryKind.GIVE, 5, dt.date(2026, 10, 2), item="award")
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    view = consent.view(db, policy, rid, now.date())
+    assert [(line.on, line.side, line.what) for line in view.statement] == [
+        (now.date(), "asked", "Reference call with a prospect"),
+        (dt.date(2026, 10, 1), "given", "Early access / beta"),
+    ]
+    assert (view.advocate_name, view.account_name, view.needed_by) == ("Jane Doe", "Acme Corp", NEEDED_BY)
+
+
+# --- ratings --------------------------------------------------------------------------------------
+
+
+def test_done_records_the_requester_s_rating_and_e_mails_the_advocate_once(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "yes")
+    closed = followups.mark_done(db, rid, actor_id=SELLER, admins=ADMINS, now=now, deal_moved=True, rating=4)
+    assert f"rating-mail:{rid}" in closed.delivery_keys
+    assert owed(db)[f"rating-mail:{rid}"][:2] == ("rating_email", f"advocate:{jane}")
+    assert ratings.rate_by_advocate(db, rid, 2, "Too long a call", now)
+    assert not ratings.rate_by_advocate(db, rid, 5, "changed my mind", now)
+    with db.transaction() as session:
+        rows = {r.rater: (r.score, r.deal_moved, r.comment) for r in session.scalars(select(Rating))}
+        assert rows == {"requester": (4, True, ""), "advocate": (2, None, "Too long a call")}
+        assert ratings.summaries(session, [acme])[acme].words() == "rated 3.0/5 (2)"
+    facts = verdicts(db, policy, acme, jane, now.date())
+    assert facts[Rule.ADVOCATE_RATING] is Verdict.WARNING
+    with pytest.raises(Invalid):
+        ratings.rate_by_advocate(db, rid, 6, "", now)
+
+
+def test_an_advocate_cannot_rate_before_the_activity_is_done(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    with pytest.raises(AlreadySettled):
+        ratings.rate_by_advocate(db, rid, 5, "", now)
+    assert ConsentAnswer.YES in consent.ANSWER_WORDS
+
+
+def test_ratings_show_in_find_the_decision_card_and_the_digest(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "yes")
+    followups.mark_done(db, rid, actor_id=SELLER, admins=ADMINS, now=now, rating=5)
+    ratings.rate_by_advocate(db, rid, 4, "", now)
+    assert request_card.card(db, policy, rid, now.date()).ratings == "rated 4.5/5 (2)"  # type: ignore[union-attr]
+    [fit] = find.find_accounts(db, policy, "banking", now.date()).fits
+    assert fit.ratings == "rated 4.5/5 (2)"
+    week = digest.Period.last_complete_week(now + dt.timedelta(days=7), zoneinfo.ZoneInfo("UTC"))
+    built = digest.build_digest(db, policy, week, now + dt.timedelta(days=7), dt.timedelta(hours=24))
+    assert built.ratings == "rated 4.5/5 (2)"
