@@ -67,11 +67,6 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     link = SocketModeLink(settings, app, desk.client) if socket_mode else None
     #: the advocate's pages need a port in Socket Mode too: REFDESK_PUBLIC_URL points at it
     pages = AnswerPages(desk) if desk.links is not None else None
-    if not settings.mail_ready:
-        log.info(
-            "mail settings missing (%s): advocates are not e-mailed; owners record their answers in Slack",
-            ", ".join(settings.missing_mail_settings),
-        )
     serves_pages = pages is not None or not socket_mode
     port = args.port if args.port is not None or not serves_pages else DEFAULT_HTTP_PORT
     http = None
@@ -84,15 +79,17 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{port}"
     pages_too = ", the advocate's pages" if pages is not None else ""
     if not socket_mode:
-        log.info(
-            started(
-                settings, identity, "HTTP", f"Slack posts to {url}{SLACK_PATH}, /healthz{pages_too} there too"
-            )
-        )
+        mode, where = "HTTP", f"Slack posts to {url}{SLACK_PATH}, /healthz{pages_too} there too"
     elif http is not None:
-        log.info(started(settings, identity, "Socket Mode", f"/healthz{pages_too} on {url}"))
+        mode, where = "Socket Mode", f"/healthz{pages_too} on {url}"
     else:
-        log.info(started(settings, identity, "Socket Mode", "no HTTP port (--port N serves /healthz)"))
+        mode, where = "Socket Mode", "no HTTP port (--port N serves /healthz)"
+    log.info(started(settings, identity, mode, where))
+    if not settings.mail_ready:
+        log.info(
+            "mail settings missing (%s): advocates are not e-mailed; owners record their answers in Slack",
+            ", ".join(settings.missing_mail_settings),
+        )
     scheduler = None
     if settings.scheduler_enabled and not args.no_scheduler:
         scheduler = build_scheduler(settings, desk)
