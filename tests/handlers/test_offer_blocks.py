@@ -50,6 +50,8 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
         ids = [
             seed.account(s, f"{HOSTILE} {i}", owner_slack_id=OWNER, segment="Enterprise") for i in range(4)
         ]
+        for account_id in ids:
+            seed.advocate(s, account_id, HOSTILE, "reference_call")
     offer = posted(desk)
 
     def reserve(account_id: int) -> seats.SeatView:
@@ -82,6 +84,7 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
 def test_the_offer_modal_list_and_home_are_valid(desk: Desk) -> None:
     with desk.db.transaction() as s:
         acme = seed.account(s, HOSTILE, owner_slack_id=ADMIN, segment="Enterprise")
+        seed.advocate(s, acme, "Jane Doe", "reference_call")
         seed.entry(s, acme, EntryKind.ASK, -5, TODAY, item="quote")
         seed.entry(s, acme, EntryKind.GIVE, 3, TODAY, item="early_access")
     offer = posted(desk)
