@@ -14,13 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from store import ledger, offers
 from store.models import Advocate, EntryKind, OfferSeat, ReferenceRequest, RequestStatus
 from store.offers import OfferDraft
 from store.policy import load_policy
-from tests.e2e.test_customer_say import POINTS, csrf_of, mail_server, mailbox, post_form
+from tests.e2e.test_customer_say import (
+    LINK_SECRET,
+    POINTS,
+    MonthOldSigner,
+    csrf_of,
+    mail_server,
+    mailbox,
+    post_form,
+)
 from tests.e2e.test_find_status_digest_home import open_home
 from tests.e2e.test_giveback_and_followups import click, dms_with, file_request, jobs_run, opened_view
 from tests.support import html_check
@@ -397,6 +406,12 @@ def test_the_advocate_is_invited_by_email_says_yes_on_the_page_and_delivered_cre
     assert "This link does not work" in tampered.body
     answer_link = link[0].replace("/offer/", "/answer/")
     assert http("GET", answer_link).status == 403  # an offer's token opens nothing else
+    base, seat_id, token = link[0].rsplit("/", 2)
+    assert http("GET", f"{base}/{int(seat_id) + 1}/{token}").status == 403  # nor another seat
+    old = URLSafeTimedSerializer(LINK_SECRET, salt="refdesk.link.offer", signer=MonthOldSigner)
+    expired = http("GET", f"{base}/{seat_id}/{old.dumps({'request': int(seat_id)})}")
+    assert expired.status == 410 and "This link has expired" in expired.body
+    assert html_check.problems(expired.body) == []
     no_csrf = post_form(link[0], {"answer": "yes"})
     assert no_csrf.status == 403 and html_check.problems(no_csrf.body) == []
 
