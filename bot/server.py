@@ -41,7 +41,7 @@ HEALTH_WAIT_SECONDS = 0.8
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 #: the paths of the advocate's pages (`handlers.answer_page`)
-PAGE_PREFIXES = ("/answer/", "/rate/")
+PAGE_PREFIXES = ("/answer/", "/rate/", "/offer/")
 
 
 def _reply(

@@ -7,6 +7,7 @@ any HTTP listener can serve it:
     POST /answer/<request id>/<token>   record the answer (CSRF-checked), then the confirmation
     GET  /rate/<request id>/<token>     "Was this a good use of your time?"
     POST /rate/<request id>/<token>     record the rating once
+    GET/POST /offer/<seat id>/<token>   an offer's invitation (`handlers.offer_page`)
 
 Every refusal is a page that says what happened in words, with a 4xx status: a tampered, expired
 or other request's link (403 / 410), a form without its CSRF token (403), an ask already closed
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from handlers import offer_page
 from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.links import BadLink, Purpose
@@ -34,7 +36,7 @@ from store.models import ConsentAnswer
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
-ROUTE = re.compile(r"^/(answer|rate)/([0-9]{1,10})/([A-Za-z0-9_.\-]{1,400})$")
+ROUTE = re.compile(r"^/(answer|rate|offer)/([0-9]{1,10})/([A-Za-z0-9_.\-]{1,400})$")
 MAX_FORM_BYTES = 16_000
 HEADERS = [
     ("Content-Type", "text/html; charset=utf-8"),
@@ -115,19 +117,21 @@ class AnswerPages:
                 "The link is incomplete or was changed. Please open it again from the e-mail, "
                 "copying the whole address.",
             )
+        action = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        form = _form(environ) if method == "POST" else None
+        if method == "POST" and (form is None or not links.csrf_ok(token, form.get("csrf", ""))):
+            return self._problem(
+                "403 Forbidden",
+                "This form has expired",
+                "Please open the link from the e-mail again and send your answer from there.",
+            )
+        if purpose is Purpose.OFFER:  # an offer's invitation: the signed id is the seat's
+            return Page(*offer_page.respond(self.desk, request_id, token, form, action))
         try:
             ask = consent.view(self.desk.db, self.desk.policy, request_id, self.desk.today())
         except Gone:
             return self._problem("404 Not Found", "Page not found", "This ask no longer exists.")
-        action = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        if method == "POST":
-            form = _form(environ)
-            if form is None or not links.csrf_ok(token, form.get("csrf", "")):
-                return self._problem(
-                    "403 Forbidden",
-                    "This form has expired",
-                    "Please open the link from the e-mail again and send your answer from there.",
-                )
+        if form is not None:
             if purpose is Purpose.ANSWER:
                 return self._answer(ask, form, token, action)
             return self._rate(ask, form, token, action)

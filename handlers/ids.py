@@ -69,3 +69,5 @@ class View(enum.StrEnum):
     OFFER_SAVED = "offer_saved"
     #: the owner approves a request that named no advocate: whom to ask
     PICK_ADVOCATE = "pick_advocate_modal"
+    #: **Offer it** for an account with several advocates: whom the seat is offered to
+    OFFER_ADVOCATE = "offer_advocate_modal"

@@ -21,6 +21,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 class Purpose(enum.StrEnum):
     ANSWER = "answer"
     RATE = "rate"
+    #: an offer's invitation: the signed id is the seat's
+    OFFER = "offer"
 
 
 class BadLink(Exception):

@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 import smtplib
 
+from handlers import offer_page
 from handlers.delivery import backoff, send_soon
 from handlers.desk import Desk
 from handlers.links import Purpose
 from handlers.mail import Mail
 from handlers.templating import render
-from store import consent, deliveries
+from store import consent, deliveries, seats
 from store.deliveries import DeliveryJob
-from store.delivery_kinds import DeliveryKind
+from store.delivery_kinds import DeliveryKind, OfferSeatPayload
 from store.errors import Gone
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 def compose(desk: Desk, job: DeliveryJob) -> Mail | None:
     """The e-mail this delivery sends now; None when there is nothing left to ask."""
+    if job.kind == DeliveryKind.OFFER_INVITE:
+        return offer_page.compose(desk, job)
     assert job.request_id is not None and desk.links is not None
     try:
         ask = consent.view(desk.db, desk.policy, job.request_id, desk.today())
@@ -95,3 +98,6 @@ def _never(desk: Desk, job: DeliveryJob, error: str) -> None:
     deliveries.mark_failed(desk.db, job, error)
     if job.kind == DeliveryKind.CONSENT_EMAIL and job.request_id is not None:
         send_soon(desk, consent.fall_back_to_owner(desk.db, job.request_id, desk.now()))
+    if job.kind == DeliveryKind.OFFER_INVITE:
+        seat_id = OfferSeatPayload.from_dict(job.data).seat_id
+        send_soon(desk, seats.invitation_undeliverable(desk.db, seat_id, desk.now()))

@@ -96,6 +96,12 @@ def seat_blocks(seat: SeatView) -> list[Block]:
     buttons = []
     if seat.status == SeatStatus.RESERVED:
         state = "Waiting for the customer's answer: record it here once you have it."
+        if seat.invited_at is not None:
+            state = (
+                f"{escape(seat.advocate_name or 'The advocate')} was invited by e-mail on "
+                f"{seat.invited_at.date().isoformat()}: their answer shows here. "
+                "If they tell you in person, record it here."
+            )
         buttons += [
             button("Yes, count me in", Action.SEAT_YES, str(seat.id), "primary"),
             button("No, thanks", Action.SEAT_NO, str(seat.id)),

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.blocks import Block, context, escape, modal, section
+from handlers.blocks import Block, context, escape, modal, option, section, truncate
 from handlers.delivery import NotYet, Outgoing, send_soon
 from handlers.desk import Desk
 from handlers.forms import (
@@ -26,7 +26,14 @@ from handlers.forms import (
 )
 from handlers.giveback import account_for_text, value_element
 from handlers.ids import Action, View
-from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks, seat_text, suggestion_block
+from handlers.offer_blocks import (
+    capital_line,
+    offer_blocks,
+    offer_it_value,
+    seat_blocks,
+    seat_text,
+    suggestion_block,
+)
 from handlers.refusals import answered, sentence
 from handlers.replies import tell
 from store import offer_matching, offers, seats, social_capital
@@ -35,7 +42,7 @@ from store.delivery_kinds import OfferSeatPayload
 from store.errors import Invalid, NotAllowed
 from store.offers import OfferDraft, OfferView
 from store.policy import Policy
-from store.seats import SeatView
+from store.seats import AdvocateChoice, SeatView
 
 SAVED = "✅ Saved. Owners see it suggested for the accounts it fits."
 #: how many times a card's rewrite waits for the card itself before giving up
@@ -202,6 +209,35 @@ def render_seat_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [Outgoing(seat_text(seat), seat_blocks(seat), channel=channel, ts=ts)]
 
 
+def advocate_modal(value: str, choices: list[AdvocateChoice], *, home: bool) -> dict[str, Any]:
+    """**Offer it** for an account with several advocates who may be approached: whom to offer it to."""
+    select = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [
+            option(truncate(f"{c.name}, {c.title}" if c.title else c.name, 75), str(c.id))
+            for c in choices[:100]
+        ],
+    }
+    return modal(
+        "Offer it",
+        [
+            section("Several people at this account could take it. Whom should we offer it to?"),
+            input_block("advocate", "Advocate", select),
+        ],
+        callback_id=View.OFFER_ADVOCATE,
+        submit="Offer it",
+        private_metadata=f"{value}:home" if home else value,
+    )
+
+
+def _offer_and_account(value: object) -> tuple[int, int]:
+    """The (offer, account) of an **Offer it** button or of its advocate modal's metadata."""
+    offer_id, _, rest = str(value or "").partition(":")
+    account_id = rest.partition(":")[0]
+    return as_id(offer_id) or 0, as_id(account_id) or 0
+
+
 def _home_of(body: dict[str, Any]) -> str | None:
     """The clicker, when the click was on their App Home (which then owes a republish)."""
     if (body.get("view") or {}).get("type") == "home":
@@ -303,25 +339,56 @@ def register(app: App, desk: Desk) -> None:
             )
             ack(response_action="update", view=done)
 
+    def reserve(
+        body: dict[str, Any], value: object, advocate_id: int | None, home_of: str | None
+    ) -> SeatView:
+        offer_id, account_id = _offer_and_account(value)
+        return seats.offer_it(
+            desk.db,
+            desk.policy,
+            offer_id,
+            account_id,
+            actor_id=body["user"]["id"],
+            admins=desk.admins,
+            now=desk.now(),
+            today=desk.today(),
+            advocate_id=advocate_id,
+            invite=desk.consent_mode == "email" and desk.mailer is not None and desk.links is not None,
+            home_of=home_of,
+        )
+
     @app.action(Action.OFFER_IT)
     def offer_it(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
+        """One advocate who may be approached: reserve for them; several: the owner picks in a modal."""
         with answered(ack, body, respond, client):
             ack()
-            offer_id, _, account_id = str(action.get("value") or "").partition(":")
-            seat = seats.offer_it(
-                desk.db,
-                desk.policy,
-                as_id(offer_id) or 0,
-                as_id(account_id) or 0,
-                actor_id=body["user"]["id"],
-                admins=desk.admins,
-                now=desk.now(),
-                today=desk.today(),
-                home_of=_home_of(body),
+            offer_id, account_id = _offer_and_account(action.get("value"))
+            choices = seats.advocate_choices(
+                desk.db, account_id, desk.today(), actor_id=body["user"]["id"], admins=desk.admins
             )
-            clicked(body, respond, client, seat)
+            if len(choices) > 1:
+                value = offer_it_value(offer_id, account_id)
+                view = advocate_modal(value, choices, home=_home_of(body) is not None)
+                client.views_open(trigger_id=body["trigger_id"], view=view)
+                return
+            clicked(body, respond, client, reserve(body, action.get("value"), None, _home_of(body)))
+
+    @app.view(View.OFFER_ADVOCATE)
+    def advocate_picked(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            advocate_id = as_id(selected_of(state_values(view), "advocate"))
+            if advocate_id is None:
+                raise Invalid({"advocate": "Pick the advocate to offer it to."})
+            metadata = str(view.get("private_metadata") or "")
+            home_of = body["user"]["id"] if metadata.endswith(":home") else None
+            seat = reserve(body, metadata, advocate_id, home_of)
+            send_soon(desk, seat.delivery_keys)
+            done = modal("Seat reserved", [section(_said(seat))], callback_id=View.NOTICE, close="Close")
+            ack(response_action="update", view=done)
 
     def answer(accepted: bool) -> Any:
         def listener(

@@ -59,10 +59,12 @@ class DeliveryKind(enum.StrEnum):
     CONSENT_ANSWERED = "consent_answered"
     #: the advocate's e-mail after the activity: "Was this a good use of your time?" (SMTP)
     RATING_EMAIL = "rating_email"
+    #: the advocate's e-mail invitation to a reserved offer seat (SMTP)
+    OFFER_INVITE = "offer_invite"
 
 
 #: the kinds sent by e-mail: their recipient is `advocate:<id>`, not a Slack id
-MAIL_KINDS = frozenset({DeliveryKind.CONSENT_EMAIL, DeliveryKind.RATING_EMAIL})
+MAIL_KINDS = frozenset({DeliveryKind.CONSENT_EMAIL, DeliveryKind.RATING_EMAIL, DeliveryKind.OFFER_INVITE})
 
 
 class Payload(Protocol):
@@ -265,6 +267,7 @@ PAYLOAD_TYPES: dict[DeliveryKind, type[Payload]] = {
     DeliveryKind.HOME_REFRESH: HomeRefreshPayload,
     DeliveryKind.OFFER_SEAT: OfferSeatPayload,
     DeliveryKind.OFFER_SEAT_REFRESH: OfferSeatPayload,
+    DeliveryKind.OFFER_INVITE: OfferSeatPayload,
     DeliveryKind.DIGEST_CHART: DigestPayload,
     DeliveryKind.CONSENT_ASK: ConsentAskPayload,
     DeliveryKind.CONSENT_ANSWERED: AnsweredPayload,

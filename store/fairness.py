@@ -34,6 +34,7 @@ from store.models import (
     RequestStatus,
 )
 from store.policy import Policy
+from store.willing import willing_and_free
 
 QUARTER = dt.timedelta(weeks=13)
 #: the share of accounts whose asks are summed ("the top 10 %")
@@ -132,18 +133,19 @@ def concentration(session: Session, start: dt.date, end: dt.date, tz: dt.tzinfo)
     return Concentration(start, end, total, accounts, top, share)
 
 
-def untapped(session: Session, policy: Policy, *, limit: int = UNTAPPED_MAX) -> list[Untapped]:
-    """Healthy accounts never asked: active, never debited for an ask, someone willing to help,
-    and a balance above a reference call's cost. Richest first.
-
-    Never asked means no advocate of theirs was asked either, so none is resting.
+def untapped(
+    session: Session, policy: Policy, today: dt.date, *, limit: int = UNTAPPED_MAX
+) -> list[Untapped]:
+    """Healthy accounts never asked: active, never debited for an ask, someone willing to help
+    who has not asked to rest or not to be asked again (`store.willing`, the issue-10 rules), and
+    a balance above a reference call's cost. Richest first; `willing_advocates` counts those people.
     """
     cost_of_call = policy.activities[REFERENCE_CALL].cost if REFERENCE_CALL in policy.activities else 0
     ever_asked = select(LedgerEntry.account_id).where(LedgerEntry.kind == EntryKind.ASK)
     ever_requested = select(ReferenceRequest.account_id)
     willing = (
         select(Advocate.account_id, func.count().label("people"))
-        .where(Advocate.activities != "")
+        .where(*willing_and_free(today))
         .group_by(Advocate.account_id)
         .subquery()
     )
@@ -225,7 +227,7 @@ def fairness(db: Database, policy: Policy, week_start: dt.date, tz: dt.tzinfo) -
         return Fairness(
             quarter=concentration(session, start, end, tz),
             previous=concentration(session, before_end - QUARTER + dt.timedelta(days=1), before_end, tz),
-            untapped=untapped(session, policy),
+            untapped=untapped(session, policy, end + dt.timedelta(days=1)),
             helpers=helpers(session, policy, week_start, end, tz),
             weeks=weekly(session, week_start),
         )

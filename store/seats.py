@@ -7,9 +7,12 @@ while it holds a seat, so twenty clicks on the last seat — on one replica or t
 PostgreSQL — leave one reservation. **Delivered** moves the reservation on with a conditional
 UPDATE and posts the credit in the same transaction (the seat's `entry_id` is unique): once.
 
+Every seat names the advocate it is offered to: the account's one willing advocate who has not
+asked to rest or not to be asked (`store.willing`), or the one the owner picked among several.
 The customer's answer arrives one of two ways (`answered_via`): the owner records it with the
-buttons (`record_answer`), or — once the customer's-say e-mail is configured — the advocate answers
-on the invitation's page (`answer_from_advocate`). `invited_at` is when that invitation went out.
+buttons (`record_answer`), or — when the program mails — the advocate answers on the invitation's
+page (`answer_from_advocate`); the first answer wins. `invited_at` is when that invitation was
+queued, in the reservation's own transaction.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import deliveries, ledger
+from store.consent import mail_recipient
 from store.db import Database
 from store.delivery_kinds import DeliveryKind, HomeRefreshPayload, OfferSeatPayload
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
@@ -40,6 +44,7 @@ from store.models import (
 )
 from store.offers import OfferView, offer_view
 from store.policy import Policy
+from store.willing import advocates_to_approach
 
 #: how the advocate's answer arrived
 VIA_OWNER = "owner"
@@ -66,6 +71,8 @@ class SeatView:
     balance: int
     seats_left: int
     delivery_keys: tuple[str, ...] = ()
+    #: when the advocate was invited by e-mail (None: the owner records the answer)
+    invited_at: dt.datetime | None = None
 
     @property
     def holds_seat(self) -> bool:
@@ -93,6 +100,51 @@ def no_seats_left(offer: OfferView | Offer) -> str:
     return f"No seats left on “{offer.title}”: all {offer.seats} are taken. Nothing changed."
 
 
+@dataclass(frozen=True)
+class AdvocateChoice:
+    id: int
+    name: str
+    title: str
+
+
+def advocate_choices(
+    db: Database, account_id: int, today: dt.date, *, actor_id: str, admins: frozenset[str]
+) -> list[AdvocateChoice]:
+    """Whom **Offer it** can name at the account (its owner or an admin asks): one → them;
+    several → the owner picks; none → `offer_it` refuses."""
+    with db.transaction(readonly=True) as session:
+        _may_act(_account(session, account_id), actor_id, admins, "offer this to the account")
+        return [
+            AdvocateChoice(a.id, a.name, a.title) for a in advocates_to_approach(session, account_id, today)
+        ]
+
+
+def _pick_advocate(session: Session, account: Account, advocate_id: int | None, today: dt.date) -> Advocate:
+    """The advocate the seat is offered to, by the issue-10 rules (willing, not resting, not
+    do-not-contact): the one chosen, or the only one there is."""
+    choices = advocates_to_approach(session, account.id, today)
+    if advocate_id is not None:
+        chosen = next((a for a in choices if a.id == advocate_id), None)
+        if chosen is None:
+            raise Invalid(
+                {
+                    "advocate": "That advocate cannot be offered this now (not at this account, not willing, "
+                    "resting or asked not to be asked). Pick another."
+                }
+            )
+        return chosen
+    if not choices:
+        raise Invalid(
+            {
+                "advocate": f"No one at {account.name} can be offered this: no willing advocate who "
+                "has not asked to rest or not to be asked again. Nothing changed."
+            }
+        )
+    if len(choices) > 1:
+        raise Invalid({"advocate": f"Several advocates at {account.name} could take it: pick one."})
+    return choices[0]
+
+
 def offer_it(
     db: Database,
     policy: Policy,
@@ -104,13 +156,16 @@ def offer_it(
     now: dt.datetime,
     today: dt.date,
     advocate_id: int | None = None,
+    invite: bool = False,
     home_of: str | None = None,
 ) -> SeatView:
-    """Reserve a seat of the offer for the account (the account's owner or an admin).
+    """Reserve a seat of the offer for the account (the account's owner or an admin), named to
+    one advocate (`advocate_id`, or the account's only one who may be approached).
 
     The seat is taken by a conditional UPDATE, so a click that finds no seat left reserves
     nothing and says so; the reservation and the DM that carries its buttons are written in the
-    same transaction.
+    same transaction. With `invite` (the program mails) and an address for the advocate, the
+    e-mail invitation is queued in that transaction too, once (its key is the seat's).
     """
     with db.transaction() as session:
         account = _account(session, account_id)
@@ -122,10 +177,7 @@ def offer_it(
             raise Gone(f"offer {offer_id}")
         if offer.status != OfferStatus.OPEN or offer.closes_on < today:
             raise Invalid({"offer": f"“{offer.title}” is closed. Nothing changed."})
-        if advocate_id is not None:
-            advocate = session.get(Advocate, advocate_id)
-            if advocate is None or advocate.account_id != account.id:
-                raise Invalid({"advocate": "That advocate is not at this account."})
+        advocate = _pick_advocate(session, account, advocate_id, today)
         took = session.execute(
             update(Offer)
             .where(
@@ -138,7 +190,10 @@ def offer_it(
         ).rowcount
         if not took:
             raise Invalid({"offer": no_seats_left(offer)})
-        seat_id = _insert_seat(session, offer_id, account.id, advocate_id, actor_id, now)
+        invited = invite and bool(advocate.email)
+        seat_id = _insert_seat(
+            session, offer_id, account.id, advocate.id, actor_id, now, invited_at=now if invited else None
+        )
         if seat_id is None:  # this account already holds a seat: the one taken above is rolled back
             raise Invalid(
                 {"offer": f"“{offer.title}” already holds a seat for {account.name}. Nothing changed."}
@@ -152,13 +207,31 @@ def offer_it(
             now=now,
             payload=OfferSeatPayload(seat_id),
         )
+        keys = [key]
+        if invited:
+            keys.append(invitation_key(seat_id))
+            deliveries.enqueue(
+                session,
+                key=invitation_key(seat_id),
+                kind=DeliveryKind.OFFER_INVITE,
+                recipient=mail_recipient(advocate.id),
+                now=now,
+                payload=OfferSeatPayload(seat_id),
+            )
         session.flush()
-        keys = (key, *_owe_home(session, home_of, f"seat:{seat_id}:reserved", now))
-        return replace(_seat_view(session, policy, seat_id), delivery_keys=keys)
+        keys += _owe_home(session, home_of, f"seat:{seat_id}:reserved", now)
+        return replace(_seat_view(session, policy, seat_id), delivery_keys=tuple(keys))
 
 
 def _insert_seat(
-    session: Session, offer_id: int, account_id: int, advocate_id: int | None, actor_id: str, now: dt.datetime
+    session: Session,
+    offer_id: int,
+    account_id: int,
+    advocate_id: int,
+    actor_id: str,
+    now: dt.datetime,
+    *,
+    invited_at: dt.datetime | None,
 ) -> int | None:
     """The reservation's id, or None when the account already holds a seat of the offer.
 
@@ -177,11 +250,17 @@ def _insert_seat(
             status=SeatStatus.RESERVED,
             reserved_by=actor_id,
             reserved_at=now,
+            invited_at=invited_at,
         )
         .on_conflict_do_nothing(index_elements=["hold_key"])
         .returning(table.c.id)
     ).first()
     return None if row is None else int(row[0])
+
+
+def invitation_key(seat_id: int) -> str:
+    """The outbox key of the advocate's e-mail invitation to a seat: one per seat, ever."""
+    return f"{DeliveryKind.OFFER_INVITE}:{seat_id}"
 
 
 def seat_message_key(seat_id: int) -> str:
@@ -297,9 +376,14 @@ def answer_from_advocate(
 ) -> SeatView:
     """The advocate's own answer, from the e-mail invitation's page (its signed link is the proof).
 
-    The hook for the customer's-say e-mail: the page calls this; the owner's buttons call
-    `record_answer`; whichever comes first wins, the other finds the seat answered.
+    Only a seat whose advocate was invited answers this way. The owner's buttons call
+    `record_answer`; whichever comes first wins, the other finds the seat answered
+    (`AlreadySettled`), and the owner's card is rewritten either way.
     """
+    with db.transaction(readonly=True) as session:
+        invited = session.scalar(select(OfferSeat.invited_at).where(OfferSeat.id == seat_id))
+    if invited is None:
+        raise NotAllowed("answer this offer by e-mail", (), why="no invitation was sent for it")
     return _answer(
         db, policy, seat_id, accepted, actor_id=None, admins=frozenset(), via=VIA_EMAIL, by=email, now=now
     )
@@ -324,10 +408,11 @@ def _answer(
         if accepted:
             moved = _move(session, seat_id, (SeatStatus.RESERVED,), status=SeatStatus.ACCEPTED, **answer)
         else:
+            # the first answer wins: a "yes" is not turned into "no, thanks" (Release seat does that)
             moved = _move(
                 session,
                 seat_id,
-                (SeatStatus.RESERVED, SeatStatus.ACCEPTED),
+                (SeatStatus.RESERVED,),
                 status=SeatStatus.DECLINED,
                 hold_key=None,
                 closed_at=now,
@@ -448,6 +533,7 @@ def _seat_view(session: Session, policy: Policy, seat_id: int) -> SeatView:
         entry_id=seat.entry_id,
         balance=ledger.balance(session, policy.opening_balance, account.id),
         seats_left=view.seats_left,
+        invited_at=seat.invited_at,
     )
 
 
@@ -485,3 +571,63 @@ def reservation_count(db: Database, offer_id: int) -> int:
             )
             or 0
         )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An offer as its advocate reads it on the invitation's page: plain words, no points, nothing
+    about other customers (not even how many seats are left)."""
+
+    seat_id: int
+    advocate_name: str
+    advocate_email: str | None
+    account_name: str
+    owner_email: str | None
+    title: str
+    description: str
+    value_name: str
+    closes_on: dt.date
+    status: str
+    answered_via: str | None
+    #: the advocate may still answer today
+    open: bool
+
+
+def invitation(db: Database, policy: Policy, seat_id: int, today: dt.date) -> Invitation:
+    """The invited seat's page, or `Gone` when the seat (or its invitation) does not exist."""
+    with db.transaction(readonly=True) as session:
+        seat = session.get(OfferSeat, seat_id) if 0 < seat_id <= ledger.ID_MAX else None
+        if seat is None or seat.invited_at is None or seat.advocate_id is None:
+            raise Gone(f"no invitation for seat {seat_id}")
+        offer = session.get_one(Offer, seat.offer_id)
+        account = session.get_one(Account, seat.account_id)
+        advocate = session.get_one(Advocate, seat.advocate_id)
+        return Invitation(
+            seat_id=seat.id,
+            advocate_name=advocate.name,
+            advocate_email=advocate.email,
+            account_name=account.name,
+            owner_email=account.owner_email,
+            title=offer.title,
+            description=offer.description,
+            value_name=offer_view(policy, offer).value_name,
+            closes_on=offer.closes_on,
+            status=seat.status,
+            answered_via=seat.answered_via,
+            open=seat.status == SeatStatus.RESERVED
+            and offer.status == OfferStatus.OPEN
+            and offer.closes_on >= today,
+        )
+
+
+def invitation_undeliverable(db: Database, seat_id: int, now: dt.datetime) -> tuple[str, ...]:
+    """The invitation can never arrive (no address, refused, mail switched off): the seat is the
+    owner's to record again, and their card says so."""
+    with db.transaction() as session:
+        seat = session.get(OfferSeat, seat_id)
+        if seat is None or seat.invited_at is None:
+            return ()
+        seat.invited_at = None
+        if seat.status != SeatStatus.RESERVED:
+            return ()
+        return (_owe_refresh(session, seat, "mail-failed", now),)

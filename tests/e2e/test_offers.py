@@ -6,6 +6,7 @@ once with the fairness lines."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -13,25 +14,39 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from store import ledger, offers
 from store.models import Advocate, EntryKind, OfferSeat, ReferenceRequest, RequestStatus
 from store.offers import OfferDraft
 from store.policy import load_policy
+from tests.e2e.test_customer_say import (
+    LINK_SECRET,
+    POINTS,
+    MonthOldSigner,
+    csrf_of,
+    mail_server,
+    mailbox,
+    post_form,
+)
 from tests.e2e.test_find_status_digest_home import open_home
 from tests.e2e.test_giveback_and_followups import click, dms_with, file_request, jobs_run, opened_view
+from tests.support import html_check
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import SIGNING_SECRET, Emulator
+from tests.support.mailbox import Mailbox, html_part, text_part
 from tests.support.payloads import block_actions, date, text, view_submission
 from tests.support.payloads import select as chosen
 from tests.support.program import Program
 from tests.support.response_sink import ResponseSink
-from tests.support.server import RefdeskServer, run_cli
+from tests.support.server import RefdeskServer, http, run_cli
 from tests.support.slack_proxy import SlackProxy
 
 NOW = dt.datetime.now(dt.UTC)
 CLICKS = 20
+#: fixtures shared with the customer's-say tests (the mailbox and the server that mails)
+__all__ = ["mail_server", "mailbox"]
 
 
 def offer_form(title: str, seats: str, closes_on: str, fits: str = "") -> dict[str, Any]:
@@ -118,7 +133,9 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
     click(
         server, emulator, owner, nudge, "Offer it", channel=emulator.dm_channel(owner), response_url=answers
     )
-    assert "Seat reserved on “Spring beta” for Acme Corp" in sink.wait(answers)[0]["text"]
+    assert "Seat reserved on “Spring beta” for Acme Corp" in pick_advocate(
+        server, slack, owner, "Jane Doe", 2
+    )
     card = dms_with(emulator, owner, "Seat on Spring beta for Acme Corp")[0]
     assert_valid_message_blocks(card["blocks"])
     assert {"Yes, count me in", "No, thanks", "Delivered", "Release seat"} <= {
@@ -140,8 +157,20 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
     click(
         server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers
     )
-    assert "Already decided" in sink.wait(answers, count=3)[2]["text"]
+    assert "Already decided" in sink.wait(answers, count=2)[1]["text"]
     assert program.balance("Acme Corp") == 3
+
+
+def pick_advocate(server: RefdeskServer, slack: SlackProxy, user: str, name: str, opened: int = 1) -> str:
+    """Acme Corp has two willing advocates: **Offer it** asks whom; pick `name`. What the modal says."""
+    view = opened_view(slack, opened)
+    assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"] == ["Advocate"]
+    options = view["blocks"][1]["element"]["options"]
+    value = next(o["value"] for o in options if o["text"]["text"].startswith(name))
+    reply = server.interact(view_submission(user, view, {"advocate": {"value": chosen(value)}})).json()
+    assert reply["response_action"] == "update"
+    assert_valid_view(reply["view"])
+    return str(reply["view"]["blocks"])
 
 
 def card_as_it_stands(
@@ -159,8 +188,9 @@ def card_as_it_stands(
 def concurrent_offer_it(
     servers: list[RefdeskServer], emulator: Emulator, offer_id: int, account_id: int, sink: ResponseSink
 ) -> list[str]:
-    """Twenty clicks on **Offer it** at once, spread over `servers`; what each clicker was told."""
-    owner = emulator.ids["owner"]
+    """Twenty clicks on **Offer it** at once, spread over `servers`; what each clicker was told.
+    (Globex has one willing advocate, so each click reserves at once; an admin clicks.)"""
+    owner = emulator.ids["admin"]
     urls = [sink.new_url() for _ in range(CLICKS)]
     start = threading.Barrier(CLICKS)
     statuses: list[int] = []
@@ -191,7 +221,7 @@ def test_twenty_concurrent_offer_it_on_the_last_seat_reserve_it_once(
     backend: str, server: RefdeskServer, emulator: Emulator, program: Program, sink: ResponseSink
 ) -> None:
     offer_id = post_offer(program, emulator, seats=1)
-    said = concurrent_offer_it([server], emulator, offer_id, program.accounts["Acme Corp"], sink)
+    said = concurrent_offer_it([server], emulator, offer_id, program.accounts["Globex"], sink)
     assert sum(s.startswith("Seat reserved") for s in said) == 1
     assert sum(s.startswith("No seats left on “Spring beta”") for s in said) == CLICKS - 1, said
     assert seats_of(program, offer_id) == ["reserved"]
@@ -210,7 +240,7 @@ def test_twenty_concurrent_offer_it_across_two_replicas_reserve_the_last_seat_on
     backend: str, replicas: list[RefdeskServer], emulator: Emulator, program: Program, sink: ResponseSink
 ) -> None:
     offer_id = post_offer(program, emulator, seats=1)
-    said = concurrent_offer_it(replicas, emulator, offer_id, program.accounts["Acme Corp"], sink)
+    said = concurrent_offer_it(replicas, emulator, offer_id, program.accounts["Globex"], sink)
     assert sum(s.startswith("Seat reserved") for s in said) == 1
     assert sum(s.startswith("No seats left") for s in said) == CLICKS - 1, said
     assert seats_of(program, offer_id) == ["reserved"]
@@ -307,8 +337,16 @@ def test_app_home_offers_it_then_delivers_and_republishes_each_time(
     assert "Received in 12 months" in str(view) or "Nothing given back in 12 months" in str(view)
     offer_it = home_buttons(view)["Offer it"]
     home = {**slack.calls_to("views.publish")[0].response["view"], "type": "home"}
-    clicked = block_actions(olivia, "offer_it", offer_it["value"], view=home, block_id="home")
+    clicked = block_actions(
+        olivia,
+        "offer_it",
+        offer_it["value"],
+        view=home,
+        block_id="home",
+        trigger_id=emulator.trigger_id(olivia),
+    )
     assert server.interact(clicked).status == 200
+    assert "Seat reserved" in pick_advocate(server, slack, olivia, "Jane Doe")
 
     republished = slack.wait_for("views.publish", count=2, user_id=olivia)[1].args["view"]
     assert_valid_view(republished)
@@ -320,3 +358,89 @@ def test_app_home_offers_it_then_delivers_and_republishes_each_time(
     last = slack.wait_for("views.publish", count=3, user_id=olivia)[2].args["view"]
     assert_valid_view(last)
     assert "Delivered" not in home_buttons(last)
+
+
+OFFER_LINK = re.compile(r"http://127\.0\.0\.1:\d+/offer/\d+/[A-Za-z0-9_.\-]+")
+
+
+def test_the_advocate_is_invited_by_email_says_yes_on_the_page_and_delivered_credits_once(
+    mail_server: RefdeskServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    sink: ResponseSink,
+    mailbox: Mailbox,
+) -> None:
+    owner = emulator.ids["owner"]
+    offer_id = post_offer(program, emulator, seats=1)
+    answers = sink.new_url()
+    clicked = block_actions(
+        owner,
+        "offer_it",
+        f"{offer_id}:{program.accounts['Acme Corp']}",
+        response_url=answers,
+        channel=emulator.dm_channel(owner),
+        block_id="nudge",
+        trigger_id=emulator.trigger_id(owner),
+    )
+    assert mail_server.interact(clicked).status == 200
+    assert "Seat reserved on “Spring beta” for Acme Corp" in pick_advocate(mail_server, slack, owner, "Jane")
+    card = dms_with(emulator, owner, "Seat on Spring beta for Acme Corp")[0]
+    assert_valid_message_blocks(card["blocks"])
+    assert "Jane Doe was invited by e-mail" in str(card["blocks"])
+
+    # Acme Corp's only willing advocate, Jane Doe, gets the invitation: plain words, no points
+    mail = mailbox.wait_for(1)[0]
+    assert mail["To"].endswith("<jane@acme.example>") and "Spring beta" in mail["Subject"]
+    text, html = text_part(mail), html_part(mail)
+    assert "Yes, count me in" in text and not POINTS.search(text + html)
+    link = OFFER_LINK.search(text)
+    assert link is not None and link[0] in html
+
+    page = http("GET", link[0])
+    assert page.status == 200 and html_check.problems(page.body) == []
+    assert "Yes, count me in" in page.body and "No, thanks" in page.body and "Closes on" in page.body
+    assert not POINTS.search(page.body) and "seat" not in page.body.casefold()
+    tampered = http("GET", link[0][:-3] + ("abc" if not link[0].endswith("abc") else "xyz"))
+    assert tampered.status == 403 and html_check.problems(tampered.body) == []
+    assert "This link does not work" in tampered.body
+    answer_link = link[0].replace("/offer/", "/answer/")
+    assert http("GET", answer_link).status == 403  # an offer's token opens nothing else
+    base, seat_id, token = link[0].rsplit("/", 2)
+    assert http("GET", f"{base}/{int(seat_id) + 1}/{token}").status == 403  # nor another seat
+    old = URLSafeTimedSerializer(LINK_SECRET, salt="refdesk.link.offer", signer=MonthOldSigner)
+    expired = http("GET", f"{base}/{seat_id}/{old.dumps({'request': int(seat_id)})}")
+    assert expired.status == 410 and "This link has expired" in expired.body
+    assert html_check.problems(expired.body) == []
+    no_csrf = post_form(link[0], {"answer": "yes"})
+    assert no_csrf.status == 403 and html_check.problems(no_csrf.body) == []
+
+    said_yes = post_form(link[0], {"answer": "yes", "csrf": csrf_of(page.body)})
+    assert said_yes.status == 200 and html_check.problems(said_yes.body) == []
+    assert "We recorded your answer: “Yes, count me in”" in said_yes.body
+    again = post_form(link[0], {"answer": "yes", "csrf": csrf_of(page.body)})
+    assert again.status == 200  # the same answer twice: thanked again, nothing new
+    changed = post_form(link[0], {"answer": "no", "csrf": csrf_of(page.body)})
+    assert changed.status == 409 and html_check.problems(changed.body) == []
+
+    rewritten = card_as_it_stands(emulator, owner, card["ts"], "said yes (by e-mail)")
+    assert_valid_message_blocks(rewritten["blocks"])
+    assert "said yes (by e-mail)" in str(rewritten["blocks"])
+    assert "Yes, count me in" not in str(rewritten["blocks"])  # the owner's answer buttons are gone
+
+    for _ in range(2):
+        click(
+            mail_server,
+            emulator,
+            owner,
+            rewritten,
+            "Delivered",
+            channel=emulator.dm_channel(owner),
+            response_url=answers,
+        )
+    assert program.wait_balance("Acme Corp", 6) == 6
+    delivered = card_as_it_stands(emulator, owner, card["ts"], "✅ Delivered")
+    assert_valid_message_blocks(delivered["blocks"])
+    assert "Already decided" in sink.wait(answers, count=2)[1]["text"]
+    assert program.balance("Acme Corp") == 6
+    assert len(mailbox.wait_for(1)) == 1  # one invitation, however often the page was used

@@ -13,10 +13,10 @@ import pytest
 from handlers.desk import Desk
 from handlers.home import home_view
 from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks
-from handlers.offers import offer_modal, offers_blocks
+from handlers.offers import advocate_modal, offer_modal, offers_blocks
 from store import offers, seats, social_capital, status
 from store.db import Database
-from store.models import EntryKind
+from store.models import Advocate, EntryKind
 from store.offers import OfferDraft
 from store.policy import Policy
 from tests.support import store_seed as seed
@@ -50,6 +50,8 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
         ids = [
             seed.account(s, f"{HOSTILE} {i}", owner_slack_id=OWNER, segment="Enterprise") for i in range(4)
         ]
+        for account_id in ids:
+            seed.advocate(s, account_id, HOSTILE, "reference_call")
     offer = posted(desk)
 
     def reserve(account_id: int) -> seats.SeatView:
@@ -82,6 +84,7 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
 def test_the_offer_modal_list_and_home_are_valid(desk: Desk) -> None:
     with desk.db.transaction() as s:
         acme = seed.account(s, HOSTILE, owner_slack_id=ADMIN, segment="Enterprise")
+        seed.advocate(s, acme, "Jane Doe", "reference_call")
         seed.entry(s, acme, EntryKind.ASK, -5, TODAY, item="quote")
         seed.entry(s, acme, EntryKind.GIVE, 3, TODAY, item="early_access")
     offer = posted(desk)
@@ -120,3 +123,21 @@ def test_the_social_capital_line_names_what_was_received_and_what_never_was(desk
         capital_line(social_capital.breakdown(desk.db, desk.policy, bare, TODAY))
         == "Nothing given back in 12 months"
     )
+
+
+def test_the_advocate_modal_and_an_invited_card_are_valid(desk: Desk) -> None:
+    choices = [seats.AdvocateChoice(1, HOSTILE, "CTO"), seats.AdvocateChoice(2, "Sam Roe", "")]
+    view = advocate_modal("7:9", choices, home=True)
+    assert_valid_view(view)
+    assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"] == ["Advocate"]
+    assert view["private_metadata"] == "7:9:home"
+    with desk.db.transaction() as s:
+        acme = seed.account(s, HOSTILE, owner_slack_id=OWNER, segment="Enterprise")
+        jane = seed.advocate(s, acme, HOSTILE, "reference_call")
+        s.get_one(Advocate, jane).email = "jane@acme.test"
+    offer = posted(desk)
+    common = {"actor_id": OWNER, "admins": desk.admins, "now": NOW, "today": TODAY}
+    card = seats.offer_it(desk.db, desk.policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    blocks = seat_blocks(card)
+    assert_valid_message_blocks(blocks)
+    assert "was invited by e-mail" in str(blocks) and "<!channel>" not in str(blocks)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from store import fairness
 from store.db import Database
-from store.models import AccountStatus, EntryKind, ReferenceRequest, RequestStatus
+from store.models import AccountStatus, Advocate, ConsentAnswer, EntryKind, ReferenceRequest, RequestStatus
 from store.policy import Policy
+from tests.store.test_offers import said
 from tests.support import store_seed as seed
 
 UTC = zoneinfo.ZoneInfo("UTC")
@@ -118,3 +119,21 @@ def test_find_puts_the_less_asked_first_among_equally_fitting_accounts(db: Datab
     assert [f.name for f in found.fits] == ["Quiet Bank", "Busy Bank"]
     assert [f.asked for f in found.fits] == [0, 2]
     assert found.fits[1].capital is not None and found.fits[1].capital.has("learning")
+
+
+def test_untapped_needs_a_willing_advocate_who_is_not_resting_and_not_do_not_contact(
+    db: Database, policy: Policy
+) -> None:
+    ids = seed_quarter(db)
+    with db.transaction() as s:
+        hooli = s.scalar(select(Advocate.id).where(Advocate.account_id == ids["Hooli"]))
+        assert hooli is not None
+        resting = seed.advocate(s, ids["Hooli"], "Rita Resting", "reference_call")
+        # the answers sit on an ask elsewhere, so Hooli itself stays never asked
+        said(s, resting, ConsentAnswer.NOT_THIS_QUARTER, on_account=ids["Acme"])
+    figures = fairness.fairness(db, policy, WEEK, UTC)
+    assert [(u.name, u.willing_advocates) for u in figures.untapped] == [("Hooli", 1)]
+
+    with db.transaction() as s:
+        said(s, hooli, ConsentAnswer.NEVER, on_account=ids["Acme"])
+    assert fairness.fairness(db, policy, WEEK, UTC).untapped == []

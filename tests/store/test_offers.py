@@ -7,12 +7,23 @@ import threading
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
 from store import offer_matching, offers, seats, social_capital
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
-from store.models import AccountStatus, EntryKind, SeatStatus
+from store.models import (
+    AccountStatus,
+    Advocate,
+    Consent,
+    ConsentAnswer,
+    Delivery,
+    EntryKind,
+    RequestStatus,
+    SeatStatus,
+)
 from store.offers import OfferDraft
+from store.periods import quarter_end
 from store.policy import Policy
 from tests.support import store_seed as seed
 
@@ -108,6 +119,8 @@ def test_matching_puts_the_most_over_asked_first_then_the_group_missing_never_do
 def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy) -> None:
     with db.transaction() as s:
         ids = [seed.account(s, f"Account {i:02}", owner_slack_id=OWNER) for i in range(22)]
+        for account_id in ids:
+            seed.advocate(s, account_id, "Pat Lee", "reference_call")
     offer = make_offer(db, policy, seats="3")
     for account_id in ids[:2]:
         seats.offer_it(db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
@@ -142,6 +155,7 @@ def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy)
 def test_one_account_holds_one_seat_of_an_offer_however_many_clicks(db: Database, policy: Policy) -> None:
     with db.transaction() as s:
         acme = seed.account(s, "Acme", owner_slack_id=OWNER)
+        seed.advocate(s, acme, "Jane Doe", "reference_call")
     offer = make_offer(db, policy, seats="5")
     results: list[str] = []
     start = threading.Barrier(8)
@@ -167,6 +181,8 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     with db.transaction() as s:
         acme = seed.account(s, "Acme", owner_slack_id=OWNER)
         globex = seed.account(s, "Globex", owner_slack_id=OWNER)
+        with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.test")
+        seed.advocate(s, globex, "Gil Doe", "reference_call")
     offer = make_offer(db, policy, seats="1")
     with pytest.raises(NotAllowed):
         seats.offer_it(db, policy, offer.id, acme, actor_id="U0STRANGER", admins=ADMINS, now=NOW, today=TODAY)
@@ -205,7 +221,9 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     assert (released.status, released.seats_left, released.balance) == (SeatStatus.RELEASED, 1, 6)
     with pytest.raises(AlreadySettled):
         seats.release_seat(db, policy, held.id, actor_id=OWNER, admins=ADMINS, now=NOW)
-    again = seats.offer_it(db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+    again = seats.offer_it(
+        db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY, invite=True
+    )
     declined = seats.answer_from_advocate(db, policy, again.id, False, email="jane@acme.test", now=NOW)
     assert (declined.status, declined.answered_via, declined.seats_left) == (SeatStatus.DECLINED, "email", 1)
     seats.offer_it(db, policy, other.id, globex, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
@@ -227,3 +245,174 @@ def test_social_capital_breakdown_by_group_and_missing_groups(db: Database, poli
     ]
     assert capital.received[1].last_on == TODAY - dt.timedelta(days=10)
     assert capital.missing == ("reputation", "status", "say in product", "business")
+
+
+def said(session, advocate_id: int, answer: str, *, on_account: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """The advocate answered an ask (issue 10): "never" for good, "not this quarter" until its end.
+
+    The ask sits on `on_account` (default: the advocate's own account); the rules read the answer
+    by advocate, as `store.facts` does."""
+    advocate = session.get_one(Advocate, advocate_id)
+    request_id = seed.request(session, on_account or advocate.account_id, status=RequestStatus.DECLINED)
+    rest = quarter_end(TODAY) if answer == ConsentAnswer.NOT_THIS_QUARTER else None
+    session.add(
+        Consent(
+            request_id=request_id,
+            advocate_id=advocate_id,
+            mode="email",
+            answer=answer,
+            rest_until=rest,
+            version=1,
+            asked_at=NOW,
+            answered_at=NOW,
+        )
+    )
+    session.flush()
+
+
+def with_email(session, advocate_id: int, email: str) -> None:  # type: ignore[no-untyped-def]
+    session.get_one(Advocate, advocate_id).email = email
+    session.flush()
+
+
+def test_offer_it_names_the_one_advocate_who_may_be_approached_or_asks_which_or_refuses(
+    db: Database, policy: Policy
+) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", owner_slack_id=OWNER)
+        jane = seed.advocate(s, acme, "Jane Doe", "reference_call")
+        seed.advocate(s, acme, "Bob Unwilling", "")
+        carol = seed.advocate(s, acme, "Carol Never", "reference_call")
+        dan = seed.advocate(s, acme, "Dan Resting", "case_study")
+        said(s, carol, ConsentAnswer.NEVER)
+        said(s, dan, ConsentAnswer.NOT_THIS_QUARTER)
+        globex = seed.account(s, "Globex", owner_slack_id=OWNER)
+        ann = seed.advocate(s, globex, "Ann Two", "reference_call")
+        seed.advocate(s, globex, "Ben Two", "webinar")
+        initech = seed.account(s, "Initech", owner_slack_id=OWNER)
+        ivy = seed.advocate(s, initech, "Ivy Resting", "reference_call")
+        said(s, ivy, ConsentAnswer.NOT_THIS_QUARTER)
+    offer = make_offer(db, policy, seats="3")
+    common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
+
+    # Acme: Jane is the only one willing who has not said stop
+    choices = seats.advocate_choices(db, acme, TODAY, actor_id=OWNER, admins=ADMINS)
+    assert [c.id for c in choices] == [jane]
+    with pytest.raises(NotAllowed):
+        seats.advocate_choices(db, acme, TODAY, actor_id="U0STRANGER", admins=ADMINS)
+    seat = seats.offer_it(db, policy, offer.id, acme, **common)  # type: ignore[arg-type]
+    assert (seat.advocate_name, seat.invited_at) == ("Jane Doe", None)
+
+    # Globex: two people → the owner must pick; a pick outside the choices is refused
+    assert len(seats.advocate_choices(db, globex, TODAY, actor_id=OWNER, admins=ADMINS)) == 2
+    with pytest.raises(Invalid) as several:
+        seats.offer_it(db, policy, offer.id, globex, **common)  # type: ignore[arg-type]
+    assert "Several advocates at Globex" in several.value.errors["advocate"]
+    with pytest.raises(Invalid):
+        seats.offer_it(db, policy, offer.id, globex, advocate_id=carol, **common)  # type: ignore[arg-type]
+    picked = seats.offer_it(db, policy, offer.id, globex, advocate_id=ann, **common)  # type: ignore[arg-type]
+    assert picked.advocate_name == "Ann Two"
+
+    # Initech: its only willing advocate rests this quarter → refused, no seat taken
+    with pytest.raises(Invalid) as nobody:
+        seats.offer_it(db, policy, offer.id, initech, **common)  # type: ignore[arg-type]
+    assert nobody.value.errors["advocate"].startswith("No one at Initech can be offered this")
+    assert offers.get_offer(db, policy, offer.id).seats_taken == 2  # type: ignore[union-attr]
+    assert seats.reservation_count(db, offer.id) == 2
+
+
+def deliveries_keyed(db: Database, key: str) -> list[Delivery]:
+    with db.transaction(readonly=True) as s:
+        return list(s.scalars(select(Delivery).where(Delivery.key == key)))
+
+
+def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", owner_slack_id=OWNER)
+        with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.test")
+        globex = seed.account(s, "Globex", owner_slack_id=OWNER)
+        seed.advocate(s, globex, "No Address", "reference_call")
+    offer = make_offer(db, policy, seats="3")
+    common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
+    seat = seats.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    assert seat.invited_at == NOW and seats.invitation_key(seat.id) in seat.delivery_keys
+    queued = deliveries_keyed(db, f"offer_invite:{seat.id}")
+    assert [(d.kind, d.data) for d in queued] == [("offer_invite", {"seat_id": seat.id})]
+    # a second click for the same account reserves nothing and queues nothing
+    with pytest.raises(Invalid):
+        seats.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    assert len(deliveries_keyed(db, f"offer_invite:{seat.id}")) == 1
+    # no address: the owner records the answer, nothing is mailed
+    unmailed = seats.offer_it(db, policy, offer.id, globex, invite=True, **common)  # type: ignore[arg-type]
+    assert unmailed.invited_at is None and deliveries_keyed(db, f"offer_invite:{unmailed.id}") == []
+    with pytest.raises(NotAllowed):
+        seats.answer_from_advocate(db, policy, unmailed.id, True, email="x@globex.test", now=NOW)
+
+    page = seats.invitation(db, policy, seat.id, TODAY)
+    assert (page.title, page.advocate_email, page.open) == ("Spring beta", "jane@acme.test", True)
+
+    # the advocate's Yes races the owner's No, thanks: one wins, the other finds it answered
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def advocate_yes() -> None:
+        start.wait()
+        try:
+            seats.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+            outcomes.append("advocate")
+        except AlreadySettled:
+            outcomes.append("settled")
+
+    def owner_no() -> None:
+        start.wait()
+        try:
+            seats.record_answer(db, policy, seat.id, False, actor_id=OWNER, admins=ADMINS, now=NOW)
+            outcomes.append("owner")
+        except AlreadySettled:
+            outcomes.append("settled")
+
+    threads = [threading.Thread(target=advocate_yes), threading.Thread(target=owner_no)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) in (["advocate", "settled"], ["owner", "settled"])
+    after = seats.seat(db, policy, seat.id)
+    assert after is not None
+    if outcomes.count("advocate"):
+        assert (after.status, after.answered_via) == (SeatStatus.ACCEPTED, "email")
+    else:
+        assert (after.status, after.answered_via) == (SeatStatus.DECLINED, "owner")
+    with pytest.raises(AlreadySettled):
+        seats.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+    assert seats.invitation(db, policy, seat.id, TODAY).open is False
+
+
+def test_the_advocate_says_yes_by_email_then_delivered_credits_once(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", owner_slack_id=OWNER)
+        with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.test")
+    offer = make_offer(db, policy, seats="1")
+    common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
+    seat = seats.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    yes = seats.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+    assert (yes.status, yes.answered_via) == (SeatStatus.ACCEPTED, "email")
+    assert any(k.startswith("offer_seat_refresh:") for k in yes.delivery_keys)  # the owner's card rewritten
+    done = seats.deliver_seat(db, policy, seat.id, **common)  # type: ignore[arg-type]
+    assert done.balance == 3 + 3
+    with pytest.raises(AlreadySettled):
+        seats.deliver_seat(db, policy, seat.id, **common)  # type: ignore[arg-type]
+    assert seats.seat(db, policy, seat.id).balance == 6  # type: ignore[union-attr]
+
+
+def test_an_invitation_that_can_never_arrive_goes_back_to_the_owner(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", owner_slack_id=OWNER)
+        with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.test")
+    offer = make_offer(db, policy)
+    seat = seats.offer_it(
+        db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY, invite=True
+    )
+    keys = seats.invitation_undeliverable(db, seat.id, NOW)
+    assert len(keys) == 1 and seats.seat(db, policy, seat.id).invited_at is None  # type: ignore[union-attr]
+    assert seats.invitation_undeliverable(db, seat.id, NOW) == ()
