@@ -27,7 +27,7 @@ from tests.e2e.test_ask_and_decide import click as click_button
 from tests.e2e.test_giveback_and_followups import click, dms_with, jobs_run, opened_view
 from tests.support import html_check
 from tests.support.blockkit import assert_valid_message_blocks
-from tests.support.browser import headless_chromium
+from tests.support.browser import headless_chromium, wait_for_heading
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.mailbox import Mailbox, html_part, text_part
 from tests.support.payloads import block_actions, view_submission
@@ -174,7 +174,7 @@ def test_the_advocate_says_yes_in_a_real_browser_and_the_requester_hears_it(
     print(f"\nYes click → requester's DM: {elapsed * 1000:.0f} ms")
     assert told, mail_server.log()
     assert elapsed < 5
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, Jane Doe"
+    wait_for_heading(browser, "Thank you, Jane Doe")
     page_ok(browser.page_source)
     dm = told[0]
     assert_valid_message_blocks(dm["blocks"])
@@ -348,7 +348,7 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     browser.find_element(By.CSS_SELECTOR, "label[for='score-2']").click()
     browser.find_element(By.ID, "comment").send_keys("The call ran long.")
     browser.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, Jane Doe"
+    wait_for_heading(browser, "Thank you, Jane Doe")
     page_ok(browser.page_source)
     again = http("GET", url)
     assert again.status == 200 and "You already rated it." in again.body

@@ -8,8 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -34,3 +37,14 @@ def headless_chromium(width: int = 420, height: int = 1400) -> webdriver.Chrome:
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(20)
     return driver
+
+
+def wait_for_heading(driver: webdriver.Chrome, text: str, seconds: float = 10) -> None:
+    """After a form is submitted: the next page's h1 reads `text`.
+
+    A click returns before the browser navigates, so the old page's h1 may still be found (and
+    go stale while it is read): wait for the new one instead of reading at once.
+    """
+    WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: d.find_element(By.TAG_NAME, "h1").text == text
+    )
