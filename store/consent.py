@@ -313,6 +313,8 @@ class AskView:
     account_name: str
     owner_email: str | None
     activity_name: str
+    #: the opportunity name, only when the requester ticked that the advocate may see it
+    prospect_name: str
     prospect_industry: str
     needed_by: dt.date | None
     status: str
@@ -326,6 +328,12 @@ class AskView:
     requester_id: str
     owner_id: str | None
     rated: bool
+
+    @property
+    def for_whom(self) -> str:
+        """Who the activity is for, in the words the e-mail and the page use ("" when unknown)."""
+        industry = f"a prospect in {self.prospect_industry}" if self.prospect_industry else ""
+        return ", ".join(part for part in (self.prospect_name, industry) if part)
 
 
 def view(db: Database, policy: Policy, request_id: int, today: dt.date) -> AskView:
@@ -353,6 +361,7 @@ def view(db: Database, policy: Policy, request_id: int, today: dt.date) -> AskVi
             account_name=account.name,
             owner_email=account.owner_email,
             activity_name=_name(policy.activities, request.activity),
+            prospect_name=request.opportunity_name if request.prospect_name_shared else "",
             prospect_industry=request.prospect_industry,
             needed_by=request.needed_by,
             status=request.status,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from store.models import Account, Delivery, EntryKind, LedgerEntry
@@ -195,8 +195,9 @@ def set_ask_standing(
 
 
 def reversed_asks(as_of: dt.datetime | None = None) -> Select[tuple[int]]:
-    """The ids of the asks that stand reversed (as they stood at `as_of`): those whose request has
-    an odd number of reversals, each reversal undoing the chain's entry before it."""
+    """The ids of the asks that stand reversed (as they stood at `as_of`): a request's ask when
+    the request has an odd number of reversals (each undoes the chain's entry before it), an ask
+    of no request when something reverses it."""
     reversal, ask = aliased(LedgerEntry), aliased(LedgerEntry)
     recorded = [reversal.created_at <= as_of] if as_of is not None else []
     odd = (
@@ -205,7 +206,15 @@ def reversed_asks(as_of: dt.datetime | None = None) -> Select[tuple[int]]:
         .group_by(reversal.request_id)
         .having(func.count() % 2 == 1)
     )
-    return select(ask.id).where(ask.kind == EntryKind.ASK, ask.request_id.in_(odd)).correlate(None)
+    undone = select(reversal.reverses_id).where(reversal.reverses_id.is_not(None), *recorded)
+    return (
+        select(ask.id)
+        .where(
+            ask.kind == EntryKind.ASK,
+            or_(ask.request_id.in_(odd), and_(ask.request_id.is_(None), ask.id.in_(undone))),
+        )
+        .correlate(None)
+    )
 
 
 def balances(
