@@ -45,7 +45,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-def approved(db: Database, policy: Policy) -> int:
+def approved(db: Database, policy: Policy, **prospect: Any) -> int:
     with db.transaction() as session:
         acme = store_seed.account(
             session, "Acme Corp", "Banking", owner_slack_id=OWNER, owner_email="o@x.example"
@@ -55,7 +55,7 @@ def approved(db: Database, policy: Policy) -> int:
     submitted = requests.submit(
         db,
         policy,
-        Draft(account_id=acme, activity="reference_call", advocate_id=jane),
+        Draft(account_id=acme, activity="reference_call", advocate_id=jane, **prospect),
         requester_id=SELLER,
         source_key="view:1",
         admins=frozenset(),
@@ -111,6 +111,34 @@ def test_the_ask_is_mailed_once_multipart_with_its_message_id(db: Database) -> N
     assert mail.is_multipart() and mail["Reply-To"] == "o@x.example"
     assert f"https://refdesk.example.com/answer/{rid}/" in text_part(mail)
     assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.SENT
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_the_prospect_s_name_is_in_the_e_mail_only_when_the_requester_ticked_it(
+    db: Database, shared: bool
+) -> None:
+    policy = load_policy()
+    rid = approved(
+        db,
+        policy,
+        opportunity_name="Globex core banking",
+        prospect_industry="Retail",
+        prospect_name_shared=shared,
+    )
+    box = Mailbox().start()
+    try:
+        assert send(desk_for(db, policy, box.port), f"consent-mail:{rid}")
+        [mail] = box.wait_for(1)
+    finally:
+        box.stop()
+    html = next(part for part in mail.walk() if part.get_content_type() == "text/html").get_content()
+    text = " ".join(text_part(mail).split())
+    if shared:
+        assert "reference call with a prospect for Globex core banking, a prospect in Retail" in text
+        assert "Globex core banking, a prospect in Retail" in html
+    else:
+        assert "reference call with a prospect for a prospect in Retail" in text
+        assert "Globex" not in text and "Globex" not in html
 
 
 def test_an_unreachable_mail_server_is_retried_later(db: Database) -> None:

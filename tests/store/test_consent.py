@@ -159,6 +159,50 @@ def test_owner_led_programs_and_advocates_without_e_mail_get_the_owner_s_buttons
     assert owed(db)[f"consent-ask:{rid}"] == ("consent_ask", OWNER, {"reminder": False})
 
 
+@pytest.mark.parametrize("shared", [True, False])
+def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it(
+    db: Database, policy: Policy, now: dt.datetime, shared: bool
+) -> None:
+    acme, jane = setup(db)
+    submitted = requests.submit(
+        db,
+        policy,
+        Draft(
+            account_id=acme,
+            activity="reference_call",
+            advocate_id=jane,
+            opportunity_name="Globex core banking",
+            prospect_industry="Retail",
+            prospect_name_shared=shared,
+        ),
+        requester_id=SELLER,
+        source_key="view:1",
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    requests.decide(
+        db,
+        policy,
+        submitted.request_id,
+        actor_id=OWNER,
+        approve=True,
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    view = consent.view(db, policy, submitted.request_id, now.date())
+    with db.transaction() as session:
+        assert session.get_one(ReferenceRequest, submitted.request_id).prospect_name_shared is shared
+    if shared:
+        assert (view.prospect_name, view.for_whom) == (
+            "Globex core banking",
+            "Globex core banking, a prospect in Retail",
+        )
+    else:
+        assert (view.prospect_name, view.for_whom) == ("", "a prospect in Retail")
+
+
 # --- the four answers -----------------------------------------------------------------------------
 
 
