@@ -108,6 +108,15 @@ def latest_request(program: Program) -> int:
         db.dispose()
 
 
+def request_status(program: Program) -> str:
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            return session.get_one(ReferenceRequest, latest_request(program)).status
+    finally:
+        db.dispose()
+
+
 def actions_block(message: dict[str, Any]) -> str:
     return next(b["block_id"] for b in message["blocks"] if b["type"] == "actions")
 
@@ -200,11 +209,18 @@ def test_the_advocate_says_yes_in_a_real_browser_and_the_requester_hears_it(
     assert changed.status == 200 and "we will not go ahead" in changed.body
     assert dms_with(emulator, requester, "Not this time")
     assert program.wait_balance("Acme Corp", 3) == 3
-    # a no stays a no on this request
-    back = post_form(url, {**form, "answer": "yes"})
-    assert back.status == 409 and "closed when you said no" in back.body
-    page_ok(back.body)
-    assert program.balance("Acme Corp") == 3
+    # and back to yes before the needed-by date: confirmed again, the debit again, both told once
+    for _ in range(2):  # clicked twice
+        back = post_form(url, {**form, "answer": "yes"})
+        assert back.status == 200
+        page_ok(back.body)
+    assert program.wait_balance("Acme Corp", 0) == 0
+    assert len(dms_with(emulator, requester, "Yes, happy to help", count=2)) == 2
+    assert len(dms_with(emulator, owner, "Yes, happy to help", count=2)) == 2
+    assert request_status(program) == "approved"
+    time.sleep(1)
+    assert len([m for m in emulator.dms(requester) if "Yes, happy to help" in m["text"]]) == 2
+    assert program.balance("Acme Corp") == 0
 
 
 def test_bad_links_and_forms_get_a_clear_page_never_a_500(
