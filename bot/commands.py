@@ -67,11 +67,6 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     link = SocketModeLink(settings, app, desk.client) if socket_mode else None
     #: the advocate's pages need a port in Socket Mode too: REFDESK_PUBLIC_URL points at it
     pages = AnswerPages(desk) if desk.links is not None else None
-    if not settings.mail_ready:
-        log.info(
-            "mail settings missing (%s): advocates are not e-mailed; owners record their answers in Slack",
-            ", ".join(settings.missing_mail_settings),
-        )
     serves_pages = pages is not None or not socket_mode
     port = args.port if args.port is not None or not serves_pages else DEFAULT_HTTP_PORT
     http = None
@@ -81,6 +76,12 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
         http = bind_http(wsgi, args.host, port, threads=args.threads)
     if link is not None:
         link.open()
+    # said once the start has worked: a start that cannot work says one line, its reason
+    if not settings.mail_ready:
+        log.info(
+            "mail settings missing (%s): advocates are not e-mailed; owners record their answers in Slack",
+            ", ".join(settings.missing_mail_settings),
+        )
     url = f"http://{args.host}:{port}"
     pages_too = ", the advocate's pages" if pages is not None else ""
     if not socket_mode:
