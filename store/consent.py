@@ -183,7 +183,7 @@ def answer(
         consent.answered_by, consent.answered_at = by, now
         consent.rest_until = quarter_end(today) if choice is ConsentAnswer.NOT_THIS_QUARTER else None
         consent.version += 1
-        keys = _owe_told(session, request, consent, owner, by, now)
+        keys = _owe_told(session, request, consent, before, owner, by, now)
         return Answered(request.id, choice, changed=True, delivery_keys=keys)
 
 
@@ -248,12 +248,15 @@ def _owe_told(
     session: Session,
     request: ReferenceRequest,
     consent: Consent,
+    before: ConsentAnswer | None,
     owner: str | None,
     by: str,
     now: dt.datetime,
 ) -> tuple[str, ...]:
     """The requester and the owner told the answer (not the one who just recorded it)."""
-    payload = AnsweredPayload(answer=str(consent.answer), answered_by=by)
+    payload = AnsweredPayload(
+        answer=str(consent.answer), answered_by=by, before=str(before) if before is not None else None
+    )
     keys = []
     for role, person in (("requester", request.requester_id), ("owner", owner)):
         if person is None or person == by:

@@ -202,6 +202,11 @@ def test_the_advocate_says_yes_in_a_real_browser_and_the_requester_hears_it(
         page_ok(back.body)
     assert program.wait_balance("Acme Corp", 0) == 0
     assert len(dms_with(emulator, requester, "Yes, happy to help", count=2)) == 2
+    after_all = dms_with(emulator, requester, "changed their answer to", count=2)
+    assert [m["text"].count("Yes, happy to help") for m in after_all] == [0, 1], "no → yes told once"
+    assert "jane@acme.example" in str(after_all[1]["blocks"])
+    for message in after_all:
+        assert_valid_message_blocks(message["blocks"])
     assert len(dms_with(emulator, owner, "Yes, happy to help", count=2)) == 2
     assert request_status(program) == "approved"
     time.sleep(1)

@@ -303,6 +303,11 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
         f"consent-answer:{rid}:4:requester",
         f"consent-answer:{rid}:4:owner",
     )
+    assert owed(db)[f"consent-answer:{rid}:4:owner"] == (
+        "consent_answered",
+        OWNER,
+        {"answer": "yes", "answered_by": "advocate", "before": "not_this_quarter"},
+    )
     assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.OK
     assert (status(db, rid), balance(db, policy, acme)) == (RequestStatus.APPROVED, 20)
     with db.transaction() as session:
