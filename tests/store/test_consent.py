@@ -319,6 +319,41 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
     assert not consent.view(db, policy, rid, late.date()).open
 
 
+def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, balance=20)
+    first, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, first, "never")
+    second = requests.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call", advocate_id=jane, needed_by=NEEDED_BY),
+        requester_id=SELLER,
+        source_key="view:2",
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    ).request_id
+    requests.decide(
+        db,
+        policy,
+        second,
+        actor_id=ADMIN,
+        approve=True,
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+        override_reason="She told me on the phone she would do this one",
+        consent_mode=consent.EMAIL,
+    )
+    answer(db, now, second, "never")
+    answer(db, now, second, "yes")  # this answer's do-not-contact goes; the first one's stays
+    assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
+    answer(db, now, first, "not_this_time")
+    assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.OK
+
+
 @pytest.mark.parametrize("no", ["not_this_time", "not_this_quarter", "never"])
 def test_yes_and_no_in_turn_keep_the_balance_right_each_change_once(
     db: Database, policy: Policy, now: dt.datetime, no: str
