@@ -195,6 +195,13 @@ def advocate_block_id(values: dict[str, Any]) -> str | None:
     return next((key for key in values if key.startswith(ADVOCATE_PREFIX)), None)
 
 
+def _ticked(selected: object) -> bool:
+    """Whether the checkbox is ticked; anything but Slack's list of chosen options is not a tick."""
+    return isinstance(selected, list) and any(
+        isinstance(choice, dict) and choice.get("value") == "yes" for choice in selected
+    )
+
+
 def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
     """The draft, and the errors that are about the typing itself (not a number, not a date)."""
     values = state_values(view)
@@ -225,11 +232,7 @@ def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
         activity=selected_activity(values),
         advocate_id=as_id(advocate_raw),
         opportunity_name=text("opportunity_name")[:200],
-        prospect_name_shared=any(
-            choice.get("value") == "yes"
-            for choice in element_value(values, "prospect_name_shared").get("selected_options") or []
-            if isinstance(choice, dict)
-        ),
+        prospect_name_shared=_ticked(element_value(values, "prospect_name_shared").get("selected_options")),
         amount=amount,
         crm_link=text("crm_link") or None,
         prospect_industry=text("prospect_industry")[:100],

@@ -46,3 +46,11 @@ def test_the_tick_is_read_into_the_draft(ticked: bool) -> None:
     draft, errors = parse(submitted(ticked))
     assert errors == {}
     assert (draft.opportunity_name, draft.prospect_name_shared) == ("Globex core banking", ticked)
+
+
+@pytest.mark.parametrize("forged", ["yes", 7, None, [{"value": 5}], ["yes"]])
+def test_a_forged_tick_is_no_tick(forged: object) -> None:
+    view = submitted(False)
+    view["state"]["values"]["prospect_name_shared"]["value"]["selected_options"] = forged
+    draft, errors = parse(view)
+    assert (errors, draft.prospect_name_shared) == ({}, False)
