@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
 from store.models import Rating, ReferenceRequest
@@ -116,6 +118,15 @@ def post_form(url: str, fields: dict[str, str]) -> Any:
     return http("POST", url, body, {"Content-Type": "application/x-www-form-urlencoded"})
 
 
+def shows_heading(browser: Any, expected: str, timeout: float = 10) -> bool:
+    """Whether the page's heading comes to read `expected`: after a form is sent the old page may
+    still be up (or going) for a moment."""
+    WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "h1").text == expected
+    )
+    return True
+
+
 def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     assert found, "the form carries a CSRF token"
@@ -169,7 +180,7 @@ def test_the_advocate_says_yes_in_a_real_browser_and_the_requester_hears_it(
     print(f"\nYes click → requester's DM: {elapsed * 1000:.0f} ms")
     assert told, mail_server.log()
     assert elapsed < 5
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, Jane Doe"
+    assert shows_heading(browser, "Thank you, Jane Doe")
     page_ok(browser.page_source)
     dm = told[0]
     assert_valid_message_blocks(dm["blocks"])
@@ -350,7 +361,7 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     browser.find_element(By.CSS_SELECTOR, "label[for='score-2']").click()
     browser.find_element(By.ID, "comment").send_keys("The call ran long.")
     browser.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, Jane Doe"
+    assert shows_heading(browser, "Thank you, Jane Doe")
     page_ok(browser.page_source)
     again = http("GET", url)
     assert again.status == 200 and "You already rated it." in again.body
