@@ -85,6 +85,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     else:
         mode, where = "Socket Mode", "no HTTP port (--port N serves /healthz)"
     log.info(started(settings, identity, mode, where))
+    # said once the start has worked: a start that cannot work says one line, its reason
     if not settings.mail_ready:
         log.info(
             "mail settings missing (%s): advocates are not e-mailed; owners record their answers in Slack",

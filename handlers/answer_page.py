@@ -30,7 +30,7 @@ from handlers.links import BadLink, Purpose
 from handlers.templating import render
 from store import consent, ratings
 from store.consent import ANSWER_WORDS, AskView
-from store.errors import AlreadySettled, Gone, Invalid, NotAllowed, Unavailable
+from store.errors import AlreadySettled, Gone, Invalid, Unavailable
 from store.models import ConsentAnswer
 
 log = logging.getLogger(__name__)
@@ -180,12 +180,6 @@ class AnswerPages:
         except AlreadySettled:
             return self._problem(
                 "409 Conflict", "This ask is closed", "It can no longer be answered or changed. Thank you."
-            )
-        except NotAllowed:
-            return self._problem(
-                "409 Conflict",
-                "This ask was closed when you said no",
-                "If you would like to help after all, please tell your account team: they will ask again.",
             )
         send_soon(self.desk, done.delivery_keys)
         now = consent.view(self.desk.db, self.desk.policy, ask.request_id, self.desk.today())

@@ -77,7 +77,8 @@ def render_consent_ask(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 
 def told_text(ask: AskView, payload: AnsweredPayload, *, for_requester: bool) -> str:
     said = ANSWER_WORDS[ConsentAnswer(payload.answer)]
-    head = f"{_who(ask)} said *{escape(said)}* to *{escape(ask.activity_name)}*"
+    verb = "changed their answer to" if payload.before else "said"
+    head = f"{_who(ask)} {verb} *{escape(said)}* to *{escape(ask.activity_name)}*"
     if payload.answer == ConsentAnswer.YES:
         lines = [f"{head}: the request is confirmed."]
         if for_requester and ask.advocate_email:

@@ -28,6 +28,8 @@ from store.policy import Policy, points
 from store.requests import Draft
 
 ADVOCATE_PREFIX = "advocate"
+#: the requester's say on whether the advocate is told who the prospect is (the opportunity name)
+NAME_SHARED_LABEL = "The advocate may see the prospect's name"
 
 
 def account_label(choice: AccountChoice) -> str:
@@ -89,6 +91,19 @@ def request_modal(
             "opportunity_name",
             "Opportunity name",
             text_input(max_length=200),
+        )
+    )
+    blocks.append(
+        input_block(
+            "prospect_name_shared",
+            "Prospect's name",
+            {
+                "type": "checkboxes",
+                "action_id": "value",
+                "options": [option(NAME_SHARED_LABEL, "yes")],
+            },
+            optional=True,
+            hint="Otherwise the advocate's e-mail says only the prospect's industry.",
         )
     )
     blocks.append(
@@ -180,6 +195,13 @@ def advocate_block_id(values: dict[str, Any]) -> str | None:
     return next((key for key in values if key.startswith(ADVOCATE_PREFIX)), None)
 
 
+def _ticked(selected: object) -> bool:
+    """Whether the checkbox is ticked; anything but Slack's list of chosen options is not a tick."""
+    return isinstance(selected, list) and any(
+        isinstance(choice, dict) and choice.get("value") == "yes" for choice in selected
+    )
+
+
 def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
     """The draft, and the errors that are about the typing itself (not a number, not a date)."""
     values = state_values(view)
@@ -210,6 +232,7 @@ def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
         activity=selected_activity(values),
         advocate_id=as_id(advocate_raw),
         opportunity_name=text("opportunity_name")[:200],
+        prospect_name_shared=_ticked(element_value(values, "prospect_name_shared").get("selected_options")),
         amount=amount,
         crm_link=text("crm_link") or None,
         prospect_industry=text("prospect_industry")[:100],

@@ -10,9 +10,10 @@ link clicked twice, two tabs or an owner's button racing the page record it once
 * **Please don't ask me again** → the same, and the advocate is do-not-contact (a ⛔ rule).
 
 The rest and the do-not-contact are read from the answers themselves (`store.facts`), so an
-answer changed before the needed-by date changes them too. A "no" cannot become a "yes": the
-ledger debits an ask once per request (its schema says so), and the reversal stands; a "yes"
-after all is a new ask.
+answer changed before the needed-by date lifts the ones it set, and no other. An answer can be
+changed in every direction until then: a "no" after a "yes" reverses the ask, a "yes" after a
+"no" reverses that reversal (`ledger.set_ask_standing`: insert-only, each entry reversed once),
+and the request follows (approved ↔ declined by the customer).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ ANSWER_WORDS = {
     ConsentAnswer.NEVER: "Please don't ask me again",
 }
 DECLINED_BY_CUSTOMER = "Declined by the customer."
+YES_AFTER_ALL = "The customer said yes after all."
 TEXT_MAX = 1000
 STATEMENT_DAYS = 365
 
@@ -172,20 +174,16 @@ def answer(
         if before is choice:
             consent.note, consent.times = note or consent.note, times or consent.times
             return Answered(request.id, choice, changed=False)
-        if before in NO_ANSWERS and choice is ConsentAnswer.YES:
-            raise NotAllowed(
-                "say yes after saying no",
-                (owner,) if owner else (),
-                why="the ask was closed when the customer said no: a new request asks again",
-            )
         if choice in NO_ANSWERS and before not in NO_ANSWERS:
             _decline_by_customer(session, request, by, now, today)
+        elif choice is ConsentAnswer.YES and before in NO_ANSWERS:
+            _confirm_after_all(session, request, by, now, today)
         consent.answer = choice
         consent.note, consent.times = note, times
         consent.answered_by, consent.answered_at = by, now
         consent.rest_until = quarter_end(today) if choice is ConsentAnswer.NOT_THIS_QUARTER else None
         consent.version += 1
-        keys = _owe_told(session, request, consent, owner, by, now)
+        keys = _owe_told(session, request, consent, before, owner, by, now)
         return Answered(request.id, choice, changed=True, delivery_keys=keys)
 
 
@@ -201,33 +199,64 @@ def _check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: 
 def _decline_by_customer(
     session: Session, request: ReferenceRequest, by: str, now: dt.datetime, today: dt.date
 ) -> None:
+    _move(
+        session,
+        request,
+        RequestStatus.APPROVED,
+        RequestStatus.DECLINED,
+        decision_reason=DECLINED_BY_CUSTOMER,
+        closed_at=now,
+    )
+    ledger.set_ask_standing(
+        session, request.id, False, actor_id=by, now=now, today=today, reason=DECLINED_BY_CUSTOMER
+    )
+
+
+def _confirm_after_all(
+    session: Session, request: ReferenceRequest, by: str, now: dt.datetime, today: dt.date
+) -> None:
+    """A "no" changed to "yes": the request stands approved again and its ask debits again."""
+    _move(
+        session, request, RequestStatus.DECLINED, RequestStatus.APPROVED, decision_reason=None, closed_at=None
+    )
+    ledger.set_ask_standing(
+        session, request.id, True, actor_id=by, now=now, today=today, reason=YES_AFTER_ALL
+    )
+
+
+def _move(
+    session: Session,
+    request: ReferenceRequest,
+    source: RequestStatus,
+    target: RequestStatus,
+    **values: object,
+) -> None:
+    """The request's status changes from `source` or not at all (somebody else settled it)."""
     won = session.execute(
         update(ReferenceRequest)
-        .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.APPROVED)
-        .values(status=RequestStatus.DECLINED, decision_reason=DECLINED_BY_CUSTOMER, closed_at=now)
+        .where(ReferenceRequest.id == request.id, ReferenceRequest.status == source)
+        .values(status=target, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not won:
         raise AlreadySettled(
             str(session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request.id)))
         )
-    ask = session.scalar(
-        select(LedgerEntry).where(LedgerEntry.request_id == request.id, LedgerEntry.kind == EntryKind.ASK)
-    )
-    if ask is not None:
-        ledger.reverse(session, ask, actor_id=by, now=now, today=today, reason=DECLINED_BY_CUSTOMER)
 
 
 def _owe_told(
     session: Session,
     request: ReferenceRequest,
     consent: Consent,
+    before: ConsentAnswer | None,
     owner: str | None,
     by: str,
     now: dt.datetime,
 ) -> tuple[str, ...]:
     """The requester and the owner told the answer (not the one who just recorded it)."""
-    payload = AnsweredPayload(answer=str(consent.answer), answered_by=by)
+    payload = AnsweredPayload(
+        answer=str(consent.answer), answered_by=by, before=str(before) if before is not None else None
+    )
     keys = []
     for role, person in (("requester", request.requester_id), ("owner", owner)):
         if person is None or person == by:
@@ -287,6 +316,8 @@ class AskView:
     account_name: str
     owner_email: str | None
     activity_name: str
+    #: the opportunity name, only when the requester ticked that the advocate may see it
+    prospect_name: str
     prospect_industry: str
     needed_by: dt.date | None
     status: str
@@ -300,6 +331,12 @@ class AskView:
     requester_id: str
     owner_id: str | None
     rated: bool
+
+    @property
+    def for_whom(self) -> str:
+        """Who the activity is for, in the words the e-mail and the page use ("" when unknown)."""
+        industry = f"a prospect in {self.prospect_industry}" if self.prospect_industry else ""
+        return ", ".join(part for part in (self.prospect_name, industry) if part)
 
 
 def view(db: Database, policy: Policy, request_id: int, today: dt.date) -> AskView:
@@ -327,6 +364,7 @@ def view(db: Database, policy: Policy, request_id: int, today: dt.date) -> AskVi
             account_name=account.name,
             owner_email=account.owner_email,
             activity_name=_name(policy.activities, request.activity),
+            prospect_name=request.opportunity_name if request.prospect_name_shared else "",
             prospect_industry=request.prospect_industry,
             needed_by=request.needed_by,
             status=request.status,

@@ -243,17 +243,25 @@ class ConsentAskPayload:
 
 @dataclass(frozen=True)
 class AnsweredPayload:
-    """The answer as recorded (it may change later), and who recorded it."""
+    """The answer as recorded (it may change later), who recorded it, and the answer it replaced
+    (None for the first), so that a change is told as one."""
 
     answer: str
     answered_by: str
+    before: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"answer": self.answer, "answered_by": self.answered_by}
+        data: dict[str, object] = {"answer": self.answer, "answered_by": self.answered_by}
+        if self.before is not None:
+            data["before"] = self.before
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> AnsweredPayload:
-        return cls(_str(data, "answer"), _str(data, "answered_by"))
+        before = data.get("before")
+        return cls(
+            _str(data, "answer"), _str(data, "answered_by"), before if isinstance(before, str) else None
+        )
 
 
 #: the payload type of each kind that carries data; the other kinds carry none

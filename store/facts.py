@@ -130,7 +130,7 @@ def facts_for_accounts(
             .group_by(LedgerEntry.account_id, LedgerEntry.kind)
         )
     }
-    capped, unnamed, named = _asks(session, policy, account_ids, today, recorded)
+    capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
     says = _advocate_says(session, advocate_ids, today)
     by_account: dict[int, list[tuple[int, str]]] = {}
     for advocate_id, account_id, name in session.execute(
@@ -216,7 +216,12 @@ def _pending_counts(
 
 
 def _asks(
-    session: Session, policy: Policy, account_ids: Ids, today: dt.date, recorded: ColumnElement[bool]
+    session: Session,
+    policy: Policy,
+    account_ids: Ids,
+    today: dt.date,
+    recorded: ColumnElement[bool],
+    as_of: dt.datetime | None,
 ) -> tuple[dict[int, int], dict[int, _Asks], dict[tuple[int, int], _Asks]]:
     """The asks the rules count, reversed ones left out: the capped activity's this quarter by
     account; for the advocate rules, by account when they name nobody, else by advocate.
@@ -228,7 +233,6 @@ def _asks(
     quarter = quarter_start(today)
     window_start = today - dt.timedelta(days=rules.advocate_window_days)
     since = min(quarter, window_start, today - dt.timedelta(days=rules.advocate_rest_days))
-    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None), recorded)
     capped = (LedgerEntry.item == rules.capped_activity) & (LedgerEntry.occurred_on >= quarter)
     rows = session.execute(
         select(
@@ -242,7 +246,7 @@ def _asks(
             LedgerEntry.account_id.in_(account_ids),
             LedgerEntry.kind == EntryKind.ASK,
             LedgerEntry.occurred_on >= since,
-            LedgerEntry.id.not_in(reversed_ids),
+            LedgerEntry.id.not_in(ledger.reversed_asks(as_of)),
             recorded,
         )
         .group_by(LedgerEntry.account_id, LedgerEntry.advocate_id)

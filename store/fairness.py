@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from store import deliveries, ledger
 from store.db import Database
@@ -195,11 +195,9 @@ def weekly(session: Session, last_week_start: dt.date, weeks: int = CHART_WEEKS)
     """Points asked and given per week, for `weeks` weeks ending with the one starting `last_week_start`."""
     first = last_week_start - dt.timedelta(weeks=weeks - 1)
     end = last_week_start + dt.timedelta(days=6)
-    reversal = aliased(LedgerEntry)
-    standing_ask = and_(LedgerEntry.kind == EntryKind.ASK, reversal.id.is_(None))
+    standing_ask = and_(LedgerEntry.kind == EntryKind.ASK, LedgerEntry.id.not_in(ledger.reversed_asks()))
     rows = session.execute(
         select(LedgerEntry.occurred_on, LedgerEntry.kind, func.sum(LedgerEntry.amount))
-        .outerjoin(reversal, reversal.reverses_id == LedgerEntry.id)
         .where(
             LedgerEntry.occurred_on >= first,
             LedgerEntry.occurred_on <= end,

@@ -24,8 +24,6 @@ from store.models import (
     Account,
     Delivery,
     DeliveryStatus,
-    EntryKind,
-    LedgerEntry,
     ReferenceRequest,
     RequestStatus,
 )
@@ -218,13 +216,15 @@ def mark_fell_through(
         request = _get(session, request_id)
         _authorize(request, actor_id, admins)
         closed = _close(session, request, RequestStatus.FELL_THROUGH, now, note=reason.strip())
-        ask = session.scalar(
-            select(LedgerEntry).where(LedgerEntry.request_id == request.id, LedgerEntry.kind == EntryKind.ASK)
+        ledger.set_ask_standing(
+            session,
+            request.id,
+            False,
+            actor_id=actor_id,
+            now=now,
+            today=today,
+            reason=reason.strip()[:NOTE_MAX],
         )
-        if ask is not None:
-            ledger.reverse(
-                session, ask, actor_id=actor_id, now=now, today=today, reason=reason.strip()[:NOTE_MAX]
-            )
         return closed
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from store import deliveries, ledger
 from store.db import Database
@@ -229,9 +229,9 @@ def _figures(
     grouped query each. An ask reversed since (it fell through) no longer counts."""
     if not account_ids:
         return {}
-    reversal = aliased(LedgerEntry)
     in_window = LedgerEntry.occurred_on >= since
-    standing_ask = and_(in_window, LedgerEntry.kind == EntryKind.ASK, reversal.id.is_(None))
+    standing = LedgerEntry.id.not_in(ledger.reversed_asks())
+    standing_ask = and_(in_window, LedgerEntry.kind == EntryKind.ASK, standing)
     give = and_(in_window, LedgerEntry.kind == EntryKind.GIVE)
     last_give = func.max(case((LedgerEntry.kind == EntryKind.GIVE, LedgerEntry.occurred_on), else_=None))
     rows = {
@@ -245,7 +245,6 @@ def _figures(
                 func.sum(case((give, LedgerEntry.amount), else_=0)),
                 last_give,
             )
-            .outerjoin(reversal, reversal.reverses_id == LedgerEntry.id)
             .where(LedgerEntry.account_id.in_(account_ids))
             .group_by(LedgerEntry.account_id)
         )

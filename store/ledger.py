@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from store.models import Account, Delivery, EntryKind, LedgerEntry
@@ -165,6 +165,58 @@ def reverse(
     )
 
 
+def set_ask_standing(
+    session: Session,
+    request_id: int,
+    standing: bool,
+    *,
+    actor_id: str,
+    now: dt.datetime,
+    today: dt.date,
+    reason: str,
+) -> LedgerEntry | None:
+    """Make a request's ask stand (a customer's "yes" after a "no") or not (a "no", a fall-through).
+
+    An ask's chain is the ask and the reversals that each undo the one before: reversing the
+    chain's latest entry flips it, insert-only. Each entry can be reversed once (the schema says
+    so), so a twin flip fails rather than flipping twice. Returns the new entry, or None when the
+    request has no ask or the ask already is as asked.
+    """
+    in_chain = LedgerEntry.kind.in_([EntryKind.ASK, EntryKind.REVERSAL])
+    chain = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.request_id == request_id, in_chain).order_by(LedgerEntry.id)
+    ).all()
+    if not chain or chain[0].kind != EntryKind.ASK:
+        return None
+    stands = len(chain) % 2 == 1
+    if stands == standing:
+        return None
+    return reverse(session, chain[-1], actor_id=actor_id, now=now, today=today, reason=reason)
+
+
+def reversed_asks(as_of: dt.datetime | None = None) -> Select[tuple[int]]:
+    """The ids of the asks that stand reversed (as they stood at `as_of`): a request's ask when
+    the request has an odd number of reversals (each undoes the chain's entry before it), an ask
+    of no request when something reverses it."""
+    reversal, ask = aliased(LedgerEntry), aliased(LedgerEntry)
+    recorded = [reversal.created_at <= as_of] if as_of is not None else []
+    odd = (
+        select(reversal.request_id)
+        .where(reversal.kind == EntryKind.REVERSAL, reversal.request_id.is_not(None), *recorded)
+        .group_by(reversal.request_id)
+        .having(func.count() % 2 == 1)
+    )
+    undone = select(reversal.reverses_id).where(reversal.reverses_id.is_not(None), *recorded)
+    return (
+        select(ask.id)
+        .where(
+            ask.kind == EntryKind.ASK,
+            or_(ask.request_id.in_(odd), and_(ask.request_id.is_(None), ask.id.in_(undone))),
+        )
+        .correlate(None)
+    )
+
+
 def balances(
     session: Session,
     opening: int,
@@ -195,13 +247,14 @@ def balances(
 
 def priced_amount(policy: Policy) -> ColumnElement[int]:
     """An entry's amount had its ask been priced by `policy`: an ask debits the activity's cost
-    there, the reversal of an ask credits it back; gives, adjustments and activities the policy
-    does not know keep their recorded amount."""
+    there, the reversal of an ask credits it back and the reversal of that reversal debits it
+    again; gives, adjustments and activities the policy does not know keep their recorded amount."""
     costs = {key: activity.cost for key, activity in policy.activities.items()}
     cost = case(costs, value=LedgerEntry.item, else_=func.abs(LedgerEntry.amount))
     return case(
         (LedgerEntry.kind == EntryKind.ASK, -cost),
         ((LedgerEntry.kind == EntryKind.REVERSAL) & (LedgerEntry.amount > 0), cost),
+        ((LedgerEntry.kind == EntryKind.REVERSAL) & (LedgerEntry.amount < 0), -cost),
         else_=LedgerEntry.amount,
     )
 
@@ -250,15 +303,13 @@ def asked_since(session: Session, account_ids: Iterable[int], since: dt.date) ->
     ids = list(account_ids)
     if not ids:
         return {}
-    reversal = aliased(LedgerEntry)
     rows = session.execute(
         select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-        .outerjoin(reversal, reversal.reverses_id == LedgerEntry.id)
         .where(
             LedgerEntry.account_id.in_(ids),
             LedgerEntry.kind == EntryKind.ASK,
             LedgerEntry.occurred_on >= since,
-            reversal.id.is_(None),
+            LedgerEntry.id.not_in(reversed_asks()),
         )
         .group_by(LedgerEntry.account_id)
     )

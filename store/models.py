@@ -29,7 +29,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
@@ -191,6 +193,8 @@ class ReferenceRequest(Base):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     crm_link: Mapped[str | None] = mapped_column(String(500))
     prospect_industry: Mapped[str] = mapped_column(String(100), default="")
+    #: the requester ticked that the advocate may see the prospect's name (the opportunity name)
+    prospect_name_shared: Mapped[bool] = mapped_column(default=False, server_default=false())
     needed_by: Mapped[dt.date | None] = mapped_column(Date)
     context: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.PENDING)
@@ -244,7 +248,15 @@ class LedgerEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        UniqueConstraint("request_id", "kind", name="uq_ledger_entries_request_kind"),
+        # one ask and one give per request; reversals chain instead, each entry reversed once
+        Index(
+            "uq_ledger_entries_request_kind",
+            "request_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind <> 'reversal'"),
+            postgresql_where=text("kind <> 'reversal'"),
+        ),
         Index("ix_ledger_entries_account_amount", "account_id", "amount"),
         Index("ix_ledger_entries_account_kind_occurred", "account_id", "kind", "occurred_on"),
         Index("ix_ledger_entries_advocate_kind_occurred", "advocate_id", "kind", "occurred_on"),

@@ -41,6 +41,8 @@ class Draft:
     activity: str | None
     advocate_id: int | None = None
     opportunity_name: str = ""
+    #: the requester ticked that the advocate may see the prospect's name (the opportunity name)
+    prospect_name_shared: bool = False
     amount: Decimal | None = None
     crm_link: str | None = None
     prospect_industry: str = ""
@@ -132,6 +134,7 @@ def submit(
             activity=draft.activity,
             cost=policy.activity(draft.activity or "").cost,
             opportunity_name=draft.opportunity_name,
+            prospect_name_shared=draft.prospect_name_shared,
             amount=draft.amount,
             crm_link=draft.crm_link,
             prospect_industry=draft.prospect_industry,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
-from tests.support.postgres import create_database
+from tests.support.mailbox import Mailbox
+from tests.support.postgres import create_database, free_port
 from tests.support.program import Program, seed_program
 from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer, run_cli
@@ -17,6 +18,7 @@ from tests.support.slack_proxy import SlackProxy
 from tests.support.socket_mode import APP_TOKEN, SocketModeServer
 
 _names = itertools.count()
+LINK_SECRET = "test-link-secret-0123456789"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -117,3 +119,28 @@ def socket_server(socket_env: dict[str, str], tmp_path: Path) -> Iterator[Refdes
     process = RefdeskServer(socket_env, tmp_path, SIGNING_SECRET, socket=True).start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback that keeps the e-mails the app sends."""
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def page_port() -> int:
+    """The port `refdesk serve` serves the advocate's pages on (REFDESK_PUBLIC_URL points at it)."""
+    return free_port()
+
+
+@pytest.fixture
+def mail_env(mailbox: Mailbox, page_port: int) -> dict[str, str]:
+    """The mail settings: approvals e-mail the advocate a link to the page on `page_port`."""
+    return {
+        "REFDESK_PUBLIC_URL": f"http://127.0.0.1:{page_port}",
+        "REFDESK_SMTP_URL": mailbox.url,
+        "REFDESK_MAIL_FROM": "Reference Desk <refdesk@example.com>",
+        "REFDESK_LINK_SECRET": LINK_SECRET,
+    }

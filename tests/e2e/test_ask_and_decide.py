@@ -141,6 +141,7 @@ def test_reference_opens_the_request_modal_with_every_input(
         "Account",
         "Activity",
         "Opportunity name",
+        "Prospect's name",
         "Amount",
         "CRM link",
         "Prospect industry",

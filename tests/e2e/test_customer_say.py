@@ -22,6 +22,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
 
 from store.models import Rating, ReferenceRequest
+from tests.e2e.conftest import LINK_SECRET
 from tests.e2e.test_ask_and_decide import ask, buttons, decision_message
 from tests.e2e.test_ask_and_decide import click as click_button
 from tests.e2e.test_giveback_and_followups import click, dms_with, jobs_run, opened_view
@@ -31,13 +32,11 @@ from tests.support.browser import headless_chromium, wait_for_heading
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.mailbox import Mailbox, html_part, text_part
 from tests.support.payloads import block_actions, view_submission
-from tests.support.postgres import free_port
 from tests.support.program import Program
 from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer, http, run_cli
 from tests.support.slack_proxy import SlackProxy
 
-LINK_SECRET = "test-link-secret-0123456789"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "answer-page.png"
 ANSWER_LINK = re.compile(r"http://127\.0\.0\.1:\d+/answer/\d+/[A-Za-z0-9_.\-]+")
 POINTS = re.compile(r"\bpoints?\b", re.IGNORECASE)
@@ -45,24 +44,11 @@ RATE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/rate/\d+/[A-Za-z0-9_.\-]+")
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox().start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
-def mail_server(env: dict[str, str], mailbox: Mailbox, tmp_path: Path) -> Iterator[RefdeskServer]:
+def mail_server(
+    env: dict[str, str], mail_env: dict[str, str], page_port: int, tmp_path: Path
+) -> Iterator[RefdeskServer]:
     """`refdesk serve` with the mail settings: approvals e-mail the advocate."""
-    port = free_port()
-    mail_env = {
-        **env,
-        "REFDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "REFDESK_SMTP_URL": mailbox.url,
-        "REFDESK_MAIL_FROM": "Reference Desk <refdesk@example.com>",
-        "REFDESK_LINK_SECRET": LINK_SECRET,
-    }
-    process = RefdeskServer(mail_env, tmp_path, SIGNING_SECRET, port=port).start()
+    process = RefdeskServer({**env, **mail_env}, tmp_path, SIGNING_SECRET, port=page_port).start()
     yield process
     process.stop()
 
@@ -104,6 +90,15 @@ def latest_request(program: Program) -> int:
     try:
         with db.transaction() as session:
             return int(session.scalar(select(func.max(ReferenceRequest.id))) or 0)
+    finally:
+        db.dispose()
+
+
+def request_status(program: Program) -> str:
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            return session.get_one(ReferenceRequest, latest_request(program)).status
     finally:
         db.dispose()
 
@@ -200,11 +195,23 @@ def test_the_advocate_says_yes_in_a_real_browser_and_the_requester_hears_it(
     assert changed.status == 200 and "we will not go ahead" in changed.body
     assert dms_with(emulator, requester, "Not this time")
     assert program.wait_balance("Acme Corp", 3) == 3
-    # a no stays a no on this request
-    back = post_form(url, {**form, "answer": "yes"})
-    assert back.status == 409 and "closed when you said no" in back.body
-    page_ok(back.body)
-    assert program.balance("Acme Corp") == 3
+    # and back to yes before the needed-by date: confirmed again, the debit again, both told once
+    for _ in range(2):  # clicked twice
+        back = post_form(url, {**form, "answer": "yes"})
+        assert back.status == 200
+        page_ok(back.body)
+    assert program.wait_balance("Acme Corp", 0) == 0
+    assert len(dms_with(emulator, requester, "Yes, happy to help", count=2)) == 2
+    after_all = dms_with(emulator, requester, "changed their answer to", count=2)
+    assert [m["text"].count("Yes, happy to help") for m in after_all] == [0, 1], "no → yes told once"
+    assert "jane@acme.example" in str(after_all[1]["blocks"])
+    for message in after_all:
+        assert_valid_message_blocks(message["blocks"])
+    assert len(dms_with(emulator, owner, "Yes, happy to help", count=2)) == 2
+    assert request_status(program) == "approved"
+    time.sleep(1)
+    assert len([m for m in emulator.dms(requester) if "Yes, happy to help" in m["text"]]) == 2
+    assert program.balance("Acme Corp") == 0
 
 
 def test_bad_links_and_forms_get_a_clear_page_never_a_500(
@@ -291,6 +298,7 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     program: Program,
     mailbox: Mailbox,
     env: dict[str, str],
+    mail_env: dict[str, str],
     browser: Any,
     sink: ResponseSink,
 ) -> None:
@@ -298,17 +306,11 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     approve_jane(mail_server, emulator, slack, program, sink)
     assert mailbox.wait_for(1), "the ask was e-mailed"
     rid = latest_request(program)
-    mail_env = {
-        **env,
-        "REFDESK_PUBLIC_URL": mail_server.url,
-        "REFDESK_SMTP_URL": mailbox.url,
-        "REFDESK_MAIL_FROM": "refdesk@example.com",
-        "REFDESK_LINK_SECRET": LINK_SECRET,
-    }
+    jobs_env = {**env, **mail_env}
     now = dt.datetime.now(dt.UTC)
-    assert "0 claimed" in jobs_run(mail_env, "consent-remind", now + dt.timedelta(days=4))
-    assert "1 claimed, 1 sent" in jobs_run(mail_env, "consent-remind", now + dt.timedelta(days=5, minutes=1))
-    assert "0 claimed" in jobs_run(mail_env, "consent-remind", now + dt.timedelta(days=6))
+    assert "0 claimed" in jobs_run(jobs_env, "consent-remind", now + dt.timedelta(days=4))
+    assert "1 claimed, 1 sent" in jobs_run(jobs_env, "consent-remind", now + dt.timedelta(days=5, minutes=1))
+    assert "0 claimed" in jobs_run(jobs_env, "consent-remind", now + dt.timedelta(days=6))
     [reminder] = dms_with(emulator, owner, "Record Jane Doe's answer")
     assert "has not answered the e-mail yet" in str(reminder["blocks"])
     assert actions_block(reminder) == f"consent:{rid}"
@@ -359,4 +361,4 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     finally:
         db.dispose()
     assert scores == {"requester": (4, ""), "advocate": (2, "The call ran long.")}
-    assert run_cli(mail_env, "deliveries", "--failed").stdout.count("rating") == 0
+    assert run_cli(jobs_env, "deliveries", "--failed").stdout.count("rating") == 0

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.test_ask_and_decide import all_text, buttons, decision_message, form
+from tests.e2e.test_customer_say import ANSWER_LINK, csrf_of, page_ok, post_form
+from tests.e2e.test_giveback_and_followups import dms_with
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
-from tests.support.emulator import Emulator
+from tests.support.emulator import SIGNING_SECRET, Emulator
+from tests.support.mailbox import Mailbox, text_part
 from tests.support.payloads import block_actions, block_suggestion, view_submission
 from tests.support.program import Program
 from tests.support.response_sink import ResponseSink
@@ -55,22 +60,24 @@ def wait_log(server: RefdeskServer, text: str, count: int = 1, timeout: float = 
     return server.log()
 
 
-def test_ask_approve_and_the_dms_over_socket_mode(
-    socket_server: RefdeskServer,
+def ask_and_approve_over_socket(
+    server: RefdeskServer,
     socket_slack: SocketModeServer,
     emulator: Emulator,
     slack: SlackProxy,
     program: Program,
     sink: ResponseSink,
 ) -> None:
+    """The requester asks Acme Corp's Jane Doe for a reference call and the owner approves, all
+    over the WebSocket: the search, the submission and the click acked there."""
     requester, owner = emulator.ids["requester"], emulator.ids["owner"]
     acme = program.accounts["Acme Corp"]
-    view = open_modal_over_socket(socket_server, socket_slack, emulator, slack, requester)
+    view = open_modal_over_socket(server, socket_slack, emulator, slack, requester)
 
     options = acked(
         socket_slack,
         socket_slack.interact(block_suggestion(requester, "account", "fin", view)),
-        socket_server,
+        server,
     )
     labels = [o["text"]["text"] for o in options["options"]]
     assert labels[0].startswith("Acme Corp") and not any(label.startswith("Umbrella") for label in labels)
@@ -80,7 +87,7 @@ def test_ask_approve_and_the_dms_over_socket_mode(
         view,
         form(acme, advocate=(f"advocate:{acme}:reference_call", program.advocates["Jane Doe"])),
     )
-    assert acked(socket_slack, socket_slack.interact(submitted), socket_server) == {}
+    assert acked(socket_slack, socket_slack.interact(submitted), server) == {}
 
     message = decision_message(emulator, owner)
     assert_valid_message_blocks(message["blocks"])
@@ -94,12 +101,68 @@ def test_ask_approve_and_the_dms_over_socket_mode(
         channel=emulator.dm_channel(owner),
         message_ts=message["ts"],
     )
-    assert acked(socket_slack, socket_slack.interact(click), socket_server) == {}
+    assert acked(socket_slack, socket_slack.interact(click), server) == {}
+    assert program.wait_balance("Acme Corp", 0) == 0
 
-    outcome = decision_message(emulator, requester, 2)
+
+def test_ask_approve_and_the_dms_over_socket_mode(
+    socket_server: RefdeskServer,
+    socket_slack: SocketModeServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    sink: ResponseSink,
+) -> None:
+    ask_and_approve_over_socket(socket_server, socket_slack, emulator, slack, program, sink)
+
+    outcome = decision_message(emulator, emulator.ids["requester"], 2)
     assert_valid_message_blocks(outcome["blocks"])
     assert "approved" in all_text(outcome) and "jane@acme.example" in all_text(outcome)
-    assert program.wait_balance("Acme Corp", 0) == 0
+
+
+@pytest.fixture
+def socket_mail_server(
+    socket_env: dict[str, str], mail_env: dict[str, str], page_port: int, tmp_path: Path
+) -> Iterator[RefdeskServer]:
+    """`refdesk serve --socket` with the mail settings: the advocate's pages on `--port`."""
+    process = RefdeskServer({**socket_env, **mail_env}, tmp_path, SIGNING_SECRET, socket=True, port=page_port)
+    yield process.start()
+    process.stop()
+
+
+def test_the_advocate_answers_on_the_page_served_in_socket_mode(
+    socket_mail_server: RefdeskServer,
+    socket_slack: SocketModeServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    sink: ResponseSink,
+    mailbox: Mailbox,
+) -> None:
+    requester, owner = emulator.ids["requester"], emulator.ids["owner"]
+    assert "the advocate's pages" in wait_log(socket_mail_server, "Socket Mode")
+    ask_and_approve_over_socket(socket_mail_server, socket_slack, emulator, slack, program, sink)
+
+    [mail] = mailbox.wait_for(1)
+    assert mail["To"].addresses[0].addr_spec == "jane@acme.example"
+    link = ANSWER_LINK.search(text_part(mail))
+    assert link and link[0].startswith(socket_mail_server.url + "/answer/"), text_part(mail)
+    page = http("GET", link[0], timeout=5)
+    assert page.status == 200, socket_mail_server.log()
+    page_ok(page.body)
+    for words in ("Yes, happy to help", "Not this time", "Not this quarter", "Please don&#39;t ask me again"):
+        assert words in page.body, words
+
+    fields = {"csrf": csrf_of(page.body), "answer": "yes", "note": "Glad to.", "times": "Fridays"}
+    assert post_form(link[0], {**fields, "csrf": "forged"}).status == 403, "the CSRF field is checked"
+    answered = post_form(link[0], fields)
+    assert answered.status == 200 and "Thank you, Jane Doe" in answered.body
+    page_ok(answered.body)
+    [told] = dms_with(emulator, requester, "Yes, happy to help")
+    assert_valid_message_blocks(told["blocks"])
+    assert "jane@acme.example" in str(told["blocks"]) and "Glad to." in str(told["blocks"])
+    assert dms_with(emulator, owner, "Yes, happy to help")
+    assert program.balance("Acme Corp") == 0
 
 
 def test_bad_input_comes_back_in_the_ack_as_an_inline_error(

@@ -472,6 +472,9 @@ def state_values(draw: st.DrawFn, view: dict[str, Any], *, buggy: bool = True) -
             state = _selected(draw(st.one_of(st.sampled_from(["moved", "closed", "no"]), typed)), kind)
         elif kind == "datepicker":
             state = {"type": "datepicker", "selected_date": draw(dates())}
+        elif kind == "checkboxes":
+            ticked = st.sampled_from([[], element["options"], [{"value": 5}], "yes", 7, None])
+            state = {"type": "checkboxes", "selected_options": draw(ticked)}
         elif block_id == "amount":
             state = _typed(
                 draw(st.one_of(st.sampled_from(["120000", "$1,000", "1e999", "-5", "NaN"]), typed))

@@ -1,10 +1,12 @@
 """The outbox's e-mails sent by SMTP to a real server on loopback (aiosmtpd): sent once with a
 Message-ID derived from the delivery key, retried when the server is unreachable, and given up on
-(the owner asked instead) when the server refuses the address."""
+(the owner asked instead) when the server refuses the address. The e-mail and the page name the
+prospect only when the requester ticked that the advocate may see the name."""
 
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bot.mail_settings import SmtpServer
+from handlers.answer_page import AnswerPages
 from handlers.desk import Desk
-from handlers.links import Links
+from handlers.links import Links, Purpose
 from handlers.mail import Mailer, message_id
 from handlers.mail_delivery import send_mail
 from store import consent, deliveries, requests
@@ -23,9 +26,10 @@ from store.db import Database
 from store.models import Advocate, Delivery, DeliveryStatus
 from store.policy import Policy, load_policy
 from store.requests import Draft
-from tests.support import store_seed
+from tests.support import html_check, store_seed
 from tests.support.mailbox import Mailbox, text_part
 from tests.support.postgres import free_port
+from tests.support.wsgi import get
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 OWNER, SELLER = "U0OWNER01", "U0SELLER1"
@@ -45,7 +49,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-def approved(db: Database, policy: Policy) -> int:
+def approved(db: Database, policy: Policy, **prospect: Any) -> int:
     with db.transaction() as session:
         acme = store_seed.account(
             session, "Acme Corp", "Banking", owner_slack_id=OWNER, owner_email="o@x.example"
@@ -55,7 +59,7 @@ def approved(db: Database, policy: Policy) -> int:
     submitted = requests.submit(
         db,
         policy,
-        Draft(account_id=acme, activity="reference_call", advocate_id=jane),
+        Draft(account_id=acme, activity="reference_call", advocate_id=jane, **prospect),
         requester_id=SELLER,
         source_key="view:1",
         admins=frozenset(),
@@ -111,6 +115,40 @@ def test_the_ask_is_mailed_once_multipart_with_its_message_id(db: Database) -> N
     assert mail.is_multipart() and mail["Reply-To"] == "o@x.example"
     assert f"https://refdesk.example.com/answer/{rid}/" in text_part(mail)
     assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.SENT
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_the_prospect_s_name_is_in_the_e_mail_only_when_the_requester_ticked_it(
+    db: Database, shared: bool
+) -> None:
+    policy = load_policy()
+    rid = approved(
+        db,
+        policy,
+        opportunity_name="Globex core banking",
+        prospect_industry="Retail",
+        prospect_name_shared=shared,
+    )
+    box = Mailbox().start()
+    desk = desk_for(db, policy, box.port)
+    try:
+        assert send(desk, f"consent-mail:{rid}")
+        [mail] = box.wait_for(1)
+    finally:
+        box.stop()
+    html = next(part for part in mail.walk() if part.get_content_type() == "text/html").get_content()
+    text = " ".join(text_part(mail).split())
+    path = urllib.parse.urlsplit(desk.links.url(Purpose.ANSWER, rid)).path  # type: ignore[union-attr]
+    status, page = get(AnswerPages(desk), path)
+    assert status == 200 and html_check.problems(page) == []
+    if shared:
+        assert "reference call with a prospect for Globex core banking, a prospect in Retail" in text
+        for shown in (html, page):
+            assert "Globex core banking, a prospect in Retail" in shown
+    else:
+        assert "reference call with a prospect for a prospect in Retail" in text
+        assert "a prospect in Retail" in page
+        assert all("Globex" not in shown for shown in (text, html, page))
 
 
 def test_an_unreachable_mail_server_is_retried_later(db: Database) -> None:

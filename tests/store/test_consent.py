@@ -10,6 +10,7 @@ import zoneinfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from store import consent, digest, find, followups, ledger, ratings, request_card, requests
 from store.checklist import Rule, Verdict
@@ -158,6 +159,50 @@ def test_owner_led_programs_and_advocates_without_e_mail_get_the_owner_s_buttons
     assert owed(db)[f"consent-ask:{rid}"] == ("consent_ask", OWNER, {"reminder": False})
 
 
+@pytest.mark.parametrize("shared", [True, False])
+def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it(
+    db: Database, policy: Policy, now: dt.datetime, shared: bool
+) -> None:
+    acme, jane = setup(db)
+    submitted = requests.submit(
+        db,
+        policy,
+        Draft(
+            account_id=acme,
+            activity="reference_call",
+            advocate_id=jane,
+            opportunity_name="Globex core banking",
+            prospect_industry="Retail",
+            prospect_name_shared=shared,
+        ),
+        requester_id=SELLER,
+        source_key="view:1",
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    requests.decide(
+        db,
+        policy,
+        submitted.request_id,
+        actor_id=OWNER,
+        approve=True,
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    )
+    view = consent.view(db, policy, submitted.request_id, now.date())
+    with db.transaction() as session:
+        assert session.get_one(ReferenceRequest, submitted.request_id).prospect_name_shared is shared
+    if shared:
+        assert (view.prospect_name, view.for_whom) == (
+            "Globex core banking",
+            "Globex core banking, a prospect in Retail",
+        )
+    else:
+        assert (view.prospect_name, view.for_whom) == ("", "a prospect in Retail")
+
+
 # --- the four answers -----------------------------------------------------------------------------
 
 
@@ -242,9 +287,7 @@ def test_please_don_t_ask_me_again_makes_the_advocate_do_not_contact(
         )
 
 
-def test_an_answer_changes_until_the_needed_by_date_but_a_no_stays_a_no(
-    db: Database, policy: Policy, now: dt.datetime
-) -> None:
+def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy, now: dt.datetime) -> None:
     acme, jane = setup(db, balance=20)
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
     answer(db, now, rid, "yes")
@@ -253,13 +296,153 @@ def test_an_answer_changes_until_the_needed_by_date_but_a_no_stays_a_no(
     assert balance(db, policy, acme) == 23
     answer(db, now, rid, "not_this_quarter")  # a gentler no lifts the do-not-contact
     assert verdicts(db, policy, acme, jane, dt.date(2027, 1, 2))[Rule.ADVOCATE_SAY] is Verdict.OK
+    assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
     assert balance(db, policy, acme) == 23
-    with pytest.raises(NotAllowed):
-        answer(db, now, rid, "yes")
+    yes = answer(db, now, rid, "yes")  # and a yes after all lifts the rest
+    assert yes.changed and yes.delivery_keys == (
+        f"consent-answer:{rid}:4:requester",
+        f"consent-answer:{rid}:4:owner",
+    )
+    assert owed(db)[f"consent-answer:{rid}:4:owner"] == (
+        "consent_answered",
+        OWNER,
+        {"answer": "yes", "answered_by": "advocate", "before": "not_this_quarter"},
+    )
+    assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.OK
+    assert (status(db, rid), balance(db, policy, acme)) == (RequestStatus.APPROVED, 20)
+    with db.transaction() as session:
+        request = session.get_one(ReferenceRequest, rid)
+        assert (request.decision_reason, request.closed_at) == (None, None)
     late = now + dt.timedelta(days=30)
     with pytest.raises(AlreadySettled):
         consent.answer(db, rid, "never", by=consent.ADVOCATE, now=late, today=late.date())
     assert not consent.view(db, policy, rid, late.date()).open
+
+
+def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme, jane = setup(db, balance=20)
+    first, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, first, "never")
+    second = requests.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call", advocate_id=jane, needed_by=NEEDED_BY),
+        requester_id=SELLER,
+        source_key="view:2",
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+    ).request_id
+    requests.decide(
+        db,
+        policy,
+        second,
+        actor_id=ADMIN,
+        approve=True,
+        admins=ADMINS,
+        now=now,
+        today=now.date(),
+        override_reason="She told me on the phone she would do this one",
+        consent_mode=consent.EMAIL,
+    )
+    answer(db, now, second, "never")
+    answer(db, now, second, "yes")  # this answer's do-not-contact goes; the first one's stays
+    assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
+    answer(db, now, first, "not_this_time")
+    assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.OK
+
+
+@pytest.mark.parametrize("no", ["not_this_time", "not_this_quarter", "never"])
+def test_yes_and_no_in_turn_keep_the_balance_right_each_change_once(
+    db: Database, policy: Policy, now: dt.datetime, no: str
+) -> None:
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    steps = [("yes", 20, RequestStatus.APPROVED), (no, 23, RequestStatus.DECLINED)] * 2 + [
+        ("yes", 20, RequestStatus.APPROVED)
+    ]
+    for given, expected, expected_status in steps:
+        first = answer(db, now, rid, given)
+        again = answer(db, now, rid, given)  # the link clicked twice
+        assert first.changed and not again.changed
+        assert (balance(db, policy, acme), status(db, rid)) == (expected, expected_status), given
+    with db.transaction() as session:
+        chain = session.scalars(
+            select(LedgerEntry).where(LedgerEntry.request_id == rid).order_by(LedgerEntry.id)
+        ).all()
+        # the ask, then each reversal undoing the entry before it: nothing updated or deleted
+        assert [(e.kind, e.amount) for e in chain] == [("ask", -3)] + [("reversal", 3), ("reversal", -3)] * 2
+        assert [e.reverses_id for e in chain] == [None] + [e.id for e in chain[:-1]]
+        assert ledger.asked_since(session, [acme], now.date()) == {acme: 3}
+    told = [key for key in owed(db) if key.startswith(f"consent-answer:{rid}:") and key.endswith("requester")]
+    assert len(told) == len(steps)
+    # a yes after all, then the activity fell through: the ask is reversed once more, and only once
+    followups.mark_fell_through(
+        db, rid, actor_id=SELLER, admins=ADMINS, now=now, today=now.date(), reason="The prospect went quiet"
+    )
+    assert balance(db, policy, acme) == 23
+
+
+def test_twin_yeses_after_a_no_debit_once(db: Database, policy: Policy, now: dt.datetime) -> None:
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "not_this_time")
+    results: list[object] = []
+
+    def click() -> None:
+        try:
+            results.append(answer(db, now, rid, "yes").changed)
+        except Exception as exc:  # a lock timeout would show here
+            results.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results, key=str) == [False, True]
+    assert (balance(db, policy, acme), status(db, rid)) == (20, RequestStatus.APPROVED)
+
+
+def test_a_request_s_reversals_chain_but_its_ask_stays_one(db: Database, policy: Policy) -> None:
+    """The schema: one ask per request, reversals only by chaining (each entry reversed once)."""
+    with db.transaction() as session:
+        acme = store_seed.account(session, "Acme Corp", "Banking", owner_slack_id=OWNER)
+    at = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+    rid, _ = approved(db, policy, at, acme, advocate_id=store_seed_advocate(db, acme))
+    with db.transaction() as session:
+        assert (
+            ledger.set_ask_standing(session, rid, True, actor_id=OWNER, now=at, today=at.date(), reason="x")
+            is None
+        )
+        first = ledger.set_ask_standing(
+            session, rid, False, actor_id=OWNER, now=at, today=at.date(), reason="x"
+        )
+        assert first is not None and first.amount == 3
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        ask_entry = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.ASK)).one()
+        ledger.reverse(session, ask_entry, actor_id=OWNER, now=at, today=at.date(), reason="twice")
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        ask_entry = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.ASK)).one()
+        ledger.post(
+            session,
+            account_id=acme,
+            kind=EntryKind.ASK,
+            amount=-3,
+            actor_id=OWNER,
+            now=at,
+            occurred_on=at.date(),
+            request_id=rid,
+        )
+
+
+def store_seed_advocate(db: Database, acme: int) -> int:
+    with db.transaction() as session:
+        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+        session.get_one(Advocate, jane).email = "jane@acme.example"
+    return jane
 
 
 def test_only_the_owner_or_an_admin_records_an_answer_heard_in_person(

@@ -32,3 +32,15 @@ def signed_post(wsgi: SlackWsgi, secret: str, body: str, content_type: str = FOR
 
     chunks = wsgi(environ, start_response)
     return int(status[0].split()[0]), b"".join(chunks).decode()
+
+
+def get(app: Any, path: str) -> tuple[int, str]:
+    """One GET of `path` from a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
+    environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": ""}
+    status: list[str] = []
+
+    def start_response(line: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        status.append(line)
+
+    chunks = app(environ, start_response)
+    return int(status[0].split()[0]), b"".join(chunks).decode()

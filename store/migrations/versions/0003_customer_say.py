@@ -17,6 +17,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("reference_requests") as batch:
+        batch.add_column(
+            sa.Column("prospect_name_shared", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    # a customer's "yes" after a "no" reverses the reversal: a request's reversals chain (each
+    # entry reversed once, by `reverses_id`), while its ask and give stay one each
+    with op.batch_alter_table("ledger_entries") as batch:
+        batch.drop_constraint("uq_ledger_entries_request_kind", type_="unique")
+    op.create_index(
+        "uq_ledger_entries_request_kind",
+        "ledger_entries",
+        ["request_id", "kind"],
+        unique=True,
+        sqlite_where=sa.text("kind <> 'reversal'"),
+        postgresql_where=sa.text("kind <> 'reversal'"),
+    )
     op.create_table(
         "consents",
         sa.Column("request_id", sa.Integer(), nullable=False),
@@ -75,3 +91,8 @@ def downgrade() -> None:
     op.drop_table("ratings")
     op.drop_index(op.f("ix_consents_advocate_id"), table_name="consents")
     op.drop_table("consents")
+    op.drop_index("uq_ledger_entries_request_kind", table_name="ledger_entries")
+    with op.batch_alter_table("ledger_entries") as batch:
+        batch.create_unique_constraint("uq_ledger_entries_request_kind", ["request_id", "kind"])
+    with op.batch_alter_table("reference_requests") as batch:
+        batch.drop_column("prospect_name_shared")
