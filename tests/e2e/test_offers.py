@@ -21,13 +21,12 @@ from store import ledger, offers
 from store.models import Advocate, EntryKind, OfferSeat, ReferenceRequest, RequestStatus
 from store.offers import OfferDraft
 from store.policy import load_policy
+from tests.e2e.conftest import LINK_SECRET
 from tests.e2e.test_customer_say import (
-    LINK_SECRET,
     POINTS,
     MonthOldSigner,
     csrf_of,
     mail_server,
-    mailbox,
     post_form,
 )
 from tests.e2e.test_find_status_digest_home import open_home
@@ -45,8 +44,8 @@ from tests.support.slack_proxy import SlackProxy
 
 NOW = dt.datetime.now(dt.UTC)
 CLICKS = 20
-#: fixtures shared with the customer's-say tests (the mailbox and the server that mails)
-__all__ = ["mail_server", "mailbox"]
+#: a fixture shared with the customer's-say tests (the server that mails)
+__all__ = ["mail_server"]
 
 
 def offer_form(title: str, seats: str, closes_on: str, fits: str = "") -> dict[str, Any]:
