@@ -142,11 +142,12 @@ def test_the_prospect_s_name_is_in_the_e_mail_only_when_the_requester_ticked_it(
     status, page = get(AnswerPages(desk), path)
     assert status == 200 and html_check.problems(page) == []
     if shared:
-        assert "reference call with a prospect for Globex core banking, a prospect in Retail" in text
+        assert "help with a reference call with a prospect" in text
+        assert "It is for Globex core banking, a prospect in Retail." in text
         for shown in (html, page):
             assert "Globex core banking, a prospect in Retail" in shown
     else:
-        assert "reference call with a prospect for a prospect in Retail" in text
+        assert "It is for a prospect in Retail." in text
         assert "a prospect in Retail" in page
         assert all("Globex" not in shown for shown in (text, html, page))
 
