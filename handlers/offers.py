@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -390,60 +391,54 @@ def register(app: App, desk: Desk) -> None:
             done = modal("Seat reserved", [section(_said(seat))], callback_id=View.NOTICE, close="Close")
             ack(response_action="update", view=done)
 
-    def answer(accepted: bool) -> Any:
+    def on_seat_button(action_id: Action, change: Callable[[int, str, str | None], SeatView]) -> None:
+        """A button on the seat card or App Home: one store call `change(seat, clicker, home_of)`."""
+
+        @app.action(action_id)
         def listener(
             ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
         ) -> None:
             with answered(ack, body, respond, client):
                 ack()
-                seat = seats.record_answer(
-                    desk.db,
-                    desk.policy,
-                    _seat_id(action),
-                    accepted,
-                    actor_id=body["user"]["id"],
-                    admins=desk.admins,
-                    now=desk.now(),
-                    home_of=_home_of(body),
-                )
+                seat = change(_seat_id(action), body["user"]["id"], _home_of(body))
                 clicked(body, respond, client, seat)
 
-        return listener
+    def record(accepted: bool) -> Callable[[int, str, str | None], SeatView]:
+        return lambda seat_id, actor_id, home_of: seats.record_answer(
+            desk.db,
+            desk.policy,
+            seat_id,
+            accepted,
+            actor_id=actor_id,
+            admins=desk.admins,
+            now=desk.now(),
+            home_of=home_of,
+        )
 
-    app.action(Action.SEAT_YES)(answer(True))
-    app.action(Action.SEAT_NO)(answer(False))
-
-    @app.action(Action.DELIVERED)
-    def delivered(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        with answered(ack, body, respond, client):
-            ack()
-            seat = seats.deliver_seat(
-                desk.db,
-                desk.policy,
-                _seat_id(action),
-                actor_id=body["user"]["id"],
-                admins=desk.admins,
-                now=desk.now(),
-                today=desk.today(),
-                home_of=_home_of(body),
-            )
-            clicked(body, respond, client, seat)
-
-    @app.action(Action.RELEASE_SEAT)
-    def release(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        with answered(ack, body, respond, client):
-            ack()
-            seat = seats.release_seat(
-                desk.db,
-                desk.policy,
-                _seat_id(action),
-                actor_id=body["user"]["id"],
-                admins=desk.admins,
-                now=desk.now(),
-                home_of=_home_of(body),
-            )
-            clicked(body, respond, client, seat)
+    on_seat_button(Action.SEAT_YES, record(True))
+    on_seat_button(Action.SEAT_NO, record(False))
+    on_seat_button(
+        Action.DELIVERED,
+        lambda seat_id, actor_id, home_of: seats.deliver_seat(
+            desk.db,
+            desk.policy,
+            seat_id,
+            actor_id=actor_id,
+            admins=desk.admins,
+            now=desk.now(),
+            today=desk.today(),
+            home_of=home_of,
+        ),
+    )
+    on_seat_button(
+        Action.RELEASE_SEAT,
+        lambda seat_id, actor_id, home_of: seats.release_seat(
+            desk.db,
+            desk.policy,
+            seat_id,
+            actor_id=actor_id,
+            admins=desk.admins,
+            now=desk.now(),
+            home_of=home_of,
+        ),
+    )
