@@ -73,17 +73,42 @@ def facts_for(session: Session, policy: Policy, request: ReferenceRequest, today
 
     The request itself is not "another pending request" for its own account.
     """
-    found = facts_for_accounts(
+    return facts_for_ask(
         session,
         policy,
-        [request.account_id],
+        request.account_id,
         today,
         activity=request.activity,
         cost=request.cost,
-        advocate_ids=[request.advocate_id] if request.advocate_id is not None else [],
+        advocate_id=request.advocate_id,
         excluding_request=request.id,
-    )[request.account_id]
-    return found.advocates.get(request.advocate_id, found.account) if request.advocate_id else found.account
+    )
+
+
+def facts_for_ask(
+    session: Session,
+    policy: Policy,
+    account_id: int,
+    today: dt.date,
+    *,
+    activity: str | None,
+    cost: int,
+    advocate_id: int | None,
+    excluding_request: int | None = None,
+) -> PolicyFacts:
+    """The facts of one ask of an account, naming `advocate_id` if not None (a request, or a draft
+    of one before it is saved)."""
+    found = facts_for_accounts(
+        session,
+        policy,
+        [account_id],
+        today,
+        activity=activity,
+        cost=cost,
+        advocate_ids=[advocate_id] if advocate_id is not None else [],
+        excluding_request=excluding_request,
+    )[account_id]
+    return found.advocates.get(advocate_id, found.account) if advocate_id is not None else found.account
 
 
 def facts_for_accounts(
@@ -246,7 +271,7 @@ def _asks(
             LedgerEntry.account_id.in_(account_ids),
             LedgerEntry.kind == EntryKind.ASK,
             LedgerEntry.occurred_on >= since,
-            LedgerEntry.id.not_in(ledger.reversed_asks(as_of)),
+            ledger.ask_stands(as_of=as_of),
             recorded,
         )
         .group_by(LedgerEntry.account_id, LedgerEntry.advocate_id)

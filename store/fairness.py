@@ -195,7 +195,7 @@ def weekly(session: Session, last_week_start: dt.date, weeks: int = CHART_WEEKS)
     """Points asked and given per week, for `weeks` weeks ending with the one starting `last_week_start`."""
     first = last_week_start - dt.timedelta(weeks=weeks - 1)
     end = last_week_start + dt.timedelta(days=6)
-    standing_ask = and_(LedgerEntry.kind == EntryKind.ASK, LedgerEntry.id.not_in(ledger.reversed_asks()))
+    standing_ask = and_(LedgerEntry.kind == EntryKind.ASK, ledger.ask_stands())
     rows = session.execute(
         select(LedgerEntry.occurred_on, LedgerEntry.kind, func.sum(LedgerEntry.amount))
         .where(

@@ -230,7 +230,7 @@ def _figures(
     if not account_ids:
         return {}
     in_window = LedgerEntry.occurred_on >= since
-    standing = LedgerEntry.id.not_in(ledger.reversed_asks())
+    standing = ledger.ask_stands()
     standing_ask = and_(in_window, LedgerEntry.kind == EntryKind.ASK, standing)
     give = and_(in_window, LedgerEntry.kind == EntryKind.GIVE)
     last_give = func.max(case((LedgerEntry.kind == EntryKind.GIVE, LedgerEntry.occurred_on), else_=None))

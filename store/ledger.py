@@ -194,26 +194,26 @@ def set_ask_standing(
     return reverse(session, chain[-1], actor_id=actor_id, now=now, today=today, reason=reason)
 
 
-def reversed_asks(as_of: dt.datetime | None = None) -> Select[tuple[int]]:
-    """The ids of the asks that stand reversed (as they stood at `as_of`): a request's ask when
-    the request has an odd number of reversals (each undoes the chain's entry before it), an ask
-    of no request when something reverses it."""
-    reversal, ask = aliased(LedgerEntry), aliased(LedgerEntry)
+def ask_stands(as_of: dt.datetime | None = None) -> ColumnElement[bool]:
+    """Whether the ask on the row being read stands (as it stood at `as_of`), for the rows being read only.
+
+    A request's ask stands when the request has an even number of reversals (each undoes the
+    chain's entry before it); an ask of no request stands while nothing reverses it. The test is
+    correlated to the row, so it costs an index look-up per ask read, not a pass over every
+    reversal in the ledger (which made every checklist cost a scan of the whole ledger).
+    """
+    entry, reversal = LedgerEntry, aliased(LedgerEntry)
     recorded = [reversal.created_at <= as_of] if as_of is not None else []
-    odd = (
-        select(reversal.request_id)
-        .where(reversal.kind == EntryKind.REVERSAL, reversal.request_id.is_not(None), *recorded)
-        .group_by(reversal.request_id)
-        .having(func.count() % 2 == 1)
+    reversals = (
+        select(func.count())
+        .where(reversal.kind == EntryKind.REVERSAL, reversal.request_id == entry.request_id, *recorded)
+        .correlate(entry)
+        .scalar_subquery()
     )
-    undone = select(reversal.reverses_id).where(reversal.reverses_id.is_not(None), *recorded)
-    return (
-        select(ask.id)
-        .where(
-            ask.kind == EntryKind.ASK,
-            or_(ask.request_id.in_(odd), and_(ask.request_id.is_(None), ask.id.in_(undone))),
-        )
-        .correlate(None)
+    undone = select(reversal.id).where(reversal.reverses_id == entry.id, *recorded).correlate(entry).exists()
+    return or_(
+        and_(entry.request_id.is_not(None), reversals % 2 == 0),
+        and_(entry.request_id.is_(None), ~undone),
     )
 
 
@@ -309,7 +309,7 @@ def asked_since(session: Session, account_ids: Iterable[int], since: dt.date) ->
             LedgerEntry.account_id.in_(ids),
             LedgerEntry.kind == EntryKind.ASK,
             LedgerEntry.occurred_on >= since,
-            LedgerEntry.id.not_in(reversed_asks()),
+            ask_stands(),
         )
         .group_by(LedgerEntry.account_id)
     )

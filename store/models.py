@@ -257,6 +257,13 @@ class LedgerEntry(Base):
             sqlite_where=text("kind <> 'reversal'"),
             postgresql_where=text("kind <> 'reversal'"),
         ),
+        # a request's reversals, counted per ask read ("does this ask stand": `ledger.ask_stands`)
+        Index(
+            "ix_ledger_entries_request_reversals",
+            "request_id",
+            sqlite_where=text("kind = 'reversal'"),
+            postgresql_where=text("kind = 'reversal'"),
+        ),
         Index("ix_ledger_entries_account_amount", "account_id", "amount"),
         Index("ix_ledger_entries_account_kind_occurred", "account_id", "kind", "occurred_on"),
         Index("ix_ledger_entries_advocate_kind_occurred", "advocate_id", "kind", "occurred_on"),
