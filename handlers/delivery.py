@@ -245,7 +245,8 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float) -> bool:
                 # Slack answered: below 500 it refused the post; a 5xx may come after storing it
                 in_doubt = exc.response.status_code >= 500
                 raise
-            in_doubt = False
+            # posted: until the database records it, the delivery stays in doubt, so a sender
+            # that takes it over (the database was locked or down just now) looks before posting
             channel, ts = response.get("channel"), response.get("ts")
         deliveries.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
         return bool(messages)
@@ -296,11 +297,18 @@ def _share_ts(response: Any, channel: str) -> str | None:
 
 
 def _put_back(desk: Desk, job: DeliveryJob, delay: dt.timedelta, error: str, in_doubt: bool) -> None:
-    """Retry after `delay`; a delivery that may have been posted keeps its doubt for the next sender."""
-    if in_doubt:
-        deliveries.mark_uncertain(desk.db, job, desk.now(), delay, f"{error} (outcome unknown)")
-    else:
-        deliveries.mark_retry(desk.db, job, desk.now(), delay, error)
+    """Retry after `delay`; a delivery that may have been posted keeps its doubt for the next sender.
+
+    When the database cannot record even that, the claim is left as it is: once its lease runs
+    out the next sender takes it over in doubt and looks for the message before posting.
+    """
+    try:
+        if in_doubt:
+            deliveries.mark_uncertain(desk.db, job, desk.now(), delay, f"{error} (outcome unknown)")
+        else:
+            deliveries.mark_retry(desk.db, job, desk.now(), delay, error)
+    except Unavailable:
+        log.warning("delivery %s: the database is unavailable; retried once its lease runs out", job.key)
 
 
 def _refused(desk: Desk, job: DeliveryJob, exc: SlackApiError, in_doubt: bool) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from handlers.delivery import MAX_RENDER_ATTEMPTS, deliver
 from handlers.desk import Desk
 from store import deliveries
 from store.db import Database
+from store.deadlines import Limits
 from store.delivery_kinds import MAIL_KINDS, ChannelHelpPayload, DeliveryKind
 from store.models import Delivery, DeliveryStatus
 from tests.support.emulator import BOT_TOKEN, Emulator
@@ -210,4 +213,47 @@ def test_a_post_slack_refused_is_posted_again_without_looking(
 
     assert row(desk, key).status == "sent"
     assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.postMessage"]
+    assert len(emulator.dms(person)) == 1
+
+
+def test_a_post_whose_outcome_the_locked_database_could_not_record_is_never_posted_again(
+    tmp_path: Path, clock: Clock, slack: SlackProxy, emulator: Emulator
+) -> None:
+    """Slack stored the post, then SQLite's write lock was held past the busy timeout while the
+    sender recorded it, and freed while the sender put the delivery back: the delivery must stay
+    in doubt (looked for before any re-post), never become a plain retry that posts again."""
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    db = Database(url, limits=Limits(statement=0.5, transaction=5.0))
+    db.upgrade()
+    settings = load_settings(
+        slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url, database_url=url, scheduler_enabled=False
+    )
+    desk = build_desk(settings, db, clock=clock)
+    person = emulator.ids["owner"]  # a DM of its own
+    key = owe_help(desk, person)
+    holder = sqlite3.connect(tmp_path / "locked.db", check_same_thread=False, isolation_level=None)
+    released = threading.Event()
+
+    def hold_the_write_lock(method: str) -> None:
+        if method != "chat.postMessage" or released.is_set():
+            return
+        holder.execute("BEGIN IMMEDIATE")  # held while the answer reaches the sender
+        threading.Timer(0.8, lambda: (holder.execute("ROLLBACK"), released.set())).start()
+
+    slack.on_answer = hold_the_write_lock
+    try:
+        deliver(desk)
+        assert released.wait(5)
+        assert row(desk, key).status == "sending"  # posted, unrecorded: in doubt
+        clock.later()
+        deliver(desk)
+    finally:
+        slack.on_answer = None
+        holder.close()
+        db.dispose()
+
+    with Database(url).transaction() as session:
+        assert session.scalars(select(Delivery.status).where(Delivery.key == key)).one() == "sent"
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert "conversations.history" in [c.method for c in slack.calls]
     assert len(emulator.dms(person)) == 1

@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -62,6 +63,8 @@ class SlackProxy:
         self.app_token: str | None = None
         #: Slack's error for `apps.connections.open`, e.g. "missing_scope"
         self.connections_error: str | None = None
+        #: called with the method's name once the emulator did a call, before the app gets the answer
+        self.on_answer: Callable[[str], None] | None = None
         self._lock = threading.Lock()
         proxy = self
 
@@ -123,6 +126,8 @@ class SlackProxy:
                         self.send_response(status)
                         self._send_body(body)
                     return
+                if proxy.on_answer is not None:
+                    proxy.on_answer(method)
                 self.send_response(status)
                 self._send_body(body)
                 with proxy._lock:
