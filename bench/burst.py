@@ -65,9 +65,13 @@ NOTICE_TARGET = 5.0
 #: how long after the burst the outbox may take to empty before the run reports what is left
 DRAIN_LIMIT = 180.0
 #: kinds of request, in the order of the table
-KINDS = ("open", "search", "submit", "approve", "approve (again)", "home", "find")
+KINDS = ("open", "search", "submit", "approve", "approve (again)", "pick advocate", "home", "find")
+#: how long an owner waits for the advocate picker after clicking Approve
+PICKER_WAIT = 10.0
 #: notices that rewrite what is already in Slack (chat.update, views.publish) instead of posting
 REWRITES = ("request_refresh", "home_refresh")
+#: what every requester in the burst asks for
+ACTIVITY = "logo"
 FIND_TEXTS = ("fintech case study", "healthcare logo", "retail emea", "payments enterprise", "energy webinar")
 
 
@@ -84,8 +88,11 @@ class Record:
     failures: Counter[str] = field(default_factory=Counter)
     #: view id → when its submit was sent (time.time())
     submitted: dict[str, float] = field(default_factory=dict)
-    #: request id → when its first Approve click was sent
+    #: request id → when its first Approve click was sent (then: when its advocate was picked,
+    #: the click that decides it and causes its notices)
     clicked: dict[int, float] = field(default_factory=dict)
+    #: request ids whose Approve opened the advocate picker and were approved naming one
+    picked: set[int] = field(default_factory=set)
 
 
 class People:
@@ -98,8 +105,13 @@ class People:
         think: tuple[float, float],
         approvals: queue.Queue[tuple[int, str]],
         respond_url: str,
+        db: Database,
+        willing: dict[int, int],
     ) -> None:
         self.url = url
+        self.db = db
+        #: account id → an advocate there willing to do the burst's activity (a requester may name them)
+        self.willing = willing
         self.accounts = accounts
         self.think = think
         self.approvals = approvals
@@ -108,6 +120,9 @@ class People:
         self.stop_at = 0.0
         self._ids = iter(range(1, 10**9))
         self._lock = threading.Lock()
+        #: request id → the advocate picker Approve opened for it (what `views.open` showed)
+        self._pickers: dict[int, dict[str, Any]] = {}
+        self._picker_shown = threading.Condition()
 
     def _next_id(self) -> int:
         with self._lock:
@@ -119,8 +134,10 @@ class People:
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                response.read()
+                answer = response.read()
                 status = response.status
+            if b'"response_action"' in answer:  # a modal answered with its inline errors
+                self.record.failures[f"{kind}: {answer.decode(errors='replace')[:120]}"] += 1
         except urllib.error.HTTPError as exc:
             status = exc.code
         except OSError as exc:
@@ -162,10 +179,12 @@ class People:
             view_id = f"VBURST{number}X{self._next_id()}"
             values = {
                 "account": {"account": select(str(account))},
-                "activity": {"activity": select("logo")},
+                "activity": {"activity": select(ACTIVITY)},
                 "opportunity_name": {"value": text_input(f"Quarter-end deal {view_id}")},
                 "amount": {"value": text_input("25000")},
             }
+            if account in self.willing and rng.random() < 0.5:  # half name the advocate, half leave it open
+                values["advocate"] = {"advocate": select(str(self.willing[account]))}
             body = interaction_body(view_submission(user, {**view, "id": view_id}, values))
             self.record.submitted[view_id] = time.time()
             self.send("submit", body)
@@ -193,6 +212,48 @@ class People:
                 again.join(15)
             else:
                 self.send("approve", click)
+            if self.names_nobody(request_id):
+                self._pick_advocate(owner, request_id, rng)
+
+    def names_nobody(self, request_id: int) -> bool:
+        """Whether Approve will ask the owner whom to ask (read as the owner reads their DM)."""
+        with self.db.engine.connect() as c:
+            named = c.execute(
+                text("SELECT advocate_id FROM reference_requests WHERE id = :id"), {"id": request_id}
+            ).scalar()
+        return named is None
+
+    def picker_shown(self, view: dict[str, Any]) -> None:
+        """The stand-in's hook: Approve on a request naming nobody opened the advocate picker."""
+        if view.get("callback_id") != "pick_advocate_modal":
+            return
+        with self._picker_shown:
+            self._pickers.setdefault(int(view.get("private_metadata") or 0), view)
+            self._picker_shown.notify_all()
+
+    def _pick_advocate(self, owner: str, request_id: int, rng: random.Random) -> None:
+        """Approve asked whom to ask: pick the first advocate offered, as an owner would, and submit.
+
+        Done even when the burst has just ended, so every first click that opened a picker decides.
+        """
+        deadline = time.monotonic() + PICKER_WAIT
+        with self._picker_shown:
+            while request_id not in self._pickers and time.monotonic() < deadline:
+                self._picker_shown.wait(max(0.0, deadline - time.monotonic()))
+            view = self._pickers.get(request_id)
+        if view is None:
+            self.record.failures["approve: no advocate picker"] += 1
+            return
+        time.sleep(rng.uniform(*self.think) * 0.1)  # reading the names
+        element = next(b["element"] for b in view.get("blocks", []) if b.get("block_id") == "advocate")
+        chosen = element["options"][0]["value"]
+        values = {"advocate": {"value": select(chosen)}}
+        self.record.clicked[request_id] = time.time()
+        self.record.picked.add(request_id)
+        self.send(
+            "pick advocate",
+            interaction_body(view_submission(owner, {**view, "id": f"VPICK{request_id}"}, values)),
+        )
 
     def _again(self, click: str, after: float) -> None:
         time.sleep(after)
@@ -507,8 +568,8 @@ def report(
         [
             "Approve clicks (first)",
             str(len(clicked)),
-            f"approved {len(approved & clicked)}",
-            f"refused {sum(refused.values())} (all clicks)",
+            f"approved {len(approved & clicked)} ({len(record.picked & approved)} picked)",
+            f"not approved {len(clicked - approved)}; refused {sum(refused.values())} (all clicks)",
             f"approved unclicked {len(approved - clicked)}",
         ],
         [
@@ -525,6 +586,7 @@ def report(
     if refused:
         out.append("refusals (response_url): " + "; ".join(f"{n}× {t!r}" for t, n in refused.most_common(4)))
     figures = {
+        "unapproved": len(clicked - approved),
         "over": over_total,
         "ack_p99": pct(all_acks, 0.99),
         "notice_p99": pct(free, 0.99),
@@ -558,6 +620,18 @@ def roomy_accounts(db: Database, limit: int = 2000) -> list[int]:
             {"n": limit},
         ).all()
     return [int(r[0]) for r in rows]
+
+
+def willing_advocates(db: Database, accounts: list[int]) -> dict[int, int]:
+    """An advocate per roomy account willing to do the burst's activity (the first by id)."""
+    roomy = set(accounts)
+    willing: dict[int, int] = {}
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT id, account_id, activities FROM advocates ORDER BY id")).all()
+    for advocate_id, account_id, activities in rows:
+        if account_id in roomy and ACTIVITY in str(activities).split(";"):
+            willing.setdefault(int(account_id), int(advocate_id))
+    return willing
 
 
 def pending_approvals(db: Database, accounts: list[int], limit: int) -> list[tuple[int, str]]:
@@ -610,7 +684,16 @@ def run(args: argparse.Namespace) -> int:
         server = RefdeskServer(env, workdir, SECRET, extra_args=args.serve_args).start(timeout=60)
         stack.callback(server.stop)
         assert server.process is not None
-        people = People(server.url + "/slack/events", accounts, args.think, approvals, standin.respond_url)
+        people = People(
+            server.url + "/slack/events",
+            accounts,
+            args.think,
+            approvals,
+            standin.respond_url,
+            db,
+            willing_advocates(db, accounts),
+        )
+        standin.on_view = people.picker_shown
         started_at = time.time()
         people.run(args.people, args.seconds)
         burst = time.time() - started_at
@@ -618,6 +701,7 @@ def run(args: argparse.Namespace) -> int:
         time.sleep(1)
         rss = peak_rss_mib(server.process.pid)
         log = server.log()
+        locked = log.count("database is locked")
         text_out, figures = report(
             db,
             people,
@@ -641,11 +725,26 @@ def run(args: argparse.Namespace) -> int:
         print("server log, warnings and errors by kind: " + log_summary(log))
         print(
             f"outbox empty {drained:.1f} s after the burst; peak RSS of the serve process {rss:.0f} MiB; "
-            f"'database is locked' in the server log: {log.count('database is locked')}; "
+            f"'database is locked' in the server log: {locked}; "
             f"ERROR lines: {log.count(' ERROR ')}"
         )
         if args.debug:
             print(log[-6000:], file=sys.stderr)
+        if args.check:
+            problems = {
+                "lost": figures["lost"],
+                "twice": figures["twice"],
+                "first Approve clicks not approved": figures["unapproved"],
+                "acks over 3 s": figures["over"],
+                "'database is locked'": locked,
+                "failed requests": sum(people.record.failures.values()),
+            }
+            bad = {what: n for what, n in problems.items() if n}
+            print(
+                "check: "
+                + ("passed" if not bad else "FAILED: " + ", ".join(f"{w} {n}" for w, n in bad.items()))
+            )
+            return 1 if bad else 0
         met = (
             figures["over"] == 0
             and figures["ack_p99"] <= 0.3
@@ -671,6 +770,11 @@ def main() -> int:
     parser.add_argument("--env", action="append", default=[], help="NAME=value for the serve process")
     parser.add_argument("--serve-args", nargs="*", default=[], help="extra `refdesk serve` arguments")
     parser.add_argument("--debug", action="store_true", help="print the end of the server log")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 on anything lost, twice, unapproved, over 3 s, failed or 'database is locked' (CI)",
+    )
     args = parser.parse_args()
     args.people = max(1, min(args.people, 1000))
     args.seconds = max(1.0, min(args.seconds, 600.0))

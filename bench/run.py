@@ -42,19 +42,22 @@ sys.path.insert(0, str(ROOT))
 import waitress  # noqa: E402
 from slack_bolt import App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import bindparam, insert, text  # noqa: E402
 
 from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
 from bot.server import SlackWsgi  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from handlers.delivery import deliver  # noqa: E402
+from handlers.desk import Desk  # noqa: E402
 from handlers.pacing import Pacer  # noqa: E402
-from store import deliveries  # noqa: E402
+from store import deliveries, request_card, requests  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
 from store.digest import Period, build_digest  # noqa: E402
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest  # noqa: E402
 from store.policy import load_policy  # noqa: E402
+from store.requests import Draft  # noqa: E402
 from tests.support.payloads import (  # noqa: E402
     block_actions,
     block_suggestion,
@@ -72,6 +75,8 @@ SEGMENTS = ["Enterprise", "Mid-market", "SMB"]
 PRODUCTS = ["Payments", "Risk", "Analytics", "Identity", "Billing"]
 ACTIVITIES = ["logo", "quote", "reference_call", "case_study", "webinar", "review"]
 TIME_LIMIT = 90.0  # seconds per measurement, whatever the iteration count
+#: what the benchmark's requester asks for
+ACTIVITY = "logo"
 
 
 @dataclass(frozen=True)
@@ -155,13 +160,19 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
                 "",
             )
 
+    per_account = max(1, sizes.advocates // sizes.accounts)
+
     def ledger() -> Iterator[tuple[Any, ...]]:
         for _ in range(sizes.ledger):
             kind = rng.choices(["ask", "give", "adjustment"], [50, 48, 2])[0]
             amount = -rng.choice([1, 2, 3, 5]) if kind == "ask" else rng.choice([2, 3, 4, 5])
             on = today - dt.timedelta(days=rng.randrange(730))
+            account = rng.randrange(1, sizes.accounts + 1)
+            # since approvals name the person asked, an ask names one of the account's advocates
+            asked = account + rng.randrange(per_account) * sizes.accounts if kind == "ask" else None
             yield (
-                rng.randrange(1, sizes.accounts + 1),
+                account,
+                asked,
                 kind,
                 amount,
                 "x",
@@ -217,6 +228,7 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
         "ledger_entries": (
             [
                 "account_id",
+                "advocate_id",
                 "kind",
                 "amount",
                 "item",
@@ -328,6 +340,7 @@ def bare_bolt(stub: SlackStub) -> App:
     app.options("account")(lambda ack: ack(options=[]))
     app.view("request_modal")(lambda ack: ack())
     app.action("approve")(lambda ack: ack())
+    app.view("pick_advocate_modal")(lambda ack: ack())
     return app
 
 
@@ -352,18 +365,47 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def measure(url: str, bodies: Callable[[int], str], iterations: int) -> list[float]:
-    for i in range(min(20, iterations)):  # warm-up: connection pools, statement caches
-        post(url, bodies(10_000_000 + i))
+    """Up to `iterations` timed posts after a warm-up; fewer when time runs out or `bodies` has
+    nothing more to send (StopIteration: the requests waiting for approval ran out)."""
     samples = []
     deadline = time.monotonic() + TIME_LIMIT
-    for i in range(iterations):
-        if time.monotonic() > deadline:
-            break
-        samples.append(post(url, bodies(i)))
+    try:
+        for i in range(min(20, iterations)):  # warm-up: connection pools, statement caches
+            post(url, bodies(10_000_000 + i))
+        for i in range(iterations):
+            if time.monotonic() > deadline:
+                break
+            samples.append(post(url, bodies(i)))
+    except StopIteration:
+        pass
     return samples
 
 
-def payload_makers(sizes: Sizes, requester: str) -> dict[str, Callable[[int], str]]:
+def willing_advocates(db: Database, today: dt.date) -> dict[int, int]:
+    """Per account, an advocate willing to do the benchmark's activity whom the rules let us ask
+    (not asked in the rest period, under the cap), so a request naming them can be approved."""
+    rest, window = today - dt.timedelta(days=30), today - dt.timedelta(days=180)
+    willing: dict[int, int] = {}
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT v.id, v.account_id, v.activities, "
+                "(SELECT count(*) FROM ledger_entries l WHERE l.advocate_id = v.id AND l.kind = 'ask' "
+                "AND l.occurred_on >= :window), "
+                "(SELECT max(l.occurred_on) FROM ledger_entries l WHERE l.advocate_id = v.id "
+                "AND l.kind = 'ask') FROM advocates v ORDER BY v.id"
+            ),
+            {"window": window},
+        )
+        for advocate_id, account_id, activities, asks, last in rows:
+            last_on = dt.date.fromisoformat(last) if isinstance(last, str) else last
+            rested = last_on is None or last_on < rest
+            if ACTIVITY in str(activities).split(";") and asks < 3 and rested:
+                willing.setdefault(int(account_id), int(advocate_id))
+    return willing
+
+
+def payload_makers(sizes: Sizes, requester: str, willing: dict[int, int]) -> dict[str, Callable[[int], str]]:
     rng = random.Random(7)
     view = {"id": "V0", "type": "modal", "callback_id": "request_modal", "private_metadata": "", "blocks": []}
 
@@ -379,10 +421,12 @@ def payload_makers(sizes: Sizes, requester: str) -> dict[str, Callable[[int], st
         account = rng.randrange(1, sizes.accounts + 1)
         values = {
             "account": {"account": select(str(account))},
-            "activity": {"activity": select("logo")},
+            "activity": {"activity": select(ACTIVITY)},
             "opportunity_name": {"value": text_input("Bench deal")},
             "amount": {"value": text_input("1000")},
         }
+        if i % 2 == 0 and account in willing:  # half name the advocate; Approve asks whom for the rest
+            values["advocate"] = {"advocate": select(str(willing[account]))}
         return interaction_body(view_submission(requester, {**view, "id": f"VBENCH{i}"}, values))
 
     return {"open": open_modal, "search": search, "submit": submit}
@@ -402,20 +446,52 @@ def drain(db: Database, limit: float = 120.0) -> float:
     return time.monotonic() - started
 
 
-def pending_for_approval(db: Database, limit: int) -> list[tuple[int, str]]:
+def pending_for_approval(db: Database, limit: int, *, named: bool) -> list[tuple[int, str]]:
+    """The benchmark's own requests still pending on an active account in credit, naming their
+    advocate (`named`: Approve approves) or not (Approve asks the owner whom to ask)."""
     with db.engine.connect() as connection:
         rows = connection.execute(
             text(
                 "SELECT r.id, a.owner_slack_id FROM reference_requests r "
                 "JOIN accounts a ON a.id = r.account_id "
-                "WHERE r.status = 'pending' AND a.status = 'active' AND r.activity = 'logo' "
+                "WHERE r.status = 'pending' AND a.status = 'active' AND r.activity = :activity "
+                "AND (r.advocate_id IS NOT NULL) = :named "
                 "AND (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l "
                 "WHERE l.account_id = a.id) >= 0 "
                 "ORDER BY r.id DESC LIMIT :n"
             ),
-            {"n": limit},
+            {"n": limit, "activity": ACTIVITY, "named": named},
         ).all()
     return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def ask_for_approval(desk: Desk, willing: dict[int, int], count: int, *, named: bool) -> None:
+    """`count` new requests waiting for their owner (set-up, not timed), naming an advocate whom
+    the rules let us ask (`named`) or nobody, each at its own account; their DMs are sent."""
+    rng = random.Random(11 if named else 12)
+    for i, account in enumerate(rng.sample(sorted(willing), min(count, len(willing)))):
+        draft = Draft(account_id=account, activity=ACTIVITY, advocate_id=willing[account] if named else None)
+        submitted = requests.submit(
+            desk.db,
+            desk.policy,
+            draft,
+            requester_id="U00000008",
+            source_key=f"bench:{named}:{i}",
+            admins=desk.admins,
+            now=desk.now(),
+            today=desk.today(),
+        )
+        deliver(desk, list(submitted.delivery_keys))
+
+
+def approved_count(db: Database, request_ids: list[int]) -> int:
+    if not request_ids:
+        return 0
+    query = text(
+        "SELECT count(*) FROM reference_requests WHERE status = 'approved' AND id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    with db.engine.connect() as connection:
+        return int(connection.execute(query, {"ids": request_ids}).scalar() or 0)
 
 
 RAW_SQL = {
@@ -521,28 +597,63 @@ def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str) -> N
     app_url, stop_app = serve(SlackWsgi(build_app(settings, desk), db, SECRET))
     bare_url, stop_bare = serve(SlackWsgi(bare_bolt(stub), db, SECRET))
     try:
-        makers = payload_makers(sizes, "U00000007")
+        willing = willing_advocates(db, now.date())
+        makers = payload_makers(sizes, "U00000007", willing)
         results: dict[str, tuple[list[float], list[float]]] = {}
         for name in ("open", "search", "submit"):
             bare = measure(bare_url, makers[name], sizes.iterations)
             ours = measure(app_url, makers[name], sizes.iterations)
             results[name] = (ours, bare)
         drain(db)
-        pending = pending_for_approval(db, sizes.iterations + 40)
-        approvals = iter(pending)
+        clicked: list[int] = []
 
         def approve(i: int) -> str:
-            request_id, owner = next(approvals)
+            request_id, owner = next(named)
+            clicked.append(request_id)
             return interaction_body(block_actions(owner, "approve", str(request_id), response_url=""))
+
+        def pick(i: int) -> str:
+            """The advocate picker Approve opens for a request naming nobody, submitted with the
+            first name it offers (the checklist's best)."""
+            while True:
+                request_id, owner = next(unnamed)
+                offered = request_card.advocates_to_pick(db, desk.policy, request_id, now.date())
+                if offered and offered[0].verdict != "blocking":
+                    break
+            clicked.append(request_id)
+            view = {"id": f"VPICK{request_id}", "type": "modal", "callback_id": "pick_advocate_modal"}
+            values = {"advocate": {"value": select(str(offered[0].id))}}
+            return interaction_body(
+                view_submission(owner, {**view, "private_metadata": str(request_id)}, values)
+            )
 
         def bare_approve(i: int) -> str:
             return interaction_body(block_actions("U00000001", "approve", "1", response_url=""))
 
-        bare = measure(bare_url, bare_approve, min(sizes.iterations, len(pending) - 20))
-        ours = measure(app_url, approve, min(sizes.iterations, len(pending) - 20))
-        results["approve"] = (ours, bare)
+        def bare_pick(i: int) -> str:
+            view = {
+                "id": "VPICK",
+                "type": "modal",
+                "callback_id": "pick_advocate_modal",
+                "private_metadata": "1",
+            }
+            return interaction_body(view_submission("U00000001", view, {}))
+
+        for name, ours_maker, bare_maker, is_named in (
+            ("approve", approve, bare_approve, True),
+            ("pick advocate", pick, bare_pick, False),
+        ):
+            ask_for_approval(desk, willing, sizes.iterations + 60, named=is_named)
+            waiting = pending_for_approval(db, sizes.iterations + 60, named=is_named)
+            named = unnamed = iter(waiting)
+            count = max(0, len(waiting) - 40)  # `measure` warms up on 20 of them; some are blocked
+            bare = measure(bare_url, bare_maker, count)
+            ours = measure(app_url, ours_maker, count)
+            results[name] = (ours, bare)
         drained = drain(db)
         out.append([label, "backlog after the approvals", "", f"{drained:.1f} s", "", "", ""])
+        approved = approved_count(db, clicked)
+        out.append([label, "approvals", f"{approved} of {len(clicked)} clicked", "", "", "", ""])
         for name, (ours, bare) in results.items():
             p50, p99 = percentiles(ours)
             b50, b99 = percentiles(bare)

@@ -41,6 +41,8 @@ class SlackStandIn:
     per_channel_seconds: float = 1.0
     #: called (outside the lock) with the arguments of every post that got through
     on_post: Callable[[dict[str, Any]], None] | None = None
+    #: called (outside the lock) with every view a `views.open` showed someone
+    on_view: Callable[[dict[str, Any]], None] | None = None
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -102,6 +104,8 @@ class SlackStandIn:
         time.sleep(pause)
         if ts is not None and self.on_post is not None:
             self.on_post(args)
+        if method == "views.open" and self.on_view is not None and isinstance(args.get("view"), dict):
+            self.on_view(args["view"])
         if status == 429:
             return status, {"ok": False, "error": "ratelimited"}, headers
         channel = str(args.get("channel") or args.get("users") or "D0BURST")

@@ -19,8 +19,10 @@ from handlers.desk import Desk
 from handlers.forms import input_block, modal_metadata, request_id_of, selected_id, state_values, text_of
 from handlers.ids import Action, View
 from handlers.refusals import answered
-from store import requests
+from store import request_card, requests
+from store.checklist import Verdict
 from store.errors import Invalid, NotAllowed
+from store.request_card import Pickable
 
 
 def _decide(
@@ -49,12 +51,19 @@ def _decide(
     ).delivery_keys
 
 
-def pick_advocate_modal(request_id: int, advocates: list[tuple[int, str]]) -> dict[str, Any]:
-    """Approving a request that named nobody: the owner names the advocate who is asked."""
+def pick_advocate_modal(request_id: int, advocates: list[Pickable]) -> dict[str, Any]:
+    """Approving a request that named nobody: the owner names the advocate who is asked, those
+    who can be asked first, each other one with the mark and the reason of what holds them back."""
+
+    def label(pick: Pickable) -> str:
+        return (
+            pick.label if pick.verdict is Verdict.OK else f"{pick.verdict.emoji} {pick.label}: {pick.reason}"
+        )
+
     choices = {
         "type": "static_select",
         "action_id": "value",
-        "options": [option(truncate(label, 75), str(advocate_id)) for advocate_id, label in advocates[:100]],
+        "options": [option(truncate(label(pick), 75), str(pick.id)) for pick in advocates[:100]],
     }
     return modal(
         "Approve request",
@@ -103,7 +112,7 @@ def register(app: App, desk: Desk) -> None:
             request_id = request_id_of(action.get("value"))
             if not requests.names_advocate(desk.db, request_id):
                 requests.check_decider(desk.db, request_id, body["user"]["id"], desk.admins)
-                advocates = requests.advocates_to_pick(desk.db, request_id)
+                advocates = request_card.advocates_to_pick(desk.db, desk.policy, request_id, desk.today())
                 if not advocates:
                     raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
                 view = pick_advocate_modal(request_id, advocates)

@@ -35,6 +35,10 @@ class Rule(enum.StrEnum):
     GIVE_BACK = "give_back"
 
 
+#: the rules about the person asked: what tells one advocate of an account from another
+ADVOCATE_RULES = frozenset({Rule.ADVOCATE_REST, Rule.ADVOCATE_CAP, Rule.ADVOCATE_SAY, Rule.ADVOCATE_RATING})
+
+
 class Verdict(enum.StrEnum):
     OK = "ok"
     WARNING = "warning"

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import ledger, ratings, social_capital
-from store.checklist import RuleResult, is_blocked
+from store.checklist import ADVOCATE_RULES, RuleResult, Verdict, checklist, is_blocked
 from store.db import Database
-from store.facts import checks_for
+from store.facts import checks_for, facts_for_accounts
 from store.models import Account, Advocate, ReferenceRequest, RequestStatus
 from store.policy import Policy
 from store.social_capital import SocialCapital
@@ -39,6 +39,19 @@ class Alternative:
     industry: str
     balance: int
     willing_advocates: int
+
+
+@dataclass(frozen=True)
+class Pickable:
+    """An advocate the owner may name when approving a request that named nobody."""
+
+    id: int
+    #: "name, title"
+    label: str
+    #: the worst verdict of the rules about them (the account's own rules are the same for all)
+    verdict: Verdict
+    #: why, when it is not ✅ ("resting: asked on 2 December")
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,3 +202,42 @@ def alternatives(db: Database, policy: Policy, request_id: int, limit: int = 3) 
         ]
         fits.sort(key=lambda a: (-min(a.willing_advocates, 1), -a.balance, a.name.casefold()))
         return fits[:limit]
+
+
+_RANK = {Verdict.OK: 0, Verdict.WARNING: 1, Verdict.BLOCKING: 2}
+
+
+def advocates_to_pick(db: Database, policy: Policy, request_id: int, today: dt.date) -> list[Pickable]:
+    """The account's advocates for the owner who approves a request naming none: those the
+    checklist lets us ask first, then those with a warning, then those a ⛔ rule protects — so
+    the first name offered is one the approval can go ahead with."""
+    with db.transaction(readonly=True) as session:
+        request = session.get(ReferenceRequest, request_id)
+        if request is None:
+            return []
+        people = session.execute(
+            select(Advocate.id, Advocate.name, Advocate.title).where(
+                Advocate.account_id == request.account_id
+            )
+        ).all()
+        found = facts_for_accounts(
+            session,
+            policy,
+            [request.account_id],
+            today,
+            activity=request.activity,
+            cost=request.cost,
+            advocate_ids=[person.id for person in people],
+            excluding_request=request.id,
+        ).get(request.account_id)
+    picks = []
+    for person in people:
+        facts = found.advocates.get(person.id) if found is not None else None
+        results = [r for r in checklist(policy, facts) if r.rule in ADVOCATE_RULES] if facts else []
+        worst = max(results, key=lambda r: _RANK[r.verdict], default=None)
+        verdict = worst.verdict if worst is not None else Verdict.OK
+        label = f"{person.name}, {person.title}" if person.title else person.name
+        picks.append(
+            Pickable(person.id, label, verdict, worst.reason if worst and verdict != Verdict.OK else "")
+        )
+    return sorted(picks, key=lambda p: (_RANK[p.verdict], p.label.casefold()))

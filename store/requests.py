@@ -318,18 +318,6 @@ def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int
     session.flush()
 
 
-def advocates_to_pick(db: Database, request_id: int) -> list[tuple[int, str]]:
-    """The account's advocates (id, "name, title"), for the owner who approves a request naming none."""
-    with db.transaction(readonly=True) as session:
-        request = _get(session, request_id)
-        rows = session.execute(
-            select(Advocate.id, Advocate.name, Advocate.title)
-            .where(Advocate.account_id == request.account_id)
-            .order_by(Advocate.name)
-        )
-        return [(i, f"{name}, {title}" if title else name) for i, name, title in rows]
-
-
 def names_advocate(db: Database, request_id: int) -> bool:
     with db.transaction(readonly=True) as session:
         return _get(session, request_id).advocate_id is not None

@@ -23,12 +23,15 @@ from bot.app import build_app, build_desk
 from bot.clock import fixed_clock
 from bot.server import SlackWsgi
 from bot.settings import load_settings
+from handlers.decisions import pick_advocate_modal
 from handlers.delivery import deliver
 from handlers.desk import Desk
 from handlers.ids import Action, View
 from store import ledger, requests
+from store.checklist import Verdict
 from store.db import Database
 from store.models import EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.request_card import Pickable
 from store.requests import Draft
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
@@ -518,3 +521,18 @@ def test_approving_a_request_that_names_nobody_asks_the_owner_whom_to_ask(world:
     assert world.status_once_decided(request_id) == RequestStatus.APPROVED
     assert world.request(request_id).advocate_id == int(jane)
     assert world.balance(acme) == 0
+
+
+def test_the_advocate_picker_marks_whom_a_rule_protects_and_why() -> None:
+    picks = [
+        Pickable(2, "Bob Free, CFO", Verdict.OK),
+        Pickable(1, "Amy Asked", Verdict.BLOCKING, "resting: asked on 25 November"),
+    ]
+    view = pick_advocate_modal(7, picks)
+    assert_valid_view(view)
+    [picker] = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [(o["text"]["text"], o["value"]) for o in picker["element"]["options"]] == [
+        ("Bob Free, CFO", "2"),
+        ("⛔ Amy Asked: resting: asked on 25 November", "1"),
+    ]
+    assert view["private_metadata"] == "7"

@@ -844,3 +844,38 @@ def test_a_crm_link_that_could_break_out_of_slack_s_link_syntax_is_refused(
     with pytest.raises(Invalid) as refused:
         ask(db, policy, now, add_account(db), crm_link=link)
     assert set(refused.value.errors) == {"crm_link"}
+
+
+def test_the_advocate_picker_offers_first_those_the_checklist_lets_us_ask(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    """Approving a request that named nobody: the first name offered is one the approval can go
+    ahead with; someone a ⛔ rule protects comes last, with the reason."""
+    acme = add_account(db)
+    adjust(db, acme, 20, now.date())
+    amy = add_advocate(db, acme, "Amy Asked")
+    bob = add_advocate(db, acme, "Bob Free")
+    cleo = add_advocate(db, acme, "Cleo Free")
+    with db.transaction() as session:
+        ledger.post(
+            session,
+            account_id=acme,
+            advocate_id=amy,
+            kind=EntryKind.ASK,
+            amount=-3,
+            item="reference_call",
+            actor_id=OWNER,
+            now=now,
+            occurred_on=now.date() - dt.timedelta(days=10),
+        )
+    request_id = ask(db, policy, now, acme).request_id
+
+    picks = request_card.advocates_to_pick(db, policy, request_id, now.date())
+
+    assert [(p.id, p.verdict) for p in picks] == [
+        (bob, Verdict.OK),
+        (cleo, Verdict.OK),
+        (amy, Verdict.BLOCKING),
+    ]
+    assert picks[2].label == "Amy Asked" and picks[2].reason
+    assert request_card.advocates_to_pick(db, policy, 2**31 - 1, now.date()) == []
