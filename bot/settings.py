@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     #: 0 switches pacing off
     post_rate: float = Field(10, ge=0, validation_alias=AliasChoices("REFDESK_POST_RATE", "post_rate"))
     #: threads sending Slack messages right after the ack; a thread may sit out Slack's per-channel
-    #: second, so there are more than the post rate needs (README, Performance: the burst figures)
+    #: second, so there are more than the post rate needs (docs/performance.md: the burst figures)
     delivery_threads: int = Field(
         16, ge=1, le=256, validation_alias=AliasChoices("REFDESK_DELIVERY_THREADS", "delivery_threads")
     )

@@ -91,13 +91,13 @@ def test_a_malformed_schedule_stops_start_up_naming_its_variable(
     assert "\n" not in message
 
 
-def test_the_readme_lists_every_registered_job_with_its_schedule_variable() -> None:
+def test_the_docs_list_every_registered_job_with_its_schedule_variable() -> None:
     rows = [
         line
-        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        for line in (ROOT / "docs" / "operating.md").read_text(encoding="utf-8").splitlines()
         if line.startswith("| `") and "_CRON`" in line
     ]
     listed = {line.split("`")[1]: line for line in rows if not line.startswith("| `REFDESK_")}
-    assert set(listed) == set(JOBS), "README.md's jobs table and bot/jobs.py JOBS disagree"
+    assert set(listed) == set(JOBS), "docs/operating.md's jobs table and bot/jobs.py JOBS disagree"
     for name, job in JOBS.items():
         assert f"`{job.cron_variable}`" in listed[name]
