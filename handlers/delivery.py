@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
@@ -56,6 +57,13 @@ PERMANENT_ERRORS = frozenset(
 MAX_BACKOFF = dt.timedelta(minutes=15)
 #: a delivery whose renderer still raises on this attempt fails for good (a bug, not a hiccup)
 MAX_RENDER_ATTEMPTS = 5
+
+#: one delivery of this process renders at a time. Rendering is Python and database reads; the
+#: sending threads mostly wait for Slack, so they keep their number, but with all sixteen
+#: rendering at once a listener acking a click got a sixteenth of the interpreter and its ack
+#: waited behind the last click's messages (`bench/run.py`: the advocate picker's ack p50 60 ms
+#: with sixteen, 39 ms with two, 30 ms with one; the bare Bolt app's 11 ms).
+_rendering = threading.BoundedSemaphore(1)
 
 T = TypeVar("T")
 #: what the renderers of the batch being sent already read (e.g. a request's card), by name
@@ -192,7 +200,8 @@ def _render(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     route = _route(job.kind)
     if route is None:
         raise LookupError(f"no renderer for delivery kind {job.kind!r}")
-    messages = route.render(desk, job)
+    with _rendering:
+        messages = route.render(desk, job)
     posts = [m for m in messages if not (m.channel and m.ts)]
     if len(posts) > 1:
         raise ValueError(f"a {job.kind} delivery rendered several new messages: it may post one")

@@ -23,9 +23,9 @@ from handlers.forms import as_id
 from handlers.home_offers import give_first_blocks
 from handlers.ids import DECISION_ACTIONS
 from handlers.status import listing_blocks, more
-from store import home_refresh, request_card, status
+from store import deliveries, home_refresh, request_card, status
 from store.deliveries import DeliveryJob
-from store.delivery_kinds import HomeRefreshPayload
+from store.delivery_kinds import DeliveryKind, HomeRefreshPayload
 from store.models import RequestStatus
 from store.status import HomeOverview
 
@@ -91,7 +91,10 @@ def render_home_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         current = status.request_status(desk.db, request_id)
         if current == RequestStatus.PENDING:
             raise NotYet("the decision clicked on Home is not recorded yet")
+    read_from = desk.now()
     publish_home(desk, job.recipient)
+    # the Home just published was read after every refresh owed before `read_from`
+    deliveries.cover_pending(desk.db, DeliveryKind.HOME_REFRESH, job.recipient, read_from, desk.now())
     return []
 
 

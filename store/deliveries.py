@@ -235,6 +235,31 @@ def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:
     return _settle(db, job, status=DeliveryStatus.FAILED, last_error=error[:1000])
 
 
+def cover_pending(
+    db: Database, kind: DeliveryKind, recipient: str, owed_before: dt.datetime, now: dt.datetime
+) -> int:
+    """Settle as sent the deliveries of `kind` to `recipient` still waiting that were owed before
+    `owed_before`: a delivery rendered from data read after that moment (a republished App Home)
+    already says all they would. How many were covered.
+
+    Only unclaimed rows: one a sender holds is left to it.
+    """
+    with db.transaction() as session:
+        return int(
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.kind == kind,
+                    Delivery.recipient == recipient,
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.created_at < owed_before,
+                )
+                .values(status=DeliveryStatus.SENT, sent_at=now, last_error="covered by a later one")
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        )
+
+
 def sent_messages(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> list[SentMessage]:
     """Messages about a request that reached Slack, oldest first: what a decision rewrites."""
     with db.transaction(readonly=True) as session:

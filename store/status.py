@@ -17,7 +17,7 @@ from store import ledger
 from store.checklist import is_blocked
 from store.db import Database
 from store.delivery_kinds import DeliveryKind
-from store.facts import checks_for
+from store.facts import checks_for_requests
 from store.models import Account, Delivery, ReferenceRequest, RequestStatus
 from store.policy import Policy
 
@@ -80,6 +80,8 @@ def _lines(session: Session, policy: Policy, query: Select[Any], limit: int, tod
     rows = session.execute(
         query.add_columns(Account.name).join(Account, Account.id == ReferenceRequest.account_id).limit(limit)
     ).all()
+    pending = [request for request, _ in rows if request.status == RequestStatus.PENDING]
+    checks = checks_for_requests(session, policy, pending, today)
     lines = []
     for request, account_name in rows:
         activity = policy.activities.get(request.activity)
@@ -97,8 +99,7 @@ def _lines(session: Session, policy: Policy, query: Select[Any], limit: int, tod
                 decider_id=request.decider_id,
                 decided_by=request.decided_by,
                 decided_at=request.decided_at,
-                blocked=request.status == RequestStatus.PENDING
-                and is_blocked(checks_for(session, policy, request, today)),
+                blocked=is_blocked(checks.get(request.id, [])),
             )
         )
     return Listing(lines, total)
