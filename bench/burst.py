@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.run import FULL, QUICK, seed  # noqa: E402
+from bench.run import ACTIVITY, FULL, QUICK, seed, willing_advocates  # noqa: E402
 from bench.slack_standin import Call, SlackStandIn  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
@@ -70,8 +70,6 @@ KINDS = ("open", "search", "submit", "approve", "approve (again)", "pick advocat
 PICKER_WAIT = 10.0
 #: notices that rewrite what is already in Slack (chat.update, views.publish) instead of posting
 REWRITES = ("request_refresh", "home_refresh")
-#: what every requester in the burst asks for
-ACTIVITY = "logo"
 FIND_TEXTS = ("fintech case study", "healthcare logo", "retail emea", "payments enterprise", "energy webinar")
 
 
@@ -93,6 +91,8 @@ class Record:
     clicked: dict[int, float] = field(default_factory=dict)
     #: request ids whose Approve opened the advocate picker and were approved naming one
     picked: set[int] = field(default_factory=set)
+    #: request ids whose picker offered nobody the rules let us ask (the owner cannot approve)
+    nobody_askable: set[int] = field(default_factory=set)
 
 
 class People:
@@ -246,7 +246,11 @@ class People:
             return
         time.sleep(rng.uniform(*self.think) * 0.1)  # reading the names
         element = next(b["element"] for b in view.get("blocks", []) if b.get("block_id") == "advocate")
-        chosen = element["options"][0]["value"]
+        first = element["options"][0]
+        if first["text"]["text"].startswith("⛔"):  # everyone there is protected by a rule: no approval
+            self.record.nobody_askable.add(request_id)
+            return
+        chosen = first["value"]
         values = {"advocate": {"value": select(chosen)}}
         self.record.clicked[request_id] = time.time()
         self.record.picked.add(request_id)
@@ -569,7 +573,8 @@ def report(
             "Approve clicks (first)",
             str(len(clicked)),
             f"approved {len(approved & clicked)} ({len(record.picked & approved)} picked)",
-            f"not approved {len(clicked - approved)}; refused {sum(refused.values())} (all clicks)",
+            f"not approved {len(clicked - approved - record.nobody_askable)} "
+            f"(+{len(record.nobody_askable)} nobody askable); refused {sum(refused.values())} (all clicks)",
             f"approved unclicked {len(approved - clicked)}",
         ],
         [
@@ -586,7 +591,7 @@ def report(
     if refused:
         out.append("refusals (response_url): " + "; ".join(f"{n}× {t!r}" for t, n in refused.most_common(4)))
     figures = {
-        "unapproved": len(clicked - approved),
+        "unapproved": len(clicked - approved - record.nobody_askable),
         "over": over_total,
         "ack_p99": pct(all_acks, 0.99),
         "notice_p99": pct(free, 0.99),
@@ -622,18 +627,6 @@ def roomy_accounts(db: Database, limit: int = 2000) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def willing_advocates(db: Database, accounts: list[int]) -> dict[int, int]:
-    """An advocate per roomy account willing to do the burst's activity (the first by id)."""
-    roomy = set(accounts)
-    willing: dict[int, int] = {}
-    with db.engine.connect() as c:
-        rows = c.execute(text("SELECT id, account_id, activities FROM advocates ORDER BY id")).all()
-    for advocate_id, account_id, activities in rows:
-        if account_id in roomy and ACTIVITY in str(activities).split(";"):
-            willing.setdefault(int(account_id), int(advocate_id))
-    return willing
-
-
 def pending_approvals(db: Database, accounts: list[int], limit: int) -> list[tuple[int, str]]:
     """Seeded requests still waiting on a roomy account: what owners find in their DMs at the start."""
     with db.engine.connect() as c:
@@ -664,7 +657,7 @@ def run(args: argparse.Namespace) -> int:
             }
         accounts = roomy_accounts(db)
         approvals: queue.Queue[tuple[int, str]] = queue.Queue()
-        for item in pending_approvals(db, accounts, 300):
+        for item in pending_approvals(db, accounts, 40):
             approvals.put(item)
         standin = SlackStandIn(latency=(args.latency[0] / 1000, args.latency[1] / 1000))
         standin.on_post = decision_dm(approvals)
@@ -691,7 +684,7 @@ def run(args: argparse.Namespace) -> int:
             approvals,
             standin.respond_url,
             db,
-            willing_advocates(db, accounts),
+            {a: v for a, v in willing_advocates(db, dt.date.today()).items() if a in set(accounts)},
         )
         standin.on_view = people.picker_shown
         started_at = time.time()

@@ -75,6 +75,8 @@ SEGMENTS = ["Enterprise", "Mid-market", "SMB"]
 PRODUCTS = ["Payments", "Risk", "Analytics", "Identity", "Billing"]
 ACTIVITIES = ["logo", "quote", "reference_call", "case_study", "webinar", "review"]
 TIME_LIMIT = 90.0  # seconds per measurement, whatever the iteration count
+#: `--check` fails an interaction whose median ack is over this many times the bare app's
+CHECK_RATIO = 4.0
 #: what the benchmark's requester asks for
 ACTIVITY = "logo"
 
@@ -565,7 +567,7 @@ def timed_pair(
 # --------------------------------------------------------------------------- one backend
 
 
-def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str) -> None:
+def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str, problems: list[str]) -> None:
     now = system_clock()
     db = Database(url, limits=BATCH)
     db.upgrade()
@@ -654,9 +656,13 @@ def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str) -> N
         out.append([label, "backlog after the approvals", "", f"{drained:.1f} s", "", "", ""])
         approved = approved_count(db, clicked)
         out.append([label, "approvals", f"{approved} of {len(clicked)} clicked", "", "", "", ""])
+        if approved < len(clicked) * 0.9:
+            problems.append(f"{label}: {approved} of {len(clicked)} approvals approved")
         for name, (ours, bare) in results.items():
             p50, p99 = percentiles(ours)
             b50, b99 = percentiles(bare)
+            if p50 > CHECK_RATIO * b50:
+                problems.append(f"{label} {name}: median ×{p50 / b50:.1f} the bare app's")
             out.append(
                 [
                     label,
@@ -708,18 +714,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes, fewer iterations")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 when an interaction's median is over ×{CHECK_RATIO:g} the bare app's or an approval "
+        "does not approve (CI's guard against a regression, generous enough that noise never trips it)",
+    )
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     out: list[list[str]] = []
+    problems: list[str] = []
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="refdesk-bench-") as tmp:
-            bench_backend(f"sqlite:///{tmp}/bench.db", sizes, out, "sqlite")
+            bench_backend(f"sqlite:///{tmp}/bench.db", sizes, out, "sqlite", problems)
     if args.backend in ("postgresql", "both"):
         with postgres_server() as server:
-            bench_backend(create_database(server, "refdesk_bench"), sizes, out, "postgresql")
+            bench_backend(create_database(server, "refdesk_bench"), sizes, out, "postgresql", problems)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     header = ["backend", "what", "size", "p50", "p99", "baseline p50 / p99", "ratio (target)"]
     widths = [max(len(row[i]) for row in [header, *out]) for i in range(len(header))]
@@ -728,6 +741,9 @@ def main() -> int:
         if number == 0:
             print("  ".join("-" * w for w in widths))
     print(f"peak memory (max RSS of this process): {peak:.0f} MiB")
+    if args.check:
+        print("check: " + ("passed" if not problems else "FAILED: " + "; ".join(problems)))
+        return 1 if problems else 0
     return 0
 
 
