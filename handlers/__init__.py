@@ -31,7 +31,7 @@ from handlers import (
 )
 from handlers.delivery import Renderers, Route
 from handlers.desk import Desk
-from store.delivery_kinds import DeliveryKind
+from store.outbox.kinds import DeliveryKind
 
 #: `/reference WORD ...` → the surface that answers it
 SUBCOMMANDS: dict[str, commands.SubCommand] = {

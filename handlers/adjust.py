@@ -19,9 +19,9 @@ from handlers.refusals import answered, sentence
 from store import adjustments
 from store.accounts import AccountChoice
 from store.adjustments import AMOUNT_MAX, OPERATOR, REASON_MAX, Adjusted, AdjustmentDraft
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import AdjustmentPayload
 from store.errors import NotAllowed
+from store.outbox.payloads import AdjustmentPayload
+from store.outbox.queue import DeliveryJob
 from store.policy import points
 
 #: how much of the reason a notification (the `text` a phone shows) repeats

@@ -21,10 +21,10 @@ from handlers.ids import Action
 from handlers.refusals import answered
 from store import consent
 from store.consent import ANSWER_WORDS, AskView
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import AnsweredPayload, ConsentAskPayload
 from store.errors import Gone
 from store.models import ConsentAnswer
+from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
+from store.outbox.queue import DeliveryJob
 
 #: each button → the answer it records
 ANSWER_ACTIONS = {

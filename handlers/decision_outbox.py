@@ -13,10 +13,11 @@ from handlers.blocks import escape, user
 from handlers.decision_messages import confirmation_blocks, decision_blocks, outcome_blocks, outcome_line
 from handlers.delivery import NotYet, Outgoing, in_hand, send_soon
 from handlers.desk import Desk
-from store import deliveries, request_card, requests
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import DeliveryKind
+from store import request_card, requests
 from store.models import RequestStatus
+from store.outbox import listing
+from store.outbox.kinds import DeliveryKind
+from store.outbox.queue import DeliveryJob
 from store.request_card import RequestCard
 
 log = logging.getLogger(__name__)
@@ -80,13 +81,13 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite every message already sent about the request so it shows the state of things now."""
     assert job.request_id is not None
     kinds = (*DECIDER_KINDS, DeliveryKind.CONFIRMATION)
-    if deliveries.unsettled(desk.db, job.request_id, kinds):
+    if listing.unsettled(desk.db, job.request_id, kinds):
         raise NotYet("messages about this request are still on their way")
     card = _card(desk, job.request_id)
     if card is None:
         return []
     updates = []
-    for sent in deliveries.sent_messages(desk.db, job.request_id, kinds):
+    for sent in listing.sent_messages(desk.db, job.request_id, kinds):
         if sent.kind in DECIDER_KINDS:
             blocks = decision_blocks(card, viewer_is_admin=desk.is_admin(sent.recipient))
         else:

@@ -29,10 +29,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.desk import Desk
 from handlers.posted import find_posted, marked
-from store import deliveries
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import MAIL_KINDS, DeliveryKind
 from store.errors import Unavailable
+from store.outbox import queue
+from store.outbox.kinds import MAIL_KINDS, DeliveryKind
+from store.outbox.queue import DeliveryJob
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def deliver(
     if desk.client is None:
         return 0
     sent = 0
-    claimed = deliveries.claim_due(
+    claimed = queue.claim_due(
         desk.db, desk.now(), keys=keys, limit=batch_size(desk, limit), lease=desk.lease, fresh_for=fresh_for
     )
     # no post starts past half the lease: one Slack call (bot.settings bounds it) then ends in time
@@ -218,7 +218,7 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float) -> bool:
             landed = find_posted(desk.client, job)
             if landed is not None:
                 log.info("delivery %s had reached Slack unrecorded: not posted again", job.key)
-                deliveries.mark_sent(desk.db, job, desk.now(), channel=landed[0], ts=landed[1])
+                queue.mark_sent(desk.db, job, desk.now(), channel=landed[0], ts=landed[1])
                 return True
             in_doubt = False
         try:
@@ -248,7 +248,7 @@ def _send(desk: Desk, job: DeliveryJob, deadline: float) -> bool:
             # posted: until the database records it, the delivery stays in doubt, so a sender
             # that takes it over (the database was locked or down just now) looks before posting
             channel, ts = response.get("channel"), response.get("ts")
-        deliveries.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
+        queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
         return bool(messages)
     except NotYet as wait:
         _put_back(desk, job, backoff(desk, job.attempts), str(wait), in_doubt)
@@ -304,9 +304,9 @@ def _put_back(desk: Desk, job: DeliveryJob, delay: dt.timedelta, error: str, in_
     """
     try:
         if in_doubt:
-            deliveries.mark_uncertain(desk.db, job, desk.now(), delay, f"{error} (outcome unknown)")
+            queue.mark_uncertain(desk.db, job, desk.now(), delay, f"{error} (outcome unknown)")
         else:
-            deliveries.mark_retry(desk.db, job, desk.now(), delay, error)
+            queue.mark_retry(desk.db, job, desk.now(), delay, error)
     except Unavailable:
         log.warning("delivery %s: the database is unavailable; retried once its lease runs out", job.key)
 
@@ -315,7 +315,7 @@ def _refused(desk: Desk, job: DeliveryJob, exc: SlackApiError, in_doubt: bool) -
     error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
     if error in PERMANENT_ERRORS:
         log.warning("delivery %s to %s failed for good: %s", job.key, job.recipient, error)
-        deliveries.mark_failed(desk.db, job, error)
+        queue.mark_failed(desk.db, job, error)
         route = _route(job.kind)
         if route is not None and route.fallback is not None:
             route.fallback(desk, job, error)
@@ -333,7 +333,7 @@ def _render_failed(desk: Desk, job: DeliveryJob, exc: Exception) -> None:
     error = f"render error: {exc.__class__.__name__}: {exc}"
     if job.attempts < MAX_RENDER_ATTEMPTS:
         log.debug("delivery %s: %s (attempt %s)", job.key, error, job.attempts)
-        deliveries.mark_retry(desk.db, job, desk.now(), backoff(desk, job.attempts), error)
+        queue.mark_retry(desk.db, job, desk.now(), backoff(desk, job.attempts), error)
         return
     log.error(
         "delivery %s (%s) failed for good after %s attempts: %s",
@@ -343,7 +343,7 @@ def _render_failed(desk: Desk, job: DeliveryJob, exc: Exception) -> None:
         error,
         exc_info=exc,
     )
-    deliveries.mark_failed(desk.db, job, error)
+    queue.mark_failed(desk.db, job, error)
 
 
 def send_soon(desk: Desk, keys: list[str] | tuple[str, ...]) -> None:

@@ -17,9 +17,9 @@ from handlers.desk import Desk
 from handlers.digest_fairness import fairness_blocks, fairness_for
 from handlers.outcomes import outcome_lines
 from store import digest
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import ChannelHelpPayload, DigestPayload
 from store.digest import Digest, Period
+from store.outbox.payloads import ChannelHelpPayload, DigestPayload
+from store.outbox.queue import DeliveryJob
 from store.policy import points
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from handlers.chart import concentration_words, draw
 from handlers.delivery import Outgoing, Upload
 from handlers.desk import Desk
 from store import fairness
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import DigestPayload
 from store.digest import Period
 from store.fairness import Fairness
+from store.outbox.payloads import DigestPayload
+from store.outbox.queue import DeliveryJob
 from store.policy import points
 
 

@@ -27,11 +27,12 @@ from handlers.forms import (
 )
 from handlers.ids import Action, View
 from handlers.refusals import answered
-from store import deliveries, followups, request_card
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import DeliveryKind
+from store import followups, request_card
 from store.followups import FollowupCard
 from store.models import RequestStatus
+from store.outbox import listing
+from store.outbox.kinds import DeliveryKind
+from store.outbox.queue import DeliveryJob
 from store.policy import points
 
 #: "did the deal move?" answers → (what is stored in deal_moved, what is said)
@@ -145,7 +146,7 @@ def render_followup_closed(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite the question (and its reminder) with the answer, without buttons."""
     assert job.request_id is not None
     kinds = (DeliveryKind.FOLLOWUP, DeliveryKind.FOLLOWUP_REMINDER)
-    if deliveries.unsettled(desk.db, job.request_id, kinds):
+    if listing.unsettled(desk.db, job.request_id, kinds):
         raise NotYet("the follow-up is still on its way")
     card = followups.followup_card(desk.db, desk.policy, job.request_id)
     if card is None:
@@ -157,7 +158,7 @@ def render_followup_closed(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
             channel=sent.channel,
             ts=sent.ts,
         )
-        for sent in deliveries.sent_messages(desk.db, job.request_id, kinds)
+        for sent in listing.sent_messages(desk.db, job.request_id, kinds)
     ]
 
 

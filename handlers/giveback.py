@@ -31,11 +31,11 @@ from handlers.refusals import answered
 from handlers.request_modal import account_option
 from store import accounts, giveback, offer_matching
 from store.accounts import AccountChoice
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import LoggedPayload, NudgePayload
 from store.errors import Invalid
 from store.giveback import Logged, NudgeLine, ValueDraft
 from store.offer_matching import Suggestion
+from store.outbox.payloads import LoggedPayload, NudgePayload
+from store.outbox.queue import DeliveryJob
 from store.policy import Policy, points
 
 #: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)

@@ -24,9 +24,9 @@ from handlers.home_offers import give_first_blocks
 from handlers.ids import DECISION_ACTIONS
 from handlers.status import listing_blocks, more
 from store import home_refresh, request_card, status
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import HomeRefreshPayload
 from store.models import RequestStatus
+from store.outbox.payloads import HomeRefreshPayload
+from store.outbox.queue import DeliveryJob
 from store.status import HomeOverview
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,12 @@ from handlers.desk import Desk
 from handlers.links import Purpose
 from handlers.mail import Mail
 from handlers.templating import render
-from store import consent, deliveries, seats
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import DeliveryKind, OfferSeatPayload
+from store import consent, seats
 from store.errors import Gone
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import OfferSeatPayload
+from store.outbox.queue import DeliveryJob
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ def send_mail(desk: Desk, job: DeliveryJob) -> bool:
         return False
     mail = compose(desk, job)
     if mail is None:
-        deliveries.mark_sent(desk.db, job, desk.now())
+        queue.mark_sent(desk.db, job, desk.now())
         return False
     try:
         desk.mailer.send(desk.mailer.build(mail, job.key))
@@ -82,7 +84,7 @@ def send_mail(desk: Desk, job: DeliveryJob) -> bool:
     except (smtplib.SMTPException, OSError) as exc:
         _later(desk, job, f"mail server unreachable ({exc.__class__.__name__})")
         return False
-    deliveries.mark_sent(desk.db, job, desk.now())
+    queue.mark_sent(desk.db, job, desk.now())
     log.info("delivery %s: e-mailed advocate %s", job.key, job.recipient)
     return True
 
@@ -90,12 +92,12 @@ def send_mail(desk: Desk, job: DeliveryJob) -> bool:
 def _later(desk: Desk, job: DeliveryJob, error: str) -> None:
     delay = backoff(desk, job.attempts)
     log.warning("delivery %s: %s; retrying in %ss", job.key, error, int(delay.total_seconds()))
-    deliveries.mark_retry(desk.db, job, desk.now(), delay, error)
+    queue.mark_retry(desk.db, job, desk.now(), delay, error)
 
 
 def _never(desk: Desk, job: DeliveryJob, error: str) -> None:
     log.warning("delivery %s failed for good: %s; the owner is asked instead", job.key, error)
-    deliveries.mark_failed(desk.db, job, error)
+    queue.mark_failed(desk.db, job, error)
     if job.kind == DeliveryKind.CONSENT_EMAIL and job.request_id is not None:
         send_soon(desk, consent.fall_back_to_owner(desk.db, job.request_id, desk.now()))
     if job.kind == DeliveryKind.OFFER_INVITE:

@@ -17,10 +17,10 @@ from handlers.links import Purpose
 from handlers.mail import Mail
 from handlers.templating import render
 from store import seats
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import OfferSeatPayload
 from store.errors import AlreadySettled, Gone, NotAllowed
 from store.models import SeatStatus
+from store.outbox.payloads import OfferSeatPayload
+from store.outbox.queue import DeliveryJob
 from store.seats import Invitation
 
 #: the two answers, as the page and the owner's buttons say them (product.md, "Words on screen")

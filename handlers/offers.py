@@ -38,10 +38,10 @@ from handlers.offer_blocks import (
 from handlers.refusals import answered, sentence
 from handlers.replies import tell
 from store import offer_matching, offers, seats, social_capital
-from store.deliveries import DeliveryJob
-from store.delivery_kinds import OfferSeatPayload
 from store.errors import Invalid, NotAllowed
 from store.offers import OfferDraft, OfferView
+from store.outbox.payloads import OfferSeatPayload
+from store.outbox.queue import DeliveryJob
 from store.policy import Policy
 from store.seats import AdvocateChoice, SeatView
 

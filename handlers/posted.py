@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from store.deliveries import DeliveryJob
+from store.outbox.queue import DeliveryJob
 
 #: how far back a look-up reads: the marked message is among the conversation's latest
 HISTORY_DEPTH = 50

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import deliveries, ledger
+from store import ledger
 from store.db import Database
-from store.delivery_kinds import AdjustmentPayload, DeliveryKind
 from store.errors import Invalid, NotAllowed
 from store.models import Account, EntryKind, LedgerEntry, normalize
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import AdjustmentPayload
 from store.policy import Policy
 
 #: the largest change one adjustment makes, either way: more is a typo or a policy change
@@ -128,7 +130,7 @@ def _adjust(
             owed.append((notice_key, account.owner_slack_id, DeliveryKind.ADJUSTMENT_NOTICE))
         for key, recipient, kind in owed:
             payload = AdjustmentPayload(entry.id)
-            if not deliveries.enqueue(
+            if not queue.enqueue(
                 session, key=key, kind=kind, recipient=recipient, now=now, payload=payload
             ):
                 raise ledger.RecordedMeanwhile(key)

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store import deliveries, ledger
+from store import ledger
 from store.db import Database
-from store.delivery_kinds import AnsweredPayload, ConsentAskPayload, DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
     Account,
@@ -39,6 +38,9 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
 from store.periods import quarter_end
 from store.policy import Policy
 
@@ -101,7 +103,7 @@ def ask_at_approval(
     session.flush()
     if mode == EMAIL:
         key = f"consent-mail:{request.id}"
-        deliveries.enqueue(
+        queue.enqueue(
             session,
             key=key,
             kind=DeliveryKind.CONSENT_EMAIL,
@@ -120,7 +122,7 @@ def _owe_owner_ask(
     if owner is None:
         return ()
     key = f"consent-{'remind' if reminder else 'ask'}:{request.id}"
-    added = deliveries.enqueue(
+    added = queue.enqueue(
         session,
         key=key,
         kind=DeliveryKind.CONSENT_ASK,
@@ -262,7 +264,7 @@ def _owe_told(
         if person is None or person == by:
             continue
         key = f"consent-answer:{request.id}:{consent.version}:{role}"
-        deliveries.enqueue(
+        queue.enqueue(
             session,
             key=key,
             kind=DeliveryKind.CONSENT_ANSWERED,

@@ -13,29 +13,25 @@ import statistics
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, select
 
-from store import deliveries
 from store.db import Database
-from store.delivery_kinds import ChannelHelpPayload, DeliveryKind, DigestPayload
 from store.models import (
     Account,
-    Delivery,
-    DeliveryStatus,
     EntryKind,
     LedgerEntry,
     Rating,
     ReferenceRequest,
     RequestStatus,
 )
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import ChannelHelpPayload, DigestPayload
 from store.outcomes import Outcomes, build_outcomes
 from store.periods import quarter_start
 from store.policy import Policy
 from store.ratings import RatingSummary
 
-#: the outbox kinds of the digest and of the admins' "invite me to the channel" notice
-DIGEST = "digest"
-DIGEST_CHANNEL_HELP = "digest_channel_help"
 #: a balance at or below this is "running low" (it can pay for a logo, hardly more)
 LOW_BALANCE = 1
 #: statuses an approved request can move on to; all of them were approved
@@ -221,32 +217,15 @@ def owe_digest(
     """
     key = f"{DeliveryKind.DIGEST}:{period.label}"
     with db.transaction() as session:
-        status = session.scalar(select(Delivery.status).where(Delivery.key == key))
-        if status is None:
-            # two replicas may both get here: the unique key keeps one row, the send lease one post
-            deliveries.enqueue(
-                session,
-                key=key,
-                kind=DeliveryKind.DIGEST,
-                recipient=channel,
-                now=now,
-                payload=DigestPayload(period.label, sla_hours),
-            )
-            return key, True
-        if status != DeliveryStatus.FAILED:
-            return key, False
-        session.execute(
-            update(Delivery)
-            .where(Delivery.key == key, Delivery.status == DeliveryStatus.FAILED)
-            .values(
-                status=DeliveryStatus.PENDING,
-                recipient=channel,
-                attempts=0,
-                next_attempt_at=now,
-                last_error=None,
-            )
-        )
-    return key, True
+        claimed = queue.enqueue(
+            session,
+            key=key,
+            kind=DeliveryKind.DIGEST,
+            recipient=channel,
+            now=now,
+            payload=DigestPayload(period.label, sla_hours),
+        ) or queue.rearm(session, key=key, recipient=channel, now=now)
+    return key, claimed
 
 
 def owe_channel_help(
@@ -257,7 +236,7 @@ def owe_channel_help(
     with db.transaction() as session:
         for admin in sorted(admins):
             key = f"{DeliveryKind.DIGEST_CHANNEL_HELP}:{period.label}:{admin}"
-            deliveries.enqueue(
+            queue.enqueue(
                 session,
                 key=key,
                 kind=DeliveryKind.DIGEST_CHANNEL_HELP,

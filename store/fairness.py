@@ -16,23 +16,23 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from store import deliveries, ledger
+from store import ledger
 from store.db import Database
-from store.delivery_kinds import DeliveryKind, DigestPayload
 from store.models import (
     Account,
     AccountStatus,
     Advocate,
-    Delivery,
-    DeliveryStatus,
     EntryKind,
     LedgerEntry,
     ReferenceRequest,
     RequestStatus,
 )
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import DigestPayload
 from store.policy import Policy
 from store.willing import willing_and_free
 
@@ -241,24 +241,12 @@ def owe_chart(
     """
     key = f"{DeliveryKind.DIGEST_CHART}:{week_label}"
     with db.transaction() as session:
-        if deliveries.enqueue(
+        claimed = queue.enqueue(
             session,
             key=key,
             kind=DeliveryKind.DIGEST_CHART,
             recipient=channel,
             now=now,
             payload=DigestPayload(week_label, sla_hours),
-        ):
-            return key
-        rearmed = session.execute(
-            update(Delivery)
-            .where(Delivery.key == key, Delivery.status == DeliveryStatus.FAILED)
-            .values(
-                status=DeliveryStatus.PENDING,
-                recipient=channel,
-                attempts=0,
-                next_attempt_at=now,
-                last_error=None,
-            )
-        ).rowcount
-    return key if rearmed else None
+        ) or queue.rearm(session, key=key, recipient=channel, now=now)
+    return key if claimed else None

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from store import deliveries, ledger, ratings
+from store import ledger, ratings
 from store.db import Database
-from store.delivery_kinds import DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
     Account,
@@ -27,6 +26,8 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
 from store.policy import Policy
 
 #: when an approved request has no needed-by date, ask how it went this long after approval
@@ -98,7 +99,7 @@ def owe_sla_reminders(
                     for a in sorted(admins - {decider_id or ""})
                 ]
             for key, kind, recipient in owed:
-                if deliveries.enqueue(
+                if queue.enqueue(
                     session, key=key, kind=kind, recipient=recipient, now=now, request_id=request_id
                 ):
                     claimed.append(key)
@@ -124,7 +125,7 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
         ).all()
         for request_id, requester_id in due:
             key = f"followup:{request_id}"
-            if deliveries.enqueue(
+            if queue.enqueue(
                 session,
                 key=key,
                 kind=DeliveryKind.FOLLOWUP,
@@ -146,7 +147,7 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
         ).all()
         for request_id, requester_id in unanswered:
             key = f"followup-reminder:{request_id}"
-            if deliveries.enqueue(
+            if queue.enqueue(
                 session,
                 key=key,
                 kind=DeliveryKind.FOLLOWUP_REMINDER,
@@ -254,7 +255,7 @@ def _close(
         current = session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request.id))
         raise AlreadySettled(str(current))
     key = f"followup-closed:{request.id}"
-    deliveries.enqueue(
+    queue.enqueue(
         session,
         key=key,
         kind=DeliveryKind.FOLLOWUP_CLOSED,

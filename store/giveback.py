@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from store import deliveries, ledger
+from store import ledger
 from store.db import Database
-from store.delivery_kinds import DeliveryKind, LoggedPayload, NudgePayload
 from store.errors import Invalid, NotAllowed
 from store.models import Account, AccountStatus, Advocate, EntryKind, LedgerEntry
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import LoggedPayload, NudgePayload
 from store.policy import Policy, ValueType
 
 NOTE_MAX = 1000
@@ -139,7 +141,7 @@ def _log_value(
             occurred_on=draft.occurred_on,
             note=draft.note.strip()[:NOTE_MAX],
         )
-        if not deliveries.enqueue(
+        if not queue.enqueue(
             session,
             key=key,
             kind=DeliveryKind.LOGGED,
@@ -305,7 +307,7 @@ def owe_nudges(db: Database, policy: Policy, *, now: dt.datetime, today: dt.date
         for owner_id in sorted(owed):
             ids = tuple(line.account_id for line in owed[owner_id])
             key = f"nudge:{owner_id}:{week}"
-            if deliveries.enqueue(
+            if queue.enqueue(
                 session,
                 key=key,
                 kind=DeliveryKind.NUDGE,

@@ -12,10 +12,11 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import deliveries
 from store.db import Database
-from store.delivery_kinds import DeliveryKind, HomeRefreshPayload
 from store.models import Delivery, ReferenceRequest
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import HomeRefreshPayload
 
 #: the longest `why` kept as it is: key = kind (12) + user (32) + request id (18) + why, within 200
 WHY_MAX = 64
@@ -41,7 +42,7 @@ def owe(
     with db.transaction() as session:
         if session.get(ReferenceRequest, request_id) is None:
             return None
-        deliveries.enqueue(
+        queue.enqueue(
             session,
             key=key,
             kind=DeliveryKind.HOME_REFRESH,
@@ -70,7 +71,7 @@ def owe_for_decision(
     keys = []
     for user_id in sorted({requester_id, *asked}):
         key = f"{DeliveryKind.HOME_REFRESH}:{user_id}:{request_id}:{status}"
-        deliveries.enqueue(
+        queue.enqueue(
             session,
             key=key,
             kind=DeliveryKind.HOME_REFRESH,

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import deliveries
 from store.consent import ADVOCATE, EMAIL, TEXT_MAX, mail_recipient
 from store.db import Database
-from store.delivery_kinds import DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid
 from store.models import Consent, Rating, ReferenceRequest, RequestStatus
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
 
 
 def record_rating(
@@ -60,7 +60,7 @@ def owe_rating_mail(session: Session, request: ReferenceRequest, now: dt.datetim
     if consent is None or consent.mode != EMAIL:
         return ()
     key = f"rating-mail:{request.id}"
-    added = deliveries.enqueue(
+    added = queue.enqueue(
         session,
         key=key,
         kind=DeliveryKind.RATING_EMAIL,

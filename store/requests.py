@@ -14,14 +14,15 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store import consent, deliveries, home_refresh, ledger
+from store import consent, home_refresh, ledger
 from store.checklist import checklist, is_blocked
 from store.db import Database
-from store.delivery_kinds import DeliveryKind
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.facts import checks_for, facts_for_ask
 from store.links import is_safe_link
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
 from store.policy import Policy
 
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -161,7 +162,7 @@ def submit(
             deciders += sorted(admins - set(deciders))
         keys = [_owe_decision(session, request, decider, now) for decider in deciders]
         confirmation = f"confirm:{request.id}"
-        deliveries.enqueue(
+        queue.enqueue(
             session,
             key=confirmation,
             kind=CONFIRMATION,
@@ -184,7 +185,7 @@ def _blocked(session: Session, policy: Policy, draft: Draft, account: Account, t
 
 def _owe_decision(session: Session, request: ReferenceRequest, decider: str, now: dt.datetime) -> str:
     key = f"decide:{request.id}:{decider}"
-    deliveries.enqueue(
+    queue.enqueue(
         session, key=key, kind=DECISION_REQUEST, recipient=decider, now=now, request_id=request.id
     )
     return key
@@ -202,7 +203,7 @@ def reroute_to_admins(
             request.decider_id = None
         keys = [_owe_decision(session, request, admin, now) for admin in sorted(admins - {unreachable})]
         refresh = f"refresh:{request.id}:rerouted:{unreachable}"
-        deliveries.enqueue(
+        queue.enqueue(
             session, key=refresh, kind=REFRESH, recipient=request.requester_id, now=now, request_id=request.id
         )
         return (*keys, refresh)
@@ -355,7 +356,7 @@ def _owe_outcome(
 ) -> tuple[str, ...]:
     outcome = f"outcome:{request.id}:{status}"
     refresh = f"refresh:{request.id}:{status}"
-    deliveries.enqueue(
+    queue.enqueue(
         session,
         key=outcome,
         kind=OUTCOME,
@@ -363,7 +364,7 @@ def _owe_outcome(
         now=now,
         request_id=request.id,
     )
-    deliveries.enqueue(
+    queue.enqueue(
         session, key=refresh, kind=REFRESH, recipient=request.requester_id, now=now, request_id=request.id
     )
     homes = home_refresh.owe_for_decision(session, request.id, request.requester_id, status, now)
@@ -387,7 +388,7 @@ def cancel(
         if not won:
             raise _already(session, request.id)
         refresh = f"refresh:{request.id}:{RequestStatus.CANCELLED}"
-        deliveries.enqueue(
+        queue.enqueue(
             session, key=refresh, kind=REFRESH, recipient=request.requester_id, now=now, request_id=request.id
         )
         homes = home_refresh.owe_for_decision(

@@ -24,10 +24,9 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store import deliveries, ledger
+from store import ledger
 from store.consent import mail_recipient
 from store.db import Database
-from store.delivery_kinds import DeliveryKind, HomeRefreshPayload, OfferSeatPayload
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
     HOLDING_SEAT,
@@ -43,6 +42,9 @@ from store.models import (
     SeatStatus,
 )
 from store.offers import OfferView, offer_view
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import HomeRefreshPayload, OfferSeatPayload
 from store.policy import Policy
 from store.willing import advocates_to_approach
 
@@ -199,7 +201,7 @@ def offer_it(
                 {"offer": f"“{offer.title}” already holds a seat for {account.name}. Nothing changed."}
             )
         key = seat_message_key(seat_id)
-        deliveries.enqueue(
+        queue.enqueue(
             session,
             key=key,
             kind=DeliveryKind.OFFER_SEAT,
@@ -210,7 +212,7 @@ def offer_it(
         keys = [key]
         if invited:
             keys.append(invitation_key(seat_id))
-            deliveries.enqueue(
+            queue.enqueue(
                 session,
                 key=invitation_key(seat_id),
                 kind=DeliveryKind.OFFER_INVITE,
@@ -282,7 +284,7 @@ def card_landed(db: Database, seat_id: int) -> tuple[str, str] | None:
 def _owe_refresh(session: Session, seat: OfferSeat, why: str, now: dt.datetime) -> str:
     key = f"{DeliveryKind.OFFER_SEAT_REFRESH}:{seat.id}:{why}"
     recipient = session.scalar(select(Account.owner_slack_id).where(Account.id == seat.account_id))
-    deliveries.enqueue(
+    queue.enqueue(
         session,
         key=key,
         kind=DeliveryKind.OFFER_SEAT_REFRESH,
@@ -298,7 +300,7 @@ def _owe_home(session: Session, home_of: str | None, why: str, now: dt.datetime)
     if home_of is None:
         return ()
     key = f"{DeliveryKind.HOME_REFRESH}:{home_of}:{why}"
-    deliveries.enqueue(
+    queue.enqueue(
         session,
         key=key,
         kind=DeliveryKind.HOME_REFRESH,

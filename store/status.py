@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.checklist import is_blocked
 from store.db import Database
-from store.delivery_kinds import DeliveryKind
 from store.facts import checks_for
 from store.models import Account, Delivery, ReferenceRequest, RequestStatus
+from store.outbox.kinds import DeliveryKind
 from store.policy import Policy
 
 STATUS_DAYS = 90

@@ -9,9 +9,10 @@ from bot.settings import load_settings
 from handlers import renderers
 from handlers.delivery import deliver
 from handlers.posted import marked
-from store import deliveries, requests
+from store import requests
 from store.db import Database
-from store.delivery_kinds import DeliveryKind
+from store.outbox import listing, queue
+from store.outbox.kinds import DeliveryKind
 from store.requests import Draft
 from tests.support.emulator import Emulator
 from tests.support.program import Program
@@ -49,7 +50,7 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
     receipt_key = next(k for k in submitted.delivery_keys if k.startswith("confirm:"))
 
     # the first sender claims the receipt, posts it, and dies before recording the ts
-    [job] = deliveries.claim_due(db, clock[0], keys=[receipt_key], lease=dt.timedelta(seconds=30))
+    [job] = queue.claim_due(db, clock[0], keys=[receipt_key], lease=dt.timedelta(seconds=30))
     [message] = renderers()[DeliveryKind(job.kind)].render(desk, job)
     assert desk.client is not None
     desk.client.chat_postMessage(channel=requester, text=message.text, blocks=marked(message.blocks, job.key))
@@ -58,5 +59,5 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
     deliver(desk, [receipt_key])
 
     assert len(emulator.dms(requester)) == 1
-    assert deliveries.count_by_status(db).get("sent") == 1
+    assert listing.count_by_status(db).get("sent") == 1
     db.dispose()

@@ -21,11 +21,12 @@ from bot.settings import load_settings
 from handlers import renderers
 from handlers.delivery import MAX_RENDER_ATTEMPTS, deliver
 from handlers.desk import Desk
-from store import deliveries
 from store.db import Database
 from store.deadlines import Limits
-from store.delivery_kinds import MAIL_KINDS, ChannelHelpPayload, DeliveryKind
 from store.models import Delivery, DeliveryStatus
+from store.outbox import listing, queue
+from store.outbox.kinds import MAIL_KINDS, DeliveryKind
+from store.outbox.payloads import ChannelHelpPayload
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.server import run_cli
 from tests.support.slack_proxy import SlackProxy
@@ -98,7 +99,7 @@ def owe_help(desk: Desk, person: str) -> str:
     """A DM whose renderer needs nothing but its payload."""
     key = f"digest_channel_help:2026-W48:{person}"
     with desk.db.transaction() as session:
-        deliveries.enqueue(
+        queue.enqueue(
             session,
             key=key,
             kind=DeliveryKind.DIGEST_CHANNEL_HELP,
@@ -150,14 +151,14 @@ def test_a_delivery_that_cannot_be_rendered_fails_after_a_few_tries_logged_once(
     assert (failed.status, failed.attempts, failed.last_error) == ("failed", MAX_RENDER_ATTEMPTS, says)
     logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(logged) == 1 and "broken:1" in logged[0].getMessage()
-    assert [line.key for line in deliveries.not_sent(desk.db, failed_only=True)] == ["broken:1"]
+    assert [line.key for line in listing.not_sent(desk.db, failed_only=True)] == ["broken:1"]
     assert slack.calls == []
 
 
 def test_refdesk_deliveries_shows_what_is_owed_and_what_was_given_up(desk: Desk) -> None:
     owe_row(desk, "broken:1", "retired_kind", "C0PROGRAM", {})
-    [job] = deliveries.claim_due(desk.db, desk.now(), keys=["broken:1"])
-    deliveries.mark_failed(desk.db, job, "render error: LookupError: no renderer")
+    [job] = queue.claim_due(desk.db, desk.now(), keys=["broken:1"])
+    queue.mark_failed(desk.db, job, "render error: LookupError: no renderer")
     owed = owe_help(desk, "U0SOMEONE")
     env = {"DATABASE_URL": desk.db.url}
 

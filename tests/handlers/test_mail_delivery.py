@@ -21,9 +21,10 @@ from handlers.desk import Desk
 from handlers.links import Links, Purpose
 from handlers.mail import Mailer, message_id
 from handlers.mail_delivery import send_mail
-from store import consent, deliveries, requests
+from store import consent, requests
 from store.db import Database
 from store.models import Advocate, Delivery, DeliveryStatus
+from store.outbox import queue
 from store.policy import Policy, load_policy
 from store.requests import Draft
 from tests.support import html_check, store_seed
@@ -96,7 +97,7 @@ def row(db: Database, key: str) -> Delivery:
 
 
 def send(desk: Desk, key: str) -> bool:
-    [job] = deliveries.claim_due(desk.db, NOW, keys=[key])
+    [job] = queue.claim_due(desk.db, NOW, keys=[key])
     return send_mail(desk, job)
 
 
@@ -107,7 +108,7 @@ def test_the_ask_is_mailed_once_multipart_with_its_message_id(db: Database) -> N
     try:
         desk = desk_for(db, policy, box.port)
         assert send(desk, f"consent-mail:{rid}")
-        assert deliveries.claim_due(db, NOW, keys=[f"consent-mail:{rid}"]) == []
+        assert queue.claim_due(db, NOW, keys=[f"consent-mail:{rid}"]) == []
         [mail] = box.wait_for(1)
     finally:
         box.stop()

@@ -9,12 +9,14 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from store import adjustments, deliveries, ledger
+from store import adjustments, ledger
 from store.adjustments import OPERATOR, AdjustmentDraft
 from store.db import Database
-from store.delivery_kinds import AdjustmentPayload, DeliveryKind
 from store.errors import Invalid, NotAllowed
 from store.models import Account, Delivery, EntryKind, LedgerEntry
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import AdjustmentPayload
 from store.policy import Policy
 from tests.support import store_seed
 
@@ -227,7 +229,7 @@ def test_a_twin_submission_that_commits_first_is_answered_not_doubled(
                 occurred_on=now.date(),
                 reason="twin",
             )
-            deliveries.enqueue(
+            queue.enqueue(
                 session,
                 key="adjust:view:V1",
                 kind=DeliveryKind.ADJUSTED,

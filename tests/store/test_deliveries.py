@@ -9,38 +9,32 @@ from collections.abc import Callable, Mapping
 import pytest
 from sqlalchemy import update
 
-from store import deliveries
 from store.db import Database
-from store.delivery_kinds import (
-    BadPayload,
-    DeliveryKind,
-    DigestPayload,
-    HomeRefreshPayload,
-    LoggedPayload,
-    NudgePayload,
-)
 from store.models import Delivery
+from store.outbox import listing, queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import BadPayload, DigestPayload, HomeRefreshPayload, LoggedPayload, NudgePayload
 
 LEASE = dt.timedelta(seconds=30)
 
 
 def _owe(db: Database, now: dt.datetime, key: str = "followup:1") -> bool:
     with db.transaction() as session:
-        return deliveries.enqueue(session, key=key, kind=DeliveryKind.FOLLOWUP, recipient="U1", now=now)
+        return queue.enqueue(session, key=key, kind=DeliveryKind.FOLLOWUP, recipient="U1", now=now)
 
 
 def test_a_key_is_owed_once_and_the_answer_says_so(db: Database, now: dt.datetime) -> None:
     assert _owe(db, now) is True
     assert _owe(db, now) is False
-    assert deliveries.count_by_status(db) == {"pending": 1}
+    assert listing.count_by_status(db) == {"pending": 1}
 
 
 def test_one_claim_at_a_time_and_a_dead_senders_claim_is_taken_over(db: Database, now: dt.datetime) -> None:
     _owe(db, now)
-    [first] = deliveries.claim_due(db, now, lease=LEASE)
-    assert deliveries.claim_due(db, now + dt.timedelta(seconds=10), lease=LEASE) == []
+    [first] = queue.claim_due(db, now, lease=LEASE)
+    assert queue.claim_due(db, now + dt.timedelta(seconds=10), lease=LEASE) == []
 
-    [second] = deliveries.claim_due(db, now + dt.timedelta(seconds=31), lease=LEASE)
+    [second] = queue.claim_due(db, now + dt.timedelta(seconds=31), lease=LEASE)
 
     assert second.id == first.id and second.maybe_posted and not first.maybe_posted
     assert second.attempts == 2
@@ -48,35 +42,35 @@ def test_one_claim_at_a_time_and_a_dead_senders_claim_is_taken_over(db: Database
 
 def test_only_the_current_holder_can_settle_a_claim(db: Database, now: dt.datetime) -> None:
     _owe(db, now)
-    [stale] = deliveries.claim_due(db, now, lease=LEASE)
-    [current] = deliveries.claim_due(db, now + dt.timedelta(seconds=31), lease=LEASE)
+    [stale] = queue.claim_due(db, now, lease=LEASE)
+    [current] = queue.claim_due(db, now + dt.timedelta(seconds=31), lease=LEASE)
 
-    assert deliveries.mark_retry(db, stale, now, dt.timedelta(seconds=5), "slow") is False
-    assert deliveries.mark_uncertain(db, stale, now, dt.timedelta(seconds=5), "slow") is False
-    assert deliveries.mark_sent(db, current, now, channel="D1", ts="1.000001") is True
-    assert deliveries.mark_sent(db, stale, now, channel="D1", ts="2.000002") is False
-    assert deliveries.count_by_status(db) == {"sent": 1}
+    assert queue.mark_retry(db, stale, now, dt.timedelta(seconds=5), "slow") is False
+    assert queue.mark_uncertain(db, stale, now, dt.timedelta(seconds=5), "slow") is False
+    assert queue.mark_sent(db, current, now, channel="D1", ts="1.000001") is True
+    assert queue.mark_sent(db, stale, now, channel="D1", ts="2.000002") is False
+    assert listing.count_by_status(db) == {"sent": 1}
 
 
 def test_an_answer_that_never_came_hands_the_delivery_on_as_maybe_posted(
     db: Database, now: dt.datetime
 ) -> None:
     _owe(db, now)
-    [timed_out] = deliveries.claim_due(db, now, lease=LEASE)
-    assert deliveries.mark_uncertain(db, timed_out, now, dt.timedelta(seconds=5), "TimeoutError")
+    [timed_out] = queue.claim_due(db, now, lease=LEASE)
+    assert queue.mark_uncertain(db, timed_out, now, dt.timedelta(seconds=5), "TimeoutError")
 
-    assert deliveries.claim_due(db, now + dt.timedelta(seconds=4), lease=LEASE) == []
-    [retry] = deliveries.claim_due(db, now + dt.timedelta(seconds=6), lease=LEASE)
+    assert queue.claim_due(db, now + dt.timedelta(seconds=4), lease=LEASE) == []
+    [retry] = queue.claim_due(db, now + dt.timedelta(seconds=6), lease=LEASE)
 
     assert retry.maybe_posted and retry.attempts == 2
 
 
 def test_a_refused_post_is_retried_without_doubt(db: Database, now: dt.datetime) -> None:
     _owe(db, now)
-    [refused] = deliveries.claim_due(db, now, lease=LEASE)
-    deliveries.mark_retry(db, refused, now, dt.timedelta(seconds=5), "ratelimited")
+    [refused] = queue.claim_due(db, now, lease=LEASE)
+    queue.mark_retry(db, refused, now, dt.timedelta(seconds=5), "ratelimited")
 
-    [retry] = deliveries.claim_due(db, now + dt.timedelta(seconds=6), lease=LEASE)
+    [retry] = queue.claim_due(db, now + dt.timedelta(seconds=6), lease=LEASE)
 
     assert not retry.maybe_posted
 
@@ -84,7 +78,7 @@ def test_a_refused_post_is_retried_without_doubt(db: Database, now: dt.datetime)
 def test_one_claim_takes_a_whole_batch_each_with_its_own_doubt(db: Database, now: dt.datetime) -> None:
     for n in range(5):
         _owe(db, now, key=f"followup:{n}")
-    [died, *_] = deliveries.claim_due(db, now, keys=["followup:0"], lease=LEASE)
+    [died, *_] = queue.claim_due(db, now, keys=["followup:0"], lease=LEASE)
     later = now + dt.timedelta(seconds=31)
     for n in (1, 2):  # not due yet: left alone by the batch
         with db.transaction() as session:
@@ -92,22 +86,22 @@ def test_one_claim_takes_a_whole_batch_each_with_its_own_doubt(db: Database, now
                 update(Delivery).where(Delivery.key == f"followup:{n}").values(next_attempt_at=later + LEASE)
             )
 
-    batch = deliveries.claim_due(db, later, limit=10, lease=LEASE)
+    batch = queue.claim_due(db, later, limit=10, lease=LEASE)
 
     assert [job.key for job in batch] == ["followup:0", "followup:3", "followup:4"]
     assert [job.maybe_posted for job in batch] == [True, False, False]
     assert [job.attempts for job in batch] == [2, 1, 1]
     assert {job.lease_until for job in batch} == {later + LEASE}
     assert died.id == batch[0].id
-    assert deliveries.claim_due(db, later, limit=10, lease=LEASE) == []
+    assert queue.claim_due(db, later, limit=10, lease=LEASE) == []
 
 
 def test_a_batch_claim_stops_at_its_limit(db: Database, now: dt.datetime) -> None:
     for n in range(5):
         _owe(db, now, key=f"followup:{n}")
 
-    first = deliveries.claim_due(db, now, limit=3, lease=LEASE)
-    second = deliveries.claim_due(db, now, limit=3, lease=LEASE)
+    first = queue.claim_due(db, now, limit=3, lease=LEASE)
+    second = queue.claim_due(db, now, limit=3, lease=LEASE)
 
     assert [job.key for job in first] == ["followup:0", "followup:1", "followup:2"]
     assert [job.key for job in second] == ["followup:3", "followup:4"]
@@ -116,12 +110,12 @@ def test_a_batch_claim_stops_at_its_limit(db: Database, now: dt.datetime) -> Non
 def test_not_sent_lists_what_is_owed_and_what_failed(db: Database, now: dt.datetime) -> None:
     for key in ("followup:1", "followup:2", "followup:3"):
         _owe(db, now, key)
-    one, two, _ = deliveries.claim_due(db, now, lease=LEASE)
-    deliveries.mark_sent(db, one, now, channel="D1", ts="1.1")
-    deliveries.mark_failed(db, two, "render error: KeyError: 'period'")
+    one, two, _ = queue.claim_due(db, now, lease=LEASE)
+    queue.mark_sent(db, one, now, channel="D1", ts="1.1")
+    queue.mark_failed(db, two, "render error: KeyError: 'period'")
 
-    pending = deliveries.not_sent(db)
-    failed = deliveries.not_sent(db, failed_only=True)
+    pending = listing.not_sent(db)
+    failed = listing.not_sent(db, failed_only=True)
 
     assert [(d.key, d.status) for d in pending] == [("followup:2", "failed"), ("followup:3", "sending")]
     assert [(d.key, d.last_error) for d in failed] == [("followup:2", "render error: KeyError: 'period'")]
@@ -130,24 +124,24 @@ def test_not_sent_lists_what_is_owed_and_what_failed(db: Database, now: dt.datet
 def test_a_payload_round_trips_through_the_row(db: Database, now: dt.datetime) -> None:
     nudge = NudgePayload((3, 5), dt.date(2026, 11, 1), "2026-W48")
     with db.transaction() as session:
-        deliveries.enqueue(
+        queue.enqueue(
             session, key="nudge:U1", kind=DeliveryKind.NUDGE, recipient="U1", now=now, payload=nudge
         )
 
-    [job] = deliveries.claim_due(db, now)
+    [job] = queue.claim_due(db, now)
 
     assert NudgePayload.from_dict(job.data) == nudge
 
 
 def test_a_payload_that_does_not_fit_its_kind_is_refused_when_owed(db: Database, now: dt.datetime) -> None:
     with db.transaction() as session, pytest.raises(TypeError):
-        deliveries.enqueue(
+        queue.enqueue(
             session, key="k", kind=DeliveryKind.NUDGE, recipient="U1", now=now, payload=LoggedPayload(1)
         )
     with db.transaction() as session, pytest.raises(TypeError):
-        deliveries.enqueue(session, key="k", kind=DeliveryKind.DIGEST, recipient="C1", now=now)
+        queue.enqueue(session, key="k", kind=DeliveryKind.DIGEST, recipient="C1", now=now)
     with db.transaction() as session, pytest.raises(TypeError):
-        deliveries.enqueue(
+        queue.enqueue(
             session, key="k", kind=DeliveryKind.OUTCOME, recipient="U1", now=now, payload=LoggedPayload(1)
         )
 
@@ -180,16 +174,16 @@ def test_a_periodic_pass_leaves_what_a_listener_just_owed_to_that_listener(
     _owe(db, now, key="followup:fresh")
     grace = dt.timedelta(seconds=2)
 
-    assert deliveries.claim_due(db, now + dt.timedelta(seconds=1), fresh_for=grace) == []
-    [late] = deliveries.claim_due(db, now + dt.timedelta(seconds=2), fresh_for=grace)
+    assert queue.claim_due(db, now + dt.timedelta(seconds=1), fresh_for=grace) == []
+    [late] = queue.claim_due(db, now + dt.timedelta(seconds=2), fresh_for=grace)
     assert late.key == "followup:fresh"
 
 
 def test_a_retry_is_never_left_for_a_listener(db: Database, now: dt.datetime) -> None:
     _owe(db, now)
-    [refused] = deliveries.claim_due(db, now, lease=LEASE)
-    deliveries.mark_retry(db, refused, now, dt.timedelta(0), "ratelimited")
+    [refused] = queue.claim_due(db, now, lease=LEASE)
+    queue.mark_retry(db, refused, now, dt.timedelta(0), "ratelimited")
 
-    [retry] = deliveries.claim_due(db, now, fresh_for=dt.timedelta(seconds=2))
+    [retry] = queue.claim_due(db, now, fresh_for=dt.timedelta(seconds=2))
 
     assert retry.attempts == 2

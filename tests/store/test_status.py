@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.status import request_line
-from store import deliveries, home_refresh
+from store import home_refresh
 from store.db import Database
 from store.models import EntryKind
+from store.outbox import listing, queue
 from store.policy import Policy
 from store.requests import DECISION_REQUEST
 from store.status import home_overview, my_requests
@@ -48,7 +49,7 @@ def test_home_shows_open_requests_decisions_waiting_and_owned_balances(db: Datab
         seed.entry(s, mine, EntryKind.ADJUSTMENT, -2, NOW.date())
         to_owner = seed.request(s, mine, requester=ME, decider=OWNER)
         to_admin = seed.request(s, other, requester=ME)  # no owner: the admins decide
-        deliveries.enqueue(s, key="d", kind=DECISION_REQUEST, recipient=ADMIN, now=NOW, request_id=to_admin)
+        queue.enqueue(s, key="d", kind=DECISION_REQUEST, recipient=ADMIN, now=NOW, request_id=to_admin)
         seed.request(s, mine, requester=ME, status="declined", decided_at=NOW)
 
     assert home_overview(db, policy, OWNER, NOW.date()).waiting_ids == [to_owner]
@@ -64,14 +65,14 @@ def test_a_decision_owes_a_fresh_home_to_the_requester_and_everyone_asked_once(d
     with db.transaction() as s:
         request_id = seed.request(s, seed.account(s, "Acme", "Fintech"), requester=ME, decider=OWNER)
         for user in (OWNER, ADMIN):
-            deliveries.enqueue(
+            queue.enqueue(
                 s, key=f"decide:{user}", kind=DECISION_REQUEST, recipient=user, now=NOW, request_id=request_id
             )
     for _ in range(2):
         with db.transaction() as s:
             keys = home_refresh.owe_for_decision(s, request_id, ME, "approved", NOW)
     assert keys == [f"home_refresh:{user}:{request_id}:approved" for user in sorted({ME, OWNER, ADMIN})]
-    assert deliveries.count_by_status(db) == {"pending": 5}
+    assert listing.count_by_status(db) == {"pending": 5}
 
 
 def test_a_blocked_pending_request_is_listed_as_waiting_for_an_admin_not_its_owner(

@@ -1,4 +1,4 @@
-"""The outbox: messages the app owes people in Slack, and claims on scheduled work.
+"""The outbox's queue: messages the app owes people, and claims on scheduled work.
 
 A delivery is written in the same transaction as the state change it reports, so a Slack outage
 can delay it but never lose it. Sending is claimed with a lease (`status = 'sending'` until
@@ -16,13 +16,14 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.db import Database
-from store.delivery_kinds import DeliveryKind, Payload, check_payload
 from store.models import Delivery, DeliveryStatus
+from store.outbox.kinds import DeliveryKind, check_payload
+from store.outbox.payloads import Payload
 
 LEASE = dt.timedelta(seconds=60)
 
@@ -44,30 +45,6 @@ class DeliveryJob:
     lease_until: dt.datetime
     #: an earlier attempt may have posted unrecorded (its sender died, or Slack's answer never came)
     maybe_posted: bool = False
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    key: str
-    kind: str
-    recipient: str
-    channel: str
-    ts: str
-
-
-@dataclass(frozen=True)
-class DeliveryLine:
-    """One delivery as an operator sees it (`refdesk deliveries`)."""
-
-    key: str
-    kind: str
-    recipient: str
-    status: str
-    attempts: int
-    last_error: str | None
-    created_at: dt.datetime
-    #: when it is tried next (for one being sent, when its sender's lease runs out)
-    due_at: dt.datetime
 
 
 def enqueue(
@@ -106,6 +83,28 @@ def enqueue(
         .returning(table.c.id)
     ).first()
     return added is not None
+
+
+def rearm(session: Session, *, key: str, recipient: str, now: dt.datetime) -> bool:
+    """Owe again a delivery that failed for good; True when there was one to arm.
+
+    A weekly post that failed because the app was not in the channel goes out once someone
+    invites the app and the job runs again: pending from `now`, its tries counted afresh, to
+    `recipient` (the channel setting may have changed since). One that went out is never re-armed.
+    """
+    return bool(
+        session.execute(
+            update(Delivery)
+            .where(Delivery.key == key, Delivery.status == DeliveryStatus.FAILED)
+            .values(
+                status=DeliveryStatus.PENDING,
+                recipient=recipient,
+                attempts=0,
+                next_attempt_at=now,
+                last_error=None,
+            )
+        ).rowcount
+    )
 
 
 def _due(now: dt.datetime, fresh_for: dt.timedelta = dt.timedelta(0)) -> ColumnElement[bool]:
@@ -233,66 +232,3 @@ def mark_uncertain(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.t
 def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:
     """Give up on a delivery that can never succeed (the user is gone, the renderer is broken)."""
     return _settle(db, job, status=DeliveryStatus.FAILED, last_error=error[:1000])
-
-
-def sent_messages(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> list[SentMessage]:
-    """Messages about a request that reached Slack, oldest first: what a decision rewrites."""
-    with db.transaction(readonly=True) as session:
-        rows = session.scalars(
-            select(Delivery)
-            .where(
-                Delivery.request_id == request_id,
-                Delivery.kind.in_(kinds),
-                Delivery.status == DeliveryStatus.SENT,
-                Delivery.ts.is_not(None),
-            )
-            .order_by(Delivery.id)
-        )
-        return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
-
-
-def unsettled(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> int:
-    """How many messages of these kinds about a request are still on their way."""
-    with db.transaction(readonly=True) as session:
-        return int(
-            session.scalar(
-                select(func.count()).where(
-                    Delivery.request_id == request_id,
-                    Delivery.kind.in_(kinds),
-                    Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                )
-            )
-            or 0
-        )
-
-
-def count_by_status(db: Database) -> dict[str, int]:
-    with db.transaction(readonly=True) as session:
-        rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
-        return {status: int(count) for status, count in rows}
-
-
-def not_sent(db: Database, *, failed_only: bool = False, limit: int = 100) -> list[DeliveryLine]:
-    """What is still owed or was given up on, oldest first: what an operator looks at."""
-    wanted = (
-        [DeliveryStatus.FAILED]
-        if failed_only
-        else [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
-    )
-    with db.transaction(readonly=True) as session:
-        rows = session.scalars(
-            select(Delivery).where(Delivery.status.in_(wanted)).order_by(Delivery.id).limit(limit)
-        )
-        return [
-            DeliveryLine(
-                r.key,
-                r.kind,
-                r.recipient,
-                r.status,
-                r.attempts,
-                r.last_error,
-                r.created_at,
-                (r.lease_until if r.status == DeliveryStatus.SENDING else None) or r.next_attempt_at,
-            )
-            for r in rows
-        ]

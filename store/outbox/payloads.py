@@ -1,70 +1,18 @@
-"""Every kind of message the outbox holds, and the typed data each kind carries.
+"""The typed data a delivery carries, one small frozen dataclass per shape.
 
-A delivery row stores its kind as text and its data as JSON, written by one version of the
-program and read by another (a retry after a deploy, a second replica). So the kinds are one
-enum, and each kind that needs data has a small frozen payload that writes itself to a dict and
+A delivery row stores its data as JSON, written by one version of the program and read by
+another (a retry after a deploy, a second replica). So each payload writes itself to a dict and
 checks a dict when it reads it back: a renderer never pokes at untyped JSON, and a row that does
-not fit its kind fails loudly as a render error instead of rendering nonsense.
+not fit its kind fails loudly as a render error instead of rendering nonsense. Which kind carries
+which payload is said by the kind itself (`store.outbox.kinds`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
-
-
-class DeliveryKind(enum.StrEnum):
-    """What a delivery says; the values are stored, so they never change."""
-
-    #: the decider's DM with Approve / Decline
-    DECISION_REQUEST = "decision_request"
-    #: the requester's receipt ("sent to the owner")
-    CONFIRMATION = "request_confirmation"
-    #: the requester told the decision
-    OUTCOME = "request_outcome"
-    #: every message about a decided request rewritten in place
-    REFRESH = "request_refresh"
-    SLA_REMINDER = "sla_reminder"
-    SLA_ESCALATION = "sla_escalation"
-    FOLLOWUP = "followup"
-    FOLLOWUP_REMINDER = "followup_reminder"
-    #: the follow-up question rewritten with its answer
-    FOLLOWUP_CLOSED = "followup_closed"
-    NUDGE = "giveback_nudge"
-    #: the receipt of a logged give
-    LOGGED = "value_logged"
-    #: the admin's receipt of an adjustment
-    ADJUSTED = "balance_adjusted"
-    #: the account's owner told an admin adjusted its balance
-    ADJUSTMENT_NOTICE = "adjustment_notice"
-    DIGEST = "digest"
-    #: the admins told the digest could not be posted in its channel
-    DIGEST_CHANNEL_HELP = "digest_channel_help"
-    #: an App Home republished (a view, not a message)
-    HOME_REFRESH = "home_refresh"
-    #: the owner's DM about a reserved offer seat, with the answer / Delivered / Release buttons
-    OFFER_SEAT = "offer_seat"
-    #: that DM rewritten after the seat moved on
-    OFFER_SEAT_REFRESH = "offer_seat_refresh"
-    #: the digest's chart, uploaded to the program channel once per week
-    DIGEST_CHART = "digest_chart"
-    #: the advocate's e-mail asking them to answer an approved ask (sent by SMTP, not Slack)
-    CONSENT_EMAIL = "consent_email"
-    #: the owner's DM with the four answers as buttons (owner-led programs, or no answer in time)
-    CONSENT_ASK = "consent_ask"
-    #: the requester or the owner told what the advocate answered
-    CONSENT_ANSWERED = "consent_answered"
-    #: the advocate's e-mail after the activity: "Was this a good use of your time?" (SMTP)
-    RATING_EMAIL = "rating_email"
-    #: the advocate's e-mail invitation to a reserved offer seat (SMTP)
-    OFFER_INVITE = "offer_invite"
-
-
-#: the kinds sent by e-mail: their recipient is `advocate:<id>`, not a Slack id
-MAIL_KINDS = frozenset({DeliveryKind.CONSENT_EMAIL, DeliveryKind.RATING_EMAIL, DeliveryKind.OFFER_INVITE})
 
 
 class Payload(Protocol):
@@ -262,29 +210,3 @@ class AnsweredPayload:
         return cls(
             _str(data, "answer"), _str(data, "answered_by"), before if isinstance(before, str) else None
         )
-
-
-#: the payload type of each kind that carries data; the other kinds carry none
-PAYLOAD_TYPES: dict[DeliveryKind, type[Payload]] = {
-    DeliveryKind.NUDGE: NudgePayload,
-    DeliveryKind.LOGGED: LoggedPayload,
-    DeliveryKind.ADJUSTED: AdjustmentPayload,
-    DeliveryKind.ADJUSTMENT_NOTICE: AdjustmentPayload,
-    DeliveryKind.DIGEST: DigestPayload,
-    DeliveryKind.DIGEST_CHANNEL_HELP: ChannelHelpPayload,
-    DeliveryKind.HOME_REFRESH: HomeRefreshPayload,
-    DeliveryKind.OFFER_SEAT: OfferSeatPayload,
-    DeliveryKind.OFFER_SEAT_REFRESH: OfferSeatPayload,
-    DeliveryKind.OFFER_INVITE: OfferSeatPayload,
-    DeliveryKind.DIGEST_CHART: DigestPayload,
-    DeliveryKind.CONSENT_ASK: ConsentAskPayload,
-    DeliveryKind.CONSENT_ANSWERED: AnsweredPayload,
-}
-
-
-def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:
-    """Refuse to owe a delivery whose data does not fit its kind (a programming error)."""
-    expected = PAYLOAD_TYPES.get(kind)
-    if (payload is None and expected is not None) or (payload is not None and type(payload) is not expected):
-        wanted = expected.__name__ if expected else "no payload"
-        raise TypeError(f"a {kind} delivery takes {wanted}, not {type(payload).__name__}")
