@@ -54,7 +54,7 @@ from store.deadlines import BATCH  # noqa: E402
 from store.digest import Period, build_digest  # noqa: E402
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest  # noqa: E402
 from store.outbox import listing as deliveries  # noqa: E402
-from store.policy import load_policy  # noqa: E402
+from store.rules.policy import load_policy  # noqa: E402
 from tests.support.payloads import (  # noqa: E402
     block_actions,
     block_suggestion,

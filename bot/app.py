@@ -25,7 +25,7 @@ from handlers.mail import Mailer
 from handlers.pacing import Pacer
 from store import consent
 from store.db import Database
-from store.policy import Policy, load_policy
+from store.rules.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from store.db import Database, SchemaOutOfDate
 from store.deadlines import BATCH, Limits
 from store.errors import Unavailable
 from store.importer import ImportFileError
-from store.policy import PolicyError
+from store.rules.policy import PolicyError
 
 log = logging.getLogger("refdesk")
 #: libraries whose INFO lines only `--verbose` shows

@@ -38,7 +38,7 @@ from store.errors import Invalid, NotAllowed
 from store.importer import OwnerResolver, count_rows, import_accounts, import_advocates
 from store.opportunity_import import import_opportunities, parse_mapping
 from store.outbox.listing import count_by_status, not_sent
-from store.policy import load_policy, points
+from store.rules.policy import load_policy, points
 
 log = logging.getLogger("refdesk")
 

@@ -22,7 +22,7 @@ from store.adjustments import AMOUNT_MAX, OPERATOR, REASON_MAX, Adjusted, Adjust
 from store.errors import NotAllowed
 from store.outbox.payloads import AdjustmentPayload
 from store.outbox.queue import DeliveryJob
-from store.policy import points
+from store.rules.policy import points
 
 #: how much of the reason a notification (the `text` a phone shows) repeats
 TEXT_REASON_MAX = 200

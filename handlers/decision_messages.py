@@ -26,8 +26,8 @@ from handlers.forms import modal_metadata
 from handlers.ids import Action
 from handlers.offer_blocks import capital_line
 from store.models import RequestStatus
-from store.policy import points
 from store.request_card import Alternative, HistoryLine, RequestCard
+from store.rules.policy import points
 
 STATUS_LINE = {
     RequestStatus.APPROVED: "✅ Approved",

@@ -14,7 +14,7 @@ from handlers.links import Links
 from handlers.mail import Mailer
 from handlers.pacing import Pacer
 from store.db import Database
-from store.policy import Policy
+from store.rules.policy import Policy
 
 #: what time it is (UTC, aware); `bot.clock` provides the real one and fixed ones
 Clock = Callable[[], dt.datetime]

@@ -20,7 +20,7 @@ from store import digest
 from store.digest import Digest, Period
 from store.outbox.payloads import ChannelHelpPayload, DigestPayload
 from store.outbox.queue import DeliveryJob
-from store.policy import points
+from store.rules.policy import points
 
 log = logging.getLogger(__name__)
 

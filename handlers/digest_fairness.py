@@ -16,7 +16,7 @@ from store.digest import Period
 from store.fairness import Fairness
 from store.outbox.payloads import DigestPayload
 from store.outbox.queue import DeliveryJob
-from store.policy import points
+from store.rules.policy import points
 
 
 def fairness_for(desk: Desk, period: Period) -> Fairness:

@@ -17,7 +17,7 @@ from handlers.ids import Action
 from handlers.offer_blocks import capital_line
 from store import find
 from store.find import FindResult, Fit
-from store.policy import points
+from store.rules.policy import points
 
 USAGE = (
     "Tell me what the prospect looks like: `/reference find fintech case study` "

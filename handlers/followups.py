@@ -33,7 +33,7 @@ from store.models import RequestStatus
 from store.outbox import listing
 from store.outbox.kinds import DeliveryKind
 from store.outbox.queue import DeliveryJob
-from store.policy import points
+from store.rules.policy import points
 
 #: "did the deal move?" answers → (what is stored in deal_moved, what is said)
 DEAL_ANSWERS: dict[str, tuple[bool | None, str]] = {

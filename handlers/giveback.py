@@ -36,7 +36,7 @@ from store.giveback import Logged, NudgeLine, ValueDraft
 from store.offer_matching import Suggestion
 from store.outbox.payloads import LoggedPayload, NudgePayload
 from store.outbox.queue import DeliveryJob
-from store.policy import Policy, points
+from store.rules.policy import Policy, points
 
 #: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)
 NUDGE_MAX_ACCOUNTS = 40

@@ -11,7 +11,7 @@ from handlers.ids import Action
 from store.models import SeatStatus
 from store.offer_matching import Suggestion
 from store.offers import OfferView
-from store.policy import points
+from store.rules.policy import points
 from store.seats import SeatView
 from store.social_capital import SocialCapital
 

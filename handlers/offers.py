@@ -42,7 +42,7 @@ from store.errors import Invalid, NotAllowed
 from store.offers import OfferDraft, OfferView
 from store.outbox.payloads import OfferSeatPayload
 from store.outbox.queue import DeliveryJob
-from store.policy import Policy
+from store.rules.policy import Policy
 from store.seats import AdvocateChoice, SeatView
 
 SAVED = "✅ Saved. Owners see it suggested for the accounts it fits."

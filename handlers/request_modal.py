@@ -24,8 +24,8 @@ from handlers.forms import (
 )
 from handlers.ids import Action, View
 from store.accounts import AccountChoice, AdvocateOption
-from store.policy import Policy, points
 from store.requests import Draft
+from store.rules.policy import Policy, points
 
 ADVOCATE_PREFIX = "advocate"
 #: the requester's say on whether the advocate is told who the prospect is (the opportunity name)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.db import Database
 from store.models import Account, Advocate, EntryKind, LedgerEntry, normalize
-from store.policy import Policy
+from store.rules.policy import Policy
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from store.models import Account, EntryKind, LedgerEntry, normalize
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import AdjustmentPayload
-from store.policy import Policy
+from store.rules.policy import Policy
 
 #: the largest change one adjustment makes, either way: more is a typo or a policy change
 AMOUNT_MAX = 1000

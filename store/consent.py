@@ -9,7 +9,7 @@ link clicked twice, two tabs or an owner's button racing the page record it once
 * **Not this quarter** → the same, and the advocate rests until the quarter ends (a ⛔ rule);
 * **Please don't ask me again** → the same, and the advocate is do-not-contact (a ⛔ rule).
 
-The rest and the do-not-contact are read from the answers themselves (`store.facts`), so an
+The rest and the do-not-contact are read from the answers themselves (`store.rules.facts`), so an
 answer changed before the needed-by date lifts the ones it set, and no other. An answer can be
 changed in every direction until then: a "no" after a "yes" reverses the ask, a "yes" after a
 "no" reverses that reversal (`ledger.set_ask_standing`: insert-only, each entry reversed once),
@@ -42,7 +42,7 @@ from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
 from store.periods import quarter_end
-from store.policy import Policy
+from store.rules.policy import Policy
 
 #: who answered, when the advocate answered on the page (otherwise a Slack id)
 ADVOCATE = "advocate"

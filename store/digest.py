@@ -29,8 +29,8 @@ from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ChannelHelpPayload, DigestPayload
 from store.outcomes import Outcomes, build_outcomes
 from store.periods import quarter_start
-from store.policy import Policy
 from store.ratings import RatingSummary
+from store.rules.policy import Policy
 
 #: a balance at or below this is "running low" (it can pay for a logo, hardly more)
 LOW_BALANCE = 1

@@ -33,8 +33,8 @@ from store.models import (
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import DigestPayload
-from store.policy import Policy
-from store.willing import willing_and_free
+from store.rules.policy import Policy
+from store.rules.willing import willing_and_free
 
 QUARTER = dt.timedelta(weeks=13)
 #: the share of accounts whose asks are summed ("the top 10 %")
@@ -137,7 +137,7 @@ def untapped(
     session: Session, policy: Policy, today: dt.date, *, limit: int = UNTAPPED_MAX
 ) -> list[Untapped]:
     """Healthy accounts never asked: active, never debited for an ask, someone willing to help
-    who has not asked to rest or not to be asked again (`store.willing`, the issue-10 rules), and
+    who has not asked to rest or not to be asked again (`store.rules.willing`, the issue-10 rules), and
     a balance above a reference call's cost. Richest first; `willing_advocates` counts those people.
     """
     cost_of_call = policy.activities[REFERENCE_CALL].cost if REFERENCE_CALL in policy.activities else 0

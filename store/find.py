@@ -3,7 +3,7 @@
 The words a seller types are split into an activity (when one is named: "case study",
 "reference call", "webinar"...) and search terms matched against the account's industry, products,
 region, segment and name. Whether an account can be asked is the approver's own checklist
-(`store.policy.checklist`) run on facts read the same way (`store.facts`), so find never promises
+(`store.rules.policy.checklist`) run on facts read the same way (`store.rules.facts`), so find never promises
 an ask that the checklist would block, and a new rule needs nothing here.
 
 Ranking puts accounts that can take the ask now first — fewest ⚠️, best fit, willing advocates,
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, or_, select
 
 from store import ledger, ratings, social_capital
-from store.checklist import Rule, RuleResult, Verdict, checklist
 from store.db import Database
-from store.facts import AccountFacts, facts_for_accounts
 from store.models import Account, AccountStatus, Advocate, normalize
-from store.policy import Activity, Policy
+from store.rules.checklist import Rule, RuleResult, Verdict, checklist
+from store.rules.facts import AccountFacts, facts_for_accounts
+from store.rules.policy import Activity, Policy
 from store.social_capital import SocialCapital
 
 #: words that carry no meaning in "fintech case study for a bank in emea"

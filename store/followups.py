@@ -28,7 +28,7 @@ from store.models import (
 )
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
-from store.policy import Policy
+from store.rules.policy import Policy
 
 #: when an approved request has no needed-by date, ask how it went this long after approval
 NO_DATE_FOLLOWUP = dt.timedelta(days=14)

@@ -23,7 +23,7 @@ from store.models import Account, AccountStatus, Advocate, EntryKind, LedgerEntr
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import LoggedPayload, NudgePayload
-from store.policy import Policy, ValueType
+from store.rules.policy import Policy, ValueType
 
 NOTE_MAX = 1000
 #: how far back "when" may go: older value belongs in an admin adjustment, not a give

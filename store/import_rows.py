@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String
 
 from store.models import Account, AccountStatus, Advocate, normalize
-from store.policy import Policy
+from store.rules.policy import Policy
 
 ACCOUNT_COLUMNS = (
     "name",

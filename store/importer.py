@@ -30,7 +30,7 @@ from store.import_rows import (
     records,
 )
 from store.models import Account, Advocate, normalize
-from store.policy import Policy
+from store.rules.policy import Policy
 
 __all__ = [
     "ImportFileError",

@@ -21,7 +21,7 @@ from store.db import Database
 from store.errors import Gone
 from store.models import HOLDING_SEAT, Account, AccountStatus, Offer, OfferSeat
 from store.offers import OfferView, offer_view
-from store.policy import Policy
+from store.rules.policy import Policy
 
 #: the window "what they were asked" covers
 ASKED_DAYS = 365

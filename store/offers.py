@@ -16,7 +16,7 @@ from store import ledger
 from store.db import Database
 from store.errors import Gone, Invalid, NotAllowed
 from store.models import Offer, OfferStatus, normalize
-from store.policy import Policy, ValueType
+from store.rules.policy import Policy, ValueType
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 2000

@@ -28,8 +28,8 @@ from store.import_rows import BadRow, _check_fits, _check_no_nul, records
 from store.importer import ImportReport
 from store.links import is_safe_link
 from store.models import Account, Opportunity, OpportunityLink, OpportunityOutcome, ReferenceRequest
-from store.policy import Policy
 from store.requests import MAX_AMOUNT
+from store.rules.policy import Policy
 
 OPPORTUNITY_COLUMNS = ("crm_id", "name", "link", "stage", "amount", "currency", "close_date", "outcome")
 #: read when present: when the deal was opened, for its days to close

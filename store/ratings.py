@@ -2,7 +2,7 @@
 advocate's ("Was this a good use of your time?" 1–5 and a comment) on the rating page.
 
 One rating per side and request (the schema's unique constraint); the advocate's last rating feeds
-the checklist (`store.facts`), and the summaries show in find, the decision DM and the digest.
+the checklist (`store.rules.facts`), and the summaries show in find, the decision DM and the digest.
 """
 
 from __future__ import annotations

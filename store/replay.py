@@ -1,7 +1,7 @@
 """`refdesk policy simulate`: what a proposed policy would have said about every ask on record.
 
 Each recorded request is judged, in the order it was made, by the app's own checklist
-(`store.checklist`) on the facts the app computes (`store.facts`), read as the history stood at
+(`store.rules.checklist`) on the facts the app computes (`store.rules.facts`), read as the history stood at
 that moment and priced by the proposed policy. The history is the one that happened: an ask the
 proposed rules would have stopped stays in it, so the replay shows where those rules would have
 stepped in on the program as it ran, not a second, diverging program year (`refdesk simulate`
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from store.checklist import Rule, RuleResult, Verdict, checklist
 from store.db import Database
-from store.facts import facts_for_accounts
 from store.models import Account, Advocate, ReferenceRequest, RequestStatus
-from store.policy import Policy
+from store.rules.checklist import Rule, RuleResult, Verdict, checklist
+from store.rules.facts import facts_for_accounts
+from store.rules.policy import Policy
 
 #: statuses of a request whose ask was debited: it happened
 ASKED = (RequestStatus.APPROVED, RequestStatus.DONE, RequestStatus.FELL_THROUGH)

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import ledger, ratings, social_capital
-from store.checklist import RuleResult, is_blocked
 from store.db import Database
-from store.facts import checks_for
 from store.models import Account, Advocate, ReferenceRequest, RequestStatus
-from store.policy import Policy
+from store.rules.checklist import RuleResult, is_blocked
+from store.rules.facts import checks_for
+from store.rules.policy import Policy
 from store.social_capital import SocialCapital
 
 

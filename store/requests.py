@@ -15,15 +15,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store import consent, home_refresh, ledger
-from store.checklist import checklist, is_blocked
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
-from store.facts import checks_for, facts_for_ask
 from store.links import is_safe_link
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
-from store.policy import Policy
+from store.rules.checklist import checklist, is_blocked
+from store.rules.facts import checks_for, facts_for_ask
+from store.rules.policy import Policy
 
 MAX_AMOUNT = Decimal("999999999999.99")
 

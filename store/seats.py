@@ -8,7 +8,7 @@ PostgreSQL — leave one reservation. **Delivered** moves the reservation on wit
 UPDATE and posts the credit in the same transaction (the seat's `entry_id` is unique): once.
 
 Every seat names the advocate it is offered to: the account's one willing advocate who has not
-asked to rest or not to be asked (`store.willing`), or the one the owner picked among several.
+asked to rest or not to be asked (`store.rules.willing`), or the one the owner picked among several.
 The customer's answer arrives one of two ways (`answered_via`): the owner records it with the
 buttons (`record_answer`), or — when the program mails — the advocate answers on the invitation's
 page (`answer_from_advocate`); the first answer wins. `invited_at` is when that invitation was
@@ -45,8 +45,8 @@ from store.offers import OfferView, offer_view
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import HomeRefreshPayload, OfferSeatPayload
-from store.policy import Policy
-from store.willing import advocates_to_approach
+from store.rules.policy import Policy
+from store.rules.willing import advocates_to_approach
 
 #: how the advocate's answer arrived
 VIA_OWNER = "owner"

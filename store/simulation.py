@@ -5,7 +5,7 @@ pull (a few accounts draw most of the reps' attention, as in real programs), the
 what each is willing to do, requests arriving week by week, and for each request whether its
 account's owner gives something back afterwards (at `give_back`, some weeks later). Then the
 same requests are played twice on a temporary SQLite database, through the real ledger
-(`store.ledger`), facts (`store.facts`) and checklist (`store.checklist`):
+(`store.ledger`), facts (`store.rules.facts`) and checklist (`store.rules.checklist`):
 
 * with the policy: a rep asks the first account on their list with an advocate the checklist
   does not block (⛔), as find would steer them;
@@ -29,12 +29,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.checklist import Rule, Verdict, checklist
 from store.db import Database
 from store.deadlines import BATCH
-from store.facts import facts_for_accounts
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
-from store.policy import Policy
+from store.rules.checklist import Rule, Verdict, checklist
+from store.rules.facts import facts_for_accounts
+from store.rules.policy import Policy
 
 #: the first Monday of the simulated year
 START = dt.date(2026, 1, 5)

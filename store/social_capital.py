@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from store.db import Database
 from store.models import EntryKind, LedgerEntry
-from store.policy import Policy
+from store.rules.policy import Policy
 
 #: the window the breakdown covers
 WINDOW_DAYS = 365

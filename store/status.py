@@ -14,12 +14,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.checklist import is_blocked
 from store.db import Database
-from store.facts import checks_for
 from store.models import Account, Delivery, ReferenceRequest, RequestStatus
 from store.outbox.kinds import DeliveryKind
-from store.policy import Policy
+from store.rules.checklist import is_blocked
+from store.rules.facts import checks_for
+from store.rules.policy import Policy
 
 STATUS_DAYS = 90
 #: statuses where the request still needs something from someone (a decision, or the call itself)

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from store import ledger, requests
 from store.digest import Period
 from store.models import EntryKind, ReferenceRequest
-from store.policy import load_policy
+from store.rules.policy import load_policy
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import Emulator
 from tests.support.payloads import block_actions

@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 from store import requests
-from store.policy import load_policy
 from store.requests import Draft
+from store.rules.policy import load_policy
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import Emulator

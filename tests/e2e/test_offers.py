@@ -20,7 +20,7 @@ from sqlalchemy import select
 from store import ledger, offers
 from store.models import Advocate, EntryKind, OfferSeat, ReferenceRequest, RequestStatus
 from store.offers import OfferDraft
-from store.policy import load_policy
+from store.rules.policy import load_policy
 from tests.e2e.conftest import LINK_SECRET
 from tests.e2e.test_customer_say import (
     POINTS,

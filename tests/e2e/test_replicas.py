@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from store import requests
 from store.db import Database
 from store.models import Account, Delivery, DeliveryStatus
-from store.policy import load_policy
 from store.requests import Draft
+from store.rules.policy import load_policy
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.program import over_asked_accounts
 from tests.support.server import RefdeskServer

@@ -30,7 +30,7 @@ from handlers.giveback import log_modal
 from handlers.ids import Action, View
 from handlers.offers import offer_modal
 from handlers.request_modal import request_modal
-from store.policy import load_policy
+from store.rules.policy import load_policy
 from tests.fuzz.harness import PRIVILEGED
 from tests.support.paths import FIXTURES
 

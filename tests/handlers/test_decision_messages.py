@@ -22,9 +22,9 @@ from handlers.decision_messages import (
     summary_blocks,
 )
 from handlers.ids import Action, View
-from store.checklist import RuleResult, Verdict
 from store.models import RequestStatus
 from store.request_card import Alternative, HistoryLine, RequestCard
+from store.rules.checklist import RuleResult, Verdict
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.find import find_blocks
 from store.find import FindResult, Fit
-from store.policy import Activity
+from store.rules.policy import Activity
 from tests.support.blockkit import assert_valid_message_blocks
 
 CALL = Activity("reference_call", "Reference call with a prospect", 3)

@@ -15,7 +15,7 @@ from handlers.desk import Desk
 from handlers.help import ECHO_MAX, help_blocks
 from handlers.requests import ask
 from store.db import Database
-from store.policy import Policy
+from store.rules.policy import Policy
 from tests.support.blockkit import assert_valid_message_blocks
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)

@@ -25,8 +25,8 @@ from store import consent, requests
 from store.db import Database
 from store.models import Advocate, Delivery, DeliveryStatus
 from store.outbox import queue
-from store.policy import Policy, load_policy
 from store.requests import Draft
+from store.rules.policy import Policy, load_policy
 from tests.support import html_check, store_seed
 from tests.support.mailbox import Mailbox, text_part
 from tests.support.postgres import free_port

@@ -18,7 +18,7 @@ from store import offers, seats, social_capital, status
 from store.db import Database
 from store.models import Advocate, EntryKind
 from store.offers import OfferDraft
-from store.policy import Policy
+from store.rules.policy import Policy
 from tests.support import store_seed as seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 

@@ -18,7 +18,7 @@ from handlers.request_modal import request_modal
 from store.accounts import AccountChoice, AdvocateOption
 from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import RequestStatus
-from store.policy import Policy, load_policy
+from store.rules.policy import Policy, load_policy
 from tests.support.blockkit import assert_valid_view
 
 OWNER, SELLER = "U0OWNER01", "U0SELLER1"

@@ -9,7 +9,7 @@ import pytest
 
 from handlers.request_modal import NAME_SHARED_LABEL, parse, request_modal
 from store.accounts import AccountChoice
-from store.policy import load_policy
+from store.rules.policy import load_policy
 from tests.support.blockkit import assert_valid_view
 
 ACME = AccountChoice(7, "Acme Corp", "Banking", "CRM-7")

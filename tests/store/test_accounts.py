@@ -11,7 +11,7 @@ from store import ledger
 from store.accounts import AccountChoice, get_account, list_accounts, normalize, search_accounts
 from store.db import Database
 from store.models import Account, EntryKind, ReferenceRequest
-from store.policy import Policy
+from store.rules.policy import Policy
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 

@@ -17,7 +17,7 @@ from store.models import Account, Delivery, EntryKind, LedgerEntry
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import AdjustmentPayload
-from store.policy import Policy
+from store.rules.policy import Policy
 from tests.support import store_seed
 
 OWNER, ADMIN, SELLER = "U0OWNER01", "U0ADMIN01", "U0SELLER1"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from store.checklist import PolicyFacts, Rule, RuleResult, Verdict, checklist, is_blocked
-from store.policy import Policy, load_policy
+from store.rules.checklist import PolicyFacts, Rule, RuleResult, Verdict, checklist, is_blocked
+from store.rules.policy import Policy, load_policy
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -13,10 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from store import consent, digest, find, followups, ledger, ratings, request_card, requests
-from store.checklist import Rule, Verdict
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
-from store.facts import checks_for
 from store.models import (
     Advocate,
     Consent,
@@ -28,8 +26,10 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.policy import Policy
 from store.requests import Draft
+from store.rules.checklist import Rule, Verdict
+from store.rules.facts import checks_for
+from store.rules.policy import Policy
 from tests.support import store_seed
 
 OWNER, SELLER, STRANGER, ADMIN = "U0OWNER01", "U0SELLER1", "U0NOBODY1", "U0ADMIN01"

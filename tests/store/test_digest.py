@@ -8,7 +8,7 @@ import zoneinfo
 from store.db import Database
 from store.digest import Giver, Period, build_digest, owe_digest
 from store.models import EntryKind
-from store.policy import Policy
+from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
 UTC = zoneinfo.ZoneInfo("UTC")

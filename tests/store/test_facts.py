@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.checklist import PolicyFacts
 from store.db import Database
-from store.facts import facts_for, facts_for_accounts
 from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest
-from store.policy import Policy
+from store.rules.checklist import PolicyFacts
+from store.rules.facts import facts_for, facts_for_accounts
+from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
 TODAY = seed.NOW.date()  # 2026-11-23: the quarter began on 1 October

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from store import fairness
 from store.db import Database
 from store.models import AccountStatus, Advocate, ConsentAnswer, EntryKind, ReferenceRequest, RequestStatus
-from store.policy import Policy
+from store.rules.policy import Policy
 from tests.store.test_offers import said
 from tests.support import store_seed as seed
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.checklist import is_blocked
 from store.db import Database
-from store.facts import checks_for
 from store.find import find_accounts, parse_words
 from store.models import EntryKind, ReferenceRequest, RequestStatus
-from store.policy import Policy, load_policy
+from store.rules.checklist import is_blocked
+from store.rules.facts import checks_for
+from store.rules.policy import Policy, load_policy
 from tests.support import store_seed as seed
 
 TODAY = seed.NOW.date()  # 2026-11-23: the quarter began on 1 October

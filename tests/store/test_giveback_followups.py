@@ -12,8 +12,8 @@ from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.giveback import ValueDraft
 from store.models import Account, Delivery, DeliveryStatus, EntryKind, RequestStatus
-from store.policy import Policy
 from store.requests import Draft
+from store.rules.policy import Policy
 from tests.support import store_seed
 
 OWNER, OWNER2, REQUESTER, ADMIN = "UOWNER", "UOWNER2", "UREQ", "UADMIN"

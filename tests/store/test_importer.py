@@ -14,7 +14,7 @@ from store.accounts import AccountRow, list_accounts
 from store.db import Database
 from store.importer import ImportFileError, ImportReport, import_accounts, import_advocates
 from store.models import Advocate
-from store.policy import Policy
+from store.rules.policy import Policy
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 HEADER = "name,industry,segment,region,products,owner_email,crm_id,renewal_date,status\n"

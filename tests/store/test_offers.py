@@ -24,7 +24,7 @@ from store.models import (
 )
 from store.offers import OfferDraft
 from store.periods import quarter_end
-from store.policy import Policy
+from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
 NOW = seed.NOW
@@ -251,7 +251,7 @@ def said(session, advocate_id: int, answer: str, *, on_account: int | None = Non
     """The advocate answered an ask (issue 10): "never" for good, "not this quarter" until its end.
 
     The ask sits on `on_account` (default: the advocate's own account); the rules read the answer
-    by advocate, as `store.facts` does."""
+    by advocate, as `store.rules.facts` does."""
     advocate = session.get_one(Advocate, advocate_id)
     request_id = seed.request(session, on_account or advocate.account_id, status=RequestStatus.DECLINED)
     rest = quarter_end(TODAY) if answer == ConsentAnswer.NOT_THIS_QUARTER else None

@@ -14,7 +14,7 @@ from store.db import Database
 from store.importer import ImportFileError
 from store.models import Opportunity, OpportunityLink, ReferenceRequest
 from store.opportunity_import import import_opportunities, parse_mapping
-from store.policy import Policy
+from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
 NOW = seed.NOW

@@ -14,7 +14,7 @@ from store.db import Database
 from store.models import EntryKind, ReferenceRequest
 from store.opportunity_import import import_opportunities
 from store.outcomes import DaysToClose, FellThrough, Tally, WinRate, report
-from store.policy import Policy
+from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
 CRM = "https://crm.example.com/deal"

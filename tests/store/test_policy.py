@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from store.periods import quarter_start
-from store.policy import PolicyError, load_policy
+from store.rules.policy import PolicyError, load_policy
 
 # product.md, "Default policy": (key, name, cost), from discreet to public
 ACTIVITIES = [

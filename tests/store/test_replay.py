@@ -12,12 +12,12 @@ import zoneinfo
 from sqlalchemy import select
 
 from store import ledger, requests
-from store.checklist import Rule
 from store.db import Database
 from store.models import Base, EntryKind
-from store.policy import Policy
 from store.replay import BelowZero, simulate_policy
 from store.requests import Draft
+from store.rules.checklist import Rule
+from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
 UTC = zoneinfo.ZoneInfo("UTC")

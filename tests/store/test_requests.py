@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import NoResultFound
 
 from store import ledger, request_card, requests
-from store.checklist import Verdict
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
-from store.policy import Policy
 from store.requests import Decided, Draft, Submitted
+from store.rules.checklist import Verdict
+from store.rules.policy import Policy
 from tests.support import store_seed
 
 OWNER, SELLER, BYSTANDER = "U0OWNER01", "U0SELLER1", "U0NOBODY1"

@@ -9,8 +9,8 @@ from store import home_refresh
 from store.db import Database
 from store.models import EntryKind
 from store.outbox import listing, queue
-from store.policy import Policy
 from store.requests import DECISION_REQUEST
+from store.rules.policy import Policy
 from store.status import home_overview, my_requests
 from tests.support import store_seed as seed
 

@@ -2,7 +2,7 @@
 
 Pure, so it can be tested without a database and shown identically in the DM, App Home, find and
 the policy simulator. Adding a rule means: a key in the policy's `Rules`, a fact in `PolicyFacts`
-(read by `store.facts`), a `Rule` member and one branch here — nothing elsewhere.
+(read by `store.rules.facts`), a `Rule` member and one branch here — nothing elsewhere.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from store.policy import Policy, Rules, points
+from store.rules.policy import Policy, Rules, points
 
 
 class Rule(enum.StrEnum):

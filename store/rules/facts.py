@@ -21,7 +21,6 @@ from sqlalchemy import ColumnElement, Select, case, func, select, true
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.checklist import PolicyFacts, RuleResult, checklist
 from store.models import (
     Account,
     Advocate,
@@ -34,7 +33,8 @@ from store.models import (
     RequestStatus,
 )
 from store.periods import quarter_start
-from store.policy import Policy
+from store.rules.checklist import PolicyFacts, RuleResult, checklist
+from store.rules.policy import Policy
 
 #: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
 Ids = Collection[int] | Select[Any]
@@ -140,7 +140,7 @@ def facts_for_accounts(
         return {}
     recorded = LedgerEntry.created_at <= as_of if as_of is not None else true()
     balances = ledger.balances(
-        session, policy.opening_balance, account_ids, as_of=as_of, priced_by=policy if as_of else None
+        session, policy.opening_balance, account_ids, as_of=as_of, priced_by=policy.costs() if as_of else None
     )
     pending = _pending_counts(session, account_ids, excluding_request, as_of)
     last_of: dict[tuple[int, str], dt.date] = {

@@ -1,7 +1,7 @@
 """The program's policy: activity costs, value credits, the rules' thresholds, the currency.
 
 Built-in defaults (`default_policy.toml`) with a program's own file laid over them key by key.
-The rules themselves are judged by `store.checklist`, the only judge of an ask: find ranks
+The rules themselves are judged by `store.rules.checklist`, the only judge of an ask: find ranks
 accounts by its verdicts, so a new rule is a policy key, a fact and a branch there.
 """
 
@@ -76,6 +76,10 @@ class Policy:
             return self.values[key]
         except KeyError:
             raise PolicyError(f"unknown value type {key!r}") from None
+
+    def costs(self) -> dict[str, int]:
+        """Each activity's cost, by key: what the ledger prices asks at when it replays them."""
+        return {key: activity.cost for key, activity in self.activities.items()}
 
     def value_groups(self) -> dict[str, list[ValueType]]:
         groups: dict[str, list[ValueType]] = {}

@@ -3,7 +3,7 @@
 The issue-10 rules in one place for the code that picks a person without running the whole
 checklist (an offer's invitation, the digest's "untapped"): an advocate is *willing* when they
 named activities they would do, and *silenced* when their own answer to an ask stops us — "Please
-don't ask me again" for good, "Not this quarter" until their rest ends. `store.facts` reads the
+don't ask me again" for good, "Not this quarter" until their rest ends. `store.rules.facts` reads the
 same answers for the checklist's ⛔ rule (`Rule.ADVOCATE_SAY`).
 """
 
