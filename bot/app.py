@@ -23,7 +23,7 @@ from handlers.desk import Desk
 from handlers.links import Links
 from handlers.mail import Mailer
 from handlers.pacing import Pacer
-from store import consent
+from store.customer import consent
 from store.db import Database
 from store.rules.policy import Policy, load_policy
 

@@ -25,7 +25,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from store.db import Database, SchemaOutOfDate
 from store.deadlines import BATCH, Limits
 from store.errors import Unavailable
-from store.importer import ImportFileError
+from store.imports.importer import ImportFileError
 from store.rules.policy import PolicyError
 
 log = logging.getLogger("refdesk")

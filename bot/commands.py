@@ -30,13 +30,13 @@ from handlers.answer_page import AnswerPages
 from handlers.delivery import deliver
 from handlers.digest import digest_for, digest_text
 from handlers.digest_fairness import chart_png, fairness_for, fairness_lines
-from store import adjustments
-from store.accounts import list_accounts
-from store.adjustments import AdjustmentDraft
+from store.accounts import adjustments
+from store.accounts.adjustments import AdjustmentDraft
+from store.accounts.lookup import list_accounts
 from store.db import Database
 from store.errors import Invalid, NotAllowed
-from store.importer import OwnerResolver, count_rows, import_accounts, import_advocates
-from store.opportunity_import import import_opportunities, parse_mapping
+from store.imports.importer import OwnerResolver, count_rows, import_accounts, import_advocates
+from store.imports.opportunities import import_opportunities, parse_mapping
 from store.outbox.listing import count_by_status, not_sent
 from store.rules.policy import load_policy, points
 

@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices
 
 from bot.settings import Settings
-from store import consent, fairness, followups, giveback
-from store.digest import Period, owe_digest
+from store.customer import consent
+from store.digest import fairness
+from store.digest.weekly import Period, owe_digest
+from store.giveback import gives
+from store.requests import followups
 
 if TYPE_CHECKING:
     from handlers.desk import Desk
@@ -54,7 +57,7 @@ class Job:
 def nudge(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
     """Weekly: each owner whose accounts were asked more than given gets one DM."""
     today = now.astimezone(desk.tz).date()
-    return [owed.key for owed in giveback.owe_nudges(desk.db, desk.policy, now=now, today=today)]
+    return [owed.key for owed in gives.owe_nudges(desk.db, desk.policy, now=now, today=today)]
 
 
 def sla_check(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:

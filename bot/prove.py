@@ -14,11 +14,11 @@ from bot.cli_errors import CliError
 from bot.settings import Settings
 from handlers.outcomes import report_text
 from store.db import Database
-from store.outcomes import report as outcomes_report
-from store.replay import Comparison, Judged, simulate_policy
+from store.digest.outcomes import report as outcomes_report
 from store.rules.checklist import Rule
 from store.rules.policy import load_policy, points
-from store.simulation import Outcome, Program, generate, run
+from store.whatif.replay import Comparison, Judged, simulate_policy
+from store.whatif.simulation import Outcome, Program, generate, run
 
 #: what each rule protects, as the replay's table names it
 RULE_NAMES = {

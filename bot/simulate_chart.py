@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from store.simulation import Outcome, Program
+from store.whatif.simulation import Outcome, Program
 
 COLOURS = {"policy": "#2a7ab0", "no ledger rules": "#d9822b"}
 

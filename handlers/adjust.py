@@ -16,9 +16,9 @@ from handlers.forms import input_block, modal_metadata, selected_id, state_value
 from handlers.giveback import account_for_text, account_picker
 from handlers.ids import View
 from handlers.refusals import answered, sentence
-from store import adjustments
-from store.accounts import AccountChoice
-from store.adjustments import AMOUNT_MAX, OPERATOR, REASON_MAX, Adjusted, AdjustmentDraft
+from store.accounts import adjustments
+from store.accounts.adjustments import AMOUNT_MAX, OPERATOR, REASON_MAX, Adjusted, AdjustmentDraft
+from store.accounts.lookup import AccountChoice
 from store.errors import NotAllowed
 from store.outbox.payloads import AdjustmentPayload
 from store.outbox.queue import DeliveryJob

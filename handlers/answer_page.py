@@ -28,8 +28,8 @@ from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.links import BadLink, Purpose
 from handlers.templating import render
-from store import consent, ratings
-from store.consent import ANSWER_WORDS, AskView
+from store.customer import consent, ratings
+from store.customer.consent import ANSWER_WORDS, AskView
 from store.errors import AlreadySettled, Gone, Invalid, Unavailable
 from store.models import ConsentAnswer
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from store.fairness import Fairness
+from store.digest.fairness import Fairness
 
 
 def concentration_words(figures: Fairness) -> str:

@@ -2,7 +2,7 @@
 
 The owner gets the four answers as buttons right after approving in an owner-led program, or
 when the advocate has not answered the e-mail in time; a click records what the customer said
-(`store.consent.answer`, the same transaction as the page's). The requester and the owner are
+(`store.customer.consent.answer`, the same transaction as the page's). The requester and the owner are
 told every answer in a DM, rendered from the answer recorded with the delivery.
 """
 
@@ -19,8 +19,8 @@ from handlers.desk import Desk
 from handlers.forms import request_id_of
 from handlers.ids import Action
 from handlers.refusals import answered
-from store import consent
-from store.consent import ANSWER_WORDS, AskView
+from store.customer import consent
+from store.customer.consent import ANSWER_WORDS, AskView
 from store.errors import Gone
 from store.models import ConsentAnswer
 from store.outbox.payloads import AnsweredPayload, ConsentAskPayload

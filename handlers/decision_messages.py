@@ -26,7 +26,7 @@ from handlers.forms import modal_metadata
 from handlers.ids import Action
 from handlers.offer_blocks import capital_line
 from store.models import RequestStatus
-from store.request_card import Alternative, HistoryLine, RequestCard
+from store.requests.cards import Alternative, HistoryLine, RequestCard
 from store.rules.policy import points
 
 STATUS_LINE = {

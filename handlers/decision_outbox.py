@@ -13,12 +13,12 @@ from handlers.blocks import escape, user
 from handlers.decision_messages import confirmation_blocks, decision_blocks, outcome_blocks, outcome_line
 from handlers.delivery import NotYet, Outgoing, in_hand, send_soon
 from handlers.desk import Desk
-from store import request_card, requests
 from store.models import RequestStatus
 from store.outbox import listing
 from store.outbox.kinds import DeliveryKind
 from store.outbox.queue import DeliveryJob
-from store.request_card import RequestCard
+from store.requests import asking, cards
+from store.requests.cards import RequestCard
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def _card(desk: Desk, request_id: int | None) -> RequestCard | None:
     if not request_id:
         return None
     return in_hand(
-        ("card", request_id), lambda: request_card.card(desk.db, desk.policy, request_id, desk.today())
+        ("card", request_id), lambda: cards.card(desk.db, desk.policy, request_id, desk.today())
     )
 
 
@@ -61,7 +61,7 @@ def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     if card is None:
         return []
     alternatives = (
-        request_card.alternatives(desk.db, desk.policy, card.id)
+        cards.alternatives(desk.db, desk.policy, card.id)
         if card.status == RequestStatus.DECLINED
         else []
     )
@@ -100,7 +100,7 @@ def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
     """The owner left Slack or cannot get DMs: the program admins decide instead."""
     if job.request_id is None:
         return
-    keys = requests.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())
+    keys = asking.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())
     log.warning(
         "request %s: decider %s unreachable (%s); sent to the admins", job.request_id, job.recipient, error
     )

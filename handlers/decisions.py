@@ -19,8 +19,8 @@ from handlers.desk import Desk
 from handlers.forms import input_block, modal_metadata, request_id_of, selected_id, state_values, text_of
 from handlers.ids import Action, View
 from handlers.refusals import answered
-from store import requests
 from store.errors import Invalid, NotAllowed
+from store.requests import asking
 
 
 def _decide(
@@ -33,7 +33,7 @@ def _decide(
     advocate_id: int | None = None,
 ) -> tuple[str, ...]:
     """Record the decision; the keys of the messages it owes."""
-    return requests.decide(
+    return asking.decide(
         desk.db,
         desk.policy,
         request_id,
@@ -75,7 +75,7 @@ def _open_reason(
 ) -> None:
     request_id = request_id_of(action.get("value"))
     user_id = body["user"]["id"]
-    requests.check_decider(desk.db, request_id, user_id, desk.admins)
+    asking.check_decider(desk.db, request_id, user_id, desk.admins)
     if override and not desk.is_admin(user_id):
         raise NotAllowed("approve with override")
     if override:
@@ -101,9 +101,9 @@ def register(app: App, desk: Desk) -> None:
         ack()
         with answered(ack, body, respond, client):
             request_id = request_id_of(action.get("value"))
-            if not requests.names_advocate(desk.db, request_id):
-                requests.check_decider(desk.db, request_id, body["user"]["id"], desk.admins)
-                advocates = requests.advocates_to_pick(desk.db, request_id)
+            if not asking.names_advocate(desk.db, request_id):
+                asking.check_decider(desk.db, request_id, body["user"]["id"], desk.admins)
+                advocates = asking.advocates_to_pick(desk.db, request_id)
                 if not advocates:
                     raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
                 view = pick_advocate_modal(request_id, advocates)

@@ -16,8 +16,8 @@ from handlers.delivery import Outgoing, deliver
 from handlers.desk import Desk
 from handlers.digest_fairness import fairness_blocks, fairness_for
 from handlers.outcomes import outcome_lines
-from store import digest
-from store.digest import Digest, Period
+from store.digest import weekly
+from store.digest.weekly import Digest, Period
 from store.outbox.payloads import ChannelHelpPayload, DigestPayload
 from store.outbox.queue import DeliveryJob
 from store.rules.policy import points
@@ -127,7 +127,7 @@ def outcomes_section(d: Digest) -> Block:
 
 
 def digest_for(desk: Desk, period: Period, sla: dt.timedelta) -> Digest:
-    return digest.build_digest(desk.db, desk.policy, period, desk.now(), sla)
+    return weekly.build_digest(desk.db, desk.policy, period, desk.now(), sla)
 
 
 def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
@@ -153,7 +153,7 @@ def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None
         error,
     )
     period = Period.of_label(payload.period, desk.tz)
-    deliver(desk, digest.owe_channel_help(desk.db, period, job.recipient, desk.admins, desk.now()))
+    deliver(desk, weekly.owe_channel_help(desk.db, period, job.recipient, desk.admins, desk.now()))
 
 
 def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
@@ -166,6 +166,6 @@ def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     how = (
         f"*To fix it:* open <#{channel}> and type `/invite @Reference Desk` (for a private channel, "
         "use the channel's *Integrations → Add apps*), or set `REFDESK_DIGEST_CHANNEL` to a channel "
-        "I am in. Then run `refdesk digest` to post this week's digest."
+        "I am in. Then run `refdesk digest` to post this week's weekly."
     )
     return [Outgoing(text, [section(text), section(how)])]

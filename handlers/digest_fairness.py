@@ -11,9 +11,9 @@ from handlers.blocks import Block, context, escape, section, user
 from handlers.chart import concentration_words, draw
 from handlers.delivery import Outgoing, Upload
 from handlers.desk import Desk
-from store import fairness
-from store.digest import Period
-from store.fairness import Fairness
+from store.digest import fairness
+from store.digest.fairness import Fairness
+from store.digest.weekly import Period
 from store.outbox.payloads import DigestPayload
 from store.outbox.queue import DeliveryJob
 from store.rules.policy import points

@@ -15,8 +15,8 @@ from handlers.blocks import Block, button, context, escape, section, truncate
 from handlers.desk import Desk
 from handlers.ids import Action
 from handlers.offer_blocks import capital_line
-from store import find
-from store.find import FindResult, Fit
+from store.accounts import find
+from store.accounts.find import FindResult, Fit
 from store.rules.policy import points
 
 USAGE = (

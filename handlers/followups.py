@@ -27,12 +27,12 @@ from handlers.forms import (
 )
 from handlers.ids import Action, View
 from handlers.refusals import answered
-from store import followups, request_card
-from store.followups import FollowupCard
 from store.models import RequestStatus
 from store.outbox import listing
 from store.outbox.kinds import DeliveryKind
 from store.outbox.queue import DeliveryJob
+from store.requests import cards, followups
+from store.requests.followups import FollowupCard
 from store.rules.policy import points
 
 #: "did the deal move?" answers → (what is stored in deal_moved, what is said)
@@ -48,7 +48,7 @@ def _hours(since: dt.datetime, now: dt.datetime) -> int:
 
 
 def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    card = request_card.card(desk.db, desk.policy, job.request_id or 0, desk.today())
+    card = cards.card(desk.db, desk.policy, job.request_id or 0, desk.today())
     if card is None or not card.pending:
         return []
     waited = _hours(card.created_at, desk.now())
@@ -64,7 +64,7 @@ def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 
 
 def render_sla_escalation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    card = request_card.card(desk.db, desk.policy, job.request_id or 0, desk.today())
+    card = cards.card(desk.db, desk.policy, job.request_id or 0, desk.today())
     if card is None or not card.pending:
         return []
     waited = _hours(card.created_at, desk.now())

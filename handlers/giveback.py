@@ -29,11 +29,13 @@ from handlers.ids import Action, View
 from handlers.offer_blocks import suggestion_block
 from handlers.refusals import answered
 from handlers.request_modal import account_option
-from store import accounts, giveback, offer_matching
-from store.accounts import AccountChoice
+from store.accounts import lookup
+from store.accounts.lookup import AccountChoice
 from store.errors import Invalid
-from store.giveback import Logged, NudgeLine, ValueDraft
-from store.offer_matching import Suggestion
+from store.giveback import gives
+from store.giveback.gives import Logged, NudgeLine, ValueDraft
+from store.offers import matching
+from store.offers.matching import Suggestion
 from store.outbox.payloads import LoggedPayload, NudgePayload
 from store.outbox.queue import DeliveryJob
 from store.rules.policy import Policy, points
@@ -81,7 +83,7 @@ def account_for_text(desk: Desk, text: str) -> tuple[AccountChoice | None, str |
     on the picker saying why none was chosen."""
     if not text:
         return None, None
-    matches = accounts.search_accounts(desk.db, text, limit=2)
+    matches = lookup.search_accounts(desk.db, text, limit=2)
     if len(matches) == 1:
         return matches[0], None
     if matches:
@@ -112,7 +114,7 @@ def log_modal(
             "note",
             "What was done",
             text_input(
-                max_length=giveback.NOTE_MAX,
+                max_length=gives.NOTE_MAX,
                 multiline=True,
                 placeholder="e.g. a seat at the Q1 advisory board",
             ),
@@ -215,21 +217,21 @@ def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     nudge = NudgePayload.from_dict(job.data)
     lines = [
         line
-        for line in giveback.nudge_lines(desk.db, desk.policy, list(nudge.account_ids), nudge.since)
+        for line in gives.nudge_lines(desk.db, desk.policy, list(nudge.account_ids), nudge.since)
         if line.asked > line.given or line.given == 0
     ]
     if not lines:
         return []
     days = desk.policy.rules.give_back_days
     names = escape(", ".join(line.name for line in lines[:5]))
-    suggested = offer_matching.suggestions(
+    suggested = matching.suggestions(
         desk.db, desk.policy, [line.account_id for line in lines], desk.today()
     )
     return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days, suggested))]
 
 
 def render_logged(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    logged = giveback.logged(desk.db, desk.policy, LoggedPayload.from_dict(job.data).entry_id)
+    logged = gives.logged(desk.db, desk.policy, LoggedPayload.from_dict(job.data).entry_id)
     if logged is None:
         return []
     return [
@@ -243,7 +245,7 @@ def render_logged(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 def open_log_modal(
     desk: Desk, client: WebClient, trigger_id: str, text: str = "", account_id: int | None = None
 ) -> None:
-    account = accounts.choice(desk.db, account_id) if account_id is not None else None
+    account = lookup.choice(desk.db, account_id) if account_id is not None else None
     hint = None
     if account is None:
         account, hint = account_for_text(desk, text)
@@ -269,7 +271,7 @@ def register(app: App, desk: Desk) -> None:
         """The chosen account's advocates, filtered by what was typed."""
         account_id = _account_in_view(payload.get("view") or {})
         typed = str(payload.get("value") or "").casefold()
-        people = accounts.advocates_for(desk.db, account_id, None) if account_id else []
+        people = lookup.advocates_for(desk.db, account_id, None) if account_id else []
         ack(
             options=[
                 option(f"{a.name}, {a.title}" if a.title else a.name, str(a.id))
@@ -286,7 +288,7 @@ def register(app: App, desk: Desk) -> None:
             draft, errors = parse(view)
             if errors:
                 raise Invalid(errors)
-            logged = giveback.log_value(
+            logged = gives.log_value(
                 desk.db,
                 desk.policy,
                 draft,

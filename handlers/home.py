@@ -23,11 +23,11 @@ from handlers.forms import as_id
 from handlers.home_offers import give_first_blocks
 from handlers.ids import DECISION_ACTIONS
 from handlers.status import listing_blocks, more
-from store import home_refresh, request_card, status
 from store.models import RequestStatus
 from store.outbox.payloads import HomeRefreshPayload
 from store.outbox.queue import DeliveryJob
-from store.status import HomeOverview
+from store.requests import cards, home_refresh, status
+from store.requests.status import HomeOverview
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
     if not overview.waiting_ids:
         blocks.append(context("Nothing to decide right now."))
     for request_id in overview.waiting_ids:
-        card = request_card.card(desk.db, desk.policy, request_id, desk.today())
+        card = cards.card(desk.db, desk.policy, request_id, desk.today())
         if card is not None:
             blocks += _unique_ids(decision_blocks(card, viewer_is_admin=desk.is_admin(user_id)), str(card.id))
             blocks.append(divider())

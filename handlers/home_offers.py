@@ -7,8 +7,9 @@ from handlers.blocks import Block, actions, button, context, escape, section
 from handlers.desk import Desk
 from handlers.ids import Action
 from handlers.offer_blocks import capital_line, seat_blocks, suggestion_block
-from store import offer_matching, seats, social_capital
-from store.status import BalanceLine
+from store.giveback import social_capital
+from store.offers import matching, seats
+from store.requests.status import BalanceLine
 
 #: accounts whose social capital and offers Home shows (the most over-asked first)
 HOME_ACCOUNTS = 5
@@ -25,7 +26,7 @@ def give_first_blocks(desk: Desk, user_id: str, balances: list[BalanceLine]) -> 
         capital = social_capital.breakdowns(desk.db, desk.policy, ids, today)
         lines = [f"*{escape(b.name)}*: {capital_line(capital.get(b.account_id))}" for b in shown]
         blocks.append(context("\n".join(lines)))
-    suggested = offer_matching.suggestions(desk.db, desk.policy, ids, today)
+    suggested = matching.suggestions(desk.db, desk.policy, ids, today)
     found = [s for account_id in ids for s in suggested.get(account_id, [])][:HOME_OFFERS]
     waiting = seats.open_seats(desk.db, desk.policy, user_id, limit=HOME_SEATS)
     if found or waiting or desk.is_admin(user_id):

@@ -18,8 +18,9 @@ from handlers.desk import Desk
 from handlers.links import Purpose
 from handlers.mail import Mail
 from handlers.templating import render
-from store import consent, seats
+from store.customer import consent
 from store.errors import Gone
+from store.offers import seats
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import OfferSeatPayload

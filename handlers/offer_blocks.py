@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from handlers.blocks import Block, actions, button, context, escape, section, user
 from handlers.ids import Action
+from store.giveback.social_capital import SocialCapital
 from store.models import SeatStatus
-from store.offer_matching import Suggestion
-from store.offers import OfferView
+from store.offers.catalog import OfferView
+from store.offers.matching import Suggestion
+from store.offers.seats import SeatView
 from store.rules.policy import points
-from store.seats import SeatView
-from store.social_capital import SocialCapital
 
 
 def capital_line(capital: SocialCapital | None) -> str:

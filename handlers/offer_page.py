@@ -16,12 +16,12 @@ from handlers.desk import Desk
 from handlers.links import Purpose
 from handlers.mail import Mail
 from handlers.templating import render
-from store import seats
 from store.errors import AlreadySettled, Gone, NotAllowed
 from store.models import SeatStatus
+from store.offers import seats
+from store.offers.seats import Invitation
 from store.outbox.payloads import OfferSeatPayload
 from store.outbox.queue import DeliveryJob
-from store.seats import Invitation
 
 #: the two answers, as the page and the owner's buttons say them (product.md, "Words on screen")
 YES, NO = "yes", "no"

@@ -37,13 +37,14 @@ from handlers.offer_blocks import (
 )
 from handlers.refusals import answered, sentence
 from handlers.replies import tell
-from store import offer_matching, offers, seats, social_capital
 from store.errors import Invalid, NotAllowed
-from store.offers import OfferDraft, OfferView
+from store.giveback import social_capital
+from store.offers import catalog, matching, seats
+from store.offers.catalog import OfferDraft, OfferView
+from store.offers.seats import AdvocateChoice, SeatView
 from store.outbox.payloads import OfferSeatPayload
 from store.outbox.queue import DeliveryJob
 from store.rules.policy import Policy
-from store.seats import AdvocateChoice, SeatView
 
 SAVED = "✅ Saved. Owners see it suggested for the accounts it fits."
 #: how many times a card's rewrite waits for the card itself before giving up
@@ -54,18 +55,18 @@ LIST_MAX = 20
 
 def offer_modal(policy: Policy, offer: OfferView | None = None) -> dict[str, Any]:
     """**Title**, **Value delivered**, **Seats**, **Closes on**, **Fits**, **Description**."""
-    title = text_input(max_length=offers.TITLE_MAX, placeholder="e.g. Early access to the payments API")
+    title = text_input(max_length=catalog.TITLE_MAX, placeholder="e.g. Early access to the payments API")
     value = value_element(policy)
     seat_count: dict[str, Any] = {
         "type": "number_input",
         "action_id": "value",
         "is_decimal_allowed": False,
         "min_value": "1",
-        "max_value": str(offers.SEATS_MAX),
+        "max_value": str(catalog.SEATS_MAX),
     }
     closes: dict[str, Any] = {"type": "datepicker", "action_id": "value"}
     fits = text_input(max_length=1000, multiline=True, placeholder="industries: Fintech, Retail")
-    description = text_input(max_length=offers.DESCRIPTION_MAX, multiline=True)
+    description = text_input(max_length=catalog.DESCRIPTION_MAX, multiline=True)
     if offer is not None:
         title["initial_value"] = offer.title
         chosen = next(
@@ -147,7 +148,7 @@ def give_blocks(desk: Desk, account_name: str, capital_text: str, found: list[Bl
 def _refuse_non_admin(desk: Desk, ack: Ack, command: dict[str, Any]) -> bool:
     """Answer a non-admin in the ack (only they see it); True when refused."""
     try:
-        offers.check_manager(str(command.get("user_id") or ""), desk.admins)
+        catalog.check_manager(str(command.get("user_id") or ""), desk.admins)
     except NotAllowed as refusal:
         ack(response_type="ephemeral", text=sentence(refusal))
         return True
@@ -164,7 +165,7 @@ def offer_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, clie
 
 def offers_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
     """`/reference offers`: the open offers; admins get Edit and Close on each."""
-    listed = offers.list_offers(desk.db, desk.policy, desk.today())
+    listed = catalog.list_offers(desk.db, desk.policy, desk.today())
     admin = desk.is_admin(str(command.get("user_id") or ""))
     text = f"{len(listed)} open offer(s)"
     ack(response_type="ephemeral", text=text, blocks=offers_blocks(desk, listed, admin=admin))
@@ -178,7 +179,7 @@ def give_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, clien
         ack(response_type="ephemeral", text=note, blocks=[section(note)])
         return
     today = desk.today()
-    suggested = offer_matching.suggestions(desk.db, desk.policy, [account.id], today, within_reach=False)
+    suggested = matching.suggestions(desk.db, desk.policy, [account.id], today, within_reach=False)
     capital = social_capital.breakdown(desk.db, desk.policy, account.id, today)
     found = [suggestion_block(s) for s in suggested.get(account.id, [])]
     text = f"{len(found)} offer(s) for {escape(account.name)}"
@@ -274,7 +275,7 @@ def register(app: App, desk: Desk) -> None:
     @app.action(Action.NEW_OFFER)
     def new_offer(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answered(ack, body, respond, client):
-            offers.check_manager(body["user"]["id"], desk.admins)
+            catalog.check_manager(body["user"]["id"], desk.admins)
             ack()
             client.views_open(trigger_id=body["trigger_id"], view=offer_modal(desk.policy))
 
@@ -283,9 +284,9 @@ def register(app: App, desk: Desk) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         with answered(ack, body, respond, client):
-            offers.check_manager(body["user"]["id"], desk.admins)
+            catalog.check_manager(body["user"]["id"], desk.admins)
             ack()
-            offer = offers.get_offer(desk.db, desk.policy, as_id(action.get("value")) or 0)
+            offer = catalog.get_offer(desk.db, desk.policy, as_id(action.get("value")) or 0)
             if offer is None:
                 raise Invalid({"offer": "This offer no longer exists. Nothing changed."})
             client.views_open(trigger_id=body["trigger_id"], view=offer_modal(desk.policy, offer))
@@ -296,7 +297,7 @@ def register(app: App, desk: Desk) -> None:
     ) -> None:
         with answered(ack, body, respond, client):
             ack()
-            offer = offers.close_offer(
+            offer = catalog.close_offer(
                 desk.db,
                 desk.policy,
                 as_id(action.get("value")) or 0,
@@ -326,9 +327,9 @@ def register(app: App, desk: Desk) -> None:
                 "today": desk.today(),
             }
             if offer_id is None:
-                offer = offers.create_offer(desk.db, desk.policy, draft, **common)
+                offer = catalog.create_offer(desk.db, desk.policy, draft, **common)
             else:
-                offer = offers.edit_offer(desk.db, desk.policy, offer_id, draft, **common)
+                offer = catalog.edit_offer(desk.db, desk.policy, offer_id, draft, **common)
             done = modal(
                 "Offer saved",
                 [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from store.outcomes import DaysToClose, Outcomes, Tally, WinRate
+from store.digest.outcomes import DaysToClose, Outcomes, Tally, WinRate
 
 NOTHING_IMPORTED = "No CRM opportunities imported yet: `refdesk import opportunities FILE.csv`."
 

@@ -23,8 +23,8 @@ from handlers.forms import (
     text_of,
 )
 from handlers.ids import Action, View
-from store.accounts import AccountChoice, AdvocateOption
-from store.requests import Draft
+from store.accounts.lookup import AccountChoice, AdvocateOption
+from store.requests.asking import Draft
 from store.rules.policy import Policy, points
 
 ADVOCATE_PREFIX = "advocate"

@@ -22,8 +22,9 @@ from handlers.request_modal import (
     selected_account_id,
     selected_activity,
 )
-from store import accounts, requests
+from store.accounts import lookup
 from store.errors import Invalid
+from store.requests import asking
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,14 @@ def modal_for(
 ) -> dict[str, Any]:
     """The request modal for a search text or a known account (exactly one match is pre-selected)."""
     account = None
-    matches: list[accounts.AccountChoice] = []
+    matches: list[lookup.AccountChoice] = []
     if account_id is not None:
-        account = accounts.choice(desk.db, account_id)
+        account = lookup.choice(desk.db, account_id)
     elif search:
-        matches = accounts.search_accounts(desk.db, search, limit=OPTIONS_LIMIT)
+        matches = lookup.search_accounts(desk.db, search, limit=OPTIONS_LIMIT)
         if len(matches) == 1:
             account, matches = matches[0], []
-    advocates = accounts.advocates_for(desk.db, account.id, activity) if account else []
+    advocates = lookup.advocates_for(desk.db, account.id, activity) if account else []
     return request_modal(
         desk.policy, account=account, matches=matches, search=search, activity=activity, advocates=advocates
     )
@@ -54,7 +55,7 @@ def open_request_modal(desk: Desk, client: WebClient, trigger_id: str, **how: An
 
 def ask(desk: Desk, ack: Ack, command: dict[str, Any], text: str, client: WebClient) -> None:
     """`/reference [account words]`: the request modal (pre-filled), or help when nothing matches."""
-    if text and not accounts.search_accounts(desk.db, text, limit=1):
+    if text and not lookup.search_accounts(desk.db, text, limit=1):
         commands.answer_help(ack, no_match_note(text))
         return
     ack()
@@ -64,7 +65,7 @@ def ask(desk: Desk, ack: Ack, command: dict[str, Any], text: str, client: WebCli
 def register(app: App, desk: Desk) -> None:
     @app.options(Action.ACCOUNT)
     def account_options(ack: Ack, payload: dict[str, Any]) -> None:
-        found = accounts.search_accounts(desk.db, str(payload.get("value") or ""), limit=OPTIONS_LIMIT)
+        found = lookup.search_accounts(desk.db, str(payload.get("value") or ""), limit=OPTIONS_LIMIT)
         ack(options=[account_option(choice) for choice in found])
 
     @app.action(Action.ACCOUNT)
@@ -90,7 +91,7 @@ def register(app: App, desk: Desk) -> None:
             draft, errors = parse(view)
             if errors:
                 raise Invalid(errors)
-            submitted = requests.submit(
+            submitted = asking.submit(
                 desk.db,
                 desk.policy,
                 draft,
@@ -117,7 +118,7 @@ def register(app: App, desk: Desk) -> None:
     ) -> None:
         ack()
         with answered(ack, body, respond, client):
-            result = requests.cancel(
+            result = asking.cancel(
                 desk.db,
                 request_id_of(action.get("value")),
                 actor_id=body["user"]["id"],

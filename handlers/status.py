@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 
 from handlers.blocks import Block, context, escape, section, user, when
 from handlers.desk import Desk
-from store import status
 from store.models import RequestStatus
-from store.status import Listing, RequestLine
+from store.requests import status
+from store.requests.status import Listing, RequestLine
 
 STATE = {
     RequestStatus.PENDING: "⏳ Pending",

@@ -194,7 +194,7 @@ def facts_for_accounts(
 
 
 def _advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[int, dict[str, Any]]:
-    """What each advocate said (`store.consent`): do-not-contact, resting this quarter, and their
+    """What each advocate said (`store.customer.consent`): do-not-contact, resting this quarter, and their
     last rating — as `PolicyFacts` fields by advocate id."""
     says: dict[int, dict[str, Any]] = {}
     for advocate_id, answer, rest_until in session.execute(

@@ -9,11 +9,11 @@ from bot.settings import load_settings
 from handlers import renderers
 from handlers.delivery import deliver
 from handlers.posted import marked
-from store import requests
 from store.db import Database
 from store.outbox import listing, queue
 from store.outbox.kinds import DeliveryKind
-from store.requests import Draft
+from store.requests import asking
+from store.requests.asking import Draft
 from tests.support.emulator import Emulator
 from tests.support.program import Program
 
@@ -37,7 +37,7 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
         clock=lambda: clock[0],
     )
     requester = emulator.ids["requester"]
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         desk.policy,
         Draft(account_id=program.accounts["Acme Corp"], activity="logo"),

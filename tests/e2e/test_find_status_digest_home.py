@@ -12,9 +12,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from store import ledger, requests
-from store.digest import Period
+from store import ledger
+from store.digest.weekly import Period
 from store.models import EntryKind, ReferenceRequest
+from store.requests import asking
 from store.rules.policy import load_policy
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import Emulator
@@ -42,10 +43,10 @@ def file_request(
     db = program.database()
     now = dt.datetime.now(dt.UTC)
     try:
-        return requests.submit(
+        return asking.submit(
             db,
             POLICY,
-            requests.Draft(
+            asking.Draft(
                 program.accounts[account],
                 "reference_call",
                 opportunity_name="Big Bank",
@@ -121,7 +122,7 @@ def test_status_lists_my_requests_with_their_state_and_who_decides(
     db = program.database()
     now = dt.datetime.now(dt.UTC)
     try:
-        requests.decide(
+        asking.decide(
             db,
             POLICY,
             declined,

@@ -7,8 +7,8 @@ import datetime as dt
 import time
 from typing import Any
 
-from store import requests
-from store.requests import Draft
+from store.requests import asking
+from store.requests.asking import Draft
 from store.rules.policy import load_policy
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
@@ -34,7 +34,7 @@ def file_request(
     db, policy = program.database(), load_policy()
     try:
         admins = frozenset({emulator.ids["admin"]})
-        submitted = requests.submit(
+        submitted = asking.submit(
             db,
             policy,
             Draft(account_id=program.accounts[account], activity="reference_call", needed_by=needed_by),
@@ -45,7 +45,7 @@ def file_request(
             today=NOW.date(),
         )
         if approve:
-            requests.decide(
+            asking.decide(
                 db,
                 policy,
                 submitted.request_id,

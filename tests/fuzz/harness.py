@@ -29,11 +29,11 @@ from bot.app import build_app, build_desk
 from bot.server import SlackWsgi
 from bot.settings import load_settings
 from handlers.desk import Desk
-from store import requests
-from store.accounts import normalize
+from store.accounts.lookup import normalize
 from store.db import Database
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest, RequestStatus
-from store.requests import Draft
+from store.requests import asking
+from store.requests.asking import Draft
 from tests.support import store_seed
 from tests.support.slack_stub import Call, SlackStub
 
@@ -238,7 +238,7 @@ class Harness:
         return ids
 
     def _new_request(self, account: str, requester: str, *, approve: bool) -> int:
-        submitted = requests.submit(
+        submitted = asking.submit(
             self.db,
             self.desk.policy,
             Draft(account_id=self.accounts[account], activity="logo", opportunity_name="Seeded deal"),
@@ -249,7 +249,7 @@ class Harness:
             today=self.desk.today(),
         )
         if approve:
-            requests.decide(
+            asking.decide(
                 self.db,
                 self.desk.policy,
                 submitted.request_id,

@@ -23,7 +23,7 @@ from handlers.decision_messages import (
 )
 from handlers.ids import Action, View
 from store.models import RequestStatus
-from store.request_card import Alternative, HistoryLine, RequestCard
+from store.requests.cards import Alternative, HistoryLine, RequestCard
 from store.rules.checklist import RuleResult, Verdict
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 

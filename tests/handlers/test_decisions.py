@@ -26,10 +26,11 @@ from bot.settings import load_settings
 from handlers.delivery import deliver
 from handlers.desk import Desk
 from handlers.ids import Action, View
-from store import ledger, requests
+from store import ledger
 from store.db import Database
 from store.models import EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
-from store.requests import Draft
+from store.requests import asking
+from store.requests.asking import Draft
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.payloads import block_actions, text, view_submission
@@ -139,7 +140,7 @@ class World:
             store_seed.account(session, "Globex", "Banking")  # what a decline can suggest instead
             if blocked:
                 store_seed.entry(session, acme, EntryKind.ADJUSTMENT, -2, NOW.date(), actor=ADMIN)
-        submitted = requests.submit(
+        submitted = asking.submit(
             db,
             self.desk.policy,
             Draft(
@@ -434,7 +435,7 @@ def test_an_admin_s_override_approves_and_keeps_the_reason_on_the_ledger(world: 
 
 def test_a_refused_click_on_app_home_is_answered_in_a_small_modal(world: World) -> None:
     _, rid = world.ask()
-    requests.decide(
+    asking.decide(
         world.desk.db,
         world.desk.policy,
         rid,

@@ -7,8 +7,8 @@ import zoneinfo
 from decimal import Decimal
 
 from handlers.digest import digest_blocks, digest_text
-from store.digest import Digest, Giver, LowAccount, Overdue, Period
-from store.outcomes import DaysToClose, FellThrough, Outcomes, Tally, WinRate
+from store.digest.outcomes import DaysToClose, FellThrough, Outcomes, Tally, WinRate
+from store.digest.weekly import Digest, Giver, LowAccount, Overdue, Period
 from tests.support.blockkit import assert_valid_message_blocks
 
 NOW = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)

@@ -21,11 +21,12 @@ from handlers.desk import Desk
 from handlers.links import Links, Purpose
 from handlers.mail import Mailer, message_id
 from handlers.mail_delivery import send_mail
-from store import consent, requests
+from store.customer import consent
 from store.db import Database
 from store.models import Advocate, Delivery, DeliveryStatus
 from store.outbox import queue
-from store.requests import Draft
+from store.requests import asking
+from store.requests.asking import Draft
 from store.rules.policy import Policy, load_policy
 from tests.support import html_check, store_seed
 from tests.support.mailbox import Mailbox, text_part
@@ -57,7 +58,7 @@ def approved(db: Database, policy: Policy, **prospect: Any) -> int:
         )
         jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
         session.get_one(Advocate, jane).email = "jane@acme.example"
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         policy,
         Draft(account_id=acme, activity="reference_call", advocate_id=jane, **prospect),
@@ -67,7 +68,7 @@ def approved(db: Database, policy: Policy, **prospect: Any) -> int:
         now=NOW,
         today=NOW.date(),
     )
-    requests.decide(
+    asking.decide(
         db,
         policy,
         submitted.request_id,

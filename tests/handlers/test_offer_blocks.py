@@ -14,10 +14,12 @@ from handlers.desk import Desk
 from handlers.home import home_view
 from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks
 from handlers.offers import advocate_modal, offer_modal, offers_blocks
-from store import offers, seats, social_capital, status
 from store.db import Database
+from store.giveback import social_capital
 from store.models import Advocate, EntryKind
-from store.offers import OfferDraft
+from store.offers import catalog, seats
+from store.offers.catalog import OfferDraft
+from store.requests import status
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
@@ -36,11 +38,11 @@ def desk(tmp_path: Path, policy: Policy) -> Iterator[Desk]:
     db.dispose()
 
 
-def posted(desk: Desk, title: str = HOSTILE, seats: int = 5) -> offers.OfferView:
+def posted(desk: Desk, title: str = HOSTILE, seats: int = 5) -> catalog.OfferView:
     draft = OfferDraft(
         title, "early_access", str(seats), TODAY + dt.timedelta(days=9), "segments: Enterprise", HOSTILE
     )
-    return offers.create_offer(
+    return catalog.create_offer(
         desk.db, desk.policy, draft, actor_id=ADMIN, admins=desk.admins, now=NOW, today=TODAY
     )
 
@@ -93,7 +95,7 @@ def test_the_offer_modal_list_and_home_are_valid(desk: Desk) -> None:
     assert_valid_view(edit)
     assert edit["blocks"][1]["element"]["initial_option"]["value"] == "early_access"
     assert edit["blocks"][4]["element"]["initial_value"] == "segments: Enterprise"
-    listed = offers_blocks(desk, offers.list_offers(desk.db, desk.policy, TODAY), admin=True)
+    listed = offers_blocks(desk, catalog.list_offers(desk.db, desk.policy, TODAY), admin=True)
     assert_valid_message_blocks(listed)
     assert_valid_message_blocks(offer_blocks(offer, admin=False))
     seats.offer_it(

@@ -15,7 +15,7 @@ from handlers.decision_messages import reason_modal
 from handlers.ids import View
 from handlers.refusals import sentence, title, view_answer
 from handlers.request_modal import request_modal
-from store.accounts import AccountChoice, AdvocateOption
+from store.accounts.lookup import AccountChoice, AdvocateOption
 from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import RequestStatus
 from store.rules.policy import Policy, load_policy

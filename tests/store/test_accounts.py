@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.accounts import AccountChoice, get_account, list_accounts, normalize, search_accounts
+from store.accounts.lookup import AccountChoice, get_account, list_accounts, normalize, search_accounts
 from store.db import Database
 from store.models import Account, EntryKind, ReferenceRequest
 from store.rules.policy import Policy

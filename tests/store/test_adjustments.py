@@ -9,8 +9,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from store import adjustments, ledger
-from store.adjustments import OPERATOR, AdjustmentDraft
+from store import ledger
+from store.accounts import adjustments
+from store.accounts.adjustments import OPERATOR, AdjustmentDraft
 from store.db import Database
 from store.errors import Invalid, NotAllowed
 from store.models import Account, Delivery, EntryKind, LedgerEntry

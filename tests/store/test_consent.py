@@ -12,8 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from store import consent, digest, find, followups, ledger, ratings, request_card, requests
+from store import ledger
+from store.accounts import find
+from store.customer import consent, ratings
 from store.db import Database
+from store.digest import weekly
 from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.models import (
     Advocate,
@@ -26,7 +29,8 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.requests import Draft
+from store.requests import asking, cards, followups
+from store.requests.asking import Draft
 from store.rules.checklist import Rule, Verdict
 from store.rules.facts import checks_for
 from store.rules.policy import Policy
@@ -58,7 +62,7 @@ def approved(
     mode: str = consent.EMAIL,
     key: str = "view:1",
 ) -> tuple[int, tuple[str, ...]]:
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         policy,
         Draft(account_id=acme, activity="reference_call", advocate_id=advocate_id, needed_by=NEEDED_BY),
@@ -68,7 +72,7 @@ def approved(
         now=now,
         today=now.date(),
     )
-    decided = requests.decide(
+    decided = asking.decide(
         db,
         policy,
         submitted.request_id,
@@ -164,7 +168,7 @@ def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it
     db: Database, policy: Policy, now: dt.datetime, shared: bool
 ) -> None:
     acme, jane = setup(db)
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         policy,
         Draft(
@@ -181,7 +185,7 @@ def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it
         now=now,
         today=now.date(),
     )
-    requests.decide(
+    asking.decide(
         db,
         policy,
         submitted.request_id,
@@ -264,7 +268,7 @@ def test_please_don_t_ask_me_again_makes_the_advocate_do_not_contact(
     answer(db, now, rid, "never")
     assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
     # a new ask of her is blocked for the owner
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         policy,
         Draft(account_id=acme, activity="reference_call", advocate_id=jane),
@@ -275,7 +279,7 @@ def test_please_don_t_ask_me_again_makes_the_advocate_do_not_contact(
         today=now.date(),
     )
     with pytest.raises(NotAllowed):
-        requests.decide(
+        asking.decide(
             db,
             policy,
             submitted.request_id,
@@ -325,7 +329,7 @@ def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
     acme, jane = setup(db, balance=20)
     first, _ = approved(db, policy, now, acme, advocate_id=jane)
     answer(db, now, first, "never")
-    second = requests.submit(
+    second = asking.submit(
         db,
         policy,
         Draft(account_id=acme, activity="reference_call", advocate_id=jane, needed_by=NEEDED_BY),
@@ -335,7 +339,7 @@ def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
         now=now,
         today=now.date(),
     ).request_id
-    requests.decide(
+    asking.decide(
         db,
         policy,
         second,
@@ -556,9 +560,9 @@ def test_ratings_show_in_find_the_decision_card_and_the_digest(
     answer(db, now, rid, "yes")
     followups.mark_done(db, rid, actor_id=SELLER, admins=ADMINS, now=now, rating=5)
     ratings.rate_by_advocate(db, rid, 4, "", now)
-    assert request_card.card(db, policy, rid, now.date()).ratings == "rated 4.5/5 (2)"  # type: ignore[union-attr]
+    assert cards.card(db, policy, rid, now.date()).ratings == "rated 4.5/5 (2)"  # type: ignore[union-attr]
     [fit] = find.find_accounts(db, policy, "banking", now.date()).fits
     assert fit.ratings == "rated 4.5/5 (2)"
-    week = digest.Period.last_complete_week(now + dt.timedelta(days=7), zoneinfo.ZoneInfo("UTC"))
-    built = digest.build_digest(db, policy, week, now + dt.timedelta(days=7), dt.timedelta(hours=24))
+    week = weekly.Period.last_complete_week(now + dt.timedelta(days=7), zoneinfo.ZoneInfo("UTC"))
+    built = weekly.build_digest(db, policy, week, now + dt.timedelta(days=7), dt.timedelta(hours=24))
     assert built.ratings == "rated 4.5/5 (2)"

@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from store.db import Database
-from store.digest import Giver, Period, build_digest, owe_digest
+from store.digest.weekly import Giver, Period, build_digest, owe_digest
 from store.models import EntryKind
 from store.rules.policy import Policy
 from tests.support import store_seed as seed

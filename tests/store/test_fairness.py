@@ -8,8 +8,8 @@ import zoneinfo
 import pytest
 from sqlalchemy import select
 
-from store import fairness
 from store.db import Database
+from store.digest import fairness
 from store.models import AccountStatus, Advocate, ConsentAnswer, EntryKind, ReferenceRequest, RequestStatus
 from store.rules.policy import Policy
 from tests.store.test_offers import said
@@ -102,7 +102,7 @@ def test_an_empty_quarter_has_no_share_and_no_trend(db: Database, policy: Policy
 
 
 def test_find_puts_the_less_asked_first_among_equally_fitting_accounts(db: Database, policy: Policy) -> None:
-    from store.find import find_accounts
+    from store.accounts.find import find_accounts
 
     today = dt.date(2026, 11, 23)
     with db.transaction() as s:

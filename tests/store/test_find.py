@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.accounts.find import find_accounts, parse_words
 from store.db import Database
-from store.find import find_accounts, parse_words
 from store.models import EntryKind, ReferenceRequest, RequestStatus
 from store.rules.checklist import is_blocked
 from store.rules.facts import checks_for

@@ -7,12 +7,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from store import followups, giveback, ledger, requests
+from store import ledger
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
-from store.giveback import ValueDraft
+from store.giveback import gives
+from store.giveback.gives import ValueDraft
 from store.models import Account, Delivery, DeliveryStatus, EntryKind, RequestStatus
-from store.requests import Draft
+from store.requests import asking, followups
+from store.requests.asking import Draft
 from store.rules.policy import Policy
 from tests.support import store_seed
 
@@ -33,7 +35,7 @@ def add_account(db: Database, name: str, owner: str | None, created: dt.datetime
 def approved_request(
     db: Database, policy: Policy, account_id: int, now: dt.datetime, needed_by: dt.date | None
 ) -> int:
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         policy,
         Draft(account_id=account_id, activity="reference_call", needed_by=needed_by),
@@ -43,7 +45,7 @@ def approved_request(
         now=now,
         today=now.date(),
     )
-    requests.decide(
+    asking.decide(
         db,
         policy,
         submitted.request_id,
@@ -68,8 +70,8 @@ def value_for(account_id: int, now: dt.datetime) -> ValueDraft:
 
 def log(
     db: Database, policy: Policy, draft: ValueDraft, actor: str, now: dt.datetime, *, source_key: str = "v"
-) -> giveback.Logged:
-    return giveback.log_value(
+) -> gives.Logged:
+    return gives.log_value(
         db, policy, draft, actor_id=actor, admins=ADMINS, source_key=source_key, now=now, today=now.date()
     )
 
@@ -180,14 +182,14 @@ def test_nudge_lists_accounts_asked_more_than_given_or_neglected_once_per_week(
     approved_request(db, policy, balanced, now, None)
     log(db, policy, ValueDraft(balanced, "referral", "intro", now.date()), OWNER, now)
 
-    owed = giveback.owing_accounts(db, policy, now.date())
+    owed = gives.owing_accounts(db, policy, now.date())
     assert {owner: [line.name for line in lines] for owner, lines in owed.items()} == {
         OWNER: ["Asked"],
         OWNER2: ["Neglected"],
     }
-    first = giveback.owe_nudges(db, policy, now=now, today=now.date())
-    later_same_week = giveback.owe_nudges(db, policy, now=now + dt.timedelta(days=1), today=now.date())
-    next_week = giveback.owe_nudges(db, policy, now=now, today=now.date() + dt.timedelta(days=7))
+    first = gives.owe_nudges(db, policy, now=now, today=now.date())
+    later_same_week = gives.owe_nudges(db, policy, now=now + dt.timedelta(days=1), today=now.date())
+    next_week = gives.owe_nudges(db, policy, now=now, today=now.date() + dt.timedelta(days=7))
 
     assert sorted(n.key for n in first) == [f"nudge:{OWNER2}:2026-W48", f"nudge:{OWNER}:2026-W48"]
     assert later_same_week == []
@@ -216,7 +218,7 @@ def test_nudge_figures_count_asks_and_gives_beside_their_points_without_asks_tha
     quiet = add_account(db, "Quiet", OWNER, now)
 
     since = now.date() - dt.timedelta(days=policy.rules.give_back_days)
-    figures = {line.name: line for line in giveback.nudge_lines(db, policy, [acme, quiet], since)}
+    figures = {line.name: line for line in gives.nudge_lines(db, policy, [acme, quiet], since)}
 
     assert (figures["Acme"].asks, figures["Acme"].asked) == (1, 3), "one standing ask in the window"
     assert (figures["Acme"].gives, figures["Acme"].given) == (1, 3)
@@ -228,7 +230,7 @@ def test_sla_reminds_the_decider_then_escalates_to_admins_each_once(
     db: Database, policy: Policy, now: dt.datetime
 ) -> None:
     acme = add_account(db, "Acme", OWNER, now)
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         policy,
         Draft(account_id=acme, activity="logo"),

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from store.accounts import AccountRow, list_accounts
+from store.accounts.lookup import AccountRow, list_accounts
 from store.db import Database
-from store.importer import ImportFileError, ImportReport, import_accounts, import_advocates
+from store.imports.importer import ImportFileError, ImportReport, import_accounts, import_advocates
 from store.models import Advocate
 from store.rules.policy import Policy
 

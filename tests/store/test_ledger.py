@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.accounts import normalize
+from store.accounts.lookup import normalize
 from store.db import Database
 from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest
 from store.rules.policy import Policy

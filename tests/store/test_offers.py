@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from store import offer_matching, offers, seats, social_capital
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
+from store.giveback import social_capital
 from store.models import (
     AccountStatus,
     Advocate,
@@ -22,7 +22,8 @@ from store.models import (
     RequestStatus,
     SeatStatus,
 )
-from store.offers import OfferDraft
+from store.offers import catalog, matching, seats
+from store.offers.catalog import OfferDraft
 from store.periods import quarter_end
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
@@ -40,8 +41,8 @@ def draft(
     return OfferDraft(title, value, seats, TODAY + dt.timedelta(days=30), fits, "Early access to the new API")
 
 
-def make_offer(db: Database, policy: Policy, **fields: str) -> offers.OfferView:
-    return offers.create_offer(
+def make_offer(db: Database, policy: Policy, **fields: str) -> catalog.OfferView:
+    return catalog.create_offer(
         db, policy, draft(**fields), actor_id=ADMIN, admins=ADMINS, now=NOW, today=TODAY
     )
 
@@ -56,17 +57,17 @@ def give(session, account_id: int, value: str, credit: int, days_ago: int) -> No
 
 def test_only_admins_manage_offers_and_bad_input_is_named_per_field(db: Database, policy: Policy) -> None:
     with pytest.raises(NotAllowed):
-        offers.create_offer(db, policy, draft(), actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+        catalog.create_offer(db, policy, draft(), actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
     bad = OfferDraft(" ", None, "zero", TODAY - dt.timedelta(days=1), "colour: blue", "")
     with pytest.raises(Invalid) as refused:
-        offers.create_offer(db, policy, bad, actor_id=ADMIN, admins=ADMINS, now=NOW, today=TODAY)
+        catalog.create_offer(db, policy, bad, actor_id=ADMIN, admins=ADMINS, now=NOW, today=TODAY)
     assert set(refused.value.errors) == {"title", "value", "seats", "closes_on", "fits"}
     assert "Line 1" in refused.value.errors["fits"]
 
     offer = make_offer(db, policy, fits="industries: Fintech, Retail\nproducts: Payments")
     assert offer.fits.industries == ("Fintech", "Retail") and offer.fits.products == ("Payments",)
     assert (offer.group, offer.credit, offer.seats_left) == ("learning", 3, 2)
-    edited = offers.edit_offer(
+    edited = catalog.edit_offer(
         db,
         policy,
         offer.id,
@@ -77,10 +78,10 @@ def test_only_admins_manage_offers_and_bad_input_is_named_per_field(db: Database
         today=TODAY,
     )
     assert (edited.title, edited.seats, edited.fits.industries) == ("Summer beta", 5, ())
-    closed = offers.close_offer(db, policy, offer.id, actor_id=ADMIN, admins=ADMINS, now=NOW)
+    closed = catalog.close_offer(db, policy, offer.id, actor_id=ADMIN, admins=ADMINS, now=NOW)
     assert not closed.open_on(TODAY)
-    assert offers.list_offers(db, policy, TODAY) == []
-    assert [o.id for o in offers.list_offers(db, policy, TODAY, include_closed=True)] == [offer.id]
+    assert catalog.list_offers(db, policy, TODAY) == []
+    assert [o.id for o in catalog.list_offers(db, policy, TODAY, include_closed=True)] == [offer.id]
 
 
 def test_matching_puts_the_most_over_asked_first_then_the_group_missing_never_do_not_contact(
@@ -102,7 +103,7 @@ def test_matching_puts_the_most_over_asked_first_then_the_group_missing_never_do
         seed.account(s, "Stark", "Fintech", status=AccountStatus.DO_NOT_CONTACT)
         seed.account(s, "Retailco", "Retail")
     offer = make_offer(db, policy, fits="industries: fintech")
-    ranked = offer_matching.ranked_accounts(db, policy, offer.id, TODAY)
+    ranked = matching.ranked_accounts(db, policy, offer.id, TODAY)
     assert [m.name for m in ranked][:2] == ["Acme", "Globex"]
     names = [m.name for m in ranked]
     assert names.index("Hooli") < names.index("Initech")
@@ -110,10 +111,10 @@ def test_matching_puts_the_most_over_asked_first_then_the_group_missing_never_do
     assert {m.account_id for m in ranked} == {acme, globex, initech, hooli, umbrella}
     # suggestions: one seat reaches the top three only; the most over-asked gets it first
     one_seat = make_offer(db, policy, title="Advisory board", value="advisory_board", seats="1")
-    suggested = offer_matching.suggestions(db, policy, [acme, globex, hooli, initech, umbrella], TODAY)
+    suggested = matching.suggestions(db, policy, [acme, globex, hooli, initech, umbrella], TODAY)
     assert suggested[acme][0].offer.id in {offer.id, one_seat.id}
     reached = {a for a, found in suggested.items() if any(s.offer.id == one_seat.id for s in found)}
-    assert acme in reached and len(reached) == offer_matching.reach(one_seat)
+    assert acme in reached and len(reached) == matching.reach(one_seat)
 
 
 def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy) -> None:
@@ -149,7 +150,7 @@ def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy)
     )
     assert counts == {"reserved": 1, "no seats left": 19}
     assert seats.reservation_count(db, offer.id) == 3
-    assert offers.get_offer(db, policy, offer.id).seats_left == 0  # type: ignore[union-attr]
+    assert catalog.get_offer(db, policy, offer.id).seats_left == 0  # type: ignore[union-attr]
 
 
 def test_one_account_holds_one_seat_of_an_offer_however_many_clicks(db: Database, policy: Policy) -> None:
@@ -174,7 +175,7 @@ def test_one_account_holds_one_seat_of_an_offer_however_many_clicks(db: Database
     for thread in threads:
         thread.join(timeout=60)
     assert results.count("reserved") == 1
-    assert offers.get_offer(db, policy, offer.id).seats_taken == 1  # type: ignore[union-attr]
+    assert catalog.get_offer(db, policy, offer.id).seats_taken == 1  # type: ignore[union-attr]
 
 
 def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, policy: Policy) -> None:
@@ -317,7 +318,7 @@ def test_offer_it_names_the_one_advocate_who_may_be_approached_or_asks_which_or_
     with pytest.raises(Invalid) as nobody:
         seats.offer_it(db, policy, offer.id, initech, **common)  # type: ignore[arg-type]
     assert nobody.value.errors["advocate"].startswith("No one at Initech can be offered this")
-    assert offers.get_offer(db, policy, offer.id).seats_taken == 2  # type: ignore[union-attr]
+    assert catalog.get_offer(db, policy, offer.id).seats_taken == 2  # type: ignore[union-attr]
     assert seats.reservation_count(db, offer.id) == 2
 
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from store.db import Database
-from store.importer import ImportFileError
+from store.imports.importer import ImportFileError
+from store.imports.opportunities import import_opportunities, parse_mapping
 from store.models import Opportunity, OpportunityLink, ReferenceRequest
-from store.opportunity_import import import_opportunities, parse_mapping
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 

@@ -11,9 +11,9 @@ from sqlalchemy import update
 
 from store import ledger
 from store.db import Database
+from store.digest.outcomes import DaysToClose, FellThrough, Tally, WinRate, report
+from store.imports.opportunities import import_opportunities
 from store.models import EntryKind, ReferenceRequest
-from store.opportunity_import import import_opportunities
-from store.outcomes import DaysToClose, FellThrough, Tally, WinRate, report
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 

@@ -11,13 +11,14 @@ import zoneinfo
 
 from sqlalchemy import select
 
-from store import ledger, requests
+from store import ledger
 from store.db import Database
 from store.models import Base, EntryKind
-from store.replay import BelowZero, simulate_policy
-from store.requests import Draft
+from store.requests import asking
+from store.requests.asking import Draft
 from store.rules.checklist import Rule
 from store.rules.policy import Policy
+from store.whatif.replay import BelowZero, simulate_policy
 from tests.support import store_seed as seed
 
 UTC = zoneinfo.ZoneInfo("UTC")
@@ -47,7 +48,7 @@ def ask_and_approve(
 ) -> int:
     """Through the app's own lifecycle: submitted, then approved by the owner an hour later."""
     draft = Draft(account_id, "reference_call", advocate_id=advocate_id, opportunity_name="Deal")
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         policy,
         draft,
@@ -58,7 +59,7 @@ def ask_and_approve(
         today=when.date(),
     )
     decided_at = when + dt.timedelta(hours=1)
-    requests.decide(
+    asking.decide(
         db,
         policy,
         submitted.request_id,

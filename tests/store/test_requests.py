@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import NoResultFound
 
-from store import ledger, request_card, requests
+from store import ledger
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
-from store.requests import Decided, Draft, Submitted
+from store.requests import asking, cards
+from store.requests.asking import Decided, Draft, Submitted
 from store.rules.checklist import Verdict
 from store.rules.policy import Policy
 from tests.support import store_seed
@@ -60,7 +61,7 @@ def ask(
     **draft: Any,
 ) -> Submitted:
     draft.setdefault("activity", "reference_call")
-    return requests.submit(
+    return asking.submit(
         db,
         policy,
         Draft(account_id=account_id, **draft),
@@ -83,7 +84,7 @@ def decide(
     reason: str | None = None,
     override_reason: str | None = None,
 ) -> Decided:
-    return requests.decide(
+    return asking.decide(
         db,
         policy,
         request_id,
@@ -106,7 +107,7 @@ def _someone_to_ask(db: Database, request_id: int) -> int | None:
 
 
 def cancel(db: Database, now: dt.datetime, request_id: int, actor: str) -> Decided:
-    return requests.cancel(db, request_id, actor_id=actor, admins=ADMINS, now=now)
+    return asking.cancel(db, request_id, actor_id=actor, admins=ADMINS, now=now)
 
 
 def stored(db: Database, request_id: int) -> ReferenceRequest:
@@ -175,8 +176,8 @@ def test_a_request_goes_to_the_owner_and_the_requester_gets_a_receipt(
     assert submitted.created and submitted.deciders == (OWNER,)
     assert submitted.delivery_keys == (f"decide:{rid}:{OWNER}", f"confirm:{rid}")
     assert owed(db) == {
-        f"decide:{rid}:{OWNER}": (requests.DECISION_REQUEST, OWNER),
-        f"confirm:{rid}": (requests.CONFIRMATION, SELLER),
+        f"decide:{rid}:{OWNER}": (asking.DECISION_REQUEST, OWNER),
+        f"confirm:{rid}": (asking.CONFIRMATION, SELLER),
     }
     row = stored(db, rid)
     assert (row.status, row.decider_id, row.requester_id, row.cost) == (
@@ -327,7 +328,7 @@ def test_the_owner_s_approval_debits_the_ledger_once(db: Database, policy: Polic
         f"home_refresh:{SELLER}:{rid}:approved",
         f"consent-ask:{rid}",
     )
-    assert owed(db)[f"outcome:{rid}:approved"] == (requests.OUTCOME, SELLER)
+    assert owed(db)[f"outcome:{rid}:approved"] == (asking.OUTCOME, SELLER)
     row = stored(db, rid)
     assert (row.status, row.decided_by, row.decided_at, row.override_reason) == ("approved", OWNER, now, None)
     assert balance(db, policy, acme) == 0
@@ -611,14 +612,14 @@ def test_the_owner_and_the_admins_may_open_a_reason_modal(
     rid = ask(db, policy, now, add_account(db)).request_id
 
     for decider in (OWNER, ADMIN, ADMIN2):
-        assert requests.check_decider(db, rid, decider, ADMINS) is None
+        assert asking.check_decider(db, rid, decider, ADMINS) is None
 
 
 def test_someone_else_may_not_open_a_reason_modal(db: Database, policy: Policy, now: dt.datetime) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
     with pytest.raises(NotAllowed) as refused:
-        requests.check_decider(db, rid, BYSTANDER, ADMINS)
+        asking.check_decider(db, rid, BYSTANDER, ADMINS)
 
     assert refused.value.people == (OWNER,)
 
@@ -628,16 +629,16 @@ def test_a_decided_request_opens_no_reason_modal(db: Database, policy: Policy, n
     decide(db, policy, now, rid, OWNER, approve=False, reason="No")
 
     with pytest.raises(AlreadySettled) as settled:
-        requests.check_decider(db, rid, ADMIN, ADMINS)
+        asking.check_decider(db, rid, ADMIN, ADMINS)
     with pytest.raises(NotAllowed):
-        requests.check_decider(db, rid, BYSTANDER, ADMINS)  # who asks is checked before the state
+        asking.check_decider(db, rid, BYSTANDER, ADMINS)  # who asks is checked before the state
 
     assert (settled.value.status, settled.value.by) == (RequestStatus.DECLINED, OWNER)
 
 
 def test_checking_a_request_that_does_not_exist_is_gone(db: Database) -> None:
     with pytest.raises(Gone):
-        requests.check_decider(db, 424242, OWNER, ADMINS)
+        asking.check_decider(db, 424242, OWNER, ADMINS)
 
 
 # --- reroute_to_admins ---------------------------------------------------------------------------
@@ -648,11 +649,11 @@ def test_an_unreachable_owner_hands_the_decision_to_the_admins(
 ) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
-    keys = requests.reroute_to_admins(db, rid, OWNER, ADMINS, now)
+    keys = asking.reroute_to_admins(db, rid, OWNER, ADMINS, now)
 
     assert keys == (f"decide:{rid}:{ADMIN}", f"decide:{rid}:{ADMIN2}", f"refresh:{rid}:rerouted:{OWNER}")
-    assert owed(db)[f"decide:{rid}:{ADMIN}"] == (requests.DECISION_REQUEST, ADMIN)
-    assert owed(db)[f"refresh:{rid}:rerouted:{OWNER}"] == (requests.REFRESH, SELLER)
+    assert owed(db)[f"decide:{rid}:{ADMIN}"] == (asking.DECISION_REQUEST, ADMIN)
+    assert owed(db)[f"refresh:{rid}:rerouted:{OWNER}"] == (asking.REFRESH, SELLER)
     assert stored(db, rid).decider_id is None
     assert decide(db, policy, now, rid, ADMIN2).status == RequestStatus.APPROVED
 
@@ -662,7 +663,7 @@ def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(
 ) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
-    keys = requests.reroute_to_admins(db, rid, ADMIN2, ADMINS, now)
+    keys = asking.reroute_to_admins(db, rid, ADMIN2, ADMINS, now)
 
     assert keys == (f"decide:{rid}:{ADMIN}", f"refresh:{rid}:rerouted:{ADMIN2}")
     assert stored(db, rid).decider_id == OWNER
@@ -670,10 +671,10 @@ def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(
 
 def test_rerouting_twice_owes_each_message_once(db: Database, policy: Policy, now: dt.datetime) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
-    first = requests.reroute_to_admins(db, rid, OWNER, ADMINS, now)
+    first = asking.reroute_to_admins(db, rid, OWNER, ADMINS, now)
     before = owed(db)
 
-    again = requests.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(minutes=5))
+    again = asking.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(minutes=5))
 
     assert again == first and owed(db) == before
 
@@ -683,7 +684,7 @@ def test_a_decided_request_is_not_rerouted(db: Database, policy: Policy, now: dt
     decide(db, policy, now, rid, OWNER)
     before = owed(db)
 
-    assert requests.reroute_to_admins(db, rid, OWNER, ADMINS, now) == ()
+    assert asking.reroute_to_admins(db, rid, OWNER, ADMINS, now) == ()
     assert owed(db) == before and stored(db, rid).decider_id == OWNER
 
 
@@ -705,7 +706,7 @@ def test_the_card_shows_the_request_as_it_stands(db: Database, policy: Policy, n
         context="Migration",
     ).request_id
 
-    card = request_card.card(db, policy, rid, now.date())
+    card = cards.card(db, policy, rid, now.date())
 
     assert card is not None
     assert (card.id, card.status, card.account_id, card.account_name) == (rid, "pending", acme, "Acme Corp")
@@ -731,7 +732,7 @@ def test_a_decided_card_has_its_outcome_and_no_checklist(
     rid = ask(db, policy, now, acme).request_id
     decide(db, policy, now, rid, ADMIN, override_reason="CEO asked")
 
-    card = request_card.card(db, policy, rid, now.date())
+    card = cards.card(db, policy, rid, now.date())
 
     assert card is not None
     assert (card.status, card.decided_by, card.decided_at, card.override_reason) == (
@@ -751,7 +752,7 @@ def test_a_decided_card_has_its_outcome_and_no_checklist(
 
 def test_a_pending_blocked_card_says_so(db: Database, policy: Policy, now: dt.datetime) -> None:
     rid = ask(db, policy, now, blocked_account(db, now)).request_id
-    card = request_card.card(db, policy, rid, now.date())
+    card = cards.card(db, policy, rid, now.date())
     assert card is not None and card.blocked
     assert [c.rule for c in card.checks if c.verdict is Verdict.BLOCKING] == ["balance"]
 
@@ -759,7 +760,7 @@ def test_a_pending_blocked_card_says_so(db: Database, policy: Policy, now: dt.da
 def test_the_card_of_a_request_that_does_not_exist_is_none(
     db: Database, policy: Policy, now: dt.datetime
 ) -> None:
-    assert request_card.card(db, policy, 424242, now.date()) is None
+    assert cards.card(db, policy, 424242, now.date()) is None
 
 
 def test_the_card_keeps_at_most_the_last_entries(db: Database, policy: Policy, now: dt.datetime) -> None:
@@ -768,7 +769,7 @@ def test_the_card_keeps_at_most_the_last_entries(db: Database, policy: Policy, n
         adjust(db, acme, 1, now.date() - dt.timedelta(days=days))
     rid = ask(db, policy, now, acme).request_id
 
-    card = request_card.card(db, policy, rid, now.date(), history=5)
+    card = cards.card(db, policy, rid, now.date(), history=5)
 
     assert card is not None and len(card.history) == 5 and card.balance == 11
 
@@ -788,7 +789,7 @@ def test_alternatives_are_affordable_active_accounts_of_the_same_industry_best_f
     add_account(db, "Umbrella", "Pharma")
     rid = ask(db, policy, now, acme, prospect_industry="  insurance").request_id
 
-    found = request_card.alternatives(db, policy, rid)
+    found = cards.alternatives(db, policy, rid)
 
     assert [(a.account_id, a.name, a.balance, a.willing_advocates) for a in found] == [
         (globex, "Globex", 3, 1),  # a willing advocate first
@@ -807,7 +808,7 @@ def test_alternatives_only_count_advocates_willing_to_do_the_activity(
     add_advocate(db, globex, "Ann Bo", "reference_call")
     rid = ask(db, policy, now, acme).request_id
 
-    [alternative] = request_card.alternatives(db, policy, rid)
+    [alternative] = cards.alternatives(db, policy, rid)
 
     assert (alternative.name, alternative.industry, alternative.willing_advocates) == ("Globex", "Banking", 2)
 
@@ -818,8 +819,8 @@ def test_alternatives_are_limited(db: Database, policy: Policy, now: dt.datetime
         add_account(db, f"Bank {n}", "Banking")
     rid = ask(db, policy, now, acme).request_id
 
-    assert [a.name for a in request_card.alternatives(db, policy, rid)] == ["Bank 0", "Bank 1", "Bank 2"]
-    assert len(request_card.alternatives(db, policy, rid, limit=10)) == 5
+    assert [a.name for a in cards.alternatives(db, policy, rid)] == ["Bank 0", "Bank 1", "Bank 2"]
+    assert len(cards.alternatives(db, policy, rid, limit=10)) == 5
 
 
 def test_an_account_without_industry_has_no_alternatives(
@@ -828,7 +829,7 @@ def test_an_account_without_industry_has_no_alternatives(
     lonely = add_account(db, "Lonely", "")
     add_account(db, "Nameless", "")
     rid = ask(db, policy, now, lonely).request_id
-    assert request_card.alternatives(db, policy, rid) == []
+    assert cards.alternatives(db, policy, rid) == []
 
 
 # --- links --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from store.rules.policy import Policy
-from store.simulation import Outcome, Program, generate, gini, run
+from store.whatif.simulation import Outcome, Program, generate, gini, run
 
 SIZE = {"accounts": 40, "reps": 10, "weeks": 14, "give_back": 0.5}
 

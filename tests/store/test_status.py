@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.status import request_line
-from store import home_refresh
 from store.db import Database
 from store.models import EntryKind
 from store.outbox import listing, queue
-from store.requests import DECISION_REQUEST
+from store.requests import home_refresh
+from store.requests.asking import DECISION_REQUEST
+from store.requests.status import home_overview, my_requests
 from store.rules.policy import Policy
-from store.status import home_overview, my_requests
 from tests.support import store_seed as seed
 
 NOW = seed.NOW

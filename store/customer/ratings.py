@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.consent import ADVOCATE, EMAIL, TEXT_MAX, mail_recipient
+from store.customer.consent import ADVOCATE, EMAIL, TEXT_MAX, mail_recipient
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid
 from store.models import Consent, Rating, ReferenceRequest, RequestStatus

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from store import ledger, ratings, social_capital
+from store import ledger
+from store.customer import ratings
 from store.db import Database
+from store.giveback import social_capital
+from store.giveback.social_capital import SocialCapital
 from store.models import Account, AccountStatus, Advocate, normalize
 from store.rules.checklist import Rule, RuleResult, Verdict, checklist
 from store.rules.facts import AccountFacts, facts_for_accounts
 from store.rules.policy import Activity, Policy
-from store.social_capital import SocialCapital
 
 #: words that carry no meaning in "fintech case study for a bank in emea"
 STOP_WORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with", "at", "by"})

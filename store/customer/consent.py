@@ -1,4 +1,4 @@
-"""The customer's say: the named advocate answers each approved ask (ratings: `store.ratings`).
+"""The customer's say: the named advocate answers each approved ask (ratings: `store.customer.ratings`).
 
 An approval asks the advocate (by e-mail, or through the owner in owner-led programs) in the
 approval's own transaction. Each answer is one transaction, under the request's row lock, so a

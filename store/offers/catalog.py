@@ -1,7 +1,7 @@
 """Give first: the offers program admins post (a value type of the policy with a number of seats).
 
 An offer's value type sets its credit and its social-capital group. Which accounts an offer should
-reach is `store.offer_matching`; its seats are `store.seats`.
+reach is `store.offers.matching`; its seats are `store.offers.seats`.
 """
 
 from __future__ import annotations

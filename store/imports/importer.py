@@ -1,6 +1,6 @@
 """CSV import of a CRM export: accounts and advocates.
 
-A file is checked whole before anything is written (`store.import_rows` reads and checks it):
+A file is checked whole before anything is written (`store.imports.rows` reads and checks it):
 each bad row is reported as `line N: reason` and, unless the caller accepts skipping them, a file
 with bad rows imports nothing. Re-importing updates rows in place (accounts keyed by CRM id, else
 name; advocates by e-mail, else name).
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.db import Database
-from store.import_rows import (
+from store.imports.rows import (
     ACCOUNT_COLUMNS,
     ADVOCATE_COLUMNS,
     AccountRow,

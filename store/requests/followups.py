@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from store import ledger, ratings
+from store import ledger
+from store.customer import ratings
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (

@@ -61,7 +61,7 @@ def owe_for_decision(
 
     That is the requester (their open requests) and everyone a decision message went to (the
     owner, the admins): their "waiting for you" list just changed. The lead's hook in
-    `store.requests` calls this once per decision or cancellation.
+    `store.requests.asking` calls this once per decision or cancellation.
     """
     asked = session.scalars(
         select(Delivery.recipient).where(

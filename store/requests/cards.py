@@ -13,13 +13,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import ledger, ratings, social_capital
+from store import ledger
+from store.customer import ratings
 from store.db import Database
+from store.giveback import social_capital
+from store.giveback.social_capital import SocialCapital
 from store.models import Account, Advocate, ReferenceRequest, RequestStatus
 from store.rules.checklist import RuleResult, is_blocked
 from store.rules.facts import checks_for
 from store.rules.policy import Policy
-from store.social_capital import SocialCapital
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """CSV import of a CRM's opportunities and their outcomes, and which requests were made for them.
 
-The same rules as the account import (`store.importer`): the file is checked whole first, each
+The same rules as the account import (`store.imports.importer`): the file is checked whole first, each
 bad row reported as `line N: reason`, nothing written while any row is bad (unless skipping them
 is asked for), and a re-import updates opportunities in place, keyed by their CRM id.
 
@@ -24,11 +24,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from store.db import Database
-from store.import_rows import BadRow, _check_fits, _check_no_nul, records
-from store.importer import ImportReport
+from store.imports.importer import ImportReport
+from store.imports.rows import BadRow, _check_fits, _check_no_nul, records
 from store.links import is_safe_link
 from store.models import Account, Opportunity, OpportunityLink, OpportunityOutcome, ReferenceRequest
-from store.requests import MAX_AMOUNT
+from store.requests.asking import MAX_AMOUNT
 from store.rules.policy import Policy
 
 OPPORTUNITY_COLUMNS = ("crm_id", "name", "link", "stage", "amount", "currency", "close_date", "outcome")

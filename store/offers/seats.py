@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.consent import mail_recipient
+from store.customer.consent import mail_recipient
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
@@ -41,7 +41,7 @@ from store.models import (
     OfferStatus,
     SeatStatus,
 )
-from store.offers import OfferView, offer_view
+from store.offers.catalog import OfferView, offer_view
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import HomeRefreshPayload, OfferSeatPayload

@@ -14,13 +14,15 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store import consent, home_refresh, ledger
+from store import ledger
+from store.customer import consent
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.links import is_safe_link
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
+from store.requests import home_refresh
 from store.rules.checklist import checklist, is_blocked
 from store.rules.facts import checks_for, facts_for_ask
 from store.rules.policy import Policy
@@ -246,7 +248,7 @@ def decide(
 
     An approval names the advocate who is asked (`advocate_id` when the request left it to the
     owner), so the rest period and the cap always apply to a person; it asks them in the same
-    transaction (`store.consent`, by e-mail or through the owner as `consent_mode` says).
+    transaction (`store.customer.consent`, by e-mail or through the owner as `consent_mode` says).
 
     Concurrent clicks queue on the request's row lock (`SELECT ... FOR UPDATE`; SQLite's writer
     lock does the same), so each sees the state the previous one left: one wins, the others learn

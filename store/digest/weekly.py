@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
 
+from store.customer.ratings import RatingSummary
 from store.db import Database
+from store.digest.outcomes import Outcomes, build_outcomes
 from store.models import (
     Account,
     EntryKind,
@@ -27,9 +29,7 @@ from store.models import (
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ChannelHelpPayload, DigestPayload
-from store.outcomes import Outcomes, build_outcomes
 from store.periods import quarter_start
-from store.ratings import RatingSummary
 from store.rules.policy import Policy
 
 #: a balance at or below this is "running low" (it can pay for a logo, hardly more)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import ledger, social_capital
+from store import ledger
 from store.db import Database
 from store.errors import Gone
+from store.giveback import social_capital
 from store.models import HOLDING_SEAT, Account, AccountStatus, Offer, OfferSeat
-from store.offers import OfferView, offer_view
+from store.offers.catalog import OfferView, offer_view
 from store.rules.policy import Policy
 
 #: the window "what they were asked" covers
