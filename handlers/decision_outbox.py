@@ -17,7 +17,7 @@ from store.models import RequestStatus
 from store.outbox import listing
 from store.outbox.kinds import DeliveryKind
 from store.outbox.queue import DeliveryJob
-from store.requests import asking, cards
+from store.requests import cards, deciding
 from store.requests.cards import RequestCard
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
     """The owner left Slack or cannot get DMs: the program admins decide instead."""
     if job.request_id is None:
         return
-    keys = asking.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())
+    keys = deciding.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())
     log.warning(
         "request %s: decider %s unreachable (%s); sent to the admins", job.request_id, job.recipient, error
     )

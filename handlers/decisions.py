@@ -20,7 +20,7 @@ from handlers.forms import input_block, modal_metadata, request_id_of, selected_
 from handlers.ids import Action, View
 from handlers.refusals import answered
 from store.errors import Invalid, NotAllowed
-from store.requests import asking
+from store.requests import deciding
 
 
 def _decide(
@@ -33,7 +33,7 @@ def _decide(
     advocate_id: int | None = None,
 ) -> tuple[str, ...]:
     """Record the decision; the keys of the messages it owes."""
-    return asking.decide(
+    return deciding.decide(
         desk.db,
         desk.policy,
         request_id,
@@ -75,7 +75,7 @@ def _open_reason(
 ) -> None:
     request_id = request_id_of(action.get("value"))
     user_id = body["user"]["id"]
-    asking.check_decider(desk.db, request_id, user_id, desk.admins)
+    deciding.check_decider(desk.db, request_id, user_id, desk.admins)
     if override and not desk.is_admin(user_id):
         raise NotAllowed("approve with override")
     if override:
@@ -101,9 +101,9 @@ def register(app: App, desk: Desk) -> None:
         ack()
         with answered(ack, body, respond, client):
             request_id = request_id_of(action.get("value"))
-            if not asking.names_advocate(desk.db, request_id):
-                asking.check_decider(desk.db, request_id, body["user"]["id"], desk.admins)
-                advocates = asking.advocates_to_pick(desk.db, request_id)
+            if not deciding.names_advocate(desk.db, request_id):
+                deciding.check_decider(desk.db, request_id, body["user"]["id"], desk.admins)
+                advocates = deciding.advocates_to_pick(desk.db, request_id)
                 if not advocates:
                     raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
                 view = pick_advocate_modal(request_id, advocates)

@@ -20,7 +20,7 @@ from handlers.mail import Mail
 from handlers.templating import render
 from store.customer import consent
 from store.errors import Gone
-from store.offers import seats
+from store.offers import invitations
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import OfferSeatPayload
@@ -103,4 +103,4 @@ def _never(desk: Desk, job: DeliveryJob, error: str) -> None:
         send_soon(desk, consent.fall_back_to_owner(desk.db, job.request_id, desk.now()))
     if job.kind == DeliveryKind.OFFER_INVITE:
         seat_id = OfferSeatPayload.from_dict(job.data).seat_id
-        send_soon(desk, seats.invitation_undeliverable(desk.db, seat_id, desk.now()))
+        send_soon(desk, invitations.invitation_undeliverable(desk.db, seat_id, desk.now()))

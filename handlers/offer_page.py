@@ -18,8 +18,8 @@ from handlers.mail import Mail
 from handlers.templating import render
 from store.errors import AlreadySettled, Gone, NotAllowed
 from store.models import SeatStatus
-from store.offers import seats
-from store.offers.seats import Invitation
+from store.offers import invitations, seat_changes
+from store.offers.invitations import Invitation
 from store.outbox.payloads import OfferSeatPayload
 from store.outbox.queue import DeliveryJob
 
@@ -51,7 +51,7 @@ def compose(desk: Desk, job: DeliveryJob) -> Mail | None:
     assert desk.links is not None
     seat_id = OfferSeatPayload.from_dict(job.data).seat_id
     try:
-        invitation = seats.invitation(desk.db, desk.policy, seat_id, desk.today())
+        invitation = invitations.invitation(desk.db, desk.policy, seat_id, desk.today())
     except Gone:
         return None
     if not invitation.advocate_email or not invitation.open:
@@ -70,7 +70,7 @@ def compose(desk: Desk, job: DeliveryJob) -> Mail | None:
 def respond(desk: Desk, seat_id: int, token: str, form: dict[str, str] | None, action: str) -> Reply:
     """The invitation's page (`form` None) or the answer posted to it (its CSRF already checked)."""
     try:
-        invitation = seats.invitation(desk.db, desk.policy, seat_id, desk.today())
+        invitation = invitations.invitation(desk.db, desk.policy, seat_id, desk.today())
     except Gone:
         return problem("404 Not Found", "Page not found", "This invitation no longer exists.")
     if form is None:
@@ -82,11 +82,11 @@ def respond(desk: Desk, seat_id: int, token: str, form: dict[str, str] | None, a
     if not invitation.open:
         return _settled(invitation, given)
     try:
-        seat = seats.answer_from_advocate(
+        seat = seat_changes.answer_from_advocate(
             desk.db, desk.policy, seat_id, given == YES, email=invitation.advocate_email or "", now=desk.now()
         )
     except (AlreadySettled, NotAllowed):
-        return _settled(seats.invitation(desk.db, desk.policy, seat_id, desk.today()), given)
+        return _settled(invitations.invitation(desk.db, desk.policy, seat_id, desk.today()), given)
     send_soon(desk, seat.delivery_keys)
     return _answered(invitation, given)
 

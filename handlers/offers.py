@@ -39,9 +39,10 @@ from handlers.refusals import answered, sentence
 from handlers.replies import tell
 from store.errors import Invalid, NotAllowed
 from store.giveback import social_capital
-from store.offers import catalog, matching, seats
+from store.offers import catalog, matching, reserve, seat_changes, seats
 from store.offers.catalog import OfferDraft, OfferView
-from store.offers.seats import AdvocateChoice, SeatView
+from store.offers.reserve import AdvocateChoice
+from store.offers.seats import SeatView
 from store.outbox.payloads import OfferSeatPayload
 from store.outbox.queue import DeliveryJob
 from store.rules.policy import Policy
@@ -341,11 +342,11 @@ def register(app: App, desk: Desk) -> None:
             )
             ack(response_action="update", view=done)
 
-    def reserve(
+    def reserve_seat(
         body: dict[str, Any], value: object, advocate_id: int | None, home_of: str | None
     ) -> SeatView:
         offer_id, account_id = _offer_and_account(value)
-        return seats.offer_it(
+        return reserve.offer_it(
             desk.db,
             desk.policy,
             offer_id,
@@ -367,7 +368,7 @@ def register(app: App, desk: Desk) -> None:
         with answered(ack, body, respond, client):
             ack()
             offer_id, account_id = _offer_and_account(action.get("value"))
-            choices = seats.advocate_choices(
+            choices = reserve.advocate_choices(
                 desk.db, account_id, desk.today(), actor_id=body["user"]["id"], admins=desk.admins
             )
             if len(choices) > 1:
@@ -375,7 +376,7 @@ def register(app: App, desk: Desk) -> None:
                 view = advocate_modal(value, choices, home=_home_of(body) is not None)
                 client.views_open(trigger_id=body["trigger_id"], view=view)
                 return
-            clicked(body, respond, client, reserve(body, action.get("value"), None, _home_of(body)))
+            clicked(body, respond, client, reserve_seat(body, action.get("value"), None, _home_of(body)))
 
     @app.view(View.OFFER_ADVOCATE)
     def advocate_picked(
@@ -387,7 +388,7 @@ def register(app: App, desk: Desk) -> None:
                 raise Invalid({"advocate": "Pick the advocate to offer it to."})
             metadata = str(view.get("private_metadata") or "")
             home_of = body["user"]["id"] if metadata.endswith(":home") else None
-            seat = reserve(body, metadata, advocate_id, home_of)
+            seat = reserve_seat(body, metadata, advocate_id, home_of)
             send_soon(desk, seat.delivery_keys)
             done = modal("Seat reserved", [section(_said(seat))], callback_id=View.NOTICE, close="Close")
             ack(response_action="update", view=done)
@@ -405,7 +406,7 @@ def register(app: App, desk: Desk) -> None:
                 clicked(body, respond, client, seat)
 
     def record(accepted: bool) -> Callable[[int, str, str | None], SeatView]:
-        return lambda seat_id, actor_id, home_of: seats.record_answer(
+        return lambda seat_id, actor_id, home_of: seat_changes.record_answer(
             desk.db,
             desk.policy,
             seat_id,
@@ -420,7 +421,7 @@ def register(app: App, desk: Desk) -> None:
     on_seat_button(Action.SEAT_NO, record(False))
     on_seat_button(
         Action.DELIVERED,
-        lambda seat_id, actor_id, home_of: seats.deliver_seat(
+        lambda seat_id, actor_id, home_of: seat_changes.deliver_seat(
             desk.db,
             desk.policy,
             seat_id,
@@ -433,7 +434,7 @@ def register(app: App, desk: Desk) -> None:
     )
     on_seat_button(
         Action.RELEASE_SEAT,
-        lambda seat_id, actor_id, home_of: seats.release_seat(
+        lambda seat_id, actor_id, home_of: seat_changes.release_seat(
             desk.db,
             desk.policy,
             seat_id,

@@ -24,7 +24,7 @@ from handlers.request_modal import (
 )
 from store.accounts import lookup
 from store.errors import Invalid
-from store.requests import asking
+from store.requests import asking, deciding
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def register(app: App, desk: Desk) -> None:
     ) -> None:
         ack()
         with answered(ack, body, respond, client):
-            result = asking.cancel(
+            result = deciding.cancel(
                 desk.db,
                 request_id_of(action.get("value")),
                 actor_id=body["user"]["id"],

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from store import ledger
 from store.digest.weekly import Period
 from store.models import EntryKind, ReferenceRequest
-from store.requests import asking
+from store.requests import asking, deciding
 from store.rules.policy import load_policy
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import Emulator
@@ -122,7 +122,7 @@ def test_status_lists_my_requests_with_their_state_and_who_decides(
     db = program.database()
     now = dt.datetime.now(dt.UTC)
     try:
-        asking.decide(
+        deciding.decide(
             db,
             POLICY,
             declined,

@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from store.requests import asking
+from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.rules.policy import load_policy
 from tests.support import store_seed
@@ -45,7 +45,7 @@ def file_request(
             today=NOW.date(),
         )
         if approve:
-            asking.decide(
+            deciding.decide(
                 db,
                 policy,
                 submitted.request_id,

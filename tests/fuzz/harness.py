@@ -32,7 +32,7 @@ from handlers.desk import Desk
 from store.accounts.lookup import normalize
 from store.db import Database
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest, RequestStatus
-from store.requests import asking
+from store.requests import asking, deciding
 from store.requests.asking import Draft
 from tests.support import store_seed
 from tests.support.slack_stub import Call, SlackStub
@@ -249,7 +249,7 @@ class Harness:
             today=self.desk.today(),
         )
         if approve:
-            asking.decide(
+            deciding.decide(
                 self.db,
                 self.desk.policy,
                 submitted.request_id,

@@ -29,7 +29,7 @@ from handlers.ids import Action, View
 from store import ledger
 from store.db import Database
 from store.models import EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
-from store.requests import asking
+from store.requests import asking, deciding
 from store.requests.asking import Draft
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
@@ -435,7 +435,7 @@ def test_an_admin_s_override_approves_and_keeps_the_reason_on_the_ledger(world: 
 
 def test_a_refused_click_on_app_home_is_answered_in_a_small_modal(world: World) -> None:
     _, rid = world.ask()
-    asking.decide(
+    deciding.decide(
         world.desk.db,
         world.desk.policy,
         rid,

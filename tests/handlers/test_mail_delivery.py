@@ -25,7 +25,7 @@ from store.customer import consent
 from store.db import Database
 from store.models import Advocate, Delivery, DeliveryStatus
 from store.outbox import queue
-from store.requests import asking
+from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.rules.policy import Policy, load_policy
 from tests.support import html_check, store_seed
@@ -68,7 +68,7 @@ def approved(db: Database, policy: Policy, **prospect: Any) -> int:
         now=NOW,
         today=NOW.date(),
     )
-    asking.decide(
+    deciding.decide(
         db,
         policy,
         submitted.request_id,

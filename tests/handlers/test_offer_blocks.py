@@ -17,7 +17,7 @@ from handlers.offers import advocate_modal, offer_modal, offers_blocks
 from store.db import Database
 from store.giveback import social_capital
 from store.models import Advocate, EntryKind
-from store.offers import catalog, seats
+from store.offers import catalog, reserve, seat_changes, seats
 from store.offers.catalog import OfferDraft
 from store.requests import status
 from store.rules.policy import Policy
@@ -56,8 +56,8 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
             seed.advocate(s, account_id, HOSTILE, "reference_call")
     offer = posted(desk)
 
-    def reserve(account_id: int) -> seats.SeatView:
-        return seats.offer_it(
+    def reserved(account_id: int) -> seats.SeatView:
+        return reserve.offer_it(
             desk.db,
             desk.policy,
             offer.id,
@@ -68,12 +68,12 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
             today=TODAY,
         )
 
-    cards = [reserve(ids[0])]
+    cards = [reserved(ids[0])]
     common = {"actor_id": OWNER, "admins": desk.admins, "now": NOW}
-    cards.append(seats.record_answer(desk.db, desk.policy, reserve(ids[1]).id, True, **common))
-    cards.append(seats.record_answer(desk.db, desk.policy, reserve(ids[2]).id, False, **common))
-    cards.append(seats.release_seat(desk.db, desk.policy, reserve(ids[3]).id, **common))
-    cards.append(seats.deliver_seat(desk.db, desk.policy, cards[1].id, today=TODAY, **common))
+    cards.append(seat_changes.record_answer(desk.db, desk.policy, reserved(ids[1]).id, True, **common))
+    cards.append(seat_changes.record_answer(desk.db, desk.policy, reserved(ids[2]).id, False, **common))
+    cards.append(seat_changes.release_seat(desk.db, desk.policy, reserved(ids[3]).id, **common))
+    cards.append(seat_changes.deliver_seat(desk.db, desk.policy, cards[1].id, today=TODAY, **common))
     assert [c.status for c in cards] == ["reserved", "accepted", "declined", "released", "delivered"]
     for card in cards:
         blocks = seat_blocks(card)
@@ -98,7 +98,7 @@ def test_the_offer_modal_list_and_home_are_valid(desk: Desk) -> None:
     listed = offers_blocks(desk, catalog.list_offers(desk.db, desk.policy, TODAY), admin=True)
     assert_valid_message_blocks(listed)
     assert_valid_message_blocks(offer_blocks(offer, admin=False))
-    seats.offer_it(
+    reserve.offer_it(
         desk.db, desk.policy, offer.id, acme, actor_id=ADMIN, admins=desk.admins, now=NOW, today=TODAY
     )
     posted(desk, title="Another beta")
@@ -128,7 +128,7 @@ def test_the_social_capital_line_names_what_was_received_and_what_never_was(desk
 
 
 def test_the_advocate_modal_and_an_invited_card_are_valid(desk: Desk) -> None:
-    choices = [seats.AdvocateChoice(1, HOSTILE, "CTO"), seats.AdvocateChoice(2, "Sam Roe", "")]
+    choices = [reserve.AdvocateChoice(1, HOSTILE, "CTO"), reserve.AdvocateChoice(2, "Sam Roe", "")]
     view = advocate_modal("7:9", choices, home=True)
     assert_valid_view(view)
     assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"] == ["Advocate"]
@@ -139,7 +139,7 @@ def test_the_advocate_modal_and_an_invited_card_are_valid(desk: Desk) -> None:
         s.get_one(Advocate, jane).email = "jane@acme.test"
     offer = posted(desk)
     common = {"actor_id": OWNER, "admins": desk.admins, "now": NOW, "today": TODAY}
-    card = seats.offer_it(desk.db, desk.policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    card = reserve.offer_it(desk.db, desk.policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
     blocks = seat_blocks(card)
     assert_valid_message_blocks(blocks)
     assert "was invited by e-mail" in str(blocks) and "<!channel>" not in str(blocks)

@@ -29,7 +29,7 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.requests import asking, cards, followups
+from store.requests import asking, cards, deciding, followups
 from store.requests.asking import Draft
 from store.rules.checklist import Rule, Verdict
 from store.rules.facts import checks_for
@@ -72,7 +72,7 @@ def approved(
         now=now,
         today=now.date(),
     )
-    decided = asking.decide(
+    decided = deciding.decide(
         db,
         policy,
         submitted.request_id,
@@ -185,7 +185,7 @@ def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it
         now=now,
         today=now.date(),
     )
-    asking.decide(
+    deciding.decide(
         db,
         policy,
         submitted.request_id,
@@ -279,7 +279,7 @@ def test_please_don_t_ask_me_again_makes_the_advocate_do_not_contact(
         today=now.date(),
     )
     with pytest.raises(NotAllowed):
-        asking.decide(
+        deciding.decide(
             db,
             policy,
             submitted.request_id,
@@ -339,7 +339,7 @@ def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
         now=now,
         today=now.date(),
     ).request_id
-    asking.decide(
+    deciding.decide(
         db,
         policy,
         second,

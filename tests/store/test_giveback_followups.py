@@ -13,7 +13,7 @@ from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.giveback import gives
 from store.giveback.gives import ValueDraft
 from store.models import Account, Delivery, DeliveryStatus, EntryKind, RequestStatus
-from store.requests import asking, followups
+from store.requests import asking, deciding, followups
 from store.requests.asking import Draft
 from store.rules.policy import Policy
 from tests.support import store_seed
@@ -45,7 +45,7 @@ def approved_request(
         now=now,
         today=now.date(),
     )
-    asking.decide(
+    deciding.decide(
         db,
         policy,
         submitted.request_id,

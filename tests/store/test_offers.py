@@ -22,7 +22,7 @@ from store.models import (
     RequestStatus,
     SeatStatus,
 )
-from store.offers import catalog, matching, seats
+from store.offers import catalog, invitations, matching, reserve, seat_changes, seats
 from store.offers.catalog import OfferDraft
 from store.periods import quarter_end
 from store.rules.policy import Policy
@@ -124,14 +124,16 @@ def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy)
             seed.advocate(s, account_id, "Pat Lee", "reference_call")
     offer = make_offer(db, policy, seats="3")
     for account_id in ids[:2]:
-        seats.offer_it(db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+        reserve.offer_it(
+            db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY
+        )
     answers: list[str] = []
     start = threading.Barrier(20)
 
     def click(account_id: int) -> None:
         start.wait()
         try:
-            seats.offer_it(
+            reserve.offer_it(
                 db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY
             )
             answers.append("reserved")
@@ -164,7 +166,7 @@ def test_one_account_holds_one_seat_of_an_offer_however_many_clicks(db: Database
     def click() -> None:
         start.wait()
         try:
-            seats.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+            reserve.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
             results.append("reserved")
         except Invalid:
             results.append("refused")
@@ -186,10 +188,12 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
         seed.advocate(s, globex, "Gil Doe", "reference_call")
     offer = make_offer(db, policy, seats="1")
     with pytest.raises(NotAllowed):
-        seats.offer_it(db, policy, offer.id, acme, actor_id="U0STRANGER", admins=ADMINS, now=NOW, today=TODAY)
-    seat = seats.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+        reserve.offer_it(
+            db, policy, offer.id, acme, actor_id="U0STRANGER", admins=ADMINS, now=NOW, today=TODAY
+        )
+    seat = reserve.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
     assert (seat.status, seat.balance, seat.seats_left) == (SeatStatus.RESERVED, 3, 0)
-    accepted = seats.record_answer(db, policy, seat.id, True, actor_id=OWNER, admins=ADMINS, now=NOW)
+    accepted = seat_changes.record_answer(db, policy, seat.id, True, actor_id=OWNER, admins=ADMINS, now=NOW)
     assert (accepted.status, accepted.answered_via) == (SeatStatus.ACCEPTED, "owner")
 
     outcomes: list[str] = []
@@ -198,7 +202,9 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     def deliver() -> None:
         start.wait()
         try:
-            seats.deliver_seat(db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+            seat_changes.deliver_seat(
+                db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY
+            )
             outcomes.append("delivered")
         except AlreadySettled as settled:
             outcomes.append(settled.status)
@@ -212,22 +218,22 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     after = seats.seat(db, policy, seat.id)
     assert after is not None and after.balance == 3 + 3 and after.entry_id is not None
     with pytest.raises(AlreadySettled):
-        seats.release_seat(db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW)
+        seat_changes.release_seat(db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW)
     assert social_capital.breakdown(db, policy, acme, TODAY).has("learning")
 
     # a second offer: reserved, released, the seat goes to another account, released twice is settled
     other = make_offer(db, policy, title="Roadmap session", value="product_input", seats="1")
-    held = seats.offer_it(db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
-    released = seats.release_seat(db, policy, held.id, actor_id=ADMIN, admins=ADMINS, now=NOW)
+    held = reserve.offer_it(db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+    released = seat_changes.release_seat(db, policy, held.id, actor_id=ADMIN, admins=ADMINS, now=NOW)
     assert (released.status, released.seats_left, released.balance) == (SeatStatus.RELEASED, 1, 6)
     with pytest.raises(AlreadySettled):
-        seats.release_seat(db, policy, held.id, actor_id=OWNER, admins=ADMINS, now=NOW)
-    again = seats.offer_it(
+        seat_changes.release_seat(db, policy, held.id, actor_id=OWNER, admins=ADMINS, now=NOW)
+    again = reserve.offer_it(
         db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY, invite=True
     )
-    declined = seats.answer_from_advocate(db, policy, again.id, False, email="jane@acme.test", now=NOW)
+    declined = seat_changes.answer_from_advocate(db, policy, again.id, False, email="jane@acme.test", now=NOW)
     assert (declined.status, declined.answered_via, declined.seats_left) == (SeatStatus.DECLINED, "email", 1)
-    seats.offer_it(db, policy, other.id, globex, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+    reserve.offer_it(db, policy, other.id, globex, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
     assert seats.reservation_count(db, other.id) == 1
 
 
@@ -297,26 +303,26 @@ def test_offer_it_names_the_one_advocate_who_may_be_approached_or_asks_which_or_
     common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
 
     # Acme: Jane is the only one willing who has not said stop
-    choices = seats.advocate_choices(db, acme, TODAY, actor_id=OWNER, admins=ADMINS)
+    choices = reserve.advocate_choices(db, acme, TODAY, actor_id=OWNER, admins=ADMINS)
     assert [c.id for c in choices] == [jane]
     with pytest.raises(NotAllowed):
-        seats.advocate_choices(db, acme, TODAY, actor_id="U0STRANGER", admins=ADMINS)
-    seat = seats.offer_it(db, policy, offer.id, acme, **common)  # type: ignore[arg-type]
+        reserve.advocate_choices(db, acme, TODAY, actor_id="U0STRANGER", admins=ADMINS)
+    seat = reserve.offer_it(db, policy, offer.id, acme, **common)  # type: ignore[arg-type]
     assert (seat.advocate_name, seat.invited_at) == ("Jane Doe", None)
 
     # Globex: two people → the owner must pick; a pick outside the choices is refused
-    assert len(seats.advocate_choices(db, globex, TODAY, actor_id=OWNER, admins=ADMINS)) == 2
+    assert len(reserve.advocate_choices(db, globex, TODAY, actor_id=OWNER, admins=ADMINS)) == 2
     with pytest.raises(Invalid) as several:
-        seats.offer_it(db, policy, offer.id, globex, **common)  # type: ignore[arg-type]
+        reserve.offer_it(db, policy, offer.id, globex, **common)  # type: ignore[arg-type]
     assert "Several advocates at Globex" in several.value.errors["advocate"]
     with pytest.raises(Invalid):
-        seats.offer_it(db, policy, offer.id, globex, advocate_id=carol, **common)  # type: ignore[arg-type]
-    picked = seats.offer_it(db, policy, offer.id, globex, advocate_id=ann, **common)  # type: ignore[arg-type]
+        reserve.offer_it(db, policy, offer.id, globex, advocate_id=carol, **common)  # type: ignore[arg-type]
+    picked = reserve.offer_it(db, policy, offer.id, globex, advocate_id=ann, **common)  # type: ignore[arg-type]
     assert picked.advocate_name == "Ann Two"
 
     # Initech: its only willing advocate rests this quarter → refused, no seat taken
     with pytest.raises(Invalid) as nobody:
-        seats.offer_it(db, policy, offer.id, initech, **common)  # type: ignore[arg-type]
+        reserve.offer_it(db, policy, offer.id, initech, **common)  # type: ignore[arg-type]
     assert nobody.value.errors["advocate"].startswith("No one at Initech can be offered this")
     assert catalog.get_offer(db, policy, offer.id).seats_taken == 2  # type: ignore[union-attr]
     assert seats.reservation_count(db, offer.id) == 2
@@ -335,21 +341,21 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
         seed.advocate(s, globex, "No Address", "reference_call")
     offer = make_offer(db, policy, seats="3")
     common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
-    seat = seats.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    seat = reserve.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
     assert seat.invited_at == NOW and seats.invitation_key(seat.id) in seat.delivery_keys
     queued = deliveries_keyed(db, f"offer_invite:{seat.id}")
     assert [(d.kind, d.data) for d in queued] == [("offer_invite", {"seat_id": seat.id})]
     # a second click for the same account reserves nothing and queues nothing
     with pytest.raises(Invalid):
-        seats.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+        reserve.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
     assert len(deliveries_keyed(db, f"offer_invite:{seat.id}")) == 1
     # no address: the owner records the answer, nothing is mailed
-    unmailed = seats.offer_it(db, policy, offer.id, globex, invite=True, **common)  # type: ignore[arg-type]
+    unmailed = reserve.offer_it(db, policy, offer.id, globex, invite=True, **common)  # type: ignore[arg-type]
     assert unmailed.invited_at is None and deliveries_keyed(db, f"offer_invite:{unmailed.id}") == []
     with pytest.raises(NotAllowed):
-        seats.answer_from_advocate(db, policy, unmailed.id, True, email="x@globex.test", now=NOW)
+        seat_changes.answer_from_advocate(db, policy, unmailed.id, True, email="x@globex.test", now=NOW)
 
-    page = seats.invitation(db, policy, seat.id, TODAY)
+    page = invitations.invitation(db, policy, seat.id, TODAY)
     assert (page.title, page.advocate_email, page.open) == ("Spring beta", "jane@acme.test", True)
 
     # the advocate's Yes races the owner's No, thanks: one wins, the other finds it answered
@@ -359,7 +365,7 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
     def advocate_yes() -> None:
         start.wait()
         try:
-            seats.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+            seat_changes.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
             outcomes.append("advocate")
         except AlreadySettled:
             outcomes.append("settled")
@@ -367,7 +373,7 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
     def owner_no() -> None:
         start.wait()
         try:
-            seats.record_answer(db, policy, seat.id, False, actor_id=OWNER, admins=ADMINS, now=NOW)
+            seat_changes.record_answer(db, policy, seat.id, False, actor_id=OWNER, admins=ADMINS, now=NOW)
             outcomes.append("owner")
         except AlreadySettled:
             outcomes.append("settled")
@@ -385,8 +391,8 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
     else:
         assert (after.status, after.answered_via) == (SeatStatus.DECLINED, "owner")
     with pytest.raises(AlreadySettled):
-        seats.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
-    assert seats.invitation(db, policy, seat.id, TODAY).open is False
+        seat_changes.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+    assert invitations.invitation(db, policy, seat.id, TODAY).open is False
 
 
 def test_the_advocate_says_yes_by_email_then_delivered_credits_once(db: Database, policy: Policy) -> None:
@@ -395,14 +401,14 @@ def test_the_advocate_says_yes_by_email_then_delivered_credits_once(db: Database
         with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.test")
     offer = make_offer(db, policy, seats="1")
     common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
-    seat = seats.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
-    yes = seats.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+    seat = reserve.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    yes = seat_changes.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
     assert (yes.status, yes.answered_via) == (SeatStatus.ACCEPTED, "email")
     assert any(k.startswith("offer_seat_refresh:") for k in yes.delivery_keys)  # the owner's card rewritten
-    done = seats.deliver_seat(db, policy, seat.id, **common)  # type: ignore[arg-type]
+    done = seat_changes.deliver_seat(db, policy, seat.id, **common)  # type: ignore[arg-type]
     assert done.balance == 3 + 3
     with pytest.raises(AlreadySettled):
-        seats.deliver_seat(db, policy, seat.id, **common)  # type: ignore[arg-type]
+        seat_changes.deliver_seat(db, policy, seat.id, **common)  # type: ignore[arg-type]
     assert seats.seat(db, policy, seat.id).balance == 6  # type: ignore[union-attr]
 
 
@@ -411,9 +417,9 @@ def test_an_invitation_that_can_never_arrive_goes_back_to_the_owner(db: Database
         acme = seed.account(s, "Acme", owner_slack_id=OWNER)
         with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.test")
     offer = make_offer(db, policy)
-    seat = seats.offer_it(
+    seat = reserve.offer_it(
         db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY, invite=True
     )
-    keys = seats.invitation_undeliverable(db, seat.id, NOW)
+    keys = invitations.invitation_undeliverable(db, seat.id, NOW)
     assert len(keys) == 1 and seats.seat(db, policy, seat.id).invited_at is None  # type: ignore[union-attr]
-    assert seats.invitation_undeliverable(db, seat.id, NOW) == ()
+    assert invitations.invitation_undeliverable(db, seat.id, NOW) == ()

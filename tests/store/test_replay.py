@@ -14,7 +14,7 @@ from sqlalchemy import select
 from store import ledger
 from store.db import Database
 from store.models import Base, EntryKind
-from store.requests import asking
+from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.rules.checklist import Rule
 from store.rules.policy import Policy
@@ -59,7 +59,7 @@ def ask_and_approve(
         today=when.date(),
     )
     decided_at = when + dt.timedelta(hours=1)
-    asking.decide(
+    deciding.decide(
         db,
         policy,
         submitted.request_id,

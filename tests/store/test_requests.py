@@ -17,8 +17,10 @@ from store import ledger
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
-from store.requests import asking, cards
-from store.requests.asking import Decided, Draft, Submitted
+from store.outbox.kinds import DeliveryKind
+from store.requests import asking, cards, deciding
+from store.requests.asking import Draft, Submitted
+from store.requests.deciding import Decided
 from store.rules.checklist import Verdict
 from store.rules.policy import Policy
 from tests.support import store_seed
@@ -84,7 +86,7 @@ def decide(
     reason: str | None = None,
     override_reason: str | None = None,
 ) -> Decided:
-    return asking.decide(
+    return deciding.decide(
         db,
         policy,
         request_id,
@@ -107,7 +109,7 @@ def _someone_to_ask(db: Database, request_id: int) -> int | None:
 
 
 def cancel(db: Database, now: dt.datetime, request_id: int, actor: str) -> Decided:
-    return asking.cancel(db, request_id, actor_id=actor, admins=ADMINS, now=now)
+    return deciding.cancel(db, request_id, actor_id=actor, admins=ADMINS, now=now)
 
 
 def stored(db: Database, request_id: int) -> ReferenceRequest:
@@ -176,8 +178,8 @@ def test_a_request_goes_to_the_owner_and_the_requester_gets_a_receipt(
     assert submitted.created and submitted.deciders == (OWNER,)
     assert submitted.delivery_keys == (f"decide:{rid}:{OWNER}", f"confirm:{rid}")
     assert owed(db) == {
-        f"decide:{rid}:{OWNER}": (asking.DECISION_REQUEST, OWNER),
-        f"confirm:{rid}": (asking.CONFIRMATION, SELLER),
+        f"decide:{rid}:{OWNER}": (DeliveryKind.DECISION_REQUEST, OWNER),
+        f"confirm:{rid}": (DeliveryKind.CONFIRMATION, SELLER),
     }
     row = stored(db, rid)
     assert (row.status, row.decider_id, row.requester_id, row.cost) == (
@@ -328,7 +330,7 @@ def test_the_owner_s_approval_debits_the_ledger_once(db: Database, policy: Polic
         f"home_refresh:{SELLER}:{rid}:approved",
         f"consent-ask:{rid}",
     )
-    assert owed(db)[f"outcome:{rid}:approved"] == (asking.OUTCOME, SELLER)
+    assert owed(db)[f"outcome:{rid}:approved"] == (DeliveryKind.OUTCOME, SELLER)
     row = stored(db, rid)
     assert (row.status, row.decided_by, row.decided_at, row.override_reason) == ("approved", OWNER, now, None)
     assert balance(db, policy, acme) == 0
@@ -612,14 +614,14 @@ def test_the_owner_and_the_admins_may_open_a_reason_modal(
     rid = ask(db, policy, now, add_account(db)).request_id
 
     for decider in (OWNER, ADMIN, ADMIN2):
-        assert asking.check_decider(db, rid, decider, ADMINS) is None
+        assert deciding.check_decider(db, rid, decider, ADMINS) is None
 
 
 def test_someone_else_may_not_open_a_reason_modal(db: Database, policy: Policy, now: dt.datetime) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
     with pytest.raises(NotAllowed) as refused:
-        asking.check_decider(db, rid, BYSTANDER, ADMINS)
+        deciding.check_decider(db, rid, BYSTANDER, ADMINS)
 
     assert refused.value.people == (OWNER,)
 
@@ -629,16 +631,16 @@ def test_a_decided_request_opens_no_reason_modal(db: Database, policy: Policy, n
     decide(db, policy, now, rid, OWNER, approve=False, reason="No")
 
     with pytest.raises(AlreadySettled) as settled:
-        asking.check_decider(db, rid, ADMIN, ADMINS)
+        deciding.check_decider(db, rid, ADMIN, ADMINS)
     with pytest.raises(NotAllowed):
-        asking.check_decider(db, rid, BYSTANDER, ADMINS)  # who asks is checked before the state
+        deciding.check_decider(db, rid, BYSTANDER, ADMINS)  # who asks is checked before the state
 
     assert (settled.value.status, settled.value.by) == (RequestStatus.DECLINED, OWNER)
 
 
 def test_checking_a_request_that_does_not_exist_is_gone(db: Database) -> None:
     with pytest.raises(Gone):
-        asking.check_decider(db, 424242, OWNER, ADMINS)
+        deciding.check_decider(db, 424242, OWNER, ADMINS)
 
 
 # --- reroute_to_admins ---------------------------------------------------------------------------
@@ -649,11 +651,11 @@ def test_an_unreachable_owner_hands_the_decision_to_the_admins(
 ) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
-    keys = asking.reroute_to_admins(db, rid, OWNER, ADMINS, now)
+    keys = deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now)
 
     assert keys == (f"decide:{rid}:{ADMIN}", f"decide:{rid}:{ADMIN2}", f"refresh:{rid}:rerouted:{OWNER}")
-    assert owed(db)[f"decide:{rid}:{ADMIN}"] == (asking.DECISION_REQUEST, ADMIN)
-    assert owed(db)[f"refresh:{rid}:rerouted:{OWNER}"] == (asking.REFRESH, SELLER)
+    assert owed(db)[f"decide:{rid}:{ADMIN}"] == (DeliveryKind.DECISION_REQUEST, ADMIN)
+    assert owed(db)[f"refresh:{rid}:rerouted:{OWNER}"] == (DeliveryKind.REFRESH, SELLER)
     assert stored(db, rid).decider_id is None
     assert decide(db, policy, now, rid, ADMIN2).status == RequestStatus.APPROVED
 
@@ -663,7 +665,7 @@ def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(
 ) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
-    keys = asking.reroute_to_admins(db, rid, ADMIN2, ADMINS, now)
+    keys = deciding.reroute_to_admins(db, rid, ADMIN2, ADMINS, now)
 
     assert keys == (f"decide:{rid}:{ADMIN}", f"refresh:{rid}:rerouted:{ADMIN2}")
     assert stored(db, rid).decider_id == OWNER
@@ -671,10 +673,10 @@ def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(
 
 def test_rerouting_twice_owes_each_message_once(db: Database, policy: Policy, now: dt.datetime) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
-    first = asking.reroute_to_admins(db, rid, OWNER, ADMINS, now)
+    first = deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now)
     before = owed(db)
 
-    again = asking.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(minutes=5))
+    again = deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(minutes=5))
 
     assert again == first and owed(db) == before
 
@@ -684,7 +686,7 @@ def test_a_decided_request_is_not_rerouted(db: Database, policy: Policy, now: dt
     decide(db, policy, now, rid, OWNER)
     before = owed(db)
 
-    assert asking.reroute_to_admins(db, rid, OWNER, ADMINS, now) == ()
+    assert deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now) == ()
     assert owed(db) == before and stored(db, rid).decider_id == OWNER
 
 

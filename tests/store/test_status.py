@@ -8,8 +8,8 @@ from handlers.status import request_line
 from store.db import Database
 from store.models import EntryKind
 from store.outbox import listing, queue
+from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
-from store.requests.asking import DECISION_REQUEST
 from store.requests.status import home_overview, my_requests
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
@@ -49,7 +49,9 @@ def test_home_shows_open_requests_decisions_waiting_and_owned_balances(db: Datab
         seed.entry(s, mine, EntryKind.ADJUSTMENT, -2, NOW.date())
         to_owner = seed.request(s, mine, requester=ME, decider=OWNER)
         to_admin = seed.request(s, other, requester=ME)  # no owner: the admins decide
-        queue.enqueue(s, key="d", kind=DECISION_REQUEST, recipient=ADMIN, now=NOW, request_id=to_admin)
+        queue.enqueue(
+            s, key="d", kind=DeliveryKind.DECISION_REQUEST, recipient=ADMIN, now=NOW, request_id=to_admin
+        )
         seed.request(s, mine, requester=ME, status="declined", decided_at=NOW)
 
     assert home_overview(db, policy, OWNER, NOW.date()).waiting_ids == [to_owner]
@@ -66,7 +68,12 @@ def test_a_decision_owes_a_fresh_home_to_the_requester_and_everyone_asked_once(d
         request_id = seed.request(s, seed.account(s, "Acme", "Fintech"), requester=ME, decider=OWNER)
         for user in (OWNER, ADMIN):
             queue.enqueue(
-                s, key=f"decide:{user}", kind=DECISION_REQUEST, recipient=user, now=NOW, request_id=request_id
+                s,
+                key=f"decide:{user}",
+                kind=DeliveryKind.DECISION_REQUEST,
+                recipient=user,
+                now=NOW,
+                request_id=request_id,
             )
     for _ in range(2):
         with db.transaction() as s:
