@@ -51,9 +51,10 @@ from bot.settings import load_settings  # noqa: E402
 from handlers.pacing import Pacer  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
-from store.digest.weekly import Period, build_digest  # noqa: E402
+from store.digest.weekly import build_digest  # noqa: E402
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest  # noqa: E402
 from store.outbox import listing as deliveries  # noqa: E402
+from store.periods import Period  # noqa: E402
 from store.rules.policy import load_policy  # noqa: E402
 from tests.support.payloads import (  # noqa: E402
     block_actions,

@@ -21,9 +21,10 @@ from pydantic import AliasChoices
 
 from bot.settings import Settings
 from store.customer import consent
-from store.digest import fairness
-from store.digest.weekly import Period, owe_digest
+from store.digest import claims
+from store.digest.claims import owe_digest
 from store.giveback import gives
+from store.periods import Period
 from store.requests import followups
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def digest(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
         return []
     week = digest_week(desk, now)
     key, claimed = owe_digest(desk.db, week, desk.digest_channel, now, sla_hours=settings.decision_sla_hours)
-    chart = fairness.owe_chart(
+    chart = claims.owe_chart(
         desk.db, week.label, desk.digest_channel, now, sla_hours=settings.decision_sla_hours
     )
     return ([key] if claimed else []) + ([chart] if chart else [])

@@ -28,8 +28,9 @@ from handlers.delivery import send_soon
 from handlers.desk import Desk
 from handlers.links import BadLink, Purpose
 from handlers.templating import render
-from store.customer import consent, ratings
-from store.customer.consent import ANSWER_WORDS, AskView
+from store.customer import ask_view, consent, ratings
+from store.customer.ask_view import AskView
+from store.customer.consent import ANSWER_WORDS
 from store.errors import AlreadySettled, Gone, Invalid, Unavailable
 from store.models import ConsentAnswer
 
@@ -128,7 +129,7 @@ class AnswerPages:
         if purpose is Purpose.OFFER:  # an offer's invitation: the signed id is the seat's
             return Page(*offer_page.respond(self.desk, request_id, token, form, action))
         try:
-            ask = consent.view(self.desk.db, self.desk.policy, request_id, self.desk.today())
+            ask = ask_view.view(self.desk.db, self.desk.policy, request_id, self.desk.today())
         except Gone:
             return self._problem("404 Not Found", "Page not found", "This ask no longer exists.")
         if form is not None:
@@ -182,7 +183,7 @@ class AnswerPages:
                 "409 Conflict", "This ask is closed", "It can no longer be answered or changed. Thank you."
             )
         send_soon(self.desk, done.delivery_keys)
-        now = consent.view(self.desk.db, self.desk.policy, ask.request_id, self.desk.today())
+        now = ask_view.view(self.desk.db, self.desk.policy, ask.request_id, self.desk.today())
         body = render(
             "answered.html",
             title="Thank you",

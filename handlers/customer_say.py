@@ -19,8 +19,9 @@ from handlers.desk import Desk
 from handlers.forms import request_id_of
 from handlers.ids import Action
 from handlers.refusals import answered
-from store.customer import consent
-from store.customer.consent import ANSWER_WORDS, AskView
+from store.customer import ask_view, consent
+from store.customer.ask_view import AskView
+from store.customer.consent import ANSWER_WORDS
 from store.errors import Gone
 from store.models import ConsentAnswer
 from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
@@ -39,7 +40,7 @@ def _view(desk: Desk, request_id: int | None) -> AskView | None:
     if request_id is None:
         return None
     try:
-        return consent.view(desk.db, desk.policy, request_id, desk.today())
+        return ask_view.view(desk.db, desk.policy, request_id, desk.today())
     except Gone:
         return None
 

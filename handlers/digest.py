@@ -16,10 +16,11 @@ from handlers.delivery import Outgoing, deliver
 from handlers.desk import Desk
 from handlers.digest_fairness import fairness_blocks, fairness_for
 from handlers.outcomes import outcome_lines
-from store.digest import weekly
-from store.digest.weekly import Digest, Period
+from store.digest import claims, weekly
+from store.digest.weekly import Digest
 from store.outbox.payloads import ChannelHelpPayload, DigestPayload
 from store.outbox.queue import DeliveryJob
+from store.periods import Period
 from store.rules.policy import points
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None
         error,
     )
     period = Period.of_label(payload.period, desk.tz)
-    deliver(desk, weekly.owe_channel_help(desk.db, period, job.recipient, desk.admins, desk.now()))
+    deliver(desk, claims.owe_channel_help(desk.db, period, job.recipient, desk.admins, desk.now()))
 
 
 def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
@@ -166,6 +167,6 @@ def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     how = (
         f"*To fix it:* open <#{channel}> and type `/invite @Reference Desk` (for a private channel, "
         "use the channel's *Integrations → Add apps*), or set `REFDESK_DIGEST_CHANNEL` to a channel "
-        "I am in. Then run `refdesk digest` to post this week's weekly."
+        "I am in. Then run `refdesk digest` to post this week's digest."
     )
     return [Outgoing(text, [section(text), section(how)])]

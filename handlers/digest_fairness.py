@@ -13,9 +13,9 @@ from handlers.delivery import Outgoing, Upload
 from handlers.desk import Desk
 from store.digest import fairness
 from store.digest.fairness import Fairness
-from store.digest.weekly import Period
 from store.outbox.payloads import DigestPayload
 from store.outbox.queue import DeliveryJob
+from store.periods import Period
 from store.rules.policy import points
 
 

@@ -18,7 +18,7 @@ from handlers.desk import Desk
 from handlers.links import Purpose
 from handlers.mail import Mail
 from handlers.templating import render
-from store.customer import consent
+from store.customer import ask_view, consent
 from store.errors import Gone
 from store.offers import invitations
 from store.outbox import queue
@@ -35,7 +35,7 @@ def compose(desk: Desk, job: DeliveryJob) -> Mail | None:
         return offer_page.compose(desk, job)
     assert job.request_id is not None and desk.links is not None
     try:
-        ask = consent.view(desk.db, desk.policy, job.request_id, desk.today())
+        ask = ask_view.view(desk.db, desk.policy, job.request_id, desk.today())
     except Gone:
         return None
     if not ask.advocate_email:

@@ -1,4 +1,5 @@
-"""The customer's say: the named advocate answers each approved ask (ratings: `store.customer.ratings`).
+"""The customer's say: the named advocate answers each approved ask (what they read:
+`store.customer.ask_view`; ratings: `store.customer.ratings`).
 
 An approval asks the advocate (by e-mail, or through the owner in owner-led programs) in the
 approval's own transaction. Each answer is one transaction, under the request's row lock, so a
@@ -32,9 +33,6 @@ from store.models import (
     Advocate,
     Consent,
     ConsentAnswer,
-    EntryKind,
-    LedgerEntry,
-    Rating,
     ReferenceRequest,
     RequestStatus,
 )
@@ -42,7 +40,6 @@ from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
 from store.periods import quarter_end
-from store.rules.policy import Policy
 
 #: who answered, when the advocate answered on the page (otherwise a Slack id)
 ADVOCATE = "advocate"
@@ -59,7 +56,6 @@ ANSWER_WORDS = {
 DECLINED_BY_CUSTOMER = "Declined by the customer."
 YES_AFTER_ALL = "The customer said yes after all."
 TEXT_MAX = 1000
-STATEMENT_DAYS = 365
 
 
 def mail_recipient(advocate_id: int) -> str:
@@ -172,7 +168,7 @@ def answer(
         if by != ADVOCATE and by not in admins and by != owner:
             raise NotAllowed("record the customer's answer", (owner,) if owner else ())
         before = ConsentAnswer(consent.answer) if consent.answer else None
-        _check_open(request, before, today)
+        check_open(request, before, today)
         if before is choice:
             consent.note, consent.times = note or consent.note, times or consent.times
             return Answered(request.id, choice, changed=False)
@@ -189,7 +185,7 @@ def answer(
         return Answered(request.id, choice, changed=True, delivery_keys=keys)
 
 
-def _check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: dt.date) -> None:
+def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: dt.date) -> None:
     """An answer can be given while the ask stands, and changed until the needed-by date."""
     answerable = RequestStatus.DECLINED if before in NO_ANSWERS else RequestStatus.APPROVED
     if request.status != answerable:
@@ -293,120 +289,6 @@ def owe_reminders(db: Database, *, now: dt.datetime, after: dt.timedelta) -> lis
             .order_by(ReferenceRequest.id)
         ).all()
         return [key for request in waiting for key in _owe_owner_ask(session, request, now, reminder=True)]
-
-
-# --- what the advocate's page and e-mails show ---
-
-
-@dataclass(frozen=True)
-class StatementLine:
-    on: dt.date
-    #: "asked" or "given"
-    side: str
-    what: str
-
-
-@dataclass(frozen=True)
-class AskView:
-    """One ask as its advocate reads it: plain words and dates; no points, no other customer, no
-    internal notes (the requester's context and the owner's reasons stay inside)."""
-
-    request_id: int
-    advocate_name: str
-    advocate_email: str | None
-    advocate_title: str
-    account_name: str
-    owner_email: str | None
-    activity_name: str
-    #: the opportunity name, only when the requester ticked that the advocate may see it
-    prospect_name: str
-    prospect_industry: str
-    needed_by: dt.date | None
-    status: str
-    mode: str
-    answer: str | None
-    note: str
-    times: str
-    #: the answer may be given or changed today
-    open: bool
-    statement: tuple[StatementLine, ...]
-    requester_id: str
-    owner_id: str | None
-    rated: bool
-
-    @property
-    def for_whom(self) -> str:
-        """Who the activity is for, in the words the e-mail and the page use ("" when unknown)."""
-        industry = f"a prospect in {self.prospect_industry}" if self.prospect_industry else ""
-        return ", ".join(part for part in (self.prospect_name, industry) if part)
-
-
-def view(db: Database, policy: Policy, request_id: int, today: dt.date) -> AskView:
-    with db.transaction(readonly=True) as session:
-        request = session.get(ReferenceRequest, request_id)
-        consent = session.get(Consent, request_id)
-        if request is None or consent is None:
-            raise Gone(f"no ask for request {request_id}")
-        advocate = session.get_one(Advocate, consent.advocate_id)
-        account = session.get_one(Account, request.account_id)
-        before = ConsentAnswer(consent.answer) if consent.answer else None
-        try:
-            _check_open(request, before, today)
-            is_open = True
-        except AlreadySettled:
-            is_open = False
-        rated = session.scalar(
-            select(Rating.id).where(Rating.request_id == request.id, Rating.rater == ADVOCATE)
-        )
-        return AskView(
-            request_id=request.id,
-            advocate_name=advocate.name,
-            advocate_email=advocate.email,
-            advocate_title=advocate.title,
-            account_name=account.name,
-            owner_email=account.owner_email,
-            activity_name=_name(policy.activities, request.activity),
-            prospect_name=request.opportunity_name if request.prospect_name_shared else "",
-            prospect_industry=request.prospect_industry,
-            needed_by=request.needed_by,
-            status=request.status,
-            mode=consent.mode,
-            answer=consent.answer,
-            note=consent.note,
-            times=consent.times,
-            open=is_open,
-            statement=statement(session, policy, account.id, today),
-            requester_id=request.requester_id,
-            owner_id=owner_of(session, request),
-            rated=rated is not None,
-        )
-
-
-def _name(table: dict[str, object], key: str | None) -> str:
-    item = table.get(key or "")
-    return str(getattr(item, "name", key or "something"))
-
-
-def statement(session: Session, policy: Policy, account_id: int, today: dt.date) -> tuple[StatementLine, ...]:
-    """What the company asked of the account and gave it in the last 12 months, newest first:
-    activity and value names with dates, never points and never the free-text notes."""
-    rows = session.execute(
-        select(LedgerEntry.occurred_on, LedgerEntry.kind, LedgerEntry.item)
-        .where(
-            LedgerEntry.account_id == account_id,
-            LedgerEntry.kind.in_([EntryKind.ASK, EntryKind.GIVE]),
-            LedgerEntry.occurred_on >= today - dt.timedelta(days=STATEMENT_DAYS),
-        )
-        .order_by(LedgerEntry.occurred_on.desc(), LedgerEntry.id.desc())
-    )
-    return tuple(
-        StatementLine(
-            on,
-            "asked" if kind == EntryKind.ASK else "given",
-            _name(policy.activities if kind == EntryKind.ASK else policy.values, item),
-        )
-        for on, kind, item in rows
-    )
 
 
 def fall_back_to_owner(db: Database, request_id: int, now: dt.datetime) -> tuple[str, ...]:

@@ -30,9 +30,6 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.outbox import queue
-from store.outbox.kinds import DeliveryKind
-from store.outbox.payloads import DigestPayload
 from store.rules.policy import Policy
 from store.rules.willing import willing_and_free
 
@@ -229,24 +226,3 @@ def fairness(db: Database, policy: Policy, week_start: dt.date, tz: dt.tzinfo) -
             helpers=helpers(session, policy, week_start, end, tz),
             weeks=weekly(session, week_start),
         )
-
-
-def owe_chart(
-    db: Database, week_label: str, channel: str, now: dt.datetime, *, sla_hours: float
-) -> str | None:
-    """Claim the week's chart upload beside its digest; its key when this call claimed it.
-
-    Keyed by week like the digest, so it is uploaded once whichever replica claims it; one that
-    failed for good (the app was not in the channel) is armed again, as the digest is.
-    """
-    key = f"{DeliveryKind.DIGEST_CHART}:{week_label}"
-    with db.transaction() as session:
-        claimed = queue.enqueue(
-            session,
-            key=key,
-            kind=DeliveryKind.DIGEST_CHART,
-            recipient=channel,
-            now=now,
-            payload=DigestPayload(week_label, sla_hours),
-        ) or queue.rearm(session, key=key, recipient=channel, now=now)
-    return key if claimed else None

@@ -1,4 +1,4 @@
-"""The weekly digest's figures, and the claim that makes it go out once per week.
+"""The weekly digest's figures (the claims that make it go out: `store.digest.claims`).
 
 Every figure is an aggregate computed by the database (counts, sums, a grouped balance with a
 HAVING filter), so the digest costs about what the equivalent hand-written SQL costs, whatever the
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-import zoneinfo
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
@@ -26,55 +25,13 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.outbox import queue
-from store.outbox.kinds import DeliveryKind
-from store.outbox.payloads import ChannelHelpPayload, DigestPayload
-from store.periods import quarter_start
+from store.periods import Period, quarter_start
 from store.rules.policy import Policy
 
 #: a balance at or below this is "running low" (it can pay for a logo, hardly more)
 LOW_BALANCE = 1
 #: statuses an approved request can move on to; all of them were approved
 APPROVED_STATUSES = (RequestStatus.APPROVED, RequestStatus.DONE, RequestStatus.FELL_THROUGH)
-
-
-@dataclass(frozen=True)
-class Period:
-    """One ISO week (Monday to Sunday) in the program's timezone."""
-
-    start: dt.date
-    tz: zoneinfo.ZoneInfo
-
-    @property
-    def end(self) -> dt.date:
-        """The last day (inclusive)."""
-        return self.start + dt.timedelta(days=6)
-
-    @property
-    def label(self) -> str:
-        year, week, _ = self.start.isocalendar()
-        return f"{year}-W{week:02d}"
-
-    @property
-    def starts_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time(), self.tz).astimezone(dt.UTC)
-
-    @property
-    def ends_at(self) -> dt.datetime:
-        """Exclusive: the next Monday's midnight."""
-        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), self.tz).astimezone(dt.UTC)
-
-    @classmethod
-    def last_complete_week(cls, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> Period:
-        """The week before the one `now` falls in: a Monday-morning digest reports the week just ended."""
-        today = now.astimezone(tz).date()
-        this_monday = today - dt.timedelta(days=today.weekday())
-        return cls(this_monday - dt.timedelta(days=7), tz)
-
-    @classmethod
-    def of_label(cls, label: str, tz: zoneinfo.ZoneInfo) -> Period:
-        year, week = label.split("-W")
-        return cls(dt.date.fromisocalendar(int(year), int(week), 1), tz)
 
 
 @dataclass(frozen=True)
@@ -205,44 +162,3 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
         outcomes=quarter_outcomes,
         ratings=RatingSummary(sum(scores) / len(scores), len(scores)).words() if scores else "",
     )
-
-
-def owe_digest(
-    db: Database, period: Period, channel: str, now: dt.datetime, *, sla_hours: float = 24
-) -> tuple[str, bool]:
-    """Claim the week's digest: (its outbox key, True if this call claimed it).
-
-    A digest that failed for good (the app was not in the channel) is claimed again, so running
-    `refdesk digest` after inviting the app posts the missing week; one that went out never is.
-    """
-    key = f"{DeliveryKind.DIGEST}:{period.label}"
-    with db.transaction() as session:
-        claimed = queue.enqueue(
-            session,
-            key=key,
-            kind=DeliveryKind.DIGEST,
-            recipient=channel,
-            now=now,
-            payload=DigestPayload(period.label, sla_hours),
-        ) or queue.rearm(session, key=key, recipient=channel, now=now)
-    return key, claimed
-
-
-def owe_channel_help(
-    db: Database, period: Period, channel: str, admins: frozenset[str], now: dt.datetime
-) -> list[str]:
-    """Owe each admin one DM saying the digest could not be posted in `channel` (once per week)."""
-    keys = []
-    with db.transaction() as session:
-        for admin in sorted(admins):
-            key = f"{DeliveryKind.DIGEST_CHANNEL_HELP}:{period.label}:{admin}"
-            queue.enqueue(
-                session,
-                key=key,
-                kind=DeliveryKind.DIGEST_CHANNEL_HELP,
-                recipient=admin,
-                now=now,
-                payload=ChannelHelpPayload(period.label, channel),
-            )
-            keys.append(key)
-    return keys

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from store.digest.weekly import Period
+from store.periods import Period
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.paths import ROOT
 from tests.support.server import REFDESK, refdesk_env, run_cli

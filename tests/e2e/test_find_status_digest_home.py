@@ -13,8 +13,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from store import ledger
-from store.digest.weekly import Period
 from store.models import EntryKind, ReferenceRequest
+from store.periods import Period
 from store.requests import asking, deciding
 from store.rules.policy import load_policy
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from handlers.digest import digest_blocks, digest_text
 from store.digest.outcomes import DaysToClose, FellThrough, Outcomes, Tally, WinRate
-from store.digest.weekly import Digest, Giver, LowAccount, Overdue, Period
+from store.digest.weekly import Digest, Giver, LowAccount, Overdue
+from store.periods import Period
 from tests.support.blockkit import assert_valid_message_blocks
 
 NOW = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from store import ledger
+from store import ledger, periods
 from store.accounts import find
-from store.customer import consent, ratings
+from store.customer import ask_view, consent, ratings
 from store.db import Database
 from store.digest import weekly
 from store.errors import AlreadySettled, Invalid, NotAllowed
@@ -195,7 +195,7 @@ def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it
         now=now,
         today=now.date(),
     )
-    view = consent.view(db, policy, submitted.request_id, now.date())
+    view = ask_view.view(db, policy, submitted.request_id, now.date())
     with db.transaction() as session:
         assert session.get_one(ReferenceRequest, submitted.request_id).prospect_name_shared is shared
     if shared:
@@ -227,7 +227,7 @@ def test_yes_confirms_and_tells_the_requester_and_the_owner(
     )
     assert status(db, rid) == RequestStatus.APPROVED
     assert balance(db, policy, acme) == 0
-    view = consent.view(db, policy, rid, now.date())
+    view = ask_view.view(db, policy, rid, now.date())
     assert (view.answer, view.note, view.times, view.open) == ("yes", "Happy to", "Tue mornings", True)
 
 
@@ -320,7 +320,7 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
     late = now + dt.timedelta(days=30)
     with pytest.raises(AlreadySettled):
         consent.answer(db, rid, "never", by=consent.ADVOCATE, now=late, today=late.date())
-    assert not consent.view(db, policy, rid, late.date()).open
+    assert not ask_view.view(db, policy, rid, late.date()).open
 
 
 def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
@@ -510,7 +510,7 @@ def test_the_page_shows_words_and_dates_of_this_account_only(
         other = store_seed.account(session, "Globex")
         store_seed.entry(session, other, EntryKind.GIVE, 5, dt.date(2026, 10, 2), item="award")
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
-    view = consent.view(db, policy, rid, now.date())
+    view = ask_view.view(db, policy, rid, now.date())
     assert [(line.on, line.side, line.what) for line in view.statement] == [
         (now.date(), "asked", "Reference call with a prospect"),
         (dt.date(2026, 10, 1), "given", "Early access / beta"),
@@ -563,6 +563,6 @@ def test_ratings_show_in_find_the_decision_card_and_the_digest(
     assert cards.card(db, policy, rid, now.date()).ratings == "rated 4.5/5 (2)"  # type: ignore[union-attr]
     [fit] = find.find_accounts(db, policy, "banking", now.date()).fits
     assert fit.ratings == "rated 4.5/5 (2)"
-    week = weekly.Period.last_complete_week(now + dt.timedelta(days=7), zoneinfo.ZoneInfo("UTC"))
+    week = periods.Period.last_complete_week(now + dt.timedelta(days=7), zoneinfo.ZoneInfo("UTC"))
     built = weekly.build_digest(db, policy, week, now + dt.timedelta(days=7), dt.timedelta(hours=24))
     assert built.ratings == "rated 4.5/5 (2)"

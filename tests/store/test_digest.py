@@ -6,8 +6,10 @@ import datetime as dt
 import zoneinfo
 
 from store.db import Database
-from store.digest.weekly import Giver, Period, build_digest, owe_digest
+from store.digest.claims import owe_digest
+from store.digest.weekly import Giver, build_digest
 from store.models import EntryKind
+from store.periods import Period
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
