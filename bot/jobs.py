@@ -23,7 +23,7 @@ from bot.settings import Settings
 from store.customer import consent
 from store.digest import claims
 from store.digest.claims import owe_digest
-from store.giveback import gives
+from store.giveback import nudges
 from store.periods import Period
 from store.requests import followups
 
@@ -58,7 +58,7 @@ class Job:
 def nudge(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
     """Weekly: each owner whose accounts were asked more than given gets one DM."""
     today = now.astimezone(desk.tz).date()
-    return [owed.key for owed in gives.owe_nudges(desk.db, desk.policy, now=now, today=today)]
+    return [owed.key for owed in nudges.owe_nudges(desk.db, desk.policy, now=now, today=today)]
 
 
 def sla_check(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:

@@ -18,7 +18,8 @@ from store.digest.outcomes import report as outcomes_report
 from store.rules.checklist import Rule
 from store.rules.policy import load_policy, points
 from store.whatif.replay import Comparison, Judged, simulate_policy
-from store.whatif.simulation import Outcome, Program, generate, run
+from store.whatif.simulation import Outcome, run
+from store.whatif.synthetic import Program, generate
 
 #: what each rule protects, as the replay's table names it
 RULE_NAMES = {

@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from store.whatif.simulation import Outcome, Program
+from store.whatif.simulation import Outcome
+from store.whatif.synthetic import Program
 
 COLOURS = {"policy": "#2a7ab0", "no ledger rules": "#d9822b"}
 

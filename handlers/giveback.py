@@ -32,8 +32,9 @@ from handlers.request_modal import account_option
 from store.accounts import lookup
 from store.accounts.lookup import AccountChoice
 from store.errors import Invalid
-from store.giveback import gives
-from store.giveback.gives import Logged, NudgeLine, ValueDraft
+from store.giveback import gives, nudges
+from store.giveback.gives import Logged, ValueDraft
+from store.giveback.nudges import NudgeLine
 from store.offers import matching
 from store.offers.matching import Suggestion
 from store.outbox.payloads import LoggedPayload, NudgePayload
@@ -217,7 +218,7 @@ def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     nudge = NudgePayload.from_dict(job.data)
     lines = [
         line
-        for line in gives.nudge_lines(desk.db, desk.policy, list(nudge.account_ids), nudge.since)
+        for line in nudges.nudge_lines(desk.db, desk.policy, list(nudge.account_ids), nudge.since)
         if line.asked > line.given or line.given == 0
     ]
     if not lines:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from store import ledger
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
-from store.giveback import gives
+from store.giveback import gives, nudges
 from store.giveback.gives import ValueDraft
 from store.models import Account, Delivery, DeliveryStatus, EntryKind, RequestStatus
 from store.requests import asking, deciding, followups
@@ -182,14 +182,14 @@ def test_nudge_lists_accounts_asked_more_than_given_or_neglected_once_per_week(
     approved_request(db, policy, balanced, now, None)
     log(db, policy, ValueDraft(balanced, "referral", "intro", now.date()), OWNER, now)
 
-    owed = gives.owing_accounts(db, policy, now.date())
+    owed = nudges.owing_accounts(db, policy, now.date())
     assert {owner: [line.name for line in lines] for owner, lines in owed.items()} == {
         OWNER: ["Asked"],
         OWNER2: ["Neglected"],
     }
-    first = gives.owe_nudges(db, policy, now=now, today=now.date())
-    later_same_week = gives.owe_nudges(db, policy, now=now + dt.timedelta(days=1), today=now.date())
-    next_week = gives.owe_nudges(db, policy, now=now, today=now.date() + dt.timedelta(days=7))
+    first = nudges.owe_nudges(db, policy, now=now, today=now.date())
+    later_same_week = nudges.owe_nudges(db, policy, now=now + dt.timedelta(days=1), today=now.date())
+    next_week = nudges.owe_nudges(db, policy, now=now, today=now.date() + dt.timedelta(days=7))
 
     assert sorted(n.key for n in first) == [f"nudge:{OWNER2}:2026-W48", f"nudge:{OWNER}:2026-W48"]
     assert later_same_week == []
@@ -218,7 +218,7 @@ def test_nudge_figures_count_asks_and_gives_beside_their_points_without_asks_tha
     quiet = add_account(db, "Quiet", OWNER, now)
 
     since = now.date() - dt.timedelta(days=policy.rules.give_back_days)
-    figures = {line.name: line for line in gives.nudge_lines(db, policy, [acme, quiet], since)}
+    figures = {line.name: line for line in nudges.nudge_lines(db, policy, [acme, quiet], since)}
 
     assert (figures["Acme"].asks, figures["Acme"].asked) == (1, 3), "one standing ask in the window"
     assert (figures["Acme"].gives, figures["Acme"].given) == (1, 3)

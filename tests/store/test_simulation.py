@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from store.rules.policy import Policy
-from store.whatif.simulation import Outcome, Program, generate, gini, run
+from store.whatif.simulation import Outcome, gini, run
+from store.whatif.synthetic import Program, generate
 
 SIZE = {"accounts": 40, "reps": 10, "weeks": 14, "give_back": 0.5}
 
