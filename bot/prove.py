@@ -21,18 +21,6 @@ from store.whatif.replay import Comparison, Judged, simulate_policy
 from store.whatif.simulation import Outcome, run
 from store.whatif.synthetic import Program, generate
 
-#: what each rule protects, as the replay's table names it
-RULE_NAMES = {
-    Rule.BALANCE: "balance stays ≥ 0",
-    Rule.ADVOCATE_REST: "advocate's rest period",
-    Rule.ADVOCATE_CAP: "advocate's asks in the window",
-    Rule.ACTIVITY_CAP: "capped activity per quarter",
-    Rule.ACCOUNT_STATUS: "account paused / do not contact",
-    Rule.RENEWAL: "renewal close",
-    Rule.DUPLICATE: "another request pending",
-    Rule.GIVE_BACK: "nothing given back lately",
-}
-
 
 def report(db: Database, since: dt.date | None, *, as_json: bool) -> int:
     outcomes = outcomes_report(db, since)
@@ -66,7 +54,7 @@ def replay_text(c: Comparison, path: Path, since: dt.date | None) -> str:
     asks = c.proposed.asks
     window = f"from {since.isoformat()}" if since else "all of them"
     out = [f"{len(asks)} recorded asks ({window}) replayed through {path.name}; nothing was written.", ""]
-    width = max(len(name) for name in RULE_NAMES.values())
+    width = max(len(rule.label) for rule in Rule)
     for verdict, proposed, current in (
         ("Blocked (⛔)", c.proposed.blocked_by, c.current.blocked_by),
         ("Warned (⚠️)", c.proposed.warned_by, c.current.warned_by),
@@ -75,7 +63,7 @@ def replay_text(c: Comparison, path: Path, since: dt.date | None) -> str:
         rules = [rule for rule in Rule if rule in proposed or rule in current]
         for rule in rules:
             now, before = len(proposed.get(rule, [])), len(current.get(rule, []))
-            out.append(f"  {RULE_NAMES[rule].ljust(width)}  {now:8d}  {before:7d}  {now - before:+6d}")
+            out.append(f"  {rule.label.ljust(width)}  {now:8d}  {before:7d}  {now - before:+6d}")
         if not rules:
             out.append("  (none)")
         out.append("")
@@ -85,7 +73,7 @@ def replay_text(c: Comparison, path: Path, since: dt.date | None) -> str:
     out += [_ask_line(ask) for ask in blocked]
     out.append("Asks it warns about, by rule:")
     out += [
-        f"  {RULE_NAMES[rule]}: {', '.join(f'#{number}' for number in numbers)}"
+        f"  {rule.label}: {', '.join(f'#{number}' for number in numbers)}"
         for rule, numbers in c.proposed.warned_by.items()
     ] or ["  (none)"]
     out.append("")

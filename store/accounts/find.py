@@ -25,7 +25,7 @@ from store.db import Database
 from store.giveback import social_capital
 from store.giveback.social_capital import SocialCapital
 from store.models import Account, AccountStatus, Advocate, normalize
-from store.rules.checklist import Rule, RuleResult, Verdict, checklist
+from store.rules.checklist import RuleResult, Verdict, checklist
 from store.rules.facts import AccountFacts, facts_for_accounts
 from store.rules.policy import Activity, Policy
 
@@ -205,13 +205,12 @@ def _best_ask(policy: Policy, facts: AccountFacts) -> tuple[int, list[RuleResult
     """The checklist of the most askable way to ask the account, and how far from askable it is.
 
     With willing advocates, each is a way (one who passes is enough); without, the account's own
-    facts. The distance is 0 when no ⛔ rule blocks, else 1 + the `Rule` position of the farthest
-    ⛔: a give-back mends a short balance sooner than time mends a rest, or a paused account.
+    facts. The distance is 0 when no ⛔ rule blocks, else the `Rule.rank` of the farthest ⛔: a
+    give-back mends a short balance sooner than time mends a rest, or a paused account.
     """
-    order = list(Rule)
 
     def standing(results: list[RuleResult]) -> tuple[int, int]:
-        blocking = [order.index(r.rule) + 1 for r in results if r.verdict is Verdict.BLOCKING]
+        blocking = [r.rule.rank for r in results if r.verdict is Verdict.BLOCKING]
         return max(blocking, default=0), len(_reasons(results, Verdict.WARNING))
 
     ways = [checklist(policy, f) for f in facts.advocates.values()] or [checklist(policy, facts.account)]

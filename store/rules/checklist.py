@@ -19,20 +19,39 @@ class Rule(enum.StrEnum):
 
     It also runs from what a requester can mend soonest (give something back) to what only the
     customer can (a paused account), so find lists blocked accounts in this order and needs to
-    know nothing about any rule.
+    know nothing about any rule (`rank`).
+
+    Each rule carries what the replay's table calls it (`label`) and whether the equity ledger is
+    what drives it (`ledger`: the simulator's "no ledger rules" run ignores those): whoever lists
+    rules reads them here, so a new rule cannot be missing from a list kept elsewhere.
     """
 
-    BALANCE = "balance"
-    ADVOCATE_REST = "advocate_rest"
-    ADVOCATE_CAP = "advocate_cap"
+    label: str
+    ledger: bool
+
+    def __new__(cls, value: str, label: str, ledger: bool = False) -> Rule:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.ledger = ledger
+        return member
+
+    BALANCE = "balance", "balance stays ≥ 0", True
+    ADVOCATE_REST = "advocate_rest", "advocate's rest period", True
+    ADVOCATE_CAP = "advocate_cap", "advocate's asks in the window", True
     #: what the advocate said: rest until the quarter ends, or never ask again
-    ADVOCATE_SAY = "advocate_say"
-    ADVOCATE_RATING = "advocate_rating"
-    ACTIVITY_CAP = "activity_cap"
-    ACCOUNT_STATUS = "account_status"
-    RENEWAL = "renewal"
-    DUPLICATE = "duplicate"
-    GIVE_BACK = "give_back"
+    ADVOCATE_SAY = "advocate_say", "advocate said not now / never"
+    ADVOCATE_RATING = "advocate_rating", "advocate's last rating"
+    ACTIVITY_CAP = "activity_cap", "capped activity per quarter"
+    ACCOUNT_STATUS = "account_status", "account paused / do not contact"
+    RENEWAL = "renewal", "renewal close"
+    DUPLICATE = "duplicate", "another request pending"
+    GIVE_BACK = "give_back", "nothing given back lately"
+
+    @property
+    def rank(self) -> int:
+        """1 for the rule read first (the soonest mended), and so on down the checklist."""
+        return list(Rule).index(self) + 1
 
 
 class Verdict(enum.StrEnum):

@@ -192,11 +192,10 @@ def _summary(asks: list[Judged]) -> Replay:
             lowest[ask.account] = BelowZero(ask.account, first, low)
         if Rule.ADVOCATE_CAP in ask.blocking and ask.advocate:
             over_cap.append(OverCap(ask.advocate, ask.account, ask.day, ask.sentences[Rule.ADVOCATE_CAP]))
-    order = list(Rule)
     return Replay(
         asks=asks,
-        blocked_by=dict(sorted(blocked_by.items(), key=lambda item: order.index(item[0]))),
-        warned_by=dict(sorted(warned_by.items(), key=lambda item: order.index(item[0]))),
+        blocked_by=dict(sorted(blocked_by.items(), key=lambda item: item[0].rank)),
+        warned_by=dict(sorted(warned_by.items(), key=lambda item: item[0].rank)),
         below_zero=sorted(lowest.values(), key=lambda b: (b.first_day, b.account)),
         over_cap=over_cap,
     )

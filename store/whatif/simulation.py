@@ -27,13 +27,10 @@ from store import ledger
 from store.db import Database
 from store.deadlines import BATCH
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
-from store.rules.checklist import Rule, Verdict, checklist
+from store.rules.checklist import Verdict, checklist
 from store.rules.facts import facts_for_accounts
 from store.rules.policy import Policy
 from store.whatif.synthetic import START, WEEKS_PER_QUARTER, Program, SimRequest, fingerprint
-
-#: the rules that exist because of the ledger; the "no ledger rules" run ignores their ⛔
-LEDGER_RULES = frozenset({Rule.BALANCE, Rule.ADVOCATE_REST, Rule.ADVOCATE_CAP})
 
 
 @dataclass(frozen=True)
@@ -159,11 +156,11 @@ def _choose(
     )
     for number, account_id in zip(request.candidates, ids, strict=True):
         for advocate_id, facts in sorted(found[account_id].advocates.items()):
-            blocking = {
-                result.rule for result in checklist(policy, facts) if result.verdict is Verdict.BLOCKING
-            }
-            if not ledger_rules:
-                blocking -= LEDGER_RULES
+            blocking = [
+                result.rule
+                for result in checklist(policy, facts)
+                if result.verdict is Verdict.BLOCKING and (ledger_rules or not result.rule.ledger)
+            ]
             if not blocking:
                 return number, advocate_id, facts.balance
     return None

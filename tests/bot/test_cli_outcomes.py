@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from store import ledger
 from store.db import Database
-from store.models import ReferenceRequest
+from store.models import Consent, ConsentAnswer, EntryKind, Rating, ReferenceRequest, RequestStatus
+from store.rules.checklist import Rule
 from tests.support import store_seed as seed
 from tests.support.paths import ROOT
 from tests.support.server import run_cli
@@ -128,6 +131,81 @@ def test_policy_simulate_prints_the_comparison(env: dict[str, str], workdir: Pat
     assert "Accounts that would have gone below zero" in result.stdout
     assert refused.returncode == 2
     assert refused.stderr == f"refdesk: {broken}: rules.advocate_rest_days: must be a whole number ≥ 0\n"
+
+
+def every_rule_history(env: dict[str, str]) -> None:
+    """Asks that, replayed, meet every rule: Ana at Acme asked day after day (balance, rest, cap,
+    the quarter's reference calls), after she said "please don't ask me again" and rated 1/5, with
+    Acme renewing soon, never given anything, and two asks pending at once; Globex paused."""
+
+    def at(day: int, hour: int = 9) -> dt.datetime:
+        return dt.datetime(2026, 3, day, hour, tzinfo=dt.UTC)
+
+    db = Database(env["DATABASE_URL"])
+    try:
+        with db.transaction() as s:
+            acme = seed.account(
+                s, "Acme", "Fintech", owner_slack_id="U0OWNER01", renewal_date=dt.date(2026, 3, 20)
+            )
+            globex = seed.account(s, "Globex", "Retail", status="paused")
+            ana = seed.advocate(s, acme, "Ana", "reference_call")
+            for day in (2, 3, 4):
+                request_id = seed.request(
+                    s, acme, status=RequestStatus.APPROVED, created_at=at(day), decided_at=at(day, 10)
+                )
+                s.get_one(ReferenceRequest, request_id).advocate_id = ana
+                ledger.post(
+                    s,
+                    account_id=acme,
+                    advocate_id=ana,
+                    kind=EntryKind.ASK,
+                    amount=-3,
+                    item="reference_call",
+                    request_id=request_id,
+                    actor_id="U0OWNER01",
+                    now=at(day, 10),
+                    occurred_on=at(day).date(),
+                )
+                if day == 2:
+                    s.add(
+                        Consent(
+                            request_id=request_id,
+                            advocate_id=ana,
+                            mode="owner",
+                            answer=ConsentAnswer.NEVER,
+                            asked_at=at(day, 10),
+                        )
+                    )
+                    s.add(
+                        Rating(
+                            request_id=request_id,
+                            advocate_id=ana,
+                            rater="advocate",
+                            score=1,
+                            created_at=at(day, 11),
+                        )
+                    )
+            for hour in (9, 10):
+                request_id = seed.request(s, acme, created_at=at(5, hour))
+                s.get_one(ReferenceRequest, request_id).advocate_id = ana
+            seed.request(s, globex, created_at=at(6))
+    finally:
+        db.dispose()
+
+
+def test_policy_simulate_prints_every_rule_of_a_history_that_meets_them_all(
+    env: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    every_rule_history(env)
+    proposed = tmp_path / "same.toml"
+    proposed.write_text("opening_balance = 3\n")
+
+    result = refdesk(env, workdir, "policy", "simulate", str(proposed))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("6 recorded asks (all of them) replayed through same.toml")
+    tables = result.stdout.split("Asks the proposed policy blocks:")[0]
+    assert [rule for rule in Rule if f"  {rule.label} " in tables] == list(Rule)
 
 
 def test_simulate_prints_both_runs_and_draws_the_chart(workdir: Path, tmp_path: Path) -> None:

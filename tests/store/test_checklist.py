@@ -221,6 +221,14 @@ def test_the_checklist_reads_in_product_md_s_order() -> None:
     assert [r.rule for r in checklist(load_policy(), GOOD)] == list(Rule)
 
 
+def test_every_rule_carries_a_label_of_its_own_and_says_whether_the_ledger_drives_it() -> None:
+    labels = [rule.label.strip() for rule in Rule]
+
+    assert all(labels) and len(set(labels)) == len(labels)
+    assert {rule for rule in Rule if rule.ledger} == {Rule.BALANCE, Rule.ADVOCATE_REST, Rule.ADVOCATE_CAP}
+    assert [rule.rank for rule in Rule] == list(range(1, len(Rule) + 1))
+
+
 def test_every_warning_and_blocking_rule_gives_a_short_reason_for_lists() -> None:
     flagged = {r.rule: r.reason for r in checklist(load_policy(), WORST) if r.verdict is not Verdict.OK}
 
