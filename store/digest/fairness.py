@@ -40,8 +40,6 @@ UNTAPPED_MAX = 5
 CHART_WEEKS = 12
 #: requests that were approved, whatever happened next
 APPROVED = (RequestStatus.APPROVED, RequestStatus.DONE, RequestStatus.FELL_THROUGH)
-#: the activity whose cost a healthy account's balance must exceed
-REFERENCE_CALL = "reference_call"
 
 
 @dataclass(frozen=True)
@@ -134,10 +132,11 @@ def untapped(
     session: Session, policy: Policy, today: dt.date, *, limit: int = UNTAPPED_MAX
 ) -> list[Untapped]:
     """Healthy accounts never asked: active, never debited for an ask, someone willing to help
-    who has not asked to rest or not to be asked again (`store.rules.willing`, the issue-10 rules), and
-    a balance above a reference call's cost. Richest first; `willing_advocates` counts those people.
+    who has not asked to rest or not to be asked again (`store.rules.willing`, the issue-10
+    rules), and a balance above the cost of the policy's `untapped_affords` activity. Richest
+    first; `willing_advocates` counts those people.
     """
-    cost_of_call = policy.activities[REFERENCE_CALL].cost if REFERENCE_CALL in policy.activities else 0
+    affordable = policy.activity(policy.rules.untapped_affords).cost
     ever_asked = select(LedgerEntry.account_id).where(LedgerEntry.kind == EntryKind.ASK)
     ever_requested = select(ReferenceRequest.account_id)
     willing = (
@@ -159,7 +158,7 @@ def untapped(
     healthy = [
         Untapped(r.id, r.name, r.owner_slack_id, balances.get(r.id, policy.opening_balance), int(r.people))
         for r in rows
-        if balances.get(r.id, policy.opening_balance) > cost_of_call
+        if balances.get(r.id, policy.opening_balance) > affordable
     ]
     healthy.sort(key=lambda u: (-u.balance, u.name.casefold()))
     return healthy[:limit]

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
+#: the rules whose value names an activity of the policy (the others are whole numbers)
+ACTIVITY_RULES = ("capped_activity", "untapped_affords")
 
 
 class PolicyError(Exception):
@@ -26,6 +28,10 @@ class Activity:
     key: str
     name: str
     cost: int
+    #: how often `refdesk simulate`'s synthetic program asks for it (a relative weight; 0: never)
+    demand: int = 0
+    #: the chance that an advocate in that program is willing to do it
+    willing: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class Rules:
     advocate_max_asks_in_window: int
     #: the activity key with a per-account quarterly guideline (product.md: reference calls)
     capped_activity: str
+    #: the activity key an account "untapped" in the digest can afford (its balance is above the cost)
+    untapped_affords: str
     capped_activity_per_quarter: int
     renewal_warning_days: int
     give_back_days: int
@@ -128,7 +136,13 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
     for key, spec in data.get("activities", {}).items():
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
             raise fail(f"activities.{key}", "needs a name and a cost")
-        activities[key] = Activity(key, spec["name"], whole(f"activities.{key}.cost", spec.get("cost"), 0))
+        activities[key] = Activity(
+            key,
+            spec["name"],
+            whole(f"activities.{key}.cost", spec.get("cost"), 0),
+            demand=whole(f"activities.{key}.demand", spec.get("demand", 0), 0),
+            willing=_chance(fail, f"activities.{key}.willing", spec.get("willing", 0.0)),
+        )
     values = {}
     for key, spec in data.get("values", {}).items():
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
@@ -147,13 +161,13 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
     unknown = set(rules_data) - set(Rules.__dataclass_fields__)
     if unknown:
         raise fail("rules", f"unknown rule {sorted(unknown)[0]!r}")
-    capped = rules_data.pop("capped_activity")
-    if not isinstance(capped, str) or capped not in activities:
-        raise fail("rules.capped_activity", f"{capped!r} is not one of the policy's activities")
-    rules = Rules(
-        capped_activity=capped,
-        **{name: whole(f"rules.{name}", value, 0) for name, value in rules_data.items()},
-    )
+    named = {}
+    for name in ACTIVITY_RULES:
+        key = rules_data.pop(name)
+        if not isinstance(key, str) or key not in activities:
+            raise fail(f"rules.{name}", f"{key!r} is not one of the policy's activities")
+        named[name] = key
+    rules = Rules(**named, **{name: whole(f"rules.{name}", value, 0) for name, value in rules_data.items()})
     return Policy(
         opening_balance=whole("opening_balance", data.get("opening_balance", 3), -10_000),
         activities=activities,
@@ -162,6 +176,12 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
         currency=_currency(fail, data.get("currency", "USD")),
         consent=_consent(fail, data.get("consent")),
     )
+
+
+def _chance(fail: Callable[[str, str], PolicyError], where: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise fail(where, "must be a chance between 0 and 1")
+    return float(value)
 
 
 def _consent(fail: Callable[[str, str], PolicyError], mode: object) -> str | None:

@@ -14,25 +14,11 @@ import heapq
 import random
 from dataclasses import dataclass
 
-from store.rules.policy import Policy
+from store.rules.policy import Activity, Policy
 
 #: the first Monday of the simulated year
 START = dt.date(2026, 1, 5)
 WEEKS_PER_QUARTER = 13
-#: how often each activity is asked for, and how willing an advocate is to do it
-ACTIVITY_MIX = {
-    "reference_call": (40, 0.9),
-    "quote": (15, 0.7),
-    "logo": (10, 0.8),
-    "review": (10, 0.6),
-    "case_study": (8, 0.4),
-    "analyst_briefing": (5, 0.4),
-    "webinar": (4, 0.3),
-    "press_interview": (3, 0.2),
-    "site_visit": (2, 0.2),
-    "video": (2, 0.15),
-    "speaker": (1, 0.15),
-}
 #: how far down their list of favourites a rep looks before giving up
 CANDIDATES = 20
 #: the chance that a rep asks for a reference in a given week
@@ -73,20 +59,24 @@ class Program:
 def generate(*, accounts: int, reps: int, weeks: int, seed: int, give_back: float, policy: Policy) -> Program:
     """The whole program year, drawn from `seed` alone."""
     rng = random.Random(seed)
-    known = [key for key in ACTIVITY_MIX if key in policy.activities]
-    if not known:
-        raise ValueError("the policy has none of the simulated activities")
+    # the most asked for first: the draw depends on the order, not on how the policy file is laid out
+    asked_for = sorted((a for a in policy.activities.values() if a.demand), key=lambda a: -a.demand)
+    if not asked_for:
+        raise ValueError("the policy gives no activity a demand (activities.KEY.demand) to simulate")
+    known = [a.key for a in asked_for]
     ranks = list(range(accounts))
     rng.shuffle(ranks)
     pull = [1 / (rank + 1) ** PULL for rank in ranks]
-    advocates = tuple(tuple(_willing(rng, known) for _ in range(rng.randint(1, 3))) for _ in range(accounts))
+    advocates = tuple(
+        tuple(_willing(rng, asked_for) for _ in range(rng.randint(1, 3))) for _ in range(accounts)
+    )
     values = sorted(policy.values)
     requests: list[SimRequest] = []
     for week in range(weeks):
         monday = START + dt.timedelta(weeks=week)
         asking = [rep for rep in range(reps) if rng.random() < ASKS_PER_REP_WEEK]
         for rep in asking:
-            activity = rng.choices(known, weights=[ACTIVITY_MIX[k][0] for k in known])[0]
+            activity = rng.choices(known, weights=[a.demand for a in asked_for])[0]
             able = [a for a in range(accounts) if any(activity in willing for willing in advocates[a])]
             # both drawn whatever the rate, so programs that differ only by --give-back ask alike
             value, gives = rng.choice(values), rng.random() < give_back
@@ -106,9 +96,10 @@ def generate(*, accounts: int, reps: int, weeks: int, seed: int, give_back: floa
     return Program(seed, accounts, reps, weeks, advocates, tuple(requests))
 
 
-def _willing(rng: random.Random, known: list[str]) -> frozenset[str]:
-    willing = {key for key in known if rng.random() < ACTIVITY_MIX[key][1]}
-    return frozenset(willing or {known[0]})
+def _willing(rng: random.Random, asked_for: list[Activity]) -> frozenset[str]:
+    """What one advocate is willing to do (at least the activity most asked for)."""
+    willing = {a.key for a in asked_for if rng.random() < a.willing}
+    return frozenset(willing or {asked_for[0].key})
 
 
 def _favourites(rng: random.Random, able: list[int], pull: list[float]) -> tuple[int, ...]:

@@ -83,6 +83,7 @@ def test_the_default_rules_and_opening_balance_are_product_md_s() -> None:
         "advocate_max_asks_in_window": 3,
         "capped_activity": "reference_call",
         "capped_activity_per_quarter": 2,
+        "untapped_affords": "reference_call",
         "renewal_warning_days": 60,
         "give_back_days": 90,
         "advocate_low_rating": 2,
@@ -131,6 +132,9 @@ def test_an_override_file_can_add_an_activity(tmp_path: Path) -> None:
         ("[activities]\nlogo = 3\n", "activities.logo"),
         ('[rules]\ncapped_activity = "podcast"\n', "rules.capped_activity: 'podcast' is not one of"),
         ("[rules]\ncapped_activity = 3\n", "rules.capped_activity"),
+        ('[rules]\nuntapped_affords = "podcast"\n', "rules.untapped_affords: 'podcast' is not one of"),
+        ("[activities]\nlogo = { willing = 1.5 }\n", "activities.logo.willing: must be a chance"),
+        ("[activities]\nlogo = { demand = -1 }\n", "activities.logo.demand"),
     ],
 )
 def test_a_bad_policy_file_names_the_key_at_fault(tmp_path: Path, content: str, named: str) -> None:
