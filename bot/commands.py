@@ -280,11 +280,8 @@ def ledger_adjust(
             db,
             desk.policy,
             AdjustmentDraft(account_id, amount, reason),
-            by=by,
-            admins=desk.admins,
+            desk.act(by or adjustments.OPERATOR),
             source_key=f"cli:{uuid.uuid4().hex}",
-            now=desk.now(),
-            today=desk.today(),
         )
     except Invalid as invalid:
         raise CliError(

@@ -130,7 +130,7 @@ def adjust_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, cli
     the words name one. Anyone else is told who may, in the ack itself (only they see it), as
     every `/reference` look-up answers."""
     try:
-        adjustments.check_adjuster(str(command.get("user_id") or ""), desk.admins)
+        adjustments.check_adjuster(desk.act(str(command.get("user_id") or "")))
     except NotAllowed as refusal:
         ack(response_type="ephemeral", text=sentence(refusal))
         return
@@ -149,11 +149,8 @@ def register(app: App, desk: Desk) -> None:
                 desk.db,
                 desk.policy,
                 parse(view),
-                by=body["user"]["id"],
-                admins=desk.admins,
+                desk.act(body["user"]["id"]),
                 source_key=f"view:{view['id']}",
-                now=desk.now(),
-                today=desk.today(),
             )
             done = modal(
                 "Balance adjusted", adjusted_blocks(adjusted), callback_id=View.ADJUSTED, close="Close"

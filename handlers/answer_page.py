@@ -170,9 +170,7 @@ class AnswerPages:
                 self.desk.db,
                 ask.request_id,
                 form.get("answer", ""),
-                by=consent.ADVOCATE,
-                now=self.desk.now(),
-                today=self.desk.today(),
+                self.desk.act(consent.ADVOCATE),
                 note=form.get("note", ""),
                 times=form.get("times", ""),
             )

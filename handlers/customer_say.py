@@ -121,15 +121,7 @@ def register(app: App, desk: Desk) -> None:
         with answered(ack, body, respond, client):
             request_id = request_id_of(action.get("value"))
             answer = ANSWER_ACTIONS[Action(action["action_id"])]
-            done = consent.answer(
-                desk.db,
-                request_id,
-                answer,
-                by=body["user"]["id"],
-                now=desk.now(),
-                today=desk.today(),
-                admins=desk.admins,
-            )
+            done = consent.answer(desk.db, request_id, answer, desk.act(body["user"]["id"]))
             send_soon(desk, done.delivery_keys)
             respond(
                 replace_original=True,

@@ -37,11 +37,8 @@ def _decide(
         desk.db,
         desk.policy,
         request_id,
-        actor_id=user_id,
+        desk.act(user_id),
         approve=approve,
-        admins=desk.admins,
-        now=desk.now(),
-        today=desk.today(),
         reason=None if approve else reason,
         override_reason=reason if approve else None,
         advocate_id=advocate_id,
@@ -75,7 +72,7 @@ def _open_reason(
 ) -> None:
     request_id = request_id_of(action.get("value"))
     user_id = body["user"]["id"]
-    deciding.check_decider(desk.db, request_id, user_id, desk.admins)
+    deciding.check_decider(desk.db, request_id, desk.act(user_id))
     if override and not desk.is_admin(user_id):
         raise NotAllowed("approve with override")
     if override:
@@ -102,7 +99,7 @@ def register(app: App, desk: Desk) -> None:
         with answered(ack, body, respond, client):
             request_id = request_id_of(action.get("value"))
             if not deciding.names_advocate(desk.db, request_id):
-                deciding.check_decider(desk.db, request_id, body["user"]["id"], desk.admins)
+                deciding.check_decider(desk.db, request_id, desk.act(body["user"]["id"]))
                 advocates = deciding.advocates_to_pick(desk.db, request_id)
                 if not advocates:
                     raise Invalid({"advocate": "The account has no advocates: import one to ask first."})

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from handlers.links import Links
 from handlers.mail import Mailer
 from handlers.pacing import Pacer
+from store.act import Act
 from store.db import Database
 from store.rules.policy import Policy
 
@@ -54,3 +55,7 @@ class Desk:
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    def act(self, user_id: str) -> Act:
+        """`user_id` acting now: what the store's calls that change something are handed."""
+        return Act(user_id, self.admins, self.now(), self.today())

@@ -196,7 +196,7 @@ def done_modal(request_id: int) -> dict[str, Any]:
 def register(app: App, desk: Desk) -> None:
     def open_answer(body: dict[str, Any], action: dict[str, Any], client: WebClient, *, done: bool) -> None:
         request_id = request_id_of(action.get("value"))
-        followups.check_closer(desk.db, request_id, body["user"]["id"], desk.admins)
+        followups.check_closer(desk.db, request_id, desk.act(body["user"]["id"]))
         if done:
             view = done_modal(request_id)
         else:
@@ -239,9 +239,7 @@ def register(app: App, desk: Desk) -> None:
             closed = followups.mark_done(
                 desk.db,
                 request_id_of(view.get("private_metadata")),
-                actor_id=body["user"]["id"],
-                admins=desk.admins,
-                now=desk.now(),
+                desk.act(body["user"]["id"]),
                 deal_moved=deal_moved,
                 note=note,
                 rating=int(rating) if rating in RATING_VALUES else None,
@@ -257,10 +255,7 @@ def register(app: App, desk: Desk) -> None:
             closed = followups.mark_fell_through(
                 desk.db,
                 request_id_of(view.get("private_metadata")),
-                actor_id=body["user"]["id"],
-                admins=desk.admins,
-                now=desk.now(),
-                today=desk.today(),
+                desk.act(body["user"]["id"]),
                 reason=text_of(state_values(view), "reason"),
             )
             ack()

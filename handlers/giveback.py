@@ -225,9 +225,7 @@ def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     days = desk.policy.rules.give_back_days
     names = escape(", ".join(line.name for line in lines[:5]))
-    suggested = matching.suggestions(
-        desk.db, desk.policy, [line.account_id for line in lines], desk.today()
-    )
+    suggested = matching.suggestions(desk.db, desk.policy, [line.account_id for line in lines], desk.today())
     return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days, suggested))]
 
 
@@ -290,14 +288,7 @@ def register(app: App, desk: Desk) -> None:
             if errors:
                 raise Invalid(errors)
             logged = gives.log_value(
-                desk.db,
-                desk.policy,
-                draft,
-                actor_id=body["user"]["id"],
-                admins=desk.admins,
-                source_key=f"view:{view['id']}",
-                now=desk.now(),
-                today=desk.today(),
+                desk.db, desk.policy, draft, desk.act(body["user"]["id"]), source_key=f"view:{view['id']}"
             )
             done = modal("Value logged", logged_blocks(logged), callback_id=View.VALUE_LOGGED, close="Close")
             ack(response_action="update", view=done)

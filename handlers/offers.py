@@ -149,7 +149,7 @@ def give_blocks(desk: Desk, account_name: str, capital_text: str, found: list[Bl
 def _refuse_non_admin(desk: Desk, ack: Ack, command: dict[str, Any]) -> bool:
     """Answer a non-admin in the ack (only they see it); True when refused."""
     try:
-        catalog.check_manager(str(command.get("user_id") or ""), desk.admins)
+        catalog.check_manager(desk.act(str(command.get("user_id") or "")))
     except NotAllowed as refusal:
         ack(response_type="ephemeral", text=sentence(refusal))
         return True
@@ -276,7 +276,7 @@ def register(app: App, desk: Desk) -> None:
     @app.action(Action.NEW_OFFER)
     def new_offer(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answered(ack, body, respond, client):
-            catalog.check_manager(body["user"]["id"], desk.admins)
+            catalog.check_manager(desk.act(body["user"]["id"]))
             ack()
             client.views_open(trigger_id=body["trigger_id"], view=offer_modal(desk.policy))
 
@@ -285,7 +285,7 @@ def register(app: App, desk: Desk) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         with answered(ack, body, respond, client):
-            catalog.check_manager(body["user"]["id"], desk.admins)
+            catalog.check_manager(desk.act(body["user"]["id"]))
             ack()
             offer = catalog.get_offer(desk.db, desk.policy, as_id(action.get("value")) or 0)
             if offer is None:
@@ -299,12 +299,7 @@ def register(app: App, desk: Desk) -> None:
         with answered(ack, body, respond, client):
             ack()
             offer = catalog.close_offer(
-                desk.db,
-                desk.policy,
-                as_id(action.get("value")) or 0,
-                actor_id=body["user"]["id"],
-                admins=desk.admins,
-                now=desk.now(),
+                desk.db, desk.policy, as_id(action.get("value")) or 0, desk.act(body["user"]["id"])
             )
             tell(
                 body,
@@ -321,16 +316,11 @@ def register(app: App, desk: Desk) -> None:
         with answered(ack, body, respond, client):
             draft = parse(view)
             offer_id = metadata_id(view)
-            common = {
-                "actor_id": body["user"]["id"],
-                "admins": desk.admins,
-                "now": desk.now(),
-                "today": desk.today(),
-            }
+            act = desk.act(body["user"]["id"])
             if offer_id is None:
-                offer = catalog.create_offer(desk.db, desk.policy, draft, **common)
+                offer = catalog.create_offer(desk.db, desk.policy, draft, act)
             else:
-                offer = catalog.edit_offer(desk.db, desk.policy, offer_id, draft, **common)
+                offer = catalog.edit_offer(desk.db, desk.policy, offer_id, draft, act)
             done = modal(
                 "Offer saved",
                 [
@@ -351,10 +341,7 @@ def register(app: App, desk: Desk) -> None:
             desk.policy,
             offer_id,
             account_id,
-            actor_id=body["user"]["id"],
-            admins=desk.admins,
-            now=desk.now(),
-            today=desk.today(),
+            desk.act(body["user"]["id"]),
             advocate_id=advocate_id,
             invite=desk.consent_mode == "email" and desk.mailer is not None and desk.links is not None,
             home_of=home_of,
@@ -368,9 +355,7 @@ def register(app: App, desk: Desk) -> None:
         with answered(ack, body, respond, client):
             ack()
             offer_id, account_id = _offer_and_account(action.get("value"))
-            choices = reserve.advocate_choices(
-                desk.db, account_id, desk.today(), actor_id=body["user"]["id"], admins=desk.admins
-            )
+            choices = reserve.advocate_choices(desk.db, account_id, desk.act(body["user"]["id"]))
             if len(choices) > 1:
                 value = offer_it_value(offer_id, account_id)
                 view = advocate_modal(value, choices, home=_home_of(body) is not None)
@@ -407,14 +392,7 @@ def register(app: App, desk: Desk) -> None:
 
     def record(accepted: bool) -> Callable[[int, str, str | None], SeatView]:
         return lambda seat_id, actor_id, home_of: seat_changes.record_answer(
-            desk.db,
-            desk.policy,
-            seat_id,
-            accepted,
-            actor_id=actor_id,
-            admins=desk.admins,
-            now=desk.now(),
-            home_of=home_of,
+            desk.db, desk.policy, seat_id, accepted, desk.act(actor_id), home_of=home_of
         )
 
     on_seat_button(Action.SEAT_YES, record(True))
@@ -422,25 +400,12 @@ def register(app: App, desk: Desk) -> None:
     on_seat_button(
         Action.DELIVERED,
         lambda seat_id, actor_id, home_of: seat_changes.deliver_seat(
-            desk.db,
-            desk.policy,
-            seat_id,
-            actor_id=actor_id,
-            admins=desk.admins,
-            now=desk.now(),
-            today=desk.today(),
-            home_of=home_of,
+            desk.db, desk.policy, seat_id, desk.act(actor_id), home_of=home_of
         ),
     )
     on_seat_button(
         Action.RELEASE_SEAT,
         lambda seat_id, actor_id, home_of: seat_changes.release_seat(
-            desk.db,
-            desk.policy,
-            seat_id,
-            actor_id=actor_id,
-            admins=desk.admins,
-            now=desk.now(),
-            home_of=home_of,
+            desk.db, desk.policy, seat_id, desk.act(actor_id), home_of=home_of
         ),
     )

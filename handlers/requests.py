@@ -92,14 +92,7 @@ def register(app: App, desk: Desk) -> None:
             if errors:
                 raise Invalid(errors)
             submitted = asking.submit(
-                desk.db,
-                desk.policy,
-                draft,
-                requester_id=body["user"]["id"],
-                source_key=f"view:{view['id']}",
-                admins=desk.admins,
-                now=desk.now(),
-                today=desk.today(),
+                desk.db, desk.policy, draft, desk.act(body["user"]["id"]), source_key=f"view:{view['id']}"
             )
             ack()
             send_soon(desk, submitted.delivery_keys)
@@ -119,10 +112,6 @@ def register(app: App, desk: Desk) -> None:
         ack()
         with answered(ack, body, respond, client):
             result = deciding.cancel(
-                desk.db,
-                request_id_of(action.get("value")),
-                actor_id=body["user"]["id"],
-                admins=desk.admins,
-                now=desk.now(),
+                desk.db, request_id_of(action.get("value")), desk.act(body["user"]["id"])
             )
             send_soon(desk, result.delivery_keys)

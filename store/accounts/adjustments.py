@@ -10,7 +10,6 @@ word would make the ledger look arbitrary to the person it is meant to guide.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.errors import Invalid, NotAllowed
 from store.models import Account, EntryKind, LedgerEntry, normalize
@@ -59,43 +59,27 @@ class Adjusted:
     delivery_keys: tuple[str, ...] = ()
 
 
-def check_adjuster(user_id: str, admins: frozenset[str]) -> None:
+def check_adjuster(act: Act) -> None:
     """Only program admins adjust: an adjustment moves a balance with no ask or give behind it."""
-    if user_id not in admins:
+    if not act.by_admin:
         raise NotAllowed(ACT)
 
 
-def adjust(
-    db: Database,
-    policy: Policy,
-    draft: AdjustmentDraft,
-    *,
-    by: str | None,
-    admins: frozenset[str],
-    source_key: str,
-    now: dt.datetime,
-    today: dt.date,
-) -> Adjusted:
-    """Post the adjustment and owe the admin (`by`) a receipt and the owner a notice, once per
+def adjust(db: Database, policy: Policy, draft: AdjustmentDraft, act: Act, *, source_key: str) -> Adjusted:
+    """Post the adjustment and owe the admin who made it a receipt and the owner a notice, once per
     `source_key`.
 
-    `by` None is the operator at the terminal (`refdesk ledger adjust` without `--by`), who holds
-    the database anyway; the ledger names them `OPERATOR` and there is nobody to send a receipt.
+    An act by `OPERATOR` is the operator at the terminal (`refdesk ledger adjust` without `--by`),
+    who holds the database anyway: the ledger names them, and there is nobody to send a receipt.
     """
-    if by is not None:
-        check_adjuster(by, admins)
+    if act.user != OPERATOR:
+        check_adjuster(act)
     keys = (f"adjust:{source_key}", f"adjust:{source_key}:owner")
-    return ledger.once_per_key(lambda: _adjust(db, policy, draft, by, keys, now, today))
+    return ledger.once_per_key(lambda: _adjust(db, policy, draft, act, keys))
 
 
 def _adjust(
-    db: Database,
-    policy: Policy,
-    draft: AdjustmentDraft,
-    by: str | None,
-    keys: tuple[str, str],
-    now: dt.datetime,
-    today: dt.date,
+    db: Database, policy: Policy, draft: AdjustmentDraft, act: Act, keys: tuple[str, str]
 ) -> Adjusted:
     receipt_key, notice_key = keys
     with db.transaction() as session:
@@ -118,20 +102,20 @@ def _adjust(
             account_id=account.id,
             kind=EntryKind.ADJUSTMENT,
             amount=amount,
-            actor_id=by or OPERATOR,
-            now=now,
-            occurred_on=today,
+            actor_id=act.user,
+            now=act.now,
+            occurred_on=act.today,
             reason=reason,
         )
         owed: list[tuple[str, str, DeliveryKind]] = []
-        if by is not None:
-            owed.append((receipt_key, by, DeliveryKind.ADJUSTED))
-        if account.owner_slack_id and account.owner_slack_id != by:
+        if act.user != OPERATOR:
+            owed.append((receipt_key, act.user, DeliveryKind.ADJUSTED))
+        if account.owner_slack_id and account.owner_slack_id != act.user:
             owed.append((notice_key, account.owner_slack_id, DeliveryKind.ADJUSTMENT_NOTICE))
         for key, recipient, kind in owed:
             payload = AdjustmentPayload(entry.id)
             if not queue.enqueue(
-                session, key=key, kind=kind, recipient=recipient, now=now, payload=payload
+                session, key=key, kind=kind, recipient=recipient, now=act.now, payload=payload
             ):
                 raise ledger.RecordedMeanwhile(key)
         done = _adjusted(session, policy, entry.id)

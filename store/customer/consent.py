@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
@@ -140,18 +141,10 @@ class Answered:
 
 
 def answer(
-    db: Database,
-    request_id: int,
-    given: str,
-    *,
-    by: str,
-    now: dt.datetime,
-    today: dt.date,
-    admins: frozenset[str] = frozenset(),
-    note: str = "",
-    times: str = "",
+    db: Database, request_id: int, given: str, act: Act, *, note: str = "", times: str = ""
 ) -> Answered:
-    """Record the advocate's answer (`by` is `ADVOCATE`, or the owner or an admin who heard it)."""
+    """Record the advocate's answer: `act.user` is `ADVOCATE` on the page, or the owner or an admin
+    who heard it."""
     try:
         choice = ConsentAnswer(given)
     except ValueError:
@@ -165,23 +158,23 @@ def answer(
         if request is None or consent is None:
             raise Gone(f"no ask for request {request_id}")
         owner = owner_of(session, request)
-        if by != ADVOCATE and by not in admins and by != owner:
+        if act.user != ADVOCATE and not act.may_act_for(owner):
             raise NotAllowed("record the customer's answer", (owner,) if owner else ())
         before = ConsentAnswer(consent.answer) if consent.answer else None
-        check_open(request, before, today)
+        check_open(request, before, act.today)
         if before is choice:
             consent.note, consent.times = note or consent.note, times or consent.times
             return Answered(request.id, choice, changed=False)
         if choice in NO_ANSWERS and before not in NO_ANSWERS:
-            _decline_by_customer(session, request, by, now, today)
+            _decline_by_customer(session, request, act)
         elif choice is ConsentAnswer.YES and before in NO_ANSWERS:
-            _confirm_after_all(session, request, by, now, today)
+            _confirm_after_all(session, request, act)
         consent.answer = choice
         consent.note, consent.times = note, times
-        consent.answered_by, consent.answered_at = by, now
-        consent.rest_until = quarter_end(today) if choice is ConsentAnswer.NOT_THIS_QUARTER else None
+        consent.answered_by, consent.answered_at = act.user, act.now
+        consent.rest_until = quarter_end(act.today) if choice is ConsentAnswer.NOT_THIS_QUARTER else None
         consent.version += 1
-        keys = _owe_told(session, request, consent, before, owner, by, now)
+        keys = _owe_told(session, request, consent, before, owner, act.user, act.now)
         return Answered(request.id, choice, changed=True, delivery_keys=keys)
 
 
@@ -194,31 +187,33 @@ def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: d
         raise AlreadySettled(before, ADVOCATE)
 
 
-def _decline_by_customer(
-    session: Session, request: ReferenceRequest, by: str, now: dt.datetime, today: dt.date
-) -> None:
+def _decline_by_customer(session: Session, request: ReferenceRequest, act: Act) -> None:
     _move(
         session,
         request,
         RequestStatus.APPROVED,
         RequestStatus.DECLINED,
         decision_reason=DECLINED_BY_CUSTOMER,
-        closed_at=now,
+        closed_at=act.now,
     )
     ledger.set_ask_standing(
-        session, request.id, False, actor_id=by, now=now, today=today, reason=DECLINED_BY_CUSTOMER
+        session,
+        request.id,
+        False,
+        actor_id=act.user,
+        now=act.now,
+        today=act.today,
+        reason=DECLINED_BY_CUSTOMER,
     )
 
 
-def _confirm_after_all(
-    session: Session, request: ReferenceRequest, by: str, now: dt.datetime, today: dt.date
-) -> None:
+def _confirm_after_all(session: Session, request: ReferenceRequest, act: Act) -> None:
     """A "no" changed to "yes": the request stands approved again and its ask debits again."""
     _move(
         session, request, RequestStatus.DECLINED, RequestStatus.APPROVED, decision_reason=None, closed_at=None
     )
     ledger.set_ask_standing(
-        session, request.id, True, actor_id=by, now=now, today=today, reason=YES_AFTER_ALL
+        session, request.id, True, actor_id=act.user, now=act.now, today=act.today, reason=YES_AFTER_ALL
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.errors import Invalid, NotAllowed
 from store.models import Account, Advocate, EntryKind, LedgerEntry
@@ -53,43 +54,22 @@ class Logged:
     delivery_keys: tuple[str, ...] = ()
 
 
-def log_value(
-    db: Database,
-    policy: Policy,
-    draft: ValueDraft,
-    *,
-    actor_id: str,
-    admins: frozenset[str],
-    source_key: str,
-    now: dt.datetime,
-    today: dt.date,
-) -> Logged:
+def log_value(db: Database, policy: Policy, draft: ValueDraft, act: Act, *, source_key: str) -> Logged:
     """Credit the ledger and owe the person a receipt, once per submitted modal (`source_key`).
 
     The receipt's outbox key doubles as the idempotency key: a modal Slack delivers twice
     finds its key taken and credits nothing the second time, even when both arrive at once.
     Refuses (`NotAllowed`) anyone but the account's owner and the admins.
     """
-    return ledger.once_per_key(
-        lambda: _log_value(db, policy, draft, actor_id, admins, f"give:{source_key}", now, today)
-    )
+    return ledger.once_per_key(lambda: _log_value(db, policy, draft, f"give:{source_key}", act))
 
 
-def _log_value(
-    db: Database,
-    policy: Policy,
-    draft: ValueDraft,
-    actor_id: str,
-    admins: frozenset[str],
-    key: str,
-    now: dt.datetime,
-    today: dt.date,
-) -> Logged:
+def _log_value(db: Database, policy: Policy, draft: ValueDraft, key: str, act: Act) -> Logged:
     with db.transaction() as session:
         existing = ledger.recorded_entry(session, [key])
         if existing is not None:
             return _logged(session, policy, existing, created=False)
-        account, value_type = _validate(session, policy, draft, today, actor_id, admins)
+        account, value_type = _validate(session, policy, draft, act)
         assert draft.occurred_on is not None
         entry = ledger.post(
             session,
@@ -98,8 +78,8 @@ def _log_value(
             kind=EntryKind.GIVE,
             amount=value_type.credit,
             item=value_type.key,
-            actor_id=actor_id,
-            now=now,
+            actor_id=act.user,
+            now=act.now,
             occurred_on=draft.occurred_on,
             note=draft.note.strip()[:NOTE_MAX],
         )
@@ -107,8 +87,8 @@ def _log_value(
             session,
             key=key,
             kind=DeliveryKind.LOGGED,
-            recipient=actor_id,
-            now=now,
+            recipient=act.user,
+            now=act.now,
             payload=LoggedPayload(entry.id),
         ):
             raise ledger.RecordedMeanwhile(key)
@@ -144,19 +124,12 @@ def _logged(session: Session, policy: Policy, entry_id: int, *, created: bool = 
     )
 
 
-def _validate(
-    session: Session,
-    policy: Policy,
-    draft: ValueDraft,
-    today: dt.date,
-    actor_id: str,
-    admins: frozenset[str],
-) -> tuple[Account, ValueType]:
+def _validate(session: Session, policy: Policy, draft: ValueDraft, act: Act) -> tuple[Account, ValueType]:
     """The account and value type, or every field's error; a person who may not log value for
     the account is refused before being asked to fix anything else."""
     errors: dict[str, str] = {}
     account = ledger.chosen_account(session, draft.account_id, errors)
-    if account is not None and actor_id != account.owner_slack_id and actor_id not in admins:
+    if account is not None and not act.may_act_for(account.owner_slack_id):
         owner = (account.owner_slack_id,) if account.owner_slack_id else ()
         raise NotAllowed("log value for this account", owner)
     if draft.advocate_id is not None:
@@ -174,9 +147,9 @@ def _validate(
         errors["note"] = f"Keep it under {NOTE_MAX} characters."
     if draft.occurred_on is None:
         errors["occurred_on"] = "Pick the day it happened."
-    elif draft.occurred_on > today:
+    elif draft.occurred_on > act.today:
         errors["occurred_on"] = "That day is in the future. Log value once it has been delivered."
-    elif draft.occurred_on < today - dt.timedelta(days=OLDEST_DAYS):
+    elif draft.occurred_on < act.today - dt.timedelta(days=OLDEST_DAYS):
         errors["occurred_on"] = (
             "That is more than a year ago: ask a program admin to post an adjustment (`/reference adjust`)."
         )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.errors import Gone, Invalid, NotAllowed
 from store.models import Offer, OfferStatus, normalize
@@ -99,9 +100,9 @@ class OfferView:
 # --- managing offers (admins) -------------------------------------------------------------------
 
 
-def check_manager(actor_id: str, admins: frozenset[str]) -> None:
+def check_manager(act: Act) -> None:
     """Offers are the program's to give: only its admins post, edit and close them."""
-    if actor_id not in admins:
+    if not act.by_admin:
         raise NotAllowed("manage offers")
 
 
@@ -194,56 +195,35 @@ def _write(offer: Offer, draft: OfferDraft, seats: int, fits: Fits, now: dt.date
     offer.updated_at = now
 
 
-def create_offer(
-    db: Database,
-    policy: Policy,
-    draft: OfferDraft,
-    *,
-    actor_id: str,
-    admins: frozenset[str],
-    now: dt.datetime,
-    today: dt.date,
-) -> OfferView:
-    check_manager(actor_id, admins)
-    seats, fits = _validate(policy, draft, today, 0)
+def create_offer(db: Database, policy: Policy, draft: OfferDraft, act: Act) -> OfferView:
+    check_manager(act)
+    seats, fits = _validate(policy, draft, act.today, 0)
     with db.transaction() as session:
-        offer = Offer(seats_taken=0, status=OfferStatus.OPEN, created_by=actor_id, created_at=now)
-        _write(offer, draft, seats, fits, now)
+        offer = Offer(seats_taken=0, status=OfferStatus.OPEN, created_by=act.user, created_at=act.now)
+        _write(offer, draft, seats, fits, act.now)
         session.add(offer)
         session.flush()
         return offer_view(policy, offer)
 
 
-def edit_offer(
-    db: Database,
-    policy: Policy,
-    offer_id: int,
-    draft: OfferDraft,
-    *,
-    actor_id: str,
-    admins: frozenset[str],
-    now: dt.datetime,
-    today: dt.date,
-) -> OfferView:
+def edit_offer(db: Database, policy: Policy, offer_id: int, draft: OfferDraft, act: Act) -> OfferView:
     """Change an offer; its seats never drop below those reserved (the row is locked meanwhile)."""
-    check_manager(actor_id, admins)
+    check_manager(act)
     with db.transaction() as session:
         offer = _locked_offer(session, offer_id)
-        seats, fits = _validate(policy, draft, today, offer.seats_taken)
-        _write(offer, draft, seats, fits, now)
+        seats, fits = _validate(policy, draft, act.today, offer.seats_taken)
+        _write(offer, draft, seats, fits, act.now)
         session.flush()
         return offer_view(policy, offer)
 
 
-def close_offer(
-    db: Database, policy: Policy, offer_id: int, *, actor_id: str, admins: frozenset[str], now: dt.datetime
-) -> OfferView:
+def close_offer(db: Database, policy: Policy, offer_id: int, act: Act) -> OfferView:
     """No more seats are reserved; the reservations made stay, to be delivered or released."""
-    check_manager(actor_id, admins)
+    check_manager(act)
     with db.transaction() as session:
         offer = _locked_offer(session, offer_id)
         offer.status = OfferStatus.CLOSED
-        offer.updated_at = now
+        offer.updated_at = act.now
         session.flush()
         return offer_view(policy, offer)
 

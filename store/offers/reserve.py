@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.customer.consent import mail_recipient
 from store.db import Database
 from store.errors import Gone, Invalid
@@ -55,15 +56,14 @@ class AdvocateChoice:
     title: str
 
 
-def advocate_choices(
-    db: Database, account_id: int, today: dt.date, *, actor_id: str, admins: frozenset[str]
-) -> list[AdvocateChoice]:
+def advocate_choices(db: Database, account_id: int, act: Act) -> list[AdvocateChoice]:
     """Whom **Offer it** can name at the account (its owner or an admin asks): one → them;
     several → the owner picks; none → `offer_it` refuses."""
     with db.transaction(readonly=True) as session:
-        may_act(account_of(session, account_id), actor_id, admins, "offer this to the account")
+        may_act(account_of(session, account_id), act, "offer this to the account")
         return [
-            AdvocateChoice(a.id, a.name, a.title) for a in advocates_to_approach(session, account_id, today)
+            AdvocateChoice(a.id, a.name, a.title)
+            for a in advocates_to_approach(session, account_id, act.today)
         ]
 
 
@@ -98,11 +98,8 @@ def offer_it(
     policy: Policy,
     offer_id: int,
     account_id: int,
+    act: Act,
     *,
-    actor_id: str,
-    admins: frozenset[str],
-    now: dt.datetime,
-    today: dt.date,
     advocate_id: int | None = None,
     invite: bool = False,
     home_of: str | None = None,
@@ -117,15 +114,15 @@ def offer_it(
     """
     with db.transaction() as session:
         account = account_of(session, account_id)
-        may_act(account, actor_id, admins, "offer this to the account")
+        may_act(account, act, "offer this to the account")
         if account.status == AccountStatus.DO_NOT_CONTACT:
             raise Invalid({"account": f"{account.name} asked not to be contacted: nothing is offered to it."})
         offer = session.get(Offer, offer_id) if 0 < offer_id <= ledger.ID_MAX else None
         if offer is None:
             raise Gone(f"offer {offer_id}")
-        if offer.status != OfferStatus.OPEN or offer.closes_on < today:
+        if offer.status != OfferStatus.OPEN or offer.closes_on < act.today:
             raise Invalid({"offer": f"“{offer.title}” is closed. Nothing changed."})
-        advocate = _pick_advocate(session, account, advocate_id, today)
+        advocate = _pick_advocate(session, account, advocate_id, act.today)
         took = session.execute(
             update(Offer)
             .where(
@@ -140,7 +137,13 @@ def offer_it(
             raise Invalid({"offer": no_seats_left(offer)})
         invited = invite and bool(advocate.email)
         seat_id = _insert_seat(
-            session, offer_id, account.id, advocate.id, actor_id, now, invited_at=now if invited else None
+            session,
+            offer_id,
+            account.id,
+            advocate.id,
+            act.user,
+            act.now,
+            invited_at=act.now if invited else None,
         )
         if seat_id is None:  # this account already holds a seat: the one taken above is rolled back
             raise Invalid(
@@ -151,8 +154,8 @@ def offer_it(
             session,
             key=key,
             kind=DeliveryKind.OFFER_SEAT,
-            recipient=account.owner_slack_id or actor_id,
-            now=now,
+            recipient=account.owner_slack_id or act.user,
+            now=act.now,
             payload=OfferSeatPayload(seat_id),
         )
         keys = [key]
@@ -163,11 +166,11 @@ def offer_it(
                 key=invitation_key(seat_id),
                 kind=DeliveryKind.OFFER_INVITE,
                 recipient=mail_recipient(advocate.id),
-                now=now,
+                now=act.now,
                 payload=OfferSeatPayload(seat_id),
             )
         session.flush()
-        keys += owe_home(session, home_of, f"seat:{seat_id}:reserved", now)
+        keys += owe_home(session, home_of, f"seat:{seat_id}:reserved", act.now)
         return replace(seat_view(session, policy, seat_id), delivery_keys=tuple(keys))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
@@ -35,14 +36,13 @@ from store.offers.seats import (
 from store.rules.policy import Policy
 
 
-def _seat_for_change(
-    session: Session, seat_id: int, actor_id: str | None, admins: frozenset[str], act: str
-) -> OfferSeat:
+def _seat_for_change(session: Session, seat_id: int, act: Act | None, what: str) -> OfferSeat:
+    """The seat, once `act` may change it (None: the advocate, whose signed link is the proof)."""
     seat = session.get(OfferSeat, seat_id) if 0 < seat_id <= ledger.ID_MAX else None
     if seat is None:
         raise Gone(f"seat {seat_id}")
-    if actor_id is not None:
-        may_act(account_of(session, seat.account_id), actor_id, admins, act)
+    if act is not None:
+        may_act(account_of(session, seat.account_id), act, what)
     return seat
 
 
@@ -76,24 +76,13 @@ def record_answer(
     policy: Policy,
     seat_id: int,
     accepted: bool,
+    act: Act,
     *,
-    actor_id: str,
-    admins: frozenset[str],
-    now: dt.datetime,
     home_of: str | None = None,
 ) -> SeatView:
     """The owner records the advocate's answer (**Yes, count me in** / **No, thanks**)."""
     return _answer(
-        db,
-        policy,
-        seat_id,
-        accepted,
-        actor_id=actor_id,
-        admins=admins,
-        via=VIA_OWNER,
-        by=actor_id,
-        now=now,
-        home_of=home_of,
+        db, policy, seat_id, accepted, act=act, via=VIA_OWNER, by=act.user, now=act.now, home_of=home_of
     )
 
 
@@ -110,9 +99,7 @@ def answer_from_advocate(
         invited = session.scalar(select(OfferSeat.invited_at).where(OfferSeat.id == seat_id))
     if invited is None:
         raise NotAllowed("answer this offer by e-mail", (), why="no invitation was sent for it")
-    return _answer(
-        db, policy, seat_id, accepted, actor_id=None, admins=frozenset(), via=VIA_EMAIL, by=email, now=now
-    )
+    return _answer(db, policy, seat_id, accepted, act=None, via=VIA_EMAIL, by=email, now=now)
 
 
 def _answer(
@@ -121,15 +108,14 @@ def _answer(
     seat_id: int,
     accepted: bool,
     *,
-    actor_id: str | None,
-    admins: frozenset[str],
+    act: Act | None,
     via: str,
     by: str,
     now: dt.datetime,
     home_of: str | None = None,
 ) -> SeatView:
     with db.transaction() as session:
-        seat = _seat_for_change(session, seat_id, actor_id, admins, "record the customer's answer")
+        seat = _seat_for_change(session, seat_id, act, "record the customer's answer")
         answer = {"answered_via": via, "answered_by": by[:64], "answered_at": now}
         if accepted:
             moved = _move(session, seat_id, (SeatStatus.RESERVED,), status=SeatStatus.ACCEPTED, **answer)
@@ -155,26 +141,18 @@ def _answer(
 
 
 def deliver_seat(
-    db: Database,
-    policy: Policy,
-    seat_id: int,
-    *,
-    actor_id: str,
-    admins: frozenset[str],
-    now: dt.datetime,
-    today: dt.date,
-    home_of: str | None = None,
+    db: Database, policy: Policy, seat_id: int, act: Act, *, home_of: str | None = None
 ) -> SeatView:
     """**Delivered**: the account got the value; the ledger is credited with the value's credit, once."""
     with db.transaction() as session:
-        seat = _seat_for_change(session, seat_id, actor_id, admins, "mark this delivered")
+        seat = _seat_for_change(session, seat_id, act, "mark this delivered")
         moved = _move(
             session,
             seat_id,
             (SeatStatus.RESERVED, SeatStatus.ACCEPTED),
             status=SeatStatus.DELIVERED,
-            closed_by=actor_id,
-            closed_at=now,
+            closed_by=act.user,
+            closed_at=act.now,
         )
         session.refresh(seat)
         if not moved:
@@ -190,44 +168,37 @@ def deliver_seat(
             kind=EntryKind.GIVE,
             amount=value.credit,
             item=value.key,
-            actor_id=actor_id,
-            now=now,
-            occurred_on=today,
+            actor_id=act.user,
+            now=act.now,
+            occurred_on=act.today,
             note=f"Offer: {offer.title}"[:1000],
         )
         seat.entry_id = entry.id
         session.flush()
-        key = owe_refresh(session, seat, SeatStatus.DELIVERED, now)
-        keys = (key, *owe_home(session, home_of, f"seat:{seat_id}:delivered", now))
+        key = owe_refresh(session, seat, SeatStatus.DELIVERED, act.now)
+        keys = (key, *owe_home(session, home_of, f"seat:{seat_id}:delivered", act.now))
         return replace(seat_view(session, policy, seat_id), delivery_keys=keys)
 
 
 def release_seat(
-    db: Database,
-    policy: Policy,
-    seat_id: int,
-    *,
-    actor_id: str,
-    admins: frozenset[str],
-    now: dt.datetime,
-    home_of: str | None = None,
+    db: Database, policy: Policy, seat_id: int, act: Act, *, home_of: str | None = None
 ) -> SeatView:
     """**Release seat**: the reservation ends undelivered and the seat is free for someone else."""
     with db.transaction() as session:
-        seat = _seat_for_change(session, seat_id, actor_id, admins, "release this seat")
+        seat = _seat_for_change(session, seat_id, act, "release this seat")
         moved = _move(
             session,
             seat_id,
             (SeatStatus.RESERVED, SeatStatus.ACCEPTED),
             status=SeatStatus.RELEASED,
             hold_key=None,
-            closed_by=actor_id,
-            closed_at=now,
+            closed_by=act.user,
+            closed_at=act.now,
         )
         session.refresh(seat)
         if not moved:
             raise _settled(seat)
         _give_back_seat(session, seat.offer_id)
-        key = owe_refresh(session, seat, SeatStatus.RELEASED, now)
-        keys = (key, *owe_home(session, home_of, f"seat:{seat_id}:released", now))
+        key = owe_refresh(session, seat, SeatStatus.RELEASED, act.now)
+        keys = (key, *owe_home(session, home_of, f"seat:{seat_id}:released", act.now))
         return replace(seat_view(session, policy, seat_id), delivery_keys=keys)

@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.errors import Gone, NotAllowed
 from store.models import (
@@ -76,9 +77,10 @@ class SeatView:
         return self.status in (SeatStatus.DELIVERED, SeatStatus.DECLINED, SeatStatus.RELEASED)
 
 
-def may_act(account: Account, actor_id: str, admins: frozenset[str], act: str) -> None:
-    if actor_id != account.owner_slack_id and actor_id not in admins:
-        raise NotAllowed(act, (account.owner_slack_id,) if account.owner_slack_id else ())
+def may_act(account: Account, act: Act, what: str) -> None:
+    """Only the account's owner and the program admins move its seats."""
+    if not act.may_act_for(account.owner_slack_id):
+        raise NotAllowed(what, (account.owner_slack_id,) if account.owner_slack_id else ())
 
 
 def account_of(session: Session, account_id: int) -> Account:

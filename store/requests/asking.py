@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.act import Act
 from store.db import Database
 from store.errors import Invalid
 from store.links import is_safe_link
@@ -89,17 +90,7 @@ def _validate(session: Session, policy: Policy, draft: Draft, today: dt.date) ->
     return account
 
 
-def submit(
-    db: Database,
-    policy: Policy,
-    draft: Draft,
-    *,
-    requester_id: str,
-    source_key: str,
-    admins: frozenset[str],
-    now: dt.datetime,
-    today: dt.date,
-) -> Submitted:
+def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: str) -> Submitted:
     """Save the request, then owe the decider(s) a decision message and the requester a receipt.
 
     The owner decides; an account without an owner in Slack goes to the admins. A request that a
@@ -113,18 +104,18 @@ def submit(
         if session.scalar(select(ReferenceRequest.id).where(ReferenceRequest.source_key == source_key)):
             blocked = False
         else:
-            account = _validate(session, policy, draft, today)
-            blocked = _blocked(session, policy, draft, account, today)
+            account = _validate(session, policy, draft, act.today)
+            blocked = _blocked(session, policy, draft, account, act.today)
     with db.transaction() as session:
         existing = session.scalar(select(ReferenceRequest).where(ReferenceRequest.source_key == source_key))
         if existing is not None:
             return Submitted(existing.id, (), (), created=False)
-        account = _validate(session, policy, draft, today)
+        account = _validate(session, policy, draft, act.today)
         request = ReferenceRequest(
             source_key=source_key,
             account_id=account.id,
             advocate_id=draft.advocate_id,
-            requester_id=requester_id,
+            requester_id=act.user,
             activity=draft.activity,
             cost=policy.activity(draft.activity or "").cost,
             opportunity_name=draft.opportunity_name,
@@ -136,21 +127,21 @@ def submit(
             context=draft.context,
             status=RequestStatus.PENDING,
             decider_id=account.owner_slack_id,
-            created_at=now,
+            created_at=act.now,
         )
         session.add(request)
         session.flush()
         deciders: list[str] = [account.owner_slack_id] if account.owner_slack_id else []
         if not deciders or blocked:
-            deciders += sorted(admins - set(deciders))
-        keys = [owe_decision(session, request, decider, now) for decider in deciders]
+            deciders += sorted(act.admins - set(deciders))
+        keys = [owe_decision(session, request, decider, act.now) for decider in deciders]
         confirmation = f"confirm:{request.id}"
         queue.enqueue(
             session,
             key=confirmation,
             kind=DeliveryKind.CONFIRMATION,
-            recipient=requester_id,
-            now=now,
+            recipient=act.user,
+            now=act.now,
             request_id=request.id,
         )
         return Submitted(request.id, tuple(deciders), (*keys, confirmation))

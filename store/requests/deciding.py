@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.customer import consent
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
@@ -50,20 +51,18 @@ def reroute_to_admins(
         return (*keys, _owe_refresh(session, request, f"rerouted:{unreachable}", now))
 
 
-def check_decider(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> None:
-    """Raise unless `user_id` may decide the request now (before opening a reason modal)."""
+def check_decider(db: Database, request_id: int, act: Act) -> None:
+    """Raise unless the one acting may decide the request now (before opening a reason modal)."""
     with db.transaction(readonly=True) as session:
         request = _get(session, request_id)
-        _authorize_decider(session, request, user_id, admins)
+        _authorize_decider(session, request, act)
         if request.status != RequestStatus.PENDING:
             raise AlreadySettled(request.status, request.decided_by)
 
 
-def _authorize_decider(
-    session: Session, request: ReferenceRequest, user_id: str, admins: frozenset[str]
-) -> None:
+def _authorize_decider(session: Session, request: ReferenceRequest, act: Act) -> None:
     owner = session.scalar(select(Account.owner_slack_id).where(Account.id == request.account_id))
-    if user_id in admins or (owner is not None and user_id == owner):
+    if act.may_act_for(owner):
         return
     raise NotAllowed("decide this", (owner,) if owner else ())
 
@@ -72,12 +71,9 @@ def decide(
     db: Database,
     policy: Policy,
     request_id: int,
+    act: Act,
     *,
-    actor_id: str,
     approve: bool,
-    admins: frozenset[str],
-    now: dt.datetime,
-    today: dt.date,
     reason: str | None = None,
     override_reason: str | None = None,
     advocate_id: int | None = None,
@@ -95,13 +91,13 @@ def decide(
     """
     with db.transaction() as session:
         request = _get(session, request_id, lock=True)
-        _authorize_decider(session, request, actor_id, admins)
+        _authorize_decider(session, request, act)
         if request.status != RequestStatus.PENDING:
             raise AlreadySettled(request.status, request.decided_by)
         if approve:
             _name_advocate(session, request, advocate_id)
-            if is_blocked(checks_for(session, policy, request, today)):
-                if actor_id not in admins:
+            if is_blocked(checks_for(session, policy, request, act.today)):
+                if not act.by_admin:
                     raise NotAllowed("approve this", why="a ⛔ rule blocks it")
                 if override_reason is None:
                     raise NeedsOverride()
@@ -117,8 +113,8 @@ def decide(
             .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.PENDING)
             .values(
                 status=status,
-                decided_by=actor_id,
-                decided_at=now,
+                decided_by=act.user,
+                decided_at=act.now,
                 decision_reason=None if approve else reason.strip() if reason else None,
                 override_reason=override_reason.strip() if override_reason else None,
             )
@@ -135,16 +131,16 @@ def decide(
                 amount=-request.cost,
                 item=request.activity,
                 request_id=request.id,
-                actor_id=actor_id,
-                now=now,
-                occurred_on=today,
+                actor_id=act.user,
+                now=act.now,
+                occurred_on=act.today,
                 note=request.opportunity_name,
                 reason=override_reason.strip() if override_reason else None,
             )
-        keys = _owe_outcome(session, request, status, now)
+        keys = _owe_outcome(session, request, status, act.now)
         if approve:
-            keys += consent.ask_at_approval(session, request, consent_mode, now)
-        return Decided(request.id, status, actor_id, keys)
+            keys += consent.ask_at_approval(session, request, consent_mode, act.now)
+        return Decided(request.id, status, act.user, keys)
 
 
 def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int | None) -> None:
@@ -209,27 +205,25 @@ def _owe_outcome(
     return (outcome, refresh, *homes)
 
 
-def cancel(
-    db: Database, request_id: int, *, actor_id: str, admins: frozenset[str], now: dt.datetime
-) -> Decided:
+def cancel(db: Database, request_id: int, act: Act) -> Decided:
     """The requester (or an admin) withdraws a pending request; the deciders' messages say so."""
     with db.transaction() as session:
         request = _get(session, request_id, lock=True)
-        if actor_id != request.requester_id and actor_id not in admins:
+        if act.user != request.requester_id and not act.by_admin:
             raise NotAllowed("cancel this request", (request.requester_id,))
         won = session.execute(
             update(ReferenceRequest)
             .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.PENDING)
-            .values(status=RequestStatus.CANCELLED, decided_by=actor_id, decided_at=now)
+            .values(status=RequestStatus.CANCELLED, decided_by=act.user, decided_at=act.now)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not won:
             raise _already(session, request.id)
-        refresh = _owe_refresh(session, request, RequestStatus.CANCELLED, now)
+        refresh = _owe_refresh(session, request, RequestStatus.CANCELLED, act.now)
         homes = home_refresh.owe_for_decision(
-            session, request.id, request.requester_id, RequestStatus.CANCELLED, now
+            session, request.id, request.requester_id, RequestStatus.CANCELLED, act.now
         )
-        return Decided(request.id, RequestStatus.CANCELLED, actor_id, (refresh, *homes))
+        return Decided(request.id, RequestStatus.CANCELLED, act.user, (refresh, *homes))
 
 
 def _owe_refresh(session: Session, request: ReferenceRequest, why: str, now: dt.datetime) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.act import Act
 from store.customer import ratings
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
@@ -160,27 +161,25 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
     return claimed
 
 
-def check_closer(db: Database, request_id: int, user_id: str, admins: frozenset[str]) -> None:
-    """Raise unless `user_id` may say how the request went now (before opening the modal)."""
+def check_closer(db: Database, request_id: int, act: Act) -> None:
+    """Raise unless the one acting may say how the request went now (before opening the modal)."""
     with db.transaction(readonly=True) as session:
         request = _get(session, request_id)
-        _authorize(request, user_id, admins)
+        _authorize(request, act)
         if request.status != RequestStatus.APPROVED:
             raise AlreadySettled(request.status)
 
 
-def _authorize(request: ReferenceRequest, user_id: str, admins: frozenset[str]) -> None:
-    if user_id != request.requester_id and user_id not in admins:
+def _authorize(request: ReferenceRequest, act: Act) -> None:
+    if act.user != request.requester_id and not act.by_admin:
         raise NotAllowed("say how it went", (request.requester_id,))
 
 
 def mark_done(
     db: Database,
     request_id: int,
+    act: Act,
     *,
-    actor_id: str,
-    admins: frozenset[str],
-    now: dt.datetime,
     deal_moved: bool | None = None,
     note: str = "",
     rating: int | None = None,
@@ -189,24 +188,17 @@ def mark_done(
     requester's rating (1–5) and, for an advocate asked by e-mail, their rating e-mail owed."""
     with db.transaction() as session:
         request = _get(session, request_id)
-        _authorize(request, actor_id, admins)
-        closed = _close(session, request, RequestStatus.DONE, now, deal_moved=deal_moved, note=note.strip())
+        _authorize(request, act)
+        closed = _close(
+            session, request, RequestStatus.DONE, act.now, deal_moved=deal_moved, note=note.strip()
+        )
         if rating is not None:
-            ratings.record_rating(session, request, "requester", rating, now, deal_moved=deal_moved)
-        mail = ratings.owe_rating_mail(session, request, now)
+            ratings.record_rating(session, request, "requester", rating, act.now, deal_moved=deal_moved)
+        mail = ratings.owe_rating_mail(session, request, act.now)
         return dataclasses.replace(closed, delivery_keys=closed.delivery_keys + mail)
 
 
-def mark_fell_through(
-    db: Database,
-    request_id: int,
-    *,
-    actor_id: str,
-    admins: frozenset[str],
-    now: dt.datetime,
-    today: dt.date,
-    reason: str,
-) -> Closed:
+def mark_fell_through(db: Database, request_id: int, act: Act, *, reason: str) -> Closed:
     """The reference did not happen: approved → fell_through, and the ask's debit is reversed.
 
     Both in one transaction, after a conditional update, so the reversal happens exactly once
@@ -216,15 +208,15 @@ def mark_fell_through(
         raise Invalid({"reason": "Say why it fell through: it is kept on the ledger."})
     with db.transaction() as session:
         request = _get(session, request_id)
-        _authorize(request, actor_id, admins)
-        closed = _close(session, request, RequestStatus.FELL_THROUGH, now, note=reason.strip())
+        _authorize(request, act)
+        closed = _close(session, request, RequestStatus.FELL_THROUGH, act.now, note=reason.strip())
         ledger.set_ask_standing(
             session,
             request.id,
             False,
-            actor_id=actor_id,
-            now=now,
-            today=today,
+            actor_id=act.user,
+            now=act.now,
+            today=act.today,
             reason=reason.strip()[:NOTE_MAX],
         )
         return closed

@@ -9,6 +9,7 @@ from bot.settings import load_settings
 from handlers import renderers
 from handlers.delivery import deliver
 from handlers.posted import marked
+from store.act import Act
 from store.db import Database
 from store.outbox import listing, queue
 from store.outbox.kinds import DeliveryKind
@@ -41,11 +42,8 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
         db,
         desk.policy,
         Draft(account_id=program.accounts["Acme Corp"], activity="logo"),
-        requester_id=requester,
+        Act(requester, frozenset(), clock[0], clock[0].date()),
         source_key="view:VCRASH",
-        admins=frozenset(),
-        now=clock[0],
-        today=clock[0].date(),
     )
     receipt_key = next(k for k in submitted.delivery_keys if k.startswith("confirm:"))
 

@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from store import ledger
+from store.act import Act
 from store.models import EntryKind, ReferenceRequest
 from store.periods import Period
 from store.requests import asking, deciding
@@ -53,11 +54,8 @@ def file_request(
                 amount=Decimal(1000),
                 advocate_id=program.advocates[advocate] if advocate else None,
             ),
-            requester_id=emulator.ids[requester],
+            Act(emulator.ids[requester], frozenset({emulator.ids["admin"]}), now, now.date()),
             source_key=f"test:{next(_sources)}",
-            admins=frozenset({emulator.ids["admin"]}),
-            now=now,
-            today=now.date(),
         ).request_id
     finally:
         db.dispose()
@@ -126,12 +124,9 @@ def test_status_lists_my_requests_with_their_state_and_who_decides(
             db,
             POLICY,
             declined,
-            actor_id=emulator.ids["owner2"],
+            Act(emulator.ids["owner2"], frozenset(), now, now.date()),
             approve=False,
             reason="Busy quarter",
-            admins=frozenset(),
-            now=now,
-            today=now.date(),
         )
     finally:
         db.dispose()

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from typing import Any
 
+from store.act import Act
 from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.rules.policy import load_policy
@@ -38,22 +39,16 @@ def file_request(
             db,
             policy,
             Draft(account_id=program.accounts[account], activity="reference_call", needed_by=needed_by),
-            requester_id=emulator.ids["requester"],
+            Act(emulator.ids["requester"], admins, NOW, NOW.date()),
             source_key=f"test:{account}:{time.monotonic()}",
-            admins=admins,
-            now=NOW,
-            today=NOW.date(),
         )
         if approve:
             deciding.decide(
                 db,
                 policy,
                 submitted.request_id,
-                actor_id=emulator.ids["admin"],
+                Act(emulator.ids["admin"], admins, NOW, NOW.date()),
                 approve=True,
-                admins=admins,
-                now=NOW,
-                today=NOW.date(),
                 advocate_id=store_seed.someone_to_ask(db, submitted.request_id),
             )
         return submitted.request_id

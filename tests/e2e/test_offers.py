@@ -18,6 +18,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from store import ledger
+from store.act import Act
 from store.models import Advocate, EntryKind, OfferSeat, ReferenceRequest, RequestStatus
 from store.offers import catalog
 from store.offers.catalog import OfferDraft
@@ -67,10 +68,7 @@ def post_offer(program: Program, emulator: Emulator, seats: int) -> int:
             db,
             load_policy(),
             OfferDraft("Spring beta", "early_access", str(seats), today + dt.timedelta(days=20), "", ""),
-            actor_id=emulator.ids["admin"],
-            admins=frozenset({emulator.ids["admin"]}),
-            now=NOW,
-            today=today,
+            Act(emulator.ids["admin"], frozenset({emulator.ids["admin"]}), NOW, today),
         ).id
     finally:
         db.dispose()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from store.act import Act
 from store.db import Database
 from store.models import Account, Delivery, DeliveryStatus
 from store.requests import asking
@@ -53,11 +54,8 @@ def seed(db: Database, emulator: Emulator, now: dt.datetime) -> tuple[list[str],
                 db,
                 load_policy(),
                 Draft(account_id=account_id, activity="logo"),
-                requester_id=emulator.ids["requester"],
+                Act(emulator.ids["requester"], frozenset(), then, then.date()),
                 source_key=f"late:{n}",
-                admins=frozenset(),
-                now=then,
-                today=then.date(),
             ).request_id
         )
     return owners, late

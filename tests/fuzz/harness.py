@@ -242,22 +242,16 @@ class Harness:
             self.db,
             self.desk.policy,
             Draft(account_id=self.accounts[account], activity="logo", opportunity_name="Seeded deal"),
-            requester_id=requester,
+            self.desk.act(requester),
             source_key=f"fuzz-seed:{next(self._seeds)}",
-            admins=self.desk.admins,
-            now=self.desk.now(),
-            today=self.desk.today(),
         )
         if approve:
             deciding.decide(
                 self.db,
                 self.desk.policy,
                 submitted.request_id,
-                actor_id=ADMIN,
+                self.desk.act(ADMIN),
                 approve=True,
-                admins=self.desk.admins,
-                now=self.desk.now(),
-                today=self.desk.today(),
                 override_reason="fuzz set-up",
                 advocate_id=store_seed.someone_to_ask(self.db, submitted.request_id),
             )

@@ -27,6 +27,7 @@ from handlers.delivery import deliver
 from handlers.desk import Desk
 from handlers.ids import Action, View
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.models import EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
 from store.requests import asking, deciding
@@ -149,11 +150,8 @@ class World:
                 opportunity_name="Big Bank renewal",
                 advocate_id=jane if named else None,
             ),
-            requester_id=SELLER,
+            Act(SELLER, self.desk.admins, NOW, NOW.date()),
             source_key="view:V0REQUEST",
-            admins=self.desk.admins,
-            now=NOW,
-            today=NOW.date(),
         )
         assert deliver(self.desk, list(submitted.delivery_keys)) == len(submitted.delivery_keys)
         return acme, submitted.request_id
@@ -439,11 +437,8 @@ def test_a_refused_click_on_app_home_is_answered_in_a_small_modal(world: World) 
         world.desk.db,
         world.desk.policy,
         rid,
-        actor_id=OWNER,
+        Act(OWNER, world.desk.admins, NOW, NOW.date()),
         approve=False,
-        admins=world.desk.admins,
-        now=NOW,
-        today=NOW.date(),
         reason="No",
     )
 

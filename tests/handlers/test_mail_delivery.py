@@ -21,6 +21,7 @@ from handlers.desk import Desk
 from handlers.links import Links, Purpose
 from handlers.mail import Mailer, message_id
 from handlers.mail_delivery import send_mail
+from store.act import Act
 from store.customer import consent
 from store.db import Database
 from store.models import Advocate, Delivery, DeliveryStatus
@@ -62,21 +63,15 @@ def approved(db: Database, policy: Policy, **prospect: Any) -> int:
         db,
         policy,
         Draft(account_id=acme, activity="reference_call", advocate_id=jane, **prospect),
-        requester_id=SELLER,
+        Act(SELLER, frozenset(), NOW, NOW.date()),
         source_key="view:1",
-        admins=frozenset(),
-        now=NOW,
-        today=NOW.date(),
     )
     deciding.decide(
         db,
         policy,
         submitted.request_id,
-        actor_id=OWNER,
+        Act(OWNER, frozenset(), NOW, NOW.date()),
         approve=True,
-        admins=frozenset(),
-        now=NOW,
-        today=NOW.date(),
         consent_mode=consent.EMAIL,
     )
     return submitted.request_id

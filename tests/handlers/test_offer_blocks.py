@@ -14,6 +14,7 @@ from handlers.desk import Desk
 from handlers.home import home_view
 from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks
 from handlers.offers import advocate_modal, offer_modal, offers_blocks
+from store.act import Act
 from store.db import Database
 from store.giveback import social_capital
 from store.models import Advocate, EntryKind
@@ -42,9 +43,7 @@ def posted(desk: Desk, title: str = HOSTILE, seats: int = 5) -> catalog.OfferVie
     draft = OfferDraft(
         title, "early_access", str(seats), TODAY + dt.timedelta(days=9), "segments: Enterprise", HOSTILE
     )
-    return catalog.create_offer(
-        desk.db, desk.policy, draft, actor_id=ADMIN, admins=desk.admins, now=NOW, today=TODAY
-    )
+    return catalog.create_offer(desk.db, desk.policy, draft, Act(ADMIN, desk.admins, NOW, TODAY))
 
 
 def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(desk: Desk) -> None:
@@ -58,22 +57,15 @@ def test_a_seat_card_is_valid_in_every_state_and_never_renders_peoples_markup(de
 
     def reserved(account_id: int) -> seats.SeatView:
         return reserve.offer_it(
-            desk.db,
-            desk.policy,
-            offer.id,
-            account_id,
-            actor_id=OWNER,
-            admins=desk.admins,
-            now=NOW,
-            today=TODAY,
+            desk.db, desk.policy, offer.id, account_id, Act(OWNER, desk.admins, NOW, TODAY)
         )
 
     cards = [reserved(ids[0])]
-    common = {"actor_id": OWNER, "admins": desk.admins, "now": NOW}
-    cards.append(seat_changes.record_answer(desk.db, desk.policy, reserved(ids[1]).id, True, **common))
-    cards.append(seat_changes.record_answer(desk.db, desk.policy, reserved(ids[2]).id, False, **common))
-    cards.append(seat_changes.release_seat(desk.db, desk.policy, reserved(ids[3]).id, **common))
-    cards.append(seat_changes.deliver_seat(desk.db, desk.policy, cards[1].id, today=TODAY, **common))
+    owner = Act(OWNER, desk.admins, NOW, TODAY)
+    cards.append(seat_changes.record_answer(desk.db, desk.policy, reserved(ids[1]).id, True, owner))
+    cards.append(seat_changes.record_answer(desk.db, desk.policy, reserved(ids[2]).id, False, owner))
+    cards.append(seat_changes.release_seat(desk.db, desk.policy, reserved(ids[3]).id, owner))
+    cards.append(seat_changes.deliver_seat(desk.db, desk.policy, cards[1].id, owner))
     assert [c.status for c in cards] == ["reserved", "accepted", "declined", "released", "delivered"]
     for card in cards:
         blocks = seat_blocks(card)
@@ -98,9 +90,7 @@ def test_the_offer_modal_list_and_home_are_valid(desk: Desk) -> None:
     listed = offers_blocks(desk, catalog.list_offers(desk.db, desk.policy, TODAY), admin=True)
     assert_valid_message_blocks(listed)
     assert_valid_message_blocks(offer_blocks(offer, admin=False))
-    reserve.offer_it(
-        desk.db, desk.policy, offer.id, acme, actor_id=ADMIN, admins=desk.admins, now=NOW, today=TODAY
-    )
+    reserve.offer_it(desk.db, desk.policy, offer.id, acme, Act(ADMIN, desk.admins, NOW, TODAY))
     posted(desk, title="Another beta")
 
     home = home_view(desk, ADMIN, status.home_overview(desk.db, desk.policy, ADMIN, TODAY))
@@ -138,8 +128,8 @@ def test_the_advocate_modal_and_an_invited_card_are_valid(desk: Desk) -> None:
         jane = seed.advocate(s, acme, HOSTILE, "reference_call")
         s.get_one(Advocate, jane).email = "jane@acme.test"
     offer = posted(desk)
-    common = {"actor_id": OWNER, "admins": desk.admins, "now": NOW, "today": TODAY}
-    card = reserve.offer_it(desk.db, desk.policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    owner = Act(OWNER, desk.admins, NOW, TODAY)
+    card = reserve.offer_it(desk.db, desk.policy, offer.id, acme, owner, invite=True)
     blocks = seat_blocks(card)
     assert_valid_message_blocks(blocks)
     assert "was invited by e-mail" in str(blocks) and "<!channel>" not in str(blocks)

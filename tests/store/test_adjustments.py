@@ -12,6 +12,7 @@ from sqlalchemy import select
 from store import ledger
 from store.accounts import adjustments
 from store.accounts.adjustments import OPERATOR, AdjustmentDraft
+from store.act import Act
 from store.db import Database
 from store.errors import Invalid, NotAllowed
 from store.models import Account, Delivery, EntryKind, LedgerEntry
@@ -36,12 +37,10 @@ def adjust(
     draft: AdjustmentDraft,
     now: dt.datetime,
     *,
-    by: str | None = ADMIN,
+    by: str = ADMIN,
     source_key: str = "view:V1",
 ) -> adjustments.Adjusted:
-    return adjustments.adjust(
-        db, policy, draft, by=by, admins=ADMINS, source_key=source_key, now=now, today=now.date()
-    )
+    return adjustments.adjust(db, policy, draft, Act(by, ADMINS, now, now.date()), source_key=source_key)
 
 
 def entries(db: Database) -> list[LedgerEntry]:
@@ -179,7 +178,7 @@ def test_at_the_terminal_without_by_the_operator_is_named_and_only_the_owner_tol
 ) -> None:
     acme = add_account(db)
 
-    done = adjust(db, policy, AdjustmentDraft(acme, "4", "carried over"), now, by=None, source_key="cli:1")
+    done = adjust(db, policy, AdjustmentDraft(acme, "4", "carried over"), now, by=OPERATOR, source_key="cli:1")
 
     assert done.actor_id == OPERATOR and entries(db)[0].actor_id == OPERATOR
     assert owed(db) == {"adjust:cli:1:owner": (DeliveryKind.ADJUSTMENT_NOTICE, OWNER)}

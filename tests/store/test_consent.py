@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from store import ledger, periods
 from store.accounts import find
+from store.act import Act
 from store.customer import ask_view, consent, ratings
 from store.db import Database
 from store.digest import weekly
@@ -66,30 +67,25 @@ def approved(
         db,
         policy,
         Draft(account_id=acme, activity="reference_call", advocate_id=advocate_id, needed_by=NEEDED_BY),
-        requester_id=SELLER,
+        Act(SELLER, ADMINS, now, now.date()),
         source_key=key,
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
     )
     decided = deciding.decide(
         db,
         policy,
         submitted.request_id,
-        actor_id=OWNER,
+        Act(OWNER, ADMINS, now, now.date()),
         approve=True,
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
         advocate_id=pick,
         consent_mode=mode,
     )
     return submitted.request_id, decided.delivery_keys
 
 
-def answer(db: Database, now: dt.datetime, rid: int, given: str, **how: object) -> consent.Answered:
-    how.setdefault("by", consent.ADVOCATE)
-    return consent.answer(db, rid, given, now=now, today=now.date(), admins=ADMINS, **how)  # type: ignore[arg-type]
+def answer(
+    db: Database, now: dt.datetime, rid: int, given: str, by: str = consent.ADVOCATE, **how: str
+) -> consent.Answered:
+    return consent.answer(db, rid, given, Act(by, ADMINS, now, now.date()), **how)
 
 
 def balance(db: Database, policy: Policy, account_id: int) -> int:
@@ -179,22 +175,10 @@ def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it
             prospect_industry="Retail",
             prospect_name_shared=shared,
         ),
-        requester_id=SELLER,
+        Act(SELLER, ADMINS, now, now.date()),
         source_key="view:1",
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
     )
-    deciding.decide(
-        db,
-        policy,
-        submitted.request_id,
-        actor_id=OWNER,
-        approve=True,
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
-    )
+    deciding.decide(db, policy, submitted.request_id, Act(OWNER, ADMINS, now, now.date()), approve=True)
     view = ask_view.view(db, policy, submitted.request_id, now.date())
     with db.transaction() as session:
         assert session.get_one(ReferenceRequest, submitted.request_id).prospect_name_shared is shared
@@ -272,23 +256,11 @@ def test_please_don_t_ask_me_again_makes_the_advocate_do_not_contact(
         db,
         policy,
         Draft(account_id=acme, activity="reference_call", advocate_id=jane),
-        requester_id=SELLER,
+        Act(SELLER, ADMINS, now, now.date()),
         source_key="view:2",
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
     )
     with pytest.raises(NotAllowed):
-        deciding.decide(
-            db,
-            policy,
-            submitted.request_id,
-            actor_id=OWNER,
-            approve=True,
-            admins=ADMINS,
-            now=now,
-            today=now.date(),
-        )
+        deciding.decide(db, policy, submitted.request_id, Act(OWNER, ADMINS, now, now.date()), approve=True)
 
 
 def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy, now: dt.datetime) -> None:
@@ -319,7 +291,7 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
         assert (request.decision_reason, request.closed_at) == (None, None)
     late = now + dt.timedelta(days=30)
     with pytest.raises(AlreadySettled):
-        consent.answer(db, rid, "never", by=consent.ADVOCATE, now=late, today=late.date())
+        consent.answer(db, rid, "never", Act(consent.ADVOCATE, frozenset(), late, late.date()))
     assert not ask_view.view(db, policy, rid, late.date()).open
 
 
@@ -333,21 +305,15 @@ def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
         db,
         policy,
         Draft(account_id=acme, activity="reference_call", advocate_id=jane, needed_by=NEEDED_BY),
-        requester_id=SELLER,
+        Act(SELLER, ADMINS, now, now.date()),
         source_key="view:2",
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
     ).request_id
     deciding.decide(
         db,
         policy,
         second,
-        actor_id=ADMIN,
+        Act(ADMIN, ADMINS, now, now.date()),
         approve=True,
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
         override_reason="She told me on the phone she would do this one",
         consent_mode=consent.EMAIL,
     )
@@ -384,7 +350,7 @@ def test_yes_and_no_in_turn_keep_the_balance_right_each_change_once(
     assert len(told) == len(steps)
     # a yes after all, then the activity fell through: the ask is reversed once more, and only once
     followups.mark_fell_through(
-        db, rid, actor_id=SELLER, admins=ADMINS, now=now, today=now.date(), reason="The prospect went quiet"
+        db, rid, Act(SELLER, ADMINS, now, now.date()), reason="The prospect went quiet"
     )
     assert balance(db, policy, acme) == 23
 
@@ -527,7 +493,7 @@ def test_done_records_the_requester_s_rating_and_e_mails_the_advocate_once(
     acme, jane = setup(db)
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
     answer(db, now, rid, "yes")
-    closed = followups.mark_done(db, rid, actor_id=SELLER, admins=ADMINS, now=now, deal_moved=True, rating=4)
+    closed = followups.mark_done(db, rid, Act(SELLER, ADMINS, now, now.date()), deal_moved=True, rating=4)
     assert f"rating-mail:{rid}" in closed.delivery_keys
     assert owed(db)[f"rating-mail:{rid}"][:2] == ("rating_email", f"advocate:{jane}")
     assert ratings.rate_by_advocate(db, rid, 2, "Too long a call", now)
@@ -558,7 +524,7 @@ def test_ratings_show_in_find_the_decision_card_and_the_digest(
     acme, jane = setup(db, balance=20)
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
     answer(db, now, rid, "yes")
-    followups.mark_done(db, rid, actor_id=SELLER, admins=ADMINS, now=now, rating=5)
+    followups.mark_done(db, rid, Act(SELLER, ADMINS, now, now.date()), rating=5)
     ratings.rate_by_advocate(db, rid, 4, "", now)
     assert cards.card(db, policy, rid, now.date()).ratings == "rated 4.5/5 (2)"  # type: ignore[union-attr]
     [fit] = find.find_accounts(db, policy, "banking", now.date()).fits

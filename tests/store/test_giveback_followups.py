@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.giveback import gives, nudges
@@ -39,21 +40,15 @@ def approved_request(
         db,
         policy,
         Draft(account_id=account_id, activity="reference_call", needed_by=needed_by),
-        requester_id=REQUESTER,
+        Act(REQUESTER, ADMINS, now, now.date()),
         source_key=f"test:{account_id}:{now.isoformat()}",
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
     )
     deciding.decide(
         db,
         policy,
         submitted.request_id,
-        actor_id=OWNER,
+        Act(OWNER, ADMINS, now, now.date()),
         approve=True,
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
         advocate_id=store_seed.someone_to_ask(db, submitted.request_id),
     )
     return submitted.request_id
@@ -71,9 +66,7 @@ def value_for(account_id: int, now: dt.datetime) -> ValueDraft:
 def log(
     db: Database, policy: Policy, draft: ValueDraft, actor: str, now: dt.datetime, *, source_key: str = "v"
 ) -> gives.Logged:
-    return gives.log_value(
-        db, policy, draft, actor_id=actor, admins=ADMINS, source_key=source_key, now=now, today=now.date()
-    )
+    return gives.log_value(db, policy, draft, Act(actor, ADMINS, now, now.date()), source_key=source_key)
 
 
 def keys(db: Database) -> set[str]:
@@ -234,11 +227,8 @@ def test_sla_reminds_the_decider_then_escalates_to_admins_each_once(
         db,
         policy,
         Draft(account_id=acme, activity="logo"),
-        requester_id=REQUESTER,
+        Act(REQUESTER, ADMINS, now, now.date()),
         source_key="s",
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
     )
     rid = submitted.request_id
 
@@ -285,22 +275,16 @@ def test_fell_through_reverses_the_debit_exactly_once(db: Database, policy: Poli
     assert balance(db, policy, acme) == policy.opening_balance - 3
 
     with pytest.raises(NotAllowed):
-        followups.mark_fell_through(
-            db, rid, actor_id=OWNER2, admins=ADMINS, now=now, today=now.date(), reason="no"
-        )
+        followups.mark_fell_through(db, rid, Act(OWNER2, ADMINS, now, now.date()), reason="no")
     with pytest.raises(Invalid):
-        followups.mark_fell_through(
-            db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason=" "
-        )
+        followups.mark_fell_through(db, rid, Act(REQUESTER, ADMINS, now, now.date()), reason=" ")
     first = followups.mark_fell_through(
-        db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason="prospect went dark"
+        db, rid, Act(REQUESTER, ADMINS, now, now.date()), reason="prospect went dark"
     )
     with pytest.raises(AlreadySettled) as second:
-        followups.mark_fell_through(
-            db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, today=now.date(), reason="again"
-        )
+        followups.mark_fell_through(db, rid, Act(REQUESTER, ADMINS, now, now.date()), reason="again")
     with pytest.raises(AlreadySettled) as done:
-        followups.mark_done(db, rid, actor_id=REQUESTER, admins=ADMINS, now=now)
+        followups.mark_done(db, rid, Act(REQUESTER, ADMINS, now, now.date()))
 
     assert first.status == RequestStatus.FELL_THROUGH and first.delivery_keys == (f"followup-closed:{rid}",)
     assert second.value.status == done.value.status == RequestStatus.FELL_THROUGH
@@ -318,7 +302,7 @@ def test_done_records_whether_the_deal_moved(db: Database, policy: Policy, now: 
     rid = approved_request(db, policy, acme, now, now.date())
 
     result = followups.mark_done(
-        db, rid, actor_id=REQUESTER, admins=ADMINS, now=now, deal_moved=True, note="won"
+        db, rid, Act(REQUESTER, ADMINS, now, now.date()), deal_moved=True, note="won"
     )
 
     card = followups.followup_card(db, policy, rid)

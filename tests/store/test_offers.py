@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from store.act import Act
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.giveback import social_capital
@@ -42,9 +43,7 @@ def draft(
 
 
 def make_offer(db: Database, policy: Policy, **fields: str) -> catalog.OfferView:
-    return catalog.create_offer(
-        db, policy, draft(**fields), actor_id=ADMIN, admins=ADMINS, now=NOW, today=TODAY
-    )
+    return catalog.create_offer(db, policy, draft(**fields), Act(ADMIN, ADMINS, NOW, TODAY))
 
 
 def ask(session, account_id: int, points: int, days_ago: int) -> None:  # type: ignore[no-untyped-def]
@@ -57,10 +56,10 @@ def give(session, account_id: int, value: str, credit: int, days_ago: int) -> No
 
 def test_only_admins_manage_offers_and_bad_input_is_named_per_field(db: Database, policy: Policy) -> None:
     with pytest.raises(NotAllowed):
-        catalog.create_offer(db, policy, draft(), actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+        catalog.create_offer(db, policy, draft(), Act(OWNER, ADMINS, NOW, TODAY))
     bad = OfferDraft(" ", None, "zero", TODAY - dt.timedelta(days=1), "colour: blue", "")
     with pytest.raises(Invalid) as refused:
-        catalog.create_offer(db, policy, bad, actor_id=ADMIN, admins=ADMINS, now=NOW, today=TODAY)
+        catalog.create_offer(db, policy, bad, Act(ADMIN, ADMINS, NOW, TODAY))
     assert set(refused.value.errors) == {"title", "value", "seats", "closes_on", "fits"}
     assert "Line 1" in refused.value.errors["fits"]
 
@@ -68,17 +67,10 @@ def test_only_admins_manage_offers_and_bad_input_is_named_per_field(db: Database
     assert offer.fits.industries == ("Fintech", "Retail") and offer.fits.products == ("Payments",)
     assert (offer.group, offer.credit, offer.seats_left) == ("learning", 3, 2)
     edited = catalog.edit_offer(
-        db,
-        policy,
-        offer.id,
-        draft(title="Summer beta", seats="5"),
-        actor_id=ADMIN,
-        admins=ADMINS,
-        now=NOW,
-        today=TODAY,
+        db, policy, offer.id, draft(title="Summer beta", seats="5"), Act(ADMIN, ADMINS, NOW, TODAY)
     )
     assert (edited.title, edited.seats, edited.fits.industries) == ("Summer beta", 5, ())
-    closed = catalog.close_offer(db, policy, offer.id, actor_id=ADMIN, admins=ADMINS, now=NOW)
+    closed = catalog.close_offer(db, policy, offer.id, Act(ADMIN, ADMINS, NOW, NOW.date()))
     assert not closed.open_on(TODAY)
     assert catalog.list_offers(db, policy, TODAY) == []
     assert [o.id for o in catalog.list_offers(db, policy, TODAY, include_closed=True)] == [offer.id]
@@ -124,18 +116,14 @@ def test_the_last_seat_goes_once_under_concurrency(db: Database, policy: Policy)
             seed.advocate(s, account_id, "Pat Lee", "reference_call")
     offer = make_offer(db, policy, seats="3")
     for account_id in ids[:2]:
-        reserve.offer_it(
-            db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY
-        )
+        reserve.offer_it(db, policy, offer.id, account_id, Act(OWNER, ADMINS, NOW, TODAY))
     answers: list[str] = []
     start = threading.Barrier(20)
 
     def click(account_id: int) -> None:
         start.wait()
         try:
-            reserve.offer_it(
-                db, policy, offer.id, account_id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY
-            )
+            reserve.offer_it(db, policy, offer.id, account_id, Act(OWNER, ADMINS, NOW, TODAY))
             answers.append("reserved")
         except Invalid as refused:
             answers.append(refused.errors["offer"])
@@ -166,7 +154,7 @@ def test_one_account_holds_one_seat_of_an_offer_however_many_clicks(db: Database
     def click() -> None:
         start.wait()
         try:
-            reserve.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+            reserve.offer_it(db, policy, offer.id, acme, Act(OWNER, ADMINS, NOW, TODAY))
             results.append("reserved")
         except Invalid:
             results.append("refused")
@@ -188,12 +176,10 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
         seed.advocate(s, globex, "Gil Doe", "reference_call")
     offer = make_offer(db, policy, seats="1")
     with pytest.raises(NotAllowed):
-        reserve.offer_it(
-            db, policy, offer.id, acme, actor_id="U0STRANGER", admins=ADMINS, now=NOW, today=TODAY
-        )
-    seat = reserve.offer_it(db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+        reserve.offer_it(db, policy, offer.id, acme, Act("U0STRANGER", ADMINS, NOW, TODAY))
+    seat = reserve.offer_it(db, policy, offer.id, acme, Act(OWNER, ADMINS, NOW, TODAY))
     assert (seat.status, seat.balance, seat.seats_left) == (SeatStatus.RESERVED, 3, 0)
-    accepted = seat_changes.record_answer(db, policy, seat.id, True, actor_id=OWNER, admins=ADMINS, now=NOW)
+    accepted = seat_changes.record_answer(db, policy, seat.id, True, Act(OWNER, ADMINS, NOW, NOW.date()))
     assert (accepted.status, accepted.answered_via) == (SeatStatus.ACCEPTED, "owner")
 
     outcomes: list[str] = []
@@ -202,9 +188,7 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     def deliver() -> None:
         start.wait()
         try:
-            seat_changes.deliver_seat(
-                db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY
-            )
+            seat_changes.deliver_seat(db, policy, seat.id, Act(OWNER, ADMINS, NOW, TODAY))
             outcomes.append("delivered")
         except AlreadySettled as settled:
             outcomes.append(settled.status)
@@ -218,22 +202,20 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     after = seats.seat(db, policy, seat.id)
     assert after is not None and after.balance == 3 + 3 and after.entry_id is not None
     with pytest.raises(AlreadySettled):
-        seat_changes.release_seat(db, policy, seat.id, actor_id=OWNER, admins=ADMINS, now=NOW)
+        seat_changes.release_seat(db, policy, seat.id, Act(OWNER, ADMINS, NOW, NOW.date()))
     assert social_capital.breakdown(db, policy, acme, TODAY).has("learning")
 
     # a second offer: reserved, released, the seat goes to another account, released twice is settled
     other = make_offer(db, policy, title="Roadmap session", value="product_input", seats="1")
-    held = reserve.offer_it(db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
-    released = seat_changes.release_seat(db, policy, held.id, actor_id=ADMIN, admins=ADMINS, now=NOW)
+    held = reserve.offer_it(db, policy, other.id, acme, Act(OWNER, ADMINS, NOW, TODAY))
+    released = seat_changes.release_seat(db, policy, held.id, Act(ADMIN, ADMINS, NOW, NOW.date()))
     assert (released.status, released.seats_left, released.balance) == (SeatStatus.RELEASED, 1, 6)
     with pytest.raises(AlreadySettled):
-        seat_changes.release_seat(db, policy, held.id, actor_id=OWNER, admins=ADMINS, now=NOW)
-    again = reserve.offer_it(
-        db, policy, other.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY, invite=True
-    )
+        seat_changes.release_seat(db, policy, held.id, Act(OWNER, ADMINS, NOW, NOW.date()))
+    again = reserve.offer_it(db, policy, other.id, acme, Act(OWNER, ADMINS, NOW, TODAY), invite=True)
     declined = seat_changes.answer_from_advocate(db, policy, again.id, False, email="jane@acme.test", now=NOW)
     assert (declined.status, declined.answered_via, declined.seats_left) == (SeatStatus.DECLINED, "email", 1)
-    reserve.offer_it(db, policy, other.id, globex, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY)
+    reserve.offer_it(db, policy, other.id, globex, Act(OWNER, ADMINS, NOW, TODAY))
     assert seats.reservation_count(db, other.id) == 1
 
 
@@ -300,29 +282,29 @@ def test_offer_it_names_the_one_advocate_who_may_be_approached_or_asks_which_or_
         ivy = seed.advocate(s, initech, "Ivy Resting", "reference_call")
         said(s, ivy, ConsentAnswer.NOT_THIS_QUARTER)
     offer = make_offer(db, policy, seats="3")
-    common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
+    owner = Act(OWNER, ADMINS, NOW, TODAY)
 
     # Acme: Jane is the only one willing who has not said stop
-    choices = reserve.advocate_choices(db, acme, TODAY, actor_id=OWNER, admins=ADMINS)
+    choices = reserve.advocate_choices(db, acme, Act(OWNER, ADMINS, NOW, TODAY))
     assert [c.id for c in choices] == [jane]
     with pytest.raises(NotAllowed):
-        reserve.advocate_choices(db, acme, TODAY, actor_id="U0STRANGER", admins=ADMINS)
-    seat = reserve.offer_it(db, policy, offer.id, acme, **common)  # type: ignore[arg-type]
+        reserve.advocate_choices(db, acme, Act("U0STRANGER", ADMINS, NOW, TODAY))
+    seat = reserve.offer_it(db, policy, offer.id, acme, owner)
     assert (seat.advocate_name, seat.invited_at) == ("Jane Doe", None)
 
     # Globex: two people → the owner must pick; a pick outside the choices is refused
-    assert len(reserve.advocate_choices(db, globex, TODAY, actor_id=OWNER, admins=ADMINS)) == 2
+    assert len(reserve.advocate_choices(db, globex, Act(OWNER, ADMINS, NOW, TODAY))) == 2
     with pytest.raises(Invalid) as several:
-        reserve.offer_it(db, policy, offer.id, globex, **common)  # type: ignore[arg-type]
+        reserve.offer_it(db, policy, offer.id, globex, owner)
     assert "Several advocates at Globex" in several.value.errors["advocate"]
     with pytest.raises(Invalid):
-        reserve.offer_it(db, policy, offer.id, globex, advocate_id=carol, **common)  # type: ignore[arg-type]
-    picked = reserve.offer_it(db, policy, offer.id, globex, advocate_id=ann, **common)  # type: ignore[arg-type]
+        reserve.offer_it(db, policy, offer.id, globex, owner, advocate_id=carol)
+    picked = reserve.offer_it(db, policy, offer.id, globex, owner, advocate_id=ann)
     assert picked.advocate_name == "Ann Two"
 
     # Initech: its only willing advocate rests this quarter → refused, no seat taken
     with pytest.raises(Invalid) as nobody:
-        reserve.offer_it(db, policy, offer.id, initech, **common)  # type: ignore[arg-type]
+        reserve.offer_it(db, policy, offer.id, initech, owner)
     assert nobody.value.errors["advocate"].startswith("No one at Initech can be offered this")
     assert catalog.get_offer(db, policy, offer.id).seats_taken == 2  # type: ignore[union-attr]
     assert seats.reservation_count(db, offer.id) == 2
@@ -340,17 +322,17 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
         globex = seed.account(s, "Globex", owner_slack_id=OWNER)
         seed.advocate(s, globex, "No Address", "reference_call")
     offer = make_offer(db, policy, seats="3")
-    common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
-    seat = reserve.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    owner = Act(OWNER, ADMINS, NOW, TODAY)
+    seat = reserve.offer_it(db, policy, offer.id, acme, owner, invite=True)
     assert seat.invited_at == NOW and seats.invitation_key(seat.id) in seat.delivery_keys
     queued = deliveries_keyed(db, f"offer_invite:{seat.id}")
     assert [(d.kind, d.data) for d in queued] == [("offer_invite", {"seat_id": seat.id})]
     # a second click for the same account reserves nothing and queues nothing
     with pytest.raises(Invalid):
-        reserve.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+        reserve.offer_it(db, policy, offer.id, acme, owner, invite=True)
     assert len(deliveries_keyed(db, f"offer_invite:{seat.id}")) == 1
     # no address: the owner records the answer, nothing is mailed
-    unmailed = reserve.offer_it(db, policy, offer.id, globex, invite=True, **common)  # type: ignore[arg-type]
+    unmailed = reserve.offer_it(db, policy, offer.id, globex, owner, invite=True)
     assert unmailed.invited_at is None and deliveries_keyed(db, f"offer_invite:{unmailed.id}") == []
     with pytest.raises(NotAllowed):
         seat_changes.answer_from_advocate(db, policy, unmailed.id, True, email="x@globex.test", now=NOW)
@@ -373,7 +355,7 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
     def owner_no() -> None:
         start.wait()
         try:
-            seat_changes.record_answer(db, policy, seat.id, False, actor_id=OWNER, admins=ADMINS, now=NOW)
+            seat_changes.record_answer(db, policy, seat.id, False, Act(OWNER, ADMINS, NOW, NOW.date()))
             outcomes.append("owner")
         except AlreadySettled:
             outcomes.append("settled")
@@ -400,15 +382,15 @@ def test_the_advocate_says_yes_by_email_then_delivered_credits_once(db: Database
         acme = seed.account(s, "Acme", owner_slack_id=OWNER)
         with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.test")
     offer = make_offer(db, policy, seats="1")
-    common = {"actor_id": OWNER, "admins": ADMINS, "now": NOW, "today": TODAY}
-    seat = reserve.offer_it(db, policy, offer.id, acme, invite=True, **common)  # type: ignore[arg-type]
+    owner = Act(OWNER, ADMINS, NOW, TODAY)
+    seat = reserve.offer_it(db, policy, offer.id, acme, owner, invite=True)
     yes = seat_changes.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
     assert (yes.status, yes.answered_via) == (SeatStatus.ACCEPTED, "email")
     assert any(k.startswith("offer_seat_refresh:") for k in yes.delivery_keys)  # the owner's card rewritten
-    done = seat_changes.deliver_seat(db, policy, seat.id, **common)  # type: ignore[arg-type]
+    done = seat_changes.deliver_seat(db, policy, seat.id, owner)
     assert done.balance == 3 + 3
     with pytest.raises(AlreadySettled):
-        seat_changes.deliver_seat(db, policy, seat.id, **common)  # type: ignore[arg-type]
+        seat_changes.deliver_seat(db, policy, seat.id, owner)
     assert seats.seat(db, policy, seat.id).balance == 6  # type: ignore[union-attr]
 
 
@@ -417,9 +399,7 @@ def test_an_invitation_that_can_never_arrive_goes_back_to_the_owner(db: Database
         acme = seed.account(s, "Acme", owner_slack_id=OWNER)
         with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.test")
     offer = make_offer(db, policy)
-    seat = reserve.offer_it(
-        db, policy, offer.id, acme, actor_id=OWNER, admins=ADMINS, now=NOW, today=TODAY, invite=True
-    )
+    seat = reserve.offer_it(db, policy, offer.id, acme, Act(OWNER, ADMINS, NOW, TODAY), invite=True)
     keys = invitations.invitation_undeliverable(db, seat.id, NOW)
     assert len(keys) == 1 and seats.seat(db, policy, seat.id).invited_at is None  # type: ignore[union-attr]
     assert invitations.invitation_undeliverable(db, seat.id, NOW) == ()

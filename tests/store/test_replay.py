@@ -12,6 +12,7 @@ import zoneinfo
 from sqlalchemy import select
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.models import Base, EntryKind
 from store.requests import asking, deciding
@@ -52,22 +53,16 @@ def ask_and_approve(
         db,
         policy,
         draft,
-        requester_id="U0SELLER1",
+        Act("U0SELLER1", frozenset({ADMIN}), when, when.date()),
         source_key=f"view:{when.isoformat()}",
-        admins=frozenset({ADMIN}),
-        now=when,
-        today=when.date(),
     )
     decided_at = when + dt.timedelta(hours=1)
     deciding.decide(
         db,
         policy,
         submitted.request_id,
-        actor_id=OWNER,
+        Act(OWNER, frozenset({ADMIN}), decided_at, decided_at.date()),
         approve=True,
-        admins=frozenset({ADMIN}),
-        now=decided_at,
-        today=decided_at.date(),
     )
     return submitted.request_id
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import NoResultFound
 
 from store import ledger
+from store.act import Act
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
@@ -67,11 +68,8 @@ def ask(
         db,
         policy,
         Draft(account_id=account_id, **draft),
-        requester_id=SELLER,
+        Act(SELLER, admins, now, now.date()),
         source_key=source_key,
-        admins=admins,
-        now=now,
-        today=now.date(),
     )
 
 
@@ -90,11 +88,8 @@ def decide(
         db,
         policy,
         request_id,
-        actor_id=actor,
+        Act(actor, ADMINS, now, now.date()),
         approve=approve,
-        admins=ADMINS,
-        now=now,
-        today=now.date(),
         reason=reason,
         override_reason=override_reason,
         advocate_id=_someone_to_ask(db, request_id) if approve else None,
@@ -109,7 +104,7 @@ def _someone_to_ask(db: Database, request_id: int) -> int | None:
 
 
 def cancel(db: Database, now: dt.datetime, request_id: int, actor: str) -> Decided:
-    return deciding.cancel(db, request_id, actor_id=actor, admins=ADMINS, now=now)
+    return deciding.cancel(db, request_id, Act(actor, ADMINS, now, now.date()))
 
 
 def stored(db: Database, request_id: int) -> ReferenceRequest:
@@ -614,14 +609,14 @@ def test_the_owner_and_the_admins_may_open_a_reason_modal(
     rid = ask(db, policy, now, add_account(db)).request_id
 
     for decider in (OWNER, ADMIN, ADMIN2):
-        assert deciding.check_decider(db, rid, decider, ADMINS) is None
+        assert deciding.check_decider(db, rid, Act(decider, ADMINS, now, now.date())) is None
 
 
 def test_someone_else_may_not_open_a_reason_modal(db: Database, policy: Policy, now: dt.datetime) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
     with pytest.raises(NotAllowed) as refused:
-        deciding.check_decider(db, rid, BYSTANDER, ADMINS)
+        deciding.check_decider(db, rid, Act(BYSTANDER, ADMINS, now, now.date()))
 
     assert refused.value.people == (OWNER,)
 
@@ -631,16 +626,18 @@ def test_a_decided_request_opens_no_reason_modal(db: Database, policy: Policy, n
     decide(db, policy, now, rid, OWNER, approve=False, reason="No")
 
     with pytest.raises(AlreadySettled) as settled:
-        deciding.check_decider(db, rid, ADMIN, ADMINS)
+        deciding.check_decider(db, rid, Act(ADMIN, ADMINS, now, now.date()))
     with pytest.raises(NotAllowed):
-        deciding.check_decider(db, rid, BYSTANDER, ADMINS)  # who asks is checked before the state
+        deciding.check_decider(
+            db, rid, Act(BYSTANDER, ADMINS, now, now.date())
+        )  # who asks is checked before the state
 
     assert (settled.value.status, settled.value.by) == (RequestStatus.DECLINED, OWNER)
 
 
-def test_checking_a_request_that_does_not_exist_is_gone(db: Database) -> None:
+def test_checking_a_request_that_does_not_exist_is_gone(db: Database, now: dt.datetime) -> None:
     with pytest.raises(Gone):
-        deciding.check_decider(db, 424242, OWNER, ADMINS)
+        deciding.check_decider(db, 424242, Act(OWNER, ADMINS, now, now.date()))
 
 
 # --- reroute_to_admins ---------------------------------------------------------------------------
