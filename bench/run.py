@@ -48,7 +48,7 @@ from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
 from bot.server import SlackWsgi  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from handlers.pacing import Pacer  # noqa: E402
+from handlers.outbox.pacing import Pacer  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
 from store.digest.weekly import build_digest  # noqa: E402

@@ -18,11 +18,11 @@ from bot.clock import Clock, system_clock
 from bot.mail_settings import parse_smtp_url
 from bot.settings import Settings
 from bot.slack_client import make_web_client
-from handlers import register_all
-from handlers.desk import Desk
-from handlers.links import Links
-from handlers.mail import Mailer
-from handlers.pacing import Pacer
+from handlers.kit.desk import Desk
+from handlers.kit.links import Links
+from handlers.outbox.pacing import Pacer
+from handlers.outbox.smtp import Mailer
+from handlers.surfaces import register_all
 from store.customer import consent
 from store.db import Database
 from store.rules.policy import Policy, load_policy

@@ -26,10 +26,10 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.socket_mode import SocketModeLink
 from bot.startup import identify, started
-from handlers.answer_page import AnswerPages
-from handlers.delivery import deliver
-from handlers.digest import digest_for, digest_text
-from handlers.digest_fairness import chart_png, fairness_for, fairness_lines
+from handlers.advocate.web import AnswerPages
+from handlers.digest.fairness import chart_png, fairness_for, fairness_lines
+from handlers.digest.weekly import digest_for, digest_text
+from handlers.outbox.sender import deliver
 from store.accounts import adjustments
 from store.accounts.adjustments import AdjustmentDraft
 from store.accounts.lookup import list_accounts

@@ -6,7 +6,7 @@ the keys it added; running it again in the same period, on another replica or af
 adds nothing. Sending is the delivery worker's business (`bot.scheduler.run_job` does both).
 
 This module reads only `store/`: `refdesk --help` lists the registry without loading the Slack
-stack (`handlers.desk.Desk` is imported for type checking only).
+stack (`handlers.kit.desk.Desk` is imported for type checking only).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from store.periods import Period
 from store.requests import followups
 
 if TYPE_CHECKING:
-    from handlers.desk import Desk
+    from handlers.kit.desk import Desk
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.cli_errors import CliError
 from bot.settings import Settings
-from handlers.outcomes import report_text
+from handlers.digest.outcomes import report_text
 from store.db import Database
 from store.digest.outcomes import report as outcomes_report
 from store.rules.checklist import Rule

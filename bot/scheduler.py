@@ -18,8 +18,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.jobs import JOBS
 from bot.settings import Settings, SettingsError
-from handlers.delivery import deliver
-from handlers.desk import Desk
+from handlers.kit.desk import Desk
+from handlers.outbox.sender import deliver
 
 log = logging.getLogger(__name__)
 

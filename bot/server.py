@@ -40,7 +40,7 @@ HEALTH_WAIT_SECONDS = 0.8
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-#: the paths of the advocate's pages (`handlers.answer_page`)
+#: the paths of the advocate's pages (`handlers.advocate.web`)
 PAGE_PREFIXES = ("/answer/", "/rate/", "/offer/")
 
 
@@ -106,7 +106,7 @@ class SlackWsgi:
         pages: WsgiApp | None = None,
     ) -> None:
         self.app = app
-        #: the advocate's pages (`handlers.answer_page`), served when the program has a public URL
+        #: the advocate's pages (`handlers.advocate.web`), served when the program has a public URL
         self.pages = pages
         self.db = db
         self.verifier = SignatureVerifier(signing_secret) if signing_secret is not None else None

@@ -146,7 +146,7 @@ def claim_due(
     """Claim up to `limit` deliveries that are due (or whose sender's lease ran out).
 
     `fresh_for` leaves alone deliveries owed that recently and never tried: the listener that
-    owed them is sending them (`handlers.delivery.send_soon`), and a periodic pass that took them
+    owed them is sending them (`handlers.outbox.sender.send_soon`), and a periodic pass that took them
     would send them one after another behind its whole batch.
 
     One short transaction for the whole batch (a burst of sends must not queue one write per row

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from bot.app import build_app, build_desk
 from bot.server import SlackWsgi
 from bot.settings import load_settings
-from handlers.desk import Desk
+from handlers.kit.desk import Desk
 from store.accounts.lookup import normalize
 from store.db import Database
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest, RequestStatus

@@ -21,8 +21,8 @@ from bot.app import build_app, build_desk
 from bot.clock import fixed_clock
 from bot.server import SlackWsgi
 from bot.settings import load_settings
-from handlers.desk import Desk
-from handlers.ids import View
+from handlers.kit.desk import Desk
+from handlers.kit.ids import View
 from store import ledger
 from store.db import Database
 from store.models import EntryKind, LedgerEntry

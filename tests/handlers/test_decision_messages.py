@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from handlers.decision_messages import (
+from handlers.kit.ids import Action, View
+from handlers.requests.messages import (
     confirmation_blocks,
     decision_blocks,
     outcome_blocks,
@@ -21,7 +22,6 @@ from handlers.decision_messages import (
     reason_modal,
     summary_blocks,
 )
-from handlers.ids import Action, View
 from store.models import RequestStatus
 from store.requests.cards import Alternative, HistoryLine, RequestCard
 from store.rules.checklist import RuleResult, Verdict

@@ -23,9 +23,9 @@ from bot.app import build_app, build_desk
 from bot.clock import fixed_clock
 from bot.server import SlackWsgi
 from bot.settings import load_settings
-from handlers.delivery import deliver
-from handlers.desk import Desk
-from handlers.ids import Action, View
+from handlers.kit.desk import Desk
+from handlers.kit.ids import Action, View
+from handlers.outbox.sender import deliver
 from store import ledger
 from store.act import Act
 from store.db import Database

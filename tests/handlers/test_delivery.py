@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from bot.app import build_desk
 from bot.settings import load_settings
-from handlers import renderers
-from handlers.delivery import MAX_RENDER_ATTEMPTS, deliver
-from handlers.desk import Desk
+from handlers.kit.desk import Desk
+from handlers.outbox.sender import MAX_RENDER_ATTEMPTS, deliver
+from handlers.routes import routes
 from store.db import Database
 from store.deadlines import Limits
 from store.models import Delivery, DeliveryStatus
@@ -116,8 +116,8 @@ def row(desk: Desk, key: str) -> Delivery:
 
 
 def test_every_delivery_kind_has_a_renderer() -> None:
-    assert set(renderers()) | MAIL_KINDS == set(DeliveryKind)
-    assert not set(renderers()) & MAIL_KINDS
+    assert set(routes()) | MAIL_KINDS == set(DeliveryKind)
+    assert not set(routes()) & MAIL_KINDS
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_a_delivery_that_cannot_be_rendered_fails_after_a_few_tries_logged_once(
 ) -> None:
     owe_row(desk, "broken:1", kind, "C0PROGRAM", data)
 
-    with caplog.at_level(logging.DEBUG, logger="handlers.delivery"):
+    with caplog.at_level(logging.DEBUG, logger="handlers.outbox.sender"):
         for attempt in range(1, MAX_RENDER_ATTEMPTS):
             deliver(desk)
             assert row(desk, "broken:1").attempts == attempt and row(desk, "broken:1").status == "pending"

@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from decimal import Decimal
 
-from handlers.digest import digest_blocks, digest_text
+from handlers.digest.weekly import digest_blocks, digest_text
 from store.digest.outcomes import DaysToClose, FellThrough, Outcomes, Tally, WinRate
 from store.digest.weekly import Digest, Giver, LowAccount, Overdue
 from store.periods import Period

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.find import find_blocks
+from handlers.requests.find import find_blocks
 from store.accounts.find import FindResult, Fit
 from store.rules.policy import Activity
 from tests.support.blockkit import assert_valid_message_blocks

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from handlers.desk import Desk
-from handlers.help import ECHO_MAX, help_blocks
-from handlers.requests import ask
+from handlers.kit.desk import Desk
+from handlers.kit.help import ECHO_MAX, help_blocks
+from handlers.requests.ask import ask
 from store.db import Database
 from store.rules.policy import Policy
 from tests.support.blockkit import assert_valid_message_blocks

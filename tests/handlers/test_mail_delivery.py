@@ -16,11 +16,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bot.mail_settings import SmtpServer
-from handlers.answer_page import AnswerPages
-from handlers.desk import Desk
-from handlers.links import Links, Purpose
-from handlers.mail import Mailer, message_id
-from handlers.mail_delivery import send_mail
+from handlers.advocate.web import AnswerPages
+from handlers.kit.desk import Desk
+from handlers.kit.links import Links, Purpose
+from handlers.outbox.mail import send_mail
+from handlers.outbox.smtp import Mailer, message_id
 from store.act import Act
 from store.customer import consent
 from store.db import Database

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from handlers.desk import Desk
-from handlers.home import home_view
-from handlers.offer_blocks import capital_line, offer_blocks, seat_blocks
-from handlers.offers import advocate_modal, offer_modal, offers_blocks
+from handlers.home.tab import home_view
+from handlers.kit.desk import Desk
+from handlers.offers.blocks import capital_line, offer_blocks, seat_blocks
+from handlers.offers.commands import advocate_modal, offer_modal, offers_blocks
 from store.act import Act
 from store.db import Database
 from store.giveback import social_capital

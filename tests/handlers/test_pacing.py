@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from handlers.pacing import Pacer
+from handlers.outbox.pacing import Pacer
 
 
 def _timed(pacer: Pacer, channel: str) -> float:

@@ -1,6 +1,6 @@
 """Every refusal of the domain, in the words a person reads and the answer a modal gets.
 
-`handlers.refusals` is the one error map: a `store.errors.DomainError` becomes a sentence, and a
+`handlers.kit.refusals` is the one error map: a `store.errors.DomainError` becomes a sentence, and a
 refused modal submission an inline error on the right input (or a notice when nothing is left to
 fix). Every view it answers with is checked against Block Kit.
 """
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from handlers.decision_messages import reason_modal
-from handlers.ids import View
-from handlers.refusals import sentence, title, view_answer
-from handlers.request_modal import request_modal
+from handlers.kit.ids import View
+from handlers.kit.refusals import sentence, title, view_answer
+from handlers.requests.messages import reason_modal
+from handlers.requests.modal import request_modal
 from store.accounts.lookup import AccountChoice, AdvocateOption
 from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import RequestStatus

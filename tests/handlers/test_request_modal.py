@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from handlers.request_modal import NAME_SHARED_LABEL, parse, request_modal
+from handlers.requests.modal import NAME_SHARED_LABEL, parse, request_modal
 from store.accounts.lookup import AccountChoice
 from store.rules.policy import load_policy
 from tests.support.blockkit import assert_valid_view

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.templating import a_noun, noun
+from handlers.advocate.templating import a_noun, noun
 
 
 @pytest.mark.parametrize(

@@ -178,7 +178,9 @@ def test_at_the_terminal_without_by_the_operator_is_named_and_only_the_owner_tol
 ) -> None:
     acme = add_account(db)
 
-    done = adjust(db, policy, AdjustmentDraft(acme, "4", "carried over"), now, by=OPERATOR, source_key="cli:1")
+    done = adjust(
+        db, policy, AdjustmentDraft(acme, "4", "carried over"), now, by=OPERATOR, source_key="cli:1"
+    )
 
     assert done.actor_id == OPERATOR and entries(db)[0].actor_id == OPERATOR
     assert owed(db) == {"adjust:cli:1:owner": (DeliveryKind.ADJUSTMENT_NOTICE, OWNER)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.status import request_line
+from handlers.requests.status import request_line
 from store.db import Database
 from store.models import EntryKind
 from store.outbox import listing, queue

@@ -1,0 +1,164 @@
+"""Deciding a request: **Approve**, **Decline** and **Approve with override**, wherever they are shown.
+
+Refusals (not the decider, already decided, a ⛔ rule now applies) are raised by the store and
+answered by the one error map (`handlers.kit.refusals.answered`), so these listeners only say what
+succeeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers.kit.blocks import modal, option, section, truncate
+from handlers.kit.desk import Desk
+from handlers.kit.forms import input_block, modal_metadata, request_id_of, selected_id, state_values, text_of
+from handlers.kit.ids import Action, View
+from handlers.kit.refusals import answered
+from handlers.outbox.sender import send_soon
+from handlers.requests.messages import reason_modal
+from store.errors import Invalid, NotAllowed
+from store.requests import deciding
+
+
+def _decide(
+    desk: Desk,
+    user_id: str,
+    request_id: int,
+    *,
+    approve: bool,
+    reason: str | None = None,
+    advocate_id: int | None = None,
+) -> tuple[str, ...]:
+    """Record the decision; the keys of the messages it owes."""
+    return deciding.decide(
+        desk.db,
+        desk.policy,
+        request_id,
+        desk.act(user_id),
+        approve=approve,
+        reason=None if approve else reason,
+        override_reason=reason if approve else None,
+        advocate_id=advocate_id,
+        consent_mode=desk.consent_mode,
+    ).delivery_keys
+
+
+def pick_advocate_modal(request_id: int, advocates: list[tuple[int, str]]) -> dict[str, Any]:
+    """Approving a request that named nobody: the owner names the advocate who is asked."""
+    choices = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [option(truncate(label, 75), str(advocate_id)) for advocate_id, label in advocates[:100]],
+    }
+    return modal(
+        "Approve request",
+        [
+            section(
+                "The request names no advocate. Whom should we ask? They answer by e-mail or through you."
+            ),
+            input_block("advocate", "Advocate", choices),
+        ],
+        callback_id=View.PICK_ADVOCATE,
+        submit="Approve",
+        private_metadata=modal_metadata(request_id),
+    )
+
+
+def _open_reason(
+    desk: Desk, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, override: bool
+) -> None:
+    request_id = request_id_of(action.get("value"))
+    user_id = body["user"]["id"]
+    deciding.check_decider(desk.db, request_id, desk.act(user_id))
+    if override and not desk.is_admin(user_id):
+        raise NotAllowed("approve with override")
+    if override:
+        view = reason_modal(
+            View.OVERRIDE,
+            "Approve with override",
+            "A ⛔ rule blocks this ask. Why should it go ahead anyway? Your reason is kept on the ledger.",
+            request_id,
+            "Approve",
+        )
+    else:
+        view = reason_modal(
+            View.DECLINE, "Decline request", "The requester will read your reason.", request_id, "Decline"
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def register(app: App, desk: Desk) -> None:
+    @app.action(Action.APPROVE)
+    def approve(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        with answered(ack, body, respond, client):
+            request_id = request_id_of(action.get("value"))
+            if not deciding.names_advocate(desk.db, request_id):
+                deciding.check_decider(desk.db, request_id, desk.act(body["user"]["id"]))
+                advocates = deciding.advocates_to_pick(desk.db, request_id)
+                if not advocates:
+                    raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
+                view = pick_advocate_modal(request_id, advocates)
+                client.views_open(trigger_id=body["trigger_id"], view=view)
+                return
+            send_soon(desk, _decide(desk, body["user"]["id"], request_id, approve=True))
+
+    @app.view(View.PICK_ADVOCATE)
+    def advocate_picked(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with answered(ack, body, respond, client):
+            request_id = request_id_of(view.get("private_metadata"))
+            picked = selected_id(state_values(view), "advocate")
+            keys = _decide(desk, body["user"]["id"], request_id, approve=True, advocate_id=picked)
+            ack()
+            send_soon(desk, keys)
+
+    @app.action(Action.DECLINE)
+    def decline(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        with answered(ack, body, respond, client):
+            _open_reason(desk, body, action, client, override=False)
+
+    @app.action(Action.APPROVE_OVERRIDE)
+    def override(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        with answered(ack, body, respond, client):
+            _open_reason(desk, body, action, client, override=True)
+
+    def reason_submitted(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        *,
+        approve: bool,
+    ) -> None:
+        with answered(ack, body, respond, client):
+            request_id = request_id_of(view.get("private_metadata"))
+            reason = text_of(state_values(view), "reason")
+            keys = _decide(desk, body["user"]["id"], request_id, approve=approve, reason=reason)
+            ack()
+            send_soon(desk, keys)
+
+    @app.view(View.DECLINE)
+    def decline_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        reason_submitted(ack, body, view, respond, client, approve=False)
+
+    @app.view(View.OVERRIDE)
+    def override_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        reason_submitted(ack, body, view, respond, client, approve=True)
