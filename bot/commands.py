@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.socket_mode import SocketModeLink
 from bot.startup import identify, started
-from handlers.advocate.web import AnswerPages
+from handlers.advocate.pages import advocate_site
 from handlers.digest.fairness import chart_png, fairness_for, fairness_lines
 from handlers.digest.weekly import digest_for, digest_text
 from handlers.outbox.sender import deliver
@@ -66,7 +66,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     identity = identify(settings, desk.client, required=socket_mode)
     link = SocketModeLink(settings, app, desk.client) if socket_mode else None
     #: the advocate's pages need a port in Socket Mode too: REFDESK_PUBLIC_URL points at it
-    pages = AnswerPages(desk) if desk.links is not None else None
+    pages = advocate_site(desk) if desk.links is not None else None
     serves_pages = pages is not None or not socket_mode
     port = args.port if args.port is not None or not serves_pages else DEFAULT_HTTP_PORT
     http = None

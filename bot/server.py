@@ -25,6 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.cli_errors import CliError
 from bot.payload_shape import payload_problem
+from handlers.advocate.web import AdvocatePages
 from store.db import Database
 from store.errors import Unavailable
 
@@ -40,8 +41,6 @@ HEALTH_WAIT_SECONDS = 0.8
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-#: the paths of the advocate's pages (`handlers.advocate.web`)
-PAGE_PREFIXES = ("/answer/", "/rate/", "/offer/")
 
 
 def _reply(
@@ -103,10 +102,10 @@ class SlackWsgi:
         db: Database,
         signing_secret: str | None,
         link: SocketModeLink | None = None,
-        pages: WsgiApp | None = None,
+        pages: AdvocatePages | None = None,
     ) -> None:
         self.app = app
-        #: the advocate's pages (`handlers.advocate.web`), served when the program has a public URL
+        #: the advocate's pages (`handlers.advocate.pages`), served when the program has a public URL
         self.pages = pages
         self.db = db
         self.verifier = SignatureVerifier(signing_secret) if signing_secret is not None else None
@@ -118,7 +117,7 @@ class SlackWsgi:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
-        if self.pages is not None and path.startswith(PAGE_PREFIXES):
+        if self.pages is not None and path.startswith(self.pages.prefixes):
             return list(self.pages(environ, start_response))
         if path != SLACK_PATH or self.verifier is None:
             return _reply(start_response, "404 Not Found", "not found")

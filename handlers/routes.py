@@ -1,44 +1,50 @@
-"""Every delivery kind's route: how the sender renders it, in one explicit map (not decorators
-run at import time, where a module nobody imported meant a kind nobody could send)."""
+"""Every delivery kind's route, one entry each: its transport (a `SlackRoute` or a `MailRoute`),
+its renderer and, for the kinds with someone to tell when they can never arrive, its fallback.
+
+The sender reads this map from the desk it is handed (`bot.app` puts it there) and imports no
+surface; a kind's stored name and payload type are the store's (`store.outbox.kinds`). One
+explicit map, not decorators run at import time, where a module nobody imported meant a kind
+nobody could send; a test fails when a kind has no route.
+"""
 
 from __future__ import annotations
 
 from handlers.accounts import adjust
+from handlers.advocate import mails
 from handlers.digest import fairness, weekly
 from handlers.giveback import log
 from handlers.home import tab
+from handlers.kit.desk import Desk
 from handlers.offers import commands
-from handlers.outbox.sender import Renderers, Route
+from handlers.outbox.routing import MailRoute, Routes, SlackRoute
 from handlers.requests import customer_say, followups, renderers
 from store.outbox.kinds import DeliveryKind
 
-
-def routes() -> Renderers:
-    """Every Slack delivery kind → its renderer, and the fallback of those that have someone to tell.
-
-    The e-mail kinds (`MAIL_KINDS`) are sent by `handlers.outbox.mail` instead."""
-    return {
-        DeliveryKind.DECISION_REQUEST: Route(
-            renderers.render_decision_request, renderers.decider_unreachable
-        ),
-        DeliveryKind.CONFIRMATION: Route(renderers.render_confirmation),
-        DeliveryKind.OUTCOME: Route(renderers.render_outcome),
-        DeliveryKind.REFRESH: Route(renderers.render_refresh),
-        DeliveryKind.SLA_REMINDER: Route(followups.render_sla_reminder),
-        DeliveryKind.SLA_ESCALATION: Route(followups.render_sla_escalation),
-        DeliveryKind.FOLLOWUP: Route(followups.render_followup),
-        DeliveryKind.FOLLOWUP_REMINDER: Route(followups.render_followup_reminder),
-        DeliveryKind.FOLLOWUP_CLOSED: Route(followups.render_followup_closed),
-        DeliveryKind.NUDGE: Route(log.render_nudge),
-        DeliveryKind.LOGGED: Route(log.render_logged),
-        DeliveryKind.ADJUSTED: Route(adjust.render_adjusted),
-        DeliveryKind.ADJUSTMENT_NOTICE: Route(adjust.render_adjustment_notice),
-        DeliveryKind.DIGEST: Route(weekly.render_digest, weekly.digest_channel_unreachable),
-        DeliveryKind.DIGEST_CHANNEL_HELP: Route(weekly.render_channel_help),
-        DeliveryKind.HOME_REFRESH: Route(tab.render_home_refresh),
-        DeliveryKind.OFFER_SEAT: Route(commands.render_seat),
-        DeliveryKind.OFFER_SEAT_REFRESH: Route(commands.render_seat_refresh),
-        DeliveryKind.DIGEST_CHART: Route(fairness.render_digest_chart),
-        DeliveryKind.CONSENT_ASK: Route(customer_say.render_consent_ask),
-        DeliveryKind.CONSENT_ANSWERED: Route(customer_say.render_consent_answered),
-    }
+ROUTES: Routes[Desk] = {
+    DeliveryKind.DECISION_REQUEST: SlackRoute(
+        renderers.render_decision_request, fallback=renderers.decider_unreachable
+    ),
+    DeliveryKind.CONFIRMATION: SlackRoute(renderers.render_confirmation),
+    DeliveryKind.OUTCOME: SlackRoute(renderers.render_outcome),
+    DeliveryKind.REFRESH: SlackRoute(renderers.render_refresh),
+    DeliveryKind.SLA_REMINDER: SlackRoute(followups.render_sla_reminder),
+    DeliveryKind.SLA_ESCALATION: SlackRoute(followups.render_sla_escalation),
+    DeliveryKind.FOLLOWUP: SlackRoute(followups.render_followup),
+    DeliveryKind.FOLLOWUP_REMINDER: SlackRoute(followups.render_followup_reminder),
+    DeliveryKind.FOLLOWUP_CLOSED: SlackRoute(followups.render_followup_closed),
+    DeliveryKind.NUDGE: SlackRoute(log.render_nudge),
+    DeliveryKind.LOGGED: SlackRoute(log.render_logged),
+    DeliveryKind.ADJUSTED: SlackRoute(adjust.render_adjusted),
+    DeliveryKind.ADJUSTMENT_NOTICE: SlackRoute(adjust.render_adjustment_notice),
+    DeliveryKind.DIGEST: SlackRoute(weekly.render_digest, fallback=weekly.digest_channel_unreachable),
+    DeliveryKind.DIGEST_CHANNEL_HELP: SlackRoute(weekly.render_channel_help),
+    DeliveryKind.DIGEST_CHART: SlackRoute(fairness.render_digest_chart),
+    DeliveryKind.HOME_REFRESH: SlackRoute(tab.render_home_refresh),
+    DeliveryKind.OFFER_SEAT: SlackRoute(commands.render_seat),
+    DeliveryKind.OFFER_SEAT_REFRESH: SlackRoute(commands.render_seat_refresh),
+    DeliveryKind.CONSENT_ASK: SlackRoute(customer_say.render_consent_ask),
+    DeliveryKind.CONSENT_ANSWERED: SlackRoute(customer_say.render_consent_answered),
+    DeliveryKind.CONSENT_EMAIL: MailRoute(mails.compose_ask, fallback=mails.ask_owner_instead),
+    DeliveryKind.RATING_EMAIL: MailRoute(mails.compose_rating),
+    DeliveryKind.OFFER_INVITE: MailRoute(mails.compose_invitation, fallback=mails.invitation_to_owner),
+}

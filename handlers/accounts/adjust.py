@@ -15,7 +15,8 @@ from handlers.kit.desk import Desk
 from handlers.kit.forms import input_block, modal_metadata, selected_id, state_values, text_input, text_of
 from handlers.kit.ids import View
 from handlers.kit.refusals import answered, sentence
-from handlers.outbox.sender import Outgoing, send_soon
+from handlers.outbox.messages import Outgoing
+from handlers.outbox.sender import send_soon
 from store.accounts import adjustments
 from store.accounts.adjustments import AMOUNT_MAX, OPERATOR, REASON_MAX, Adjusted, AdjustmentDraft
 from store.accounts.lookup import AccountChoice

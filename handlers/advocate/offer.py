@@ -1,10 +1,10 @@
-"""An offer's invitation: the advocate's e-mail and its page, **Yes, count me in** / **No, thanks**.
+"""An offer's invitation page, **Yes, count me in** / **No, thanks** (its e-mail: `handlers.advocate.mails`).
 
     GET  /offer/<seat id>/<token>   the offer in plain words (title, description, closes on)
     POST /offer/<seat id>/<token>   record the answer (CSRF-checked), then the confirmation
 
-Routed by `handlers.advocate.web` once the link's signature is checked (purpose `offer`, signed
-seat id), so the invitation shares the answer page's headers, refusals and look. The page says
+Served by `handlers.advocate.web` once the link's signature is checked (the signed id is the
+seat's), so the invitation shares the answer page's headers, refusals and look. The page says
 nothing about points, seats left or other customers. The first answer wins, whether it came from
 this page or the owner's buttons; the same answer sent again shows the confirmation again.
 """
@@ -12,16 +12,13 @@ this page or the owner's buttons; the same answer sent again shows the confirmat
 from __future__ import annotations
 
 from handlers.advocate.templating import render
+from handlers.advocate.web import PageRequest, Reply, problem
 from handlers.kit.desk import Desk
-from handlers.kit.links import Purpose
 from handlers.outbox.sender import send_soon
-from handlers.outbox.smtp import Mail
 from store.errors import AlreadySettled, Gone, NotAllowed
 from store.models import SeatStatus
 from store.offers import invitations, seat_changes
 from store.offers.invitations import Invitation
-from store.outbox.payloads import OfferSeatPayload
-from store.outbox.queue import DeliveryJob
 
 #: the two answers, as the page and the owner's buttons say them (product.md, "Words on screen")
 YES, NO = "yes", "no"
@@ -34,51 +31,24 @@ CONSEQUENCES = {
 #: the seat status each answer leads to
 ANSWER_OF_STATUS = {SeatStatus.ACCEPTED: YES, SeatStatus.DELIVERED: YES, SeatStatus.DECLINED: NO}
 
-#: (status line, HTML body)
-Reply = tuple[str, str]
-
 
 def _sender(invitation: Invitation) -> str:
     return invitation.owner_email or "your account team at the company"
 
 
-def problem(status: str, title: str, message: str) -> Reply:
-    return status, render("problem.html", title=title, message=message, sender="Reference Desk")
-
-
-def compose(desk: Desk, job: DeliveryJob) -> Mail | None:
-    """The invitation e-mail now; None when there is nothing left to ask (answered, closed, no address)."""
-    assert desk.links is not None
-    seat_id = OfferSeatPayload.from_dict(job.data).seat_id
-    try:
-        invitation = invitations.invitation(desk.db, desk.policy, seat_id, desk.today())
-    except Gone:
-        return None
-    if not invitation.advocate_email or not invitation.open:
-        return None
-    values = {"offer": invitation, "link": desk.links.url(Purpose.OFFER, seat_id), "words": ANSWER_WORDS}
-    return Mail(
-        invitation.advocate_name,
-        invitation.advocate_email,
-        f"For you: {invitation.title}",
-        render("mail_offer.txt", **values),
-        render("mail_offer.html", **values),
-        reply_to=invitation.owner_email,
-    )
-
-
-def respond(desk: Desk, seat_id: int, token: str, form: dict[str, str] | None, action: str) -> Reply:
-    """The invitation's page (`form` None) or the answer posted to it (its CSRF already checked)."""
+def respond(desk: Desk, request: PageRequest) -> Reply:
+    """The invitation's page (GET) or the answer posted to it (its CSRF already checked)."""
+    seat_id, form = request.thing_id, request.form
     try:
         invitation = invitations.invitation(desk.db, desk.policy, seat_id, desk.today())
     except Gone:
         return problem("404 Not Found", "Page not found", "This invitation no longer exists.")
     if form is None:
-        return _page(desk, invitation, token, action)
+        return _page(desk, invitation, request)
     given = form.get("answer", "")
     if given not in ANSWER_WORDS:
         error = "Pick one of the two answers."
-        return _page(desk, invitation, token, action, status="400 Bad Request", error=error)
+        return _page(desk, invitation, request, status="400 Bad Request", error=error)
     if not invitation.open:
         return _settled(invitation, given)
     try:
@@ -106,8 +76,7 @@ def _settled(invitation: Invitation, given: str) -> Reply:
 def _page(
     desk: Desk,
     invitation: Invitation,
-    token: str,
-    action: str,
+    request: PageRequest,
     *,
     status: str = "200 OK",
     error: str | None = None,
@@ -119,8 +88,8 @@ def _page(
         offer=invitation,
         choices=list(ANSWER_WORDS.items()),
         answered=ANSWER_WORDS.get(ANSWER_OF_STATUS.get(SeatStatus(invitation.status), "")),
-        csrf=desk.links.csrf(token),
-        action=action,
+        csrf=desk.links.csrf(request.token),
+        action=request.action,
         error=error,
         sender=_sender(invitation),
     )

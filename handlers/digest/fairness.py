@@ -10,7 +10,7 @@ from collections.abc import Callable
 from handlers.digest.chart import concentration_words, draw
 from handlers.kit.blocks import Block, context, escape, section, user
 from handlers.kit.desk import Desk
-from handlers.outbox.sender import Outgoing, Upload
+from handlers.outbox.messages import Outgoing, Upload
 from store.digest import fairness
 from store.digest.fairness import Fairness
 from store.outbox.payloads import DigestPayload

@@ -15,7 +15,7 @@ from handlers.digest.fairness import fairness_blocks, fairness_for
 from handlers.digest.outcomes import outcome_lines
 from handlers.kit.blocks import Block, context, escape, fields, header, section, user
 from handlers.kit.desk import Desk
-from handlers.outbox.sender import Outgoing, deliver
+from handlers.outbox.messages import Outgoing
 from store.digest import claims, weekly
 from store.digest.weekly import Digest
 from store.outbox.payloads import ChannelHelpPayload, DigestPayload
@@ -143,7 +143,7 @@ def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [Outgoing(text, blocks)]
 
 
-def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
+def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> list[str]:
     """The app is not in the program channel (or it is gone): tell the admins how to fix it."""
     payload = DigestPayload.from_dict(job.data)
     log.error(
@@ -154,7 +154,7 @@ def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None
         error,
     )
     period = Period.of_label(payload.period, desk.tz)
-    deliver(desk, claims.owe_channel_help(desk.db, period, job.recipient, desk.admins, desk.now()))
+    return claims.owe_channel_help(desk.db, period, job.recipient, desk.admins, desk.now())
 
 
 def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:

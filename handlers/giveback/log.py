@@ -27,7 +27,8 @@ from handlers.kit.forms import (
 from handlers.kit.ids import Action, View
 from handlers.kit.refusals import answered
 from handlers.offers.blocks import suggestion_block
-from handlers.outbox.sender import Outgoing, send_soon
+from handlers.outbox.messages import Outgoing
+from handlers.outbox.sender import send_soon
 from handlers.requests.modal import account_option
 from store.accounts import lookup
 from store.accounts.lookup import AccountChoice

@@ -20,7 +20,7 @@ from handlers.kit.blocks import Block, context, divider, escape, header, section
 from handlers.kit.desk import Desk
 from handlers.kit.forms import as_id
 from handlers.kit.ids import DECISION_ACTIONS
-from handlers.outbox.sender import NotYet, Outgoing
+from handlers.outbox.messages import NotYet, Outgoing
 from handlers.requests.messages import decision_blocks
 from handlers.requests.status import listing_blocks, more
 from store.models import RequestStatus

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from handlers.kit.links import Links
 from handlers.outbox.pacing import Pacer
+from handlers.outbox.routing import Routes
 from handlers.outbox.smtp import Mailer
 from store.act import Act
 from store.db import Database
@@ -45,6 +46,8 @@ class Desk:
     links: Links | None = None
     #: sends the advocate's e-mails; None when the mail settings are missing (owner-led)
     mailer: Mailer | None = None
+    #: how each delivery kind is sent (`handlers.routes.ROUTES`): the sender reads them here
+    routes: Routes[Desk] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
         return self.clock()

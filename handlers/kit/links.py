@@ -1,8 +1,9 @@
 """The advocate's links: signed, single-purpose, bound to one request, expiring (itsdangerous).
 
-A link is `<public url>/<purpose>/<request id>/<token>`. The token signs the request id with a
-key derived for its purpose (itsdangerous's salt), so an answer link does not open the rating
-page, a token for one request does not open another, and an edited token fails its signature.
+A link is `<public url>/<purpose>/<id>/<token>`, the purpose being the page's
+(`handlers.advocate.pages` declares them). The token signs the id with a key derived for its
+purpose (itsdangerous's salt), so an answer link does not open the rating page, a token for one
+request does not open another, and an edited token fails its signature.
 The forms on the pages carry a CSRF token derived from the link token under a salt of its own:
 a form posted from anywhere else lacks it.
 """
@@ -10,19 +11,11 @@ a form posted from anywhere else lacks it.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import hmac
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-
-
-class Purpose(enum.StrEnum):
-    ANSWER = "answer"
-    RATE = "rate"
-    #: an offer's invitation: the signed id is the seat's
-    OFFER = "offer"
 
 
 class BadLink(Exception):
@@ -39,16 +32,16 @@ class Links:
     base_url: str
     max_age: dt.timedelta
 
-    def _serializer(self, purpose: Purpose) -> URLSafeTimedSerializer:
+    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret, salt=f"refdesk.link.{purpose}")
 
-    def token(self, purpose: Purpose, request_id: int) -> str:
+    def token(self, purpose: str, request_id: int) -> str:
         return str(self._serializer(purpose).dumps({"request": request_id}))
 
-    def url(self, purpose: Purpose, request_id: int) -> str:
+    def url(self, purpose: str, request_id: int) -> str:
         return f"{self.base_url}/{purpose}/{request_id}/{self.token(purpose, request_id)}"
 
-    def check(self, purpose: Purpose, request_id: int, token: str) -> None:
+    def check(self, purpose: str, request_id: int, token: str) -> None:
         """Raise `BadLink` unless `token` is this purpose's, for this request, and not too old."""
         try:
             data = self._serializer(purpose).loads(token, max_age=int(self.max_age.total_seconds()))

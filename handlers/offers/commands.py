@@ -36,7 +36,8 @@ from handlers.offers.blocks import (
     seat_text,
     suggestion_block,
 )
-from handlers.outbox.sender import NotYet, Outgoing, send_soon
+from handlers.outbox.messages import NotYet, Outgoing
+from handlers.outbox.sender import send_soon
 from store.errors import Invalid, NotAllowed
 from store.giveback import social_capital
 from store.offers import catalog, matching, reserve, seat_changes, seats

@@ -1,5 +1,7 @@
 """E-mail to advocates over SMTP (smtplib), multipart text + HTML, with a bounded wait.
 
+`REFDESK_SMTP_URL` is read here into what `smtplib` needs (`SmtpServer`), refusing in words
+what it cannot use; the URL holds a password, so errors name the part at fault, never the URL.
 `Mailer.send` raises what smtplib raises; `handlers.outbox.mail` sorts it into "try again
 later" and "never": a temporary failure (a 4xx, a dropped connection, a timeout) is retried from
 the outbox, a permanent refusal (5xx) is given up on and the owner asked instead.
@@ -10,12 +12,49 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from bot.mail_settings import SmtpServer
+from handlers.outbox.messages import Mail
+
+DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
+STARTTLS_PORT = 587
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    #: "smtps": TLS from the first byte; "smtp": STARTTLS when offered (and required on 587)
+    scheme: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def requires_starttls(self) -> bool:
+        return self.scheme == "smtp" and self.port == STARTTLS_PORT
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError("not a URL with a valid port") from None
+    if parts.scheme not in DEFAULT_PORTS:
+        raise ValueError("the scheme must be smtp:// or smtps://")
+    if not parts.hostname:
+        raise ValueError("no host")
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or DEFAULT_PORTS[parts.scheme],
+        scheme=parts.scheme,
+        username=urllib.parse.unquote(parts.username) if parts.username else None,
+        password=urllib.parse.unquote(parts.password) if parts.password else None,
+    )
 
 
 def one_line(text: str) -> str:
@@ -27,17 +66,6 @@ def message_id(delivery_key: str, sender: str) -> str:
     """The same delivery always has the same Message-ID, so a resend is recognisably the same mail."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "refdesk.invalid"
     return f"<{hashlib.sha256(delivery_key.encode()).hexdigest()[:32]}@{domain}>"
-
-
-@dataclass(frozen=True)
-class Mail:
-    to_name: str
-    to_address: str
-    subject: str
-    text: str
-    html: str
-    #: the account's owner: the program writes on their behalf, so replies go to them
-    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

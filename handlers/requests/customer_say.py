@@ -18,7 +18,8 @@ from handlers.kit.desk import Desk
 from handlers.kit.forms import request_id_of
 from handlers.kit.ids import Action
 from handlers.kit.refusals import answered
-from handlers.outbox.sender import Outgoing, send_soon
+from handlers.outbox.messages import Outgoing
+from handlers.outbox.sender import send_soon
 from store.customer import ask_view, consent
 from store.customer.ask_view import AskView
 from store.customer.consent import ANSWER_WORDS

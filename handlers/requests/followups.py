@@ -25,7 +25,8 @@ from handlers.kit.forms import (
 )
 from handlers.kit.ids import Action, View
 from handlers.kit.refusals import answered
-from handlers.outbox.sender import NotYet, Outgoing, send_soon
+from handlers.outbox.messages import NotYet, Outgoing
+from handlers.outbox.sender import send_soon
 from handlers.requests.messages import decision_blocks, reason_modal
 from store.models import RequestStatus
 from store.outbox import listing

@@ -11,7 +11,8 @@ import logging
 
 from handlers.kit.blocks import escape, user
 from handlers.kit.desk import Desk
-from handlers.outbox.sender import NotYet, Outgoing, in_hand, send_soon
+from handlers.outbox.batch import in_hand
+from handlers.outbox.messages import NotYet, Outgoing
 from handlers.requests.messages import confirmation_blocks, decision_blocks, outcome_blocks, outcome_line
 from store.models import RequestStatus
 from store.outbox import listing
@@ -96,12 +97,11 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return updates
 
 
-def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> None:
+def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> tuple[str, ...]:
     """The owner left Slack or cannot get DMs: the program admins decide instead."""
     if job.request_id is None:
-        return
-    keys = deciding.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())
+        return ()
     log.warning(
         "request %s: decider %s unreachable (%s); sent to the admins", job.request_id, job.recipient, error
     )
-    send_soon(desk, keys)
+    return deciding.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())

@@ -86,7 +86,3 @@ def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:
     if (payload is None and expected is not None) or (payload is not None and type(payload) is not expected):
         wanted = expected.__name__ if expected else "no payload"
         raise TypeError(f"a {kind} delivery takes {wanted}, not {type(payload).__name__}")
-
-
-#: the kinds sent by e-mail: their recipient is `advocate:<id>`, not a Slack id
-MAIL_KINDS = frozenset({DeliveryKind.CONSENT_EMAIL, DeliveryKind.RATING_EMAIL, DeliveryKind.OFFER_INVITE})

@@ -8,7 +8,7 @@ from bot.app import build_desk
 from bot.settings import load_settings
 from handlers.outbox.posted import marked
 from handlers.outbox.sender import deliver
-from handlers.routes import routes
+from handlers.routes import ROUTES
 from store.act import Act
 from store.db import Database
 from store.outbox import listing, queue
@@ -49,7 +49,7 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
 
     # the first sender claims the receipt, posts it, and dies before recording the ts
     [job] = queue.claim_due(db, clock[0], keys=[receipt_key], lease=dt.timedelta(seconds=30))
-    [message] = routes()[DeliveryKind(job.kind)].render(desk, job)
+    [message] = ROUTES[DeliveryKind(job.kind)].render(desk, job)  # type: ignore[union-attr]
     assert desk.client is not None
     desk.client.chat_postMessage(channel=requester, text=message.text, blocks=marked(message.blocks, job.key))
 

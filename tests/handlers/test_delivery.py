@@ -19,13 +19,14 @@ from sqlalchemy import select
 from bot.app import build_desk
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
-from handlers.outbox.sender import MAX_RENDER_ATTEMPTS, deliver
-from handlers.routes import routes
+from handlers.outbox.attempts import MAX_RENDER_ATTEMPTS
+from handlers.outbox.sender import deliver
+from handlers.routes import ROUTES
 from store.db import Database
 from store.deadlines import Limits
 from store.models import Delivery, DeliveryStatus
 from store.outbox import listing, queue
-from store.outbox.kinds import MAIL_KINDS, DeliveryKind
+from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ChannelHelpPayload
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.server import run_cli
@@ -115,9 +116,8 @@ def row(desk: Desk, key: str) -> Delivery:
         return session.scalars(select(Delivery).where(Delivery.key == key)).one()
 
 
-def test_every_delivery_kind_has_a_renderer() -> None:
-    assert set(routes()) | MAIL_KINDS == set(DeliveryKind)
-    assert not set(routes()) & MAIL_KINDS
+def test_every_delivery_kind_has_a_route() -> None:
+    assert set(ROUTES) == set(DeliveryKind)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_a_delivery_that_cannot_be_rendered_fails_after_a_few_tries_logged_once(
 ) -> None:
     owe_row(desk, "broken:1", kind, "C0PROGRAM", data)
 
-    with caplog.at_level(logging.DEBUG, logger="handlers.outbox.sender"):
+    with caplog.at_level(logging.DEBUG, logger="handlers.outbox.attempts"):
         for attempt in range(1, MAX_RENDER_ATTEMPTS):
             deliver(desk)
             assert row(desk, "broken:1").attempts == attempt and row(desk, "broken:1").status == "pending"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from handlers.outbox.sender import in_hand, one_batch
+from handlers.outbox.batch import in_hand, one_batch
 
 
 def _counting() -> tuple[list[int], Callable[[], int]]:
