@@ -12,10 +12,10 @@ from __future__ import annotations
 from handlers.accounts import adjust
 from handlers.advocate import mails
 from handlers.digest import fairness, weekly
-from handlers.giveback import log
+from handlers.giveback import log_value, nudge
 from handlers.home import tab
 from handlers.kit.desk import Desk
-from handlers.offers import commands
+from handlers.offers import seats
 from handlers.outbox.routing import MailRoute, Routes, SlackRoute
 from handlers.requests import customer_say, followups, renderers
 from store.outbox.kinds import DeliveryKind
@@ -32,16 +32,16 @@ ROUTES: Routes[Desk] = {
     DeliveryKind.FOLLOWUP: SlackRoute(followups.render_followup),
     DeliveryKind.FOLLOWUP_REMINDER: SlackRoute(followups.render_followup_reminder),
     DeliveryKind.FOLLOWUP_CLOSED: SlackRoute(followups.render_followup_closed),
-    DeliveryKind.NUDGE: SlackRoute(log.render_nudge),
-    DeliveryKind.LOGGED: SlackRoute(log.render_logged),
+    DeliveryKind.NUDGE: SlackRoute(nudge.render_nudge),
+    DeliveryKind.LOGGED: SlackRoute(log_value.render_logged),
     DeliveryKind.ADJUSTED: SlackRoute(adjust.render_adjusted),
     DeliveryKind.ADJUSTMENT_NOTICE: SlackRoute(adjust.render_adjustment_notice),
     DeliveryKind.DIGEST: SlackRoute(weekly.render_digest, fallback=weekly.digest_channel_unreachable),
     DeliveryKind.DIGEST_CHANNEL_HELP: SlackRoute(weekly.render_channel_help),
     DeliveryKind.DIGEST_CHART: SlackRoute(fairness.render_digest_chart),
     DeliveryKind.HOME_REFRESH: SlackRoute(tab.render_home_refresh),
-    DeliveryKind.OFFER_SEAT: SlackRoute(commands.render_seat),
-    DeliveryKind.OFFER_SEAT_REFRESH: SlackRoute(commands.render_seat_refresh),
+    DeliveryKind.OFFER_SEAT: SlackRoute(seats.render_seat),
+    DeliveryKind.OFFER_SEAT_REFRESH: SlackRoute(seats.render_seat_refresh),
     DeliveryKind.CONSENT_ASK: SlackRoute(customer_say.render_consent_ask),
     DeliveryKind.CONSENT_ANSWERED: SlackRoute(customer_say.render_consent_answered),
     DeliveryKind.CONSENT_EMAIL: MailRoute(mails.compose_ask, fallback=mails.ask_owner_instead),

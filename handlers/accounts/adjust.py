@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.giveback.log import account_for_text, account_picker
+from handlers.accounts.picker import account_for_text, account_picker
 from handlers.kit.blocks import Block, context, escape, modal, section, truncate, user
 from handlers.kit.desk import Desk
 from handlers.kit.forms import input_block, modal_metadata, selected_id, state_values, text_input, text_of
@@ -20,6 +20,7 @@ from handlers.outbox.sender import send_soon
 from store.accounts import adjustments
 from store.accounts.adjustments import AMOUNT_MAX, OPERATOR, REASON_MAX, Adjusted, AdjustmentDraft
 from store.accounts.lookup import AccountChoice
+from store.act import Act
 from store.errors import NotAllowed
 from store.outbox.payloads import AdjustmentPayload
 from store.outbox.queue import DeliveryJob
@@ -140,21 +141,27 @@ def adjust_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, cli
     client.views_open(trigger_id=command["trigger_id"], view=adjust_modal(account=account, hint=hint))
 
 
-def register(app: App, desk: Desk) -> None:
-    @app.view(View.ADJUST)
-    def submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        with answered(ack, body, respond, client):
-            adjusted = adjustments.adjust(
-                desk.db,
-                desk.policy,
-                parse(view),
-                desk.act(body["user"]["id"]),
-                source_key=f"view:{view['id']}",
-            )
-            done = modal(
-                "Balance adjusted", adjusted_blocks(adjusted), callback_id=View.ADJUSTED, close="Close"
-            )
-            ack(response_action="update", view=done)
-            send_soon(desk, adjusted.delivery_keys)
+def submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    with answered(ack, body, respond, client):
+        adjusted = adjustments.adjust(
+            desk.db,
+            desk.policy,
+            parse(view),
+            act,
+            source_key=f"view:{view['id']}",
+        )
+        done = modal("Balance adjusted", adjusted_blocks(adjusted), callback_id=View.ADJUSTED, close="Close")
+        ack(response_action="update", view=done)
+        send_soon(desk, adjusted.delivery_keys)
+
+
+def register(app: App) -> None:
+    app.view(View.ADJUST)(submitted)

@@ -107,20 +107,25 @@ def _decision_on_home(body: dict[str, Any]) -> tuple[str, int, str] | None:
     return None
 
 
-def register(app: App, desk: Desk) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") == "home" and event.get("user"):
-            publish_home(desk, str(event["user"]))
+def home_opened(event: dict[str, Any], desk: Desk) -> None:
+    if event.get("tab", "home") == "home" and event.get("user"):
+        publish_home(desk, str(event["user"]))
 
-    @app.middleware
-    def refresh_home_after_decision(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
-        """A click on Home's Approve / Decline is decided by the decision listeners; owe a
-        republish of that Home (the delivery worker sends it once the decision is recorded)."""
-        clicked = _decision_on_home(body)
-        if clicked is not None and clicked[0]:
-            user_id, request_id, click = clicked
-            home_refresh.owe(
-                desk.db, user_id, request_id, desk.now(), why=f"click:{click}", wait_for_decision=True
-            )
-        return next()
+
+def refresh_home_after_decision(
+    body: dict[str, Any], next: Callable[[], BoltResponse], desk: Desk
+) -> BoltResponse:
+    """A click on Home's Approve / Decline is decided by the decision listeners; owe a
+    republish of that Home (the delivery worker sends it once the decision is recorded)."""
+    clicked = _decision_on_home(body)
+    if clicked is not None and clicked[0]:
+        user_id, request_id, click = clicked
+        home_refresh.owe(
+            desk.db, user_id, request_id, desk.now(), why=f"click:{click}", wait_for_decision=True
+        )
+    return next()
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)
+    app.middleware(refresh_home_after_decision)

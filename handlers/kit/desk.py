@@ -1,4 +1,10 @@
-"""What every listener needs, handed over once by `bot.app` (no globals, easy to test)."""
+"""The desk: what every listener, renderer, page and job shares — the program's data and rules,
+who runs it, the clock, and what the outbox sends with.
+
+`bot.app` builds one per process from the settings; a Bolt middleware hands it to every listener
+(`handlers.kit.context`), the sender reads it as its `Outbound`, the pages and the jobs get it
+from `bot`. It lives in the kit, the layer every surface stands on, because every surface needs
+it; nothing below the kit (the outbox sender) names it."""
 
 from __future__ import annotations
 
@@ -58,6 +64,11 @@ class Desk:
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    @property
+    def mails_advocates(self) -> bool:
+        """The program e-mails advocates: approvals ask them by e-mail, seats invite them."""
+        return self.consent_mode == "email" and self.mailer is not None and self.links is not None
 
     def act(self, user_id: str) -> Act:
         """`user_id` acting now: what the store's calls that change something are handed."""

@@ -45,14 +45,16 @@ def _answer(error: Exception, body: dict[str, Any], respond: Any, client: WebCli
     return None
 
 
+def on_error(
+    error: Exception, body: dict[str, Any], respond: Any, client: WebClient, response: BoltResponse | None
+) -> BoltResponse | None:
+    """`response` is None once the listener has acked: then Bolt must not get a new one."""
+    kind = body.get("type") or ("slash command" if body.get("command") else "unknown")
+    ack_body = _answer(error, body, respond, client, kind)
+    if response is None:
+        return None
+    return BoltResponse(status=200, body=ack_body if ack_body is not None else "")
+
+
 def register(app: App) -> None:
-    @app.error
-    def on_error(
-        error: Exception, body: dict[str, Any], respond: Any, client: WebClient, response: BoltResponse | None
-    ) -> BoltResponse | None:
-        """`response` is None once the listener has acked: then Bolt must not get a new one."""
-        kind = body.get("type") or ("slash command" if body.get("command") else "unknown")
-        ack_body = _answer(error, body, respond, client, kind)
-        if response is None:
-            return None
-        return BoltResponse(status=200, body=ack_body if ack_body is not None else "")
+    app.error(on_error)

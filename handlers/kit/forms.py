@@ -9,8 +9,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from handlers.kit.blocks import Block, plain
+from handlers.kit.blocks import Block, option, plain
 from store.errors import Invalid
+from store.rules.policy import Policy, points
 
 
 def input_block(
@@ -115,3 +116,21 @@ def request_id_of(value: object) -> int:
     if request_id is None:
         raise Invalid({"reason": "This form is out of date: close it and click again."})
     return request_id
+
+
+def value_element(policy: Policy) -> dict[str, Any]:
+    """The policy's give types, grouped by the social capital they build (Slack's option_groups)."""
+    return {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": plain("What did the customer get?"),
+        "option_groups": [
+            {
+                "label": plain(group.capitalize(), 75),
+                "options": [
+                    option(f"{v.name} ({points(v.credit, signed=True)})", v.key) for v in values[:100]
+                ],
+            }
+            for group, values in list(policy.value_groups().items())[:100]
+        ],
+    }

@@ -33,8 +33,10 @@ def clean(node: Any) -> Any:
     return node
 
 
+def storable_text(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+    clean(body)
+    return next()
+
+
 def register(app: App) -> None:
-    @app.middleware
-    def storable_text(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
-        clean(body)
-        return next()
+    app.middleware(storable_text)

@@ -1,16 +1,16 @@
-"""The `/reference` slash command: one entry point, dispatched on its first word.
+"""The `/reference` slash command's sub-commands: their shape, and how the first word is read.
 
-`handlers.register_all` says which surface answers which word (`find`, `log`, `status`, ...);
-text that starts with no known word goes to the fallback, the request modal's account search
+`handlers.surfaces` maps each word (`find`, `log`, `status`, ...) to the surface that answers
+it; text that starts with no known word goes to the request modal's account search
 (`/reference acme`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from handlers.kit.desk import Desk
@@ -35,17 +35,3 @@ def parse(text: str | None) -> tuple[str, str]:
     if not words:
         return "", ""
     return words[0].lower(), words[1] if len(words) > 1 else ""
-
-
-def register(app: App, desk: Desk, words: Mapping[str, SubCommand], fallback: SubCommand) -> None:
-    """`/reference WORD ...` runs `words[WORD]`; anything else runs `fallback` with the whole text."""
-
-    @app.command("/reference")
-    def reference(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        text = str(command.get("text") or "")
-        word, rest = parse(text)
-        handler = words.get(word)
-        if handler is not None:
-            handler(desk, ack, command, rest, client)
-        else:
-            fallback(desk, ack, command, text.strip(), client)

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from handlers.accounts.picker import account_option
 from handlers.kit import slash
 from handlers.kit.desk import Desk
 from handlers.kit.forms import as_id, request_id_of, state_values
@@ -16,13 +17,13 @@ from handlers.kit.ids import Action, View
 from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
 from handlers.requests.modal import (
-    account_option,
     parse,
     request_modal,
     selected_account_id,
     selected_activity,
 )
 from store.accounts import lookup
+from store.act import Act
 from store.errors import Invalid
 from store.requests import asking, deciding
 
@@ -62,56 +63,70 @@ def ask(desk: Desk, ack: Ack, command: dict[str, Any], text: str, client: WebCli
     open_request_modal(desk, client, command["trigger_id"], search=text)
 
 
-def register(app: App, desk: Desk) -> None:
-    @app.options(Action.ACCOUNT)
-    def account_options(ack: Ack, payload: dict[str, Any]) -> None:
-        found = lookup.search_accounts(desk.db, str(payload.get("value") or ""), limit=OPTIONS_LIMIT)
-        ack(options=[account_option(choice) for choice in found])
+def account_options(ack: Ack, payload: dict[str, Any], desk: Desk) -> None:
+    found = lookup.search_accounts(desk.db, str(payload.get("value") or ""), limit=OPTIONS_LIMIT)
+    ack(options=[account_option(choice) for choice in found])
 
-    @app.action(Action.ACCOUNT)
-    @app.action(Action.ACTIVITY)
-    def refresh_advocates(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """The account or activity changed: offer that account's advocates willing to do it."""
+
+def refresh_advocates(ack: Ack, body: dict[str, Any], client: WebClient, desk: Desk) -> None:
+    """The account or activity changed: offer that account's advocates willing to do it."""
+    ack()
+    view = body.get("view")
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return  # the same ids on a select outside the request modal: nothing to refresh
+    values = state_values(view)
+    client.views_update(
+        view_id=view["id"],
+        hash=view.get("hash"),
+        view=modal_for(desk, account_id=selected_account_id(values), activity=selected_activity(values)),
+    )
+
+
+def submit(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    with answered(ack, body, respond, client):
+        draft, errors = parse(view)
+        if errors:
+            raise Invalid(errors)
+        submitted = asking.submit(desk.db, desk.policy, draft, act, source_key=f"view:{view['id']}")
         ack()
-        view = body.get("view")
-        if not isinstance(view, dict) or view.get("type") != "modal":
-            return  # the same ids on a select outside the request modal: nothing to refresh
-        values = state_values(view)
-        client.views_update(
-            view_id=view["id"],
-            hash=view.get("hash"),
-            view=modal_for(desk, account_id=selected_account_id(values), activity=selected_activity(values)),
-        )
+        send_soon(desk, submitted.delivery_keys)
 
-    @app.view(View.REQUEST)
-    def submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        with answered(ack, body, respond, client):
-            draft, errors = parse(view)
-            if errors:
-                raise Invalid(errors)
-            submitted = asking.submit(
-                desk.db, desk.policy, draft, desk.act(body["user"]["id"]), source_key=f"view:{view['id']}"
-            )
-            ack()
-            send_soon(desk, submitted.delivery_keys)
 
-    @app.action(Action.REQUEST_ACCOUNT)
-    def request_this_account(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        """A **Request** button next to a suggested account: the modal with that account chosen."""
-        ack()
-        open_request_modal(desk, client, body["trigger_id"], account_id=as_id(action.get("value")))
+def request_this_account(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, desk: Desk
+) -> None:
+    """A **Request** button next to a suggested account: the modal with that account chosen."""
+    ack()
+    open_request_modal(desk, client, body["trigger_id"], account_id=as_id(action.get("value")))
 
-    @app.action(Action.CANCEL_REQUEST)
-    def cancel_request(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        with answered(ack, body, respond, client):
-            result = deciding.cancel(
-                desk.db, request_id_of(action.get("value")), desk.act(body["user"]["id"])
-            )
-            send_soon(desk, result.delivery_keys)
+
+def cancel_request(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    ack()
+    with answered(ack, body, respond, client):
+        result = deciding.cancel(desk.db, request_id_of(action.get("value")), act)
+        send_soon(desk, result.delivery_keys)
+
+
+def register(app: App) -> None:
+    app.options(Action.ACCOUNT)(account_options)
+    app.action(Action.ACCOUNT)(refresh_advocates)
+    app.action(Action.ACTIVITY)(refresh_advocates)
+    app.view(View.REQUEST)(submit)
+    app.action(Action.REQUEST_ACCOUNT)(request_this_account)
+    app.action(Action.CANCEL_REQUEST)(cancel_request)

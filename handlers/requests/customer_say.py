@@ -20,6 +20,7 @@ from handlers.kit.ids import Action
 from handlers.kit.refusals import answered
 from handlers.outbox.messages import Outgoing
 from handlers.outbox.sender import send_soon
+from store.act import Act
 from store.customer import ask_view, consent
 from store.customer.ask_view import AskView
 from store.customer.consent import ANSWER_WORDS
@@ -114,21 +115,29 @@ def render_consent_answered(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [Outgoing(text.splitlines()[0], [section(text), context(f"Answered {by}.")])]
 
 
-def register(app: App, desk: Desk) -> None:
-    def record(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        with answered(ack, body, respond, client):
-            request_id = request_id_of(action.get("value"))
-            answer = ANSWER_ACTIONS[Action(action["action_id"])]
-            done = consent.answer(desk.db, request_id, answer, desk.act(body["user"]["id"]))
-            send_soon(desk, done.delivery_keys)
-            respond(
-                replace_original=True,
-                text=f"Recorded: {ANSWER_WORDS[answer]}",
-                blocks=[section(f"Recorded the customer's answer: *{ANSWER_WORDS[answer]}*.")],
-            )
+def record(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    """One of the owner's four buttons: the customer's answer, recorded as the page records it."""
+    ack()
+    with answered(ack, body, respond, client):
+        request_id = request_id_of(action.get("value"))
+        answer = ANSWER_ACTIONS[Action(action["action_id"])]
+        done = consent.answer(desk.db, request_id, answer, act)
+        send_soon(desk, done.delivery_keys)
+        respond(
+            replace_original=True,
+            text=f"Recorded: {ANSWER_WORDS[answer]}",
+            blocks=[section(f"Recorded the customer's answer: *{ANSWER_WORDS[answer]}*.")],
+        )
 
+
+def register(app: App) -> None:
     for action_id in ANSWER_ACTIONS:
         app.action(action_id)(record)

@@ -19,13 +19,14 @@ from handlers.kit.ids import Action, View
 from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
 from handlers.requests.messages import reason_modal
+from store.act import Act
 from store.errors import Invalid, NotAllowed
 from store.requests import deciding
 
 
 def _decide(
     desk: Desk,
-    user_id: str,
+    act: Act,
     request_id: int,
     *,
     approve: bool,
@@ -37,7 +38,7 @@ def _decide(
         desk.db,
         desk.policy,
         request_id,
-        desk.act(user_id),
+        act,
         approve=approve,
         reason=None if approve else reason,
         override_reason=reason if approve else None,
@@ -68,12 +69,11 @@ def pick_advocate_modal(request_id: int, advocates: list[tuple[int, str]]) -> di
 
 
 def _open_reason(
-    desk: Desk, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, override: bool
+    desk: Desk, act: Act, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, override: bool
 ) -> None:
     request_id = request_id_of(action.get("value"))
-    user_id = body["user"]["id"]
-    deciding.check_decider(desk.db, request_id, desk.act(user_id))
-    if override and not desk.is_admin(user_id):
+    deciding.check_decider(desk.db, request_id, act)
+    if override and not act.by_admin:
         raise NotAllowed("approve with override")
     if override:
         view = reason_modal(
@@ -90,75 +90,122 @@ def _open_reason(
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def register(app: App, desk: Desk) -> None:
-    @app.action(Action.APPROVE)
-    def approve(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
+def approve(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    ack()
+    with answered(ack, body, respond, client):
+        request_id = request_id_of(action.get("value"))
+        if not deciding.names_advocate(desk.db, request_id):
+            deciding.check_decider(desk.db, request_id, act)
+            advocates = deciding.advocates_to_pick(desk.db, request_id)
+            if not advocates:
+                raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
+            view = pick_advocate_modal(request_id, advocates)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        send_soon(desk, _decide(desk, act, request_id, approve=True))
+
+
+def advocate_picked(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    with answered(ack, body, respond, client):
+        request_id = request_id_of(view.get("private_metadata"))
+        picked = selected_id(state_values(view), "advocate")
+        keys = _decide(desk, act, request_id, approve=True, advocate_id=picked)
         ack()
-        with answered(ack, body, respond, client):
-            request_id = request_id_of(action.get("value"))
-            if not deciding.names_advocate(desk.db, request_id):
-                deciding.check_decider(desk.db, request_id, desk.act(body["user"]["id"]))
-                advocates = deciding.advocates_to_pick(desk.db, request_id)
-                if not advocates:
-                    raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
-                view = pick_advocate_modal(request_id, advocates)
-                client.views_open(trigger_id=body["trigger_id"], view=view)
-                return
-            send_soon(desk, _decide(desk, body["user"]["id"], request_id, approve=True))
+        send_soon(desk, keys)
 
-    @app.view(View.PICK_ADVOCATE)
-    def advocate_picked(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        with answered(ack, body, respond, client):
-            request_id = request_id_of(view.get("private_metadata"))
-            picked = selected_id(state_values(view), "advocate")
-            keys = _decide(desk, body["user"]["id"], request_id, approve=True, advocate_id=picked)
-            ack()
-            send_soon(desk, keys)
 
-    @app.action(Action.DECLINE)
-    def decline(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
+def decline(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    ack()
+    with answered(ack, body, respond, client):
+        _open_reason(desk, act, body, action, client, override=False)
+
+
+def override(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    ack()
+    with answered(ack, body, respond, client):
+        _open_reason(desk, act, body, action, client, override=True)
+
+
+def decline_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    _reason_submitted(desk, act, ack, body, view, respond, client, approve=False)
+
+
+def override_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    _reason_submitted(desk, act, ack, body, view, respond, client, approve=True)
+
+
+def _reason_submitted(
+    desk: Desk,
+    act: Act,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    *,
+    approve: bool,
+) -> None:
+    """The reason modal sent: decline with the reason, or approve over a ⛔ rule with it."""
+    with answered(ack, body, respond, client):
+        request_id = request_id_of(view.get("private_metadata"))
+        reason = text_of(state_values(view), "reason")
+        keys = _decide(desk, act, request_id, approve=approve, reason=reason)
         ack()
-        with answered(ack, body, respond, client):
-            _open_reason(desk, body, action, client, override=False)
+        send_soon(desk, keys)
 
-    @app.action(Action.APPROVE_OVERRIDE)
-    def override(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        with answered(ack, body, respond, client):
-            _open_reason(desk, body, action, client, override=True)
 
-    def reason_submitted(
-        ack: Ack,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        *,
-        approve: bool,
-    ) -> None:
-        with answered(ack, body, respond, client):
-            request_id = request_id_of(view.get("private_metadata"))
-            reason = text_of(state_values(view), "reason")
-            keys = _decide(desk, body["user"]["id"], request_id, approve=approve, reason=reason)
-            ack()
-            send_soon(desk, keys)
-
-    @app.view(View.DECLINE)
-    def decline_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        reason_submitted(ack, body, view, respond, client, approve=False)
-
-    @app.view(View.OVERRIDE)
-    def override_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        reason_submitted(ack, body, view, respond, client, approve=True)
+def register(app: App) -> None:
+    app.action(Action.APPROVE)(approve)
+    app.view(View.PICK_ADVOCATE)(advocate_picked)
+    app.action(Action.DECLINE)(decline)
+    app.action(Action.APPROVE_OVERRIDE)(override)
+    app.view(View.DECLINE)(decline_submitted)
+    app.view(View.OVERRIDE)(override_submitted)

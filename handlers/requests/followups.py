@@ -28,6 +28,7 @@ from handlers.kit.refusals import answered
 from handlers.outbox.messages import NotYet, Outgoing
 from handlers.outbox.sender import send_soon
 from handlers.requests.messages import decision_blocks, reason_modal
+from store.act import Act
 from store.models import RequestStatus
 from store.outbox import listing
 from store.outbox.kinds import DeliveryKind
@@ -194,70 +195,103 @@ def done_modal(request_id: int) -> dict[str, Any]:
     )
 
 
-def register(app: App, desk: Desk) -> None:
-    def open_answer(body: dict[str, Any], action: dict[str, Any], client: WebClient, *, done: bool) -> None:
-        request_id = request_id_of(action.get("value"))
-        followups.check_closer(desk.db, request_id, desk.act(body["user"]["id"]))
-        if done:
-            view = done_modal(request_id)
-        else:
-            view = reason_modal(
-                View.FELL_THROUGH,
-                "Fell through",
-                "What happened? The ask's cost goes back to the account, with your reason on the ledger.",
-                request_id,
-                "Fell through",
-            )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+def _open_answer(
+    desk: Desk, act: Act, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, done: bool
+) -> None:
+    """**Done** opens the done modal, **Fell through** asks why; only the requester or an admin."""
+    request_id = request_id_of(action.get("value"))
+    followups.check_closer(desk.db, request_id, act)
+    if done:
+        view = done_modal(request_id)
+    else:
+        view = reason_modal(
+            View.FELL_THROUGH,
+            "Fell through",
+            "What happened? The ask's cost goes back to the account, with your reason on the ledger.",
+            request_id,
+            "Fell through",
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(Action.DONE)
-    def done_clicked(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
+
+def done_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    ack()
+    with answered(ack, body, respond, client):
+        _open_answer(desk, act, body, action, client, done=True)
+
+
+def fell_through_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    ack()
+    with answered(ack, body, respond, client):
+        _open_answer(desk, act, body, action, client, done=False)
+
+
+def done_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    values = state_values(view)
+    deal_moved, _ = DEAL_ANSWERS.get(selected_of(values, "deal") or "", (None, ""))
+    note = text_of(values, "note")
+    rating = selected_of(values, "rating")
+    if selected_of(values, "deal") == "closed":
+        note = f"Deal closed. {note}".strip()
+    with answered(ack, body, respond, client):
+        closed = followups.mark_done(
+            desk.db,
+            request_id_of(view.get("private_metadata")),
+            act,
+            deal_moved=deal_moved,
+            note=note,
+            rating=int(rating) if rating in RATING_VALUES else None,
+        )
         ack()
-        with answered(ack, body, respond, client):
-            open_answer(body, action, client, done=True)
+        send_soon(desk, closed.delivery_keys)
 
-    @app.action(Action.FELL_THROUGH)
-    def fell_through_clicked(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
+
+def fell_through_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    with answered(ack, body, respond, client):
+        closed = followups.mark_fell_through(
+            desk.db,
+            request_id_of(view.get("private_metadata")),
+            act,
+            reason=text_of(state_values(view), "reason"),
+        )
         ack()
-        with answered(ack, body, respond, client):
-            open_answer(body, action, client, done=False)
+        send_soon(desk, closed.delivery_keys)
 
-    @app.view(View.DONE)
-    def done_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        values = state_values(view)
-        deal_moved, _ = DEAL_ANSWERS.get(selected_of(values, "deal") or "", (None, ""))
-        note = text_of(values, "note")
-        rating = selected_of(values, "rating")
-        if selected_of(values, "deal") == "closed":
-            note = f"Deal closed. {note}".strip()
-        with answered(ack, body, respond, client):
-            closed = followups.mark_done(
-                desk.db,
-                request_id_of(view.get("private_metadata")),
-                desk.act(body["user"]["id"]),
-                deal_moved=deal_moved,
-                note=note,
-                rating=int(rating) if rating in RATING_VALUES else None,
-            )
-            ack()
-            send_soon(desk, closed.delivery_keys)
 
-    @app.view(View.FELL_THROUGH)
-    def fell_through_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        with answered(ack, body, respond, client):
-            closed = followups.mark_fell_through(
-                desk.db,
-                request_id_of(view.get("private_metadata")),
-                desk.act(body["user"]["id"]),
-                reason=text_of(state_values(view), "reason"),
-            )
-            ack()
-            send_soon(desk, closed.delivery_keys)
+def register(app: App) -> None:
+    app.action(Action.DONE)(done_clicked)
+    app.action(Action.FELL_THROUGH)(fell_through_clicked)
+    app.view(View.DONE)(done_submitted)
+    app.view(View.FELL_THROUGH)(fell_through_submitted)

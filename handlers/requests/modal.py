@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from handlers.accounts.picker import account_option
 from handlers.kit.blocks import Block, context, modal, option, plain
 from handlers.kit.forms import (
     as_id,
@@ -30,15 +31,6 @@ from store.rules.policy import Policy, points
 ADVOCATE_PREFIX = "advocate"
 #: the requester's say on whether the advocate is told who the prospect is (the opportunity name)
 NAME_SHARED_LABEL = "The advocate may see the prospect's name"
-
-
-def account_label(choice: AccountChoice) -> str:
-    extra = " · ".join(part for part in (choice.industry, choice.crm_id or "") if part)
-    return f"{choice.name} · {extra}" if extra else choice.name
-
-
-def account_option(choice: AccountChoice) -> dict[str, Any]:
-    return option(account_label(choice), str(choice.id))
 
 
 def request_modal(

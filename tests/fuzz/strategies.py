@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from handlers.giveback.log import log_modal
+from handlers.giveback.log_value import log_modal
 from handlers.kit.ids import Action, View
 from handlers.offers.commands import offer_modal
 from handlers.requests.followups import done_modal

@@ -13,7 +13,8 @@ import pytest
 from handlers.home.tab import home_view
 from handlers.kit.desk import Desk
 from handlers.offers.blocks import capital_line, offer_blocks, seat_blocks
-from handlers.offers.commands import advocate_modal, offer_modal, offers_blocks
+from handlers.offers.commands import offer_modal, offers_blocks
+from handlers.offers.seats import advocate_modal
 from store.act import Act
 from store.db import Database
 from store.giveback import social_capital
