@@ -46,7 +46,7 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
-from bot.server import SlackWsgi  # noqa: E402
+from bot.serve.wsgi import SlackWsgi  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from handlers.outbox.pacing import Pacer  # noqa: E402
 from store.db import Database  # noqa: E402

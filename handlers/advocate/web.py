@@ -1,4 +1,4 @@
-"""The advocate's pages as one small WSGI app, mounted by `bot.server` next to `/slack/events`, so
+"""The advocate's pages as one small WSGI app, mounted by `bot.serve.wsgi` next to `/slack/events`, so
 any HTTP listener can serve them. Server-rendered HTML, no JavaScript.
 
 It serves the pages it is handed (`handlers.advocate.pages` declares them): each page's path is

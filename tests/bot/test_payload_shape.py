@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.payload_shape import payload_problem
+from bot.serve.payload_shape import payload_problem
 from tests.support.paths import SHARED
 
 FIXTURES = SHARED / "fixtures" / "slack" / "all-fields"

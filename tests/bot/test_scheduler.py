@@ -12,8 +12,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import build_desk
-from bot.jobs import JOBS
-from bot.scheduler import build_scheduler
+from bot.jobs.registry import JOBS
+from bot.jobs.scheduler import build_scheduler
 from bot.settings import SettingsError, load_settings
 from store.db import Database
 from tests.support.paths import ROOT
@@ -98,6 +98,6 @@ def test_the_readme_lists_every_registered_job_with_its_schedule_variable() -> N
         if line.startswith("| `") and "_CRON`" in line
     ]
     listed = {line.split("`")[1]: line for line in rows if not line.startswith("| `REFDESK_")}
-    assert set(listed) == set(JOBS), "README.md's jobs table and bot/jobs.py JOBS disagree"
+    assert set(listed) == set(JOBS), "README.md's jobs table and bot/jobs/registry.py JOBS disagree"
     for name, job in JOBS.items():
         assert f"`{job.cron_variable}`" in listed[name]

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import build_app, build_desk
-from bot.server import SlackWsgi
+from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
 from store.accounts.lookup import normalize

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.app import build_app, build_desk
 from bot.clock import fixed_clock
-from bot.server import SlackWsgi
+from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
 from handlers.kit.ids import Action, View

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.app import build_app, build_desk
-from bot.server import SlackWsgi
+from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.help import help_blocks
 from store.db import Database

@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from bot.cli_errors import CliError
+from bot.errors import CliError
 from bot.settings import Settings
 from handlers.digest.outcomes import report_text
 from store.db import Database
@@ -118,7 +118,7 @@ def simulate(settings: Settings, args: argparse.Namespace) -> int:
     without = run(program, policy, ledger_rules=False)
     print(simulation_table(program, with_rules, without))
     if args.chart is not None:
-        from bot.simulate_chart import draw  # matplotlib loads only when a chart is asked for
+        from bot.cli.simulate_chart import draw  # matplotlib loads only when a chart is asked for
 
         draw(program, with_rules, without, args.chart)
         print(f"chart: {args.chart}")

@@ -1,7 +1,7 @@
 """What `refdesk serve` checks with Slack before it serves, and the one line it logs when it does.
 
 A wrong or revoked bot token, or a Slack that cannot be reached, is said here in one line naming
-what to fix (`bot.cli` prints it as `refdesk: ...`, exit status 2), instead of surfacing later as
+what to fix (`bot.cli.main` prints it as `refdesk: ...`, exit status 2), instead of surfacing later as
 a traceback from inside slack_sdk.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.cli_errors import CliError
+from bot.errors import CliError
 from bot.settings import HINTS, Settings
 
 log = logging.getLogger("refdesk")

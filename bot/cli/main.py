@@ -2,8 +2,9 @@
 messages owed to Slack, adjust a balance, run the scheduled jobs by hand.
 
 Errors a person can fix are printed as one line (`refdesk: ...`) with exit status 2; they never
-show a traceback. The sub-commands (`bot.commands`) are imported only once the arguments are
-parsed, so `refdesk --help` and a usage error do not wait for the Slack stack to load.
+show a traceback. The sub-commands (`bot.cli.data`, `bot.cli.program`, `bot.cli.prove`,
+`bot.serve.command`) are imported only once the arguments are parsed, so `refdesk --help` and a
+usage error do not wait for the Slack stack to load.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from bot.cli_errors import EXIT_USAGE, CliError
-from bot.jobs import JOBS
+from bot.errors import EXIT_USAGE, CliError
+from bot.jobs.registry import JOBS
 from bot.settings import Settings, SettingsError, load_settings
 from store.db import Database, SchemaOutOfDate
 from store.deadlines import BATCH, Limits
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         # their start-up chatter (each migration context, each job added) says nothing a person
-        # running `refdesk serve` acts on; our own start line says what runs (`bot.startup`)
+        # running `refdesk serve` acts on; our own start line says what runs (`bot.serve.startup`)
         for chatty in QUIET_UNLESS_VERBOSE:
             logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
@@ -249,34 +250,35 @@ def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import commands, prove
+    from bot.cli import data, program, prove
+    from bot.serve import command
 
     db = Database(settings.database_url, limits=_limits(args, settings))
     try:
         if args.command == "serve":
-            return commands.serve(settings, db, args)
+            return command.serve(settings, db, args)
         if args.command == "simulate":
             return prove.simulate(settings, args)
         if args.command == "db":
-            return commands.db_upgrade(db) if args.db_command == "upgrade" else commands.db_check(db)
+            return data.db_upgrade(db) if args.db_command == "upgrade" else data.db_check(db)
         db.check_schema()
         if args.command == "import":
             mapping = getattr(args, "map", "")
-            return commands.import_file(settings, db, args.what, args.file, args.skip_bad_rows, mapping)
+            return data.import_file(settings, db, args.what, args.file, args.skip_bad_rows, mapping)
         if args.command == "accounts":
-            return commands.accounts(settings, db, as_json=args.json)
+            return data.accounts(settings, db, as_json=args.json)
         if args.command == "deliveries":
-            return commands.list_deliveries(db, failed_only=args.failed, as_json=args.json)
+            return data.list_deliveries(db, failed_only=args.failed, as_json=args.json)
         if args.command == "ledger":
-            return commands.ledger_adjust(settings, db, args.account, args.amount, args.reason, args.by)
+            return program.ledger_adjust(settings, db, args.account, args.amount, args.reason, args.by)
         if args.command == "digest":
-            return commands.digest(settings, db, dry_run=args.dry_run, chart=args.chart)
+            return program.digest(settings, db, dry_run=args.dry_run, chart=args.chart)
         if args.command == "report":
             return prove.report(db, args.since, as_json=args.json)
         if args.command == "policy":
             return prove.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":
-            return commands.jobs_run(settings, db, args.name, args.now)
+            return program.jobs_run(settings, db, args.name, args.now)
         raise CliError(f"unknown command {args.command}")
     finally:
         db.dispose()

@@ -1,5 +1,5 @@
-"""What `refdesk` says when it stops, shared by the parser (`bot.cli`) and the sub-commands
-(`bot.commands`) without either importing the other."""
+"""What `refdesk` says when it stops, shared by the parser (`bot.cli.main`) and the sub-commands
+(`bot.cli.data`) without either importing the other."""
 
 from __future__ import annotations
 

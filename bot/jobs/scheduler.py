@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.jobs import JOBS
+from bot.jobs.registry import JOBS
 from bot.settings import Settings, SettingsError
 from handlers.kit.desk import Desk
 from handlers.outbox.sender import deliver

@@ -5,7 +5,7 @@ signature before anything is parsed (401), turns a body that cannot be parsed in
 of a traceback, caps the body size, and answers `/healthz` for load balancers — within a second,
 whatever the database does.
 
-In Socket Mode Slack's requests come over the WebSocket (`bot.socket_mode`), and the same app,
+In Socket Mode Slack's requests come over the WebSocket (`bot.serve.socket_mode`), and the same app,
 without its Slack route, serves everything else on `--port`: `/healthz`, which then also
 reports the Socket Mode connection, and any page a person opens in a browser.
 """
@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.cli_errors import CliError
-from bot.payload_shape import payload_problem
+from bot.errors import CliError
+from bot.serve.payload_shape import payload_problem
 from handlers.advocate.web import AdvocatePages
 from store.db import Database
 from store.errors import Unavailable
 
 if TYPE_CHECKING:
-    from bot.socket_mode import SocketModeLink
+    from bot.serve.socket_mode import SocketModeLink
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ what it leaves to us is what a person running `refdesk serve` needs:
 * a connection lost later is reopened by `SocketModeLink` with backoff (1, 2, 4 ... 30 s), one
   log line per attempt. slack_sdk's own reconnect loop is switched off and its log, which says
   the same things in several lines with session ids, goes to `refdesk.sdk`, shown
-  only with `--verbose` (`bot.startup.quiet`);
+  only with `--verbose` (`bot.serve.startup.quiet`);
 * the state of the connection is there for `/healthz` (`status()`).
 
 Slack's `disconnect` (reason `refresh_requested`) is handled by slack_sdk itself: it opens the new
@@ -32,9 +32,9 @@ from slack_sdk.errors import SlackApiError, SlackClientNotConnectedError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.cli_errors import CliError
+from bot.errors import CliError
+from bot.serve.startup import REFUSED_TOKEN, quiet, sdk_log, slack_error, unreachable
 from bot.settings import HINTS, Settings
-from bot.startup import REFUSED_TOKEN, quiet, sdk_log, slack_error, unreachable
 
 log = logging.getLogger("refdesk.socket_mode")
 

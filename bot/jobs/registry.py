@@ -3,7 +3,7 @@
 Each job only *claims* what is owed: it writes outbox rows under keys unique per job and period
 (`nudge:U123:2026-W48`, `sla-remind:42`, `digest:2026-W48`, ...) in one transaction and returns
 the keys it added; running it again in the same period, on another replica or after a crash,
-adds nothing. Sending is the delivery worker's business (`bot.scheduler.run_job` does both).
+adds nothing. Sending is the delivery worker's business (`bot.jobs.scheduler.run_job` does both).
 
 This module reads only `store/`: `refdesk --help` lists the registry without loading the Slack
 stack (`handlers.kit.desk.Desk` is imported for type checking only).
