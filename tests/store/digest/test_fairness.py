@@ -12,7 +12,7 @@ from store.db import Database
 from store.digest import fairness
 from store.models import AccountStatus, Advocate, ConsentAnswer, EntryKind, ReferenceRequest, RequestStatus
 from store.rules.policy import Policy
-from tests.store.test_offers import said
+from tests.store.offers.test_offers import said
 from tests.support import store_seed as seed
 
 UTC = zoneinfo.ZoneInfo("UTC")
