@@ -130,7 +130,7 @@ def advocate_picked(
         send_soon(desk, keys)
 
 
-def decline(
+def reason_asked(
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -139,26 +139,13 @@ def decline(
     desk: Desk,
     act: Act,
 ) -> None:
+    """**Decline** or **Approve with override**: the modal that asks why."""
     ack()
     with answered(ack, body, respond, client):
-        _open_reason(desk, act, body, action, client, override=False)
+        _open_reason(desk, act, body, action, client, override=action["action_id"] == Action.APPROVE_OVERRIDE)
 
 
-def override(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    desk: Desk,
-    act: Act,
-) -> None:
-    ack()
-    with answered(ack, body, respond, client):
-        _open_reason(desk, act, body, action, client, override=True)
-
-
-def decline_submitted(
+def reason_given(
     ack: Ack,
     body: dict[str, Any],
     view: dict[str, Any],
@@ -166,38 +153,12 @@ def decline_submitted(
     client: WebClient,
     desk: Desk,
     act: Act,
-) -> None:
-    _reason_submitted(desk, act, ack, body, view, respond, client, approve=False)
-
-
-def override_submitted(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    desk: Desk,
-    act: Act,
-) -> None:
-    _reason_submitted(desk, act, ack, body, view, respond, client, approve=True)
-
-
-def _reason_submitted(
-    desk: Desk,
-    act: Act,
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    *,
-    approve: bool,
 ) -> None:
     """The reason modal sent: decline with the reason, or approve over a ⛔ rule with it."""
     with answered(ack, body, respond, client):
         request_id = request_id_of(view.get("private_metadata"))
         reason = text_of(state_values(view), "reason")
-        keys = _decide(desk, act, request_id, approve=approve, reason=reason)
+        keys = _decide(desk, act, request_id, approve=view["callback_id"] == View.OVERRIDE, reason=reason)
         ack()
         send_soon(desk, keys)
 
@@ -205,7 +166,7 @@ def _reason_submitted(
 def register(app: App) -> None:
     app.action(Action.APPROVE)(approve)
     app.view(View.PICK_ADVOCATE)(advocate_picked)
-    app.action(Action.DECLINE)(decline)
-    app.action(Action.APPROVE_OVERRIDE)(override)
-    app.view(View.DECLINE)(decline_submitted)
-    app.view(View.OVERRIDE)(override_submitted)
+    app.action(Action.DECLINE)(reason_asked)
+    app.action(Action.APPROVE_OVERRIDE)(reason_asked)
+    app.view(View.DECLINE)(reason_given)
+    app.view(View.OVERRIDE)(reason_given)

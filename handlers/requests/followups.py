@@ -195,51 +195,31 @@ def done_modal(request_id: int) -> dict[str, Any]:
     )
 
 
-def _open_answer(
-    desk: Desk, act: Act, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, done: bool
+def answer_asked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
 ) -> None:
     """**Done** opens the done modal, **Fell through** asks why; only the requester or an admin."""
-    request_id = request_id_of(action.get("value"))
-    followups.check_closer(desk.db, request_id, act)
-    if done:
-        view = done_modal(request_id)
-    else:
-        view = reason_modal(
-            View.FELL_THROUGH,
-            "Fell through",
-            "What happened? The ask's cost goes back to the account, with your reason on the ledger.",
-            request_id,
-            "Fell through",
-        )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def done_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    desk: Desk,
-    act: Act,
-) -> None:
     ack()
     with answered(ack, body, respond, client):
-        _open_answer(desk, act, body, action, client, done=True)
-
-
-def fell_through_clicked(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    desk: Desk,
-    act: Act,
-) -> None:
-    ack()
-    with answered(ack, body, respond, client):
-        _open_answer(desk, act, body, action, client, done=False)
+        request_id = request_id_of(action.get("value"))
+        followups.check_closer(desk.db, request_id, act)
+        if action["action_id"] == Action.DONE:
+            view = done_modal(request_id)
+        else:
+            view = reason_modal(
+                View.FELL_THROUGH,
+                "Fell through",
+                "What happened? The ask's cost goes back to the account, with your reason on the ledger.",
+                request_id,
+                "Fell through",
+            )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def done_submitted(
@@ -291,7 +271,7 @@ def fell_through_submitted(
 
 
 def register(app: App) -> None:
-    app.action(Action.DONE)(done_clicked)
-    app.action(Action.FELL_THROUGH)(fell_through_clicked)
+    app.action(Action.DONE)(answer_asked)
+    app.action(Action.FELL_THROUGH)(answer_asked)
     app.view(View.DONE)(done_submitted)
     app.view(View.FELL_THROUGH)(fell_through_submitted)

@@ -42,10 +42,10 @@ def test_decline_opens_the_reason_modal_for_the_owner_and_tells_anyone_else_why_
         told.append(said["text"])
 
     for who in (OWNER, BYSTANDER):
-        decisions.decline(
+        decisions.reason_asked(
             ack=Ack(),
             body={**body, "user": {"id": who}},
-            action={"value": str(request_id)},
+            action={"action_id": "decline", "value": str(request_id)},
             respond=respond,  # type: ignore[arg-type]
             client=client,  # type: ignore[arg-type]
             desk=desk,
