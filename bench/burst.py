@@ -249,7 +249,7 @@ def decision_dm(approvals: queue.Queue[tuple[int, str]]) -> Any:
 
 
 def marker(key: str) -> str:
-    """As `handlers.outbox.posted.marker`: the block id a delivery's post carries."""
+    """As `handlers.posted.marker`: the block id a delivery's post carries."""
     return "rd-" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 

@@ -3,8 +3,8 @@
 The words a seller types are split into an activity (when one is named: "case study",
 "reference call", "webinar"...) and search terms matched against the account's industry, products,
 region, segment and name. Whether an account can be asked is the approver's own checklist
-(`store.rules.policy.checklist`) run on facts read the same way (`store.rules.facts`), so find never promises
-an ask that the checklist would block, and a new rule needs nothing here.
+(`store.rules.checklist`) run on facts read the same way (`store.rules.facts`), so find never
+promises an ask that the checklist would block, and a new rule needs nothing here.
 
 Ranking puts accounts that can take the ask now first — fewest ⚠️, best fit, willing advocates,
 then the most equity left after the ask — and the ones a ⛔ rule blocks last, each with the rule's

@@ -169,7 +169,7 @@ def _choose(
 def _ask(
     session: Session, request: SimRequest, account_id: int, advocate_id: int, cost: int, moment: dt.datetime
 ) -> None:
-    """The request, approved, and its debit: what `store.requests.asking.decide` leaves behind."""
+    """The request, approved, and its debit: what `store.requests.deciding.decide` leaves behind."""
     row = ReferenceRequest(
         account_id=account_id,
         advocate_id=advocate_id,
