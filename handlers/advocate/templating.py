@@ -1,4 +1,4 @@
-"""The Jinja2 templates of the advocate's pages and e-mails (package data: handlers/templates)."""
+"""The Jinja2 templates of the advocate's pages and e-mails (package data: handlers/advocate/templates)."""
 
 from __future__ import annotations
 

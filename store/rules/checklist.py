@@ -2,7 +2,8 @@
 
 Pure, so it can be tested without a database and shown identically in the DM, App Home, find and
 the policy simulator. Adding a rule means: a key in the policy's `Rules`, a fact in `PolicyFacts`
-(read by `store.rules.facts`), a `Rule` member and one branch here — nothing elsewhere.
+(read by `store.rules.facts`), a `Rule` member with its label (and whether the ledger drives it)
+and one branch here — nothing elsewhere: the replay, the simulator and find read the rule.
 """
 
 from __future__ import annotations
