@@ -46,18 +46,20 @@ from sqlalchemy import bindparam, insert, text  # noqa: E402
 
 from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
-from bot.server import SlackWsgi  # noqa: E402
+from bot.serve.wsgi import SlackWsgi  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from handlers.delivery import deliver  # noqa: E402
-from handlers.desk import Desk  # noqa: E402
-from handlers.pacing import Pacer  # noqa: E402
-from store import deliveries, request_card, requests  # noqa: E402
+from handlers.kit.desk import Desk  # noqa: E402
+from handlers.outbox.pacing import Pacer  # noqa: E402
+from handlers.outbox.sender import deliver  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
-from store.digest import Period, build_digest  # noqa: E402
+from store.digest.weekly import build_digest  # noqa: E402
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest  # noqa: E402
-from store.policy import load_policy  # noqa: E402
-from store.requests import Draft  # noqa: E402
+from store.outbox import listing as deliveries  # noqa: E402
+from store.periods import Period  # noqa: E402
+from store.requests import asking, cards  # noqa: E402
+from store.requests.asking import Draft  # noqa: E402
+from store.rules.policy import load_policy  # noqa: E402
 from tests.support.payloads import (  # noqa: E402
     block_actions,
     block_suggestion,
@@ -473,15 +475,8 @@ def ask_for_approval(desk: Desk, willing: dict[int, int], count: int, *, named: 
     rng = random.Random(11 if named else 12)
     for i, account in enumerate(rng.sample(sorted(willing), min(count, len(willing)))):
         draft = Draft(account_id=account, activity=ACTIVITY, advocate_id=willing[account] if named else None)
-        submitted = requests.submit(
-            desk.db,
-            desk.policy,
-            draft,
-            requester_id="U00000008",
-            source_key=f"bench:{named}:{i}",
-            admins=desk.admins,
-            now=desk.now(),
-            today=desk.today(),
+        submitted = asking.submit(
+            desk.db, desk.policy, draft, desk.act("U00000008"), source_key=f"bench:{named}:{i}"
         )
         deliver(desk, list(submitted.delivery_keys))
 
@@ -619,7 +614,7 @@ def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str, prob
             first name it offers (the checklist's best)."""
             while True:
                 request_id, owner = next(unnamed)
-                offered = request_card.advocates_to_pick(db, desk.policy, request_id, now.date())
+                offered = cards.advocates_to_pick(db, desk.policy, request_id, now.date())
                 if offered and offered[0].verdict != "blocking":
                     break
             clicked.append(request_id)

@@ -15,17 +15,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock, system_clock
-from bot.mail_settings import parse_smtp_url
 from bot.settings import Settings
 from bot.slack_client import make_web_client
-from handlers import register_all
-from handlers.desk import Desk
-from handlers.links import Links
-from handlers.mail import Mailer
-from handlers.pacing import Pacer
-from store import consent
+from handlers.kit.desk import Desk
+from handlers.kit.links import Links
+from handlers.outbox.pacing import Pacer
+from handlers.outbox.smtp import Mailer, parse_smtp_url
+from handlers.routes import ROUTES
+from handlers.surfaces import register_all
+from store.customer import consent
 from store.db import Database
-from store.policy import Policy, load_policy
+from store.rules.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ def build_desk(
         consent_mode=consent_mode(settings, chosen),
         links=links(settings),
         mailer=mailer(settings),
+        routes=ROUTES,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.desk import Clock
+from handlers.kit.desk import Clock
 
 
 def system_clock() -> dt.datetime:

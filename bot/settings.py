@@ -13,6 +13,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.outbox.smtp import parse_smtp_url
+
 DEFAULT_DATABASE_URL = "sqlite:///refdesk.db"
 
 #: What to tell a person who got a setting wrong: one line each, naming the fix.
@@ -204,8 +206,6 @@ class Settings(BaseSettings):
     @classmethod
     def _smtp_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            from bot.mail_settings import parse_smtp_url
-
             parse_smtp_url(value.get_secret_value())
         return value
 

@@ -2,8 +2,8 @@
 # Sets up everything the tests need on a fresh machine, then runs them all:
 #   Python packages (.venv), the Slack emulator (Node 24 + emulate@0.12.2 from npm, cached),
 #   PostgreSQL server binaries if absent (the tests start their own cluster), Debian's chromium and
-#   chromium-driver if absent (the advocate's page is tested in a real headless browser), ruff, the
-#   docs (mkdocs build --strict), pytest.
+#   chromium-driver if absent (the advocate's page is tested in a real headless browser), ruff,
+#   lint-imports (the import contracts), the docs (mkdocs build --strict), pytest.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k approve
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +45,8 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
 fi
 
 .venv/bin/ruff check .
+# the layers and the absence of import cycles (pyproject.toml, [tool.importlinter])
+.venv/bin/lint-imports
 site=$(mktemp -d)
 .venv/bin/mkdocs build --strict --quiet --site-dir "$site"
 rm -rf "$site"

@@ -2,7 +2,7 @@
 
 The store raises; it never words a refusal for Slack. Each error carries what a surface needs to
 say it well (field names, the user ids who may act, the state the thing is already in), and
-`handlers.refusals` is the one place that turns it into an inline modal error, an ephemeral
+`handlers.kit.refusals` is the one place that turns it into an inline modal error, an ephemeral
 reply or a notice on App Home.
 """
 

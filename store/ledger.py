@@ -7,7 +7,7 @@ live in the modules that use them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from store.models import Account, Delivery, EntryKind, LedgerEntry
-from store.policy import Policy
 
 T = TypeVar("T")
 #: the largest id an integer primary key holds on both databases
@@ -223,13 +222,14 @@ def balances(
     account_ids: Iterable[int] | Select[Any] | None = None,
     *,
     as_of: dt.datetime | None = None,
-    priced_by: Policy | None = None,
+    priced_by: Mapping[str, int] | None = None,
 ) -> dict[int, int]:
     """Balance per account; accounts without entries are absent (their balance is `opening`).
 
     `account_ids` may be a subquery of ids, so a search over thousands of accounts sums only their
     entries without shipping the ids back and forth. The policy simulator asks for the balance as
-    it stood at `as_of`, with every ask (and the reversal of one) at `priced_by`'s cost.
+    it stood at `as_of`, with every ask (and the reversal of one) at its activity's cost in
+    `priced_by` (activity key → cost, a proposed policy's).
     """
     amount = LedgerEntry.amount if priced_by is None else priced_amount(priced_by)
     query = select(LedgerEntry.account_id, func.sum(amount)).group_by(LedgerEntry.account_id)
@@ -245,12 +245,11 @@ def balances(
     return {account_id: opening + int(total or 0) for account_id, total in session.execute(query)}
 
 
-def priced_amount(policy: Policy) -> ColumnElement[int]:
-    """An entry's amount had its ask been priced by `policy`: an ask debits the activity's cost
-    there, the reversal of an ask credits it back and the reversal of that reversal debits it
-    again; gives, adjustments and activities the policy does not know keep their recorded amount."""
-    costs = {key: activity.cost for key, activity in policy.activities.items()}
-    cost = case(costs, value=LedgerEntry.item, else_=func.abs(LedgerEntry.amount))
+def priced_amount(costs: Mapping[str, int]) -> ColumnElement[int]:
+    """An entry's amount had its ask been priced at `costs` (activity key → cost): an ask debits
+    the activity's cost there, the reversal of an ask credits it back and the reversal of that
+    reversal debits it again; gives, adjustments and activities without a cost keep their amount."""
+    cost = case(dict(costs), value=LedgerEntry.item, else_=func.abs(LedgerEntry.amount))
     return case(
         (LedgerEntry.kind == EntryKind.ASK, -cost),
         ((LedgerEntry.kind == EntryKind.REVERSAL) & (LedgerEntry.amount > 0), cost),

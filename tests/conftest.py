@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from store.db import Database
-from store.policy import Policy, load_policy
+from store.rules.policy import Policy, load_policy
 from tests.support.postgres import create_database, postgres_server
 
 _db_counter = itertools.count()

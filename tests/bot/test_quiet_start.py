@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app, build_desk
+from bot.serve.socket_mode import backoff
 from bot.settings import load_settings
-from bot.socket_mode import backoff
 from store.db import Database
 
 

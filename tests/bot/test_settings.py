@@ -12,6 +12,7 @@ import pytest
 from pydantic import AliasChoices, SecretStr
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+from handlers.outbox.smtp import parse_smtp_url
 from tests.support.paths import ROOT
 
 
@@ -269,8 +270,6 @@ def test_the_env_example_with_every_line_uncommented_is_valid(tmp_path: Path) ->
 
 
 def test_mail_settings_make_the_program_mail_and_keep_the_smtp_password_secret() -> None:
-    from bot.mail_settings import parse_smtp_url
-
     settings = load_settings(
         smtp_url="smtp://refdesk:s3cr%40t@mail.example.com:587",
         public_url="https://refdesk.example.com/",

@@ -6,13 +6,15 @@ import datetime as dt
 
 from bot.app import build_desk
 from bot.settings import load_settings
-from handlers import renderers
-from handlers.delivery import deliver
-from handlers.posted import marked
-from store import deliveries, requests
+from handlers.outbox.posted import marked
+from handlers.outbox.sender import deliver
+from handlers.routes import ROUTES
+from store.act import Act
 from store.db import Database
-from store.delivery_kinds import DeliveryKind
-from store.requests import Draft
+from store.outbox import listing, queue
+from store.outbox.kinds import DeliveryKind
+from store.requests import asking
+from store.requests.asking import Draft
 from tests.support.emulator import Emulator
 from tests.support.program import Program
 
@@ -36,21 +38,18 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
         clock=lambda: clock[0],
     )
     requester = emulator.ids["requester"]
-    submitted = requests.submit(
+    submitted = asking.submit(
         db,
         desk.policy,
         Draft(account_id=program.accounts["Acme Corp"], activity="logo"),
-        requester_id=requester,
+        Act(requester, frozenset(), clock[0], clock[0].date()),
         source_key="view:VCRASH",
-        admins=frozenset(),
-        now=clock[0],
-        today=clock[0].date(),
     )
     receipt_key = next(k for k in submitted.delivery_keys if k.startswith("confirm:"))
 
     # the first sender claims the receipt, posts it, and dies before recording the ts
-    [job] = deliveries.claim_due(db, clock[0], keys=[receipt_key], lease=dt.timedelta(seconds=30))
-    [message] = renderers()[DeliveryKind(job.kind)].render(desk, job)
+    [job] = queue.claim_due(db, clock[0], keys=[receipt_key], lease=dt.timedelta(seconds=30))
+    [message] = ROUTES[DeliveryKind(job.kind)].render(desk, job)  # type: ignore[union-attr]
     assert desk.client is not None
     desk.client.chat_postMessage(channel=requester, text=message.text, blocks=marked(message.blocks, job.key))
 
@@ -58,5 +57,5 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
     deliver(desk, [receipt_key])
 
     assert len(emulator.dms(requester)) == 1
-    assert deliveries.count_by_status(db).get("sent") == 1
+    assert listing.count_by_status(db).get("sent") == 1
     db.dispose()

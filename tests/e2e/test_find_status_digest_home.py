@@ -12,10 +12,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from store import ledger, requests
-from store.digest import Period
+from store import ledger
+from store.act import Act
 from store.models import EntryKind, ReferenceRequest
-from store.policy import load_policy
+from store.periods import Period
+from store.requests import asking, deciding
+from store.rules.policy import load_policy
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import Emulator
 from tests.support.payloads import block_actions
@@ -42,21 +44,18 @@ def file_request(
     db = program.database()
     now = dt.datetime.now(dt.UTC)
     try:
-        return requests.submit(
+        return asking.submit(
             db,
             POLICY,
-            requests.Draft(
+            asking.Draft(
                 program.accounts[account],
                 "reference_call",
                 opportunity_name="Big Bank",
                 amount=Decimal(1000),
                 advocate_id=program.advocates[advocate] if advocate else None,
             ),
-            requester_id=emulator.ids[requester],
+            Act(emulator.ids[requester], frozenset({emulator.ids["admin"]}), now, now.date()),
             source_key=f"test:{next(_sources)}",
-            admins=frozenset({emulator.ids["admin"]}),
-            now=now,
-            today=now.date(),
         ).request_id
     finally:
         db.dispose()
@@ -121,16 +120,13 @@ def test_status_lists_my_requests_with_their_state_and_who_decides(
     db = program.database()
     now = dt.datetime.now(dt.UTC)
     try:
-        requests.decide(
+        deciding.decide(
             db,
             POLICY,
             declined,
-            actor_id=emulator.ids["owner2"],
+            Act(emulator.ids["owner2"], frozenset(), now, now.date()),
             approve=False,
             reason="Busy quarter",
-            admins=frozenset(),
-            now=now,
-            today=now.date(),
         )
     finally:
         db.dispose()

@@ -7,9 +7,10 @@ import datetime as dt
 import time
 from typing import Any
 
-from store import requests
-from store.policy import load_policy
-from store.requests import Draft
+from store.act import Act
+from store.requests import asking, deciding
+from store.requests.asking import Draft
+from store.rules.policy import load_policy
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import Emulator
@@ -34,26 +35,20 @@ def file_request(
     db, policy = program.database(), load_policy()
     try:
         admins = frozenset({emulator.ids["admin"]})
-        submitted = requests.submit(
+        submitted = asking.submit(
             db,
             policy,
             Draft(account_id=program.accounts[account], activity="reference_call", needed_by=needed_by),
-            requester_id=emulator.ids["requester"],
+            Act(emulator.ids["requester"], admins, NOW, NOW.date()),
             source_key=f"test:{account}:{time.monotonic()}",
-            admins=admins,
-            now=NOW,
-            today=NOW.date(),
         )
         if approve:
-            requests.decide(
+            deciding.decide(
                 db,
                 policy,
                 submitted.request_id,
-                actor_id=emulator.ids["admin"],
+                Act(emulator.ids["admin"], admins, NOW, NOW.date()),
                 approve=True,
-                admins=admins,
-                now=NOW,
-                today=NOW.date(),
                 advocate_id=store_seed.someone_to_ask(db, submitted.request_id),
             )
         return submitted.request_id

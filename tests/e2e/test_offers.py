@@ -17,10 +17,12 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
-from store import ledger, offers
+from store import ledger
+from store.act import Act
 from store.models import Advocate, EntryKind, OfferSeat, ReferenceRequest, RequestStatus
-from store.offers import OfferDraft
-from store.policy import load_policy
+from store.offers import catalog
+from store.offers.catalog import OfferDraft
+from store.rules.policy import load_policy
 from tests.e2e.conftest import LINK_SECRET
 from tests.e2e.test_customer_say import (
     POINTS,
@@ -62,14 +64,11 @@ def offer_form(title: str, seats: str, closes_on: str, fits: str = "") -> dict[s
 def post_offer(program: Program, emulator: Emulator, seats: int) -> int:
     db, today = program.database(), NOW.date()
     try:
-        return offers.create_offer(
+        return catalog.create_offer(
             db,
             load_policy(),
             OfferDraft("Spring beta", "early_access", str(seats), today + dt.timedelta(days=20), "", ""),
-            actor_id=emulator.ids["admin"],
-            admins=frozenset({emulator.ids["admin"]}),
-            now=NOW,
-            today=today,
+            Act(emulator.ids["admin"], frozenset({emulator.ids["admin"]}), NOW, today),
         ).id
     finally:
         db.dispose()

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from store import requests
+from store.act import Act
 from store.db import Database
 from store.models import Account, Delivery, DeliveryStatus
-from store.policy import load_policy
-from store.requests import Draft
+from store.requests import asking
+from store.requests.asking import Draft
+from store.rules.policy import load_policy
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.program import over_asked_accounts
 from tests.support.server import RefdeskServer
@@ -49,15 +50,12 @@ def seed(db: Database, emulator: Emulator, now: dt.datetime) -> tuple[list[str],
     for n in range(LATE_REQUESTS):
         then = now - dt.timedelta(hours=30)
         late.append(
-            requests.submit(
+            asking.submit(
                 db,
                 load_policy(),
                 Draft(account_id=account_id, activity="logo"),
-                requester_id=emulator.ids["requester"],
+                Act(emulator.ids["requester"], frozenset(), then, then.date()),
                 source_key=f"late:{n}",
-                admins=frozenset(),
-                now=then,
-                today=then.date(),
             ).request_id
         )
     return owners, late

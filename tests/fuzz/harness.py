@@ -26,14 +26,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import build_app, build_desk
-from bot.server import SlackWsgi
+from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
-from handlers.desk import Desk
-from store import requests
-from store.accounts import normalize
+from handlers.kit.desk import Desk
+from store.accounts.lookup import normalize
 from store.db import Database
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest, RequestStatus
-from store.requests import Draft
+from store.requests import asking, deciding
+from store.requests.asking import Draft
 from tests.support import store_seed
 from tests.support.slack_stub import Call, SlackStub
 
@@ -238,26 +238,20 @@ class Harness:
         return ids
 
     def _new_request(self, account: str, requester: str, *, approve: bool) -> int:
-        submitted = requests.submit(
+        submitted = asking.submit(
             self.db,
             self.desk.policy,
             Draft(account_id=self.accounts[account], activity="logo", opportunity_name="Seeded deal"),
-            requester_id=requester,
+            self.desk.act(requester),
             source_key=f"fuzz-seed:{next(self._seeds)}",
-            admins=self.desk.admins,
-            now=self.desk.now(),
-            today=self.desk.today(),
         )
         if approve:
-            requests.decide(
+            deciding.decide(
                 self.db,
                 self.desk.policy,
                 submitted.request_id,
-                actor_id=ADMIN,
+                self.desk.act(ADMIN),
                 approve=True,
-                admins=self.desk.admins,
-                now=self.desk.now(),
-                today=self.desk.today(),
                 override_reason="fuzz set-up",
                 advocate_id=store_seed.someone_to_ask(self.db, submitted.request_id),
             )

@@ -24,13 +24,13 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from handlers.decision_messages import reason_modal
-from handlers.followups import done_modal
-from handlers.giveback import log_modal
-from handlers.ids import Action, View
-from handlers.offers import offer_modal
-from handlers.request_modal import request_modal
-from store.policy import load_policy
+from handlers.giveback.log_value import log_modal
+from handlers.kit.ids import Action, View
+from handlers.offers.commands import offer_modal
+from handlers.requests.followups import done_modal
+from handlers.requests.messages import reason_modal
+from handlers.requests.modal import request_modal
+from store.rules.policy import load_policy
 from tests.fuzz.harness import PRIVILEGED
 from tests.support.paths import FIXTURES
 

@@ -2,18 +2,18 @@
 
 What each guarded, and where it was fixed:
 - a non-numeric signature timestamp or a non-UTF-8 body raised out of the WSGI app (500) →
-  `bot/server.py` refuses them (401 / 400) before slack_sdk sees them;
+  `bot/serve/wsgi.py` refuses them (401 / 400) before slack_sdk sees them;
 - fields Bolt routes on or listeners read, missing or of the wrong type, raised inside Bolt (500)
-  or in a listener → `bot/payload_shape.py` answers 400 before dispatch;
+  or in a listener → `bot/serve/payload_shape.py` answers 400 before dispatch;
 - ids that pass `str.isdigit()` but not `int()` ('²'), or do not fit a 64-bit column →
-  `handlers.forms.as_id` (ASCII digits, at most 18);
+  `handlers.kit.forms.as_id` (ASCII digits, at most 18);
 - an App Home click for a request that does not exist owed a Home refresh (foreign-key error), an
   action_ts too long for a delivery key → `store/home_refresh.owe`;
-- NUL bytes and lone surrogates no database can store → `handlers/sanitize.py`;
-- Slack ids longer than their columns → `bot/payload_shape.py`;
-- find's notification text echoed the words unescaped → `handlers/find.py`;
+- NUL bytes and lone surrogates no database can store → `handlers/kit/sanitize.py`;
+- Slack ids longer than their columns → `bot/serve/payload_shape.py`;
+- find's notification text echoed the words unescaped → `handlers/requests/find.py`;
 - a refused modal whose `view.blocks` were not objects broke the error answer (500) →
-  `bot/payload_shape.py` checks the blocks.
+  `bot/serve/payload_shape.py` checks the blocks.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.ids import DECISION_ACTIONS, Action, View
+from handlers.kit.ids import DECISION_ACTIONS, Action, View
 from tests.fuzz.checks import assert_polite, assert_valid_output, send
 from tests.fuzz.conftest import FOUND_BUG_PHASES, examples
 from tests.fuzz.harness import ADMIN, OWNER, Harness, sign

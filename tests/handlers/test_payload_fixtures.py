@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.app import build_app, build_desk
-from bot.server import SlackWsgi
+from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
-from handlers.help import help_blocks
+from handlers.kit.help import help_blocks
 from store.db import Database
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import BOT_TOKEN, Emulator

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.accounts import normalize
+from store.accounts.lookup import normalize
 from store.db import Database
 from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest
-from store.policy import Policy
+from store.rules.policy import Policy
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()

@@ -7,10 +7,10 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import command
 
-from store.accounts import search_accounts
+from store.accounts.find import find_accounts
+from store.accounts.lookup import search_accounts
 from store.db import Database, alembic_config
-from store.find import find_accounts
-from store.policy import Policy
+from store.rules.policy import Policy
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 

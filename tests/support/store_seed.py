@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import ledger
-from store.accounts import normalize
+from store.accounts.lookup import normalize
 from store.db import Database
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
 

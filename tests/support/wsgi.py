@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from bot.server import SLACK_PATH, SlackWsgi
+from bot.serve.wsgi import SLACK_PATH, SlackWsgi
 from tests.support.signing import signed_headers
 
 FORM = "application/x-www-form-urlencoded"

@@ -1,0 +1,284 @@
+"""`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts and the
+messages owed to Slack, adjust a balance, run the scheduled jobs by hand.
+
+Errors a person can fix are printed as one line (`refdesk: ...`) with exit status 2; they never
+show a traceback. The sub-commands (`bot.cli.data`, `bot.cli.program`, `bot.cli.prove`,
+`bot.serve.command`) are imported only once the arguments are parsed, so `refdesk --help` and a
+usage error do not wait for the Slack stack to load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from bot.errors import EXIT_USAGE, CliError
+from bot.jobs.registry import JOBS
+from bot.settings import Settings, SettingsError, load_settings
+from store.db import Database, SchemaOutOfDate
+from store.deadlines import BATCH, Limits
+from store.errors import Unavailable
+from store.imports.importer import ImportFileError
+from store.rules.policy import PolicyError
+
+log = logging.getLogger("refdesk")
+#: libraries whose INFO lines only `--verbose` shows
+QUIET_UNLESS_VERBOSE = ("alembic", "apscheduler")
+
+
+def _jobs_table() -> str:
+    """The registry as the help shows it: each job, the setting that schedules it, what it does."""
+    name_width = max(len(name) for name in JOBS)
+    variable_width = max(len(job.cron_variable) for job in JOBS.values())
+    lines = [
+        f"  {job.name.ljust(name_width)}  {job.cron_variable.ljust(variable_width)}  {job.description}"
+        for job in JOBS.values()
+    ]
+    return "jobs (`refdesk serve` runs each on the schedule its setting holds):\n" + "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="refdesk", description="Reference Desk, the customer reference program in Slack."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
+    mode.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="HTTP port (default 3000); in Socket Mode, serve /healthz on it (default: no port)",
+    )
+    serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads (default 16)")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
+    )
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="create or migrate the schema to this version")
+    db_sub.add_parser("check", help="exit 0 if the schema is up to date")
+
+    imp = sub.add_parser("import", help="import a CRM export (CSV)")
+    imp_sub = imp.add_subparsers(dest="what", required=True)
+    for what in ("accounts", "advocates", "opportunities"):
+        one = imp_sub.add_parser(what, help=f"import {what}.csv")
+        one.add_argument("file", type=Path)
+        one.add_argument("--skip-bad-rows", action="store_true", help="import the good rows, report the bad")
+    imp_sub.choices["opportunities"].add_argument(
+        "--map",
+        default="",
+        metavar="'HEADER=column,...'",
+        help="read the file's own headers as these columns, "
+        "e.g. 'Opportunity Name=name,Amount (converted)=amount'",
+    )
+
+    accounts = sub.add_parser("accounts", help="list accounts with their balance")
+    accounts.add_argument("--json", action="store_true", help="machine-readable output")
+
+    owed = sub.add_parser("deliveries", help="Slack messages still owed, and those given up on")
+    owed.add_argument("--failed", action="store_true", help="only those given up on")
+    owed.add_argument("--json", action="store_true", help="machine-readable output")
+
+    ledger = sub.add_parser("ledger", help="the equity ledger")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    adjust = ledger_sub.add_parser(
+        "adjust",
+        help="post an admin adjustment: add or take away points, with a reason",
+        description="Post an admin adjustment, as `/reference adjust` does: the ledger keeps the reason, "
+        "the account's owner gets a DM, and --by gets the receipt.",
+    )
+    adjust.add_argument("account", metavar="ACCOUNT", help="the account's name or CRM id")
+    adjust.add_argument(
+        "amount", metavar="AMOUNT", help="points to add (5) or take away (-3): not 0, at most 1000 either way"
+    )
+    adjust.add_argument("--reason", default="", help="why (required): kept on the ledger, the owner reads it")
+    adjust.add_argument(
+        "--by",
+        metavar="USER_ID",
+        help="the program admin (in REFDESK_ADMINS) it is posted for: named on the ledger, sent the "
+        "receipt; without it the ledger names refdesk-cli",
+    )
+
+    digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
+    digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
+    digest.add_argument(
+        "--chart",
+        metavar="FILE.png",
+        type=Path,
+        help="with --dry-run: also write the digest's chart to FILE.png",
+    )
+
+    _outcome_parsers(sub)
+
+    jobs = sub.add_parser("jobs", help=f"scheduled jobs: {', '.join(JOBS)}")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    run = jobs_sub.add_parser(
+        "run",
+        help="run one job now (claims its period once, then sends)",
+        description="Run one scheduled job now, with the scheduler's once-per-period claim:\n"
+        "running it twice in a period sends nothing twice.",
+        epilog=_jobs_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("name", metavar="NAME", help=f"the job: {', '.join(JOBS)}")
+    run.add_argument("--now", help="the moment to run it as (ISO-8601 with an offset), default now")
+    return parser
+
+
+def _since(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _outcome_parsers(sub: Any) -> None:
+    """`report`, `policy simulate` and `simulate` (issue 12): what references did, and what if."""
+    report = sub.add_parser("report", help="what references did for revenue (CRM outcomes)")
+    report.add_argument(
+        "--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)"
+    )
+    report.add_argument("--json", action="store_true", help="machine-readable output")
+
+    policy = sub.add_parser("policy", help="try a policy file on the program's own history")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    replay = policy_sub.add_parser(
+        "simulate",
+        help="replay the recorded asks through FILE.toml's rules (read-only)",
+        description="Replay every recorded ask, in order, through the proposed policy with the app's own "
+        "checklist, and compare with the current policy. Nothing is written.",
+    )
+    replay.add_argument("file", type=Path, metavar="FILE.toml")
+    replay.add_argument("--since", type=_since, metavar="DATE", help="asks made from this day (YYYY-MM-DD)")
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="run a synthetic program year with the policy and with no ledger rules, side by side",
+        description="Generate a synthetic program (a skewed pull towards favourite customers, requests "
+        "arriving week by week, owners giving back at --give-back) and run it through the store and the "
+        "checklist on a temporary SQLite database, with the policy and with no ledger rules.",
+    )
+    simulate.add_argument("--accounts", type=int, default=500, help="accounts (default 500)")
+    simulate.add_argument("--reps", type=int, default=80, help="sales reps asking (default 80)")
+    simulate.add_argument("--weeks", type=int, default=52, help="weeks to simulate (default 52)")
+    simulate.add_argument(
+        "--seed", type=int, default=1, help="random seed: same seed, same program (default 1)"
+    )
+    simulate.add_argument(
+        "--give-back", type=float, default=0.5, help="chance an owner gives back after an ask (default 0.5)"
+    )
+    simulate.add_argument(
+        "--policy", type=Path, metavar="FILE.toml", help="the policy (default: the program's)"
+    )
+    simulate.add_argument("--chart", type=Path, metavar="FILE.png", help="draw both runs into this PNG")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # A server logs its life; a one-shot command prints its result and stays quiet otherwise.
+    quiet = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else quiet,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        # their start-up chatter (each migration context, each job added) says nothing a person
+        # running `refdesk serve` acts on; our own start line says what runs (`bot.serve.startup`)
+        for chatty in QUIET_UNLESS_VERBOSE:
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+    try:
+        _check_usage(args)
+        settings = load_settings()
+        return _run(args, settings)
+    except (SettingsError, SchemaOutOfDate, PolicyError, ImportFileError, CliError, Unavailable) as exc:
+        print(f"refdesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OperationalError as exc:
+        print(f"refdesk: {_unreachable(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader went away (`refdesk accounts --json | head`): not an error of ours; keep the
+        # interpreter from complaining again when it flushes stdout on exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _unreachable(exc: OperationalError) -> str:
+    """One line for a database that cannot be reached or used, naming what to check."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else exc.__class__.__name__
+    return (
+        f"the database is unreachable ({reason[:200]}): check DATABASE_URL, and that the database "
+        "server is running and reachable"
+    )
+
+
+def _check_usage(args: argparse.Namespace) -> None:
+    """Refuse in one line what argparse would refuse in two (usage + error), before any setting
+    or database is read."""
+    if args.command == "jobs" and args.name not in JOBS:
+        raise CliError(f"unknown job {args.name!r}: the jobs are {', '.join(JOBS)}")
+
+
+def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
+    """`serve` answers Slack within 3 s, so its database work is bounded by the settings; the
+    other commands (imports, migrations, jobs run by hand) may take the time their work needs."""
+    if args.command != "serve":
+        return BATCH
+    return Limits(
+        connect=settings.db_connect_timeout,
+        statement=settings.db_statement_timeout,
+        pool=settings.db_pool_timeout,
+        transaction=settings.db_transaction_budget,
+    )
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import data, program, prove
+    from bot.serve import command
+
+    db = Database(settings.database_url, limits=_limits(args, settings))
+    try:
+        if args.command == "serve":
+            return command.serve(settings, db, args)
+        if args.command == "simulate":
+            return prove.simulate(settings, args)
+        if args.command == "db":
+            return data.db_upgrade(db) if args.db_command == "upgrade" else data.db_check(db)
+        db.check_schema()
+        if args.command == "import":
+            mapping = getattr(args, "map", "")
+            return data.import_file(settings, db, args.what, args.file, args.skip_bad_rows, mapping)
+        if args.command == "accounts":
+            return data.accounts(settings, db, as_json=args.json)
+        if args.command == "deliveries":
+            return data.list_deliveries(db, failed_only=args.failed, as_json=args.json)
+        if args.command == "ledger":
+            return program.ledger_adjust(settings, db, args.account, args.amount, args.reason, args.by)
+        if args.command == "digest":
+            return program.digest(settings, db, dry_run=args.dry_run, chart=args.chart)
+        if args.command == "report":
+            return prove.report(db, args.since, as_json=args.json)
+        if args.command == "policy":
+            return prove.policy_simulate(settings, db, args.file, args.since)
+        if args.command == "jobs":
+            return program.jobs_run(settings, db, args.name, args.now)
+        raise CliError(f"unknown command {args.command}")
+    finally:
+        db.dispose()

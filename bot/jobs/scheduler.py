@@ -1,0 +1,124 @@
+"""Running the registry's jobs: APScheduler inside `refdesk serve`, or one job now (`run_job`,
+for `refdesk jobs run`).
+
+Jobs only decide *what* is owed and write it to the outbox under a unique key; the delivery
+worker sends. So a job that runs on three replicas, or twice after a restart, owes each message
+once, and a message that failed is retried by the worker, not by re-running the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from dataclasses import dataclass
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.jobs.registry import JOBS
+from bot.settings import Settings, SettingsError
+from handlers.kit.desk import Desk
+from handlers.outbox.sender import deliver
+
+log = logging.getLogger(__name__)
+
+#: a bound on delivery passes in one run (each pass claims a batch), so a run always ends
+MAX_PASSES = 10_000
+#: what a listener owed this recently is its own to send (`send_soon` claims it within
+#: milliseconds): the periodic pass leaves it alone, or it would send those one by one behind
+#: its whole batch (the burst benchmark's tail of 15 s); anything older it takes as before
+LISTENERS_GRACE = dt.timedelta(seconds=2)
+#: what the periodic pass claims at a time: it sends its claims one after another, so a big
+#: claim holds messages a free delivery thread could send at once (in the burst, 50 claimed
+#: together took 10 s to go out); it claims again until nothing is due
+PERIODIC_BATCH = 10
+
+
+@dataclass(frozen=True)
+class RunReport:
+    job: str
+    claimed: int
+    sent: int
+
+
+def deliver_due(desk: Desk, fresh_for: dt.timedelta = dt.timedelta(0), batch: int = 50) -> int:
+    """Send what is due in the outbox, `batch` by `batch`, until a pass sends nothing.
+
+    `fresh_for`: the periodic worker leaves alone what listeners owed that recently.
+    """
+    total = 0
+    for _ in range(MAX_PASSES):
+        sent = deliver(desk, fresh_for=fresh_for, limit=batch)
+        total += sent
+        if sent == 0:
+            break
+    return total
+
+
+def run_job(desk: Desk, settings: Settings, name: str, now: dt.datetime | None = None) -> RunReport:
+    """Claim the job's work for `now` (default: the desk's clock), then send what is due."""
+    job = JOBS[name]
+    moment = now or desk.now()
+    keys = job.claim(desk, moment, settings)
+    sent = deliver_due(desk)
+    log.info("job %s at %s: %d claimed, %d sent", name, moment.isoformat(), len(keys), sent)
+    return RunReport(name, len(keys), sent)
+
+
+def cron_trigger(expression: str, tz: zoneinfo.ZoneInfo, variable: str) -> CronTrigger:
+    """A standard 5-field crontab; a 6-field one starts with seconds (handy for drills and tests).
+
+    `variable` is the setting the expression came from, so a typo stops start-up naming it.
+    """
+    parts = expression.split()
+    try:
+        if len(parts) == 6:
+            second, minute, hour, day, month, day_of_week = parts
+            return CronTrigger(
+                second=second,
+                minute=minute,
+                hour=hour,
+                day=day,
+                month=month,
+                day_of_week=day_of_week,
+                timezone=tz,
+            )
+        return CronTrigger.from_crontab(expression, timezone=tz)
+    except ValueError as exc:
+        raise SettingsError(
+            f"{variable} is invalid (cron expression {expression!r}: {exc}): "
+            f"set {variable} to a crontab such as '0 9 * * mon'"
+        ) from None
+
+
+def _run_scheduled(desk: Desk, settings: Settings, name: str) -> None:
+    """One firing of a registry job. A failure is only logged under the job's name: what was
+    claimed is in the database, so a later run (here or on another replica) finishes the work."""
+    try:
+        run_job(desk, settings, name)
+    except Exception:
+        log.exception("scheduled job %s failed", name)
+
+
+def build_scheduler(settings: Settings, desk: Desk) -> BackgroundScheduler:
+    """The delivery worker on an interval, and each registry job on its cron setting."""
+    scheduler = BackgroundScheduler(timezone=settings.tz, job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler.add_job(
+        deliver_due,
+        "interval",
+        args=[desk, LISTENERS_GRACE, PERIODIC_BATCH],
+        seconds=settings.delivery_interval_seconds,
+        id="deliver",
+        name="send what the outbox owes",
+    )
+    for job in JOBS.values():
+        scheduler.add_job(
+            _run_scheduled,
+            cron_trigger(getattr(settings, job.cron_setting), settings.tz, job.cron_variable),
+            args=[desk, settings, job.name],
+            id=job.name,
+            name=job.description,
+            misfire_grace_time=None,
+        )
+    return scheduler

@@ -1,0 +1,168 @@
+"""The advocate's pages as one small WSGI app, mounted by `bot.serve.wsgi` next to `/slack/events`, so
+any HTTP listener can serve them. Server-rendered HTML, no JavaScript.
+
+It serves the pages it is handed (`handlers.advocate.pages` declares them): each page's path is
+`/<purpose>/<id>/<token>`, the purpose being the one its links are signed for. Before a page's
+handler runs, the link is checked (a tampered, expired or other request's link gets 403 / 410)
+and a POST's CSRF token (403 without it); every refusal is a page that says what happened in
+words, with a 4xx status. The store's answer is one transaction; the Slack messages it owes go
+out after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.parse
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.advocate.templating import render
+from handlers.kit.desk import Desk
+from handlers.kit.links import BadLink, Links
+from store.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+#: (status line, HTML body)
+Reply = tuple[str, str]
+MAX_FORM_BYTES = 16_000
+HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A page's request once its link (and a POST's CSRF token) passed the checks."""
+
+    #: the signed id: a request's for the ask and the rating, a seat's for an offer
+    thing_id: int
+    token: str
+    #: the posted fields (the first value of each); None for a GET
+    form: dict[str, str] | None
+    #: where the page's form posts back to
+    action: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """One of the advocate's pages: the purpose its links are signed for, which is also the first
+    word of its path, and the handler that answers it."""
+
+    purpose: str
+    respond: Callable[[Desk, PageRequest], Reply]
+
+    @property
+    def prefix(self) -> str:
+        return f"/{self.purpose}/"
+
+    def url(self, links: Links, thing_id: int) -> str:
+        """The signed link to this page for `thing_id`, as the e-mails carry it."""
+        return links.url(self.purpose, thing_id)
+
+
+def problem(status: str, title: str, message: str) -> Reply:
+    """A refusal or a failure, said in words on a page of its own."""
+    return status, render("problem.html", title=title, message=message, sender="Reference Desk")
+
+
+class AdvocatePages:
+    """The WSGI app of the pages it is handed."""
+
+    def __init__(self, desk: Desk, pages: Sequence[Page]) -> None:
+        self.desk = desk
+        self.pages = {page.purpose: page for page in pages}
+        words = "|".join(re.escape(purpose) for purpose in self.pages)
+        self.route = re.compile(rf"^/({words})/([0-9]{{1,10}})/([A-Za-z0-9_.\-]{{1,400}})$")
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """The paths this app answers, for the server to mount it on."""
+        return tuple(page.prefix for page in self.pages.values())
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            status, body = self._route(environ)
+        except Unavailable:
+            status, body = problem(
+                "503 Service Unavailable",
+                "Please try again",
+                "We could not save or read this just now. Nothing was lost: please try again in a minute.",
+            )
+        except Exception:
+            log.exception("the advocate's page failed")
+            status, body = problem(
+                "500 Internal Server Error",
+                "Something went wrong",
+                "We could not show this page. Please try again later.",
+            )
+        data = body.encode()
+        start_response(status, [*HEADERS, ("Content-Length", str(len(data)))])
+        return [data]
+
+    def _route(self, environ: dict[str, Any]) -> Reply:
+        match = self.route.match(environ.get("PATH_INFO", ""))
+        if match is None:
+            return problem("404 Not Found", "Page not found", "This address does not lead to an ask.")
+        page, thing_id, token = self.pages[match[1]], int(match[2]), match[3]
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD", "POST"):
+            return problem(
+                "405 Method Not Allowed", "Not allowed", "This page is read or sent, nothing else."
+            )
+        links = self.desk.links
+        if links is None:
+            return problem("404 Not Found", "Page not found", "This program does not serve this page.")
+        try:
+            links.check(page.purpose, thing_id, token)
+        except BadLink as bad:
+            if bad.expired:
+                return problem(
+                    "410 Gone",
+                    "This link has expired",
+                    "Links in our e-mails work for a limited time. Please ask your account team "
+                    "for a new one.",
+                )
+            return problem(
+                "403 Forbidden",
+                "This link does not work",
+                "The link is incomplete or was changed. Please open it again from the e-mail, "
+                "copying the whole address.",
+            )
+        action = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        form = _form(environ) if method == "POST" else None
+        if method == "POST" and (form is None or not links.csrf_ok(token, form.get("csrf", ""))):
+            return problem(
+                "403 Forbidden",
+                "This form has expired",
+                "Please open the link from the e-mail again and send your answer from there.",
+            )
+        return page.respond(self.desk, PageRequest(thing_id, token, form, action))
+
+
+def _form(environ: dict[str, Any]) -> dict[str, str] | None:
+    """The posted form's fields (the first value of each), or None when it is not a small form."""
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if not 0 < length <= MAX_FORM_BYTES:
+        return None
+    try:
+        raw = environ["wsgi.input"].read(length).decode("utf-8")
+        fields = urllib.parse.parse_qs(raw, keep_blank_values=True, strict_parsing=False, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {name: values[0] for name, values in fields.items() if values}

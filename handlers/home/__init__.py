@@ -1,0 +1,1 @@
+"""The App Home tab: decisions waiting, open requests, balances, and what to give first."""

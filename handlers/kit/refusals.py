@@ -1,0 +1,141 @@
+"""The one place a domain refusal becomes words on screen.
+
+Listeners let `store.errors.DomainError` propagate; the app's error handler (`handlers.kit.errors`)
+hands it here. A modal submission gets its answer inside the ack (errors inline on the right
+input, or the modal replaced by a notice when there is nothing left to fix); a click gets an
+answer only the clicker sees, in place (ephemeral) or, on App Home, in a small modal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from handlers.kit.blocks import user
+from handlers.kit.replies import notice_modal, tell
+from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed, Unavailable
+from store.models import RequestStatus
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
+
+#: how a settled request's state reads in a sentence
+STATUS_WORDS: dict[str, str] = {
+    RequestStatus.PENDING: "⏳ pending",
+    RequestStatus.APPROVED: "✅ approved",
+    RequestStatus.DECLINED: "❌ declined",
+    RequestStatus.CANCELLED: "🚫 cancelled",
+    RequestStatus.DONE: "🏁 done",
+    RequestStatus.FELL_THROUGH: "↩️ fell through",
+}
+
+
+def sentence(error: DomainError) -> str:
+    """What the person reads, for any refusal."""
+    if isinstance(error, NotAllowed):
+        who = " or ".join([*(user(p) for p in error.people), "a program admin"])
+        why = f": {error.why}" if error.why else ""
+        return f"Only {who} can {error.act}{why}."
+    if isinstance(error, AlreadySettled):
+        label = STATUS_WORDS.get(error.status, error.status.replace("_", " "))
+        by = f" by {user(error.by)}" if error.by else ""
+        return f"Already decided: {label}{by}. Nothing changed."
+    if isinstance(error, NeedsOverride):
+        return "A blocking rule applies now: only a program admin can approve, with override."
+    if isinstance(error, Gone):
+        return "This no longer exists. Nothing changed."
+    if isinstance(error, Invalid):
+        return next(iter(error.errors.values()), "That cannot be done.")
+    if isinstance(error, Unavailable):
+        return "We couldn't record this just now — nothing was saved. Please try again."
+    return "That cannot be done. Nothing changed."
+
+
+def title(error: DomainError) -> str:
+    return "Already decided" if isinstance(error, AlreadySettled) else "Nothing changed"
+
+
+def _input_block_ids(view: dict[str, Any]) -> list[str]:
+    return [
+        str(b["block_id"]) for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")
+    ]
+
+
+def _block_for(field: str, block_ids: list[str]) -> str | None:
+    """The input a field's error belongs on: same id, or an id that starts with `field:`."""
+    return next((b for b in block_ids if b == field or b.startswith(f"{field}:")), None)
+
+
+def view_answer(error: DomainError, view: dict[str, Any]) -> dict[str, Any]:
+    """The ack body for a modal submission that was refused."""
+    blocks = _input_block_ids(view)
+    if isinstance(error, Invalid) and blocks:
+        inline: dict[str, str] = {}
+        for field, message in error.errors.items():
+            inline.setdefault(_block_for(field, blocks) or blocks[0], message)
+        return {"response_action": "errors", "errors": inline}
+    if isinstance(error, NotAllowed | NeedsOverride) and blocks:
+        return {"response_action": "errors", "errors": {blocks[0]: sentence(error)}}
+    if isinstance(error, Unavailable) and blocks:
+        # the modal keeps what was typed: the same submission can simply be sent again
+        retry = "We couldn't record this just now — nothing was saved. Please submit again."
+        return {"response_action": "errors", "errors": {blocks[0]: retry}}
+    return {"response_action": "update", "view": notice_modal(title(error), sentence(error))}
+
+
+def answer(error: DomainError, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    """Say why nothing changed: inside the ack for a modal, in place for anything else."""
+    kind = body.get("type") or "slash command"
+    log.info("refused a %s from %s: %s", kind, (body.get("user") or {}).get("id"), error)
+    if ack.response is None:
+        if kind == "view_submission":
+            ack(**view_answer(error, body.get("view") or {}))
+            return
+        ack()
+    try:
+        tell(body, respond, client, sentence(error), title(error))
+    except Exception:  # Slack is unreachable: the refusal changed nothing, so nothing is lost
+        log.warning("could not tell a %s why nothing changed", kind, exc_info=True)
+
+
+def sorry_answer(view: dict[str, Any]) -> dict[str, Any] | None:
+    """The ack body of a modal whose submission failed on our side: the apology on its first input."""
+    blocks = _input_block_ids(view)
+    return {"response_action": "errors", "errors": {blocks[0]: SORRY}} if blocks else None
+
+
+def apologize(error: Exception, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    """A failure of ours (a bug, an outage): the details to the log, an apology to the person."""
+    kind = body.get("type") or "slash command"
+    log.error("listener failed on a %s payload: %s", kind, error.__class__.__name__, exc_info=error)
+    if ack.response is None:
+        inline = sorry_answer(body.get("view") or {}) if kind == "view_submission" else None
+        if inline is not None:
+            ack(**inline)
+            return
+        ack()
+    try:  # in place, or in a small modal where there is no response_url (App Home)
+        tell(body, respond, client, SORRY, "Something went wrong")
+    except Exception:  # the apology is a courtesy: never let it mask the real error
+        log.warning("could not tell the user about the failure", exc_info=True)
+
+
+@contextmanager
+def answered(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> Iterator[None]:
+    """Run a listener's work; a refusal is answered in the person's words, a failure with an apology.
+
+    Caught in the listener rather than left to Bolt's error handler: an exception raised after
+    `ack()` races Bolt's wait for the ack (it can turn the ack into a 404 "unhandled request").
+    """
+    try:
+        yield
+    except DomainError as error:
+        answer(error, ack, body, respond, client)
+    except Exception as error:
+        apologize(error, ack, body, respond, client)

@@ -1,0 +1,1 @@
+"""Giving first in Slack: the offers admins post, and the seats owners reserve on them."""

@@ -1,0 +1,55 @@
+"""Sending one e-mail delivery by SMTP.
+
+Composed at send time from current data, like the Slack messages: an ask answered meanwhile (by
+the owner's buttons) is not mailed any more. A mail that can never go (no mail settings, the
+address refused) is `Undeliverable`: the sender records it and the kind's fallback asks the owner
+instead. A temporary failure is retried with the outbox's back-off; a mail whose server went
+silent after the data was sent may arrive twice, with the same Message-ID, so mail readers show
+it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from typing import Any
+
+from handlers.outbox.attempts import backoff, put_back
+from handlers.outbox.messages import Undeliverable
+from handlers.outbox.outbound import Outbound
+from handlers.outbox.routing import MailRoute
+from store.outbox import queue
+from store.outbox.queue import DeliveryJob
+
+log = logging.getLogger(__name__)
+
+
+def send(desk: Outbound, job: DeliveryJob, route: MailRoute[Any]) -> bool:
+    """One attempt at an e-mail delivery; True when the SMTP server took it."""
+    if desk.mailer is None:
+        raise Undeliverable("mail settings missing")
+    mail = route.compose(desk, job)
+    if mail is None:
+        queue.mark_sent(desk.db, job, desk.now())
+        return False
+    try:
+        desk.mailer.send(desk.mailer.build(mail, job.key))
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
+        raise Undeliverable(f"refused by the mail server ({exc.__class__.__name__})") from None
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            raise Undeliverable(f"refused by the mail server ({exc.smtp_code})") from None
+        _later(desk, job, f"mail server answered {exc.smtp_code}")
+        return False
+    except (smtplib.SMTPException, OSError) as exc:
+        _later(desk, job, f"mail server unreachable ({exc.__class__.__name__})")
+        return False
+    queue.mark_sent(desk.db, job, desk.now())
+    log.info("delivery %s: e-mailed advocate %s", job.key, job.recipient)
+    return True
+
+
+def _later(desk: Outbound, job: DeliveryJob, error: str) -> None:
+    delay = backoff(desk, job.attempts)
+    log.warning("delivery %s: %s; retrying in %ss", job.key, error, int(delay.total_seconds()))
+    put_back(desk, job, delay, error, in_doubt=False)

@@ -1,0 +1,60 @@
+"""What a renderer hands the sender: Slack messages (`Outgoing`, with an `Upload` when one carries a
+file) or an e-mail (`Mail`), and the two ways it says it cannot: not yet, or never."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class NotYet(Exception):
+    """A renderer's way to say "try again shortly" (e.g. the message to rewrite is still on its way)."""
+
+
+class Undeliverable(Exception):
+    """This delivery can never arrive (the person left Slack, the mail server refused the address,
+    the program has no mail settings): it fails for good, and its route's fallback tells someone
+    who can act."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a message carries (the digest's chart): shared with `files_upload_v2`."""
+
+    filename: str
+    title: str
+    content: bytes
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Slack message: posted to the delivery's recipient, or (`channel` and `ts`) rewritten.
+
+    A delivery posts at most one message, so its marker names exactly one message in Slack. A
+    message with an `upload` is the file's share message; its blocks (with the marker) ride on
+    `files.completeUploadExternal`, so a sender in doubt finds it like any other post.
+    """
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    channel: str | None = None
+    ts: str | None = None
+    upload: Upload | None = None
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One e-mail to an advocate, multipart text and HTML."""
+
+    to_name: str
+    to_address: str
+    subject: str
+    text: str
+    html: str
+    #: the account's owner: the program writes on their behalf, so replies go to them
+    reply_to: str | None = None

@@ -1,0 +1,176 @@
+"""Sending one delivery to Slack: render it from current data, post or rewrite, record it.
+
+Rendering happens at send time, so a message delayed by a Slack outage shows the state of things
+when it goes out. Outcomes are sorted four ways:
+
+* Slack answered and refused for now (429, a hiccup): nothing was posted, retry later (after
+  `Retry-After` on a 429);
+* the answer never came (a timeout, a dropped connection, a 5xx): the post may have landed, so
+  the delivery is retried *in doubt*, and the next attempt looks for it before posting again;
+* the message can never arrive (the person left): `Undeliverable`, for the sender to record and
+  hand to the kind's fallback;
+* the renderer raised: retried a few times, then failed for good (`attempts.render_failed`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from handlers.outbox.attempts import backoff, put_back, render_failed
+from handlers.outbox.messages import NotYet, Outgoing, Undeliverable
+from handlers.outbox.outbound import Outbound
+from handlers.outbox.posted import find_posted, marked
+from handlers.outbox.routing import SlackRoute
+from store.errors import Unavailable
+from store.outbox import queue
+from store.outbox.queue import DeliveryJob
+
+log = logging.getLogger(__name__)
+
+#: one delivery of this process renders at a time. Rendering is Python and database reads; the
+#: sending threads mostly wait for Slack, so they keep their number, but with all sixteen
+#: rendering at once a listener acking a click got a sixteenth of the interpreter and its ack
+#: waited behind the last click's messages (`bench/run.py`: the advocate picker's ack p50 60 ms
+#: with sixteen, 39 ms with two, 30 ms with one; the bare Bolt app's 11 ms).
+_rendering = threading.BoundedSemaphore(1)
+
+#: errors after which the same call can never succeed
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "account_inactive",
+        "user_disabled",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "cannot_dm_bot",
+        "message_not_found",
+        "cant_update_message",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+    }
+)
+
+
+def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: float) -> bool:
+    """One attempt at a claimed delivery; True when it reached Slack.
+
+    `in_doubt` is True while a post of this delivery may sit in Slack unrecorded: from the claim
+    of a `maybe_posted` delivery until the look-up says it is not there, and from the moment a
+    post is sent until Slack answers it. It decides how a failed attempt is put back.
+    """
+    assert desk.client is not None
+    in_doubt = job.maybe_posted
+    try:
+        if in_doubt:
+            landed = find_posted(desk.client, job)
+            if landed is not None:
+                log.info("delivery %s had reached Slack unrecorded: not posted again", job.key)
+                queue.mark_sent(desk.db, job, desk.now(), channel=landed[0], ts=landed[1])
+                return True
+            in_doubt = False
+        try:
+            messages = _render(desk, job, route)
+        except (NotYet, SlackClientError, OSError, Unavailable):
+            raise
+        except Exception as exc:
+            render_failed(desk, job, exc)
+            return False
+        channel = ts = None
+        for message in messages:
+            if message.channel and message.ts:
+                desk.client.chat_update(
+                    channel=message.channel, ts=message.ts, text=message.text, blocks=message.blocks
+                )
+                continue
+            desk.pacer.wait(job.recipient)
+            if time.monotonic() > deadline:
+                raise NotYet("the send lease is running out: handing the message back")
+            in_doubt = True
+            try:
+                response = _post(desk, job, message)
+            except SlackApiError as exc:
+                # Slack answered: below 500 it refused the post; a 5xx may come after storing it
+                in_doubt = exc.response.status_code >= 500
+                raise
+            # posted: until the database records it, the delivery stays in doubt, so a sender
+            # that takes it over (the database was locked or down just now) looks before posting
+            channel, ts = response.get("channel"), response.get("ts")
+        queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
+        return bool(messages)
+    except NotYet as wait:
+        put_back(desk, job, backoff(desk, job.attempts), str(wait), in_doubt)
+    except SlackApiError as exc:
+        _refused(desk, job, exc, in_doubt)
+    except (SlackClientError, OSError, Unavailable) as exc:
+        delay = backoff(desk, job.attempts)
+        log.warning(
+            "delivery %s: Slack or the database unreachable (%s)%s; retrying in %ss",
+            job.key,
+            exc.__class__.__name__,
+            ", the post may have landed" if in_doubt else "",
+            int(delay.total_seconds()),
+        )
+        put_back(desk, job, delay, exc.__class__.__name__, in_doubt)
+    return False
+
+
+def _render(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any]) -> list[Outgoing]:
+    """The delivery's messages now, its one new post (if any) carrying the delivery's marker."""
+    with _rendering:
+        messages = route.render(desk, job)
+    posts = [m for m in messages if not (m.channel and m.ts)]
+    if len(posts) > 1:
+        raise ValueError(f"a {job.kind} delivery rendered several new messages: it may post one")
+    return [replace(m, blocks=marked(m.blocks, job.key)) if m in posts else m for m in messages]
+
+
+def _post(desk: Outbound, job: DeliveryJob, message: Outgoing) -> Any:
+    """Post one new message: a chat message, or a file shared with the message's blocks."""
+    assert desk.client is not None
+    if message.upload is None:
+        return desk.client.chat_postMessage(
+            channel=job.recipient, text=message.text, blocks=message.blocks, unfurl_links=False
+        )
+    upload = message.upload
+    response = desk.client.files_upload_v2(
+        channel=job.recipient,
+        file=upload.content,
+        filename=upload.filename,
+        title=upload.title,
+        alt_txt=upload.alt_text or upload.title,
+        blocks=json.dumps(message.blocks),
+    )
+    return {"channel": job.recipient, "ts": _share_ts(response, job.recipient)}
+
+
+def _share_ts(response: Any, channel: str) -> str | None:
+    """The ts of the file's share message in `channel`, when Slack says it."""
+    shares = ((response.get("file") or {}).get("shares") or {}) if response is not None else {}
+    for scope in shares.values():
+        for share in (scope or {}).get(channel) or []:
+            if share.get("ts"):
+                return str(share["ts"])
+    return None
+
+
+def _refused(desk: Outbound, job: DeliveryJob, exc: SlackApiError, in_doubt: bool) -> None:
+    """Slack said no: for good (`Undeliverable`), or for now (retried, after `Retry-After`)."""
+    error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    if error in PERMANENT_ERRORS:
+        raise Undeliverable(error)
+    delay = backoff(desk, job.attempts)
+    if exc.response.status_code == 429 or error == "ratelimited":
+        retry_after = exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
+        delay = dt.timedelta(seconds=max(int(retry_after), 1))
+    log.warning("delivery %s: Slack answered %s; retrying in %ss", job.key, error, int(delay.total_seconds()))
+    put_back(desk, job, delay, error, in_doubt)

@@ -1,0 +1,105 @@
+"""E-mail to advocates over SMTP (smtplib), multipart text + HTML, with a bounded wait.
+
+`REFDESK_SMTP_URL` is read here into what `smtplib` needs (`SmtpServer`), refusing in words
+what it cannot use; the URL holds a password, so errors name the part at fault, never the URL.
+`Mailer.send` raises what smtplib raises; `handlers.outbox.mail` sorts it into "try again
+later" and "never": a temporary failure (a 4xx, a dropped connection, a timeout) is retried from
+the outbox, a permanent refusal (5xx) is given up on and the owner asked instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import ssl
+import urllib.parse
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from handlers.outbox.messages import Mail
+
+DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
+STARTTLS_PORT = 587
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    #: "smtps": TLS from the first byte; "smtp": STARTTLS when offered (and required on 587)
+    scheme: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def requires_starttls(self) -> bool:
+        return self.scheme == "smtp" and self.port == STARTTLS_PORT
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError("not a URL with a valid port") from None
+    if parts.scheme not in DEFAULT_PORTS:
+        raise ValueError("the scheme must be smtp:// or smtps://")
+    if not parts.hostname:
+        raise ValueError("no host")
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or DEFAULT_PORTS[parts.scheme],
+        scheme=parts.scheme,
+        username=urllib.parse.unquote(parts.username) if parts.username else None,
+        password=urllib.parse.unquote(parts.password) if parts.password else None,
+    )
+
+
+def one_line(text: str) -> str:
+    """Header text: a name from the CRM must not start a header of its own."""
+    return " ".join(text.split())
+
+
+def message_id(delivery_key: str, sender: str) -> str:
+    """The same delivery always has the same Message-ID, so a resend is recognisably the same mail."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "refdesk.invalid"
+    return f"<{hashlib.sha256(delivery_key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Mailer:
+    server: SmtpServer
+    sender: str
+    timeout: float = 10.0
+
+    def build(self, mail: Mail, delivery_key: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = Address(one_line(mail.to_name), addr_spec=mail.to_address)
+        message["Subject"] = one_line(mail.subject)
+        message["Message-ID"] = message_id(delivery_key, self.sender)
+        if mail.reply_to:
+            message["Reply-To"] = one_line(mail.reply_to)
+        message.set_content(mail.text)
+        message.add_alternative(mail.html, subtype="html")
+        return message
+
+    def send(self, message: EmailMessage) -> None:
+        server = self.server
+        context = ssl.create_default_context()
+        if server.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=self.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(server.host, server.port, timeout=self.timeout)
+        with client:
+            client.ehlo()
+            if server.scheme == "smtp" and (server.requires_starttls or client.has_extn("starttls")):
+                client.starttls(context=context)
+                client.ehlo()
+            if server.username:
+                client.login(server.username, server.password or "")
+            client.send_message(message)

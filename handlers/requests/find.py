@@ -1,0 +1,82 @@
+"""`/reference find <words>`: accounts that fit a deal, best first, each with a **Request** button.
+
+The answer comes in the slash command's ack (visible to the asker only): the search is one
+indexed read, well inside Slack's 3 seconds, and an ack needs no Slack call that could fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from handlers.kit.blocks import Block, button, context, escape, section, truncate
+from handlers.kit.desk import Desk
+from handlers.kit.ids import Action
+from handlers.offers.blocks import capital_line
+from store.accounts import find
+from store.accounts.find import FindResult, Fit
+from store.rules.policy import points
+
+USAGE = (
+    "Tell me what the prospect looks like: `/reference find fintech case study` "
+    "(industry, product, region or segment, and an activity if you have one in mind)."
+)
+
+
+def _fit_text(fit: Fit, result: FindResult) -> str:
+    facts = " · ".join(escape(part) for part in (fit.industry, fit.segment, fit.region) if part)
+    lines = [f"*{escape(fit.name)}*" + (f" · {facts}" if facts else "")]
+    if fit.products:
+        lines.append(f"Products: {escape(fit.products.replace(';', ', '))}")
+    if result.activity is not None:
+        willing = (
+            f"{fit.willing_advocates} willing advocate(s)"
+            if fit.willing_advocates
+            else "no advocate named for it"
+        )
+        lines.append(
+            f"Balance {points(fit.balance)} → {points(fit.balance_after)} after the "
+            f"{escape(result.activity.name)} · {willing}"
+        )
+    else:
+        lines.append(f"Balance {points(fit.balance)}")
+    if fit.capital is not None:
+        lines.append(f"_{capital_line(fit.capital)}_")
+    if fit.ratings:
+        lines.append(f"Activities {fit.ratings}")
+    if fit.unavailable:
+        lines.append(f"⏸️ Not now — {escape(fit.unavailable)}")
+    return "\n".join(lines)
+
+
+def find_blocks(text: str, result: FindResult) -> list[Block]:
+    if not result.fits:
+        return [
+            section(f"No account matches “{escape(text)}”."),
+            context("Try a broader search: fewer words, or just the industry (`/reference find fintech`)."),
+        ]
+    what = f" for a *{escape(result.activity.name)}*" if result.activity else ""
+    blocks = [section(f"Accounts that fit “{escape(text)}”{what}, best first:")]
+    for fit in result.fits:
+        request = (
+            None if fit.do_not_contact else button("Request", Action.REQUEST_ACCOUNT, str(fit.account_id))
+        )
+        blocks.append(section(_fit_text(fit, result), accessory=request))
+    if result.total > len(result.fits):
+        blocks.append(
+            context(f"…and {result.total - len(result.fits)} more. Add words to narrow the search.")
+        )
+    return blocks
+
+
+def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:
+    words = rest.strip()
+    if not words:
+        ack(response_type="ephemeral", text=USAGE, blocks=[section(USAGE)])
+        return
+    result = find.find_accounts(desk.db, desk.policy, words, desk.today())
+    said = escape(truncate(words, 80))
+    summary = f"{len(result.fits)} account(s) fit “{said}”" if result.fits else f"No account matches “{said}”"
+    ack(response_type="ephemeral", text=summary, blocks=find_blocks(words, result))

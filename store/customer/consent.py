@@ -1,0 +1,296 @@
+"""The customer's say: the named advocate answers each approved ask (what they read:
+`store.customer.ask_view`; ratings: `store.customer.ratings`).
+
+An approval asks the advocate (by e-mail, or through the owner in owner-led programs) in the
+approval's own transaction. Each answer is one transaction, under the request's row lock, so a
+link clicked twice, two tabs or an owner's button racing the page record it once:
+
+* **Yes, happy to help** → the request is confirmed; the requester gets the advocate's contact;
+* **Not this time** → declined by the customer, the ask's debit reversed;
+* **Not this quarter** → the same, and the advocate rests until the quarter ends (a ⛔ rule);
+* **Please don't ask me again** → the same, and the advocate is do-not-contact (a ⛔ rule).
+
+The rest and the do-not-contact are read from the answers themselves (`store.rules.facts`), so an
+answer changed before the needed-by date lifts the ones it set, and no other. An answer can be
+changed in every direction until then: a "no" after a "yes" reverses the ask, a "yes" after a
+"no" reverses that reversal (`ledger.set_ask_standing`: insert-only, each entry reversed once),
+and the request follows (approved ↔ declined by the customer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from store import ledger
+from store.act import Act
+from store.db import Database
+from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
+from store.models import (
+    Account,
+    Advocate,
+    Consent,
+    ConsentAnswer,
+    ReferenceRequest,
+    RequestStatus,
+)
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
+from store.periods import quarter_end
+
+#: who answered, when the advocate answered on the page (otherwise a Slack id)
+ADVOCATE = "advocate"
+EMAIL = "email"
+OWNER = "owner"
+NO_ANSWERS = frozenset({ConsentAnswer.NOT_THIS_TIME, ConsentAnswer.NOT_THIS_QUARTER, ConsentAnswer.NEVER})
+#: the words on the page and on the owner's buttons (product.md, "Words on screen")
+ANSWER_WORDS = {
+    ConsentAnswer.YES: "Yes, happy to help",
+    ConsentAnswer.NOT_THIS_TIME: "Not this time",
+    ConsentAnswer.NOT_THIS_QUARTER: "Not this quarter",
+    ConsentAnswer.NEVER: "Please don't ask me again",
+}
+DECLINED_BY_CUSTOMER = "Declined by the customer."
+YES_AFTER_ALL = "The customer said yes after all."
+TEXT_MAX = 1000
+
+
+def mail_recipient(advocate_id: int) -> str:
+    """The outbox recipient of an e-mail to an advocate (the address is read when it is sent)."""
+    return f"advocate:{advocate_id}"
+
+
+def advocate_of_recipient(recipient: str) -> int:
+    prefix, _, number = recipient.partition(":")
+    if prefix != "advocate" or not number.isdigit():
+        raise ValueError(f"{recipient!r} is not an advocate recipient")
+    return int(number)
+
+
+def owner_of(session: Session, request: ReferenceRequest) -> str | None:
+    """Who records the customer's answer in Slack: the account's owner, else whoever approved."""
+    owner = session.scalar(select(Account.owner_slack_id).where(Account.id == request.account_id))
+    return owner or request.decided_by
+
+
+def ask_at_approval(
+    session: Session, request: ReferenceRequest, mode: str, now: dt.datetime
+) -> tuple[str, ...]:
+    """Inside the approval's transaction: ask the named advocate (e-mail when they have an address
+    and the program mails, else the owner's buttons). Returns the delivery keys owed."""
+    assert request.advocate_id is not None, "an approval names the advocate"
+    advocate = session.get_one(Advocate, request.advocate_id)
+    if mode == EMAIL and not advocate.email:
+        mode = OWNER
+    session.add(
+        Consent(
+            request_id=request.id,
+            advocate_id=advocate.id,
+            mode=mode,
+            note="",
+            times="",
+            version=0,
+            asked_at=now,
+        )
+    )
+    session.flush()
+    if mode == EMAIL:
+        key = f"consent-mail:{request.id}"
+        queue.enqueue(
+            session,
+            key=key,
+            kind=DeliveryKind.CONSENT_EMAIL,
+            recipient=mail_recipient(advocate.id),
+            now=now,
+            request_id=request.id,
+        )
+        return (key,)
+    return _owe_owner_ask(session, request, now, reminder=False)
+
+
+def _owe_owner_ask(
+    session: Session, request: ReferenceRequest, now: dt.datetime, *, reminder: bool
+) -> tuple[str, ...]:
+    owner = owner_of(session, request)
+    if owner is None:
+        return ()
+    key = f"consent-{'remind' if reminder else 'ask'}:{request.id}"
+    added = queue.enqueue(
+        session,
+        key=key,
+        kind=DeliveryKind.CONSENT_ASK,
+        recipient=owner,
+        now=now,
+        request_id=request.id,
+        payload=ConsentAskPayload(reminder=reminder),
+    )
+    return (key,) if added else ()
+
+
+@dataclass(frozen=True)
+class Answered:
+    request_id: int
+    answer: str
+    #: False when the same answer was already recorded (a second click: nothing new said)
+    changed: bool
+    delivery_keys: tuple[str, ...] = ()
+
+
+def answer(
+    db: Database, request_id: int, given: str, act: Act, *, note: str = "", times: str = ""
+) -> Answered:
+    """Record the advocate's answer: `act.user` is `ADVOCATE` on the page, or the owner or an admin
+    who heard it."""
+    try:
+        choice = ConsentAnswer(given)
+    except ValueError:
+        raise Invalid({"answer": "Pick one of the four answers."}) from None
+    note, times = note.strip(), times.strip()
+    if len(note) > TEXT_MAX or len(times) > TEXT_MAX:
+        raise Invalid({"note": f"Keep it under {TEXT_MAX} characters."})
+    with db.transaction() as session:
+        request = session.get(ReferenceRequest, request_id, with_for_update=True)
+        consent = session.get(Consent, request_id, with_for_update=True)
+        if request is None or consent is None:
+            raise Gone(f"no ask for request {request_id}")
+        owner = owner_of(session, request)
+        if act.user != ADVOCATE and not act.may_act_for(owner):
+            raise NotAllowed("record the customer's answer", (owner,) if owner else ())
+        before = ConsentAnswer(consent.answer) if consent.answer else None
+        check_open(request, before, act.today)
+        if before is choice:
+            consent.note, consent.times = note or consent.note, times or consent.times
+            return Answered(request.id, choice, changed=False)
+        if choice in NO_ANSWERS and before not in NO_ANSWERS:
+            _decline_by_customer(session, request, act)
+        elif choice is ConsentAnswer.YES and before in NO_ANSWERS:
+            _confirm_after_all(session, request, act)
+        consent.answer = choice
+        consent.note, consent.times = note, times
+        consent.answered_by, consent.answered_at = act.user, act.now
+        consent.rest_until = quarter_end(act.today) if choice is ConsentAnswer.NOT_THIS_QUARTER else None
+        consent.version += 1
+        keys = _owe_told(session, request, consent, before, owner, act.user, act.now)
+        return Answered(request.id, choice, changed=True, delivery_keys=keys)
+
+
+def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: dt.date) -> None:
+    """An answer can be given while the ask stands, and changed until the needed-by date."""
+    answerable = RequestStatus.DECLINED if before in NO_ANSWERS else RequestStatus.APPROVED
+    if request.status != answerable:
+        raise AlreadySettled(request.status)
+    if before is not None and request.needed_by is not None and today > request.needed_by:
+        raise AlreadySettled(before, ADVOCATE)
+
+
+def _decline_by_customer(session: Session, request: ReferenceRequest, act: Act) -> None:
+    _move(
+        session,
+        request,
+        RequestStatus.APPROVED,
+        RequestStatus.DECLINED,
+        decision_reason=DECLINED_BY_CUSTOMER,
+        closed_at=act.now,
+    )
+    ledger.set_ask_standing(
+        session,
+        request.id,
+        False,
+        actor_id=act.user,
+        now=act.now,
+        today=act.today,
+        reason=DECLINED_BY_CUSTOMER,
+    )
+
+
+def _confirm_after_all(session: Session, request: ReferenceRequest, act: Act) -> None:
+    """A "no" changed to "yes": the request stands approved again and its ask debits again."""
+    _move(
+        session, request, RequestStatus.DECLINED, RequestStatus.APPROVED, decision_reason=None, closed_at=None
+    )
+    ledger.set_ask_standing(
+        session, request.id, True, actor_id=act.user, now=act.now, today=act.today, reason=YES_AFTER_ALL
+    )
+
+
+def _move(
+    session: Session,
+    request: ReferenceRequest,
+    source: RequestStatus,
+    target: RequestStatus,
+    **values: object,
+) -> None:
+    """The request's status changes from `source` or not at all (somebody else settled it)."""
+    won = session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.id == request.id, ReferenceRequest.status == source)
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        raise AlreadySettled(
+            str(session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request.id)))
+        )
+
+
+def _owe_told(
+    session: Session,
+    request: ReferenceRequest,
+    consent: Consent,
+    before: ConsentAnswer | None,
+    owner: str | None,
+    by: str,
+    now: dt.datetime,
+) -> tuple[str, ...]:
+    """The requester and the owner told the answer (not the one who just recorded it)."""
+    payload = AnsweredPayload(
+        answer=str(consent.answer), answered_by=by, before=str(before) if before is not None else None
+    )
+    keys = []
+    for role, person in (("requester", request.requester_id), ("owner", owner)):
+        if person is None or person == by:
+            continue
+        key = f"consent-answer:{request.id}:{consent.version}:{role}"
+        queue.enqueue(
+            session,
+            key=key,
+            kind=DeliveryKind.CONSENT_ANSWERED,
+            recipient=person,
+            now=now,
+            request_id=request.id,
+            payload=payload,
+        )
+        keys.append(key)
+    return tuple(keys)
+
+
+def owe_reminders(db: Database, *, now: dt.datetime, after: dt.timedelta) -> list[str]:
+    """Asks e-mailed `after` ago and still unanswered: the owner gets the four answers as buttons,
+    once per request (the key says so, whichever replica or run gets there first)."""
+    with db.transaction() as session:
+        waiting = session.scalars(
+            select(ReferenceRequest)
+            .join(Consent, Consent.request_id == ReferenceRequest.id)
+            .where(
+                Consent.mode == EMAIL,
+                Consent.answer.is_(None),
+                Consent.asked_at <= now - after,
+                ReferenceRequest.status == RequestStatus.APPROVED,
+            )
+            .order_by(ReferenceRequest.id)
+        ).all()
+        return [key for request in waiting for key in _owe_owner_ask(session, request, now, reminder=True)]
+
+
+def fall_back_to_owner(db: Database, request_id: int, now: dt.datetime) -> tuple[str, ...]:
+    """The e-mail can never arrive (no address, refused, mail switched off): the owner gets the
+    four answers as buttons instead, once."""
+    with db.transaction() as session:
+        request = session.get(ReferenceRequest, request_id)
+        if request is None or request.status != RequestStatus.APPROVED:
+            return ()
+        return _owe_owner_ask(session, request, now, reminder=True)

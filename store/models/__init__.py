@@ -1,0 +1,51 @@
+"""The persistent shape of the reference program (SQLAlchemy 2, typed), one module per aggregate.
+
+Rules the schema itself enforces, so that no code path can break them:
+
+* the equity ledger is insert-only; an ask is debited once per request and a reversal reverses
+  one entry once (unique constraints in `store.models.ledger`);
+* a modal submitted twice creates one request (`source_key` is unique);
+* every piece of Slack output that must not be lost or sent twice is a `Delivery` row with a
+  unique `key`: the row is written in the same transaction as the state change it reports, and
+  a worker claims it (a lease) before sending.
+
+Importing the package maps every table (Alembic and relationships need them all), so the names
+are imported from here: `from store.models import Account, Delivery`.
+"""
+
+from store.models.accounts import Account, AccountStatus, Advocate
+from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, normalize
+from store.models.customer import Consent, ConsentAnswer, Rating
+from store.models.ledger import EntryKind, LedgerEntry
+from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
+from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
+from store.models.outbox import Delivery, DeliveryStatus, SeenEvent
+from store.models.requests import ReferenceRequest, RequestStatus
+
+__all__ = [
+    "HOLDING_SEAT",
+    "NAMING_CONVENTION",
+    "Account",
+    "AccountStatus",
+    "Advocate",
+    "Base",
+    "Consent",
+    "ConsentAnswer",
+    "Delivery",
+    "DeliveryStatus",
+    "EntryKind",
+    "LedgerEntry",
+    "Offer",
+    "OfferSeat",
+    "OfferStatus",
+    "Opportunity",
+    "OpportunityLink",
+    "OpportunityOutcome",
+    "Rating",
+    "ReferenceRequest",
+    "RequestStatus",
+    "SeatStatus",
+    "SeenEvent",
+    "UtcDateTime",
+    "normalize",
+]

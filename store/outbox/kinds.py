@@ -1,0 +1,88 @@
+"""Every kind of message the outbox holds, each with the payload type it carries.
+
+A kind is one enum member, and the member says what a row of that kind stores: its name (the
+value, written in the database, so it never changes) and its payload type (None: it carries no
+data). `enqueue` checks a payload against its kind, so no code path can owe a delivery whose data
+does not fit. How a kind is sent (Slack or e-mail) and rendered is the handlers' business: each
+kind has one route there (`handlers.routes`), and a test fails when one is missing.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from store.outbox.payloads import (
+    AdjustmentPayload,
+    AnsweredPayload,
+    ChannelHelpPayload,
+    ConsentAskPayload,
+    DigestPayload,
+    HomeRefreshPayload,
+    LoggedPayload,
+    NudgePayload,
+    OfferSeatPayload,
+    Payload,
+)
+
+
+class DeliveryKind(enum.StrEnum):
+    """What a delivery says, and the payload type it carries."""
+
+    payload: type[Payload] | None
+
+    def __new__(cls, value: str, payload: type[Payload] | None = None) -> DeliveryKind:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.payload = payload
+        return member
+
+    #: the decider's DM with Approve / Decline
+    DECISION_REQUEST = "decision_request"
+    #: the requester's receipt ("sent to the owner")
+    CONFIRMATION = "request_confirmation"
+    #: the requester told the decision
+    OUTCOME = "request_outcome"
+    #: every message about a decided request rewritten in place
+    REFRESH = "request_refresh"
+    SLA_REMINDER = "sla_reminder"
+    SLA_ESCALATION = "sla_escalation"
+    FOLLOWUP = "followup"
+    FOLLOWUP_REMINDER = "followup_reminder"
+    #: the follow-up question rewritten with its answer
+    FOLLOWUP_CLOSED = "followup_closed"
+    NUDGE = "giveback_nudge", NudgePayload
+    #: the receipt of a logged give
+    LOGGED = "value_logged", LoggedPayload
+    #: the admin's receipt of an adjustment
+    ADJUSTED = "balance_adjusted", AdjustmentPayload
+    #: the account's owner told an admin adjusted its balance
+    ADJUSTMENT_NOTICE = "adjustment_notice", AdjustmentPayload
+    DIGEST = "digest", DigestPayload
+    #: the admins told the digest could not be posted in its channel
+    DIGEST_CHANNEL_HELP = "digest_channel_help", ChannelHelpPayload
+    #: an App Home republished (a view, not a message)
+    HOME_REFRESH = "home_refresh", HomeRefreshPayload
+    #: the owner's DM about a reserved offer seat, with the answer / Delivered / Release buttons
+    OFFER_SEAT = "offer_seat", OfferSeatPayload
+    #: that DM rewritten after the seat moved on
+    OFFER_SEAT_REFRESH = "offer_seat_refresh", OfferSeatPayload
+    #: the digest's chart, uploaded to the program channel once per week
+    DIGEST_CHART = "digest_chart", DigestPayload
+    #: the advocate's e-mail asking them to answer an approved ask (its recipient is `advocate:<id>`)
+    CONSENT_EMAIL = "consent_email"
+    #: the owner's DM with the four answers as buttons (owner-led programs, or no answer in time)
+    CONSENT_ASK = "consent_ask", ConsentAskPayload
+    #: the requester or the owner told what the advocate answered
+    CONSENT_ANSWERED = "consent_answered", AnsweredPayload
+    #: the advocate's e-mail after the activity: "Was this a good use of your time?"
+    RATING_EMAIL = "rating_email"
+    #: the advocate's e-mail invitation to a reserved offer seat
+    OFFER_INVITE = "offer_invite", OfferSeatPayload
+
+
+def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:
+    """Refuse to owe a delivery whose data does not fit its kind (a programming error)."""
+    expected = kind.payload
+    if (payload is None and expected is not None) or (payload is not None and type(payload) is not expected):
+        wanted = expected.__name__ if expected else "no payload"
+        raise TypeError(f"a {kind} delivery takes {wanted}, not {type(payload).__name__}")

@@ -1,0 +1,100 @@
+"""Reading the outbox: the messages about a request that reached Slack (what a decision rewrites),
+those still on their way, and what an operator looks at (`refdesk deliveries`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from store.db import Database
+from store.models import Delivery, DeliveryStatus
+from store.outbox.kinds import DeliveryKind
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    key: str
+    kind: str
+    recipient: str
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class DeliveryLine:
+    """One delivery as an operator sees it (`refdesk deliveries`)."""
+
+    key: str
+    kind: str
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: dt.datetime
+    #: when it is tried next (for one being sent, when its sender's lease runs out)
+    due_at: dt.datetime
+
+
+def sent_messages(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> list[SentMessage]:
+    """Messages about a request that reached Slack, oldest first: what a decision rewrites."""
+    with db.transaction(readonly=True) as session:
+        rows = session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.request_id == request_id,
+                Delivery.kind.in_(kinds),
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.ts.is_not(None),
+            )
+            .order_by(Delivery.id)
+        )
+        return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
+
+
+def unsettled(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> int:
+    """How many messages of these kinds about a request are still on their way."""
+    with db.transaction(readonly=True) as session:
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    Delivery.request_id == request_id,
+                    Delivery.kind.in_(kinds),
+                    Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                )
+            )
+            or 0
+        )
+
+
+def count_by_status(db: Database) -> dict[str, int]:
+    with db.transaction(readonly=True) as session:
+        rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
+        return {status: int(count) for status, count in rows}
+
+
+def not_sent(db: Database, *, failed_only: bool = False, limit: int = 100) -> list[DeliveryLine]:
+    """What is still owed or was given up on, oldest first: what an operator looks at."""
+    wanted = (
+        [DeliveryStatus.FAILED]
+        if failed_only
+        else [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
+    )
+    with db.transaction(readonly=True) as session:
+        rows = session.scalars(
+            select(Delivery).where(Delivery.status.in_(wanted)).order_by(Delivery.id).limit(limit)
+        )
+        return [
+            DeliveryLine(
+                r.key,
+                r.kind,
+                r.recipient,
+                r.status,
+                r.attempts,
+                r.last_error,
+                r.created_at,
+                (r.lease_until if r.status == DeliveryStatus.SENDING else None) or r.next_attempt_at,
+            )
+            for r in rows
+        ]

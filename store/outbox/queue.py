@@ -1,0 +1,259 @@
+"""The outbox's queue: messages the app owes people, and claims on scheduled work.
+
+A delivery is written in the same transaction as the state change it reports, so a Slack outage
+can delay it but never lose it. Sending is claimed with a lease (`status = 'sending'` until
+`lease_until`): two replicas never send the same row at once, and a row whose sender died is
+picked up again when its lease runs out.
+
+A row still `sending` when it is claimed again is one whose last post may have reached Slack
+unrecorded: its sender died, or Slack's answer never came (`mark_uncertain` leaves it so). Its
+next sender looks for the message before posting again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.db import Database
+from store.models import Delivery, DeliveryStatus
+from store.outbox.kinds import DeliveryKind, check_payload
+from store.outbox.payloads import Payload
+
+LEASE = dt.timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    id: int
+    key: str
+    #: as stored: a `DeliveryKind` value, or a kind this version does not know
+    kind: str
+    recipient: str
+    request_id: int | None
+    #: the kind's payload as stored; read it with the payload type's `from_dict`
+    data: Mapping[str, object]
+    attempts: int
+    channel: str | None
+    ts: str | None
+    #: this claim's lease: the fencing token that lets only its holder record the outcome
+    lease_until: dt.datetime
+    #: an earlier attempt may have posted unrecorded (its sender died, or Slack's answer never came)
+    maybe_posted: bool = False
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: DeliveryKind,
+    recipient: str,
+    now: dt.datetime,
+    request_id: int | None = None,
+    payload: Payload | None = None,
+) -> bool:
+    """Add a delivery unless one with `key` exists; True only when this call added it.
+
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING id` answers truthfully on both databases (an ORM
+    insert's rowcount is -1 on PostgreSQL), so a job can tell "I claimed it" from "already owed".
+    """
+    check_payload(kind, payload)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Delivery.__table__
+    added = session.execute(
+        insert(table)
+        .values(
+            key=key,
+            kind=kind.value,
+            recipient=recipient,
+            request_id=request_id,
+            data=payload.to_dict() if payload is not None else {},
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.id)
+    ).first()
+    return added is not None
+
+
+def rearm(session: Session, *, key: str, recipient: str, now: dt.datetime) -> bool:
+    """Owe again a delivery that failed for good; True when there was one to arm.
+
+    A weekly post that failed because the app was not in the channel goes out once someone
+    invites the app and the job runs again: pending from `now`, its tries counted afresh, to
+    `recipient` (the channel setting may have changed since). One that went out is never re-armed.
+    """
+    return bool(
+        session.execute(
+            update(Delivery)
+            .where(Delivery.key == key, Delivery.status == DeliveryStatus.FAILED)
+            .values(
+                status=DeliveryStatus.PENDING,
+                recipient=recipient,
+                attempts=0,
+                next_attempt_at=now,
+                last_error=None,
+            )
+        ).rowcount
+    )
+
+
+def _due(now: dt.datetime, fresh_for: dt.timedelta = dt.timedelta(0)) -> ColumnElement[bool]:
+    """Pending and due; with `fresh_for`, not one never tried that was owed less than that ago."""
+    due = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+    if not fresh_for:
+        return due
+    return and_(due, or_(Delivery.attempts > 0, Delivery.created_at <= now - fresh_for))
+
+
+def _lease_ran_out(now: dt.datetime) -> ColumnElement[bool]:
+    return and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
+
+
+def _take(
+    session: Session, ids: list[int], claimable: ColumnElement[bool], lease_until: dt.datetime
+) -> set[int]:
+    """Claim those of `ids` that are still `claimable` (a conditional update: one sender wins each)."""
+    return set(
+        session.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), claimable)
+            .values(status=DeliveryStatus.SENDING, lease_until=lease_until, attempts=Delivery.attempts + 1)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def claim_due(
+    db: Database,
+    now: dt.datetime,
+    *,
+    keys: list[str] | None = None,
+    limit: int = 50,
+    lease: dt.timedelta = LEASE,
+    fresh_for: dt.timedelta = dt.timedelta(0),
+) -> list[DeliveryJob]:
+    """Claim up to `limit` deliveries that are due (or whose sender's lease ran out).
+
+    `fresh_for` leaves alone deliveries owed that recently and never tried: the listener that
+    owed them is sending them (`handlers.outbox.sender.send_soon`), and a periodic pass that took them
+    would send them one after another behind its whole batch.
+
+    One short transaction for the whole batch (a burst of sends must not queue one write per row
+    for SQLite's single write lock): pick the candidates, take them with two conditional updates,
+    read them back. Which update won a row says whether an earlier post may have landed unrecorded.
+    """
+    if keys is not None and not keys:
+        return []
+    lease_until = now + lease
+    with db.transaction() as session:
+        query = (
+            select(Delivery.id)
+            .where(or_(_due(now, fresh_for), _lease_ran_out(now)))
+            .order_by(Delivery.id)
+            .limit(limit)
+        )
+        if keys is not None:
+            query = query.where(Delivery.key.in_(keys))
+        candidates = list(session.scalars(query))
+        if not candidates:
+            return []
+        maybe_posted = _take(session, candidates, _lease_ran_out(now), lease_until)
+        taken = maybe_posted | _take(session, candidates, _due(now, fresh_for), lease_until)
+        if not taken:
+            return []
+        rows = session.scalars(select(Delivery).where(Delivery.id.in_(taken)).order_by(Delivery.id))
+        return [
+            DeliveryJob(
+                row.id,
+                row.key,
+                row.kind,
+                row.recipient,
+                row.request_id,
+                dict(row.data),
+                row.attempts,
+                row.channel,
+                row.ts,
+                lease_until=lease_until,
+                maybe_posted=row.id in maybe_posted,
+            )
+            for row in rows
+        ]
+
+
+def _settle(db: Database, job: DeliveryJob, **values: object) -> bool:
+    """Record a claim's outcome, only if the claim is still this sender's (not taken over)."""
+    with db.transaction() as session:
+        return bool(
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == job.id,
+                    Delivery.status == DeliveryStatus.SENDING,
+                    Delivery.lease_until == job.lease_until,
+                )
+                .values(**{"lease_until": None, **values})
+            ).rowcount
+        )
+
+
+def mark_sent(
+    db: Database, job: DeliveryJob, now: dt.datetime, *, channel: str | None = None, ts: str | None = None
+) -> bool:
+    return _settle(db, job, status=DeliveryStatus.SENT, sent_at=now, channel=channel, ts=ts, last_error=None)
+
+
+def mark_retry(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:
+    """Put the delivery back in the queue, due again after `delay`: nothing of it reached Slack."""
+    return _settle(
+        db, job, status=DeliveryStatus.PENDING, next_attempt_at=now + delay, last_error=error[:1000]
+    )
+
+
+def mark_uncertain(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:
+    """Retry after `delay` a delivery whose post may have reached Slack (its answer never came).
+
+    The row stays `sending` with a lease that runs out after `delay`, exactly like a sender that
+    died: whoever claims it next gets `maybe_posted` and looks for the message before posting.
+    """
+    return _settle(db, job, status=DeliveryStatus.SENDING, lease_until=now + delay, last_error=error[:1000])
+
+
+def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:
+    """Give up on a delivery that can never succeed (the user is gone, the renderer is broken)."""
+    return _settle(db, job, status=DeliveryStatus.FAILED, last_error=error[:1000])
+
+
+def cover_pending(
+    db: Database, kind: DeliveryKind, recipient: str, owed_before: dt.datetime, now: dt.datetime
+) -> int:
+    """Settle as sent the deliveries of `kind` to `recipient` still waiting that were owed before
+    `owed_before`: a delivery rendered from data read after that moment (a republished App Home)
+    already says all they would. How many were covered.
+
+    Only unclaimed rows: one a sender holds is left to it.
+    """
+    with db.transaction() as session:
+        return int(
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.kind == kind,
+                    Delivery.recipient == recipient,
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.created_at < owed_before,
+                )
+                .values(status=DeliveryStatus.SENT, sent_at=now, last_error="covered by a later one")
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        )

@@ -1,0 +1,171 @@
+"""Asking for a reference: the request as typed, checked, saved, and sent to whoever decides.
+
+Every function here takes plain values, changes state in one transaction together with the
+outbox rows that tell people about it, and returns plain data (deciding: `store.requests.deciding`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.act import Act
+from store.db import Database
+from store.errors import Invalid
+from store.links import is_safe_link
+from store.models import Account, Advocate, ReferenceRequest, RequestStatus
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.rules.checklist import checklist, is_blocked
+from store.rules.facts import facts_for_ask
+from store.rules.policy import Policy
+
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A request as typed into the modal, already parsed from strings."""
+
+    account_id: int | None
+    activity: str | None
+    advocate_id: int | None = None
+    opportunity_name: str = ""
+    #: the requester ticked that the advocate may see the prospect's name (the opportunity name)
+    prospect_name_shared: bool = False
+    amount: Decimal | None = None
+    crm_link: str | None = None
+    prospect_industry: str = ""
+    needed_by: dt.date | None = None
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request_id: int
+    deciders: tuple[str, ...]
+    delivery_keys: tuple[str, ...]
+    #: False when the same modal had already been submitted (nothing new happened)
+    created: bool = True
+
+
+def validate(db: Database, policy: Policy, draft: Draft, today: dt.date) -> None:
+    """Raise `Invalid` with every problem of the draft at once."""
+    with db.transaction() as session:
+        _validate(session, policy, draft, today)
+
+
+def _validate(session: Session, policy: Policy, draft: Draft, today: dt.date) -> Account:
+    errors: dict[str, str] = {}
+    account = session.get(Account, draft.account_id) if draft.account_id is not None else None
+    if draft.account_id is None:
+        errors["account"] = "Pick an account."
+    elif account is None:
+        errors["account"] = "That account no longer exists. Pick another one."
+    if draft.activity is None:
+        errors["activity"] = "Pick an activity."
+    elif draft.activity not in policy.activities:
+        errors["activity"] = "That activity is no longer offered. Pick another one."
+    if draft.advocate_id is not None:
+        advocate = session.get(Advocate, draft.advocate_id)
+        if advocate is None or account is None or advocate.account_id != account.id:
+            errors["advocate"] = "That advocate is not at this account."
+        elif draft.activity and draft.activity not in advocate.activity_keys:
+            errors["advocate"] = f"{advocate.name} is not willing to do this activity."
+    if draft.amount is not None and draft.amount < 0:
+        errors["amount"] = "The amount cannot be negative."
+    elif draft.amount is not None and draft.amount > MAX_AMOUNT:
+        errors["amount"] = "That amount is too large."
+    if draft.crm_link and not is_safe_link(draft.crm_link):
+        errors["crm_link"] = "Enter a full link starting with https://, without spaces or < > |"
+    if draft.needed_by is not None and draft.needed_by < today:
+        errors["needed_by"] = "The date is in the past. Pick today or a later date."
+    if errors:
+        raise Invalid(errors)
+    assert account is not None
+    return account
+
+
+def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: str) -> Submitted:
+    """Save the request, then owe the decider(s) a decision message and the requester a receipt.
+
+    The owner decides; an account without an owner in Slack goes to the admins. A request that a
+    ⛔ rule blocks also goes to the admins, who alone can approve it with an override.
+
+    The checklist only reads, so it is worked out first, in a read transaction that waits for no
+    writer; the write that follows is a handful of rows. On SQLite every writer queues for one
+    lock, and a checklist computed while holding it made every other click wait behind it.
+    """
+    with db.transaction(readonly=True) as session:
+        if session.scalar(select(ReferenceRequest.id).where(ReferenceRequest.source_key == source_key)):
+            blocked = False
+        else:
+            account = _validate(session, policy, draft, act.today)
+            blocked = _blocked(session, policy, draft, account, act.today)
+    with db.transaction() as session:
+        existing = session.scalar(select(ReferenceRequest).where(ReferenceRequest.source_key == source_key))
+        if existing is not None:
+            return Submitted(existing.id, (), (), created=False)
+        account = _validate(session, policy, draft, act.today)
+        request = ReferenceRequest(
+            source_key=source_key,
+            account_id=account.id,
+            advocate_id=draft.advocate_id,
+            requester_id=act.user,
+            activity=draft.activity,
+            cost=policy.activity(draft.activity or "").cost,
+            opportunity_name=draft.opportunity_name,
+            prospect_name_shared=draft.prospect_name_shared,
+            amount=draft.amount,
+            crm_link=draft.crm_link,
+            prospect_industry=draft.prospect_industry,
+            needed_by=draft.needed_by,
+            context=draft.context,
+            status=RequestStatus.PENDING,
+            decider_id=account.owner_slack_id,
+            created_at=act.now,
+        )
+        session.add(request)
+        session.flush()
+        deciders: list[str] = [account.owner_slack_id] if account.owner_slack_id else []
+        if not deciders or blocked:
+            deciders += sorted(act.admins - set(deciders))
+        keys = [owe_decision(session, request, decider, act.now) for decider in deciders]
+        confirmation = f"confirm:{request.id}"
+        queue.enqueue(
+            session,
+            key=confirmation,
+            kind=DeliveryKind.CONFIRMATION,
+            recipient=act.user,
+            now=act.now,
+            request_id=request.id,
+        )
+        return Submitted(request.id, tuple(deciders), (*keys, confirmation))
+
+
+def _blocked(session: Session, policy: Policy, draft: Draft, account: Account, today: dt.date) -> bool:
+    """Whether a ⛔ rule blocks the draft as things stand (the admins then decide too)."""
+    activity = draft.activity or ""
+    cost = policy.activity(activity).cost
+    facts = facts_for_ask(
+        session, policy, account.id, today, activity=activity, cost=cost, advocate_id=draft.advocate_id
+    )
+    return is_blocked(checklist(policy, facts))
+
+
+def owe_decision(session: Session, request: ReferenceRequest, decider: str, now: dt.datetime) -> str:
+    """Inside the caller's transaction: `decider` is owed the DM with Approve / Decline (once)."""
+    key = f"decide:{request.id}:{decider}"
+    queue.enqueue(
+        session,
+        key=key,
+        kind=DeliveryKind.DECISION_REQUEST,
+        recipient=decider,
+        now=now,
+        request_id=request.id,
+    )
+    return key

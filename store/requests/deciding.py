@@ -1,0 +1,228 @@
+"""Deciding a reference request: approve (debiting the ledger) or decline once, cancel, and the
+way around a decider who cannot be reached.
+
+Who may decide is checked here, next to the state it protects, so no surface can forget it.
+Each function is one transaction that writes the outbox rows telling people about it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from store import ledger
+from store.act import Act
+from store.customer import consent
+from store.db import Database
+from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
+from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.requests import home_refresh
+from store.requests.asking import owe_decision
+from store.rules.checklist import is_blocked
+from store.rules.facts import checks_for
+from store.rules.policy import Policy
+
+
+@dataclass(frozen=True)
+class Decided:
+    request_id: int
+    #: "approved", "declined" or "cancelled"
+    status: str
+    decided_by: str
+    delivery_keys: tuple[str, ...] = ()
+
+
+def reroute_to_admins(
+    db: Database, request_id: int, unreachable: str, admins: frozenset[str], now: dt.datetime
+) -> tuple[str, ...]:
+    """The decider cannot be reached in Slack (left, deactivated): the admins decide instead."""
+    with db.transaction() as session:
+        request = _get(session, request_id)
+        if request.status != RequestStatus.PENDING:
+            return ()
+        if request.decider_id == unreachable:
+            request.decider_id = None
+        keys = [owe_decision(session, request, admin, now) for admin in sorted(admins - {unreachable})]
+        return (*keys, _owe_refresh(session, request, f"rerouted:{unreachable}", now))
+
+
+def check_decider(db: Database, request_id: int, act: Act) -> None:
+    """Raise unless the one acting may decide the request now (before opening a reason modal)."""
+    with db.transaction(readonly=True) as session:
+        request = _get(session, request_id)
+        _authorize_decider(session, request, act)
+        if request.status != RequestStatus.PENDING:
+            raise AlreadySettled(request.status, request.decided_by)
+
+
+def _authorize_decider(session: Session, request: ReferenceRequest, act: Act) -> None:
+    owner = session.scalar(select(Account.owner_slack_id).where(Account.id == request.account_id))
+    if act.may_act_for(owner):
+        return
+    raise NotAllowed("decide this", (owner,) if owner else ())
+
+
+def decide(
+    db: Database,
+    policy: Policy,
+    request_id: int,
+    act: Act,
+    *,
+    approve: bool,
+    reason: str | None = None,
+    override_reason: str | None = None,
+    advocate_id: int | None = None,
+    consent_mode: str = consent.OWNER,
+) -> Decided:
+    """Approve (debiting the ledger) or decline a pending request, exactly once.
+
+    An approval names the advocate who is asked (`advocate_id` when the request left it to the
+    owner), so the rest period and the cap always apply to a person; it asks them in the same
+    transaction (`store.customer.consent`, by e-mail or through the owner as `consent_mode` says).
+
+    Concurrent clicks queue on the request's row lock (`SELECT ... FOR UPDATE`; SQLite's writer
+    lock does the same), so each sees the state the previous one left: one wins, the others learn
+    it was already decided. The status change is also conditional (`WHERE status = 'pending'`).
+    """
+    with db.transaction() as session:
+        request = _get(session, request_id, lock=True)
+        _authorize_decider(session, request, act)
+        if request.status != RequestStatus.PENDING:
+            raise AlreadySettled(request.status, request.decided_by)
+        if approve:
+            _name_advocate(session, request, advocate_id)
+            if is_blocked(checks_for(session, policy, request, act.today)):
+                if not act.by_admin:
+                    raise NotAllowed("approve this", why="a ⛔ rule blocks it")
+                if override_reason is None:
+                    raise NeedsOverride()
+                if not override_reason.strip():
+                    raise Invalid({"reason": "Write why this ask should go ahead anyway."})
+            else:
+                override_reason = None
+        elif not (reason or "").strip():
+            raise Invalid({"reason": "Write a reason: the requester will read it."})
+        status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
+        won = session.execute(
+            update(ReferenceRequest)
+            .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.PENDING)
+            .values(
+                status=status,
+                decided_by=act.user,
+                decided_at=act.now,
+                decision_reason=None if approve else reason.strip() if reason else None,
+                override_reason=override_reason.strip() if override_reason else None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not won:
+            raise _already(session, request.id)
+        if approve:
+            ledger.post(
+                session,
+                account_id=request.account_id,
+                advocate_id=request.advocate_id,
+                kind=EntryKind.ASK,
+                amount=-request.cost,
+                item=request.activity,
+                request_id=request.id,
+                actor_id=act.user,
+                now=act.now,
+                occurred_on=act.today,
+                note=request.opportunity_name,
+                reason=override_reason.strip() if override_reason else None,
+            )
+        keys = _owe_outcome(session, request, status, act.now)
+        if approve:
+            keys += consent.ask_at_approval(session, request, consent_mode, act.now)
+        return Decided(request.id, status, act.user, keys)
+
+
+def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int | None) -> None:
+    """No approval without a named advocate: the request's own, or the one the owner picks now."""
+    if request.advocate_id is not None:
+        return
+    picked = (
+        session.get(Advocate, advocate_id) if advocate_id is not None and 0 < advocate_id < 2**31 else None
+    )
+    if picked is None or picked.account_id != request.account_id:
+        raise Invalid({"advocate": "Pick the advocate to ask: an approval names who is asked."})
+    request.advocate_id = picked.id
+    session.flush()
+
+
+def names_advocate(db: Database, request_id: int) -> bool:
+    with db.transaction(readonly=True) as session:
+        return _get(session, request_id).advocate_id is not None
+
+
+def _get(session: Session, request_id: int, *, lock: bool = False) -> ReferenceRequest:
+    request = session.get(ReferenceRequest, request_id, with_for_update=lock)
+    if request is None:
+        raise Gone(f"no request {request_id}")
+    return request
+
+
+def _already(session: Session, request_id: int) -> AlreadySettled:
+    """Someone else decided first: what they decided, read afresh (not from the stale object)."""
+    status, decided_by = session.execute(
+        select(ReferenceRequest.status, ReferenceRequest.decided_by).where(ReferenceRequest.id == request_id)
+    ).one()
+    return AlreadySettled(status, decided_by)
+
+
+def _owe_outcome(
+    session: Session, request: ReferenceRequest, status: str, now: dt.datetime
+) -> tuple[str, ...]:
+    outcome = f"outcome:{request.id}:{status}"
+    queue.enqueue(
+        session,
+        key=outcome,
+        kind=DeliveryKind.OUTCOME,
+        recipient=request.requester_id,
+        now=now,
+        request_id=request.id,
+    )
+    refresh = _owe_refresh(session, request, status, now)
+    homes = home_refresh.owe_for_decision(session, request.id, request.requester_id, status, now)
+    return (outcome, refresh, *homes)
+
+
+def cancel(db: Database, request_id: int, act: Act) -> Decided:
+    """The requester (or an admin) withdraws a pending request; the deciders' messages say so."""
+    with db.transaction() as session:
+        request = _get(session, request_id, lock=True)
+        if act.user != request.requester_id and not act.by_admin:
+            raise NotAllowed("cancel this request", (request.requester_id,))
+        won = session.execute(
+            update(ReferenceRequest)
+            .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.PENDING)
+            .values(status=RequestStatus.CANCELLED, decided_by=act.user, decided_at=act.now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not won:
+            raise _already(session, request.id)
+        refresh = _owe_refresh(session, request, RequestStatus.CANCELLED, act.now)
+        homes = home_refresh.owe_for_decision(
+            session, request.id, request.requester_id, RequestStatus.CANCELLED, act.now
+        )
+        return Decided(request.id, RequestStatus.CANCELLED, act.user, (refresh, *homes))
+
+
+def _owe_refresh(session: Session, request: ReferenceRequest, why: str, now: dt.datetime) -> str:
+    """Every message already sent about the request is owed a rewrite showing it as it now stands."""
+    key = f"refresh:{request.id}:{why}"
+    queue.enqueue(
+        session,
+        key=key,
+        kind=DeliveryKind.REFRESH,
+        recipient=request.requester_id,
+        now=now,
+        request_id=request.id,
+    )
+    return key

@@ -1,0 +1,325 @@
+"""The facts the rule checklist needs, read from the database: for many accounts, or one request.
+
+There is one way to compute each fact, shared by the lifecycle (`submit` and `decide` must know
+whether a ⛔ rule blocks), the request card (it shows the checklist) and find (it ranks accounts by
+the checklist's verdicts): a rule cannot pass in one place and block in another.
+
+An ask that names no advocate was made of someone at the account, and the ledger cannot say whom,
+so it counts against each of the account's advocates: the rest and the cap protect people, and
+the cautious reading is the one that cannot over-ask anybody.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, select, true
+from sqlalchemy.orm import Session
+
+from store import ledger
+from store.models import (
+    Account,
+    Advocate,
+    Consent,
+    ConsentAnswer,
+    EntryKind,
+    LedgerEntry,
+    Rating,
+    ReferenceRequest,
+    RequestStatus,
+)
+from store.periods import quarter_start
+from store.rules.checklist import PolicyFacts, RuleResult, checklist
+from store.rules.policy import Policy
+
+#: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
+Ids = Collection[int] | Select[Any]
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """One account's facts for an ask that names nobody, and the same facts for each advocate."""
+
+    account: PolicyFacts
+    #: advocate id → the account's facts with that advocate's asks
+    advocates: dict[int, PolicyFacts]
+
+
+@dataclass(frozen=True)
+class _Asks:
+    """One advocate's asks (or an account's asks that named nobody) that the advocate rules count."""
+
+    last_on: dt.date | None = None
+    in_window: int = 0
+
+    def __add__(self, other: _Asks) -> _Asks:
+        lasts = [day for day in (self.last_on, other.last_on) if day is not None]
+        return _Asks(max(lasts, default=None), self.in_window + other.in_window)
+
+
+def checks_for(
+    session: Session, policy: Policy, request: ReferenceRequest, today: dt.date
+) -> list[RuleResult]:
+    """The checklist for `request` as things stand today."""
+    return checklist(policy, facts_for(session, policy, request, today))
+
+
+def facts_for(session: Session, policy: Policy, request: ReferenceRequest, today: dt.date) -> PolicyFacts:
+    """The facts for one request: those of its account, naming its advocate if it names one.
+
+    The request itself is not "another pending request" for its own account.
+    """
+    return facts_for_ask(
+        session,
+        policy,
+        request.account_id,
+        today,
+        activity=request.activity,
+        cost=request.cost,
+        advocate_id=request.advocate_id,
+        excluding_request=request.id,
+    )
+
+
+def checks_for_requests(
+    session: Session, policy: Policy, requests: Collection[ReferenceRequest], today: dt.date
+) -> dict[int, list[RuleResult]]:
+    """The checklist of each request as things stand today, in a fixed number of queries per
+    kind of ask (activity and cost) rather than per request: a list of requests (App Home,
+    status) shows each one's ⛔ without reading the facts once per line."""
+    groups: dict[tuple[str, int], list[ReferenceRequest]] = {}
+    for request in requests:
+        groups.setdefault((request.activity, request.cost), []).append(request)
+    checks: dict[int, list[RuleResult]] = {}
+    for (activity, cost), group in groups.items():
+        found = facts_for_accounts(
+            session,
+            policy,
+            {r.account_id for r in group},
+            today,
+            activity=activity,
+            cost=cost,
+            advocate_ids={r.advocate_id for r in group if r.advocate_id is not None},
+        )
+        for request in group:
+            if request.account_id not in found:
+                continue
+            account = found[request.account_id]
+            facts = (
+                account.advocates.get(request.advocate_id, account.account)
+                if request.advocate_id
+                else account.account
+            )
+            if request.status == RequestStatus.PENDING:  # the request is not "another" pending one
+                facts = dataclasses.replace(
+                    facts, other_pending_requests=max(0, facts.other_pending_requests - 1)
+                )
+            checks[request.id] = checklist(policy, facts)
+    return checks
+
+
+def facts_for_ask(
+    session: Session,
+    policy: Policy,
+    account_id: int,
+    today: dt.date,
+    *,
+    activity: str | None,
+    cost: int,
+    advocate_id: int | None,
+    excluding_request: int | None = None,
+) -> PolicyFacts:
+    """The facts of one ask of an account, naming `advocate_id` if not None (a request, or a draft
+    of one before it is saved)."""
+    found = facts_for_accounts(
+        session,
+        policy,
+        [account_id],
+        today,
+        activity=activity,
+        cost=cost,
+        advocate_ids=[advocate_id] if advocate_id is not None else [],
+        excluding_request=excluding_request,
+    )[account_id]
+    return found.advocates.get(advocate_id, found.account) if advocate_id is not None else found.account
+
+
+def facts_for_accounts(
+    session: Session,
+    policy: Policy,
+    account_ids: Ids,
+    today: dt.date,
+    *,
+    activity: str | None,
+    cost: int,
+    advocate_ids: Ids = (),
+    excluding_request: int | None = None,
+    as_of: dt.datetime | None = None,
+) -> dict[int, AccountFacts]:
+    """The facts of asking each account for `activity` at `cost`, in a fixed number of queries.
+
+    `advocate_ids` names the advocates to read facts for (find: those willing to do the activity);
+    ids of advocates at other accounts are ignored. Accounts that do not exist are absent.
+
+    `as_of` (the policy simulator) reads the history as it stood at that moment, priced by
+    `policy`: only entries recorded before it, requests pending then, and every ask and reversal
+    at `policy`'s cost of its activity. An account's status and renewal date are today's: their
+    past values are not kept.
+    """
+    rows = session.execute(
+        select(Account.id, Account.status, Account.renewal_date).where(Account.id.in_(account_ids))
+    ).all()
+    if not rows:
+        return {}
+    recorded = LedgerEntry.created_at <= as_of if as_of is not None else true()
+    balances = ledger.balances(
+        session, policy.opening_balance, account_ids, as_of=as_of, priced_by=policy.costs() if as_of else None
+    )
+    pending = _pending_counts(session, account_ids, excluding_request, as_of)
+    last_of: dict[tuple[int, str], dt.date] = {
+        (account_id, kind): last_on
+        for account_id, kind, last_on in session.execute(
+            select(LedgerEntry.account_id, LedgerEntry.kind, func.max(LedgerEntry.occurred_on))
+            .where(
+                LedgerEntry.account_id.in_(account_ids),
+                LedgerEntry.kind.in_([EntryKind.GIVE, EntryKind.ASK]),
+                recorded,
+            )
+            .group_by(LedgerEntry.account_id, LedgerEntry.kind)
+        )
+    }
+    capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
+    says = _advocate_says(session, advocate_ids, today)
+    by_account: dict[int, list[tuple[int, str]]] = {}
+    for advocate_id, account_id, name in session.execute(
+        select(Advocate.id, Advocate.account_id, Advocate.name).where(
+            Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids)
+        )
+    ):
+        by_account.setdefault(account_id, []).append((advocate_id, name))
+
+    facts: dict[int, AccountFacts] = {}
+    for row in rows:
+        base = PolicyFacts(
+            today=today,
+            activity=activity,
+            cost=cost,
+            balance=balances.get(row.id, policy.opening_balance),
+            account_status=row.status,
+            renewal_date=row.renewal_date,
+            other_pending_requests=pending.get(row.id, 0),
+            capped_asks_this_quarter=capped.get(row.id, 0),
+            last_give_on=last_of.get((row.id, EntryKind.GIVE)),
+            first_ask=(row.id, EntryKind.ASK) not in last_of,
+        )
+        advocates: dict[int, PolicyFacts] = {}
+        for advocate_id, name in by_account.get(row.id, []):
+            asks = unnamed.get(row.id, _Asks()) + named.get((row.id, advocate_id), _Asks())
+            advocates[advocate_id] = dataclasses.replace(
+                base,
+                advocate_name=name,
+                advocate_last_ask_on=asks.last_on,
+                advocate_asks_in_window=asks.in_window,
+                **says.get(advocate_id, {}),
+            )
+        facts[row.id] = AccountFacts(base, advocates)
+    return facts
+
+
+def _advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[int, dict[str, Any]]:
+    """What each advocate said (`store.customer.consent`): do-not-contact, resting this quarter, and their
+    last rating — as `PolicyFacts` fields by advocate id."""
+    says: dict[int, dict[str, Any]] = {}
+    for advocate_id, answer, rest_until in session.execute(
+        select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
+            Consent.advocate_id.in_(advocate_ids),
+            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_THIS_QUARTER]),
+        )
+    ):
+        said = says.setdefault(advocate_id, {})
+        if answer == ConsentAnswer.NEVER:
+            said["advocate_never"] = True
+        elif rest_until is not None and rest_until >= today:
+            said["advocate_rests_until"] = max(rest_until, said.get("advocate_rests_until", rest_until))
+    latest = (
+        select(Rating.advocate_id, func.max(Rating.id).label("last_id"))
+        .where(Rating.advocate_id.in_(advocate_ids), Rating.rater == "advocate")
+        .group_by(Rating.advocate_id)
+        .subquery()
+    )
+    for advocate_id, score in session.execute(
+        select(Rating.advocate_id, Rating.score).join(latest, Rating.id == latest.c.last_id)
+    ):
+        says.setdefault(advocate_id, {})["advocate_last_rating"] = score
+    return says
+
+
+def _pending_counts(
+    session: Session, account_ids: Ids, excluding_request: int | None, as_of: dt.datetime | None
+) -> dict[int, int]:
+    """Pending requests per account; `as_of`: made before then and not yet decided then."""
+    if as_of is None:
+        pending = ReferenceRequest.status == RequestStatus.PENDING
+    else:
+        undecided = ReferenceRequest.decided_at.is_(None) | (ReferenceRequest.decided_at > as_of)
+        pending = (ReferenceRequest.created_at < as_of) & undecided
+    query = (
+        select(ReferenceRequest.account_id, func.count())
+        .where(ReferenceRequest.account_id.in_(account_ids), pending)
+        .group_by(ReferenceRequest.account_id)
+    )
+    if excluding_request is not None:
+        query = query.where(ReferenceRequest.id != excluding_request)
+    return {account_id: int(count) for account_id, count in session.execute(query)}
+
+
+def _asks(
+    session: Session,
+    policy: Policy,
+    account_ids: Ids,
+    today: dt.date,
+    recorded: ColumnElement[bool],
+    as_of: dt.datetime | None,
+) -> tuple[dict[int, int], dict[int, _Asks], dict[tuple[int, int], _Asks]]:
+    """The asks the rules count, reversed ones left out: the capped activity's this quarter by
+    account; for the advocate rules, by account when they name nobody, else by advocate.
+
+    Only asks recent enough to matter are read: within the advocates' window, their rest period or
+    this quarter, whichever reaches furthest back.
+    """
+    rules = policy.rules
+    quarter = quarter_start(today)
+    window_start = today - dt.timedelta(days=rules.advocate_window_days)
+    since = min(quarter, window_start, today - dt.timedelta(days=rules.advocate_rest_days))
+    capped = (LedgerEntry.item == rules.capped_activity) & (LedgerEntry.occurred_on >= quarter)
+    rows = session.execute(
+        select(
+            LedgerEntry.account_id,
+            LedgerEntry.advocate_id,
+            func.max(LedgerEntry.occurred_on),
+            func.count(case((LedgerEntry.occurred_on >= window_start, 1))),
+            func.count(case((capped, 1))),
+        )
+        .where(
+            LedgerEntry.account_id.in_(account_ids),
+            LedgerEntry.kind == EntryKind.ASK,
+            LedgerEntry.occurred_on >= since,
+            ledger.ask_stands(as_of=as_of),
+            recorded,
+        )
+        .group_by(LedgerEntry.account_id, LedgerEntry.advocate_id)
+    )
+    capped_by_account: dict[int, int] = {}
+    unnamed: dict[int, _Asks] = {}
+    named: dict[tuple[int, int], _Asks] = {}
+    for account_id, advocate_id, last_on, in_window, capped_count in rows:
+        capped_by_account[account_id] = capped_by_account.get(account_id, 0) + int(capped_count)
+        if advocate_id is None:
+            unnamed[account_id] = _Asks(last_on, int(in_window))
+        else:
+            named[(account_id, advocate_id)] = _Asks(last_on, int(in_window))
+    return capped_by_account, unnamed, named

@@ -1,0 +1,202 @@
+"""The program's policy: activity costs, value credits, the rules' thresholds, the currency.
+
+Built-in defaults (`default_policy.toml`) with a program's own file laid over them key by key.
+The rules themselves are judged by `store.rules.checklist`, the only judge of an ask: find ranks
+accounts by its verdicts, so a new rule is a policy key, a fact and a branch there.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
+#: the rules whose value names an activity of the policy (the others are whole numbers)
+ACTIVITY_RULES = ("capped_activity", "untapped_affords")
+
+
+class PolicyError(Exception):
+    """The policy file cannot be used; the message names the key at fault."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    key: str
+    name: str
+    cost: int
+    #: how often `refdesk simulate`'s synthetic program asks for it (a relative weight; 0: never)
+    demand: int = 0
+    #: the chance that an advocate in that program is willing to do it
+    willing: float = 0.0
+
+
+@dataclass(frozen=True)
+class ValueType:
+    key: str
+    name: str
+    group: str
+    credit: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules' thresholds. Their values are written in `default_policy.toml` only, so the file a
+    program copies to start its own is the one place the defaults live."""
+
+    advocate_rest_days: int
+    advocate_window_days: int
+    advocate_max_asks_in_window: int
+    #: the activity key with a per-account quarterly guideline (product.md: reference calls)
+    capped_activity: str
+    #: the activity key an account "untapped" in the digest can afford (its balance is above the cost)
+    untapped_affords: str
+    capped_activity_per_quarter: int
+    renewal_warning_days: int
+    give_back_days: int
+    #: an advocate whose last rating of an activity was this or lower is a ⚠️ on the next ask
+    advocate_low_rating: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    opening_balance: int
+    activities: dict[str, Activity]
+    values: dict[str, ValueType]
+    rules: Rules
+    #: the ISO 4217 code of opportunity amounts typed into requests
+    currency: str = "USD"
+    #: how the advocate is asked after approval: "email", "owner", or None (e-mail when the
+    #: program's mail settings are present, else the owner's buttons)
+    consent: str | None = None
+
+    def activity(self, key: str) -> Activity:
+        try:
+            return self.activities[key]
+        except KeyError:
+            raise PolicyError(f"unknown activity {key!r}") from None
+
+    def value(self, key: str) -> ValueType:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise PolicyError(f"unknown value type {key!r}") from None
+
+    def costs(self) -> dict[str, int]:
+        """Each activity's cost, by key: what the ledger prices asks at when it replays them."""
+        return {key: activity.cost for key, activity in self.activities.items()}
+
+    def value_groups(self) -> dict[str, list[ValueType]]:
+        groups: dict[str, list[ValueType]] = {}
+        for value in self.values.values():
+            groups.setdefault(value.group, []).append(value)
+        return groups
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The built-in defaults, with whatever `path` sets laid over them."""
+    data = _read_toml(DEFAULT_POLICY_FILE)
+    if path is not None:
+        override = _read_toml(path)
+        for section in ("activities", "values", "rules"):
+            if section in override:
+                merged = dict(data[section])
+                for key, spec in override.pop(section).items():
+                    base = merged.get(key)
+                    both = isinstance(base, dict) and isinstance(spec, dict)
+                    merged[key] = {**base, **spec} if both else spec
+                data[section] = merged
+        data.update(override)
+    return _build(data, source=path or DEFAULT_POLICY_FILE)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _build(data: dict[str, Any], source: Path) -> Policy:
+    def fail(where: str, why: str) -> PolicyError:
+        return PolicyError(f"{source}: {where}: {why}")
+
+    def whole(where: str, value: Any, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise fail(where, f"must be a whole number ≥ {minimum}")
+        return value
+
+    activities = {}
+    for key, spec in data.get("activities", {}).items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise fail(f"activities.{key}", "needs a name and a cost")
+        activities[key] = Activity(
+            key,
+            spec["name"],
+            whole(f"activities.{key}.cost", spec.get("cost"), 0),
+            demand=whole(f"activities.{key}.demand", spec.get("demand", 0), 0),
+            willing=_chance(fail, f"activities.{key}.willing", spec.get("willing", 0.0)),
+        )
+    values = {}
+    for key, spec in data.get("values", {}).items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise fail(f"values.{key}", "needs a name, a group and a credit")
+        values[key] = ValueType(
+            key,
+            spec["name"],
+            str(spec.get("group", "other")),
+            whole(f"values.{key}.credit", spec.get("credit"), 0),
+        )
+    if not activities:
+        raise fail("activities", "at least one activity is needed")
+    if not values:
+        raise fail("values", "at least one value type is needed")
+    rules_data = dict(data.get("rules", {}))
+    unknown = set(rules_data) - set(Rules.__dataclass_fields__)
+    if unknown:
+        raise fail("rules", f"unknown rule {sorted(unknown)[0]!r}")
+    named = {}
+    for name in ACTIVITY_RULES:
+        key = rules_data.pop(name)
+        if not isinstance(key, str) or key not in activities:
+            raise fail(f"rules.{name}", f"{key!r} is not one of the policy's activities")
+        named[name] = key
+    rules = Rules(**named, **{name: whole(f"rules.{name}", value, 0) for name, value in rules_data.items()})
+    return Policy(
+        opening_balance=whole("opening_balance", data.get("opening_balance", 3), -10_000),
+        activities=activities,
+        values=values,
+        rules=rules,
+        currency=_currency(fail, data.get("currency", "USD")),
+        consent=_consent(fail, data.get("consent")),
+    )
+
+
+def _chance(fail: Callable[[str, str], PolicyError], where: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise fail(where, "must be a chance between 0 and 1")
+    return float(value)
+
+
+def _consent(fail: Callable[[str, str], PolicyError], mode: object) -> str | None:
+    if mode is not None and mode not in ("email", "owner"):
+        raise fail("consent", 'must be "email" (the advocate answers by e-mail) or "owner"')
+    return mode if isinstance(mode, str) else None
+
+
+def _currency(fail: Callable[[str, str], PolicyError], code: object) -> str:
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+        raise fail("currency", "must be a three-letter ISO 4217 code such as USD or EUR")
+    return code
+
+
+def points(amount: int, *, signed: bool = False) -> str:
+    """The ledger's unit, said one way everywhere: "1 point", "3 points", "+4 points", "−2 points"."""
+    sign = "+" if signed and amount > 0 else ""
+    return f"{sign}{amount} point{'' if abs(amount) == 1 else 's'}".replace("-", "−")

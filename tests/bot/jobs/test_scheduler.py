@@ -1,0 +1,103 @@
+"""The scheduler is built from the job registry: one APScheduler job per registry entry, each on
+the cron expression its own setting holds, plus the delivery worker; nothing scheduled beside it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import build_desk
+from bot.jobs.registry import JOBS
+from bot.jobs.scheduler import build_scheduler
+from bot.settings import SettingsError, load_settings
+from store.db import Database
+from tests.support.paths import ROOT
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting inherited from the shell, and no `.env` in the working directory."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "REFDESK_")) or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def own_schedules(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A different cron expression for every job, set through its documented variable."""
+    schedules = {job.name: f"{minute} 6 * * *" for minute, job in enumerate(JOBS.values(), start=7)}
+    for job in JOBS.values():
+        monkeypatch.setenv(job.cron_variable, schedules[job.name])
+    return schedules
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    """Never opened: a scheduler that is built but not started touches no table."""
+    db = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    yield db
+    db.dispose()
+
+
+def test_every_registry_job_is_scheduled_once_beside_the_delivery_worker(
+    own_schedules: dict[str, str], database: Database
+) -> None:
+    settings = load_settings(delivery_interval_seconds=3)
+
+    scheduled = build_scheduler(settings, build_desk(settings, database)).get_jobs()
+
+    assert sorted(job.id for job in scheduled) == sorted(["deliver", *JOBS])
+    by_id = {job.id: job for job in scheduled}
+    worker = by_id.pop("deliver")
+    assert isinstance(worker.trigger, IntervalTrigger)
+    assert worker.trigger.interval.total_seconds() == 3
+    for name, job in by_id.items():
+        expected = CronTrigger.from_crontab(own_schedules[name], timezone=settings.tz)
+        assert str(job.trigger) == str(expected), name
+        assert job.name == JOBS[name].description
+        assert job.args[-1] == name
+
+
+def test_each_job_names_the_setting_that_schedules_it() -> None:
+    variables = {name: job.cron_variable for name, job in JOBS.items()}
+
+    assert variables == {
+        "nudge": "REFDESK_NUDGE_CRON",
+        "sla-check": "REFDESK_SLA_CHECK_CRON",
+        "followup": "REFDESK_FOLLOWUP_CRON",
+        "digest": "REFDESK_DIGEST_CRON",
+        "consent-remind": "REFDESK_CONSENT_REMIND_CRON",
+    }
+
+
+def test_a_malformed_schedule_stops_start_up_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch, database: Database
+) -> None:
+    monkeypatch.setenv("REFDESK_DIGEST_CRON", "every monday")
+    settings = load_settings()
+
+    with pytest.raises(SettingsError) as refused:
+        build_scheduler(settings, build_desk(settings, database))
+
+    message = str(refused.value)
+    assert message.startswith("REFDESK_DIGEST_CRON is invalid (cron expression 'every monday': ")
+    assert message.endswith("set REFDESK_DIGEST_CRON to a crontab such as '0 9 * * mon'")
+    assert "\n" not in message
+
+
+def test_the_docs_list_every_registered_job_with_its_schedule_variable() -> None:
+    rows = [
+        line
+        for line in (ROOT / "docs" / "operating.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `") and "_CRON`" in line
+    ]
+    listed = {line.split("`")[1]: line for line in rows if not line.startswith("| `REFDESK_")}
+    assert set(listed) == set(JOBS), "docs/operating.md's jobs table and bot/jobs/registry.py JOBS disagree"
+    for name, job in JOBS.items():
+        assert f"`{job.cron_variable}`" in listed[name]

@@ -1,0 +1,175 @@
+"""The outbox's e-mails sent by SMTP to a real server on loopback (aiosmtpd): sent once with a
+Message-ID derived from the delivery key, retried when the server is unreachable, and given up on
+(the owner asked instead) when the server refuses the address. The e-mail and the page name the
+prospect only when the requester ticked that the advocate may see the name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from handlers.advocate.pages import ANSWER, advocate_site
+from handlers.kit.desk import Desk
+from handlers.kit.links import Links
+from handlers.outbox.sender import deliver
+from handlers.outbox.smtp import Mailer, SmtpServer, message_id
+from handlers.routes import ROUTES
+from store.act import Act
+from store.customer import consent
+from store.db import Database
+from store.models import Advocate, Delivery, DeliveryStatus
+from store.outbox import queue
+from store.requests import asking, deciding
+from store.requests.asking import Draft
+from store.rules.policy import Policy, load_policy
+from tests.support import html_check, store_seed
+from tests.support.mailbox import Mailbox, text_part
+from tests.support.postgres import free_port
+from tests.support.wsgi import get
+
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+OWNER, SELLER = "U0OWNER01", "U0SELLER1"
+SENDER = "Reference Desk <refdesk@example.com>"
+
+
+class _Refuse:
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        return "550 5.1.1 no such mailbox"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def approved(db: Database, policy: Policy, **prospect: Any) -> int:
+    with db.transaction() as session:
+        acme = store_seed.account(
+            session, "Acme Corp", "Banking", owner_slack_id=OWNER, owner_email="o@x.example"
+        )
+        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+        session.get_one(Advocate, jane).email = "jane@acme.example"
+    submitted = asking.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call", advocate_id=jane, **prospect),
+        Act(SELLER, frozenset(), NOW, NOW.date()),
+        source_key="view:1",
+    )
+    deciding.decide(
+        db,
+        policy,
+        submitted.request_id,
+        Act(OWNER, frozenset(), NOW, NOW.date()),
+        approve=True,
+        consent_mode=consent.EMAIL,
+    )
+    return submitted.request_id
+
+
+def desk_for(db: Database, policy: Policy, port: int) -> Desk:
+    return Desk(
+        db=db,
+        policy=policy,
+        clock=lambda: NOW,
+        mailer=Mailer(SmtpServer("127.0.0.1", port, "smtp"), SENDER, timeout=5),
+        links=Links("test-secret", "https://refdesk.example.com", dt.timedelta(days=30)),
+        routes=ROUTES,
+        # Slack is not reached in these tests: what a fallback owes there stays owed
+        client=WebClient(token="xoxb-test", base_url="http://127.0.0.1:1/api/", retry_handlers=[]),
+    )
+
+
+def row(db: Database, key: str) -> Delivery:
+    with db.transaction() as session:
+        return session.scalars(select(Delivery).where(Delivery.key == key)).one()
+
+
+def send(desk: Desk, key: str) -> bool:
+    """Send one owed e-mail through the sender, as `refdesk serve` does; True when it went."""
+    return deliver(desk, [key]) == 1
+
+
+def test_the_ask_is_mailed_once_multipart_with_its_message_id(db: Database) -> None:
+    policy = load_policy()
+    rid = approved(db, policy)
+    box = Mailbox().start()
+    try:
+        desk = desk_for(db, policy, box.port)
+        assert send(desk, f"consent-mail:{rid}")
+        assert queue.claim_due(db, NOW, keys=[f"consent-mail:{rid}"]) == []
+        [mail] = box.wait_for(1)
+    finally:
+        box.stop()
+    assert mail["Message-ID"] == message_id(f"consent-mail:{rid}", SENDER)
+    assert mail.is_multipart() and mail["Reply-To"] == "o@x.example"
+    assert f"https://refdesk.example.com/answer/{rid}/" in text_part(mail)
+    assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.SENT
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_the_prospect_s_name_is_in_the_e_mail_only_when_the_requester_ticked_it(
+    db: Database, shared: bool
+) -> None:
+    policy = load_policy()
+    rid = approved(
+        db,
+        policy,
+        opportunity_name="Globex core banking",
+        prospect_industry="Retail",
+        prospect_name_shared=shared,
+    )
+    box = Mailbox().start()
+    desk = desk_for(db, policy, box.port)
+    try:
+        assert send(desk, f"consent-mail:{rid}")
+        [mail] = box.wait_for(1)
+    finally:
+        box.stop()
+    html = next(part for part in mail.walk() if part.get_content_type() == "text/html").get_content()
+    text = " ".join(text_part(mail).split())
+    path = urllib.parse.urlsplit(ANSWER.url(desk.links, rid)).path  # type: ignore[arg-type]
+    status, page = get(advocate_site(desk), path)
+    assert status == 200 and html_check.problems(page) == []
+    if shared:
+        assert "help with a reference call with a prospect" in text
+        assert "It is for Globex core banking, a prospect in Retail." in text
+        for shown in (html, page):
+            assert "Globex core banking, a prospect in Retail" in shown
+    else:
+        assert "It is for a prospect in Retail." in text
+        assert "a prospect in Retail" in page
+        assert all("Globex" not in shown for shown in (text, html, page))
+
+
+def test_an_unreachable_mail_server_is_retried_later(db: Database) -> None:
+    policy = load_policy()
+    rid = approved(db, policy)
+    assert not send(desk_for(db, policy, free_port()), f"consent-mail:{rid}")
+    owed = row(db, f"consent-mail:{rid}")
+    assert owed.status == DeliveryStatus.PENDING and "unreachable" in (owed.last_error or "")
+
+
+def test_a_refused_address_is_given_up_on_and_the_owner_asked_instead(db: Database) -> None:
+    policy = load_policy()
+    rid = approved(db, policy)
+    port = free_port()
+    controller = Controller(_Refuse(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert not send(desk_for(db, policy, port), f"consent-mail:{rid}")
+    finally:
+        controller.stop()
+    assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.FAILED
+    assert row(db, f"consent-remind:{rid}").recipient == OWNER

@@ -1,0 +1,118 @@
+"""The checklist's facts: read the same way for one request and for many accounts, on both databases."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store import ledger
+from store.db import Database
+from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest
+from store.rules.checklist import PolicyFacts
+from store.rules.facts import facts_for, facts_for_accounts
+from store.rules.policy import Policy
+from tests.support import store_seed as seed
+
+TODAY = seed.NOW.date()  # 2026-11-23: the quarter began on 1 October
+
+
+def ask(
+    session: Session, account_id: int, on: dt.date, item: str = "reference_call", advocate: int | None = None
+) -> LedgerEntry:
+    return ledger.post(
+        session,
+        account_id=account_id,
+        advocate_id=advocate,
+        kind=EntryKind.ASK,
+        amount=-1,
+        item=item,
+        actor_id="U0OWNER01",
+        now=seed.NOW,
+        occurred_on=on,
+    )
+
+
+def test_one_request_s_facts_are_the_batch_s_facts_for_its_account(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech", renewal_date=dt.date(2027, 1, 10))
+        jane = seed.advocate(s, acme, "Jane", "reference_call")
+        sam = seed.advocate(s, acme, "Sam", "reference_call;case_study")
+        ask(s, acme, dt.date(2026, 10, 1), advocate=jane)  # first day of the quarter: counted
+        ask(s, acme, dt.date(2026, 9, 30))  # last quarter, and it names nobody
+        withdrawn = ask(s, acme, dt.date(2026, 11, 20), advocate=jane)
+        ledger.reverse(s, withdrawn, actor_id="U0OWNER01", now=seed.NOW, today=TODAY, reason="fell through")
+        ask(s, acme, dt.date(2026, 11, 20), item="case_study", advocate=sam)
+        seed.entry(s, acme, EntryKind.GIVE, 2, dt.date(2026, 10, 15), item="training")
+        named = seed.request(s, acme)
+        s.get_one(ReferenceRequest, named).advocate_id = jane
+        unnamed = seed.request(s, acme)
+        globex = seed.account(s, "Globex", "Fintech", status="paused")
+
+    with db.transaction(readonly=True) as s:
+        single_named = facts_for(s, policy, s.get_one(ReferenceRequest, named), TODAY)
+        single_unnamed = facts_for(s, policy, s.get_one(ReferenceRequest, unnamed), TODAY)
+        batch = facts_for_accounts(
+            s,
+            policy,
+            [acme, globex],
+            TODAY,
+            activity="reference_call",
+            cost=3,
+            advocate_ids=[jane, sam],
+            excluding_request=named,
+        )
+
+    assert batch[acme].advocates[jane] == single_named
+    assert batch[acme].account == single_unnamed
+    assert single_named == PolicyFacts(
+        today=TODAY,
+        activity="reference_call",
+        cost=3,
+        balance=3 - 3 + 2,  # the reversed ask gave its point back
+        account_status="active",
+        renewal_date=dt.date(2027, 1, 10),
+        other_pending_requests=1,
+        capped_asks_this_quarter=1,
+        last_give_on=dt.date(2026, 10, 15),
+        advocate_name="Jane",
+        advocate_last_ask_on=dt.date(2026, 10, 1),
+        advocate_asks_in_window=2,  # hers and the one that named nobody
+    )
+    sams = batch[acme].advocates[sam]
+    assert (sams.advocate_last_ask_on, sams.advocate_asks_in_window) == (dt.date(2026, 11, 20), 2)
+    assert (batch[globex].account.account_status, batch[globex].account.balance) == ("paused", 3)
+    assert batch[globex].advocates == {}
+
+
+def test_the_capped_activity_counted_is_the_policy_s(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech")
+        ask(s, acme, dt.date(2026, 11, 2), item="case_study")
+        ask(s, acme, dt.date(2026, 11, 3), item="reference_call")
+    capped_case_studies = dataclasses.replace(
+        policy, rules=dataclasses.replace(policy.rules, capped_activity="case_study")
+    )
+
+    with db.transaction(readonly=True) as s:
+        facts = facts_for_accounts(s, capped_case_studies, [acme], TODAY, activity="case_study", cost=5)
+
+    assert facts[acme].account.capped_asks_this_quarter == 1
+
+
+def test_a_subquery_of_ids_gives_the_same_facts_as_a_list(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech")
+        jane = seed.advocate(s, acme, "Jane", "reference_call")
+        ask(s, acme, TODAY - dt.timedelta(days=3), advocate=jane)
+
+    with db.transaction(readonly=True) as s:
+        listed = facts_for_accounts(s, policy, [acme], TODAY, activity=None, cost=0, advocate_ids=[jane])
+        queried = facts_for_accounts(
+            s, policy, select(Account.id), TODAY, activity=None, cost=0, advocate_ids=select(Advocate.id)
+        )
+
+    assert listed == queried
+    assert listed[acme].advocates[jane].advocate_last_ask_on == TODAY - dt.timedelta(days=3)
