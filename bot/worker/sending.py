@@ -80,7 +80,7 @@ class Senders:
     def _one_batch(self) -> bool:
         """Send one small batch; True when it sent something (there may be more)."""
         try:
-            return deliver(self.desk, limit=BATCH, stop=self._stop) > 0
+            return deliver(self.desk, limit=BATCH) > 0
         except Unavailable:
             return False  # the database is away: the next wake tries again
         except Exception:
