@@ -126,6 +126,7 @@ def _drain(
     if http is not None:
         http.stop(lifecycle.remaining(HTTP_DRAIN_SECONDS))
     answered = lifecycle.elapsed()
+    desk.pacer.close()  # a post waiting for its turn goes back to the outbox, for the next process
     if desk.executor is not None:
         # sends not started yet stay in the outbox for the next process; those started finish
         desk.executor.shutdown(wait=True, cancel_futures=True)

@@ -66,6 +66,7 @@ def work(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     lifecycle.exit_by(settings.stop_seconds)
     if scheduler is not None:
         scheduler.shutdown(wait=False)
+    desk.pacer.close()  # a post waiting for its turn goes back to the outbox, for the next worker
     finished = senders.stop(lifecycle.remaining(settings.stop_seconds - HTTP_DRAIN_SECONDS))
     http.stop(min(HTTP_DRAIN_SECONDS, lifecycle.remaining(settings.stop_seconds)))
     log.info(

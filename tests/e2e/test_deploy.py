@@ -136,8 +136,9 @@ def test_two_web_replicas_and_a_worker_stopped_mid_burst_lose_nothing_and_do_not
     assert count.requests == count.decisions == count.ledger_entries == len(views)
     with capsys.disabled():
         print(
-            f"\n[deploy] {count.requests} requests, {count.decisions} decisions, {count.ledger_entries} ledger "
-            f"entries, {count.notices} notices, each once; {sum(balancer.statuses.values())} answers "
+            f"\n[deploy] {count.requests} requests, {count.decisions} decisions, "
+            f"{count.ledger_entries} ledger entries, {count.notices} notices, each once; "
+            f"{sum(balancer.statuses.values())} answers "
             f"{dict(balancer.statuses)}, 0 lost; SIGTERM: web replica exited {stops['web'][0]} in "
             f"{stops['web'][1]:.2f} s, worker exited {stops['worker'][0]} in {stops['worker'][1]:.2f} s; "
             f"slowest ack {max(slow):.2f} s"
