@@ -1,18 +1,15 @@
 """SIGTERM (as `docker stop` sends) on a `refdesk serve` under load: every request it took is
 answered inside Slack's 3 s, nothing it recorded is lost or sent twice, it exits 0; over Socket
-Mode every envelope it received is acked before it closes. While it drains `/readyz` says 503 and
-`/livez` 200."""
+Mode every envelope it received is acked before it closes. (`/readyz` while draining:
+tests/bot/process/test_probes.py.)"""
 
 from __future__ import annotations
 
-import http.client
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 from websockets.exceptions import ConnectionClosed
 
 from store.db import Database
@@ -85,37 +82,6 @@ def test_sigterm_under_load_answers_what_it_took_and_loses_nothing(
             f"answered (slowest {max(took):.2f} s), {balancer.lost} refused after the stop; "
             f"{count.notices} notices, each once"
         )
-
-
-def test_while_draining_readyz_says_503_and_livez_200(
-    server: RefdeskServer, emulator: Emulator, e2e_db_url: str, tmp_path: Path
-) -> None:
-    """A request held up by the database (a held SQLite write lock) keeps the drain open; on a
-    connection opened before the stop the probes answer meanwhile."""
-    probe = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-    probe.request("GET", "/readyz")
-    assert probe.getresponse().read() == b"ready\n"
-    writer = sqlite3.connect(make_url(e2e_db_url).database or "", isolation_level=None, timeout=5)
-    writer.execute("BEGIN IMMEDIATE")
-    try:
-        held = threading.Thread(
-            target=server.command, args=("status",), kwargs={"user_id": emulator.ids["owner"]}
-        )
-        held.start()
-        time.sleep(0.2)
-        assert server.process is not None
-        server.process.send_signal(15)
-        time.sleep(0.2)
-        probe.request("GET", "/readyz")
-        ready = probe.getresponse()
-        assert (ready.status, ready.read()) == (503, b"not ready: draining\n")
-        probe.request("GET", "/livez")
-        assert probe.getresponse().status == 200
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
-    held.join(10)
-    assert server.process.wait(15) == 0
 
 
 def test_sigterm_on_socket_mode_acks_every_envelope_it_received(
