@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,10 +84,8 @@ class RefdeskServer:
 
     def start(self, timeout: float = 30) -> RefdeskServer:
         self.port = self.port or free_port()
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
+        self.process = launch(
             [
-                REFDESK,
                 "serve",
                 "--socket" if self.socket else "--http",
                 "--host",
@@ -95,23 +94,12 @@ class RefdeskServer:
                 str(self.port),
                 *self.extra_args,
             ],
-            env=refdesk_env(self.env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.workdir,
+            self.env,
+            self.log_path,
+            self.workdir,
         )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"refdesk serve exited {self.process.returncode}: {self.log()}")
-            try:
-                if http("GET", self.url + "/healthz", timeout=2).status == 200:
-                    return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"refdesk serve did not become healthy: {self.log()}")
-            time.sleep(0.1)
+        wait_answering(self.process, self.url + "/healthz", self.log, timeout)
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -165,26 +153,11 @@ class RefdeskWorker:
 
     def start(self, timeout: float = 30) -> RefdeskWorker:
         self.port = self.port or free_port()
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [REFDESK, "worker", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=refdesk_env(self.env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.workdir,
+        self.process = launch(
+            ["worker", "--host", "127.0.0.1", "--port", str(self.port)], self.env, self.log_path, self.workdir
         )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"refdesk worker exited {self.process.returncode}: {self.log()}")
-            try:
-                if http("GET", self.url + "/readyz", timeout=2).status == 200:
-                    return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"refdesk worker did not become ready: {self.log()}")
-            time.sleep(0.1)
+        wait_answering(self.process, self.url + "/readyz", self.log, timeout)
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -214,3 +187,32 @@ def stop(process: subprocess.Popen[bytes] | None, *, kill: bool = False) -> None
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+def launch(args: list[str], env: dict[str, str], log_path: Path, workdir: Path) -> subprocess.Popen[bytes]:
+    """`refdesk ARGS` in the background, its output into `log_path`."""
+    return subprocess.Popen(
+        [REFDESK, *args],
+        env=refdesk_env(env),
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        cwd=workdir,
+    )
+
+
+def wait_answering(
+    process: subprocess.Popen[bytes], url: str, log: Callable[[], str], timeout: float
+) -> None:
+    """Until `url` answers 200; the process's log in the error when it exits or never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"refdesk exited {process.returncode}: {log()}")
+        try:
+            if http("GET", url, timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"refdesk did not answer {url}: {log()}")
+        time.sleep(0.1)
