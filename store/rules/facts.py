@@ -166,9 +166,10 @@ def facts_for_accounts(
     ids of advocates at other accounts are ignored. Accounts that do not exist are absent.
 
     `as_of` (the policy simulator) reads the history as it stood at that moment, priced by
-    `policy`: only entries recorded before it, requests pending then, and every ask and reversal
-    at `policy`'s cost of its activity. An account's status and renewal date are today's: their
-    past values are not kept.
+    `policy`: only entries recorded before it, requests pending then, every ask and reversal at
+    `policy`'s cost of its activity, the advocates' answers given by then (so their rests begun by
+    then) and their last rating before it. An account's status and renewal date are today's:
+    their past values are not kept; nor are an answer's earlier values once it was changed.
     """
     rows = session.execute(
         select(Account.id, Account.status, Account.renewal_date).where(Account.id.in_(account_ids))
@@ -193,7 +194,7 @@ def facts_for_accounts(
         )
     }
     capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
-    says = _advocate_says(session, advocate_ids, today)
+    says = _advocate_says(session, advocate_ids, today, as_of)
     by_account: dict[int, list[tuple[int, str]]] = {}
     for advocate_id, account_id, name in session.execute(
         select(Advocate.id, Advocate.account_id, Advocate.name).where(
@@ -230,14 +231,20 @@ def facts_for_accounts(
     return facts
 
 
-def _advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[int, dict[str, Any]]:
+def _advocate_says(
+    session: Session, advocate_ids: Ids, today: dt.date, as_of: dt.datetime | None
+) -> dict[int, dict[str, Any]]:
     """What each advocate said (`store.customer.consent`): do-not-contact, resting this quarter, and their
-    last rating — as `PolicyFacts` fields by advocate id."""
+    last rating — as `PolicyFacts` fields by advocate id; with `as_of`, only what they had said by
+    then (a past ask is not judged by an answer or a rating that came after it)."""
+    answered = Consent.answered_at <= as_of if as_of is not None else true()
+    rated = Rating.created_at <= as_of if as_of is not None else true()
     says: dict[int, dict[str, Any]] = {}
     for advocate_id, answer, rest_until in session.execute(
         select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
             Consent.advocate_id.in_(advocate_ids),
             Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_THIS_QUARTER]),
+            answered,
         )
     ):
         said = says.setdefault(advocate_id, {})
@@ -247,7 +254,7 @@ def _advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[
             said["advocate_rests_until"] = max(rest_until, said.get("advocate_rests_until", rest_until))
     latest = (
         select(Rating.advocate_id, func.max(Rating.id).label("last_id"))
-        .where(Rating.advocate_id.in_(advocate_ids), Rating.rater == "advocate")
+        .where(Rating.advocate_id.in_(advocate_ids), Rating.rater == "advocate", rated)
         .group_by(Rating.advocate_id)
         .subquery()
     )
