@@ -173,6 +173,7 @@ def every_rule_history(env: dict[str, str]) -> None:
                             advocate_id=ana,
                             mode="owner",
                             answer=ConsentAnswer.NEVER,
+                            answered_at=at(day, 11),
                             asked_at=at(day, 10),
                         )
                     )
