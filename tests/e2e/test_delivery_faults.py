@@ -1,6 +1,7 @@
-"""Slack misbehaves around the owner's decision DM — it answers after the app gave up waiting, or
-rate-limits the post for longer than one call may wait — and the owner still gets the DM exactly
-once, and sees it rewritten without buttons once they decide."""
+"""Slack misbehaves around the owner's decision DM — it answers after the app gave up waiting, stores
+the post after the app gave up (before or even after the app looked for it), or rate-limits the
+post for longer than one call may wait — and the owner still sees the DM exactly once, and sees it
+rewritten without buttons once they decide."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.support.emulator import Emulator
 from tests.support.program import Program
 from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer
-from tests.support.slack_proxy import SlackProxy
+from tests.support.slack_proxy import Call, SlackProxy
 
 TIMEOUT, LEASE = 1, 8
 
@@ -70,6 +71,61 @@ def test_a_post_answered_after_the_timeout_is_found_in_slack_not_posted_again(
     assert len(emulator.dms(owner)) == 1
     assert len([c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == owner]) == 1
     assert slack.calls_to("conversations.history"), "the retry looked before posting"
+    rewritten = decide_and_see_it_rewritten(server, emulator, sink, message)
+    assert buttons(rewritten) == {} and f"Approved by <@{owner}>" in all_text(rewritten)
+    assert [m["ts"] for m in decision_dms(emulator, owner)] == [message["ts"]]
+
+
+def landed_late(slack: SlackProxy, owner: str, timeout: float = 20) -> list[Call]:
+    """The posts to `owner`, once the one Slack held has landed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        posts = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == owner]
+        if any(c.held for c in posts) or time.monotonic() > deadline:
+            return posts
+        time.sleep(0.1)
+
+
+def test_a_post_slack_stores_after_the_client_gave_up_is_looked_for_only_once_it_can_have_landed(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
+) -> None:
+    """The issue's case, in seconds: the post times out at 1 s and lands at 3 s; the look-up waits
+    out the in-flight window (half the lease: 4 s), so it finds the post instead of posting again."""
+    owner = emulator.ids["owner"]
+    slack.store_late(TIMEOUT + 2, methods={"chat.postMessage"}, channel=owner)
+
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
+    posts = landed_late(slack, owner)
+    delivery = decision_delivery(program)
+
+    assert len(posts) == 1 and posts[0].held == TIMEOUT + 2
+    assert delivery.status == "sent" and delivery.ts == posts[0].response["ts"], delivery.last_error
+    assert slack.calls_to("conversations.history"), "the retry looked before posting"
+    [message] = decision_dms(emulator, owner)
+    rewritten = decide_and_see_it_rewritten(server, emulator, sink, message)
+    assert buttons(rewritten) == {} and f"Approved by <@{owner}>" in all_text(rewritten)
+    assert [m["ts"] for m in decision_dms(emulator, owner)] == [message["ts"]]
+
+
+def test_a_post_that_lands_after_the_look_up_is_deleted_so_the_owner_sees_one(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
+) -> None:
+    """Slack holds the post longer than the in-flight window: the look-up at 4 s finds nothing and
+    the DM is posted again; the first post lands at 6 s; the look-up after the re-post (at 8 s)
+    finds both, keeps the one recorded and deletes the late copy."""
+    owner = emulator.ids["owner"]
+    slack.store_late(LEASE / 2 + 2, methods={"chat.postMessage"}, channel=owner)
+
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
+    posts = landed_late(slack, owner)
+    delivery = decision_delivery(program, timeout=30)
+
+    assert delivery.status == "sent", delivery.last_error
+    assert len(posts) == 2 and {c.held for c in posts} == {0.0, LEASE / 2 + 2}
+    late = next(c.response["ts"] for c in posts if c.held)
+    assert [c.args["ts"] for c in slack.calls_to("chat.delete")] == [late]
+    [message] = decision_dms(emulator, owner)
+    assert message["ts"] == delivery.ts != late
     rewritten = decide_and_see_it_rewritten(server, emulator, sink, message)
     assert buttons(rewritten) == {} and f"Approved by <@{owner}>" in all_text(rewritten)
     assert [m["ts"] for m in decision_dms(emulator, owner)] == [message["ts"]]
