@@ -1,11 +1,13 @@
 """Slack misbehaves around the owner's decision DM — it answers after the app gave up waiting, stores
 the post after the app gave up (before or even after the app looked for it), or rate-limits the
 post for longer than one call may wait — and the owner still sees the DM exactly once, and sees it
-rewritten without buttons once they decide."""
+rewritten without buttons once they decide. A greylisting mail server refuses the advocate's
+e-mail once, for now: it goes through on the next try, and the owner is not asked instead."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,13 +15,17 @@ from sqlalchemy import select
 
 from store.models import Delivery
 from tests.e2e.test_ask_and_decide import acme_jane, all_text, ask, buttons, click, decision_message
+from tests.e2e.test_customer_say import approve_jane, mail_server
 from tests.support.emulator import Emulator
+from tests.support.mailbox import Mailbox
 from tests.support.program import Program
 from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer
 from tests.support.slack_proxy import Call, SlackProxy
 
 TIMEOUT, LEASE = 1, 8
+#: a fixture shared with the customer's-say tests (the server that mails)
+__all__ = ["mail_server"]
 
 
 @pytest.fixture
@@ -159,3 +165,38 @@ def decision_dms(emulator: Emulator, owner: str) -> list[dict[str, Any]]:
         for m in emulator.dms(owner)
         if not any(b.get("block_id", "").startswith("consent:") for b in m.get("blocks", []))
     ]
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A mail server that greylists: each recipient refused with a 450 the first time."""
+    box = Mailbox(greylist=True).start()
+    yield box
+    box.stop()
+
+
+def test_a_greylisting_mail_server_gets_the_e_mail_on_the_next_try_and_the_owner_no_buttons(
+    mail_server: RefdeskServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    sink: ResponseSink,
+    mailbox: Mailbox,
+) -> None:
+    approve_jane(mail_server, emulator, slack, program, sink)
+
+    [mail] = mailbox.wait_for(1)
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            sent = session.scalars(select(Delivery).where(Delivery.key.like("consent-mail:%"))).one()
+            owner_asked = session.scalars(select(Delivery).where(Delivery.key.like("consent-remind:%"))).all()
+    finally:
+        db.dispose()
+
+    assert mailbox.rcpts == ["jane@acme.example", "jane@acme.example"]
+    assert mail["To"].addresses[0].addr_spec == "jane@acme.example"
+    assert (sent.status, sent.attempts) == ("sent", 2)
+    assert owner_asked == []
+    time.sleep(1)  # nothing else on its way: the owner's DMs are the decision and nothing more
+    assert [m for m in emulator.dms(emulator.ids["owner"]) if "Record" in m.get("text", "")] == []
