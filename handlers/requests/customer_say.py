@@ -75,7 +75,11 @@ def render_consent_ask(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         f"{_who(ask)} {why}: will they do *{escape(ask.activity_name)}*{needed}? "
         "Ask them, then record what they said."
     )
-    return [Outgoing(f"Record {ask.advocate_name}'s answer", [section(text), answer_buttons(ask.request_id)])]
+    return [
+        Outgoing(
+            f"Record {escape(ask.advocate_name)}'s answer", [section(text), answer_buttons(ask.request_id)]
+        )
+    ]
 
 
 def told_text(ask: AskView, payload: AnsweredPayload, *, for_requester: bool) -> str:
