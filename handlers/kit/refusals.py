@@ -19,7 +19,16 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.kit.blocks import user
 from handlers.kit.replies import notice_modal, tell
-from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed, Unavailable
+from store.errors import (
+    AlreadySettled,
+    DomainError,
+    Gone,
+    Invalid,
+    NeedsOverride,
+    NotAllowed,
+    TooSoon,
+    Unavailable,
+)
 from store.models import RequestStatus
 
 log = logging.getLogger(__name__)
@@ -58,6 +67,10 @@ def sentence(error: DomainError) -> str:
         return next(iter(error.errors.values()), "That cannot be done.")
     if isinstance(error, Unavailable):
         return "We couldn't record this just now — nothing was saved. Please try again."
+    if isinstance(error, TooSoon):
+        return (
+            f"This answer changed a moment ago: it can change again in {error.minutes} min. Nothing changed."
+        )
     return "That cannot be done. Nothing changed."
 
 

@@ -133,7 +133,7 @@ def record(
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
         answer = ANSWER_ACTIONS[Action(action["action_id"])]
-        done = consent.answer(desk.db, request_id, answer, act)
+        done = consent.answer(desk.db, request_id, answer, act, pause=desk.answer_pause)
         send_soon(desk, done.delivery_keys)
         respond(
             replace_original=True,

@@ -132,3 +132,21 @@ def test_a_signed_link_for_an_id_no_column_holds_is_a_404(
 
     assert (status, posted) == (404, 404)
     assert "Page not found" in body and html_check.problems(body) == []
+
+
+def test_an_answer_changed_again_too_soon_gets_a_page_that_says_when_it_can_change(
+    db: Database, policy: Policy
+) -> None:
+    desk = desk_for(db, policy)
+    rid = approved(db, policy)
+    path = path_of(desk, ANSWER, rid)
+    csrf = csrf_of(desk, path)
+    site = advocate_site(desk)
+    assert post_form(site, path, f"csrf={csrf}&answer=yes".encode())[0] == 200
+
+    status, body = post_form(site, path, f"csrf={csrf}&answer=never".encode())
+
+    assert status == 429 and html_check.problems(body) == []
+    assert "You changed your answer a moment ago. You can change it again in 10 min." in body
+    with db.transaction() as session:
+        assert session.get_one(Consent, rid).answer == "yes"
