@@ -6,6 +6,7 @@ prospect only when the requester ticked that the advocate may see the name."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from handlers.advocate.pages import ANSWER, advocate_site
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
+from handlers.outbox.pacing import Pacer
 from handlers.outbox.sender import deliver
 from handlers.outbox.smtp import Mailer, SmtpServer, message_id
 from handlers.routes import ROUTES
@@ -33,6 +35,7 @@ from store.rules.policy import Policy, load_policy
 from tests.support import html_check, store_seed
 from tests.support.mailbox import Mailbox, text_part
 from tests.support.postgres import free_port
+from tests.support.slack_recorder import SlackRecorder
 from tests.support.wsgi import get
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -253,3 +256,30 @@ def test_an_owner_address_with_a_comma_never_becomes_two_reply_to_addresses(db: 
         box.stop()
     assert "evil@attacker.example" not in str(mail["Reply-To"] or "")
     assert len(mail.get_all("Reply-To") or []) <= 1
+
+
+def test_an_e_mail_is_not_held_up_behind_a_post_waiting_for_slack_s_pacing(db: Database) -> None:
+    """The requester's channel is booked for the next seconds (a burst of DMs to them): the
+    approval's e-mail to the advocate goes out at once, the requester's DM when its slot comes."""
+    policy = load_policy()
+    rid = approved(db, policy)
+    with db.transaction() as session:
+        keys = sorted(session.scalars(select(Delivery.key).where(Delivery.request_id == rid)))
+    slack = SlackRecorder()
+    box = Mailbox().start()
+    desk = desk_for(db, policy, box.port)
+    desk.client = WebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
+    desk.pacer = Pacer(per_second=10, per_channel_seconds=4)
+    desk.pacer.wait(SELLER)  # the slot before this batch's DM to the requester
+    sending = threading.Thread(target=deliver, args=(desk, keys))
+    try:
+        sending.start()
+        [mail] = box.wait_for(1, timeout=3)
+        posted_before_the_mail = slack.calls_to("chat.postMessage", channel=SELLER)
+        sending.join(15)
+    finally:
+        box.stop()
+        slack.close()
+    assert mail["To"].addresses[0].addr_spec == "jane@acme.example"
+    assert posted_before_the_mail == []
+    assert slack.calls_to("chat.postMessage", channel=SELLER), "the DM went out in its slot"
