@@ -523,3 +523,16 @@ def test_text_after_a_closing_quote_is_refused_at_its_line(db: Database, tmp_pat
 
     with pytest.raises(ImportFileError, match=r"line 3: text after a closing quote"):
         import_file(db, path)
+
+
+def test_bytes_that_are_not_utf_8_are_refused_at_their_own_line(db: Database, tmp_path: Path) -> None:
+    """A decoder reads ahead: its error names where its buffer began, not the line at fault."""
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(
+        HEADER.encode() + b"Acme,Fintech,,,,,CRM-1,,active\n" * 2 + b"Caf\xe9,Retail,,,,,CRM-3,,active\n"
+    )
+
+    with pytest.raises(ImportFileError) as refused:
+        import_file(db, path)
+
+    assert str(refused.value) == f"{path}: line 4: not UTF-8 text"
