@@ -19,11 +19,11 @@ from handlers.routes import ROUTES
 from store.act import Act
 from store.customer import consent
 from store.db import Database
-from store.models import Advocate, Consent, Rating
-from store.requests import asking, deciding, followups
-from store.requests.asking import Draft
+from store.models import Consent, Rating
+from store.requests import followups
 from store.rules.policy import Policy
-from tests.support import html_check, store_seed
+from tests.handlers.advocate.test_mails import approved
+from tests.support import html_check
 from tests.support.wsgi import get, post_form
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -34,30 +34,6 @@ def desk_for(db: Database, policy: Policy) -> Desk:
     """No Slack and no mail: what the answers owe stays in the outbox."""
     links = Links("test-secret", "https://refdesk.example.com", dt.timedelta(days=30))
     return Desk(db=db, policy=policy, clock=lambda: NOW, links=links, routes=ROUTES)
-
-
-def approved(db: Database, policy: Policy) -> int:
-    """Jane Doe at Acme asked by e-mail for a reference call."""
-    with db.transaction() as session:
-        acme = store_seed.account(session, "Acme Corp", "Banking", owner_slack_id=OWNER)
-        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
-        session.get_one(Advocate, jane).email = "jane@acme.example"
-    submitted = asking.submit(
-        db,
-        policy,
-        Draft(account_id=acme, activity="reference_call", advocate_id=jane, needed_by=NOW.date()),
-        Act(SELLER, frozenset(), NOW, NOW.date()),
-        source_key="view:1",
-    )
-    deciding.decide(
-        db,
-        policy,
-        submitted.request_id,
-        Act(OWNER, frozenset(), NOW, NOW.date()),
-        approve=True,
-        consent_mode=consent.EMAIL,
-    )
-    return submitted.request_id
 
 
 def path_of(desk: Desk, page: Page, thing_id: int) -> str:
