@@ -68,6 +68,7 @@ def build_desk(
         consent_mode=consent_mode(settings, chosen),
         links=links(settings),
         mailer=mailer(settings),
+        answer_pause=dt.timedelta(minutes=settings.answer_change_minutes),
         routes=ROUTES,
         worker_sends=worker_sends,
     )

@@ -209,6 +209,11 @@ class Settings(BaseSettings):
     consent_remind_days: float = Field(
         5, gt=0, validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_DAYS", "consent_remind_days")
     )
+    #: minutes an advocate's answer stays as it is before it may change again (0: no pause); each
+    #: change tells the requester and the owner, so a link clicked thirty times owes two DMs
+    answer_change_minutes: float = Field(
+        10, ge=0, validation_alias=AliasChoices("REFDESK_ANSWER_CHANGE_MINUTES", "answer_change_minutes")
+    )
     consent_remind_cron: str = Field(
         "0 * * * *", validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_CRON", "consent_remind_cron")
     )

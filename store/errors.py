@@ -8,6 +8,8 @@ reply or a notice on App Home.
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 class DomainError(Exception):
     """Something a person asked for that the program will not do; nothing was changed."""
@@ -42,6 +44,19 @@ class AlreadySettled(DomainError):
 
 class NeedsOverride(DomainError):
     """A ⛔ rule blocks approval now: only a program admin can approve, with override."""
+
+
+class TooSoon(DomainError):
+    """Changed a moment ago: it may change again once `wait` has passed."""
+
+    def __init__(self, wait: dt.timedelta) -> None:
+        super().__init__(f"changed a moment ago; may change again in {wait}")
+        self.wait = wait
+
+    @property
+    def minutes(self) -> int:
+        """The wait in whole minutes, rounded up: what a sentence says."""
+        return max(1, -(-int(self.wait.total_seconds()) // 60))
 
 
 class Gone(DomainError):

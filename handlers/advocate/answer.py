@@ -20,7 +20,7 @@ from handlers.outbox.sender import send_soon
 from store.customer import ask_view, consent, ratings
 from store.customer.ask_view import AskView
 from store.customer.consent import ANSWER_WORDS
-from store.errors import AlreadySettled, Gone, Invalid
+from store.errors import AlreadySettled, Gone, Invalid, TooSoon
 from store.models import ConsentAnswer
 
 #: what each answer means, said to the advocate on the confirmation page
@@ -85,6 +85,7 @@ def _answer(desk: Desk, ask: AskView, request: PageRequest) -> Reply:
             desk.act(consent.ADVOCATE),
             note=form.get("note", ""),
             times=form.get("times", ""),
+            pause=desk.answer_pause,
         )
     except Invalid as invalid:
         return _ask_page(desk, ask, request, status="400 Bad Request", error=_first(invalid))
@@ -92,6 +93,9 @@ def _answer(desk: Desk, ask: AskView, request: PageRequest) -> Reply:
         return problem(
             "409 Conflict", "This ask is closed", "It can no longer be answered or changed. Thank you."
         )
+    except TooSoon as soon:
+        error = f"You changed your answer a moment ago. You can change it again in {soon.minutes} min."
+        return _ask_page(desk, ask, request, status="429 Too Many Requests", error=error)
     send_soon(desk, done.delivery_keys)
     now = ask_view.view(desk.db, desk.policy, ask.request_id, desk.today())
     body = render(

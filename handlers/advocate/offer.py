@@ -6,7 +6,8 @@
 Served by `handlers.advocate.web` once the link's signature is checked (the signed id is the
 seat's), so the invitation shares the answer page's headers, refusals and look. The page says
 nothing about points, seats left or other customers. The first answer wins, whether it came from
-this page or the owner's buttons; the same answer sent again shows the confirmation again.
+this page or the owner's buttons; the same answer sent again shows the confirmation again. Once
+the offer has closed, the page takes no answer, and the store records no yes from either side.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from handlers.advocate.templating import render
 from handlers.advocate.web import PageRequest, Reply, problem
 from handlers.kit.desk import Desk
 from handlers.outbox.sender import send_soon
-from store.errors import AlreadySettled, Gone, NotAllowed
+from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import SeatStatus
 from store.offers import invitations, seat_changes
 from store.offers.invitations import Invitation
@@ -55,7 +56,7 @@ def respond(desk: Desk, request: PageRequest) -> Reply:
         seat = seat_changes.answer_from_advocate(
             desk.db, desk.policy, seat_id, given == YES, email=invitation.advocate_email or "", now=desk.now()
         )
-    except (AlreadySettled, NotAllowed):
+    except (AlreadySettled, NotAllowed, Invalid):  # answered, or closed, since the page was read
         return _settled(invitations.invitation(desk.db, desk.policy, seat_id, desk.today()), given)
     send_soon(desk, seat.delivery_keys)
     return _answered(invitation, given)

@@ -20,7 +20,9 @@ from typing import Any
 
 from handlers.advocate.templating import render
 from handlers.kit.desk import Desk
+from handlers.kit.forms import as_id
 from handlers.kit.links import BadLink, Links
+from handlers.kit.sanitize import storable
 from store.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ class AdvocatePages:
         self.desk = desk
         self.pages = {page.purpose: page for page in pages}
         words = "|".join(re.escape(purpose) for purpose in self.pages)
+        # the id is bounded by `as_id` (what fits the id columns), like every id Slack hands us
         self.route = re.compile(rf"^/({words})/([0-9]{{1,10}})/([A-Za-z0-9_.\-]{{1,400}})$")
 
     @property
@@ -112,9 +115,10 @@ class AdvocatePages:
 
     def _route(self, environ: dict[str, Any]) -> Reply:
         match = self.route.match(environ.get("PATH_INFO", ""))
-        if match is None:
+        thing_id = as_id(match[2]) if match is not None else None
+        if match is None or thing_id is None:
             return problem("404 Not Found", "Page not found", "This address does not lead to an ask.")
-        page, thing_id, token = self.pages[match[1]], int(match[2]), match[3]
+        page, token = self.pages[match[1]], match[3]
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "HEAD", "POST"):
             return problem(
@@ -151,7 +155,12 @@ class AdvocatePages:
 
 
 def _form(environ: dict[str, Any]) -> dict[str, str] | None:
-    """The posted form's fields (the first value of each), or None when it is not a small form."""
+    """The posted form's fields (the first value of each), or None when it is not a small form.
+
+    Its text goes through the same door as Slack's (`handlers.kit.sanitize`): a NUL byte or a lone
+    surrogate is no more storable because it came from a browser, and bytes that are not UTF-8
+    become U+FFFD as percent-escapes that are not do (`parse_qs`'s default).
+    """
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
     try:
@@ -161,8 +170,8 @@ def _form(environ: dict[str, Any]) -> dict[str, str] | None:
     if not 0 < length <= MAX_FORM_BYTES:
         return None
     try:
-        raw = environ["wsgi.input"].read(length).decode("utf-8")
+        raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace")
         fields = urllib.parse.parse_qs(raw, keep_blank_values=True, strict_parsing=False, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
+    except ValueError:
         return None
-    return {name: values[0] for name, values in fields.items() if values}
+    return {storable(name): storable(values[0]) for name, values in fields.items() if values}

@@ -52,6 +52,8 @@ class Desk:
     links: Links | None = None
     #: sends the advocate's e-mails; None when the mail settings are missing (owner-led)
     mailer: Mailer | None = None
+    #: how long an advocate's answer stays as it is before it may change again
+    answer_pause: dt.timedelta = dt.timedelta(minutes=10)
     #: how each delivery kind is sent (`handlers.routes.ROUTES`): the sender reads them here
     routes: Routes[Desk] = field(default_factory=dict)
     #: a `refdesk worker` process sends what the outbox owes (REFDESK_WORKER=external): listeners

@@ -3,8 +3,9 @@
 `REFDESK_SMTP_URL` is read here into what `smtplib` needs (`SmtpServer`), refusing in words
 what it cannot use; the URL holds a password, so errors name the part at fault, never the URL.
 `Mailer.send` raises what smtplib raises; `handlers.outbox.mail` sorts it into "try again
-later" and "never": a temporary failure (a 4xx, a dropped connection, a timeout) is retried from
-the outbox, a permanent refusal (5xx) is given up on and the owner asked instead.
+later" and "never": a temporary failure (a 4xx at any step, a dropped connection, a timeout) is
+retried from the outbox, a permanent refusal (5xx), or an address no e-mail can carry, is given
+up on and the owner asked instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from handlers.outbox.messages import Mail
+from store.addresses import mail_address
 
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 STARTTLS_PORT = 587
@@ -68,6 +70,13 @@ def message_id(delivery_key: str, sender: str) -> str:
     return f"<{hashlib.sha256(delivery_key.encode()).hexdigest()[:32]}@{domain}>"
 
 
+def _address_or_none(text: str | None) -> str | None:
+    try:
+        return mail_address(text) if text else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Mailer:
     server: SmtpServer
@@ -75,18 +84,27 @@ class Mailer:
     timeout: float = 10.0
 
     def build(self, mail: Mail, delivery_key: str) -> EmailMessage:
+        """The e-mail as it goes out; `ValueError` when no e-mail can carry its recipient's address.
+
+        Addresses pass the rule the import checks them by (`store.addresses`) and go in as
+        `Address` objects, never as header text: an owner's address with a comma in it cannot
+        become two Reply-To addresses. An owner's address that fails the rule is left out (replies
+        then go to the sender), since the advocate can still be asked without it.
+        """
         message = EmailMessage()
         message["From"] = self.sender
-        message["To"] = Address(one_line(mail.to_name), addr_spec=mail.to_address)
+        message["To"] = Address(one_line(mail.to_name), addr_spec=mail_address(mail.to_address))
         message["Subject"] = one_line(mail.subject)
         message["Message-ID"] = message_id(delivery_key, self.sender)
-        if mail.reply_to:
-            message["Reply-To"] = one_line(mail.reply_to)
+        reply_to = _address_or_none(mail.reply_to)
+        if reply_to is not None:
+            message["Reply-To"] = Address(addr_spec=reply_to)
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
         return message
 
     def send(self, message: EmailMessage) -> None:
+        """Hand `message` to the server; raises what smtplib raises (`handlers.outbox.mail` sorts it)."""
         server = self.server
         context = ssl.create_default_context()
         if server.scheme == "smtps":

@@ -75,7 +75,11 @@ def render_consent_ask(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         f"{_who(ask)} {why}: will they do *{escape(ask.activity_name)}*{needed}? "
         "Ask them, then record what they said."
     )
-    return [Outgoing(f"Record {ask.advocate_name}'s answer", [section(text), answer_buttons(ask.request_id)])]
+    return [
+        Outgoing(
+            f"Record {escape(ask.advocate_name)}'s answer", [section(text), answer_buttons(ask.request_id)]
+        )
+    ]
 
 
 def told_text(ask: AskView, payload: AnsweredPayload, *, for_requester: bool) -> str:
@@ -129,7 +133,7 @@ def record(
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
         answer = ANSWER_ACTIONS[Action(action["action_id"])]
-        done = consent.answer(desk.db, request_id, answer, act)
+        done = consent.answer(desk.db, request_id, answer, act, pause=desk.answer_pause)
         send_soon(desk, done.delivery_keys)
         respond(
             replace_original=True,

@@ -20,7 +20,7 @@ from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
 from handlers.requests.messages import reason_modal
 from store.act import Act
-from store.errors import Invalid, NotAllowed
+from store.errors import Invalid, NeedsOverride, NotAllowed
 from store.requests import cards, deciding
 from store.requests.cards import Pickable
 from store.rules.checklist import Verdict
@@ -49,9 +49,9 @@ def _decide(
     ).delivery_keys
 
 
-def pick_advocate_modal(request_id: int, advocates: list[Pickable]) -> dict[str, Any]:
-    """Approving a request that named nobody: the owner names the advocate who is asked, those
-    who can be asked first, each other one with the mark and the reason of what holds them back."""
+def advocate_input(advocates: list[Pickable]) -> dict[str, Any]:
+    """The **Advocate** select of an approval that names who is asked: those who can be asked
+    first, each other one with the mark and the reason of what holds them back."""
 
     def label(pick: Pickable) -> str:
         return (
@@ -63,13 +63,18 @@ def pick_advocate_modal(request_id: int, advocates: list[Pickable]) -> dict[str,
         "action_id": "value",
         "options": [option(truncate(label(pick), 75), str(pick.id)) for pick in advocates[:100]],
     }
+    return input_block("advocate", "Advocate", choices)
+
+
+def pick_advocate_modal(request_id: int, advocates: list[Pickable]) -> dict[str, Any]:
+    """Approving a request that named nobody: the owner names the advocate who is asked."""
     return modal(
         "Approve request",
         [
             section(
                 "The request names no advocate. Whom should we ask? They answer by e-mail or through you."
             ),
-            input_block("advocate", "Advocate", choices),
+            advocate_input(advocates),
         ],
         callback_id=View.PICK_ADVOCATE,
         submit="Approve",
@@ -92,6 +97,11 @@ def _open_reason(
             request_id,
             "Approve",
         )
+        if not deciding.names_advocate(desk.db, request_id):  # the approval names who is asked
+            pickable = cards.advocates_to_pick(desk.db, desk.policy, request_id, act.today)
+            if not pickable:
+                raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
+            view["blocks"].insert(1, advocate_input(pickable))
     else:
         view = reason_modal(
             View.DECLINE, "Decline request", "The requester will read your reason.", request_id, "Decline"
@@ -116,6 +126,12 @@ def approve(
             advocates = cards.advocates_to_pick(desk.db, desk.policy, request_id, act.today)
             if not advocates:
                 raise Invalid({"advocate": "The account has no advocates: import one to ask first."})
+            askable = [pick for pick in advocates if pick.verdict is not Verdict.BLOCKING]
+            if not askable:  # the checklist says nobody can be asked: a stale Approve
+                raise NeedsOverride()
+            if len(askable) == 1:  # nobody to choose between: no modal, the one who can be asked
+                send_soon(desk, _decide(desk, act, request_id, approve=True, advocate_id=askable[0].id))
+                return
             view = pick_advocate_modal(request_id, advocates)
             client.views_open(trigger_id=body["trigger_id"], view=view)
             return
@@ -166,8 +182,15 @@ def reason_given(
     """The reason modal sent: decline with the reason, or approve over a ⛔ rule with it."""
     with answered(ack, body, respond, client):
         request_id = request_id_of(view.get("private_metadata"))
-        reason = text_of(state_values(view), "reason")
-        keys = _decide(desk, act, request_id, approve=view["callback_id"] == View.OVERRIDE, reason=reason)
+        values = state_values(view)
+        keys = _decide(
+            desk,
+            act,
+            request_id,
+            approve=view["callback_id"] == View.OVERRIDE,
+            reason=text_of(values, "reason"),
+            advocate_id=selected_id(values, "advocate"),
+        )
         ack()
         send_soon(desk, keys)
 

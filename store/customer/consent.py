@@ -11,7 +11,10 @@ link clicked twice, two tabs or an owner's button racing the page record it once
 * **Please don't ask me again** → the same, and the advocate is do-not-contact (a ⛔ rule).
 
 The rest and the do-not-contact are read from the answers themselves (`store.rules.facts`), so an
-answer changed before the needed-by date lifts the ones it set, and no other. An answer can be
+answer changed before the needed-by date lifts the ones it set, and no other. An answer changes
+at most once in a pause the program sets (`TooSoon` says how long to wait). A *first* answer is taken
+whenever the ask stands, even after its needed-by date: a late yes may still help, and the
+requester, told at once, decides whether to go ahead. An answer can be
 changed in every direction until then: a "no" after a "yes" reverses the ask, a "yes" after a
 "no" reverses that reversal (`ledger.set_ask_standing`: insert-only, each entry reversed once),
 and the request follows (approved ↔ declined by the customer).
@@ -28,7 +31,7 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.act import Act
 from store.db import Database
-from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
+from store.errors import AlreadySettled, Gone, Invalid, NotAllowed, TooSoon
 from store.models import (
     Account,
     Advocate,
@@ -141,10 +144,19 @@ class Answered:
 
 
 def answer(
-    db: Database, request_id: int, given: str, act: Act, *, note: str = "", times: str = ""
+    db: Database,
+    request_id: int,
+    given: str,
+    act: Act,
+    *,
+    note: str = "",
+    times: str = "",
+    pause: dt.timedelta = dt.timedelta(0),
 ) -> Answered:
     """Record the advocate's answer: `act.user` is `ADVOCATE` on the page, or the owner or an admin
-    who heard it."""
+    who heard it. An answer changed less than `pause` ago cannot change again yet (`TooSoon`):
+    each change tells the requester and the owner, and a link clicked thirty times in a second
+    must not owe sixty DMs (nor queue everyone else's messages behind them)."""
     try:
         choice = ConsentAnswer(given)
     except ValueError:
@@ -165,6 +177,10 @@ def answer(
         if before is choice:
             consent.note, consent.times = note or consent.note, times or consent.times
             return Answered(request.id, choice, changed=False)
+        if before is not None and consent.answered_at is not None:
+            wait = consent.answered_at + pause - act.now
+            if wait > dt.timedelta(0):
+                raise TooSoon(wait)
         if choice in NO_ANSWERS and before not in NO_ANSWERS:
             _decline_by_customer(session, request, act)
         elif choice is ConsentAnswer.YES and before in NO_ANSWERS:

@@ -45,6 +45,8 @@ class Rule(enum.StrEnum):
     #: what the advocate said: rest until the quarter ends, or never ask again
     ADVOCATE_SAY = "advocate_say", "advocate said not now / never"
     ADVOCATE_RATING = "advocate_rating", "advocate's last rating"
+    #: an ask that names nobody, at an account where a ⛔ rule protects every advocate
+    NOBODY_TO_ASK = "nobody_to_ask", "nobody at the account can be asked"
     ACTIVITY_CAP = "activity_cap", "capped activity per quarter"
     ACCOUNT_STATUS = "account_status", "account paused / do not contact"
     RENEWAL = "renewal", "renewal close"
@@ -113,6 +115,10 @@ class PolicyFacts:
     advocate_rests_until: dt.date | None = None
     #: the advocate's own rating of their last activity (1–5)
     advocate_last_rating: int | None = None
+    account_name: str = ""
+    #: for an ask that names nobody: why each of the account's advocates cannot be asked, when a
+    #: ⛔ rule protects every one of them ("Jane Doe (resting until …)"); empty when someone can be
+    nobody_to_ask: tuple[str, ...] = ()
 
 
 def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
@@ -125,6 +131,8 @@ def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
         if facts.advocate_limit is not None:
             results.append(_advocate_limit(name, facts.advocate_limit, facts))
         results += [_advocate_say(name, facts), _advocate_rating(rules, name, facts)]
+    elif facts.nobody_to_ask:
+        results.append(_nobody_to_ask(facts))
     if facts.activity == rules.capped_activity:
         results.append(_activity_cap(policy, facts))
     results += [_account_status(facts), _renewal(rules, facts), _duplicate(facts), _give_back(rules, facts)]
@@ -221,6 +229,17 @@ def _advocate_rating(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
         Verdict.WARNING,
         f"{name} rated their last activity {rating}/5: ask what would make it worth their time.",
         f"last rated {rating}/5",
+    )
+
+
+def _nobody_to_ask(facts: PolicyFacts) -> RuleResult:
+    """Approving would mean picking someone a ⛔ rule protects: the approver learns it before the click."""
+    account = facts.account_name or "the account"
+    return RuleResult(
+        Rule.NOBODY_TO_ASK,
+        Verdict.BLOCKING,
+        f"Nobody at {account} can be asked now: {', '.join(facts.nobody_to_ask)}.",
+        "nobody can be asked now",
     )
 
 

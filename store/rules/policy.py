@@ -7,12 +7,13 @@ accounts by its verdicts, so a new rule is a policy key, a fact and a branch the
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from store.currencies import is_currency
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
 #: the rules whose value names an activity of the policy (the others are whole numbers)
@@ -191,8 +192,8 @@ def _consent(fail: Callable[[str, str], PolicyError], mode: object) -> str | Non
 
 
 def _currency(fail: Callable[[str, str], PolicyError], code: object) -> str:
-    if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
-        raise fail("currency", "must be a three-letter ISO 4217 code such as USD or EUR")
+    if not isinstance(code, str) or not is_currency(code):
+        raise fail("currency", "must be a current ISO 4217 currency code such as USD or EUR")
     return code
 
 

@@ -148,7 +148,9 @@ def _judge(
         day,
         activity=request.activity if activity is not None else None,
         cost=cost,
-        advocate_ids=[request.advocate_id] if request.advocate_id is not None else [],
+        advocate_ids=[request.advocate_id]
+        if request.advocate_id is not None
+        else select(Advocate.id).where(Advocate.account_id == request.account_id),
         excluding_request=request.id,
         as_of=request.created_at,
     )[request.account_id]

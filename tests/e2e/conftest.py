@@ -143,4 +143,6 @@ def mail_env(mailbox: Mailbox, page_port: int) -> dict[str, str]:
         "REFDESK_SMTP_URL": mailbox.url,
         "REFDESK_MAIL_FROM": "Reference Desk <refdesk@example.com>",
         "REFDESK_LINK_SECRET": LINK_SECRET,
+        # the tests change an answer within seconds; the pause has tests of its own (tests/handlers/advocate)
+        "REFDESK_ANSWER_CHANGE_MINUTES": "0",
     }

@@ -45,6 +45,8 @@ class SlackRecorder:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.responses: dict[str, list[dict[str, Any]]] = {}
+        #: methods Slack refuses, with the error it answers (`{"views.open": "expired_trigger_id"}`)
+        self.refuse: dict[str, str] = {}
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
         recorder = self
@@ -94,6 +96,8 @@ class SlackRecorder:
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         number = next(self._numbers)
+        if method in self.refuse:
+            return {"ok": False, "error": self.refuse[method]}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER_ID, "bot_id": "B0REFDESK", "team_id": TEAM_ID}
         if method in VIEW_METHODS:

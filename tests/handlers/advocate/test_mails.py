@@ -6,6 +6,7 @@ prospect only when the requester ticked that the advocate may see the name."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,13 +20,14 @@ from sqlalchemy import select
 from handlers.advocate.pages import ANSWER, advocate_site
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
+from handlers.outbox.pacing import Pacer
 from handlers.outbox.sender import deliver
 from handlers.outbox.smtp import Mailer, SmtpServer, message_id
 from handlers.routes import ROUTES
 from store.act import Act
 from store.customer import consent
 from store.db import Database
-from store.models import Advocate, Delivery, DeliveryStatus
+from store.models import Account, Advocate, Delivery, DeliveryStatus
 from store.outbox import queue
 from store.requests import asking, deciding
 from store.requests.asking import Draft
@@ -33,6 +35,7 @@ from store.rules.policy import Policy, load_policy
 from tests.support import html_check, store_seed
 from tests.support.mailbox import Mailbox, text_part
 from tests.support.postgres import free_port
+from tests.support.slack_recorder import SlackRecorder
 from tests.support.wsgi import get
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -173,3 +176,110 @@ def test_a_refused_address_is_given_up_on_and_the_owner_asked_instead(db: Databa
         controller.stop()
     assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.FAILED
     assert row(db, f"consent-remind:{rid}").recipient == OWNER
+
+
+class _Greylist:
+    """Refuses each recipient the first time with 450, as a greylisting server treats a new sender."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.box: list[Any] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address not in self.seen:
+            self.seen.add(address)
+            return "450 4.2.0 greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.box.append(envelope)
+        return "250 OK"
+
+
+def test_a_temporary_refusal_at_rcpt_is_retried_and_goes_through(db: Database) -> None:
+    policy = load_policy()
+    rid = approved(db, policy)
+    port = free_port()
+    greylist = _Greylist()
+    controller = Controller(greylist, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        desk = desk_for(db, policy, port)
+        assert not send(desk, f"consent-mail:{rid}")
+        owed = row(db, f"consent-mail:{rid}")
+        assert (owed.status, owed.last_error) == (DeliveryStatus.PENDING, "mail server answered 450")
+        later = desk_for(db, policy, port)
+        later.clock = lambda: NOW + dt.timedelta(minutes=1)
+        assert send(later, f"consent-mail:{rid}")
+    finally:
+        controller.stop()
+    assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.SENT
+    assert len(greylist.box) == 1
+    with db.transaction() as session:
+        assert (
+            session.scalars(select(Delivery).where(Delivery.key == f"consent-remind:{rid}")).first() is None
+        )
+
+
+@pytest.mark.parametrize("address", ["a,b@odd.example", "jane@angle.example>", "jöe@acme.example"])
+def test_an_address_no_e_mail_can_carry_fails_at_once_and_the_owner_is_asked(
+    db: Database, address: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Kept before the import checked it: the first attempt gives up, like a 5xx, without a traceback."""
+    policy = load_policy()
+    rid = approved(db, policy)
+    with db.transaction() as session:
+        session.scalars(select(Advocate)).one().email = address
+    box = Mailbox().start()
+    try:
+        assert not send(desk_for(db, policy, box.port), f"consent-mail:{rid}")
+    finally:
+        box.stop()
+    failed = row(db, f"consent-mail:{rid}")
+    assert failed.status == DeliveryStatus.FAILED and failed.attempts == 1
+    assert (failed.last_error or "").startswith("no e-mail can carry the address: ")
+    assert row(db, f"consent-remind:{rid}").recipient == OWNER
+    assert box.messages == [] and not [r for r in caplog.records if r.exc_info]
+
+
+def test_an_owner_address_with_a_comma_never_becomes_two_reply_to_addresses(db: Database) -> None:
+    policy = load_policy()
+    rid = approved(db, policy)
+    with db.transaction() as session:
+        session.scalars(select(Account)).one().owner_email = "o@x.example,evil@attacker.example"
+    box = Mailbox().start()
+    try:
+        assert send(desk_for(db, policy, box.port), f"consent-mail:{rid}")
+        [mail] = box.wait_for(1)
+    finally:
+        box.stop()
+    assert "evil@attacker.example" not in str(mail["Reply-To"] or "")
+    assert len(mail.get_all("Reply-To") or []) <= 1
+
+
+def test_an_e_mail_is_not_held_up_behind_a_post_waiting_for_slack_s_pacing(db: Database) -> None:
+    """The requester's channel is booked for the next seconds (a burst of DMs to them): the
+    approval's e-mail to the advocate goes out at once, the requester's DM when its slot comes."""
+    policy = load_policy()
+    rid = approved(db, policy)
+    with db.transaction() as session:
+        keys = sorted(session.scalars(select(Delivery.key).where(Delivery.request_id == rid)))
+    slack = SlackRecorder()
+    box = Mailbox().start()
+    desk = desk_for(db, policy, box.port)
+    desk.client = WebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
+    desk.pacer = Pacer(per_second=10, per_channel_seconds=4)
+    desk.pacer.wait(SELLER)  # the slot before this batch's DM to the requester
+    sending = threading.Thread(target=deliver, args=(desk, keys))
+    try:
+        sending.start()
+        [mail] = box.wait_for(1, timeout=3)
+        posted_before_the_mail = slack.calls_to("chat.postMessage", channel=SELLER)
+        sending.join(15)
+    finally:
+        box.stop()
+        slack.close()
+    assert mail["To"].addresses[0].addr_spec == "jane@acme.example"
+    assert posted_before_the_mail == []
+    assert slack.calls_to("chat.postMessage", channel=SELLER), "the DM went out in its slot"

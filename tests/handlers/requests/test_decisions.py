@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from handlers.requests.decisions import pick_advocate_modal
 from store import ledger
 from store.act import Act
 from store.db import Database
-from store.models import EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.models import Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
 from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.requests.cards import Pickable
@@ -135,14 +136,23 @@ class World:
 
         return wait_until(found, lambda calls: len(calls) >= count)
 
-    def ask(self, *, blocked: bool = False, name: str = "Acme Corp", named: bool = True) -> tuple[int, int]:
+    def ask(
+        self,
+        *,
+        blocked: bool = False,
+        name: str = "Acme Corp",
+        named: bool = True,
+        others: tuple[str, ...] = (),
+    ) -> tuple[int, int]:
         """Acme Corp (owner OWNER) is asked for a reference call of Jane Doe (`named`, else of
         nobody in particular) by SELLER; the decider's DM and the requester's receipt are already
-        in Slack. With `blocked`, its balance (1) cannot pay (3)."""
+        in Slack. With `blocked`, its balance (1) cannot pay (3); `others` are more advocates there."""
         db = self.desk.db
         with db.transaction() as session:
             acme = store_seed.account(session, name, "Banking", owner_slack_id=OWNER)
             jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+            for other in others:
+                store_seed.advocate(session, acme, other, "reference_call")
             store_seed.account(session, "Globex", "Banking")  # what a decline can suggest instead
             if blocked:
                 store_seed.entry(session, acme, EntryKind.ADJUSTMENT, -2, NOW.date(), actor=ADMIN)
@@ -499,7 +509,7 @@ def test_an_approve_on_app_home_while_the_database_refuses_writes_says_so_in_a_m
 
 
 def test_approving_a_request_that_names_nobody_asks_the_owner_whom_to_ask(world: World) -> None:
-    acme, request_id = world.ask(named=False)
+    acme, request_id = world.ask(named=False, others=("Ken Other",))
     world.click(OWNER, Action.APPROVE, request_id)
     [opened] = wait_until(lambda: world.slack.calls_to("views.open"), bool)
     view = opened.args["view"]
@@ -507,7 +517,7 @@ def test_approving_a_request_that_names_nobody_asks_the_owner_whom_to_ask(world:
     assert view["callback_id"] == View.PICK_ADVOCATE
     [picker] = [b for b in view["blocks"] if b["type"] == "input"]
     assert picker["label"]["text"] == "Advocate"
-    assert [o["text"]["text"] for o in picker["element"]["options"]] == ["Jane Doe"]
+    assert [o["text"]["text"] for o in picker["element"]["options"]] == ["Jane Doe", "Ken Other"]
     assert world.request(request_id).status == RequestStatus.PENDING
 
     nobody = {"advocate": {"value": {"type": "static_select", "selected_option": None}}}
@@ -534,3 +544,66 @@ def test_the_advocate_picker_marks_whom_a_rule_protects_and_why() -> None:
         ("⛔ Amy Asked: resting: asked on 25 November", "1"),
     ]
     assert view["private_metadata"] == "7"
+
+
+def test_with_one_advocate_who_can_be_asked_approve_names_them_without_a_modal(world: World) -> None:
+    """Jane is the only one at Acme who can be asked (Ken was asked a week ago): nothing to choose."""
+    acme, request_id = world.ask(named=False, others=("Ken Rested",))
+    with world.desk.db.transaction() as session:
+        ken = session.scalars(select(Advocate.id).where(Advocate.name == "Ken Rested")).one()
+        store_seed.entry(session, acme, EntryKind.GIVE, 3, NOW.date())
+        ledger.post(
+            session,
+            account_id=acme,
+            advocate_id=ken,
+            kind=EntryKind.ASK,
+            amount=-1,
+            item="logo",
+            actor_id=OWNER,
+            now=NOW,
+            occurred_on=NOW.date() - dt.timedelta(days=7),
+        )
+
+    world.click(OWNER, Action.APPROVE, request_id)
+
+    assert world.status_once_decided(request_id) == RequestStatus.APPROVED
+    with world.desk.db.transaction() as session:
+        jane = session.scalars(select(Advocate.id).where(Advocate.name == "Jane Doe")).one()
+    assert world.request(request_id).advocate_id == jane
+    assert world.slack.calls_to("views.open") == []
+
+
+def test_an_admin_s_override_of_a_request_naming_nobody_names_who_is_asked(world: World) -> None:
+    _, request_id = world.ask(blocked=True, named=False)
+    opened = world.open_reason_modal(ADMIN, Action.APPROVE_OVERRIDE, request_id)
+    assert_valid_view(opened.args["view"])
+    view = opened.response["view"]
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["advocate", "reason"]
+    [jane] = [o["value"] for o in view["blocks"][1]["element"]["options"]]
+    values = {
+        "advocate": {"value": {"type": "static_select", "selected_option": {"value": jane}}},
+        "reason": {"value": {"type": "plain_text_input", "value": "Strategic deal"}},
+    }
+
+    assert world.post(view_submission(ADMIN, {**view, "id": "V0OVERRIDE"}, values)) == (200, "")
+    assert world.status_once_decided(request_id) == RequestStatus.APPROVED
+    assert world.request(request_id).advocate_id == int(jane)
+
+
+def test_a_modal_slack_will_not_open_for_an_expired_trigger_says_to_click_again(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The click's trigger is three seconds old, or used already: nothing of ours failed."""
+    _, request_id = world.ask()
+    world.slack.refuse["views.open"] = "expired_trigger_id"
+    url = world.slack.new_response_url()
+    click = block_actions(OWNER, Action.DECLINE, str(request_id), trigger_id="T0OLD", response_url=url)
+    click["actions"][0]["text"]["text"] = "Decline"
+
+    with caplog.at_level(logging.INFO):
+        assert world.post(click)[0] == 200
+        [said] = world.slack.said_at(url)
+
+    assert said["text"] == "That took too long — click Decline again."
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert world.request(request_id).status == RequestStatus.PENDING

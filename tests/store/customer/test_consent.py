@@ -18,7 +18,7 @@ from store.act import Act
 from store.customer import ask_view, consent, ratings
 from store.db import Database
 from store.digest import weekly
-from store.errors import AlreadySettled, Invalid, NotAllowed
+from store.errors import AlreadySettled, Invalid, NotAllowed, TooSoon
 from store.models import (
     Advocate,
     Consent,
@@ -40,6 +40,8 @@ from tests.support import store_seed
 OWNER, SELLER, STRANGER, ADMIN = "U0OWNER01", "U0SELLER1", "U0NOBODY1", "U0ADMIN01"
 ADMINS = frozenset({ADMIN})
 NEEDED_BY = dt.date(2026, 12, 10)
+#: the pause between two changes of one answer (`REFDESK_ANSWER_CHANGE_MINUTES`)
+EVERY = dt.timedelta(minutes=10)
 
 
 def setup(db: Database, *, email: str | None = "jane@acme.example", balance: int = 0) -> tuple[int, int]:
@@ -85,7 +87,7 @@ def approved(
 def answer(
     db: Database, now: dt.datetime, rid: int, given: str, by: str = consent.ADVOCATE, **how: str
 ) -> consent.Answered:
-    return consent.answer(db, rid, given, Act(by, ADMINS, now, now.date()), **how)
+    return consent.answer(db, rid, given, Act(by, ADMINS, now, now.date()), pause=EVERY, **how)
 
 
 def balance(db: Database, policy: Policy, account_id: int) -> int:
@@ -267,14 +269,14 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
     acme, jane = setup(db, balance=20)
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
     answer(db, now, rid, "yes")
-    changed = answer(db, now, rid, "never")
+    changed = answer(db, now + EVERY, rid, "never")
     assert changed.delivery_keys == (f"consent-answer:{rid}:2:requester", f"consent-answer:{rid}:2:owner")
     assert balance(db, policy, acme) == 23
-    answer(db, now, rid, "not_this_quarter")  # a gentler no lifts the do-not-contact
+    answer(db, now + 2 * EVERY, rid, "not_this_quarter")  # a gentler no lifts the do-not-contact
     assert verdicts(db, policy, acme, jane, dt.date(2027, 1, 2))[Rule.ADVOCATE_SAY] is Verdict.OK
     assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
     assert balance(db, policy, acme) == 23
-    yes = answer(db, now, rid, "yes")  # and a yes after all lifts the rest
+    yes = answer(db, now + 3 * EVERY, rid, "yes")  # and a yes after all lifts the rest
     assert yes.changed and yes.delivery_keys == (
         f"consent-answer:{rid}:4:requester",
         f"consent-answer:{rid}:4:owner",
@@ -293,6 +295,26 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
     with pytest.raises(AlreadySettled):
         consent.answer(db, rid, "never", Act(consent.ADVOCATE, frozenset(), late, late.date()))
     assert not ask_view.view(db, policy, rid, late.date()).open
+
+
+def test_an_answer_changes_at_most_once_every_ten_minutes(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    """Thirty changes in half a second owed sixty DMs: a change waits out the last one's pause
+    (the same answer again is no change, and is never refused)."""
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "yes")
+    soon = now + dt.timedelta(minutes=3, seconds=30)
+
+    with pytest.raises(TooSoon) as refused:
+        answer(db, soon, rid, "not_this_time")
+    assert not answer(db, soon, rid, "yes").changed
+
+    assert refused.value.minutes == 7
+    assert (status(db, rid), balance(db, policy, acme)) == (RequestStatus.APPROVED, 20)
+    assert answer(db, now + EVERY, rid, "not_this_time").changed
+    assert len([key for key in owed(db) if key.startswith(f"consent-answer:{rid}:")]) == 4
 
 
 def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
@@ -318,9 +340,9 @@ def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
         consent_mode=consent.EMAIL,
     )
     answer(db, now, second, "never")
-    answer(db, now, second, "yes")  # this answer's do-not-contact goes; the first one's stays
+    answer(db, now + EVERY, second, "yes")  # this answer's do-not-contact goes; the first one's stays
     assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
-    answer(db, now, first, "not_this_time")
+    answer(db, now + EVERY, first, "not_this_time")
     assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.OK
 
 
@@ -333,9 +355,9 @@ def test_yes_and_no_in_turn_keep_the_balance_right_each_change_once(
     steps = [("yes", 20, RequestStatus.APPROVED), (no, 23, RequestStatus.DECLINED)] * 2 + [
         ("yes", 20, RequestStatus.APPROVED)
     ]
-    for given, expected, expected_status in steps:
-        first = answer(db, now, rid, given)
-        again = answer(db, now, rid, given)  # the link clicked twice
+    for step, (given, expected, expected_status) in enumerate(steps):
+        first = answer(db, now + step * EVERY, rid, given)
+        again = answer(db, now + step * EVERY, rid, given)  # the link clicked twice
         assert first.changed and not again.changed
         assert (balance(db, policy, acme), status(db, rid)) == (expected, expected_status), given
     with db.transaction() as session:
@@ -363,7 +385,7 @@ def test_twin_yeses_after_a_no_debit_once(db: Database, policy: Policy, now: dt.
 
     def click() -> None:
         try:
-            results.append(answer(db, now, rid, "yes").changed)
+            results.append(answer(db, now + EVERY, rid, "yes").changed)
         except Exception as exc:  # a lock timeout would show here
             results.append(exc)
 

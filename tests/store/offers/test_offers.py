@@ -403,3 +403,35 @@ def test_an_invitation_that_can_never_arrive_goes_back_to_the_owner(db: Database
     keys = invitations.invitation_undeliverable(db, seat.id, NOW)
     assert len(keys) == 1 and seats.seat(db, policy, seat.id).invited_at is None  # type: ignore[union-attr]
     assert invitations.invitation_undeliverable(db, seat.id, NOW) == ()
+
+
+def test_no_yes_is_recorded_on_a_closed_offer_from_either_side_but_a_no_still_frees_the_seat(
+    db: Database, policy: Policy
+) -> None:
+    """The invitation's page refuses an answer once the offer has closed; the owner's **Yes, count
+    me in** refuses the same, so a closed offer never gains a taker by the back door."""
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", owner_slack_id=OWNER)
+        globex = seed.account(s, "Globex", owner_slack_id=OWNER)
+        with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.example")
+        seed.advocate(s, globex, "Gil Doe", "reference_call")
+    offer = make_offer(db, policy)
+    owner = Act(OWNER, ADMINS, NOW, TODAY)
+    taken = reserve.offer_it(db, policy, offer.id, acme, owner, invite=True)
+    other = reserve.offer_it(db, policy, offer.id, globex, owner)
+    catalog.close_offer(db, policy, offer.id, Act(ADMIN, ADMINS, NOW, TODAY))
+
+    with pytest.raises(Invalid) as by_owner:
+        seat_changes.record_answer(db, policy, other.id, True, owner)
+    with pytest.raises(Invalid):
+        seat_changes.answer_from_advocate(db, policy, taken.id, True, email="jane@acme.example", now=NOW)
+    past = NOW + dt.timedelta(days=40)  # a seat of an offer that closed by its date
+    later = make_offer(db, policy, title="Summer beta")
+    late = reserve.offer_it(db, policy, later.id, acme, owner)
+    with pytest.raises(Invalid):
+        seat_changes.record_answer(db, policy, late.id, True, Act(OWNER, ADMINS, past, past.date()))
+
+    assert by_owner.value.errors == {"answer": "“Spring beta” has closed: a yes can no longer be recorded."}
+    assert seats.seat(db, policy, other.id).status == SeatStatus.RESERVED  # type: ignore[union-attr]
+    no = seat_changes.record_answer(db, policy, other.id, False, owner)
+    assert no.status == SeatStatus.DECLINED
