@@ -231,13 +231,13 @@ def facts_for_accounts(
 
 
 def _advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[int, dict[str, Any]]:
-    """What each advocate said (`store.customer.consent`): do-not-contact, resting this quarter, and their
-    last rating — as `PolicyFacts` fields by advocate id."""
+    """What each advocate said (`store.customer.consent`): do-not-contact, resting ("Not for 3
+    months"), and their last rating — as `PolicyFacts` fields by advocate id."""
     says: dict[int, dict[str, Any]] = {}
     for advocate_id, answer, rest_until in session.execute(
         select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
             Consent.advocate_id.in_(advocate_ids),
-            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_THIS_QUARTER]),
+            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_FOR_3_MONTHS]),
         )
     ):
         said = says.setdefault(advocate_id, {})
