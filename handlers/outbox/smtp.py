@@ -14,6 +14,7 @@ import smtplib
 import ssl
 import urllib.parse
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -68,6 +69,15 @@ def message_id(delivery_key: str, sender: str) -> str:
     return f"<{hashlib.sha256(delivery_key.encode()).hexdigest()[:32]}@{domain}>"
 
 
+def _address(name: str, address: str) -> Address | None:
+    """A header address; None when `address` is not one (a reply goes nowhere rather than the
+    e-mail failing)."""
+    try:
+        return Address(one_line(name), addr_spec=one_line(address))
+    except (ValueError, IndexError, HeaderParseError):
+        return None
+
+
 @dataclass(frozen=True)
 class Mailer:
     server: SmtpServer
@@ -75,13 +85,19 @@ class Mailer:
     timeout: float = 10.0
 
     def build(self, mail: Mail, delivery_key: str) -> EmailMessage:
+        """The message: from `mail.from_name` at the program's own address (a person's name, never
+        a bare address), replies to the person it speaks for."""
         message = EmailMessage()
-        message["From"] = self.sender
+        address = parseaddr(self.sender)[1] or self.sender
+        message["From"] = (
+            Address(one_line(mail.from_name), addr_spec=address) if mail.from_name else self.sender
+        )
         message["To"] = Address(one_line(mail.to_name), addr_spec=mail.to_address)
         message["Subject"] = one_line(mail.subject)
         message["Message-ID"] = message_id(delivery_key, self.sender)
-        if mail.reply_to:
-            message["Reply-To"] = one_line(mail.reply_to)
+        reply_to = _address(mail.reply_to_name, mail.reply_to) if mail.reply_to else None
+        if reply_to is not None:
+            message["Reply-To"] = reply_to
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
         return message
