@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
+from handlers.kit.people import People
 from handlers.outbox.pacing import Pacer
 from handlers.outbox.smtp import Mailer, parse_smtp_url
 from handlers.routes import ROUTES
@@ -35,6 +36,7 @@ def build_desk(
 ) -> Desk:
     """Everything listeners and jobs share; the Slack client only when a bot token is set."""
     chosen = policy or load_policy(settings.policy_file)
+    client = make_web_client(settings) if settings.slack_bot_token is not None else None
     return Desk(
         db=db,
         policy=chosen,
@@ -42,7 +44,7 @@ def build_desk(
         admins=frozenset(settings.admins),
         tz=settings.tz,
         digest_channel=settings.digest_channel,
-        client=make_web_client(settings) if settings.slack_bot_token is not None else None,
+        client=client,
         retry_base_seconds=settings.delivery_retry_seconds,
         executor=ThreadPoolExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
         pacer=Pacer(per_second=settings.post_rate, per_channel_seconds=1.0),
@@ -51,6 +53,9 @@ def build_desk(
         links=links(settings),
         mailer=mailer(settings),
         routes=ROUTES,
+        people=People(client) if client is not None else None,
+        company=(settings.company_name or "").strip(),
+        privacy_url=settings.privacy_url,
     )
 
 

@@ -31,6 +31,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     db.check_schema()
     socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
     settings.require_slack(socket_mode=socket_mode)
+    settings.require_company()
     desk = build_desk(settings, db)
     assert desk.client is not None
     app = build_app(settings, desk, socket_mode=socket_mode)
