@@ -61,6 +61,9 @@ class Desk:
     company: str = ""
     #: the privacy notice the advocate's e-mails and pages link to
     privacy_url: str | None = None
+    #: a `refdesk worker` process sends what the outbox owes (REFDESK_WORKER=external): listeners
+    #: only enqueue, and the enqueue's NOTIFY (or the worker's poll on SQLite) wakes the worker
+    worker_sends: bool = False
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from store.models.base import Base, UtcDateTime, normalize
@@ -77,6 +77,9 @@ class Advocate(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     #: activity keys separated by ";"
     activities: Mapped[str] = mapped_column(Text, default="")
+    #: at most this many asks a quarter, as the advocate said ("Ask me less often", their page);
+    #: None: only the policy's rules apply
+    asks_per_quarter: Mapped[int | None] = mapped_column(Integer)
 
     account: Mapped[Account] = relationship(back_populates="advocates")
 

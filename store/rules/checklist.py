@@ -40,6 +40,8 @@ class Rule(enum.StrEnum):
     BALANCE = "balance", "balance stays ≥ 0", True
     ADVOCATE_REST = "advocate_rest", "advocate's rest period", True
     ADVOCATE_CAP = "advocate_cap", "advocate's asks in the window", True
+    #: the advocate's own limit of asks a quarter (`Advocate.asks_per_quarter`)
+    ADVOCATE_LIMIT = "advocate_limit", "advocate's own limit per quarter"
     #: what the advocate said: not for 3 months, or never ask again
     ADVOCATE_SAY = "advocate_say", "advocate said not now / never"
     ADVOCATE_RATING = "advocate_rating", "advocate's last rating"
@@ -56,7 +58,9 @@ class Rule(enum.StrEnum):
 
 
 #: the rules about the person asked: what tells one advocate of an account from another
-ADVOCATE_RULES = frozenset({Rule.ADVOCATE_REST, Rule.ADVOCATE_CAP, Rule.ADVOCATE_SAY, Rule.ADVOCATE_RATING})
+ADVOCATE_RULES = frozenset(
+    {Rule.ADVOCATE_REST, Rule.ADVOCATE_CAP, Rule.ADVOCATE_LIMIT, Rule.ADVOCATE_SAY, Rule.ADVOCATE_RATING}
+)
 
 
 class Verdict(enum.StrEnum):
@@ -100,6 +104,9 @@ class PolicyFacts:
     advocate_name: str | None = None
     advocate_last_ask_on: dt.date | None = None
     advocate_asks_in_window: int = 0
+    #: the advocate's asks this quarter, and the most they said they want (None: no limit of theirs)
+    advocate_asks_this_quarter: int = 0
+    advocate_limit: int | None = None
     #: the advocate answered "Please don't ask me again"
     advocate_never: bool = False
     #: the advocate answered "Not for 3 months": the last day they rest
@@ -115,6 +122,8 @@ def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
     if facts.advocate_name is not None:
         name = facts.advocate_name
         results += [_advocate_rest(rules, name, facts), _advocate_cap(rules, name, facts)]
+        if facts.advocate_limit is not None:
+            results.append(_advocate_limit(name, facts.advocate_limit, facts))
         results += [_advocate_say(name, facts), _advocate_rating(rules, name, facts)]
     if facts.activity == rules.capped_activity:
         results.append(_activity_cap(policy, facts))
@@ -164,6 +173,21 @@ def _advocate_cap(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
         Verdict.BLOCKING,
         f"{name} was asked {asks} times in {days} days (at most {most}).",
         f"asked {asks} times in {days} days",
+    )
+
+
+def _advocate_limit(name: str, limit: int, facts: PolicyFacts) -> RuleResult:
+    asks = facts.advocate_asks_this_quarter
+    most = f"at most {limit} ask{'' if limit == 1 else 's'} a quarter"
+    if asks < limit:
+        return RuleResult(
+            Rule.ADVOCATE_LIMIT, Verdict.OK, f"{name}: {asks} this quarter, {most} as they asked."
+        )
+    return RuleResult(
+        Rule.ADVOCATE_LIMIT,
+        Verdict.BLOCKING,
+        f"{name} asked for {most}, and was asked {asks} time{'' if asks == 1 else 's'} this quarter.",
+        f"their limit: {most}",
     )
 
 

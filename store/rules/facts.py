@@ -55,10 +55,13 @@ class _Asks:
 
     last_on: dt.date | None = None
     in_window: int = 0
+    this_quarter: int = 0
 
     def __add__(self, other: _Asks) -> _Asks:
         lasts = [day for day in (self.last_on, other.last_on) if day is not None]
-        return _Asks(max(lasts, default=None), self.in_window + other.in_window)
+        return _Asks(
+            max(lasts, default=None), self.in_window + other.in_window, self.this_quarter + other.this_quarter
+        )
 
 
 def checks_for(
@@ -194,13 +197,13 @@ def facts_for_accounts(
     }
     capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
     says = _advocate_says(session, advocate_ids, today)
-    by_account: dict[int, list[tuple[int, str]]] = {}
-    for advocate_id, account_id, name in session.execute(
-        select(Advocate.id, Advocate.account_id, Advocate.name).where(
+    by_account: dict[int, list[tuple[int, str, int | None]]] = {}
+    for advocate_id, account_id, name, limit in session.execute(
+        select(Advocate.id, Advocate.account_id, Advocate.name, Advocate.asks_per_quarter).where(
             Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids)
         )
     ):
-        by_account.setdefault(account_id, []).append((advocate_id, name))
+        by_account.setdefault(account_id, []).append((advocate_id, name, limit))
 
     facts: dict[int, AccountFacts] = {}
     for row in rows:
@@ -217,13 +220,15 @@ def facts_for_accounts(
             first_ask=(row.id, EntryKind.ASK) not in last_of,
         )
         advocates: dict[int, PolicyFacts] = {}
-        for advocate_id, name in by_account.get(row.id, []):
+        for advocate_id, name, limit in by_account.get(row.id, []):
             asks = unnamed.get(row.id, _Asks()) + named.get((row.id, advocate_id), _Asks())
             advocates[advocate_id] = dataclasses.replace(
                 base,
                 advocate_name=name,
                 advocate_last_ask_on=asks.last_on,
                 advocate_asks_in_window=asks.in_window,
+                advocate_asks_this_quarter=asks.this_quarter,
+                advocate_limit=limit,
                 **says.get(advocate_id, {}),
             )
         facts[row.id] = AccountFacts(base, advocates)
@@ -303,6 +308,7 @@ def _asks(
             func.max(LedgerEntry.occurred_on),
             func.count(case((LedgerEntry.occurred_on >= window_start, 1))),
             func.count(case((capped, 1))),
+            func.count(case((LedgerEntry.occurred_on >= quarter, 1))),
         )
         .where(
             LedgerEntry.account_id.in_(account_ids),
@@ -316,10 +322,11 @@ def _asks(
     capped_by_account: dict[int, int] = {}
     unnamed: dict[int, _Asks] = {}
     named: dict[tuple[int, int], _Asks] = {}
-    for account_id, advocate_id, last_on, in_window, capped_count in rows:
+    for account_id, advocate_id, last_on, in_window, capped_count, this_quarter in rows:
         capped_by_account[account_id] = capped_by_account.get(account_id, 0) + int(capped_count)
+        asks = _Asks(last_on, int(in_window), int(this_quarter))
         if advocate_id is None:
-            unnamed[account_id] = _Asks(last_on, int(in_window))
+            unnamed[account_id] = asks
         else:
-            named[(account_id, advocate_id)] = _Asks(last_on, int(in_window))
+            named[(account_id, advocate_id)] = asks
     return capped_by_account, unnamed, named

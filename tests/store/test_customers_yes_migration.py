@@ -75,7 +75,7 @@ def _seed_before(database: Database) -> None:
 def test_requests_before_it_get_an_opaque_id_and_the_customer_s_no_its_own_state(db_url: str) -> None:
     database = Database(db_url)
     try:
-        command.upgrade(alembic_config(database.engine), "0006")
+        command.upgrade(alembic_config(database.engine), "0007")
         _seed_before(database)
 
         database.upgrade()
@@ -102,7 +102,7 @@ def test_requests_before_it_get_an_opaque_id_and_the_customer_s_no_its_own_state
             session.flush()
             assert session.scalar(sa.select(sa.func.count(sa.distinct(ReferenceRequest.public_id)))) == 4
 
-        command.downgrade(alembic_config(database.engine), "0006")
+        command.downgrade(alembic_config(database.engine), "0007")
         with database.engine.begin() as connection:
             statuses = connection.execute(
                 sa.text("SELECT status FROM reference_requests ORDER BY id")

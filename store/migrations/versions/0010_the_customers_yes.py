@@ -3,7 +3,7 @@ the customer's words, the owner's own line, the customer's no and the requester'
 states of their own, the new answers, and the colleagues advocates name
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 10:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from store.models import UtcDateTime
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from store import ledger
 from store.db import Database
-from store.models import Consent, ConsentAnswer, EntryKind, Rating, ReferenceRequest, RequestStatus
+from store.models import Advocate, Consent, ConsentAnswer, EntryKind, Rating, ReferenceRequest, RequestStatus
 from store.rules.checklist import Rule
 from tests.support import store_seed as seed
 from tests.support.paths import ROOT
@@ -149,6 +149,7 @@ def every_rule_history(env: dict[str, str]) -> None:
             )
             globex = seed.account(s, "Globex", "Retail", status="paused")
             ana = seed.advocate(s, acme, "Ana", "reference_call")
+            s.get_one(Advocate, ana).asks_per_quarter = 1  # her own limit
             for day in (2, 3, 4):
                 request_id = seed.request(
                     s, acme, status=RequestStatus.APPROVED, created_at=at(day), decided_at=at(day, 10)

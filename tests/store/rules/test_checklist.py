@@ -28,6 +28,7 @@ GOOD = PolicyFacts(
     advocate_name="Dana Scully",
     advocate_last_ask_on=None,
     advocate_asks_in_window=0,
+    advocate_limit=2,
 )
 
 
@@ -44,6 +45,7 @@ def test_a_healthy_ask_passes_every_rule() -> None:
         "account_status",
         "advocate_rest",
         "advocate_cap",
+        "advocate_limit",
         "advocate_say",
         "advocate_rating",
         "activity_cap",
@@ -214,6 +216,8 @@ WORST = dataclasses.replace(
     last_give_on=None,
     advocate_last_ask_on=TODAY - dt.timedelta(days=2),
     advocate_asks_in_window=5,
+    advocate_asks_this_quarter=2,
+    advocate_limit=1,
 )
 
 
@@ -236,6 +240,7 @@ def test_every_warning_and_blocking_rule_gives_a_short_reason_for_lists() -> Non
         "balance": "over-asked: balance 1 point, the ask costs 3 points",
         "advocate_rest": f"resting: asked on {(TODAY - dt.timedelta(days=2)).isoformat()}",
         "advocate_cap": "asked 5 times in 180 days",
+        "advocate_limit": "their limit: at most 1 ask a quarter",
         "activity_cap": "already 7 this quarter (guideline: 2)",
         "account_status": "do not contact",
         "renewal": "renewal on 2026-11-26",
@@ -280,3 +285,17 @@ def test_what_the_advocate_said_blocks_and_a_low_last_rating_warns() -> None:
     low = verdicts(advocate_last_rating=2)[Rule.ADVOCATE_RATING]
     assert low.verdict is Verdict.WARNING and low.reason == "last rated 2/5"
     assert verdicts(advocate_last_rating=3)[Rule.ADVOCATE_RATING].verdict is Verdict.OK
+
+
+def test_an_advocate_s_own_limit_blocks_once_reached_and_shows_only_when_they_set_one() -> None:
+    assert Rule.ADVOCATE_LIMIT not in verdicts(advocate_limit=None)
+    below = verdicts(advocate_limit=2, advocate_asks_this_quarter=1)[Rule.ADVOCATE_LIMIT]
+    reached = verdicts(advocate_limit=2, advocate_asks_this_quarter=2)[Rule.ADVOCATE_LIMIT]
+
+    assert below.verdict is Verdict.OK
+    assert below.sentence == "Dana Scully: 1 this quarter, at most 2 asks a quarter as they asked."
+    assert reached.verdict is Verdict.BLOCKING and is_blocked([reached])
+    assert (
+        reached.sentence
+        == "Dana Scully asked for at most 2 asks a quarter, and was asked 2 times this quarter."
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.db import Database
 from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest
-from store.rules.checklist import PolicyFacts
+from store.rules.checklist import PolicyFacts, checklist, is_blocked
 from store.rules.facts import facts_for, facts_for_accounts
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
@@ -80,9 +80,11 @@ def test_one_request_s_facts_are_the_batch_s_facts_for_its_account(db: Database,
         advocate_name="Jane",
         advocate_last_ask_on=dt.date(2026, 10, 1),
         advocate_asks_in_window=2,  # hers and the one that named nobody
+        advocate_asks_this_quarter=1,  # the one of 30 September was last quarter
     )
     sams = batch[acme].advocates[sam]
     assert (sams.advocate_last_ask_on, sams.advocate_asks_in_window) == (dt.date(2026, 11, 20), 2)
+    assert (sams.advocate_asks_this_quarter, sams.advocate_limit) == (1, None)
     assert (batch[globex].account.account_status, batch[globex].account.balance) == ("paused", 3)
     assert batch[globex].advocates == {}
 
@@ -116,3 +118,18 @@ def test_a_subquery_of_ids_gives_the_same_facts_as_a_list(db: Database, policy: 
 
     assert listed == queried
     assert listed[acme].advocates[jane].advocate_last_ask_on == TODAY - dt.timedelta(days=3)
+
+
+def test_an_advocate_s_own_limit_is_read_with_their_asks_this_quarter(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech")
+        jane = seed.advocate(s, acme, "Jane", "reference_call")
+        s.get_one(Advocate, jane).asks_per_quarter = 1
+        ask(s, acme, dt.date(2026, 10, 2), advocate=jane)
+    with db.transaction(readonly=True) as s:
+        found = facts_for_accounts(
+            s, policy, [acme], TODAY, activity="reference_call", cost=3, advocate_ids=[jane]
+        )[acme].advocates[jane]
+
+    assert (found.advocate_limit, found.advocate_asks_this_quarter) == (1, 1)
+    assert is_blocked(checklist(policy, found))
