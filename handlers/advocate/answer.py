@@ -28,6 +28,7 @@ from store.customer.consent import ANSWER_WORDS
 from store.customer.referrals import Colleague
 from store.errors import AlreadySettled, Gone, Invalid
 from store.models import ConsentAnswer, RequestStatus
+from store.rules.policy import counted
 
 #: the fields of the page's form a refused answer shows again as typed
 TYPED = ("note", "times", "colleague_name", "colleague_title", "colleague_email")
@@ -44,7 +45,8 @@ def consequence(ask: AskView, said: Voice, colleague: str) -> str:
     if answer is ConsentAnswer.NOT_FOR_3_MONTHS and ask.rest_until:
         return f"No problem: we will not ask you again before {long_date(ask.rest_until)}."
     if answer is ConsentAnswer.LESS_OFTEN:
-        return "Understood: from now on we will ask you at most half as often. Thank you for saying so."
+        most = counted(ask.asks_per_quarter or 1, "time")
+        return f"Understood: from now on we will ask you at most {most} a quarter. Thank you for saying so."
     if answer is ConsentAnswer.NEVER:
         return (
             "Understood, and thank you for everything you have done with us. We will not ask you for "
@@ -126,6 +128,7 @@ def _answer(desk: Desk, ask: AskView, request: PageRequest) -> Reply:
     try:
         done = consent.answer(
             desk.db,
+            desk.policy,
             ask.request_id,
             form.get("answer", ""),
             desk.act(consent.ADVOCATE),

@@ -32,6 +32,7 @@ from store.models import ConsentAnswer, RequestStatus
 from store.outbox.payloads import AnsweredPayload, ConsentAskPayload, ReferralPayload
 from store.outbox.queue import DeliveryJob
 from store.requests import cards
+from store.rules.policy import counted
 
 #: each button → the answer it records, in the page's order
 ANSWER_ACTIONS = {
@@ -110,8 +111,9 @@ def told_text(ask: AskView, payload: AnsweredPayload, *, for_requester: bool) ->
         lines = [f"🙅 {head}: declined by the customer. The ask's cost went back to the account."]
         if payload.answer == ConsentAnswer.NOT_FOR_3_MONTHS and ask.rest_until:
             lines.append(f"They rest until {day(ask.rest_until)}: nobody may ask them before.")
-        elif payload.answer == ConsentAnswer.LESS_OFTEN:
-            lines.append("They are asked less often from now on: at most half as many asks a quarter.")
+        elif payload.answer == ConsentAnswer.LESS_OFTEN and ask.asks_per_quarter:
+            most = counted(ask.asks_per_quarter, "ask")
+            lines.append(f"They asked to be asked less often: at most {most} a quarter from now on.")
         elif payload.answer == ConsentAnswer.NEVER:
             lines.append("They are not to be asked again (do not contact).")
         elif payload.answer == ConsentAnswer.SOMEONE_ELSE:
@@ -174,7 +176,7 @@ def record(
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
         answer = ANSWER_ACTIONS[Action(action["action_id"])]
-        done = consent.answer(desk.db, request_id, answer, act)
+        done = consent.answer(desk.db, desk.policy, request_id, answer, act)
         send_soon(desk, done.delivery_keys)
         respond(
             replace_original=True,

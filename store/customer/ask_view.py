@@ -78,6 +78,8 @@ class AskView:
     asked_at: dt.datetime
     #: the last day of a rest they asked for ("Not for 3 months")
     rest_until: dt.date | None
+    #: the most asks a quarter they want ("Ask me less often", their page); None: no limit of theirs
+    asks_per_quarter: int | None
     #: the answer may be given or changed today
     open: bool
     #: what the company did for the account, newest first; then what it asked (this ask left out)
@@ -190,6 +192,7 @@ def _view(
         owner_line=consent.owner_line,
         asked_at=consent.asked_at,
         rest_until=consent.rest_until,
+        asks_per_quarter=advocate.asks_per_quarter,
         open=is_open,
         given=given,
         asked=asked,

@@ -47,6 +47,7 @@ from store.models import (
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
+from store.rules.policy import Policy
 
 #: who answered, when the advocate answered on the page (otherwise a Slack id)
 ADVOCATE = "advocate"
@@ -166,6 +167,7 @@ class Answered:
 
 def answer(
     db: Database,
+    policy: Policy,
     request_id: int,
     given: str,
     act: Act,
@@ -183,9 +185,11 @@ def answer(
     note, times = note.strip(), times.strip()
     if len(note) > TEXT_MAX or len(times) > TEXT_MAX:
         raise Invalid({"note": f"Keep it under {TEXT_MAX} characters."})
-    named = colleague.checked() if choice is ConsentAnswer.SOMEONE_ELSE and act.user == ADVOCATE else None
-    if choice is ConsentAnswer.SOMEONE_ELSE and act.user == ADVOCATE and named is None:
-        raise Invalid({"colleague_name": "Tell us who would be better: their name and e-mail."})
+    named = None
+    if choice is ConsentAnswer.SOMEONE_ELSE and act.user == ADVOCATE:
+        if colleague is None:
+            raise Invalid({"colleague_name": "Tell us who would be better: their name and e-mail."})
+        named = colleague.checked()
     with db.transaction() as session:
         request = session.get(ReferenceRequest, request_id, with_for_update=True)
         consent = session.get(Consent, request_id, with_for_update=True)
@@ -209,6 +213,8 @@ def answer(
         consent.rest_until = act.today + REST if choice is ConsentAnswer.NOT_FOR_3_MONTHS else None
         consent.version += 1
         keys = _owe_told(session, request, consent, before, owner, act.user, act.now)
+        if choice is ConsentAnswer.LESS_OFTEN:
+            _ask_less_often(session, policy, consent.advocate_id)
         if named is not None:
             keys += refer(session, request, consent.advocate_id, named, owner, act.now)
         keys += (
@@ -217,6 +223,15 @@ def answer(
             ),
         )
         return Answered(request.id, choice, changed=True, delivery_keys=keys)
+
+
+def _ask_less_often(session: Session, policy: Policy, advocate_id: int) -> None:
+    """ "Ask me less often": half their own limit of asks a quarter (half what the policy allows
+    when they had set none), at least 1. Kept when a later answer changes this one: they asked for
+    fewer asks, not only for a no to this one; their own page sets the number exactly."""
+    advocate = session.get_one(Advocate, advocate_id, with_for_update=True)
+    current = advocate.asks_per_quarter or policy.rules.asks_per_quarter
+    advocate.asks_per_quarter = max(1, current // 2)
 
 
 def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: dt.date) -> None:

@@ -7,6 +7,7 @@ accounts by its verdicts, so a new rule is a policy key, a fact and a branch the
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
+#: a quarter's days, on average
+QUARTER_DAYS = 91
 #: the rules whose value names an activity of the policy (the others are whole numbers)
 ACTIVITY_RULES = ("capped_activity", "untapped_affords")
 
@@ -89,6 +92,12 @@ class Rules:
     give_back_days: int
     #: an advocate whose last rating of an activity was this or lower is a ⚠️ on the next ask
     advocate_low_rating: int
+
+    @property
+    def asks_per_quarter(self) -> int:
+        """The asks of one advocate a quarter the window's cap comes to (rounded up): what "Ask me
+        less often" halves when the advocate had set no limit of their own."""
+        return max(1, math.ceil(self.advocate_max_asks_in_window * QUARTER_DAYS / self.advocate_window_days))
 
 
 @dataclass(frozen=True)

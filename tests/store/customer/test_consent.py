@@ -36,7 +36,7 @@ from store.requests import asking, cards, deciding, followups
 from store.requests.asking import Draft
 from store.rules.checklist import Rule, Verdict
 from store.rules.facts import checks_for
-from store.rules.policy import Policy
+from store.rules.policy import Policy, load_policy
 from tests.support import store_seed
 
 OWNER, SELLER, STRANGER, ADMIN = "U0OWNER01", "U0SELLER1", "U0NOBODY1", "U0ADMIN01"
@@ -90,7 +90,7 @@ WENDY = Colleague("Wendy Wong", "VP Finance", "wendy@acme.example")
 def answer(
     db: Database, now: dt.datetime, rid: int, given: str, by: str = consent.ADVOCATE, **how: Any
 ) -> consent.Answered:
-    return consent.answer(db, rid, given, Act(by, ADMINS, now, now.date()), **how)
+    return consent.answer(db, load_policy(), rid, given, Act(by, ADMINS, now, now.date()), **how)
 
 
 def balance(db: Database, policy: Policy, account_id: int) -> int:
@@ -301,7 +301,7 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
         assert (request.decision_reason, request.closed_at) == (None, None)
     late = now + dt.timedelta(days=30)
     with pytest.raises(AlreadySettled):
-        consent.answer(db, rid, "never", Act(consent.ADVOCATE, frozenset(), late, late.date()))
+        consent.answer(db, policy, rid, "never", Act(consent.ADVOCATE, frozenset(), late, late.date()))
     assert not ask_view.view(db, policy, rid, late.date()).open
 
 

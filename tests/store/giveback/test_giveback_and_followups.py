@@ -53,7 +53,7 @@ def approved_request(
         advocate_id=store_seed.someone_to_ask(db, submitted.request_id),
     )
     # the customer said yes (the owner asked in person): "How did it go?" is for confirmed asks
-    consent.answer(db, submitted.request_id, "yes", Act(OWNER, ADMINS, now, now.date()))
+    consent.answer(db, policy, submitted.request_id, "yes", Act(OWNER, ADMINS, now, now.date()))
     return submitted.request_id
 
 
