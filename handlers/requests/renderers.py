@@ -14,7 +14,7 @@ from handlers.kit.blocks import Block, escape, user
 from handlers.kit.desk import Desk
 from handlers.outbox.batch import in_hand
 from handlers.outbox.messages import NotYet, Outgoing
-from handlers.requests.customer_say import told_blocks
+from handlers.requests.customer_say import told_blocks, told_text
 from handlers.requests.messages import decision_blocks, outcome_line
 from handlers.requests.requester import confirmation_blocks, outcome_blocks
 from store.customer import ask_view
@@ -94,30 +94,39 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     card = _card(desk, job.request_id)
     if card is None:
         return []
-    return [
-        Outgoing(outcome_line(card), blocks, channel=sent.channel, ts=sent.ts)
-        for sent in listing.sent_messages(desk.db, job.request_id, REWRITTEN)
-        if (blocks := _rewritten(desk, card, sent))
-    ]
+    rewrites = []
+    for sent in listing.sent_messages(desk.db, job.request_id, REWRITTEN):
+        rewritten = _rewritten(desk, card, sent)
+        if rewritten is not None:
+            text, blocks = rewritten
+            rewrites.append(Outgoing(text, blocks, channel=sent.channel, ts=sent.ts))
+    return rewrites
 
 
-def _rewritten(desk: Desk, card: RequestCard, sent: SentMessage) -> list[Block]:
-    """A message as it would read now; none for the owner's told DM (nothing on it changes)."""
+def _rewritten(desk: Desk, card: RequestCard, sent: SentMessage) -> tuple[str, list[Block]] | None:
+    """A message as it would read now, its notification text its own; None when nothing on it
+    changes (the owner's told DM, the owner's decline)."""
     if sent.kind in DECIDER_KINDS:
-        return decision_blocks(
+        blocks = decision_blocks(
             card, viewer_is_admin=desk.is_admin(sent.recipient), mails=desk.mails_advocates
         )
+        return outcome_line(card), blocks
     if sent.kind == DeliveryKind.CONFIRMATION:
-        return confirmation_blocks(card)
+        return outcome_line(card), confirmation_blocks(card)
     if sent.kind == DeliveryKind.OUTCOME:
-        return outcome_blocks(card, []) if card.status != RequestStatus.DECLINED else []
+        if card.status == RequestStatus.DECLINED:
+            return None
+        return f"Your request for {escape(card.account_name)} was approved", outcome_blocks(card, [])
     if sent.recipient != card.requester_id:
-        return []
+        return None
     try:
         ask = ask_view.view(desk.db, desk.policy, card.id, desk.today())
     except Gone:
-        return []
-    return told_blocks(desk, ask, AnsweredPayload.from_dict(sent.data), for_requester=True)
+        return None
+    payload = AnsweredPayload.from_dict(sent.data)
+    return told_text(ask, payload, for_requester=False).splitlines()[0], told_blocks(
+        desk, ask, payload, for_requester=True
+    )
 
 
 def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> tuple[str, ...]:
