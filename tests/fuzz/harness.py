@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import build_app, build_desk
+from bot.process.lifecycle import Lifecycle
+from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
@@ -188,7 +190,7 @@ class Harness:
         assert self.desk.executor is not None
         self.deliveries = Tracked(self.desk.executor)
         self.desk.executor = self.deliveries
-        self.wsgi = SlackWsgi(self.app, self.db, SECRET)
+        self.wsgi = SlackWsgi(self.app, self.db, SECRET, Probes(Lifecycle()))
         self._seeds = itertools.count(1)
         self.advocate = 0
         self.accounts = self._seed_accounts()

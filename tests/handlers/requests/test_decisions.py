@@ -21,6 +21,8 @@ from sqlalchemy import select
 
 from bot.app import build_app, build_desk
 from bot.clock import fixed_clock
+from bot.process.lifecycle import Lifecycle
+from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
@@ -188,7 +190,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database: Path)
     desk = build_desk(settings, Database(settings.database_url), clock=fixed_clock(NOW))
     desk.db.check_schema()
     app = build_app(settings, desk)
-    yield World(SlackWsgi(app, desk.db, SECRET), desk, slack)
+    yield World(SlackWsgi(app, desk.db, SECRET, Probes(Lifecycle())), desk, slack)
     app.listener_runner.listener_executor.shutdown(wait=True)
     assert desk.executor is not None
     desk.executor.shutdown(wait=True)
