@@ -138,7 +138,7 @@ def test_the_advocate_says_yes_in_a_real_browser_and_the_requester_hears_it(
     assert mail["Reply-To"].addresses[0].addr_spec == "olivia@example.com", "replies go to the owner"
     assert mail["Message-ID"].startswith("<") and mail["Message-ID"].endswith("@example.com>")
     text, html = text_part(mail), html_part(mail)
-    assert "reference call with a prospect" in text and "Banking" in text
+    assert "Reference call with a prospect" in text and "Banking" in text
     for part in (text, html):
         assert not POINTS.search(part) and "Big Bank" not in part and "migration" not in part
     link = ANSWER_LINK.search(text)
