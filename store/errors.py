@@ -34,12 +34,16 @@ class NotAllowed(DomainError):
 
 
 class AlreadySettled(DomainError):
-    """Someone else (or an earlier click) got there first: the thing is already `status`."""
+    """Someone else (or an earlier click) got there first: the thing is already `status`.
 
-    def __init__(self, status: str, by: str | None = None) -> None:
+    `thing` says what it is ("request", "seat"): the same word means different things for each
+    ("declined" by the owner, or "No, thanks" from the advocate)."""
+
+    def __init__(self, status: str, by: str | None = None, *, thing: str = "request") -> None:
         super().__init__(f"already {status}")
         self.status = status
         self.by = by
+        self.thing = thing
 
 
 class NeedsOverride(DomainError):

@@ -9,6 +9,7 @@ answer only the clicker sees, in place (ephemeral) or, on App Home, in a small m
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,7 +30,7 @@ from store.errors import (
     TooSoon,
     Unavailable,
 )
-from store.models import RequestStatus
+from store.models import RequestStatus, SeatStatus
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,23 @@ STATUS_WORDS: dict[str, str] = {
     RequestStatus.PENDING: "⏳ pending",
     RequestStatus.APPROVED: "✅ approved",
     RequestStatus.DECLINED: "❌ declined",
+    RequestStatus.CUSTOMER_DECLINED: "🙅 declined by the customer",
     RequestStatus.CANCELLED: "🚫 cancelled",
+    RequestStatus.WITHDRAWN: "↩️ withdrawn",
     RequestStatus.DONE: "🏁 done",
     RequestStatus.FELL_THROUGH: "↩️ fell through",
+}
+
+
+#: a Slack user id (a seat's answer may have come from the advocate's page, by their address)
+SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+#: an offer's seat that already moved on: (the notice's title, what happened, in words)
+SEAT_WORDS: dict[str, tuple[str, str]] = {
+    SeatStatus.DELIVERED: ("Already delivered", "Already delivered: the value is on the ledger."),
+    SeatStatus.RELEASED: ("Already released", "This seat was already released."),
+    SeatStatus.ACCEPTED: ("Already answered", "The customer already said yes to this seat."),
+    SeatStatus.DECLINED: ("Already answered", "The customer already said no, thanks: the seat went back."),
+    SeatStatus.RESERVED: ("Already reserved", "This seat is already reserved."),
 }
 
 
@@ -55,6 +70,10 @@ def sentence(error: DomainError) -> str:
         who = " or ".join([*(user(p) for p in error.people), "a program admin"])
         why = f": {error.why}" if error.why else ""
         return f"Only {who} can {error.act}{why}."
+    if isinstance(error, AlreadySettled) and error.thing == "seat":
+        said = SEAT_WORDS.get(error.status, ("", f"This seat is already {error.status}."))[1]
+        by = f" ({user(error.by)})" if error.by and SLACK_ID.fullmatch(error.by) else ""
+        return f"{said.removesuffix('.')}{by}. Nothing changed."
     if isinstance(error, AlreadySettled):
         label = STATUS_WORDS.get(error.status, error.status.replace("_", " "))
         by = f" by {user(error.by)}" if error.by else ""
@@ -75,6 +94,8 @@ def sentence(error: DomainError) -> str:
 
 
 def title(error: DomainError) -> str:
+    if isinstance(error, AlreadySettled) and error.thing == "seat":
+        return SEAT_WORDS.get(error.status, ("Nothing changed", ""))[0]
     return "Already decided" if isinstance(error, AlreadySettled) else "Nothing changed"
 
 

@@ -16,7 +16,7 @@ import smtplib
 from typing import Any
 
 from handlers.outbox.attempts import backoff, put_back
-from handlers.outbox.messages import Undeliverable
+from handlers.outbox.messages import NotYet, Undeliverable
 from handlers.outbox.outbound import Outbound
 from handlers.outbox.routing import MailRoute
 from store.outbox import queue
@@ -29,7 +29,11 @@ def send(desk: Outbound, job: DeliveryJob, route: MailRoute[Any]) -> bool:
     """One attempt at an e-mail delivery; True when the SMTP server took it."""
     if desk.mailer is None:
         raise Undeliverable("mail settings missing")
-    mail = route.compose(desk, job)
+    try:
+        mail = route.compose(desk, job)
+    except NotYet as wait:  # what it says is not known yet (who signs it): shortly, not never
+        _later(desk, job, str(wait))
+        return False
     if mail is None:
         queue.mark_sent(desk.db, job, desk.now())
         return False

@@ -15,6 +15,7 @@ import smtplib
 import ssl
 import urllib.parse
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -70,10 +71,12 @@ def message_id(delivery_key: str, sender: str) -> str:
     return f"<{hashlib.sha256(delivery_key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def _address_or_none(text: str | None) -> str | None:
+def _address(name: str, address: str) -> Address | None:
+    """A header address that passes the rule (`store.addresses`); None when `address` fails it
+    (a reply then goes to the sender rather than the e-mail failing)."""
     try:
-        return mail_address(text) if text else None
-    except ValueError:
+        return Address(one_line(name), addr_spec=mail_address(address))
+    except (ValueError, IndexError, HeaderParseError):
         return None
 
 
@@ -86,19 +89,24 @@ class Mailer:
     def build(self, mail: Mail, delivery_key: str) -> EmailMessage:
         """The e-mail as it goes out; `ValueError` when no e-mail can carry its recipient's address.
 
-        Addresses pass the rule the import checks them by (`store.addresses`) and go in as
-        `Address` objects, never as header text: an owner's address with a comma in it cannot
-        become two Reply-To addresses. An owner's address that fails the rule is left out (replies
-        then go to the sender), since the advocate can still be asked without it.
+        From names the person the program speaks for (`mail.from_name`) at the program's own
+        address, never a bare address. Addresses pass the rule the import checks them by
+        (`store.addresses`) and go in as `Address` objects, never as header text: an owner's
+        address with a comma in it cannot become two Reply-To addresses. An owner's address that
+        fails the rule is left out (replies then go to the sender), since the advocate can still
+        be asked without it.
         """
         message = EmailMessage()
-        message["From"] = self.sender
+        address = parseaddr(self.sender)[1] or self.sender
+        message["From"] = (
+            Address(one_line(mail.from_name), addr_spec=address) if mail.from_name else self.sender
+        )
         message["To"] = Address(one_line(mail.to_name), addr_spec=mail_address(mail.to_address))
         message["Subject"] = one_line(mail.subject)
         message["Message-ID"] = message_id(delivery_key, self.sender)
-        reply_to = _address_or_none(mail.reply_to)
+        reply_to = _address(mail.reply_to_name, mail.reply_to) if mail.reply_to else None
         if reply_to is not None:
-            message["Reply-To"] = Address(addr_spec=reply_to)
+            message["Reply-To"] = reply_to
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
         return message

@@ -69,7 +69,7 @@ def _give_back_seat(session: Session, offer_id: int) -> None:
 
 
 def _settled(seat: OfferSeat) -> AlreadySettled:
-    return AlreadySettled(seat.status, seat.closed_by or seat.answered_by)
+    return AlreadySettled(seat.status, seat.closed_by or seat.answered_by, thing="seat")
 
 
 def record_answer(

@@ -22,16 +22,17 @@ Ids = Collection[int] | Select[Any]
 def said(
     session: Session, advocate_ids: Ids, today: dt.date, as_of: dt.datetime | None
 ) -> dict[int, dict[str, Any]]:
-    """What each advocate said (`store.customer.consent`): do-not-contact, resting this quarter, and their
-    last rating — as `PolicyFacts` fields by advocate id; with `as_of`, only what they had said by
-    then (a past ask is not judged by an answer or a rating that came after it)."""
+    """What each advocate said (`store.customer.consent`): do-not-contact, resting ("Not for 3
+    months"), and their last rating — as `PolicyFacts` fields by advocate id; with `as_of`, only
+    what they had said by then (a past ask is not judged by an answer or a rating that came after
+    it)."""
     answered = Consent.answered_at <= as_of if as_of is not None else true()
     rated = Rating.created_at <= as_of if as_of is not None else true()
     says: dict[int, dict[str, Any]] = {}
     for advocate_id, answer, rest_until in session.execute(
         select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
             Consent.advocate_id.in_(advocate_ids),
-            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_THIS_QUARTER]),
+            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_FOR_3_MONTHS]),
             answered,
         )
     ):

@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from store.rules.policy import Policy, Rules, points
+from store.rules.policy import Policy, Rules, counted, points
 
 
 class Rule(enum.StrEnum):
@@ -42,7 +42,7 @@ class Rule(enum.StrEnum):
     ADVOCATE_CAP = "advocate_cap", "advocate's asks in the window", True
     #: the advocate's own limit of asks a quarter (`Advocate.asks_per_quarter`)
     ADVOCATE_LIMIT = "advocate_limit", "advocate's own limit per quarter"
-    #: what the advocate said: rest until the quarter ends, or never ask again
+    #: what the advocate said: not for 3 months, or never ask again
     ADVOCATE_SAY = "advocate_say", "advocate said not now / never"
     ADVOCATE_RATING = "advocate_rating", "advocate's last rating"
     #: an ask that names nobody, at an account where a ⛔ rule protects every advocate
@@ -111,7 +111,7 @@ class PolicyFacts:
     advocate_limit: int | None = None
     #: the advocate answered "Please don't ask me again"
     advocate_never: bool = False
-    #: the advocate answered "Not this quarter": the last day they rest
+    #: the advocate answered "Not for 3 months": the last day they rest
     advocate_rests_until: dt.date | None = None
     #: the advocate's own rating of their last activity (1–5)
     advocate_last_rating: int | None = None
@@ -212,8 +212,8 @@ def _advocate_say(name: str, facts: PolicyFacts) -> RuleResult:
         return RuleResult(
             Rule.ADVOCATE_SAY,
             Verdict.BLOCKING,
-            f"{name} asked not to be asked this quarter (until {rest.isoformat()}).",
-            f"resting until {rest.isoformat()}: not this quarter",
+            f"{name} asked not to be asked for 3 months (until {rest.isoformat()}).",
+            f"resting until {rest.isoformat()}: not for 3 months",
         )
     return RuleResult(Rule.ADVOCATE_SAY, Verdict.OK, f"{name} has not asked to rest.")
 
@@ -285,8 +285,8 @@ def _duplicate(facts: PolicyFacts) -> RuleResult:
     return RuleResult(
         Rule.DUPLICATE,
         Verdict.WARNING,
-        f"{others} other request(s) for this account already pending.",
-        f"{others} request(s) already pending",
+        f"{counted(others, 'other request')} for this account already pending.",
+        f"{counted(others, 'request')} already pending",
     )
 
 

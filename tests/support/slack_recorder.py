@@ -43,6 +43,8 @@ class Call:
 
 class SlackRecorder:
     def __init__(self) -> None:
+        #: who `users.info` knows: user id → (real name, title, e-mail); others are not found
+        self.people: dict[str, tuple[str, str, str]] = {}
         self.calls: list[Call] = []
         self.responses: dict[str, list[dict[str, Any]]] = {}
         #: methods Slack refuses, with the error it answers (`{"views.open": "expired_trigger_id"}`)
@@ -111,6 +113,13 @@ class SlackRecorder:
             return {"ok": True, "channel": {"id": f"D{args.get('users', '')}"}}
         if method == "conversations.history":
             return {"ok": True, "messages": []}
+        if method == "users.info":
+            user_id = str(args.get("user", ""))
+            if user_id not in self.people:
+                return {"ok": False, "error": "user_not_found"}
+            name, title, email = self.people[user_id]
+            profile = {"real_name": name, "title": title, "email": email}
+            return {"ok": True, "user": {"id": user_id, "real_name": name, "profile": profile}}
         return {"ok": True}
 
     # --- reading the record ----------------------------------------------------------------------

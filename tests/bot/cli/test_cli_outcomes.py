@@ -98,7 +98,7 @@ def test_import_reports_unknown_links_and_bad_rows(
     )
     assert refused.returncode != 0
     assert f"{bad}: line 2: amount '-5' is not an amount (digits, optionally 1,234.50)" in refused.stderr
-    assert "refdesk: 1 bad row(s): nothing imported" in refused.stderr
+    assert "refdesk: 1 bad row: nothing imported" in refused.stderr
     assert mapped.returncode == 2
     assert mapped.stderr.startswith("refdesk: --map: 'money' is not a column the import reads")
 

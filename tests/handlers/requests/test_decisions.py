@@ -29,7 +29,7 @@ from bot.settings import load_settings
 from handlers.kit.desk import Desk
 from handlers.kit.ids import Action, View
 from handlers.outbox.sender import deliver
-from handlers.requests.decisions import pick_advocate_modal
+from handlers.requests.decisions import approve_modal
 from store import ledger
 from store.act import Act
 from store.db import Database
@@ -246,12 +246,16 @@ def test_after_approval_the_decider_s_dm_and_the_receipt_lose_their_buttons(worl
 
     world.click(OWNER, Action.APPROVE, rid)
 
-    updates = world.slack.wait_for("chat.update", count=2)
-    assert len(updates) == 2, "the owner's DM and the requester's receipt are both rewritten"
+    updates = world.slack.wait_for("chat.update", count=3)
+    assert len(updates) == 3, "the owner's DM, the requester's receipt and their approval are rewritten"
     for update in updates:
         assert_valid_message_blocks(update.args["blocks"])
-        assert not has_buttons(update.args["blocks"])
+    decided, receipt, approval = updates
+    for update in (decided, receipt):
         assert update.args["text"].startswith(f"✅ Approved by <@{OWNER}>")
+    assert approval.args["text"] == "Your request for Acme Corp was approved", "its own words, kept"
+    assert not has_buttons(decided.args["blocks"]) and not has_buttons(receipt.args["blocks"])
+    assert "Withdraw" in str(approval.args["blocks"]), "the approved ask can still be withdrawn"
 
 
 def test_a_second_click_is_told_already_decided_and_changes_nothing(world: World) -> None:
@@ -536,13 +540,14 @@ def test_the_advocate_picker_marks_whom_a_rule_protects_and_why() -> None:
         Pickable(2, "Bob Free, CFO", Verdict.OK),
         Pickable(1, "Amy Asked", Verdict.BLOCKING, "resting: asked on 25 November"),
     ]
-    view = pick_advocate_modal(7, picks)
+    view = approve_modal(7, picks, named=2, in_person=False, preview=[])
     assert_valid_view(view)
     [picker] = [b for b in view["blocks"] if b["type"] == "input"]
     assert [(o["text"]["text"], o["value"]) for o in picker["element"]["options"]] == [
         ("Bob Free, CFO", "2"),
         ("⛔ Amy Asked: resting: asked on 25 November", "1"),
     ]
+    assert picker["element"]["initial_option"]["value"] == "2", "the first offered is one we may ask"
     assert view["private_metadata"] == "7"
 
 

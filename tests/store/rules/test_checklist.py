@@ -189,7 +189,7 @@ def test_another_pending_request_for_the_account_is_a_warning() -> None:
     result = verdicts(other_pending_requests=1)["duplicate"]
 
     assert result.verdict is Verdict.WARNING
-    assert "1 other request(s) for this account already pending" in result.sentence
+    assert "1 other request for this account already pending" in result.sentence
 
 
 @pytest.mark.parametrize("last_give", [None, TODAY - dt.timedelta(days=91)])
@@ -279,7 +279,7 @@ def test_every_warning_and_blocking_rule_gives_a_short_reason_for_lists() -> Non
         "activity_cap": "already 7 this quarter (guideline: 2)",
         "account_status": "do not contact",
         "renewal": "renewal on 2026-11-26",
-        "duplicate": "2 request(s) already pending",
+        "duplicate": "2 requests already pending",
         "give_back": "nothing given back in 90 days",
     }
     assert all(len(reason) < 60 for reason in flagged.values())
