@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, String
 
+from store.addresses import ADDRESS_MAX, BadAddress, clean_address
 from store.models import Account, AccountStatus, Advocate, normalize
 from store.rules.policy import Policy
 
@@ -33,7 +33,6 @@ ACCOUNT_COLUMNS = (
     "status",
 )
 ADVOCATE_COLUMNS = ("account", "name", "title", "email", "activities")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 #: the csv module's words for a broken quote, in words a CRM admin can act on
 _QUOTE_ERRORS = {
@@ -141,6 +140,36 @@ def _check_no_nul(raw: dict[str, str], columns: tuple[str, ...]) -> None:
             raise BadRow(f"{column} contains a NUL byte")
 
 
+def address(raw: dict[str, str], column: str) -> str | None:
+    """The row's address in `column`, cleaned (`store.addresses.clean_address`), or None if empty."""
+    typed = raw.get(column) or ""
+    if not typed:
+        return None
+    if len(typed) > ADDRESS_MAX:
+        raise BadRow(f"{column} is longer than {ADDRESS_MAX} characters")
+    try:
+        return clean_address(typed)
+    except BadAddress:
+        raise BadRow(f"{column} {typed[:80]!r} is not an e-mail address") from None
+
+
+def parse_mapping(text: str, known: tuple[str, ...]) -> dict[str, str]:
+    """`--map 'Opportunity Name=name,Amount (converted)=amount'` → {"opportunity name": "name", …}.
+
+    Raises ValueError naming what is wrong: a pair without "=", or a target the import does not
+    read (`known`).
+    """
+    mapping: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        header, sep, column = (item.strip() for item in pair.partition("="))
+        if not sep or not header or not column:
+            raise ValueError(f"{pair!r} is not HEADER=column")
+        if column.lower() not in known:
+            raise ValueError(f"{column!r} is not a column the import reads ({', '.join(known)})")
+        mapping[header.lower()] = column.lower()
+    return mapping
+
+
 def _check_fits(column: ColumnElement[Any], field: str, value: str | None, how: str = "") -> None:
     """`value` fits `column` (PostgreSQL refuses a longer one; SQLite would keep it)."""
     limit = column.type.length if isinstance(column.type, String) else None
@@ -154,9 +183,7 @@ def parse_account(line: int, raw: dict[str, str]) -> AccountRow:
     name = " ".join(raw.get("name", "").split())
     if not name:
         raise BadRow("name is empty")
-    email = raw.get("owner_email") or None
-    if email and not EMAIL.match(email):
-        raise BadRow(f"owner_email {email!r} is not an e-mail address")
+    email = address(raw, "owner_email")
     renewal = raw.get("renewal_date") or None
     renewal_date = None
     if renewal:
@@ -174,7 +201,7 @@ def parse_account(line: int, raw: dict[str, str]) -> AccountRow:
         segment=raw.get("segment", ""),
         region=raw.get("region", ""),
         products=";".join(p.strip() for p in raw.get("products", "").split(";") if p.strip()),
-        owner_email=email.lower() if email else None,
+        owner_email=email,
         crm_id=raw.get("crm_id") or None,
         renewal_date=renewal_date,
         status=status,
@@ -197,16 +224,12 @@ def parse_advocate(line: int, raw: dict[str, str], policy: Policy) -> AdvocateRo
     name = " ".join(raw.get("name", "").split())
     if not name:
         raise BadRow("name is empty")
-    email = raw.get("email") or None
-    if email and not EMAIL.match(email):
-        raise BadRow(f"email {email!r} is not an e-mail address")
+    email = address(raw, "email")
     activities = [a.strip() for a in raw.get("activities", "").split(";") if a.strip()]
     unknown = [a for a in activities if a not in policy.activities]
     if unknown:
         raise BadRow(f"unknown activity {unknown[0]!r} (known: {', '.join(policy.activities)})")
-    row = AdvocateRow(
-        line, account, name, raw.get("title", ""), email.lower() if email else None, ";".join(activities)
-    )
+    row = AdvocateRow(line, account, name, raw.get("title", ""), email, ";".join(activities))
     columns = Advocate.__table__.c
     for field in ("name", "title", "email"):
         _check_fits(columns[field], field, getattr(row, field))
