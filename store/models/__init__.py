@@ -15,6 +15,14 @@ are imported from here: `from store.models import Account, Delivery`.
 
 from store.models.accounts import Account, AccountStatus, Advocate
 from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, normalize
+from store.models.bench import (
+    OPEN_NOMINATION,
+    Blackout,
+    ForgottenAddress,
+    Nomination,
+    NominationStatus,
+    NpsAnswer,
+)
 from store.models.customer import Consent, ConsentAnswer, Rating
 from store.models.ledger import EntryKind, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
@@ -25,16 +33,22 @@ from store.models.requests import ReferenceRequest, RequestStatus
 __all__ = [
     "HOLDING_SEAT",
     "NAMING_CONVENTION",
+    "OPEN_NOMINATION",
     "Account",
     "AccountStatus",
     "Advocate",
     "Base",
+    "Blackout",
     "Consent",
     "ConsentAnswer",
     "Delivery",
     "DeliveryStatus",
     "EntryKind",
+    "ForgottenAddress",
     "LedgerEntry",
+    "Nomination",
+    "NominationStatus",
+    "NpsAnswer",
     "Offer",
     "OfferSeat",
     "OfferStatus",

@@ -80,6 +80,18 @@ class Advocate(Base):
     #: at most this many asks a quarter, as the advocate said ("Ask me less often", their page);
     #: None: only the policy's rules apply
     asks_per_quarter: Mapped[int | None] = mapped_column(Integer)
+    #: what the advocate set on their own page (flow 18): their IANA time zone, the times that suit
+    #: them, the groups of social capital they value (the policy's group names separated by ";") and
+    #: a note on what would be valuable to them
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    times_that_suit: Mapped[str] = mapped_column(Text, default="", server_default="")
+    valued: Mapped[str] = mapped_column(Text, default="", server_default="")
+    value_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: when they joined through a nomination (double opt-in); None: imported from the CRM
+    joined_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    #: when their personal details were erased ("Remove me"): the row stays as a pseudonym so the
+    #: asks and ledger entries that name it keep their sums
+    forgotten_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     account: Mapped[Account] = relationship(back_populates="advocates")
 
@@ -88,3 +100,7 @@ class Advocate(Base):
     @property
     def activity_keys(self) -> list[str]:
         return [key for key in self.activities.split(";") if key]
+
+    @property
+    def valued_groups(self) -> list[str]:
+        return [group for group in self.valued.split(";") if group]
