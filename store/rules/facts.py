@@ -15,29 +15,24 @@ import dataclasses
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select, true
+from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import Session
 
 from store import ledger
 from store.models import (
     Account,
     Advocate,
-    Consent,
-    ConsentAnswer,
     EntryKind,
     LedgerEntry,
-    Rating,
     ReferenceRequest,
     RequestStatus,
 )
 from store.periods import quarter_start
+from store.rules import people
 from store.rules.checklist import PolicyFacts, RuleResult, checklist
+from store.rules.people import Ids
 from store.rules.policy import Policy
-
-#: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
-Ids = Collection[int] | Select[Any]
 
 
 @dataclass(frozen=True)
@@ -85,6 +80,7 @@ def facts_for(session: Session, policy: Policy, request: ReferenceRequest, today
         cost=request.cost,
         advocate_id=request.advocate_id,
         excluding_request=request.id,
+        needed_by=request.needed_by,
     )
 
 
@@ -117,10 +113,10 @@ def checks_for_requests(
                 if request.advocate_id
                 else account.account
             )
+            others = facts.other_pending_requests
             if request.status == RequestStatus.PENDING:  # the request is not "another" pending one
-                facts = dataclasses.replace(
-                    facts, other_pending_requests=max(0, facts.other_pending_requests - 1)
-                )
+                others = max(0, others - 1)
+            facts = dataclasses.replace(facts, other_pending_requests=others, needed_by=request.needed_by)
             checks[request.id] = checklist(policy, facts)
     return checks
 
@@ -135,9 +131,10 @@ def facts_for_ask(
     cost: int,
     advocate_id: int | None,
     excluding_request: int | None = None,
+    needed_by: dt.date | None = None,
 ) -> PolicyFacts:
     """The facts of one ask of an account, naming `advocate_id` if not None (a request, or a draft
-    of one before it is saved)."""
+    of one before it is saved), needed by `needed_by` if it says."""
     found = facts_for_accounts(
         session,
         policy,
@@ -148,7 +145,8 @@ def facts_for_ask(
         advocate_ids=[advocate_id] if advocate_id is not None else [],
         excluding_request=excluding_request,
     )[account_id]
-    return found.advocates.get(advocate_id, found.account) if advocate_id is not None else found.account
+    facts = found.advocates.get(advocate_id, found.account) if advocate_id is not None else found.account
+    return dataclasses.replace(facts, needed_by=needed_by)
 
 
 def facts_for_accounts(
@@ -169,9 +167,10 @@ def facts_for_accounts(
     ids of advocates at other accounts are ignored. Accounts that do not exist are absent.
 
     `as_of` (the policy simulator) reads the history as it stood at that moment, priced by
-    `policy`: only entries recorded before it, requests pending then, and every ask and reversal
-    at `policy`'s cost of its activity. An account's status and renewal date are today's: their
-    past values are not kept.
+    `policy`: only entries recorded before it, requests pending then, the dates advocates had set
+    not to be asked and the NPS answers imported by then, and every ask and reversal at `policy`'s
+    cost of its activity. An account's status and renewal date, and the activities an advocate
+    agreed to, are today's: their past values are not kept.
     """
     rows = session.execute(
         select(Account.id, Account.status, Account.renewal_date).where(Account.id.in_(account_ids))
@@ -196,14 +195,16 @@ def facts_for_accounts(
         )
     }
     capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
-    says = _advocate_says(session, advocate_ids, today)
-    by_account: dict[int, list[tuple[int, str, int | None]]] = {}
-    for advocate_id, account_id, name, limit in session.execute(
-        select(Advocate.id, Advocate.account_id, Advocate.name, Advocate.asks_per_quarter).where(
-            Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids)
-        )
+    says = people.advocate_says(session, advocate_ids, today)
+    dates_off = people.dates_off(session, advocate_ids, today, as_of)
+    nps = people.nps_facts(session, policy.rules, account_ids, today, as_of)
+    by_account: dict[int, list[tuple[int, str, int | None, str]]] = {}
+    for advocate_id, account_id, name, limit, activities in session.execute(
+        select(
+            Advocate.id, Advocate.account_id, Advocate.name, Advocate.asks_per_quarter, Advocate.activities
+        ).where(Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids))
     ):
-        by_account.setdefault(account_id, []).append((advocate_id, name, limit))
+        by_account.setdefault(account_id, []).append((advocate_id, name, limit, activities))
 
     facts: dict[int, AccountFacts] = {}
     for row in rows:
@@ -218,9 +219,10 @@ def facts_for_accounts(
             capped_asks_this_quarter=capped.get(row.id, 0),
             last_give_on=last_of.get((row.id, EntryKind.GIVE)),
             first_ask=(row.id, EntryKind.ASK) not in last_of,
+            nps=nps.get(row.id),
         )
         advocates: dict[int, PolicyFacts] = {}
-        for advocate_id, name, limit in by_account.get(row.id, []):
+        for advocate_id, name, limit, activities in by_account.get(row.id, []):
             asks = unnamed.get(row.id, _Asks()) + named.get((row.id, advocate_id), _Asks())
             advocates[advocate_id] = dataclasses.replace(
                 base,
@@ -229,38 +231,12 @@ def facts_for_accounts(
                 advocate_asks_in_window=asks.in_window,
                 advocate_asks_this_quarter=asks.this_quarter,
                 advocate_limit=limit,
+                advocate_activities=tuple(key for key in activities.split(";") if key),
+                advocate_dates_off=dates_off.get(advocate_id, ()),
                 **says.get(advocate_id, {}),
             )
         facts[row.id] = AccountFacts(base, advocates)
     return facts
-
-
-def _advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[int, dict[str, Any]]:
-    """What each advocate said (`store.customer.consent`): do-not-contact, resting this quarter, and their
-    last rating — as `PolicyFacts` fields by advocate id."""
-    says: dict[int, dict[str, Any]] = {}
-    for advocate_id, answer, rest_until in session.execute(
-        select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
-            Consent.advocate_id.in_(advocate_ids),
-            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_THIS_QUARTER]),
-        )
-    ):
-        said = says.setdefault(advocate_id, {})
-        if answer == ConsentAnswer.NEVER:
-            said["advocate_never"] = True
-        elif rest_until is not None and rest_until >= today:
-            said["advocate_rests_until"] = max(rest_until, said.get("advocate_rests_until", rest_until))
-    latest = (
-        select(Rating.advocate_id, func.max(Rating.id).label("last_id"))
-        .where(Rating.advocate_id.in_(advocate_ids), Rating.rater == "advocate")
-        .group_by(Rating.advocate_id)
-        .subquery()
-    )
-    for advocate_id, score in session.execute(
-        select(Rating.advocate_id, Rating.score).join(latest, Rating.id == latest.c.last_id)
-    ):
-        says.setdefault(advocate_id, {})["advocate_last_rating"] = score
-    return says
 
 
 def _pending_counts(

@@ -1,0 +1,90 @@
+"""What the people at an account said, as facts for the checklist (`store.rules.facts`): each
+advocate's answers to asks and ratings (`store.customer`), the dates they asked not to be asked
+on (their own page), and the account's NPS answers (`refdesk import promoters`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Select, func, select, true
+from sqlalchemy.orm import Session
+
+from store.models import Blackout, Consent, ConsentAnswer, NpsAnswer, Rating
+from store.rules.policy import Rules
+from store.rules.verdicts import DatesOff, NpsFact
+
+#: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
+Ids = Collection[int] | Select[Any]
+
+
+def advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[int, dict[str, Any]]:
+    """What each advocate said (`store.customer.consent`): do-not-contact, resting this quarter, and their
+    last rating — as `PolicyFacts` fields by advocate id."""
+    says: dict[int, dict[str, Any]] = {}
+    for advocate_id, answer, rest_until in session.execute(
+        select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
+            Consent.advocate_id.in_(advocate_ids),
+            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_THIS_QUARTER]),
+        )
+    ):
+        said = says.setdefault(advocate_id, {})
+        if answer == ConsentAnswer.NEVER:
+            said["advocate_never"] = True
+        elif rest_until is not None and rest_until >= today:
+            said["advocate_rests_until"] = max(rest_until, said.get("advocate_rests_until", rest_until))
+    latest = (
+        select(Rating.advocate_id, func.max(Rating.id).label("last_id"))
+        .where(Rating.advocate_id.in_(advocate_ids), Rating.rater == "advocate")
+        .group_by(Rating.advocate_id)
+        .subquery()
+    )
+    for advocate_id, score in session.execute(
+        select(Rating.advocate_id, Rating.score).join(latest, Rating.id == latest.c.last_id)
+    ):
+        says.setdefault(advocate_id, {})["advocate_last_rating"] = score
+    return says
+
+
+def dates_off(
+    session: Session, advocate_ids: Ids, today: dt.date, as_of: dt.datetime | None = None
+) -> dict[int, tuple[DatesOff, ...]]:
+    """Each advocate's dates not to ask that end today or later, soonest first; `as_of` (the
+    replay): only the dates they had set by then."""
+    set_by = Blackout.created_at <= as_of if as_of is not None else true()
+    found: dict[int, list[DatesOff]] = {}
+    for advocate_id, starts_on, ends_on, note in session.execute(
+        select(Blackout.advocate_id, Blackout.starts_on, Blackout.ends_on, Blackout.note)
+        .where(Blackout.advocate_id.in_(advocate_ids), Blackout.ends_on >= today, set_by)
+        .order_by(Blackout.starts_on, Blackout.id)
+    ):
+        found.setdefault(advocate_id, []).append(DatesOff(starts_on, ends_on, note))
+    return {advocate_id: tuple(ranges) for advocate_id, ranges in found.items()}
+
+
+def nps_facts(
+    session: Session, rules: Rules, account_ids: Ids, today: dt.date, as_of: dt.datetime | None = None
+) -> dict[int, NpsFact]:
+    """Per account, the NPS answer an ask should know about: the latest detractor's in the last
+    `detractor_days` days, else the latest answer in them. `as_of` (the replay): only the answers
+    imported by then."""
+    imported = NpsAnswer.imported_at <= as_of if as_of is not None else true()
+    rows = session.execute(
+        select(NpsAnswer.account_id, NpsAnswer.score, NpsAnswer.answered_on, NpsAnswer.comment)
+        .where(
+            NpsAnswer.account_id.in_(account_ids),
+            NpsAnswer.answered_on >= today - dt.timedelta(days=rules.detractor_days),
+            NpsAnswer.answered_on <= today,
+            imported,
+        )
+        .order_by(NpsAnswer.answered_on, NpsAnswer.id)
+    )
+    found: dict[int, NpsFact] = {}
+    for account_id, score, answered_on, comment in rows:
+        kept = found.get(account_id)
+        detractor = score <= rules.detractor_max_score
+        if kept is None or detractor or kept.score > rules.detractor_max_score:
+            found[account_id] = NpsFact(score, answered_on, comment)
+    return found
