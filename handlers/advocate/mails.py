@@ -1,6 +1,9 @@
-"""The advocate's e-mails: the ask, the rating request and an offer's invitation, composed at send
-time from current data (an ask answered meanwhile, by the owner's buttons, is not mailed any
-more), and what happens when one can never be sent: the owner is asked instead.
+"""The advocate's e-mails: the ask, the rating request, an offer's invitation, a fresh link to their
+own page, and a nominated contact's invitation to join — composed at send time from current data
+(an ask answered meanwhile, by the owner's buttons, is not mailed any more; a person removed
+meanwhile is not mailed at all), and what happens when one can never be sent: the owner is asked
+or told instead. Every e-mail to an advocate ends with the shared footer (`_footer.*`): a link to
+their own page and how to stop.
 
 These are the routes' composers and fallbacks (`handlers.routes`); the SMTP transport that sends
 them is the outbox's (`handlers.outbox.mail`).
@@ -8,17 +11,20 @@ them is the outbox's (`handlers.outbox.mail`).
 
 from __future__ import annotations
 
+from handlers.advocate.join import WHAT_IT_MEANS
 from handlers.advocate.offer import ANSWER_WORDS
-from handlers.advocate.pages import ANSWER, OFFER, RATE
+from handlers.advocate.pages import ANSWER, JOIN, OFFER, PROFILE, RATE
 from handlers.advocate.templating import render
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
 from handlers.outbox.messages import Mail, Undeliverable
+from store.bench import deciding, notices, profile, views
 from store.customer import ask_view, consent
 from store.customer.ask_view import AskView
 from store.errors import Gone
+from store.models import NominationStatus
 from store.offers import invitations
-from store.outbox.payloads import OfferSeatPayload
+from store.outbox.payloads import NominationPayload, OfferSeatPayload
 from store.outbox.queue import DeliveryJob
 
 
@@ -39,9 +45,14 @@ def _ask(desk: Desk, job: DeliveryJob) -> AskView | None:
     return ask if ask.advocate_email else None
 
 
-def _mail(ask: AskView, subject: str, template: str, link: str) -> Mail:
+def _their_page(links: Links, job: DeliveryJob) -> str:
+    """The link to the advocate's own page, for the footer of every e-mail to them."""
+    return PROFILE.url(links, consent.advocate_of_recipient(job.recipient))
+
+
+def _mail(ask: AskView, subject: str, template: str, link: str, page: str) -> Mail:
     assert ask.advocate_email is not None
-    values = {"ask": ask, "link": link}
+    values = {"ask": ask, "link": link, "page": page}
     return Mail(
         ask.advocate_name,
         ask.advocate_email,
@@ -58,7 +69,8 @@ def compose_ask(desk: Desk, job: DeliveryJob) -> Mail | None:
     ask = _ask(desk, job)
     if ask is None or not ask.open or ask.answer is not None:
         return None
-    return _mail(ask, f"{ask.activity_name}: would you help?", "mail_ask", ANSWER.url(links, ask.request_id))
+    link = ANSWER.url(links, ask.request_id)
+    return _mail(ask, f"{ask.activity_name}: would you help?", "mail_ask", link, _their_page(links, job))
 
 
 def compose_rating(desk: Desk, job: DeliveryJob) -> Mail | None:
@@ -67,7 +79,8 @@ def compose_rating(desk: Desk, job: DeliveryJob) -> Mail | None:
     ask = _ask(desk, job)
     if ask is None or ask.rated:
         return None
-    return _mail(ask, "Was this a good use of your time?", "mail_rate", RATE.url(links, ask.request_id))
+    link = RATE.url(links, ask.request_id)
+    return _mail(ask, "Was this a good use of your time?", "mail_rate", link, _their_page(links, job))
 
 
 def compose_invitation(desk: Desk, job: DeliveryJob) -> Mail | None:
@@ -80,7 +93,12 @@ def compose_invitation(desk: Desk, job: DeliveryJob) -> Mail | None:
         return None
     if not invitation.advocate_email or not invitation.open:
         return None
-    values = {"offer": invitation, "link": OFFER.url(links, seat_id), "words": ANSWER_WORDS}
+    values = {
+        "offer": invitation,
+        "link": OFFER.url(links, seat_id),
+        "words": ANSWER_WORDS,
+        "page": _their_page(links, job),
+    }
     return Mail(
         invitation.advocate_name,
         invitation.advocate_email,
@@ -102,3 +120,63 @@ def invitation_to_owner(desk: Desk, job: DeliveryJob, error: str) -> tuple[str, 
     """The invitation can never be e-mailed: the seat is the owner's to record, their card says so."""
     seat_id = OfferSeatPayload.from_dict(job.data).seat_id
     return invitations.invitation_undeliverable(desk.db, seat_id, desk.now())
+
+
+def compose_fresh_link(desk: Desk, job: DeliveryJob) -> Mail | None:
+    """A fresh link to their own page (the lost-link page); None once they were removed."""
+    links = _links(desk)
+    try:
+        mine = profile.profile(
+            desk.db, desk.policy, consent.advocate_of_recipient(job.recipient), desk.today()
+        )
+    except Gone:
+        return None
+    if not mine.email:
+        return None
+    days = int(links.max_age.total_seconds() // 86400)
+    values = {"who": mine.name, "days": days, "page": PROFILE.url(links, mine.advocate_id)}
+    return Mail(
+        mine.name,
+        mine.email,
+        "Your page: what you're happy to do",
+        render("mail_link.txt", **values),
+        render("mail_link.html", **values),
+        reply_to=mine.owner_email,
+    )
+
+
+def compose_join_invitation(desk: Desk, job: DeliveryJob) -> Mail | None:
+    """A nominated contact's invitation to join, on the owner's behalf (again, as a reminder or a
+    fresh link); None once they answered, or the nomination closed, or they were removed."""
+    links = _links(desk)
+    try:
+        view = views.nomination(desk.db, desk.policy, NominationPayload.from_dict(job.data).nomination_id)
+    except Gone:
+        return None
+    if view.status != NominationStatus.INVITED or not view.email:
+        return None
+    sender = view.owner_email or "your account team"
+    rules = desk.policy.rules
+    values = {
+        "view": view,
+        "sender": sender,
+        "means": WHAT_IT_MEANS,
+        "most": rules.advocate_max_asks_in_window,
+        "window": rules.advocate_window_days,
+        "link": JOIN.url(links, view.id),
+    }
+    reminder = NominationPayload.from_dict(job.data).about == notices.REMINDER
+    return Mail(
+        view.name,
+        view.email,
+        ("Reminder: " if reminder else "") + "An invitation to our customer advocate program",
+        render("mail_join.txt", **values),
+        render("mail_join.html", **values),
+        reply_to=view.owner_email,
+    )
+
+
+def join_invitation_undeliverable(desk: Desk, job: DeliveryJob, error: str) -> tuple[str, ...]:
+    """The invitation can never be e-mailed: whoever decided and the nominator are told."""
+    nomination_id = NominationPayload.from_dict(job.data).nomination_id
+    return deciding.invitation_undeliverable(desk.db, nomination_id, desk.now(), admins=desk.admins)

@@ -21,6 +21,7 @@ from handlers.outbox.pacing import Pacer
 from handlers.outbox.routing import Routes
 from handlers.outbox.smtp import Mailer
 from store.act import Act
+from store.addresses import AddressKey
 from store.db import Database
 from store.rules.policy import Policy
 
@@ -54,6 +55,8 @@ class Desk:
     mailer: Mailer | None = None
     #: how each delivery kind is sent (`handlers.routes.ROUTES`): the sender reads them here
     routes: Routes[Desk] = field(default_factory=dict)
+    #: the key removed people's addresses are fingerprinted with; None without a secret to derive it
+    address_key: AddressKey | None = None
 
     def now(self) -> dt.datetime:
         return self.clock()

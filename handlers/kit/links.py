@@ -5,7 +5,8 @@ A link is `<public url>/<purpose>/<id>/<token>`, the purpose being the page's
 purpose (itsdangerous's salt), so an answer link does not open the rating page, a token for one
 request does not open another, and an edited token fails its signature.
 The forms on the pages carry a CSRF token derived from the link token under a salt of its own:
-a form posted from anywhere else lacks it.
+a form posted from anywhere else lacks it. The one page anyone may open (the lost-link page, which
+has no link token) carries a signed timestamp of its own instead (`form_token`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import hmac
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+#: how long the form of a page anyone may open (the lost-link page) can be sent after it was shown
+FORM_MAX_AGE = dt.timedelta(hours=1)
 
 
 class BadLink(Exception):
@@ -51,6 +55,20 @@ class Links:
             raise BadLink(expired=False) from None
         if not isinstance(data, dict) or data.get("request") != request_id:
             raise BadLink(expired=False)
+
+    def form_token(self, purpose: str) -> str:
+        """The CSRF token of a page anyone may open (it has no link token to derive one from):
+        a signed timestamp for that page, good for `FORM_MAX_AGE`."""
+        return str(URLSafeTimedSerializer(self.secret, salt=f"refdesk.form.{purpose}").dumps(purpose))
+
+    def form_ok(self, purpose: str, sent: str) -> bool:
+        try:
+            data = URLSafeTimedSerializer(self.secret, salt=f"refdesk.form.{purpose}").loads(
+                sent, max_age=int(FORM_MAX_AGE.total_seconds())
+            )
+        except BadSignature:  # SignatureExpired is one
+            return False
+        return bool(data == purpose)
 
     def csrf(self, token: str) -> str:
         digest = hashlib.sha256(token.encode()).hexdigest()
