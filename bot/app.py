@@ -51,6 +51,7 @@ def build_desk(
         links=links(settings),
         mailer=mailer(settings),
         routes=ROUTES,
+        address_key=settings.address_key(),
     )
 
 

@@ -273,7 +273,8 @@ def test_an_unknown_job_is_one_line_naming_the_jobs(env: dict[str, str], workdir
 
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "refdesk: unknown job 'tidy-up': the jobs are nudge, sla-check, followup, digest, consent-remind"
+        "refdesk: unknown job 'tidy-up': the jobs are nudge, sla-check, followup, digest, consent-remind, "
+        "nomination-remind"
     ]
     assert result.stdout == ""
 
