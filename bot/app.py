@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from handlers.outbox.pacing import Pacer
 from handlers.outbox.smtp import Mailer, parse_smtp_url
 from handlers.routes import ROUTES
 from handlers.surfaces import register_all
+from store.addresses import AddressKey
 from store.customer import consent
 from store.db import Database
 from store.rules.policy import Policy, load_policy
@@ -51,7 +54,7 @@ def build_desk(
         links=links(settings),
         mailer=mailer(settings),
         routes=ROUTES,
-        address_key=settings.address_key(),
+        address_key=address_key(settings),
     )
 
 
@@ -67,6 +70,18 @@ def links(settings: Settings) -> Links | None:
     if not settings.public_url or not settings.link_key():
         return None
     return Links(settings.link_key(), settings.public_url, dt.timedelta(days=settings.link_max_age_days))
+
+
+def address_key(settings: Settings) -> AddressKey | None:
+    """The key of removed people's fingerprints: REFDESK_ERASURE_SECRET, else one derived from the
+    link key under a label of its own (no link signature shares it); None without either. Every
+    process that imports or forgets must derive the same one: they all read the same settings."""
+    if settings.erasure_secret is not None and settings.erasure_secret.get_secret_value():
+        return AddressKey(settings.erasure_secret.get_secret_value().encode())
+    link = settings.link_key()
+    if not link:
+        return None
+    return AddressKey(hmac.new(link.encode(), b"refdesk.erasure", hashlib.sha256).digest())
 
 
 def mailer(settings: Settings) -> Mailer | None:

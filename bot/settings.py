@@ -6,8 +6,6 @@ the `REFDESK_` prefix. Secrets are `SecretStr` so they never show up in a repr o
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import zoneinfo
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +14,6 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, Validation
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.outbox.smtp import parse_smtp_url
-from store.addresses import AddressKey
 
 DEFAULT_DATABASE_URL = "sqlite:///refdesk.db"
 
@@ -197,17 +194,9 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(
         10, gt=0, validation_alias=AliasChoices("REFDESK_SMTP_TIMEOUT", "smtp_timeout_seconds")
     )
-
-    # --- growing the bench: nominations, and the people who asked to be removed ---
-    #: the key the addresses of people removed from the program are fingerprinted with (HMAC);
-    #: unset: derived from the link key. Changing it lets the people removed so far be imported again
+    #: the key removed people's addresses are fingerprinted with (HMAC); unset: from the link key
     erasure_secret: SecretStr | None = Field(
         None, validation_alias=AliasChoices("REFDESK_ERASURE_SECRET", "erasure_secret")
-    )
-    #: days a nomination waits for the owner's decision, or the contact's answer, before it
-    #: reminds them (once)
-    nomination_remind_days: float = Field(
-        7, gt=0, validation_alias=AliasChoices("REFDESK_NOMINATION_REMIND_DAYS", "nomination_remind_days")
     )
     nomination_remind_cron: str = Field(
         "0 10 * * *",
@@ -247,16 +236,6 @@ class Settings(BaseSettings):
         derives a separate key per purpose from it with its salt, so no Slack signature shares it)."""
         secret = self.link_secret or self.slack_signing_secret
         return secret.get_secret_value() if secret is not None else ""
-
-    def address_key(self) -> AddressKey | None:
-        """The key of removed people's fingerprints: REFDESK_ERASURE_SECRET, else one derived from
-        the link key under a label of its own (so no link signature shares it); None without either."""
-        if self.erasure_secret is not None and self.erasure_secret.get_secret_value():
-            return AddressKey(self.erasure_secret.get_secret_value().encode())
-        link = self.link_key()
-        if not link:
-            return None
-        return AddressKey(hmac.new(link.encode(), b"refdesk.erasure", hashlib.sha256).digest())
 
     @field_validator("delivery_lease_seconds")
     @classmethod

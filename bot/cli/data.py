@@ -13,6 +13,7 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError
 from tqdm import tqdm
 
+from bot.app import address_key
 from bot.clock import system_clock
 from bot.errors import EXIT_NOT_DONE, CliError
 from bot.settings import Settings
@@ -121,7 +122,7 @@ def import_file(
                 path,
                 now=now,
                 today=now.astimezone(settings.tz).date(),
-                key=settings.address_key(),
+                key=address_key(settings),
                 rename=rename,
                 skip_bad_rows=skip_bad_rows,
                 progress=progress,
@@ -131,7 +132,7 @@ def import_file(
                 db,
                 path,
                 load_policy(settings.policy_file),
-                key=settings.address_key(),
+                key=address_key(settings),
                 skip_bad_rows=skip_bad_rows,
                 progress=progress,
             )

@@ -108,10 +108,9 @@ def consent_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str
 
 
 def nomination_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
-    """Nominations waiting REFDESK_NOMINATION_REMIND_DAYS for the owner's decision or the contact's
-    answer remind whoever they wait for, once per wait."""
-    after = dt.timedelta(days=settings.nomination_remind_days)
-    return deciding.owe_reminders(desk.db, now=now, after=after, admins=desk.admins)
+    """Nominations waiting a week for the owner's decision or the contact's answer remind whoever
+    they wait for, once per wait."""
+    return deciding.owe_reminders(desk.db, now=now, after=deciding.REMIND_AFTER, admins=desk.admins)
 
 
 JOBS: dict[str, Job] = {

@@ -22,6 +22,9 @@ from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import Account, Nomination, NominationStatus
 
 REASON_MAX = 1000
+#: how long a nomination waits for the owner's decision, or the contact's answer, before it
+#: reminds them (product.md, flow 16: a week)
+REMIND_AFTER = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)

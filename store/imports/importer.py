@@ -71,6 +71,14 @@ class ImportReport:
     #: True when bad rows stopped the import: nothing was written
     aborted: bool = False
 
+    def stops(self, skip_bad_rows: bool) -> bool:
+        """Once the whole file is checked: the bad rows in line order, and whether they stop the
+        import (nothing written) or are skipped."""
+        self.bad_rows.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
+        self.aborted = bool(self.bad_rows) and not skip_bad_rows
+        self.skipped = 0 if self.aborted else len(self.bad_rows)
+        return self.aborted
+
 
 def import_accounts(
     db: Database,
@@ -214,11 +222,8 @@ def import_advocates(
                 continue
             seen[(account_id, person)] = row.line
             resolved.append((row, account_id))
-        report.bad_rows.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
-        if report.bad_rows and not skip_bad_rows:
-            report.aborted = True
+        if report.stops(skip_bad_rows):
             return report
-        report.skipped = len(report.bad_rows)
         resolved = skip_forgotten(session, key, resolved, report)
 
         existing = {(a.account_id, a.person_key): a for a in session.scalars(select(Advocate))}

@@ -117,11 +117,8 @@ def import_promoters(
                 continue
             seen[(row.email, row.answered_on)] = row.line
             resolved.append((row, account_id))
-        report.bad_rows.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
-        if report.bad_rows and not skip_bad_rows:
-            report.aborted = True
+        if report.stops(skip_bad_rows):
             return report
-        report.skipped = len(report.bad_rows)
         resolved = skip_forgotten(session, key, resolved, report)
 
         addresses = sorted({row.email for row, _ in resolved})

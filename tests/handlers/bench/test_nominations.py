@@ -86,6 +86,12 @@ def mrkdwn_of(blocks: list[dict[str, Any]]) -> list[str]:
     return found
 
 
+def nominated(world: World, by: str = SELLER, **typed: str) -> dict[str, Any]:
+    """`/reference nominate acme` by `by`, sent with Hank's details (or `typed`): the ack's body."""
+    fields = {"name": "Hank", "email": "hank@acme.example", "why": "x", **typed}
+    return submit(world, by, open_modal(world, by, "nominate acme"), **fields)
+
+
 def test_nominate_opens_the_modal_for_the_account_and_says_each_problem_on_its_input(world: World) -> None:
     accounts(world)
     view = open_modal(world, SELLER, "nominate acme")
@@ -107,10 +113,7 @@ def test_nominate_opens_the_modal_for_the_account_and_says_each_problem_on_its_i
 
 def test_a_nomination_reaches_the_owner_who_invites_and_the_nominator_hears_it(world: World) -> None:
     accounts(world)
-    view = open_modal(world, SELLER, "nominate acme")
-    thanks = submit(
-        world, SELLER, view, name="Hank <Hill>", email="hank@acme.example", why="ran the *rollout*"
-    )
+    thanks = nominated(world, name="Hank <Hill>", why="ran the *rollout*")
 
     assert thanks["response_action"] == "update"
     assert f"<@{OWNER}> decides" in json.dumps(thanks["view"])
@@ -138,14 +141,7 @@ def test_a_nomination_reaches_the_owner_who_invites_and_the_nominator_hears_it(w
 
 def test_not_now_asks_the_reason_that_the_nominator_reads(world: World) -> None:
     accounts(world)
-    submit(
-        world,
-        SELLER,
-        open_modal(world, SELLER, "nominate acme"),
-        name="Hank",
-        email="hank@acme.example",
-        why="x",
-    )
+    nominated(world)
     [dm] = world.dms_to(OWNER, "Nomination")
     nomination_id = next(b for b in dm.args["blocks"] if b["type"] == "actions")["elements"][1]["value"]
 
@@ -167,14 +163,7 @@ def test_not_now_asks_the_reason_that_the_nominator_reads(world: World) -> None:
 
 def test_the_owner_s_own_nomination_is_invited_at_once(world: World) -> None:
     accounts(world)
-    thanks = submit(
-        world,
-        OWNER,
-        open_modal(world, OWNER, "nominate acme"),
-        name="Hank",
-        email="hank@acme.example",
-        why="x",
-    )
+    thanks = nominated(world, by=OWNER)
 
     assert "is invited" in json.dumps(thanks["view"])
     [shown] = views.open_nominations(world.desk.db, world.desk.policy, limit=5)[0]
@@ -218,14 +207,7 @@ def test_home_shows_what_waits_for_me_the_promoters_and_for_admins_every_open_no
 ) -> None:
     acme = accounts(world)
     promoter(world, acme)
-    submit(
-        world,
-        SELLER,
-        open_modal(world, SELLER, "nominate acme"),
-        name="Dale",
-        email="dale@acme.example",
-        why="x",
-    )
+    nominated(world, name="Dale", email="dale@acme.example")
     desk = world.desk
 
     for user in (OWNER, ADMIN, SELLER):
@@ -277,14 +259,7 @@ def test_the_weekly_nudge_names_promoters_even_when_nothing_is_owed_back(world: 
 
 def test_every_nomination_message_is_valid_block_kit_in_every_state(world: World) -> None:
     accounts(world)
-    submit(
-        world,
-        SELLER,
-        open_modal(world, SELLER, "nominate acme"),
-        name="Hank",
-        email="h@acme.example",
-        why="x" * 900,
-    )
+    nominated(world, why="x" * 900)
     [view], _ = views.open_nominations(world.desk.db, world.desk.policy, limit=1)
 
     for state in NominationStatus:

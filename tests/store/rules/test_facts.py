@@ -151,9 +151,9 @@ def test_dates_off_are_read_soonest_first_and_as_of_the_ask_in_a_replay(db: Data
         request.advocate_id, request.needed_by = jane, TODAY + dt.timedelta(days=8)
 
     with db.transaction(readonly=True) as s:
-        found = facts_for_accounts(
-            s, policy, [acme], TODAY, activity="quote", cost=2, advocate_ids=[jane]
-        )[acme].advocates[jane]
+        found = facts_for_accounts(s, policy, [acme], TODAY, activity="quote", cost=2, advocate_ids=[jane])[
+            acme
+        ].advocates[jane]
         before = facts_for_accounts(
             s,
             policy,
