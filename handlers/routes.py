@@ -18,7 +18,7 @@ from handlers.home import tab
 from handlers.kit.desk import Desk
 from handlers.offers import seats
 from handlers.outbox.routing import MailRoute, Routes, SlackRoute
-from handlers.requests import customer_say, followups, renderers
+from handlers.requests import customer_say, followups, renderers, withdraw
 from store.outbox.kinds import DeliveryKind
 
 ROUTES: Routes[Desk] = {
@@ -56,4 +56,7 @@ ROUTES: Routes[Desk] = {
     ),
     DeliveryKind.ADVOCATE_LINK: MailRoute(mails.compose_fresh_link),
     DeliveryKind.ADVOCATE_REMOVED: SlackRoute(decide.render_removed),
+    DeliveryKind.REFERRAL: SlackRoute(customer_say.render_referral),
+    DeliveryKind.WITHDRAWN_EMAIL: MailRoute(mails.compose_withdrawn),
+    DeliveryKind.WITHDRAWN_NOTICE: SlackRoute(withdraw.render_withdrawn_notice),
 }

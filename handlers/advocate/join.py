@@ -9,6 +9,7 @@ activities they ticked, each its own consent, and hands them the link to their o
 
 from __future__ import annotations
 
+from handlers.advocate import voice
 from handlers.advocate.templating import render
 from handlers.advocate.web import Page, PageRequest, Reply, problem
 from handlers.kit.desk import Desk
@@ -33,8 +34,9 @@ WHAT_IT_MEANS = (
 FIELD = "do_"
 
 
-def _sender(view: NominationView) -> str:
-    return view.owner_email or "your account team at the company"
+def _around(desk: Desk, view: NominationView) -> dict[str, object]:
+    """Who the invitation comes from: the account's owner, by name, at the company."""
+    return voice.page_values(voice.voice(desk, view.owner_id, view.owner_email, wait=False))
 
 
 def _closed() -> Reply:
@@ -45,7 +47,7 @@ def respond(desk: Desk, request: PageRequest, *, profile: Page) -> Reply:
     """The invitation (GET) or the answer posted to it (its CSRF already checked); `profile` is
     the advocate's own page, linked once they joined."""
     try:
-        view = views.nomination(desk.db, desk.policy, request.thing_id)
+        view = views.nomination(desk.db, desk.policy, int(request.key))
     except Gone:
         return problem("404 Not Found", "Page not found", "This invitation no longer exists.")
     if view.email is None or view.status not in (
@@ -88,7 +90,7 @@ def _page(
     assert desk.links is not None
     if view.status == NominationStatus.JOINED and view.advocate_id is not None:
         page = profile.url(desk.links, view.advocate_id)
-        body = render("joined.html", title="Welcome", view=view, page=page, sender=_sender(view))
+        body = render("joined.html", title="Welcome", view=view, page=page, **_around(desk, view))
         return status, body
     rules = desk.policy.rules
     body = render(
@@ -107,6 +109,6 @@ def _page(
         csrf=request.csrf,
         action=request.action,
         error=error,
-        sender=_sender(view),
+        **_around(desk, view),
     )
     return status, body

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from handlers.advocate import voice
 from handlers.advocate.templating import render
 from handlers.advocate.web import Download, PageRequest, Reply, problem
 from handlers.kit.desk import Desk
@@ -32,7 +33,7 @@ ACTIVITY, VALUE, REMOVE_RANGE = "do_", "value_", "remove_"
 
 def respond(desk: Desk, request: PageRequest) -> Reply | Download:
     try:
-        mine = profile.profile(desk.db, desk.policy, request.thing_id, desk.today())
+        mine = profile.profile(desk.db, desk.policy, int(request.key), desk.today())
     except Gone:
         return problem("404 Not Found", "Page not found", "There is no page here any more.")
     form = request.form
@@ -109,11 +110,12 @@ def _remove(desk: Desk, mine: Profile, request: PageRequest, form: dict[str, str
         return _page(desk, mine, request, status="400 Bad Request", error=error)
     done = erasure.forget_advocate(desk.db, mine.advocate_id, key=desk.address_key, now=desk.now())
     send_soon(desk, done.delivery_keys)
-    return "200 OK", render("removed.html", title="You have been removed", sender=_sender(mine))
+    return "200 OK", render("removed.html", title="You have been removed", **_around(desk, mine))
 
 
-def _sender(mine: Profile) -> str:
-    return mine.owner_email or "your account team at the company"
+def _around(desk: Desk, mine: Profile) -> dict[str, object]:
+    """Who the page speaks for: the account's owner, by name, at the company."""
+    return voice.page_values(voice.voice(desk, mine.owner_id, mine.owner_email, wait=False))
 
 
 def _page(
@@ -141,6 +143,6 @@ def _page(
         action=request.action,
         error=error,
         notice=notice,
-        sender=_sender(mine),
+        **_around(desk, mine),
     )
     return status, body

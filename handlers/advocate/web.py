@@ -2,12 +2,13 @@
 any HTTP listener can serve them. Server-rendered HTML, no JavaScript.
 
 It serves the pages it is handed (`handlers.advocate.pages` declares them): each page's path is
-`/<purpose>/<id>/<token>`, the purpose being the one its links are signed for; a page anyone may
-open (the lost-link page) is just `/<purpose>`. Before a page's handler runs, the link is checked
-(a tampered, expired or other request's link gets 403 / 410) and a POST's CSRF token (403
-without it); every refusal is a page that says what happened in words, with a 4xx status. The
-store's answer is one transaction; the Slack messages it owes go out after it. A handler answers
-with a page, or with a file to download (**Download my data**).
+`/<purpose>/<key>/<token>`, the purpose being the one its links are signed for and the key the
+opaque id of what the page is about; a page anyone may open (the lost-link page) is just
+`/<purpose>`. Before a page's handler runs, the link is checked (a tampered, expired or other
+request's link gets 403 / 410) and a POST's CSRF token (403 without it); every refusal is a page
+that says what happened in words, with a 4xx status. The store's answer is one transaction; the
+Slack messages it owes go out after it. A handler answers with a page, or with a file to download
+(**Download my data**).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from handlers.advocate.templating import render
 from handlers.kit.desk import Desk
 from handlers.kit.links import BadLink, Links
+from handlers.kit.sanitize import storable
 from store.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -57,9 +59,10 @@ class Download:
 class PageRequest:
     """A page's request once its link (and a POST's CSRF token) passed the checks."""
 
-    #: the signed id: a request's for the ask and the rating, a seat's for an offer, an advocate's
-    #: for their own page (0 on a page anyone may open)
-    thing_id: int
+    #: the signed key: a request's public id for the ask and the rating, a seat's for an offer, an
+    #: advocate's id for their own page, a nomination's for its invitation ("" on a page anyone may
+    #: open)
+    key: str
     token: str
     #: the posted fields (the first value of each); None for a GET
     form: dict[str, str] | None
@@ -88,15 +91,17 @@ class Page:
     def prefix(self) -> str:
         return f"/{self.purpose}/" if self.signed else f"/{self.purpose}"
 
-    def url(self, links: Links, thing_id: int = 0) -> str:
-        """The link to this page (signed for `thing_id`), as the e-mails carry it."""
-        return links.url(self.purpose, thing_id) if self.signed else f"{links.base_url}{self.prefix}"
+    def url(self, links: Links, key: str | int = "") -> str:
+        """The link to this page (signed for `key`), as the e-mails carry it."""
+        return links.url(self.purpose, str(key)) if self.signed else f"{links.base_url}{self.prefix}"
 
 
 def problem(status: str, title: str, message: str, *, link: tuple[str, str] | None = None) -> Reply:
     """A refusal or a failure, said in words on a page of its own (with where to go next, if any:
     an address and its words)."""
-    return status, render("problem.html", title=title, message=message, link=link, sender="Reference Desk")
+    return status, render(
+        "problem.html", title=title, message=message, link=link, company="", sender="", privacy_url=None
+    )
 
 
 class AdvocatePages:
@@ -106,7 +111,7 @@ class AdvocatePages:
         self.desk = desk
         self.pages = {page.purpose: page for page in pages}
         words = "|".join(re.escape(page.purpose) for page in pages if page.signed) or "(?!)"
-        self.route = re.compile(rf"^/({words})/([0-9]{{1,10}})/([A-Za-z0-9_.\-]{{1,400}})$")
+        self.route = re.compile(rf"^/({words})/([A-Za-z0-9_\-]{{1,40}})/([A-Za-z0-9_.\-]{{1,400}})$")
         #: the pages anyone may open, by path; the first is where a lost link is mailed again
         self.open_pages = {page.prefix: page for page in pages if not page.signed}
 
@@ -163,9 +168,9 @@ class AdvocatePages:
             return problem("404 Not Found", "Page not found", "This program does not serve this page.")
         if match is None:
             return self._open_page(self.open_pages[path], links, environ, method)
-        page, thing_id, token = self.pages[match[1]], int(match[2]), match[3]
+        page, key, token = self.pages[match[1]], match[2], match[3]
         try:
-            links.check(page.purpose, thing_id, token)
+            links.check(page.purpose, key, token)
         except BadLink as bad:
             if bad.expired and page.renewable and self.open_pages:
                 lost = next(iter(self.open_pages.values()))
@@ -197,7 +202,7 @@ class AdvocatePages:
                 "This form has expired",
                 "Please open the link from the e-mail again and send your answer from there.",
             )
-        return page.respond(self.desk, PageRequest(thing_id, token, form, action, links.csrf(token)))
+        return page.respond(self.desk, PageRequest(key, token, form, action, links.csrf(token)))
 
     def _open_page(self, page: Page, links: Links, environ: dict[str, Any], method: str) -> Reply | Download:
         """A page anyone may open: its form carries a signed timestamp as its CSRF token."""
@@ -210,11 +215,16 @@ class AdvocatePages:
                 "Please open the page again and send it from there.",
                 link=(page.url(links), "Open it again"),
             )
-        return page.respond(self.desk, PageRequest(0, "", form, action, links.form_token(page.purpose)))
+        return page.respond(self.desk, PageRequest("", "", form, action, links.form_token(page.purpose)))
 
 
 def _form(environ: dict[str, Any]) -> dict[str, str] | None:
-    """The posted form's fields (the first value of each), or None when it is not a small form."""
+    """The posted form's fields (the first value of each), or None when it is not a small form.
+
+    Its text goes through the same door as Slack's (`handlers.kit.sanitize`): a NUL byte or a lone
+    surrogate is no more storable because it came from a browser, and bytes that are not UTF-8
+    become U+FFFD as percent-escapes that are not do (`parse_qs`'s default).
+    """
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
     try:
@@ -224,10 +234,10 @@ def _form(environ: dict[str, Any]) -> dict[str, str] | None:
     if not 0 < length <= MAX_FORM_BYTES:
         return None
     try:
-        raw = environ["wsgi.input"].read(length).decode("utf-8")
+        raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace")
         fields = urllib.parse.parse_qs(
             raw, keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FORM_FIELDS
         )
-    except (UnicodeDecodeError, ValueError):
+    except ValueError:
         return None
-    return {name: values[0] for name, values in fields.items() if values}
+    return {storable(name): storable(values[0]) for name, values in fields.items() if values}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.db import Database
 from store.models import Account, Advocate, EntryKind, LedgerEntry, normalize
-from store.rules import people
+from store.rules import advocates
 from store.rules.checklist import DatesOff
 from store.rules.policy import Policy
 
@@ -145,7 +145,7 @@ def advocates_for(
             )
             if activity is None or activity in a.activity_keys
         ]
-        off = people.dates_off(session, [a.id for a in rows], today) if today is not None else {}
+        off = advocates.dates_off(session, [a.id for a in rows], today) if today is not None else {}
         return [
             AdvocateOption(a.id, a.name, a.title, tuple(a.activity_keys), off.get(a.id, ())) for a in rows
         ]

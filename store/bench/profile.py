@@ -47,6 +47,8 @@ class Profile:
     email: str | None
     account_id: int
     account_name: str
+    #: the account's owner in Slack (who the page and its e-mails speak for), and their CRM address
+    owner_id: str | None
     owner_email: str | None
     #: the activities they agreed to (each its own consent)
     activities: tuple[str, ...]
@@ -58,7 +60,9 @@ class Profile:
     times_that_suit: str
     valued: tuple[str, ...]
     value_note: str
-    statement: tuple[StatementLine, ...]
+    #: what the company did for the account in the last 12 months, then what it asked of it
+    given: tuple[StatementLine, ...]
+    asked: tuple[StatementLine, ...]
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ def profile(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> P
             .where(Blackout.advocate_id == advocate.id, Blackout.ends_on >= today)
             .order_by(Blackout.starts_on, Blackout.id)
         )
+        given, asked = statement(session, policy, account.id, today)
         return Profile(
             advocate_id=advocate.id,
             name=advocate.name,
@@ -109,6 +114,7 @@ def profile(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> P
             email=advocate.email,
             account_id=account.id,
             account_name=account.name,
+            owner_id=account.owner_slack_id,
             owner_email=account.owner_email,
             activities=tuple(advocate.activity_keys),
             asks_per_quarter=advocate.asks_per_quarter,
@@ -118,7 +124,8 @@ def profile(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> P
             times_that_suit=advocate.times_that_suit,
             valued=tuple(advocate.valued_groups),
             value_note=advocate.value_note,
-            statement=statement(session, policy, account.id, today),
+            given=given,
+            asked=asked,
         )
 
 

@@ -8,7 +8,7 @@ address again.
 
 A promoter (9–10) who is not an advocate becomes a suggestion to the account's owner
 (`store.bench.promoters`); a detractor (0–6) lately is a ⚠️ on asks to the account
-(`store.rules.people`).
+(`store.rules.advocates`).
 """
 
 from __future__ import annotations

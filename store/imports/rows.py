@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, String
 
-from store.addresses import ADDRESS_MAX, BadAddress, clean_address
+from store.addresses import BadAddress, clean_address
 from store.models import Account, AccountStatus, Advocate, normalize
 from store.rules.policy import Policy
 
@@ -33,6 +34,8 @@ ACCOUNT_COLUMNS = (
     "status",
 )
 ADVOCATE_COLUMNS = ("account", "name", "title", "email", "activities")
+#: what `surrogateescape` makes of a byte that is not UTF-8
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 #: the csv module's words for a broken quote, in words a CRM admin can act on
 _QUOTE_ERRORS = {
@@ -91,27 +94,35 @@ def records(
     never closes an error instead of a field holding the rest of the file.
     """
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        # bytes that are not UTF-8 are kept as lone surrogates and found row by row below: a
+        # decoder error would name the line where its buffer began, not the line at fault
+        handle = path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot open ({exc.strerror})") from None
     with handle:
         reader = csv.reader(handle, strict=True)
         line = 0
         try:
-            header = [name.strip().lower() for name in next(reader, [])]
+            header = [name.strip().lower() for name in _utf8(path, 1, next(reader, []))]
             header = _renamed(path, header, rename or {})
             _check_header(path, header, required)
             line = reader.line_num
             for cells in reader:
+                cells = _utf8(path, line + 1, cells)
                 values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
                 if any(values.values()):
                     yield line + 1, values
                 line = reader.line_num
-        except UnicodeDecodeError:
-            raise ImportFileError(f"{path}: line {line + 1}: not UTF-8 text") from None
         except csv.Error as exc:
             reason = _QUOTE_ERRORS.get(str(exc), str(exc))
             raise ImportFileError(f"{path}: line {line + 1}: {reason}") from None
+
+
+def _utf8(path: Path, line: int, cells: list[str]) -> list[str]:
+    """`cells` when they were UTF-8 text in the file (no byte kept as a lone surrogate)."""
+    if any(_NOT_UTF8.search(cell) for cell in cells):
+        raise ImportFileError(f"{path}: line {line}: not UTF-8 text")
+    return cells
 
 
 def _renamed(path: Path, header: list[str], rename: dict[str, str]) -> list[str]:
@@ -145,12 +156,10 @@ def address(raw: dict[str, str], column: str) -> str | None:
     typed = raw.get(column) or ""
     if not typed:
         return None
-    if len(typed) > ADDRESS_MAX:
-        raise BadRow(f"{column} is longer than {ADDRESS_MAX} characters")
     try:
         return clean_address(typed)
-    except BadAddress:
-        raise BadRow(f"{column} {typed[:80]!r} is not an e-mail address") from None
+    except BadAddress as bad:
+        raise BadRow(f"{column} {bad}") from None
 
 
 def parse_mapping(text: str, known: tuple[str, ...]) -> dict[str, str]:

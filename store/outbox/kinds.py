@@ -23,6 +23,7 @@ from store.outbox.payloads import (
     NudgePayload,
     OfferSeatPayload,
     Payload,
+    ReferralPayload,
     RemovedPayload,
 )
 
@@ -72,7 +73,7 @@ class DeliveryKind(enum.StrEnum):
     DIGEST_CHART = "digest_chart", DigestPayload
     #: the advocate's e-mail asking them to answer an approved ask (its recipient is `advocate:<id>`)
     CONSENT_EMAIL = "consent_email"
-    #: the owner's DM with the four answers as buttons (owner-led programs, or no answer in time)
+    #: the owner's DM with the answers as buttons (asked in person, or no answer in time)
     CONSENT_ASK = "consent_ask", ConsentAskPayload
     #: the requester or the owner told what the advocate answered
     CONSENT_ANSWERED = "consent_answered", AnsweredPayload
@@ -94,6 +95,12 @@ class DeliveryKind(enum.StrEnum):
     ADVOCATE_LINK = "advocate_link"
     #: the owner told that an advocate of their account was removed from the program
     ADVOCATE_REMOVED = "advocate_removed", RemovedPayload
+    #: the owner told the colleague an advocate named ("Someone else would be better")
+    REFERRAL = "referral", ReferralPayload
+    #: the requester withdrew an approved ask: the advocate's e-mail, "no longer needed"
+    WITHDRAWN_EMAIL = "withdrawn_email"
+    #: ...and the owner's DM saying so
+    WITHDRAWN_NOTICE = "withdrawn_notice"
 
 
 def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:

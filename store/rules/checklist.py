@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from store.rules.policy import Policy, Rules, points
+from store.rules.policy import Policy, Rules, counted, points
 from store.rules.verdicts import (
     ADVOCATE_RULES,
     DatesOff,
@@ -50,6 +50,8 @@ def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
         if facts.advocate_dates_off:
             results.append(_advocate_dates_off(name, facts))
         results.append(_advocate_rating(rules, name, facts))
+    elif facts.nobody_to_ask:
+        results.append(_nobody_to_ask(facts))
     if facts.activity == rules.capped_activity:
         results.append(_activity_cap(policy, facts))
     results += [_account_status(facts), _renewal(rules, facts)]
@@ -132,8 +134,8 @@ def _advocate_say(name: str, facts: PolicyFacts) -> RuleResult:
         return RuleResult(
             Rule.ADVOCATE_SAY,
             Verdict.BLOCKING,
-            f"{name} asked not to be asked this quarter (until {rest.isoformat()}).",
-            f"resting until {rest.isoformat()}: not this quarter",
+            f"{name} asked not to be asked for 3 months (until {rest.isoformat()}).",
+            f"resting until {rest.isoformat()}: not for 3 months",
         )
     return RuleResult(Rule.ADVOCATE_SAY, Verdict.OK, f"{name} has not asked to rest.")
 
@@ -183,6 +185,17 @@ def _advocate_rating(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
         Verdict.WARNING,
         f"{name} rated their last activity {rating}/5: ask what would make it worth their time.",
         f"last rated {rating}/5",
+    )
+
+
+def _nobody_to_ask(facts: PolicyFacts) -> RuleResult:
+    """Approving would mean picking someone a ⛔ rule protects: the approver learns it before the click."""
+    account = facts.account_name or "the account"
+    return RuleResult(
+        Rule.NOBODY_TO_ASK,
+        Verdict.BLOCKING,
+        f"Nobody at {account} can be asked now: {', '.join(facts.nobody_to_ask)}.",
+        "nobody can be asked now",
     )
 
 
@@ -250,8 +263,8 @@ def _duplicate(facts: PolicyFacts) -> RuleResult:
     return RuleResult(
         Rule.DUPLICATE,
         Verdict.WARNING,
-        f"{others} other request(s) for this account already pending.",
-        f"{others} request(s) already pending",
+        f"{counted(others, 'other request')} for this account already pending.",
+        f"{counted(others, 'request')} already pending",
     )
 
 

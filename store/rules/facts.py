@@ -15,8 +15,9 @@ import dataclasses
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import ColumnElement, Select, case, func, select, true
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -29,9 +30,9 @@ from store.models import (
     RequestStatus,
 )
 from store.periods import quarter_start
-from store.rules import people
+from store.rules import advocates
+from store.rules.advocates import Ids
 from store.rules.checklist import PolicyFacts, RuleResult, checklist
-from store.rules.people import Ids
 from store.rules.policy import Policy
 
 
@@ -95,6 +96,8 @@ def checks_for_requests(
         groups.setdefault((request.activity, request.cost), []).append(request)
     checks: dict[int, list[RuleResult]] = {}
     for (activity, cost), group in groups.items():
+        named = {r.advocate_id for r in group if r.advocate_id is not None}
+        unnamed = {r.account_id for r in group if r.advocate_id is None}
         found = facts_for_accounts(
             session,
             policy,
@@ -102,7 +105,9 @@ def checks_for_requests(
             today,
             activity=activity,
             cost=cost,
-            advocate_ids={r.advocate_id for r in group if r.advocate_id is not None},
+            advocate_ids=select(Advocate.id).where(
+                Advocate.id.in_(named) | Advocate.id.in_(_everyone_at(unnamed))
+            ),
         )
         for request in group:
             if request.account_id not in found:
@@ -134,7 +139,8 @@ def facts_for_ask(
     needed_by: dt.date | None = None,
 ) -> PolicyFacts:
     """The facts of one ask of an account, naming `advocate_id` if not None (a request, or a draft
-    of one before it is saved), needed by `needed_by` if it says."""
+    of one before it is saved), needed by `needed_by` if it says; an ask that names nobody reads
+    every advocate of the account, to know whether anyone can be asked."""
     found = facts_for_accounts(
         session,
         policy,
@@ -142,7 +148,7 @@ def facts_for_ask(
         today,
         activity=activity,
         cost=cost,
-        advocate_ids=[advocate_id] if advocate_id is not None else [],
+        advocate_ids=[advocate_id] if advocate_id is not None else _everyone_at([account_id]),
         excluding_request=excluding_request,
     )[account_id]
     facts = found.advocates.get(advocate_id, found.account) if advocate_id is not None else found.account
@@ -167,13 +173,17 @@ def facts_for_accounts(
     ids of advocates at other accounts are ignored. Accounts that do not exist are absent.
 
     `as_of` (the policy simulator) reads the history as it stood at that moment, priced by
-    `policy`: only entries recorded before it, requests pending then, the dates advocates had set
-    not to be asked and the NPS answers imported by then, and every ask and reversal at `policy`'s
-    cost of its activity. An account's status and renewal date, and the activities an advocate
-    agreed to, are today's: their past values are not kept.
+    `policy`: only entries recorded before it, requests pending then, every ask and reversal at
+    `policy`'s cost of its activity, the advocates' answers given by then (so their rests begun by
+    then), their last rating before it, the dates they had set not to be asked and the NPS answers
+    imported by then. An account's status and renewal date, and the activities an advocate agreed
+    to, are today's: their past values are not kept; nor are an answer's earlier values once it
+    was changed.
     """
     rows = session.execute(
-        select(Account.id, Account.status, Account.renewal_date).where(Account.id.in_(account_ids))
+        select(Account.id, Account.name, Account.status, Account.renewal_date).where(
+            Account.id.in_(account_ids)
+        )
     ).all()
     if not rows:
         return {}
@@ -195,14 +205,16 @@ def facts_for_accounts(
         )
     }
     capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
-    says = people.advocate_says(session, advocate_ids, today)
-    dates_off = people.dates_off(session, advocate_ids, today, as_of)
-    nps = people.nps_facts(session, policy.rules, account_ids, today, as_of)
+    says = advocates.said(session, advocate_ids, today, as_of)
+    dates_off = advocates.dates_off(session, advocate_ids, today, as_of)
+    nps = advocates.nps_facts(session, policy.rules, account_ids, today, as_of)
     by_account: dict[int, list[tuple[int, str, int | None, str]]] = {}
     for advocate_id, account_id, name, limit, activities in session.execute(
         select(
             Advocate.id, Advocate.account_id, Advocate.name, Advocate.asks_per_quarter, Advocate.activities
-        ).where(Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids))
+        )
+        .where(Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids))
+        .order_by(Advocate.name, Advocate.id)
     ):
         by_account.setdefault(account_id, []).append((advocate_id, name, limit, activities))
 
@@ -219,12 +231,13 @@ def facts_for_accounts(
             capped_asks_this_quarter=capped.get(row.id, 0),
             last_give_on=last_of.get((row.id, EntryKind.GIVE)),
             first_ask=(row.id, EntryKind.ASK) not in last_of,
+            account_name=row.name,
             nps=nps.get(row.id),
         )
-        advocates: dict[int, PolicyFacts] = {}
+        by_advocate: dict[int, PolicyFacts] = {}
         for advocate_id, name, limit, activities in by_account.get(row.id, []):
             asks = unnamed.get(row.id, _Asks()) + named.get((row.id, advocate_id), _Asks())
-            advocates[advocate_id] = dataclasses.replace(
+            by_advocate[advocate_id] = dataclasses.replace(
                 base,
                 advocate_name=name,
                 advocate_last_ask_on=asks.last_on,
@@ -235,8 +248,14 @@ def facts_for_accounts(
                 advocate_dates_off=dates_off.get(advocate_id, ()),
                 **says.get(advocate_id, {}),
             )
-        facts[row.id] = AccountFacts(base, advocates)
+        nobody = advocates.nobody_to_ask(policy, by_advocate)
+        facts[row.id] = AccountFacts(dataclasses.replace(base, nobody_to_ask=nobody), by_advocate)
     return facts
+
+
+def _everyone_at(account_ids: Collection[int]) -> Select[Any]:
+    """The advocates of the accounts an ask could reach (those removed from the program are not)."""
+    return select(Advocate.id).where(Advocate.account_id.in_(account_ids), Advocate.forgotten_at.is_(None))
 
 
 def _pending_counts(

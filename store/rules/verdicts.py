@@ -40,13 +40,15 @@ class Rule(enum.StrEnum):
     ADVOCATE_CAP = "advocate_cap", "advocate's asks in the window", True
     #: the advocate's own limit of asks a quarter (`Advocate.asks_per_quarter`)
     ADVOCATE_LIMIT = "advocate_limit", "advocate's own limit per quarter"
-    #: what the advocate said: rest until the quarter ends, or never ask again
+    #: what the advocate said: not for 3 months, or never ask again
     ADVOCATE_SAY = "advocate_say", "advocate said not now / never"
     #: the activities the advocate agreed to, each its own consent (their page, the import)
     ADVOCATE_ACTIVITY = "advocate_activity", "advocate's own activities"
     #: the dates the advocate asked not to be asked on (their page)
     ADVOCATE_BLACKOUT = "advocate_blackout", "advocate's dates not to ask"
     ADVOCATE_RATING = "advocate_rating", "advocate's last rating"
+    #: an ask that names nobody, at an account where a ⛔ rule protects every advocate
+    NOBODY_TO_ASK = "nobody_to_ask", "nobody at the account can be asked"
     ACTIVITY_CAP = "activity_cap", "capped activity per quarter"
     ACCOUNT_STATUS = "account_status", "account paused / do not contact"
     RENEWAL = "renewal", "renewal close"
@@ -147,10 +149,14 @@ class PolicyFacts:
     advocate_limit: int | None = None
     #: the advocate answered "Please don't ask me again"
     advocate_never: bool = False
-    #: the advocate answered "Not this quarter": the last day they rest
+    #: the advocate answered "Not for 3 months": the last day they rest
     advocate_rests_until: dt.date | None = None
     #: the advocate's own rating of their last activity (1–5)
     advocate_last_rating: int | None = None
+    account_name: str = ""
+    #: for an ask that names nobody: why each of the account's advocates cannot be asked, when a
+    #: ⛔ rule protects every one of them ("Jane Doe (resting until …)"); empty when someone can be
+    nobody_to_ask: tuple[str, ...] = ()
     #: the activities the advocate agreed to; None when no advocate's consent was read
     advocate_activities: tuple[str, ...] | None = None
     #: the advocate's dates not to ask that end today or later, soonest first

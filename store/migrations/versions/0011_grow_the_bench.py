@@ -3,7 +3,7 @@ what they value, blackout dates), erasure (a pseudonymous advocate, the fingerpr
 addresses) and outbox rows cancelled for someone removed
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-06 10:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from store.models import UtcDateTime
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

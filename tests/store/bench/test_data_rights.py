@@ -100,7 +100,7 @@ def program(db: Database, policy: Policy) -> tuple[int, int, int]:
     )
     rid = submitted.request_id
     deciding.decide(db, policy, rid, act(OWNER), approve=True, consent_mode=consent.EMAIL)
-    consent.answer(db, rid, "yes", act(consent.ADVOCATE), note="call me Jane", times="mornings")
+    consent.answer(db, policy, rid, "yes", act(consent.ADVOCATE), note="call me Jane", times="mornings")
     with db.transaction() as session:
         session.add(
             Rating(

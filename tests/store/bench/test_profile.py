@@ -78,7 +78,7 @@ def test_what_they_save_applies_to_the_next_ask_at_once(db: Database, policy: Po
     )
     assert [row.dates for row in mine.dates_off] == [next_week]
     assert mine.most_per_quarter == policy.rules.advocate_max_asks_in_window
-    assert [line.what for line in mine.statement] == ["Training or certification"]
+    assert [line.what for line in mine.given] == ["Training or certification"] and mine.asked == ()
     assert verdict(db, policy, acme, jane, "case_study")[Rule.ADVOCATE_ACTIVITY] is Verdict.BLOCKING
     asked = verdict(db, policy, acme, jane, "quote", needed_by=TODAY + dt.timedelta(days=8))
     assert asked[Rule.ADVOCATE_BLACKOUT] is Verdict.BLOCKING and asked[Rule.ADVOCATE_LIMIT] is Verdict.OK

@@ -101,7 +101,7 @@ def test_every_bad_row_is_named_by_its_line_and_nothing_is_written(db: Database,
     skipping = load(db, path, skip_bad_rows=True)
 
     assert report.aborted and report.bad_rows == [
-        "line 3: email 'not-an-address' is not an e-mail address",
+        "line 3: email 'not-an-address' is not an e-mail address: An email address must have an @-sign.",
         "line 4: score '11' is not a whole number from 0 to 10",
         "line 5: score 'nine' is not a whole number from 0 to 10",
         "line 6: date '01/11/2026' is not a date (YYYY-MM-DD)",
