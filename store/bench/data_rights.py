@@ -5,7 +5,8 @@ A person is their address: the advocate rows with it (at any account), the nomin
 the NPS answers from it — or, for an advocate imported without an address, that one advocate row.
 What it covers: their profile and preferences (activities, cap, dates not to ask, time zone,
 times, what they value), the asks made of them with their answers, notes and times, the ratings
-of those activities, the value given to them, their nominations and their survey answers. The
+of those activities, the value given to them, their nominations, the times an advocate named them
+as a colleague ("Someone else would be better") and their survey answers. The
 requester's internal context is the company's notes about a deal, not about them: it stays out.
 """
 
@@ -34,13 +35,14 @@ from store.models import (
     NpsAnswer,
     Rating,
     ReferenceRequest,
+    Referral,
 )
 from store.rules.policy import Policy
 
 Section = list[dict[str, Any]]
 #: what a spreadsheet reads as the start of a formula
 FORMULA_STARTS = frozenset("=+-@\t\r")
-SECTIONS = ("profile", "asks", "ratings", "gives", "nominations", "survey_answers")
+SECTIONS = ("profile", "asks", "ratings", "gives", "nominations", "named_as_colleague", "survey_answers")
 
 
 def of_advocate(db: Database, policy: Policy, advocate_id: int, now: dt.datetime) -> dict[str, Any]:
@@ -81,6 +83,7 @@ def _collect(
         "ratings": _ratings(session, policy, ids),
         "gives": _gives(session, policy, ids),
         "nominations": _nominations(session, policy, address),
+        "named_as_colleague": _named(session, address),
         "survey_answers": _survey(session, address),
     }
 
@@ -197,6 +200,28 @@ def _nominations(session: Session, policy: Policy, address: str | None) -> Secti
             "answered_on": nomination.answered_at.date().isoformat() if nomination.answered_at else None,
         }
         for nomination, company in rows
+    ]
+
+
+def _named(session: Session, address: str | None) -> Section:
+    """The times an advocate named them on an ask's page as the colleague to ask instead."""
+    if address is None:
+        return []
+    rows = session.execute(
+        select(Referral, Account.name)
+        .join(ReferenceRequest, ReferenceRequest.id == Referral.request_id)
+        .join(Account, Account.id == ReferenceRequest.account_id)
+        .where(Referral.email == address)
+        .order_by(Referral.created_at, Referral.id)
+    )
+    return [
+        {
+            "company": company,
+            "name": referral.name,
+            "title": referral.title,
+            "named_on": referral.created_at.date().isoformat(),
+        }
+        for referral, company in rows
     ]
 
 

@@ -3,11 +3,13 @@
 A person is their address (`store.bench.data_rights` says what that covers). Erased: the name,
 title, address, preferences and dates of each advocate row with it, which stays as a pseudonym
 ("Removed advocate 12") so the asks and ledger entries that name it keep their sums; their notes,
-times and rating comments; their nominations (an open one is withdrawn); their NPS answers'
-address, name and comment (the score and day stay: the account's detractor rule reads them); and
-their name and address wherever a request's free text repeats them. The keyed fingerprint of the
-address (`store.addresses.AddressKey`) is kept, so no later import or nomination adds them again.
-E-mails still owed to them are cancelled, never sent; the account's owner is told.
+times, the owner's lines to them and their rating comments; their nominations (an open one is
+withdrawn); their details wherever an advocate named them as a colleague ("Someone else would be
+better"); their NPS answers' address, name and comment (the score and day stay: the account's
+detractor rule reads them); and their name and address wherever a request's free text repeats
+them. The keyed fingerprint of the address (`store.addresses.AddressKey`) is kept, so no later
+import or nomination adds them again. E-mails still owed to them are cancelled, never sent; the
+account's owner is told.
 
 Not rewritten: the ledger, which is insert-only (a note typed on a give stays as typed).
 """
@@ -42,14 +44,17 @@ from store.models import (
     NpsAnswer,
     Rating,
     ReferenceRequest,
+    Referral,
 )
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import RemovedPayload
 
 CANCELLED = "cancelled: the person was removed from the program"
+#: what stays of a removed person who was never an advocate (a nomination, a colleague named)
+REMOVED_CONTACT = "Removed contact"
 #: the free text of a request that may repeat the advocate's name or address
-REQUEST_TEXT = ("context", "outcome_note", "decision_reason", "override_reason")
+REQUEST_TEXT = ("context", "outcome_note", "decision_reason", "override_reason", "topic")
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,8 @@ def forget_address(db: Database, typed: str, *, key: AddressKey | None, now: dt.
         )
         nominated = session.scalar(select(Nomination.id).where(Nomination.email == address).limit(1))
         answered = session.scalar(select(NpsAnswer.id).where(NpsAnswer.email == address).limit(1))
-        if not advocates and nominated is None and answered is None:
+        named = session.scalar(select(Referral.id).where(Referral.email == address).limit(1))
+        if not advocates and nominated is None and answered is None and named is None:
             raise Gone(f"nothing is held about {address}")
         return _forget(session, address, advocates, key, now, by_admin=True)
 
@@ -134,6 +140,9 @@ def _forget(
         answers = session.execute(
             update(NpsAnswer).where(NpsAnswer.email == address).values(email=None, name="", comment="")
         ).rowcount
+        session.execute(
+            update(Referral).where(Referral.email == address).values(name=REMOVED_CONTACT, title="", email="")
+        )
     cancelled = session.execute(
         update(Delivery)
         .where(
@@ -158,7 +167,9 @@ def _erase_advocate(session: Session, advocate: Advocate, now: dt.datetime, by_a
     words = [w for w in (advocate.name, advocate.email or "") if w.strip()]
     alias = pseudonym(advocate.id)
     _scrub_requests(session, advocate.account_id, words, alias)
-    session.execute(update(Consent).where(Consent.advocate_id == advocate.id).values(note="", times=""))
+    session.execute(
+        update(Consent).where(Consent.advocate_id == advocate.id).values(note="", times="", owner_line="")
+    )
     session.execute(
         update(Rating).where(Rating.advocate_id == advocate.id, Rating.rater == "advocate").values(comment="")
     )
@@ -187,7 +198,7 @@ def _erase_nomination(session: Session, nomination: Nomination, now: dt.datetime
         nomination.status, nomination.open_key = NominationStatus.WITHDRAWN, None
         session.flush()
         keys += notices.owe_refresh(session, nomination, "erasure", now)
-    nomination.name, nomination.title, nomination.email, nomination.why = "Removed contact", "", None, ""
+    nomination.name, nomination.title, nomination.email, nomination.why = REMOVED_CONTACT, "", None, ""
     return keys
 
 

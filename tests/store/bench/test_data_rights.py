@@ -22,6 +22,7 @@ from store.bench import data_rights, erasure, nominating
 from store.bench.forgotten import NoAddressKey
 from store.bench.nominating import CANNOT_NOMINATE, NominationDraft
 from store.customer import consent
+from store.customer.referrals import Colleague
 from store.db import Database
 from store.errors import Gone, Invalid
 from store.imports.importer import import_advocates
@@ -302,3 +303,46 @@ def test_a_removed_advocate_drops_out_of_the_lists(db: Database, policy: Policy)
             act(SELLER),
             source_key="view:9",
         )
+
+
+def test_a_colleague_an_advocate_named_is_exported_and_forgotten_by_their_address(
+    db: Database, policy: Policy
+) -> None:
+    """Wendy never joined: Jane named her on an ask's page ("Someone else would be better"). What
+    the program keeps of her is hers to download and to have erased, and her address is then
+    refused like any removed person's."""
+    with db.transaction() as session:
+        acme = store_seed.account(session, "Acme Corp", "Retail", owner_slack_id=OWNER)
+        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+        session.get_one(Advocate, jane).email = JANE
+    rid = asking.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call", advocate_id=jane),
+        act(SELLER),
+        source_key="view:1",
+    ).request_id
+    deciding.decide(db, policy, rid, act(OWNER), approve=True, consent_mode=consent.EMAIL)
+    wendy = Colleague("Wendy Wu", "Head of Finance", "Wendy@Acme.example")
+    consent.answer(db, policy, rid, "someone_else", act(consent.ADVOCATE), colleague=wendy)
+
+    data = data_rights.of_address(db, policy, "wendy@acme.example", NOW)
+    done = erasure.forget_address(db, "wendy@acme.example", key=KEY, now=NOW)
+
+    assert data["named_as_colleague"] == [
+        {
+            "company": "Acme Corp",
+            "name": "Wendy Wu",
+            "title": "Head of Finance",
+            "named_on": NOW.date().isoformat(),
+        }
+    ]
+    assert done.advocates == () and "Wendy" not in every_text(db)
+    assert "wendy@acme.example" not in every_text(db)
+    with db.transaction(readonly=True) as session:
+        assert session.get_one(Advocate, jane).name == "Jane Doe", "who named her stays"
+    with pytest.raises(Invalid) as refused:
+        nominating.nominate(
+            db, policy, NominationDraft(acme, "Wendy Wu", "", "wendy@acme.example", ""), act(SELLER), key=KEY
+        )
+    assert refused.value.errors["email"] == CANNOT_NOMINATE
