@@ -207,16 +207,17 @@ def compose_fresh_link(desk: Desk, job: DeliveryJob) -> Mail | None:
         return None
     if not mine.email:
         return None
-    days = int(links.max_age.total_seconds() // 86400)
-    values = {"who": mine.name, "days": days, "page": PROFILE.url(links, mine.advocate_id)}
-    return Mail(
-        mine.name,
-        mine.email,
-        "Your page: what you're happy to do",
-        render("mail_link.txt", **values),
-        render("mail_link.html", **values),
-        reply_to=mine.owner_email,
-    )
+    said = voice.voice(desk, mine.owner_id, mine.owner_email, wait=True)
+    subject = f"{said.sender}: your page, what you're happy to do"
+    values = {
+        "who": mine.name,
+        "days": int(links.max_age.total_seconds() // 86400),
+        "page": PROFILE.url(links, mine.advocate_id),
+        "voice": said,
+        "account": mine.account_name,
+        "subject": subject,
+    }
+    return _from(said, mine.name, mine.email, subject, "mail_link", values)
 
 
 def compose_join_invitation(desk: Desk, job: DeliveryJob) -> Mail | None:
@@ -229,24 +230,38 @@ def compose_join_invitation(desk: Desk, job: DeliveryJob) -> Mail | None:
         return None
     if view.status != NominationStatus.INVITED or not view.email:
         return None
-    sender = view.owner_email or "your account team"
+    said = voice.voice(desk, view.owner_id, view.owner_email, wait=True)
+    reminder = NominationPayload.from_dict(job.data).about == notices.REMINDER
+    subject = (
+        f"{said.sender}: {'a reminder, ' if reminder else ''}would you join our customer advocate program?"
+    )
     rules = desk.policy.rules
     values = {
         "view": view,
-        "sender": sender,
+        "voice": said,
+        "account": view.account_name,
+        "subject": subject,
         "means": WHAT_IT_MEANS,
         "most": rules.advocate_max_asks_in_window,
         "window": rules.advocate_window_days,
         "link": JOIN.url(links, view.id),
     }
-    reminder = NominationPayload.from_dict(job.data).about == notices.REMINDER
+    return _from(said, view.name, view.email, subject, "mail_join", values)
+
+
+def _from(
+    said: Voice, name: str, address: str, subject: str, template: str, values: dict[str, object]
+) -> Mail:
+    """An e-mail from the account's owner, by name, at the company (`handlers.advocate.voice`)."""
     return Mail(
-        view.name,
-        view.email,
-        ("Reminder: " if reminder else "") + "An invitation to our customer advocate program",
-        render("mail_join.txt", **values),
-        render("mail_join.html", **values),
-        reply_to=view.owner_email,
+        name,
+        address,
+        subject,
+        render(f"{template}.txt", **values),
+        render(f"{template}.html", **values),
+        reply_to=said.reply_to,
+        reply_to_name=said.owner.name if said.owner else "",
+        from_name=said.sender,
     )
 
 

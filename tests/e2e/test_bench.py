@@ -164,7 +164,10 @@ def test_a_nominated_contact_joins_is_asked_sets_dates_off_and_is_removed(
 
     [invitation] = mailbox.wait_for(1)
     assert invitation["To"].addresses[0].addr_spec == HANK
-    assert invitation["Reply-To"] == "olivia@example.com", "on behalf of the owner"
+    sender, reply_to = invitation["From"].addresses[0], invitation["Reply-To"].addresses[0]
+    assert sender.display_name == "Olivia Owner (Northwind)", "from the owner, at the company"
+    assert (reply_to.display_name, reply_to.addr_spec) == ("Olivia Owner", "olivia@example.com")
+    assert "Reference Desk" not in text_part(invitation) + html_part(invitation)
     url = JOIN_LINK.search(text_part(invitation))[0]  # type: ignore[index]
     assert url in html_part(invitation) and "No, thanks" in text_part(invitation)
     mail_file = tmp_path / "invitation.html"

@@ -291,3 +291,6 @@ def test_every_e_mail_to_an_advocate_links_their_page_and_says_how_to_stop(desk:
     assert f"https://refdesk.example.com/join/{nomination}/" in invitation.text
     assert "No, thanks" in invitation.text and "ran &lt;our&gt; rollout" in invitation.html
     assert not POINTS.search(invitation.text + invitation.html)
+    for mail in (fresh, invitation):  # from the owner at the company, never the program's own name
+        assert mail.from_name and "Reference Desk" not in mail.text + mail.html + mail.subject
+        assert "To stop these e-mails" in mail.text and "To stop these e-mails" in mail.html
