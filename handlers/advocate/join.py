@@ -1,7 +1,7 @@
 """The invitation to join (flow 16), linked from the e-mail a nominated contact gets:
 
-    GET  /join/<nomination id>/<token>   what being an advocate means for them, what we might ask
-    POST /join/<nomination id>/<token>   **Join the program** (with what they tick) or **No, thanks**
+    GET  /join/<public id>/<token>     what being an advocate means for them, what we might ask
+    POST /join/<public id>/<token>     **Join the program** (with what they tick) or **No, thanks**
 
 The link proves the address (double opt-in). Joining makes them an advocate with exactly the
 activities they ticked, each its own consent, and hands them the link to their own page.
@@ -47,7 +47,7 @@ def respond(desk: Desk, request: PageRequest, *, profile: Page) -> Reply:
     """The invitation (GET) or the answer posted to it (its CSRF already checked); `profile` is
     the advocate's own page, linked once they joined."""
     try:
-        view = views.nomination(desk.db, desk.policy, int(request.key))
+        view = views.nomination(desk.db, desk.policy, request.key)
     except Gone:
         return problem("404 Not Found", "Page not found", "This invitation no longer exists.")
     if view.email is None or view.status not in (
@@ -88,8 +88,8 @@ def _page(
     error: str | None = None,
 ) -> Reply:
     assert desk.links is not None
-    if view.status == NominationStatus.JOINED and view.advocate_id is not None:
-        page = profile.url(desk.links, view.advocate_id)
+    if view.status == NominationStatus.JOINED and view.advocate_public_id is not None:
+        page = profile.url(desk.links, view.advocate_public_id)
         body = render("joined.html", title="Welcome", view=view, page=page, **_around(desk, view))
         return status, body
     rules = desk.policy.rules

@@ -51,7 +51,7 @@ def _ask(desk: Desk, job: DeliveryJob) -> AskView | None:
 
 def _their_page(desk: Desk, job: DeliveryJob) -> str:
     """The link to the advocate's own page, for the footer of every e-mail to them."""
-    return PROFILE.url(_links(desk), consent.advocate_of_recipient(job.recipient))
+    return PROFILE.url(_links(desk), profile.page_key(desk.db, consent.advocate_of_recipient(job.recipient)))
 
 
 def _mail(ask: AskView, said: Voice, subject: str, template: str, **values: object) -> Mail:
@@ -212,7 +212,7 @@ def compose_fresh_link(desk: Desk, job: DeliveryJob) -> Mail | None:
     values = {
         "who": mine.name,
         "days": int(links.max_age.total_seconds() // 86400),
-        "page": PROFILE.url(links, mine.advocate_id),
+        "page": PROFILE.url(links, mine.public_id),
         "voice": said,
         "account": mine.account_name,
         "subject": subject,
@@ -244,7 +244,7 @@ def compose_join_invitation(desk: Desk, job: DeliveryJob) -> Mail | None:
         "means": WHAT_IT_MEANS,
         "most": rules.advocate_max_asks_in_window,
         "window": rules.advocate_window_days,
-        "link": JOIN.url(links, view.id),
+        "link": JOIN.url(links, view.public_id),
     }
     return _from(said, view.name, view.email, subject, "mail_join", values)
 

@@ -1,7 +1,7 @@
 """The advocate's own page (flow 18), linked from every e-mail the program sends them:
 
-    GET  /me/<advocate id>/<token>   their preferences, dates not to ask, the relationship statement
-    POST /me/<advocate id>/<token>   do=save (**Save**), do=download (**Download my data**, JSON or
+    GET  /me/<public id>/<token>     their preferences, dates not to ask, the relationship statement
+    POST /me/<public id>/<token>     do=save (**Save**), do=download (**Download my data**, JSON or
                                      CSV), do=remove (**Remove me**, once they tick that they understand)
 
 Everything saved applies at once (`store.bench.profile`). Removing them erases their details in
@@ -33,7 +33,7 @@ ACTIVITY, VALUE, REMOVE_RANGE = "do_", "value_", "remove_"
 
 def respond(desk: Desk, request: PageRequest) -> Reply | Download:
     try:
-        mine = profile.profile(desk.db, desk.policy, int(request.key), desk.today())
+        mine = profile.profile(desk.db, desk.policy, request.key, desk.today())
     except Gone:
         return problem("404 Not Found", "Page not found", "There is no page here any more.")
     form = request.form

@@ -59,9 +59,9 @@ class Download:
 class PageRequest:
     """A page's request once its link (and a POST's CSRF token) passed the checks."""
 
-    #: the signed key: a request's public id for the ask and the rating, a seat's for an offer, an
-    #: advocate's id for their own page, a nomination's for its invitation ("" on a page anyone may
-    #: open)
+    #: the signed key, the opaque public id of what the page is about: a request's for the ask and
+    #: the rating, a seat's for an offer, an advocate's for their own page, a nomination's for its
+    #: invitation ("" on a page anyone may open)
     key: str
     token: str
     #: the posted fields (the first value of each); None for a GET

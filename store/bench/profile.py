@@ -42,6 +42,8 @@ class DatesOffRow:
 @dataclass(frozen=True)
 class Profile:
     advocate_id: int
+    #: the opaque id their page's link carries
+    public_id: str
     name: str
     title: str
     email: str | None
@@ -94,12 +96,22 @@ def most_per_quarter(policy: Policy) -> int:
     return policy.rules.advocate_max_asks_in_window
 
 
-def profile(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> Profile:
-    """The page of an advocate who is in the program, or `Gone`."""
+def page_key(db: Database, advocate_id: int) -> str:
+    """The opaque id an advocate's page link carries ("" once they are gone: no page to link)."""
     with db.transaction(readonly=True) as session:
-        advocate = session.get(Advocate, advocate_id) if 0 < advocate_id < 2**31 else None
+        return session.scalar(select(Advocate.public_id).where(Advocate.id == advocate_id)) or ""
+
+
+def profile(db: Database, policy: Policy, who: int | str, today: dt.date) -> Profile:
+    """The page of an advocate who is in the program, by their id or by the opaque id their page's
+    link carries (`public_id`), or `Gone`."""
+    with db.transaction(readonly=True) as session:
+        if isinstance(who, str):
+            advocate = session.scalar(select(Advocate).where(Advocate.public_id == who))
+        else:
+            advocate = session.get(Advocate, who) if 0 < who < 2**31 else None
         if advocate is None or advocate.forgotten_at is not None:
-            raise Gone(f"no advocate {advocate_id}")
+            raise Gone(f"no advocate {who}")
         account = session.get_one(Account, advocate.account_id)
         ranges = session.scalars(
             select(Blackout)
@@ -109,6 +121,7 @@ def profile(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> P
         given, asked = statement(session, policy, account.id, today)
         return Profile(
             advocate_id=advocate.id,
+            public_id=advocate.public_id,
             name=advocate.name,
             title=advocate.title,
             email=advocate.email,

@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session
 
 from store.db import Database
 from store.errors import Gone
-from store.models import OPEN_NOMINATION, Account, Nomination, NominationStatus
+from store.models import OPEN_NOMINATION, Account, Advocate, Nomination, NominationStatus
 from store.rules.policy import Policy
 
 
 @dataclass(frozen=True)
 class NominationView:
     id: int
+    #: the opaque id the invitation's link carries
+    public_id: str
     account_id: int
     account_name: str
     owner_id: str | None
@@ -41,6 +43,8 @@ class NominationView:
     created_at: dt.datetime
     invited_at: dt.datetime | None
     advocate_id: int | None
+    #: once they joined: the opaque id their own page's link carries
+    advocate_public_id: str | None = None
 
     @property
     def open(self) -> bool:
@@ -59,10 +63,13 @@ class NominationView:
         return max(0, (now - self.created_at).days)
 
 
-def _view(policy: Policy, nomination: Nomination, account: Account) -> NominationView:
+def _view(
+    policy: Policy, nomination: Nomination, account: Account, advocate_public_id: str | None
+) -> NominationView:
     keys = tuple(nomination.activity_keys)
     return NominationView(
         id=nomination.id,
+        public_id=nomination.public_id,
         account_id=account.id,
         account_name=account.name,
         owner_id=account.owner_slack_id,
@@ -81,15 +88,20 @@ def _view(policy: Policy, nomination: Nomination, account: Account) -> Nominatio
         created_at=nomination.created_at,
         invited_at=nomination.invited_at,
         advocate_id=nomination.advocate_id,
+        advocate_public_id=advocate_public_id,
     )
 
 
-def nomination(db: Database, policy: Policy, nomination_id: int) -> NominationView:
-    """One nomination as it stands, or `Gone`."""
+def nomination(db: Database, policy: Policy, which: int | str) -> NominationView:
+    """One nomination as it stands, by its id or by the opaque id its invitation's link carries
+    (`public_id`), or `Gone`."""
     with db.transaction(readonly=True) as session:
-        found = _rows(session, policy, Nomination.id == nomination_id) if 0 < nomination_id < 2**31 else []
+        if isinstance(which, str):
+            found = _rows(session, policy, Nomination.public_id == which)
+        else:
+            found = _rows(session, policy, Nomination.id == which) if 0 < which < 2**31 else []
         if not found:
-            raise Gone(f"no nomination {nomination_id}")
+            raise Gone(f"no nomination {which}")
         return found[0]
 
 
@@ -116,11 +128,12 @@ def _rows(
     session: Session, policy: Policy, where: ColumnElement[bool], *, limit: int | None = None
 ) -> list[NominationView]:
     query = (
-        select(Nomination, Account)
+        select(Nomination, Account, Advocate.public_id)
         .join(Account, Account.id == Nomination.account_id)
+        .outerjoin(Advocate, Advocate.id == Nomination.advocate_id)
         .where(where)
         .order_by(Nomination.created_at, Nomination.id)
     )
     if limit is not None:
         query = query.limit(limit)
-    return [_view(policy, nomination, account) for nomination, account in session.execute(query)]
+    return [_view(policy, *row) for row in session.execute(query)]

@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from store.models.base import Base, UtcDateTime, normalize
+from store.models.base import Base, UtcDateTime, new_public_id, normalize
 
 
 class AccountStatus(enum.StrEnum):
@@ -70,6 +70,8 @@ class Advocate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    #: the id their page's link carries (`new_public_id`): never the sequential one
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     name: Mapped[str] = mapped_column(String(200))
     #: e-mail if known, else the lower-cased name: the key of re-imports within an account
     person_key: Mapped[str] = mapped_column(String(320))

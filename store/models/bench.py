@@ -9,7 +9,7 @@ import enum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Base, UtcDateTime
+from store.models.base import Base, UtcDateTime, new_public_id
 
 
 class NominationStatus(enum.StrEnum):
@@ -45,6 +45,8 @@ class Nomination(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: what made it (the Slack view id of the submitted modal): a modal sent twice nominates once
     source_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: the id the invitation's link carries (`new_public_id`): never the sequential one
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(200), default="")

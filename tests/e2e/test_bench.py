@@ -42,8 +42,8 @@ from tests.support.slack_proxy import SlackProxy
 
 __all__ = ["browser", "mail_server"]  # the fixtures shared with the customer's say
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-JOIN_LINK = re.compile(r"http://127\.0\.0\.1:\d+/join/\d+/[A-Za-z0-9_.\-]+")
-PAGE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/me/\d+/[A-Za-z0-9_.\-]+")
+JOIN_LINK = re.compile(r"http://127\.0\.0\.1:\d+/join/[A-Za-z0-9_\-]{20,40}/[A-Za-z0-9_.\-]+")
+PAGE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/me/[A-Za-z0-9_\-]{20,40}/[A-Za-z0-9_.\-]+")
 HANK = "hank@acme.example"
 
 

@@ -7,6 +7,8 @@ Revises: 0010
 Create Date: 2026-12-06 10:00:00.000000
 """
 
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,7 +29,21 @@ def _delivery_statuses(allowed: str) -> None:
         batch.create_check_constraint("status_known", allowed)
 
 
+advocates = sa.table("advocates", sa.column("id", sa.Integer), sa.column("public_id", sa.String))
+
+
 def upgrade() -> None:
+    # the id their page's link carries: opaque, like an ask's (0010), never the sequential one
+    with op.batch_alter_table("advocates") as batch:
+        batch.add_column(sa.Column("public_id", sa.String(length=32), nullable=True))
+    connection = op.get_bind()
+    for (row_id,) in connection.execute(sa.select(advocates.c.id)).all():
+        connection.execute(
+            advocates.update().where(advocates.c.id == row_id).values(public_id=secrets.token_urlsafe(16))
+        )
+    with op.batch_alter_table("advocates") as batch:
+        batch.alter_column("public_id", existing_type=sa.String(length=32), nullable=False)
+        batch.create_unique_constraint(op.f("uq_advocates_public_id"), ["public_id"])
     with op.batch_alter_table("advocates") as batch:
         batch.add_column(sa.Column("time_zone", sa.String(length=64), nullable=False, server_default=""))
         batch.add_column(sa.Column("times_that_suit", sa.Text(), nullable=False, server_default=""))
@@ -41,6 +57,7 @@ def upgrade() -> None:
         "nominations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("source_key", sa.String(length=100), nullable=True),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -76,6 +93,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nominations")),
         sa.UniqueConstraint("open_key", name=op.f("uq_nominations_open_key")),
         sa.UniqueConstraint("source_key", name=op.f("uq_nominations_source_key")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_nominations_public_id")),
     )
     op.create_index(op.f("ix_nominations_email"), "nominations", ["email"], unique=False)
     op.create_index("ix_nominations_status_created", "nominations", ["status", "created_at"], unique=False)
@@ -144,5 +162,14 @@ def downgrade() -> None:
     op.execute("UPDATE deliveries SET status = 'failed' WHERE status = 'cancelled'")
     _delivery_statuses(OLD_STATUSES)
     with op.batch_alter_table("advocates") as batch:
-        for column in ("forgotten_at", "joined_at", "value_note", "valued", "times_that_suit", "time_zone"):
+        batch.drop_constraint(op.f("uq_advocates_public_id"), type_="unique")
+        for column in (
+            "public_id",
+            "forgotten_at",
+            "joined_at",
+            "value_note",
+            "valued",
+            "times_that_suit",
+            "time_zone",
+        ):
             batch.drop_column(column)

@@ -30,7 +30,7 @@ from store.addresses import AddressKey
 from store.bench import nominating
 from store.bench.nominating import NominationDraft
 from store.db import Database
-from store.models import Advocate, Blackout, Delivery, DeliveryStatus
+from store.models import Advocate, Blackout, Delivery, DeliveryStatus, Nomination
 from store.outbox.queue import claim_due
 from store.rules.policy import load_policy
 from tests.support import html_check, store_seed
@@ -84,6 +84,12 @@ def invited(desk: Desk) -> int:
     return nominating.nominate(desk.db, desk.policy, draft, act, key=desk.address_key).nomination_id
 
 
+def key_of(desk: Desk, model: type[Advocate] | type[Nomination], row_id: int) -> str:
+    """The opaque id a page's link carries for this advocate or nomination."""
+    with desk.db.transaction(readonly=True) as session:
+        return session.get_one(model, row_id).public_id
+
+
 def advocate(desk: Desk) -> int:
     with desk.db.transaction() as session:
         acme = store_seed.account(session, "Jane's Corp", "Retail", owner_slack_id=OWNER)
@@ -94,7 +100,7 @@ def advocate(desk: Desk) -> int:
 
 def test_join_makes_them_an_advocate_with_what_they_ticked_and_links_their_page(desk: Desk) -> None:
     site = advocate_site(desk)
-    url = path_of(JOIN.url(desk.links, invited(desk)))  # type: ignore[arg-type]
+    url = path_of(JOIN.url(desk.links, key_of(desk, Nomination, invited(desk))))  # type: ignore[arg-type]
 
     status, _, body = page(site, "GET", url)
     assert status == 200
@@ -116,13 +122,13 @@ def test_join_makes_them_an_advocate_with_what_they_ticked_and_links_their_page(
     with desk.db.transaction() as session:
         hank = session.scalars(select(Advocate)).one()
     assert hank.activities == "logo;quote"
-    assert f"https://refdesk.example.com/me/{hank.id}/" in joined
+    assert f"https://refdesk.example.com/me/{hank.public_id}/" in joined
     assert page(site, "GET", url)[2] == joined, "the link shows the welcome again"
 
 
 def test_no_thanks_is_thanked_and_can_still_be_changed_to_join(desk: Desk) -> None:
     site = advocate_site(desk)
-    url = path_of(JOIN.url(desk.links, invited(desk)))  # type: ignore[arg-type]
+    url = path_of(JOIN.url(desk.links, key_of(desk, Nomination, invited(desk))))  # type: ignore[arg-type]
     form = {"csrf": csrf_of(page(site, "GET", url)[2]), "answer": "no"}
 
     status, _, said_no = page(site, "POST", url, form)
@@ -136,7 +142,7 @@ def test_no_thanks_is_thanked_and_can_still_be_changed_to_join(desk: Desk) -> No
 def test_their_page_saves_at_once_and_refuses_in_words(desk: Desk) -> None:
     site = advocate_site(desk)
     jane = advocate(desk)
-    url = path_of(PROFILE.url(desk.links, jane))  # type: ignore[arg-type]
+    url = path_of(PROFILE.url(desk.links, key_of(desk, Advocate, jane)))  # type: ignore[arg-type]
     status, _, body = page(site, "GET", url)
     assert status == 200
     ok(body)
@@ -184,7 +190,7 @@ def test_their_page_saves_at_once_and_refuses_in_words(desk: Desk) -> None:
 def test_download_my_data_as_json_and_as_csv(desk: Desk) -> None:
     site = advocate_site(desk)
     jane = advocate(desk)
-    url = path_of(PROFILE.url(desk.links, jane))  # type: ignore[arg-type]
+    url = path_of(PROFILE.url(desk.links, key_of(desk, Advocate, jane)))  # type: ignore[arg-type]
     csrf = csrf_of(page(site, "GET", url)[2])
 
     status, headers, body = page(site, "POST", url, {"csrf": csrf, "do": "download", "format": "json"})
@@ -203,7 +209,7 @@ def test_download_my_data_as_json_and_as_csv(desk: Desk) -> None:
 def test_remove_me_needs_the_box_ticked_then_erases_them_and_the_link_leads_nowhere(desk: Desk) -> None:
     site = advocate_site(desk)
     jane = advocate(desk)
-    url = path_of(PROFILE.url(desk.links, jane))  # type: ignore[arg-type]
+    url = path_of(PROFILE.url(desk.links, key_of(desk, Advocate, jane)))  # type: ignore[arg-type]
     csrf = csrf_of(page(site, "GET", url)[2])
 
     unticked = page(site, "POST", url, {"csrf": csrf, "do": "remove"})
@@ -228,10 +234,10 @@ def test_an_expired_link_to_their_page_points_to_the_lost_link_page(desk: Desk) 
     site = advocate_site(desk)
     jane = advocate(desk)
     old = URLSafeTimedSerializer(SECRET, salt="refdesk.link.me", signer=MonthOldSigner).dumps(
-        {"request": jane}
+        {"key": key_of(desk, Advocate, jane)}
     )
 
-    status, _, body = page(site, "GET", f"/me/{jane}/{old}")
+    status, _, body = page(site, "GET", f"/me/{key_of(desk, Advocate, jane)}/{old}")
 
     assert status == 410 and "This link has expired" in body
     assert 'href="https://refdesk.example.com/link"' in body and "Get a fresh link" in body
@@ -286,9 +292,11 @@ def test_every_e_mail_to_an_advocate_links_their_page_and_says_how_to_stop(desk:
     assert fresh is not None and invitation is not None
     assert fresh.to_address == "jane@acme.example"
     for part in (fresh.text, fresh.html):
-        assert f"https://refdesk.example.com/me/{jane}/" in part and "Remove me" in part
+        assert (
+            f"https://refdesk.example.com/me/{key_of(desk, Advocate, jane)}/" in part and "Remove me" in part
+        )
     assert invitation.to_address == "hank@acme.example" and invitation.reply_to == "olivia@example.com"
-    assert f"https://refdesk.example.com/join/{nomination}/" in invitation.text
+    assert f"https://refdesk.example.com/join/{key_of(desk, Nomination, nomination)}/" in invitation.text
     assert "No, thanks" in invitation.text and "ran &lt;our&gt; rollout" in invitation.html
     assert not POINTS.search(invitation.text + invitation.html)
     for mail in (fresh, invitation):  # from the owner at the company, never the program's own name
