@@ -124,17 +124,12 @@ def _parser() -> argparse.ArgumentParser:
             help=f"read the file's own headers as these columns, e.g. {example}",
         )
 
-    people = sub.add_parser(
-        "advocates", help="a person's data rights: export or erase what is held about them"
-    )
+    people = sub.add_parser("advocates", help="a person's data rights: export or erase what is held")
     people_sub = people.add_subparsers(dest="advocates_command", required=True)
     export = people_sub.add_parser("export", help="everything held about EMAIL, as JSON (or --csv)")
     export.add_argument("email", metavar="EMAIL")
     export.add_argument("--csv", action="store_true", help="CSV instead of JSON")
-    forget = people_sub.add_parser(
-        "forget",
-        help="erase EMAIL's details (asks stay as sums; a keyed fingerprint blocks re-imports)",
-    )
+    forget = people_sub.add_parser("forget", help="erase EMAIL's details (asks stay as sums)")
     forget.add_argument("email", metavar="EMAIL")
 
     accounts = sub.add_parser("accounts", help="list accounts with their balance")
