@@ -14,7 +14,10 @@ from store.db import Database
 from store.errors import Gone, Invalid
 from store.rules.policy import load_policy
 
-NOTHING_HELD = "nothing is held about {address}: no advocate, nomination, colleague named on an ask or survey answer has this address"
+NOTHING_HELD = (
+    "nothing is held about {address}: "
+    "no advocate, nomination, colleague named on an ask or survey answer has this address"
+)
 
 
 def advocates_export(settings: Settings, db: Database, address: str, *, as_csv: bool) -> int:
