@@ -1,6 +1,7 @@
 """Grow the bench (issue 21): nominations, NPS answers, the advocate's own page (time zone, times,
 what they value, blackout dates), erasure (a pseudonymous advocate, the fingerprints of removed
-addresses) and outbox rows cancelled for someone removed
+addresses), outbox rows cancelled for someone removed, and the opaque ids the links to an
+advocate's page and to an invitation carry
 
 Revision ID: 0011
 Revises: 0010
