@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from handlers.accounts import adjust
 from handlers.advocate import mails
+from handlers.bench import decide
 from handlers.digest import fairness, weekly
 from handlers.giveback import log_value, nudge
 from handlers.home import tab
@@ -47,6 +48,14 @@ ROUTES: Routes[Desk] = {
     DeliveryKind.CONSENT_EMAIL: MailRoute(mails.compose_ask, fallback=mails.ask_owner_instead),
     DeliveryKind.RATING_EMAIL: MailRoute(mails.compose_rating),
     DeliveryKind.OFFER_INVITE: MailRoute(mails.compose_invitation, fallback=mails.invitation_to_owner),
+    DeliveryKind.NOMINATION_DECISION: SlackRoute(decide.render_decision),
+    DeliveryKind.NOMINATION_REFRESH: SlackRoute(decide.render_refresh),
+    DeliveryKind.NOMINATION_NEWS: SlackRoute(decide.render_news),
+    DeliveryKind.NOMINATION_INVITE: MailRoute(
+        mails.compose_join_invitation, fallback=mails.join_invitation_undeliverable
+    ),
+    DeliveryKind.ADVOCATE_LINK: MailRoute(mails.compose_fresh_link),
+    DeliveryKind.ADVOCATE_REMOVED: SlackRoute(decide.render_removed),
     DeliveryKind.REFERRAL: SlackRoute(customer_say.render_referral),
     DeliveryKind.WITHDRAWN_EMAIL: MailRoute(mails.compose_withdrawn),
     DeliveryKind.WITHDRAWN_NOTICE: SlackRoute(withdraw.render_withdrawn_notice),

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.accounts import adjust
+from handlers.bench import decide, nominate
 from handlers.giveback import log_value
 from handlers.home import tab
 from handlers.kit import context, dedupe, errors, sanitize, slash
@@ -27,6 +28,7 @@ SUBCOMMANDS: dict[str, slash.SubCommand] = {
     "offer": commands.offer_command,
     "offers": commands.offers_command,
     "give": commands.give_command,
+    "nominate": nominate.nominate_command,
 }
 
 
@@ -59,6 +61,8 @@ def register_all(app: App, desk: Desk) -> None:
         commands,
         seats,
         customer_say,
+        nominate,
+        decide,
         withdraw,
     ):
         surface.register(app)

@@ -109,17 +109,28 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import a CRM export (CSV)")
     imp_sub = imp.add_subparsers(dest="what", required=True)
-    for what in ("accounts", "advocates", "opportunities"):
+    for what in ("accounts", "advocates", "opportunities", "promoters"):
         one = imp_sub.add_parser(what, help=f"import {what}.csv")
         one.add_argument("file", type=Path)
         one.add_argument("--skip-bad-rows", action="store_true", help="import the good rows, report the bad")
-    imp_sub.choices["opportunities"].add_argument(
-        "--map",
-        default="",
-        metavar="'HEADER=column,...'",
-        help="read the file's own headers as these columns, "
-        "e.g. 'Opportunity Name=name,Amount (converted)=amount'",
-    )
+    for what, example in (
+        ("opportunities", "'Opportunity Name=name,Amount (converted)=amount'"),
+        ("promoters", "'Respondent Email=email,Company=account,NPS=score,Submitted=date'"),
+    ):
+        imp_sub.choices[what].add_argument(
+            "--map",
+            default="",
+            metavar="'HEADER=column,...'",
+            help=f"read the file's own headers as these columns, e.g. {example}",
+        )
+
+    people = sub.add_parser("advocates", help="a person's data rights: export or erase what is held")
+    people_sub = people.add_subparsers(dest="advocates_command", required=True)
+    export = people_sub.add_parser("export", help="everything held about EMAIL, as JSON (or --csv)")
+    export.add_argument("email", metavar="EMAIL")
+    export.add_argument("--csv", action="store_true", help="CSV instead of JSON")
+    forget = people_sub.add_parser("forget", help="erase EMAIL's details (asks stay as sums)")
+    forget.add_argument("email", metavar="EMAIL")
 
     accounts = sub.add_parser("accounts", help="list accounts with their balance")
     accounts.add_argument("--json", action="store_true", help="machine-readable output")
@@ -295,7 +306,7 @@ def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import data, program, prove
+    from bot.cli import data, people, program, prove
     from bot.serve import command
     from bot.worker import command as worker
 
@@ -315,6 +326,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return data.import_file(settings, db, args.what, args.file, args.skip_bad_rows, mapping)
         if args.command == "accounts":
             return data.accounts(settings, db, as_json=args.json)
+        if args.command == "advocates" and args.advocates_command == "export":
+            return people.advocates_export(settings, db, args.email, as_csv=args.csv)
+        if args.command == "advocates":
+            return people.advocates_forget(settings, db, args.email)
         if args.command == "deliveries":
             return data.list_deliveries(db, failed_only=args.failed, as_json=args.json)
         if args.command == "ledger":

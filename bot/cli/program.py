@@ -19,6 +19,7 @@ from bot.settings import Settings
 from handlers.digest.fairness import chart_png, fairness_for, fairness_lines
 from handlers.digest.weekly import digest_for, digest_text, named
 from handlers.digest.words import week_of
+from handlers.kit.desk import Desk
 from handlers.outbox.sender import deliver
 from store.accounts import adjustments
 from store.accounts.adjustments import AdjustmentDraft
@@ -56,7 +57,13 @@ def ledger_adjust(
     except NotAllowed:
         raise CliError(f"--by {by} is not a program admin: it must be one of REFDESK_ADMINS") from None
     print(f"{done.account_name}: {points(done.amount, signed=True)}, balance now {points(done.balance)}")
-    owed = list(done.delivery_keys)
+    send_owed(desk, done.delivery_keys)
+    return 0
+
+
+def send_owed(desk: Desk, keys: tuple[str, ...]) -> None:
+    """Send the DMs a command owes now, or say that `refdesk serve` will."""
+    owed = list(keys)
     if owed and desk.client is None:
         print(
             "refdesk: SLACK_BOT_TOKEN is not set: the DMs are owed, `refdesk serve` sends them",
@@ -64,7 +71,6 @@ def ledger_adjust(
         )
     elif owed and deliver(desk, owed) < len(owed):
         print("refdesk: Slack did not take every DM now: `refdesk serve` retries them", file=sys.stderr)
-    return 0
 
 
 def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | None = None) -> int:

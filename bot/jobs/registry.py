@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices
 
 from bot.settings import Settings
+from store.bench import deciding
 from store.customer import consent
 from store.digest import claims
 from store.digest.claims import owe_digest
@@ -106,6 +107,12 @@ def consent_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str
     return consent.owe_reminders(desk.db, now=now, after=dt.timedelta(days=settings.consent_remind_days))
 
 
+def nomination_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
+    """Nominations waiting a week for the owner's decision or the contact's answer remind whoever
+    they wait for, once per wait."""
+    return deciding.owe_reminders(desk.db, now=now, after=deciding.REMIND_AFTER, admins=desk.admins)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -123,6 +130,12 @@ JOBS: dict[str, Job] = {
             "ask owners to record advocates' answers not given by e-mail in time",
             "consent_remind_cron",
             consent_remind,
+        ),
+        Job(
+            "nomination-remind",
+            "remind whoever a nomination has waited a week for (the owner, or the contact), once",
+            "nomination_remind_cron",
+            nomination_remind,
         ),
     )
 }

@@ -83,13 +83,7 @@ def _about_an_ask(
 
 def _common(desk: Desk, ask: AskView) -> dict[str, object]:
     """What every page about an ask shows around it: who sends it, for which company."""
-    said = voice.of_ask(desk, ask, wait=False)
-    return {
-        "voice": said,
-        "company": said.company,
-        "sender": said.owner_name if said.owner is None else f"{said.owner.name} at {said.company}",
-        "privacy_url": said.privacy_url,
-    }
+    return voice.page_values(voice.of_ask(desk, ask, wait=False))
 
 
 def _ask_page(

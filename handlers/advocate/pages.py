@@ -4,7 +4,9 @@ these pages by the same declarations, so a new page is one line here and a handl
 
 from __future__ import annotations
 
-from handlers.advocate import answer, offer
+from functools import partial
+
+from handlers.advocate import answer, join, lost_link, offer, profile
 from handlers.advocate.web import AdvocatePages, Page
 from handlers.kit.desk import Desk
 
@@ -14,8 +16,14 @@ ANSWER = Page("answer", answer.respond_answer)
 RATE = Page("rate", answer.respond_rate)
 #: answer an offer's invitation (the seat's)
 OFFER = Page("offer", offer.respond)
+#: the advocate's own page: preferences, dates not to ask, their data (the advocate's)
+PROFILE = Page("me", profile.respond, renewable=True)
+#: a nominated contact's invitation to join (the nomination's); once joined it links `PROFILE`
+JOIN = Page("join", partial(join.respond, profile=PROFILE), renewable=True)
+#: a lost link: anyone types an address, a fresh link is mailed if it is known
+LOST_LINK = Page("link", lost_link.respond, signed=False)
 
-PAGES = (ANSWER, RATE, OFFER)
+PAGES = (ANSWER, RATE, OFFER, PROFILE, JOIN, LOST_LINK)
 
 
 def advocate_site(desk: Desk) -> AdvocatePages:

@@ -94,6 +94,17 @@ def voice(
     )
 
 
+def page_values(said: Voice) -> dict[str, object]:
+    """What every advocate page shows around its content (`base.html`): who sends it, for which
+    company, and the privacy notice."""
+    return {
+        "voice": said,
+        "company": said.company,
+        "sender": said.owner_name if said.owner is None else f"{said.owner.name} at {said.company}",
+        "privacy_url": said.privacy_url,
+    }
+
+
 def of_ask(desk: Desk, ask: AskView, *, wait: bool) -> Voice:
     """The voice of an ask: its owner, and its requester who contacts the advocate after a yes."""
     return voice(desk, ask.owner_id, ask.owner_email, requester_id=ask.requester_id, wait=wait)

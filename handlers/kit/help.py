@@ -23,6 +23,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/reference give <account>", "what the account got back in 12 months, and the offers that fit it"),
     ("/reference offers", "the open offers (admins: edit and close them)"),
     ("/reference offer", "post a give-back offer with a number of seats (program admins)"),
+    (
+        "/reference nominate [account]",
+        "nominate a customer contact as an advocate: the owner decides, they opt in",
+    ),
     ("/reference help", "this list"),
 )
 

@@ -50,6 +50,10 @@ class Action(enum.StrEnum):
     SEAT_NO = "seat_no"
     DELIVERED = "seat_delivered"
     RELEASE_SEAT = "seat_release"
+    # growing the bench: nominating a contact, and the owner's decision
+    NOMINATE = "nominate"
+    NOMINATION_INVITE = "nomination_invite"
+    NOMINATION_NOT_NOW = "nomination_not_now"
 
 
 #: the buttons that decide a request, wherever they are shown
@@ -82,3 +86,7 @@ class View(enum.StrEnum):
     PICK_ADVOCATE = "pick_advocate_modal"
     #: **Offer it** for an account with several advocates: whom the seat is offered to
     OFFER_ADVOCATE = "offer_advocate_modal"
+    #: `/reference nominate`, **Nominate**: a contact proposed as an advocate
+    NOMINATE = "nominate_modal"
+    #: **Not now** on a nomination: the reason the nominator reads
+    NOMINATION_NOT_NOW = "nomination_not_now_modal"

@@ -54,21 +54,9 @@ class OpportunityRow:
     outcome: str
 
 
-def parse_mapping(text: str) -> dict[str, str]:
-    """`--map 'Opportunity Name=name,Amount (converted)=amount'` → {"opportunity name": "name", …}.
-
-    Raises ValueError naming what is wrong: a pair without "=", or a target the import does not read.
-    """
-    mapping: dict[str, str] = {}
-    known = (*OPPORTUNITY_COLUMNS, *OPTIONAL_COLUMNS)
-    for pair in filter(None, (part.strip() for part in text.split(","))):
-        header, sep, column = (item.strip() for item in pair.partition("="))
-        if not sep or not header or not column:
-            raise ValueError(f"{pair!r} is not HEADER=column")
-        if column.lower() not in known:
-            raise ValueError(f"{column!r} is not a column the import reads ({', '.join(known)})")
-        mapping[header.lower()] = column.lower()
-    return mapping
+def known_columns() -> tuple[str, ...]:
+    """What `--map` may name for this import."""
+    return (*OPPORTUNITY_COLUMNS, *OPTIONAL_COLUMNS)
 
 
 def _date(raw: dict[str, str], column: str) -> dt.date | None:

@@ -15,6 +15,14 @@ are imported from here: `from store.models import Account, Delivery`.
 
 from store.models.accounts import Account, AccountStatus, Advocate
 from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, new_public_id, normalize
+from store.models.bench import (
+    OPEN_NOMINATION,
+    Blackout,
+    ForgottenAddress,
+    Nomination,
+    NominationStatus,
+    NpsAnswer,
+)
 from store.models.customer import Consent, ConsentAnswer, Rating, Referral
 from store.models.ledger import EntryKind, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
@@ -31,17 +39,23 @@ __all__ = [
     "DEAL_CLOSED_NOTE",
     "HOLDING_SEAT",
     "NAMING_CONVENTION",
+    "OPEN_NOMINATION",
     "WERE_APPROVED",
     "Account",
     "AccountStatus",
     "Advocate",
     "Base",
+    "Blackout",
     "Consent",
     "ConsentAnswer",
     "Delivery",
     "DeliveryStatus",
     "EntryKind",
+    "ForgottenAddress",
     "LedgerEntry",
+    "Nomination",
+    "NominationStatus",
+    "NpsAnswer",
     "Offer",
     "OfferSeat",
     "OfferStatus",

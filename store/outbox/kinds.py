@@ -19,10 +19,12 @@ from store.outbox.payloads import (
     DigestPayload,
     HomeRefreshPayload,
     LoggedPayload,
+    NominationPayload,
     NudgePayload,
     OfferSeatPayload,
     Payload,
     ReferralPayload,
+    RemovedPayload,
 )
 
 
@@ -79,6 +81,20 @@ class DeliveryKind(enum.StrEnum):
     RATING_EMAIL = "rating_email"
     #: the advocate's e-mail invitation to a reserved offer seat
     OFFER_INVITE = "offer_invite", OfferSeatPayload
+    #: the owner's (or the admins') DM about a nomination, with **Invite them** / **Not now**; the
+    #: same again as a reminder after a week without a decision
+    NOMINATION_DECISION = "nomination_decision", NominationPayload
+    #: those DMs rewritten once the nomination moved on (no buttons left)
+    NOMINATION_REFRESH = "nomination_refresh", NominationPayload
+    #: the nominator (and, for the contact's answer, the owner) told how a nomination went
+    NOMINATION_NEWS = "nomination_news", NominationPayload
+    #: the contact's e-mail invitation to join, on the owner's behalf (recipient `nominee:<id>`);
+    #: the same again as a reminder after a week without an answer
+    NOMINATION_INVITE = "nomination_invite", NominationPayload
+    #: a fresh link to the advocate's own page, asked for on the lost-link page
+    ADVOCATE_LINK = "advocate_link"
+    #: the owner told that an advocate of their account was removed from the program
+    ADVOCATE_REMOVED = "advocate_removed", RemovedPayload
     #: the owner told the colleague an advocate named ("Someone else would be better")
     REFERRAL = "referral", ReferralPayload
     #: the requester withdrew an approved ask: the advocate's e-mail, "no longer needed"

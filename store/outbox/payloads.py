@@ -228,3 +228,36 @@ class AnsweredPayload:
         return cls(
             _str(data, "answer"), _str(data, "answered_by"), before if isinstance(before, str) else None
         )
+
+
+@dataclass(frozen=True)
+class NominationPayload:
+    """The nomination a message is about, and what it says of it: the outcome told (a status), or
+    "reminder". Everything else is read from the nomination when the message is sent, so a
+    person removed meanwhile is never named."""
+
+    nomination_id: int
+    about: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {"nomination_id": self.nomination_id, "about": self.about}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> NominationPayload:
+        return cls(_int(data, "nomination_id"), _str(data, "about"))
+
+
+@dataclass(frozen=True)
+class RemovedPayload:
+    """The account whose advocate was removed from the program, and whether they asked on their
+    page or an admin did it for them: their name is gone by the time the owner is told."""
+
+    account_id: int
+    by_admin: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"account_id": self.account_id, "by_admin": self.by_admin}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> RemovedPayload:
+        return cls(_int(data, "account_id"), _bool(data, "by_admin"))

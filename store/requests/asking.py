@@ -77,7 +77,12 @@ def _validate(session: Session, policy: Policy, draft: Draft, today: dt.date) ->
         errors["activity"] = "That activity is no longer offered. Pick another one."
     if draft.advocate_id is not None:
         advocate = session.get(Advocate, draft.advocate_id)
-        if advocate is None or account is None or advocate.account_id != account.id:
+        if (
+            advocate is None
+            or account is None
+            or advocate.account_id != account.id
+            or advocate.forgotten_at is not None
+        ):
             errors["advocate"] = "That advocate is not at this account."
         elif draft.activity and draft.activity not in advocate.activity_keys:
             errors["advocate"] = f"{advocate.name} is not willing to do this activity."
@@ -163,7 +168,14 @@ def _blocked(session: Session, policy: Policy, draft: Draft, account: Account, t
     activity = draft.activity or ""
     cost = policy.activity(activity).cost
     facts = facts_for_ask(
-        session, policy, account.id, today, activity=activity, cost=cost, advocate_id=draft.advocate_id
+        session,
+        policy,
+        account.id,
+        today,
+        activity=activity,
+        cost=cost,
+        advocate_id=draft.advocate_id,
+        needed_by=draft.needed_by,
     )
     return is_blocked(checklist(policy, facts))
 

@@ -93,6 +93,10 @@ class Rules:
     give_back_days: int
     #: an advocate whose last rating of an activity was this or lower is a ⚠️ on the next ask
     advocate_low_rating: int
+    #: an NPS answer this low (0–6: a detractor) in the last `detractor_days` days is a ⚠️ on
+    #: asks to the account
+    detractor_max_score: int
+    detractor_days: int
 
     @property
     def asks_per_quarter(self) -> int:

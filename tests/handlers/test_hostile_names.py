@@ -85,7 +85,7 @@ def hostile_program(db: Database, policy: Policy, walk: Callable[[], None]) -> N
     deciding.decide(db, policy, asked, act(OWNER), approve=True, consent_mode=consent.OWNER)
     consent.fall_back_to_owner(db, asked, NOW)
     walk()
-    consent.answer(db, asked, ConsentAnswer.YES, act(OWNER), note="call me <!everyone>")
+    consent.answer(db, policy, asked, ConsentAnswer.YES, act(OWNER), note="call me <!everyone>")
     later = NOW + dt.timedelta(days=2)
     followups.owe_followups(db, now=later, today=later.date())
     walk()

@@ -13,7 +13,17 @@ from sqlalchemy import update
 
 from store import ledger
 from store.db import Database
-from store.models import Advocate, Consent, ConsentAnswer, EntryKind, Rating, ReferenceRequest, RequestStatus
+from store.models import (
+    Advocate,
+    Blackout,
+    Consent,
+    ConsentAnswer,
+    EntryKind,
+    NpsAnswer,
+    Rating,
+    ReferenceRequest,
+    RequestStatus,
+)
 from store.rules.checklist import Rule
 from tests.support import store_seed as seed
 from tests.support.paths import ROOT
@@ -135,8 +145,9 @@ def test_policy_simulate_prints_the_comparison(env: dict[str, str], workdir: Pat
 
 def every_rule_history(env: dict[str, str]) -> None:
     """Asks that, replayed, meet every rule: Ana at Acme asked day after day (balance, rest, cap,
-    the quarter's reference calls), after she said "please don't ask me again" and rated 1/5, with
-    Acme renewing soon, never given anything, and asks pending at once, one naming nobody (and
+    the quarter's reference calls), after she said "please don't ask me again" and rated 1/5, on
+    dates she asked not to be asked, and once for a quote she never agreed to; Acme renewing soon,
+    never given anything, a detractor there lately, and asks pending at once, one naming nobody (and
     nobody else to ask); Globex paused."""
 
     def at(day: int, hour: int = 9) -> dt.datetime:
@@ -188,9 +199,27 @@ def every_rule_history(env: dict[str, str]) -> None:
                             created_at=at(day, 11),
                         )
                     )
-            for hour in (9, 10):
-                request_id = seed.request(s, acme, created_at=at(5, hour))
+            for hour, activity in ((9, "reference_call"), (10, "quote")):
+                request_id = seed.request(s, acme, created_at=at(5, hour), activity=activity)
                 s.get_one(ReferenceRequest, request_id).advocate_id = ana
+            s.add(
+                Blackout(
+                    advocate_id=ana,
+                    starts_on=dt.date(2026, 3, 5),
+                    ends_on=dt.date(2026, 3, 6),
+                    created_at=at(1),
+                )
+            )
+            s.add(
+                NpsAnswer(
+                    account_id=acme,
+                    email="ops@acme.example",
+                    score=3,
+                    comment="slow support",
+                    answered_on=dt.date(2026, 2, 20),
+                    imported_at=at(1),
+                )
+            )
             seed.request(s, acme, created_at=at(5, 11))  # names nobody, and Ana is Acme's only one
             seed.request(s, globex, created_at=at(6))
     finally:
