@@ -16,6 +16,7 @@ are imported from here: `from store.models import Account, Delivery`.
 from store.models.accounts import Account, AccountStatus, Advocate
 from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, normalize
 from store.models.customer import Consent, ConsentAnswer, Rating
+from store.models.demand import Demand, DemandSource
 from store.models.ledger import EntryKind, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
@@ -33,6 +34,8 @@ __all__ = [
     "ConsentAnswer",
     "Delivery",
     "DeliveryStatus",
+    "Demand",
+    "DemandSource",
     "EntryKind",
     "LedgerEntry",
     "Offer",

@@ -17,8 +17,10 @@ from store.outbox.payloads import (
     ChannelHelpPayload,
     ConsentAskPayload,
     DigestPayload,
+    GapAsksPayload,
     HomeRefreshPayload,
     LoggedPayload,
+    NothingFitsPayload,
     NudgePayload,
     OfferSeatPayload,
     Payload,
@@ -78,6 +80,12 @@ class DeliveryKind(enum.StrEnum):
     RATING_EMAIL = "rating_email"
     #: the advocate's e-mail invitation to a reserved offer seat
     OFFER_INVITE = "offer_invite", OfferSeatPayload
+    #: the admins' one DM a day listing that day's **Nothing fits** needs
+    NOTHING_FITS = "nothing_fits", NothingFitsPayload
+    #: an owner's weekly ask to close the gaps their accounts are in, with **Nominate**
+    COVERAGE_GAPS = "coverage_gaps", GapAsksPayload
+    #: the coverage heat map, uploaded to the program channel beside the week's digest
+    COVERAGE_CHART = "coverage_chart", DigestPayload
 
 
 def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:
