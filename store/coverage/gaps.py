@@ -28,11 +28,10 @@ def gap_asks(cover: Coverage, policy: Policy) -> dict[str, list[GapAsk]]:
     for gap in cover.gaps:
         activity = cover.activity_of(gap)
         cost = policy.activity(activity).cost if activity in policy.activities else 0
-        askable = cover.supply.askable.get(activity, {}) if activity else {}
         by_owner: dict[str, list[int]] = {}
         for account_id in sorted(cover.accounts_of(gap)):
             place = cover.supply.places[account_id]
-            nobody = not askable.get(account_id) if activity else not cover.supply.advocates(None, {account_id})
+            nobody = not cover.supply.advocates(activity, {account_id})
             if place.active and place.owner_id and nobody:
                 by_owner.setdefault(place.owner_id, []).append(account_id)
         for owner, account_ids in by_owner.items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -117,15 +118,23 @@ def places(session: Session, policy: Policy) -> dict[int, Place]:
 
 
 def supply_on(
-    session: Session, policy: Policy, today: dt.date, *, day: dt.date | None = None, recovery: float = 0.0
+    session: Session,
+    policy: Policy,
+    today: dt.date,
+    *,
+    day: dt.date | None = None,
+    recovery: float = 0.0,
+    only: Collection[str] | None = None,
 ) -> Supply:
-    """Who can be asked for each activity today, or on a later `day` with each balance grown by
-    `recovery` points a day until then."""
+    """Who can be asked for each activity (those in `only`, if given) today, or on a later `day`
+    with each balance grown by `recovery` points a day until then."""
     day = day or today
     bonus = int(recovery * max((day - today).days, 0))
     found = places(session, policy)
     askable: dict[str, dict[int, frozenset[int]]] = {}
     for activity in policy.activities.values():
+        if only is not None and activity.key not in only:
+            continue
         willing = select(Advocate.id).where(willing_to(activity.key))
         accounts = select(Advocate.account_id).where(willing_to(activity.key))
         facts = facts_for_accounts(
