@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from handlers.accounts import adjust
 from handlers.advocate import mails
+from handlers.coverage import gaps, in_digest, nothing_fits
 from handlers.digest import fairness, weekly
 from handlers.giveback import log_value, nudge
 from handlers.home import tab
@@ -47,4 +48,7 @@ ROUTES: Routes[Desk] = {
     DeliveryKind.CONSENT_EMAIL: MailRoute(mails.compose_ask, fallback=mails.ask_owner_instead),
     DeliveryKind.RATING_EMAIL: MailRoute(mails.compose_rating),
     DeliveryKind.OFFER_INVITE: MailRoute(mails.compose_invitation, fallback=mails.invitation_to_owner),
+    DeliveryKind.NOTHING_FITS: SlackRoute(nothing_fits.render_nothing_fits),
+    DeliveryKind.COVERAGE_GAPS: SlackRoute(gaps.render_gap_asks),
+    DeliveryKind.COVERAGE_CHART: SlackRoute(in_digest.render_coverage_chart),
 }

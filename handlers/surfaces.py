@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.accounts import adjust
+from handlers.coverage import nominate, nothing_fits
 from handlers.giveback import log_value
 from handlers.home import tab
 from handlers.kit import context, dedupe, errors, sanitize, slash
@@ -49,5 +50,6 @@ def register_all(app: App, desk: Desk) -> None:
     sanitize.register(app)
     dedupe.register(app)
     app.command("/reference")(reference)
-    for surface in (ask, decisions, log_value, adjust, followups, tab, commands, seats, customer_say):
+    surfaces = (ask, decisions, log_value, adjust, followups, tab, commands, seats, customer_say)
+    for surface in (*surfaces, nothing_fits, nominate):
         surface.register(app)

@@ -11,9 +11,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from handlers.coverage.in_digest import coverage_blocks, coverage_now
 from handlers.digest.fairness import fairness_blocks, fairness_for
 from handlers.digest.outcomes import outcome_lines
-from handlers.kit.blocks import Block, context, escape, fields, header, section, user
+from handlers.kit.blocks import Block, context, duration, escape, fields, header, section, user
 from handlers.kit.desk import Desk
 from handlers.outbox.messages import Outgoing
 from store.digest import claims, weekly
@@ -26,20 +27,6 @@ from store.rules.policy import points
 log = logging.getLogger(__name__)
 
 LIST_MAX = 10
-
-
-def duration(span: dt.timedelta | None) -> str:
-    """`2 d 3 h`, `5 h 10 min`, `12 min`: how long people waited, at a useful precision."""
-    if span is None:
-        return "—"
-    minutes = int(span.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
 
 
 def title(period: Period) -> str:
@@ -138,8 +125,9 @@ def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     d = digest_for(desk, period, dt.timedelta(hours=payload.sla_hours))
     text = f"{title(period)}: {d.opened} opened, {d.approved} approved, {d.pending} pending"
     blocks = digest_blocks(d, desk.now())
-    # the fairness part sits above the closing context line
+    # the fairness and coverage parts sit above the closing context line
     blocks[-1:-1] = fairness_blocks(fairness_for(desk, period))
+    blocks[-1:-1] = coverage_blocks(coverage_now(desk), desk)
     return [Outgoing(text, blocks)]
 
 

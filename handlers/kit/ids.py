@@ -42,6 +42,9 @@ class Action(enum.StrEnum):
     SEAT_NO = "seat_no"
     DELIVERED = "seat_delivered"
     RELEASE_SEAT = "seat_release"
+    # coverage: find's answer says nothing fits; a gap asks an owner to nominate someone
+    NOTHING_FITS = "nothing_fits"
+    NOMINATE = "nominate"
 
 
 #: the buttons that decide a request, wherever they are shown
@@ -71,3 +74,5 @@ class View(enum.StrEnum):
     PICK_ADVOCATE = "pick_advocate_modal"
     #: **Offer it** for an account with several advocates: whom the seat is offered to
     OFFER_ADVOCATE = "offer_advocate_modal"
+    #: **Nothing fits**: what the prospect needed
+    NOTHING_FITS = "nothing_fits_modal"

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Collection
+from dataclasses import dataclass
 
+from sqlalchemy import select
+
+from store import ledger
 from store.coverage.figures import DEFAULT_DAYS, Coverage, coverage
 from store.db import Database
 from store.giveback.nudges import period
+from store.models import Account
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import GapAsk, GapAsksPayload
@@ -71,3 +77,20 @@ def owe_gap_asks(
             ):
                 keys.append(key)
     return keys
+
+
+@dataclass(frozen=True)
+class GapAccount:
+    account_id: int
+    name: str
+    balance: int
+
+
+def gap_accounts(db: Database, policy: Policy, account_ids: Collection[int]) -> dict[int, GapAccount]:
+    """The accounts a gap DM names, with their balance as it is when the DM is sent."""
+    with db.transaction(readonly=True) as session:
+        rows = session.execute(select(Account.id, Account.name).where(Account.id.in_(account_ids))).all()
+        balances = ledger.balances(session, policy.opening_balance, [row.id for row in rows])
+    return {
+        row.id: GapAccount(row.id, row.name, balances.get(row.id, policy.opening_balance)) for row in rows
+    }
