@@ -124,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _outcome_parsers(sub)
+    _coverage_parsers(sub)
 
     jobs = sub.add_parser("jobs", help=f"scheduled jobs: {', '.join(JOBS)}")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
@@ -188,6 +189,39 @@ def _outcome_parsers(sub: Any) -> None:
     simulate.add_argument("--chart", type=Path, metavar="FILE.png", help="draw both runs into this PNG")
 
 
+def _coverage_parsers(sub: Any) -> None:
+    """`coverage` and `coverage plan` (issue 22): where the program is short, and for a launch."""
+    cover = sub.add_parser(
+        "coverage",
+        help="where the program is short: demand, fills, time to a yes, who can be asked now, the gaps",
+        description="Per industry and activity (or --by): the needs recorded (requests, and searches that "
+        "found nothing to ask), how many were filled, the time to a customer's yes, the advocates' "
+        "acceptance, and who can be asked now by the checklist; then the five largest gaps.",
+    )
+    cover.add_argument(
+        "--since",
+        type=_since,
+        metavar="DATE",
+        help="needs recorded from this day (default: the last 90 days)",
+    )
+    cover.add_argument(
+        "--by",
+        metavar="FIELDS",
+        help="cut by these, comma-separated: segment, industry, region, activity (default: the policy's)",
+    )
+    cover.add_argument("--json", action="store_true", help="machine-readable output")
+    cover.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the heat map into FILE.png")
+    cover_sub = cover.add_subparsers(dest="coverage_command")
+    plan = cover_sub.add_parser(
+        "plan",
+        help="for each need of FILE.toml: who can be asked today, who by its date, how many are missing",
+        description="Read the needs of FILE.toml ([[need]] tables: industry, segment, region or product; "
+        "activity; count; by) and say, per need, how many advocates can be asked today, how many by its "
+        "date, and how many are missing; with opportunities imported, forecast next quarter's demand.",
+    )
+    plan.add_argument("file", type=Path, metavar="FILE.toml")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server logs its life; a one-shot command prints its result and stays quiet otherwise.
@@ -250,7 +284,7 @@ def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import data, program, prove
+    from bot.cli import coverage, data, program, prove
     from bot.serve import command
 
     db = Database(settings.database_url, limits=_limits(args, settings))
@@ -279,6 +313,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return prove.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":
             return program.jobs_run(settings, db, args.name, args.now)
+        if args.command == "coverage" and args.coverage_command == "plan":
+            return coverage.plan_command(settings, db, args.file)
+        if args.command == "coverage":
+            return coverage.coverage_command(
+                settings, db, since=args.since, by=args.by, as_json=args.json, chart_file=args.chart
+            )
         raise CliError(f"unknown command {args.command}")
     finally:
         db.dispose()

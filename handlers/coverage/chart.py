@@ -20,6 +20,8 @@ from store.rules.policy import Policy
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+#: a cell where nothing was needed
+GREY = (0.92, 0.92, 0.92, 1.0)
 #: rows and columns drawn, the most needed first: a readable picture, not every cell
 ROWS_MAX = 12
 COLUMNS_MAX = 8
@@ -67,15 +69,15 @@ def draw(cover: Coverage, policy: Policy, heading: str) -> bytes:
         return _png(figure)
     scale, colours = Normalize(0, 1), colormaps["RdYlGn"]
     rates = [[_rate(cells.get((r, c))) for c in columns] for r in rows]
-    axes.imshow(
-        [[colours(scale(v)) if v is not None else (0.92, 0.92, 0.92, 1) for v in line] for line in rates],
-        aspect="auto",
-    )
+    painted = [[colours(scale(v)) if v is not None else GREY for v in line] for line in rates]
+    axes.imshow(painted, aspect="auto")
     for y, row in enumerate(rows):
         for x, column in enumerate(columns):
             cell = cells.get((row, column))
             label = f"{cell.filled}/{cell.needed} filled\n{cell.supply} can be asked" if cell else "—"
-            axes.text(x, y, label, ha="center", va="center", fontsize=7.5)
+            red, green, blue, _ = painted[y][x]
+            ink = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
+            axes.text(x, y, label, ha="center", va="center", fontsize=7.5, color=ink)
     axes.set_xticks(range(len(columns)), [textwrap.fill(c, 16) for c in columns], fontsize=8)
     axes.set_yticks(range(len(rows)), [textwrap.shorten(r, 40) for r in rows], fontsize=8)
     axes.tick_params(length=0)
