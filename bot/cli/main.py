@@ -28,6 +28,7 @@ from store.deadlines import BATCH, Limits
 from store.errors import Unavailable
 from store.imports.importer import ImportFileError
 from store.rules.policy import PolicyError
+from store.whatif.recruiting import Recruiting
 
 log = logging.getLogger("refdesk")
 #: libraries whose INFO lines only `--verbose` shows
@@ -169,10 +170,12 @@ def _outcome_parsers(sub: Any) -> None:
 
     simulate = sub.add_parser(
         "simulate",
-        help="run a synthetic program year with the policy and with no ledger rules, side by side",
+        help="a synthetic program year three ways: no ledger rules, the policy, the policy with recruiting",
         description="Generate a synthetic program (a skewed pull towards favourite customers, requests "
         "arriving week by week, owners giving back at --give-back) and run it through the store and the "
-        "checklist on a temporary SQLite database, with the policy and with no ledger rules.",
+        "checklist on a temporary SQLite database: with no ledger rules, with the policy, and with the "
+        "policy and the weekly gap job recruiting advocates (owners nominate at --nominate, contacts "
+        "join at --join).",
     )
     simulate.add_argument("--accounts", type=int, default=500, help="accounts (default 500)")
     simulate.add_argument("--reps", type=int, default=80, help="sales reps asking (default 80)")
@@ -182,6 +185,18 @@ def _outcome_parsers(sub: Any) -> None:
     )
     simulate.add_argument(
         "--give-back", type=float, default=0.5, help="chance an owner gives back after an ask (default 0.5)"
+    )
+    simulate.add_argument(
+        "--nominate",
+        type=float,
+        default=Recruiting.nominate,
+        help=f"chance an owner asked by a gap names someone (default {Recruiting.nominate})",
+    )
+    simulate.add_argument(
+        "--join",
+        type=float,
+        default=Recruiting.join,
+        help=f"chance a nominated contact joins (default {Recruiting.join})",
     )
     simulate.add_argument(
         "--policy", type=Path, metavar="FILE.toml", help="the policy (default: the program's)"

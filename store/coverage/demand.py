@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from store.accounts.find import SearchNeed
 from store.act import Act
 from store.db import Database
 from store.errors import Invalid
+from store.links import DealIndex, link_tokens
 from store.models import Account, Demand, DemandSource, Opportunity, ReferenceRequest, normalize
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
@@ -32,16 +33,28 @@ WORDS_MAX = 1000
 INDUSTRY_MAX = 100
 
 
-def record_request(session: Session, request: ReferenceRequest, account: Account) -> None:
-    """Inside the submit's transaction: what the request needs, as the account and deal are now.
+def _deal_stage(session: Session, crm_link: str | None) -> str:
+    """The stage of the imported opportunity a CRM link names (`DealIndex`), "" when none does.
 
-    The deal's stage is that of the imported opportunity its CRM link names, when there is one.
+    Only the opportunities the link could name are read: those whose CRM id is one of its parts,
+    or whose link is the same.
     """
-    stage = (
-        session.scalar(select(Opportunity.stage).where(Opportunity.link == request.crm_link).limit(1))
-        if request.crm_link
-        else None
-    )
+    if not crm_link:
+        return ""
+    deals, stages = DealIndex(), {}
+    for opportunity_id, crm_id, link, stage in session.execute(
+        select(Opportunity.id, Opportunity.crm_id, Opportunity.link, Opportunity.stage).where(
+            or_(Opportunity.crm_id.in_(link_tokens(crm_link)), Opportunity.link == crm_link)
+        )
+    ):
+        deals.add(opportunity_id, crm_id, link)
+        stages[opportunity_id] = stage
+    found = deals.find(crm_link)
+    return stages[found] if found is not None else ""
+
+
+def record_request(session: Session, request: ReferenceRequest, account: Account) -> None:
+    """Inside the submit's transaction: what the request needs, as the account and deal are now."""
     session.add(
         Demand(
             key=f"request:{request.id}",
@@ -54,7 +67,7 @@ def record_request(session: Session, request: ReferenceRequest, account: Account
             region=account.region,
             products=account.products,
             prospect_industry=request.prospect_industry,
-            deal_stage=stage or "",
+            deal_stage=_deal_stage(session, request.crm_link),
             amount=request.amount,
             words="",
             blocked_by="",

@@ -240,3 +240,21 @@ def test_nothing_fits_refuses_what_cannot_be_stored(
     with pytest.raises(Invalid) as refused:
         demand.nothing_fits(db, policy, draft, act(SELLER), source_key="V9", tell_at=NOW)
     assert list(refused.value.errors) == [field]
+
+
+def test_the_deal_stage_is_that_of_the_opportunity_the_link_names_by_its_crm_id(
+    db: Database, policy: Policy
+) -> None:
+    acme, _ = program(db)
+    with db.transaction() as s:
+        s.add(Opportunity(crm_id="006ABC", stage="Proposal", currency="USD", imported_at=NOW))
+    submit(
+        db,
+        policy,
+        acme,
+        "view:1",
+        crm_link="https://acme.lightning.force.com/lightning/r/Opportunity/006ABC/view",
+    )
+    submit(db, policy, acme, "view:2", crm_link="https://crm.example/opp/unknown")
+    with db.transaction() as s:
+        assert [n.deal_stage for n in s.scalars(select(Demand).order_by(Demand.id))] == ["Proposal", ""]
