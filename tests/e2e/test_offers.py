@@ -289,12 +289,15 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     assert first.returncode == 0, first.stderr
     assert "already posted" in second.stdout and "0 claimed" in again.stdout
 
-    assert len(slack.calls_to("files.getUploadURLExternal")) == 1
+    # the digest's chart and the coverage heat map, each uploaded once
+    assert len(slack.calls_to("files.getUploadURLExternal")) == 2
     completed = slack.calls_to("files.completeUploadExternal")
-    assert len(completed) == 1
+    assert len(completed) == 2
     history = emulator.history(emulator.ids["channel"])
-    charts = [f for m in history for f in m.get("files", [])]
-    assert len(charts) == 1 and charts[0]["name"].endswith(".png")
+    charts = sorted(f["name"] for m in history for f in m.get("files", []))
+    assert (
+        len(charts) == 2 and charts[0].startswith("coverage-") and charts[1].startswith("reference-program-")
+    )
     digest = [m for m in history if "Reference program" in m.get("text", "") and not m.get("files")]
     assert len(digest) == 1
     assert_valid_message_blocks(digest[0]["blocks"])
@@ -303,7 +306,7 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     assert "Jane Doe (Acme Corp) — Reference call with a prospect" in body
     assert "Untapped" in body and "Hooli" in body
     assert "gift" not in body.casefold()
-    chart_message = next(m for m in history if m.get("files"))
+    chart_message = next(m for m in history if m.get("files") and "Asks vs value" in m.get("text", ""))
     assert_valid_message_blocks(chart_message["blocks"])
 
     # the dry run writes the same chart locally
