@@ -69,19 +69,20 @@ def record_request(session: Session, request: ReferenceRequest, account: Account
             prospect_industry=request.prospect_industry,
             deal_stage=_deal_stage(session, request.crm_link),
             amount=request.amount,
-            words="",
-            blocked_by="",
             created_at=request.created_at,
         )
     )
 
 
 def _insert_once(session: Session, demand: Demand) -> bool:
-    """Insert unless a need with the same key exists; True when this call added it."""
+    """Insert unless a need with the same key exists; True when this call added it. Fields left
+    unset take their column's default."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {
-        column.key: getattr(demand, column.key) for column in Demand.__table__.columns if column.key != "id"
+        column.key: value
+        for column in Demand.__table__.columns
+        if (value := getattr(demand, column.key)) is not None
     }
     added = session.execute(
         insert(Demand.__table__)
@@ -104,13 +105,8 @@ def record_search(db: Database, need: SearchNeed, act: Act) -> bool:
         industry=need.industry,
         segment=need.segment,
         region=need.region,
-        products="",
-        prospect_industry="",
-        deal_stage="",
-        amount=None,
         words=need.words[:WORDS_MAX],
         blocked_by=";".join(need.blocked_by),
-        tell_on=None,
         created_at=act.now,
     )
     with db.transaction() as session:
@@ -152,14 +148,7 @@ def nothing_fits(
         requester_id=act.user,
         activity=draft.activity,
         industry=industry,
-        segment="",
-        region="",
-        products="",
-        prospect_industry="",
-        deal_stage="",
-        amount=None,
         words=words,
-        blocked_by="",
         tell_on=act.today,
         created_at=act.now,
     )

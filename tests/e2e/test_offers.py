@@ -315,6 +315,7 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     assert dry.returncode == 0, dry.stderr
     assert png.read_bytes().startswith(b"\x89PNG") and f"chart: {png}" in dry.stdout
     assert "Customers who helped this week" in dry.stdout
+    assert "🧭 Where we are short" in dry.stdout
 
 
 def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
