@@ -206,8 +206,9 @@ def test_the_digest_posts_the_seeded_week_once_and_the_dry_run_prints_it(
     history = emulator.history(emulator.ids["channel"])
     digests = [m for m in history if not m.get("files")]
     assert len(digests) == 1 and period.label in digests[0]["text"]
-    # beside it, once, the week's chart (tests/e2e/test_offers.py looks at it closely)
-    assert len([m for m in history if m.get("files")]) == 1
+    # beside it, once each, the week's chart and the coverage heat map (tests/e2e/test_offers.py looks
+    # at them closely)
+    assert len([m for m in history if m.get("files")]) == 2
 
 
 def test_a_digest_channel_the_app_is_not_in_gets_a_log_line_and_tells_the_admins_how(

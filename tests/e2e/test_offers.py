@@ -306,7 +306,9 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     assert "Jane Doe (Acme Corp) — Reference call with a prospect" in body
     assert "Untapped" in body and "Hooli" in body
     assert "gift" not in body.casefold()
-    chart_message = next(m for m in history if m.get("files") and "Asks vs value" in m.get("text", ""))
+    chart_message = next(
+        m for m in history if any(f["name"].startswith("reference-program-") for f in m.get("files", []))
+    )
     assert_valid_message_blocks(chart_message["blocks"])
 
     # the dry run writes the same chart locally
