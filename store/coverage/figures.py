@@ -131,15 +131,12 @@ def coverage(
 ) -> Coverage:
     """The figures of the needs recorded from `since` on, cut by `by` (the policy's cut if None)."""
     dims = check_dimensions(by or policy.coverage.by)
-    start = dt.datetime.combine(since, dt.time(), tz)
+    in_window = Demand.created_at >= dt.datetime.combine(since, dt.time(), tz)
     with db.transaction(readonly=True) as session:
-        needs = session.execute(
-            select(Demand).where(Demand.created_at >= start).order_by(Demand.created_at, Demand.id)
-        ).scalars()
-        rows = [
-            (need.source, need.request_id, tuple(_label(policy, need, d) for d in dims)) for need in needs
-        ]
-        ended = request_outcomes(session, [r for _, r, _ in rows if r is not None], today)
+        needs = session.scalars(select(Demand).where(in_window).order_by(Demand.created_at, Demand.id))
+        rows = [(need.source, need.request_id, tuple(_label(need, d) for d in dims)) for need in needs]
+        requests = select(Demand.request_id).where(in_window, Demand.request_id.is_not(None))
+        ended = request_outcomes(session, requests, today)
         supply = supply_on(session, policy, today)
     cells: dict[tuple[str, ...], Cell] = {}
     total = Cell(("all",), ("all",))
@@ -156,7 +153,7 @@ def coverage(
     return Coverage(since, today, dims, ordered, total, gaps[:GAPS], supply)
 
 
-def _label(policy: Policy, need: Demand, dimension: str) -> str:
+def _label(need: Demand, dimension: str) -> str:
     """The need's value of a dimension as a person reads it (an activity by its key)."""
     if dimension == "activity":
         return need.activity or ""
