@@ -1,38 +1,43 @@
-"""`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts and the
-messages owed to Slack, adjust a balance, run the scheduled jobs by hand.
+"""`refdesk`: serve the app, run its worker, migrate, back up and restore the database, import a CRM
+export, inspect accounts and the messages owed to Slack, adjust a balance, run the scheduled jobs
+by hand.
 
 Errors a person can fix are printed as one line (`refdesk: ...`) with exit status 2; they never
 show a traceback. The sub-commands (`bot.cli.data`, `bot.cli.program`, `bot.cli.prove`,
-`bot.serve.command`) are imported only once the arguments are parsed, so `refdesk --help` and a
-usage error do not wait for the Slack stack to load.
+`bot.serve.command`, `bot.worker.command`) are imported only once the arguments are parsed, so
+`refdesk --help` and a usage error do not wait for the Slack stack to load.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from bot.cli.parsers import coverage_parsers, outcome_parsers
 from bot.errors import EXIT_USAGE, CliError
 from bot.jobs.registry import JOBS
+from bot.logs import configure
 from bot.settings import Settings, SettingsError, load_settings
+from store.backup import BackupError
 from store.db import Database, SchemaOutOfDate
 from store.deadlines import BATCH, Limits
 from store.errors import Unavailable
 from store.imports.importer import ImportFileError
 from store.rules.policy import PolicyError
-from store.whatif.recruiting import Recruiting
 
 log = logging.getLogger("refdesk")
 #: libraries whose INFO lines only `--verbose` shows
 QUIET_UNLESS_VERBOSE = ("alembic", "apscheduler")
+#: the processes that log their life (the other commands print their result)
+LONG_RUNNING = ("serve", "worker")
+#: `refdesk worker`'s probe port when none is given
+WORKER_PORT = 9100
 
 
 def _jobs_table() -> str:
@@ -68,11 +73,38 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
     )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="only ack, record and enqueue: `refdesk worker` sends and runs the jobs "
+        "(as REFDESK_WORKER=external)",
+    )
 
-    db = sub.add_parser("db", help="database schema")
+    worker = sub.add_parser(
+        "worker", help="send what the outbox owes and run the scheduled jobs (no Slack listener)"
+    )
+    worker.add_argument(
+        "--host", default="0.0.0.0", help="bind address of /livez, /readyz, /metrics (default 0.0.0.0)"
+    )
+    worker.add_argument(
+        "--port",
+        type=int,
+        default=WORKER_PORT,
+        help=f"port of /livez, /readyz, /metrics (default {WORKER_PORT})",
+    )
+
+    db = sub.add_parser("db", help="database schema, backups")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="create or migrate the schema to this version")
+    db_sub.add_parser("upgrade", help="create or migrate the schema to this version (one process at a time)")
     db_sub.add_parser("check", help="exit 0 if the schema is up to date")
+    backup = db_sub.add_parser(
+        "backup", help="write a consistent copy of the database to FILE, while it runs"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    restore = db_sub.add_parser(
+        "restore", help="replace the database's contents with FILE (stop every process first)"
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
 
     imp = sub.add_parser("import", help="import a CRM export (CSV)")
     imp_sub = imp.add_subparsers(dest="what", required=True)
@@ -124,8 +156,8 @@ def _parser() -> argparse.ArgumentParser:
         help="with --dry-run: also write the digest's chart to FILE.png",
     )
 
-    _outcome_parsers(sub)
-    _coverage_parsers(sub)
+    outcome_parsers(sub)
+    coverage_parsers(sub)
 
     jobs = sub.add_parser("jobs", help=f"scheduled jobs: {', '.join(JOBS)}")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
@@ -142,109 +174,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _since(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _outcome_parsers(sub: Any) -> None:
-    """`report`, `policy simulate` and `simulate` (issue 12): what references did, and what if."""
-    report = sub.add_parser("report", help="what references did for revenue (CRM outcomes)")
-    report.add_argument(
-        "--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)"
-    )
-    report.add_argument("--json", action="store_true", help="machine-readable output")
-
-    policy = sub.add_parser("policy", help="try a policy file on the program's own history")
-    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
-    replay = policy_sub.add_parser(
-        "simulate",
-        help="replay the recorded asks through FILE.toml's rules (read-only)",
-        description="Replay every recorded ask, in order, through the proposed policy with the app's own "
-        "checklist, and compare with the current policy. Nothing is written.",
-    )
-    replay.add_argument("file", type=Path, metavar="FILE.toml")
-    replay.add_argument("--since", type=_since, metavar="DATE", help="asks made from this day (YYYY-MM-DD)")
-
-    simulate = sub.add_parser(
-        "simulate",
-        help="a synthetic program year three ways: no ledger rules, the policy, the policy with recruiting",
-        description="Generate a synthetic program (a skewed pull towards favourite customers, requests "
-        "arriving week by week, owners giving back at --give-back) and run it through the store and the "
-        "checklist on a temporary SQLite database: with no ledger rules, with the policy, and with the "
-        "policy and the weekly gap job recruiting advocates (owners nominate at --nominate, contacts "
-        "join at --join).",
-    )
-    simulate.add_argument("--accounts", type=int, default=500, help="accounts (default 500)")
-    simulate.add_argument("--reps", type=int, default=80, help="sales reps asking (default 80)")
-    simulate.add_argument("--weeks", type=int, default=52, help="weeks to simulate (default 52)")
-    simulate.add_argument(
-        "--seed", type=int, default=1, help="random seed: same seed, same program (default 1)"
-    )
-    simulate.add_argument(
-        "--give-back", type=float, default=0.5, help="chance an owner gives back after an ask (default 0.5)"
-    )
-    simulate.add_argument(
-        "--nominate",
-        type=float,
-        default=Recruiting.nominate,
-        help=f"chance an owner asked by a gap names someone (default {Recruiting.nominate})",
-    )
-    simulate.add_argument(
-        "--join",
-        type=float,
-        default=Recruiting.join,
-        help=f"chance a nominated contact joins (default {Recruiting.join})",
-    )
-    simulate.add_argument(
-        "--policy", type=Path, metavar="FILE.toml", help="the policy (default: the program's)"
-    )
-    simulate.add_argument("--chart", type=Path, metavar="FILE.png", help="draw both runs into this PNG")
-
-
-def _coverage_parsers(sub: Any) -> None:
-    """`coverage` and `coverage plan` (issue 22): where the program is short, and for a launch."""
-    cover = sub.add_parser(
-        "coverage",
-        help="where the program is short: demand, fills, time to a yes, who can be asked now, the gaps",
-        description="Per industry and activity (or --by): the needs recorded (requests, and searches that "
-        "found nothing to ask), how many were filled, the time to a customer's yes, the advocates' "
-        "acceptance, and who can be asked now by the checklist; then the five largest gaps.",
-    )
-    cover.add_argument(
-        "--since",
-        type=_since,
-        metavar="DATE",
-        help="needs recorded from this day (default: the last 90 days)",
-    )
-    cover.add_argument(
-        "--by",
-        metavar="FIELDS",
-        help="cut by these, comma-separated: segment, industry, region, activity (default: the policy's)",
-    )
-    cover.add_argument("--json", action="store_true", help="machine-readable output")
-    cover.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the heat map into FILE.png")
-    cover_sub = cover.add_subparsers(dest="coverage_command")
-    plan = cover_sub.add_parser(
-        "plan",
-        help="for each need of FILE.toml: who can be asked today, who by its date, how many are missing",
-        description="Read the needs of FILE.toml ([[need]] tables: industry, segment, region or product; "
-        "activity; count; by) and say, per need, how many advocates can be asked today, how many by its "
-        "date, and how many are missing; with opportunities imported, forecast next quarter's demand.",
-    )
-    plan.add_argument("file", type=Path, metavar="FILE.toml")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server logs its life; a one-shot command prints its result and stays quiet otherwise.
-    quiet = logging.INFO if args.command == "serve" else logging.WARNING
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else quiet,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    level = (
+        logging.DEBUG if args.verbose else logging.INFO if args.command in LONG_RUNNING else logging.WARNING
     )
+    configure(level)
     if not args.verbose:
         # their start-up chatter (each migration context, each job added) says nothing a person
         # running `refdesk serve` acts on; our own start line says what runs (`bot.serve.startup`)
@@ -253,8 +189,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_usage(args)
         settings = load_settings()
+        configure(level, settings.log_format, settings.secrets())
         return _run(args, settings)
-    except (SettingsError, SchemaOutOfDate, PolicyError, ImportFileError, CliError, Unavailable) as exc:
+    except (
+        SettingsError,
+        SchemaOutOfDate,
+        PolicyError,
+        ImportFileError,
+        CliError,
+        Unavailable,
+        BackupError,
+    ) as exc:
         print(f"refdesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OperationalError as exc:
@@ -287,8 +232,9 @@ def _check_usage(args: argparse.Namespace) -> None:
 
 def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
     """`serve` answers Slack within 3 s, so its database work is bounded by the settings; the
-    other commands (imports, migrations, jobs run by hand) may take the time their work needs."""
-    if args.command != "serve":
+    other commands (imports, migrations, jobs run by hand) may take the time their work needs. The
+    worker runs what `serve` runs without a worker, so it runs under the same bounds."""
+    if args.command not in LONG_RUNNING:
         return BATCH
     return Limits(
         connect=settings.db_connect_timeout,
@@ -301,15 +247,18 @@ def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli import coverage, data, program, prove
     from bot.serve import command
+    from bot.worker import command as worker
 
     db = Database(settings.database_url, limits=_limits(args, settings))
     try:
         if args.command == "serve":
             return command.serve(settings, db, args)
+        if args.command == "worker":
+            return worker.work(settings, db, args)
         if args.command == "simulate":
             return prove.simulate(settings, args)
         if args.command == "db":
-            return data.db_upgrade(db) if args.db_command == "upgrade" else data.db_check(db)
+            return data.db_command(db, args.db_command, getattr(args, "file", None))
         db.check_schema()
         if args.command == "import":
             mapping = getattr(args, "map", "")
@@ -323,7 +272,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "digest":
             return program.digest(settings, db, dry_run=args.dry_run, chart=args.chart)
         if args.command == "report":
-            return prove.report(db, args.since, as_json=args.json)
+            return prove.report(settings, db, args.since, as_json=args.json)
         if args.command == "policy":
             return prove.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":

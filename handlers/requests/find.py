@@ -24,7 +24,7 @@ from store.accounts import find
 from store.accounts.find import FindResult, Fit, SearchNeed
 from store.coverage import demand
 from store.errors import Unavailable
-from store.rules.policy import points
+from store.rules.policy import counted, points
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def _fit_text(fit: Fit, result: FindResult) -> str:
         lines.append(f"Products: {escape(fit.products.replace(';', ', '))}")
     if result.activity is not None:
         willing = (
-            f"{fit.willing_advocates} willing advocate(s)"
+            counted(fit.willing_advocates, "willing advocate")
             if fit.willing_advocates
             else "no advocate named for it"
         )
@@ -90,7 +90,11 @@ def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client
         return
     result = find.find_accounts(desk.db, desk.policy, words, desk.today())
     said = escape(truncate(words, 80))
-    summary = f"{len(result.fits)} account(s) fit “{said}”" if result.fits else f"No account matches “{said}”"
+    summary = (
+        f"{counted(len(result.fits), 'account')} fit “{said}”"
+        if result.fits
+        else f"No account matches “{said}”"
+    )
     ack(response_type="ephemeral", text=summary, blocks=find_blocks(words, result))
     if result.unmet is not None:
         _record_unmet(desk, result.unmet, str(command.get("user_id") or ""))

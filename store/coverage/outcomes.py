@@ -38,7 +38,7 @@ class Outcome(enum.StrEnum):
     NO_MATCH = "no_match"
     #: the needed-by date passed with no yes: nobody decided, or the customer never answered
     EXPIRED = "expired"
-    #: the requester cancelled it
+    #: the requester cancelled it before the decision, or withdrew it after (the deal died)
     WITHDRAWN = "withdrawn"
 
     @property
@@ -78,10 +78,13 @@ def outcome_of(
     """The outcome of a request in `status` whose customer answered `answer` (None: not yet)."""
     if answer == ConsentAnswer.YES or status == RequestStatus.DONE:
         return Outcome.FILLED
+    if status == RequestStatus.CUSTOMER_DECLINED:
+        return Outcome.DECLINED_BY_CUSTOMER
     if status == RequestStatus.DECLINED:
+        # rows from before the customer's no was a state of its own say it in the reason
         by_customer = answer in NO_ANSWERS or reason == DECLINED_BY_CUSTOMER
         return Outcome.DECLINED_BY_CUSTOMER if by_customer else Outcome.DECLINED_BY_OWNER
-    if status == RequestStatus.CANCELLED:
+    if status in (RequestStatus.CANCELLED, RequestStatus.WITHDRAWN):
         return Outcome.WITHDRAWN
     if status == RequestStatus.FELL_THROUGH:
         return Outcome.EXPIRED

@@ -6,7 +6,7 @@ today: what they were at the time is not kept anywhere else, so today's values a
 reading of it. Every request saved from now on records its own, at submit.
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-08 10:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import store.models
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

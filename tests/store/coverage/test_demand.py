@@ -18,7 +18,7 @@ from store.customer import consent
 from store.db import Database
 from store.errors import Invalid
 from store.models import Account, Delivery, Demand, DemandSource, EntryKind, Opportunity
-from store.requests import asking, deciding, followups
+from store.requests import asking, deciding, followups, withdrawing
 from store.requests.asking import Draft
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
@@ -111,14 +111,16 @@ def test_each_way_a_request_ends_is_one_outcome(db: Database, policy: Policy) ->
         return request_id
 
     yes = approve("yes")
-    consent.answer(db, yes, "yes", act(OWNER, NOW + dt.timedelta(hours=30)))
+    consent.answer(db, policy, yes, "yes", act(OWNER, NOW + dt.timedelta(hours=30)))
     no = approve("no")
-    consent.answer(db, no, "not_this_time", owner)
+    consent.answer(db, policy, no, "not_this_time", owner)
     done = approve("done")
     followups.mark_done(db, done, act(SELLER), deal_moved=True)
     fell = approve("fell")
     followups.mark_fell_through(db, fell, act(SELLER), reason="the prospect went quiet")
     waiting = approve("waiting")
+    withdrawn = approve("withdrawn")
+    withdrawing.withdraw(db, withdrawn, act(SELLER))
     declined = submit(db, policy, acme, "declined")
     deciding.decide(db, policy, declined, owner, approve=False, reason="renewal talks")
     cancelled = submit(db, policy, acme, "cancelled")
@@ -126,7 +128,9 @@ def test_each_way_a_request_ends_is_one_outcome(db: Database, policy: Policy) ->
     pending = submit(db, policy, acme, "pending")
 
     with db.transaction(readonly=True) as s:
-        now = request_outcomes(s, [yes, no, done, fell, waiting, declined, cancelled, pending], TODAY)
+        now = request_outcomes(
+            s, [yes, no, done, fell, waiting, withdrawn, declined, cancelled, pending], TODAY
+        )
         later = request_outcomes(s, [waiting, pending], NEEDED_BY + dt.timedelta(days=1))
     assert {request_id: ended.outcome for request_id, ended in now.items()} == {
         yes: Outcome.FILLED,
@@ -134,6 +138,7 @@ def test_each_way_a_request_ends_is_one_outcome(db: Database, policy: Policy) ->
         done: Outcome.FILLED,
         fell: Outcome.EXPIRED,
         waiting: Outcome.OPEN,
+        withdrawn: Outcome.WITHDRAWN,
         declined: Outcome.DECLINED_BY_OWNER,
         cancelled: Outcome.WITHDRAWN,
         pending: Outcome.OPEN,
@@ -143,7 +148,7 @@ def test_each_way_a_request_ends_is_one_outcome(db: Database, policy: Policy) ->
     assert not now[declined].asked
     assert {ended.outcome for ended in later.values()} == {Outcome.EXPIRED}
     with db.transaction(readonly=True) as s:
-        assert len(s.scalars(select(Demand)).all()) == 8
+        assert len(s.scalars(select(Demand)).all()) == 9
 
 
 def test_filled_by_evidence_is_a_filled_outcome_nothing_produces_yet() -> None:

@@ -60,7 +60,7 @@ def program(db: Database) -> None:
                 request_id=said,
                 advocate_id=cid,
                 mode="owner",
-                answer="not_this_quarter",
+                answer="not_for_3_months",
                 rest_until=dt.date(2026, 12, 31),
                 version=1,
                 asked_at=NOW,
