@@ -19,7 +19,7 @@ from handlers.routes import ROUTES
 from store.act import Act
 from store.customer import consent
 from store.db import Database
-from store.models import Consent, Rating
+from store.models import Consent, Rating, ReferenceRequest
 from store.requests import followups
 from store.rules.policy import Policy
 from tests.handlers.advocate.test_mails import approved
@@ -36,9 +36,15 @@ def desk_for(db: Database, policy: Policy) -> Desk:
     return Desk(db=db, policy=policy, clock=lambda: NOW, links=links, routes=ROUTES)
 
 
-def path_of(desk: Desk, page: Page, thing_id: int) -> str:
+def path_of(desk: Desk, page: Page, key: str | int) -> str:
     assert desk.links is not None
-    return urllib.parse.urlsplit(page.url(desk.links, thing_id)).path
+    return urllib.parse.urlsplit(page.url(desk.links, key)).path
+
+
+def request_path(desk: Desk, page: Page, request_id: int) -> str:
+    """The path of a request's page: its link carries the request's opaque id, not its number."""
+    with desk.db.transaction(readonly=True) as session:
+        return path_of(desk, page, session.get_one(ReferenceRequest, request_id).public_id)
 
 
 def csrf_of(desk: Desk, path: str) -> str:
@@ -52,7 +58,7 @@ def csrf_of(desk: Desk, path: str) -> str:
 def test_a_nul_byte_in_the_answer_s_note_and_times_is_dropped_not_a_500(db: Database, policy: Policy) -> None:
     desk = desk_for(db, policy)
     rid = approved(db, policy)
-    path = path_of(desk, ANSWER, rid)
+    path = request_path(desk, ANSWER, rid)
     form = f"csrf={csrf_of(desk, path)}&answer=yes&note=a%00b&times=Tuesdays%00+at+10"
 
     status, body = post_form(advocate_site(desk), path, form.encode())
@@ -68,7 +74,7 @@ def test_bytes_that_are_not_utf_8_in_a_form_are_replaced_not_refused_as_an_expir
 ) -> None:
     desk = desk_for(db, policy)
     rid = approved(db, policy)
-    path = path_of(desk, ANSWER, rid)
+    path = request_path(desk, ANSWER, rid)
     form = f"csrf={csrf_of(desk, path)}&answer=yes&note=".encode() + b"caf\xe9 \xed\xa0\x80"
 
     status, body = post_form(advocate_site(desk), path, form)
@@ -83,7 +89,7 @@ def test_a_nul_byte_in_the_rating_s_comment_is_dropped_not_a_500(db: Database, p
     rid = approved(db, policy)
     consent.answer(db, policy, rid, "yes", Act(consent.ADVOCATE, frozenset(), NOW, NOW.date()))
     followups.mark_done(db, rid, Act(SELLER, frozenset(), NOW, NOW.date()))
-    path = path_of(desk, RATE, rid)
+    path = request_path(desk, RATE, rid)
     form = f"csrf={csrf_of(desk, path)}&score=4&comment=well%00+spent"
 
     status, body = post_form(advocate_site(desk), path, form.encode())
@@ -106,7 +112,8 @@ def test_a_signed_link_for_an_id_no_column_holds_is_a_404(
     status, body = get(advocate_site(desk), path)
     posted, _ = post_form(advocate_site(desk), path, b"csrf=x&answer=yes")
 
-    assert (status, posted) == (404, 404)
+    # the form's CSRF token is checked first: a forged one is refused before any row is read
+    assert (status, posted) == (404, 403)
     assert "Page not found" in body and html_check.problems(body) == []
 
 
@@ -115,7 +122,7 @@ def test_an_answer_changed_again_too_soon_gets_a_page_that_says_when_it_can_chan
 ) -> None:
     desk = desk_for(db, policy)
     rid = approved(db, policy)
-    path = path_of(desk, ANSWER, rid)
+    path = request_path(desk, ANSWER, rid)
     csrf = csrf_of(desk, path)
     site = advocate_site(desk)
     assert post_form(site, path, f"csrf={csrf}&answer=yes".encode())[0] == 200
