@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     sla_check_cron: str = Field(
         "*/15 * * * *", validation_alias=AliasChoices("REFDESK_SLA_CHECK_CRON", "sla_check_cron")
     )
+    coverage_gaps_cron: str = Field(
+        "0 10 * * mon", validation_alias=AliasChoices("REFDESK_COVERAGE_GAPS_CRON", "coverage_gaps_cron")
+    )
     followup_cron: str = Field(
         "0 10 * * *", validation_alias=AliasChoices("REFDESK_FOLLOWUP_CRON", "followup_cron")
     )

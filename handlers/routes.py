@@ -12,6 +12,7 @@ from __future__ import annotations
 from handlers.accounts import adjust
 from handlers.advocate import mails
 from handlers.bench import decide
+from handlers.coverage import gaps, in_digest, nothing_fits
 from handlers.digest import fairness, weekly
 from handlers.giveback import log_value, nudge
 from handlers.home import tab
@@ -59,4 +60,7 @@ ROUTES: Routes[Desk] = {
     DeliveryKind.REFERRAL: SlackRoute(customer_say.render_referral),
     DeliveryKind.WITHDRAWN_EMAIL: MailRoute(mails.compose_withdrawn),
     DeliveryKind.WITHDRAWN_NOTICE: SlackRoute(withdraw.render_withdrawn_notice),
+    DeliveryKind.NOTHING_FITS: SlackRoute(nothing_fits.render_nothing_fits),
+    DeliveryKind.COVERAGE_GAPS: SlackRoute(gaps.render_gap_asks),
+    DeliveryKind.COVERAGE_CHART: SlackRoute(in_digest.render_coverage_chart),
 }

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from handlers.accounts import adjust
 from handlers.bench import decide, nominate
+from handlers.coverage import nothing_fits
 from handlers.giveback import log_value
 from handlers.home import tab
 from handlers.kit import context, dedupe, errors, sanitize, slash
@@ -64,5 +65,7 @@ def register_all(app: App, desk: Desk) -> None:
         nominate,
         decide,
         withdraw,
+        nothing_fits,
+        nominate,
     ):
         surface.register(app)

@@ -16,6 +16,7 @@ from bot.errors import EXIT_NOT_DONE, CliError
 from bot.jobs.registry import JOBS, NO_DIGEST_CHANNEL, digest_week
 from bot.jobs.scheduler import run_job
 from bot.settings import Settings
+from handlers.coverage.in_digest import coverage_lines, coverage_now
 from handlers.digest.fairness import chart_png, fairness_for, fairness_lines
 from handlers.digest.weekly import digest_for, digest_text, named
 from handlers.digest.words import week_of
@@ -88,6 +89,7 @@ def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | Non
         who = named(desk)
         print(digest_text(digest_for(desk, week, sla), now, who))
         print("\n".join(fairness_lines(fairness_for(desk, week), who)))
+        print("\n".join(coverage_lines(coverage_now(desk), desk)))
         if chart is not None:
             write_chart(chart, chart_png(desk, week))
         return 0

@@ -6,20 +6,16 @@ Every piece of text from people or imports goes through `escape`."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from handlers.kit.blocks import Block, actions, button, context, escape, header, section, user
 from handlers.kit.ids import Action
+from handlers.kit.nominating import FROM_PROMOTER, nominate_button
 from store.bench.notices import UNDELIVERABLE
 from store.bench.promoters import Promoter
 from store.bench.views import NominationView
 from store.models import NominationStatus
 
-#: the button's word everywhere (product.md, "Words on screen")
-NOMINATE = "Nominate"
 INVITE_THEM, NOT_NOW = "Invite them", "Not now"
-#: **Nominate**'s value: a blank modal, an account's, or one pre-filled from a promoter's answer
-NEW, FOR_ACCOUNT, FROM_PROMOTER = "new", "account:", "promoter:"
 #: where a nomination stands, in a line
 STATUS_LINE = {
     NominationStatus.PROPOSED: "⏳ Waiting for the owner's decision",
@@ -33,10 +29,6 @@ STATUS_LINE = {
 
 def day(on: dt.date) -> str:
     return on.strftime("%-d %B %Y")
-
-
-def nominate_button(value: str = NEW) -> dict[str, Any]:
-    return button(NOMINATE, Action.NOMINATE, value)
 
 
 def _by(view: NominationView) -> str:

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.accounts.picker import account_for_text, account_picker
-from handlers.bench.blocks import FOR_ACCOUNT, FROM_PROMOTER, NOMINATE, day
+from handlers.bench.blocks import day
 from handlers.kit.blocks import Block, escape, modal, option, plain, section, user
 from handlers.kit.desk import Desk
 from handlers.kit.forms import (
@@ -29,6 +29,7 @@ from handlers.kit.forms import (
     text_of,
 )
 from handlers.kit.ids import Action, View
+from handlers.kit.nominating import FOR_ACCOUNT, FROM_PROMOTER, NOMINATE
 from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
 from store.accounts import lookup

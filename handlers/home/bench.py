@@ -5,13 +5,13 @@ age."""
 from __future__ import annotations
 
 from handlers.bench.blocks import (
-    nominate_button,
     nomination_line_blocks,
     open_nominations_blocks,
     promoter_block,
 )
 from handlers.kit.blocks import Block, actions, context, section
 from handlers.kit.desk import Desk
+from handlers.kit.nominating import nominate_button
 from store.bench import promoters, views
 
 HOME_NOMINATIONS = 3

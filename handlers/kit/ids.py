@@ -54,6 +54,8 @@ class Action(enum.StrEnum):
     NOMINATE = "nominate"
     NOMINATION_INVITE = "nomination_invite"
     NOMINATION_NOT_NOW = "nomination_not_now"
+    # coverage: find's answer says nothing fits (a gap's Nominate is the bench's)
+    NOTHING_FITS = "nothing_fits"
 
 
 #: the buttons that decide a request, wherever they are shown
@@ -90,3 +92,5 @@ class View(enum.StrEnum):
     NOMINATE = "nominate_modal"
     #: **Not now** on a nomination: the reason the nominator reads
     NOMINATION_NOT_NOW = "nomination_not_now_modal"
+    #: **Nothing fits**: what the prospect needed
+    NOTHING_FITS = "nothing_fits_modal"

@@ -24,6 +24,7 @@ from store.models.bench import (
     NpsAnswer,
 )
 from store.models.customer import Consent, ConsentAnswer, Rating, Referral
+from store.models.demand import Demand, DemandSource
 from store.models.ledger import EntryKind, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
@@ -50,6 +51,8 @@ __all__ = [
     "ConsentAnswer",
     "Delivery",
     "DeliveryStatus",
+    "Demand",
+    "DemandSource",
     "EntryKind",
     "ForgottenAddress",
     "LedgerEntry",

@@ -17,9 +17,11 @@ from store.outbox.payloads import (
     ChannelHelpPayload,
     ConsentAskPayload,
     DigestPayload,
+    GapAsksPayload,
     HomeRefreshPayload,
     LoggedPayload,
     NominationPayload,
+    NothingFitsPayload,
     NudgePayload,
     OfferSeatPayload,
     Payload,
@@ -101,6 +103,12 @@ class DeliveryKind(enum.StrEnum):
     WITHDRAWN_EMAIL = "withdrawn_email"
     #: ...and the owner's DM saying so
     WITHDRAWN_NOTICE = "withdrawn_notice"
+    #: the admins' one DM a day listing that day's **Nothing fits** needs
+    NOTHING_FITS = "nothing_fits", NothingFitsPayload
+    #: an owner's weekly ask to close the gaps their accounts are in, with **Nominate**
+    COVERAGE_GAPS = "coverage_gaps", GapAsksPayload
+    #: the coverage heat map, uploaded to the program channel beside the week's digest
+    COVERAGE_CHART = "coverage_chart", DigestPayload
 
 
 def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:

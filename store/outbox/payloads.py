@@ -261,3 +261,82 @@ class RemovedPayload:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> RemovedPayload:
         return cls(_int(data, "account_id"), _bool(data, "by_admin"))
+
+
+@dataclass(frozen=True)
+class NothingFitsPayload:
+    """The day whose **Nothing fits** needs the admins' one DM lists."""
+
+    day: dt.date
+
+    def to_dict(self) -> dict[str, object]:
+        return {"day": self.day.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> NothingFitsPayload:
+        return cls(_date(data, "day"))
+
+
+@dataclass(frozen=True)
+class GapAsk:
+    """One gap as the owner reads it, and their accounts in it: figures of the week it was claimed."""
+
+    #: the gap's labels in the coverage's order ("Healthcare"), its activity key apart ("" for any)
+    labels: tuple[str, ...]
+    activity: str
+    needed: int
+    filled: int
+    supply: int
+    #: the owner's fitting accounts with nobody the program can ask for it now
+    account_ids: tuple[int, ...]
+    #: those of them too low on equity to afford it: offers first
+    low_ids: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "labels": list(self.labels),
+            "activity": self.activity,
+            "needed": self.needed,
+            "filled": self.filled,
+            "supply": self.supply,
+            "account_ids": list(self.account_ids),
+            "low_ids": list(self.low_ids),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> GapAsk:
+        labels = data.get("labels")
+        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+            raise _bad("labels", "a list of strings", labels)
+        return cls(
+            tuple(labels),
+            _str(data, "activity"),
+            _int(data, "needed"),
+            _int(data, "filled"),
+            _int(data, "supply"),
+            _ints(data, "account_ids"),
+            _ints(data, "low_ids"),
+        )
+
+
+@dataclass(frozen=True)
+class GapAsksPayload:
+    """An owner's weekly ask to close the gaps their accounts are in, and the window it measured."""
+
+    week: str
+    since: dt.date
+    gaps: tuple[GapAsk, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "week": self.week,
+            "since": self.since.isoformat(),
+            "gaps": [gap.to_dict() for gap in self.gaps],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> GapAsksPayload:
+        gaps = data.get("gaps")
+        if not isinstance(gaps, list) or not all(isinstance(gap, dict) for gap in gaps):
+            raise _bad("gaps", "a list of gaps", gaps)
+        return cls(_str(data, "week"), _date(data, "since"), tuple(GapAsk.from_dict(gap) for gap in gaps))

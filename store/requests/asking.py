@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.act import Act
+from store.coverage import demand
 from store.db import Database
 from store.errors import Invalid
 from store.links import is_safe_link
@@ -147,6 +148,7 @@ def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: 
         )
         session.add(request)
         session.flush()
+        demand.record_request(session, request, account)
         deciders: list[str] = [account.owner_slack_id] if account.owner_slack_id else []
         if not deciders or blocked:
             deciders += sorted(act.admins - set(deciders))

@@ -274,7 +274,7 @@ def test_an_unknown_job_is_one_line_naming_the_jobs(env: dict[str, str], workdir
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "refdesk: unknown job 'tidy-up': the jobs are nudge, sla-check, followup, digest, consent-remind, "
-        "nomination-remind"
+        "nomination-remind, coverage-gaps"
     ]
     assert result.stdout == ""
 
@@ -326,17 +326,20 @@ def test_jobs_run_digest_posts_the_week_once(
     by_hand = refdesk(with_slack, workdir, "digest")
 
     assert first.returncode == 0, first.stderr
-    # the digest and its chart, each once
-    assert first.stdout.strip() == f"digest at {now.isoformat()}: 2 claimed, 2 sent"
+    # the digest, its chart and the coverage heat map, each once
+    assert first.stdout.strip() == f"digest at {now.isoformat()}: 3 claimed, 3 sent"
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == f"digest at {now.isoformat()}: 0 claimed, 0 sent"
     # `refdesk digest` is the same registry claim: the week is already posted
     assert by_hand.returncode == 0, by_hand.stderr
     assert by_hand.stdout.strip() == f"the digest of the {week_of} was already posted: nothing sent"
     history = emulator.history(emulator.ids["channel"])
-    assert len(history) == 2
+    assert len(history) == 3
     assert sum(week_of in m["text"] and not m.get("files") for m in history) == 1
-    assert [f["name"] for m in history for f in m.get("files", [])] == [f"reference-program-{week}.png"]
+    assert sorted(f["name"] for m in history for f in m.get("files", [])) == [
+        f"coverage-{week}.png",
+        f"reference-program-{week}.png",
+    ]
 
 
 def test_an_unreachable_database_is_one_line_naming_database_url(workdir: Path) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from store import ledger
@@ -25,33 +23,11 @@ from store.models import (
     RequestStatus,
 )
 from store.rules.checklist import Rule
+from tests.bot.cli.conftest import refdesk
 from tests.support import store_seed as seed
-from tests.support.paths import ROOT
-from tests.support.server import run_cli
 
 HUBSPOT = "Deal ID,Deal Name,Link,Deal Stage,Amount,Currency,Close Date,Outcome\n"
 MAP = "Deal ID=crm_id,Deal Name=name,Deal Stage=stage,Close Date=close_date"
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    path = tmp_path / "elsewhere"
-    path.mkdir()
-    assert ROOT not in path.parents
-    return path
-
-
-@pytest.fixture
-def env(tmp_path: Path, workdir: Path) -> dict[str, str]:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'refdesk.db'}"}
-    assert run_cli(env, "db", "upgrade", cwd=workdir).returncode == 0
-    return env
-
-
-def refdesk(env: dict[str, str], workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = run_cli(env, *args, cwd=workdir)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 def done_request(env: dict[str, str], link: str) -> int:
@@ -251,7 +227,10 @@ def test_simulate_prints_both_runs_and_draws_the_chart(workdir: Path, tmp_path: 
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0].startswith("Simulated program: 30 accounts, 8 reps, 8 weeks, seed 5,")
+    assert lines[2].split() == ["no", "ledger", "rules", "policy", "policy", "+", "recruiting"]
     assert any(line.startswith("max asks per advocate per quarter") for line in lines)
+    assert any(line.startswith("requests filled by their needed-by date") for line in lines)
+    assert any(line.startswith("Target met: ") or line.startswith("Target not met: ") for line in lines)
     assert chart.read_bytes().startswith(b"\x89PNG")
     # the same seed, the same table (the last line is the time it took)
     assert second.stdout.splitlines()[:-1] == [line for line in lines[:-1] if not line.startswith("chart:")]
@@ -261,6 +240,7 @@ def test_simulate_refuses_what_it_cannot_run_in_one_line(workdir: Path) -> None:
     for args, line in (
         (("--weeks", "0"), "refdesk: --weeks must be at least 1"),
         (("--give-back", "1.5"), "refdesk: --give-back is a chance: between 0 and 1"),
+        (("--join", "-0.1"), "refdesk: --join is a chance: between 0 and 1"),
         (
             ("--chart", "/no/such/dir/x.png"),
             "refdesk: --chart /no/such/dir/x.png: no such directory /no/such/dir",

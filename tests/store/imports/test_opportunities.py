@@ -166,3 +166,21 @@ def test_a_mapping_must_name_columns_that_exist(db: Database, policy: Policy, tm
         parse_mapping("Amount=money", known_columns())
     with pytest.raises(ValueError, match="'Amount' is not HEADER=column"):
         parse_mapping("Amount", known_columns())
+
+
+def test_the_prospects_industry_is_read_when_the_export_has_it(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "crm_id,name,link,stage,amount,currency,close_date,outcome,industry\n"
+        "O1,Mercy rollout,,Proposal,1000,USD,2027-02-01,open,  Health   care \n"
+        "O2,Bank deal,,Proposal,1000,USD,2027-02-01,open,\n",
+    )
+    report = import_opportunities(db, path, policy, now=NOW)
+    assert (report.created, report.bad_rows) == (2, [])
+    with db.transaction() as s:
+        assert dict(s.execute(select(Opportunity.crm_id, Opportunity.industry)).all()) == {
+            "O1": "Health care",
+            "O2": "",
+        }
