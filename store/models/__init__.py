@@ -16,7 +16,7 @@ are imported from here: `from store.models import Account, Delivery`.
 from store.models.accounts import Account, AccountStatus, Advocate
 from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, normalize
 from store.models.customer import Consent, ConsentAnswer, Rating
-from store.models.ledger import EntryKind, LedgerEntry
+from store.models.ledger import EntryKind, KeptBalance, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
 from store.models.outbox import Delivery, DeliveryStatus, SeenEvent
@@ -34,6 +34,7 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "EntryKind",
+    "KeptBalance",
     "LedgerEntry",
     "Offer",
     "OfferSeat",
