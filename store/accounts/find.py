@@ -17,8 +17,9 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -132,24 +133,9 @@ def _willing(activity: Activity) -> ColumnElement[bool]:
 Rank = tuple[int, int, int, int, int, int, str]
 #: accounts whose checklist is read in the first round; each further round reads twice as many
 FIRST_ROUND = 16
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    """A matching account and what ranks it before its checklist is read: its rank if no rule held
-    it back, so never worse than its true rank."""
-
-    id: int
-    name: str
-    industry: str
-    segment: str
-    region: str
-    products: str
-    matched: tuple[str, ...]
-    willing: int
-    asked: int
-    balance: int
-    hopeful: Rank
+#: a matching account, as one grouped read gives it: (its rank if no rule held it back, so never
+#: worse than its true rank; its row)
+Candidate = tuple[Rank, Row[Any]]
 
 
 def find_accounts(
@@ -172,9 +158,9 @@ def find_accounts(
         ranked: list[tuple[Rank, Fit]] = []
         start, size = 0, FIRST_ROUND
         while start < len(candidates) and not (
-            len(ranked) >= limit and ranked[limit - 1][0] <= candidates[start].hopeful
+            len(ranked) >= limit and ranked[limit - 1][0] <= candidates[start][0]
         ):
-            ranked += _read_round(session, policy, candidates[start : start + size], activity, today)
+            ranked += _read_round(session, policy, terms, candidates[start : start + size], activity, today)
             ranked.sort(key=lambda pair: pair[0])
             start, size = start + size, size * 2
         shown = [fit for _, fit in ranked[:limit]]
@@ -194,68 +180,78 @@ def find_accounts(
 
 def _candidates(
     session: Session, policy: Policy, terms: tuple[str, ...], activity: Activity | None, today: dt.date
-) -> list[_Candidate]:
-    """Every account the words match, most hopeful first."""
+) -> list[Candidate]:
+    """Every account the words match, most hopeful first.
+
+    Thousands of rows: read as plain rows on the session's connection (the ORM's result machinery
+    would cost more than the reads) and ranked as tuples.
+    """
     if terms:
         matching: Select = select(Account.id).where(or_(*(_term_matches(t) for t in terms)))
     else:  # only an activity: the accounts with someone willing to do it
         assert activity is not None
         matching = select(Advocate.account_id).where(_willing(activity)).distinct()
-    rows = session.execute(
-        select(
-            Account.id, Account.name, Account.industry, Account.segment, Account.region, Account.products
-        ).where(Account.id.in_(matching))
-    ).all()
+    connection = session.connection()
+    rows = connection.execute(select(*SHOWN, *SEARCHED).where(Account.id.in_(matching))).all()
     willing: dict[int, int] = {}
     if activity is not None:
-        willing = {
-            account_id: int(count)
-            for account_id, count in session.execute(
+        willing = dict(
+            connection.execute(  # type: ignore[arg-type]  # rows of (id, count)
                 select(Advocate.account_id, func.count())
                 .where(Advocate.account_id.in_(matching), _willing(activity))
                 .group_by(Advocate.account_id)
-            )
-        }
+            ).all()
+        )
     balances = ledger.balances(session, policy.opening_balance, matching)
     asked = ledger.asked_since(session, matching, social_capital.since(today))
     cost = activity.cost if activity else 0
-    candidates = []
-    for row in rows:
-        haystack = " ".join(
-            normalize(v) for v in (row.industry, row.name, row.products, row.region, row.segment)
+    opening = policy.opening_balance
+    candidates = [
+        (
+            (
+                0,
+                0,
+                -len(_matched(terms, row)),
+                -min(willing.get(row.id, 0), 1),
+                asked.get(row.id, 0),
+                cost - balances.get(row.id, opening),
+                row.name.casefold(),
+            ),
+            row,
         )
-        matched = tuple(term for term in terms if term in haystack)
-        balance = balances.get(row.id, policy.opening_balance)
-        count, points_asked = willing.get(row.id, 0), asked.get(row.id, 0)
-        hopeful = (0, 0, -len(matched), -min(count, 1), points_asked, cost - balance, row.name.casefold())
-        candidates.append(
-            _Candidate(
-                row.id,
-                row.name,
-                row.industry,
-                row.segment,
-                row.region,
-                row.products,
-                matched,
-                count,
-                points_asked,
-                balance,
-                hopeful,
-            )
-        )
-    candidates.sort(key=lambda candidate: candidate.hopeful)
+        for row in rows
+    ]
+    candidates.sort(key=lambda candidate: candidate[0])
     return candidates
+
+
+#: an account's columns a fit shows, and the folded ones its words are matched against
+SHOWN = (Account.id, Account.name, Account.industry, Account.segment, Account.region, Account.products)
+SEARCHED = (
+    Account.industry_key,
+    Account.name_key,
+    Account.products_key,
+    Account.region_key,
+    Account.segment_key,
+)
+
+
+def _matched(terms: tuple[str, ...], row: Row[Any]) -> tuple[str, ...]:
+    """The words an account matched, as `_term_matches` matched them (in its folded fields)."""
+    haystack = " ".join((row.industry_key, row.name_key, row.products_key, row.region_key, row.segment_key))
+    return tuple(term for term in terms if term in haystack)
 
 
 def _read_round(
     session: Session,
     policy: Policy,
-    candidates: list[_Candidate],
+    terms: tuple[str, ...],
+    candidates: list[Candidate],
     activity: Activity | None,
     today: dt.date,
 ) -> list[tuple[Rank, Fit]]:
     """The checklist of each candidate, and its true rank."""
-    ids = [candidate.id for candidate in candidates]
+    ids = [row.id for _, row in candidates]
     facts = facts_for_accounts(
         session,
         policy,
@@ -268,29 +264,28 @@ def _read_round(
         ),
     )
     ranked = []
-    for candidate in candidates:
-        if candidate.id not in facts:  # gone between the two reads: the next search will not show it
+    for hopeful, row in candidates:
+        if row.id not in facts:  # gone between the two reads: the next search will not show it
             continue
-        blocked_by, results = _best_ask(policy, facts[candidate.id])
-        account = facts[candidate.id].account
+        blocked_by, results = _best_ask(policy, facts[row.id])
+        account = facts[row.id].account
         fit = Fit(
-            account_id=candidate.id,
-            name=candidate.name,
-            industry=candidate.industry,
-            segment=candidate.segment,
-            region=candidate.region,
-            products=candidate.products,
+            account_id=row.id,
+            name=row.name,
+            industry=row.industry,
+            segment=row.segment,
+            region=row.region,
+            products=row.products,
             balance=account.balance,
             balance_after=account.balance - account.cost,
-            willing_advocates=len(facts[candidate.id].advocates),
-            matched=candidate.matched,
+            willing_advocates=len(facts[row.id].advocates),
+            matched=_matched(terms, row),
             unavailable="; ".join(_reasons(results, Verdict.BLOCKING)) or None,
             warnings=_reasons(results, Verdict.WARNING),
             do_not_contact=account.account_status == AccountStatus.DO_NOT_CONTACT,
-            asked=candidate.asked,
+            asked=hopeful[4],
         )
-        rank = (blocked_by, len(fit.warnings), *candidate.hopeful[2:])
-        ranked.append((rank, fit))
+        ranked.append(((blocked_by, len(fit.warnings), *hopeful[2:]), fit))
     return ranked
 
 
