@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.clock import Clock, system_clock
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from handlers.kit.acks import AckWaitingExecutor
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
 from handlers.outbox.pacing import Pacer
@@ -160,8 +161,9 @@ def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> A
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,
         logger=_bolt_logger(),
-        # enough listener threads for every HTTP worker: an ack never waits for a free thread
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
+        # enough listener threads for every HTTP worker: an ack never waits for a free thread; and
+        # each answer leaves when its listener acks, not at Bolt's next 10 ms look
+        listener_executor=AckWaitingExecutor(max_workers=32, thread_name_prefix="listener"),
     )
     register_all(app, desk)
     return app
