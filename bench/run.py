@@ -78,10 +78,28 @@ SEGMENTS = ["Enterprise", "Mid-market", "SMB"]
 PRODUCTS = ["Payments", "Risk", "Analytics", "Identity", "Billing"]
 ACTIVITIES = ["logo", "quote", "reference_call", "case_study", "webinar", "review"]
 TIME_LIMIT = 90.0  # seconds per measurement, whatever the iteration count
-#: `--check` fails an interaction whose median ack is over this many times the bare app's
+#: `--check` fails an interaction whose median ack is over this many times the bare app's, and a
+#: find whose median is over this many seconds
 CHECK_RATIO = 5.0
+CHECK_FIND = 1.0
 #: what the benchmark's requester asks for
 ACTIVITY = "logo"
+#: what sellers type after `/reference find`: a few hundred accounts match the narrowest, every
+#: account the widest ("account"), and "logo" alone is every account with someone willing
+FIND_WORDS = (
+    "fintech case study",
+    "healthcare logo",
+    "retail emea",
+    "payments enterprise",
+    "energy webinar",
+    "account",
+    "logo",
+)
+#: the issue's targets: every interaction's p99 within this many times the bare app's; the ack of
+#: open and Approve below Bolt's own 10 ms floor; find, whatever the words match
+P99_RATIO = 1.5
+FLOOR_P50 = {"open": 0.004, "approve": 0.004}
+FIND_P50, FIND_P99 = 0.100, 0.300
 
 
 @dataclass(frozen=True)
@@ -444,7 +462,10 @@ def payload_makers(sizes: Sizes, requester: str, willing: dict[int, int]) -> dic
             values["advocate"] = {"advocate": select(str(willing[account]))}
         return interaction_body(view_submission(requester, {**view, "id": f"VBENCH{i}"}, values))
 
-    return {"open": open_modal, "search": search, "submit": submit}
+    def find(i: int) -> str:
+        return slash_command_body(f"find {FIND_WORDS[i % len(FIND_WORDS)]}", user_id=requester)
+
+    return {"open": open_modal, "search": search, "submit": submit, "find": find}
 
 
 def drain(db: Database, limit: float = 120.0) -> float:
@@ -573,7 +594,43 @@ def timed_pair(
 # --------------------------------------------------------------------------- one backend
 
 
-def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str, problems: list[str]) -> None:
+def judge(name: str, ours: list[float], bare: list[float]) -> tuple[list[str], list[str], str | None]:
+    """One interaction's row of the table, the targets it misses, and what fails `--check`.
+
+    Find is held to its own figures (it answers in its ack, a search over the whole program);
+    every other interaction to the bare app's, and open and Approve to below Bolt's floor.
+    """
+    p50, p99 = percentiles(ours)
+    b50, b99 = percentiles(bare)
+    missed: list[str] = []
+    if name == "find":
+        target = f"p50 ≤{FIND_P50 * 1000:.0f} / p99 ≤{FIND_P99 * 1000:.0f} ms"
+        if p50 > FIND_P50 or p99 > FIND_P99:
+            missed.append(f"p50 {p50 * 1000:.0f} / p99 {p99 * 1000:.0f} ms against {target}")
+        problem = f"median {p50 * 1000:.0f} ms" if p50 > CHECK_FIND else None
+    else:
+        target = f"p99 ×{p99 / b99:.2f} (≤{P99_RATIO:g})"
+        if p99 > P99_RATIO * b99:
+            missed.append(f"p99 ×{p99 / b99:.2f} the bare app's")
+        if name in FLOOR_P50:
+            target += f", p50 ≤{FLOOR_P50[name] * 1000:g} ms"
+            if p50 > FLOOR_P50[name]:
+                missed.append(f"p50 {p50 * 1000:.1f} ms against ≤{FLOOR_P50[name] * 1000:g}")
+        problem = f"median ×{p50 / b50:.1f} the bare app's" if p50 > CHECK_RATIO * b50 else None
+    row = [
+        f"handler: {name}",
+        f"n={len(ours)}",
+        f"{p50 * 1000:.2f} ms",
+        f"{p99 * 1000:.2f} ms",
+        f"bare {b50 * 1000:.2f} / {b99 * 1000:.2f} ms",
+        target,
+    ]
+    return row, missed, problem
+
+
+def bench_backend(
+    url: str, sizes: Sizes, out: list[list[str]], label: str, problems: list[str], targets: list[str]
+) -> None:
     now = system_clock()
     db = Database(url, limits=BATCH)
     db.upgrade()
@@ -608,7 +665,7 @@ def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str, prob
         willing = willing_advocates(db, now.date())
         makers = payload_makers(sizes, "U00000007", willing)
         results: dict[str, tuple[list[float], list[float]]] = {}
-        for name in ("open", "search", "submit"):
+        for name in ("open", "search", "submit", "find"):
             bare = measure(bare_url, makers[name], sizes.iterations)
             ours = measure(app_url, makers[name], sizes.iterations)
             results[name] = (ours, bare)
@@ -665,21 +722,11 @@ def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str, prob
         if approved < len(clicked) * 0.9:
             problems.append(f"{label}: {approved} of {len(clicked)} approvals approved")
         for name, (ours, bare) in results.items():
-            p50, p99 = percentiles(ours)
-            b50, b99 = percentiles(bare)
-            if p50 > CHECK_RATIO * b50:
-                problems.append(f"{label} {name}: median ×{p50 / b50:.1f} the bare app's")
-            out.append(
-                [
-                    label,
-                    f"handler: {name}",
-                    f"n={len(ours)}",
-                    f"{p50 * 1000:.2f} ms",
-                    f"{p99 * 1000:.2f} ms",
-                    f"bare {b50 * 1000:.2f} / {b99 * 1000:.2f} ms",
-                    f"p99 ×{p99 / b99:.2f} (≤1.5)",
-                ]
-            )
+            row, missed, problem = judge(name, ours, bare)
+            out.append([label, *row])
+            targets.extend(f"{label} {name}: {what}" for what in missed)
+            if problem:
+                problems.append(f"{label} {name}: {problem}")
         period = Period.last_complete_week(now, zoneinfo.ZoneInfo("UTC"))
         policy = load_policy()
         app_digest, raw = timed_pair(
@@ -730,23 +777,27 @@ def main() -> int:
     sizes = QUICK if args.quick else FULL
     out: list[list[str]] = []
     problems: list[str] = []
+    targets: list[str] = []
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="refdesk-bench-") as tmp:
-            bench_backend(f"sqlite:///{tmp}/bench.db", sizes, out, "sqlite", problems)
+            bench_backend(f"sqlite:///{tmp}/bench.db", sizes, out, "sqlite", problems, targets)
     if args.backend in ("postgresql", "both"):
         with postgres_server() as server:
-            bench_backend(create_database(server, "refdesk_bench"), sizes, out, "postgresql", problems)
+            bench_backend(
+                create_database(server, "refdesk_bench"), sizes, out, "postgresql", problems, targets
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    header = ["backend", "what", "size", "p50", "p99", "baseline p50 / p99", "ratio (target)"]
+    header = ["backend", "what", "size", "p50", "p99", "baseline p50 / p99", "target"]
     widths = [max(len(row[i]) for row in [header, *out]) for i in range(len(header))]
     for number, row in enumerate([header, *out]):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if number == 0:
             print("  ".join("-" * w for w in widths))
     print(f"peak memory (max RSS of this process): {peak:.0f} MiB")
+    print("targets: " + ("met" if not targets else "MISSED: " + "; ".join(targets)))
     if args.check:
         print("check: " + ("passed" if not problems else "FAILED: " + "; ".join(problems)))
         return 1 if problems else 0

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import heapq
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, or_, select
+from sqlalchemy import ColumnElement, Row, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -133,9 +134,9 @@ def _willing(activity: Activity) -> ColumnElement[bool]:
 Rank = tuple[int, int, int, int, int, int, str]
 #: accounts whose checklist is read in the first round; each further round reads twice as many
 FIRST_ROUND = 16
-#: a matching account, as one grouped read gives it: (its rank if no rule held it back, so never
-#: worse than its true rank; its row)
-Candidate = tuple[Rank, Row[Any]]
+#: a matching account, as one read gives it: (its rank if no rule held it back, so never worse
+#: than its true rank; its id)
+Candidate = tuple[Rank, int]
 
 
 def find_accounts(
@@ -143,8 +144,8 @@ def find_accounts(
 ) -> FindResult:
     """The best `limit` accounts for the words, available ones first (one read-only transaction).
 
-    Every matching account is ranked by what costs one grouped read for thousands (the words it
-    matches, its willing advocates, what it was asked, its kept balance) as if no rule held it
+    Every matching account is ranked by what one read gives for thousands (the words it matches,
+    its willing advocates, what it was asked, its kept balance) as if no rule held it
     back; the checklist's facts are then read for the most hopeful, in rounds, until no account
     left unread could rank above the `limit`-th read. The answer is the same as reading every
     account's checklist, for the cost of reading a few dozen: find stays fast whatever the words
@@ -155,14 +156,14 @@ def find_accounts(
         return FindResult(terms, activity, [], 0)
     with db.transaction(readonly=True) as session:
         candidates = _candidates(session, policy, terms, activity, today)
+        total = len(candidates)
         ranked: list[tuple[Rank, Fit]] = []
-        start, size = 0, FIRST_ROUND
-        while start < len(candidates) and not (
-            len(ranked) >= limit and ranked[limit - 1][0] <= candidates[start][0]
-        ):
-            ranked += _read_round(session, policy, terms, candidates[start : start + size], activity, today)
+        size = FIRST_ROUND
+        while candidates and not (len(ranked) >= limit and ranked[limit - 1][0] <= candidates[0][0]):
+            round_ = [heapq.heappop(candidates) for _ in range(min(size, len(candidates)))]
+            ranked += _read_round(session, policy, terms, round_, activity, today)
             ranked.sort(key=lambda pair: pair[0])
-            start, size = start + size, size * 2
+            size *= 2
         shown = [fit for _, fit in ranked[:limit]]
         ids = [fit.account_id for fit in shown]
         capital = social_capital.breakdowns_in(session, policy, ids, today)
@@ -175,35 +176,50 @@ def find_accounts(
         )
         for fit in shown
     ]
-    return FindResult(terms, activity, fits, len(candidates))
+    return FindResult(terms, activity, fits, total)
 
 
 def _candidates(
     session: Session, policy: Policy, terms: tuple[str, ...], activity: Activity | None, today: dt.date
 ) -> list[Candidate]:
-    """Every account the words match, most hopeful first.
+    """Every account the words match, as a heap: the most hopeful first.
 
-    Thousands of rows: read as plain rows on the session's connection (the ORM's result machinery
-    would cost more than the reads) and ranked as tuples.
+    One statement reads, per matching account, the words it matches, its willing advocates, its
+    kept balance and its asks of the last 12 months, each from an index, so the matching (a
+    `LIKE` over every account or every advocate) is done once; the asks that fell through since
+    are few and taken out here. Thousands of rows: read as plain rows on the session's connection
+    (the ORM's result machinery would cost more than the read) and ranked as tuples.
     """
+    since = social_capital.since(today)
+    if activity is not None:
+        willing: ColumnElement[int] = (
+            select(func.count())
+            .where(Advocate.account_id == Account.id, _willing(activity))
+            .scalar_subquery()
+        )
+    else:
+        willing = literal(0)
+    matched = sum((case((_term_matches(term), 1), else_=0) for term in terms), literal(0))
     if terms:
-        matching: Select = select(Account.id).where(or_(*(_term_matches(t) for t in terms)))
+        matching = or_(*(_term_matches(term) for term in terms))
     else:  # only an activity: the accounts with someone willing to do it
         assert activity is not None
-        matching = select(Advocate.account_id).where(_willing(activity)).distinct()
-    connection = session.connection()
-    rows = connection.execute(select(*SHOWN, *SEARCHED).where(Account.id.in_(matching))).all()
-    willing: dict[int, int] = {}
-    if activity is not None:
-        willing = dict(
-            connection.execute(  # type: ignore[arg-type]  # rows of (id, count)
-                select(Advocate.account_id, func.count())
-                .where(Advocate.account_id.in_(matching), _willing(activity))
-                .group_by(Advocate.account_id)
-            ).all()
+        matching = select(Advocate.id).where(Advocate.account_id == Account.id, _willing(activity)).exists()
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Account.id,
+                Account.name,
+                matched,
+                willing,
+                ledger.kept_total(Account.id),
+                ledger.asked_in_window(Account.id, since),
+            ).where(matching)
         )
-    balances = ledger.balances(session, policy.opening_balance, matching)
-    asked = ledger.asked_since(session, matching, social_capital.since(today))
+        .all()
+    )
+    fell = ledger.fallen_through(session, since)
     cost = activity.cost if activity else 0
     opening = policy.opening_balance
     candidates = [
@@ -211,17 +227,17 @@ def _candidates(
             (
                 0,
                 0,
-                -len(_matched(terms, row)),
-                -min(willing.get(row.id, 0), 1),
-                asked.get(row.id, 0),
-                cost - balances.get(row.id, opening),
-                row.name.casefold(),
+                -words,
+                -min(count, 1),
+                asked - fell.get(account_id, 0),
+                cost - opening - total,
+                name.casefold(),
             ),
-            row,
+            account_id,
         )
-        for row in rows
+        for account_id, name, words, count, total, asked in rows
     ]
-    candidates.sort(key=lambda candidate: candidate[0])
+    heapq.heapify(candidates)  # the rounds take the most hopeful few: no need to sort thousands
     return candidates
 
 
@@ -251,7 +267,11 @@ def _read_round(
     today: dt.date,
 ) -> list[tuple[Rank, Fit]]:
     """The checklist of each candidate, and its true rank."""
-    ids = [row.id for _, row in candidates]
+    ids = [account_id for _, account_id in candidates]
+    rows = {
+        row.id: row
+        for row in session.connection().execute(select(*SHOWN, *SEARCHED).where(Account.id.in_(ids)))
+    }
     facts = facts_for_accounts(
         session,
         policy,
@@ -264,8 +284,9 @@ def _read_round(
         ),
     )
     ranked = []
-    for hopeful, row in candidates:
-        if row.id not in facts:  # gone between the two reads: the next search will not show it
+    for hopeful, account_id in candidates:
+        row = rows.get(account_id)
+        if row is None or row.id not in facts:  # gone between the reads: the next search will not show it
             continue
         blocked_by, results = _best_ask(policy, facts[row.id])
         account = facts[row.id].account

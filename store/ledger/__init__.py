@@ -19,7 +19,17 @@ from store.ledger.entries import (
     reverse,
     set_ask_standing,
 )
-from store.ledger.sums import advocate_balance, ask_stands, asked_since, balance, balances, priced_amount
+from store.ledger.sums import (
+    advocate_balance,
+    ask_stands,
+    asked_in_window,
+    asked_since,
+    balance,
+    balances,
+    fallen_through,
+    kept_total,
+    priced_amount,
+)
 
 __all__ = [
     "ID_MAX",
@@ -27,11 +37,14 @@ __all__ = [
     "RecordedMeanwhile",
     "advocate_balance",
     "ask_stands",
+    "asked_in_window",
     "asked_since",
     "balance",
     "balances",
     "chosen_account",
+    "fallen_through",
     "history",
+    "kept_total",
     "last_occurred",
     "once_per_key",
     "post",

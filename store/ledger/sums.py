@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from store.models import EntryKind, KeptBalance, LedgerEntry
+from store.models import Account, EntryKind, KeptBalance, LedgerEntry
 
 
 def ask_stands(as_of: dt.datetime | None = None) -> ColumnElement[bool]:
@@ -120,33 +120,57 @@ def asked_since(session: Session, account_ids: Ids, since: dt.date) -> dict[int,
     """Points asked per account since `since`; an ask that fell through (reversed) is not counted.
 
     Accounts never asked in the window are absent. Offers rank the over-asked by it and find puts
-    the less-asked first among equals, for thousands of accounts at once: so every ask in the
-    window is summed from the index alone (`ix_ledger_entries_account_kind_occurred` carries the
-    amount), and only the few asks a reversal touched are checked one by one and taken back out.
+    the less-asked first among equals (find reads the same two parts inside its own query).
     """
-    within = _within(LedgerEntry.account_id, account_ids)
+    within = _within(Account.id, account_ids)
     if within is None:
         return {}
-    in_window = (within, LedgerEntry.kind == EntryKind.ASK, LedgerEntry.occurred_on >= since)
-    asked: dict[int, int] = {
-        account_id: -int(total or 0)
+    fell = fallen_through(session, since)
+    asked = {
+        account_id: int(total) - fell.get(account_id, 0)
         for account_id, total in _rows(
-            session,
-            select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-            .where(*in_window)
-            .group_by(LedgerEntry.account_id),
+            session, select(Account.id, asked_in_window(Account.id, since)).where(within)
         )
     }
-    # an ask that does not stand has been reversed itself: a chain's first reversal reverses its ask
+    return {account_id: total for account_id, total in asked.items() if total}
+
+
+def asked_in_window(account: ColumnElement[int], since: dt.date) -> ScalarSelect[int]:
+    """The points of every ask of `account` (a column of the row being read) since `since`, those
+    that fell through included: one range of `ix_ledger_entries_account_kind_occurred`, which
+    carries the amount, so thousands of accounts are summed from the index alone."""
+    entry = aliased(LedgerEntry)
+    return (
+        select(func.coalesce(-func.sum(entry.amount), 0))
+        .where(entry.account_id == account, entry.kind == EntryKind.ASK, entry.occurred_on >= since)
+        .scalar_subquery()
+    )
+
+
+def fallen_through(session: Session, since: dt.date) -> dict[int, int]:
+    """Per account, the points of its asks since `since` that no longer stand: what
+    `asked_in_window` counts too many. Few, and read through the reversals: an ask that does not
+    stand has been reversed itself (a chain's first reversal reverses its ask)."""
     reversal = aliased(LedgerEntry)
     touched = select(reversal.reverses_id).where(reversal.kind == EntryKind.REVERSAL)
-    for account_id, total in _rows(
+    rows = _rows(
         session,
         select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.id.in_(touched), *in_window, ~ask_stands())
+        .where(
+            LedgerEntry.id.in_(touched),
+            LedgerEntry.kind == EntryKind.ASK,
+            LedgerEntry.occurred_on >= since,
+            ~ask_stands(),
+        )
         .group_by(LedgerEntry.account_id),
-    ):
-        asked[account_id] += int(total or 0)
-        if not asked[account_id]:
-            del asked[account_id]
-    return asked
+    )
+    return {account_id: -int(total or 0) for account_id, total in rows}
+
+
+def kept_total(account: ColumnElement[int]) -> ScalarSelect[int]:
+    """The kept sum of `account`'s entries (a column of the row being read), 0 without entries."""
+    return (
+        select(func.coalesce(func.max(KeptBalance.total), 0))
+        .where(KeptBalance.account_id == account)
+        .scalar_subquery()
+    )
