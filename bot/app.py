@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -31,10 +33,31 @@ from store.rules.policy import Policy, load_policy
 log = logging.getLogger(__name__)
 
 
+class CarryingExecutor(ThreadPoolExecutor):
+    """A thread pool whose tasks run in the context of whoever submitted them, so the log fields
+    of a Slack payload (`store.logfields`) follow its listener and the sends it started."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+class ListenerExecutor(AckWaitingExecutor, CarryingExecutor):
+    """Bolt's listener threads: each answer leaves when its listener acks, not at Bolt's next
+    10 ms look (`handlers.kit.acks`), and the listener carries its payload's log fields."""
+
+
 def build_desk(
-    settings: Settings, db: Database, policy: Policy | None = None, clock: Clock = system_clock
+    settings: Settings,
+    db: Database,
+    policy: Policy | None = None,
+    clock: Clock = system_clock,
+    *,
+    worker_sends: bool = False,
 ) -> Desk:
-    """Everything listeners and jobs share; the Slack client only when a bot token is set."""
+    """Everything listeners and jobs share; the Slack client only when a bot token is set.
+
+    `worker_sends`: the process only records and enqueues, a `refdesk worker` sends (its desk says
+    the same: its own loop sends, its jobs only claim)."""
     chosen = policy or load_policy(settings.policy_file)
     return Desk(
         db=db,
@@ -45,13 +68,14 @@ def build_desk(
         digest_channel=settings.digest_channel,
         client=make_web_client(settings) if settings.slack_bot_token is not None else None,
         retry_base_seconds=settings.delivery_retry_seconds,
-        executor=ThreadPoolExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
+        executor=CarryingExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
         pacer=Pacer(per_second=settings.post_rate, per_channel_seconds=1.0),
         lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
         consent_mode=consent_mode(settings, chosen),
         links=links(settings),
         mailer=mailer(settings),
         routes=ROUTES,
+        worker_sends=worker_sends,
     )
 
 
@@ -64,9 +88,9 @@ def consent_mode(settings: Settings, policy: Policy) -> str:
 
 
 def links(settings: Settings) -> Links | None:
-    if not settings.public_url or not settings.link_key():
+    if not settings.public_url or not settings.link_keys():
         return None
-    return Links(settings.link_key(), settings.public_url, dt.timedelta(days=settings.link_max_age_days))
+    return Links(settings.link_keys(), settings.public_url, dt.timedelta(days=settings.link_max_age_days))
 
 
 def mailer(settings: Settings) -> Mailer | None:
@@ -161,9 +185,8 @@ def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> A
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,
         logger=_bolt_logger(),
-        # enough listener threads for every HTTP worker: an ack never waits for a free thread; and
-        # each answer leaves when its listener acks, not at Bolt's next 10 ms look
-        listener_executor=AckWaitingExecutor(max_workers=32, thread_name_prefix="listener"),
+        # enough listener threads for every HTTP worker: an ack never waits for a free thread
+        listener_executor=ListenerExecutor(max_workers=32, thread_name_prefix="listener"),
     )
     register_all(app, desk)
     return app

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import zoneinfo
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from handlers.outbox.smtp import parse_smtp_url
 
@@ -37,6 +38,11 @@ HINTS: dict[str, str] = {
     "Reference Desk <refdesk@example.com>",
     "REFDESK_DELIVERY_LEASE": "set REFDESK_DELIVERY_LEASE above 3 × REFDESK_SLACK_TIMEOUT + 1 seconds, "
     "or lower REFDESK_SLACK_TIMEOUT",
+    "REFDESK_WORKER": "set REFDESK_WORKER to internal (serve sends and runs the jobs itself) or external "
+    "(a `refdesk worker` process does)",
+    "REFDESK_LOG_FORMAT": "set REFDESK_LOG_FORMAT to text or json",
+    "REFDESK_LINK_SECRET": "set REFDESK_LINK_SECRET to one secret, or several separated by commas "
+    "(the first signs, all verify)",
 }
 
 #: each Slack token's prefix, and the prefix of the token it is most often mixed up with
@@ -169,13 +175,29 @@ class Settings(BaseSettings):
         16, ge=1, le=256, validation_alias=AliasChoices("REFDESK_DELIVERY_THREADS", "delivery_threads")
     )
 
+    # --- processes: who sends, how a stop goes, how the log reads ---
+    #: "internal": `serve` sends the outbox and runs the jobs (a laptop, or replicas that each do
+    #: everything); "external": `serve` only acks, records and enqueues, `refdesk worker` sends
+    worker: Literal["internal", "external"] = Field(
+        "internal", validation_alias=AliasChoices("REFDESK_WORKER", "worker")
+    )
+    #: seconds a stopped process (SIGTERM) may take to finish the sends it started, after its HTTP
+    #: requests (given at most 2.5 s, below Slack's 3 s) are answered; below `docker stop`'s 10 s
+    stop_seconds: float = Field(
+        8, gt=0, validation_alias=AliasChoices("REFDESK_STOP_SECONDS", "stop_seconds")
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", validation_alias=AliasChoices("REFDESK_LOG_FORMAT", "log_format")
+    )
+
     # --- the customer's say: the advocate's page and e-mails (all three set: the program mails) ---
     #: the HTTPS base of the advocate's page (this server, as the advocate's browser reaches it)
     public_url: str | None = Field(None, validation_alias=AliasChoices("REFDESK_PUBLIC_URL", "public_url"))
     #: smtp://user:pass@host:port (STARTTLS when offered, required on 587) or smtps://...; secret
     smtp_url: SecretStr | None = Field(None, validation_alias=AliasChoices("REFDESK_SMTP_URL", "smtp_url"))
     mail_from: str | None = Field(None, validation_alias=AliasChoices("REFDESK_MAIL_FROM", "mail_from"))
-    #: the key the advocate's links are signed with; unset: derived from SLACK_SIGNING_SECRET
+    #: the keys the advocate's links are signed with, comma-separated: the first signs, all verify
+    #: (rotation); unset: derived from SLACK_SIGNING_SECRET
     link_secret: SecretStr | None = Field(
         None, validation_alias=AliasChoices("REFDESK_LINK_SECRET", "link_secret")
     )
@@ -223,11 +245,32 @@ class Settings(BaseSettings):
         }
         return [name for name, value in values.items() if not value]
 
-    def link_key(self) -> str:
-        """The links' signing key: REFDESK_LINK_SECRET, else the Slack signing secret (itsdangerous
-        derives a separate key per purpose from it with its salt, so no Slack signature shares it)."""
-        secret = self.link_secret or self.slack_signing_secret
-        return secret.get_secret_value() if secret is not None else ""
+    def link_keys(self) -> tuple[str, ...]:
+        """The links' keys, the signing one first: REFDESK_LINK_SECRET's, else the Slack signing
+        secret (itsdangerous derives a separate key per purpose from it with its salt, so no Slack
+        signature shares it). Empty when neither is set."""
+        if self.link_secret is not None:
+            return tuple(key.strip() for key in self.link_secret.get_secret_value().split(",") if key.strip())
+        if self.slack_signing_secret is not None and self.slack_signing_secret.get_secret_value():
+            return (self.slack_signing_secret.get_secret_value(),)
+        return ()
+
+    def secrets(self) -> list[str]:
+        """Every secret value the settings hold, for `bot.logs` to keep out of every log line."""
+        held = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.smtp_url]
+        values = [secret.get_secret_value() for secret in held if secret is not None]
+        values.extend(self.link_keys())
+        if self.smtp_url is not None:
+            values.append(parse_smtp_url(self.smtp_url.get_secret_value()).password or "")
+        values.append(make_url(self.database_url).password or "")
+        return [value for value in values if len(value) >= 4]
+
+    @field_validator("link_secret")
+    @classmethod
+    def _some_link_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().replace(",", "").strip():
+            raise ValueError("no key in it")
+        return value
 
     @field_validator("delivery_lease_seconds")
     @classmethod

@@ -17,6 +17,7 @@ from bot.clock import system_clock
 from bot.errors import EXIT_NOT_DONE, CliError
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from store import backup
 from store.accounts.lookup import list_accounts
 from store.db import Database
 from store.imports.importer import OwnerResolver, count_rows, import_accounts, import_advocates
@@ -29,10 +30,26 @@ log = logging.getLogger("refdesk")
 PROGRESS_FROM_ROWS = 500
 
 
+def db_command(db: Database, command: str, file: Path | None) -> int:
+    """`refdesk db upgrade | check | backup FILE | restore FILE`."""
+    if command == "upgrade":
+        return db_upgrade(db)
+    if command == "check":
+        return db_check(db)
+    assert file is not None
+    if command == "backup":
+        backup.backup(db, file)
+        print(f"database backed up to {file}")
+        return 0
+    backup.restore(db, file)
+    print(f"database restored from {file} (at revision {db.schema_revision()[0]})")
+    return 0
+
+
 def db_upgrade(db: Database) -> int:
-    db.upgrade()
-    current, _ = db.schema_revision()
-    print(f"database is at revision {current}")
+    before, now = db.upgrade()
+    done = "nothing to migrate" if before == now else f"migrated from {before or 'an empty database'}"
+    print(f"database is at revision {now} ({done})")
     return 0
 
 

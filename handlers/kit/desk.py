@@ -54,6 +54,9 @@ class Desk:
     mailer: Mailer | None = None
     #: how each delivery kind is sent (`handlers.routes.ROUTES`): the sender reads them here
     routes: Routes[Desk] = field(default_factory=dict)
+    #: a `refdesk worker` process sends what the outbox owes (REFDESK_WORKER=external): listeners
+    #: only enqueue, and the enqueue's NOTIFY (or the worker's poll on SQLite) wakes the worker
+    worker_sends: bool = False
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -6,6 +6,9 @@ purpose (itsdangerous's salt), so an answer link does not open the rating page, 
 request does not open another, and an edited token fails its signature.
 The forms on the pages carry a CSRF token derived from the link token under a salt of its own:
 a form posted from anywhere else lacks it.
+
+The secret may be several keys, the signing one first (`REFDESK_LINK_SECRET=new,old`): links
+signed with any of them still open, so the key can be rotated without voiding the links sent.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -28,12 +32,18 @@ class BadLink(Exception):
 
 @dataclass(frozen=True)
 class Links:
-    secret: str
+    #: one key, or several with the signing one first (all of them verify)
+    secret: str | Sequence[str]
     base_url: str
     max_age: dt.timedelta
 
+    @property
+    def _keys(self) -> list[str]:
+        """The keys as itsdangerous takes them: it signs with the last one and verifies with all."""
+        return [self.secret] if isinstance(self.secret, str) else list(reversed(self.secret))
+
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret, salt=f"refdesk.link.{purpose}")
+        return URLSafeTimedSerializer(self._keys, salt=f"refdesk.link.{purpose}")
 
     def token(self, purpose: str, request_id: int) -> str:
         return str(self._serializer(purpose).dumps({"request": request_id}))
@@ -54,7 +64,7 @@ class Links:
 
     def csrf(self, token: str) -> str:
         digest = hashlib.sha256(token.encode()).hexdigest()
-        return str(URLSafeSerializer(self.secret, salt="refdesk.csrf").dumps(digest))
+        return str(URLSafeSerializer(self._keys, salt="refdesk.csrf").dumps(digest))
 
     def csrf_ok(self, token: str, sent: str) -> bool:
         return hmac.compare_digest(self.csrf(token), sent)

@@ -21,6 +21,7 @@ from handlers.outbox.batch import one_batch
 from handlers.outbox.messages import Undeliverable
 from handlers.outbox.outbound import Outbound
 from handlers.outbox.routing import MailRoute
+from store.logfields import tagged
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.queue import DeliveryJob
@@ -80,7 +81,8 @@ def _send_batch(desk: Outbound, keys: list[str] | None, limit: int, fresh_for: d
                 put_back(desk, job, dt.timedelta(0), "handed back unsent", in_doubt=job.maybe_posted)
                 continue
             try:
-                attempts.append(_send(desk, job, deadline))
+                with tagged(delivery_key=job.key, delivery_kind=job.kind):
+                    attempts.append(_send(desk, job, deadline))
             except Exception:
                 # the claim stays ours until its lease runs out; the next sender looks before posting
                 log.exception("delivery %s: unexpected error; retried once its lease runs out", job.key)
@@ -112,8 +114,9 @@ def send_soon(desk: Outbound, keys: Sequence[str]) -> None:
 
     Listeners call this right after their store call: the messages usually reach Slack within
     milliseconds, and if Slack is slow or down the worker retries them later from the outbox.
+    Where a worker process sends (`worker_sends`), the store call's commit already woke it.
     """
-    if not keys:
+    if not keys or desk.worker_sends:
         return
     if desk.executor is None:
         deliver(desk, list(keys))
