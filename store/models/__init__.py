@@ -19,7 +19,7 @@ from store.models.customer import Consent, ConsentAnswer, Rating
 from store.models.ledger import EntryKind, KeptBalance, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
-from store.models.outbox import Delivery, DeliveryStatus, SeenEvent
+from store.models.outbox import Delivery, DeliveryStatus, SeenEvent, SendSlot
 from store.models.requests import ReferenceRequest, RequestStatus
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "RequestStatus",
     "SeatStatus",
     "SeenEvent",
+    "SendSlot",
     "UtcDateTime",
     "normalize",
 ]

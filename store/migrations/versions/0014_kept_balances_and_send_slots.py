@@ -1,4 +1,5 @@
-"""Each account's balance kept beside the ledger, and the asks' index covering their amounts
+"""Each account's balance kept beside the ledger, the asks' index covering their amounts, and the
+slots every sending process books its posts in
 
 Revision ID: 0014
 Revises: 0007
@@ -35,9 +36,16 @@ def upgrade() -> None:
         "ledger_entries",
         ["account_id", "kind", "occurred_on", "amount"],
     )
+    op.create_table(
+        "send_slots",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("next_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_send_slots")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("send_slots")
     op.drop_index("ix_ledger_entries_account_kind_occurred", table_name="ledger_entries")
     op.create_index(
         "ix_ledger_entries_account_kind_occurred", "ledger_entries", ["account_id", "kind", "occurred_on"]
