@@ -22,6 +22,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class LoopbackServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose listen queue takes a burst: a worker's senders and many
+    listeners connect at once, and the default queue of 5 (set when the socket listens, so it must
+    be the class's) made the kernel reset connections."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+
 @dataclass(frozen=True)
 class Call:
     """One Web API call as the stand-in saw it."""
@@ -75,9 +84,7 @@ class SlackStandIn:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.request_queue_size = 256
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
         self.respond_url = f"http://127.0.0.1:{self.server.server_port}/respond/"
