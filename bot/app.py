@@ -22,6 +22,7 @@ from bot.slack_client import make_web_client
 from handlers.kit.acks import AckWaitingExecutor
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
+from handlers.kit.people import People
 from handlers.outbox.pacing import Pacer
 from handlers.outbox.smtp import Mailer, parse_smtp_url
 from handlers.routes import ROUTES
@@ -59,6 +60,7 @@ def build_desk(
     `worker_sends`: the process only records and enqueues, a `refdesk worker` sends (its desk says
     the same: its own loop sends, its jobs only claim)."""
     chosen = policy or load_policy(settings.policy_file)
+    client = make_web_client(settings) if settings.slack_bot_token is not None else None
     return Desk(
         db=db,
         policy=chosen,
@@ -66,7 +68,7 @@ def build_desk(
         admins=frozenset(settings.admins),
         tz=settings.tz,
         digest_channel=settings.digest_channel,
-        client=make_web_client(settings) if settings.slack_bot_token is not None else None,
+        client=client,
         retry_base_seconds=settings.delivery_retry_seconds,
         executor=CarryingExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
         pacer=Pacer(per_second=settings.post_rate, per_channel_seconds=1.0),
@@ -74,7 +76,11 @@ def build_desk(
         consent_mode=consent_mode(settings, chosen),
         links=links(settings),
         mailer=mailer(settings),
+        answer_pause=dt.timedelta(minutes=settings.answer_change_minutes),
         routes=ROUTES,
+        people=People(client) if client is not None else None,
+        company=(settings.company_name or "").strip(),
+        privacy_url=settings.privacy_url,
         worker_sends=worker_sends,
     )
 

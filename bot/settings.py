@@ -34,8 +34,11 @@ HINTS: dict[str, str] = {
     "e.g. https://refdesk.example.com",
     "REFDESK_SMTP_URL": "set REFDESK_SMTP_URL to smtp://user:pass@host:587 (STARTTLS) or "
     "smtps://user:pass@host:465",
-    "REFDESK_MAIL_FROM": "set REFDESK_MAIL_FROM to the sender address, e.g. "
-    "Reference Desk <refdesk@example.com>",
+    "REFDESK_MAIL_FROM": "set REFDESK_MAIL_FROM to the program's address, e.g. refdesk@example.com "
+    "(e-mails go from the account owner's name at it)",
+    "REFDESK_COMPANY_NAME": "set REFDESK_COMPANY_NAME to your company's name as customers know it, "
+    "e.g. Northwind: the advocate's e-mails and pages say who asks",
+    "REFDESK_PRIVACY_URL": "set REFDESK_PRIVACY_URL to your privacy notice's https:// address, or unset it",
     "REFDESK_DELIVERY_LEASE": "set REFDESK_DELIVERY_LEASE above 3 × REFDESK_SLACK_TIMEOUT + 1 seconds, "
     "or lower REFDESK_SLACK_TIMEOUT",
     "REFDESK_WORKER": "set REFDESK_WORKER to internal (serve sends and runs the jobs itself) or external "
@@ -73,12 +76,6 @@ def default_slack_timeout(lease: float) -> float:
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line a person can act on."""
-
-
-def _split_ids(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
 
 
 class Settings(BaseSettings):
@@ -196,6 +193,12 @@ class Settings(BaseSettings):
     #: smtp://user:pass@host:port (STARTTLS when offered, required on 587) or smtps://...; secret
     smtp_url: SecretStr | None = Field(None, validation_alias=AliasChoices("REFDESK_SMTP_URL", "smtp_url"))
     mail_from: str | None = Field(None, validation_alias=AliasChoices("REFDESK_MAIL_FROM", "mail_from"))
+    #: the company as its customers know it: who asks, in the advocate's e-mails and on their pages
+    company_name: str | None = Field(
+        None, validation_alias=AliasChoices("REFDESK_COMPANY_NAME", "company_name")
+    )
+    #: the privacy notice the advocate's e-mails and pages link to (none: no link)
+    privacy_url: str | None = Field(None, validation_alias=AliasChoices("REFDESK_PRIVACY_URL", "privacy_url"))
     #: the keys the advocate's links are signed with, comma-separated: the first signs, all verify
     #: (rotation); unset: derived from SLACK_SIGNING_SECRET
     link_secret: SecretStr | None = Field(
@@ -209,6 +212,11 @@ class Settings(BaseSettings):
     consent_remind_days: float = Field(
         5, gt=0, validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_DAYS", "consent_remind_days")
     )
+    #: minutes an advocate's answer stays as it is before it may change again (0: no pause); each
+    #: change tells the requester and the owner, so a link clicked thirty times owes two DMs
+    answer_change_minutes: float = Field(
+        10, ge=0, validation_alias=AliasChoices("REFDESK_ANSWER_CHANGE_MINUTES", "answer_change_minutes")
+    )
     consent_remind_cron: str = Field(
         "0 * * * *", validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_CRON", "consent_remind_cron")
     )
@@ -217,7 +225,7 @@ class Settings(BaseSettings):
         10, gt=0, validation_alias=AliasChoices("REFDESK_SMTP_TIMEOUT", "smtp_timeout_seconds")
     )
 
-    @field_validator("public_url")
+    @field_validator("public_url", "privacy_url")
     @classmethod
     def _public_url_is_http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -235,6 +243,11 @@ class Settings(BaseSettings):
     def mail_ready(self) -> bool:
         """The program can e-mail advocates: a page address, an SMTP server and a sender."""
         return bool(self.public_url and self.smtp_url and self.mail_from)
+
+    def require_company(self) -> None:
+        """A program that mails advocates says who asks: without the company's name, one line."""
+        if self.mail_ready and not (self.company_name or "").strip():
+            raise SettingsError(f"REFDESK_COMPANY_NAME is missing: {HINTS['REFDESK_COMPANY_NAME']}")
 
     @property
     def missing_mail_settings(self) -> list[str]:
@@ -301,7 +314,9 @@ class Settings(BaseSettings):
     @field_validator("admins", mode="before")
     @classmethod
     def _admins_from_csv(cls, value: object) -> object:
-        return _split_ids(value)
+        return (
+            [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+        )
 
     @field_validator("admins")
     @classmethod

@@ -15,7 +15,7 @@ from handlers.home import tab
 from handlers.kit import acks, context, dedupe, errors, sanitize, slash
 from handlers.kit.desk import Desk
 from handlers.offers import commands, seats
-from handlers.requests import ask, customer_say, decisions, find, followups, status
+from handlers.requests import ask, customer_say, decisions, find, followups, status, withdraw
 
 #: `/reference WORD ...` → the surface that answers it
 SUBCOMMANDS: dict[str, slash.SubCommand] = {
@@ -51,5 +51,16 @@ def register_all(app: App, desk: Desk) -> None:
     sanitize.register(app)
     dedupe.register(app)
     app.command("/reference")(reference)
-    for surface in (ask, decisions, log_value, adjust, followups, tab, commands, seats, customer_say):
+    for surface in (
+        ask,
+        decisions,
+        log_value,
+        adjust,
+        followups,
+        tab,
+        commands,
+        seats,
+        customer_say,
+        withdraw,
+    ):
         surface.register(app)

@@ -195,7 +195,9 @@ def _since(text: str) -> dt.date:
 
 def _outcome_parsers(sub: Any) -> None:
     """`report`, `policy simulate` and `simulate` (issue 12): what references did, and what if."""
-    report = sub.add_parser("report", help="what references did for revenue (CRM outcomes)")
+    report = sub.add_parser(
+        "report", help="what references did for revenue (CRM outcomes), and the customer funnel"
+    )
     report.add_argument(
         "--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)"
     )
@@ -334,7 +336,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "digest":
             return program.digest(settings, db, dry_run=args.dry_run, chart=args.chart)
         if args.command == "report":
-            return prove.report(db, args.since, as_json=args.json)
+            return prove.report(settings, db, args.since, as_json=args.json)
         if args.command == "policy":
             return prove.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":

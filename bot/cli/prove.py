@@ -12,8 +12,10 @@ from pathlib import Path
 
 from bot.errors import CliError
 from bot.settings import Settings
+from handlers.digest.funnel import FUNNEL_TITLE, funnel_lines
 from handlers.digest.outcomes import report_text
 from store.db import Database
+from store.digest import funnel
 from store.digest.outcomes import report as outcomes_report
 from store.rules.checklist import Rule
 from store.rules.policy import load_policy, points
@@ -22,15 +24,22 @@ from store.whatif.simulation import Outcome, run
 from store.whatif.synthetic import Program, generate
 
 
-def report(db: Database, since: dt.date | None, *, as_json: bool) -> int:
+def report(settings: Settings, db: Database, since: dt.date | None, *, as_json: bool) -> int:
+    """What references did for revenue, then the customer funnel (from `since`, else all time)."""
     outcomes = outcomes_report(db, since)
+    customers = funnel.report(db, since, dt.datetime.now(dt.UTC), settings.tz)
     if as_json:
         data = dataclasses.asdict(outcomes)
         for key in ("win_rate_with", "win_rate_without"):
             data[key]["rate"] = getattr(outcomes, key).rate
+        data["customer_funnel"] = dataclasses.asdict(customers)
+        time_to_yes = customers.time_to_yes
+        data["customer_funnel"]["time_to_yes"] = time_to_yes.total_seconds() if time_to_yes else None
         print(json.dumps(data, default=str, indent=2))
     else:
         print(report_text(outcomes))
+        heading = f"{FUNNEL_TITLE} ({'since ' + since.isoformat() if since else 'all time'})"
+        print("\n".join(["", heading, "=" * len(heading), "", *funnel_lines(customers)]))
     return 0
 
 

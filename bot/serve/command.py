@@ -45,6 +45,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     db.check_schema()
     socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
     settings.require_slack(socket_mode=socket_mode)
+    settings.require_company()
     external = args.no_worker or settings.worker == "external"
     desk = build_desk(settings, db, worker_sends=external)
     assert desk.client is not None

@@ -4,7 +4,7 @@ those still on their way, and what an operator looks at (`refdesk deliveries`)."
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
@@ -20,6 +20,8 @@ class SentMessage:
     recipient: str
     channel: str
     ts: str
+    #: the payload it was rendered from (a rewrite renders it again, as things now stand)
+    data: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,10 @@ def sent_messages(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]
             )
             .order_by(Delivery.id)
         )
-        return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
+        return [
+            SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "", dict(r.data or {}))
+            for r in rows
+        ]
 
 
 def unsettled(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> int:

@@ -264,6 +264,23 @@ def mark_uncertain(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.t
     return _settle(db, job, status=DeliveryStatus.SENDING, lease_until=now + delay, last_error=error[:1000])
 
 
+def mark_reposted(
+    db: Database, job: DeliveryJob, now: dt.datetime, look_again_in: dt.timedelta, *, channel: str, ts: str
+) -> bool:
+    """Record a post made after a look-up found nothing, and keep the delivery in doubt for
+    `look_again_in`: an earlier post of it may still land, and the next claim (`maybe_posted`,
+    with this post's `channel` and `ts`) looks again and keeps only this one."""
+    return _settle(
+        db,
+        job,
+        status=DeliveryStatus.SENDING,
+        lease_until=now + look_again_in,
+        channel=channel,
+        ts=ts,
+        last_error="posted again after a look-up; looking once more for a late copy",
+    )
+
+
 def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:
     """Give up on a delivery that can never succeed (the user is gone, the renderer is broken)."""
     return _settle(db, job, status=DeliveryStatus.FAILED, last_error=error[:1000])

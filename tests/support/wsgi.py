@@ -36,7 +36,23 @@ def signed_post(wsgi: SlackWsgi, secret: str, body: str, content_type: str = FOR
 
 def get(app: Any, path: str) -> tuple[int, str]:
     """One GET of `path` from a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
-    environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": ""}
+    return _call(app, {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": ""})
+
+
+def post_form(app: Any, path: str, body: bytes) -> tuple[int, str]:
+    """One POST of an url-encoded form (`body` as the browser sends it) to `path`; (status, body)."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": FORM,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    return _call(app, environ)
+
+
+def _call(app: Any, environ: dict[str, Any]) -> tuple[int, str]:
     status: list[str] = []
 
     def start_response(line: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
