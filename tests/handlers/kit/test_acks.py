@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
-from slack_bolt import Ack, App, BoltRequest
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.listener import thread_runner
 
-from handlers.kit.acks import AckWaitingExecutor, signal
+from handlers.kit.acks import WRITE_WAIT, AckWaitingExecutor, answered_after_write, signal
 from tests.support.payloads import block_actions
 from tests.support.signing import interaction_body, signed_headers
 
@@ -105,3 +105,45 @@ def test_without_the_signalling_ack_bolt_looks_every_10_ms_as_before(polls: list
 
     assert response.status == 200
     assert polls and set(polls) == {0.01}
+
+
+def test_the_work_after_the_ack_waits_until_the_answer_is_written(executor: AckWaitingExecutor) -> None:
+    """Through the HTTP layer's wrapper: the answer is back while the work after the ack has not
+    begun (it would take the interpreter from the thread writing the answer); once the answer is
+    written, the work goes on."""
+    began = threading.Event()
+
+    def listener(ack: Ack) -> None:
+        ack()
+        began.set()
+
+    app = app_with(executor, listener)
+    with answered_after_write() as written:
+        response = app.dispatch(click())
+    assert response.status == 200
+    assert not began.wait(WRITE_WAIT / 4), "the work began before the answer was written"
+    written.set()
+    assert began.wait(1)
+
+
+def test_an_ack_given_on_the_request_s_own_thread_does_not_wait_for_the_answer(
+    executor: AckWaitingExecutor,
+) -> None:
+    """A middleware that acks (a duplicate delivery) runs on the thread that writes the answer:
+    it must not wait for it."""
+    app = App(
+        signing_secret=SECRET,
+        authorize=lambda **_: AuthorizeResult(enterprise_id=None, team_id="T0ACKS", bot_token="xoxb-acks"),
+        listener_executor=executor,
+    )
+    app.middleware(signal)
+
+    @app.middleware
+    def duplicate(ack: Ack) -> BoltResponse:
+        return ack()
+
+    started = time.perf_counter()
+    with answered_after_write():
+        response = app.dispatch(click())
+    assert response.status == 200
+    assert time.perf_counter() - started < WRITE_WAIT / 2
