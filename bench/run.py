@@ -59,7 +59,14 @@ from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
 from store.digest.weekly import build_digest  # noqa: E402
 from store.ledger import kept  # noqa: E402
-from store.models import Account, Advocate, LedgerEntry, ReferenceRequest, normalize  # noqa: E402
+from store.models import (  # noqa: E402
+    Account,
+    Advocate,
+    LedgerEntry,
+    ReferenceRequest,
+    new_public_id,
+    normalize,
+)
 from store.outbox import listing as deliveries  # noqa: E402
 from store.periods import Period  # noqa: E402
 from store.requests import asking, cards  # noqa: E402
@@ -193,6 +200,7 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
                 created,
                 "Banking",
                 "",
+                new_public_id(),
             )
 
     per_account = max(1, sizes.advocates // sizes.accounts)
@@ -261,6 +269,7 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
                 "created_at",
                 "prospect_industry",
                 "context",
+                "public_id",
             ],
             requests(),
         ),

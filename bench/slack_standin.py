@@ -52,6 +52,9 @@ class SlackStandIn:
     on_post: Callable[[dict[str, Any]], None] | None = None
     #: called (outside the lock) with every view a `views.open` showed someone
     on_view: Callable[[dict[str, Any]], None] | None = None
+    #: called (outside the lock) with the path under `/respond/` and the text of every answer said
+    #: in place (a click's refusal)
+    on_respond: Callable[[str, str], None] | None = None
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -113,6 +116,8 @@ class SlackStandIn:
             self.on_post(args)
         if method == "views.open" and self.on_view is not None and isinstance(args.get("view"), dict):
             self.on_view(args["view"])
+        if method == "response_url" and self.on_respond is not None:
+            self.on_respond(path.removeprefix("/respond/"), str(args.get("text", "")))
         if status == 429:
             return status, {"ok": False, "error": "ratelimited"}, headers
         channel = str(args.get("channel") or args.get("users") or "D0BURST")
