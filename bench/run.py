@@ -31,8 +31,9 @@ import time
 import urllib.request
 import zoneinfo
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,11 @@ from slack_bolt import App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import bindparam, insert, text  # noqa: E402
 
+from bench.slack_standin import LoopbackServer  # noqa: E402
 from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
+from bot.process.lifecycle import Lifecycle  # noqa: E402
+from bot.process.probes import Probes  # noqa: E402
 from bot.serve.wsgi import SlackWsgi  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from handlers.kit.desk import Desk  # noqa: E402
@@ -54,7 +58,15 @@ from handlers.outbox.sender import deliver  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
 from store.digest.weekly import build_digest  # noqa: E402
-from store.models import Account, Advocate, LedgerEntry, ReferenceRequest  # noqa: E402
+from store.ledger import kept  # noqa: E402
+from store.models import (  # noqa: E402
+    Account,
+    Advocate,
+    LedgerEntry,
+    ReferenceRequest,
+    new_public_id,
+    normalize,
+)
 from store.outbox import listing as deliveries  # noqa: E402
 from store.periods import Period  # noqa: E402
 from store.requests import asking, cards  # noqa: E402
@@ -68,6 +80,7 @@ from tests.support.payloads import (  # noqa: E402
 )
 from tests.support.payloads import text as text_input  # noqa: E402
 from tests.support.postgres import create_database, free_port, postgres_server  # noqa: E402
+from tests.support.server import RefdeskWorker  # noqa: E402
 from tests.support.signing import interaction_body, signed_headers, slash_command_body  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -77,10 +90,30 @@ SEGMENTS = ["Enterprise", "Mid-market", "SMB"]
 PRODUCTS = ["Payments", "Risk", "Analytics", "Identity", "Billing"]
 ACTIVITIES = ["logo", "quote", "reference_call", "case_study", "webinar", "review"]
 TIME_LIMIT = 90.0  # seconds per measurement, whatever the iteration count
-#: `--check` fails an interaction whose median ack is over this many times the bare app's
+#: `--check` fails an interaction whose median ack is over this many times the bare app's, and a
+#: find whose median is over this many seconds
 CHECK_RATIO = 5.0
+CHECK_FIND = 1.0
 #: what the benchmark's requester asks for
 ACTIVITY = "logo"
+#: what sellers type after `/reference find`: a few hundred accounts match the narrowest, every
+#: account the widest ("account"), and "logo" alone is every account with someone willing
+FIND_WORDS = (
+    "fintech case study",
+    "healthcare logo",
+    "retail emea",
+    "payments enterprise",
+    "energy webinar",
+    "account",
+    "logo",
+)
+#: the topologies measured: `serve` alone, or `serve --no-worker` beside `refdesk worker`
+ONE, SPLIT = "one-process", "serve+worker"
+#: the issue's targets: every interaction's p99 within this many times the bare app's; the ack of
+#: open and Approve below Bolt's own 10 ms floor; find, whatever the words match
+P99_RATIO = 1.5
+FLOOR_P50 = {"open": 0.004, "approve": 0.004}
+FIND_P50, FIND_P99 = 0.100, 0.300
 
 
 @dataclass(frozen=True)
@@ -110,16 +143,21 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
             industry = rng.choice(INDUSTRIES)
             status = "paused" if i % 50 == 0 else "active"
             products = ";".join(rng.sample(PRODUCTS, 2))
+            segment, region = rng.choice(SEGMENTS), rng.choice(REGIONS)
             yield (
                 i,
                 name,
-                name.lower(),
+                normalize(name),
                 industry,
-                industry.lower(),
-                rng.choice(SEGMENTS),
-                rng.choice(REGIONS),
+                normalize(industry),
+                segment,
+                normalize(segment),
+                region,
+                normalize(region),
                 products,
+                normalize(products),
                 f"CRM-{i}",
+                normalize(f"CRM-{i}"),
                 f"U{i % 400:08d}",
                 status,
                 now,
@@ -162,6 +200,7 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
                 created,
                 "Banking",
                 "",
+                new_public_id(),
             )
 
     per_account = max(1, sizes.advocates // sizes.accounts)
@@ -196,9 +235,13 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
                 "industry",
                 "industry_key",
                 "segment",
+                "segment_key",
                 "region",
+                "region_key",
                 "products",
+                "products_key",
                 "crm_id",
+                "crm_key",
                 "owner_slack_id",
                 "status",
                 "created_at",
@@ -226,6 +269,7 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
                 "created_at",
                 "prospect_industry",
                 "context",
+                "public_id",
             ],
             requests(),
         ),
@@ -284,6 +328,7 @@ def seed(db: Database, sizes: Sizes, now: dt.datetime) -> float:
                         batch = []
                 if batch:
                     connection.execute(statement, batch)
+    kept.rebuild(db)  # the entries were loaded around `ledger.post`: keep their sums as it would
     with db.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
     return time.perf_counter() - started
@@ -314,8 +359,7 @@ class SlackStub:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
 
@@ -433,7 +477,10 @@ def payload_makers(sizes: Sizes, requester: str, willing: dict[int, int]) -> dic
             values["advocate"] = {"advocate": select(str(willing[account]))}
         return interaction_body(view_submission(requester, {**view, "id": f"VBENCH{i}"}, values))
 
-    return {"open": open_modal, "search": search, "submit": submit}
+    def find(i: int) -> str:
+        return slash_command_body(f"find {FIND_WORDS[i % len(FIND_WORDS)]}", user_id=requester)
+
+    return {"open": open_modal, "search": search, "submit": submit, "find": find}
 
 
 def drain(db: Database, limit: float = 120.0) -> float:
@@ -445,8 +492,11 @@ def drain(db: Database, limit: float = 120.0) -> float:
     while time.monotonic() - started < limit:
         owed = deliveries.count_by_status(db)
         if not owed.get("pending") and not owed.get("sending"):
-            break
+            return time.monotonic() - started
         time.sleep(0.2)
+    left = deliveries.not_sent(db, limit=5)
+    examples = "; ".join(f"{d.key} ({d.status}, due {d.due_at:%H:%M:%S}, {d.last_error})" for d in left)
+    print(f"still owed after {limit:g} s: {owed}, e.g. {examples}")
     return time.monotonic() - started
 
 
@@ -469,14 +519,14 @@ def pending_for_approval(db: Database, limit: int, *, named: bool) -> list[tuple
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
-def ask_for_approval(desk: Desk, willing: dict[int, int], count: int, *, named: bool) -> None:
+def ask_for_approval(desk: Desk, willing: dict[int, int], count: int, *, named: bool, label: str) -> None:
     """`count` new requests waiting for their owner (set-up, not timed), naming an advocate whom
     the rules let us ask (`named`) or nobody, each at its own account; their DMs are sent."""
     rng = random.Random(11 if named else 12)
     for i, account in enumerate(rng.sample(sorted(willing), min(count, len(willing)))):
         draft = Draft(account_id=account, activity=ACTIVITY, advocate_id=willing[account] if named else None)
         submitted = asking.submit(
-            desk.db, desk.policy, draft, desk.act("U00000008"), source_key=f"bench:{named}:{i}"
+            desk.db, desk.policy, draft, desk.act("U00000008"), source_key=f"bench:{label}:{named}:{i}"
         )
         deliver(desk, list(submitted.delivery_keys))
 
@@ -562,7 +612,49 @@ def timed_pair(
 # --------------------------------------------------------------------------- one backend
 
 
-def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str, problems: list[str]) -> None:
+def judge(name: str, ours: list[float], bare: list[float]) -> tuple[list[str], list[str], str | None]:
+    """One interaction's row of the table, the targets it misses, and what fails `--check`.
+
+    Find is held to its own figures (it answers in its ack, a search over the whole program);
+    every other interaction to the bare app's, and open and Approve to below Bolt's floor.
+    """
+    p50, p99 = percentiles(ours)
+    b50, b99 = percentiles(bare)
+    missed: list[str] = []
+    if name == "find":
+        target = f"p50 ≤{FIND_P50 * 1000:.0f} / p99 ≤{FIND_P99 * 1000:.0f} ms"
+        if p50 > FIND_P50 or p99 > FIND_P99:
+            missed.append(f"p50 {p50 * 1000:.0f} / p99 {p99 * 1000:.0f} ms against {target}")
+        problem = f"median {p50 * 1000:.0f} ms" if p50 > CHECK_FIND else None
+    else:
+        target = f"p99 ×{p99 / b99:.2f} (≤{P99_RATIO:g})"
+        if p99 > P99_RATIO * b99:
+            missed.append(f"p99 ×{p99 / b99:.2f} the bare app's")
+        if name in FLOOR_P50:
+            target += f", p50 ≤{FLOOR_P50[name] * 1000:g} ms"
+            if p50 > FLOOR_P50[name]:
+                missed.append(f"p50 {p50 * 1000:.1f} ms against ≤{FLOOR_P50[name] * 1000:g}")
+        problem = f"median ×{p50 / b50:.1f} the bare app's" if p50 > CHECK_RATIO * b50 else None
+    row = [
+        f"handler: {name}",
+        f"n={len(ours)}",
+        f"{p50 * 1000:.2f} ms",
+        f"{p99 * 1000:.2f} ms",
+        f"bare {b50 * 1000:.2f} / {b99 * 1000:.2f} ms",
+        target,
+    ]
+    return row, missed, problem
+
+
+def bench_backend(
+    url: str,
+    sizes: Sizes,
+    out: list[list[str]],
+    label: str,
+    problems: list[str],
+    targets: list[str],
+    topologies: tuple[str, ...],
+) -> None:
     now = system_clock()
     db = Database(url, limits=BATCH)
     db.upgrade()
@@ -579,7 +671,18 @@ def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str, prob
             "",
         ]
     )
-    stub = SlackStub()
+    try:
+        for topology in topologies:
+            bench_topology(db, url, sizes, now, out, (label, topology), problems, targets)
+        bench_digest(db, sizes, now, out, label)
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def topology_desk(url: str, db: Database, stub: SlackStub, topology: str) -> Iterator[tuple[Any, Desk]]:
+    """The app as `serve` runs it in `topology`, its settings and desk: "one process" sends what
+    it owes itself; "serve + worker" only acks and enqueues, a real `refdesk worker` sends."""
     settings = load_settings(
         slack_bot_token="xoxb-bench",
         slack_signing_secret=SECRET,
@@ -588,121 +691,159 @@ def bench_backend(url: str, sizes: Sizes, out: list[list[str]], label: str, prob
         admins=["U0ADMIN01"],
         scheduler_enabled=False,
     )
-    desk = build_desk(settings, db)
+    split = topology == SPLIT
+    desk = build_desk(settings, db, worker_sends=split)
     # Slack's rate limits are paced in production; the stub has none, so pacing would only measure sleeps
     desk.pacer = Pacer(per_second=0, per_channel_seconds=0)
-    app_url, stop_app = serve(SlackWsgi(build_app(settings, desk), db, SECRET))
-    bare_url, stop_bare = serve(SlackWsgi(bare_bolt(stub), db, SECRET))
-    try:
-        willing = willing_advocates(db, now.date())
-        makers = payload_makers(sizes, "U00000007", willing)
-        results: dict[str, tuple[list[float], list[float]]] = {}
-        for name in ("open", "search", "submit"):
-            bare = measure(bare_url, makers[name], sizes.iterations)
-            ours = measure(app_url, makers[name], sizes.iterations)
-            results[name] = (ours, bare)
-        drain(db)
-        clicked: list[int] = []
-
-        def approve(i: int) -> str:
-            request_id, owner = next(named)
-            clicked.append(request_id)
-            return interaction_body(block_actions(owner, "approve", str(request_id), response_url=""))
-
-        def pick(i: int) -> str:
-            """The advocate picker Approve opens for a request naming nobody, submitted with the
-            first name it offers (the checklist's best)."""
-            while True:
-                request_id, owner = next(unnamed)
-                offered = cards.advocates_to_pick(db, desk.policy, request_id, now.date())
-                if offered and offered[0].verdict != "blocking":
-                    break
-            clicked.append(request_id)
-            view = {"id": f"VPICK{request_id}", "type": "modal", "callback_id": "pick_advocate_modal"}
-            values = {"advocate": {"value": select(str(offered[0].id))}}
-            return interaction_body(
-                view_submission(owner, {**view, "private_metadata": str(request_id)}, values)
-            )
-
-        def bare_approve(i: int) -> str:
-            return interaction_body(block_actions("U00000001", "approve", "1", response_url=""))
-
-        def bare_pick(i: int) -> str:
-            view = {
-                "id": "VPICK",
-                "type": "modal",
-                "callback_id": "pick_advocate_modal",
-                "private_metadata": "1",
+    with ExitStack() as stack:
+        if split:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="refdesk-bench-worker-")))
+            env = {
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_API_URL": stub.url,
+                "DATABASE_URL": url,
+                "REFDESK_ADMINS": "U0ADMIN01",
+                "REFDESK_SCHEDULER": "false",
+                "REFDESK_POST_RATE": "0",
             }
-            return interaction_body(view_submission("U00000001", view, {}))
+            worker = RefdeskWorker(env, workdir).start(timeout=60)
+            stack.callback(worker.stop)
+        yield build_app(settings, desk), desk
 
-        for name, ours_maker, bare_maker, is_named in (
-            ("approve", approve, bare_approve, True),
-            ("pick advocate", pick, bare_pick, False),
-        ):
-            ask_for_approval(desk, willing, sizes.iterations + 60, named=is_named)
-            waiting = pending_for_approval(db, sizes.iterations + 60, named=is_named)
-            named = unnamed = iter(waiting)
-            count = max(0, len(waiting) - 40)  # `measure` warms up on 20 of them; some are blocked
-            bare = measure(bare_url, bare_maker, count)
-            ours = measure(app_url, ours_maker, count)
-            results[name] = (ours, bare)
-        drained = drain(db)
-        out.append([label, "backlog after the approvals", "", f"{drained:.1f} s", "", "", ""])
-        approved = approved_count(db, clicked)
-        out.append([label, "approvals", f"{approved} of {len(clicked)} clicked", "", "", "", ""])
-        if approved < len(clicked) * 0.9:
-            problems.append(f"{label}: {approved} of {len(clicked)} approvals approved")
-        for name, (ours, bare) in results.items():
-            p50, p99 = percentiles(ours)
-            b50, b99 = percentiles(bare)
-            if p50 > CHECK_RATIO * b50:
-                problems.append(f"{label} {name}: median ×{p50 / b50:.1f} the bare app's")
-            out.append(
-                [
-                    label,
-                    f"handler: {name}",
-                    f"n={len(ours)}",
-                    f"{p50 * 1000:.2f} ms",
-                    f"{p99 * 1000:.2f} ms",
-                    f"bare {b50 * 1000:.2f} / {b99 * 1000:.2f} ms",
-                    f"p99 ×{p99 / b99:.2f} (≤1.5)",
-                ]
-            )
-        period = Period.last_complete_week(now, zoneinfo.ZoneInfo("UTC"))
-        policy = load_policy()
-        app_digest, raw = timed_pair(
-            lambda: build_digest(db, policy, period, now, dt.timedelta(hours=24)),
-            lambda: raw_digest(db, period, policy.opening_balance),
-            sizes.digest_runs,
-        )
-        d = build_digest(db, policy, period, now, dt.timedelta(hours=24))
-        r = raw_digest(db, period, policy.opening_balance)
-        same = (d.opened, d.pending, d.median_decision, len(d.low_accounts), d.value_delivered) == (
-            int(r[0][0] or 0),
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-        )
-        a50, a99 = percentiles(app_digest)
-        r50, r99 = percentiles(raw)
-        out.append(
-            [
-                label,
-                "digest build",
-                f"n={len(app_digest)} same={same}",
-                f"{a50 * 1000:.1f} ms",
-                f"{a99 * 1000:.1f} ms",
-                f"raw SQL {r50 * 1000:.1f} / {r99 * 1000:.1f} ms",
-                f"p50 ×{a50 / r50:.2f} (≤1.2)",
-            ]
-        )
-    finally:
-        stop_app()
-        stop_bare()
-        stub.close()
-        db.dispose()
+
+def bench_topology(
+    db: Database,
+    url: str,
+    sizes: Sizes,
+    now: dt.datetime,
+    out: list[list[str]],
+    backend_topology: tuple[str, str],
+    problems: list[str],
+    targets: list[str],
+) -> None:
+    """Every interaction's ack beside the bare app's, with the app in one topology."""
+    label = " ".join(backend_topology)
+    stub = SlackStub()
+    with topology_desk(url, db, stub, backend_topology[1]) as (app, desk):
+        app_url, stop_app = serve(SlackWsgi(app, db, SECRET, Probes(Lifecycle())))
+        bare_url, stop_bare = serve(SlackWsgi(bare_bolt(stub), db, SECRET, Probes(Lifecycle())))
+        try:
+            results = measure_all(db, desk, sizes, now, app_url, bare_url, out, label, problems)
+        finally:
+            stop_app()
+            stop_bare()
+            stub.close()
+    for name, (ours, bare) in results.items():
+        row, missed, problem = judge(name, ours, bare)
+        out.append([label, *row])
+        targets.extend(f"{label} {name}: {what}" for what in missed)
+        if problem:
+            problems.append(f"{label} {name}: {problem}")
+
+
+def measure_all(
+    db: Database,
+    desk: Desk,
+    sizes: Sizes,
+    now: dt.datetime,
+    app_url: str,
+    bare_url: str,
+    out: list[list[str]],
+    label: str,
+    problems: list[str],
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Each interaction timed on the bare app, then on ours; the approvals checked."""
+    willing = willing_advocates(db, now.date())
+    makers = payload_makers(sizes, "U00000007", willing)
+    results: dict[str, tuple[list[float], list[float]]] = {}
+    for name in ("open", "search", "submit", "find"):
+        bare = measure(bare_url, makers[name], sizes.iterations)
+        ours = measure(app_url, makers[name], sizes.iterations)
+        results[name] = (ours, bare)
+    drain(db)
+    clicked: list[int] = []
+
+    def approve(i: int) -> str:
+        request_id, owner = next(named)
+        clicked.append(request_id)
+        return interaction_body(block_actions(owner, "approve", str(request_id), response_url=""))
+
+    def pick(i: int) -> str:
+        """The advocate picker Approve opens for a request naming nobody, submitted with the
+        first name it offers (the checklist's best)."""
+        while True:
+            request_id, owner = next(unnamed)
+            offered = cards.advocates_to_pick(db, desk.policy, request_id, now.date())
+            if offered and offered[0].verdict != "blocking":
+                break
+        clicked.append(request_id)
+        view = {"id": f"VPICK{request_id}", "type": "modal", "callback_id": "pick_advocate_modal"}
+        values = {"advocate": {"value": select(str(offered[0].id))}}
+        return interaction_body(view_submission(owner, {**view, "private_metadata": str(request_id)}, values))
+
+    def bare_approve(i: int) -> str:
+        return interaction_body(block_actions("U00000001", "approve", "1", response_url=""))
+
+    def bare_pick(i: int) -> str:
+        view = {
+            "id": "VPICK",
+            "type": "modal",
+            "callback_id": "pick_advocate_modal",
+            "private_metadata": "1",
+        }
+        return interaction_body(view_submission("U00000001", view, {}))
+
+    for name, ours_maker, bare_maker, is_named in (
+        ("approve", approve, bare_approve, True),
+        ("pick advocate", pick, bare_pick, False),
+    ):
+        ask_for_approval(desk, willing, sizes.iterations + 60, named=is_named, label=label)
+        waiting = pending_for_approval(db, sizes.iterations + 60, named=is_named)
+        named = unnamed = iter(waiting)
+        count = max(0, len(waiting) - 40)  # `measure` warms up on 20 of them; some are blocked
+        bare = measure(bare_url, bare_maker, count)
+        ours = measure(app_url, ours_maker, count)
+        results[name] = (ours, bare)
+    drained = drain(db)
+    out.append([label, "backlog after the approvals", "", f"{drained:.1f} s", "", "", ""])
+    approved = approved_count(db, clicked)
+    out.append([label, "approvals", f"{approved} of {len(clicked)} clicked", "", "", "", ""])
+    if approved < len(clicked) * 0.9:
+        problems.append(f"{label}: {approved} of {len(clicked)} approvals approved")
+    return results
+
+
+def bench_digest(db: Database, sizes: Sizes, now: dt.datetime, out: list[list[str]], label: str) -> None:
+    """The digest's build beside hand-written SQL computing the same figures."""
+    period = Period.last_complete_week(now, zoneinfo.ZoneInfo("UTC"))
+    policy = load_policy()
+    app_digest, raw = timed_pair(
+        lambda: build_digest(db, policy, period, now, dt.timedelta(hours=24)),
+        lambda: raw_digest(db, period, policy.opening_balance),
+        sizes.digest_runs,
+    )
+    d = build_digest(db, policy, period, now, dt.timedelta(hours=24))
+    r = raw_digest(db, period, policy.opening_balance)
+    same = (d.opened, d.pending, d.median_decision, len(d.low_accounts), d.value_delivered) == (
+        int(r[0][0] or 0),
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+    )
+    a50, a99 = percentiles(app_digest)
+    r50, r99 = percentiles(raw)
+    out.append(
+        [
+            label,
+            "digest build",
+            f"n={len(app_digest)} same={same}",
+            f"{a50 * 1000:.1f} ms",
+            f"{a99 * 1000:.1f} ms",
+            f"raw SQL {r50 * 1000:.1f} / {r99 * 1000:.1f} ms",
+            f"p50 ×{a50 / r50:.2f} (≤1.2)",
+        ]
+    )
 
 
 def main() -> int:
@@ -715,27 +856,45 @@ def main() -> int:
         help=f"exit 1 when an interaction's median is over ×{CHECK_RATIO:g} the bare app's or an approval "
         "does not approve (CI's guard against a regression, generous enough that noise never trips it)",
     )
+    parser.add_argument(
+        "--topology",
+        choices=[ONE, SPLIT, "both"],
+        default="both",
+        help=f"'{ONE}': serve sends what it owes (the laptop default); '{SPLIT}': serve only acks "
+        "and enqueues, a real `refdesk worker` process sends",
+    )
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
+    topologies = (ONE, SPLIT) if args.topology == "both" else (args.topology,)
     out: list[list[str]] = []
     problems: list[str] = []
+    targets: list[str] = []
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="refdesk-bench-") as tmp:
-            bench_backend(f"sqlite:///{tmp}/bench.db", sizes, out, "sqlite", problems)
+            bench_backend(f"sqlite:///{tmp}/bench.db", sizes, out, "sqlite", problems, targets, topologies)
     if args.backend in ("postgresql", "both"):
         with postgres_server() as server:
-            bench_backend(create_database(server, "refdesk_bench"), sizes, out, "postgresql", problems)
+            bench_backend(
+                create_database(server, "refdesk_bench"),
+                sizes,
+                out,
+                "postgresql",
+                problems,
+                targets,
+                topologies,
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    header = ["backend", "what", "size", "p50", "p99", "baseline p50 / p99", "ratio (target)"]
+    header = ["backend", "what", "size", "p50", "p99", "baseline p50 / p99", "target"]
     widths = [max(len(row[i]) for row in [header, *out]) for i in range(len(header))]
     for number, row in enumerate([header, *out]):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if number == 0:
             print("  ".join("-" * w for w in widths))
     print(f"peak memory (max RSS of this process): {peak:.0f} MiB")
+    print("targets: " + ("met" if not targets else "MISSED: " + "; ".join(targets)))
     if args.check:
         print("check: " + ("passed" if not problems else "FAILED: " + "; ".join(problems)))
         return 1 if problems else 0

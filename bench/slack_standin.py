@@ -22,6 +22,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class LoopbackServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose listen queue takes a burst: a worker's senders and many
+    listeners connect at once, and the default queue of 5 (set when the socket listens, so it must
+    be the class's) made the kernel reset connections."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+
 @dataclass(frozen=True)
 class Call:
     """One Web API call as the stand-in saw it."""
@@ -43,6 +52,9 @@ class SlackStandIn:
     on_post: Callable[[dict[str, Any]], None] | None = None
     #: called (outside the lock) with every view a `views.open` showed someone
     on_view: Callable[[dict[str, Any]], None] | None = None
+    #: called (outside the lock) with the path under `/respond/` and the text of every answer said
+    #: in place (a click's refusal)
+    on_respond: Callable[[str, str], None] | None = None
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -75,9 +87,7 @@ class SlackStandIn:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.request_queue_size = 256
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
         self.respond_url = f"http://127.0.0.1:{self.server.server_port}/respond/"
@@ -106,6 +116,8 @@ class SlackStandIn:
             self.on_post(args)
         if method == "views.open" and self.on_view is not None and isinstance(args.get("view"), dict):
             self.on_view(args["view"])
+        if method == "response_url" and self.on_respond is not None:
+            self.on_respond(path.removeprefix("/respond/"), str(args.get("text", "")))
         if status == 429:
             return status, {"ok": False, "error": "ratelimited"}, headers
         channel = str(args.get("channel") or args.get("users") or "D0BURST")

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.clock import Clock, system_clock
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from handlers.kit.acks import AckWaitingExecutor
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
 from handlers.kit.people import People
@@ -42,6 +43,11 @@ class CarryingExecutor(ThreadPoolExecutor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+class ListenerExecutor(AckWaitingExecutor, CarryingExecutor):
+    """Bolt's listener threads: each answer leaves when its listener acks, not at Bolt's next
+    10 ms look (`handlers.kit.acks`), and the listener carries its payload's log fields."""
 
 
 def build_desk(
@@ -205,7 +211,7 @@ def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> A
         token_verification_enabled=False,
         logger=_bolt_logger(),
         # enough listener threads for every HTTP worker: an ack never waits for a free thread
-        listener_executor=CarryingExecutor(max_workers=32, thread_name_prefix="listener"),
+        listener_executor=ListenerExecutor(max_workers=32, thread_name_prefix="listener"),
     )
     register_all(app, desk)
     return app

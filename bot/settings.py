@@ -166,8 +166,8 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(
         60, gt=0, validation_alias=AliasChoices("REFDESK_DELIVERY_LEASE", "delivery_lease_seconds")
     )
-    #: messages per second this process posts at most (Slack: ~1/s per channel, workspace capped);
-    #: 0 switches pacing off
+    #: messages per second the deployment posts at most, all sending processes together (Slack:
+    #: ~1/s per channel, workspace capped; booked in the database); 0 switches pacing off
     post_rate: float = Field(10, ge=0, validation_alias=AliasChoices("REFDESK_POST_RATE", "post_rate"))
     #: threads sending Slack messages right after the ack; a thread may sit out Slack's per-channel
     #: second, so there are more than the post rate needs (docs/performance.md: the burst figures)

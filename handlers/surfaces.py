@@ -14,7 +14,7 @@ from handlers.bench import decide, nominate
 from handlers.coverage import nothing_fits
 from handlers.giveback import log_value
 from handlers.home import tab
-from handlers.kit import context, dedupe, errors, sanitize, slash
+from handlers.kit import acks, context, dedupe, errors, sanitize, slash
 from handlers.kit.desk import Desk
 from handlers.offers import commands, seats
 from handlers.requests import ask, customer_say, decisions, find, followups, status, withdraw
@@ -46,8 +46,10 @@ def reference(ack: Ack, command: dict[str, Any], client: WebClient, desk: Desk) 
 
 
 def register_all(app: App, desk: Desk) -> None:
-    """The error handler, the middleware (the desk first: the others read it), then the surfaces."""
+    """The error handler, the middleware (the signalling ack first, before anything can ack; then
+    the desk: the others read it), then the surfaces."""
     errors.register(app)
+    app.middleware(acks.signal)
     app.middleware(context.hand_over(desk))
     sanitize.register(app)
     dedupe.register(app)

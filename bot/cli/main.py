@@ -157,6 +157,18 @@ def _parser() -> argparse.ArgumentParser:
         help="the program admin (in REFDESK_ADMINS) it is posted for: named on the ledger, sent the "
         "receipt; without it the ledger names refdesk-cli",
     )
+    verify = ledger_sub.add_parser(
+        "verify",
+        help="recompute every balance from the ledger's entries; exit 1 when a kept one differs",
+        description="Each account's balance is kept beside the ledger in the transaction of every entry; "
+        "the entries are the truth. This sums them again and names every account whose kept balance "
+        "differs (exit 1), or says they all agree (exit 0).",
+    )
+    verify.add_argument(
+        "--repair",
+        action="store_true",
+        help="then rewrite the kept balances from the entries (after entries were written around the app)",
+    )
 
     digest = sub.add_parser("digest", help="post the last complete week's digest (once per week)")
     digest.add_argument("--dry-run", action="store_true", help="print it here instead; post nothing")
@@ -282,6 +294,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return people.advocates_forget(settings, db, args.email)
         if args.command == "deliveries":
             return data.list_deliveries(db, failed_only=args.failed, as_json=args.json)
+        if args.command == "ledger" and args.ledger_command == "verify":
+            return program.ledger_verify(db, repair=args.repair)
         if args.command == "ledger":
             return program.ledger_adjust(settings, db, args.account, args.amount, args.reason, args.by)
         if args.command == "digest":

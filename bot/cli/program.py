@@ -1,6 +1,6 @@
 """The `refdesk` sub-commands that act on the program as its listeners and jobs do: an admin's
 adjustment (`ledger adjust`), the week's digest (`digest`) and any job now (`jobs run`), with
-the same rules and the same messages as in Slack."""
+the same rules and the same messages as in Slack; and the ledger's own check (`ledger verify`)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from store.accounts import adjustments
 from store.accounts.adjustments import AdjustmentDraft
 from store.db import Database
 from store.errors import Invalid, NotAllowed
+from store.ledger import kept
 from store.rules.policy import points
 
 log = logging.getLogger("refdesk")
@@ -72,6 +73,33 @@ def send_owed(desk: Desk, keys: tuple[str, ...]) -> None:
         )
     elif owed and deliver(desk, owed) < len(owed):
         print("refdesk: Slack did not take every DM now: `refdesk serve` retries them", file=sys.stderr)
+
+
+def ledger_verify(db: Database, *, repair: bool) -> int:
+    """`refdesk ledger verify [--repair]`: every kept balance against the sum of its entries."""
+    verified = kept.verify(db)
+    for difference in verified.differences:
+        print(
+            f"{difference.name or '(no such account)'} (account {difference.account_id}): kept "
+            f"{points(difference.kept, signed=True)}, its entries add up to "
+            f"{points(difference.entries, signed=True)}"
+        )
+    entries = f"{verified.entries:,} {'entry' if verified.entries == 1 else 'entries'}"
+    accounts = f"{verified.accounts:,} account{'' if verified.accounts == 1 else 's'}"
+    differ = len(verified.differences)
+    print(
+        f"{entries} on {accounts}: "
+        + (
+            f"{differ} kept balance{' differs' if differ == 1 else 's differ'} from the entries"
+            if differ
+            else "every kept balance is the sum of its entries"
+        )
+    )
+    if verified.differences and repair:
+        kept.rebuild(db)
+        print("rewrote the kept balances from the entries")
+        return 0
+    return EXIT_NOT_DONE if verified.differences else 0
 
 
 def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | None = None) -> int:

@@ -28,6 +28,7 @@ from bot.metrics import ACK_SECONDS
 from bot.process.probes import Probes, StartResponse, reply
 from bot.serve.payload_shape import payload_kind, payload_problem, slack_user
 from handlers.advocate.web import AdvocatePages
+from handlers.kit.acks import answered_after_write
 from store.db import Database
 from store.errors import Unavailable
 from store.logfields import tagged
@@ -75,6 +76,19 @@ class HealthCheck:
         except Exception as error:
             return f"database check failed ({error.__class__.__name__})"
         return None
+
+
+class Answer(list[bytes]):
+    """A response body that says when the server is done with it: the WSGI server calls `close`
+    once it has written the body (PEP 3333), which lets the listener's work after its ack go on
+    (`handlers.kit.acks.answered_after_write`)."""
+
+    def __init__(self, chunks: list[bytes], written: threading.Event) -> None:
+        super().__init__(chunks)
+        self.written = written
+
+    def close(self) -> None:
+        self.written.set()
 
 
 class SlackWsgi:
@@ -152,7 +166,10 @@ class SlackWsgi:
             log.warning("malformed Slack payload rejected: %s", problem)
             return reply(start_response, "400 Bad Request", f"malformed payload: {problem}")
         kind = payload_kind(request.body)
-        with tagged(payload_kind=kind, slack_user=slack_user(request.body)):
+        with (
+            tagged(payload_kind=kind, slack_user=slack_user(request.body)),
+            answered_after_write() as written,
+        ):
             response = self.app.dispatch(request)
         if response.status >= 500 and not response.headers.get("retry-after"):
             log.error("Bolt answered %s to a %s payload", response.status, request.body.get("type", "?"))
@@ -167,7 +184,7 @@ class SlackWsgi:
         data = body_out.encode()
         start_response(status_line, [*out_headers, ("Content-Length", str(len(data)))])
         ACK_SECONDS.labels(kind).observe(time.perf_counter() - arrived)
-        return [data]
+        return Answer([data], written)
 
     def _signed(self, body: str, headers: dict[str, str]) -> bool:
         """Slack's signature, over a timestamp that is a number (slack_sdk would raise on another)."""

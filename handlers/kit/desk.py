@@ -44,7 +44,7 @@ class Desk:
     retry_base_seconds: float = 5.0
     #: where listeners hand Slack messages after the ack, so a slow Slack never holds up the next ack
     executor: Executor | None = None
-    #: how fast this process may post (Slack's rate limits)
+    #: how fast the deployment may post (Slack's rate limits, booked in the database)
     pacer: Pacer = field(default_factory=Pacer)
     #: how long a claimed delivery stays this process's before another replica may take it over
     lease: dt.timedelta = dt.timedelta(seconds=60)

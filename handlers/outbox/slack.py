@@ -101,7 +101,7 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
                     channel=message.channel, ts=message.ts, text=message.text, blocks=message.blocks
                 )
                 continue
-            desk.pacer.wait(job.recipient)
+            desk.pacer.wait(desk.db, job.recipient)
             if time.monotonic() > deadline:
                 raise NotYet("the send lease is running out: handing the message back")
             in_doubt, posted_at = True, time.monotonic()

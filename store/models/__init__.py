@@ -25,10 +25,10 @@ from store.models.bench import (
 )
 from store.models.customer import Consent, ConsentAnswer, Rating, Referral
 from store.models.demand import Demand, DemandSource
-from store.models.ledger import EntryKind, LedgerEntry
+from store.models.ledger import EntryKind, KeptBalance, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
-from store.models.outbox import Delivery, DeliveryStatus, SeenEvent
+from store.models.outbox import Delivery, DeliveryStatus, SeenEvent, SendSlot
 from store.models.requests import (
     DEAL_CLOSED_NOTE,
     WERE_APPROVED,
@@ -55,6 +55,7 @@ __all__ = [
     "DemandSource",
     "EntryKind",
     "ForgottenAddress",
+    "KeptBalance",
     "LedgerEntry",
     "Nomination",
     "NominationStatus",
@@ -71,6 +72,7 @@ __all__ = [
     "RequestStatus",
     "SeatStatus",
     "SeenEvent",
+    "SendSlot",
     "UtcDateTime",
     "new_public_id",
     "normalize",

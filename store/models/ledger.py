@@ -1,4 +1,5 @@
-"""The equity ledger: one insert-only row per movement of relationship equity."""
+"""The equity ledger: one insert-only row per movement of relationship equity, and each account's
+sum of them kept beside it."""
 
 from __future__ import annotations
 
@@ -59,7 +60,9 @@ class LedgerEntry(Base):
             postgresql_where=text("kind = 'reversal'"),
         ),
         Index("ix_ledger_entries_account_amount", "account_id", "amount"),
-        Index("ix_ledger_entries_account_kind_occurred", "account_id", "kind", "occurred_on"),
+        # `amount` last so that summing an account's asks over a window (find's "asked in 12
+        # months" for thousands of accounts) reads the index alone, never the table
+        Index("ix_ledger_entries_account_kind_occurred", "account_id", "kind", "occurred_on", "amount"),
         Index("ix_ledger_entries_advocate_kind_occurred", "advocate_id", "kind", "occurred_on"),
         Index("ix_ledger_entries_created", "created_at"),
         CheckConstraint("kind IN ('ask', 'give', 'reversal', 'adjustment')", name="kind_known"),
@@ -74,3 +77,20 @@ Index(
     sqlite_where=(LedgerEntry.kind == "ask") & LedgerEntry.reason.is_not(None),
     postgresql_where=(LedgerEntry.kind == "ask") & LedgerEntry.reason.is_not(None),
 )
+
+
+class KeptBalance(Base):
+    """An account's sum of ledger amounts, kept in the transaction of every entry.
+
+    Reading a balance is then one row, not a sum over the account's entries: find ranks thousands
+    of accounts by what they can afford, and every ask checks its account's. The entries stay the
+    truth: `store.ledger.entries.post` is the one writer of both, and `refdesk ledger verify`
+    recomputes every sum from the entries. The opening balance is not in it (it is the policy's,
+    which may change); an account without a row has no entries.
+    """
+
+    __tablename__ = "kept_balances"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    #: the sum of the account's entries' amounts
+    total: Mapped[int] = mapped_column(Integer)

@@ -1,12 +1,12 @@
-"""The outbox's rows (what the app owes people, and claims on scheduled work) and the Slack
-events already handled."""
+"""The outbox's rows (what the app owes people, and claims on scheduled work), the slots its
+posts are paced by, and the Slack events already handled."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, UtcDateTime
@@ -65,3 +65,18 @@ class SeenEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, server_default=func.now())
+
+
+class SendSlot(Base):
+    """When the next post may go out: to anyone (`name` "*", Slack's workspace-wide ceiling) or to
+    one channel (its id, Slack's one message a second per channel).
+
+    Booked by every sending process of the deployment (`store.outbox.pace`), so `REFDESK_POST_RATE`
+    holds for all of them together: two workers do not post twice as fast. Moments are epoch
+    seconds of the booking processes' clocks.
+    """
+
+    __tablename__ = "send_slots"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)

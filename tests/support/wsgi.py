@@ -32,7 +32,12 @@ def signed_post(wsgi: SlackWsgi, secret: str, body: str, content_type: str = FOR
         status.append(line)
 
     chunks = wsgi(environ, start_response)
-    return int(status[0].split()[0]), b"".join(chunks).decode()
+    try:
+        return int(status[0].split()[0]), b"".join(chunks).decode()
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:  # as a WSGI server does once it has written the body (PEP 3333)
+            close()
 
 
 def get(app: Any, path: str) -> tuple[int, str]:

@@ -1,48 +1,109 @@
-"""The pacer keeps posts inside Slack's rates without letting one busy channel hold back the others."""
+"""The pacer keeps posts inside Slack's rates without letting one busy channel hold back the others,
+and its slots are booked in the database: two pacers (two processes) post at the rate together."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from handlers.outbox.messages import NotYet
 from handlers.outbox.pacing import Pacer
+from store.db import Database
+from store.models import SendSlot
+from store.outbox import pace
 
 
-def _timed(pacer: Pacer, channel: str) -> float:
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'pace.db'}")
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def _timed(pacer: Pacer, db: Database, channel: str) -> float:
     started = time.monotonic()
-    pacer.wait(channel)
+    pacer.wait(db, channel)
     return time.monotonic() - started
 
 
-def test_posts_to_one_channel_are_a_channel_interval_apart() -> None:
+def test_posts_to_one_channel_are_a_channel_interval_apart(sqlite_db: Database) -> None:
     pacer = Pacer(per_second=100, per_channel_seconds=0.3)
 
-    waits = [_timed(pacer, "D1") for _ in range(3)]
+    waits = [_timed(pacer, sqlite_db, "D1") for _ in range(3)]
 
     assert waits[0] < 0.05
     assert waits[1] == pytest.approx(0.3, abs=0.08)
     assert waits[2] == pytest.approx(0.3, abs=0.08)
 
 
-def test_a_busy_channel_does_not_hold_back_posts_to_other_channels() -> None:
+def test_a_busy_channel_does_not_hold_back_posts_to_other_channels(sqlite_db: Database) -> None:
     """A post waiting for its channel's second must not push the overall slot along with it."""
     pacer = Pacer(per_second=20, per_channel_seconds=1.0)
-    pacer.wait("D1")
-    second_to_d1 = threading.Thread(target=pacer.wait, args=("D1",))
+    pacer.wait(sqlite_db, "D1")
+    second_to_d1 = threading.Thread(target=pacer.wait, args=(sqlite_db, "D1"))
     second_to_d1.start()  # books D1's next slot, a second ahead, and sleeps until then
     time.sleep(0.1)
 
-    assert _timed(pacer, "D2") < 0.2
+    assert _timed(pacer, sqlite_db, "D2") < 0.2
     second_to_d1.join(5)
 
 
-def test_the_overall_rate_still_spaces_posts_to_different_channels() -> None:
+def test_the_overall_rate_still_spaces_posts_to_different_channels(sqlite_db: Database) -> None:
     pacer = Pacer(per_second=10, per_channel_seconds=1.0)
 
     started = time.monotonic()
     for channel in ("D1", "D2", "D3", "D4"):
-        pacer.wait(channel)
+        pacer.wait(sqlite_db, channel)
 
     assert time.monotonic() - started == pytest.approx(0.3, abs=0.08)
+
+
+def test_a_closed_pacer_hands_a_waiting_post_back(sqlite_db: Database) -> None:
+    pacer = Pacer(per_second=100, per_channel_seconds=5.0)
+    pacer.wait(sqlite_db, "D1")
+    threading.Timer(0.1, pacer.close).start()
+
+    with pytest.raises(NotYet):
+        pacer.wait(sqlite_db, "D1")
+
+
+def test_slots_booked_by_several_processes_at_once_are_the_deployment_s_rate(db: Database) -> None:
+    """Processes booking side by side (threads here, each its own pacer's booking on one database)
+    get distinct slots a rate's gap apart overall, and a channel's a second apart: N senders
+    do not post N times faster."""
+    gap, per_channel = 0.1, 1.0
+    now = time.time()
+    slots: list[tuple[str, float]] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def sender(number: int) -> None:
+        try:
+            start.wait()
+            for i in range(10):
+                channel = f"D{(number + i) % 3}"
+                slots.append((channel, pace.book(db, channel, now, gap, per_channel)))
+        except BaseException as exc:  # a thread's failure must fail the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert failures == []
+    assert len(slots) == 40
+    for channel in ("D0", "D1", "D2"):
+        mine = sorted(at for c, at in slots if c == channel)
+        assert all(b - a >= per_channel - 1e-6 for a, b in itertools.pairwise(mine)), channel
+    # each booking took the workspace's next slot, `gap` after the one before: 40 posts, 40 gaps
+    with db.transaction(readonly=True) as session:
+        assert session.get_one(SendSlot, pace.ANY).next_at == pytest.approx(now + 40 * gap)
+    assert min(at for _, at in slots) == pytest.approx(now)

@@ -244,3 +244,33 @@ def test_words_match_regions_products_and_segments_whatever_their_case_in_any_sc
     assert found("İSTANBUL") == ["Globex"]
     assert found("GROSSKUNDEN") == ["Globex"]
     assert found("éclair") == ["Hooli"]
+
+
+def test_reading_the_most_hopeful_first_answers_as_reading_every_account(
+    db: Database, policy: Policy
+) -> None:
+    """find reads the checklist of the accounts that could rank best, in rounds, and stops when
+    none left could beat its tenth: the same ten, in the same order, as ranking all of them. The
+    richest accounts here are the ones held back (paused, resting, a pending request), so the
+    rounds must go past them."""
+    with db.transaction() as s:
+        for n in range(70):
+            account = seed.account(s, f"Bank {n:02d}", "Banking", status="paused" if n % 7 == 0 else "active")
+            if n % 3:
+                seed.advocate(s, account, f"Person {n}", "case_study")
+            seed.entry(s, account, EntryKind.ADJUSTMENT, 100 - n, TODAY)
+            if n % 5 == 1:
+                seed.entry(s, account, EntryKind.ASK, 0, TODAY - dt.timedelta(days=3), item="logo")
+            if n % 4 == 2:
+                seed.request(s, account)
+            if n % 6 == 3:  # asked months ago: ranks after the equally fitting never asked
+                seed.entry(s, account, EntryKind.ASK, -2, TODAY - dt.timedelta(days=120), item="logo")
+
+    for words in ("banking case study", "banking", "case study"):
+        everything = find_accounts(db, policy, words, TODAY, limit=100)
+        ten = find_accounts(db, policy, words, TODAY)
+
+        assert ten.total == everything.total
+        assert ten.fits == everything.fits[:10], words
+        most_hopeful = max(everything.fits, key=lambda fit: (min(fit.willing_advocates, 1), fit.balance))
+        assert most_hopeful.unavailable and most_hopeful not in ten.fits

@@ -1,4 +1,5 @@
-"""The equity ledger: insert-only entries whose sum (plus the opening balance) is the balance.
+"""Writing the ledger: posting an entry (the one writer of entries and of the kept balances),
+reversing one, an ask made to stand or not, and reading entries back.
 
 These helpers work inside a caller's transaction; the service functions that own transactions
 live in the modules that use them.
@@ -7,13 +8,14 @@ live in the modules that use them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from store.ledger import kept
 from store.models import Account, Delivery, EntryKind, LedgerEntry
 
 T = TypeVar("T")
@@ -72,7 +74,8 @@ def post(
     note: str = "",
     reason: str | None = None,
 ) -> LedgerEntry:
-    """Append one entry. The sign is the kind's: asks debit, gives credit."""
+    """Append one entry and add it to its account's kept balance, in the caller's transaction.
+    The sign is the kind's: asks debit, gives credit."""
     if kind is EntryKind.ASK and amount > 0:
         raise ValueError("an ask is a debit: amount must be ≤ 0")
     if kind is EntryKind.GIVE and amount < 0:
@@ -97,6 +100,7 @@ def post(
     )
     session.add(entry)
     session.flush()
+    kept.keep(session, account_id, amount)
     return entry
 
 
@@ -193,86 +197,6 @@ def set_ask_standing(
     return reverse(session, chain[-1], actor_id=actor_id, now=now, today=today, reason=reason)
 
 
-def ask_stands(as_of: dt.datetime | None = None) -> ColumnElement[bool]:
-    """Whether the ask on the row being read stands (as it stood at `as_of`), for the rows being read only.
-
-    A request's ask stands when the request has an even number of reversals (each undoes the
-    chain's entry before it); an ask of no request stands while nothing reverses it. The test is
-    correlated to the row, so it costs an index look-up per ask read, not a pass over every
-    reversal in the ledger (which made every checklist cost a scan of the whole ledger).
-    """
-    entry, reversal = LedgerEntry, aliased(LedgerEntry)
-    recorded = [reversal.created_at <= as_of] if as_of is not None else []
-    reversals = (
-        select(func.count())
-        .where(reversal.kind == EntryKind.REVERSAL, reversal.request_id == entry.request_id, *recorded)
-        .correlate(entry)
-        .scalar_subquery()
-    )
-    undone = select(reversal.id).where(reversal.reverses_id == entry.id, *recorded).correlate(entry).exists()
-    return or_(
-        and_(entry.request_id.is_not(None), reversals % 2 == 0),
-        and_(entry.request_id.is_(None), ~undone),
-    )
-
-
-def balances(
-    session: Session,
-    opening: int,
-    account_ids: Iterable[int] | Select[Any] | None = None,
-    *,
-    as_of: dt.datetime | None = None,
-    priced_by: Mapping[str, int] | None = None,
-) -> dict[int, int]:
-    """Balance per account; accounts without entries are absent (their balance is `opening`).
-
-    `account_ids` may be a subquery of ids, so a search over thousands of accounts sums only their
-    entries without shipping the ids back and forth. The policy simulator asks for the balance as
-    it stood at `as_of`, with every ask (and the reversal of one) at its activity's cost in
-    `priced_by` (activity key → cost, a proposed policy's).
-    """
-    amount = LedgerEntry.amount if priced_by is None else priced_amount(priced_by)
-    query = select(LedgerEntry.account_id, func.sum(amount)).group_by(LedgerEntry.account_id)
-    if as_of is not None:
-        query = query.where(LedgerEntry.created_at <= as_of)
-    if isinstance(account_ids, Select):
-        query = query.where(LedgerEntry.account_id.in_(account_ids))
-    elif account_ids is not None:
-        ids = list(account_ids)
-        if not ids:
-            return {}
-        query = query.where(LedgerEntry.account_id.in_(ids))
-    return {account_id: opening + int(total or 0) for account_id, total in session.execute(query)}
-
-
-def priced_amount(costs: Mapping[str, int]) -> ColumnElement[int]:
-    """An entry's amount had its ask been priced at `costs` (activity key → cost): an ask debits
-    the activity's cost there, the reversal of an ask credits it back and the reversal of that
-    reversal debits it again; gives, adjustments and activities without a cost keep their amount."""
-    cost = case(dict(costs), value=LedgerEntry.item, else_=func.abs(LedgerEntry.amount))
-    return case(
-        (LedgerEntry.kind == EntryKind.ASK, -cost),
-        ((LedgerEntry.kind == EntryKind.REVERSAL) & (LedgerEntry.amount > 0), cost),
-        ((LedgerEntry.kind == EntryKind.REVERSAL) & (LedgerEntry.amount < 0), -cost),
-        else_=LedgerEntry.amount,
-    )
-
-
-def balance(session: Session, opening: int, account_id: int) -> int:
-    total = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.account_id == account_id)
-    )
-    return opening + int(total or 0)
-
-
-def advocate_balance(session: Session, advocate_id: int) -> int:
-    """What was asked of and given to one person (no opening balance: people are not accounts)."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.advocate_id == advocate_id)
-    )
-    return int(total or 0)
-
-
 def history(
     session: Session, *, account_id: int | None = None, advocate_id: int | None = None, limit: int = 20
 ) -> list[EntryView]:
@@ -291,25 +215,3 @@ def last_occurred(session: Session, account_id: int, kind: EntryKind) -> dt.date
             LedgerEntry.account_id == account_id, LedgerEntry.kind == kind
         )
     )
-
-
-def asked_since(session: Session, account_ids: Iterable[int], since: dt.date) -> dict[int, int]:
-    """Points asked per account since `since`; an ask that fell through (reversed) is not counted.
-
-    Accounts never asked in the window are absent. Offers rank the over-asked by it and find puts
-    the less-asked first among equals.
-    """
-    ids = list(account_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-        .where(
-            LedgerEntry.account_id.in_(ids),
-            LedgerEntry.kind == EntryKind.ASK,
-            LedgerEntry.occurred_on >= since,
-            ask_stands(),
-        )
-        .group_by(LedgerEntry.account_id)
-    )
-    return {account_id: -int(total or 0) for account_id, total in rows}

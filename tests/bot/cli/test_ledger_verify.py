@@ -1,0 +1,60 @@
+"""`refdesk ledger verify` through the real console script: the kept balances against the sums of
+the entries, a difference named with exit 1, and `--repair` rewriting them from the entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from store.models import EntryKind, LedgerEntry
+from tests.bot.cli.test_cli import GOOD, refdesk
+
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+
+
+def test_verify_agrees_then_names_an_entry_written_around_the_app_and_repair_mends_it(
+    tmp_path: Path,
+) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'refdesk.db'}"}
+    (tmp_path / "accounts.csv").write_text(GOOD)
+    assert refdesk(env, tmp_path, "db", "upgrade").returncode == 0
+    assert refdesk(env, tmp_path, "import", "accounts", "accounts.csv").returncode == 0
+    adjusted = refdesk(env, tmp_path, "ledger", "adjust", "CRM-1", "5", "--reason", "Advisory board seat")
+    assert adjusted.returncode == 0, adjusted.stderr
+
+    agrees = refdesk(env, tmp_path, "ledger", "verify")
+
+    assert (agrees.returncode, agrees.stderr) == (0, "")
+    assert agrees.stdout == "1 entry on 1 account: every kept balance is the sum of its entries\n"
+
+    engine = sa.create_engine(env["DATABASE_URL"])
+    with engine.begin() as connection:  # a hand-made fix in SQL, around the app
+        globex = connection.execute(sa.text("SELECT id FROM accounts WHERE crm_id = 'CRM-2'")).scalar_one()
+        connection.execute(
+            sa.insert(LedgerEntry).values(
+                account_id=globex,
+                kind=EntryKind.GIVE,
+                amount=2,
+                note="",
+                actor_id="U0ADMIN01",
+                occurred_on=NOW.date(),
+                created_at=NOW,
+            )
+        )
+    engine.dispose()
+
+    differs = refdesk(env, tmp_path, "ledger", "verify")
+    repaired = refdesk(env, tmp_path, "ledger", "verify", "--repair")
+    again = refdesk(env, tmp_path, "ledger", "verify")
+
+    assert differs.returncode == 1
+    assert differs.stdout.splitlines() == [
+        f"Globex (account {globex}): kept 0 points, its entries add up to +2 points",
+        "2 entries on 2 accounts: 1 kept balance differs from the entries",
+    ]
+    assert repaired.returncode == 0
+    assert repaired.stdout.splitlines()[-1] == "rewrote the kept balances from the entries"
+    assert again.returncode == 0
+    assert again.stdout.endswith("every kept balance is the sum of its entries\n")
