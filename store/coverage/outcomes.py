@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from store.customer.consent import DECLINED_BY_CUSTOMER, NO_ANSWERS
+from store.customer.answer_effects import DECLINED_BY_CUSTOMER
+from store.customer.consent import NO_ANSWERS
 from store.models import Consent, ConsentAnswer, ReferenceRequest, RequestStatus
 
 

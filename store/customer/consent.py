@@ -31,11 +31,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import ledger
 from store.act import Act
+from store.customer import answer_effects as effects
+from store.customer.answer_effects import ADVOCATE
 from store.customer.referrals import Colleague, refer
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed, TooSoon
@@ -49,11 +50,10 @@ from store.models import (
 )
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
-from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
+from store.outbox.payloads import ConsentAskPayload
 from store.rules.policy import Policy
 
 #: who answered, when the advocate answered on the page (otherwise a Slack id)
-ADVOCATE = "advocate"
 EMAIL = "email"
 OWNER = "owner"
 NO_ANSWERS = frozenset(set(ConsentAnswer) - {ConsentAnswer.YES})
@@ -68,8 +68,6 @@ ANSWER_WORDS = {
 }
 #: how long "Not for 3 months" rests the advocate
 REST = dt.timedelta(days=90)
-DECLINED_BY_CUSTOMER = "Declined by the customer."
-YES_AFTER_ALL = "The customer said yes after all."
 TEXT_MAX = 1000
 #: the owner's own line, which opens the e-mail
 LINE_MAX = 500
@@ -215,17 +213,17 @@ def answer(
             if wait > dt.timedelta(0):
                 raise TooSoon(wait)
         if choice in NO_ANSWERS and before not in NO_ANSWERS:
-            _decline_by_customer(session, request, act)
+            effects.decline_by_customer(session, request, act)
         elif choice is ConsentAnswer.YES and before in NO_ANSWERS:
-            _confirm_after_all(session, request, act)
+            effects.confirm_after_all(session, request, act)
         consent.answer = choice
         consent.note, consent.times = note, times
         consent.answered_by, consent.answered_at = act.user, act.now
         consent.rest_until = act.today + REST if choice is ConsentAnswer.NOT_FOR_3_MONTHS else None
         consent.version += 1
-        keys = _owe_told(session, request, consent, before, owner, act.user, act.now)
+        keys = effects.owe_told(session, request, consent, before, owner, act.user, act.now)
         if choice is ConsentAnswer.LESS_OFTEN:
-            _ask_less_often(session, policy, consent.advocate_id)
+            effects.ask_less_often(session, policy, consent.advocate_id)
         if named is not None:
             keys += refer(session, request, consent.advocate_id, named, owner, act.now)
         keys += (
@@ -236,15 +234,6 @@ def answer(
         return Answered(request.id, choice, changed=True, delivery_keys=keys)
 
 
-def _ask_less_often(session: Session, policy: Policy, advocate_id: int) -> None:
-    """ "Ask me less often": half their own limit of asks a quarter (half what the policy allows
-    when they had set none), at least 1. Kept when a later answer changes this one: they asked for
-    fewer asks, not only for a no to this one; their own page sets the number exactly."""
-    advocate = session.get_one(Advocate, advocate_id, with_for_update=True)
-    current = advocate.asks_per_quarter or policy.rules.asks_per_quarter
-    advocate.asks_per_quarter = max(1, current // 2)
-
-
 def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: dt.date) -> None:
     """An answer can be given while the ask stands, and changed until the needed-by date."""
     answerable = RequestStatus.CUSTOMER_DECLINED if before in NO_ANSWERS else RequestStatus.APPROVED
@@ -252,81 +241,6 @@ def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: d
         raise AlreadySettled(request.status)
     if before is not None and request.needed_by is not None and today > request.needed_by:
         raise AlreadySettled(before, ADVOCATE)
-
-
-def _decline_by_customer(session: Session, request: ReferenceRequest, act: Act) -> None:
-    _move(session, request, RequestStatus.APPROVED, RequestStatus.CUSTOMER_DECLINED, closed_at=act.now)
-    ledger.set_ask_standing(
-        session,
-        request.id,
-        False,
-        actor_id=act.user,
-        now=act.now,
-        today=act.today,
-        reason=DECLINED_BY_CUSTOMER,
-    )
-
-
-def _confirm_after_all(session: Session, request: ReferenceRequest, act: Act) -> None:
-    """A "no" changed to "yes": the request stands approved again and its ask debits again."""
-    _move(session, request, RequestStatus.CUSTOMER_DECLINED, RequestStatus.APPROVED, closed_at=None)
-    ledger.set_ask_standing(
-        session, request.id, True, actor_id=act.user, now=act.now, today=act.today, reason=YES_AFTER_ALL
-    )
-
-
-def _move(
-    session: Session,
-    request: ReferenceRequest,
-    source: RequestStatus,
-    target: RequestStatus,
-    **values: object,
-) -> None:
-    """The request's status changes from `source` or not at all (somebody else settled it)."""
-    won = session.execute(
-        update(ReferenceRequest)
-        .where(ReferenceRequest.id == request.id, ReferenceRequest.status == source)
-        .values(status=target, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not won:
-        raise AlreadySettled(
-            str(session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request.id)))
-        )
-
-
-def _owe_told(
-    session: Session,
-    request: ReferenceRequest,
-    consent: Consent,
-    before: ConsentAnswer | None,
-    owner: str | None,
-    by: str,
-    now: dt.datetime,
-) -> tuple[str, ...]:
-    """The requester and the owner told the answer (not the one who just recorded it; the owner
-    hears of a colleague named on the page from the referral instead)."""
-    payload = AnsweredPayload(
-        answer=str(consent.answer), answered_by=by, before=str(before) if before is not None else None
-    )
-    keys = []
-    for role, person in (("requester", request.requester_id), ("owner", owner)):
-        if person is None or person == by:
-            continue
-        if role == "owner" and consent.answer == ConsentAnswer.SOMEONE_ELSE and by == ADVOCATE:
-            continue
-        key = f"consent-answer:{request.id}:{consent.version}:{role}"
-        queue.enqueue(
-            session,
-            key=key,
-            kind=DeliveryKind.CONSENT_ANSWERED,
-            recipient=person,
-            now=now,
-            request_id=request.id,
-            payload=payload,
-        )
-        keys.append(key)
-    return tuple(keys)
 
 
 def owe_reminders(db: Database, *, now: dt.datetime, after: dt.timedelta) -> list[str]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from store import ledger, periods
 from store.accounts import find
 from store.act import Act
-from store.customer import ask_view, consent, ratings
+from store.customer import answer_effects, ask_view, consent, ratings
 from store.customer.referrals import Colleague
 from store.db import Database
 from store.digest import weekly
@@ -234,7 +234,7 @@ def test_not_this_time_declines_and_reverses_the_debit_once(
     assert balance(db, policy, acme) == 3
     with db.transaction() as session:
         reversals = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.REVERSAL)).all()
-        assert [(r.amount, r.reason) for r in reversals] == [(3, consent.DECLINED_BY_CUSTOMER)]
+        assert [(r.amount, r.reason) for r in reversals] == [(3, answer_effects.DECLINED_BY_CUSTOMER)]
         request = session.get_one(ReferenceRequest, rid)
         assert (request.decision_reason, request.decided_by) == (None, OWNER)
     assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.OK
