@@ -1,4 +1,5 @@
-"""Which links the program accepts: well-formed http(s) URLs that cannot smuggle Slack markup.
+"""Which links the program accepts: well-formed http(s) URLs that cannot smuggle Slack markup; and
+which CRM opportunity a deal's link points at.
 
 A CRM link is shown as `<url|deal name>` in mrkdwn, where `<`, `>` and `|` are control
 characters: a "link" holding them could post `<!channel>`, a mention or a disguised link into an
@@ -8,7 +9,10 @@ them, no white space and no control characters.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 #: long enough for any CRM's record URL, short enough for a Slack link
@@ -27,3 +31,45 @@ def is_safe_link(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname) and port_ok
+
+
+def link_key(link: str) -> str:
+    """A link as compared: scheme and host case-folded, no trailing slash (paths keep their case:
+    Salesforce ids are case-sensitive)."""
+    parts = urlsplit(link.strip())
+    rest = link.strip()[len(parts.scheme) + 3 + len(parts.netloc) :]
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{rest}".rstrip("/")
+
+
+def crm_tokens(link: str) -> list[str]:
+    """The parts of a link's path and query that could be a CRM id, in the order they appear."""
+    parts = urlsplit(link.strip())
+    return [token for token in re.split(r"[/?&=#;]+", f"{parts.path}?{parts.query}") if token]
+
+
+@dataclass
+class DealIndex:
+    """The imported opportunities, by link and by CRM id: which one a typed CRM link names.
+
+    A request's link and a use of evidence's link are matched the same way: an exact link wins,
+    else the CRM id found last in the link (a HubSpot link carries the portal's id before the deal's).
+    """
+
+    by_link: dict[str, int] = field(default_factory=dict)
+    by_crm: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, opportunities: Iterable[tuple[int, str, str | None]]) -> DealIndex:
+        """From (opportunity id, CRM id, link) rows."""
+        index = cls()
+        for opportunity_id, crm_id, link in opportunities:
+            index.by_crm[crm_id] = opportunity_id
+            if link:
+                index.by_link[link_key(link)] = opportunity_id
+        return index
+
+    def find(self, link: str) -> int | None:
+        found = self.by_link.get(link_key(link))
+        if found is None:
+            found = next((self.by_crm[t] for t in reversed(crm_tokens(link)) if t in self.by_crm), None)
+        return found

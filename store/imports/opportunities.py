@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Session
 from store.db import Database
 from store.imports.importer import ImportReport
 from store.imports.rows import BadRow, _check_fits, _check_no_nul, records
-from store.links import is_safe_link
+from store.links import DealIndex, is_safe_link
 from store.models import Account, Opportunity, OpportunityLink, OpportunityOutcome, ReferenceRequest
 from store.requests.asking import MAX_AMOUNT
 from store.rules.policy import Policy
@@ -187,34 +186,11 @@ def import_opportunities(
     return report
 
 
-def link_key(link: str) -> str:
-    """A link as compared: scheme and host case-folded, no trailing slash (paths keep their case:
-    Salesforce ids are case-sensitive)."""
-    parts = urlsplit(link.strip())
-    rest = link.strip()[len(parts.scheme) + 3 + len(parts.netloc) :]
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{rest}".rstrip("/")
-
-
-def _tokens(link: str) -> list[str]:
-    """The parts of a link's path and query that could be a CRM id, in the order they appear."""
-    parts = urlsplit(link.strip())
-    return [token for token in re.split(r"[/?&=#;]+", f"{parts.path}?{parts.query}") if token]
-
-
 def relink(session: Session) -> list[str]:
-    """Rebuild every request's link to its opportunity; return the unknown links, one line each.
-
-    An exact link wins; else the CRM id found last in the link (a HubSpot link carries the
-    portal's id before the deal's).
-    """
-    by_link: dict[str, int] = {}
-    by_crm: dict[str, int] = {}
-    for opportunity_id, crm_id, link in session.execute(
-        select(Opportunity.id, Opportunity.crm_id, Opportunity.link)
-    ):
-        by_crm[crm_id] = opportunity_id
-        if link:
-            by_link[link_key(link)] = opportunity_id
+    """Rebuild every request's link to its opportunity (`DealIndex.find`); return the unknown
+    links, one line each."""
+    opportunities = session.execute(select(Opportunity.id, Opportunity.crm_id, Opportunity.link))
+    deals = DealIndex.of(opportunities)
     session.execute(delete(OpportunityLink))
     unknown: list[str] = []
     links: list[dict[str, int]] = []
@@ -225,9 +201,7 @@ def relink(session: Session) -> list[str]:
         .order_by(ReferenceRequest.id)
     )
     for request_id, crm_link, account_name in requests:
-        found = by_link.get(link_key(crm_link))
-        if found is None:
-            found = next((by_crm[t] for t in reversed(_tokens(crm_link)) if t in by_crm), None)
+        found = deals.find(crm_link)
         if found is None:
             unknown.append(
                 f"request {request_id} ({account_name}): its CRM link matches no opportunity: {crm_link}"

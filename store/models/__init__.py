@@ -16,6 +16,7 @@ are imported from here: `from store.models import Account, Delivery`.
 from store.models.accounts import Account, AccountStatus, Advocate
 from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, normalize
 from store.models.customer import Consent, ConsentAnswer, Rating
+from store.models.evidence import Evidence, EvidenceStatus, EvidenceUse, NameAs
 from store.models.ledger import EntryKind, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
@@ -34,7 +35,11 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "EntryKind",
+    "Evidence",
+    "EvidenceStatus",
+    "EvidenceUse",
     "LedgerEntry",
+    "NameAs",
     "Offer",
     "OfferSeat",
     "OfferStatus",

@@ -17,6 +17,7 @@ from store.outbox.payloads import (
     ChannelHelpPayload,
     ConsentAskPayload,
     DigestPayload,
+    EvidencePayload,
     HomeRefreshPayload,
     LoggedPayload,
     NudgePayload,
@@ -78,6 +79,10 @@ class DeliveryKind(enum.StrEnum):
     RATING_EMAIL = "rating_email"
     #: the advocate's e-mail invitation to a reserved offer seat
     OFFER_INVITE = "offer_invite", OfferSeatPayload
+    #: the advocate's e-mail asking them to approve words an admin drafted or changed
+    EVIDENCE_APPROVAL = "evidence_approval", EvidencePayload
+    #: the advocate's e-mail before their approved words expire: Renew, edit or Withdraw
+    EVIDENCE_RENEWAL = "evidence_renewal", EvidencePayload
 
 
 def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:

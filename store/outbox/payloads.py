@@ -210,3 +210,19 @@ class AnsweredPayload:
         return cls(
             _str(data, "answer"), _str(data, "answered_by"), before if isinstance(before, str) else None
         )
+
+
+@dataclass(frozen=True)
+class EvidencePayload:
+    """The evidence an e-mail is about, and the version of its words it was owed for: an e-mail
+    composed after the words changed again has nothing left to say."""
+
+    evidence_id: int
+    version: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"evidence_id": self.evidence_id, "version": self.version}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> EvidencePayload:
+        return cls(_int(data, "evidence_id"), _int(data, "version"))

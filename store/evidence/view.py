@@ -1,0 +1,159 @@
+"""What the advocate's pages show about their words, as plain data: **Share a few words** (their
+words so far, and how they helped) and one item's page (the exact text, the approval's choices
+each as it will read, the approval as given, the expiry in the program's calendar)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from store.customer.consent import ADVOCATE
+from store.db import Database
+from store.errors import Gone
+from store.evidence.figures import Helped, helped
+from store.evidence.items import add_years, get, is_usable
+from store.evidence.naming import choices
+from store.models import Account, Advocate, Evidence, EvidenceStatus
+from store.rules.policy import Policy
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    advocate_id: int
+    advocate_name: str
+    account_name: str
+    #: who the pages say sent them (the account's owner)
+    owner_email: str | None
+    kind_name: str
+    text: str
+    link: str | None
+    #: where an admin's draft came from ("our call on 3 March"); empty for the advocate's own words
+    source: str
+    drafted_by_team: bool
+    status: str
+    version: int
+    #: as approved (or last approved, while a change waits)
+    places: tuple[str, ...]
+    name_as: str | None
+    attributed_as: str
+    expires_on: dt.date | None
+    #: approved and not expired today: what requesters may use now
+    usable: bool
+    #: **Name me as**: (key, how the page puts it, the attribution it gives)
+    name_choices: tuple[tuple[str, str, str], ...]
+    #: the expiries offered: (years, the day it would expire)
+    year_choices: tuple[tuple[int, dt.date], ...]
+    #: the period offered first: the one approved before, else the kind's default
+    years: int
+    helped: Helped
+
+    @property
+    def awaiting(self) -> bool:
+        return self.status == EvidenceStatus.AWAITING
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == EvidenceStatus.WITHDRAWN
+
+
+def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> ItemView:
+    with db.transaction(readonly=True) as session:
+        row = get(session, evidence_id)
+        advocate = session.get(Advocate, row.advocate_id)
+        account = session.get(Account, row.account_id)
+        if advocate is None or account is None:
+            raise Gone(f"evidence {evidence_id} has no advocate")
+        kind = policy.evidence.kind(row.kind)
+        return ItemView(
+            id=row.id,
+            advocate_id=advocate.id,
+            advocate_name=advocate.name,
+            account_name=account.name,
+            owner_email=account.owner_email,
+            kind_name=kind.name if kind else row.kind,
+            text=row.text,
+            link=row.link,
+            source=row.source,
+            drafted_by_team=row.drafted_by != ADVOCATE,
+            status=row.status,
+            version=row.version,
+            places=tuple(row.place_keys),
+            name_as=row.name_as,
+            attributed_as=row.attributed_as,
+            expires_on=row.expires_on,
+            usable=is_usable(row, today),
+            name_choices=tuple(
+                (str(key), words, reads)
+                for key, words, reads in choices(
+                    name=advocate.name, title=advocate.title, company=account.name, industry=account.industry
+                )
+            ),
+            year_choices=tuple(
+                (years, add_years(today, years)) for years in range(1, policy.evidence.max_years + 1)
+            ),
+            years=row.years or (kind.years if kind else 1),
+            helped=helped(session, policy, advocate.id, today),
+        )
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    id: int
+    kind_name: str
+    text: str
+    status: str
+    expires_on: dt.date | None
+    usable: bool
+
+
+@dataclass(frozen=True)
+class WordsView:
+    """**Share a few words**: the form's kinds, and the advocate's words so far."""
+
+    advocate_id: int
+    advocate_name: str
+    account_name: str
+    owner_email: str | None
+    #: the kinds they can write: (key, name)
+    kinds: tuple[tuple[str, str], ...]
+    #: their words not withdrawn, newest first
+    items: tuple[ItemLine, ...]
+    helped: Helped
+
+
+def words(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> WordsView:
+    with db.transaction(readonly=True) as session:
+        advocate = session.get(Advocate, advocate_id)
+        if advocate is None:
+            raise Gone(f"no advocate {advocate_id}")
+        account = session.get_one(Account, advocate.account_id)
+        rows = session.scalars(
+            select(Evidence)
+            .where(Evidence.advocate_id == advocate_id, Evidence.status != EvidenceStatus.WITHDRAWN)
+            .order_by(Evidence.id.desc())
+        )
+        lines = []
+        for row in rows:
+            kind = policy.evidence.kind(row.kind)
+            lines.append(
+                ItemLine(
+                    row.id,
+                    kind.name if kind else row.kind,
+                    row.text,
+                    row.status,
+                    row.expires_on,
+                    is_usable(row, today),
+                )
+            )
+        return WordsView(
+            advocate_id=advocate.id,
+            advocate_name=advocate.name,
+            account_name=account.name,
+            owner_email=account.owner_email,
+            kinds=tuple((kind.key, kind.name) for kind in policy.evidence.written),
+            items=tuple(lines),
+            helped=helped(session, policy, advocate.id, today),
+        )
