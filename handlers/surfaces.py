@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.accounts import adjust
+from handlers.evidence import drafting, library
 from handlers.giveback import log_value
 from handlers.home import tab
 from handlers.kit import context, dedupe, errors, sanitize, slash
@@ -27,6 +28,7 @@ SUBCOMMANDS: dict[str, slash.SubCommand] = {
     "offer": commands.offer_command,
     "offers": commands.offers_command,
     "give": commands.give_command,
+    "evidence": library.answer_evidence,
 }
 
 
@@ -49,5 +51,17 @@ def register_all(app: App, desk: Desk) -> None:
     sanitize.register(app)
     dedupe.register(app)
     app.command("/reference")(reference)
-    for surface in (ask, decisions, log_value, adjust, followups, tab, commands, seats, customer_say):
+    for surface in (
+        ask,
+        decisions,
+        log_value,
+        adjust,
+        followups,
+        tab,
+        commands,
+        seats,
+        customer_say,
+        library,
+        drafting,
+    ):
         surface.register(app)

@@ -18,6 +18,7 @@ from bot.jobs.scheduler import run_job
 from bot.settings import Settings
 from handlers.digest.fairness import chart_png, fairness_for, fairness_lines
 from handlers.digest.weekly import digest_for, digest_text
+from handlers.digest.words import thanks_text
 from handlers.outbox.sender import deliver
 from store.accounts import adjustments
 from store.accounts.adjustments import AdjustmentDraft
@@ -79,7 +80,7 @@ def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | Non
     if dry_run:
         sla = dt.timedelta(hours=settings.decision_sla_hours)
         print(digest_text(digest_for(desk, week, sla), now))
-        print("\n".join(fairness_lines(fairness_for(desk, week))))
+        print("\n".join(fairness_lines(fairness_for(desk, week)) + thanks_text(desk, week)))
         if chart is not None:
             write_chart(chart, chart_png(desk, week))
         return 0

@@ -13,8 +13,10 @@ from pathlib import Path
 from bot.errors import CliError
 from bot.settings import Settings
 from handlers.digest.outcomes import report_text
+from handlers.digest.words import report_lines
 from store.db import Database
 from store.digest.outcomes import report as outcomes_report
+from store.evidence.figures import outcomes as evidence_outcomes
 from store.rules.checklist import Rule
 from store.rules.policy import load_policy, points
 from store.whatif.replay import Comparison, Judged, simulate_policy
@@ -24,13 +26,17 @@ from store.whatif.synthetic import Program, generate
 
 def report(db: Database, since: dt.date | None, *, as_json: bool) -> int:
     outcomes = outcomes_report(db, since)
+    words = evidence_outcomes(db, since)
     if as_json:
         data = dataclasses.asdict(outcomes)
         for key in ("win_rate_with", "win_rate_without"):
             data[key]["rate"] = getattr(outcomes, key).rate
+        data["evidence"] = dataclasses.asdict(words)
+        for key in ("with_evidence", "without_evidence"):
+            data["evidence"][key]["rate"] = getattr(words, key).rate
         print(json.dumps(data, default=str, indent=2))
     else:
-        print(report_text(outcomes))
+        print("\n".join([report_text(outcomes), *report_lines(words)]))
     return 0
 
 

@@ -23,6 +23,7 @@ from bot.settings import Settings
 from store.customer import consent
 from store.digest import claims
 from store.digest.claims import owe_digest
+from store.evidence import expiry
 from store.giveback import nudges
 from store.periods import Period
 from store.requests import followups
@@ -106,6 +107,14 @@ def consent_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str
     return consent.owe_reminders(desk.db, now=now, after=dt.timedelta(days=settings.consent_remind_days))
 
 
+def evidence_renew(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
+    """Approved words expiring within the policy's notice: their advocate is e-mailed to Renew,
+    edit or Withdraw them, once per item and expiry. A program that cannot e-mail claims nothing."""
+    if desk.links is None or desk.mailer is None:
+        return []
+    return expiry.owe_renewal_notices(desk.db, desk.policy, now, now.astimezone(desk.tz).date())
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -118,6 +127,12 @@ JOBS: dict[str, Job] = {
             "ask owners to record advocates' answers not given by e-mail in time",
             "consent_remind_cron",
             consent_remind,
+        ),
+        Job(
+            "evidence-renew",
+            "e-mail advocates whose approved words expire soon: Renew, edit or Withdraw",
+            "evidence_renew_cron",
+            evidence_renew,
         ),
     )
 }

@@ -1,6 +1,7 @@
-"""The advocate's e-mails: the ask, the rating request and an offer's invitation, composed at send
-time from current data (an ask answered meanwhile, by the owner's buttons, is not mailed any
-more), and what happens when one can never be sent: the owner is asked instead.
+"""The advocate's e-mails: the ask, the rating request (which invites them to **Share a few
+words**) and an offer's invitation, composed at send time from current data (an ask answered
+meanwhile, by the owner's buttons, is not mailed any more), and what happens when one can never be
+sent: the owner is asked instead. The e-mails about their words are `handlers.advocate.evidence_mails`'.
 
 These are the routes' composers and fallbacks (`handlers.routes`); the SMTP transport that sends
 them is the outbox's (`handlers.outbox.mail`).
@@ -8,6 +9,7 @@ them is the outbox's (`handlers.outbox.mail`).
 
 from __future__ import annotations
 
+from handlers.advocate.evidence_mails import share_link
 from handlers.advocate.offer import ANSWER_WORDS
 from handlers.advocate.pages import ANSWER, OFFER, RATE
 from handlers.advocate.templating import render
@@ -39,9 +41,9 @@ def _ask(desk: Desk, job: DeliveryJob) -> AskView | None:
     return ask if ask.advocate_email else None
 
 
-def _mail(ask: AskView, subject: str, template: str, link: str) -> Mail:
+def _mail(ask: AskView, subject: str, template: str, link: str, **more: object) -> Mail:
     assert ask.advocate_email is not None
-    values = {"ask": ask, "link": link}
+    values = {"ask": ask, "link": link, **more}
     return Mail(
         ask.advocate_name,
         ask.advocate_email,
@@ -67,7 +69,10 @@ def compose_rating(desk: Desk, job: DeliveryJob) -> Mail | None:
     ask = _ask(desk, job)
     if ask is None or ask.rated:
         return None
-    return _mail(ask, "Was this a good use of your time?", "mail_rate", RATE.url(links, ask.request_id))
+    share = share_link(desk, job)
+    return _mail(
+        ask, "Was this a good use of your time?", "mail_rate", RATE.url(links, ask.request_id), share=share
+    )
 
 
 def compose_invitation(desk: Desk, job: DeliveryJob) -> Mail | None:

@@ -4,7 +4,9 @@ these pages by the same declarations, so a new page is one line here and a handl
 
 from __future__ import annotations
 
-from handlers.advocate import answer, offer
+from functools import partial
+
+from handlers.advocate import answer, evidence_page, offer, words
 from handlers.advocate.web import AdvocatePages, Page
 from handlers.kit.desk import Desk
 
@@ -14,8 +16,12 @@ ANSWER = Page("answer", answer.respond_answer)
 RATE = Page("rate", answer.respond_rate)
 #: answer an offer's invitation (the seat's)
 OFFER = Page("offer", offer.respond)
+#: one item of the advocate's words: approve, renew, change, withdraw (the evidence's)
+EVIDENCE = Page("evidence", evidence_page.respond)
+#: **Share a few words**: the advocate writes some (the advocate's); the approval posts to EVIDENCE
+WORDS = Page("words", partial(words.respond, item_page=EVIDENCE))
 
-PAGES = (ANSWER, RATE, OFFER)
+PAGES = (ANSWER, RATE, OFFER, EVIDENCE, WORDS)
 
 
 def advocate_site(desk: Desk) -> AdvocatePages:

@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 #: (status line, HTML body)
 Reply = tuple[str, str]
-MAX_FORM_BYTES = 16_000
+#: the largest form a page takes: a customer's words may run to 10,000 characters, any script's
+#: (three bytes each in UTF-8, each byte three characters once form-encoded)
+MAX_FORM_BYTES = 100_000
 HEADERS = [
     ("Content-Type", "text/html; charset=utf-8"),
     ("Cache-Control", "no-store"),
@@ -52,6 +54,9 @@ class PageRequest:
     form: dict[str, str] | None
     #: where the page's form posts back to
     action: str
+    #: the path the pages are served under (WSGI's SCRIPT_NAME): a page's form that posts to another
+    #: page (`Page.path`) starts with it
+    root: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,12 @@ class Page:
     def url(self, links: Links, thing_id: int) -> str:
         """The signed link to this page for `thing_id`, as the e-mails carry it."""
         return links.url(self.purpose, thing_id)
+
+    def path(self, links: Links, thing_id: int) -> tuple[str, str]:
+        """A fresh signed path to this page for `thing_id`, and its token (a form posting there
+        carries the token's CSRF)."""
+        token = links.token(self.purpose, thing_id)
+        return f"{self.prefix}{thing_id}/{token}", token
 
 
 def problem(status: str, title: str, message: str) -> Reply:
@@ -139,7 +150,14 @@ class AdvocatePages:
                 "The link is incomplete or was changed. Please open it again from the e-mail, "
                 "copying the whole address.",
             )
-        action = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        root = environ.get("SCRIPT_NAME", "")
+        action = root + environ.get("PATH_INFO", "")
+        if method == "POST" and _length(environ) > MAX_FORM_BYTES:
+            return problem(
+                "413 Content Too Large",
+                "This is too long",
+                "What you sent is longer than this page takes. Please shorten it and send it again.",
+            )
         form = _form(environ) if method == "POST" else None
         if method == "POST" and (form is None or not links.csrf_ok(token, form.get("csrf", ""))):
             return problem(
@@ -147,17 +165,22 @@ class AdvocatePages:
                 "This form has expired",
                 "Please open the link from the e-mail again and send your answer from there.",
             )
-        return page.respond(self.desk, PageRequest(thing_id, token, form, action))
+        return page.respond(self.desk, PageRequest(thing_id, token, form, action, root))
+
+
+def _length(environ: dict[str, Any]) -> int:
+    """The body's declared length (0 when none or not a number)."""
+    try:
+        return max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
 
 
 def _form(environ: dict[str, Any]) -> dict[str, str] | None:
     """The posted form's fields (the first value of each), or None when it is not a small form."""
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
+    length = _length(environ)
     if not 0 < length <= MAX_FORM_BYTES:
         return None
     try:

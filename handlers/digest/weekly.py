@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from handlers.digest.fairness import fairness_blocks, fairness_for
 from handlers.digest.outcomes import outcome_lines
+from handlers.digest.words import thanks_blocks
 from handlers.kit.blocks import Block, context, escape, fields, header, section, user
 from handlers.kit.desk import Desk
 from handlers.outbox.messages import Outgoing
@@ -138,8 +139,8 @@ def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     d = digest_for(desk, period, dt.timedelta(hours=payload.sla_hours))
     text = f"{title(period)}: {d.opened} opened, {d.approved} approved, {d.pending} pending"
     blocks = digest_blocks(d, desk.now())
-    # the fairness part sits above the closing context line
-    blocks[-1:-1] = fairness_blocks(fairness_for(desk, period))
+    # the fairness part and the thanks for customers' words sit above the closing context line
+    blocks[-1:-1] = fairness_blocks(fairness_for(desk, period)) + thanks_blocks(desk, period)
     return [Outgoing(text, blocks)]
 
 

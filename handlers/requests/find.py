@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
+from handlers.evidence.library import words_for_find
 from handlers.kit.blocks import Block, button, context, escape, section, truncate
 from handlers.kit.desk import Desk
 from handlers.kit.ids import Action
@@ -79,4 +80,6 @@ def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client
     result = find.find_accounts(desk.db, desk.policy, words, desk.today())
     said = escape(truncate(words, 80))
     summary = f"{len(result.fits)} account(s) fit “{said}”" if result.fits else f"No account matches “{said}”"
-    ack(response_type="ephemeral", text=summary, blocks=find_blocks(words, result))
+    # words before a call: approved words that fit the same deal come first
+    blocks = words_for_find(desk, words) + find_blocks(words, result)
+    ack(response_type="ephemeral", text=summary, blocks=blocks)

@@ -15,7 +15,7 @@ from store.act import Act
 from store.customer.consent import ADVOCATE
 from store.db import Database
 from store.errors import AlreadySettled, Changed, Invalid, NotAllowed
-from store.evidence.items import add_years, get
+from store.evidence.items import add_years, get, renewal_until
 from store.evidence.naming import attribution
 from store.models import Account, Advocate, Evidence, EvidenceStatus, NameAs
 from store.rules.evidence_policy import PLACES
@@ -106,8 +106,7 @@ def renew(db: Database, policy: Policy, evidence_id: int, shown_expiry: dt.date,
         assert item.expires_on is not None and item.years is not None
         if item.expires_on != shown_expiry:
             return
-        start = max(item.expires_on, act.today)
-        until = min(add_years(start, item.years), add_years(act.today, policy.evidence.max_years))
+        until = renewal_until(item.expires_on, item.years, act.today, policy.evidence.max_years)
         session.execute(
             update(Evidence)
             .where(Evidence.id == item.id, Evidence.expires_on == item.expires_on)

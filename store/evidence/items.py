@@ -46,6 +46,12 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def renewal_until(expires_on: dt.date, years: int, today: dt.date, max_years: int) -> dt.date:
+    """Where **Renew** takes an expiry: another period from it (from today, once it passed), never
+    past the longest approval from today."""
+    return min(add_years(max(expires_on, today), years), add_years(today, max_years))
+
+
 def check_words(text: str, link: str | None, *, needs_link: bool) -> tuple[str, str | None]:
     """The words and link as kept, or `Invalid` naming what is wrong with them."""
     words = text.strip()

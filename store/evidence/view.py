@@ -13,7 +13,7 @@ from store.customer.consent import ADVOCATE
 from store.db import Database
 from store.errors import Gone
 from store.evidence.figures import Helped, helped
-from store.evidence.items import add_years, get, is_usable
+from store.evidence.items import add_years, get, is_usable, renewal_until
 from store.evidence.naming import choices
 from store.models import Account, Advocate, Evidence, EvidenceStatus
 from store.rules.policy import Policy
@@ -24,6 +24,7 @@ class ItemView:
     id: int
     advocate_id: int
     advocate_name: str
+    advocate_email: str | None
     account_name: str
     #: who the pages say sent them (the account's owner)
     owner_email: str | None
@@ -48,6 +49,8 @@ class ItemView:
     year_choices: tuple[tuple[int, dt.date], ...]
     #: the period offered first: the one approved before, else the kind's default
     years: int
+    #: where **Renew** would take the expiry today (None: not approved yet)
+    renews_to: dt.date | None
     helped: Helped
 
     @property
@@ -71,6 +74,7 @@ def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> Item
             id=row.id,
             advocate_id=advocate.id,
             advocate_name=advocate.name,
+            advocate_email=advocate.email,
             account_name=account.name,
             owner_email=account.owner_email,
             kind_name=kind.name if kind else row.kind,
@@ -95,6 +99,11 @@ def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> Item
                 (years, add_years(today, years)) for years in range(1, policy.evidence.max_years + 1)
             ),
             years=row.years or (kind.years if kind else 1),
+            renews_to=(
+                renewal_until(row.expires_on, row.years, today, policy.evidence.max_years)
+                if row.expires_on and row.years
+                else None
+            ),
             helped=helped(session, policy, advocate.id, today),
         )
 
