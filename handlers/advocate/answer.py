@@ -21,6 +21,7 @@ from store.customer import ask_view, consent, ratings
 from store.customer.ask_view import AskView
 from store.customer.consent import ANSWER_WORDS
 from store.errors import AlreadySettled, Gone, Invalid
+from store.evidence import figures
 from store.models import ConsentAnswer
 
 #: what each answer means, said to the advocate on the confirmation page
@@ -70,6 +71,7 @@ def _ask_page(
         csrf=desk.links.csrf(request.token),
         action=request.action,
         error=error,
+        helped=figures.helped_on_ask(desk.db, desk.policy, ask.request_id, desk.today()).words(),
         **_common(ask),
     )
     return status, body

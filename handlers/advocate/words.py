@@ -25,7 +25,7 @@ from store.evidence.items import TEXT_MAX
 from store.evidence.view import WordsView
 
 NONCE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
-THANKS = "Thank you. Now say how we may use your words: nothing is used until you approve."
+THANKS = "Thank you. Now say how we may use your words."
 
 
 def respond(desk: Desk, request: PageRequest, *, item_page: Page) -> Reply:

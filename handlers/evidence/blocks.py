@@ -110,9 +110,9 @@ def words_first_blocks(
         if activity_name
         else "use it instead of an ask?"
     )
-    lead = (
-        f"💬 *{escape(a_noun(first.kind_name))} from {escape(first.attributed_as)}* fits this deal: {instead}"
-    )
+    what = a_noun(first.kind_name)
+    who = f"{what[:1].upper()}{what[1:]} from {first.attributed_as}"
+    lead = f"💬 *{escape(who)}* fits this deal: {instead}"
     if len(items) > 1:
         lead += f" ({len(items)} approved pieces fit, below)"
     blocks = [section(lead, block_id="evidence:first")]

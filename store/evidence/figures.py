@@ -18,6 +18,7 @@ from store.links import DealIndex, link_key
 from store.models import (
     Account,
     Advocate,
+    Consent,
     Evidence,
     EvidenceStatus,
     EvidenceUse,
@@ -62,6 +63,14 @@ def helped(session: Session, policy: Policy, advocate_id: int, today: dt.date) -
     ).all()
     kinds = sorted({_kind_name(policy, kind) for kind, _, _ in rows})
     return Helped(len({_deal(name, link) for _, name, link in rows}), tuple(kinds))
+
+
+def helped_on_ask(db: Database, policy: Policy, request_id: int, today: dt.date) -> Helped:
+    """How the words of the advocate an ask names helped: the ask's page shows it beside the
+    relationship statement (nothing when the ask names nobody)."""
+    with db.transaction(readonly=True) as session:
+        advocate_id = session.scalar(select(Consent.advocate_id).where(Consent.request_id == request_id))
+        return helped(session, policy, advocate_id, today) if advocate_id is not None else Helped(0, ())
 
 
 def _kind_name(policy: Policy, key: str) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.support.browser import headless_chromium
 from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
 from tests.support.mailbox import Mailbox
 from tests.support.postgres import create_database, free_port
@@ -144,3 +146,21 @@ def mail_env(mailbox: Mailbox, page_port: int) -> dict[str, str]:
         "REFDESK_MAIL_FROM": "Reference Desk <refdesk@example.com>",
         "REFDESK_LINK_SECRET": LINK_SECRET,
     }
+
+
+@pytest.fixture
+def mail_server(
+    env: dict[str, str], mail_env: dict[str, str], page_port: int, tmp_path: Path
+) -> Iterator[RefdeskServer]:
+    """`refdesk serve` with the mail settings: approvals e-mail the advocate."""
+    process = RefdeskServer({**env, **mail_env}, tmp_path, SIGNING_SECRET, port=page_port).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A real headless Chromium at a phone's width."""
+    driver = headless_chromium()
+    yield driver
+    driver.quit()

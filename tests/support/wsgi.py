@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import urllib.parse
 from typing import Any
 
 from bot.serve.wsgi import SLACK_PATH, SlackWsgi
@@ -37,6 +38,26 @@ def signed_post(wsgi: SlackWsgi, secret: str, body: str, content_type: str = FOR
 def get(app: Any, path: str) -> tuple[int, str]:
     """One GET of `path` from a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
     environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": ""}
+    status: list[str] = []
+
+    def start_response(line: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        status.append(line)
+
+    chunks = app(environ, start_response)
+    return int(status[0].split()[0]), b"".join(chunks).decode()
+
+
+def post_form(app: Any, path: str, fields: dict[str, str]) -> tuple[int, str]:
+    """One form POST of `fields` to `path` of a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
+    raw = urllib.parse.urlencode(fields).encode()
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.input": io.BytesIO(raw),
+    }
     status: list[str] = []
 
     def start_response(line: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
