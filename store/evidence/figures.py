@@ -61,7 +61,7 @@ def helped(session: Session, policy: Policy, advocate_id: int, today: dt.date) -
         .join(Evidence, Evidence.id == EvidenceUse.evidence_id)
         .where(Evidence.advocate_id == advocate_id, EvidenceUse.used_at >= since)
     ).all()
-    kinds = sorted({_kind_name(policy, kind) for kind, _, _ in rows})
+    kinds = sorted({policy.evidence.name_of(kind) for kind, _, _ in rows})
     return Helped(len({_deal(name, link) for _, name, link in rows}), tuple(kinds))
 
 
@@ -71,11 +71,6 @@ def helped_on_ask(db: Database, policy: Policy, request_id: int, today: dt.date)
     with db.transaction(readonly=True) as session:
         advocate_id = session.scalar(select(Consent.advocate_id).where(Consent.request_id == request_id))
         return helped(session, policy, advocate_id, today) if advocate_id is not None else Helped(0, ())
-
-
-def _kind_name(policy: Policy, key: str) -> str:
-    kind = policy.evidence.kind(key)
-    return kind.name if kind else key
 
 
 @dataclass(frozen=True)
@@ -111,7 +106,7 @@ def thanks(db: Database, policy: Policy, start: dt.datetime, end: dt.datetime) -
     people: dict[int, tuple[str, str, set[str], set[str]]] = {}
     for advocate_id, name, account, kind, opportunity, link in rows:
         _, _, kinds, deals = people.setdefault(advocate_id, (name, account, set(), set()))
-        kinds.add(_kind_name(policy, kind))
+        kinds.add(policy.evidence.name_of(kind))
         deals.add(_deal(opportunity, link))
     thanked = [
         Thanked(name, account, Helped(len(deals), tuple(sorted(kinds))))

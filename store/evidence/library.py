@@ -82,8 +82,7 @@ def _rows(session: Session, policy: Policy, today: dt.date, *where: ColumnElemen
     )
     rows = []
     for evidence, account, used in session.execute(query):
-        kind = policy.evidence.kind(evidence.kind)
-        kind_name = kind.name if kind else evidence.kind
+        kind_name = policy.evidence.name_of(evidence.kind)
         assert evidence.expires_on is not None and evidence.approved_at is not None
         item = LibraryItem(
             id=evidence.id,

@@ -95,10 +95,9 @@ def use_form(db: Database, policy: Policy, evidence_id: int, request_id: int | N
     """The modal's content; refuses words no longer usable, or a request not the clicker's to withdraw."""
     with db.transaction(readonly=True) as session:
         item = _usable(session, evidence_id, act)
-        kind = policy.evidence.kind(item.kind)
         form = UseForm(
             evidence_id=item.id,
-            kind_name=kind.name if kind else item.kind,
+            kind_name=policy.evidence.name_of(item.kind),
             attributed_as=item.attributed_as,
             places=tuple((key, PLACES[key]) for key in item.place_keys),
         )
@@ -160,10 +159,9 @@ def record(db: Database, policy: Policy, draft: UseDraft, act: Act, *, source_ke
 
 def _used(session: Session, policy: Policy, use: EvidenceUse, keys: tuple[str, ...] = ()) -> Used:
     item = session.get_one(Evidence, use.evidence_id)
-    kind = policy.evidence.kind(item.kind)
     return Used(
         use_id=use.id,
-        kind_name=kind.name if kind else item.kind,
+        kind_name=policy.evidence.name_of(item.kind),
         text=item.text,
         link=item.link,
         attributed_as=item.attributed_as,

@@ -77,7 +77,7 @@ def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> Item
             advocate_email=advocate.email,
             account_name=account.name,
             owner_email=account.owner_email,
-            kind_name=kind.name if kind else row.kind,
+            kind_name=policy.evidence.name_of(row.kind),
             text=row.text,
             link=row.link,
             source=row.source,
@@ -144,19 +144,17 @@ def words(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> Wor
             .where(Evidence.advocate_id == advocate_id, Evidence.status != EvidenceStatus.WITHDRAWN)
             .order_by(Evidence.id.desc())
         )
-        lines = []
-        for row in rows:
-            kind = policy.evidence.kind(row.kind)
-            lines.append(
-                ItemLine(
-                    row.id,
-                    kind.name if kind else row.kind,
-                    row.text,
-                    row.status,
-                    row.expires_on,
-                    is_usable(row, today),
-                )
+        lines = [
+            ItemLine(
+                row.id,
+                policy.evidence.name_of(row.kind),
+                row.text,
+                row.status,
+                row.expires_on,
+                is_usable(row, today),
             )
+            for row in rows
+        ]
         return WordsView(
             advocate_id=advocate.id,
             advocate_name=advocate.name,

@@ -50,6 +50,11 @@ class EvidencePolicy:
     def kind(self, key: str) -> EvidenceKind | None:
         return self.kinds.get(key)
 
+    def name_of(self, key: str) -> str:
+        """A kind's name; its key, for an item kept of a kind the policy no longer has."""
+        kind = self.kinds.get(key)
+        return kind.name if kind else key
+
     @property
     def written(self) -> list[EvidenceKind]:
         """The kinds an advocate writes themselves on their page (a link is added by the team)."""

@@ -60,20 +60,12 @@ def library(server: RefdeskServer, user: str, words: str) -> dict[str, Any]:
     return answer
 
 
-def uses(program: Program) -> int:
+def rows(program: Program, column: Any) -> int:
+    """How many rows a table holds (counted on `column`, its id)."""
     db = program.database()
     try:
         with db.transaction() as session:
-            return int(session.scalar(select(func.count(EvidenceUse.id))) or 0)
-    finally:
-        db.dispose()
-
-
-def ledger_entries(program: Program) -> int:
-    db = program.database()
-    try:
-        with db.transaction() as session:
-            return int(session.scalar(select(func.count(LedgerEntry.id))) or 0)
+            return int(session.scalar(select(func.count(column))) or 0)
     finally:
         db.dispose()
 
@@ -170,11 +162,12 @@ def test_done_then_words_shared_approved_used_offered_first_and_withdrawn(
         f"— {ATTRIBUTION}" in item["text"]["text"] and "*Quote* · Acme Corp · Fintech" in item["text"]["text"]
     )
     assert "Where we may use it: In sales conversations" in texts_of(answer)
-    entries = ledger_entries(program)
+    entries = rows(program, LedgerEntry.id)
     copy = use_this(mail_server, emulator, slack, sink, requester, item["accessory"]["value"])
     shown = texts_of(copy["blocks"])
     assert QUOTE in shown and f"— {ATTRIBUTION}" in shown and "Globex expansion" in shown
-    assert uses(program) == 1 and ledger_entries(program) == entries, "a use, and nothing on the ledger"
+    assert rows(program, EvidenceUse.id) == 1, "the use is recorded"
+    assert rows(program, LedgerEntry.id) == entries, "and nothing is posted on the ledger"
 
     # the request modal for that account offers the words first
     modal = open_modal(mail_server, emulator, slack, requester, "acme")
