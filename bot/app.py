@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -19,6 +21,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
+from handlers.kit.people import People
 from handlers.outbox.pacing import Pacer
 from handlers.outbox.smtp import Mailer, parse_smtp_url
 from handlers.routes import ROUTES
@@ -30,11 +33,28 @@ from store.rules.policy import Policy, load_policy
 log = logging.getLogger(__name__)
 
 
+class CarryingExecutor(ThreadPoolExecutor):
+    """A thread pool whose tasks run in the context of whoever submitted them, so the log fields
+    of a Slack payload (`store.logfields`) follow its listener and the sends it started."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
 def build_desk(
-    settings: Settings, db: Database, policy: Policy | None = None, clock: Clock = system_clock
+    settings: Settings,
+    db: Database,
+    policy: Policy | None = None,
+    clock: Clock = system_clock,
+    *,
+    worker_sends: bool = False,
 ) -> Desk:
-    """Everything listeners and jobs share; the Slack client only when a bot token is set."""
+    """Everything listeners and jobs share; the Slack client only when a bot token is set.
+
+    `worker_sends`: the process only records and enqueues, a `refdesk worker` sends (its desk says
+    the same: its own loop sends, its jobs only claim)."""
     chosen = policy or load_policy(settings.policy_file)
+    client = make_web_client(settings) if settings.slack_bot_token is not None else None
     return Desk(
         db=db,
         policy=chosen,
@@ -42,15 +62,20 @@ def build_desk(
         admins=frozenset(settings.admins),
         tz=settings.tz,
         digest_channel=settings.digest_channel,
-        client=make_web_client(settings) if settings.slack_bot_token is not None else None,
+        client=client,
         retry_base_seconds=settings.delivery_retry_seconds,
-        executor=ThreadPoolExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
+        executor=CarryingExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
         pacer=Pacer(per_second=settings.post_rate, per_channel_seconds=1.0),
         lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
         consent_mode=consent_mode(settings, chosen),
         links=links(settings),
         mailer=mailer(settings),
+        answer_pause=dt.timedelta(minutes=settings.answer_change_minutes),
         routes=ROUTES,
+        people=People(client) if client is not None else None,
+        company=(settings.company_name or "").strip(),
+        privacy_url=settings.privacy_url,
+        worker_sends=worker_sends,
     )
 
 
@@ -63,9 +88,9 @@ def consent_mode(settings: Settings, policy: Policy) -> str:
 
 
 def links(settings: Settings) -> Links | None:
-    if not settings.public_url or not settings.link_key():
+    if not settings.public_url or not settings.link_keys():
         return None
-    return Links(settings.link_key(), settings.public_url, dt.timedelta(days=settings.link_max_age_days))
+    return Links(settings.link_keys(), settings.public_url, dt.timedelta(days=settings.link_max_age_days))
 
 
 def mailer(settings: Settings) -> Mailer | None:
@@ -161,7 +186,7 @@ def build_app(settings: Settings, desk: Desk, *, socket_mode: bool = False) -> A
         token_verification_enabled=False,
         logger=_bolt_logger(),
         # enough listener threads for every HTTP worker: an ack never waits for a free thread
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="listener"),
+        listener_executor=CarryingExecutor(max_workers=32, thread_name_prefix="listener"),
     )
     register_all(app, desk)
     return app

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import zoneinfo
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from handlers.outbox.smtp import parse_smtp_url
 
@@ -33,10 +34,18 @@ HINTS: dict[str, str] = {
     "e.g. https://refdesk.example.com",
     "REFDESK_SMTP_URL": "set REFDESK_SMTP_URL to smtp://user:pass@host:587 (STARTTLS) or "
     "smtps://user:pass@host:465",
-    "REFDESK_MAIL_FROM": "set REFDESK_MAIL_FROM to the sender address, e.g. "
-    "Reference Desk <refdesk@example.com>",
+    "REFDESK_MAIL_FROM": "set REFDESK_MAIL_FROM to the program's address, e.g. refdesk@example.com "
+    "(e-mails go from the account owner's name at it)",
+    "REFDESK_COMPANY_NAME": "set REFDESK_COMPANY_NAME to your company's name as customers know it, "
+    "e.g. Northwind: the advocate's e-mails and pages say who asks",
+    "REFDESK_PRIVACY_URL": "set REFDESK_PRIVACY_URL to your privacy notice's https:// address, or unset it",
     "REFDESK_DELIVERY_LEASE": "set REFDESK_DELIVERY_LEASE above 3 × REFDESK_SLACK_TIMEOUT + 1 seconds, "
     "or lower REFDESK_SLACK_TIMEOUT",
+    "REFDESK_WORKER": "set REFDESK_WORKER to internal (serve sends and runs the jobs itself) or external "
+    "(a `refdesk worker` process does)",
+    "REFDESK_LOG_FORMAT": "set REFDESK_LOG_FORMAT to text or json",
+    "REFDESK_LINK_SECRET": "set REFDESK_LINK_SECRET to one secret, or several separated by commas "
+    "(the first signs, all verify)",
 }
 
 #: each Slack token's prefix, and the prefix of the token it is most often mixed up with
@@ -67,12 +76,6 @@ def default_slack_timeout(lease: float) -> float:
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line a person can act on."""
-
-
-def _split_ids(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
 
 
 class Settings(BaseSettings):
@@ -169,13 +172,35 @@ class Settings(BaseSettings):
         16, ge=1, le=256, validation_alias=AliasChoices("REFDESK_DELIVERY_THREADS", "delivery_threads")
     )
 
+    # --- processes: who sends, how a stop goes, how the log reads ---
+    #: "internal": `serve` sends the outbox and runs the jobs (a laptop, or replicas that each do
+    #: everything); "external": `serve` only acks, records and enqueues, `refdesk worker` sends
+    worker: Literal["internal", "external"] = Field(
+        "internal", validation_alias=AliasChoices("REFDESK_WORKER", "worker")
+    )
+    #: seconds a stopped process (SIGTERM) may take to finish the sends it started, after its HTTP
+    #: requests (given at most 2.5 s, below Slack's 3 s) are answered; below `docker stop`'s 10 s
+    stop_seconds: float = Field(
+        8, gt=0, validation_alias=AliasChoices("REFDESK_STOP_SECONDS", "stop_seconds")
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", validation_alias=AliasChoices("REFDESK_LOG_FORMAT", "log_format")
+    )
+
     # --- the customer's say: the advocate's page and e-mails (all three set: the program mails) ---
     #: the HTTPS base of the advocate's page (this server, as the advocate's browser reaches it)
     public_url: str | None = Field(None, validation_alias=AliasChoices("REFDESK_PUBLIC_URL", "public_url"))
     #: smtp://user:pass@host:port (STARTTLS when offered, required on 587) or smtps://...; secret
     smtp_url: SecretStr | None = Field(None, validation_alias=AliasChoices("REFDESK_SMTP_URL", "smtp_url"))
     mail_from: str | None = Field(None, validation_alias=AliasChoices("REFDESK_MAIL_FROM", "mail_from"))
-    #: the key the advocate's links are signed with; unset: derived from SLACK_SIGNING_SECRET
+    #: the company as its customers know it: who asks, in the advocate's e-mails and on their pages
+    company_name: str | None = Field(
+        None, validation_alias=AliasChoices("REFDESK_COMPANY_NAME", "company_name")
+    )
+    #: the privacy notice the advocate's e-mails and pages link to (none: no link)
+    privacy_url: str | None = Field(None, validation_alias=AliasChoices("REFDESK_PRIVACY_URL", "privacy_url"))
+    #: the keys the advocate's links are signed with, comma-separated: the first signs, all verify
+    #: (rotation); unset: derived from SLACK_SIGNING_SECRET
     link_secret: SecretStr | None = Field(
         None, validation_alias=AliasChoices("REFDESK_LINK_SECRET", "link_secret")
     )
@@ -186,6 +211,11 @@ class Settings(BaseSettings):
     #: days without an answer before the owner is asked to record what the customer said
     consent_remind_days: float = Field(
         5, gt=0, validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_DAYS", "consent_remind_days")
+    )
+    #: minutes an advocate's answer stays as it is before it may change again (0: no pause); each
+    #: change tells the requester and the owner, so a link clicked thirty times owes two DMs
+    answer_change_minutes: float = Field(
+        10, ge=0, validation_alias=AliasChoices("REFDESK_ANSWER_CHANGE_MINUTES", "answer_change_minutes")
     )
     consent_remind_cron: str = Field(
         "0 * * * *", validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_CRON", "consent_remind_cron")
@@ -199,7 +229,7 @@ class Settings(BaseSettings):
         10, gt=0, validation_alias=AliasChoices("REFDESK_SMTP_TIMEOUT", "smtp_timeout_seconds")
     )
 
-    @field_validator("public_url")
+    @field_validator("public_url", "privacy_url")
     @classmethod
     def _public_url_is_http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -218,6 +248,11 @@ class Settings(BaseSettings):
         """The program can e-mail advocates: a page address, an SMTP server and a sender."""
         return bool(self.public_url and self.smtp_url and self.mail_from)
 
+    def require_company(self) -> None:
+        """A program that mails advocates says who asks: without the company's name, one line."""
+        if self.mail_ready and not (self.company_name or "").strip():
+            raise SettingsError(f"REFDESK_COMPANY_NAME is missing: {HINTS['REFDESK_COMPANY_NAME']}")
+
     @property
     def missing_mail_settings(self) -> list[str]:
         values = {
@@ -227,11 +262,32 @@ class Settings(BaseSettings):
         }
         return [name for name, value in values.items() if not value]
 
-    def link_key(self) -> str:
-        """The links' signing key: REFDESK_LINK_SECRET, else the Slack signing secret (itsdangerous
-        derives a separate key per purpose from it with its salt, so no Slack signature shares it)."""
-        secret = self.link_secret or self.slack_signing_secret
-        return secret.get_secret_value() if secret is not None else ""
+    def link_keys(self) -> tuple[str, ...]:
+        """The links' keys, the signing one first: REFDESK_LINK_SECRET's, else the Slack signing
+        secret (itsdangerous derives a separate key per purpose from it with its salt, so no Slack
+        signature shares it). Empty when neither is set."""
+        if self.link_secret is not None:
+            return tuple(key.strip() for key in self.link_secret.get_secret_value().split(",") if key.strip())
+        if self.slack_signing_secret is not None and self.slack_signing_secret.get_secret_value():
+            return (self.slack_signing_secret.get_secret_value(),)
+        return ()
+
+    def secrets(self) -> list[str]:
+        """Every secret value the settings hold, for `bot.logs` to keep out of every log line."""
+        held = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.smtp_url]
+        values = [secret.get_secret_value() for secret in held if secret is not None]
+        values.extend(self.link_keys())
+        if self.smtp_url is not None:
+            values.append(parse_smtp_url(self.smtp_url.get_secret_value()).password or "")
+        values.append(make_url(self.database_url).password or "")
+        return [value for value in values if len(value) >= 4]
+
+    @field_validator("link_secret")
+    @classmethod
+    def _some_link_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().replace(",", "").strip():
+            raise ValueError("no key in it")
+        return value
 
     @field_validator("delivery_lease_seconds")
     @classmethod
@@ -262,7 +318,9 @@ class Settings(BaseSettings):
     @field_validator("admins", mode="before")
     @classmethod
     def _admins_from_csv(cls, value: object) -> object:
-        return _split_ids(value)
+        return (
+            [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+        )
 
     @field_validator("admins")
     @classmethod

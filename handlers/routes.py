@@ -17,7 +17,7 @@ from handlers.home import tab
 from handlers.kit.desk import Desk
 from handlers.offers import seats
 from handlers.outbox.routing import MailRoute, Routes, SlackRoute
-from handlers.requests import customer_say, followups, renderers
+from handlers.requests import customer_say, followups, renderers, withdraw
 from store.outbox.kinds import DeliveryKind
 
 ROUTES: Routes[Desk] = {
@@ -49,4 +49,7 @@ ROUTES: Routes[Desk] = {
     DeliveryKind.OFFER_INVITE: MailRoute(mails.compose_invitation, fallback=mails.invitation_to_owner),
     DeliveryKind.EVIDENCE_APPROVAL: MailRoute(evidence_mails.compose_approval),
     DeliveryKind.EVIDENCE_RENEWAL: MailRoute(evidence_mails.compose_renewal),
+    DeliveryKind.REFERRAL: SlackRoute(customer_say.render_referral),
+    DeliveryKind.WITHDRAWN_EMAIL: MailRoute(mails.compose_withdrawn),
+    DeliveryKind.WITHDRAWN_NOTICE: SlackRoute(withdraw.render_withdrawn_notice),
 }

@@ -16,7 +16,7 @@ from handlers.home import tab
 from handlers.kit import context, dedupe, errors, sanitize, slash
 from handlers.kit.desk import Desk
 from handlers.offers import commands, seats
-from handlers.requests import ask, customer_say, decisions, find, followups, status
+from handlers.requests import ask, customer_say, decisions, find, followups, status, withdraw
 
 #: `/reference WORD ...` → the surface that answers it
 SUBCOMMANDS: dict[str, slash.SubCommand] = {
@@ -63,5 +63,6 @@ def register_all(app: App, desk: Desk) -> None:
         customer_say,
         library,
         drafting,
+        withdraw,
     ):
         surface.register(app)

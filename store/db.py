@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 SQLITE_BATCH_LOCK_WAIT = 30.0
 #: SQLite result codes (primary, the low byte) that mean "not now" rather than "wrong SQL"
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT = 5, 6, 9
+#: the PostgreSQL advisory lock `refdesk db upgrade` holds while it migrates ("refdesk\0\0" as a
+#: bigint), so replicas that start together migrate one after another, never at once
+MIGRATION_LOCK = 0x7265666465736B00
 
 
 class SchemaOutOfDate(Exception):
@@ -168,6 +172,9 @@ class Database:
         self._readers = sessionmaker(self.engine.execution_options(readonly=True), expire_on_commit=False)
         # the health check's own engine and connection: it never waits for the main pool
         self._probe_engine = make_engine(url, PROBE, self._watchdog, pool_size=1, max_overflow=0)
+        self._counted = threading.Lock()
+        #: how often this handle found the database unavailable (`bot.metrics` exposes it)
+        self.unavailable_count = 0
 
     @property
     def dialect(self) -> str:
@@ -209,6 +216,8 @@ class Database:
             if reason is None:
                 raise
             log.warning("database unavailable: %s", reason)
+            with self._counted:
+                self.unavailable_count += 1
             raise Unavailable(reason) from error
         finally:
             current.reset(token)
@@ -233,8 +242,23 @@ class Database:
         # PostgreSQL's operational errors: cannot connect, statement or lock timeout, shutdown
         return f"the server did not answer ({error.orig.__class__.__name__})"
 
-    def upgrade(self) -> None:
-        command.upgrade(alembic_config(self.engine), "head")
+    def upgrade(self) -> tuple[str | None, str | None]:
+        """Migrate to the code's head; (the revision before, the revision now).
+
+        On PostgreSQL the migration runs under an advisory lock: a second `refdesk db upgrade`
+        started meanwhile (replicas starting together) waits for it, then finds nothing to do.
+        """
+        # autocommit: the lock is the session's, and no transaction stays open while it is held
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as holder:
+            if self.dialect == "postgresql":
+                holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                before, _ = self.schema_revision()
+                command.upgrade(alembic_config(self.engine), "head")
+                return before, self.schema_revision()[0]
+            finally:
+                if self.dialect == "postgresql":
+                    holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
 
     def schema_revision(self) -> tuple[str | None, str | None]:
         """(the database's revision, the code's head revision)."""

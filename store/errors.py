@@ -8,6 +8,8 @@ reply or a notice on App Home.
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 class DomainError(Exception):
     """Something a person asked for that the program will not do; nothing was changed."""
@@ -32,16 +34,33 @@ class NotAllowed(DomainError):
 
 
 class AlreadySettled(DomainError):
-    """Someone else (or an earlier click) got there first: the thing is already `status`."""
+    """Someone else (or an earlier click) got there first: the thing is already `status`.
 
-    def __init__(self, status: str, by: str | None = None) -> None:
+    `thing` says what it is ("request", "seat"): the same word means different things for each
+    ("declined" by the owner, or "No, thanks" from the advocate)."""
+
+    def __init__(self, status: str, by: str | None = None, *, thing: str = "request") -> None:
         super().__init__(f"already {status}")
         self.status = status
         self.by = by
+        self.thing = thing
 
 
 class NeedsOverride(DomainError):
     """A ⛔ rule blocks approval now: only a program admin can approve, with override."""
+
+
+class TooSoon(DomainError):
+    """Changed a moment ago: it may change again once `wait` has passed."""
+
+    def __init__(self, wait: dt.timedelta) -> None:
+        super().__init__(f"changed a moment ago; may change again in {wait}")
+        self.wait = wait
+
+    @property
+    def minutes(self) -> int:
+        """The wait in whole minutes, rounded up: what a sentence says."""
+        return max(1, -(-int(self.wait.total_seconds()) // 60))
 
 
 class Gone(DomainError):

@@ -17,22 +17,40 @@ from bot.clock import system_clock
 from bot.errors import EXIT_NOT_DONE, CliError
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from handlers.kit.people import People, name_of
+from store import backup
 from store.accounts.lookup import list_accounts
 from store.db import Database
 from store.imports.importer import OwnerResolver, count_rows, import_accounts, import_advocates
 from store.imports.opportunities import import_opportunities, parse_mapping
 from store.outbox.listing import count_by_status, not_sent
-from store.rules.policy import load_policy
+from store.rules.policy import counted, load_policy
 
 log = logging.getLogger("refdesk")
 
 PROGRESS_FROM_ROWS = 500
 
 
+def db_command(db: Database, command: str, file: Path | None) -> int:
+    """`refdesk db upgrade | check | backup FILE | restore FILE`."""
+    if command == "upgrade":
+        return db_upgrade(db)
+    if command == "check":
+        return db_check(db)
+    assert file is not None
+    if command == "backup":
+        backup.backup(db, file)
+        print(f"database backed up to {file}")
+        return 0
+    backup.restore(db, file)
+    print(f"database restored from {file} (at revision {db.schema_revision()[0]})")
+    return 0
+
+
 def db_upgrade(db: Database) -> int:
-    db.upgrade()
-    current, _ = db.schema_revision()
-    print(f"database is at revision {current}")
+    before, now = db.upgrade()
+    done = "nothing to migrate" if before == now else f"migrated from {before or 'an empty database'}"
+    print(f"database is at revision {now} ({done})")
     return 0
 
 
@@ -121,7 +139,7 @@ def import_file(
         print(f"{path}: warning: {line}", file=sys.stderr)
     if report.aborted:
         print(
-            f"refdesk: {len(report.bad_rows)} bad row(s): nothing imported "
+            f"refdesk: {counted(len(report.bad_rows), 'bad row')}: nothing imported "
             "(fix them, or pass --skip-bad-rows to import the rest)",
             file=sys.stderr,
         )
@@ -131,13 +149,17 @@ def import_file(
 
 
 def accounts(settings: Settings, db: Database, *, as_json: bool) -> int:
+    """`refdesk accounts`: each account with its owner by name (as Slack knows them), balance and
+    last ask."""
     rows = list_accounts(db, load_policy(settings.policy_file))
     if as_json:
         print(json.dumps([dataclasses.asdict(row) for row in rows], default=str, indent=2))
         return 0
+    people = People(make_web_client(settings)) if settings.slack_bot_token is not None else None
     table = [("Name", "Industry", "Owner", "Balance", "Last ask")]
     for row in rows:
-        owner = row.owner_slack_id or (f"{row.owner_email} (not in Slack)" if row.owner_email else "—")
+        in_slack = name_of(people, row.owner_slack_id, row.owner_slack_id or "")
+        owner = in_slack or (f"{row.owner_email} (not in Slack)" if row.owner_email else "—")
         table.append(
             (
                 row.name,

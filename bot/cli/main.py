@@ -1,10 +1,11 @@
-"""`refdesk`: serve the app, migrate the database, import a CRM export, inspect accounts and the
-messages owed to Slack, adjust a balance, run the scheduled jobs by hand.
+"""`refdesk`: serve the app, run its worker, migrate, back up and restore the database, import a CRM
+export, inspect accounts and the messages owed to Slack, adjust a balance, run the scheduled jobs
+by hand.
 
 Errors a person can fix are printed as one line (`refdesk: ...`) with exit status 2; they never
 show a traceback. The sub-commands (`bot.cli.data`, `bot.cli.program`, `bot.cli.prove`,
-`bot.serve.command`) are imported only once the arguments are parsed, so `refdesk --help` and a
-usage error do not wait for the Slack stack to load.
+`bot.serve.command`, `bot.worker.command`) are imported only once the arguments are parsed, so
+`refdesk --help` and a usage error do not wait for the Slack stack to load.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.errors import EXIT_USAGE, CliError
 from bot.jobs.registry import JOBS
+from bot.logs import configure
 from bot.settings import Settings, SettingsError, load_settings
+from store.backup import BackupError
 from store.db import Database, SchemaOutOfDate
 from store.deadlines import BATCH, Limits
 from store.errors import Unavailable
@@ -32,6 +35,10 @@ from store.rules.policy import PolicyError
 log = logging.getLogger("refdesk")
 #: libraries whose INFO lines only `--verbose` shows
 QUIET_UNLESS_VERBOSE = ("alembic", "apscheduler")
+#: the processes that log their life (the other commands print their result)
+LONG_RUNNING = ("serve", "worker")
+#: `refdesk worker`'s probe port when none is given
+WORKER_PORT = 9100
 
 
 def _jobs_table() -> str:
@@ -67,11 +74,38 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
     )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="only ack, record and enqueue: `refdesk worker` sends and runs the jobs "
+        "(as REFDESK_WORKER=external)",
+    )
 
-    db = sub.add_parser("db", help="database schema")
+    worker = sub.add_parser(
+        "worker", help="send what the outbox owes and run the scheduled jobs (no Slack listener)"
+    )
+    worker.add_argument(
+        "--host", default="0.0.0.0", help="bind address of /livez, /readyz, /metrics (default 0.0.0.0)"
+    )
+    worker.add_argument(
+        "--port",
+        type=int,
+        default=WORKER_PORT,
+        help=f"port of /livez, /readyz, /metrics (default {WORKER_PORT})",
+    )
+
+    db = sub.add_parser("db", help="database schema, backups")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="create or migrate the schema to this version")
+    db_sub.add_parser("upgrade", help="create or migrate the schema to this version (one process at a time)")
     db_sub.add_parser("check", help="exit 0 if the schema is up to date")
+    backup = db_sub.add_parser(
+        "backup", help="write a consistent copy of the database to FILE, while it runs"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    restore = db_sub.add_parser(
+        "restore", help="replace the database's contents with FILE (stop every process first)"
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
 
     imp = sub.add_parser("import", help="import a CRM export (CSV)")
     imp_sub = imp.add_subparsers(dest="what", required=True)
@@ -149,7 +183,9 @@ def _since(text: str) -> dt.date:
 
 def _outcome_parsers(sub: Any) -> None:
     """`report`, `policy simulate` and `simulate` (issue 12): what references did, and what if."""
-    report = sub.add_parser("report", help="what references did for revenue (CRM outcomes)")
+    report = sub.add_parser(
+        "report", help="what references did for revenue (CRM outcomes), and the customer funnel"
+    )
     report.add_argument(
         "--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)"
     )
@@ -191,11 +227,10 @@ def _outcome_parsers(sub: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server logs its life; a one-shot command prints its result and stays quiet otherwise.
-    quiet = logging.INFO if args.command == "serve" else logging.WARNING
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else quiet,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    level = (
+        logging.DEBUG if args.verbose else logging.INFO if args.command in LONG_RUNNING else logging.WARNING
     )
+    configure(level)
     if not args.verbose:
         # their start-up chatter (each migration context, each job added) says nothing a person
         # running `refdesk serve` acts on; our own start line says what runs (`bot.serve.startup`)
@@ -204,8 +239,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_usage(args)
         settings = load_settings()
+        configure(level, settings.log_format, settings.secrets())
         return _run(args, settings)
-    except (SettingsError, SchemaOutOfDate, PolicyError, ImportFileError, CliError, Unavailable) as exc:
+    except (
+        SettingsError,
+        SchemaOutOfDate,
+        PolicyError,
+        ImportFileError,
+        CliError,
+        Unavailable,
+        BackupError,
+    ) as exc:
         print(f"refdesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OperationalError as exc:
@@ -238,8 +282,9 @@ def _check_usage(args: argparse.Namespace) -> None:
 
 def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
     """`serve` answers Slack within 3 s, so its database work is bounded by the settings; the
-    other commands (imports, migrations, jobs run by hand) may take the time their work needs."""
-    if args.command != "serve":
+    other commands (imports, migrations, jobs run by hand) may take the time their work needs. The
+    worker runs what `serve` runs without a worker, so it runs under the same bounds."""
+    if args.command not in LONG_RUNNING:
         return BATCH
     return Limits(
         connect=settings.db_connect_timeout,
@@ -252,15 +297,18 @@ def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli import data, program, prove
     from bot.serve import command
+    from bot.worker import command as worker
 
     db = Database(settings.database_url, limits=_limits(args, settings))
     try:
         if args.command == "serve":
             return command.serve(settings, db, args)
+        if args.command == "worker":
+            return worker.work(settings, db, args)
         if args.command == "simulate":
             return prove.simulate(settings, args)
         if args.command == "db":
-            return data.db_upgrade(db) if args.db_command == "upgrade" else data.db_check(db)
+            return data.db_command(db, args.db_command, getattr(args, "file", None))
         db.check_schema()
         if args.command == "import":
             mapping = getattr(args, "map", "")
@@ -274,7 +322,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "digest":
             return program.digest(settings, db, dry_run=args.dry_run, chart=args.chart)
         if args.command == "report":
-            return prove.report(db, args.since, as_json=args.json)
+            return prove.report(settings, db, args.since, as_json=args.json)
         if args.command == "policy":
             return prove.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":

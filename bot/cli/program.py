@@ -16,9 +16,10 @@ from bot.errors import EXIT_NOT_DONE, CliError
 from bot.jobs.registry import JOBS, NO_DIGEST_CHANNEL, digest_week
 from bot.jobs.scheduler import run_job
 from bot.settings import Settings
+from handlers.digest.evidence import thanks_text
 from handlers.digest.fairness import chart_png, fairness_for, fairness_lines
-from handlers.digest.weekly import digest_for, digest_text
-from handlers.digest.words import thanks_text
+from handlers.digest.weekly import digest_for, digest_text, named
+from handlers.digest.words import week_of
 from handlers.outbox.sender import deliver
 from store.accounts import adjustments
 from store.accounts.adjustments import AdjustmentDraft
@@ -79,8 +80,9 @@ def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | Non
         raise CliError("--chart writes the chart of a dry run: add --dry-run")
     if dry_run:
         sla = dt.timedelta(hours=settings.decision_sla_hours)
-        print(digest_text(digest_for(desk, week, sla), now))
-        print("\n".join(fairness_lines(fairness_for(desk, week)) + thanks_text(desk, week)))
+        who = named(desk)
+        print(digest_text(digest_for(desk, week, sla), now, who))
+        print("\n".join(fairness_lines(fairness_for(desk, week), who) + thanks_text(desk, week)))
         if chart is not None:
             write_chart(chart, chart_png(desk, week))
         return 0
@@ -90,11 +92,13 @@ def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | Non
         raise CliError(NO_DIGEST_CHANNEL)
     keys = JOBS["digest"].claim(desk, now, settings)
     if not keys:
-        print(f"the digest of {week.label} was already posted: nothing sent")
+        print(f"the digest of the {week_of(week)} was already posted: nothing sent")
     elif deliver(desk, keys):
-        print(f"posted the digest of {week.label} in {desk.digest_channel}")
+        print(f"posted the digest of the {week_of(week)} in {desk.digest_channel}")
     else:
-        print(f"the digest of {week.label} could not be posted now: see the log above", file=sys.stderr)
+        print(
+            f"the digest of the {week_of(week)} could not be posted now: see the log above", file=sys.stderr
+        )
         return EXIT_NOT_DONE
     return 0
 

@@ -120,7 +120,12 @@ JOBS: dict[str, Job] = {
     for job in (
         Job("nudge", "weekly give-back nudge to account owners", "nudge_cron", nudge),
         Job("sla-check", "remind and escalate decisions past their SLA", "sla_check_cron", sla_check),
-        Job("followup", "ask requesters how approved references went", "followup_cron", followup),
+        Job(
+            "followup",
+            "ask requesters how confirmed references went; owners record answers still missing past the date",
+            "followup_cron",
+            followup,
+        ),
         Job("digest", "weekly digest to the program channel", "digest_cron", digest),
         Job(
             "consent-remind",

@@ -17,9 +17,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.jobs.registry import JOBS
+from bot.metrics import JOB_CLAIMS, JOB_RUNS
 from bot.settings import Settings, SettingsError
 from handlers.kit.desk import Desk
 from handlers.outbox.sender import deliver
+from store.logfields import tagged
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +59,20 @@ def deliver_due(desk: Desk, fresh_for: dt.timedelta = dt.timedelta(0), batch: in
 
 
 def run_job(desk: Desk, settings: Settings, name: str, now: dt.datetime | None = None) -> RunReport:
-    """Claim the job's work for `now` (default: the desk's clock), then send what is due."""
+    """Claim the job's work for `now` (default: the desk's clock), then send what is due — unless
+    a worker process sends (`desk.worker_sends`): the claim's commit woke it."""
     job = JOBS[name]
     moment = now or desk.now()
-    keys = job.claim(desk, moment, settings)
-    sent = deliver_due(desk)
-    log.info("job %s at %s: %d claimed, %d sent", name, moment.isoformat(), len(keys), sent)
+    with tagged(job=name):
+        try:
+            keys = job.claim(desk, moment, settings)
+        except Exception:
+            JOB_RUNS.labels(name, "failed").inc()
+            raise
+        JOB_RUNS.labels(name, "ok").inc()
+        JOB_CLAIMS.labels(name).inc(len(keys))
+        sent = 0 if desk.worker_sends else deliver_due(desk)
+        log.info("job %s at %s: %d claimed, %d sent", name, moment.isoformat(), len(keys), sent)
     return RunReport(name, len(keys), sent)
 
 
@@ -102,16 +112,18 @@ def _run_scheduled(desk: Desk, settings: Settings, name: str) -> None:
 
 
 def build_scheduler(settings: Settings, desk: Desk) -> BackgroundScheduler:
-    """The delivery worker on an interval, and each registry job on its cron setting."""
+    """Each registry job on its cron setting, and (unless a worker process sends: its own loop,
+    `bot.worker.sending`, does) the delivery worker's periodic pass."""
     scheduler = BackgroundScheduler(timezone=settings.tz, job_defaults={"coalesce": True, "max_instances": 1})
-    scheduler.add_job(
-        deliver_due,
-        "interval",
-        args=[desk, LISTENERS_GRACE, PERIODIC_BATCH],
-        seconds=settings.delivery_interval_seconds,
-        id="deliver",
-        name="send what the outbox owes",
-    )
+    if not desk.worker_sends:
+        scheduler.add_job(
+            deliver_due,
+            "interval",
+            args=[desk, LISTENERS_GRACE, PERIODIC_BATCH],
+            seconds=settings.delivery_interval_seconds,
+            id="deliver",
+            name="send what the outbox owes",
+        )
     for job in JOBS.values():
         scheduler.add_job(
             _run_scheduled,

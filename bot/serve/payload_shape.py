@@ -112,3 +112,46 @@ def _blocks(view: Any) -> str | None:
         if not isinstance(block.get("block_id", ""), str) or not isinstance(block.get("type", ""), str):
             return f"view.blocks[{number}] has a block_id or type that is not a str"
     return None
+
+
+#: payload kinds the ack histogram names; anything else is "other" (a label never takes a value
+#: a sender chose)
+PAYLOAD_KINDS = frozenset(
+    {
+        "slash_command",
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "block_suggestion",
+        "event_callback",
+        "url_verification",
+        "shortcut",
+        "message_action",
+    }
+)
+
+
+def payload_kind(body: object) -> str:
+    """The kind of a Slack payload, as the ack histogram (`bot.metrics`) and the log name it."""
+    if not isinstance(body, dict):
+        return "other"
+    if "command" in body:
+        return "slash_command"
+    kind = body.get("type")
+    return kind if isinstance(kind, str) and kind in PAYLOAD_KINDS else "other"
+
+
+def slack_user(body: object) -> str | None:
+    """Who sent a Slack payload, as the log names them: a click's or a modal's user, a command's
+    user_id, an event's user."""
+    if not isinstance(body, dict):
+        return None
+    user = body.get("user")
+    if isinstance(user, dict):
+        user = user.get("id")
+    if not isinstance(user, str):
+        user = body.get("user_id")
+    if not isinstance(user, str):
+        event = body.get("event")
+        user = event.get("user") if isinstance(event, dict) else None
+    return user if isinstance(user, str) else None

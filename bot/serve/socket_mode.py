@@ -10,7 +10,10 @@ what it leaves to us is what a person running `refdesk serve` needs:
   log line per attempt. slack_sdk's own reconnect loop is switched off and its log, which says
   the same things in several lines with session ids, goes to `refdesk.sdk`, shown
   only with `--verbose` (`bot.serve.startup.quiet`);
-* the state of the connection is there for `/healthz` (`status()`).
+* the state of the connection is there for `/healthz` (`status()`), `/readyz` (`not_connected`)
+  and `/metrics`;
+* a stop (`drain`) acks every envelope received, then closes: an envelope is never left unacked
+  by a process that was asked to stop.
 
 Slack's `disconnect` (reason `refresh_requested`) is handled by slack_sdk itself: it opens the new
 connection before closing the old one, so nothing is dropped while Slack rotates connections.
@@ -22,6 +25,7 @@ import datetime as dt
 import logging
 import socket
 import threading
+import time
 from typing import Any
 from urllib.parse import urlparse
 
@@ -33,13 +37,18 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.errors import CliError
+from bot.metrics import ACK_SECONDS, SOCKET_MODE_CONNECTED, SOCKET_MODE_RECONNECTS
+from bot.serve.payload_shape import payload_kind, slack_user
 from bot.serve.startup import REFUSED_TOKEN, quiet, sdk_log, slack_error, unreachable
 from bot.settings import HINTS, Settings
+from store.logfields import tagged
 
 log = logging.getLogger("refdesk.socket_mode")
 
 #: seconds between two checks that the connection is up (slack_sdk pings every PING_SECONDS)
 WATCH_SECONDS = 0.25
+#: a stop closes the connection once every envelope received is acked and none came for this long
+QUIET_SECONDS = 0.1
 PING_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 30.0
 
@@ -73,15 +82,26 @@ def refused_app_token(error: str) -> str:
 
 
 class _Handler(SocketModeHandler):
-    """Bolt's handler, whose failures to answer an envelope are one line in our log."""
+    """Bolt's handler, whose failures to answer an envelope are one line in our log; it counts the
+    envelopes it finished (`handled`) and times each ack by payload kind."""
+
+    handled = 0
+    _count = threading.Lock()
 
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        arrived = time.perf_counter()
+        kind = payload_kind(req.payload)
         try:
-            super().handle(client, req)
+            with tagged(payload_kind=kind, slack_user=slack_user(req.payload)):
+                super().handle(client, req)
+            ACK_SECONDS.labels(kind).observe(time.perf_counter() - arrived)
         except SlackClientNotConnectedError:
             log.warning("the ack of a %s envelope was not sent: the connection was lost", req.type)
         except Exception as exc:
             log.warning("the ack of a %s envelope was not sent (%s)", req.type, exc.__class__.__name__)
+        finally:
+            with self._count:
+                self.handled += 1
 
 
 class SocketModeLink:
@@ -100,6 +120,10 @@ class SocketModeLink:
         )
         self.client: SocketModeClient = self.handler.client
         self.client.on_error_listeners.append(self._remember_error)
+        self.client.on_message_listeners.append(self._received_one)
+        #: envelopes received (the handler counts those it finished), and when the last came
+        self._received = 0
+        self._last_received = 0.0
         self._lock = threading.Lock()
         self._last_error: str | None = None
         self._state = "starting"
@@ -187,6 +211,7 @@ class SocketModeLink:
             problem = self._connect_once()
             if problem is None:
                 log.info("Socket Mode connection lost and reopened (attempt %d)", attempt)
+                SOCKET_MODE_RECONNECTS.inc()
                 self._set_state("connected")
                 return
             wait = backoff(attempt)
@@ -221,6 +246,14 @@ class SocketModeLink:
                 self._since = dt.datetime.now(dt.UTC)
             if state == "connected":
                 self._attempts = 0
+        SOCKET_MODE_CONNECTED.set(1 if state == "connected" else 0)
+
+    def _received_one(self, message: str) -> None:
+        """Called on the receiving thread for every message, before it is handled."""
+        if '"envelope_id"' in message:
+            with self._lock:
+                self._received += 1
+                self._last_received = time.monotonic()
 
     # -- what health checks read ---------------------------------------------------------------
 
@@ -239,13 +272,29 @@ class SocketModeLink:
                 report["attempts"] = self._attempts
         return report
 
+    def not_connected(self) -> str | None:
+        """For `/readyz`: None while connected, else the connection's state."""
+        return None if self.connected else f"Socket Mode {self.status()['state']}"
+
     # -- stop ------------------------------------------------------------------------------------
 
-    def wait(self) -> None:
-        """Block until `close()` (the process is stopped by a signal)."""
-        while not self._stopped.wait(3600):
-            pass
+    def drain(self, within: float) -> int:
+        """Ack every envelope received (at most `within` s), then close; returns how many were
+        still unacked when the bound ran out (0 in an orderly stop)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            with self._lock:
+                pending = self._received - self.handler.handled
+                quiet = time.monotonic() - self._last_received >= QUIET_SECONDS
+            if pending <= 0 and quiet:
+                break
+            time.sleep(0.01)
+        with self._lock:
+            pending = self._received - self.handler.handled
+        self.close()
+        return max(0, pending)
 
     def close(self) -> None:
         self._stopped.set()
         self.client.close()
+        SOCKET_MODE_CONNECTED.set(0)

@@ -2,8 +2,9 @@
 
 The WSGI layer in front of Bolt does what Bolt leaves to the web framework: it checks Slack's
 signature before anything is parsed (401), turns a body that cannot be parsed into a 400 instead
-of a traceback, caps the body size, and answers `/healthz` for load balancers — within a second,
-whatever the database does.
+of a traceback, caps the body size, times each ack by payload kind (`/metrics`), and answers
+`/healthz` — within a second, whatever the database does — and the probes every process answers
+(`/livez`, `/readyz`, `/metrics`: `bot.process.probes`).
 
 In Socket Mode Slack's requests come over the WebSocket (`bot.serve.socket_mode`), and the same app,
 without its Slack route, serves everything else on `--port`: `/healthz`, which then also
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -23,11 +24,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.errors import CliError
-from bot.serve.payload_shape import payload_problem
+from bot.metrics import ACK_SECONDS
+from bot.process.probes import Probes, StartResponse, reply
+from bot.serve.payload_shape import payload_kind, payload_problem, slack_user
 from handlers.advocate.web import AdvocatePages
 from store.db import Database
 from store.errors import Unavailable
+from store.logfields import tagged
 
 if TYPE_CHECKING:
     from bot.serve.socket_mode import SocketModeLink
@@ -38,21 +41,6 @@ MAX_BODY_BYTES = 1_000_000
 SLACK_PATH = "/slack/events"
 #: how long `/healthz` waits for the database: load balancers give up after about a second
 HEALTH_WAIT_SECONDS = 0.8
-
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-def _reply(
-    start_response: StartResponse,
-    status: str,
-    body: bytes | str,
-    content_type: str = "text/plain; charset=utf-8",
-    headers: Iterable[tuple[str, str]] = (),
-) -> list[bytes]:
-    data = body.encode() if isinstance(body, str) else body
-    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data))), *headers])
-    return [data]
 
 
 class HealthCheck:
@@ -101,10 +89,12 @@ class SlackWsgi:
         app: App,
         db: Database,
         signing_secret: str | None,
+        probes: Probes,
         link: SocketModeLink | None = None,
         pages: AdvocatePages | None = None,
     ) -> None:
         self.app = app
+        self.probes = probes
         #: the advocate's pages (`handlers.advocate.pages`), served when the program has a public URL
         self.pages = pages
         self.db = db
@@ -113,22 +103,25 @@ class SlackWsgi:
         self.health = HealthCheck(db)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        arrived = time.perf_counter()
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
+        if self.probes.handles(path, method):
+            return self.probes(environ, start_response)
         if self.pages is not None and path.startswith(self.pages.prefixes):
             return list(self.pages(environ, start_response))
         if path != SLACK_PATH or self.verifier is None:
-            return _reply(start_response, "404 Not Found", "not found")
+            return reply(start_response, "404 Not Found", "not found")
         if method != "POST":
-            return _reply(start_response, "405 Method Not Allowed", "POST only", headers=[("Allow", "POST")])
+            return reply(start_response, "405 Method Not Allowed", "POST only", headers=[("Allow", "POST")])
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return _reply(start_response, "400 Bad Request", "bad Content-Length")
+            return reply(start_response, "400 Bad Request", "bad Content-Length")
         if length > MAX_BODY_BYTES:
-            return _reply(start_response, "413 Content Too Large", "body too large")
+            return reply(start_response, "413 Content Too Large", "body too large")
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
         headers = {
             key[5:].replace("_", "-").lower(): value
@@ -140,9 +133,9 @@ class SlackWsgi:
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return _reply(start_response, "400 Bad Request", "the body is not UTF-8")
+            return reply(start_response, "400 Bad Request", "the body is not UTF-8")
         if not self._signed(body, headers):
-            return _reply(start_response, "401 Unauthorized", "invalid or stale signature")
+            return reply(start_response, "401 Unauthorized", "invalid or stale signature")
         try:
             request = BoltRequest(
                 body=body,
@@ -151,15 +144,17 @@ class SlackWsgi:
             )
         except Exception as exc:  # any parse failure is the sender's fault, not ours
             log.warning("malformed Slack payload rejected: %s", exc.__class__.__name__)
-            return _reply(start_response, "400 Bad Request", "malformed payload")
+            return reply(start_response, "400 Bad Request", "malformed payload")
         if not isinstance(request.body, dict) or (not request.body and not body.startswith("ssl_check")):
-            return _reply(start_response, "400 Bad Request", "malformed payload")
+            return reply(start_response, "400 Bad Request", "malformed payload")
         problem = payload_problem(request.body)
         if problem is not None:
             log.warning("malformed Slack payload rejected: %s", problem)
-            return _reply(start_response, "400 Bad Request", f"malformed payload: {problem}")
-        response = self.app.dispatch(request)
-        if response.status >= 500:
+            return reply(start_response, "400 Bad Request", f"malformed payload: {problem}")
+        kind = payload_kind(request.body)
+        with tagged(payload_kind=kind, slack_user=slack_user(request.body)):
+            response = self.app.dispatch(request)
+        if response.status >= 500 and not response.headers.get("retry-after"):
             log.error("Bolt answered %s to a %s payload", response.status, request.body.get("type", "?"))
         body_out = response.body if isinstance(response.body, str) else json.dumps(response.body)
         out_headers = [
@@ -171,6 +166,7 @@ class SlackWsgi:
         status_line = f"{response.status} {HTTPStatus(response.status).phrase}"
         data = body_out.encode()
         start_response(status_line, [*out_headers, ("Content-Length", str(len(data)))])
+        ACK_SECONDS.labels(kind).observe(time.perf_counter() - arrived)
         return [data]
 
     def _signed(self, body: str, headers: dict[str, str]) -> bool:
@@ -193,19 +189,4 @@ class SlackWsgi:
         if not healthy:
             log.warning("health check: %s", json.dumps(report))
         status = "200 OK" if healthy else "503 Service Unavailable"
-        return _reply(start_response, status, json.dumps(report), "application/json")
-
-
-def bind_http(wsgi: SlackWsgi, host: str, port: int, threads: int = 16) -> Any:
-    """A waitress server (a production WSGI server; Bolt's own is for development) bound to
-    `host:port`, or one line saying why it could not be."""
-    import waitress
-
-    try:
-        return waitress.create_server(
-            wsgi, host=host, port=port, threads=threads, ident="refdesk", clear_untrusted_proxy_headers=True
-        )
-    except OSError as exc:
-        raise CliError(
-            f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port or --host"
-        ) from None
+        return reply(start_response, status, json.dumps(report), "application/json")

@@ -9,6 +9,7 @@ The **Share a few words** paragraph of the rating e-mail is `share_link`'s.
 
 from __future__ import annotations
 
+from handlers.advocate import voice
 from handlers.advocate.pages import EVIDENCE, WORDS
 from handlers.advocate.templating import render
 from handlers.kit.desk import Desk
@@ -35,15 +36,21 @@ def _item(desk: Desk, job: DeliveryJob) -> ItemView | None:
 
 
 def _mail(desk: Desk, item: ItemView, subject: str, template: str) -> Mail:
+    """From the account's owner by name, replies to them, like every e-mail to an advocate
+    (`handlers.advocate.voice`)."""
     if desk.links is None:
         raise Undeliverable("mail settings missing")
     assert item.advocate_email is not None
+    said = voice.voice(desk, item.owner_id, item.owner_email, wait=True)
     values = {
         "item": item,
+        "voice": said,
+        "account": item.account_name,
+        "subject": subject,
+        "stop_on_page": False,
         "link": EVIDENCE.url(desk.links, item.id),
         "excerpt": item.text if len(item.text) <= EXCERPT else item.text[: EXCERPT - 1] + "…",
         "helped": item.helped.words(),
-        "sender": item.owner_email or "Your account team",
     }
     return Mail(
         item.advocate_name,
@@ -51,7 +58,9 @@ def _mail(desk: Desk, item: ItemView, subject: str, template: str) -> Mail:
         subject,
         render(f"{template}.txt", **values),
         render(f"{template}.html", **values),
-        reply_to=item.owner_email,
+        reply_to=said.reply_to,
+        reply_to_name=said.owner.name if said.owner else "",
+        from_name=said.sender,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from handlers.advocate import voice
 from handlers.advocate.templating import render
 from handlers.advocate.web import Page, PageRequest, Reply, problem
 from handlers.kit.desk import Desk
@@ -38,41 +39,42 @@ DONE = {
 
 def respond(desk: Desk, request: PageRequest) -> Reply:
     """The item's page (GET), or an answer posted to it."""
+    if not request.key.isdigit():
+        return _gone()
+    evidence_id = int(request.key)
     if request.form is None:
-        return show(desk, request.thing_id, request.action, request.token)
+        return show(desk, evidence_id, request.action, request.token)
     form = request.form
     act = desk.act(ADVOCATE)
     do = form.get("do", "")
     try:
         if do == "approve":
-            approval.approve(desk.db, desk.policy, request.thing_id, _version(form), _approval(form), act)
+            approval.approve(desk.db, desk.policy, evidence_id, _version(form), _approval(form), act)
         elif do == "renew":
-            approval.renew(desk.db, desk.policy, request.thing_id, _day(form.get("expires_on", "")), act)
+            approval.renew(desk.db, desk.policy, evidence_id, _day(form.get("expires_on", "")), act)
         elif do == "edit":
             capture.edit(
                 desk.db,
                 desk.policy,
-                request.thing_id,
+                evidence_id,
                 EvidenceDraft(None, None, None, form.get("text", "")),
                 act,
             )
         elif do == "withdraw":
-            approval.withdraw(desk.db, request.thing_id, act)
+            approval.withdraw(desk.db, evidence_id, act)
         else:
             raise Invalid({"do": "Pick one of the buttons on the page."})
     except Invalid as invalid:
         error = next(iter(invalid.errors.values()), "Please check your answer.")
-        return show(
-            desk, request.thing_id, request.action, request.token, status="400 Bad Request", error=error
-        )
+        return show(desk, evidence_id, request.action, request.token, status="400 Bad Request", error=error)
     except Changed:
         said = "Your words were changed since you opened this page: here they are now, to approve or not."
-        return show(desk, request.thing_id, request.action, request.token, status="409 Conflict", error=said)
+        return show(desk, evidence_id, request.action, request.token, status="409 Conflict", error=said)
     except AlreadySettled:
-        return show(desk, request.thing_id, request.action, request.token, status="409 Conflict")
+        return show(desk, evidence_id, request.action, request.token, status="409 Conflict")
     except Gone:
         return _gone()
-    return show(desk, request.thing_id, request.action, request.token, notice=DONE[do])
+    return show(desk, evidence_id, request.action, request.token, notice=DONE[do])
 
 
 def show(
@@ -104,7 +106,7 @@ def show(
         error=error,
         text=item.text if text is None else text,
         text_max=TEXT_MAX,
-        sender=item.owner_email or "your account team at the company",
+        **voice.on_page(voice.voice(desk, item.owner_id, item.owner_email, wait=False)),
     )
     return status, body
 

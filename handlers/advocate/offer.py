@@ -1,21 +1,23 @@
 """An offer's invitation page, **Yes, count me in** / **No, thanks** (its e-mail: `handlers.advocate.mails`).
 
-    GET  /offer/<seat id>/<token>   the offer in plain words (title, description, closes on)
-    POST /offer/<seat id>/<token>   record the answer (CSRF-checked), then the confirmation
+    GET  /offer/<public id>/<token>   the offer in plain words (title, description, closes on)
+    POST /offer/<public id>/<token>   record the answer (CSRF-checked), then the confirmation
 
-Served by `handlers.advocate.web` once the link's signature is checked (the signed id is the
-seat's), so the invitation shares the answer page's headers, refusals and look. The page says
+Served by `handlers.advocate.web` once the link's signature is checked (the signed key is the
+seat's opaque id), so the invitation shares the answer page's headers, refusals and look. The page says
 nothing about points, seats left or other customers. The first answer wins, whether it came from
-this page or the owner's buttons; the same answer sent again shows the confirmation again.
+this page or the owner's buttons; the same answer sent again shows the confirmation again. Once
+the offer has closed, the page takes no answer, and the store records no yes from either side.
 """
 
 from __future__ import annotations
 
+from handlers.advocate import voice
 from handlers.advocate.templating import render
 from handlers.advocate.web import PageRequest, Reply, problem
 from handlers.kit.desk import Desk
 from handlers.outbox.sender import send_soon
-from store.errors import AlreadySettled, Gone, NotAllowed
+from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import SeatStatus
 from store.offers import invitations, seat_changes
 from store.offers.invitations import Invitation
@@ -32,17 +34,19 @@ CONSEQUENCES = {
 ANSWER_OF_STATUS = {SeatStatus.ACCEPTED: YES, SeatStatus.DELIVERED: YES, SeatStatus.DECLINED: NO}
 
 
-def _sender(invitation: Invitation) -> str:
-    return invitation.owner_email or "your account team at the company"
+def _common(desk: Desk, invitation: Invitation) -> dict[str, object]:
+    """Who offers it, for which company: the account's owner by name (a page does not wait on Slack)."""
+    return voice.on_page(voice.voice(desk, invitation.owner_id, invitation.owner_email, wait=False))
 
 
 def respond(desk: Desk, request: PageRequest) -> Reply:
     """The invitation's page (GET) or the answer posted to it (its CSRF already checked)."""
-    seat_id, form = request.thing_id, request.form
+    form = request.form
     try:
-        invitation = invitations.invitation(desk.db, desk.policy, seat_id, desk.today())
+        invitation = invitations.invitation(desk.db, desk.policy, request.key, desk.today())
     except Gone:
         return problem("404 Not Found", "Page not found", "This invitation no longer exists.")
+    seat_id = invitation.seat_id
     if form is None:
         return _page(desk, invitation, request)
     given = form.get("answer", "")
@@ -50,21 +54,21 @@ def respond(desk: Desk, request: PageRequest) -> Reply:
         error = "Pick one of the two answers."
         return _page(desk, invitation, request, status="400 Bad Request", error=error)
     if not invitation.open:
-        return _settled(invitation, given)
+        return _settled(desk, invitation, given)
     try:
         seat = seat_changes.answer_from_advocate(
             desk.db, desk.policy, seat_id, given == YES, email=invitation.advocate_email or "", now=desk.now()
         )
-    except (AlreadySettled, NotAllowed):
-        return _settled(invitations.invitation(desk.db, desk.policy, seat_id, desk.today()), given)
+    except (AlreadySettled, NotAllowed, Invalid):  # answered, or closed, since the page was read
+        return _settled(desk, invitations.invitation(desk.db, desk.policy, seat_id, desk.today()), given)
     send_soon(desk, seat.delivery_keys)
-    return _answered(invitation, given)
+    return _answered(desk, invitation, given)
 
 
-def _settled(invitation: Invitation, given: str) -> Reply:
+def _settled(desk: Desk, invitation: Invitation, given: str) -> Reply:
     """An answer to an invitation already answered or closed: the same answer is thanked again."""
     if ANSWER_OF_STATUS.get(SeatStatus(invitation.status)) == given:
-        return _answered(invitation, given)
+        return _answered(desk, invitation, given)
     return problem(
         "409 Conflict",
         "This offer can no longer be answered",
@@ -91,18 +95,18 @@ def _page(
         csrf=desk.links.csrf(request.token),
         action=request.action,
         error=error,
-        sender=_sender(invitation),
+        **_common(desk, invitation),
     )
     return status, body
 
 
-def _answered(invitation: Invitation, given: str) -> Reply:
+def _answered(desk: Desk, invitation: Invitation, given: str) -> Reply:
     body = render(
         "offer_answered.html",
         title="Thank you",
         offer=invitation,
         said=ANSWER_WORDS[given],
         consequence=CONSEQUENCES[given],
-        sender=_sender(invitation),
+        **_common(desk, invitation),
     )
     return "200 OK", body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -19,7 +20,13 @@ def environment() -> Environment:
     )
     env.filters["noun"] = noun
     env.filters["a_noun"] = a_noun
+    env.filters["long_date"] = long_date
     return env
+
+
+def long_date(day: dt.date) -> str:
+    """A date as the advocate reads it, the one way pages and e-mails write one: "10 December 2026"."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def noun(name: str) -> str:

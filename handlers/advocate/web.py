@@ -2,7 +2,8 @@
 any HTTP listener can serve them. Server-rendered HTML, no JavaScript.
 
 It serves the pages it is handed (`handlers.advocate.pages` declares them): each page's path is
-`/<purpose>/<id>/<token>`, the purpose being the one its links are signed for. Before a page's
+`/<purpose>/<key>/<token>`, the purpose being the one its links are signed for and the key the
+opaque id of what the page is about. Before a page's
 handler runs, the link is checked (a tampered, expired or other request's link gets 403 / 410)
 and a POST's CSRF token (403 without it); every refusal is a page that says what happened in
 words, with a 4xx status. The store's answer is one transaction; the Slack messages it owes go
@@ -21,6 +22,7 @@ from typing import Any
 from handlers.advocate.templating import render
 from handlers.kit.desk import Desk
 from handlers.kit.links import BadLink, Links
+from handlers.kit.sanitize import storable
 from store.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,8 @@ HEADERS = [
 class PageRequest:
     """A page's request once its link (and a POST's CSRF token) passed the checks."""
 
-    #: the signed id: a request's for the ask and the rating, a seat's for an offer
-    thing_id: int
+    #: the signed key: a request's public id for the ask and the rating, a seat's id for an offer
+    key: str
     token: str
     #: the posted fields (the first value of each); None for a GET
     form: dict[str, str] | None
@@ -71,20 +73,22 @@ class Page:
     def prefix(self) -> str:
         return f"/{self.purpose}/"
 
-    def url(self, links: Links, thing_id: int) -> str:
-        """The signed link to this page for `thing_id`, as the e-mails carry it."""
-        return links.url(self.purpose, thing_id)
+    def url(self, links: Links, key: str | int) -> str:
+        """The signed link to this page for `key`, as the e-mails carry it."""
+        return links.url(self.purpose, str(key))
 
-    def path(self, links: Links, thing_id: int) -> tuple[str, str]:
-        """A fresh signed path to this page for `thing_id`, and its token (a form posting there
-        carries the token's CSRF)."""
-        token = links.token(self.purpose, thing_id)
-        return f"{self.prefix}{thing_id}/{token}", token
+    def path(self, links: Links, key: str | int) -> tuple[str, str]:
+        """A fresh signed path to this page for `key`, and its token (a form posting there carries
+        the token's CSRF)."""
+        token = links.token(self.purpose, str(key))
+        return f"{self.prefix}{key}/{token}", token
 
 
 def problem(status: str, title: str, message: str) -> Reply:
     """A refusal or a failure, said in words on a page of its own."""
-    return status, render("problem.html", title=title, message=message, sender="Reference Desk")
+    return status, render(
+        "problem.html", title=title, message=message, company="", sender="", privacy_url=None
+    )
 
 
 class AdvocatePages:
@@ -94,7 +98,7 @@ class AdvocatePages:
         self.desk = desk
         self.pages = {page.purpose: page for page in pages}
         words = "|".join(re.escape(purpose) for purpose in self.pages)
-        self.route = re.compile(rf"^/({words})/([0-9]{{1,10}})/([A-Za-z0-9_.\-]{{1,400}})$")
+        self.route = re.compile(rf"^/({words})/([A-Za-z0-9_\-]{{1,40}})/([A-Za-z0-9_.\-]{{1,400}})$")
 
     @property
     def prefixes(self) -> tuple[str, ...]:
@@ -125,7 +129,7 @@ class AdvocatePages:
         match = self.route.match(environ.get("PATH_INFO", ""))
         if match is None:
             return problem("404 Not Found", "Page not found", "This address does not lead to an ask.")
-        page, thing_id, token = self.pages[match[1]], int(match[2]), match[3]
+        page, key, token = self.pages[match[1]], match[2], match[3]
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "HEAD", "POST"):
             return problem(
@@ -135,7 +139,7 @@ class AdvocatePages:
         if links is None:
             return problem("404 Not Found", "Page not found", "This program does not serve this page.")
         try:
-            links.check(page.purpose, thing_id, token)
+            links.check(page.purpose, key, token)
         except BadLink as bad:
             if bad.expired:
                 return problem(
@@ -165,7 +169,7 @@ class AdvocatePages:
                 "This form has expired",
                 "Please open the link from the e-mail again and send your answer from there.",
             )
-        return page.respond(self.desk, PageRequest(thing_id, token, form, action, root))
+        return page.respond(self.desk, PageRequest(key, token, form, action, root))
 
 
 def _length(environ: dict[str, Any]) -> int:
@@ -177,15 +181,20 @@ def _length(environ: dict[str, Any]) -> int:
 
 
 def _form(environ: dict[str, Any]) -> dict[str, str] | None:
-    """The posted form's fields (the first value of each), or None when it is not a small form."""
+    """The posted form's fields (the first value of each), or None when it is not a small form.
+
+    Its text goes through the same door as Slack's (`handlers.kit.sanitize`): a NUL byte or a lone
+    surrogate is no more storable because it came from a browser, and bytes that are not UTF-8
+    become U+FFFD as percent-escapes that are not do (`parse_qs`'s default).
+    """
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
     length = _length(environ)
     if not 0 < length <= MAX_FORM_BYTES:
         return None
     try:
-        raw = environ["wsgi.input"].read(length).decode("utf-8")
+        raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace")
         fields = urllib.parse.parse_qs(raw, keep_blank_values=True, strict_parsing=False, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
+    except ValueError:
         return None
-    return {name: values[0] for name, values in fields.items() if values}
+    return {storable(name): storable(values[0]) for name, values in fields.items() if values}

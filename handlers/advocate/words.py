@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from handlers.advocate import evidence_page
+from handlers.advocate import evidence_page, voice
 from handlers.advocate.templating import render
 from handlers.advocate.web import Page, PageRequest, Reply, problem
 from handlers.kit.desk import Desk
@@ -32,7 +32,9 @@ def respond(desk: Desk, request: PageRequest, *, item_page: Page) -> Reply:
     """The form (GET), or the words posted to it; a new item's approval form posts to `item_page`
     (`handlers.advocate.pages` binds it)."""
     try:
-        shown = view.words(desk.db, desk.policy, request.thing_id, desk.today())
+        if not request.key.isdigit():
+            raise Gone
+        shown = view.words(desk.db, desk.policy, int(request.key), desk.today())
     except Gone:
         return problem("404 Not Found", "Page not found", "We could not find you in the program.")
     if request.form is None:
@@ -85,6 +87,6 @@ def _page(
         kind=kind,
         text=text,
         text_max=TEXT_MAX,
-        sender=shown.owner_email or "your account team at the company",
+        **voice.on_page(voice.voice(desk, shown.owner_id, shown.owner_email, wait=False)),
     )
     return status, body

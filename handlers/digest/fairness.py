@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.digest.chart import concentration_words, draw
+from handlers.digest.words import week_of
 from handlers.kit.blocks import Block, context, escape, section, user
 from handlers.kit.desk import Desk
 from handlers.outbox.messages import Outgoing, Upload
@@ -16,7 +17,7 @@ from store.digest.fairness import Fairness
 from store.outbox.payloads import DigestPayload
 from store.outbox.queue import DeliveryJob
 from store.periods import Period
-from store.rules.policy import points
+from store.rules.policy import counted, points
 
 
 def fairness_for(desk: Desk, period: Period) -> Fairness:
@@ -27,8 +28,8 @@ def _lists(
     f: Fairness, who: Callable[[str | None], str], esc: Callable[[str], str]
 ) -> list[tuple[str, list[str]]]:
     untapped = [
-        f"• {esc(u.name)}: balance {points(u.balance)}, {u.willing_advocates} willing advocate"
-        f"{'' if u.willing_advocates == 1 else 's'}, owner {who(u.owner_id)}"
+        f"• {esc(u.name)}: balance {points(u.balance)}, {counted(u.willing_advocates, 'willing advocate')}, "
+        f"owner {who(u.owner_id)}"
         for u in f.untapped
     ]
     helped = [
@@ -37,7 +38,7 @@ def _lists(
     ]
     helped = [f"{line} — {esc(h.activity_name)}" for line, h in zip(helped, f.helpers, strict=True)]
     return [
-        ("🤝 Customers who helped this week — thank you", helped),
+        ("🙏 Customers who said yes or helped this week — thank you", helped),
         ("🌱 Untapped: healthy accounts never asked", untapped),
     ]
 
@@ -51,16 +52,16 @@ def fairness_blocks(f: Fairness) -> list[Block]:
     return blocks
 
 
-def fairness_lines(f: Fairness) -> list[str]:
-    """The same for a terminal (`refdesk digest --dry-run`)."""
+def fairness_lines(f: Fairness, who: Callable[[str | None], str]) -> list[str]:
+    """The same for a terminal (`refdesk digest --dry-run`), people named by `who`."""
     out = ["", "⚖️ Spreading the asks", concentration_words(f) + "."]
-    for name, lines in _lists(f, lambda u: f"@{u}" if u else "the program admins", lambda s: s):
+    for name, lines in _lists(f, who, lambda s: s):
         out += ["", name, *(lines or ["(none)"])]
     return out
 
 
 def chart_title(period: Period) -> str:
-    return f"Asks vs value given back, 12 weeks to {period.label}"
+    return f"Asks vs value given back, 12 weeks to the {week_of(period)}"
 
 
 def chart_png(desk: Desk, period: Period) -> bytes:

@@ -11,11 +11,14 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from handlers.digest.evidence import thanks_blocks
 from handlers.digest.fairness import fairness_blocks, fairness_for
+from handlers.digest.funnel import FUNNEL_TITLE, funnel_lines
 from handlers.digest.outcomes import outcome_lines
-from handlers.digest.words import thanks_blocks
+from handlers.digest.words import duration, week_of
 from handlers.kit.blocks import Block, context, escape, fields, header, section, user
 from handlers.kit.desk import Desk
+from handlers.kit.people import name_of
 from handlers.outbox.messages import Outgoing
 from store.digest import claims, weekly
 from store.digest.weekly import Digest
@@ -29,23 +32,8 @@ log = logging.getLogger(__name__)
 LIST_MAX = 10
 
 
-def duration(span: dt.timedelta | None) -> str:
-    """`2 d 3 h`, `5 h 10 min`, `12 min`: how long people waited, at a useful precision."""
-    if span is None:
-        return "—"
-    minutes = int(span.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
-
-
 def title(period: Period) -> str:
-    first, last = period.start, period.end
-    return f"Reference program — week {period.label} ({first:%d %b} – {last:%d %b %Y})"
+    return f"Reference program — {week_of(period)}"
 
 
 def figures(d: Digest) -> list[tuple[str, str]]:
@@ -76,7 +64,7 @@ def _lists(d: Digest, now: dt.datetime, who: Who, esc: Callable[[str], str]) -> 
         for o in d.overdue
     ]
     low = [
-        f"• {esc(a.name)}: balance {a.balance}"
+        f"• {esc(a.name)}: balance {points(a.balance)}"
         + (" (over-asked)" if a.balance < 0 else "")
         + f", owner {who(a.owner_id)}"
         for a in d.low_accounts
@@ -98,6 +86,12 @@ def digest_blocks(d: Digest, now: dt.datetime) -> list[Block]:
     for name, lines in _lists(d, now, lambda u: user(u), escape):
         if lines:
             blocks.append(section(f"*{name}*\n" + "\n".join(lines)))
+    if d.funnel is not None:
+        blocks.append(
+            section(
+                f"*{FUNNEL_TITLE} this week*\n" + "\n".join(f"• {line}" for line in funnel_lines(d.funnel))
+            )
+        )
     blocks.append(outcomes_section(d))
     blocks.append(
         context(
@@ -107,14 +101,21 @@ def digest_blocks(d: Digest, now: dt.datetime) -> list[Block]:
     return blocks
 
 
-def digest_text(d: Digest, now: dt.datetime) -> str:
-    """The digest for a terminal: aligned figures, then the lists."""
+def named(desk: Desk) -> Who:
+    """People by name for a terminal (Slack's names, looked up; "@U123" when Slack cannot say)."""
+    return lambda user_id: name_of(desk.people, user_id, f"@{user_id}") if user_id else "the program admins"
+
+
+def digest_text(d: Digest, now: dt.datetime, who: Who) -> str:
+    """The digest for a terminal: aligned figures, then the lists, people by name (`named`)."""
     rows = figures(d)
     width = max(len(label) for label, _ in rows)
     out = [title(d.period), "=" * len(title(d.period)), ""]
     out += [f"{label.ljust(width)}  {value}" for label, value in rows]
-    for name, lines in _lists(d, now, lambda u: f"@{u}" if u else "the program admins", lambda s: s):
+    for name, lines in _lists(d, now, who, lambda s: s):
         out += ["", name, *(lines or ["(none)"])]
+    if d.funnel is not None:
+        out += ["", f"{FUNNEL_TITLE} this week", *funnel_lines(d.funnel)]
     out += ["", OUTCOMES_TITLE, *outcome_lines(d.outcomes, lambda s: s, LIST_MAX)]
     return "\n".join(out)
 
@@ -161,8 +162,9 @@ def digest_channel_unreachable(desk: Desk, job: DeliveryJob, error: str) -> list
 def render_channel_help(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     payload = ChannelHelpPayload.from_dict(job.data)
     channel = payload.channel
+    week = week_of(Period.of_label(payload.period, desk.tz))
     text = (
-        f"I could not post the weekly reference digest ({payload.period}) in <#{channel}>: "
+        f"I could not post the weekly reference digest ({week}) in <#{channel}>: "
         "I am not a member of that channel, or it no longer exists."
     )
     how = (

@@ -31,6 +31,7 @@ from store.outbox.payloads import HomeRefreshPayload
 from store.outbox.queue import DeliveryJob
 from store.requests import cards, home_refresh, status
 from store.requests.status import HomeOverview
+from store.rules.policy import points
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
     for request_id in overview.waiting_ids:
         card = cards.card(desk.db, desk.policy, request_id, desk.today())
         if card is not None:
-            blocks += _unique_ids(decision_blocks(card, viewer_is_admin=desk.is_admin(user_id)), str(card.id))
+            shown = decision_blocks(card, viewer_is_admin=desk.is_admin(user_id), mails=desk.mails_advocates)
+            blocks += _unique_ids(shown, str(card.id))
             blocks.append(divider())
     tail = more(len(overview.waiting_ids), overview.waiting_total, "decisions: they are in your DMs")
     if tail:
@@ -66,7 +68,7 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
     blocks.append(section("*Your accounts' balances*"))
     if overview.balances:
         lines = [
-            f"• *{escape(b.name)}*: {b.balance}"
+            f"• *{escape(b.name)}*: {points(b.balance)}"
             + ("" if b.status == "active" else f" ({b.status.replace('_', ' ')})")
             for b in overview.balances
         ]

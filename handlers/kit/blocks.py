@@ -7,6 +7,7 @@ CRM field can never make Slack reject a whole message.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from store.links import is_safe_link
@@ -77,7 +78,15 @@ def divider() -> Block:
     return {"type": "divider"}
 
 
-def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+def button(
+    text: str,
+    action_id: str,
+    value: str,
+    style: str | None = None,
+    *,
+    confirm: tuple[str, str, str] | None = None,
+) -> dict[str, Any]:
+    """A button; `confirm` (title, question, yes) asks first, for a click that cannot be taken back."""
     element: dict[str, Any] = {
         "type": "button",
         "text": plain(text, BUTTON_TEXT_MAX),
@@ -86,6 +95,14 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     }
     if style is not None:
         element["style"] = style
+    if confirm is not None:
+        title, question, yes = confirm
+        element["confirm"] = {
+            "title": plain(title, 100),
+            "text": plain(question, 300),
+            "confirm": plain(yes, 30),
+            "deny": plain("Cancel", 30),
+        }
     return element
 
 
@@ -104,6 +121,29 @@ def when(moment: dt.datetime) -> str:
     """A time every reader sees in their own timezone (Slack's date token), with a UTC fallback."""
     fallback = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def day(date: dt.date) -> str:
+    """A day every reader sees in their own style ("Dec 10, 2026", "tomorrow"), the one way a date
+    is written in Slack. Noon UTC, so the day is the same in every reader's time zone."""
+    noon = dt.datetime.combine(date, dt.time(12), dt.UTC)
+    return f"<!date^{int(noon.timestamp())}^{{date_short_pretty}}|{date:%-d %b %Y}>"
+
+
+#: a date as the store writes it in a sentence (the checklist's, which the command line prints too)
+ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def days_in(text: str) -> str:
+    """A sentence the store wrote, its ISO dates written as Slack's dates (`day`)."""
+
+    def as_day(found: re.Match[str]) -> str:
+        try:
+            return day(dt.date(int(found[1]), int(found[2]), int(found[3])))
+        except ValueError:
+            return found[0]
+
+    return ISO_DATE.sub(as_day, text)
 
 
 def user(user_id: str | None, nobody: str = "the program admins") -> str:

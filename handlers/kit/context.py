@@ -6,6 +6,10 @@ parameters say what it uses: Bolt's own (`ack`, `body`, `action`, `view`, `respo
 ...) and ours, `desk` (the program's services, `handlers.kit.desk.Desk`) and `act` (who acts,
 now: `store.act.Act`). A test calls one with a desk and an act of its own; nothing is captured
 in a closure. This middleware is the only place that holds the desk.
+
+It also hands listeners the desk's own Web API client (`bot.slack_client`: its timeouts, no post
+retried inside a call, every call timed for `/metrics`) instead of the plain one Bolt builds for
+each request: one workspace, one bot token, so every call the app makes goes through one client.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ def hand_over(desk: Desk) -> Middleware:
     def put_in_context(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
         context["desk"] = desk
         context["act"] = desk.act(context.user_id or "")
+        if desk.client is not None:
+            context["client"] = desk.client
         return next()
 
     return put_in_context

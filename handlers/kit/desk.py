@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 
 from handlers.kit.links import Links
+from handlers.kit.people import People
 from handlers.outbox.pacing import Pacer
 from handlers.outbox.routing import Routes
 from handlers.outbox.smtp import Mailer
@@ -52,8 +53,19 @@ class Desk:
     links: Links | None = None
     #: sends the advocate's e-mails; None when the mail settings are missing (owner-led)
     mailer: Mailer | None = None
+    #: how long an advocate's answer stays as it is before it may change again
+    answer_pause: dt.timedelta = dt.timedelta(minutes=10)
     #: how each delivery kind is sent (`handlers.routes.ROUTES`): the sender reads them here
     routes: Routes[Desk] = field(default_factory=dict)
+    #: who Slack users are (names, titles, addresses), for the e-mails, the pages and the CLI
+    people: People | None = None
+    #: the company as its customers know it (REFDESK_COMPANY_NAME): who asks, in e-mails and pages
+    company: str = ""
+    #: the privacy notice the advocate's e-mails and pages link to
+    privacy_url: str | None = None
+    #: a `refdesk worker` process sends what the outbox owes (REFDESK_WORKER=external): listeners
+    #: only enqueue, and the enqueue's NOTIFY (or the worker's poll on SQLite) wakes the worker
+    worker_sends: bool = False
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -22,6 +22,12 @@ class Action(enum.StrEnum):
     APPROVE = "approve"
     DECLINE = "decline"
     APPROVE_OVERRIDE = "approve_override"
+    #: the e-mail Approve sends, with the owner's own line and whom to ask (the approval modal)
+    PREVIEW = "approve_preview"
+    #: approve, the owner asking the advocate in person and recording their answer
+    ASK_MYSELF = "approve_ask_myself"
+    #: the requester takes back an approved ask that is not done
+    WITHDRAW = "withdraw"
     # giving back
     LOG_VALUE = "log_value"
     #: the advocate picker of the modals with an account input (its options: the account's people)
@@ -29,8 +35,10 @@ class Action(enum.StrEnum):
     # the customer's say: the owner records what the advocate said in person
     CONSENT_YES = "consent_yes"
     CONSENT_NOT_THIS_TIME = "consent_not_this_time"
-    CONSENT_NOT_THIS_QUARTER = "consent_not_this_quarter"
+    CONSENT_NOT_FOR_3_MONTHS = "consent_not_for_3_months"
+    CONSENT_LESS_OFTEN = "consent_less_often"
     CONSENT_NEVER = "consent_never"
+    CONSENT_SOMEONE_ELSE = "consent_someone_else"
     # closing the loop
     DONE = "followup_done"
     FELL_THROUGH = "followup_fell_through"
@@ -50,7 +58,9 @@ class Action(enum.StrEnum):
 
 
 #: the buttons that decide a request, wherever they are shown
-DECISION_ACTIONS = frozenset({Action.APPROVE, Action.DECLINE, Action.APPROVE_OVERRIDE})
+DECISION_ACTIONS = frozenset(
+    {Action.APPROVE, Action.DECLINE, Action.APPROVE_OVERRIDE, Action.PREVIEW, Action.ASK_MYSELF}
+)
 #: the buttons that move an offer's seat, wherever they are shown
 SEAT_ACTIONS = frozenset(
     {Action.OFFER_IT, Action.SEAT_YES, Action.SEAT_NO, Action.DELIVERED, Action.RELEASE_SEAT}
@@ -72,7 +82,8 @@ class View(enum.StrEnum):
     NOTICE = "notice"
     OFFER = "offer_modal"
     OFFER_SAVED = "offer_saved"
-    #: the owner approves a request that named no advocate: whom to ask
+    #: the owner approves with a choice: whom to ask (a request that named nobody, or another
+    #: person), their own line in the e-mail (**Preview**), or asking in person
     PICK_ADVOCATE = "pick_advocate_modal"
     #: **Offer it** for an account with several advocates: whom the seat is offered to
     OFFER_ADVOCATE = "offer_advocate_modal"

@@ -1,11 +1,16 @@
-"""The advocate's links: signed, single-purpose, bound to one request, expiring (itsdangerous).
+"""The advocate's links: signed, single-purpose, bound to one thing, expiring (itsdangerous).
 
-A link is `<public url>/<purpose>/<id>/<token>`, the purpose being the page's
-(`handlers.advocate.pages` declares them). The token signs the id with a key derived for its
-purpose (itsdangerous's salt), so an answer link does not open the rating page, a token for one
-request does not open another, and an edited token fails its signature.
+A link is `<public url>/<purpose>/<key>/<token>`, the purpose being the page's
+(`handlers.advocate.pages` declares them) and the key the thing's opaque id (a request's
+`public_id`: never a sequential number that says how many there are or leads to the next). The
+token signs the key with a secret derived for its purpose (itsdangerous's salt), so an answer link
+does not open the rating page, a token for one request does not open another, and an edited token
+fails its signature.
 The forms on the pages carry a CSRF token derived from the link token under a salt of its own:
 a form posted from anywhere else lacks it.
+
+The secret may be several keys, the signing one first (`REFDESK_LINK_SECRET=new,old`): links
+signed with any of them still open, so the key can be rotated without voiding the links sent.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -28,33 +34,39 @@ class BadLink(Exception):
 
 @dataclass(frozen=True)
 class Links:
-    secret: str
+    #: one key, or several with the signing one first (all of them verify)
+    secret: str | Sequence[str]
     base_url: str
     max_age: dt.timedelta
 
+    @property
+    def _keys(self) -> list[str]:
+        """The keys as itsdangerous takes them: it signs with the last one and verifies with all."""
+        return [self.secret] if isinstance(self.secret, str) else list(reversed(self.secret))
+
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret, salt=f"refdesk.link.{purpose}")
+        return URLSafeTimedSerializer(self._keys, salt=f"refdesk.link.{purpose}")
 
-    def token(self, purpose: str, request_id: int) -> str:
-        return str(self._serializer(purpose).dumps({"request": request_id}))
+    def token(self, purpose: str, key: str) -> str:
+        return str(self._serializer(purpose).dumps({"key": key}))
 
-    def url(self, purpose: str, request_id: int) -> str:
-        return f"{self.base_url}/{purpose}/{request_id}/{self.token(purpose, request_id)}"
+    def url(self, purpose: str, key: str) -> str:
+        return f"{self.base_url}/{purpose}/{key}/{self.token(purpose, key)}"
 
-    def check(self, purpose: str, request_id: int, token: str) -> None:
-        """Raise `BadLink` unless `token` is this purpose's, for this request, and not too old."""
+    def check(self, purpose: str, key: str, token: str) -> None:
+        """Raise `BadLink` unless `token` is this purpose's, for this key, and not too old."""
         try:
             data = self._serializer(purpose).loads(token, max_age=int(self.max_age.total_seconds()))
         except SignatureExpired:
             raise BadLink(expired=True) from None
         except BadSignature:
             raise BadLink(expired=False) from None
-        if not isinstance(data, dict) or data.get("request") != request_id:
+        if not isinstance(data, dict) or data.get("key") != key:
             raise BadLink(expired=False)
 
     def csrf(self, token: str) -> str:
         digest = hashlib.sha256(token.encode()).hexdigest()
-        return str(URLSafeSerializer(self.secret, salt="refdesk.csrf").dumps(digest))
+        return str(URLSafeSerializer(self._keys, salt="refdesk.csrf").dumps(digest))
 
     def csrf_ok(self, token: str, sent: str) -> bool:
         return hmac.compare_digest(self.csrf(token), sent)

@@ -9,30 +9,58 @@ answer only the clicker sees, in place (ephemeral) or, on App Home, in a small m
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers.kit.blocks import user
 from handlers.kit.replies import notice_modal, tell
-from store.errors import AlreadySettled, DomainError, Gone, Invalid, NeedsOverride, NotAllowed, Unavailable
-from store.models import RequestStatus
+from store.errors import (
+    AlreadySettled,
+    DomainError,
+    Gone,
+    Invalid,
+    NeedsOverride,
+    NotAllowed,
+    TooSoon,
+    Unavailable,
+)
+from store.models import RequestStatus, SeatStatus
 
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
+#: Slack's answers to `views.open` with a trigger id that is over 3 s old or already used: the
+#: person was slow (or Slack was), nothing of ours failed, and a new click works
+STALE_TRIGGER = frozenset({"expired_trigger_id", "exchanged_trigger_id"})
 
 #: how a settled request's state reads in a sentence
 STATUS_WORDS: dict[str, str] = {
     RequestStatus.PENDING: "⏳ pending",
     RequestStatus.APPROVED: "✅ approved",
     RequestStatus.DECLINED: "❌ declined",
+    RequestStatus.CUSTOMER_DECLINED: "🙅 declined by the customer",
     RequestStatus.CANCELLED: "🚫 cancelled",
+    RequestStatus.WITHDRAWN: "↩️ withdrawn",
     RequestStatus.DONE: "🏁 done",
     RequestStatus.FELL_THROUGH: "↩️ fell through",
+}
+
+
+#: a Slack user id (a seat's answer may have come from the advocate's page, by their address)
+SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+#: an offer's seat that already moved on: (the notice's title, what happened, in words)
+SEAT_WORDS: dict[str, tuple[str, str]] = {
+    SeatStatus.DELIVERED: ("Already delivered", "Already delivered: the value is on the ledger."),
+    SeatStatus.RELEASED: ("Already released", "This seat was already released."),
+    SeatStatus.ACCEPTED: ("Already answered", "The customer already said yes to this seat."),
+    SeatStatus.DECLINED: ("Already answered", "The customer already said no, thanks: the seat went back."),
+    SeatStatus.RESERVED: ("Already reserved", "This seat is already reserved."),
 }
 
 
@@ -42,6 +70,10 @@ def sentence(error: DomainError) -> str:
         who = " or ".join([*(user(p) for p in error.people), "a program admin"])
         why = f": {error.why}" if error.why else ""
         return f"Only {who} can {error.act}{why}."
+    if isinstance(error, AlreadySettled) and error.thing == "seat":
+        said = SEAT_WORDS.get(error.status, ("", f"This seat is already {error.status}."))[1]
+        by = f" ({user(error.by)})" if error.by and SLACK_ID.fullmatch(error.by) else ""
+        return f"{said.removesuffix('.')}{by}. Nothing changed."
     if isinstance(error, AlreadySettled):
         label = STATUS_WORDS.get(error.status, error.status.replace("_", " "))
         by = f" by {user(error.by)}" if error.by else ""
@@ -54,10 +86,16 @@ def sentence(error: DomainError) -> str:
         return next(iter(error.errors.values()), "That cannot be done.")
     if isinstance(error, Unavailable):
         return "We couldn't record this just now — nothing was saved. Please try again."
+    if isinstance(error, TooSoon):
+        return (
+            f"This answer changed a moment ago: it can change again in {error.minutes} min. Nothing changed."
+        )
     return "That cannot be done. Nothing changed."
 
 
 def title(error: DomainError) -> str:
+    if isinstance(error, AlreadySettled) and error.thing == "seat":
+        return SEAT_WORDS.get(error.status, ("Nothing changed", ""))[0]
     return "Already decided" if isinstance(error, AlreadySettled) else "Nothing changed"
 
 
@@ -126,6 +164,28 @@ def apologize(error: Exception, ack: Ack, body: dict[str, Any], respond: Respond
         log.warning("could not tell the user about the failure", exc_info=True)
 
 
+def again(body: dict[str, Any]) -> str:
+    """What to do again, in the words of the surface the person used: the button, or the command."""
+    actions = body.get("actions") or [{}]
+    label = (actions[0].get("text") or {}).get("text") if isinstance(actions[0], dict) else None
+    if isinstance(label, str) and label:
+        return f"click {label} again"
+    if body.get("command"):
+        return f"type {body['command']} again"
+    return "try again"
+
+
+def took_too_long(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    """A modal Slack would not open because the click's trigger expired: say so, and what to do."""
+    log.info("a modal for %s came too late for its trigger", (body.get("user") or {}).get("id"))
+    if ack.response is None:
+        ack()
+    try:
+        tell(body, respond, client, f"That took too long — {again(body)}.", "Please try again")
+    except Exception:  # Slack is unreachable: nothing was changed, so nothing is lost
+        log.warning("could not tell the person to click again", exc_info=True)
+
+
 @contextmanager
 def answered(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> Iterator[None]:
     """Run a listener's work; a refusal is answered in the person's words, a failure with an apology.
@@ -137,5 +197,10 @@ def answered(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
         yield
     except DomainError as error:
         answer(error, ack, body, respond, client)
+    except SlackApiError as error:
+        if error.response.get("error") in STALE_TRIGGER:
+            took_too_long(ack, body, respond, client)
+        else:
+            apologize(error, ack, body, respond, client)
     except Exception as error:
         apologize(error, ack, body, respond, client)

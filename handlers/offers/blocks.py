@@ -123,4 +123,15 @@ def seat_text(seat: SeatView) -> str:
             f"Delivered {escape(seat.offer_title)} to {escape(seat.account_name)}: "
             f"{points(seat.credit, signed=True)}, balance now {points(seat.balance)}"
         )
-    return f"Seat on {escape(seat.offer_title)} for {escape(seat.account_name)}: {seat.status}"
+    offer, account = escape(seat.offer_title), escape(seat.account_name)
+    who = escape(seat.advocate_name or account)
+    return {
+        SeatStatus.RESERVED: (
+            f"{offer}: a seat is held for {account}; {who} is invited by e-mail"
+            if seat.invited_at
+            else f"{offer}: a seat is held for {account}; ask {who} and record their answer"
+        ),
+        SeatStatus.ACCEPTED: f"{who} said yes to {offer}: mark it Delivered once it happened",
+        SeatStatus.DECLINED: f"{who} said no, thanks, to {offer}: the seat went back",
+        SeatStatus.RELEASED: f"The seat on {offer} for {account} was released",
+    }.get(SeatStatus(seat.status), f"Seat on {offer} for {account}: {seat.status.replace('_', ' ')}")

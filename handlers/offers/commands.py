@@ -37,7 +37,7 @@ from store.errors import Invalid, NotAllowed
 from store.giveback import social_capital
 from store.offers import catalog, matching
 from store.offers.catalog import OfferDraft, OfferView
-from store.rules.policy import Policy
+from store.rules.policy import Policy, counted
 
 SAVED = "✅ Saved. Owners see it suggested for the accounts it fits."
 #: how many times a card's rewrite waits for the card itself before giving up
@@ -160,7 +160,7 @@ def offers_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, cli
     """`/reference offers`: the open offers; admins get Edit and Close on each."""
     listed = catalog.list_offers(desk.db, desk.policy, desk.today())
     admin = desk.is_admin(str(command.get("user_id") or ""))
-    text = f"{len(listed)} open offer(s)"
+    text = counted(len(listed), "open offer")
     ack(response_type="ephemeral", text=text, blocks=offers_blocks(desk, listed, admin=admin))
 
 
@@ -175,7 +175,7 @@ def give_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, clien
     suggested = matching.suggestions(desk.db, desk.policy, [account.id], today, within_reach=False)
     capital = social_capital.breakdown(desk.db, desk.policy, account.id, today)
     found = [suggestion_block(s) for s in suggested.get(account.id, [])]
-    text = f"{len(found)} offer(s) for {escape(account.name)}"
+    text = f"{counted(len(found), 'offer')} for {escape(account.name)}"
     ack(
         response_type="ephemeral",
         text=text,

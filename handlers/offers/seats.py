@@ -98,9 +98,14 @@ def _seat_id(action: dict[str, Any]) -> int:
 
 def _said(seat: SeatView) -> str:
     """What the clicker reads in place after a seat moved."""
+    who = escape(seat.advocate_name or seat.account_name)
+    asked = (
+        f"{who} is e-mailed the invitation on your behalf; their answer reaches the seat's card in your DMs."
+        if seat.invited_at
+        else f"Ask {who}, then record their answer on the seat's card in your DMs."
+    )
     return {
-        "reserved": f"Seat reserved on “{escape(seat.offer_title)}” for {escape(seat.account_name)}. "
-        "Ask the customer; the seat's card in your DMs records the answer.",
+        "reserved": f"Seat reserved on “{escape(seat.offer_title)}” for {escape(seat.account_name)}. {asked}",
         "accepted": f"Recorded: {escape(seat.account_name)} said yes to “{escape(seat.offer_title)}”.",
         "declined": f"Recorded: no, thanks. The seat on “{escape(seat.offer_title)}” went back.",
         "delivered": seat_text(seat) + ".",

@@ -1,10 +1,12 @@
 """Putting a delivery back after an attempt that did not settle it, the same way for both
-transports: when it is due again, and whether a post of it may already sit in Slack."""
+transports: when it is due again, and whether a post of it may already sit in Slack (and then how
+long Slack may still take to store it)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from handlers.outbox.outbound import Outbound
 from store.errors import Unavailable
@@ -21,6 +23,25 @@ MAX_RENDER_ATTEMPTS = 5
 def backoff(desk: Outbound, attempts: int) -> dt.timedelta:
     """The first retry after `retry_base_seconds`, doubling with each attempt, 15 minutes at most."""
     return min(dt.timedelta(seconds=desk.retry_base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def in_flight(desk: Outbound) -> dt.timedelta:
+    """How long after it was sent a post whose answer never came may still land in Slack.
+
+    Half the lease: no post starts past half its claim's lease (`handlers.outbox.sender`), so a
+    sender that died mid-post has had at least that long before another takes its claim over and
+    looks; a post that timed out waits as long before its look-up. The settings make it longer
+    than one Slack call can take (`bot.settings`: the lease outlasts three timeouts), so a post
+    Slack is still holding when the client gives up has that much more time to land.
+    """
+    return desk.lease / 2
+
+
+def in_flight_left(desk: Outbound, posted_at: float | None) -> dt.timedelta:
+    """What is left of the in-flight window of a post sent at `posted_at` (`time.monotonic()`)."""
+    if posted_at is None:
+        return dt.timedelta(0)
+    return max(in_flight(desk) - dt.timedelta(seconds=time.monotonic() - posted_at), dt.timedelta(0))
 
 
 def put_back(desk: Outbound, job: DeliveryJob, delay: dt.timedelta, error: str, in_doubt: bool) -> None:

@@ -58,3 +58,7 @@ class Mail:
     html: str
     #: the account's owner: the program writes on their behalf, so replies go to them
     reply_to: str | None = None
+    reply_to_name: str = ""
+    #: the name it comes from, at the program's address ("Olivia Owner (Northwind)"); None: the
+    #: sender setting as it is
+    from_name: str | None = None

@@ -34,5 +34,7 @@ class Outbound(Protocol):
     executor: Executor | None
     #: every delivery kind's route (`handlers.routes.ROUTES` in the app)
     routes: Routes[Any]
+    #: another process (`refdesk worker`) sends: `send_soon` leaves the deliveries to it
+    worker_sends: bool
 
     def now(self) -> dt.datetime: ...

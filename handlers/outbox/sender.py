@@ -14,13 +14,15 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from handlers.outbox import mail, slack
 from handlers.outbox.attempts import put_back, render_failed
 from handlers.outbox.batch import one_batch
 from handlers.outbox.messages import Undeliverable
 from handlers.outbox.outbound import Outbound
-from handlers.outbox.routing import MailRoute
+from handlers.outbox.routing import MailRoute, Route
+from store.logfields import tagged
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.queue import DeliveryJob
@@ -74,13 +76,17 @@ def _send_batch(desk: Outbound, keys: list[str] | None, limit: int, fresh_for: d
     # no post starts past half the lease: one Slack call (bot.settings bounds it) then ends in time
     deadline = time.monotonic() + desk.lease.total_seconds() / 2
     attempts: list[Attempt] = []
+    # e-mails first: SMTP waits on no Slack pacing, so an e-mail must not wait behind posts that do
+    # (a person's channel booked for the next half minute holds up only that person's messages)
+    claimed.sort(key=lambda job: not isinstance(_route(desk, job), MailRoute))
     with one_batch():
         for job in claimed:
             if time.monotonic() > deadline:
                 put_back(desk, job, dt.timedelta(0), "handed back unsent", in_doubt=job.maybe_posted)
                 continue
             try:
-                attempts.append(_send(desk, job, deadline))
+                with tagged(delivery_key=job.key, delivery_kind=job.kind):
+                    attempts.append(_send(desk, job, deadline))
             except Exception:
                 # the claim stays ours until its lease runs out; the next sender looks before posting
                 log.exception("delivery %s: unexpected error; retried once its lease runs out", job.key)
@@ -89,10 +95,7 @@ def _send_batch(desk: Outbound, keys: list[str] | None, limit: int, fresh_for: d
 
 def _send(desk: Outbound, job: DeliveryJob, deadline: float) -> Attempt:
     """One attempt at a claimed delivery, by its route's transport."""
-    try:
-        route = desk.routes.get(DeliveryKind(job.kind))
-    except ValueError:  # a kind this version does not know (written by another version)
-        route = None
+    route = _route(desk, job)
     if route is None:
         render_failed(desk, job, LookupError(f"no renderer for delivery kind {job.kind!r}"))
         return Attempt(False)
@@ -107,13 +110,21 @@ def _send(desk: Outbound, job: DeliveryJob, deadline: float) -> Attempt:
         return Attempt(False, tuple(owed))
 
 
+def _route(desk: Outbound, job: DeliveryJob) -> Route[Any] | None:
+    try:
+        return desk.routes.get(DeliveryKind(job.kind))
+    except ValueError:  # a kind this version does not know (written by another version)
+        return None
+
+
 def send_soon(desk: Outbound, keys: Sequence[str]) -> None:
     """Send these deliveries now, off the listener's thread when the desk has an executor.
 
     Listeners call this right after their store call: the messages usually reach Slack within
     milliseconds, and if Slack is slow or down the worker retries them later from the outbox.
+    Where a worker process sends (`worker_sends`), the store call's commit already woke it.
     """
-    if not keys:
+    if not keys or desk.worker_sends:
         return
     if desk.executor is None:
         deliver(desk, list(keys))

@@ -5,8 +5,9 @@ when it goes out. Outcomes are sorted four ways:
 
 * Slack answered and refused for now (429, a hiccup): nothing was posted, retry later (after
   `Retry-After` on a 429);
-* the answer never came (a timeout, a dropped connection, a 5xx): the post may have landed, so
-  the delivery is retried *in doubt*, and the next attempt looks for it before posting again;
+* the answer never came (a timeout, a dropped connection, a 5xx): the post may have landed or
+  may still land, so the delivery is retried *in doubt* once the post can no longer be in flight,
+  and that attempt looks for it before posting again (and once more after posting again);
 * the message can never arrive (the person left): `Undeliverable`, for the sender to record and
   hand to the kind's fallback;
 * the renderer raised: retried a few times, then failed for good (`attempts.render_failed`).
@@ -24,10 +25,11 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from handlers.outbox.attempts import backoff, put_back, render_failed
+from handlers.outbox import posted
+from handlers.outbox.attempts import backoff, in_flight, in_flight_left, put_back, render_failed
 from handlers.outbox.messages import NotYet, Outgoing, Undeliverable
 from handlers.outbox.outbound import Outbound
-from handlers.outbox.posted import find_posted, marked
+from handlers.outbox.posted import marked
 from handlers.outbox.routing import SlackRoute
 from store.errors import Unavailable
 from store.outbox import queue
@@ -66,18 +68,25 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
 
     `in_doubt` is True while a post of this delivery may sit in Slack unrecorded: from the claim
     of a `maybe_posted` delivery until the look-up says it is not there, and from the moment a
-    post is sent until Slack answers it. It decides how a failed attempt is put back.
+    post is sent until Slack answers it. It decides how a failed attempt is put back: a post
+    whose answer never came is looked for only once it can no longer be in flight. A delivery
+    posted again after a look-up found nothing stays in doubt a while longer and is looked for
+    once more (`posted.keep_one` deletes a copy that landed late).
     """
     assert desk.client is not None
     in_doubt = job.maybe_posted
+    reposting = False
+    posted_at: float | None = None
     try:
         if in_doubt:
-            landed = find_posted(desk.client, job)
+            landed = posted.keep_one(desk.client, job)
+            if landed is None and job.channel and job.ts:  # its recorded post, beyond the look-up's reach
+                landed = (job.channel, job.ts)
             if landed is not None:
-                log.info("delivery %s had reached Slack unrecorded: not posted again", job.key)
+                log.info("delivery %s is in Slack once: not posted again", job.key)
                 queue.mark_sent(desk.db, job, desk.now(), channel=landed[0], ts=landed[1])
                 return True
-            in_doubt = False
+            in_doubt, reposting = False, True
         try:
             messages = _render(desk, job, route)
         except (NotYet, SlackClientError, OSError, Unavailable):
@@ -95,7 +104,7 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
             desk.pacer.wait(job.recipient)
             if time.monotonic() > deadline:
                 raise NotYet("the send lease is running out: handing the message back")
-            in_doubt = True
+            in_doubt, posted_at = True, time.monotonic()
             try:
                 response = _post(desk, job, message)
             except SlackApiError as exc:
@@ -105,14 +114,19 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
             # posted: until the database records it, the delivery stays in doubt, so a sender
             # that takes it over (the database was locked or down just now) looks before posting
             channel, ts = response.get("channel"), response.get("ts")
-        queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
+        if reposting and channel and ts:
+            queue.mark_reposted(desk.db, job, desk.now(), in_flight(desk), channel=channel, ts=ts)
+        else:
+            queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
         return bool(messages)
     except NotYet as wait:
         put_back(desk, job, backoff(desk, job.attempts), str(wait), in_doubt)
     except SlackApiError as exc:
-        _refused(desk, job, exc, in_doubt)
+        _refused(desk, job, exc, in_doubt, in_flight_left(desk, posted_at))
     except (SlackClientError, OSError, Unavailable) as exc:
-        delay = backoff(desk, job.attempts)
+        delay = max(
+            backoff(desk, job.attempts), in_flight_left(desk, posted_at) if in_doubt else dt.timedelta(0)
+        )
         log.warning(
             "delivery %s: Slack or the database unreachable (%s)%s; retrying in %ss",
             job.key,
@@ -163,12 +177,15 @@ def _share_ts(response: Any, channel: str) -> str | None:
     return None
 
 
-def _refused(desk: Outbound, job: DeliveryJob, exc: SlackApiError, in_doubt: bool) -> None:
-    """Slack said no: for good (`Undeliverable`), or for now (retried, after `Retry-After`)."""
+def _refused(
+    desk: Outbound, job: DeliveryJob, exc: SlackApiError, in_doubt: bool, in_flight_for: dt.timedelta
+) -> None:
+    """Slack said no: for good (`Undeliverable`), or for now (retried, after `Retry-After`; a 5xx
+    that may have come after Slack stored the post, once it can no longer be in flight)."""
     error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
     if error in PERMANENT_ERRORS:
         raise Undeliverable(error)
-    delay = backoff(desk, job.attempts)
+    delay = max(backoff(desk, job.attempts), in_flight_for if in_doubt else dt.timedelta(0))
     if exc.response.status_code == 429 or error == "ratelimited":
         retry_after = exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1))
         delay = dt.timedelta(seconds=max(int(retry_after), 1))

@@ -1,9 +1,11 @@
-"""The customer's say in Slack: the owner's four buttons, and the answer told to the people.
+"""The customer's say in Slack: the owner's answer buttons, and the answer told to the people.
 
-The owner gets the four answers as buttons right after approving in an owner-led program, or
-when the advocate has not answered the e-mail in time; a click records what the customer said
-(`store.customer.consent.answer`, the same transaction as the page's). The requester and the owner are
-told every answer in a DM, rendered from the answer recorded with the delivery.
+The owner gets the answers as buttons when they ask in person (an owner-led program, or **I'll ask
+them myself**), when the advocate has not answered the e-mail in time, or when the needed-by date
+passed with no answer; a click records what the customer said (`store.customer.consent.answer`,
+the same transaction as the page's). The requester and the owner are told every answer in a DM,
+rendered from the answer recorded with the delivery: on a yes the requester gets, once, the
+contact, the times, the note and the activity's next step; on a no, the accounts that fit instead.
 """
 
 from __future__ import annotations
@@ -13,28 +15,33 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.kit.blocks import actions, button, context, escape, section
+from handlers.kit.blocks import Block, actions, button, context, day, escape, section, user
 from handlers.kit.desk import Desk
 from handlers.kit.forms import request_id_of
 from handlers.kit.ids import Action
 from handlers.kit.refusals import answered
 from handlers.outbox.messages import Outgoing
 from handlers.outbox.sender import send_soon
+from handlers.requests.requester import WITHDRAW_CONFIRM, alternative_blocks
 from store.act import Act
-from store.customer import ask_view, consent
+from store.customer import ask_view, consent, referrals
 from store.customer.ask_view import AskView
 from store.customer.consent import ANSWER_WORDS
 from store.errors import Gone
-from store.models import ConsentAnswer
-from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
+from store.models import ConsentAnswer, RequestStatus
+from store.outbox.payloads import AnsweredPayload, ConsentAskPayload, ReferralPayload
 from store.outbox.queue import DeliveryJob
+from store.requests import cards
+from store.rules.policy import counted
 
-#: each button → the answer it records
+#: each button → the answer it records, in the page's order
 ANSWER_ACTIONS = {
     Action.CONSENT_YES: ConsentAnswer.YES,
     Action.CONSENT_NOT_THIS_TIME: ConsentAnswer.NOT_THIS_TIME,
-    Action.CONSENT_NOT_THIS_QUARTER: ConsentAnswer.NOT_THIS_QUARTER,
+    Action.CONSENT_NOT_FOR_3_MONTHS: ConsentAnswer.NOT_FOR_3_MONTHS,
+    Action.CONSENT_LESS_OFTEN: ConsentAnswer.LESS_OFTEN,
     Action.CONSENT_NEVER: ConsentAnswer.NEVER,
+    Action.CONSENT_SOMEONE_ELSE: ConsentAnswer.SOMEONE_ELSE,
 }
 
 
@@ -65,40 +72,84 @@ def render_consent_ask(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     ask = _view(desk, job.request_id)
     if ask is None or ask.answer is not None or not ask.open:
         return []
-    why = (
-        "has not answered the e-mail yet"
-        if ConsentAskPayload.from_dict(job.data).reminder
-        else "is asked by you (this program does not e-mail advocates)"
-    )
-    needed = f", needed by {ask.needed_by.isoformat()}" if ask.needed_by else ""
-    text = (
-        f"{_who(ask)} {why}: will they do *{escape(ask.activity_name)}*{needed}? "
-        "Ask them, then record what they said."
-    )
-    return [Outgoing(f"Record {ask.advocate_name}'s answer", [section(text), answer_buttons(ask.request_id)])]
+    why = ConsentAskPayload.from_dict(job.data)
+    needed = f", needed by {day(ask.needed_by)}" if ask.needed_by else ""
+    what = f"*{escape(ask.activity_name)}*{needed}"
+    then = "Ask them, then record what they said."
+    if why.overdue:
+        text = f"⏰ {_who(ask)} has not answered the e-mail about {what}. What did they say?"
+    elif why.reminder:
+        text = f"{_who(ask)} has not answered the e-mail yet: will they do {what}? {then}"
+    else:
+        text = f"You ask {_who(ask)} yourself: will they do {what}? {then}"
+    hint = "Nobody else contacts them: the requester gets their contact only once they say yes."
+    return [
+        Outgoing(
+            f"Record {escape(ask.advocate_name)}'s answer",
+            [section(text), context(hint), answer_buttons(ask.request_id)],
+        )
+    ]
+
+
+def _said(ask: AskView, payload: AnsweredPayload) -> str:
+    said = ANSWER_WORDS[ConsentAnswer(payload.answer)]
+    verb = "changed their answer to" if payload.before else "said"
+    return f"{_who(ask)} {verb} *{escape(said)}* to *{escape(ask.activity_name)}*"
 
 
 def told_text(ask: AskView, payload: AnsweredPayload, *, for_requester: bool) -> str:
-    said = ANSWER_WORDS[ConsentAnswer(payload.answer)]
-    verb = "changed their answer to" if payload.before else "said"
-    head = f"{_who(ask)} {verb} *{escape(said)}* to *{escape(ask.activity_name)}*"
+    """What the answer means, for the requester (the contact, once it is a yes) or the owner."""
+    head = _said(ask, payload)
     if payload.answer == ConsentAnswer.YES:
-        lines = [f"{head}: the request is confirmed."]
+        lines = [f"🤝 {head}: it is confirmed."]
         if for_requester and ask.advocate_email:
-            lines.append(
-                f"Contact: {escape(ask.advocate_name)} <mailto:{ask.advocate_email}|{ask.advocate_email}>"
-            )
+            address = ask.advocate_email
+            lines.append(f"*Contact:* {escape(ask.advocate_name)} <mailto:{address}|{escape(address)}>")
+        if ask.times:
+            lines.append(f"*Times that suit:* {escape(ask.times)}")
     else:
-        lines = [f"{head}: declined by the customer. The ask's cost went back to the account."]
-        if payload.answer == ConsentAnswer.NOT_THIS_QUARTER:
-            lines.append("They rest until the end of the quarter.")
+        lines = [f"🙅 {head}: declined by the customer. The ask's cost went back to the account."]
+        if payload.answer == ConsentAnswer.NOT_FOR_3_MONTHS and ask.rest_until:
+            lines.append(f"They rest until {day(ask.rest_until)}: nobody may ask them before.")
+        elif payload.answer == ConsentAnswer.LESS_OFTEN and ask.asks_per_quarter:
+            most = counted(ask.asks_per_quarter, "ask")
+            lines.append(f"They asked to be asked less often: at most {most} a quarter from now on.")
         elif payload.answer == ConsentAnswer.NEVER:
             lines.append("They are not to be asked again (do not contact).")
+        elif payload.answer == ConsentAnswer.SOMEONE_ELSE:
+            lines.append("They named a colleague who would be better: the account's owner has the details.")
     if ask.note:
-        lines.append(f"Note: {escape(ask.note)}")
-    if ask.times and payload.answer == ConsentAnswer.YES:
-        lines.append(f"Times that suit: {escape(ask.times)}")
+        lines.append(f"*Note:* {escape(ask.note)}")
+    if for_requester and payload.answer == ConsentAnswer.YES and ask.activity.next_step:
+        lines.append(f"*Next step:* {escape(ask.activity.next_step)}")
     return "\n".join(lines)
+
+
+def told_blocks(desk: Desk, ask: AskView, payload: AnsweredPayload, *, for_requester: bool) -> list[Block]:
+    """The told DM as it stands now: **Withdraw** while the confirmed ask is not done; the accounts
+    that fit when the customer said no."""
+    text = told_text(ask, payload, for_requester=for_requester)
+    by = (
+        "on the page"
+        if payload.answered_by == consent.ADVOCATE
+        else f"as recorded by {user(payload.answered_by)}"
+    )
+    blocks = [section(text), context(f"Answered {by}.")]
+    if not for_requester:
+        return blocks
+    if payload.answer == ConsentAnswer.YES and ask.status == RequestStatus.APPROVED and ask.said_yes:
+        blocks.append(
+            actions(
+                button("Withdraw", Action.WITHDRAW, str(ask.request_id), confirm=WITHDRAW_CONFIRM),
+                block_id="withdraw",
+            )
+        )
+    elif payload.answer != ConsentAnswer.YES and ask.status == RequestStatus.CUSTOMER_DECLINED:
+        found = cards.alternatives(desk.db, desk.policy, ask.request_id)
+        blocks += alternative_blocks(found, "These accounts fit the same ask and can afford it:")
+    elif ask.status == RequestStatus.WITHDRAWN:
+        blocks.append(context("↩️ You withdrew this ask: they were told it is no longer needed."))
+    return blocks
 
 
 def render_consent_answered(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
@@ -106,13 +157,9 @@ def render_consent_answered(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     if ask is None:
         return []
     payload = AnsweredPayload.from_dict(job.data)
-    text = told_text(ask, payload, for_requester=job.recipient == ask.requester_id)
-    by = (
-        "on the page"
-        if payload.answered_by == consent.ADVOCATE
-        else f"as recorded by <@{payload.answered_by}>"
-    )
-    return [Outgoing(text.splitlines()[0], [section(text), context(f"Answered {by}.")])]
+    for_requester = job.recipient == ask.requester_id
+    blocks = told_blocks(desk, ask, payload, for_requester=for_requester)
+    return [Outgoing(told_text(ask, payload, for_requester=False).splitlines()[0], blocks)]
 
 
 def record(
@@ -124,18 +171,39 @@ def record(
     desk: Desk,
     act: Act,
 ) -> None:
-    """One of the owner's four buttons: the customer's answer, recorded as the page records it."""
+    """One of the owner's answer buttons: the customer's answer, recorded as the page records it."""
     ack()
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
         answer = ANSWER_ACTIONS[Action(action["action_id"])]
-        done = consent.answer(desk.db, request_id, answer, act)
+        done = consent.answer(desk.db, desk.policy, request_id, answer, act, pause=desk.answer_pause)
         send_soon(desk, done.delivery_keys)
         respond(
             replace_original=True,
             text=f"Recorded: {ANSWER_WORDS[answer]}",
             blocks=[section(f"Recorded the customer's answer: *{ANSWER_WORDS[answer]}*.")],
         )
+
+
+def render_referral(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """The owner told the colleague an advocate named: who, and that nobody has contacted them."""
+    try:
+        named = referrals.referral(desk.db, ReferralPayload.from_dict(job.data).referral_id)
+    except Gone:
+        return []
+    activity = desk.policy.activities.get(named.activity)
+    what = escape(activity.name if activity else named.activity)
+    title = f", {escape(named.title)}" if named.title else ""
+    text = (
+        f"🙋 *{escape(named.advocate_name)}* at *{escape(named.account_name)}* says someone else would be "
+        f"better for the *{what}*, and named a colleague:\n"
+        f"*{escape(named.name)}*{title} · <mailto:{named.email}|{escape(named.email)}>"
+    )
+    hint = (
+        "Nobody has contacted them: it is yours to decide. To ask them, a program admin adds them as "
+        f"an advocate at {escape(named.account_name)}, then a request can name them."
+    )
+    return [Outgoing(f"{named.advocate_name} suggests {named.name} instead", [section(text), context(hint)])]
 
 
 def register(app: App) -> None:

@@ -18,7 +18,7 @@ from handlers.kit.ids import Action
 from handlers.offers.blocks import capital_line
 from store.accounts import find
 from store.accounts.find import FindResult, Fit
-from store.rules.policy import points
+from store.rules.policy import counted, points
 
 USAGE = (
     "Tell me what the prospect looks like: `/reference find fintech case study` "
@@ -33,7 +33,7 @@ def _fit_text(fit: Fit, result: FindResult) -> str:
         lines.append(f"Products: {escape(fit.products.replace(';', ', '))}")
     if result.activity is not None:
         willing = (
-            f"{fit.willing_advocates} willing advocate(s)"
+            counted(fit.willing_advocates, "willing advocate")
             if fit.willing_advocates
             else "no advocate named for it"
         )
@@ -79,7 +79,11 @@ def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client
         return
     result = find.find_accounts(desk.db, desk.policy, words, desk.today())
     said = escape(truncate(words, 80))
-    summary = f"{len(result.fits)} account(s) fit “{said}”" if result.fits else f"No account matches “{said}”"
+    summary = (
+        f"{counted(len(result.fits), 'account')} fit “{said}”"
+        if result.fits
+        else f"No account matches “{said}”"
+    )
     # words before a call: approved words that fit the same deal come first
     blocks = words_for_find(desk, words) + find_blocks(words, result)
     ack(response_type="ephemeral", text=summary, blocks=blocks)

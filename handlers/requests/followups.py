@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.kit.blocks import Block, actions, button, context, escape, modal, option, section, user
+from handlers.kit.blocks import Block, actions, button, context, day, escape, modal, option, section, user
 from handlers.kit.desk import Desk
 from handlers.kit.forms import (
     input_block,
@@ -29,13 +29,13 @@ from handlers.outbox.messages import NotYet, Outgoing
 from handlers.outbox.sender import send_soon
 from handlers.requests.messages import decision_blocks, reason_modal
 from store.act import Act
-from store.models import RequestStatus
+from store.models import DEAL_CLOSED_NOTE, RequestStatus
 from store.outbox import listing
 from store.outbox.kinds import DeliveryKind
 from store.outbox.queue import DeliveryJob
 from store.requests import cards, followups
 from store.requests.followups import FollowupCard
-from store.rules.policy import points
+from store.rules.policy import counted, points
 
 #: "did the deal move?" answers → (what is stored in deal_moved, what is said)
 DEAL_ANSWERS: dict[str, tuple[bool | None, str]] = {
@@ -55,8 +55,8 @@ def render_sla_reminder(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     waited = _hours(card.created_at, desk.now())
     blocks = [
-        section(f"⏰ *Reminder:* this request has waited *{waited} hours* for your decision."),
-        *decision_blocks(card, viewer_is_admin=desk.is_admin(job.recipient)),
+        section(f"⏰ *Reminder:* this request has waited *{counted(waited, 'hour')}* for your decision."),
+        *decision_blocks(card, viewer_is_admin=desk.is_admin(job.recipient), mails=desk.mails_advocates),
     ]
     return [
         Outgoing(
@@ -73,9 +73,9 @@ def render_sla_escalation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     blocks = [
         section(
             f"🚨 *Escalated:* {user(card.owner_id, 'nobody')} has not decided this request in "
-            f"*{waited} hours*. As a program admin you can decide it here."
+            f"*{counted(waited, 'hour')}*. As a program admin you can decide it here."
         ),
-        *decision_blocks(card, viewer_is_admin=True),
+        *decision_blocks(card, viewer_is_admin=True, mails=desk.mails_advocates),
     ]
     return [Outgoing(f"Escalated: {escape(card.account_name)} request waiting {waited} h", blocks)]
 
@@ -89,7 +89,7 @@ def _what(card: FollowupCard) -> str:
 
 def followup_blocks(card: FollowupCard, *, reminder: bool) -> list[Block]:
     """The question, or (once answered) the answer without buttons, so nobody answers twice."""
-    needed = f" (needed by {card.needed_by.isoformat()})" if card.needed_by else ""
+    needed = f" (needed by {day(card.needed_by)})" if card.needed_by else ""
     lead = "⏰ *Still open:* how" if reminder else "How"
     blocks = [section(f"{lead} did your {_what(card)}{needed} go?")]
     if card.status != RequestStatus.APPROVED:
@@ -236,7 +236,7 @@ def done_submitted(
     note = text_of(values, "note")
     rating = selected_of(values, "rating")
     if selected_of(values, "deal") == "closed":
-        note = f"Deal closed. {note}".strip()
+        note = f"{DEAL_CLOSED_NOTE} {note}".strip()
     with answered(ack, body, respond, client):
         closed = followups.mark_done(
             desk.db,

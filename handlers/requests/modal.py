@@ -29,8 +29,9 @@ from store.requests.asking import Draft
 from store.rules.policy import Policy, points
 
 ADVOCATE_PREFIX = "advocate"
-#: the requester's say on whether the advocate is told who the prospect is (the opportunity name)
-NAME_SHARED_LABEL = "The advocate may see the prospect's name"
+#: the requester's say on whether the advocate is told the prospect company's name (typed for
+#: them in **Prospect company**: the opportunity's name is the CRM's and never leaves)
+NAME_SHARED_LABEL = "The advocate may see the prospect company's name"
 
 
 def request_modal(
@@ -87,19 +88,6 @@ def request_modal(
     )
     blocks.append(
         input_block(
-            "prospect_name_shared",
-            "Prospect's name",
-            {
-                "type": "checkboxes",
-                "action_id": "value",
-                "options": [option(NAME_SHARED_LABEL, "yes")],
-            },
-            optional=True,
-            hint="Otherwise the advocate's e-mail says only the prospect's industry.",
-        )
-    )
-    blocks.append(
-        input_block(
             "amount",
             "Amount",
             text_input(max_length=30, placeholder="e.g. 120000"),
@@ -120,6 +108,25 @@ def request_modal(
             "Prospect industry",
             text_input(max_length=100),
             optional=True,
+            hint="The advocate's e-mail says it: “30 minutes with a banking peer?”",
+        )
+    )
+    blocks.append(
+        input_block(
+            "prospect_company",
+            "Prospect company",
+            text_input(max_length=200),
+            optional=True,
+            hint="Shown to the advocate only if you tick below. The opportunity name never is.",
+        )
+    )
+    blocks.append(
+        input_block(
+            "prospect_name_shared",
+            "May the advocate see it?",
+            {"type": "checkboxes", "action_id": "value", "options": [option(NAME_SHARED_LABEL, "yes")]},
+            optional=True,
+            hint="Unticked, the advocate reads only the prospect's industry.",
         )
     )
     blocks.append(
@@ -127,11 +134,20 @@ def request_modal(
     )
     blocks.append(
         input_block(
+            "topic",
+            "What they'd like to hear about",
+            text_input(max_length=500, multiline=True),
+            optional=True,
+            hint="Written for the customer: the advocate's e-mail shows it as you type it.",
+        )
+    )
+    blocks.append(
+        input_block(
             "context",
             "Context",
             text_input(max_length=2000, multiline=True),
             optional=True,
-            hint="What the prospect wants to hear, and anything the owner should know.",
+            hint="Internal, for the owner: never shown to the customer.",
         )
     )
     return modal(
@@ -225,10 +241,12 @@ def parse(view: dict[str, Any]) -> tuple[Draft, dict[str, str]]:
         advocate_id=as_id(advocate_raw),
         opportunity_name=text("opportunity_name")[:200],
         prospect_name_shared=_ticked(element_value(values, "prospect_name_shared").get("selected_options")),
+        prospect_company=text("prospect_company")[:200],
         amount=amount,
         crm_link=text("crm_link") or None,
         prospect_industry=text("prospect_industry")[:100],
         needed_by=needed_by,
+        topic=text("topic")[:500],
         context=text("context")[:2000],
     )
     return draft, errors

@@ -1,5 +1,6 @@
 """The outbox renderers of the request lifecycle: the decider's DM, the requester's receipt and
-outcome, and the rewrite of every message once the request is decided.
+outcome, and the rewrite of every message once the request is decided, the customer answers, or
+it is withdrawn.
 
 Rendered at send time from the request card, so a message delayed by an outage shows the state
 of things when it finally goes out.
@@ -10,14 +11,20 @@ from __future__ import annotations
 import logging
 
 from handlers.evidence.library import words_instead
-from handlers.kit.blocks import escape, user
+from handlers.kit.blocks import Block, escape, user
 from handlers.kit.desk import Desk
 from handlers.outbox.batch import in_hand
 from handlers.outbox.messages import NotYet, Outgoing
-from handlers.requests.messages import confirmation_blocks, decision_blocks, outcome_blocks, outcome_line
+from handlers.requests.customer_say import told_blocks, told_text
+from handlers.requests.messages import decision_blocks, outcome_line
+from handlers.requests.requester import confirmation_blocks, outcome_blocks
+from store.customer import ask_view
+from store.errors import Gone
 from store.models import RequestStatus
 from store.outbox import listing
 from store.outbox.kinds import DeliveryKind
+from store.outbox.listing import SentMessage
+from store.outbox.payloads import AnsweredPayload
 from store.outbox.queue import DeliveryJob
 from store.requests import cards, deciding
 from store.requests.cards import RequestCard
@@ -39,16 +46,18 @@ def render_decision_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [
         Outgoing(
             f"Reference request: {escape(card.account_name)} — {escape(card.activity_name)}",
-            decision_blocks(card, viewer_is_admin=desk.is_admin(job.recipient)),
+            decision_blocks(card, viewer_is_admin=desk.is_admin(job.recipient), mails=desk.mails_advocates),
         )
     ]
 
 
 def render_confirmation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """The requester's receipt; when a ⛔ rule blocks the ask, the accounts that fit, at once."""
     card = _card(desk, job.request_id)
     if card is None:
         return []
-    blocks = confirmation_blocks(card)
+    alternatives = cards.alternatives(desk.db, desk.policy, card.id) if card.pending and card.blocked else []
+    blocks = confirmation_blocks(card, alternatives)
     if card.pending:  # words before a call: approved words that could replace the ask, withdrawing it
         blocks += words_instead(desk, card.id, card.activity)
     return [Outgoing(f"Your request for {escape(card.account_name)} went to {user(card.owner_id)}", blocks)]
@@ -61,7 +70,7 @@ def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     alternatives = (
         cards.alternatives(desk.db, desk.policy, card.id) if card.status == RequestStatus.DECLINED else []
     )
-    verb = "approved" if card.status == RequestStatus.APPROVED else card.status
+    verb = "declined" if card.status == RequestStatus.DECLINED else "approved"
     return [
         Outgoing(
             f"Your request for {escape(card.account_name)} was {verb}", outcome_blocks(card, alternatives)
@@ -71,25 +80,52 @@ def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 
 #: messages that carry Approve / Decline buttons: each is rewritten once the request is decided
 DECIDER_KINDS = (DeliveryKind.DECISION_REQUEST, DeliveryKind.SLA_REMINDER, DeliveryKind.SLA_ESCALATION)
+#: every message a change to the request rewrites: the deciders', and the requester's (their
+#: receipt, the decision, and the customer's answers, which carry **Withdraw**)
+REWRITTEN = (*DECIDER_KINDS, DeliveryKind.CONFIRMATION, DeliveryKind.OUTCOME, DeliveryKind.CONSENT_ANSWERED)
 
 
 def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite every message already sent about the request so it shows the state of things now."""
     assert job.request_id is not None
-    kinds = (*DECIDER_KINDS, DeliveryKind.CONFIRMATION)
-    if listing.unsettled(desk.db, job.request_id, kinds):
+    if listing.unsettled(desk.db, job.request_id, REWRITTEN):
         raise NotYet("messages about this request are still on their way")
     card = _card(desk, job.request_id)
     if card is None:
         return []
-    updates = []
-    for sent in listing.sent_messages(desk.db, job.request_id, kinds):
-        if sent.kind in DECIDER_KINDS:
-            blocks = decision_blocks(card, viewer_is_admin=desk.is_admin(sent.recipient))
-        else:
-            blocks = confirmation_blocks(card)
-        updates.append(Outgoing(outcome_line(card), blocks, channel=sent.channel, ts=sent.ts))
-    return updates
+    rewrites = []
+    for sent in listing.sent_messages(desk.db, job.request_id, REWRITTEN):
+        rewritten = _rewritten(desk, card, sent)
+        if rewritten is not None:
+            text, blocks = rewritten
+            rewrites.append(Outgoing(text, blocks, channel=sent.channel, ts=sent.ts))
+    return rewrites
+
+
+def _rewritten(desk: Desk, card: RequestCard, sent: SentMessage) -> tuple[str, list[Block]] | None:
+    """A message as it would read now, its notification text its own; None when nothing on it
+    changes (the owner's told DM, the owner's decline)."""
+    if sent.kind in DECIDER_KINDS:
+        blocks = decision_blocks(
+            card, viewer_is_admin=desk.is_admin(sent.recipient), mails=desk.mails_advocates
+        )
+        return outcome_line(card), blocks
+    if sent.kind == DeliveryKind.CONFIRMATION:
+        return outcome_line(card), confirmation_blocks(card)
+    if sent.kind == DeliveryKind.OUTCOME:
+        if card.status == RequestStatus.DECLINED:
+            return None
+        return f"Your request for {escape(card.account_name)} was approved", outcome_blocks(card, [])
+    if sent.recipient != card.requester_id:
+        return None
+    try:
+        ask = ask_view.view(desk.db, desk.policy, card.id, desk.today())
+    except Gone:
+        return None
+    payload = AnsweredPayload.from_dict(sent.data)
+    return told_text(ask, payload, for_requester=False).splitlines()[0], told_blocks(
+        desk, ask, payload, for_requester=True
+    )
 
 
 def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from handlers.kit.blocks import Block, context, escape, section, user, when
 from handlers.kit.desk import Desk
+from handlers.requests.messages import customer_line
 from store.models import RequestStatus
 from store.requests import status
 from store.requests.status import Listing, RequestLine
@@ -20,28 +21,45 @@ STATE = {
     RequestStatus.PENDING: "⏳ Pending",
     RequestStatus.APPROVED: "✅ Approved",
     RequestStatus.DECLINED: "❌ Declined",
+    RequestStatus.CUSTOMER_DECLINED: "🙅 Declined by the customer",
     RequestStatus.CANCELLED: "🚫 Cancelled",
+    RequestStatus.WITHDRAWN: "↩️ Withdrawn",
     RequestStatus.DONE: "🏁 Done",
     RequestStatus.FELL_THROUGH: "↩️ Fell through",
 }
 
 
+#: how the owner's decision reads in a line (every other decided state was an approval first)
+DECIDED_VERB = {RequestStatus.DECLINED: "declined", RequestStatus.CANCELLED: "cancelled"}
+
+
+def _state(line: RequestLine) -> str:
+    """The request's state as its requester follows it: an approved ask says where the customer is."""
+    side = line.customer
+    if line.status == RequestStatus.APPROVED and side is not None:
+        return "🤝 Confirmed by the customer" if side.confirmed else "✉️ Waiting for the customer"
+    return STATE.get(RequestStatus(line.status), line.status)
+
+
 def request_line(line: RequestLine) -> str:
-    """`⏳ Pending — Reference call with *Acme* · Deal · asked … · <@owner> decides`."""
-    state = STATE.get(RequestStatus(line.status), line.status)
+    """`⏳ Pending — Reference call with *Acme* · Deal · asked … · <@owner> decides`, and where the
+    customer is once approved."""
+    state = _state(line)
     deal = f" · {escape(line.opportunity_name)}" if line.opportunity_name else ""
     if line.status == RequestStatus.PENDING and line.blocked:
         who = "⛔ a rule blocks it: only a program admin can approve, with override"
     elif line.status == RequestStatus.PENDING:
         who = f"{user(line.decider_id)} {'decides' if line.decider_id else 'decide'}"
     elif line.decided_by:
-        who = f"by {user(line.decided_by)}"
+        verb = DECIDED_VERB.get(RequestStatus(line.status), "approved")
+        who = f"{verb} by {user(line.decided_by)}"
     else:
         who = ""
-    return (
+    text = (
         f"{state} — {escape(line.activity_name)} with *{escape(line.account_name)}*{deal}\n"
         f"asked {when(line.created_at)}" + (f" · {who}" if who else "")
     )
+    return text + (f"\n{customer_line(line.customer)}" if line.customer is not None else "")
 
 
 def more(shown: int, total: int, what: str) -> Block | None:

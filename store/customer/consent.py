@@ -1,20 +1,29 @@
 """The customer's say: the named advocate answers each approved ask (what they read:
-`store.customer.ask_view`; ratings: `store.customer.ratings`).
+`store.customer.ask_view`; ratings: `store.customer.ratings`; a colleague they name:
+`store.customer.referrals`).
 
-An approval asks the advocate (by e-mail, or through the owner in owner-led programs) in the
-approval's own transaction. Each answer is one transaction, under the request's row lock, so a
-link clicked twice, two tabs or an owner's button racing the page record it once:
+An approval asks the advocate (by e-mail, or through the owner in owner-led programs or when the
+owner said **I'll ask them myself**) in the approval's own transaction. Each answer is one
+transaction, under the request's row lock, so a link clicked twice, two tabs or an owner's button
+racing the page record it once:
 
-* **Yes, happy to help** → the request is confirmed; the requester gets the advocate's contact;
-* **Not this time** → declined by the customer, the ask's debit reversed;
-* **Not this quarter** → the same, and the advocate rests until the quarter ends (a ⛔ rule);
-* **Please don't ask me again** → the same, and the advocate is do-not-contact (a ⛔ rule).
+* **Yes, happy to help** → the request is confirmed; only now does the requester get the
+  advocate's contact;
+* every other answer is the customer's no: the request is *declined by the customer* (a state of
+  its own, never the owner's decline) and the ask's debit reversed; besides,
+  **Not for 3 months** rests the advocate 90 days (a ⛔ rule until then), **Ask me less often**
+  halves their own limit of asks a quarter, **Please don't ask me again** makes them
+  do-not-contact (a ⛔ rule), and **Someone else would be better** names a colleague, told to the
+  owner.
 
 The rest and the do-not-contact are read from the answers themselves (`store.rules.facts`), so an
-answer changed before the needed-by date lifts the ones it set, and no other. An answer can be
+answer changed before the needed-by date lifts the ones it set, and no other. An answer changes
+at most once in a pause the program sets (`TooSoon` says how long to wait). A *first* answer is taken
+whenever the ask stands, even after its needed-by date: a late yes may still help, and the
+requester, told at once, decides whether to go ahead. An answer can be
 changed in every direction until then: a "no" after a "yes" reverses the ask, a "yes" after a
 "no" reverses that reversal (`ledger.set_ask_standing`: insert-only, each entry reversed once),
-and the request follows (approved ↔ declined by the customer).
+and the request follows (approved ↔ declined by the customer). A withdrawn ask cannot be answered.
 """
 
 from __future__ import annotations
@@ -27,8 +36,9 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.act import Act
+from store.customer.referrals import Colleague, refer
 from store.db import Database
-from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
+from store.errors import AlreadySettled, Gone, Invalid, NotAllowed, TooSoon
 from store.models import (
     Account,
     Advocate,
@@ -37,26 +47,32 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.outbox import queue
+from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import AnsweredPayload, ConsentAskPayload
-from store.periods import quarter_end
+from store.rules.policy import Policy
 
 #: who answered, when the advocate answered on the page (otherwise a Slack id)
 ADVOCATE = "advocate"
 EMAIL = "email"
 OWNER = "owner"
-NO_ANSWERS = frozenset({ConsentAnswer.NOT_THIS_TIME, ConsentAnswer.NOT_THIS_QUARTER, ConsentAnswer.NEVER})
-#: the words on the page and on the owner's buttons (product.md, "Words on screen")
+NO_ANSWERS = frozenset(set(ConsentAnswer) - {ConsentAnswer.YES})
+#: the words on the page and on the owner's buttons (product.md, "Words on screen"), in their order
 ANSWER_WORDS = {
     ConsentAnswer.YES: "Yes, happy to help",
     ConsentAnswer.NOT_THIS_TIME: "Not this time",
-    ConsentAnswer.NOT_THIS_QUARTER: "Not this quarter",
+    ConsentAnswer.NOT_FOR_3_MONTHS: "Not for 3 months",
+    ConsentAnswer.LESS_OFTEN: "Ask me less often",
     ConsentAnswer.NEVER: "Please don't ask me again",
+    ConsentAnswer.SOMEONE_ELSE: "Someone else would be better",
 }
+#: how long "Not for 3 months" rests the advocate
+REST = dt.timedelta(days=90)
 DECLINED_BY_CUSTOMER = "Declined by the customer."
 YES_AFTER_ALL = "The customer said yes after all."
 TEXT_MAX = 1000
+#: the owner's own line, which opens the e-mail
+LINE_MAX = 500
 
 
 def mail_recipient(advocate_id: int) -> str:
@@ -77,11 +93,20 @@ def owner_of(session: Session, request: ReferenceRequest) -> str | None:
     return owner or request.decided_by
 
 
+def check_line(line: str) -> str:
+    """The owner's own line, trimmed; `Invalid` when it is too long for an opening line."""
+    line = " ".join(line.split())
+    if len(line) > LINE_MAX:
+        raise Invalid({"line": f"Keep your line under {LINE_MAX} characters: it opens the e-mail."})
+    return line
+
+
 def ask_at_approval(
-    session: Session, request: ReferenceRequest, mode: str, now: dt.datetime
+    session: Session, request: ReferenceRequest, mode: str, now: dt.datetime, *, line: str = ""
 ) -> tuple[str, ...]:
     """Inside the approval's transaction: ask the named advocate (e-mail when they have an address
-    and the program mails, else the owner's buttons). Returns the delivery keys owed."""
+    and the program mails, with the owner's `line` first, else the owner's buttons). Returns the
+    delivery keys owed."""
     assert request.advocate_id is not None, "an approval names the advocate"
     advocate = session.get_one(Advocate, request.advocate_id)
     if mode == EMAIL and not advocate.email:
@@ -95,6 +120,7 @@ def ask_at_approval(
             times="",
             version=0,
             asked_at=now,
+            owner_line=check_line(line) if mode == EMAIL else "",
         )
     )
     session.flush()
@@ -113,12 +139,14 @@ def ask_at_approval(
 
 
 def _owe_owner_ask(
-    session: Session, request: ReferenceRequest, now: dt.datetime, *, reminder: bool
+    session: Session, request: ReferenceRequest, now: dt.datetime, *, reminder: bool, overdue: bool = False
 ) -> tuple[str, ...]:
+    """The owner's DM with the answers as buttons: asked in person, not answered in time, or
+    still unanswered past the needed-by date (each once)."""
     owner = owner_of(session, request)
     if owner is None:
         return ()
-    key = f"consent-{'remind' if reminder else 'ask'}:{request.id}"
+    key = f"consent-{'late' if overdue else 'remind' if reminder else 'ask'}:{request.id}"
     added = queue.enqueue(
         session,
         key=key,
@@ -126,7 +154,7 @@ def _owe_owner_ask(
         recipient=owner,
         now=now,
         request_id=request.id,
-        payload=ConsentAskPayload(reminder=reminder),
+        payload=ConsentAskPayload(reminder=reminder, overdue=overdue),
     )
     return (key,) if added else ()
 
@@ -141,17 +169,34 @@ class Answered:
 
 
 def answer(
-    db: Database, request_id: int, given: str, act: Act, *, note: str = "", times: str = ""
+    db: Database,
+    policy: Policy,
+    request_id: int,
+    given: str,
+    act: Act,
+    *,
+    note: str = "",
+    times: str = "",
+    pause: dt.timedelta = dt.timedelta(0),
+    colleague: Colleague | None = None,
 ) -> Answered:
     """Record the advocate's answer: `act.user` is `ADVOCATE` on the page, or the owner or an admin
-    who heard it."""
+    who heard it. **Someone else would be better** on the page names the `colleague`. An answer
+    changed less than `pause` ago cannot change again yet (`TooSoon`): each change tells the
+    requester and the owner, and a link clicked thirty times in a second must not owe sixty DMs
+    (nor queue everyone else's messages behind them)."""
     try:
         choice = ConsentAnswer(given)
     except ValueError:
-        raise Invalid({"answer": "Pick one of the four answers."}) from None
+        raise Invalid({"answer": "Pick one of the answers."}) from None
     note, times = note.strip(), times.strip()
     if len(note) > TEXT_MAX or len(times) > TEXT_MAX:
         raise Invalid({"note": f"Keep it under {TEXT_MAX} characters."})
+    named = None
+    if choice is ConsentAnswer.SOMEONE_ELSE and act.user == ADVOCATE:
+        if colleague is None:
+            raise Invalid({"colleague_name": "Tell us who would be better: their name and e-mail."})
+        named = colleague.checked()
     with db.transaction() as session:
         request = session.get(ReferenceRequest, request_id, with_for_update=True)
         consent = session.get(Consent, request_id, with_for_update=True)
@@ -165,6 +210,10 @@ def answer(
         if before is choice:
             consent.note, consent.times = note or consent.note, times or consent.times
             return Answered(request.id, choice, changed=False)
+        if before is not None and consent.answered_at is not None:
+            wait = consent.answered_at + pause - act.now
+            if wait > dt.timedelta(0):
+                raise TooSoon(wait)
         if choice in NO_ANSWERS and before not in NO_ANSWERS:
             _decline_by_customer(session, request, act)
         elif choice is ConsentAnswer.YES and before in NO_ANSWERS:
@@ -172,15 +221,33 @@ def answer(
         consent.answer = choice
         consent.note, consent.times = note, times
         consent.answered_by, consent.answered_at = act.user, act.now
-        consent.rest_until = quarter_end(act.today) if choice is ConsentAnswer.NOT_THIS_QUARTER else None
+        consent.rest_until = act.today + REST if choice is ConsentAnswer.NOT_FOR_3_MONTHS else None
         consent.version += 1
         keys = _owe_told(session, request, consent, before, owner, act.user, act.now)
+        if choice is ConsentAnswer.LESS_OFTEN:
+            _ask_less_often(session, policy, consent.advocate_id)
+        if named is not None:
+            keys += refer(session, request, consent.advocate_id, named, owner, act.now)
+        keys += (
+            rewrites.owe_rewrite(
+                session, request.id, request.requester_id, f"answer:{consent.version}", act.now
+            ),
+        )
         return Answered(request.id, choice, changed=True, delivery_keys=keys)
+
+
+def _ask_less_often(session: Session, policy: Policy, advocate_id: int) -> None:
+    """ "Ask me less often": half their own limit of asks a quarter (half what the policy allows
+    when they had set none), at least 1. Kept when a later answer changes this one: they asked for
+    fewer asks, not only for a no to this one; their own page sets the number exactly."""
+    advocate = session.get_one(Advocate, advocate_id, with_for_update=True)
+    current = advocate.asks_per_quarter or policy.rules.asks_per_quarter
+    advocate.asks_per_quarter = max(1, current // 2)
 
 
 def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: dt.date) -> None:
     """An answer can be given while the ask stands, and changed until the needed-by date."""
-    answerable = RequestStatus.DECLINED if before in NO_ANSWERS else RequestStatus.APPROVED
+    answerable = RequestStatus.CUSTOMER_DECLINED if before in NO_ANSWERS else RequestStatus.APPROVED
     if request.status != answerable:
         raise AlreadySettled(request.status)
     if before is not None and request.needed_by is not None and today > request.needed_by:
@@ -188,14 +255,7 @@ def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: d
 
 
 def _decline_by_customer(session: Session, request: ReferenceRequest, act: Act) -> None:
-    _move(
-        session,
-        request,
-        RequestStatus.APPROVED,
-        RequestStatus.DECLINED,
-        decision_reason=DECLINED_BY_CUSTOMER,
-        closed_at=act.now,
-    )
+    _move(session, request, RequestStatus.APPROVED, RequestStatus.CUSTOMER_DECLINED, closed_at=act.now)
     ledger.set_ask_standing(
         session,
         request.id,
@@ -209,9 +269,7 @@ def _decline_by_customer(session: Session, request: ReferenceRequest, act: Act) 
 
 def _confirm_after_all(session: Session, request: ReferenceRequest, act: Act) -> None:
     """A "no" changed to "yes": the request stands approved again and its ask debits again."""
-    _move(
-        session, request, RequestStatus.DECLINED, RequestStatus.APPROVED, decision_reason=None, closed_at=None
-    )
+    _move(session, request, RequestStatus.CUSTOMER_DECLINED, RequestStatus.APPROVED, closed_at=None)
     ledger.set_ask_standing(
         session, request.id, True, actor_id=act.user, now=act.now, today=act.today, reason=YES_AFTER_ALL
     )
@@ -246,13 +304,16 @@ def _owe_told(
     by: str,
     now: dt.datetime,
 ) -> tuple[str, ...]:
-    """The requester and the owner told the answer (not the one who just recorded it)."""
+    """The requester and the owner told the answer (not the one who just recorded it; the owner
+    hears of a colleague named on the page from the referral instead)."""
     payload = AnsweredPayload(
         answer=str(consent.answer), answered_by=by, before=str(before) if before is not None else None
     )
     keys = []
     for role, person in (("requester", request.requester_id), ("owner", owner)):
         if person is None or person == by:
+            continue
+        if role == "owner" and consent.answer == ConsentAnswer.SOMEONE_ELSE and by == ADVOCATE:
             continue
         key = f"consent-answer:{request.id}:{consent.version}:{role}"
         queue.enqueue(
@@ -269,7 +330,7 @@ def _owe_told(
 
 
 def owe_reminders(db: Database, *, now: dt.datetime, after: dt.timedelta) -> list[str]:
-    """Asks e-mailed `after` ago and still unanswered: the owner gets the four answers as buttons,
+    """Asks e-mailed `after` ago and still unanswered: the owner gets the answers as buttons,
     once per request (the key says so, whichever replica or run gets there first)."""
     with db.transaction() as session:
         waiting = session.scalars(
@@ -288,9 +349,15 @@ def owe_reminders(db: Database, *, now: dt.datetime, after: dt.timedelta) -> lis
 
 def fall_back_to_owner(db: Database, request_id: int, now: dt.datetime) -> tuple[str, ...]:
     """The e-mail can never arrive (no address, refused, mail switched off): the owner gets the
-    four answers as buttons instead, once."""
+    answers as buttons instead, once."""
     with db.transaction() as session:
         request = session.get(ReferenceRequest, request_id)
         if request is None or request.status != RequestStatus.APPROVED:
             return ()
         return _owe_owner_ask(session, request, now, reminder=True)
+
+
+def owe_overdue(session: Session, request: ReferenceRequest, now: dt.datetime) -> tuple[str, ...]:
+    """Inside the follow-ups' claim: an ask still waiting for the customer past its needed-by date
+    goes to the owner to record what the customer said (once), instead of "How did it go?"."""
+    return _owe_owner_ask(session, request, now, reminder=True, overdue=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from store.customer.consent import ADVOCATE, EMAIL, TEXT_MAX, mail_recipient
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid
-from store.models import Consent, Rating, ReferenceRequest, RequestStatus
+from store.models import Consent, ConsentAnswer, Rating, ReferenceRequest, RequestStatus
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 
@@ -55,9 +55,10 @@ def record_rating(
 
 
 def owe_rating_mail(session: Session, request: ReferenceRequest, now: dt.datetime) -> tuple[str, ...]:
-    """After **Done**: the advocate asked by e-mail gets the short rating e-mail, once."""
+    """After **Done**: the advocate asked by e-mail who said yes gets the short thank-you that asks
+    for their rating, once (one who never said yes did nothing to rate)."""
     consent = session.get(Consent, request.id)
-    if consent is None or consent.mode != EMAIL:
+    if consent is None or consent.mode != EMAIL or consent.answer != ConsentAnswer.YES:
         return ()
     key = f"rating-mail:{request.id}"
     added = queue.enqueue(

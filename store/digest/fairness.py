@@ -22,9 +22,12 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.db import Database
 from store.models import (
+    WERE_APPROVED,
     Account,
     AccountStatus,
     Advocate,
+    Consent,
+    ConsentAnswer,
     EntryKind,
     LedgerEntry,
     ReferenceRequest,
@@ -39,7 +42,7 @@ TOP_FRACTION = 0.10
 UNTAPPED_MAX = 5
 CHART_WEEKS = 12
 #: requests that were approved, whatever happened next
-APPROVED = (RequestStatus.APPROVED, RequestStatus.DONE, RequestStatus.FELL_THROUGH)
+APPROVED = WERE_APPROVED
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class Untapped:
 
 @dataclass(frozen=True)
 class Helper:
-    """A customer who helped this week: the advocate (when named) and the account."""
+    """A customer who helped this week: the advocate (when named) and the account; they said yes,
+    or did it."""
 
     advocate_name: str | None
     account_name: str
@@ -165,19 +169,26 @@ def untapped(
 
 
 def helpers(session: Session, policy: Policy, start: dt.date, end: dt.date, tz: dt.tzinfo) -> list[Helper]:
-    """The customers who said yes (approved) or did it (done) in [start, end]: advocate and account."""
+    """The customers who said yes in [start, end] (their own answer, not the owner's approval), or
+    did it (the request was done then): advocate and account."""
     since, until = _zone_bounds(start, end, tz)
+    said_yes = and_(
+        Consent.answer == ConsentAnswer.YES,
+        Consent.answered_at >= since,
+        Consent.answered_at < until,
+        ReferenceRequest.status.in_((RequestStatus.APPROVED, RequestStatus.DONE)),
+    )
+    did_it = and_(
+        ReferenceRequest.status == RequestStatus.DONE,
+        ReferenceRequest.closed_at >= since,
+        ReferenceRequest.closed_at < until,
+    )
     rows = session.execute(
         select(Advocate.name, Account.name, ReferenceRequest.activity)
         .join(Account, Account.id == ReferenceRequest.account_id)
         .outerjoin(Advocate, Advocate.id == ReferenceRequest.advocate_id)
-        .where(
-            ReferenceRequest.status.in_((RequestStatus.APPROVED, RequestStatus.DONE)),
-            or_(
-                and_(ReferenceRequest.decided_at >= since, ReferenceRequest.decided_at < until),
-                and_(ReferenceRequest.closed_at >= since, ReferenceRequest.closed_at < until),
-            ),
-        )
+        .outerjoin(Consent, Consent.request_id == ReferenceRequest.id)
+        .where(or_(said_yes, did_it))
         .order_by(Account.name_key, Advocate.name, ReferenceRequest.id)
     ).all()
     seen: dict[tuple[str | None, str], Helper] = {}

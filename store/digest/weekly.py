@@ -16,8 +16,10 @@ from sqlalchemy import and_, case, func, select
 
 from store.customer.ratings import RatingSummary
 from store.db import Database
+from store.digest.funnel import Funnel, funnel
 from store.digest.outcomes import Outcomes, build_outcomes
 from store.models import (
+    WERE_APPROVED,
     Account,
     EntryKind,
     LedgerEntry,
@@ -30,8 +32,9 @@ from store.rules.policy import Policy
 
 #: a balance at or below this is "running low" (it can pay for a logo, hardly more)
 LOW_BALANCE = 1
-#: statuses an approved request can move on to; all of them were approved
-APPROVED_STATUSES = (RequestStatus.APPROVED, RequestStatus.DONE, RequestStatus.FELL_THROUGH)
+#: statuses an approved request can move on to; all of them were approved (by the owner: the
+#: customer's no is `customer_declined`, an approved ask all the same)
+APPROVED_STATUSES = WERE_APPROVED
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class Digest:
     outcomes: Outcomes
     #: the week's ratings of activities, both sides ("rated 4.0/5 (3)"); empty when none
     ratings: str = ""
+    #: the customer's side of the week: asked, answered, yes, done, time to a yes, unanswered
+    funnel: Funnel | None = None
 
 
 def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime, sla: dt.timedelta) -> Digest:
@@ -142,6 +147,7 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
         scores = session.scalars(
             select(Rating.score).where(Rating.created_at >= start, Rating.created_at < end)
         ).all()
+        customers = funnel(session, start, end, now)
     late = now - sla
     givers = sorted((Giver(a, int(c), int(n)) for a, c, n in gives), key=lambda g: (-g.credit, g.actor_id))
     waits = [decided_at - created_at for created_at, decided_at in durations]
@@ -161,4 +167,5 @@ def build_digest(db: Database, policy: Policy, period: Period, now: dt.datetime,
         givers=givers,
         outcomes=quarter_outcomes,
         ratings=RatingSummary(sum(scores) / len(scores), len(scores)).words() if scores else "",
+        funnel=customers,
     )

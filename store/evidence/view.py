@@ -26,7 +26,8 @@ class ItemView:
     advocate_name: str
     advocate_email: str | None
     account_name: str
-    #: who the pages say sent them (the account's owner)
+    #: who the e-mails come from and the pages say sent them: the account's owner (Slack id, CRM address)
+    owner_id: str | None
     owner_email: str | None
     kind_name: str
     text: str
@@ -76,6 +77,7 @@ def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> Item
             advocate_name=advocate.name,
             advocate_email=advocate.email,
             account_name=account.name,
+            owner_id=account.owner_slack_id,
             owner_email=account.owner_email,
             kind_name=policy.evidence.name_of(row.kind),
             text=row.text,
@@ -125,6 +127,7 @@ class WordsView:
     advocate_id: int
     advocate_name: str
     account_name: str
+    owner_id: str | None
     owner_email: str | None
     #: the kinds they can write: (key, name)
     kinds: tuple[tuple[str, str], ...]
@@ -159,6 +162,7 @@ def words(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> Wor
             advocate_id=advocate.id,
             advocate_name=advocate.name,
             account_name=account.name,
+            owner_id=account.owner_slack_id,
             owner_email=account.owner_email,
             kinds=tuple((kind.key, kind.name) for kind in policy.evidence.written),
             items=tuple(lines),

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from store.currencies import is_currency
 from store.db import Database
 from store.imports.importer import ImportReport
 from store.imports.rows import BadRow, _check_fits, _check_no_nul, records
@@ -100,8 +101,8 @@ def parse_opportunity(line: int, raw: dict[str, str], default_currency: str) -> 
     if link is not None and not is_safe_link(link):
         raise BadRow(f"link {link[:80]!r} is not a full https:// link")
     currency = (raw.get("currency") or default_currency).upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise BadRow(f"currency {raw.get('currency')!r} is not a three-letter ISO 4217 code such as USD")
+    if not is_currency(currency):
+        raise BadRow(f"currency {raw.get('currency')!r} is not a current ISO 4217 currency code such as USD")
     outcome = raw.get("outcome", "").lower()
     if outcome not in {o.value for o in OpportunityOutcome}:
         raise BadRow(f"outcome {raw.get('outcome')!r} is not one of open, won, lost")

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, String
 
+from store.addresses import mail_address
 from store.models import Account, AccountStatus, Advocate, normalize
 from store.rules.policy import Policy
 
@@ -33,7 +34,8 @@ ACCOUNT_COLUMNS = (
     "status",
 )
 ADVOCATE_COLUMNS = ("account", "name", "title", "email", "activities")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: what `surrogateescape` makes of a byte that is not UTF-8
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 #: the csv module's words for a broken quote, in words a CRM admin can act on
 _QUOTE_ERRORS = {
@@ -92,27 +94,35 @@ def records(
     never closes an error instead of a field holding the rest of the file.
     """
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        # bytes that are not UTF-8 are kept as lone surrogates and found row by row below: a
+        # decoder error would name the line where its buffer began, not the line at fault
+        handle = path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot open ({exc.strerror})") from None
     with handle:
         reader = csv.reader(handle, strict=True)
         line = 0
         try:
-            header = [name.strip().lower() for name in next(reader, [])]
+            header = [name.strip().lower() for name in _utf8(path, 1, next(reader, []))]
             header = _renamed(path, header, rename or {})
             _check_header(path, header, required)
             line = reader.line_num
             for cells in reader:
+                cells = _utf8(path, line + 1, cells)
                 values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
                 if any(values.values()):
                     yield line + 1, values
                 line = reader.line_num
-        except UnicodeDecodeError:
-            raise ImportFileError(f"{path}: line {line + 1}: not UTF-8 text") from None
         except csv.Error as exc:
             reason = _QUOTE_ERRORS.get(str(exc), str(exc))
             raise ImportFileError(f"{path}: line {line + 1}: {reason}") from None
+
+
+def _utf8(path: Path, line: int, cells: list[str]) -> list[str]:
+    """`cells` when they were UTF-8 text in the file (no byte kept as a lone surrogate)."""
+    if any(_NOT_UTF8.search(cell) for cell in cells):
+        raise ImportFileError(f"{path}: line {line}: not UTF-8 text")
+    return cells
 
 
 def _renamed(path: Path, header: list[str], rename: dict[str, str]) -> list[str]:
@@ -141,6 +151,17 @@ def _check_no_nul(raw: dict[str, str], columns: tuple[str, ...]) -> None:
             raise BadRow(f"{column} contains a NUL byte")
 
 
+def _address(raw: dict[str, str], column: str) -> str | None:
+    """The column's address, lower-cased, if it has one an e-mail can carry (`store.addresses`)."""
+    text = raw.get(column) or None
+    if text is None:
+        return None
+    try:
+        return mail_address(text.lower())
+    except ValueError as bad:
+        raise BadRow(f"{column} {text!r} is not an e-mail address: {bad}") from None
+
+
 def _check_fits(column: ColumnElement[Any], field: str, value: str | None, how: str = "") -> None:
     """`value` fits `column` (PostgreSQL refuses a longer one; SQLite would keep it)."""
     limit = column.type.length if isinstance(column.type, String) else None
@@ -154,9 +175,7 @@ def parse_account(line: int, raw: dict[str, str]) -> AccountRow:
     name = " ".join(raw.get("name", "").split())
     if not name:
         raise BadRow("name is empty")
-    email = raw.get("owner_email") or None
-    if email and not EMAIL.match(email):
-        raise BadRow(f"owner_email {email!r} is not an e-mail address")
+    email = _address(raw, "owner_email")
     renewal = raw.get("renewal_date") or None
     renewal_date = None
     if renewal:
@@ -174,7 +193,7 @@ def parse_account(line: int, raw: dict[str, str]) -> AccountRow:
         segment=raw.get("segment", ""),
         region=raw.get("region", ""),
         products=";".join(p.strip() for p in raw.get("products", "").split(";") if p.strip()),
-        owner_email=email.lower() if email else None,
+        owner_email=email,
         crm_id=raw.get("crm_id") or None,
         renewal_date=renewal_date,
         status=status,
@@ -197,16 +216,12 @@ def parse_advocate(line: int, raw: dict[str, str], policy: Policy) -> AdvocateRo
     name = " ".join(raw.get("name", "").split())
     if not name:
         raise BadRow("name is empty")
-    email = raw.get("email") or None
-    if email and not EMAIL.match(email):
-        raise BadRow(f"email {email!r} is not an e-mail address")
+    email = _address(raw, "email")
     activities = [a.strip() for a in raw.get("activities", "").split(";") if a.strip()]
     unknown = [a for a in activities if a not in policy.activities]
     if unknown:
         raise BadRow(f"unknown activity {unknown[0]!r} (known: {', '.join(policy.activities)})")
-    row = AdvocateRow(
-        line, account, name, raw.get("title", ""), email.lower() if email else None, ";".join(activities)
-    )
+    row = AdvocateRow(line, account, name, raw.get("title", ""), email, ";".join(activities))
     columns = Advocate.__table__.c
     for field in ("name", "title", "email"):
         _check_fits(columns[field], field, getattr(row, field))

@@ -14,18 +14,25 @@ are imported from here: `from store.models import Account, Delivery`.
 """
 
 from store.models.accounts import Account, AccountStatus, Advocate
-from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, normalize
-from store.models.customer import Consent, ConsentAnswer, Rating
+from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, new_public_id, normalize
+from store.models.customer import Consent, ConsentAnswer, Rating, Referral
 from store.models.evidence import Evidence, EvidenceStatus, EvidenceUse, NameAs
 from store.models.ledger import EntryKind, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
 from store.models.outbox import Delivery, DeliveryStatus, SeenEvent
-from store.models.requests import ReferenceRequest, RequestStatus
+from store.models.requests import (
+    DEAL_CLOSED_NOTE,
+    WERE_APPROVED,
+    ReferenceRequest,
+    RequestStatus,
+)
 
 __all__ = [
+    "DEAL_CLOSED_NOTE",
     "HOLDING_SEAT",
     "NAMING_CONVENTION",
+    "WERE_APPROVED",
     "Account",
     "AccountStatus",
     "Advocate",
@@ -48,9 +55,11 @@ __all__ = [
     "OpportunityOutcome",
     "Rating",
     "ReferenceRequest",
+    "Referral",
     "RequestStatus",
     "SeatStatus",
     "SeenEvent",
     "UtcDateTime",
+    "new_public_id",
     "normalize",
 ]

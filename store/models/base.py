@@ -4,6 +4,7 @@ the declarative base, and `normalize`, the one folding of names the search keys 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -26,6 +27,12 @@ def normalize(text: str) -> str:
     PostgreSQL's depends on the server's locale, so the keys below are what both compare.
     """
     return " ".join(text.split()).casefold()
+
+
+def new_public_id() -> str:
+    """The id a thing is known by outside the company (the advocate's links): random, so a link
+    says nothing about how many there are, nor leads to another one."""
+    return secrets.token_urlsafe(16)
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):

@@ -12,12 +12,21 @@ from store.models.base import Base, UtcDateTime
 
 
 class ConsentAnswer(enum.StrEnum):
-    """The advocate's four answers; the values are stored, so they never change."""
+    """The advocate's answers, in the order the page shows them; the values are stored, so they
+    never change."""
 
     YES = "yes"
     NOT_THIS_TIME = "not_this_time"
-    NOT_THIS_QUARTER = "not_this_quarter"
+    #: rest 90 days (`rest_until`)
+    NOT_FOR_3_MONTHS = "not_for_3_months"
+    #: halve their own cap per quarter
+    LESS_OFTEN = "less_often"
     NEVER = "never"
+    #: a colleague would be better (`Referral`)
+    SOMEONE_ELSE = "someone_else"
+
+
+ANSWER_CHECK = "answer IS NULL OR answer IN ({})".format(", ".join(f"'{a}'" for a in ConsentAnswer))
 
 
 class Consent(Base):
@@ -39,18 +48,34 @@ class Consent(Base):
     #: "advocate" when answered on the page, else the Slack id of whoever recorded it
     answered_by: Mapped[str | None] = mapped_column(String(32))
     answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
-    #: the last day of the quarter the advocate asked to rest through ("Not this quarter")
+    #: the last day the advocate asked to rest through ("Not for 3 months")
     rest_until: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=0)
     asked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    #: the owner's own line, which opens the e-mail ("A line from you"); empty when none
+    owner_line: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (
         CheckConstraint("mode IN ('email', 'owner')", name="mode_known"),
-        CheckConstraint(
-            "answer IS NULL OR answer IN ('yes', 'not_this_time', 'not_this_quarter', 'never')",
-            name="answer_known",
-        ),
+        CheckConstraint(ANSWER_CHECK, name="answer_known"),
     )
+
+
+class Referral(Base):
+    """A colleague the advocate named on the page ("Someone else would be better"), told to the
+    account's owner. A person outside the company, like an advocate: what is kept of them here is
+    what export and erasure must cover. One per ask (the first named is kept)."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("reference_requests.id"), unique=True)
+    #: the advocate who named them
+    advocate_id: Mapped[int] = mapped_column(ForeignKey("advocates.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class Rating(Base):

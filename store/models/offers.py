@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Base, UtcDateTime
+from store.models.base import Base, UtcDateTime, new_public_id
 
 
 class OfferStatus(enum.StrEnum):
@@ -80,6 +80,8 @@ class OfferSeat(Base):
     __tablename__ = "offer_seats"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: the id the invitation's link carries (`new_public_id`): never the sequential one
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     advocate_id: Mapped[int | None] = mapped_column(ForeignKey("advocates.id"))

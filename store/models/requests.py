@@ -10,22 +10,43 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.models.accounts import Account, Advocate
-from store.models.base import Base, UtcDateTime
+from store.models.base import Base, UtcDateTime, new_public_id
 
 
 class RequestStatus(enum.StrEnum):
+    """A request's life. `declined` is the owner's no; `customer_declined` is the advocate's, after
+    the owner approved (never shown as the owner's decline); `withdrawn` is the requester's, once
+    approved and before it was done (the deal died)."""
+
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
+    CUSTOMER_DECLINED = "customer_declined"
     CANCELLED = "cancelled"
+    WITHDRAWN = "withdrawn"
     DONE = "done"
     FELL_THROUGH = "fell_through"
+
+
+#: the statuses of a request the owner approved, whatever happened next
+WERE_APPROVED = (
+    RequestStatus.APPROVED,
+    RequestStatus.CUSTOMER_DECLINED,
+    RequestStatus.WITHDRAWN,
+    RequestStatus.DONE,
+    RequestStatus.FELL_THROUGH,
+)
+STATUS_CHECK = "status IN ({})".format(", ".join(f"'{status}'" for status in RequestStatus))
+#: how a **Done** whose deal closed starts its outcome note (the advocate's thank-you says so)
+DEAL_CLOSED_NOTE = "Deal closed."
 
 
 class ReferenceRequest(Base):
     __tablename__ = "reference_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: the id the advocate's links carry (`new_public_id`): never the sequential one
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     #: what made this request (e.g. the Slack view id of the submitted modal): one request each
     source_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -38,8 +59,14 @@ class ReferenceRequest(Base):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     crm_link: Mapped[str | None] = mapped_column(String(500))
     prospect_industry: Mapped[str] = mapped_column(String(100), default="")
-    #: the requester ticked that the advocate may see the prospect's name (the opportunity name)
+    #: the requester ticked that the advocate may see the prospect company's name
     prospect_name_shared: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: the prospect company's name, typed for the advocate (shown only when `prospect_name_shared`);
+    #: the opportunity name is the CRM's and never reaches the customer
+    prospect_company: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: what the prospect would like to hear about, written for the customer (the e-mail shows it);
+    #: `context` is internal and never leaves
+    topic: Mapped[str] = mapped_column(Text, default="", server_default="")
     needed_by: Mapped[dt.date | None] = mapped_column(Date)
     context: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.PENDING)
@@ -62,10 +89,7 @@ class ReferenceRequest(Base):
         Index("ix_reference_requests_requester_created", "requester_id", "created_at"),
         Index("ix_reference_requests_status_created", "status", "created_at"),
         Index("ix_reference_requests_advocate_created", "advocate_id", "created_at"),
-        CheckConstraint(
-            "status IN ('pending', 'approved', 'declined', 'cancelled', 'done', 'fell_through')",
-            name="status_known",
-        ),
+        CheckConstraint(STATUS_CHECK, name="status_known"),
     )
 
 

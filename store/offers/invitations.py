@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from store import ledger
 from store.db import Database
 from store.errors import Gone
@@ -28,9 +31,13 @@ class Invitation:
     about other customers (not even how many seats are left)."""
 
     seat_id: int
+    #: the opaque id the invitation's link carries
+    public_id: str
     advocate_name: str
     advocate_email: str | None
     account_name: str
+    #: the account's owner, who offers it (their name signs the e-mail)
+    owner_id: str | None
     owner_email: str | None
     title: str
     description: str
@@ -42,31 +49,43 @@ class Invitation:
     open: bool
 
 
-def invitation(db: Database, policy: Policy, seat_id: int, today: dt.date) -> Invitation:
-    """The invited seat's page, or `Gone` when the seat (or its invitation) does not exist."""
+def invitation(db: Database, policy: Policy, seat: int | str, today: dt.date) -> Invitation:
+    """The invited seat (by its id, or by the opaque id its link carries), or `Gone` when the seat
+    (or its invitation) does not exist."""
     with db.transaction(readonly=True) as session:
-        seat = session.get(OfferSeat, seat_id) if 0 < seat_id <= ledger.ID_MAX else None
-        if seat is None or seat.invited_at is None or seat.advocate_id is None:
-            raise Gone(f"no invitation for seat {seat_id}")
-        offer = session.get_one(Offer, seat.offer_id)
-        account = session.get_one(Account, seat.account_id)
-        advocate = session.get_one(Advocate, seat.advocate_id)
-        return Invitation(
-            seat_id=seat.id,
-            advocate_name=advocate.name,
-            advocate_email=advocate.email,
-            account_name=account.name,
-            owner_email=account.owner_email,
-            title=offer.title,
-            description=offer.description,
-            value_name=offer_view(policy, offer).value_name,
-            closes_on=offer.closes_on,
-            status=seat.status,
-            answered_via=seat.answered_via,
-            open=seat.status == SeatStatus.RESERVED
-            and offer.status == OfferStatus.OPEN
-            and offer.closes_on >= today,
-        )
+        return _invitation(session, policy, _seat(session, seat), today)
+
+
+def _seat(session: Session, seat: int | str) -> OfferSeat | None:
+    if isinstance(seat, str):
+        return session.scalar(select(OfferSeat).where(OfferSeat.public_id == seat))
+    return session.get(OfferSeat, seat) if 0 < seat <= ledger.ID_MAX else None
+
+
+def _invitation(session: Session, policy: Policy, seat: OfferSeat | None, today: dt.date) -> Invitation:
+    if seat is None or seat.invited_at is None or seat.advocate_id is None:
+        raise Gone("no such invitation")
+    offer = session.get_one(Offer, seat.offer_id)
+    account = session.get_one(Account, seat.account_id)
+    advocate = session.get_one(Advocate, seat.advocate_id)
+    return Invitation(
+        seat_id=seat.id,
+        public_id=seat.public_id,
+        advocate_name=advocate.name,
+        advocate_email=advocate.email,
+        account_name=account.name,
+        owner_id=account.owner_slack_id,
+        owner_email=account.owner_email,
+        title=offer.title,
+        description=offer.description,
+        value_name=offer_view(policy, offer).value_name,
+        closes_on=offer.closes_on,
+        status=seat.status,
+        answered_via=seat.answered_via,
+        open=seat.status == SeatStatus.RESERVED
+        and offer.status == OfferStatus.OPEN
+        and offer.closes_on >= today,
+    )
 
 
 def invitation_undeliverable(db: Database, seat_id: int, now: dt.datetime) -> tuple[str, ...]:

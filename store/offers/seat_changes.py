@@ -21,6 +21,7 @@ from store.models import (
     EntryKind,
     Offer,
     OfferSeat,
+    OfferStatus,
     SeatStatus,
 )
 from store.offers.seats import (
@@ -68,7 +69,7 @@ def _give_back_seat(session: Session, offer_id: int) -> None:
 
 
 def _settled(seat: OfferSeat) -> AlreadySettled:
-    return AlreadySettled(seat.status, seat.closed_by or seat.answered_by)
+    return AlreadySettled(seat.status, seat.closed_by or seat.answered_by, thing="seat")
 
 
 def record_answer(
@@ -118,6 +119,7 @@ def _answer(
         seat = _seat_for_change(session, seat_id, act, "record the customer's answer")
         answer = {"answered_via": via, "answered_by": by[:64], "answered_at": now}
         if accepted:
+            _still_open(session.get_one(Offer, seat.offer_id), act.today if act else now.date())
             moved = _move(session, seat_id, (SeatStatus.RESERVED,), status=SeatStatus.ACCEPTED, **answer)
         else:
             # the first answer wins: a "yes" is not turned into "no, thanks" (Release seat does that)
@@ -138,6 +140,13 @@ def _answer(
         key = owe_refresh(session, seat, seat.status, now)
         keys = (key, *owe_home(session, home_of, f"seat:{seat_id}:{seat.status}", now))
         return replace(seat_view(session, policy, seat_id), delivery_keys=keys)
+
+
+def _still_open(offer: Offer, today: dt.date) -> None:
+    """A yes takes up what the offer gives, so it needs the offer open, as the invitation's page
+    says; a no only gives the seat back, so it is recorded whenever."""
+    if offer.status != OfferStatus.OPEN or offer.closes_on < today:
+        raise Invalid({"answer": f"“{offer.title}” has closed: a yes can no longer be recorded."})
 
 
 def deliver_seat(

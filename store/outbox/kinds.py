@@ -23,6 +23,7 @@ from store.outbox.payloads import (
     NudgePayload,
     OfferSeatPayload,
     Payload,
+    ReferralPayload,
 )
 
 
@@ -71,7 +72,7 @@ class DeliveryKind(enum.StrEnum):
     DIGEST_CHART = "digest_chart", DigestPayload
     #: the advocate's e-mail asking them to answer an approved ask (its recipient is `advocate:<id>`)
     CONSENT_EMAIL = "consent_email"
-    #: the owner's DM with the four answers as buttons (owner-led programs, or no answer in time)
+    #: the owner's DM with the answers as buttons (asked in person, or no answer in time)
     CONSENT_ASK = "consent_ask", ConsentAskPayload
     #: the requester or the owner told what the advocate answered
     CONSENT_ANSWERED = "consent_answered", AnsweredPayload
@@ -79,6 +80,12 @@ class DeliveryKind(enum.StrEnum):
     RATING_EMAIL = "rating_email"
     #: the advocate's e-mail invitation to a reserved offer seat
     OFFER_INVITE = "offer_invite", OfferSeatPayload
+    #: the owner told the colleague an advocate named ("Someone else would be better")
+    REFERRAL = "referral", ReferralPayload
+    #: the requester withdrew an approved ask: the advocate's e-mail, "no longer needed"
+    WITHDRAWN_EMAIL = "withdrawn_email"
+    #: ...and the owner's DM saying so
+    WITHDRAWN_NOTICE = "withdrawn_notice"
     #: the advocate's e-mail asking them to approve words an admin drafted or changed
     EVIDENCE_APPROVAL = "evidence_approval", EvidencePayload
     #: the advocate's e-mail before their approved words expire: Renew, edit or Withdraw

@@ -4,9 +4,9 @@ those still on their way, and what an operator looks at (`refdesk deliveries`)."
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from store.db import Database
 from store.models import Delivery, DeliveryStatus
@@ -20,6 +20,8 @@ class SentMessage:
     recipient: str
     channel: str
     ts: str
+    #: the payload it was rendered from (a rewrite renders it again, as things now stand)
+    data: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,10 @@ def sent_messages(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]
             )
             .order_by(Delivery.id)
         )
-        return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
+        return [
+            SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "", dict(r.data or {}))
+            for r in rows
+        ]
 
 
 def unsettled(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> int:
@@ -98,3 +103,49 @@ def not_sent(db: Database, *, failed_only: bool = False, limit: int = 100) -> li
             )
             for r in rows
         ]
+
+
+@dataclass(frozen=True)
+class Depth:
+    """How many deliveries of a kind wait in a status, and how long the longest-waiting one that
+    is due has waited (seconds; 0 when none is due): what `/metrics` shows of the outbox."""
+
+    status: str
+    kind: str
+    count: int
+    oldest_due_seconds: float
+
+
+def depth(db: Database, now: dt.datetime) -> list[Depth]:
+    """The outbox's depth by status and kind, sent ones aside, in one grouped read.
+
+    A pending delivery is due from `next_attempt_at`; one being sent is due again (to another
+    sender) once its lease has run out; a failed one is never due.
+    """
+    due_since = case(
+        (Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at),
+        (Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until),
+    )
+    with db.transaction(readonly=True) as session:
+        rows = session.execute(
+            select(
+                Delivery.status,
+                Delivery.kind,
+                func.count(),
+                func.min(case((due_since <= now, due_since))),
+            )
+            .where(Delivery.status != DeliveryStatus.SENT)
+            .group_by(Delivery.status, Delivery.kind)
+        )
+        return [
+            Depth(status, kind, int(count), _age(now, oldest) if oldest is not None else 0.0)
+            for status, kind, count, oldest in rows
+        ]
+
+
+def _age(now: dt.datetime, then: dt.datetime | str) -> float:
+    """Seconds since `then` (SQLite hands an aggregate back as text, without its time zone)."""
+    moment = dt.datetime.fromisoformat(then) if isinstance(then, str) else then
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return max(0.0, (now - moment).total_seconds())

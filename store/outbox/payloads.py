@@ -177,16 +177,34 @@ class OfferSeatPayload:
 
 @dataclass(frozen=True)
 class ConsentAskPayload:
-    """Why the owner is asked to record the answer: owner-led, or the advocate did not answer."""
+    """Why the owner is asked to record the answer: they ask in person (owner-led, or **I'll ask
+    them myself**), the advocate did not answer in time (`reminder`), or the needed-by date passed
+    with no answer (`overdue`)."""
 
     reminder: bool
+    overdue: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        return {"reminder": self.reminder}
+        return {"reminder": self.reminder, "overdue": self.overdue}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> ConsentAskPayload:
-        return cls(_bool(data, "reminder"))
+        # rows written before `overdue` existed were never overdue ones
+        return cls(_bool(data, "reminder"), _bool(data, "overdue") if "overdue" in data else False)
+
+
+@dataclass(frozen=True)
+class ReferralPayload:
+    """The colleague an advocate named (`Referral`), told to the account's owner."""
+
+    referral_id: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"referral_id": self.referral_id}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ReferralPayload:
+        return cls(_int(data, "referral_id"))
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,22 @@ picked up again when its lease runs out.
 A row still `sending` when it is claimed again is one whose last post may have reached Slack
 unrecorded: its sender died, or Slack's answer never came (`mark_uncertain` leaves it so). Its
 next sender looks for the message before posting again.
+
+On PostgreSQL an enqueue also sends a `NOTIFY` in its own transaction, so a `refdesk worker`
+listening (`store.outbox.wakeup`) is woken the moment the change commits, and batches are claimed
+with `FOR UPDATE SKIP LOCKED`: any number of senders claim side by side, none waiting for another.
+Each process tallies what its settled claims came to (`SETTLED`), for its metrics.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,8 +31,20 @@ from store.db import Database
 from store.models import Delivery, DeliveryStatus
 from store.outbox.kinds import DeliveryKind, check_payload
 from store.outbox.payloads import Payload
+from store.outbox.wakeup import notify
 
 LEASE = dt.timedelta(seconds=60)
+
+#: what a settled claim came to, by the status it left: the outcomes `bot.metrics` counts
+OUTCOMES = {
+    DeliveryStatus.SENT: "sent",
+    DeliveryStatus.PENDING: "retry",
+    DeliveryStatus.SENDING: "in_doubt",
+    DeliveryStatus.FAILED: "failed",
+}
+#: (kind, outcome) → how many claims of this process settled so (read by `bot.metrics`)
+SETTLED: Counter[tuple[str, str]] = Counter()
+_settled_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,8 @@ def enqueue(
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(table.c.id)
     ).first()
+    if added is not None:
+        notify(session)
     return added is not None
 
 
@@ -162,6 +183,9 @@ def claim_due(
             .where(or_(_due(now, fresh_for), _lease_ran_out(now)))
             .order_by(Delivery.id)
             .limit(limit)
+            # PostgreSQL: rows another sender is claiming right now are skipped, not waited for
+            # (SQLite has no row locks: its one writer at a time claims alone)
+            .with_for_update(skip_locked=True)
         )
         if keys is not None:
             query = query.where(Delivery.key.in_(keys))
@@ -191,10 +215,17 @@ def claim_due(
         ]
 
 
+def anything_due(db: Database, now: dt.datetime) -> bool:
+    """Whether a claim now would find something: a read that takes no write lock (SQLite's
+    worker looks with it every fraction of a second, and claims only when it is worth it)."""
+    with db.transaction(readonly=True) as session:
+        return bool(session.scalar(select(exists().where(or_(_due(now), _lease_ran_out(now))))))
+
+
 def _settle(db: Database, job: DeliveryJob, **values: object) -> bool:
     """Record a claim's outcome, only if the claim is still this sender's (not taken over)."""
     with db.transaction() as session:
-        return bool(
+        settled = bool(
             session.execute(
                 update(Delivery)
                 .where(
@@ -205,6 +236,10 @@ def _settle(db: Database, job: DeliveryJob, **values: object) -> bool:
                 .values(**{"lease_until": None, **values})
             ).rowcount
         )
+    if settled:
+        with _settled_lock:
+            SETTLED[(job.kind, OUTCOMES[DeliveryStatus(str(values["status"]))])] += 1
+    return settled
 
 
 def mark_sent(
@@ -227,6 +262,23 @@ def mark_uncertain(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.t
     died: whoever claims it next gets `maybe_posted` and looks for the message before posting.
     """
     return _settle(db, job, status=DeliveryStatus.SENDING, lease_until=now + delay, last_error=error[:1000])
+
+
+def mark_reposted(
+    db: Database, job: DeliveryJob, now: dt.datetime, look_again_in: dt.timedelta, *, channel: str, ts: str
+) -> bool:
+    """Record a post made after a look-up found nothing, and keep the delivery in doubt for
+    `look_again_in`: an earlier post of it may still land, and the next claim (`maybe_posted`,
+    with this post's `channel` and `ts`) looks again and keeps only this one."""
+    return _settle(
+        db,
+        job,
+        status=DeliveryStatus.SENDING,
+        lease_until=now + look_again_in,
+        channel=channel,
+        ts=ts,
+        last_error="posted again after a look-up; looking once more for a late copy",
+    )
 
 
 def mark_failed(db: Database, job: DeliveryJob, error: str) -> bool:

@@ -35,12 +35,17 @@ class Draft:
     activity: str | None
     advocate_id: int | None = None
     opportunity_name: str = ""
-    #: the requester ticked that the advocate may see the prospect's name (the opportunity name)
+    #: the requester ticked that the advocate may see the prospect company's name
     prospect_name_shared: bool = False
+    #: the prospect company's name, for the advocate's eyes when ticked (never the opportunity name)
+    prospect_company: str = ""
     amount: Decimal | None = None
     crm_link: str | None = None
     prospect_industry: str = ""
     needed_by: dt.date | None = None
+    #: what the prospect would like to hear about, written for the customer
+    topic: str = ""
+    #: internal: for the owner; never shown to the customer
     context: str = ""
 
 
@@ -84,6 +89,10 @@ def _validate(session: Session, policy: Policy, draft: Draft, today: dt.date) ->
         errors["crm_link"] = "Enter a full link starting with https://, without spaces or < > |"
     if draft.needed_by is not None and draft.needed_by < today:
         errors["needed_by"] = "The date is in the past. Pick today or a later date."
+    if draft.prospect_name_shared and not draft.prospect_company.strip():
+        errors["prospect_company"] = (
+            "Type the prospect company's name, or untick that the advocate may see it."
+        )
     if errors:
         raise Invalid(errors)
     assert account is not None
@@ -120,6 +129,8 @@ def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: 
             cost=policy.activity(draft.activity or "").cost,
             opportunity_name=draft.opportunity_name,
             prospect_name_shared=draft.prospect_name_shared,
+            prospect_company=draft.prospect_company.strip() if draft.prospect_name_shared else "",
+            topic=draft.topic.strip(),
             amount=draft.amount,
             crm_link=draft.crm_link,
             prospect_industry=draft.prospect_industry,

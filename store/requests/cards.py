@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.customer import ratings
+from store.customer.sides import CustomerSide, sides
 from store.db import Database
 from store.giveback import social_capital
 from store.giveback.social_capital import SocialCapital
@@ -93,6 +94,21 @@ class RequestCard:
     capital: SocialCapital | None = None
     #: how the account's activities were rated ("rated 4.5/5 (2)"), empty when never rated
     ratings: str = ""
+    #: what the request asks for in the customer's words ("What they'd like to hear about"), and
+    #: the prospect company the advocate may see ("" unless ticked)
+    topic: str = ""
+    prospect_company: str = ""
+    #: the opaque id the advocate's links carry
+    public_id: str = ""
+    #: where the customer is, once approved (None before, or approved before they had a say)
+    customer: CustomerSide | None = None
+    #: the requester's note when it closed (done, fell through, withdrawn), and when
+    outcome_note: str | None = None
+    closed_at: dt.datetime | None = None
+    #: the ask in the customer's words, as the e-mail's subject says it ("30 minutes with a … peer?")
+    invitation: str = ""
+    #: what the requester does once the customer said yes (the activity's `next_step`)
+    next_step: str = ""
 
     @property
     def balance_after(self) -> int:
@@ -155,6 +171,14 @@ def card(
             else [],
             capital=social_capital.breakdowns_in(session, policy, [account.id], today)[account.id],
             ratings=_ratings(session, account.id),
+            topic=request.topic,
+            prospect_company=request.prospect_company if request.prospect_name_shared else "",
+            public_id=request.public_id,
+            customer=sides(session, [request.id]).get(request.id),
+            outcome_note=request.outcome_note,
+            closed_at=request.closed_at,
+            invitation=activity.invitation(request.prospect_industry) if activity else "",
+            next_step=activity.next_step if activity else "",
         )
 
 

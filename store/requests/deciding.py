@@ -19,7 +19,7 @@ from store.customer import consent
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
-from store.outbox import queue
+from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
 from store.requests.asking import owe_decision
@@ -78,12 +78,15 @@ def decide(
     override_reason: str | None = None,
     advocate_id: int | None = None,
     consent_mode: str = consent.OWNER,
+    line: str = "",
 ) -> Decided:
     """Approve (debiting the ledger) or decline a pending request, exactly once.
 
-    An approval names the advocate who is asked (`advocate_id` when the request left it to the
-    owner), so the rest period and the cap always apply to a person; it asks them in the same
-    transaction (`store.customer.consent`, by e-mail or through the owner as `consent_mode` says).
+    An approval names the advocate who is asked (`advocate_id`: the owner's pick when the request
+    left it to them, or another person at the account than the one requested), so the rest period
+    and the cap always apply to a person; it asks them in the same transaction
+    (`store.customer.consent`, by e-mail with the owner's own `line` first, or through the owner,
+    as `consent_mode` says: **I'll ask them myself** is the owner's mode).
 
     Concurrent clicks queue on the request's row lock (`SELECT ... FOR UPDATE`; SQLite's writer
     lock does the same), so each sees the state the previous one left: one wins, the others learn
@@ -139,13 +142,14 @@ def decide(
             )
         keys = _owe_outcome(session, request, status, act.now)
         if approve:
-            keys += consent.ask_at_approval(session, request, consent_mode, act.now)
+            keys += consent.ask_at_approval(session, request, consent_mode, act.now, line=line)
         return Decided(request.id, status, act.user, keys)
 
 
 def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int | None) -> None:
-    """No approval without a named advocate: the request's own, or the one the owner picks now."""
-    if request.advocate_id is not None:
+    """No approval without a named advocate: the request's own, or the one the owner picks now
+    (anyone at the account: the owner knows who would be best)."""
+    if advocate_id is None and request.advocate_id is not None:
         return
     picked = (
         session.get(Advocate, advocate_id) if advocate_id is not None and 0 < advocate_id < 2**31 else None
@@ -156,9 +160,10 @@ def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int
     session.flush()
 
 
-def names_advocate(db: Database, request_id: int) -> bool:
+def named_advocate(db: Database, request_id: int) -> int | None:
+    """The advocate the request names (None: it leaves the choice to the owner)."""
     with db.transaction(readonly=True) as session:
-        return _get(session, request_id).advocate_id is not None
+        return _get(session, request_id).advocate_id
 
 
 def _get(session: Session, request_id: int, *, lock: bool = False) -> ReferenceRequest:
@@ -221,13 +226,4 @@ def cancel_in(session: Session, request: ReferenceRequest, act: Act) -> Decided:
 
 def _owe_refresh(session: Session, request: ReferenceRequest, why: str, now: dt.datetime) -> str:
     """Every message already sent about the request is owed a rewrite showing it as it now stands."""
-    key = f"refresh:{request.id}:{why}"
-    queue.enqueue(
-        session,
-        key=key,
-        kind=DeliveryKind.REFRESH,
-        recipient=request.requester_id,
-        now=now,
-        request_id=request.id,
-    )
-    return key
+    return rewrites.owe_rewrite(session, request.id, request.requester_id, why, now)

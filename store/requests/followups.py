@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.act import Act
-from store.customer import ratings
+from store.customer import consent, ratings
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
 from store.models import (
     Account,
+    Consent,
+    ConsentAnswer,
     Delivery,
     DeliveryStatus,
     ReferenceRequest,
@@ -109,22 +111,28 @@ def owe_sla_reminders(
 
 
 def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str]:
-    """Claim "how did it go?" for approved requests past their needed-by date, and one reminder
-    for those still unanswered a week after the question reached the requester."""
+    """Claim "how did it go?" for asks the customer confirmed, past their needed-by date, and one
+    reminder for those still unanswered a week after the question reached the requester. An ask
+    still waiting for the customer past its date goes to the owner to record what they said."""
     claimed: list[str] = []
+    past_due = or_(
+        ReferenceRequest.needed_by < today,
+        ReferenceRequest.needed_by.is_(None) & (ReferenceRequest.decided_at <= now - NO_DATE_FOLLOWUP),
+    )
     with db.transaction() as session:
-        due = session.execute(
-            select(ReferenceRequest.id, ReferenceRequest.requester_id)
-            .where(
-                ReferenceRequest.status == RequestStatus.APPROVED,
-                or_(
-                    ReferenceRequest.needed_by < today,
-                    ReferenceRequest.needed_by.is_(None)
-                    & (ReferenceRequest.decided_at <= now - NO_DATE_FOLLOWUP),
-                ),
-            )
+        rows = session.execute(
+            select(ReferenceRequest, Consent.request_id.is_not(None), Consent.answer)
+            .outerjoin(Consent, Consent.request_id == ReferenceRequest.id)
+            .where(ReferenceRequest.status == RequestStatus.APPROVED, past_due)
             .order_by(ReferenceRequest.id)
         ).all()
+        due = []
+        for request, asked, said in rows:
+            # approved before the customer had a say (no consent row): as good as confirmed
+            if not asked or said == ConsentAnswer.YES:
+                due.append((request.id, request.requester_id))
+            elif said is None:
+                claimed += consent.owe_overdue(session, request, now)
         for request_id, requester_id in due:
             key = f"followup:{request_id}"
             if queue.enqueue(

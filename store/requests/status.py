@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.customer.sides import CustomerSide, sides
 from store.db import Database
 from store.models import Account, Delivery, ReferenceRequest, RequestStatus
 from store.outbox.kinds import DeliveryKind
@@ -45,6 +46,8 @@ class RequestLine:
     decided_at: dt.datetime | None
     #: pending, and a ⛔ rule blocks approval: only a program admin can approve it (with override)
     blocked: bool = False
+    #: where the customer is, once approved (None: never approved, or approved before they had a say)
+    customer: CustomerSide | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def _lines(session: Session, policy: Policy, query: Select[Any], limit: int, tod
     ).all()
     pending = [request for request, _ in rows if request.status == RequestStatus.PENDING]
     checks = checks_for_requests(session, policy, pending, today)
+    customers = sides(session, [request.id for request, _ in rows if request.status != RequestStatus.PENDING])
     lines = []
     for request, account_name in rows:
         activity = policy.activities.get(request.activity)
@@ -100,6 +104,7 @@ def _lines(session: Session, policy: Policy, query: Select[Any], limit: int, tod
                 decided_by=request.decided_by,
                 decided_at=request.decided_at,
                 blocked=is_blocked(checks.get(request.id, [])),
+                customer=customers.get(request.id),
             )
         )
     return Listing(lines, total)

@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from store.rules.policy import Policy, Rules, points
+from store.rules.policy import Policy, Rules, counted, points
 
 
 class Rule(enum.StrEnum):
@@ -42,9 +42,11 @@ class Rule(enum.StrEnum):
     ADVOCATE_CAP = "advocate_cap", "advocate's asks in the window", True
     #: the advocate's own limit of asks a quarter (`Advocate.asks_per_quarter`)
     ADVOCATE_LIMIT = "advocate_limit", "advocate's own limit per quarter"
-    #: what the advocate said: rest until the quarter ends, or never ask again
+    #: what the advocate said: not for 3 months, or never ask again
     ADVOCATE_SAY = "advocate_say", "advocate said not now / never"
     ADVOCATE_RATING = "advocate_rating", "advocate's last rating"
+    #: an ask that names nobody, at an account where a ⛔ rule protects every advocate
+    NOBODY_TO_ASK = "nobody_to_ask", "nobody at the account can be asked"
     ACTIVITY_CAP = "activity_cap", "capped activity per quarter"
     ACCOUNT_STATUS = "account_status", "account paused / do not contact"
     RENEWAL = "renewal", "renewal close"
@@ -109,10 +111,14 @@ class PolicyFacts:
     advocate_limit: int | None = None
     #: the advocate answered "Please don't ask me again"
     advocate_never: bool = False
-    #: the advocate answered "Not this quarter": the last day they rest
+    #: the advocate answered "Not for 3 months": the last day they rest
     advocate_rests_until: dt.date | None = None
     #: the advocate's own rating of their last activity (1–5)
     advocate_last_rating: int | None = None
+    account_name: str = ""
+    #: for an ask that names nobody: why each of the account's advocates cannot be asked, when a
+    #: ⛔ rule protects every one of them ("Jane Doe (resting until …)"); empty when someone can be
+    nobody_to_ask: tuple[str, ...] = ()
 
 
 def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
@@ -125,6 +131,8 @@ def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
         if facts.advocate_limit is not None:
             results.append(_advocate_limit(name, facts.advocate_limit, facts))
         results += [_advocate_say(name, facts), _advocate_rating(rules, name, facts)]
+    elif facts.nobody_to_ask:
+        results.append(_nobody_to_ask(facts))
     if facts.activity == rules.capped_activity:
         results.append(_activity_cap(policy, facts))
     results += [_account_status(facts), _renewal(rules, facts), _duplicate(facts), _give_back(rules, facts)]
@@ -204,8 +212,8 @@ def _advocate_say(name: str, facts: PolicyFacts) -> RuleResult:
         return RuleResult(
             Rule.ADVOCATE_SAY,
             Verdict.BLOCKING,
-            f"{name} asked not to be asked this quarter (until {rest.isoformat()}).",
-            f"resting until {rest.isoformat()}: not this quarter",
+            f"{name} asked not to be asked for 3 months (until {rest.isoformat()}).",
+            f"resting until {rest.isoformat()}: not for 3 months",
         )
     return RuleResult(Rule.ADVOCATE_SAY, Verdict.OK, f"{name} has not asked to rest.")
 
@@ -221,6 +229,17 @@ def _advocate_rating(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
         Verdict.WARNING,
         f"{name} rated their last activity {rating}/5: ask what would make it worth their time.",
         f"last rated {rating}/5",
+    )
+
+
+def _nobody_to_ask(facts: PolicyFacts) -> RuleResult:
+    """Approving would mean picking someone a ⛔ rule protects: the approver learns it before the click."""
+    account = facts.account_name or "the account"
+    return RuleResult(
+        Rule.NOBODY_TO_ASK,
+        Verdict.BLOCKING,
+        f"Nobody at {account} can be asked now: {', '.join(facts.nobody_to_ask)}.",
+        "nobody can be asked now",
     )
 
 
@@ -266,8 +285,8 @@ def _duplicate(facts: PolicyFacts) -> RuleResult:
     return RuleResult(
         Rule.DUPLICATE,
         Verdict.WARNING,
-        f"{others} other request(s) for this account already pending.",
-        f"{others} request(s) already pending",
+        f"{counted(others, 'other request')} for this account already pending.",
+        f"{counted(others, 'request')} already pending",
     )
 
 

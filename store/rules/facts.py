@@ -24,20 +24,16 @@ from store import ledger
 from store.models import (
     Account,
     Advocate,
-    Consent,
-    ConsentAnswer,
     EntryKind,
     LedgerEntry,
-    Rating,
     ReferenceRequest,
     RequestStatus,
 )
 from store.periods import quarter_start
+from store.rules import advocates
+from store.rules.advocates import Ids
 from store.rules.checklist import PolicyFacts, RuleResult, checklist
 from store.rules.policy import Policy
-
-#: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
-Ids = Collection[int] | Select[Any]
 
 
 @dataclass(frozen=True)
@@ -99,6 +95,8 @@ def checks_for_requests(
         groups.setdefault((request.activity, request.cost), []).append(request)
     checks: dict[int, list[RuleResult]] = {}
     for (activity, cost), group in groups.items():
+        named = {r.advocate_id for r in group if r.advocate_id is not None}
+        unnamed = {r.account_id for r in group if r.advocate_id is None}
         found = facts_for_accounts(
             session,
             policy,
@@ -106,7 +104,7 @@ def checks_for_requests(
             today,
             activity=activity,
             cost=cost,
-            advocate_ids={r.advocate_id for r in group if r.advocate_id is not None},
+            advocate_ids=select(Advocate.id).where(Advocate.id.in_(named) | Advocate.account_id.in_(unnamed)),
         )
         for request in group:
             if request.account_id not in found:
@@ -137,7 +135,8 @@ def facts_for_ask(
     excluding_request: int | None = None,
 ) -> PolicyFacts:
     """The facts of one ask of an account, naming `advocate_id` if not None (a request, or a draft
-    of one before it is saved)."""
+    of one before it is saved); an ask that names nobody reads every advocate of the account, to
+    know whether anyone can be asked."""
     found = facts_for_accounts(
         session,
         policy,
@@ -145,7 +144,7 @@ def facts_for_ask(
         today,
         activity=activity,
         cost=cost,
-        advocate_ids=[advocate_id] if advocate_id is not None else [],
+        advocate_ids=[advocate_id] if advocate_id is not None else _everyone_at([account_id]),
         excluding_request=excluding_request,
     )[account_id]
     return found.advocates.get(advocate_id, found.account) if advocate_id is not None else found.account
@@ -169,12 +168,15 @@ def facts_for_accounts(
     ids of advocates at other accounts are ignored. Accounts that do not exist are absent.
 
     `as_of` (the policy simulator) reads the history as it stood at that moment, priced by
-    `policy`: only entries recorded before it, requests pending then, and every ask and reversal
-    at `policy`'s cost of its activity. An account's status and renewal date are today's: their
-    past values are not kept.
+    `policy`: only entries recorded before it, requests pending then, every ask and reversal at
+    `policy`'s cost of its activity, the advocates' answers given by then (so their rests begun by
+    then) and their last rating before it. An account's status and renewal date are today's:
+    their past values are not kept; nor are an answer's earlier values once it was changed.
     """
     rows = session.execute(
-        select(Account.id, Account.status, Account.renewal_date).where(Account.id.in_(account_ids))
+        select(Account.id, Account.name, Account.status, Account.renewal_date).where(
+            Account.id.in_(account_ids)
+        )
     ).all()
     if not rows:
         return {}
@@ -196,12 +198,12 @@ def facts_for_accounts(
         )
     }
     capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
-    says = _advocate_says(session, advocate_ids, today)
+    says = advocates.said(session, advocate_ids, today, as_of)
     by_account: dict[int, list[tuple[int, str, int | None]]] = {}
     for advocate_id, account_id, name, limit in session.execute(
-        select(Advocate.id, Advocate.account_id, Advocate.name, Advocate.asks_per_quarter).where(
-            Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids)
-        )
+        select(Advocate.id, Advocate.account_id, Advocate.name, Advocate.asks_per_quarter)
+        .where(Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids))
+        .order_by(Advocate.name, Advocate.id)
     ):
         by_account.setdefault(account_id, []).append((advocate_id, name, limit))
 
@@ -218,11 +220,12 @@ def facts_for_accounts(
             capped_asks_this_quarter=capped.get(row.id, 0),
             last_give_on=last_of.get((row.id, EntryKind.GIVE)),
             first_ask=(row.id, EntryKind.ASK) not in last_of,
+            account_name=row.name,
         )
-        advocates: dict[int, PolicyFacts] = {}
+        by_advocate: dict[int, PolicyFacts] = {}
         for advocate_id, name, limit in by_account.get(row.id, []):
             asks = unnamed.get(row.id, _Asks()) + named.get((row.id, advocate_id), _Asks())
-            advocates[advocate_id] = dataclasses.replace(
+            by_advocate[advocate_id] = dataclasses.replace(
                 base,
                 advocate_name=name,
                 advocate_last_ask_on=asks.last_on,
@@ -231,36 +234,13 @@ def facts_for_accounts(
                 advocate_limit=limit,
                 **says.get(advocate_id, {}),
             )
-        facts[row.id] = AccountFacts(base, advocates)
+        nobody = advocates.nobody_to_ask(policy, by_advocate)
+        facts[row.id] = AccountFacts(dataclasses.replace(base, nobody_to_ask=nobody), by_advocate)
     return facts
 
 
-def _advocate_says(session: Session, advocate_ids: Ids, today: dt.date) -> dict[int, dict[str, Any]]:
-    """What each advocate said (`store.customer.consent`): do-not-contact, resting this quarter, and their
-    last rating — as `PolicyFacts` fields by advocate id."""
-    says: dict[int, dict[str, Any]] = {}
-    for advocate_id, answer, rest_until in session.execute(
-        select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
-            Consent.advocate_id.in_(advocate_ids),
-            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_THIS_QUARTER]),
-        )
-    ):
-        said = says.setdefault(advocate_id, {})
-        if answer == ConsentAnswer.NEVER:
-            said["advocate_never"] = True
-        elif rest_until is not None and rest_until >= today:
-            said["advocate_rests_until"] = max(rest_until, said.get("advocate_rests_until", rest_until))
-    latest = (
-        select(Rating.advocate_id, func.max(Rating.id).label("last_id"))
-        .where(Rating.advocate_id.in_(advocate_ids), Rating.rater == "advocate")
-        .group_by(Rating.advocate_id)
-        .subquery()
-    )
-    for advocate_id, score in session.execute(
-        select(Rating.advocate_id, Rating.score).join(latest, Rating.id == latest.c.last_id)
-    ):
-        says.setdefault(advocate_id, {})["advocate_last_rating"] = score
-    return says
+def _everyone_at(account_ids: Collection[int]) -> Select[Any]:
+    return select(Advocate.id).where(Advocate.account_id.in_(account_ids))
 
 
 def _pending_counts(

@@ -7,22 +7,31 @@ accounts by its verdicts, so a new rule is a policy key, a fact and a branch the
 
 from __future__ import annotations
 
-import re
+import math
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from store.currencies import is_currency
 from store.rules.evidence_policy import EvidencePolicy, build_evidence
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
+#: a quarter's days, on average
+QUARTER_DAYS = 91
 #: the rules whose value names an activity of the policy (the others are whole numbers)
 ACTIVITY_RULES = ("capped_activity", "untapped_affords")
 
 
 class PolicyError(Exception):
     """The policy file cannot be used; the message names the key at fault."""
+
+
+#: what the customer and the requester read of an activity (`default_policy.toml` says what each is)
+CUSTOMER_WORDS = ("invite", "duration", "format", "about", "next_step")
+#: the one placeholder an activity's `invite` may carry
+INDUSTRY = "{industry}"
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,30 @@ class Activity:
     demand: int = 0
     #: the chance that an advocate in that program is willing to do it
     willing: float = 0.0
+    #: the ask in a few words, for the customer ("30 minutes with a {industry} peer?")
+    invite: str = ""
+    #: how long it takes the customer
+    duration: str = ""
+    #: what it is, concretely
+    format: str = ""
+    #: what the customer would do, and why it matters, in a sentence or two
+    about: str = ""
+    #: what the requester does once the customer said yes
+    next_step: str = ""
+
+    def invitation(self, industry: str) -> str:
+        """The ask in the customer's words, with the prospect's industry put in (or left out)."""
+        template = self.invite or f"{self.name}?"
+        if not industry.strip():
+            return " ".join(template.replace(INDUSTRY, "").split())
+        words = " ".join(industry.split())
+        first = words.split()[0]
+        if first[1:] == first[1:].lower():  # "Banking" reads "banking"; "SaaS" and "AI" stay
+            words = words[:1].lower() + words[1:]
+        before, _, after = template.partition(INDUSTRY)
+        if before.endswith(" a ") and words[:1].lower() in "aeiou":
+            before = before[:-2] + "an "
+        return before + words + after if INDUSTRY in template else template
 
 
 @dataclass(frozen=True)
@@ -61,6 +94,12 @@ class Rules:
     give_back_days: int
     #: an advocate whose last rating of an activity was this or lower is a ⚠️ on the next ask
     advocate_low_rating: int
+
+    @property
+    def asks_per_quarter(self) -> int:
+        """The asks of one advocate a quarter the window's cap comes to (rounded up): what "Ask me
+        less often" halves when the advocate had set no limit of their own."""
+        return max(1, math.ceil(self.advocate_max_asks_in_window * QUARTER_DAYS / self.advocate_window_days))
 
 
 @dataclass(frozen=True)
@@ -155,6 +194,7 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
             whole(f"activities.{key}.cost", spec.get("cost"), 0),
             demand=whole(f"activities.{key}.demand", spec.get("demand", 0), 0),
             willing=_chance(fail, f"activities.{key}.willing", spec.get("willing", 0.0)),
+            **{word: _words(fail, f"activities.{key}.{word}", spec.get(word, "")) for word in CUSTOMER_WORDS},
         )
     values = {}
     for key, spec in data.get("values", {}).items():
@@ -204,6 +244,17 @@ def _chance(fail: Callable[[str, str], PolicyError], where: str, value: object) 
     return float(value)
 
 
+def _words(fail: Callable[[str, str], PolicyError], where: str, text: object) -> str:
+    """A sentence for people to read: text, and only `invite` may name the prospect's industry."""
+    if not isinstance(text, str):
+        raise fail(where, "must be text in quotes")
+    if "{" in text.replace(INDUSTRY, "") or "}" in text.replace(INDUSTRY, ""):
+        raise fail(where, f"the only placeholder is {INDUSTRY}, in `invite`")
+    if INDUSTRY in text and not where.endswith(".invite"):
+        raise fail(where, f"{INDUSTRY} works in `invite` only")
+    return " ".join(text.split())
+
+
 def _consent(fail: Callable[[str, str], PolicyError], mode: object) -> str | None:
     if mode is not None and mode not in ("email", "owner"):
         raise fail("consent", 'must be "email" (the advocate answers by e-mail) or "owner"')
@@ -211,12 +262,18 @@ def _consent(fail: Callable[[str, str], PolicyError], mode: object) -> str | Non
 
 
 def _currency(fail: Callable[[str, str], PolicyError], code: object) -> str:
-    if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
-        raise fail("currency", "must be a three-letter ISO 4217 code such as USD or EUR")
+    if not isinstance(code, str) or not is_currency(code):
+        raise fail("currency", "must be a current ISO 4217 currency code such as USD or EUR")
     return code
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """A number with its noun, singular or plural as it reads: "1 account", "3 accounts",
+    "2 opportunities" (`plural` when adding an s is not the plural)."""
+    return f"{number} {noun if abs(number) == 1 else plural or noun + 's'}"
 
 
 def points(amount: int, *, signed: bool = False) -> str:
     """The ledger's unit, said one way everywhere: "1 point", "3 points", "+4 points", "−2 points"."""
     sign = "+" if signed and amount > 0 else ""
-    return f"{sign}{amount} point{'' if abs(amount) == 1 else 's'}".replace("-", "−")
+    return f"{sign}{counted(amount, 'point')}".replace("-", "−")

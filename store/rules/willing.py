@@ -3,7 +3,7 @@
 The issue-10 rules in one place for the code that picks a person without running the whole
 checklist (an offer's invitation, the digest's "untapped"): an advocate is *willing* when they
 named activities they would do, and *silenced* when their own answer to an ask stops us — "Please
-don't ask me again" for good, "Not this quarter" until their rest ends. `store.rules.facts` reads the
+don't ask me again" for good, "Not for 3 months" until their rest ends. `store.rules.facts` reads the
 same answers for the checklist's ⛔ rule (`Rule.ADVOCATE_SAY`).
 """
 
@@ -22,7 +22,7 @@ def silenced(today: dt.date) -> Select[tuple[int]]:
     return select(Consent.advocate_id).where(
         or_(
             Consent.answer == ConsentAnswer.NEVER,
-            and_(Consent.answer == ConsentAnswer.NOT_THIS_QUARTER, Consent.rest_until >= today),
+            and_(Consent.answer == ConsentAnswer.NOT_FOR_3_MONTHS, Consent.rest_until >= today),
         )
     )
 

@@ -22,13 +22,13 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from store.db import Database
-from store.models import Account, Advocate, ReferenceRequest, RequestStatus
+from store.models import WERE_APPROVED, Account, Advocate, ReferenceRequest
 from store.rules.checklist import Rule, RuleResult, Verdict, checklist
 from store.rules.facts import facts_for_accounts
 from store.rules.policy import Policy
 
 #: statuses of a request whose ask was debited: it happened
-ASKED = (RequestStatus.APPROVED, RequestStatus.DONE, RequestStatus.FELL_THROUGH)
+ASKED = WERE_APPROVED
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,9 @@ def _judge(
         day,
         activity=request.activity if activity is not None else None,
         cost=cost,
-        advocate_ids=[request.advocate_id] if request.advocate_id is not None else [],
+        advocate_ids=[request.advocate_id]
+        if request.advocate_id is not None
+        else select(Advocate.id).where(Advocate.account_id == request.account_id),
         excluding_request=request.id,
         as_of=request.created_at,
     )[request.account_id]

@@ -143,8 +143,12 @@ def mail_env(mailbox: Mailbox, page_port: int) -> dict[str, str]:
     return {
         "REFDESK_PUBLIC_URL": f"http://127.0.0.1:{page_port}",
         "REFDESK_SMTP_URL": mailbox.url,
-        "REFDESK_MAIL_FROM": "Reference Desk <refdesk@example.com>",
+        "REFDESK_MAIL_FROM": "refdesk@example.com",
+        "REFDESK_COMPANY_NAME": "Northwind",
+        "REFDESK_PRIVACY_URL": "https://northwind.example/privacy",
         "REFDESK_LINK_SECRET": LINK_SECRET,
+        # the tests change an answer within seconds; the pause has tests of its own (tests/handlers/advocate)
+        "REFDESK_ANSWER_CHANGE_MINUTES": "0",
     }
 
 

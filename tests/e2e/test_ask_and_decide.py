@@ -141,11 +141,13 @@ def test_reference_opens_the_request_modal_with_every_input(
         "Account",
         "Activity",
         "Opportunity name",
-        "Prospect's name",
         "Amount",
         "CRM link",
         "Prospect industry",
+        "Prospect company",
+        "May the advocate see it?",
         "Needed by",
+        "What they'd like to hear about",
         "Context",
     ]
     activities = next(b for b in view["blocks"] if b.get("block_id") == "activity")["element"]["options"]
@@ -275,7 +277,7 @@ def test_a_request_reaches_the_owner_with_balance_checklist_and_buttons(
     assert set(buttons(receipt)) == {"Cancel request"}
 
 
-def test_approve_debits_once_rewrites_the_dm_and_tells_the_requester_the_next_step(
+def test_approve_debits_once_rewrites_the_dm_and_tells_the_requester_who_asks_the_customer(
     server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
 ) -> None:
     acme = program.accounts["Acme Corp"]
@@ -293,7 +295,9 @@ def test_approve_debits_once_rewrites_the_dm_and_tells_the_requester_the_next_st
 
     outcome = decision_message(emulator, requester, 2)
     assert_valid_message_blocks(outcome["blocks"])
-    assert "approved" in all_text(outcome) and "jane@acme.example" in all_text(outcome)
+    said = all_text(outcome)
+    assert "approved" in said and f"*Jane Doe* is asked in person by <@{owner}>" in said
+    assert "jane@acme.example" not in said, "nobody approaches the customer before their yes"
     assert program.wait_balance("Acme Corp", 0) == 0
     rewritten = _wait_rewritten(emulator, owner)
     assert buttons(rewritten) == {}

@@ -10,6 +10,7 @@ back must record the request exactly once.
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -230,3 +231,41 @@ def test_a_held_sqlite_write_lock_never_stalls_the_app_nor_leaves_a_ghost_reques
             f"/healthz {health_took:.2f} s, submission {submit_took:.2f} s, "
             f"help {help_took:.2f} s"
         )
+
+
+def home_opened(user: str, event_id: str) -> str:
+    return json.dumps(
+        {
+            "token": "unused",
+            "team_id": "T000000001",
+            "api_app_id": "A0REFDESK",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": user, "channel": "D0000000001", "tab": "home"},
+        }
+    )
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_probes_and_an_event_through_a_frozen_postgresql(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, relay: TcpRelay
+) -> None:
+    """A frozen database fails neither /livez nor /readyz (the app answers Slack itself); an event
+    that came meanwhile is answered so that Slack retries it, and handled once when it does."""
+    user = emulator.ids["owner"]
+    event = home_opened(user, "Ev0OUTAGE01")
+
+    relay.freeze()
+    live, live_took = timed(http, "GET", server.url + "/livez", timeout=5)
+    ready, ready_took = timed(http, "GET", server.url + "/readyz", timeout=5)
+    during, during_took = timed(server.post_signed, event, content_type="application/json")
+    relay.thaw()
+
+    assert (live.status, ready.status) == (200, 200) and max(live_took, ready_took) < HEALTH_WAITS
+    assert during.status == 503 and during_took < SLACK_WAITS, (during, during_took)
+    for _ in range(2):  # Slack's retry, and one more for good measure
+        assert server.post_signed(event, content_type="application/json").status == 200
+    assert len(slack.wait_for("views.publish", user_id=user)) == 1
+    time.sleep(1)
+    assert len(slack.calls_to("views.publish")) == 1

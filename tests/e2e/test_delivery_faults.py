@@ -1,10 +1,13 @@
-"""Slack misbehaves around the owner's decision DM — it answers after the app gave up waiting, or
-rate-limits the post for longer than one call may wait — and the owner still gets the DM exactly
-once, and sees it rewritten without buttons once they decide."""
+"""Slack misbehaves around the owner's decision DM — it answers after the app gave up waiting, stores
+the post after the app gave up (before or even after the app looked for it), or rate-limits the
+post for longer than one call may wait — and the owner still sees the DM exactly once, and sees it
+rewritten without buttons once they decide. A greylisting mail server refuses the advocate's
+e-mail once, for now: it goes through on the next try, and the owner is not asked instead."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,13 +15,17 @@ from sqlalchemy import select
 
 from store.models import Delivery
 from tests.e2e.test_ask_and_decide import acme_jane, all_text, ask, buttons, click, decision_message
+from tests.e2e.test_customer_say import approve_jane, mail_server
 from tests.support.emulator import Emulator
+from tests.support.mailbox import Mailbox
 from tests.support.program import Program
 from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer
-from tests.support.slack_proxy import SlackProxy
+from tests.support.slack_proxy import Call, SlackProxy
 
 TIMEOUT, LEASE = 1, 8
+#: a fixture shared with the customer's-say tests (the server that mails)
+__all__ = ["mail_server"]
 
 
 @pytest.fixture
@@ -75,6 +82,61 @@ def test_a_post_answered_after_the_timeout_is_found_in_slack_not_posted_again(
     assert [m["ts"] for m in decision_dms(emulator, owner)] == [message["ts"]]
 
 
+def landed_late(slack: SlackProxy, owner: str, timeout: float = 20) -> list[Call]:
+    """The posts to `owner`, once the one Slack held has landed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        posts = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == owner]
+        if any(c.held for c in posts) or time.monotonic() > deadline:
+            return posts
+        time.sleep(0.1)
+
+
+def test_a_post_slack_stores_after_the_client_gave_up_is_looked_for_only_once_it_can_have_landed(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
+) -> None:
+    """The issue's case, in seconds: the post times out at 1 s and lands at 3 s; the look-up waits
+    out the in-flight window (half the lease: 4 s), so it finds the post instead of posting again."""
+    owner = emulator.ids["owner"]
+    slack.store_late(TIMEOUT + 2, methods={"chat.postMessage"}, channel=owner)
+
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
+    posts = landed_late(slack, owner)
+    delivery = decision_delivery(program)
+
+    assert len(posts) == 1 and posts[0].held == TIMEOUT + 2
+    assert delivery.status == "sent" and delivery.ts == posts[0].response["ts"], delivery.last_error
+    assert slack.calls_to("conversations.history"), "the retry looked before posting"
+    [message] = decision_dms(emulator, owner)
+    rewritten = decide_and_see_it_rewritten(server, emulator, sink, message)
+    assert buttons(rewritten) == {} and f"Approved by <@{owner}>" in all_text(rewritten)
+    assert [m["ts"] for m in decision_dms(emulator, owner)] == [message["ts"]]
+
+
+def test_a_post_that_lands_after_the_look_up_is_deleted_so_the_owner_sees_one(
+    server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
+) -> None:
+    """Slack holds the post longer than the in-flight window: the look-up at 4 s finds nothing and
+    the DM is posted again; the first post lands at 6 s; the look-up after the re-post (at 8 s)
+    finds both, keeps the one recorded and deletes the late copy."""
+    owner = emulator.ids["owner"]
+    slack.store_late(LEASE / 2 + 2, methods={"chat.postMessage"}, channel=owner)
+
+    ask(server, emulator, slack, program.accounts["Acme Corp"], advocate=acme_jane(program))
+    posts = landed_late(slack, owner)
+    delivery = decision_delivery(program, timeout=30)
+
+    assert delivery.status == "sent", delivery.last_error
+    assert len(posts) == 2 and {c.held for c in posts} == {0.0, LEASE / 2 + 2}
+    late = next(c.response["ts"] for c in posts if c.held)
+    assert [c.args["ts"] for c in slack.calls_to("chat.delete")] == [late]
+    [message] = decision_dms(emulator, owner)
+    assert message["ts"] == delivery.ts != late
+    rewritten = decide_and_see_it_rewritten(server, emulator, sink, message)
+    assert buttons(rewritten) == {} and f"Approved by <@{owner}>" in all_text(rewritten)
+    assert [m["ts"] for m in decision_dms(emulator, owner)] == [message["ts"]]
+
+
 def test_a_long_rate_limit_delays_the_post_but_never_doubles_it(
     server: RefdeskServer, emulator: Emulator, slack: SlackProxy, program: Program, sink: ResponseSink
 ) -> None:
@@ -103,3 +165,38 @@ def decision_dms(emulator: Emulator, owner: str) -> list[dict[str, Any]]:
         for m in emulator.dms(owner)
         if not any(b.get("block_id", "").startswith("consent:") for b in m.get("blocks", []))
     ]
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A mail server that greylists: each recipient refused with a 450 the first time."""
+    box = Mailbox(greylist=True).start()
+    yield box
+    box.stop()
+
+
+def test_a_greylisting_mail_server_gets_the_e_mail_on_the_next_try_and_the_owner_no_buttons(
+    mail_server: RefdeskServer,
+    emulator: Emulator,
+    slack: SlackProxy,
+    program: Program,
+    sink: ResponseSink,
+    mailbox: Mailbox,
+) -> None:
+    approve_jane(mail_server, emulator, slack, program, sink)
+
+    [mail] = mailbox.wait_for(1)
+    db = program.database()
+    try:
+        with db.transaction() as session:
+            sent = session.scalars(select(Delivery).where(Delivery.key.like("consent-mail:%"))).one()
+            owner_asked = session.scalars(select(Delivery).where(Delivery.key.like("consent-remind:%"))).all()
+    finally:
+        db.dispose()
+
+    assert mailbox.rcpts == ["jane@acme.example", "jane@acme.example"]
+    assert mail["To"].addresses[0].addr_spec == "jane@acme.example"
+    assert (sent.status, sent.attempts) == ("sent", 2)
+    assert owner_asked == []
+    time.sleep(1)  # nothing else on its way: the owner's DMs are the decision and nothing more
+    assert [m for m in emulator.dms(emulator.ids["owner"]) if "Record" in m.get("text", "")] == []

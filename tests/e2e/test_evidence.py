@@ -15,7 +15,6 @@ import html
 import json
 import re
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from handlers.kit.links import Links
 from store.models import EvidenceUse, LedgerEntry
 from tests.e2e.conftest import LINK_SECRET
 from tests.e2e.test_ask_and_decide import open_modal
-from tests.e2e.test_customer_say import approve_jane, latest_request, page_ok
+from tests.e2e.test_customer_say import ANSWER_LINK, approve_jane, csrf_of, latest_request, page_ok, post_form
 from tests.e2e.test_giveback_and_followups import opened_view
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.browser import wait_for_heading
@@ -113,8 +112,14 @@ def test_done_then_words_shared_approved_used_offered_first_and_withdrawn(
 ) -> None:
     requester = emulator.ids["requester"]
     approve_jane(mail_server, emulator, slack, program, sink)
-    assert mailbox.wait_for(1), "the ask was e-mailed"
+    [ask] = mailbox.wait_for(1)
     rid = latest_request(program)
+    answer_link = ANSWER_LINK.search(text_part(ask))
+    assert answer_link, "the ask was e-mailed"
+    yes = {"csrf": csrf_of(http("GET", answer_link[0]).body), "answer": "yes"}
+    assert post_form(answer_link[0], yes).status == 200, (
+        "the advocate said yes: the rating e-mail follows Done"
+    )
 
     # Done, rated by the requester: the advocate's rating e-mail invites them to share a few words
     done = block_actions(
@@ -185,11 +190,6 @@ def test_done_then_words_shared_approved_used_offered_first_and_withdrawn(
     assert "Traceback" not in mail_server.log()
 
 
-def post_form(url: str, fields: dict[str, str]) -> Any:
-    body = urllib.parse.urlencode(fields).encode()
-    return http("POST", url, body, {"Content-Type": "application/x-www-form-urlencoded"})
-
-
 def hidden(page: str) -> dict[str, str]:
     form = page[page.index("<form") : page.index("</form>")]
     return {
@@ -208,7 +208,7 @@ def test_hostile_words_are_inert_on_every_surface(
     requester = emulator.ids["requester"]
     words = (HOSTILE * 100)[:10_000]
     links = Links(LINK_SECRET, f"http://127.0.0.1:{page_port}", dt.timedelta(days=30))
-    capture = links.url("words", program.advocates["Jane Doe"])  # as the rating e-mail carries it
+    capture = links.url("words", str(program.advocates["Jane Doe"]))  # as the rating e-mail carries it
     form = http("GET", capture)
     approval = post_form(capture, {**hidden(form.body), "kind": "quote", "text": words})
     assert approval.status == 200, approval.body[:500]

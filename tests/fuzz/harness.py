@@ -26,8 +26,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import build_app, build_desk
+from bot.process.lifecycle import Lifecycle
+from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
+from handlers.advocate.pages import advocate_site
 from handlers.kit.desk import Desk
 from store.accounts.lookup import normalize
 from store.db import Database
@@ -38,6 +41,7 @@ from tests.support import store_seed
 from tests.support.slack_stub import Call, SlackStub
 
 SECRET = "fuzz-signing-secret"
+LINK_SECRET = "fuzz-link-secret"
 BOT_TOKEN = "xoxb-fuzz-bot"
 ADMIN = "U0ADMIN01"
 OWNER = "U0OWNER01"
@@ -177,6 +181,11 @@ class Harness:
             database_url=db_url,
             admins=ADMIN,
             scheduler_enabled=False,
+            # the advocate's pages are served (their links signed with this key); no mail is sent
+            public_url="https://refdesk.example.com",
+            link_secret=LINK_SECRET,
+            # every example may change an answer: the pause between changes has tests of its own
+            answer_change_minutes=0,
         )
         self.db = Database(settings.database_url)
         self.db.upgrade()
@@ -188,7 +197,7 @@ class Harness:
         assert self.desk.executor is not None
         self.deliveries = Tracked(self.desk.executor)
         self.desk.executor = self.deliveries
-        self.wsgi = SlackWsgi(self.app, self.db, SECRET)
+        self.wsgi = SlackWsgi(self.app, self.db, SECRET, Probes(Lifecycle()), pages=advocate_site(self.desk))
         self._seeds = itertools.count(1)
         self.advocate = 0
         self.accounts = self._seed_accounts()

@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.app import build_app, build_desk
+from bot.process.lifecycle import Lifecycle
+from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.help import help_blocks
@@ -58,7 +60,7 @@ def build_wsgi(tmp_path: Path, api_url: str) -> SlackWsgi:
     )
     db = Database(settings.database_url)
     db.upgrade()
-    return SlackWsgi(build_app(settings, build_desk(settings, db)), db, SECRET)
+    return SlackWsgi(build_app(settings, build_desk(settings, db)), db, SECRET, Probes(Lifecycle()))
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ APP_ID = "A0REFDESK"
 BOT_ID = "B0REFDESK"
 DEFAULT_DIR = Path.home() / ".cache" / "refdesk" / "emulator"
 
-#: the people of every end-to-end test, by the role they play
+#: the people of every end-to-end test, by the role they play: (handle, real name, e-mail)
 PEOPLE = {
     "requester": ("alice", "Alice Seller", "alice@example.com"),
     "requester2": ("rick", "Rick Seller", "rick@example.com"),
@@ -36,6 +36,8 @@ PEOPLE = {
     "admin": ("adam", "Adam Admin", "adam@example.com"),
     "bystander": ("nora", "Nora Nobody", "nora@example.com"),
 }
+#: their titles in Slack's profile, which the advocate's e-mails sign with (users.info)
+TITLES = {"olivia": "Customer Success Manager", "oscar": "Account Manager", "alice": "Account Executive"}
 PROGRAM_CHANNEL = "reference-program"
 
 
@@ -56,7 +58,10 @@ def emulator_paths() -> tuple[Path, Path]:
 
 
 def seed(extra_users: Sequence[tuple[str, str, str]] = ()) -> dict[str, Any]:
-    users = [{"name": n, "real_name": r, "email": e} for n, r, e in [*PEOPLE.values(), *extra_users]]
+    users = [
+        {"name": n, "real_name": r, "email": e, "profile": {"title": TITLES.get(n, "")}}
+        for n, r, e in [*PEOPLE.values(), *extra_users]
+    ]
     return {
         "slack": {
             "team": {"name": "Refdesk Test", "domain": "refdesk-test"},

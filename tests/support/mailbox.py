@@ -1,4 +1,6 @@
-"""A real SMTP server on loopback (aiosmtpd, in the test process) that keeps what it receives."""
+"""A real SMTP server on loopback (aiosmtpd, in the test process) that keeps what it receives, and
+can greylist: refuse each recipient the first time with a 450, as many servers treat a sender
+they have not seen before."""
 
 from __future__ import annotations
 
@@ -18,6 +20,15 @@ class _Keep:
     def __init__(self, box: Mailbox) -> None:
         self.box = box
 
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        with self.box.lock:
+            self.box.rcpts.append(address)
+            first_time = self.box.rcpts.count(address) == 1
+        if self.box.greylist and first_time:
+            return "450 4.2.0 Greylisted, please try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
@@ -27,8 +38,11 @@ class _Keep:
 
 
 class Mailbox:
-    def __init__(self) -> None:
+    def __init__(self, *, greylist: bool = False) -> None:
         self.messages: list[EmailMessage] = []
+        #: every RCPT TO the server was given, refused or not
+        self.rcpts: list[str] = []
+        self.greylist = greylist
         self.lock = threading.Lock()
         self.port = free_port()
         self.controller = Controller(_Keep(self), hostname="127.0.0.1", port=self.port)

@@ -74,6 +74,28 @@ class Program:
         finally:
             db.dispose()
 
+    def give(self, name: str, value: str, done: str, actor: str) -> dt.date:
+        """Value delivered to the account (as the log modal records it), a month ago; its day."""
+        db = self.database()
+        now = dt.datetime.now(dt.UTC)
+        on = now.date() - dt.timedelta(days=30)
+        try:
+            with db.transaction() as session:
+                ledger.post(
+                    session,
+                    account_id=self.accounts[name],
+                    kind=EntryKind.GIVE,
+                    amount=3,
+                    item=value,
+                    actor_id=actor,
+                    now=now,
+                    occurred_on=on,
+                    note=done,
+                )
+        finally:
+            db.dispose()
+        return on
+
     def set_owner(self, name: str, slack_id: str | None) -> None:
         """As if the CRM named an owner who has since left Slack (the id no longer resolves)."""
         db = self.database()

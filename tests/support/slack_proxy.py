@@ -4,7 +4,8 @@ The emulator cannot read back the views an app opened, nor misbehave on demand; 
 on loopback records every Web API call (method, arguments, answer) and, when told, answers with
 Slack's own failure shapes (HTTP 429 with `Retry-After`, or HTTP 503), for a number of calls or
 for a while, or does the call and then answers too late (the client has given up by then, but
-Slack has done what it was asked).
+Slack has done what it was asked), or holds the call before doing it (Slack stores the message
+after the client gave up: it lands in the conversation late).
 
 The emulator has no Socket Mode: the proxy answers `apps.connections.open` itself, as Slack does,
 once the test has set `socket_mode_url` (the `ws://` URL of `tests.support.socket_mode`'s server):
@@ -34,7 +35,7 @@ class Call:
     args: dict[str, Any]
     status: int
     response: dict[str, Any]
-    #: seconds the answer was held back after the emulator had done the call
+    #: seconds the call or its answer was held back
     held: float = 0.0
 
 
@@ -50,6 +51,8 @@ class Fault:
     channel: str | None = None
     #: do the call, then hold the answer this many seconds (instead of answering `status`)
     hold: float = 0.0
+    #: hold the call this many seconds, then do it and answer (to a client long gone)
+    store_after: float = 0.0
 
 
 class SlackProxy:
@@ -77,7 +80,7 @@ class SlackProxy:
                 method = self.path.rsplit("/", 1)[-1]
                 args = _parse(raw, self.headers.get("Content-Type", ""))
                 injected = proxy._take_fault(method, args)
-                if injected is not None and not injected.hold:
+                if injected is not None and not (injected.hold or injected.store_after):
                     body = json.dumps(
                         {
                             "ok": False,
@@ -98,6 +101,8 @@ class SlackProxy:
                     with proxy._lock:
                         proxy.calls.append(Call(method, args, 200, answer))
                     return
+                if injected is not None and injected.store_after:
+                    time.sleep(injected.store_after)
                 request = urllib.request.Request(
                     proxy.upstream + self.path,
                     data=raw,
@@ -120,7 +125,9 @@ class SlackProxy:
                 if injected is not None:
                     # done, recorded, and answered once the client has given up: that is the point
                     with proxy._lock:
-                        proxy.calls.append(Call(method, args, status, parsed, injected.hold))
+                        proxy.calls.append(
+                            Call(method, args, status, parsed, injected.hold + injected.store_after)
+                        )
                     time.sleep(injected.hold)
                     with contextlib.suppress(OSError):
                         self.send_response(status)
@@ -175,6 +182,13 @@ class SlackProxy:
         """Let the emulator do the next `count` calls, and hold each answer `seconds` before sending it."""
         with self._lock:
             self.fault = Fault(200, frozenset(methods), None, count, channel=channel, hold=seconds)
+
+    def store_late(
+        self, seconds: float, *, methods: set[str], channel: str | None = None, count: int = 1
+    ) -> None:
+        """Hold the next `count` calls `seconds` before the emulator does them (and answers, too late)."""
+        with self._lock:
+            self.fault = Fault(200, frozenset(methods), None, count, channel=channel, store_after=seconds)
 
     def _connections_open(self, authorization: str) -> dict[str, Any]:
         if self.connections_error is not None:

@@ -43,8 +43,12 @@ class Call:
 
 class SlackRecorder:
     def __init__(self) -> None:
+        #: who `users.info` knows: user id → (real name, title, e-mail); others are not found
+        self.people: dict[str, tuple[str, str, str]] = {}
         self.calls: list[Call] = []
         self.responses: dict[str, list[dict[str, Any]]] = {}
+        #: methods Slack refuses, with the error it answers (`{"views.open": "expired_trigger_id"}`)
+        self.refuse: dict[str, str] = {}
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
         recorder = self
@@ -94,6 +98,8 @@ class SlackRecorder:
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         number = next(self._numbers)
+        if method in self.refuse:
+            return {"ok": False, "error": self.refuse[method]}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER_ID, "bot_id": "B0REFDESK", "team_id": TEAM_ID}
         if method in VIEW_METHODS:
@@ -107,6 +113,13 @@ class SlackRecorder:
             return {"ok": True, "channel": {"id": f"D{args.get('users', '')}"}}
         if method == "conversations.history":
             return {"ok": True, "messages": []}
+        if method == "users.info":
+            user_id = str(args.get("user", ""))
+            if user_id not in self.people:
+                return {"ok": False, "error": "user_not_found"}
+            name, title, email = self.people[user_id]
+            profile = {"real_name": name, "title": title, "email": email}
+            return {"ok": True, "user": {"id": user_id, "real_name": name, "profile": profile}}
         return {"ok": True}
 
     # --- reading the record ----------------------------------------------------------------------

@@ -37,27 +37,23 @@ def signed_post(wsgi: SlackWsgi, secret: str, body: str, content_type: str = FOR
 
 def get(app: Any, path: str) -> tuple[int, str]:
     """One GET of `path` from a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
-    environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": ""}
-    status: list[str] = []
-
-    def start_response(line: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
-        status.append(line)
-
-    chunks = app(environ, start_response)
-    return int(status[0].split()[0]), b"".join(chunks).decode()
+    return _call(app, {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": ""})
 
 
-def post_form(app: Any, path: str, fields: dict[str, str]) -> tuple[int, str]:
-    """One form POST of `fields` to `path` of a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
-    raw = urllib.parse.urlencode(fields).encode()
+def post_form(app: Any, path: str, body: bytes) -> tuple[int, str]:
+    """One POST of an url-encoded form (`body` as the browser sends it) to `path`; (status, body)."""
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": path,
         "QUERY_STRING": "",
-        "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        "CONTENT_LENGTH": str(len(raw)),
-        "wsgi.input": io.BytesIO(raw),
+        "CONTENT_TYPE": FORM,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
     }
+    return _call(app, environ)
+
+
+def _call(app: Any, environ: dict[str, Any]) -> tuple[int, str]:
     status: list[str] = []
 
     def start_response(line: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
@@ -65,3 +61,8 @@ def post_form(app: Any, path: str, fields: dict[str, str]) -> tuple[int, str]:
 
     chunks = app(environ, start_response)
     return int(status[0].split()[0]), b"".join(chunks).decode()
+
+
+def post_fields(app: Any, path: str, fields: dict[str, str]) -> tuple[int, str]:
+    """One form POST of `fields` to `path` of a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
+    return post_form(app, path, urllib.parse.urlencode(fields).encode())

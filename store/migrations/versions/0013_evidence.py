@@ -11,7 +11,7 @@ from alembic import op
 import store.models
 
 revision = "0013"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -141,7 +141,7 @@ def test_a_file_with_bad_rows_is_refused_whole(
         f"{csv}: line 5: status 'closed' is not one of active, paused, do_not_contact"
         in result.stderr.splitlines()
     )
-    assert refusals(result)[-1].startswith("refdesk: 2 bad row(s): nothing imported")
+    assert refusals(result)[-1].startswith("refdesk: 2 bad rows: nothing imported")
     assert "--skip-bad-rows" in refusals(result)[-1]
     assert json.loads(refdesk(upgraded, workdir, "accounts", "--json").stdout) == []
 
@@ -321,7 +321,8 @@ def test_jobs_run_digest_posts_the_week_once(
     with_slack: dict[str, str], emulator: Emulator, workdir: Path
 ) -> None:
     now = dt.datetime.now(dt.UTC)
-    week = Period.last_complete_week(now, dt.UTC).label
+    period = Period.last_complete_week(now, dt.UTC)
+    week, week_of = period.label, f"week of {period.start.day} {period.start:%b %Y}"
 
     first = refdesk(with_slack, workdir, "jobs", "run", "digest", "--now", now.isoformat())
     second = refdesk(with_slack, workdir, "jobs", "run", "digest", "--now", now.isoformat())
@@ -334,10 +335,10 @@ def test_jobs_run_digest_posts_the_week_once(
     assert second.stdout.strip() == f"digest at {now.isoformat()}: 0 claimed, 0 sent"
     # `refdesk digest` is the same registry claim: the week is already posted
     assert by_hand.returncode == 0, by_hand.stderr
-    assert by_hand.stdout.strip() == f"the digest of {week} was already posted: nothing sent"
+    assert by_hand.stdout.strip() == f"the digest of the {week_of} was already posted: nothing sent"
     history = emulator.history(emulator.ids["channel"])
     assert len(history) == 2
-    assert sum(week in m["text"] and not m.get("files") for m in history) == 1
+    assert sum(week_of in m["text"] and not m.get("files") for m in history) == 1
     assert [f["name"] for m in history for f in m.get("files", [])] == [f"reference-program-{week}.png"]
 
 

@@ -98,7 +98,7 @@ def test_import_reports_unknown_links_and_bad_rows(
     )
     assert refused.returncode != 0
     assert f"{bad}: line 2: amount '-5' is not an amount (digits, optionally 1,234.50)" in refused.stderr
-    assert "refdesk: 1 bad row(s): nothing imported" in refused.stderr
+    assert "refdesk: 1 bad row: nothing imported" in refused.stderr
     assert mapped.returncode == 2
     assert mapped.stderr.startswith("refdesk: --map: 'money' is not a column the import reads")
 
@@ -136,7 +136,8 @@ def test_policy_simulate_prints_the_comparison(env: dict[str, str], workdir: Pat
 def every_rule_history(env: dict[str, str]) -> None:
     """Asks that, replayed, meet every rule: Ana at Acme asked day after day (balance, rest, cap,
     the quarter's reference calls), after she said "please don't ask me again" and rated 1/5, with
-    Acme renewing soon, never given anything, and two asks pending at once; Globex paused."""
+    Acme renewing soon, never given anything, and asks pending at once, one naming nobody (and
+    nobody else to ask); Globex paused."""
 
     def at(day: int, hour: int = 9) -> dt.datetime:
         return dt.datetime(2026, 3, day, hour, tzinfo=dt.UTC)
@@ -174,6 +175,7 @@ def every_rule_history(env: dict[str, str]) -> None:
                             advocate_id=ana,
                             mode="owner",
                             answer=ConsentAnswer.NEVER,
+                            answered_at=at(day, 11),
                             asked_at=at(day, 10),
                         )
                     )
@@ -189,6 +191,7 @@ def every_rule_history(env: dict[str, str]) -> None:
             for hour in (9, 10):
                 request_id = seed.request(s, acme, created_at=at(5, hour))
                 s.get_one(ReferenceRequest, request_id).advocate_id = ana
+            seed.request(s, acme, created_at=at(5, 11))  # names nobody, and Ana is Acme's only one
             seed.request(s, globex, created_at=at(6))
     finally:
         db.dispose()
@@ -204,7 +207,7 @@ def test_policy_simulate_prints_every_rule_of_a_history_that_meets_them_all(
     result = refdesk(env, workdir, "policy", "simulate", str(proposed))
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("6 recorded asks (all of them) replayed through same.toml")
+    assert result.stdout.startswith("7 recorded asks (all of them) replayed through same.toml")
     tables = result.stdout.split("Asks the proposed policy blocks:")[0]
     assert [rule for rule in Rule if f"  {rule.label} " in tables] == list(Rule)
 

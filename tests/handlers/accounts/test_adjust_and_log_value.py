@@ -19,6 +19,8 @@ from sqlalchemy import select as sql_select
 
 from bot.app import build_app, build_desk
 from bot.clock import fixed_clock
+from bot.process.lifecycle import Lifecycle
+from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
@@ -104,7 +106,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database: Path)
     with desk.db.transaction() as session:
         acme = store_seed.account(session, "Acme Corp", "Banking", owner_slack_id=OWNER, crm_id="A-1")
     app = build_app(settings, desk)
-    yield World(SlackWsgi(app, desk.db, SECRET), desk, slack, acme)
+    yield World(SlackWsgi(app, desk.db, SECRET, Probes(Lifecycle())), desk, slack, acme)
     app.listener_runner.listener_executor.shutdown(wait=True)
     assert desk.executor is not None
     desk.executor.shutdown(wait=True)

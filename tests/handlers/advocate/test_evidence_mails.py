@@ -146,6 +146,7 @@ def test_the_rating_e_mail_invites_the_advocate_to_share_a_few_words(
         source_key="v",
     )
     deciding.decide(db, policy, submitted.request_id, admin, approve=True, consent_mode=consent.EMAIL)
+    consent.answer(db, policy, submitted.request_id, "yes", Act(ADVOCATE, desk.admins, NOW, NOW.date()))
     closed = followups.mark_done(db, submitted.request_id, seller, rating=4)
     rating = [key for key in closed.delivery_keys if key.startswith("rating-mail:")]
     assert deliver(desk, rating) == 1

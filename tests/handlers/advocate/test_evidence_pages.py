@@ -14,6 +14,7 @@ from handlers.advocate.web import AdvocatePages
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
 from store.act import Act
+from store.customer import ask_view
 from store.customer.consent import ADVOCATE
 from store.db import Database
 from store.evidence import approval, capture, library, use
@@ -25,7 +26,7 @@ from store.requests.asking import Draft
 from store.rules.policy import Policy
 from tests.support import html_check
 from tests.support import store_seed as seed
-from tests.support.wsgi import get, post_form
+from tests.support.wsgi import get, post_fields
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 LINKS = Links("test-secret", "https://refdesk.example.com", dt.timedelta(days=30))
@@ -73,7 +74,7 @@ def share(site: AdvocatePages, jane: int, text: str) -> tuple[int, str]:
     status, page = get(site, path)
     assert status == 200
     ok(page)
-    return post_form(site, path, {**fields_of(page), "kind": "quote", "text": text})
+    return post_fields(site, path, {**fields_of(page), "kind": "quote", "text": text})
 
 
 def test_share_a_few_words_then_approve_the_exact_text(
@@ -108,7 +109,7 @@ def test_share_a_few_words_then_approve_the_exact_text(
     action = action_of(approval, "approve")
     assert action.startswith("/evidence/")
     answer = {**fields_of(approval), "place_sales": "yes", "name_as": "title_company", "years": "3"}
-    status, done = post_form(site, action, answer)
+    status, done = post_fields(site, action, answer)
     assert status == 200
     ok(done)
     assert "Thank you: we may use your words as you said" in done
@@ -117,7 +118,7 @@ def test_share_a_few_words_then_approve_the_exact_text(
     assert (item.attributed_as, item.places) == ("CTO, Acme Health", ("sales",))
 
     # the same approval sent again: nothing changes; the words page lists them
-    assert post_form(site, action, answer)[0] == 200
+    assert post_fields(site, action, answer)[0] == 200
     status, listed = get(site, path_of(WORDS.url(LINKS, jane)))
     assert "approved, until 23 November 2029" in listed and action_of(listed).startswith("/words/")
 
@@ -128,19 +129,19 @@ def test_a_reloaded_answer_keeps_one_item_and_bad_words_keep_what_was_typed(
     path = path_of(WORDS.url(LINKS, jane))
     _, page = get(site, path)
     form = {**fields_of(page), "kind": "quote", "text": "Once."}
-    assert post_form(site, path, form)[0] == 200
-    assert post_form(site, path, form)[0] == 200
+    assert post_fields(site, path, form)[0] == 200
+    assert post_fields(site, path, form)[0] == 200
     assert len(get(site, path)[1].split("Quote: “Once.”")) == 2, "one item, however often it is sent"
 
-    status, refused = post_form(site, path, {**fields_of(page), "kind": "quote", "text": "   "})
+    status, refused = post_fields(site, path, {**fields_of(page), "kind": "quote", "text": "   "})
     assert status == 400 and "Write the words" in refused
     ok(refused)
-    status, refused = post_form(site, path, {**fields_of(page), "kind": "link", "text": "Keep me"})
+    status, refused = post_fields(site, path, {**fields_of(page), "kind": "link", "text": "Keep me"})
     assert status == 400 and ">Keep me</textarea>" in refused
-    status, refused = post_form(site, path, {"csrf": fields_of(page)["csrf"], "kind": "quote", "text": "x"})
+    status, refused = post_fields(site, path, {"csrf": fields_of(page)["csrf"], "kind": "quote", "text": "x"})
     assert status == 400 and "out of date" in refused
     too_long = {**fields_of(page), "kind": "quote", "text": "ü" * 40_000}
-    status, refused = post_form(site, path, too_long)
+    status, refused = post_fields(site, path, too_long)
     assert status == 413 and "This is too long" in refused
     ok(refused)
 
@@ -152,7 +153,7 @@ def test_hostile_words_are_shown_inert_on_every_page(site: AdvocatePages, jane: 
     ok(approval)
     assert "<script>" not in approval and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in approval
     answer = {**fields_of(approval), "place_press": "yes", "name_as": "anonymous", "years": "1"}
-    status, done = post_form(site, action_of(approval, "approve"), answer)
+    status, done = post_fields(site, action_of(approval, "approve"), answer)
     assert status == 200 and "<script>" not in done
     ok(done)
     assert done.count("&lt;script&gt;") >= long.count("<script>")
@@ -164,32 +165,32 @@ def test_renew_change_and_withdraw_on_the_item_s_page(
     _, approval = share(site, jane, "First words.")
     item_path = action_of(approval, "approve")
     answer = {**fields_of(approval), "place_sales": "yes", "name_as": "company", "years": "1"}
-    post_form(site, item_path, answer)
+    post_fields(site, item_path, answer)
     status, page = get(site, item_path)
     ok(page)
     assert "<h1>Your words, as we may use them</h1>" in page and "until 23 November 2028" in page
 
     csrf = fields_of(page)["csrf"]
     renew = {"csrf": csrf, "do": "renew", "expires_on": "2027-11-23"}
-    status, renewed = post_form(site, item_path, renew)
+    status, renewed = post_fields(site, item_path, renew)
     assert status == 200 and "Renewed" in renewed and "<dd>23 November 2028</dd>" in renewed
-    assert post_form(site, item_path, renew)[0] == 200, "the same click twice renews once"
+    assert post_fields(site, item_path, renew)[0] == 200, "the same click twice renews once"
     assert "<dd>23 November 2028</dd>" in get(site, item_path)[1]
 
-    status, changed = post_form(site, item_path, {"csrf": csrf, "do": "edit", "text": "Better words."})
+    status, changed = post_fields(site, item_path, {"csrf": csrf, "do": "edit", "text": "Better words."})
     assert status == 200 and "We will not use them until you approve them below" in changed
     assert library.search(db, policy, "", NOW.date()).items == [], "a change needs a new approval"
     stale = {**answer, "do": "approve"}  # the version of the first approval
-    status, conflict = post_form(site, item_path, stale)
+    status, conflict = post_fields(site, item_path, stale)
     assert status == 409 and "Better words." in conflict
     ok(conflict)
 
-    status, withdrawn = post_form(site, item_path, {"csrf": csrf, "do": "withdraw"})
+    status, withdrawn = post_fields(site, item_path, {"csrf": csrf, "do": "withdraw"})
     assert status == 200 and "<h1>Your words are withdrawn</h1>" in withdrawn and "<form" not in withdrawn
     ok(withdrawn)
-    status, again = post_form(site, item_path, {"csrf": csrf, "do": "renew", "expires_on": "2028-11-23"})
+    status, again = post_fields(site, item_path, {"csrf": csrf, "do": "renew", "expires_on": "2028-11-23"})
     assert status == 409 and "<form" not in again
-    status, nothing = post_form(site, item_path, {"csrf": csrf, "do": "explode"})
+    status, nothing = post_fields(site, item_path, {"csrf": csrf, "do": "explode"})
     assert status == 400 and "Pick one of the buttons" in nothing
 
 
@@ -202,7 +203,7 @@ def test_bad_links_get_pages_in_words(site: AdvocatePages, jane: int) -> None:
     status, page = get(site, path_of(WORDS.url(LINKS, 999)))
     assert status == 404 and "We could not find you in the program." in page
     ok(page)
-    assert post_form(site, words, {"kind": "quote", "text": "no csrf"})[0] == 403
+    assert post_fields(site, words, {"kind": "quote", "text": "no csrf"})[0] == 403
 
 
 def test_the_ask_s_page_says_how_the_advocate_s_words_helped(
@@ -223,6 +224,7 @@ def test_the_ask_s_page_says_how_the_advocate_s_words_helped(
     deciding.decide(
         db, policy, rid, Act("U0ADMIN01", frozenset({"U0ADMIN01"}), NOW, NOW.date()), approve=True
     )
-    status, page = get(site, path_of(ANSWER.url(LINKS, rid)))
+    public_id = ask_view.view(db, policy, rid, NOW.date()).public_id
+    status, page = get(site, path_of(ANSWER.url(LINKS, public_id)))
     assert status == 200 and "Your quote helped 1 deal this quarter. Thank you." in page
     ok(page)

@@ -75,11 +75,12 @@ def test_a_quiet_week_renders_its_figures_only() -> None:
 
 
 def test_the_dry_run_text_is_readable_in_a_terminal() -> None:
-    text = digest_text(busy_week(2), NOW)
+    names = {"U0ALICE01": "Alice Seller", None: "the program admins"}
+    text = digest_text(busy_week(2), NOW, lambda u: names.get(u, f"@{u}"))
     lines = text.splitlines()
-    assert lines[0] == "Reference program — week 2026-W47 (16 Nov – 22 Nov 2026)"
+    assert lines[0] == "Reference program — week of 16 Nov 2026"
     assert "Median time to decision  5 h 30 min" in lines
-    assert "• Account <1> & co: asked by @U0ALICE01 2 d 0 h ago, the program admins decide" in lines
+    assert "• Account <1> & co: asked by Alice Seller 2 d 0 h ago, the program admins decide" in lines
     assert "<@" not in text
     assert (
         "Median days to close with a completed reference: 30 days (of 3); without: 45.5 days (of 4)" in lines

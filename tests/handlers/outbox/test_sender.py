@@ -181,10 +181,13 @@ def test_a_post_slack_may_have_stored_is_looked_for_before_it_is_posted_again(
     slack.fail(503, methods={"chat.postMessage"}, count=1)  # a 5xx may come after Slack stored it
 
     deliver(desk)
-    assert (row(desk, key).status, row(desk, key).last_error) == (
-        "sending",
-        "service_unavailable (outcome unknown)",
-    )
+    doubt = row(desk, key)
+    assert (doubt.status, doubt.last_error) == ("sending", "service_unavailable (outcome unknown)")
+    # looked for once the post can no longer be in flight: half the lease (60 s) after it was sent
+    assert START + dt.timedelta(seconds=29) <= doubt.lease_until <= START + dt.timedelta(seconds=30)
+    clock.later()
+    deliver(desk)  # nothing found: posted again, and looked for once more later
+    assert row(desk, key).status == "sending" and row(desk, key).ts is not None
     clock.later()
     deliver(desk)
 
@@ -195,6 +198,8 @@ def test_a_post_slack_may_have_stored_is_looked_for_before_it_is_posted_again(
         "conversations.open",
         "conversations.history",
         "chat.postMessage",
+        "conversations.open",
+        "conversations.history",
     ]
     assert len(emulator.dms(admin)) == 1
 

@@ -14,14 +14,9 @@ from typing import Any
 import pytest
 
 from handlers.kit.ids import Action, View
-from handlers.requests.messages import (
-    confirmation_blocks,
-    decision_blocks,
-    outcome_blocks,
-    outcome_line,
-    reason_modal,
-    summary_blocks,
-)
+from handlers.requests.messages import decision_blocks, outcome_line, reason_modal, summary_blocks
+from handlers.requests.requester import confirmation_blocks, outcome_blocks
+from store.customer.sides import CustomerSide
 from store.models import RequestStatus
 from store.requests.cards import Alternative, HistoryLine, RequestCard
 from store.rules.checklist import RuleResult, Verdict
@@ -32,6 +27,13 @@ DECIDED = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 OWNER, SELLER, ADMIN = "U0OWNER01", "U0SELLER1", "U0ADMIN01"
 #: Slack's date token for DECIDED, with the UTC fallback every client can show
 DECIDED_TOKEN = f"<!date^{int(DECIDED.timestamp())}^{{date_short_pretty}} at {{time}}|2026-11-24 09:30 UTC>"
+
+
+def slack_day(day: dt.date) -> str:
+    """Slack's token for a day: noon UTC (the same day in every time zone), "1 Oct 2026" as fallback."""
+    noon = int(dt.datetime.combine(day, dt.time(12), dt.UTC).timestamp())
+    return f"<!date^{noon}^{{date_short_pretty}}|{day.day} {day:%b %Y}>"
+
 
 OK_CHECKS = [
     RuleResult("balance", Verdict.OK, "Balance stays positive: 3 → 0."),
@@ -167,8 +169,11 @@ def test_a_pending_request_offers_approve_and_decline_to_its_decider(viewer_is_a
     assert [e.get("style") for e in actions["elements"]] == ["primary", "danger"]
     text = shown(blocks)
     assert "*Balance:* 3 points now → *0 points* after this ask" in text
-    assert "*Last asks and gives*\n• 2026-10-01 Gave: Early access / beta (+3 points)\n" in text
-    assert "• 2026-09-14 Asked: Logo use (−1 point)\n• 2026-09-01 Adjusted (+2 points)" in text
+    oct1, sep14, sep1 = (slack_day(dt.date(2026, m, d)) for m, d in ((10, 1), (9, 14), (9, 1)))
+    assert f"*Last asks and gives*\n• {oct1} Gave: Early access / beta (+3 points)\n" in text
+    assert f"• {sep14} Asked: Logo use (−1 point)\n• {sep1} Adjusted (+2 points)" in text
+    # before any click: what Approve does (this program does not e-mail: the owner asks in person)
+    assert "🗣️ *Approve* asks you to put it to *Jane Doe, VP Engineering* yourself" in text
     assert "✅ Balance stays positive: 3 → 0." in text
     assert "⚠️ No value given back in the last 90 days." in text
     assert "⛔" not in text
@@ -191,11 +196,13 @@ def test_the_summary_says_who_asks_what_of_whom_for_which_deal() -> None:
         "*Deal*\n<https://crm.example/opp/1|Big Bank renewal>",
         "*Amount*\nUSD 120,000",
         "*Advocate*\nJane Doe, VP Engineering",
-        "*Needed by*\n2026-12-01",
+        f"*Needed by*\n{slack_day(dt.date(2026, 12, 1))}",
         "*Prospect industry*\nBanking",
         f"*Owner*\n<@{OWNER}>",
     ]
-    assert blocks[3]["text"]["text"] == "*Context*\nThey want to hear about the migration."
+    assert blocks[3]["text"]["text"] == (
+        "*Context* (internal: never shown to the customer)\nThey want to hear about the migration."
+    )
 
 
 @pytest.mark.parametrize(
@@ -260,7 +267,10 @@ def test_a_blocked_request_offers_the_owner_only_decline() -> None:
     assert buttons(blocks) == {"Decline": (Action.DECLINE, "42")}
     text = shown(blocks)
     assert "⛔ Not enough equity: 1 → -2. Give something back first." in text
-    assert "⛔ Approval is blocked by the rule(s) above. A program admin can approve with override" in text
+    assert (
+        "⛔ Approval is blocked by the rules marked ⛔ above. A program admin can approve with override"
+        in text
+    )
     assert "*Balance:* 1 point now → *−2 points* after this ask" in text
 
 
@@ -305,18 +315,22 @@ def test_a_decided_request_has_no_buttons_and_reads_its_outcome(viewer_is_admin:
 
 
 @pytest.mark.parametrize(
-    ("status", "label"),
+    ("status", "label", "then"),
     [
-        (RequestStatus.APPROVED, "✅ Approved"),
-        (RequestStatus.DECLINED, "❌ Declined"),
-        (RequestStatus.CANCELLED, "🚫 Cancelled"),
-        (RequestStatus.DONE, "🏁 Done"),
-        (RequestStatus.FELL_THROUGH, "↩️ Fell through"),
+        (RequestStatus.APPROVED, "✅ Approved", ""),
+        (RequestStatus.DECLINED, "❌ Declined", ""),
+        (RequestStatus.CANCELLED, "🚫 Cancelled", ""),
+        (RequestStatus.CUSTOMER_DECLINED, "✅ Approved", ""),
+        (RequestStatus.DONE, "✅ Approved", "\n🏁 Done"),
+        (RequestStatus.FELL_THROUGH, "✅ Approved", "\n↩️ Fell through"),
+        (RequestStatus.WITHDRAWN, "✅ Approved", "\n↩️ Withdrawn by the requester: no longer needed"),
     ],
 )
-def test_the_outcome_line_names_the_state_who_and_when(status: str, label: str) -> None:
+def test_the_outcome_line_names_the_owner_s_decision_who_and_when_then_how_it_closed(
+    status: str, label: str, then: str
+) -> None:
     card = dataclasses.replace(APPROVED, status=status, decided_by=SELLER)
-    assert outcome_line(card) == f"{label} by <@{SELLER}>, {DECIDED_TOKEN}"
+    assert outcome_line(card) == f"{label} by <@{SELLER}>, {DECIDED_TOKEN}{then}"
 
 
 def test_a_declined_outcome_quotes_the_reason() -> None:
@@ -365,8 +379,11 @@ def test_a_decided_receipt_has_no_cancel_button_and_reads_its_outcome() -> None:
 # --- the requester's outcome DM ------------------------------------------------------------------
 
 
-def test_an_approval_tells_the_requester_whom_to_contact() -> None:
-    blocks = outcome_blocks(APPROVED, [])
+WAITING = CustomerSide("Jane Doe", "email", DECIDED, None, None, None, None)
+
+
+def test_an_approval_says_the_customer_was_asked_and_gives_no_address_before_their_yes() -> None:
+    blocks = outcome_blocks(dataclasses.replace(APPROVED, customer=WAITING), [])
 
     assert_valid_message_blocks(blocks)
     text = shown(blocks)
@@ -374,30 +391,43 @@ def test_an_approval_tells_the_requester_whom_to_contact() -> None:
         f"✅ <@{OWNER}> approved your *Reference call with a prospect* with *Acme Corp* "
         "for <https://crm.example/opp/1|Big Bank renewal>." in text
     )
-    assert "*Next step:* contact Jane Doe, VP Engineering at jane@acme.example to set it up" in text
     assert (
-        "Acme Corp's balance is now 0 points. You'll be asked how it went after the needed-by date." in text
+        f"*Jane Doe* was e-mailed {DECIDED_TOKEN} on <@{OWNER}>'s behalf. Their answer, and their contact "
+        "details if they say yes, come to you here: please don't contact them before." in text
     )
-    assert buttons(blocks) == {}
+    assert "jane@acme.example" not in str(blocks), "nobody approaches the customer before their yes"
+    assert "Acme Corp's balance is now 0 points." in text
+    assert buttons(blocks) == {"Withdraw": (Action.WITHDRAW, "42")}
+    withdraw = next(b for b in blocks if b.get("block_id") == "withdraw")["elements"][0]
+    assert withdraw["confirm"]["confirm"]["text"] == "Withdraw"
 
 
-def test_an_approval_without_an_advocate_leaves_the_choice_to_the_owner() -> None:
-    card = dataclasses.replace(APPROVED, advocate_name=None, advocate_title=None, advocate_email=None)
+def test_an_approval_the_owner_asks_in_person_says_so() -> None:
+    side = dataclasses.replace(WAITING, mode="owner")
+    blocks = outcome_blocks(dataclasses.replace(APPROVED, customer=side), [])
+    assert_valid_message_blocks(blocks)
+    assert f"*Jane Doe* is asked in person by <@{OWNER}>." in shown(blocks)
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "line"),
+    [
+        (RequestStatus.APPROVED, "yes", f"🤝 Confirmed by Jane Doe, {DECIDED_TOKEN}"),
+        (
+            RequestStatus.CUSTOMER_DECLINED,
+            "not_this_time",
+            f"🙅 Jane Doe said *Not this time*, {DECIDED_TOKEN}",
+        ),
+    ],
+)
+def test_the_approval_rewritten_says_where_the_customer_is(status: str, answer: str, line: str) -> None:
+    side = dataclasses.replace(WAITING, answer=answer, answered_at=DECIDED)
+    card = dataclasses.replace(APPROVED, status=status, customer=side)
     blocks = outcome_blocks(card, [])
     assert_valid_message_blocks(blocks)
-    assert f"*Next step:* <@{OWNER}> will pick the right person at the account" in shown(blocks)
-
-
-def test_an_approval_for_an_account_without_owner_says_the_owner() -> None:
-    card = dataclasses.replace(APPROVED, owner_id=None, advocate_name=None, decided_by=ADMIN)
-    blocks = outcome_blocks(card, [])
-    assert_valid_message_blocks(blocks)
-    assert "*Next step:* the owner will pick the right person" in shown(blocks)
-
-
-def test_an_advocate_without_e_mail_is_named_without_at() -> None:
-    blocks = outcome_blocks(dataclasses.replace(APPROVED, advocate_email=None), [])
-    assert "*Next step:* contact Jane Doe, VP Engineering to set it up" in shown(blocks)
+    assert line in shown(blocks)
+    assert ("Withdraw" in buttons(blocks)) is (status == RequestStatus.APPROVED)
+    assert line in outcome_line(card) and "Declined" not in outcome_line(card)
 
 
 def test_a_decline_quotes_the_reason_and_offers_alternatives_to_request() -> None:
@@ -407,7 +437,7 @@ def test_a_decline_quotes_the_reason_and_offers_alternatives_to_request() -> Non
     text = shown(blocks)
     assert f"❌ <@{OWNER}> declined your *Reference call with a prospect* with *Acme Corp*." in text
     assert "*Reason:*\n> Renewal talks this month" in text
-    assert "*Globex* · Banking · balance 6 points, 2 willing advocate(s)" in text
+    assert "*Globex* · Banking · balance 6 points, 2 willing advocates" in text
     assert "*Hooli* · no industry · balance 3 points" in text
     assert "balance 3 points," not in text, "no willing advocates: nothing said about them"
     offered = [
@@ -443,8 +473,11 @@ def test_hostile_text_in_a_decision_message_pings_and_links_nobody(viewer_is_adm
     text = shown(blocks)
     assert "*&lt;!channel&gt; &amp; *bold* Corp*" in text  # escaped, the person's asterisks kept
     assert "*Advocate*\n&lt;@U0EVIL01&gt;, &lt;!everyone&gt;" in text
-    assert "*Context*\n*Urgent* &lt;!channel&gt; see &lt;https://evil.example|this&gt;" in text
-    assert "• 2026-10-01 Gave: &lt;!channel&gt; (+3 points)" in text
+    assert (
+        "*Context* (internal: never shown to the customer)\n*Urgent* &lt;!channel&gt; see "
+        "&lt;https://evil.example|this&gt;" in text
+    )
+    assert f"• {slack_day(dt.date(2026, 10, 1))} Gave: &lt;!channel&gt; (+3 points)" in text
     # a header is plain text: Slack shows it as typed and parses nothing in it
     assert blocks[0]["text"] == {
         "type": "plain_text",
@@ -473,7 +506,7 @@ def test_hostile_text_in_a_decline_and_its_alternatives_pings_and_links_nobody()
 
     assert_valid_message_blocks(blocks)
     assert_no_raw_markup(blocks)
-    assert "*&lt;!channel&gt; Globex* · &lt;@U0EVIL01&gt; · balance 6 points, 1 willing advocate(s)" in shown(
+    assert "*&lt;!channel&gt; Globex* · &lt;@U0EVIL01&gt; · balance 6 points, 1 willing advocate" in shown(
         blocks
     )
 

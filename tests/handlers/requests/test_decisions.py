@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,16 +22,18 @@ from sqlalchemy import select
 
 from bot.app import build_app, build_desk
 from bot.clock import fixed_clock
+from bot.process.lifecycle import Lifecycle
+from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
 from handlers.kit.ids import Action, View
 from handlers.outbox.sender import deliver
-from handlers.requests.decisions import pick_advocate_modal
+from handlers.requests.decisions import approve_modal
 from store import ledger
 from store.act import Act
 from store.db import Database
-from store.models import EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.models import Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
 from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.requests.cards import Pickable
@@ -133,14 +136,23 @@ class World:
 
         return wait_until(found, lambda calls: len(calls) >= count)
 
-    def ask(self, *, blocked: bool = False, name: str = "Acme Corp", named: bool = True) -> tuple[int, int]:
+    def ask(
+        self,
+        *,
+        blocked: bool = False,
+        name: str = "Acme Corp",
+        named: bool = True,
+        others: tuple[str, ...] = (),
+    ) -> tuple[int, int]:
         """Acme Corp (owner OWNER) is asked for a reference call of Jane Doe (`named`, else of
         nobody in particular) by SELLER; the decider's DM and the requester's receipt are already
-        in Slack. With `blocked`, its balance (1) cannot pay (3)."""
+        in Slack. With `blocked`, its balance (1) cannot pay (3); `others` are more advocates there."""
         db = self.desk.db
         with db.transaction() as session:
             acme = store_seed.account(session, name, "Banking", owner_slack_id=OWNER)
             jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+            for other in others:
+                store_seed.advocate(session, acme, other, "reference_call")
             store_seed.account(session, "Globex", "Banking")  # what a decline can suggest instead
             if blocked:
                 store_seed.entry(session, acme, EntryKind.ADJUSTMENT, -2, NOW.date(), actor=ADMIN)
@@ -188,7 +200,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database: Path)
     desk = build_desk(settings, Database(settings.database_url), clock=fixed_clock(NOW))
     desk.db.check_schema()
     app = build_app(settings, desk)
-    yield World(SlackWsgi(app, desk.db, SECRET), desk, slack)
+    yield World(SlackWsgi(app, desk.db, SECRET, Probes(Lifecycle())), desk, slack)
     app.listener_runner.listener_executor.shutdown(wait=True)
     assert desk.executor is not None
     desk.executor.shutdown(wait=True)
@@ -234,12 +246,16 @@ def test_after_approval_the_decider_s_dm_and_the_receipt_lose_their_buttons(worl
 
     world.click(OWNER, Action.APPROVE, rid)
 
-    updates = world.slack.wait_for("chat.update", count=2)
-    assert len(updates) == 2, "the owner's DM and the requester's receipt are both rewritten"
+    updates = world.slack.wait_for("chat.update", count=3)
+    assert len(updates) == 3, "the owner's DM, the requester's receipt and their approval are rewritten"
     for update in updates:
         assert_valid_message_blocks(update.args["blocks"])
-        assert not has_buttons(update.args["blocks"])
+    decided, receipt, approval = updates
+    for update in (decided, receipt):
         assert update.args["text"].startswith(f"✅ Approved by <@{OWNER}>")
+    assert approval.args["text"] == "Your request for Acme Corp was approved", "its own words, kept"
+    assert not has_buttons(decided.args["blocks"]) and not has_buttons(receipt.args["blocks"])
+    assert "Withdraw" in str(approval.args["blocks"]), "the approved ask can still be withdrawn"
 
 
 def test_a_second_click_is_told_already_decided_and_changes_nothing(world: World) -> None:
@@ -497,7 +513,7 @@ def test_an_approve_on_app_home_while_the_database_refuses_writes_says_so_in_a_m
 
 
 def test_approving_a_request_that_names_nobody_asks_the_owner_whom_to_ask(world: World) -> None:
-    acme, request_id = world.ask(named=False)
+    acme, request_id = world.ask(named=False, others=("Ken Other",))
     world.click(OWNER, Action.APPROVE, request_id)
     [opened] = wait_until(lambda: world.slack.calls_to("views.open"), bool)
     view = opened.args["view"]
@@ -505,7 +521,7 @@ def test_approving_a_request_that_names_nobody_asks_the_owner_whom_to_ask(world:
     assert view["callback_id"] == View.PICK_ADVOCATE
     [picker] = [b for b in view["blocks"] if b["type"] == "input"]
     assert picker["label"]["text"] == "Advocate"
-    assert [o["text"]["text"] for o in picker["element"]["options"]] == ["Jane Doe"]
+    assert [o["text"]["text"] for o in picker["element"]["options"]] == ["Jane Doe", "Ken Other"]
     assert world.request(request_id).status == RequestStatus.PENDING
 
     nobody = {"advocate": {"value": {"type": "static_select", "selected_option": None}}}
@@ -524,11 +540,75 @@ def test_the_advocate_picker_marks_whom_a_rule_protects_and_why() -> None:
         Pickable(2, "Bob Free, CFO", Verdict.OK),
         Pickable(1, "Amy Asked", Verdict.BLOCKING, "resting: asked on 25 November"),
     ]
-    view = pick_advocate_modal(7, picks)
+    view = approve_modal(7, picks, named=2, in_person=False, preview=[])
     assert_valid_view(view)
     [picker] = [b for b in view["blocks"] if b["type"] == "input"]
     assert [(o["text"]["text"], o["value"]) for o in picker["element"]["options"]] == [
         ("Bob Free, CFO", "2"),
         ("⛔ Amy Asked: resting: asked on 25 November", "1"),
     ]
+    assert picker["element"]["initial_option"]["value"] == "2", "the first offered is one we may ask"
     assert view["private_metadata"] == "7"
+
+
+def test_with_one_advocate_who_can_be_asked_approve_names_them_without_a_modal(world: World) -> None:
+    """Jane is the only one at Acme who can be asked (Ken was asked a week ago): nothing to choose."""
+    acme, request_id = world.ask(named=False, others=("Ken Rested",))
+    with world.desk.db.transaction() as session:
+        ken = session.scalars(select(Advocate.id).where(Advocate.name == "Ken Rested")).one()
+        store_seed.entry(session, acme, EntryKind.GIVE, 3, NOW.date())
+        ledger.post(
+            session,
+            account_id=acme,
+            advocate_id=ken,
+            kind=EntryKind.ASK,
+            amount=-1,
+            item="logo",
+            actor_id=OWNER,
+            now=NOW,
+            occurred_on=NOW.date() - dt.timedelta(days=7),
+        )
+
+    world.click(OWNER, Action.APPROVE, request_id)
+
+    assert world.status_once_decided(request_id) == RequestStatus.APPROVED
+    with world.desk.db.transaction() as session:
+        jane = session.scalars(select(Advocate.id).where(Advocate.name == "Jane Doe")).one()
+    assert world.request(request_id).advocate_id == jane
+    assert world.slack.calls_to("views.open") == []
+
+
+def test_an_admin_s_override_of_a_request_naming_nobody_names_who_is_asked(world: World) -> None:
+    _, request_id = world.ask(blocked=True, named=False)
+    opened = world.open_reason_modal(ADMIN, Action.APPROVE_OVERRIDE, request_id)
+    assert_valid_view(opened.args["view"])
+    view = opened.response["view"]
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["advocate", "reason"]
+    [jane] = [o["value"] for o in view["blocks"][1]["element"]["options"]]
+    values = {
+        "advocate": {"value": {"type": "static_select", "selected_option": {"value": jane}}},
+        "reason": {"value": {"type": "plain_text_input", "value": "Strategic deal"}},
+    }
+
+    assert world.post(view_submission(ADMIN, {**view, "id": "V0OVERRIDE"}, values)) == (200, "")
+    assert world.status_once_decided(request_id) == RequestStatus.APPROVED
+    assert world.request(request_id).advocate_id == int(jane)
+
+
+def test_a_modal_slack_will_not_open_for_an_expired_trigger_says_to_click_again(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The click's trigger is three seconds old, or used already: nothing of ours failed."""
+    _, request_id = world.ask()
+    world.slack.refuse["views.open"] = "expired_trigger_id"
+    url = world.slack.new_response_url()
+    click = block_actions(OWNER, Action.DECLINE, str(request_id), trigger_id="T0OLD", response_url=url)
+    click["actions"][0]["text"]["text"] = "Decline"
+
+    with caplog.at_level(logging.INFO):
+        assert world.post(click)[0] == 200
+        [said] = world.slack.said_at(url)
+
+    assert said["text"] == "That took too long — click Decline again."
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert world.request(request_id).status == RequestStatus.PENDING

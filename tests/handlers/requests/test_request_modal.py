@@ -30,13 +30,13 @@ def submitted(ticked: bool) -> dict[str, Any]:
     }
 
 
-def test_the_modal_asks_whether_the_advocate_may_see_the_prospect_s_name() -> None:
+def test_the_modal_asks_whether_the_advocate_may_see_the_prospect_company() -> None:
     view = request_modal(load_policy(), account=ACME, activity="reference_call", advocates=[])
     assert_valid_view(view)
     block = next(b for b in view["blocks"] if b.get("block_id") == "prospect_name_shared")
     assert block["optional"] and block["element"]["type"] == "checkboxes"
     assert [o["text"]["text"] for o in block["element"]["options"]] == [
-        "The advocate may see the prospect's name"
+        "The advocate may see the prospect company's name"
     ]
     assert "initial_options" not in block["element"], "not shared unless the requester ticks it"
 

@@ -1,5 +1,5 @@
 """The customer's say on SQLite and PostgreSQL: approval names and asks the advocate, each of the
-four answers does what it says exactly once, answers change until the needed-by date, the owner
+answers does what it says exactly once, answers change until the needed-by date, the owner
 is reminded, and ratings feed the checklist."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import zoneinfo
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -16,9 +17,10 @@ from store import ledger, periods
 from store.accounts import find
 from store.act import Act
 from store.customer import ask_view, consent, ratings
+from store.customer.referrals import Colleague
 from store.db import Database
 from store.digest import weekly
-from store.errors import AlreadySettled, Invalid, NotAllowed
+from store.errors import AlreadySettled, Invalid, NotAllowed, TooSoon
 from store.models import (
     Advocate,
     Consent,
@@ -34,12 +36,14 @@ from store.requests import asking, cards, deciding, followups
 from store.requests.asking import Draft
 from store.rules.checklist import Rule, Verdict
 from store.rules.facts import checks_for
-from store.rules.policy import Policy
+from store.rules.policy import Policy, load_policy
 from tests.support import store_seed
 
 OWNER, SELLER, STRANGER, ADMIN = "U0OWNER01", "U0SELLER1", "U0NOBODY1", "U0ADMIN01"
 ADMINS = frozenset({ADMIN})
 NEEDED_BY = dt.date(2026, 12, 10)
+#: the pause between two changes of one answer (`REFDESK_ANSWER_CHANGE_MINUTES`)
+EVERY = dt.timedelta(minutes=10)
 
 
 def setup(db: Database, *, email: str | None = "jane@acme.example", balance: int = 0) -> tuple[int, int]:
@@ -82,10 +86,13 @@ def approved(
     return submitted.request_id, decided.delivery_keys
 
 
+WENDY = Colleague("Wendy Wong", "VP Finance", "wendy@acme.example")
+
+
 def answer(
-    db: Database, now: dt.datetime, rid: int, given: str, by: str = consent.ADVOCATE, **how: str
+    db: Database, now: dt.datetime, rid: int, given: str, by: str = consent.ADVOCATE, **how: Any
 ) -> consent.Answered:
-    return consent.answer(db, rid, given, Act(by, ADMINS, now, now.date()), **how)
+    return consent.answer(db, load_policy(), rid, given, Act(by, ADMINS, now, now.date()), pause=EVERY, **how)
 
 
 def balance(db: Database, policy: Policy, account_id: int) -> int:
@@ -156,11 +163,11 @@ def test_owner_led_programs_and_advocates_without_e_mail_get_the_owner_s_buttons
     acme, jane = setup(db, email=None)
     rid, keys = approved(db, policy, now, acme, advocate_id=jane, mode=consent.EMAIL)
     assert f"consent-ask:{rid}" in keys
-    assert owed(db)[f"consent-ask:{rid}"] == ("consent_ask", OWNER, {"reminder": False})
+    assert owed(db)[f"consent-ask:{rid}"] == ("consent_ask", OWNER, {"reminder": False, "overdue": False})
 
 
 @pytest.mark.parametrize("shared", [True, False])
-def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it(
+def test_the_advocate_sees_the_prospect_company_only_when_the_requester_ticked_it(
     db: Database, policy: Policy, now: dt.datetime, shared: bool
 ) -> None:
     acme, jane = setup(db)
@@ -172,6 +179,7 @@ def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it
             activity="reference_call",
             advocate_id=jane,
             opportunity_name="Globex core banking",
+            prospect_company="Globex",
             prospect_industry="Retail",
             prospect_name_shared=shared,
         ),
@@ -182,16 +190,12 @@ def test_the_advocate_sees_the_prospect_s_name_only_when_the_requester_ticked_it
     view = ask_view.view(db, policy, submitted.request_id, now.date())
     with db.transaction() as session:
         assert session.get_one(ReferenceRequest, submitted.request_id).prospect_name_shared is shared
-    if shared:
-        assert (view.prospect_name, view.for_whom) == (
-            "Globex core banking",
-            "Globex core banking, a prospect in Retail",
-        )
-    else:
-        assert (view.prospect_name, view.for_whom) == ("", "a prospect in Retail")
+    # the opportunity's name is the CRM's: it never reaches the customer, ticked or not
+    assert (view.prospect_company, view.prospect_industry) == ("Globex" if shared else "", "Retail")
+    assert "Globex core banking" not in repr(view)
 
 
-# --- the four answers -----------------------------------------------------------------------------
+# --- the answers ---------------------------------------------------------------------------------
 
 
 def test_yes_confirms_and_tells_the_requester_and_the_owner(
@@ -203,6 +207,7 @@ def test_yes_confirms_and_tells_the_requester_and_the_owner(
     assert done.changed and done.delivery_keys == (
         f"consent-answer:{rid}:1:requester",
         f"consent-answer:{rid}:1:owner",
+        f"refresh:{rid}:answer:1",
     )
     assert owed(db)[f"consent-answer:{rid}:1:requester"] == (
         "consent_answered",
@@ -224,24 +229,26 @@ def test_not_this_time_declines_and_reverses_the_debit_once(
     first = answer(db, now, rid, "not_this_time")
     again = answer(db, now, rid, "not_this_time")
     assert first.changed and not again.changed and again.delivery_keys == ()
-    assert status(db, rid) == RequestStatus.DECLINED
+    # the customer's no is a state of its own: never the owner's decline
+    assert status(db, rid) == RequestStatus.CUSTOMER_DECLINED
     assert balance(db, policy, acme) == 3
     with db.transaction() as session:
         reversals = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.REVERSAL)).all()
         assert [(r.amount, r.reason) for r in reversals] == [(3, consent.DECLINED_BY_CUSTOMER)]
-        assert session.get_one(ReferenceRequest, rid).decision_reason == consent.DECLINED_BY_CUSTOMER
+        request = session.get_one(ReferenceRequest, rid)
+        assert (request.decision_reason, request.decided_by) == (None, OWNER)
     assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.OK
 
 
-def test_not_this_quarter_rests_the_advocate_until_the_quarter_ends(
-    db: Database, policy: Policy, now: dt.datetime
-) -> None:
+def test_not_for_3_months_rests_the_advocate_90_days(db: Database, policy: Policy, now: dt.datetime) -> None:
     acme, jane = setup(db, balance=20)
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
-    answer(db, now, rid, "not_this_quarter")
-    assert status(db, rid) == RequestStatus.DECLINED
-    assert verdicts(db, policy, acme, jane, dt.date(2026, 12, 31))[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
-    assert verdicts(db, policy, acme, jane, dt.date(2027, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.OK
+    answer(db, now, rid, "not_for_3_months")
+    assert status(db, rid) == RequestStatus.CUSTOMER_DECLINED
+    rest = now.date() + dt.timedelta(days=90)
+    assert ask_view.view(db, policy, rid, now.date()).rest_until == rest == dt.date(2027, 2, 21)
+    assert verdicts(db, policy, acme, jane, rest)[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
+    assert verdicts(db, policy, acme, jane, rest + dt.timedelta(days=1))[Rule.ADVOCATE_SAY] is Verdict.OK
 
 
 def test_please_don_t_ask_me_again_makes_the_advocate_do_not_contact(
@@ -267,22 +274,27 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
     acme, jane = setup(db, balance=20)
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
     answer(db, now, rid, "yes")
-    changed = answer(db, now, rid, "never")
-    assert changed.delivery_keys == (f"consent-answer:{rid}:2:requester", f"consent-answer:{rid}:2:owner")
+    changed = answer(db, now + EVERY, rid, "never")
+    assert changed.delivery_keys == (
+        f"consent-answer:{rid}:2:requester",
+        f"consent-answer:{rid}:2:owner",
+        f"refresh:{rid}:answer:2",
+    )
     assert balance(db, policy, acme) == 23
-    answer(db, now, rid, "not_this_quarter")  # a gentler no lifts the do-not-contact
-    assert verdicts(db, policy, acme, jane, dt.date(2027, 1, 2))[Rule.ADVOCATE_SAY] is Verdict.OK
+    answer(db, now + 2 * EVERY, rid, "not_for_3_months")  # a gentler no lifts the do-not-contact
+    assert verdicts(db, policy, acme, jane, dt.date(2027, 2, 22))[Rule.ADVOCATE_SAY] is Verdict.OK
     assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
     assert balance(db, policy, acme) == 23
-    yes = answer(db, now, rid, "yes")  # and a yes after all lifts the rest
+    yes = answer(db, now + 3 * EVERY, rid, "yes")  # and a yes after all lifts the rest
     assert yes.changed and yes.delivery_keys == (
         f"consent-answer:{rid}:4:requester",
         f"consent-answer:{rid}:4:owner",
+        f"refresh:{rid}:answer:4",
     )
     assert owed(db)[f"consent-answer:{rid}:4:owner"] == (
         "consent_answered",
         OWNER,
-        {"answer": "yes", "answered_by": "advocate", "before": "not_this_quarter"},
+        {"answer": "yes", "answered_by": "advocate", "before": "not_for_3_months"},
     )
     assert verdicts(db, policy, acme, jane, now.date())[Rule.ADVOCATE_SAY] is Verdict.OK
     assert (status(db, rid), balance(db, policy, acme)) == (RequestStatus.APPROVED, 20)
@@ -291,8 +303,28 @@ def test_an_answer_changes_until_the_needed_by_date(db: Database, policy: Policy
         assert (request.decision_reason, request.closed_at) == (None, None)
     late = now + dt.timedelta(days=30)
     with pytest.raises(AlreadySettled):
-        consent.answer(db, rid, "never", Act(consent.ADVOCATE, frozenset(), late, late.date()))
+        consent.answer(db, policy, rid, "never", Act(consent.ADVOCATE, frozenset(), late, late.date()))
     assert not ask_view.view(db, policy, rid, late.date()).open
+
+
+def test_an_answer_changes_at_most_once_every_ten_minutes(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    """Thirty changes in half a second owed sixty DMs: a change waits out the last one's pause
+    (the same answer again is no change, and is never refused)."""
+    acme, jane = setup(db, balance=20)
+    rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    answer(db, now, rid, "yes")
+    soon = now + dt.timedelta(minutes=3, seconds=30)
+
+    with pytest.raises(TooSoon) as refused:
+        answer(db, soon, rid, "not_this_time")
+    assert not answer(db, soon, rid, "yes").changed
+
+    assert refused.value.minutes == 7
+    assert (status(db, rid), balance(db, policy, acme)) == (RequestStatus.APPROVED, 20)
+    assert answer(db, now + EVERY, rid, "not_this_time").changed
+    assert len([key for key in owed(db) if key.startswith(f"consent-answer:{rid}:")]) == 4
 
 
 def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
@@ -318,24 +350,24 @@ def test_changing_an_answer_lifts_only_the_do_not_contact_it_set(
         consent_mode=consent.EMAIL,
     )
     answer(db, now, second, "never")
-    answer(db, now, second, "yes")  # this answer's do-not-contact goes; the first one's stays
+    answer(db, now + EVERY, second, "yes")  # this answer's do-not-contact goes; the first one's stays
     assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.BLOCKING
-    answer(db, now, first, "not_this_time")
+    answer(db, now + EVERY, first, "not_this_time")
     assert verdicts(db, policy, acme, jane, dt.date(2028, 1, 1))[Rule.ADVOCATE_SAY] is Verdict.OK
 
 
-@pytest.mark.parametrize("no", ["not_this_time", "not_this_quarter", "never"])
+@pytest.mark.parametrize("no", ["not_this_time", "not_for_3_months", "less_often", "never", "someone_else"])
 def test_yes_and_no_in_turn_keep_the_balance_right_each_change_once(
     db: Database, policy: Policy, now: dt.datetime, no: str
 ) -> None:
     acme, jane = setup(db, balance=20)
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
-    steps = [("yes", 20, RequestStatus.APPROVED), (no, 23, RequestStatus.DECLINED)] * 2 + [
+    steps = [("yes", 20, RequestStatus.APPROVED), (no, 23, RequestStatus.CUSTOMER_DECLINED)] * 2 + [
         ("yes", 20, RequestStatus.APPROVED)
     ]
-    for given, expected, expected_status in steps:
-        first = answer(db, now, rid, given)
-        again = answer(db, now, rid, given)  # the link clicked twice
+    for step, (given, expected, expected_status) in enumerate(steps):
+        first = answer(db, now + step * EVERY, rid, given, colleague=WENDY)
+        again = answer(db, now + step * EVERY, rid, given, colleague=WENDY)  # the link clicked twice
         assert first.changed and not again.changed
         assert (balance(db, policy, acme), status(db, rid)) == (expected, expected_status), given
     with db.transaction() as session:
@@ -363,7 +395,7 @@ def test_twin_yeses_after_a_no_debit_once(db: Database, policy: Policy, now: dt.
 
     def click() -> None:
         try:
-            results.append(answer(db, now, rid, "yes").changed)
+            results.append(answer(db, now + EVERY, rid, "yes").changed)
         except Exception as exc:  # a lock timeout would show here
             results.append(exc)
 
@@ -423,8 +455,8 @@ def test_only_the_owner_or_an_admin_records_an_answer_heard_in_person(
     with pytest.raises(NotAllowed):
         answer(db, now, rid, "yes", by=STRANGER)
     done = answer(db, now, rid, "yes", by=OWNER)
-    # the owner recorded it: only the requester is told
-    assert done.delivery_keys == (f"consent-answer:{rid}:1:requester",)
+    # the owner recorded it: only the requester is told (and the messages rewritten)
+    assert done.delivery_keys == (f"consent-answer:{rid}:1:requester", f"refresh:{rid}:answer:1")
     with pytest.raises(Invalid):
         answer(db, now, rid, "maybe", by=OWNER)
 
@@ -458,7 +490,7 @@ def test_an_unanswered_e_mail_reminds_the_owner_once_after_the_wait(
     assert consent.owe_reminders(db, now=now + dt.timedelta(days=4), after=wait) == []
     assert consent.owe_reminders(db, now=now + wait, after=wait) == [f"consent-remind:{rid}"]
     assert consent.owe_reminders(db, now=now + wait, after=wait) == []
-    assert owed(db)[f"consent-remind:{rid}"] == ("consent_ask", OWNER, {"reminder": True})
+    assert owed(db)[f"consent-remind:{rid}"] == ("consent_ask", OWNER, {"reminder": True, "overdue": False})
     answer(db, now, rid, "yes", by=OWNER)
     assert status(db, rid) == RequestStatus.APPROVED
 
@@ -476,10 +508,13 @@ def test_the_page_shows_words_and_dates_of_this_account_only(
         other = store_seed.account(session, "Globex")
         store_seed.entry(session, other, EntryKind.GIVE, 5, dt.date(2026, 10, 2), item="award")
     rid, _ = approved(db, policy, now, acme, advocate_id=jane)
+    with db.transaction() as session:
+        store_seed.entry(session, acme, EntryKind.ASK, -2, dt.date(2026, 6, 5), item="quote")
     view = ask_view.view(db, policy, rid, now.date())
-    assert [(line.on, line.side, line.what) for line in view.statement] == [
-        (now.date(), "asked", "Reference call with a prospect"),
-        (dt.date(2026, 10, 1), "given", "Early access / beta"),
+    # gives first, by what was done; the ask being made is not history yet
+    assert [(line.on, line.what) for line in view.given] == [(dt.date(2026, 10, 1), "Early access / beta")]
+    assert [(line.on, line.what) for line in view.asked] == [
+        (dt.date(2026, 6, 5), "Written quote / testimonial")
     ]
     assert (view.advocate_name, view.account_name, view.needed_by) == ("Jane Doe", "Acme Corp", NEEDED_BY)
 

@@ -38,7 +38,12 @@ def seed_quarter(db: Database) -> dict[str, int]:
             for i in range(n):
                 day = WEEK + dt.timedelta(days=3 - 7 * i)
                 request = seed.request(
-                    s, ids[name], status=RequestStatus.DONE, created_at=decided(day), decided_at=decided(day)
+                    s,
+                    ids[name],
+                    status=RequestStatus.DONE,
+                    created_at=decided(day),
+                    decided_at=decided(day),
+                    closed_at=decided(day),
                 )
                 seed.entry(s, ids[name], EntryKind.ASK, -3, day, item="reference_call", request_id=request)
         for name in ("Wayne", "Tyrell", "Initech", "Umbrella"):
@@ -130,7 +135,7 @@ def test_untapped_needs_a_willing_advocate_who_is_not_resting_and_not_do_not_con
         assert hooli is not None
         resting = seed.advocate(s, ids["Hooli"], "Rita Resting", "reference_call")
         # the answers sit on an ask elsewhere, so Hooli itself stays never asked
-        said(s, resting, ConsentAnswer.NOT_THIS_QUARTER, on_account=ids["Acme"])
+        said(s, resting, ConsentAnswer.NOT_FOR_3_MONTHS, on_account=ids["Acme"])
     figures = fairness.fairness(db, policy, WEEK, UTC)
     assert [(u.name, u.willing_advocates) for u in figures.untapped] == [("Hooli", 1)]
 

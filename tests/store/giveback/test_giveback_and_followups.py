@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from store import ledger
 from store.act import Act
+from store.customer import consent
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.giveback import gives, nudges
@@ -51,6 +52,8 @@ def approved_request(
         approve=True,
         advocate_id=store_seed.someone_to_ask(db, submitted.request_id),
     )
+    # the customer said yes (the owner asked in person): "How did it go?" is for confirmed asks
+    consent.answer(db, policy, submitted.request_id, "yes", Act(OWNER, ADMINS, now, now.date()))
     return submitted.request_id
 
 

@@ -142,7 +142,7 @@ def test_a_bad_row_is_reported_by_its_line_number_even_after_a_multi_line_field(
     assert report.bad_rows == [
         "line 4: renewal_date 'next spring' is not a date (YYYY-MM-DD)",
         "line 5: name is empty",
-        "line 6: owner_email 'not-an-email' is not an e-mail address",
+        "line 6: owner_email 'not-an-email' is not an e-mail address: An email address must have an @-sign.",
         "line 7: status 'closed' is not one of active, paused, do_not_contact",
         "line 8: same crm_id as line 2",
     ]
@@ -342,6 +342,45 @@ def test_unknown_activities_and_accounts_are_bad_rows_and_nothing_is_imported(
     assert advocates(db) == []
 
 
+def test_addresses_no_e_mail_can_carry_are_bad_rows_by_the_rule_the_sender_uses(
+    db: Database, policy: Policy, tmp_path: Path, two_accounts: dict[str, int]
+) -> None:
+    """What got past a looser check once and then sat in the outbox forever: a comma, a stray
+    angle bracket, a non-ASCII local part; and an owner's address with a comma (two Reply-Tos)."""
+    path = write(
+        tmp_path,
+        "advocates.csv",
+        ADVOCATE_HEADER
+        + '"Acme","Ann Comma",,"a,b@odd.example",quote\n'
+        + "Acme,Ben Angle,,jane@angle.example>,quote\n"
+        + "Acme,Jöe Umlaut,,jöe@acme.example,quote\n"
+        + "Acme,Dana Scully,,Dana@ACME.example,quote\n",
+    )
+    owners = write(
+        tmp_path, "accounts.csv", HEADER + 'Initech,,,,,"olivia@example.com,x@evil.example",I-1,,\n'
+    )
+
+    report = import_advocates(db, path, policy)
+    account_report = import_file(db, owners)
+
+    assert report.bad_rows == [
+        "line 2: email 'a,b@odd.example' is not an e-mail address: "
+        "The email address contains invalid characters before the @-sign: ','.",
+        "line 3: email 'jane@angle.example>' is not an e-mail address: "
+        "The part after the @-sign contains invalid characters: '>'.",
+        "line 4: email 'jöe@acme.example' is not an e-mail address: "
+        "Internationalized characters before the @-sign are not supported: 'ö'.",
+    ]
+    assert account_report.bad_rows == [
+        "line 2: owner_email 'olivia@example.com,x@evil.example' is not an e-mail address: "
+        "The part after the @-sign contains invalid characters: ',', '@'.",
+    ]
+    assert advocates(db) == []
+    good = write(tmp_path, "good.csv", ADVOCATE_HEADER + "Acme,Dana Scully,,Dana@ACME.example,quote\n")
+    assert import_advocates(db, good, policy).created == 1
+    assert [email for *_, email, _ in advocates(db)] == ["dana@acme.example"]
+
+
 def test_skipping_bad_advocate_rows_imports_the_rest(
     db: Database, policy: Policy, tmp_path: Path, two_accounts: dict[str, int]
 ) -> None:
@@ -404,7 +443,8 @@ def test_a_field_longer_than_its_column_or_with_a_nul_byte_is_a_bad_row(
         "line 5: crm_id is longer than 100 characters",
         "line 6: region contains a NUL byte",
         "line 7: name is longer than 200 characters once case-folded",
-        "line 8: owner_email is longer than 320 characters",
+        f"line 8: owner_email 'olivia@{'e' * 320}.com' is not an e-mail address: "
+        "The email address is too long after the @-sign (71 characters too many).",
     ]
     assert list_accounts(db, policy) == []
 
@@ -483,3 +523,16 @@ def test_text_after_a_closing_quote_is_refused_at_its_line(db: Database, tmp_pat
 
     with pytest.raises(ImportFileError, match=r"line 3: text after a closing quote"):
         import_file(db, path)
+
+
+def test_bytes_that_are_not_utf_8_are_refused_at_their_own_line(db: Database, tmp_path: Path) -> None:
+    """A decoder reads ahead: its error names where its buffer began, not the line at fault."""
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(
+        HEADER.encode() + b"Acme,Fintech,,,,,CRM-1,,active\n" * 2 + b"Caf\xe9,Retail,,,,,CRM-3,,active\n"
+    )
+
+    with pytest.raises(ImportFileError) as refused:
+        import_file(db, path)
+
+    assert str(refused.value) == f"{path}: line 4: not UTF-8 text"

@@ -123,6 +123,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(
         "O-2,Maybe,,Open,10,USD,,maybe\n"
         "O-3,Won but when,,Won,10,USD,,won\n"
         "O-4,Euro,,Open,10,EURO,,open\n"
+        "O-8,Made up,,Open,10,ABC,,open\n"
         "O-1,Twice,,Open,10,USD,,open\n"
         "O-5,Money,,Open,12abc,USD,,open\n"
         "O-6,Script,javascript:alert(1),Open,10,USD,,open\n"
@@ -136,17 +137,18 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(
     assert report.bad_rows == [
         "line 4: outcome 'maybe' is not one of open, won, lost",
         "line 5: close_date is needed for a won opportunity",
-        "line 6: currency 'EURO' is not a three-letter ISO 4217 code such as USD",
-        "line 7: same crm_id as line 2",
-        "line 8: amount '12abc' is not an amount (digits, optionally 1,234.50)",
-        "line 9: link 'javascript:alert(1)' is not a full https:// link",
-        "line 10: close_date '01/02/2026' is not a date (YYYY-MM-DD)",
-        "line 11: crm_id is empty",
+        "line 6: currency 'EURO' is not a current ISO 4217 currency code such as USD",
+        "line 7: currency 'ABC' is not a current ISO 4217 currency code such as USD",
+        "line 8: same crm_id as line 2",
+        "line 9: amount '12abc' is not an amount (digits, optionally 1,234.50)",
+        "line 10: link 'javascript:alert(1)' is not a full https:// link",
+        "line 11: close_date '01/02/2026' is not a date (YYYY-MM-DD)",
+        "line 12: crm_id is empty",
     ]
     assert opportunities(db) == {}
 
     skipped = import_opportunities(db, path, policy, now=NOW, skip_bad_rows=True)
-    assert (skipped.created, skipped.skipped) == (1, 8)
+    assert (skipped.created, skipped.skipped) == (1, 9)
 
 
 def test_a_mapping_must_name_columns_that_exist(db: Database, policy: Policy, tmp_path: Path) -> None:

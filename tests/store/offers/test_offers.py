@@ -25,7 +25,6 @@ from store.models import (
 )
 from store.offers import catalog, invitations, matching, reserve, seat_changes, seats
 from store.offers.catalog import OfferDraft
-from store.periods import quarter_end
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
@@ -237,13 +236,15 @@ def test_social_capital_breakdown_by_group_and_missing_groups(db: Database, poli
 
 
 def said(session, advocate_id: int, answer: str, *, on_account: int | None = None) -> None:  # type: ignore[no-untyped-def]
-    """The advocate answered an ask (issue 10): "never" for good, "not this quarter" until its end.
+    """The advocate answered an ask (issue 10): "never" for good, "not for 3 months" for 90 days.
 
     The ask sits on `on_account` (default: the advocate's own account); the rules read the answer
     by advocate, as `store.rules.facts` does."""
     advocate = session.get_one(Advocate, advocate_id)
-    request_id = seed.request(session, on_account or advocate.account_id, status=RequestStatus.DECLINED)
-    rest = quarter_end(TODAY) if answer == ConsentAnswer.NOT_THIS_QUARTER else None
+    request_id = seed.request(
+        session, on_account or advocate.account_id, status=RequestStatus.CUSTOMER_DECLINED
+    )
+    rest = TODAY + dt.timedelta(days=90) if answer == ConsentAnswer.NOT_FOR_3_MONTHS else None
     session.add(
         Consent(
             request_id=request_id,
@@ -274,13 +275,13 @@ def test_offer_it_names_the_one_advocate_who_may_be_approached_or_asks_which_or_
         carol = seed.advocate(s, acme, "Carol Never", "reference_call")
         dan = seed.advocate(s, acme, "Dan Resting", "case_study")
         said(s, carol, ConsentAnswer.NEVER)
-        said(s, dan, ConsentAnswer.NOT_THIS_QUARTER)
+        said(s, dan, ConsentAnswer.NOT_FOR_3_MONTHS)
         globex = seed.account(s, "Globex", owner_slack_id=OWNER)
         ann = seed.advocate(s, globex, "Ann Two", "reference_call")
         seed.advocate(s, globex, "Ben Two", "webinar")
         initech = seed.account(s, "Initech", owner_slack_id=OWNER)
         ivy = seed.advocate(s, initech, "Ivy Resting", "reference_call")
-        said(s, ivy, ConsentAnswer.NOT_THIS_QUARTER)
+        said(s, ivy, ConsentAnswer.NOT_FOR_3_MONTHS)
     offer = make_offer(db, policy, seats="3")
     owner = Act(OWNER, ADMINS, NOW, TODAY)
 
@@ -403,3 +404,35 @@ def test_an_invitation_that_can_never_arrive_goes_back_to_the_owner(db: Database
     keys = invitations.invitation_undeliverable(db, seat.id, NOW)
     assert len(keys) == 1 and seats.seat(db, policy, seat.id).invited_at is None  # type: ignore[union-attr]
     assert invitations.invitation_undeliverable(db, seat.id, NOW) == ()
+
+
+def test_no_yes_is_recorded_on_a_closed_offer_from_either_side_but_a_no_still_frees_the_seat(
+    db: Database, policy: Policy
+) -> None:
+    """The invitation's page refuses an answer once the offer has closed; the owner's **Yes, count
+    me in** refuses the same, so a closed offer never gains a taker by the back door."""
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", owner_slack_id=OWNER)
+        globex = seed.account(s, "Globex", owner_slack_id=OWNER)
+        with_email(s, seed.advocate(s, acme, "Jane Doe", "reference_call"), "jane@acme.example")
+        seed.advocate(s, globex, "Gil Doe", "reference_call")
+    offer = make_offer(db, policy)
+    owner = Act(OWNER, ADMINS, NOW, TODAY)
+    taken = reserve.offer_it(db, policy, offer.id, acme, owner, invite=True)
+    other = reserve.offer_it(db, policy, offer.id, globex, owner)
+    catalog.close_offer(db, policy, offer.id, Act(ADMIN, ADMINS, NOW, TODAY))
+
+    with pytest.raises(Invalid) as by_owner:
+        seat_changes.record_answer(db, policy, other.id, True, owner)
+    with pytest.raises(Invalid):
+        seat_changes.answer_from_advocate(db, policy, taken.id, True, email="jane@acme.example", now=NOW)
+    past = NOW + dt.timedelta(days=40)  # a seat of an offer that closed by its date
+    later = make_offer(db, policy, title="Summer beta")
+    late = reserve.offer_it(db, policy, later.id, acme, owner)
+    with pytest.raises(Invalid):
+        seat_changes.record_answer(db, policy, late.id, True, Act(OWNER, ADMINS, past, past.date()))
+
+    assert by_owner.value.errors == {"answer": "“Spring beta” has closed: a yes can no longer be recorded."}
+    assert seats.seat(db, policy, other.id).status == SeatStatus.RESERVED  # type: ignore[union-attr]
+    no = seat_changes.record_answer(db, policy, other.id, False, owner)
+    assert no.status == SeatStatus.DECLINED

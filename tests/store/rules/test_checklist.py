@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from store.rules.checklist import PolicyFacts, Rule, RuleResult, Verdict, checklist, is_blocked
+from store.rules.checklist import (
+    ADVOCATE_RULES,
+    PolicyFacts,
+    Rule,
+    RuleResult,
+    Verdict,
+    checklist,
+    is_blocked,
+)
 from store.rules.policy import Policy, load_policy
 
 TODAY = dt.date(2026, 11, 23)
@@ -103,6 +111,27 @@ def test_no_advocate_chosen_means_no_advocate_rules() -> None:
 
     assert "advocate_rest" not in results
     assert "advocate_cap" not in results
+    assert "nobody_to_ask" not in results  # someone at the account can be asked
+
+
+def test_an_ask_naming_nobody_where_every_advocate_is_protected_is_blocked_saying_why() -> None:
+    facts = dataclasses.replace(
+        GOOD,
+        advocate_name=None,
+        account_name="Acme",
+        nobody_to_ask=(
+            "Jane Doe (resting until 2026-12-31: not this quarter)",
+            "Bo (asked 3 times in 180 days)",
+        ),
+    )
+
+    [result] = [r for r in checklist(load_policy(), facts) if r.rule is Rule.NOBODY_TO_ASK]
+
+    assert result.verdict is Verdict.BLOCKING and result.reason == "nobody can be asked now"
+    assert result.sentence == (
+        "Nobody at Acme can be asked now: Jane Doe (resting until 2026-12-31: not this quarter), "
+        "Bo (asked 3 times in 180 days)."
+    )
 
 
 def test_a_third_reference_call_this_quarter_is_a_warning() -> None:
@@ -160,7 +189,7 @@ def test_another_pending_request_for_the_account_is_a_warning() -> None:
     result = verdicts(other_pending_requests=1)["duplicate"]
 
     assert result.verdict is Verdict.WARNING
-    assert "1 other request(s) for this account already pending" in result.sentence
+    assert "1 other request for this account already pending" in result.sentence
 
 
 @pytest.mark.parametrize("last_give", [None, TODAY - dt.timedelta(days=91)])
@@ -222,7 +251,13 @@ WORST = dataclasses.replace(
 
 
 def test_the_checklist_reads_in_product_md_s_order() -> None:
-    assert [r.rule for r in checklist(load_policy(), GOOD)] == list(Rule)
+    """An ask naming someone has the rules about them; one naming nobody, at an account where
+    nobody can be asked, the rule that says so in their place."""
+    nobody = dataclasses.replace(GOOD, advocate_name=None, nobody_to_ask=("Jane Doe (resting)",))
+    assert [r.rule for r in checklist(load_policy(), GOOD)] == [
+        r for r in Rule if r is not Rule.NOBODY_TO_ASK
+    ]
+    assert [r.rule for r in checklist(load_policy(), nobody)] == [r for r in Rule if r not in ADVOCATE_RULES]
 
 
 def test_every_rule_carries_a_label_of_its_own_and_says_whether_the_ledger_drives_it() -> None:
@@ -244,7 +279,7 @@ def test_every_warning_and_blocking_rule_gives_a_short_reason_for_lists() -> Non
         "activity_cap": "already 7 this quarter (guideline: 2)",
         "account_status": "do not contact",
         "renewal": "renewal on 2026-11-26",
-        "duplicate": "2 request(s) already pending",
+        "duplicate": "2 requests already pending",
         "give_back": "nothing given back in 90 days",
     }
     assert all(len(reason) < 60 for reason in flagged.values())

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.db import Database
-from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest
-from store.rules.checklist import PolicyFacts, checklist, is_blocked
-from store.rules.facts import facts_for, facts_for_accounts
+from store.models import Account, Advocate, Consent, ConsentAnswer, EntryKind, LedgerEntry, ReferenceRequest
+from store.requests import cards
+from store.rules.checklist import PolicyFacts, Rule, Verdict, checklist, is_blocked
+from store.rules.facts import checks_for_requests, facts_for, facts_for_accounts
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 
@@ -81,6 +82,7 @@ def test_one_request_s_facts_are_the_batch_s_facts_for_its_account(db: Database,
         advocate_last_ask_on=dt.date(2026, 10, 1),
         advocate_asks_in_window=2,  # hers and the one that named nobody
         advocate_asks_this_quarter=1,  # the one of 30 September was last quarter
+        account_name="Acme",
     )
     sams = batch[acme].advocates[sam]
     assert (sams.advocate_last_ask_on, sams.advocate_asks_in_window) == (dt.date(2026, 11, 20), 2)
@@ -133,3 +135,44 @@ def test_an_advocate_s_own_limit_is_read_with_their_asks_this_quarter(db: Databa
 
     assert (found.advocate_limit, found.advocate_asks_this_quarter) == (1, 1)
     assert is_blocked(checklist(policy, found))
+
+
+def test_an_ask_naming_nobody_where_a_rule_protects_every_advocate_is_blocked_everywhere(
+    db: Database, policy: Policy
+) -> None:
+    """Jane asked not to be asked again; Bo was asked last week: the decision DM's checklist (the
+    card) and the lists (App Home, status) say nobody at Acme can be asked, and why. Once Cy joins,
+    someone can."""
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech", owner_slack_id="U0OWNER01")
+        jane = seed.advocate(s, acme, "Jane Doe", "reference_call")
+        bo = seed.advocate(s, acme, "Bo", "reference_call")
+        said = seed.request(s, acme, status="declined")
+        s.add(
+            Consent(
+                request_id=said,
+                advocate_id=jane,
+                mode="owner",
+                answer=ConsentAnswer.NEVER,
+                answered_at=seed.NOW,
+                asked_at=seed.NOW,
+            )
+        )
+        ask(s, acme, TODAY - dt.timedelta(days=7), advocate=bo)
+        seed.entry(s, acme, EntryKind.GIVE, 10, TODAY)
+        unnamed = seed.request(s, acme)
+
+    card = cards.card(db, policy, unnamed, TODAY)
+    with db.transaction(readonly=True) as s:
+        listed = checks_for_requests(s, policy, [s.get_one(ReferenceRequest, unnamed)], TODAY)[unnamed]
+
+    for checks in (card.checks, listed):
+        [nobody] = [r for r in checks if r.rule is Rule.NOBODY_TO_ASK]
+        assert nobody.verdict is Verdict.BLOCKING
+        assert nobody.sentence == (
+            "Nobody at Acme can be asked now: Bo (resting: asked on 2026-11-16), "
+            "Jane Doe (do not contact: asked not to be asked again)."
+        )
+    with db.transaction() as s:
+        seed.advocate(s, acme, "Cy", "reference_call")
+    assert Rule.NOBODY_TO_ASK not in {r.rule for r in cards.card(db, policy, unnamed, TODAY).checks}

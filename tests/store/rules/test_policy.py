@@ -194,8 +194,12 @@ def test_the_currency_of_amounts_is_a_policy_key_checked_as_an_iso_code(tmp_path
     assert load_policy(euros).currency == "EUR"
     wrong = tmp_path / "wrong.toml"
     wrong.write_text('currency = "euro"\n')
-    with pytest.raises(PolicyError, match="currency: must be a three-letter ISO 4217 code"):
+    with pytest.raises(PolicyError, match="currency: must be a current ISO 4217 currency code"):
         load_policy(wrong)
+    made_up = tmp_path / "made_up.toml"
+    made_up.write_text('currency = "ABC"\n')  # three capitals, but no currency
+    with pytest.raises(PolicyError, match="currency: must be a current ISO 4217 currency code"):
+        load_policy(made_up)
 
 
 def test_the_default_evidence_kinds_and_expiry() -> None:

@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from store import ledger
 from store.act import Act
+from store.customer import consent, ratings
 from store.db import Database
-from store.models import Base, EntryKind
-from store.requests import asking, deciding
+from store.models import Base, ConsentAnswer, EntryKind
+from store.requests import asking, deciding, followups
 from store.requests.asking import Draft
 from store.rules.checklist import Rule
 from store.rules.policy import Policy
@@ -45,7 +46,12 @@ def give(db: Database, account_id: int, amount: int, when: dt.datetime) -> None:
 
 
 def ask_and_approve(
-    db: Database, policy: Policy, account_id: int, advocate_id: int, when: dt.datetime
+    db: Database,
+    policy: Policy,
+    account_id: int,
+    advocate_id: int,
+    when: dt.datetime,
+    consent_mode: str = consent.OWNER,
 ) -> int:
     """Through the app's own lifecycle: submitted, then approved by the owner an hour later."""
     draft = Draft(account_id, "reference_call", advocate_id=advocate_id, opportunity_name="Deal")
@@ -63,6 +69,7 @@ def ask_and_approve(
         submitted.request_id,
         Act(OWNER, frozenset({ADMIN}), decided_at, decided_at.date()),
         approve=True,
+        consent_mode=consent_mode,
     )
     return submitted.request_id
 
@@ -145,3 +152,39 @@ def test_the_database_is_writable_again_after_a_replay(db: Database, policy: Pol
     before = fingerprint(db)
     give(db, acme, 1, at(5, 1))
     assert fingerprint(db) != before
+
+
+def test_each_ask_is_judged_by_what_the_advocate_had_said_by_then_not_later(
+    db: Database, policy: Policy
+) -> None:
+    """Ana did an activity, asked again before she rated it 1/5, then said "Please don't ask me
+    again" to that second ask: neither her rating nor her answer weighs on the asks before them,
+    both on the ask after."""
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech", owner_slack_id=OWNER)
+        ana = seed.advocate(s, acme, "Ana", "reference_call")
+    give(db, acme, 10, at(1, 2))
+    r1 = ask_and_approve(db, policy, acme, ana, at(1, 5), consent_mode=consent.EMAIL)
+    followups.mark_done(db, r1, Act("U0SELLER1", frozenset(), at(2, 1), at(2, 1).date()))
+    r2 = ask_and_approve(db, policy, acme, ana, at(2, 9), consent_mode=consent.EMAIL)
+    ratings.rate_by_advocate(db, r1, 1, "not worth it", at(2, 10))
+    consent.answer(
+        db, r2, ConsentAnswer.NEVER, Act(consent.ADVOCATE, frozenset(), at(2, 12), at(2, 12).date())
+    )
+    give(db, acme, 1, at(3, 1))
+    r3 = asking.submit(
+        db,
+        policy,
+        Draft(acme, "reference_call", advocate_id=ana, opportunity_name="Deal"),
+        Act("U0SELLER1", frozenset({ADMIN}), at(4, 6), at(4, 6).date()),
+        source_key="view:r3",
+    ).request_id
+
+    replay = simulate_policy(db, policy, policy, UTC).current
+
+    judged = {ask.request_id: ask for ask in replay.asks}
+    assert (judged[r1].blocking, judged[r1].warning) == ((), ())
+    assert (judged[r2].blocking, judged[r2].warning) == ((), ())
+    assert judged[r3].blocking == (Rule.ADVOCATE_SAY,) and judged[r3].warning == (Rule.ADVOCATE_RATING,)
+    assert replay.blocked_by == {Rule.ADVOCATE_SAY: [r3]}
+    assert replay.warned_by == {Rule.ADVOCATE_RATING: [r3]}

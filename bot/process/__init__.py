@@ -1,0 +1,2 @@
+"""What every long-running `refdesk` process shares: its life (started, draining, stopped) and the
+signals that end it, the probes and metrics it answers, and its HTTP server's orderly stop."""

@@ -1,0 +1,1 @@
+"""The `refdesk worker` process: the scheduled jobs and the outbox's sends, no Slack listener."""
