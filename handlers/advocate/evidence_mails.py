@@ -48,7 +48,7 @@ def _mail(desk: Desk, item: ItemView, subject: str, template: str) -> Mail:
         "account": item.account_name,
         "subject": subject,
         "stop_on_page": False,
-        "link": EVIDENCE.url(desk.links, item.id),
+        "link": EVIDENCE.url(desk.links, item.public_id),
         "excerpt": item.text if len(item.text) <= EXCERPT else item.text[: EXCERPT - 1] + "…",
         "helped": item.helped.words(),
     }

@@ -1,10 +1,10 @@
 """One item of the advocate's words, on their page (its e-mails: `handlers.advocate.evidence_mails`):
 
-    GET  /evidence/<evidence id>/<token>   the exact words; waiting: **Where we may use it**,
+    GET  /evidence/<public id>/<token>     the exact words; waiting: **Where we may use it**,
                                            **Name me as** and until when, then **Approve**;
                                            approved: as approved, with **Renew**; always
                                            "Change the words" and **Withdraw**
-    POST /evidence/<evidence id>/<token>   `do` = approve | renew | edit | withdraw
+    POST /evidence/<public id>/<token>     `do` = approve | renew | edit | withdraw
 
 The link and the CSRF token are checked before this runs (`handlers.advocate.web`). Every answer
 shows the page again as things now stand, with a line saying what happened; a form showing words
@@ -39,9 +39,10 @@ DONE = {
 
 def respond(desk: Desk, request: PageRequest) -> Reply:
     """The item's page (GET), or an answer posted to it."""
-    if not request.key.isdigit():
+    try:
+        evidence_id = view.id_of(desk.db, request.key)
+    except Gone:
         return _gone()
-    evidence_id = int(request.key)
     if request.form is None:
         return show(desk, evidence_id, request.action, request.token)
     form = request.form
@@ -114,7 +115,11 @@ def show(
 def show_new(desk: Desk, page: Page, evidence_id: int, request: PageRequest, notice: str) -> Reply:
     """The page of an item just written on another page (**Share a few words**): its form posts here."""
     assert desk.links is not None
-    path, token = page.path(desk.links, evidence_id)
+    try:
+        public_id = view.item(desk.db, desk.policy, evidence_id, desk.today()).public_id
+    except Gone:
+        return _gone()
+    path, token = page.path(desk.links, public_id)
     return show(desk, evidence_id, request.root + path, token, notice=notice)
 
 

@@ -73,7 +73,7 @@ def _page(
     text: str = "",
 ) -> Reply:
     assert desk.links is not None
-    items = [(line, request.root + item_page.path(desk.links, line.id)[0]) for line in shown.items]
+    items = [(line, request.root + item_page.path(desk.links, line.public_id)[0]) for line in shown.items]
     body = render(
         "words.html",
         title="Share a few words",

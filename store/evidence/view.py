@@ -22,6 +22,8 @@ from store.rules.policy import Policy
 @dataclass(frozen=True)
 class ItemView:
     id: int
+    #: what its page's link carries (never the sequential id)
+    public_id: str
     advocate_id: int
     advocate_name: str
     advocate_email: str | None
@@ -63,6 +65,15 @@ class ItemView:
         return self.status == EvidenceStatus.WITHDRAWN
 
 
+def id_of(db: Database, public_id: str) -> int:
+    """The item a page's link names by its public id (`Gone` when none has it)."""
+    with db.transaction(readonly=True) as session:
+        found = session.scalar(select(Evidence.id).where(Evidence.public_id == public_id))
+    if found is None:
+        raise Gone("no such evidence")
+    return found
+
+
 def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> ItemView:
     with db.transaction(readonly=True) as session:
         row = get(session, evidence_id)
@@ -73,6 +84,7 @@ def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> Item
         kind = policy.evidence.kind(row.kind)
         return ItemView(
             id=row.id,
+            public_id=row.public_id,
             advocate_id=advocate.id,
             advocate_name=advocate.name,
             advocate_email=advocate.email,
@@ -113,6 +125,7 @@ def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> Item
 @dataclass(frozen=True)
 class ItemLine:
     id: int
+    public_id: str
     kind_name: str
     text: str
     status: str
@@ -150,6 +163,7 @@ def words(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> Wor
         lines = [
             ItemLine(
                 row.id,
+                row.public_id,
                 policy.evidence.name_of(row.kind),
                 row.text,
                 row.status,

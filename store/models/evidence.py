@@ -16,7 +16,7 @@ import enum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Base, UtcDateTime
+from store.models.base import Base, UtcDateTime, new_public_id
 
 
 class EvidenceStatus(enum.StrEnum):
@@ -43,6 +43,8 @@ class Evidence(Base):
     __tablename__ = "evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: the id the advocate's links carry (`new_public_id`): never the sequential one
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     #: the person whose words these are, and who alone approves them (on their signed page)
     advocate_id: Mapped[int] = mapped_column(ForeignKey("advocates.id"))

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("source_key", sa.String(length=100), nullable=True),
         sa.Column("created_at", store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", store.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
         sa.CheckConstraint(
             "status IN ('awaiting', 'approved', 'withdrawn')", name=op.f("ck_evidence_status_known")
         ),
@@ -59,6 +60,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
         sa.UniqueConstraint("source_key", name=op.f("uq_evidence_source_key")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_evidence_public_id")),
     )
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.create_index("ix_evidence_status_expires", ["status", "expires_on"], unique=False)

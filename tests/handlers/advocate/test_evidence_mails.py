@@ -20,7 +20,7 @@ from store.act import Act
 from store.customer import consent
 from store.customer.consent import ADVOCATE
 from store.db import Database
-from store.evidence import approval, capture, expiry, use
+from store.evidence import approval, capture, expiry, use, view
 from store.evidence.approval import Approval
 from store.evidence.capture import EvidenceDraft
 from store.evidence.use import UseDraft
@@ -81,7 +81,9 @@ def test_words_an_admin_drafted_are_mailed_to_approve_once_and_never_after_they_
     assert (str(mail["Subject"]), mail["Reply-To"]) == ("May we use your words?", "olivia@example.com")
     assert mail["To"].addresses[0].addr_spec == "jane@acme.example"
     text, html = text_part(mail), html_part(mail)
-    assert f"https://refdesk.example.com/evidence/{drafted.evidence_id}/" in text
+    public_id = view.item(db, policy, drafted.evidence_id, NOW.date()).public_id
+    assert f"https://refdesk.example.com/evidence/{public_id}/" in text
+    assert f"/evidence/{drafted.evidence_id}/" not in text, "the link carries an opaque id, not the number"
     assert f'"{HOSTILE}"' in text and "from our call on 3 March" in text
     assert "<script>" not in html and "&lt;script&gt;x()&lt;/script&gt;" in html
 
@@ -122,7 +124,7 @@ def test_words_about_to_expire_are_mailed_with_renew_change_and_withdraw(
     [mail] = mailbox.wait_for(1)
     assert str(mail["Subject"]) == "Your words expire on 23 November 2027"
     text = text_part(mail)
-    link = f"https://refdesk.example.com/evidence/{item}/"
+    link = f"https://refdesk.example.com/evidence/{view.item(db, policy, item, NOW.date()).public_id}/"
     for anchor in ("#renew", "#edit", "#withdraw"):
         assert any(
             line.strip().startswith(link) and line.strip().endswith(anchor) for line in text.splitlines()

@@ -17,7 +17,7 @@ from store.act import Act
 from store.customer import ask_view
 from store.customer.consent import ADVOCATE
 from store.db import Database
-from store.evidence import approval, capture, library, use
+from store.evidence import approval, capture, library, use, view
 from store.evidence.approval import Approval
 from store.evidence.use import UseDraft
 from store.models import Advocate
@@ -107,7 +107,8 @@ def test_share_a_few_words_then_approve_the_exact_text(
     assert library.search(db, policy, "", NOW.date()).items == [], "nothing before the approval"
 
     action = action_of(approval, "approve")
-    assert action.startswith("/evidence/")
+    [mine] = view.words(db, policy, jane, NOW.date()).items
+    assert action.startswith(f"/evidence/{mine.public_id}/"), "the item's opaque id, not its number"
     answer = {**fields_of(approval), "place_sales": "yes", "name_as": "title_company", "years": "3"}
     status, done = post_fields(site, action, answer)
     assert status == 200
