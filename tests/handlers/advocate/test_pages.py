@@ -17,9 +17,9 @@ from handlers.kit.desk import Desk
 from handlers.kit.links import Links
 from handlers.routes import ROUTES
 from store.act import Act
-from store.customer import ask_view, consent
+from store.customer import consent
 from store.db import Database
-from store.models import Consent, Rating
+from store.models import Consent, Rating, ReferenceRequest
 from store.requests import followups
 from store.rules.policy import Policy
 from tests.handlers.advocate.test_mails import approved
@@ -41,9 +41,10 @@ def path_of(desk: Desk, page: Page, key: str | int) -> str:
     return urllib.parse.urlsplit(page.url(desk.links, key)).path
 
 
-def ask_path(desk: Desk, page: Page, rid: int) -> str:
-    """The path of a page about an ask: its links carry the request's opaque public id."""
-    return path_of(desk, page, ask_view.view(desk.db, desk.policy, rid, NOW.date()).public_id)
+def ask_path(desk: Desk, page: Page, request_id: int) -> str:
+    """The path of an ask's page, as its e-mail links it: by the request's opaque public id."""
+    with desk.db.transaction(readonly=True) as session:
+        return path_of(desk, page, session.get_one(ReferenceRequest, request_id).public_id)
 
 
 def csrf_of(desk: Desk, path: str) -> str:
@@ -106,9 +107,8 @@ def test_a_signed_link_for_an_id_no_column_holds_is_a_404(
 ) -> None:
     """The token is genuine (signed with the program's key): only the id is out of range."""
     desk = desk_for(db, policy)
-    path = path_of(desk, page, thing_id)
-
     assert desk.links is not None
+    path = path_of(desk, page, thing_id)
     csrf = desk.links.csrf(path.rsplit("/", 1)[1])
 
     status, body = get(advocate_site(desk), path)
