@@ -24,6 +24,7 @@ from handlers.outbox.messages import Mail, Undeliverable
 from store.customer import ask_view, consent
 from store.customer.ask_view import AskView
 from store.errors import Gone
+from store.evidence import figures
 from store.models import RequestStatus
 from store.offers import invitations
 from store.outbox.payloads import OfferSeatPayload
@@ -79,6 +80,7 @@ def ask_mail(desk: Desk, ask: AskView, said: Voice, link: str) -> Mail:
         link=link,
         why=voice.why_you(ask),
         stop_on_page=True,
+        helped=figures.helped_on_ask(desk.db, desk.policy, ask.request_id, desk.today()).words(),
     )
 
 

@@ -66,8 +66,8 @@ def helped(session: Session, policy: Policy, advocate_id: int, today: dt.date) -
 
 
 def helped_on_ask(db: Database, policy: Policy, request_id: int, today: dt.date) -> Helped:
-    """How the words of the advocate an ask names helped: the ask's page shows it beside the
-    relationship statement (nothing when the ask names nobody)."""
+    """How the words of the advocate an ask names helped: the relationship statement of the ask's
+    e-mail and page ends with it (nothing when the ask names nobody)."""
     with db.transaction(readonly=True) as session:
         advocate_id = session.scalar(select(Consent.advocate_id).where(Consent.request_id == request_id))
         return helped(session, policy, advocate_id, today) if advocate_id is not None else Helped(0, ())

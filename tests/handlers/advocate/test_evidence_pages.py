@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from handlers.advocate import mails, voice
 from handlers.advocate.pages import ANSWER, EVIDENCE, WORDS, advocate_site
 from handlers.advocate.web import AdvocatePages
 from handlers.kit.desk import Desk
@@ -207,7 +208,7 @@ def test_bad_links_get_pages_in_words(site: AdvocatePages, jane: int) -> None:
     assert post_fields(site, words, {"kind": "quote", "text": "no csrf"})[0] == 403
 
 
-def test_the_ask_s_page_says_how_the_advocate_s_words_helped(
+def test_the_ask_s_page_and_e_mail_say_how_the_advocate_s_words_helped(
     site: AdvocatePages, jane: int, db: Database, policy: Policy
 ) -> None:
     with db.transaction() as session:
@@ -225,7 +226,14 @@ def test_the_ask_s_page_says_how_the_advocate_s_words_helped(
     deciding.decide(
         db, policy, rid, Act("U0ADMIN01", frozenset({"U0ADMIN01"}), NOW, NOW.date()), approve=True
     )
-    public_id = ask_view.view(db, policy, rid, NOW.date()).public_id
-    status, page = get(site, path_of(ANSWER.url(LINKS, public_id)))
+    ask = ask_view.view(db, policy, rid, NOW.date())
+    status, page = get(site, path_of(ANSWER.url(LINKS, ask.public_id)))
     assert status == 200 and "Your quote helped 1 deal this quarter. Thank you." in page
     ok(page)
+    desk = Desk(db=db, policy=policy, clock=lambda: NOW, links=LINKS)
+    mail = mails.ask_mail(desk, ask, voice.of_ask(desk, ask, wait=True), "https://refdesk.example.com/a")
+    assert "How your words helped: Your quote helped 1 deal this quarter. Thank you." in mail.text
+    assert (
+        "<h2>How your words helped</h2>\n<p>Your quote helped 1 deal this quarter. Thank you.</p>"
+        in mail.html
+    )
