@@ -110,6 +110,7 @@ def test_requests_before_it_get_an_opaque_id_and_the_customer_s_no_its_own_state
             assert list(statuses) == ["declined", "declined", "approved", "pending"]
             assert connection.execute(sa.text("SELECT answer FROM consents")).scalar() == "not_this_quarter"
         database.upgrade()
-        assert database.schema_revision()[0] == "0010"
+        current, head = database.schema_revision()
+        assert current == head, "forward again to the head, whichever revisions follow 0010"
     finally:
         database.dispose()
