@@ -84,4 +84,7 @@ def share_link(desk: Desk, job: DeliveryJob) -> str | None:
     """**Share a few words**, for an e-mail to an advocate (`advocate:<id>`): their capture page."""
     if desk.links is None:
         return None
-    return WORDS.url(desk.links, advocate_of_recipient(job.recipient))
+    try:
+        return WORDS.url(desk.links, view.advocate_key(desk.db, advocate_of_recipient(job.recipient)))
+    except Gone:
+        return None

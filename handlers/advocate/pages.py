@@ -16,9 +16,9 @@ ANSWER = Page("answer", answer.respond_answer)
 RATE = Page("rate", answer.respond_rate)
 #: answer an offer's invitation (the seat's)
 OFFER = Page("offer", offer.respond)
-#: one item of the advocate's words: approve, renew, change, withdraw (the evidence's)
+#: one item of the advocate's words: approve, renew, change, withdraw (the item's public id)
 EVIDENCE = Page("evidence", evidence_page.respond)
-#: **Share a few words**: the advocate writes some (the advocate's); the approval posts to EVIDENCE
+#: **Share a few words**: the advocate writes some (the advocate's public id); the approval posts to EVIDENCE
 WORDS = Page("words", partial(words.respond, item_page=EVIDENCE))
 
 PAGES = (ANSWER, RATE, OFFER, EVIDENCE, WORDS)

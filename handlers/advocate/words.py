@@ -1,7 +1,7 @@
 """**Share a few words**: the advocate writes a sentence or a figure in their own words.
 
-    GET  /words/<advocate id>/<token>   the form, their words so far, how their words helped
-    POST /words/<advocate id>/<token>   keep the words (waiting for approval), then the approval
+    GET  /words/<public id>/<token>     the form, their words so far, how their words helped
+    POST /words/<public id>/<token>     keep the words (waiting for approval), then the approval
                                         page of the new item (`handlers.advocate.evidence_page`)
 
 Linked from the e-mail after an activity is done (the rating e-mail), and from the advocate's
@@ -32,9 +32,7 @@ def respond(desk: Desk, request: PageRequest, *, item_page: Page) -> Reply:
     """The form (GET), or the words posted to it; a new item's approval form posts to `item_page`
     (`handlers.advocate.pages` binds it)."""
     try:
-        if not request.key.isdigit():
-            raise Gone
-        shown = view.words(desk.db, desk.policy, int(request.key), desk.today())
+        shown = view.words(desk.db, desk.policy, view.advocate_of(desk.db, request.key), desk.today())
     except Gone:
         return problem("404 Not Found", "Page not found", "We could not find you in the program.")
     if request.form is None:

@@ -74,6 +74,24 @@ def id_of(db: Database, public_id: str) -> int:
     return found
 
 
+def advocate_of(db: Database, public_id: str) -> int:
+    """The advocate **Share a few words**' link names by their public id (`Gone` when none has it)."""
+    with db.transaction(readonly=True) as session:
+        found = session.scalar(select(Advocate.id).where(Advocate.public_id == public_id))
+    if found is None:
+        raise Gone("no such advocate")
+    return found
+
+
+def advocate_key(db: Database, advocate_id: int) -> str:
+    """What **Share a few words**' link carries for this advocate (`Gone` when they are gone)."""
+    with db.transaction(readonly=True) as session:
+        found = session.scalar(select(Advocate.public_id).where(Advocate.id == advocate_id))
+    if found is None:
+        raise Gone(f"no advocate {advocate_id}")
+    return found
+
+
 def item(db: Database, policy: Policy, evidence_id: int, today: dt.date) -> ItemView:
     with db.transaction(readonly=True) as session:
         row = get(session, evidence_id)

@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from store.models.base import Base, UtcDateTime, normalize
+from store.models.base import Base, UtcDateTime, new_public_id, normalize
 
 
 class AccountStatus(enum.StrEnum):
@@ -80,6 +80,9 @@ class Advocate(Base):
     #: at most this many asks a quarter, as the advocate said ("Ask me less often", their page);
     #: None: only the policy's rules apply
     asks_per_quarter: Mapped[int | None] = mapped_column(Integer)
+    #: the id the advocate's own links carry (**Share a few words**; `new_public_id`): never the
+    #: sequential one
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
 
     account: Mapped[Account] = relationship(back_populates="advocates")
 

@@ -22,6 +22,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
 
 from handlers.kit.links import Links
+from store.evidence import view
 from store.models import EvidenceUse, LedgerEntry
 from tests.e2e.conftest import LINK_SECRET
 from tests.e2e.test_ask_and_decide import open_modal
@@ -40,7 +41,7 @@ from tests.support.slack_proxy import SlackProxy
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CAPTURE_SCREENSHOT = DOCS / "evidence-capture.png"
 APPROVAL_SCREENSHOT = DOCS / "evidence-approval.png"
-WORDS_LINK = re.compile(r"http://127\.0\.0\.1:\d+/words/\d+/[A-Za-z0-9_.\-]+")
+WORDS_LINK = re.compile(r"http://127\.0\.0\.1:\d+/words/[A-Za-z0-9_\-]+/[A-Za-z0-9_.\-]+")
 QUOTE = "Month-end close went from nine days to four. Our auditors noticed before we told them."
 ATTRIBUTION = "Jane Doe, VP Engineering, Acme Corp"
 HOSTILE = (
@@ -208,7 +209,12 @@ def test_hostile_words_are_inert_on_every_surface(
     requester = emulator.ids["requester"]
     words = (HOSTILE * 100)[:10_000]
     links = Links(LINK_SECRET, f"http://127.0.0.1:{page_port}", dt.timedelta(days=30))
-    capture = links.url("words", str(program.advocates["Jane Doe"]))  # as the rating e-mail carries it
+    db = program.database()
+    try:
+        key = view.advocate_key(db, program.advocates["Jane Doe"])
+    finally:
+        db.dispose()
+    capture = links.url("words", key)  # as the rating e-mail carries it
     form = http("GET", capture)
     approval = post_form(capture, {**hidden(form.body), "kind": "quote", "text": words})
     assert approval.status == 200, approval.body[:500]

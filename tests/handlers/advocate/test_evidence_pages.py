@@ -70,8 +70,13 @@ def ok(page: str) -> None:
     assert html_check.problems(page) == []
 
 
+def words_path(site: AdvocatePages, advocate_id: int) -> str:
+    """**Share a few words**' path, as the rating e-mail links it: by the advocate's opaque id."""
+    return path_of(WORDS.url(LINKS, view.advocate_key(site.desk.db, advocate_id)))
+
+
 def share(site: AdvocatePages, jane: int, text: str) -> tuple[int, str]:
-    path = path_of(WORDS.url(LINKS, jane))
+    path = words_path(site, jane)
     status, page = get(site, path)
     assert status == 200
     ok(page)
@@ -81,7 +86,7 @@ def share(site: AdvocatePages, jane: int, text: str) -> tuple[int, str]:
 def test_share_a_few_words_then_approve_the_exact_text(
     site: AdvocatePages, jane: int, db: Database, policy: Policy
 ) -> None:
-    status, page = get(site, path_of(WORDS.url(LINKS, jane)))
+    status, page = get(site, words_path(site, jane))
     assert status == 200 and "<h1>Share a few words</h1>" in page
     assert 'name="kind" value="quote"' in page and 'name="kind" value="figure"' in page
     assert 'name="kind" value="link"' not in page, "a link is the team's to add"
@@ -121,14 +126,14 @@ def test_share_a_few_words_then_approve_the_exact_text(
 
     # the same approval sent again: nothing changes; the words page lists them
     assert post_fields(site, action, answer)[0] == 200
-    status, listed = get(site, path_of(WORDS.url(LINKS, jane)))
+    status, listed = get(site, words_path(site, jane))
     assert "approved, until 23 November 2029" in listed and action_of(listed).startswith("/words/")
 
 
 def test_a_reloaded_answer_keeps_one_item_and_bad_words_keep_what_was_typed(
     site: AdvocatePages, jane: int, db: Database, policy: Policy
 ) -> None:
-    path = path_of(WORDS.url(LINKS, jane))
+    path = words_path(site, jane)
     _, page = get(site, path)
     form = {**fields_of(page), "kind": "quote", "text": "Once."}
     assert post_fields(site, path, form)[0] == 200
@@ -197,10 +202,10 @@ def test_renew_change_and_withdraw_on_the_item_s_page(
 
 
 def test_bad_links_get_pages_in_words(site: AdvocatePages, jane: int) -> None:
-    words = path_of(WORDS.url(LINKS, jane))
+    words = words_path(site, jane)
     token = words.rpartition("/")[2]
     assert get(site, words.replace("/words/", "/evidence/"))[0] == 403, "a link opens only its own page"
-    assert get(site, f"/words/{jane + 1}/{token}")[0] == 403
+    assert get(site, f"/words/{jane}/{token}")[0] == 403, "the link carries the opaque id, not the number"
     assert get(site, path_of(EVIDENCE.url(LINKS, 999)))[0] == 404
     status, page = get(site, path_of(WORDS.url(LINKS, 999)))
     assert status == 404 and "We could not find you in the program." in page
