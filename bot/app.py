@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from handlers.outbox.pacing import Pacer
 from handlers.outbox.smtp import Mailer, parse_smtp_url
 from handlers.routes import ROUTES
 from handlers.surfaces import register_all
+from store.addresses import AddressKey
 from store.customer import consent
 from store.db import Database
 from store.rules.policy import Policy, load_policy
@@ -72,6 +75,7 @@ def build_desk(
         mailer=mailer(settings),
         answer_pause=dt.timedelta(minutes=settings.answer_change_minutes),
         routes=ROUTES,
+        address_key=address_key(settings),
         people=People(client) if client is not None else None,
         company=(settings.company_name or "").strip(),
         privacy_url=settings.privacy_url,
@@ -91,6 +95,21 @@ def links(settings: Settings) -> Links | None:
     if not settings.public_url or not settings.link_keys():
         return None
     return Links(settings.link_keys(), settings.public_url, dt.timedelta(days=settings.link_max_age_days))
+
+
+def address_key(settings: Settings) -> AddressKey | None:
+    """The key of removed people's fingerprints: REFDESK_ERASURE_SECRET, else one derived from the
+    link key listed last (the oldest, while a rotation lists two) under a label of its own (no link
+    signature shares it); None without either. Every process that imports or forgets must derive
+    the same one: they all read the same settings. Dropping the old link key at the end of a
+    rotation changes the derived key, so `docs/operating.md` says to set REFDESK_ERASURE_SECRET
+    before rotating."""
+    if settings.erasure_secret is not None and settings.erasure_secret.get_secret_value():
+        return AddressKey(settings.erasure_secret.get_secret_value().encode())
+    keys = settings.link_keys()
+    if not keys:
+        return None
+    return AddressKey(hmac.new(keys[-1].encode(), b"refdesk.erasure", hashlib.sha256).digest())
 
 
 def mailer(settings: Settings) -> Mailer | None:

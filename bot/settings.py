@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     sla_check_cron: str = Field(
         "*/15 * * * *", validation_alias=AliasChoices("REFDESK_SLA_CHECK_CRON", "sla_check_cron")
     )
+    coverage_gaps_cron: str = Field(
+        "0 10 * * mon", validation_alias=AliasChoices("REFDESK_COVERAGE_GAPS_CRON", "coverage_gaps_cron")
+    )
     followup_cron: str = Field(
         "0 10 * * *", validation_alias=AliasChoices("REFDESK_FOLLOWUP_CRON", "followup_cron")
     )
@@ -228,6 +231,14 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(
         10, gt=0, validation_alias=AliasChoices("REFDESK_SMTP_TIMEOUT", "smtp_timeout_seconds")
     )
+    #: the key removed people's addresses are fingerprinted with (HMAC); unset: from the link key
+    erasure_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("REFDESK_ERASURE_SECRET", "erasure_secret")
+    )
+    nomination_remind_cron: str = Field(
+        "0 10 * * *",
+        validation_alias=AliasChoices("REFDESK_NOMINATION_REMIND_CRON", "nomination_remind_cron"),
+    )
 
     @field_validator("public_url", "privacy_url")
     @classmethod
@@ -274,7 +285,13 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value the settings hold, for `bot.logs` to keep out of every log line."""
-        held = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.smtp_url]
+        held = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.smtp_url,
+            self.erasure_secret,
+        ]
         values = [secret.get_secret_value() for secret in held if secret is not None]
         values.extend(self.link_keys())
         if self.smtp_url is not None:

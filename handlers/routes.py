@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from handlers.accounts import adjust
 from handlers.advocate import evidence_mails, mails
+from handlers.bench import decide
+from handlers.coverage import gaps, in_digest, nothing_fits
 from handlers.digest import fairness, weekly
 from handlers.giveback import log_value, nudge
 from handlers.home import tab
@@ -49,7 +51,18 @@ ROUTES: Routes[Desk] = {
     DeliveryKind.OFFER_INVITE: MailRoute(mails.compose_invitation, fallback=mails.invitation_to_owner),
     DeliveryKind.EVIDENCE_APPROVAL: MailRoute(evidence_mails.compose_approval),
     DeliveryKind.EVIDENCE_RENEWAL: MailRoute(evidence_mails.compose_renewal),
+    DeliveryKind.NOMINATION_DECISION: SlackRoute(decide.render_decision),
+    DeliveryKind.NOMINATION_REFRESH: SlackRoute(decide.render_refresh),
+    DeliveryKind.NOMINATION_NEWS: SlackRoute(decide.render_news),
+    DeliveryKind.NOMINATION_INVITE: MailRoute(
+        mails.compose_join_invitation, fallback=mails.join_invitation_undeliverable
+    ),
+    DeliveryKind.ADVOCATE_LINK: MailRoute(mails.compose_fresh_link),
+    DeliveryKind.ADVOCATE_REMOVED: SlackRoute(decide.render_removed),
     DeliveryKind.REFERRAL: SlackRoute(customer_say.render_referral),
     DeliveryKind.WITHDRAWN_EMAIL: MailRoute(mails.compose_withdrawn),
     DeliveryKind.WITHDRAWN_NOTICE: SlackRoute(withdraw.render_withdrawn_notice),
+    DeliveryKind.NOTHING_FITS: SlackRoute(nothing_fits.render_nothing_fits),
+    DeliveryKind.COVERAGE_GAPS: SlackRoute(gaps.render_gap_asks),
+    DeliveryKind.COVERAGE_CHART: SlackRoute(in_digest.render_coverage_chart),
 }

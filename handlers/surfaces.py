@@ -10,6 +10,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.accounts import adjust
+from handlers.bench import decide, nominate
+from handlers.coverage import nothing_fits
 from handlers.evidence import drafting, library
 from handlers.giveback import log_value
 from handlers.home import tab
@@ -29,6 +31,7 @@ SUBCOMMANDS: dict[str, slash.SubCommand] = {
     "offers": commands.offers_command,
     "give": commands.give_command,
     "evidence": library.answer_evidence,
+    "nominate": nominate.nominate_command,
 }
 
 
@@ -63,6 +66,9 @@ def register_all(app: App, desk: Desk) -> None:
         customer_say,
         library,
         drafting,
+        nominate,
+        decide,
         withdraw,
+        nothing_fits,
     ):
         surface.register(app)

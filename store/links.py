@@ -1,5 +1,5 @@
 """Which links the program accepts: well-formed http(s) URLs that cannot smuggle Slack markup; and
-which CRM opportunity a deal's link points at.
+which CRM deal a request's link names.
 
 A CRM link is shown as `<url|deal name>` in mrkdwn, where `<`, `>` and `|` are control
 characters: a "link" holding them could post `<!channel>`, a mention or a disguised link into an
@@ -41,7 +41,7 @@ def link_key(link: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{rest}".rstrip("/")
 
 
-def crm_tokens(link: str) -> list[str]:
+def link_tokens(link: str) -> list[str]:
     """The parts of a link's path and query that could be a CRM id, in the order they appear."""
     parts = urlsplit(link.strip())
     return [token for token in re.split(r"[/?&=#;]+", f"{parts.path}?{parts.query}") if token]
@@ -49,27 +49,29 @@ def crm_tokens(link: str) -> list[str]:
 
 @dataclass
 class DealIndex:
-    """The imported opportunities, by link and by CRM id: which one a typed CRM link names.
-
-    A request's link and a use of evidence's link are matched the same way: an exact link wins,
-    else the CRM id found last in the link (a HubSpot link carries the portal's id before the deal's).
-    """
+    """Which opportunity a request's CRM link names: the same link, or a link that carries the
+    opportunity's CRM id as one of its parts (Salesforce's `/Opportunity/006…/view`, HubSpot's
+    `/deal/98765`); an exact link wins, else the CRM id found last in the link (a HubSpot link
+    carries the portal's id before the deal's)."""
 
     by_link: dict[str, int] = field(default_factory=dict)
     by_crm: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, opportunities: Iterable[tuple[int, str, str | None]]) -> DealIndex:
-        """From (opportunity id, CRM id, link) rows."""
+        """From (opportunity id, CRM id, link) rows: a use of evidence's link is matched the same way."""
         index = cls()
         for opportunity_id, crm_id, link in opportunities:
-            index.by_crm[crm_id] = opportunity_id
-            if link:
-                index.by_link[link_key(link)] = opportunity_id
+            index.add(opportunity_id, crm_id, link)
         return index
 
-    def find(self, link: str) -> int | None:
-        found = self.by_link.get(link_key(link))
+    def add(self, opportunity_id: int, crm_id: str, link: str | None) -> None:
+        self.by_crm[crm_id] = opportunity_id
+        if link:
+            self.by_link[link_key(link)] = opportunity_id
+
+    def find(self, crm_link: str) -> int | None:
+        found = self.by_link.get(link_key(crm_link))
         if found is None:
-            found = next((self.by_crm[t] for t in reversed(crm_tokens(link)) if t in self.by_crm), None)
+            found = next((self.by_crm[t] for t in reversed(link_tokens(crm_link)) if t in self.by_crm), None)
         return found

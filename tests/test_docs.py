@@ -9,6 +9,7 @@ tests/bot/test_settings.py and tests/bot/test_scheduler.py.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -128,6 +129,10 @@ def test_the_policy_page_shows_the_default_policy() -> None:
     }
     assert {key: rows.get(key, ["(missing)"])[0] for key in policy["rules"]} == {
         key: shown(value) for key, value in policy["rules"].items()
+    }
+    assert {key: rows.get(key, ["(missing)"])[0] for key in policy["coverage"]} == {
+        key: f"`{json.dumps(value)}`".replace('","', '", "') if isinstance(value, list) else shown(value)
+        for key, value in policy["coverage"].items()
     }
 
 

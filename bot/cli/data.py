@@ -13,6 +13,7 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError
 from tqdm import tqdm
 
+from bot.app import address_key
 from bot.clock import system_clock
 from bot.errors import EXIT_NOT_DONE, CliError
 from bot.settings import Settings
@@ -20,9 +21,13 @@ from bot.slack_client import make_web_client
 from handlers.kit.people import People, name_of
 from store import backup
 from store.accounts.lookup import list_accounts
+from store.bench.forgotten import NoAddressKey
 from store.db import Database
+from store.imports import opportunities, promoters
 from store.imports.importer import OwnerResolver, count_rows, import_accounts, import_advocates
-from store.imports.opportunities import import_opportunities, parse_mapping
+from store.imports.opportunities import import_opportunities
+from store.imports.promoters import import_promoters
+from store.imports.rows import parse_mapping
 from store.outbox.listing import count_by_status, not_sent
 from store.rules.policy import counted, load_policy
 
@@ -95,8 +100,9 @@ def _owner_resolver(settings: Settings) -> OwnerResolver | None:
 def import_file(
     settings: Settings, db: Database, what: str, path: Path, skip_bad_rows: bool, mapping: str = ""
 ) -> int:
+    known = {"opportunities": opportunities.known_columns, "promoters": promoters.known_columns}
     try:
-        rename = parse_mapping(mapping)
+        rename = parse_mapping(mapping, known[what]()) if what in known else {}
     except ValueError as exc:
         raise CliError(f"--map: {exc}") from None
     total = count_rows(path)
@@ -107,12 +113,13 @@ def import_file(
     def progress(done: int) -> None:
         bar.update(done - bar.n)
 
+    now = system_clock()
     try:
         if what == "accounts":
             report = import_accounts(
                 db,
                 path,
-                now=system_clock(),
+                now=now,
                 resolve_owner=_owner_resolver(settings),
                 skip_bad_rows=skip_bad_rows,
                 progress=progress,
@@ -122,15 +129,33 @@ def import_file(
                 db,
                 path,
                 load_policy(settings.policy_file),
-                now=system_clock(),
+                now=now,
+                rename=rename,
+                skip_bad_rows=skip_bad_rows,
+                progress=progress,
+            )
+        elif what == "promoters":
+            report = import_promoters(
+                db,
+                path,
+                now=now,
+                today=now.astimezone(settings.tz).date(),
+                key=address_key(settings),
                 rename=rename,
                 skip_bad_rows=skip_bad_rows,
                 progress=progress,
             )
         else:
             report = import_advocates(
-                db, path, load_policy(settings.policy_file), skip_bad_rows=skip_bad_rows, progress=progress
+                db,
+                path,
+                load_policy(settings.policy_file),
+                key=address_key(settings),
+                skip_bad_rows=skip_bad_rows,
+                progress=progress,
             )
+    except NoAddressKey as missing:
+        raise CliError(str(missing)) from None
     finally:
         bar.close()
     for line in report.bad_rows:

@@ -11,16 +11,15 @@ show a traceback. The sub-commands (`bot.cli.data`, `bot.cli.program`, `bot.cli.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from bot.cli.parsers import coverage_parsers, outcome_parsers
 from bot.errors import EXIT_USAGE, CliError
 from bot.jobs.registry import JOBS
 from bot.logs import configure
@@ -109,17 +108,28 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import a CRM export (CSV)")
     imp_sub = imp.add_subparsers(dest="what", required=True)
-    for what in ("accounts", "advocates", "opportunities"):
+    for what in ("accounts", "advocates", "opportunities", "promoters"):
         one = imp_sub.add_parser(what, help=f"import {what}.csv")
         one.add_argument("file", type=Path)
         one.add_argument("--skip-bad-rows", action="store_true", help="import the good rows, report the bad")
-    imp_sub.choices["opportunities"].add_argument(
-        "--map",
-        default="",
-        metavar="'HEADER=column,...'",
-        help="read the file's own headers as these columns, "
-        "e.g. 'Opportunity Name=name,Amount (converted)=amount'",
-    )
+    for what, example in (
+        ("opportunities", "'Opportunity Name=name,Amount (converted)=amount'"),
+        ("promoters", "'Respondent Email=email,Company=account,NPS=score,Submitted=date'"),
+    ):
+        imp_sub.choices[what].add_argument(
+            "--map",
+            default="",
+            metavar="'HEADER=column,...'",
+            help=f"read the file's own headers as these columns, e.g. {example}",
+        )
+
+    people = sub.add_parser("advocates", help="a person's data rights: export or erase what is held")
+    people_sub = people.add_subparsers(dest="advocates_command", required=True)
+    export = people_sub.add_parser("export", help="everything held about EMAIL, as JSON (or --csv)")
+    export.add_argument("email", metavar="EMAIL")
+    export.add_argument("--csv", action="store_true", help="CSV instead of JSON")
+    forget = people_sub.add_parser("forget", help="erase EMAIL's details (asks stay as sums)")
+    forget.add_argument("email", metavar="EMAIL")
 
     accounts = sub.add_parser("accounts", help="list accounts with their balance")
     accounts.add_argument("--json", action="store_true", help="machine-readable output")
@@ -157,7 +167,8 @@ def _parser() -> argparse.ArgumentParser:
         help="with --dry-run: also write the digest's chart to FILE.png",
     )
 
-    _outcome_parsers(sub)
+    outcome_parsers(sub)
+    coverage_parsers(sub)
 
     jobs = sub.add_parser("jobs", help=f"scheduled jobs: {', '.join(JOBS)}")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
@@ -172,56 +183,6 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("name", metavar="NAME", help=f"the job: {', '.join(JOBS)}")
     run.add_argument("--now", help="the moment to run it as (ISO-8601 with an offset), default now")
     return parser
-
-
-def _since(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _outcome_parsers(sub: Any) -> None:
-    """`report`, `policy simulate` and `simulate` (issue 12): what references did, and what if."""
-    report = sub.add_parser(
-        "report", help="what references did for revenue (CRM outcomes), and the customer funnel"
-    )
-    report.add_argument(
-        "--since", type=_since, metavar="DATE", help="closed deals from this day (YYYY-MM-DD)"
-    )
-    report.add_argument("--json", action="store_true", help="machine-readable output")
-
-    policy = sub.add_parser("policy", help="try a policy file on the program's own history")
-    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
-    replay = policy_sub.add_parser(
-        "simulate",
-        help="replay the recorded asks through FILE.toml's rules (read-only)",
-        description="Replay every recorded ask, in order, through the proposed policy with the app's own "
-        "checklist, and compare with the current policy. Nothing is written.",
-    )
-    replay.add_argument("file", type=Path, metavar="FILE.toml")
-    replay.add_argument("--since", type=_since, metavar="DATE", help="asks made from this day (YYYY-MM-DD)")
-
-    simulate = sub.add_parser(
-        "simulate",
-        help="run a synthetic program year with the policy and with no ledger rules, side by side",
-        description="Generate a synthetic program (a skewed pull towards favourite customers, requests "
-        "arriving week by week, owners giving back at --give-back) and run it through the store and the "
-        "checklist on a temporary SQLite database, with the policy and with no ledger rules.",
-    )
-    simulate.add_argument("--accounts", type=int, default=500, help="accounts (default 500)")
-    simulate.add_argument("--reps", type=int, default=80, help="sales reps asking (default 80)")
-    simulate.add_argument("--weeks", type=int, default=52, help="weeks to simulate (default 52)")
-    simulate.add_argument(
-        "--seed", type=int, default=1, help="random seed: same seed, same program (default 1)"
-    )
-    simulate.add_argument(
-        "--give-back", type=float, default=0.5, help="chance an owner gives back after an ask (default 0.5)"
-    )
-    simulate.add_argument(
-        "--policy", type=Path, metavar="FILE.toml", help="the policy (default: the program's)"
-    )
-    simulate.add_argument("--chart", type=Path, metavar="FILE.png", help="draw both runs into this PNG")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -295,7 +256,7 @@ def _limits(args: argparse.Namespace, settings: Settings) -> Limits:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import data, program, prove
+    from bot.cli import coverage, data, people, program, prove
     from bot.serve import command
     from bot.worker import command as worker
 
@@ -315,6 +276,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return data.import_file(settings, db, args.what, args.file, args.skip_bad_rows, mapping)
         if args.command == "accounts":
             return data.accounts(settings, db, as_json=args.json)
+        if args.command == "advocates" and args.advocates_command == "export":
+            return people.advocates_export(settings, db, args.email, as_csv=args.csv)
+        if args.command == "advocates":
+            return people.advocates_forget(settings, db, args.email)
         if args.command == "deliveries":
             return data.list_deliveries(db, failed_only=args.failed, as_json=args.json)
         if args.command == "ledger":
@@ -327,6 +292,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return prove.policy_simulate(settings, db, args.file, args.since)
         if args.command == "jobs":
             return program.jobs_run(settings, db, args.name, args.now)
+        if args.command == "coverage" and args.coverage_command == "plan":
+            return coverage.plan_command(settings, db, args.file)
+        if args.command == "coverage":
+            return coverage.coverage_command(
+                settings, db, since=args.since, by=args.by, as_json=args.json, chart_file=args.chart
+            )
         raise CliError(f"unknown command {args.command}")
     finally:
         db.dispose()

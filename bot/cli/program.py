@@ -16,10 +16,12 @@ from bot.errors import EXIT_NOT_DONE, CliError
 from bot.jobs.registry import JOBS, NO_DIGEST_CHANNEL, digest_week
 from bot.jobs.scheduler import run_job
 from bot.settings import Settings
+from handlers.coverage.in_digest import coverage_lines, coverage_now
 from handlers.digest.evidence import thanks_text
 from handlers.digest.fairness import chart_png, fairness_for, fairness_lines
 from handlers.digest.weekly import digest_for, digest_text, named
 from handlers.digest.words import week_of
+from handlers.kit.desk import Desk
 from handlers.outbox.sender import deliver
 from store.accounts import adjustments
 from store.accounts.adjustments import AdjustmentDraft
@@ -57,7 +59,13 @@ def ledger_adjust(
     except NotAllowed:
         raise CliError(f"--by {by} is not a program admin: it must be one of REFDESK_ADMINS") from None
     print(f"{done.account_name}: {points(done.amount, signed=True)}, balance now {points(done.balance)}")
-    owed = list(done.delivery_keys)
+    send_owed(desk, done.delivery_keys)
+    return 0
+
+
+def send_owed(desk: Desk, keys: tuple[str, ...]) -> None:
+    """Send the DMs a command owes now, or say that `refdesk serve` will."""
+    owed = list(keys)
     if owed and desk.client is None:
         print(
             "refdesk: SLACK_BOT_TOKEN is not set: the DMs are owed, `refdesk serve` sends them",
@@ -65,7 +73,6 @@ def ledger_adjust(
         )
     elif owed and deliver(desk, owed) < len(owed):
         print("refdesk: Slack did not take every DM now: `refdesk serve` retries them", file=sys.stderr)
-    return 0
 
 
 def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | None = None) -> int:
@@ -83,6 +90,7 @@ def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | Non
         who = named(desk)
         print(digest_text(digest_for(desk, week, sla), now, who))
         print("\n".join(fairness_lines(fairness_for(desk, week), who) + thanks_text(desk, week)))
+        print("\n".join(coverage_lines(coverage_now(desk), desk)))
         if chart is not None:
             write_chart(chart, chart_png(desk, week))
         return 0

@@ -10,6 +10,7 @@ import json
 import time
 from pathlib import Path
 
+from bot.cli.tables import aligned
 from bot.errors import CliError
 from bot.settings import Settings
 from handlers.digest.evidence import report_lines
@@ -20,9 +21,11 @@ from store.digest import funnel
 from store.digest.outcomes import report as outcomes_report
 from store.evidence.figures import outcomes as evidence_outcomes
 from store.rules.checklist import Rule
-from store.rules.policy import load_policy, points
+from store.rules.policy import Policy, load_policy, points
+from store.whatif.figures import Outcome
+from store.whatif.recruiting import Recruiting
 from store.whatif.replay import Comparison, Judged, simulate_policy
-from store.whatif.simulation import Outcome, run
+from store.whatif.simulation import run
 from store.whatif.synthetic import Program, generate
 
 
@@ -111,13 +114,14 @@ def replay_text(c: Comparison, path: Path, since: dt.date | None) -> str:
 
 
 def simulate(settings: Settings, args: argparse.Namespace) -> int:
-    """The program is generated once; both runs play it, so they differ only by the rules."""
+    """The program is generated once; every run plays it, so they differ only by the rules."""
     policy = load_policy(args.policy or settings.policy_file)
     for name in ("accounts", "reps", "weeks"):
         if getattr(args, name) < 1:
             raise CliError(f"--{name} must be at least 1")
-    if not 0 <= args.give_back <= 1:
-        raise CliError("--give-back is a chance: between 0 and 1")
+    for name in ("give_back", "nominate", "join"):
+        if not 0 <= getattr(args, name) <= 1:
+            raise CliError(f"--{name.replace('_', '-')} is a chance: between 0 and 1")
     if args.chart is not None and not args.chart.parent.is_dir():
         raise CliError(f"--chart {args.chart}: no such directory {args.chart.parent}")
     started = time.monotonic()
@@ -129,52 +133,71 @@ def simulate(settings: Settings, args: argparse.Namespace) -> int:
         give_back=args.give_back,
         policy=policy,
     )
-    with_rules = run(program, policy, ledger_rules=True)
-    without = run(program, policy, ledger_rules=False)
-    print(simulation_table(program, with_rules, without))
+    recruiting = Recruiting(nominate=args.nominate, join=args.join)
+    runs = [
+        run(program, policy, ledger_rules=False),
+        run(program, policy, ledger_rules=True),
+        run(program, policy, ledger_rules=True, recruiting=recruiting),
+    ]
+    print(simulation_table(program, runs))
+    print("")
+    print(target_words(runs, policy))
     if args.chart is not None:
         from bot.cli.simulate_chart import draw  # matplotlib loads only when a chart is asked for
 
-        draw(program, with_rules, without, args.chart)
+        draw(program, runs, args.chart)
         print(f"chart: {args.chart}")
     print(f"({time.monotonic() - started:.1f} s)")
     return 0
 
 
-def simulation_table(program: Program, policy: Outcome, none: Outcome) -> str:
+def simulation_table(program: Program, runs: list[Outcome]) -> str:
     rows = [
-        ("asks made", str(policy.asks), str(none.asks)),
-        ("requests that found no eligible account", str(policy.no_eligible), str(none.no_eligible)),
-        (
-            "max asks per advocate per quarter",
-            str(policy.max_per_advocate_quarter),
-            str(none.max_per_advocate_quarter),
-        ),
-        (
-            "p95 asks per advocate per quarter",
-            f"{policy.p95_per_advocate_quarter:g}",
-            f"{none.p95_per_advocate_quarter:g}",
-        ),
-        (
-            "share of asks to the top 10 % of accounts",
-            _pct(policy.top_decile_share),
-            _pct(none.top_decile_share),
-        ),
-        ("Gini of asks across accounts", f"{policy.gini:.2f}", f"{none.gini:.2f}"),
-        ("share of asks to accounts in debt", _pct(policy.debt_share), _pct(none.debt_share)),
+        ("asks made", [str(o.asks) for o in runs]),
+        ("requests that found no eligible account", [str(o.no_eligible) for o in runs]),
+        ("requests filled by their needed-by date", [_pct(o.fill_rate) for o in runs]),
+        ("days a filled request waited, p50 / p90", [f"{o.fill_days_p50} / {o.fill_days_p90}" for o in runs]),
+        ("max asks per advocate per quarter", [str(o.max_per_advocate_quarter) for o in runs]),
+        ("p95 asks per advocate per quarter", [f"{o.p95_per_advocate_quarter:g}" for o in runs]),
+        ("share of asks to the top 10 % of accounts", [_pct(o.top_decile_share) for o in runs]),
+        ("Gini of asks across accounts", [f"{o.gini:.2f}" for o in runs]),
+        ("share of asks to accounts in debt", [_pct(o.debt_share) for o in runs]),
+        ("advocates recruited through the gaps", [str(o.recruited) for o in runs]),
+        ("offers taken where a gap suggested one", [str(o.offers_taken) for o in runs]),
     ]
-    head = ("", "policy", "no ledger rules")
-    widths = [max(len(row[i]) for row in (head, *rows)) for i in range(3)]
     title = (
         f"Simulated program: {program.accounts} accounts, {program.reps} reps, {program.weeks} weeks, "
         f"seed {program.seed}, {len(program.requests)} requests"
     )
-    lines = [title, ""]
-    for number, row in enumerate((head, *rows)):
-        lines.append(f"{row[0].ljust(widths[0])}  {row[1].rjust(widths[1])}  {row[2].rjust(widths[2])}")
-        if number == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    table = aligned(["", *(o.label for o in runs)], [[label, *cells] for label, cells in rows])
+    return "\n".join([title, "", *table])
+
+
+#: the target of issue 22: the policy with recruiting fills this share of requests…
+TARGET_FILL = 0.9
+#: …with its Gini at least this much below the Gini of no ledger rules
+TARGET_GINI_CUT = 0.3
+
+
+def target_words(runs: list[Outcome], policy: Policy) -> str:
+    """Whether the policy with recruiting fills ≥ 90 % of requests, asks nobody more than the cap a
+    quarter and spreads the asks (Gini ≥ 30 % below no ledger rules) — and what it gets if not."""
+    none, _, recruiting = runs
+    cap = policy.rules.advocate_max_asks_in_window
+    checks = [
+        (recruiting.fill_rate >= TARGET_FILL, f"fills {_pct(recruiting.fill_rate)} (target ≥ 90 %)"),
+        (
+            recruiting.max_per_advocate_quarter <= cap,
+            f"at most {recruiting.max_per_advocate_quarter} asks per advocate per quarter (target ≤ {cap})",
+        ),
+        (
+            recruiting.gini <= none.gini * (1 - TARGET_GINI_CUT),
+            f"Gini {recruiting.gini:.2f}, {_pct(1 - recruiting.gini / none.gini if none.gini else 0)} below "
+            f"no ledger rules (target ≥ 30 %)",
+        ),
+    ]
+    verdict = "met" if all(ok for ok, _ in checks) else "not met"
+    return f"Target {verdict}: the policy with recruiting " + "; ".join(words for _, words in checks) + "."
 
 
 def _pct(share: float) -> str:

@@ -1,4 +1,4 @@
-"""The chart of `refdesk simulate --chart FILE.png`: both runs side by side (matplotlib, no display)."""
+"""The chart of `refdesk simulate --chart FILE.png`: the runs side by side (matplotlib, no display)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from store.whatif.simulation import Outcome
+from store.whatif.figures import Outcome
 from store.whatif.synthetic import Program
 
-COLOURS = {"policy": "#2a7ab0", "no ledger rules": "#d9822b"}
+COLOURS = {"no ledger rules": "#d9822b", "policy": "#2a7ab0", "policy + recruiting": "#3a9a4a"}
 
 
-def draw(program: Program, policy: Outcome, none: Outcome, path: Path) -> None:
+def draw(program: Program, runs: list[Outcome], path: Path) -> None:
     """Left: asks per account, busiest first (how concentrated the asks are). Right: how many
     advocate-quarters saw 1, 2, 3… asks (how hard people were leaned on)."""
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for run in (none, policy):
+    for run in runs:
         left.plot(sorted(run.per_account, reverse=True), label=run.label, color=COLOURS[run.label])
     left.set_title("Asks per account, busiest first")
     left.set_xlabel("accounts")
@@ -28,9 +28,9 @@ def draw(program: Program, policy: Outcome, none: Outcome, path: Path) -> None:
     left.set_yscale("symlog")
     left.legend()
 
-    top = max((*policy.per_advocate_quarter, *none.per_advocate_quarter, 1))
+    top = max((*(n for run in runs for n in run.per_advocate_quarter), 1))
     bins = [x - 0.5 for x in range(1, top + 2)]
-    for run in (none, policy):
+    for run in runs:
         right.hist(run.per_advocate_quarter, bins=bins, alpha=0.6, label=run.label, color=COLOURS[run.label])
     right.set_title("Asks per advocate per quarter")
     right.set_xlabel("asks of one advocate in one quarter")

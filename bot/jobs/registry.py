@@ -20,11 +20,14 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices
 
 from bot.settings import Settings
+from store.bench import deciding
+from store.coverage import gaps
 from store.customer import consent
 from store.digest import claims
 from store.digest.claims import owe_digest
 from store.evidence import expiry
 from store.giveback import nudges
+from store.outbox.kinds import DeliveryKind
 from store.periods import Period
 from store.requests import followups
 
@@ -95,10 +98,20 @@ def digest(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
         return []
     week = digest_week(desk, now)
     key, claimed = owe_digest(desk.db, week, desk.digest_channel, now, sla_hours=settings.decision_sla_hours)
-    chart = claims.owe_chart(
-        desk.db, week.label, desk.digest_channel, now, sla_hours=settings.decision_sla_hours
-    )
-    return ([key] if claimed else []) + ([chart] if chart else [])
+    charts = [
+        claims.owe_chart(
+            desk.db, week.label, desk.digest_channel, now, sla_hours=settings.decision_sla_hours, kind=kind
+        )
+        for kind in (DeliveryKind.DIGEST_CHART, DeliveryKind.COVERAGE_CHART)
+    ]
+    return ([key] if claimed else []) + [chart for chart in charts if chart]
+
+
+def coverage_gaps(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
+    """Weekly: the owners of accounts in the largest gaps, where nobody can be asked, are asked to
+    nominate someone; one DM per owner per week."""
+    today = now.astimezone(desk.tz).date()
+    return gaps.owe_gap_asks(desk.db, desk.policy, now=now, today=today, tz=desk.tz)
 
 
 def consent_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
@@ -113,6 +126,12 @@ def evidence_renew(desk: Desk, now: dt.datetime, settings: Settings) -> list[str
     if desk.links is None or desk.mailer is None:
         return []
     return expiry.owe_renewal_notices(desk.db, desk.policy, now, now.astimezone(desk.tz).date())
+
+
+def nomination_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
+    """Nominations waiting a week for the owner's decision or the contact's answer remind whoever
+    they wait for, once per wait."""
+    return deciding.owe_reminders(desk.db, now=now, after=deciding.REMIND_AFTER, admins=desk.admins)
 
 
 JOBS: dict[str, Job] = {
@@ -138,6 +157,18 @@ JOBS: dict[str, Job] = {
             "e-mail advocates whose approved words expire soon: Renew, edit or Withdraw",
             "evidence_renew_cron",
             evidence_renew,
+        ),
+        Job(
+            "nomination-remind",
+            "remind whoever a nomination has waited a week for (the owner, or the contact), once",
+            "nomination_remind_cron",
+            nomination_remind,
+        ),
+        Job(
+            "coverage-gaps",
+            "weekly ask to owners to nominate advocates where coverage is short",
+            "coverage_gaps_cron",
+            coverage_gaps,
         ),
     )
 }

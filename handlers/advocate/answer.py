@@ -84,8 +84,7 @@ def _about_an_ask(
 
 def _common(desk: Desk, ask: AskView) -> dict[str, object]:
     """What every page about an ask shows around it: who sends it, for which company."""
-    said = voice.of_ask(desk, ask, wait=False)
-    return {"voice": said, **voice.on_page(said)}
+    return voice.page_values(voice.of_ask(desk, ask, wait=False))
 
 
 def _ask_page(

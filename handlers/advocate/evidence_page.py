@@ -107,7 +107,7 @@ def show(
         error=error,
         text=item.text if text is None else text,
         text_max=TEXT_MAX,
-        **voice.on_page(voice.voice(desk, item.owner_id, item.owner_email, wait=False)),
+        **voice.page_values(voice.voice(desk, item.owner_id, item.owner_email, wait=False)),
     )
     return status, body
 

@@ -36,7 +36,7 @@ ANSWER_OF_STATUS = {SeatStatus.ACCEPTED: YES, SeatStatus.DELIVERED: YES, SeatSta
 
 def _common(desk: Desk, invitation: Invitation) -> dict[str, object]:
     """Who offers it, for which company: the account's owner by name (a page does not wait on Slack)."""
-    return voice.on_page(voice.voice(desk, invitation.owner_id, invitation.owner_email, wait=False))
+    return voice.page_values(voice.voice(desk, invitation.owner_id, invitation.owner_email, wait=False))
 
 
 def respond(desk: Desk, request: PageRequest) -> Reply:

@@ -94,11 +94,15 @@ def voice(
     )
 
 
-def on_page(said: Voice) -> dict[str, object]:
-    """What every advocate's page shows around its content (`base.html`): the company it is from,
-    who sent the advocate there, the privacy notice."""
-    sender = said.owner_name if said.owner is None else f"{said.owner.name} at {said.company}"
-    return {"company": said.company, "sender": sender, "privacy_url": said.privacy_url}
+def page_values(said: Voice) -> dict[str, object]:
+    """What every advocate page shows around its content (`base.html`): who sends it, for which
+    company, and the privacy notice."""
+    return {
+        "voice": said,
+        "company": said.company,
+        "sender": said.owner_name if said.owner is None else f"{said.owner.name} at {said.company}",
+        "privacy_url": said.privacy_url,
+    }
 
 
 def of_ask(desk: Desk, ask: AskView, *, wait: bool) -> Voice:

@@ -85,6 +85,6 @@ def _page(
         kind=kind,
         text=text,
         text_max=TEXT_MAX,
-        **voice.on_page(voice.voice(desk, shown.owner_id, shown.owner_email, wait=False)),
+        **voice.page_values(voice.voice(desk, shown.owner_id, shown.owner_email, wait=False)),
     )
     return status, body

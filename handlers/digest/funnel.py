@@ -3,7 +3,7 @@ yes, done, time to a yes, the answers by kind, and the asks still waiting after 
 
 from __future__ import annotations
 
-from handlers.digest.words import duration
+from handlers.kit.blocks import duration
 from store.customer.consent import ANSWER_WORDS
 from store.digest.funnel import UNANSWERED_AFTER, Funnel
 from store.models import ConsentAnswer

@@ -11,12 +11,13 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from handlers.coverage.in_digest import coverage_blocks, coverage_now
 from handlers.digest.evidence import thanks_blocks
 from handlers.digest.fairness import fairness_blocks, fairness_for
 from handlers.digest.funnel import FUNNEL_TITLE, funnel_lines
 from handlers.digest.outcomes import outcome_lines
-from handlers.digest.words import duration, week_of
-from handlers.kit.blocks import Block, context, escape, fields, header, section, user
+from handlers.digest.words import week_of
+from handlers.kit.blocks import Block, context, duration, escape, fields, header, section, user
 from handlers.kit.desk import Desk
 from handlers.kit.people import name_of
 from handlers.outbox.messages import Outgoing
@@ -140,8 +141,10 @@ def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     d = digest_for(desk, period, dt.timedelta(hours=payload.sla_hours))
     text = f"{title(period)}: {d.opened} opened, {d.approved} approved, {d.pending} pending"
     blocks = digest_blocks(d, desk.now())
-    # the fairness part and the thanks for customers' words sit above the closing context line
+    # the fairness part, the thanks for customers' words and the coverage part sit above the
+    # closing context line
     blocks[-1:-1] = fairness_blocks(fairness_for(desk, period)) + thanks_blocks(desk, period)
+    blocks[-1:-1] = coverage_blocks(coverage_now(desk), desk)
     return [Outgoing(text, blocks)]
 
 

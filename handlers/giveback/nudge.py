@@ -1,13 +1,17 @@
 """The weekly nudge: each owner's accounts that were asked more than given, with **Log value**
-and the open offers that fit them (an outbox delivery rendered here, at send time)."""
+and the open offers that fit them, then their NPS promoters who are not advocates yet, with
+**Nominate** (an outbox delivery rendered here, at send time)."""
 
 from __future__ import annotations
 
+from handlers.bench.blocks import promoter_block
 from handlers.kit.blocks import Block, button, context, escape, header, section
 from handlers.kit.desk import Desk
 from handlers.kit.ids import Action
 from handlers.offers.blocks import suggestion_block
 from handlers.outbox.messages import Outgoing
+from store.bench import promoters
+from store.bench.promoters import Promoter
 from store.giveback import nudges
 from store.giveback.nudges import NudgeLine
 from store.offers import matching
@@ -22,6 +26,10 @@ NUDGE_MAX_ACCOUNTS = 40
 
 #: suggested offers in one nudge (one block each), for its most over-asked accounts first
 NUDGE_MAX_OFFERS = 6
+#: promoters suggested in one nudge (one block each), the latest answers first
+NUDGE_MAX_PROMOTERS = 5
+#: the most blocks Slack takes in one message
+MESSAGE_BLOCKS = 50
 
 
 def _counted(count: int, what: str, amount: int) -> str:
@@ -68,18 +76,40 @@ def nudge_blocks(
     return blocks
 
 
+def promoter_blocks(found: list[Promoter]) -> list[Block]:
+    """The owner's promoters to nominate, each with **Nominate** (the modal pre-filled)."""
+    if not found:
+        return []
+    return [
+        section(
+            "*Grow the bench*: these customers gave us 9 or 10 and are not advocates yet. "
+            "Nominate them: you decide nothing twice, and they join only by their own yes."
+        ),
+        *(promoter_block(promoter) for promoter in found),
+    ]
+
+
 def render_nudge(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rendered from today's figures: an account the owner gave to since the claim still shows
-    its balance, but an owner with nothing left to do gets nothing."""
+    its balance, but an owner with nothing left to do (nothing to give, nobody to nominate) gets
+    nothing."""
     nudge = NudgePayload.from_dict(job.data)
     lines = [
         line
         for line in nudges.nudge_lines(desk.db, desk.policy, list(nudge.account_ids), nudge.since)
         if line.asked > line.given or line.given == 0
     ]
-    if not lines:
+    found = promoters.for_owner(desk.db, job.recipient, desk.today(), limit=NUDGE_MAX_PROMOTERS)
+    if not lines and not found:
         return []
+    if not lines:
+        names = escape(", ".join(p.name or p.email for p in found))
+        return [
+            Outgoing(f"Promoters to nominate: {names}", [header("Grow the bench"), *promoter_blocks(found)])
+        ]
     days = desk.policy.rules.give_back_days
     names = escape(", ".join(line.name for line in lines[:5]))
     suggested = matching.suggestions(desk.db, desk.policy, [line.account_id for line in lines], desk.today())
-    return [Outgoing(f"Time to give back: {names}", nudge_blocks(lines, days, suggested))]
+    blocks = nudge_blocks(lines, days, suggested)
+    room = MESSAGE_BLOCKS - len(blocks) - 1  # the promoters' heading takes one
+    return [Outgoing(f"Time to give back: {names}", blocks + promoter_blocks(found[: max(0, room)]))]

@@ -1,5 +1,5 @@
-"""The App Home tab: my open requests, the decisions waiting for me (with working buttons), and
-the balances of the accounts I own.
+"""The App Home tab: my open requests, the decisions waiting for me (with working buttons), the
+balances of the accounts I own, giving first, and growing the bench.
 
 The decision cards are the very blocks of the decision DM (`decision_blocks`), so Approve and
 Decline carry the same action ids and the same listeners decide, with the same checks. Home is
@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from handlers.evidence.drafting import evidence_home_blocks
+from handlers.home.bench import bench_blocks
 from handlers.home.give_first import give_first_blocks
 from handlers.kit.blocks import Block, context, divider, escape, header, section
 from handlers.kit.desk import Desk
@@ -80,6 +81,7 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
         blocks.append(context("You own no account in the program."))
     blocks += give_first_blocks(desk, user_id, overview.balances)
     blocks += evidence_home_blocks(desk, user_id)
+    blocks += bench_blocks(desk, user_id)
     return {"type": "home", "blocks": blocks}
 
 

@@ -123,6 +123,20 @@ def when(moment: dt.datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
+def duration(span: dt.timedelta | None) -> str:
+    """`2 d 3 h`, `5 h 10 min`, `12 min`: how long people waited, at a useful precision."""
+    if span is None:
+        return "—"
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
 def day(date: dt.date) -> str:
     """A day every reader sees in their own style ("Dec 10, 2026", "tomorrow"), the one way a date
     is written in Slack. Noon UTC, so the day is the same in every reader's time zone."""

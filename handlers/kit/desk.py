@@ -22,6 +22,7 @@ from handlers.outbox.pacing import Pacer
 from handlers.outbox.routing import Routes
 from handlers.outbox.smtp import Mailer
 from store.act import Act
+from store.addresses import AddressKey
 from store.db import Database
 from store.rules.policy import Policy
 
@@ -57,6 +58,8 @@ class Desk:
     answer_pause: dt.timedelta = dt.timedelta(minutes=10)
     #: how each delivery kind is sent (`handlers.routes.ROUTES`): the sender reads them here
     routes: Routes[Desk] = field(default_factory=dict)
+    #: the key removed people's addresses are fingerprinted with; None without a secret to derive it
+    address_key: AddressKey | None = None
     #: who Slack users are (names, titles, addresses), for the e-mails, the pages and the CLI
     people: People | None = None
     #: the company as its customers know it (REFDESK_COMPANY_NAME): who asks, in e-mails and pages

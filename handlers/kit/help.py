@@ -28,6 +28,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "customers' own words, approved by them, that fit a deal: use them instead of a new ask",
     ),
     ("/reference evidence new", "draft a customer's words for them to approve (program admins)"),
+    (
+        "/reference nominate [account]",
+        "nominate a customer contact as an advocate: the owner decides, they opt in",
+    ),
     ("/reference help", "this list"),
 )
 

@@ -55,6 +55,12 @@ class Action(enum.StrEnum):
     EVIDENCE_USE = "evidence_use"
     EVIDENCE_NEW = "evidence_new"
     EVIDENCE_EDIT = "evidence_edit"
+    # growing the bench: nominating a contact, and the owner's decision
+    NOMINATE = "nominate"
+    NOMINATION_INVITE = "nomination_invite"
+    NOMINATION_NOT_NOW = "nomination_not_now"
+    # coverage: find's answer says nothing fits (a gap's Nominate is the bench's)
+    NOTHING_FITS = "nothing_fits"
 
 
 #: the buttons that decide a request, wherever they are shown
@@ -93,3 +99,9 @@ class View(enum.StrEnum):
     #: an admin drafts (or changes) a customer's words for them to approve
     EVIDENCE_DRAFT = "evidence_draft_modal"
     EVIDENCE_DRAFTED = "evidence_drafted"
+    #: `/reference nominate`, **Nominate**: a contact proposed as an advocate
+    NOMINATE = "nominate_modal"
+    #: **Not now** on a nomination: the reason the nominator reads
+    NOMINATION_NOT_NOW = "nomination_not_now_modal"
+    #: **Nothing fits**: what the prospect needed
+    NOTHING_FITS = "nothing_fits_modal"

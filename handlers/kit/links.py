@@ -7,7 +7,8 @@ token signs the key with a secret derived for its purpose (itsdangerous's salt),
 does not open the rating page, a token for one request does not open another, and an edited token
 fails its signature.
 The forms on the pages carry a CSRF token derived from the link token under a salt of its own:
-a form posted from anywhere else lacks it.
+a form posted from anywhere else lacks it. The one page anyone may open (the lost-link page, which
+has no link token) carries a signed timestamp of its own instead (`form_token`).
 
 The secret may be several keys, the signing one first (`REFDESK_LINK_SECRET=new,old`): links
 signed with any of them still open, so the key can be rotated without voiding the links sent.
@@ -22,6 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+#: how long the form of a page anyone may open (the lost-link page) can be sent after it was shown
+FORM_MAX_AGE = dt.timedelta(hours=1)
 
 
 class BadLink(Exception):
@@ -63,6 +67,21 @@ class Links:
             raise BadLink(expired=False) from None
         if not isinstance(data, dict) or data.get("key") != key:
             raise BadLink(expired=False)
+
+    def _form_serializer(self, purpose: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._keys, salt=f"refdesk.form.{purpose}")
+
+    def form_token(self, purpose: str) -> str:
+        """The CSRF token of a page anyone may open (it has no link token to derive one from):
+        a signed timestamp for that page, good for `FORM_MAX_AGE`."""
+        return str(self._form_serializer(purpose).dumps(purpose))
+
+    def form_ok(self, purpose: str, sent: str) -> bool:
+        try:
+            data = self._form_serializer(purpose).loads(sent, max_age=int(FORM_MAX_AGE.total_seconds()))
+        except BadSignature:  # SignatureExpired is one
+            return False
+        return bool(data == purpose)
 
     def csrf(self, token: str) -> str:
         digest = hashlib.sha256(token.encode()).hexdigest()

@@ -45,7 +45,7 @@ def modal_for(
         matches = lookup.search_accounts(desk.db, search, limit=OPTIONS_LIMIT)
         if len(matches) == 1:
             account, matches = matches[0], []
-    advocates = lookup.advocates_for(desk.db, account.id, activity) if account else []
+    advocates = lookup.advocates_for(desk.db, account.id, activity, desk.today()) if account else []
     view = request_modal(
         desk.policy, account=account, matches=matches, search=search, activity=activity, advocates=advocates
     )

@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 
 from handlers.advocate import voice
 from handlers.advocate.mails import ask_mail
-from handlers.advocate.pages import ANSWER
+from handlers.advocate.pages import ANSWER, PROFILE
 from handlers.kit.blocks import Block, context, divider, escape, modal, option, section, truncate
 from handlers.kit.desk import Desk
 from handlers.kit.forms import input_block, request_id_of, selected_id, state_values, text_input, text_of
@@ -87,7 +87,7 @@ def preview_blocks(desk: Desk, request_id: int, advocate_id: int) -> list[Block]
             )
         ]
     said = voice.of_ask(desk, ask, wait=False)
-    mail = ask_mail(desk, ask, said, ANSWER.url(desk.links, "…"))
+    mail = ask_mail(desk, ask, said, ANSWER.url(desk.links, "…"), PROFILE.url(desk.links, "…"))
     replies = escape(mail.reply_to or "no address on file")
     head = (
         f"*From:* {escape(mail.from_name or '')} · *Reply-To:* {replies}\n"

@@ -1,24 +1,33 @@
-"""`/reference find <words>`: accounts that fit a deal, best first, each with a **Request** button.
+"""`/reference find <words>`: accounts that fit a deal, best first, each with a **Request** button,
+and **Nothing fits** under them.
 
 The answer comes in the slash command's ack (visible to the asker only): the search is one
-indexed read, well inside Slack's 3 seconds, and an ack needs no Slack call that could fail.
+indexed read, well inside Slack's 3 seconds, and an ack needs no Slack call that could fail. A
+search that found nothing the program could ask is recorded as unmet demand after the ack, in a
+short write of its own, so recording it never delays the answer.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
+from handlers.coverage.nothing_fits import nothing_fits_button
 from handlers.evidence.library import words_for_find
 from handlers.kit.blocks import Block, button, context, escape, section, truncate
 from handlers.kit.desk import Desk
 from handlers.kit.ids import Action
 from handlers.offers.blocks import capital_line
 from store.accounts import find
-from store.accounts.find import FindResult, Fit
+from store.accounts.find import FindResult, Fit, SearchNeed
+from store.coverage import demand
+from store.errors import Unavailable
 from store.rules.policy import counted, points
+
+log = logging.getLogger(__name__)
 
 USAGE = (
     "Tell me what the prospect looks like: `/reference find fintech case study` "
@@ -53,10 +62,12 @@ def _fit_text(fit: Fit, result: FindResult) -> str:
 
 
 def find_blocks(text: str, result: FindResult) -> list[Block]:
+    """The answer, with **Nothing fits** last: whatever was listed, the requester may say it does not fit."""
     if not result.fits:
         return [
             section(f"No account matches “{escape(text)}”."),
             context("Try a broader search: fewer words, or just the industry (`/reference find fintech`)."),
+            nothing_fits_button(text, result),
         ]
     what = f" for a *{escape(result.activity.name)}*" if result.activity else ""
     blocks = [section(f"Accounts that fit “{escape(text)}”{what}, best first:")]
@@ -69,6 +80,7 @@ def find_blocks(text: str, result: FindResult) -> list[Block]:
         blocks.append(
             context(f"…and {result.total - len(result.fits)} more. Add words to narrow the search.")
         )
+    blocks.append(nothing_fits_button(text, result))
     return blocks
 
 
@@ -87,3 +99,16 @@ def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client
     # words before a call: approved words that fit the same deal come first
     blocks = words_for_find(desk, words) + find_blocks(words, result)
     ack(response_type="ephemeral", text=summary, blocks=blocks)
+    if result.unmet is not None:
+        _record_unmet(desk, result.unmet, str(command.get("user_id") or ""))
+
+
+def _record_unmet(desk: Desk, need: SearchNeed, user_id: str) -> None:
+    """After the answer is on its way: the search found nothing askable, so it is unmet demand.
+
+    A database too busy to take it now loses one count of demand, never the answer: it is logged.
+    """
+    try:
+        demand.record_search(desk.db, need, desk.act(user_id))
+    except Unavailable:
+        log.warning("unmet demand not recorded (the database is busy): %s", need.words[:80])

@@ -176,9 +176,7 @@ def _advocate_blocks(
         "type": "static_select",
         "action_id": "value",
         "placeholder": plain("Anyone the owner picks"),
-        "options": [
-            option(f"{a.name}, {a.title}" if a.title else a.name, str(a.id)) for a in advocates[:100]
-        ],
+        "options": [option(_advocate_label(a), str(a.id)) for a in advocates[:100]],
     }
     return [
         input_block(
@@ -189,6 +187,14 @@ def _advocate_blocks(
             hint="Only people willing to do the chosen activity are listed.",
         )
     ]
+
+
+def _advocate_label(advocate: AdvocateOption) -> str:
+    """ "Jane Doe, VP · not 2026-12-14 to 2026-12-20": their next dates not to ask, where they said."""
+    label = f"{advocate.name}, {advocate.title}" if advocate.title else advocate.name
+    if advocate.dates_off:
+        label += f" · not {advocate.dates_off[0].dates}"
+    return label
 
 
 def selected_account_id(values: dict[str, Any]) -> int | None:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Row, Select, or_, select
 
 from store import ledger
 from store.customer import ratings
@@ -25,9 +27,10 @@ from store.db import Database
 from store.giveback import social_capital
 from store.giveback.social_capital import SocialCapital
 from store.models import Account, AccountStatus, Advocate, normalize
-from store.rules.checklist import RuleResult, Verdict, checklist
+from store.rules.checklist import Rule, RuleResult, Verdict, checklist
 from store.rules.facts import AccountFacts, facts_for_accounts
 from store.rules.policy import Activity, Policy
+from store.rules.willing import willing_to
 
 #: words that carry no meaning in "fintech case study for a bank in emea"
 STOP_WORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with", "at", "by"})
@@ -72,12 +75,30 @@ class Fit:
 
 
 @dataclass(frozen=True)
+class SearchNeed:
+    """A search that found nothing the program can ask: unmet demand, as coverage records it."""
+
+    words: str
+    activity: str | None
+    #: what the words name: the field of a matching account that holds one of them (or the value
+    #: all matching accounts share); with no account matching, the words are the industry sought
+    industry: str
+    segment: str
+    region: str
+    #: the ⛔ rules (`Rule` values, in the checklist's order) that blocked the fitting accounts
+    blocked_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FindResult:
     terms: tuple[str, ...]
     activity: Activity | None
     fits: list[Fit]
     #: how many accounts matched in all (the answer shows at most `limit`)
     total: int
+    #: set when no account fits, or every fitting one is ⛔ (with an activity named: none has a
+    #: willing advocate the checklist lets the program ask)
+    unmet: SearchNeed | None = None
 
 
 def parse_words(policy: Policy, text: str) -> tuple[tuple[str, ...], Activity | None]:
@@ -118,11 +139,6 @@ def _term_matches(term: str) -> ColumnElement[bool]:
     )
 
 
-def _willing(activity: Activity) -> ColumnElement[bool]:
-    """Advocates whose `;`-separated activity list holds the key (exactly, not as a substring)."""
-    return (";" + Advocate.activities + ";").like(_like(f";{activity.key};"), escape="\\")
-
-
 def find_accounts(
     db: Database, policy: Policy, text: str, today: dt.date, limit: int = DEFAULT_LIMIT
 ) -> FindResult:
@@ -135,7 +151,7 @@ def find_accounts(
             candidates: Select = select(Account.id).where(or_(*(_term_matches(t) for t in terms)))
         else:  # only an activity: the accounts with someone willing to do it
             assert activity is not None
-            candidates = select(Advocate.account_id).where(_willing(activity)).distinct()
+            candidates = select(Advocate.account_id).where(willing_to(activity.key)).distinct()
         accounts = session.execute(
             select(
                 Account.id, Account.name, Account.industry, Account.segment, Account.region, Account.products
@@ -149,7 +165,7 @@ def find_accounts(
             activity=activity.key if activity else None,
             cost=activity.cost if activity else 0,
             advocate_ids=(
-                select(Advocate.id).where(Advocate.account_id.in_(candidates), _willing(activity))
+                select(Advocate.id).where(Advocate.account_id.in_(candidates), willing_to(activity.key))
                 if activity
                 else ()
             ),
@@ -159,6 +175,7 @@ def find_accounts(
         capital = social_capital.breakdowns_in(session, policy, ids, today)
         rated = ratings.summaries(session, [row.id for row in accounts])
     ranked: list[tuple[tuple[int | str, ...], Fit]] = []
+    blocking: set[Rule] = set()
     for row in accounts:
         if row.id not in facts:  # created between the two reads: the next search will show it
             continue
@@ -166,6 +183,7 @@ def find_accounts(
             normalize(v) for v in (row.industry, row.name, row.products, row.region, row.segment)
         )
         blocked_by, results = _best_ask(policy, facts[row.id])
+        blocking.update(r.rule for r in results if r.verdict is Verdict.BLOCKING)
         account = facts[row.id].account
         fit = Fit(
             account_id=row.id,
@@ -198,7 +216,27 @@ def find_accounts(
         )
         ranked.append((rank, fit))
     ranked.sort(key=lambda pair: pair[0])
-    return FindResult(terms, activity, [fit for _, fit in ranked[:limit]], len(ranked))
+    fits = [fit for _, fit in ranked]
+    served = any(fit.available and (activity is None or fit.willing_advocates) for fit in fits)
+    unmet = None
+    if not served:
+        industry, segment, region = _named(terms, accounts)
+        rules = tuple(rule.value for rule in Rule if rule in blocking)
+        unmet = SearchNeed(text.strip(), activity.key if activity else None, industry, segment, region, rules)
+    return FindResult(terms, activity, fits[:limit], len(ranked), unmet)
+
+
+def _named(terms: tuple[str, ...], accounts: Sequence[Row[Any]]) -> tuple[str, str, str]:
+    """The industry, segment and region a search names (`SearchNeed`)."""
+    if not accounts:
+        return " ".join(terms), "", ""
+    named = []
+    for field in ("industry", "segment", "region"):
+        values = [getattr(row, field) for row in sorted(accounts, key=lambda row: row.name.casefold())]
+        held = [value for value in values if value and any(term in normalize(value) for term in terms)]
+        shared = {normalize(value) for value in values}
+        named.append(held[0] if held else values[0] if len(shared) == 1 else "")
+    return named[0], named[1], named[2]
 
 
 def _best_ask(policy: Policy, facts: AccountFacts) -> tuple[int, list[RuleResult]]:

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.db import Database
 from store.models import Account, Advocate, EntryKind, LedgerEntry, normalize
+from store.rules import advocates
+from store.rules.checklist import DatesOff
 from store.rules.policy import Policy
 
 
@@ -37,6 +39,8 @@ class AdvocateOption:
     name: str
     title: str
     activities: tuple[str, ...]
+    #: their dates not to ask ending today or later, soonest first (read when a day is given)
+    dates_off: tuple[DatesOff, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,14 +130,22 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def advocates_for(db: Database, account_id: int, activity: str | None) -> list[AdvocateOption]:
-    """The account's advocates, only those willing to do `activity` when one is chosen."""
+def advocates_for(
+    db: Database, account_id: int, activity: str | None, today: dt.date | None = None
+) -> list[AdvocateOption]:
+    """The account's advocates (those removed from the program left out), only those willing to
+    do `activity` when one is chosen; with `today`, each with their dates not to ask ahead."""
     with db.transaction(readonly=True) as session:
-        rows = session.scalars(
-            select(Advocate).where(Advocate.account_id == account_id).order_by(Advocate.name)
-        )
-        return [
-            AdvocateOption(a.id, a.name, a.title, tuple(a.activity_keys))
-            for a in rows
+        rows = [
+            a
+            for a in session.scalars(
+                select(Advocate)
+                .where(Advocate.account_id == account_id, Advocate.forgotten_at.is_(None))
+                .order_by(Advocate.name)
+            )
             if activity is None or activity in a.activity_keys
+        ]
+        off = advocates.dates_off(session, [a.id for a in rows], today) if today is not None else {}
+        return [
+            AdvocateOption(a.id, a.name, a.title, tuple(a.activity_keys), off.get(a.id, ())) for a in rows
         ]

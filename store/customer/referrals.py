@@ -12,12 +12,12 @@ export and erasure must cover for them.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.addresses import BadAddress, clean_address
 from store.db import Database
 from store.errors import Gone, Invalid
 from store.models import Account, Advocate, ReferenceRequest, Referral
@@ -26,9 +26,6 @@ from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ReferralPayload
 
 NAME_MAX = 200
-EMAIL_MAX = 320
-#: one address: something@a.domain, no spaces, no second @, nothing a header or a link could carry
-ADDRESS = re.compile(r"[^@\s<>\"',;:()\[\]\\]+@[^@\s<>\"',;:()\[\]\\]+\.[^@\s<>\"',;:()\[\]\\.]{2,}")
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,9 @@ class Colleague:
             errors["colleague_name"] = "Tell us their name."
         elif len(name) > NAME_MAX or len(title) > NAME_MAX:
             errors["colleague_name"] = f"Keep the name and the title under {NAME_MAX} characters."
-        if not ADDRESS.fullmatch(email) or len(email) > EMAIL_MAX:
+        try:
+            email = clean_address(email)  # the one rule for addresses (store.addresses)
+        except BadAddress:
             errors["colleague_email"] = "Give their e-mail address, like name@company.com."
         if errors:
             raise Invalid(errors)

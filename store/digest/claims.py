@@ -55,19 +55,26 @@ def owe_channel_help(
 
 
 def owe_chart(
-    db: Database, week_label: str, channel: str, now: dt.datetime, *, sla_hours: float
+    db: Database,
+    week_label: str,
+    channel: str,
+    now: dt.datetime,
+    *,
+    sla_hours: float,
+    kind: DeliveryKind = DeliveryKind.DIGEST_CHART,
 ) -> str | None:
-    """Claim the week's chart upload beside its digest; its key when this call claimed it.
+    """Claim one of the week's charts beside its digest (asks vs gives, or the coverage heat map:
+    `kind`); its key when this call claimed it.
 
     Keyed by week like the digest, so it is uploaded once whichever replica claims it; one that
     failed for good (the app was not in the channel) is armed again, as the digest is.
     """
-    key = f"{DeliveryKind.DIGEST_CHART}:{week_label}"
+    key = f"{kind}:{week_label}"
     with db.transaction() as session:
         claimed = queue.enqueue(
             session,
             key=key,
-            kind=DeliveryKind.DIGEST_CHART,
+            kind=kind,
             recipient=channel,
             now=now,
             payload=DigestPayload(week_label, sla_hours),

@@ -60,7 +60,7 @@ def share(
         if existing is not None:
             return int(existing)
         advocate = session.get(Advocate, advocate_id)
-        if advocate is None:
+        if advocate is None or advocate.forgotten_at is not None:
             raise Invalid({"text": "We could not find you in the program any more."})
         return _add(session, advocate, chosen.key, words, None, "", ADVOCATE, act.now, source_key)
 

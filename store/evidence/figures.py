@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from store.db import Database
 from store.digest.outcomes import WinRate
-from store.evidence.items import ERASURE, usable
+from store.evidence.items import usable
 from store.links import DealIndex, link_key
 from store.models import (
+    WITHDRAWN_BY_ERASURE,
     Account,
     Advocate,
     Consent,
@@ -100,7 +101,7 @@ def thanks(db: Database, policy: Policy, start: dt.datetime, end: dt.datetime) -
             .where(
                 EvidenceUse.used_at >= start,
                 EvidenceUse.used_at < end,
-                or_(Evidence.withdrawn_by.is_(None), Evidence.withdrawn_by != ERASURE),
+                or_(Evidence.withdrawn_by.is_(None), Evidence.withdrawn_by != WITHDRAWN_BY_ERASURE),
             )
         ).all()
     people: dict[int, tuple[str, str, set[str], set[str]]] = {}

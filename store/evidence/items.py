@@ -15,8 +15,6 @@ from store.models import Evidence, EvidenceStatus
 #: the longest words kept: a paragraph or two, and far below what a page's form may carry
 TEXT_MAX = 10_000
 SOURCE_MAX = 500
-#: who withdrew the words of an advocate who asked to be removed (`store.evidence.privacy`)
-ERASURE = "erasure"
 NO_LONGER_USABLE = "These words were withdrawn or have expired: they can no longer be used. Nothing changed."
 
 

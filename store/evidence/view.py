@@ -75,9 +75,12 @@ def id_of(db: Database, public_id: str) -> int:
 
 
 def advocate_of(db: Database, public_id: str) -> int:
-    """The advocate **Share a few words**' link names by their public id (`Gone` when none has it)."""
+    """The advocate **Share a few words**' link names by their public id (`Gone` when none has it,
+    or when they were removed from the program: the link then leads nowhere)."""
     with db.transaction(readonly=True) as session:
-        found = session.scalar(select(Advocate.id).where(Advocate.public_id == public_id))
+        found = session.scalar(
+            select(Advocate.id).where(Advocate.public_id == public_id, Advocate.forgotten_at.is_(None))
+        )
     if found is None:
         raise Gone("no such advocate")
     return found
@@ -86,7 +89,9 @@ def advocate_of(db: Database, public_id: str) -> int:
 def advocate_key(db: Database, advocate_id: int) -> str:
     """What **Share a few words**' link carries for this advocate (`Gone` when they are gone)."""
     with db.transaction(readonly=True) as session:
-        found = session.scalar(select(Advocate.public_id).where(Advocate.id == advocate_id))
+        found = session.scalar(
+            select(Advocate.public_id).where(Advocate.id == advocate_id, Advocate.forgotten_at.is_(None))
+        )
     if found is None:
         raise Gone(f"no advocate {advocate_id}")
     return found

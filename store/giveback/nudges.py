@@ -1,8 +1,9 @@
-"""The weekly nudge: which owners owe their accounts some value back.
+"""The weekly nudge: which owners owe their accounts some value back, or have promoters to nominate.
 
 It asks each owner about the accounts that were asked more than they were given lately, or were
-given nothing at all; the nudge itself is an outbox row keyed by owner and ISO week, so it is owed
-once per week whichever replica (or `refdesk jobs run`) decides it first.
+given nothing at all, and names their NPS promoters who are not advocates yet; the nudge itself is
+an outbox row keyed by owner and ISO week, so it is owed once per week whichever replica (or
+`refdesk jobs run`) decides it first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from store import ledger
+from store.bench import promoters
 from store.db import Database
 from store.models import Account, AccountStatus, EntryKind, LedgerEntry
 from store.outbox import queue
@@ -129,14 +131,16 @@ def owing_accounts(db: Database, policy: Policy, today: dt.date) -> dict[str, li
 
 
 def owe_nudges(db: Database, policy: Policy, *, now: dt.datetime, today: dt.date) -> list[OwedNudge]:
-    """Claim this week's nudge for every owner who has something to give; returns the new claims."""
+    """Claim this week's nudge for every owner who has something to give, or promoters to nominate
+    (`store.bench.promoters`, read again when it is sent); returns the new claims."""
     since = today - dt.timedelta(days=policy.rules.give_back_days)
     week = period(today)
     owed = owing_accounts(db, policy, today)
+    owners = set(owed) | promoters.owners_with_promoters(db, today)
     claimed: list[OwedNudge] = []
     with db.transaction() as session:
-        for owner_id in sorted(owed):
-            ids = tuple(line.account_id for line in owed[owner_id])
+        for owner_id in sorted(owners):
+            ids = tuple(line.account_id for line in owed.get(owner_id, []))
             key = f"nudge:{owner_id}:{week}"
             if queue.enqueue(
                 session,

@@ -12,10 +12,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.addresses import AddressKey
+from store.bench.forgotten import forgotten_among
 from store.db import Database
 from store.imports.rows import (
     ACCOUNT_COLUMNS,
@@ -41,6 +44,18 @@ __all__ = [
     "import_advocates",
 ]
 
+
+class AddressRow(Protocol):
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+
+Row = TypeVar("Row", bound=AddressRow)
+
+
 #: e-mail → Slack user id, or None when no Slack user has that e-mail
 OwnerResolver = Callable[[str], str | None]
 Progress = Callable[[int], None]
@@ -55,6 +70,14 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     #: True when bad rows stopped the import: nothing was written
     aborted: bool = False
+
+    def stops(self, skip_bad_rows: bool) -> bool:
+        """Once the whole file is checked: the bad rows in line order, and whether they stop the
+        import (nothing written) or are skipped."""
+        self.bad_rows.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
+        self.aborted = bool(self.bad_rows) and not skip_bad_rows
+        self.skipped = 0 if self.aborted else len(self.bad_rows)
+        return self.aborted
 
 
 def import_accounts(
@@ -168,9 +191,13 @@ def import_advocates(
     path: Path,
     policy: Policy,
     *,
+    key: AddressKey | None = None,
     skip_bad_rows: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
+    """Create or update each advocate of the file. A row whose address was removed from the
+    program at its owner's request is skipped, with a warning naming its line: a CRM export keeps
+    listing people who asked to be forgotten, and they must not come back."""
     report = ImportReport()
     parsed: list[AdvocateRow] = []
     for line, raw in records(path, ADVOCATE_COLUMNS):
@@ -195,11 +222,9 @@ def import_advocates(
                 continue
             seen[(account_id, person)] = row.line
             resolved.append((row, account_id))
-        report.bad_rows.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
-        if report.bad_rows and not skip_bad_rows:
-            report.aborted = True
+        if report.stops(skip_bad_rows):
             return report
-        report.skipped = len(report.bad_rows)
+        resolved = skip_forgotten(session, key, resolved, report)
 
         existing = {(a.account_id, a.person_key): a for a in session.scalars(select(Advocate))}
         for done, (row, account_id) in enumerate(resolved, start=1):
@@ -219,3 +244,21 @@ def import_advocates(
             if progress is not None:
                 progress(done)
     return report
+
+
+def skip_forgotten(
+    session: Session, key: AddressKey | None, rows: list[tuple[Row, int]], report: ImportReport
+) -> list[tuple[Row, int]]:
+    """The rows whose address was not removed from the program; the others are skipped, each
+    with a warning naming its line (never the address)."""
+    gone = forgotten_among(session, key, {row.email for row, _ in rows if row.email})
+    kept = []
+    for row, account_id in rows:
+        if row.email in gone:
+            report.skipped += 1
+            report.warnings.append(
+                f"line {row.line}: skipped: this person asked to be removed from the program"
+            )
+        else:
+            kept.append((row, account_id))
+    return kept

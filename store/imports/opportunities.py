@@ -32,8 +32,9 @@ from store.requests.asking import MAX_AMOUNT
 from store.rules.policy import Policy
 
 OPPORTUNITY_COLUMNS = ("crm_id", "name", "link", "stage", "amount", "currency", "close_date", "outcome")
-#: read when present: when the deal was opened, for its days to close
-OPTIONAL_COLUMNS = ("created_date",)
+#: read when present: when the deal was opened (its days to close), and the prospect's industry
+#: (`refdesk coverage plan` forecasts next quarter's demand by it)
+OPTIONAL_COLUMNS = ("created_date", "industry")
 #: "1234.5" or "1,234.50": the thousands separator of an English-language export
 AMOUNT = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$")
 Progress = Callable[[int], None]
@@ -51,23 +52,12 @@ class OpportunityRow:
     created_on: dt.date | None
     close_date: dt.date | None
     outcome: str
+    industry: str = ""
 
 
-def parse_mapping(text: str) -> dict[str, str]:
-    """`--map 'Opportunity Name=name,Amount (converted)=amount'` → {"opportunity name": "name", …}.
-
-    Raises ValueError naming what is wrong: a pair without "=", or a target the import does not read.
-    """
-    mapping: dict[str, str] = {}
-    known = (*OPPORTUNITY_COLUMNS, *OPTIONAL_COLUMNS)
-    for pair in filter(None, (part.strip() for part in text.split(","))):
-        header, sep, column = (item.strip() for item in pair.partition("="))
-        if not sep or not header or not column:
-            raise ValueError(f"{pair!r} is not HEADER=column")
-        if column.lower() not in known:
-            raise ValueError(f"{column!r} is not a column the import reads ({', '.join(known)})")
-        mapping[header.lower()] = column.lower()
-    return mapping
+def known_columns() -> tuple[str, ...]:
+    """What `--map` may name for this import."""
+    return (*OPPORTUNITY_COLUMNS, *OPTIONAL_COLUMNS)
 
 
 def _date(raw: dict[str, str], column: str) -> dt.date | None:
@@ -121,9 +111,10 @@ def parse_opportunity(line: int, raw: dict[str, str], default_currency: str) -> 
         created_on=_date(raw, "created_date"),
         close_date=close_date,
         outcome=outcome,
+        industry=" ".join(raw.get("industry", "").split()),
     )
     columns = Opportunity.__table__.c
-    for field in ("crm_id", "name", "link", "stage"):
+    for field in ("crm_id", "name", "link", "stage", "industry"):
         _check_fits(columns[field], field, getattr(row, field))
     return row
 
@@ -179,6 +170,7 @@ def import_opportunities(
             opportunity.created_on = row.created_on
             opportunity.close_date = row.close_date
             opportunity.outcome = row.outcome
+            opportunity.industry = row.industry
             opportunity.imported_at = now
             if progress is not None:
                 progress(done)
@@ -188,10 +180,16 @@ def import_opportunities(
 
 
 def relink(session: Session) -> list[str]:
-    """Rebuild every request's link to its opportunity (`DealIndex.find`); return the unknown
-    links, one line each."""
-    opportunities = session.execute(select(Opportunity.id, Opportunity.crm_id, Opportunity.link))
-    deals = DealIndex.of(opportunities)
+    """Rebuild every request's link to its opportunity; return the unknown links, one line each.
+
+    An exact link wins; else the CRM id found last in the link (a HubSpot link carries the
+    portal's id before the deal's).
+    """
+    deals = DealIndex()
+    for opportunity_id, crm_id, link in session.execute(
+        select(Opportunity.id, Opportunity.crm_id, Opportunity.link)
+    ):
+        deals.add(opportunity_id, crm_id, link)
     session.execute(delete(OpportunityLink))
     unknown: list[str] = []
     links: list[dict[str, int]] = []

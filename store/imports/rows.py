@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, String
 
-from store.addresses import mail_address
+from store.addresses import BadAddress, clean_address
 from store.models import Account, AccountStatus, Advocate, normalize
 from store.rules.policy import Policy
 
@@ -151,15 +151,32 @@ def _check_no_nul(raw: dict[str, str], columns: tuple[str, ...]) -> None:
             raise BadRow(f"{column} contains a NUL byte")
 
 
-def _address(raw: dict[str, str], column: str) -> str | None:
-    """The column's address, lower-cased, if it has one an e-mail can carry (`store.addresses`)."""
-    text = raw.get(column) or None
-    if text is None:
+def address(raw: dict[str, str], column: str) -> str | None:
+    """The row's address in `column`, cleaned (`store.addresses.clean_address`), or None if empty."""
+    typed = raw.get(column) or ""
+    if not typed:
         return None
     try:
-        return mail_address(text.lower())
-    except ValueError as bad:
-        raise BadRow(f"{column} {text!r} is not an e-mail address: {bad}") from None
+        return clean_address(typed)
+    except BadAddress as bad:
+        raise BadRow(f"{column} {bad}") from None
+
+
+def parse_mapping(text: str, known: tuple[str, ...]) -> dict[str, str]:
+    """`--map 'Opportunity Name=name,Amount (converted)=amount'` → {"opportunity name": "name", …}.
+
+    Raises ValueError naming what is wrong: a pair without "=", or a target the import does not
+    read (`known`).
+    """
+    mapping: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        header, sep, column = (item.strip() for item in pair.partition("="))
+        if not sep or not header or not column:
+            raise ValueError(f"{pair!r} is not HEADER=column")
+        if column.lower() not in known:
+            raise ValueError(f"{column!r} is not a column the import reads ({', '.join(known)})")
+        mapping[header.lower()] = column.lower()
+    return mapping
 
 
 def _check_fits(column: ColumnElement[Any], field: str, value: str | None, how: str = "") -> None:
@@ -175,7 +192,7 @@ def parse_account(line: int, raw: dict[str, str]) -> AccountRow:
     name = " ".join(raw.get("name", "").split())
     if not name:
         raise BadRow("name is empty")
-    email = _address(raw, "owner_email")
+    email = address(raw, "owner_email")
     renewal = raw.get("renewal_date") or None
     renewal_date = None
     if renewal:
@@ -216,7 +233,7 @@ def parse_advocate(line: int, raw: dict[str, str], policy: Policy) -> AdvocateRo
     name = " ".join(raw.get("name", "").split())
     if not name:
         raise BadRow("name is empty")
-    email = _address(raw, "email")
+    email = address(raw, "email")
     activities = [a.strip() for a in raw.get("activities", "").split(";") if a.strip()]
     unknown = [a for a in activities if a not in policy.activities]
     if unknown:

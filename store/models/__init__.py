@@ -15,8 +15,17 @@ are imported from here: `from store.models import Account, Delivery`.
 
 from store.models.accounts import Account, AccountStatus, Advocate
 from store.models.base import NAMING_CONVENTION, Base, UtcDateTime, new_public_id, normalize
+from store.models.bench import (
+    OPEN_NOMINATION,
+    Blackout,
+    ForgottenAddress,
+    Nomination,
+    NominationStatus,
+    NpsAnswer,
+)
 from store.models.customer import Consent, ConsentAnswer, Rating, Referral
-from store.models.evidence import Evidence, EvidenceStatus, EvidenceUse, NameAs
+from store.models.demand import Demand, DemandSource
+from store.models.evidence import WITHDRAWN_BY_ERASURE, Evidence, EvidenceStatus, EvidenceUse, NameAs
 from store.models.ledger import EntryKind, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
@@ -32,21 +41,30 @@ __all__ = [
     "DEAL_CLOSED_NOTE",
     "HOLDING_SEAT",
     "NAMING_CONVENTION",
+    "OPEN_NOMINATION",
     "WERE_APPROVED",
+    "WITHDRAWN_BY_ERASURE",
     "Account",
     "AccountStatus",
     "Advocate",
     "Base",
+    "Blackout",
     "Consent",
     "ConsentAnswer",
     "Delivery",
     "DeliveryStatus",
+    "Demand",
+    "DemandSource",
     "EntryKind",
     "Evidence",
     "EvidenceStatus",
     "EvidenceUse",
+    "ForgottenAddress",
     "LedgerEntry",
     "NameAs",
+    "Nomination",
+    "NominationStatus",
+    "NpsAnswer",
     "Offer",
     "OfferSeat",
     "OfferStatus",

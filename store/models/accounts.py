@@ -70,6 +70,8 @@ class Advocate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    #: the id their page's link carries (`new_public_id`): never the sequential one
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     name: Mapped[str] = mapped_column(String(200))
     #: e-mail if known, else the lower-cased name: the key of re-imports within an account
     person_key: Mapped[str] = mapped_column(String(320))
@@ -80,9 +82,18 @@ class Advocate(Base):
     #: at most this many asks a quarter, as the advocate said ("Ask me less often", their page);
     #: None: only the policy's rules apply
     asks_per_quarter: Mapped[int | None] = mapped_column(Integer)
-    #: the id the advocate's own links carry (**Share a few words**; `new_public_id`): never the
-    #: sequential one
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    #: what the advocate set on their own page (flow 18): their IANA time zone, the times that suit
+    #: them, the groups of social capital they value (the policy's group names separated by ";") and
+    #: a note on what would be valuable to them
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    times_that_suit: Mapped[str] = mapped_column(Text, default="", server_default="")
+    valued: Mapped[str] = mapped_column(Text, default="", server_default="")
+    value_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: when they joined through a nomination (double opt-in); None: imported from the CRM
+    joined_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    #: when their personal details were erased ("Remove me"): the row stays as a pseudonym so the
+    #: asks and ledger entries that name it keep their sums
+    forgotten_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     account: Mapped[Account] = relationship(back_populates="advocates")
 
@@ -91,3 +102,7 @@ class Advocate(Base):
     @property
     def activity_keys(self) -> list[str]:
         return [key for key in self.activities.split(";") if key]
+
+    @property
+    def valued_groups(self) -> list[str]:
+        return [group for group in self.valued.split(";") if group]

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, UtcDateTime, new_public_id
 
+#: who withdrew the words of an advocate removed from the program (`store.bench.their_words`)
+WITHDRAWN_BY_ERASURE = "erasure"
+
 
 class EvidenceStatus(enum.StrEnum):
     """An item's life. Only `approved` (and not yet expired) is ever shown to a requester."""
@@ -74,6 +77,7 @@ class Evidence(Base):
     approved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     #: the first day, in the program's time zone, the words may no longer be used
     expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: who withdrew them: a Slack user, the advocate, or `WITHDRAWN_BY_ERASURE`
     withdrawn_by: Mapped[str | None] = mapped_column(String(32))
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     #: what made it (the drafting modal's view, the page's form): one item each

@@ -28,6 +28,8 @@ class Opportunity(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     link: Mapped[str | None] = mapped_column(String(500))
     stage: Mapped[str] = mapped_column(String(100), default="")
+    #: the prospect's industry, when the export says: the plan's forecast counts deals by it
+    industry: Mapped[str] = mapped_column(String(100), default="", server_default="")
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     #: ISO 4217: amounts in different currencies are never added together
     currency: Mapped[str] = mapped_column(String(3))

@@ -17,6 +17,8 @@ class DeliveryStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    #: owed to someone who was removed from the program before it went: never sent
+    CANCELLED = "cancelled"
 
 
 class Delivery(Base):
@@ -50,7 +52,9 @@ class Delivery(Base):
 
     __table_args__ = (
         Index("ix_deliveries_status_next", "status", "next_attempt_at"),
-        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status_known"
+        ),
     )
 
 

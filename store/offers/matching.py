@@ -20,7 +20,7 @@ from store import ledger
 from store.db import Database
 from store.errors import Gone
 from store.giveback import social_capital
-from store.models import HOLDING_SEAT, Account, AccountStatus, Offer, OfferSeat
+from store.models import HOLDING_SEAT, Account, AccountStatus, Advocate, Offer, OfferSeat
 from store.offers.catalog import OfferView, offer_view
 from store.rules.policy import Policy
 
@@ -128,6 +128,18 @@ def _rankings(
     return rankings
 
 
+def _valued(session: Session, account_ids: set[int]) -> dict[int, set[str]]:
+    """The groups of social capital the advocates of each account said would be valuable to them."""
+    valued: dict[int, set[str]] = {}
+    for account_id, groups in session.execute(
+        select(Advocate.account_id, Advocate.valued).where(
+            Advocate.account_id.in_(account_ids), Advocate.valued != "", Advocate.forgotten_at.is_(None)
+        )
+    ):
+        valued.setdefault(account_id, set()).update(group for group in groups.split(";") if group)
+    return valued
+
+
 def ranked_accounts(db: Database, policy: Policy, offer_id: int, today: dt.date) -> list[Match]:
     """The accounts an offer should reach, the most over-asked first."""
     with db.transaction(readonly=True) as session:
@@ -156,7 +168,8 @@ def suggestions(
 
     An offer is suggested to an account when the account is within the offer's `reach` of its
     ranking (every fitting offer when `within_reach` is False: an owner asking about one account
-    sees them all); an account's offers come in the order: the group it is missing first, then where it
+    sees them all); an account's offers come in the order: the kinds of social capital its
+    advocates said they value (their own page) first, then the group it is missing, then where it
     stands in the offer's ranking, then the offer that closes soonest.
     """
     wanted = set(account_ids)
@@ -171,6 +184,7 @@ def suggestions(
         if not offers:  # the common case: no ranking to compute
             return {}
         rankings = _rankings(session, policy, offers, today)
+        valued = _valued(session, wanted)
     by_account: dict[int, list[Suggestion]] = {}
     for offer in offers:
         ranking = rankings[offer.id] if not within_reach else rankings[offer.id][: reach(offer)]
@@ -180,6 +194,15 @@ def suggestions(
                     Suggestion(offer, match.account_id, match.name, position, match.missing_group)
                 )
     for account_id, found in by_account.items():
-        found.sort(key=lambda s: (not s.missing_group, s.position, s.offer.closes_on, s.offer.id))
+        wants = valued.get(account_id, set())
+        found.sort(
+            key=lambda s: (
+                s.offer.group not in wants,
+                not s.missing_group,
+                s.position,
+                s.offer.closes_on,
+                s.offer.id,
+            )
+        )
         by_account[account_id] = found[:per_account]
     return by_account

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 
+from store.outbox.fields import Payload
 from store.outbox.payloads import (
     AdjustmentPayload,
     AnsweredPayload,
@@ -18,12 +19,15 @@ from store.outbox.payloads import (
     ConsentAskPayload,
     DigestPayload,
     EvidencePayload,
+    GapAsksPayload,
     HomeRefreshPayload,
     LoggedPayload,
+    NominationPayload,
+    NothingFitsPayload,
     NudgePayload,
     OfferSeatPayload,
-    Payload,
     ReferralPayload,
+    RemovedPayload,
 )
 
 
@@ -80,6 +84,20 @@ class DeliveryKind(enum.StrEnum):
     RATING_EMAIL = "rating_email"
     #: the advocate's e-mail invitation to a reserved offer seat
     OFFER_INVITE = "offer_invite", OfferSeatPayload
+    #: the owner's (or the admins') DM about a nomination, with **Invite them** / **Not now**; the
+    #: same again as a reminder after a week without a decision
+    NOMINATION_DECISION = "nomination_decision", NominationPayload
+    #: those DMs rewritten once the nomination moved on (no buttons left)
+    NOMINATION_REFRESH = "nomination_refresh", NominationPayload
+    #: the nominator (and, for the contact's answer, the owner) told how a nomination went
+    NOMINATION_NEWS = "nomination_news", NominationPayload
+    #: the contact's e-mail invitation to join, on the owner's behalf (recipient `nominee:<id>`);
+    #: the same again as a reminder after a week without an answer
+    NOMINATION_INVITE = "nomination_invite", NominationPayload
+    #: a fresh link to the advocate's own page, asked for on the lost-link page
+    ADVOCATE_LINK = "advocate_link"
+    #: the owner told that an advocate of their account was removed from the program
+    ADVOCATE_REMOVED = "advocate_removed", RemovedPayload
     #: the owner told the colleague an advocate named ("Someone else would be better")
     REFERRAL = "referral", ReferralPayload
     #: the requester withdrew an approved ask: the advocate's e-mail, "no longer needed"
@@ -90,6 +108,12 @@ class DeliveryKind(enum.StrEnum):
     EVIDENCE_APPROVAL = "evidence_approval", EvidencePayload
     #: the advocate's e-mail before their approved words expire: Renew, edit or Withdraw
     EVIDENCE_RENEWAL = "evidence_renewal", EvidencePayload
+    #: the admins' one DM a day listing that day's **Nothing fits** needs
+    NOTHING_FITS = "nothing_fits", NothingFitsPayload
+    #: an owner's weekly ask to close the gaps their accounts are in, with **Nominate**
+    COVERAGE_GAPS = "coverage_gaps", GapAsksPayload
+    #: the coverage heat map, uploaded to the program channel beside the week's digest
+    COVERAGE_CHART = "coverage_chart", DigestPayload
 
 
 def check_payload(kind: DeliveryKind, payload: Payload | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 
 from store.db import Database
 from store.models import Delivery, DeliveryStatus
@@ -103,6 +103,35 @@ def not_sent(db: Database, *, failed_only: bool = False, limit: int = 100) -> li
             )
             for r in rows
         ]
+
+
+def _keyed(prefixes: tuple[str, ...]) -> ColumnElement[bool]:
+    return or_(*(Delivery.key.startswith(prefix, autoescape=True) for prefix in prefixes))
+
+
+def sent_with_keys(db: Database, prefixes: tuple[str, ...]) -> list[SentMessage]:
+    """Messages whose keys start with one of `prefixes` that reached Slack, oldest first: what a
+    change rewrites when the messages are about something other than a request (a nomination)."""
+    with db.transaction(readonly=True) as session:
+        rows = session.scalars(
+            select(Delivery)
+            .where(_keyed(prefixes), Delivery.status == DeliveryStatus.SENT, Delivery.ts.is_not(None))
+            .order_by(Delivery.id)
+        )
+        return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
+
+
+def unsettled_with_keys(db: Database, prefixes: tuple[str, ...]) -> int:
+    """How many messages whose keys start with one of `prefixes` are still on their way."""
+    with db.transaction(readonly=True) as session:
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    _keyed(prefixes), Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING])
+                )
+            )
+            or 0
+        )
 
 
 @dataclass(frozen=True)

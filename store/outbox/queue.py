@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from store.db import Database
 from store.models import Delivery, DeliveryStatus
+from store.outbox.fields import Payload
 from store.outbox.kinds import DeliveryKind, check_payload
-from store.outbox.payloads import Payload
 from store.outbox.wakeup import notify
 
 LEASE = dt.timedelta(seconds=60)
@@ -75,8 +75,10 @@ def enqueue(
     now: dt.datetime,
     request_id: int | None = None,
     payload: Payload | None = None,
+    due: dt.datetime | None = None,
 ) -> bool:
-    """Add a delivery unless one with `key` exists; True only when this call added it.
+    """Add a delivery unless one with `key` exists; True only when this call added it. It is sent
+    from `due` on (a summary of the day sent when the day is over), at once by default.
 
     `INSERT ... ON CONFLICT DO NOTHING RETURNING id` answers truthfully on both databases (an ORM
     insert's rowcount is -1 on PostgreSQL), so a job can tell "I claimed it" from "already owed".
@@ -95,7 +97,7 @@ def enqueue(
             data=payload.to_dict() if payload is not None else {},
             status=DeliveryStatus.PENDING,
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=due or now,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["key"])

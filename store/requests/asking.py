@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.act import Act
+from store.coverage import demand
 from store.db import Database
 from store.errors import Invalid
 from store.links import is_safe_link
@@ -77,7 +78,12 @@ def _validate(session: Session, policy: Policy, draft: Draft, today: dt.date) ->
         errors["activity"] = "That activity is no longer offered. Pick another one."
     if draft.advocate_id is not None:
         advocate = session.get(Advocate, draft.advocate_id)
-        if advocate is None or account is None or advocate.account_id != account.id:
+        if (
+            advocate is None
+            or account is None
+            or advocate.account_id != account.id
+            or advocate.forgotten_at is not None
+        ):
             errors["advocate"] = "That advocate is not at this account."
         elif draft.activity and draft.activity not in advocate.activity_keys:
             errors["advocate"] = f"{advocate.name} is not willing to do this activity."
@@ -142,6 +148,7 @@ def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: 
         )
         session.add(request)
         session.flush()
+        demand.record_request(session, request, account)
         deciders: list[str] = [account.owner_slack_id] if account.owner_slack_id else []
         if not deciders or blocked:
             deciders += sorted(act.admins - set(deciders))
@@ -163,7 +170,14 @@ def _blocked(session: Session, policy: Policy, draft: Draft, account: Account, t
     activity = draft.activity or ""
     cost = policy.activity(activity).cost
     facts = facts_for_ask(
-        session, policy, account.id, today, activity=activity, cost=cost, advocate_id=draft.advocate_id
+        session,
+        policy,
+        account.id,
+        today,
+        activity=activity,
+        cost=cost,
+        advocate_id=draft.advocate_id,
+        needed_by=draft.needed_by,
     )
     return is_blocked(checklist(policy, facts))
 

@@ -243,7 +243,7 @@ def advocates_to_pick(db: Database, policy: Policy, request_id: int, today: dt.d
             return []
         people = session.execute(
             select(Advocate.id, Advocate.name, Advocate.title).where(
-                Advocate.account_id == request.account_id
+                Advocate.account_id == request.account_id, Advocate.forgotten_at.is_(None)
             )
         ).all()
         found = facts_for_accounts(

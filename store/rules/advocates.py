@@ -1,6 +1,7 @@
 """The facts about the people an ask would reach: what each advocate said (their answers to asks
-and their ratings, as of a moment when the replay asks), and whether anyone at an account can be
-asked at all. Read by `store.rules.facts`, which hands them to the checklist."""
+and their ratings, as of a moment when the replay asks), the dates they asked not to be asked on
+(their own page), the account's NPS answers (`refdesk import promoters`), and whether anyone at an
+account can be asked at all. Read by `store.rules.facts`, which hands them to the checklist."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from typing import Any
 from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session
 
-from store.models import Consent, ConsentAnswer, Rating
-from store.rules.checklist import ADVOCATE_RULES, PolicyFacts, Verdict, checklist
-from store.rules.policy import Policy
+from store.models import Blackout, Consent, ConsentAnswer, NpsAnswer, Rating
+from store.rules.checklist import ADVOCATE_RULES, DatesOff, NpsFact, PolicyFacts, Verdict, checklist
+from store.rules.policy import Policy, Rules
 
 #: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
 Ids = Collection[int] | Select[Any]
@@ -68,3 +69,45 @@ def nobody_to_ask(policy: Policy, advocates: dict[int, PolicyFacts]) -> tuple[st
             return ()
         reasons.append(f"{advocate.advocate_name} ({blocking[0].reason})")
     return tuple(reasons)
+
+
+def dates_off(
+    session: Session, advocate_ids: Ids, today: dt.date, as_of: dt.datetime | None = None
+) -> dict[int, tuple[DatesOff, ...]]:
+    """Each advocate's dates not to ask that end today or later, soonest first; `as_of` (the
+    replay): only the dates they had set by then."""
+    set_by = Blackout.created_at <= as_of if as_of is not None else true()
+    found: dict[int, list[DatesOff]] = {}
+    for advocate_id, starts_on, ends_on, note in session.execute(
+        select(Blackout.advocate_id, Blackout.starts_on, Blackout.ends_on, Blackout.note)
+        .where(Blackout.advocate_id.in_(advocate_ids), Blackout.ends_on >= today, set_by)
+        .order_by(Blackout.starts_on, Blackout.id)
+    ):
+        found.setdefault(advocate_id, []).append(DatesOff(starts_on, ends_on, note))
+    return {advocate_id: tuple(ranges) for advocate_id, ranges in found.items()}
+
+
+def nps_facts(
+    session: Session, rules: Rules, account_ids: Ids, today: dt.date, as_of: dt.datetime | None = None
+) -> dict[int, NpsFact]:
+    """Per account, the NPS answer an ask should know about: the latest detractor's in the last
+    `detractor_days` days, else the latest answer in them. `as_of` (the replay): only the answers
+    imported by then."""
+    imported = NpsAnswer.imported_at <= as_of if as_of is not None else true()
+    rows = session.execute(
+        select(NpsAnswer.account_id, NpsAnswer.score, NpsAnswer.answered_on, NpsAnswer.comment)
+        .where(
+            NpsAnswer.account_id.in_(account_ids),
+            NpsAnswer.answered_on >= today - dt.timedelta(days=rules.detractor_days),
+            NpsAnswer.answered_on <= today,
+            imported,
+        )
+        .order_by(NpsAnswer.answered_on, NpsAnswer.id)
+    )
+    found: dict[int, NpsFact] = {}
+    for account_id, score, answered_on, comment in rows:
+        kept = found.get(account_id)
+        detractor = score <= rules.detractor_max_score
+        if kept is None or detractor or kept.score > rules.detractor_max_score:
+            found[account_id] = NpsFact(score, answered_on, comment)
+    return found

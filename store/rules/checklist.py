@@ -3,122 +3,36 @@
 Pure, so it can be tested without a database and shown identically in the DM, App Home, find and
 the policy simulator. Adding a rule means: a key in the policy's `Rules`, a fact in `PolicyFacts`
 (read by `store.rules.facts`), a `Rule` member with its label (and whether the ledger drives it)
-and one branch here — nothing elsewhere: the replay, the simulator and find read the rule.
+in `store.rules.verdicts`, and one branch here — nothing elsewhere: the replay, the simulator and
+find read the rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from dataclasses import dataclass
 
 from store.rules.policy import Policy, Rules, counted, points
-
-
-class Rule(enum.StrEnum):
-    """The checklist's rules, in the order the approver reads them: product.md's order.
-
-    It also runs from what a requester can mend soonest (give something back) to what only the
-    customer can (a paused account), so find lists blocked accounts in this order and needs to
-    know nothing about any rule (`rank`).
-
-    Each rule carries what the replay's table calls it (`label`) and whether the equity ledger is
-    what drives it (`ledger`: the simulator's "no ledger rules" run ignores those): whoever lists
-    rules reads them here, so a new rule cannot be missing from a list kept elsewhere.
-    """
-
-    label: str
-    ledger: bool
-
-    def __new__(cls, value: str, label: str, ledger: bool = False) -> Rule:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.ledger = ledger
-        return member
-
-    BALANCE = "balance", "balance stays ≥ 0", True
-    ADVOCATE_REST = "advocate_rest", "advocate's rest period", True
-    ADVOCATE_CAP = "advocate_cap", "advocate's asks in the window", True
-    #: the advocate's own limit of asks a quarter (`Advocate.asks_per_quarter`)
-    ADVOCATE_LIMIT = "advocate_limit", "advocate's own limit per quarter"
-    #: what the advocate said: not for 3 months, or never ask again
-    ADVOCATE_SAY = "advocate_say", "advocate said not now / never"
-    ADVOCATE_RATING = "advocate_rating", "advocate's last rating"
-    #: an ask that names nobody, at an account where a ⛔ rule protects every advocate
-    NOBODY_TO_ASK = "nobody_to_ask", "nobody at the account can be asked"
-    ACTIVITY_CAP = "activity_cap", "capped activity per quarter"
-    ACCOUNT_STATUS = "account_status", "account paused / do not contact"
-    RENEWAL = "renewal", "renewal close"
-    DUPLICATE = "duplicate", "another request pending"
-    GIVE_BACK = "give_back", "nothing given back lately"
-
-    @property
-    def rank(self) -> int:
-        """1 for the rule read first (the soonest mended), and so on down the checklist."""
-        return list(Rule).index(self) + 1
-
-
-#: the rules about the person asked: what tells one advocate of an account from another
-ADVOCATE_RULES = frozenset(
-    {Rule.ADVOCATE_REST, Rule.ADVOCATE_CAP, Rule.ADVOCATE_LIMIT, Rule.ADVOCATE_SAY, Rule.ADVOCATE_RATING}
+from store.rules.verdicts import (
+    ADVOCATE_RULES,
+    DatesOff,
+    NpsFact,
+    PolicyFacts,
+    Rule,
+    RuleResult,
+    Verdict,
 )
 
-
-class Verdict(enum.StrEnum):
-    OK = "ok"
-    WARNING = "warning"
-    BLOCKING = "blocking"
-
-    @property
-    def emoji(self) -> str:
-        return {"ok": "✅", "warning": "⚠️", "blocking": "⛔"}[self.value]
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    rule: Rule
-    verdict: Verdict
-    #: what the approver reads in the checklist
-    sentence: str
-    #: the few words a list shows beside an account ("paused", "resting: asked on …"); every ⚠️
-    #: and ⛔ has one, a ✅ needs none
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class PolicyFacts:
-    """What the checklist needs to know about one prospective ask."""
-
-    today: dt.date
-    #: the activity key; None when nothing is named yet (find with words only)
-    activity: str | None
-    cost: int
-    balance: int
-    account_status: str
-    renewal_date: dt.date | None
-    other_pending_requests: int
-    #: the account's asks this quarter for the policy's `capped_activity`
-    capped_asks_this_quarter: int
-    last_give_on: dt.date | None
-    #: the account has never been asked: nothing is owed back yet
-    first_ask: bool = False
-    advocate_name: str | None = None
-    advocate_last_ask_on: dt.date | None = None
-    advocate_asks_in_window: int = 0
-    #: the advocate's asks this quarter, and the most they said they want (None: no limit of theirs)
-    advocate_asks_this_quarter: int = 0
-    advocate_limit: int | None = None
-    #: the advocate answered "Please don't ask me again"
-    advocate_never: bool = False
-    #: the advocate answered "Not for 3 months": the last day they rest
-    advocate_rests_until: dt.date | None = None
-    #: the advocate's own rating of their last activity (1–5)
-    advocate_last_rating: int | None = None
-    account_name: str = ""
-    #: for an ask that names nobody: why each of the account's advocates cannot be asked, when a
-    #: ⛔ rule protects every one of them ("Jane Doe (resting until …)"); empty when someone can be
-    nobody_to_ask: tuple[str, ...] = ()
+__all__ = [
+    "ADVOCATE_RULES",
+    "DatesOff",
+    "NpsFact",
+    "PolicyFacts",
+    "Rule",
+    "RuleResult",
+    "Verdict",
+    "checklist",
+    "is_blocked",
+]
 
 
 def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
@@ -130,12 +44,20 @@ def checklist(policy: Policy, facts: PolicyFacts) -> list[RuleResult]:
         results += [_advocate_rest(rules, name, facts), _advocate_cap(rules, name, facts)]
         if facts.advocate_limit is not None:
             results.append(_advocate_limit(name, facts.advocate_limit, facts))
-        results += [_advocate_say(name, facts), _advocate_rating(rules, name, facts)]
+        results.append(_advocate_say(name, facts))
+        if facts.activity is not None and facts.advocate_activities is not None:
+            results.append(_advocate_activity(policy, name, facts.activity, facts.advocate_activities))
+        if facts.advocate_dates_off:
+            results.append(_advocate_dates_off(name, facts))
+        results.append(_advocate_rating(rules, name, facts))
     elif facts.nobody_to_ask:
         results.append(_nobody_to_ask(facts))
     if facts.activity == rules.capped_activity:
         results.append(_activity_cap(policy, facts))
-    results += [_account_status(facts), _renewal(rules, facts), _duplicate(facts), _give_back(rules, facts)]
+    results += [_account_status(facts), _renewal(rules, facts)]
+    if facts.nps is not None:
+        results.append(_detractor(rules, facts.nps))
+    results += [_duplicate(facts), _give_back(rules, facts)]
     return results
 
 
@@ -218,6 +140,40 @@ def _advocate_say(name: str, facts: PolicyFacts) -> RuleResult:
     return RuleResult(Rule.ADVOCATE_SAY, Verdict.OK, f"{name} has not asked to rest.")
 
 
+def _advocate_activity(policy: Policy, name: str, activity: str, agreed: tuple[str, ...]) -> RuleResult:
+    known = policy.activities.get(activity)
+    what = known.name if known is not None else activity
+    if activity in agreed:
+        return RuleResult(Rule.ADVOCATE_ACTIVITY, Verdict.OK, f"{name} is happy to do this: {what}.")
+    return RuleResult(
+        Rule.ADVOCATE_ACTIVITY,
+        Verdict.BLOCKING,
+        f"{name} has not said they are happy to do this: {what}. Ask for something they agreed to.",
+        "not among what they are happy to do",
+    )
+
+
+def _advocate_dates_off(name: str, facts: PolicyFacts) -> RuleResult:
+    """⛔ when their dates not to ask cover today (the e-mail would reach them then) or the day
+    the activity is needed by (it would fall then)."""
+    days = [facts.today] + ([facts.needed_by] if facts.needed_by is not None else [])
+    hit = next((off for off in facts.advocate_dates_off if any(off.covers(day) for day in days)), None)
+    if hit is None:
+        soonest: DatesOff = facts.advocate_dates_off[0]
+        return RuleResult(
+            Rule.ADVOCATE_BLACKOUT,
+            Verdict.OK,
+            f"{name} asked not to be asked {soonest.dates}: this ask falls outside.",
+        )
+    why = f" ({hit.note})" if hit.note else ""
+    return RuleResult(
+        Rule.ADVOCATE_BLACKOUT,
+        Verdict.BLOCKING,
+        f"{name} asked not to be asked {hit.dates}{why}.",
+        f"not to be asked {hit.dates}",
+    )
+
+
 def _advocate_rating(rules: Rules, name: str, facts: PolicyFacts) -> RuleResult:
     rating = facts.advocate_last_rating
     if rating is None:
@@ -275,6 +231,28 @@ def _renewal(rules: Rules, facts: PolicyFacts) -> RuleResult:
         Verdict.WARNING,
         f"Renewal in {days} days ({renewal.isoformat()}): tread carefully.",
         f"renewal on {renewal.isoformat()}",
+    )
+
+
+#: how much of a survey comment the checklist quotes
+NPS_COMMENT_MAX = 200
+
+
+def _detractor(rules: Rules, nps: NpsFact) -> RuleResult:
+    on = nps.answered_on.isoformat()
+    if nps.score > rules.detractor_max_score:
+        return RuleResult(
+            Rule.DETRACTOR,
+            Verdict.OK,
+            f"No NPS detractor in the last {rules.detractor_days} days (latest answer: {nps.score} on {on}).",
+        )
+    comment = nps.comment if len(nps.comment) <= NPS_COMMENT_MAX else nps.comment[: NPS_COMMENT_MAX - 1] + "…"
+    said = f": “{comment}”" if comment else ""
+    return RuleResult(
+        Rule.DETRACTOR,
+        Verdict.WARNING,
+        f"Someone at the account scored us {nps.score}/10 on {on}{said}. Mend that before asking.",
+        f"NPS {nps.score} on {on}",
     )
 
 

@@ -81,6 +81,7 @@ def facts_for(session: Session, policy: Policy, request: ReferenceRequest, today
         cost=request.cost,
         advocate_id=request.advocate_id,
         excluding_request=request.id,
+        needed_by=request.needed_by,
     )
 
 
@@ -104,7 +105,9 @@ def checks_for_requests(
             today,
             activity=activity,
             cost=cost,
-            advocate_ids=select(Advocate.id).where(Advocate.id.in_(named) | Advocate.account_id.in_(unnamed)),
+            advocate_ids=select(Advocate.id).where(
+                Advocate.id.in_(named) | Advocate.id.in_(_everyone_at(unnamed))
+            ),
         )
         for request in group:
             if request.account_id not in found:
@@ -115,10 +118,10 @@ def checks_for_requests(
                 if request.advocate_id
                 else account.account
             )
+            others = facts.other_pending_requests
             if request.status == RequestStatus.PENDING:  # the request is not "another" pending one
-                facts = dataclasses.replace(
-                    facts, other_pending_requests=max(0, facts.other_pending_requests - 1)
-                )
+                others = max(0, others - 1)
+            facts = dataclasses.replace(facts, other_pending_requests=others, needed_by=request.needed_by)
             checks[request.id] = checklist(policy, facts)
     return checks
 
@@ -133,10 +136,11 @@ def facts_for_ask(
     cost: int,
     advocate_id: int | None,
     excluding_request: int | None = None,
+    needed_by: dt.date | None = None,
 ) -> PolicyFacts:
     """The facts of one ask of an account, naming `advocate_id` if not None (a request, or a draft
-    of one before it is saved); an ask that names nobody reads every advocate of the account, to
-    know whether anyone can be asked."""
+    of one before it is saved), needed by `needed_by` if it says; an ask that names nobody reads
+    every advocate of the account, to know whether anyone can be asked."""
     found = facts_for_accounts(
         session,
         policy,
@@ -147,7 +151,8 @@ def facts_for_ask(
         advocate_ids=[advocate_id] if advocate_id is not None else _everyone_at([account_id]),
         excluding_request=excluding_request,
     )[account_id]
-    return found.advocates.get(advocate_id, found.account) if advocate_id is not None else found.account
+    facts = found.advocates.get(advocate_id, found.account) if advocate_id is not None else found.account
+    return dataclasses.replace(facts, needed_by=needed_by)
 
 
 def facts_for_accounts(
@@ -170,8 +175,10 @@ def facts_for_accounts(
     `as_of` (the policy simulator) reads the history as it stood at that moment, priced by
     `policy`: only entries recorded before it, requests pending then, every ask and reversal at
     `policy`'s cost of its activity, the advocates' answers given by then (so their rests begun by
-    then) and their last rating before it. An account's status and renewal date are today's:
-    their past values are not kept; nor are an answer's earlier values once it was changed.
+    then), their last rating before it, the dates they had set not to be asked and the NPS answers
+    imported by then. An account's status and renewal date, and the activities an advocate agreed
+    to, are today's: their past values are not kept; nor are an answer's earlier values once it
+    was changed.
     """
     rows = session.execute(
         select(Account.id, Account.name, Account.status, Account.renewal_date).where(
@@ -199,13 +206,17 @@ def facts_for_accounts(
     }
     capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
     says = advocates.said(session, advocate_ids, today, as_of)
-    by_account: dict[int, list[tuple[int, str, int | None]]] = {}
-    for advocate_id, account_id, name, limit in session.execute(
-        select(Advocate.id, Advocate.account_id, Advocate.name, Advocate.asks_per_quarter)
+    dates_off = advocates.dates_off(session, advocate_ids, today, as_of)
+    nps = advocates.nps_facts(session, policy.rules, account_ids, today, as_of)
+    by_account: dict[int, list[tuple[int, str, int | None, str]]] = {}
+    for advocate_id, account_id, name, limit, activities in session.execute(
+        select(
+            Advocate.id, Advocate.account_id, Advocate.name, Advocate.asks_per_quarter, Advocate.activities
+        )
         .where(Advocate.id.in_(advocate_ids), Advocate.account_id.in_(account_ids))
         .order_by(Advocate.name, Advocate.id)
     ):
-        by_account.setdefault(account_id, []).append((advocate_id, name, limit))
+        by_account.setdefault(account_id, []).append((advocate_id, name, limit, activities))
 
     facts: dict[int, AccountFacts] = {}
     for row in rows:
@@ -221,9 +232,10 @@ def facts_for_accounts(
             last_give_on=last_of.get((row.id, EntryKind.GIVE)),
             first_ask=(row.id, EntryKind.ASK) not in last_of,
             account_name=row.name,
+            nps=nps.get(row.id),
         )
         by_advocate: dict[int, PolicyFacts] = {}
-        for advocate_id, name, limit in by_account.get(row.id, []):
+        for advocate_id, name, limit, activities in by_account.get(row.id, []):
             asks = unnamed.get(row.id, _Asks()) + named.get((row.id, advocate_id), _Asks())
             by_advocate[advocate_id] = dataclasses.replace(
                 base,
@@ -232,6 +244,8 @@ def facts_for_accounts(
                 advocate_asks_in_window=asks.in_window,
                 advocate_asks_this_quarter=asks.this_quarter,
                 advocate_limit=limit,
+                advocate_activities=tuple(key for key in activities.split(";") if key),
+                advocate_dates_off=dates_off.get(advocate_id, ()),
                 **says.get(advocate_id, {}),
             )
         nobody = advocates.nobody_to_ask(policy, by_advocate)
@@ -240,7 +254,8 @@ def facts_for_accounts(
 
 
 def _everyone_at(account_ids: Collection[int]) -> Select[Any]:
-    return select(Advocate.id).where(Advocate.account_id.in_(account_ids))
+    """The advocates of the accounts an ask could reach (those removed from the program are not)."""
+    return select(Advocate.id).where(Advocate.account_id.in_(account_ids), Advocate.forgotten_at.is_(None))
 
 
 def _pending_counts(

@@ -94,12 +94,28 @@ class Rules:
     give_back_days: int
     #: an advocate whose last rating of an activity was this or lower is a ⚠️ on the next ask
     advocate_low_rating: int
+    #: an NPS answer this low (0–6: a detractor) in the last `detractor_days` days is a ⚠️ on
+    #: asks to the account
+    detractor_max_score: int
+    detractor_days: int
 
     @property
     def asks_per_quarter(self) -> int:
         """The asks of one advocate a quarter the window's cap comes to (rounded up): what "Ask me
         less often" halves when the advocate had set no limit of their own."""
         return max(1, math.ceil(self.advocate_max_asks_in_window * QUARTER_DAYS / self.advocate_window_days))
+
+
+@dataclass(frozen=True)
+class CoveragePolicy:
+    """How coverage is cut and forecast (`default_policy.toml` holds the defaults and says why)."""
+
+    #: the dimensions (segment, industry, region, activity) coverage is cut by when none are named
+    by: tuple[str, ...]
+    #: the share of open deals that will need a customer reference (the plan's forecast)
+    deals_needing_reference: float
+    #: the activity key such a reference is (the forecast counts who can be asked for it)
+    reference_activity: str
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,7 @@ class Policy:
     rules: Rules
     #: the kinds of a customer's words the program keeps, and their expiry (`[evidence]`)
     evidence: EvidencePolicy
+    coverage: CoveragePolicy
     #: the ISO 4217 code of opportunity amounts typed into requests
     currency: str = "USD"
     #: how the advocate is asked after approval: "email", "owner", or None (e-mail when the
@@ -144,7 +161,7 @@ def load_policy(path: Path | None = None) -> Policy:
     data = _read_toml(DEFAULT_POLICY_FILE)
     if path is not None:
         override = _read_toml(path)
-        for section in ("activities", "values", "rules"):
+        for section in ("activities", "values", "rules", "coverage"):
             if section in override:
                 data[section] = _lay_over(data[section], override.pop(section))
         if isinstance(override.get("evidence"), dict):
@@ -226,6 +243,7 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
         activities=activities,
         values=values,
         rules=rules,
+        coverage=_coverage(fail, data.get("coverage", {}), activities),
         currency=_currency(fail, data.get("currency", "USD")),
         consent=_consent(fail, data.get("consent")),
         evidence=_evidence(fail, data.get("evidence"), set(activities)),
@@ -242,6 +260,28 @@ def _chance(fail: Callable[[str, str], PolicyError], where: str, value: object) 
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise fail(where, "must be a chance between 0 and 1")
     return float(value)
+
+
+#: what coverage can be cut by: the account's segment, industry, region, and the activity
+COVERAGE_DIMENSIONS = ("segment", "industry", "region", "activity")
+
+
+def _coverage(
+    fail: Callable[[str, str], PolicyError], data: object, activities: dict[str, Activity]
+) -> CoveragePolicy:
+    if not isinstance(data, dict):
+        raise fail("coverage", "must be a table")
+    unknown = set(data) - set(CoveragePolicy.__dataclass_fields__)
+    if unknown:
+        raise fail("coverage", f"unknown key {sorted(unknown)[0]!r}")
+    by = data.get("by")
+    if not isinstance(by, list) or not by or any(d not in COVERAGE_DIMENSIONS for d in by):
+        raise fail("coverage.by", f"must list some of {', '.join(COVERAGE_DIMENSIONS)}")
+    activity = data.get("reference_activity")
+    if not isinstance(activity, str) or activity not in activities:
+        raise fail("coverage.reference_activity", f"{activity!r} is not one of the policy's activities")
+    share = _chance(fail, "coverage.deals_needing_reference", data.get("deals_needing_reference"))
+    return CoveragePolicy(tuple(dict.fromkeys(by)), share, activity)
 
 
 def _words(fail: Callable[[str, str], PolicyError], where: str, text: object) -> str:

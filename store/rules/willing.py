@@ -17,6 +17,13 @@ from sqlalchemy.orm import Session
 from store.models import Account, AccountStatus, Advocate, Consent, ConsentAnswer
 
 
+def willing_to(activity: str) -> ColumnElement[bool]:
+    """WHERE clause on `Advocate`: their `;`-separated activity list holds the key (exactly, not as
+    a substring: "call" is not "reference_call")."""
+    key = activity.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return (";" + Advocate.activities + ";").like(f"%;{key};%", escape="\\")
+
+
 def silenced(today: dt.date) -> Select[tuple[int]]:
     """The ids of advocates who asked not to be asked again, or to rest past `today` (a subquery)."""
     return select(Consent.advocate_id).where(

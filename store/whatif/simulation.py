@@ -1,24 +1,26 @@
-"""`refdesk simulate`: a synthetic program year run through the store and the checklist, twice.
+"""`refdesk simulate`: a synthetic program year run through the store and the checklist, three ways.
 
-The program is generated first, whole, from a seed (`store.whatif.synthetic`). Then the
-same requests are played twice on a temporary SQLite database, through the real ledger
-(`store.ledger`), facts (`store.rules.facts`) and checklist (`store.rules.checklist`):
+The program is generated first, whole, from a seed (`store.whatif.synthetic`). Then the same
+requests are played on a temporary SQLite database, through the real ledger (`store.ledger`),
+facts (`store.rules.facts`) and checklist (`store.rules.checklist`):
 
 * with the policy: a rep asks the first account on their list with an advocate the checklist
   does not block (⛔), as find would steer them;
 * with no ledger rules: the same, ignoring the rules the ledger drives (the balance floor and the
-  advocates' rest and cap) — what a program without Reference Desk's ledger does.
+  advocates' rest and cap) — what a program without Reference Desk's ledger does;
+* with the policy and recruiting: the policy, plus the weekly gap job asking owners to nominate
+  advocates and suggesting offers where equity is low (`store.whatif.recruiting`).
 
-A week is one transaction, so a year is 52 commits.
+A request that finds nobody waits: it is tried again each Monday until its needed-by date,
+`PATIENCE_DAYS` after it was made; only then is it unfilled. A week is one transaction, so a year
+is 52 commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
-import math
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -30,40 +32,39 @@ from store.models import Account, Advocate, EntryKind, ReferenceRequest, Request
 from store.rules.checklist import Verdict, checklist
 from store.rules.facts import facts_for_accounts
 from store.rules.policy import Policy
+from store.whatif.figures import Ask, Outcome, figures
+from store.whatif.recruiting import Recruiter, Recruiting
 from store.whatif.synthetic import START, WEEKS_PER_QUARTER, Program, SimRequest, fingerprint
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """One run's figures."""
-
-    label: str
-    asks: int
-    no_eligible: int
-    max_per_advocate_quarter: int
-    p95_per_advocate_quarter: float
-    top_decile_share: float
-    gini: float
-    debt_share: float
-    #: asks per account (by account number) and per advocate-quarter with at least one ask, for the chart
-    per_account: tuple[int, ...] = field(repr=False)
-    per_advocate_quarter: tuple[int, ...] = field(repr=False)
-    #: the requests this run played, fingerprinted: both runs of a program must show the same
-    played: str = ""
+#: how long a request waits for someone to ask: a deal's needed-by date two weeks out (practitioners
+#: hold that most requests should be filled within 48 hours; few deals can wait longer than this)
+PATIENCE_DAYS = 14
+#: what a run is called in the table and the chart
+LABELS = {(False, False): "no ledger rules", (True, False): "policy", (True, True): "policy + recruiting"}
 
 
-def run(program: Program, policy: Policy, *, ledger_rules: bool, workdir: Path | None = None) -> Outcome:
+def run(
+    program: Program,
+    policy: Policy,
+    *,
+    ledger_rules: bool,
+    recruiting: Recruiting | None = None,
+    workdir: Path | None = None,
+) -> Outcome:
     """Play the program on a fresh temporary SQLite database; the database is deleted afterwards."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'simulate.db'}", limits=BATCH)
         try:
             db.upgrade()
-            return _play(db, program, policy, ledger_rules)
+            recruiter = Recruiter(recruiting, program.give_back, program.seed) if recruiting else None
+            return _play(db, program, policy, ledger_rules, recruiter)
         finally:
             db.dispose()
 
 
-def _play(db: Database, program: Program, policy: Policy, ledger_rules: bool) -> Outcome:
+def _play(
+    db: Database, program: Program, policy: Policy, ledger_rules: bool, recruiter: Recruiter | None
+) -> Outcome:
     start = dt.datetime.combine(START, dt.time(), dt.UTC)
     with db.transaction() as session:
         account_ids: list[int] = []
@@ -90,53 +91,93 @@ def _play(db: Database, program: Program, policy: Policy, ledger_rules: bool) ->
                 session.flush()
                 willing.setdefault(account.id, []).append((advocate.id, activities))
 
-    asks: list[tuple[int, int, int, int]] = []  # account number, advocate id, quarter, balance after
-    no_eligible = 0
-    gives: list[tuple[dt.date, int, int, str]] = []  # due day, request number, account id, value
+    asks: list[Ask] = []
+    unfilled = 0
+    gives: list[tuple[dt.date, int, int, str]] = []  # due day, order, account id, value
     played: list[SimRequest] = []
     by_week: dict[int, list[SimRequest]] = {}
     for request in program.requests:
         by_week.setdefault(request.week, []).append(request)
+    waiting: list[SimRequest] = []
     for week in range(program.weeks):
+        monday = START + dt.timedelta(weeks=week)
         with db.transaction() as session:
-            for request in by_week.get(week, []):
-                played.append(request)
-                moment = dt.datetime.combine(request.day, dt.time(9), dt.UTC) + dt.timedelta(
-                    seconds=request.number
-                )
-                while gives and gives[0][0] <= request.day:
-                    day, _, account_id, value = heapq.heappop(gives)
-                    ledger.post(
-                        session,
-                        account_id=account_id,
-                        kind=EntryKind.GIVE,
-                        amount=policy.value(value).credit,
-                        item=value,
-                        actor_id=f"U{account_id:08d}",
-                        now=moment,
-                        occurred_on=day,
-                    )
-                chosen = _choose(session, policy, request, account_ids, willing, ledger_rules)
+            if recruiter is not None:
+                recruiter.join(session, monday, account_ids, willing)
+                recruiter.ask_owners(session, policy, week, monday, account_ids, willing, gives)
+            fresh = by_week.get(week, [])
+            played += fresh
+            tries = [(request, monday) for request in waiting] + [(request, request.day) for request in fresh]
+            waiting = []
+            for request, day in tries:
+                moment = dt.datetime.combine(day, dt.time(9), dt.UTC) + dt.timedelta(seconds=request.number)
+                _give_back_due(session, policy, gives, day, moment)
+                chosen = _choose(session, policy, request, day, account_ids, willing, ledger_rules)
                 if chosen is None:
-                    no_eligible += 1
+                    if recruiter is not None and day == request.day:
+                        recruiter.found_nobody(week, request)
+                    if monday + dt.timedelta(weeks=1) <= request.day + dt.timedelta(days=PATIENCE_DAYS):
+                        waiting.append(request)
+                    else:
+                        unfilled += 1
                     continue
                 account_number, advocate_id, balance = chosen
                 cost = policy.activity(request.activity).cost
-                _ask(session, request, account_ids[account_number], advocate_id, cost, moment)
-                asks.append((account_number, advocate_id, request.week // WEEKS_PER_QUARTER, balance - cost))
+                _ask(session, request, day, account_ids[account_number], advocate_id, cost, moment)
+                asks.append(
+                    Ask(
+                        account_number,
+                        advocate_id,
+                        week // WEEKS_PER_QUARTER,
+                        balance - cost,
+                        (day - request.day).days,
+                    )
+                )
                 if request.gives_back:
                     due = request.day + dt.timedelta(days=request.give_after_days)
                     heapq.heappush(
                         gives, (due, request.number, account_ids[account_number], request.gives_back)
                     )
-    label = "policy" if ledger_rules else "no ledger rules"
-    return _figures(label, program, asks, no_eligible, fingerprint(played))
+    unfilled += len(waiting)  # still waiting when the year ends
+    label = LABELS[(ledger_rules, recruiter is not None)]
+    return figures(
+        label,
+        program,
+        asks,
+        unfilled,
+        fingerprint(played),
+        recruited=recruiter.recruited if recruiter else 0,
+        offers_taken=recruiter.offers_taken if recruiter else 0,
+    )
+
+
+def _give_back_due(
+    session: Session,
+    policy: Policy,
+    gives: list[tuple[dt.date, int, int, str]],
+    day: dt.date,
+    moment: dt.datetime,
+) -> None:
+    """Post the gives whose day has come (after asks, and offers a gap suggested)."""
+    while gives and gives[0][0] <= day:
+        due, _, account_id, value = heapq.heappop(gives)
+        ledger.post(
+            session,
+            account_id=account_id,
+            kind=EntryKind.GIVE,
+            amount=policy.value(value).credit,
+            item=value,
+            actor_id=f"U{account_id:08d}",
+            now=moment,
+            occurred_on=due,
+        )
 
 
 def _choose(
     session: Session,
     policy: Policy,
     request: SimRequest,
+    day: dt.date,
     account_ids: list[int],
     willing: dict[int, list[tuple[int, frozenset[str]]]],
     ledger_rules: bool,
@@ -149,7 +190,7 @@ def _choose(
         session,
         policy,
         ids,
-        request.day,
+        day,
         activity=request.activity,
         cost=policy.activity(request.activity).cost,
         advocate_ids=people,
@@ -167,7 +208,13 @@ def _choose(
 
 
 def _ask(
-    session: Session, request: SimRequest, account_id: int, advocate_id: int, cost: int, moment: dt.datetime
+    session: Session,
+    request: SimRequest,
+    day: dt.date,
+    account_id: int,
+    advocate_id: int,
+    cost: int,
+    moment: dt.datetime,
 ) -> None:
     """The request, approved, and its debit: what `store.requests.deciding.decide` leaves behind."""
     row = ReferenceRequest(
@@ -193,51 +240,5 @@ def _ask(
         request_id=row.id,
         actor_id="simulation",
         now=moment,
-        occurred_on=request.day,
+        occurred_on=day,
     )
-
-
-def _figures(
-    label: str, program: Program, asks: list[tuple[int, int, int, int]], no_eligible: int, played: str
-) -> Outcome:
-    per_account = [0] * program.accounts
-    per_advocate_quarter: dict[tuple[int, int], int] = {}
-    for account_number, advocate_id, quarter, _ in asks:
-        per_account[account_number] += 1
-        key = (advocate_id, quarter)
-        per_advocate_quarter[key] = per_advocate_quarter.get(key, 0) + 1
-    loads = sorted(per_advocate_quarter.values())
-    total = len(asks)
-    top = sorted(per_account, reverse=True)[: max(1, math.ceil(program.accounts / 10))]
-    return Outcome(
-        label=label,
-        asks=total,
-        no_eligible=no_eligible,
-        max_per_advocate_quarter=loads[-1] if loads else 0,
-        p95_per_advocate_quarter=_percentile(loads, 95),
-        top_decile_share=sum(top) / total if total else 0.0,
-        gini=gini(per_account),
-        debt_share=sum(1 for *_, after in asks if after < 0) / total if total else 0.0,
-        per_account=tuple(per_account),
-        per_advocate_quarter=tuple(loads),
-        played=played,
-    )
-
-
-def _percentile(sorted_values: list[int], percent: int) -> float:
-    """Nearest-rank percentile: a value that occurred, as a reader checks it against the data."""
-    if not sorted_values:
-        return 0.0
-    rank = math.ceil(percent / 100 * len(sorted_values))
-    return float(sorted_values[max(rank, 1) - 1])
-
-
-def gini(values: list[int]) -> float:
-    """0 when every account is asked alike, towards 1 when one account gets every ask."""
-    total = sum(values)
-    if not total:
-        return 0.0
-    ordered = sorted(values)
-    n = len(ordered)
-    weighted = sum((index + 1) * value for index, value in enumerate(ordered))
-    return (2 * weighted) / (n * total) - (n + 1) / n

@@ -2,8 +2,8 @@
 played: accounts with a skewed "favourite customer" pull (a few accounts draw most of the reps'
 attention, as in real programs), their advocates and what each is willing to do, requests
 arriving week by week, and for each request whether its account's owner gives something back
-afterwards (at `give_back`, some weeks later). Both runs of `store.whatif.simulation` play this
-same program, so they differ only by the rules.
+afterwards (at `give_back`, some weeks later). Every run of `store.whatif.simulation` plays this
+same program, so they differ only by the rules (and recruiting).
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ class Program:
     #: per account, its advocates' willing activities
     advocates: tuple[tuple[frozenset[str], ...], ...]
     requests: tuple[SimRequest, ...]
+    #: the chance an owner gives back after an ask (or takes an offer a gap suggests)
+    give_back: float
 
     @property
     def fingerprint(self) -> str:
@@ -93,7 +95,7 @@ def generate(*, accounts: int, reps: int, weeks: int, seed: int, give_back: floa
                 )
             )
     requests.sort(key=lambda r: (r.day, r.number))
-    return Program(seed, accounts, reps, weeks, advocates, tuple(requests))
+    return Program(seed, accounts, reps, weeks, advocates, tuple(requests), give_back)
 
 
 def _willing(rng: random.Random, asked_for: list[Activity]) -> frozenset[str]:

@@ -297,7 +297,9 @@ def test_no_answer_in_5_days_asks_the_owner_and_done_brings_the_rating_e_mail_an
     jobs_env = {**env, **mail_env}
     now = dt.datetime.now(dt.UTC)
     assert "0 claimed" in jobs_run(jobs_env, "consent-remind", now + dt.timedelta(days=4))
-    assert "1 claimed, 1 sent" in jobs_run(jobs_env, "consent-remind", now + dt.timedelta(days=5, minutes=1))
+    # sent: the reminder, and anything else the outbox owed at that moment (the server may not have
+    # sent the approval's messages yet)
+    assert "1 claimed," in jobs_run(jobs_env, "consent-remind", now + dt.timedelta(days=5, minutes=1))
     assert "0 claimed" in jobs_run(jobs_env, "consent-remind", now + dt.timedelta(days=6))
     [reminder] = dms_with(emulator, owner, "Record Jane Doe's answer")
     assert "has not answered the e-mail yet" in str(reminder["blocks"])

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from handlers.digest.words import week_of
 from store import ledger
 from store.act import Act
 from store.models import EntryKind, ReferenceRequest
@@ -191,12 +192,15 @@ def test_the_digest_posts_the_seeded_week_once_and_the_dry_run_prints_it(
     # the old sum of requested amounts is gone: outcomes come from the CRM's opportunities
     assert "Pipeline influenced" not in dry.stdout
     assert "No CRM opportunities imported yet: `refdesk import opportunities FILE.csv`." in dry.stdout
-    assert f"@{emulator.ids['owner']}: +4 points given back (1 time)" in dry.stdout
+    # the command line names people as Slack does
+    assert "• Olivia Owner: +4 points given back (1 time)" in dry.stdout
     assert not slack.calls_to("chat.postMessage")
 
     first, second = run_cli(env, "digest"), run_cli(env, "digest")
 
-    assert first.returncode == 0 and "posted the digest of " + period.label in first.stdout, first.stderr
+    assert first.returncode == 0 and f"posted the digest of the {week_of(period)}" in first.stdout, (
+        first.stderr
+    )
     assert second.returncode == 0 and "already posted" in second.stdout
     posts = [
         c for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == emulator.ids["channel"]
@@ -205,9 +209,10 @@ def test_the_digest_posts_the_seeded_week_once_and_the_dry_run_prints_it(
     assert_valid_message_blocks(posts[0].args["blocks"])
     history = emulator.history(emulator.ids["channel"])
     digests = [m for m in history if not m.get("files")]
-    assert len(digests) == 1 and period.label in digests[0]["text"]
-    # beside it, once, the week's chart (tests/e2e/test_offers.py looks at it closely)
-    assert len([m for m in history if m.get("files")]) == 1
+    assert len(digests) == 1 and week_of(period) in digests[0]["text"]
+    # beside it, once each, the week's chart and the coverage heat map (tests/e2e/test_offers.py looks
+    # at them closely)
+    assert len([m for m in history if m.get("files")]) == 2
 
 
 def test_a_digest_channel_the_app_is_not_in_gets_a_log_line_and_tells_the_admins_how(

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from store.act import Act
+from store.customer import consent
 from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.rules.policy import load_policy
@@ -50,6 +51,10 @@ def file_request(
                 Act(emulator.ids["admin"], admins, NOW, NOW.date()),
                 approve=True,
                 advocate_id=store_seed.someone_to_ask(db, submitted.request_id),
+            )
+            # the customer said yes to the owner (follow-ups go only to asks the customer confirmed)
+            consent.answer(
+                db, policy, submitted.request_id, "yes", Act(emulator.ids["admin"], admins, NOW, NOW.date())
             )
         return submitted.request_id
     finally:

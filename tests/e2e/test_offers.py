@@ -131,7 +131,7 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
     assert "Seat reserved on “Spring beta” for Acme Corp" in pick_advocate(
         server, slack, owner, "Jane Doe", 2
     )
-    card = dms_with(emulator, owner, "Seat on Spring beta for Acme Corp")[0]
+    card = dms_with(emulator, owner, "Spring beta: a seat is held for Acme Corp")[0]
     assert_valid_message_blocks(card["blocks"])
     assert {"Yes, count me in", "No, thanks", "Delivered", "Release seat"} <= {
         e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -152,7 +152,7 @@ def test_an_admin_offers_the_nudge_suggests_it_offer_it_then_delivered_moves_the
     click(
         server, emulator, owner, card, "Delivered", channel=emulator.dm_channel(owner), response_url=answers
     )
-    assert "Already decided" in sink.wait(answers, count=2)[1]["text"]
+    assert "Already delivered" in sink.wait(answers, count=2)[1]["text"]
     assert program.balance("Acme Corp") == 3
 
 
@@ -286,12 +286,15 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     assert first.returncode == 0, first.stderr
     assert "already posted" in second.stdout and "0 claimed" in again.stdout
 
-    assert len(slack.calls_to("files.getUploadURLExternal")) == 1
+    # the digest's chart and the coverage heat map, each uploaded once
+    assert len(slack.calls_to("files.getUploadURLExternal")) == 2
     completed = slack.calls_to("files.completeUploadExternal")
-    assert len(completed) == 1
+    assert len(completed) == 2
     history = emulator.history(emulator.ids["channel"])
-    charts = [f for m in history for f in m.get("files", [])]
-    assert len(charts) == 1 and charts[0]["name"].endswith(".png")
+    charts = sorted(f["name"] for m in history for f in m.get("files", []))
+    assert (
+        len(charts) == 2 and charts[0].startswith("coverage-") and charts[1].startswith("reference-program-")
+    )
     digest = [m for m in history if "Reference program" in m.get("text", "") and not m.get("files")]
     assert len(digest) == 1
     assert_valid_message_blocks(digest[0]["blocks"])
@@ -300,7 +303,9 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     assert "Jane Doe (Acme Corp) — Reference call with a prospect" in body
     assert "Untapped" in body and "Hooli" in body
     assert "gift" not in body.casefold()
-    chart_message = next(m for m in history if m.get("files"))
+    chart_message = next(
+        m for m in history if any(f["name"].startswith("reference-program-") for f in m.get("files", []))
+    )
     assert_valid_message_blocks(chart_message["blocks"])
 
     # the dry run writes the same chart locally
@@ -308,7 +313,8 @@ def test_the_digest_posts_its_chart_once_with_the_fairness_lines(
     dry = run_cli(env, "digest", "--dry-run", "--chart", str(png))
     assert dry.returncode == 0, dry.stderr
     assert png.read_bytes().startswith(b"\x89PNG") and f"chart: {png}" in dry.stdout
-    assert "Customers who helped this week" in dry.stdout
+    assert "Customers who said yes or helped this week" in dry.stdout
+    assert "🧭 Where we are short" in dry.stdout
 
 
 def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -355,7 +361,7 @@ def test_app_home_offers_it_then_delivers_and_republishes_each_time(
     assert "Delivered" not in home_buttons(last)
 
 
-OFFER_LINK = re.compile(r"http://127\.0\.0\.1:\d+/offer/\d+/[A-Za-z0-9_.\-]+")
+OFFER_LINK = re.compile(r"http://127\.0\.0\.1:\d+/offer/[A-Za-z0-9_\-]+/[A-Za-z0-9_.\-]+")
 
 
 def test_the_advocate_is_invited_by_email_says_yes_on_the_page_and_delivered_credits_once(
@@ -380,7 +386,7 @@ def test_the_advocate_is_invited_by_email_says_yes_on_the_page_and_delivered_cre
     )
     assert mail_server.interact(clicked).status == 200
     assert "Seat reserved on “Spring beta” for Acme Corp" in pick_advocate(mail_server, slack, owner, "Jane")
-    card = dms_with(emulator, owner, "Seat on Spring beta for Acme Corp")[0]
+    card = dms_with(emulator, owner, "Spring beta: a seat is held for Acme Corp")[0]
     assert_valid_message_blocks(card["blocks"])
     assert "Jane Doe was invited by e-mail" in str(card["blocks"])
 
@@ -402,9 +408,10 @@ def test_the_advocate_is_invited_by_email_says_yes_on_the_page_and_delivered_cre
     answer_link = link[0].replace("/offer/", "/answer/")
     assert http("GET", answer_link).status == 403  # an offer's token opens nothing else
     base, seat_id, token = link[0].rsplit("/", 2)
-    assert http("GET", f"{base}/{int(seat_id) + 1}/{token}").status == 403  # nor another seat
+    assert not seat_id.isdigit(), "the link carries an opaque id, not the seat's number"
+    assert http("GET", f"{base}/{seat_id[::-1]}/{token}").status == 403  # nor another seat
     old = URLSafeTimedSerializer(LINK_SECRET, salt="refdesk.link.offer", signer=MonthOldSigner)
-    expired = http("GET", f"{base}/{seat_id}/{old.dumps({'request': int(seat_id)})}")
+    expired = http("GET", f"{base}/{seat_id}/{old.dumps({'key': seat_id})}")
     assert expired.status == 410 and "This link has expired" in expired.body
     assert html_check.problems(expired.body) == []
     no_csrf = post_form(link[0], {"answer": "yes"})
@@ -438,7 +445,7 @@ def test_the_advocate_is_invited_by_email_says_yes_on_the_page_and_delivered_cre
     assert_valid_message_blocks(delivered["blocks"])
     # the two clicks race after their acks: one credits, the other is told, in either order
     told = [answer["text"] for answer in sink.wait(answers, count=2)]
-    assert sum("Already decided" in t for t in told) == 1
+    assert sum("Already delivered" in t for t in told) == 1
     assert sum(t.startswith("Delivered") for t in told) == 1
     assert program.balance("Acme Corp") == 6
     assert len(mailbox.wait_for(1)) == 1  # one invitation, however often the page was used

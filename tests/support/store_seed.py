@@ -97,7 +97,7 @@ def entry(
 
 def someone_to_ask(db: Database, request_id: int) -> int | None:
     """The advocate an approval names when the request left it to the owner: the account's first,
-    or a new one when it has none (approvals always name who is asked)."""
+    or a new one willing to do the activity when it has none (approvals always name who is asked)."""
     with db.transaction() as session:
         request = session.get_one(ReferenceRequest, request_id)
         if request.advocate_id is not None:
@@ -108,4 +108,8 @@ def someone_to_ask(db: Database, request_id: int) -> int | None:
             .order_by(Advocate.id)
             .limit(1)
         )
-        return found if found is not None else advocate(session, request.account_id, "Pat Advocate", "")
+        return (
+            found
+            if found is not None
+            else advocate(session, request.account_id, "Pat Advocate", request.activity)
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import urllib.parse
 from typing import Any
+from urllib.parse import urlencode
 
 from bot.serve.wsgi import SLACK_PATH, SlackWsgi
 from tests.support.signing import signed_headers
@@ -66,3 +67,21 @@ def _call(app: Any, environ: dict[str, Any]) -> tuple[int, str]:
 def post_fields(app: Any, path: str, fields: dict[str, str]) -> tuple[int, str]:
     """One form POST of `fields` to `path` of a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
     return post_form(app, path, urllib.parse.urlencode(fields).encode())
+
+
+def page(
+    app: Any, method: str, path: str, form: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
+    """One GET or form POST of `path` from a WSGI app: (HTTP status, headers, body)."""
+    raw = urlencode(form or {}).encode()
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": ""}
+    if method == "POST":
+        environ.update(CONTENT_TYPE=FORM, CONTENT_LENGTH=str(len(raw)), **{"wsgi.input": io.BytesIO(raw)})
+    answer: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def start_response(line: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        answer.append((line, headers))
+
+    chunks = app(environ, start_response)
+    line, headers = answer[0]
+    return int(line.split()[0]), dict(headers), b"".join(chunks).decode()

@@ -1,12 +1,10 @@
-"""evidence: a customer's own words with their advocate's approval, and each use (issue 23);
-an opaque public id for each advocate, which their links carry
+"""evidence: a customer's own words with their advocate's approval, and each use (issue 23).
+The advocate's links (**Share a few words**) carry the public id 0011 gave every advocate.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-08 10:00:00.000000
 """
-
-import secrets
 
 import sqlalchemy as sa
 from alembic import op
@@ -14,30 +12,12 @@ from alembic import op
 import store.models
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-advocates = sa.table("advocates", sa.column("id", sa.Integer), sa.column("public_id", sa.String))
-
-
-def _opaque_ids() -> None:
-    """A random public id for each advocate imported before the column existed (as 0010 did for
-    requests and seats)."""
-    with op.batch_alter_table("advocates") as batch:
-        batch.add_column(sa.Column("public_id", sa.String(length=32), nullable=True))
-    connection = op.get_bind()
-    for (row_id,) in connection.execute(sa.select(advocates.c.id)).all():
-        connection.execute(
-            advocates.update().where(advocates.c.id == row_id).values(public_id=secrets.token_urlsafe(16))
-        )
-    with op.batch_alter_table("advocates") as batch:
-        batch.alter_column("public_id", existing_type=sa.String(length=32), nullable=False)
-        batch.create_unique_constraint(op.f("uq_advocates_public_id"), ["public_id"])
-
 
 def upgrade() -> None:
-    _opaque_ids()
     op.create_table(
         "evidence",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -120,6 +100,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("evidence_uses")
     op.drop_table("evidence")
-    with op.batch_alter_table("advocates") as batch:
-        batch.drop_constraint(op.f("uq_advocates_public_id"), type_="unique")
-        batch.drop_column("public_id")

@@ -276,8 +276,8 @@ def test_an_unknown_job_is_one_line_naming_the_jobs(env: dict[str, str], workdir
 
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "refdesk: unknown job 'tidy-up': the jobs are "
-        "nudge, sla-check, followup, digest, consent-remind, evidence-renew"
+        "refdesk: unknown job 'tidy-up': the jobs are nudge, sla-check, followup, digest, consent-remind, "
+        "evidence-renew, nomination-remind, coverage-gaps"
     ]
     assert result.stdout == ""
 
@@ -329,17 +329,20 @@ def test_jobs_run_digest_posts_the_week_once(
     by_hand = refdesk(with_slack, workdir, "digest")
 
     assert first.returncode == 0, first.stderr
-    # the digest and its chart, each once
-    assert first.stdout.strip() == f"digest at {now.isoformat()}: 2 claimed, 2 sent"
+    # the digest, its chart and the coverage heat map, each once
+    assert first.stdout.strip() == f"digest at {now.isoformat()}: 3 claimed, 3 sent"
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == f"digest at {now.isoformat()}: 0 claimed, 0 sent"
     # `refdesk digest` is the same registry claim: the week is already posted
     assert by_hand.returncode == 0, by_hand.stderr
     assert by_hand.stdout.strip() == f"the digest of the {week_of} was already posted: nothing sent"
     history = emulator.history(emulator.ids["channel"])
-    assert len(history) == 2
+    assert len(history) == 3
     assert sum(week_of in m["text"] and not m.get("files") for m in history) == 1
-    assert [f["name"] for m in history for f in m.get("files", [])] == [f"reference-program-{week}.png"]
+    assert sorted(f["name"] for m in history for f in m.get("files", [])) == [
+        f"coverage-{week}.png",
+        f"reference-program-{week}.png",
+    ]
 
 
 def test_an_unreachable_database_is_one_line_naming_database_url(workdir: Path) -> None:
@@ -457,3 +460,51 @@ def test_ledger_adjust_by_an_admin_without_a_token_leaves_the_receipt_to_the_ser
     ]
     owed = json.loads(refdesk(env, workdir, "deliveries", "--json").stdout)
     assert [(row["kind"], row["recipient"]) for row in owed] == [("balance_adjusted", "U0ADMIN01")]
+
+
+def test_promoters_then_a_person_s_data_exported_and_forgotten_for_good(
+    upgraded: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    """`refdesk import promoters --map`, then `refdesk advocates export|forget EMAIL`: the admin's
+    side of flows 17 and 18, through the real console script."""
+    accounts, advocates, survey = (tmp_path / name for name in ("accounts.csv", "advocates.csv", "nps.csv"))
+    accounts.write_text(GOOD)
+    advocates.write_text(
+        "account,name,title,email,activities\nCRM-1,Dana Scully,VP Finance,Dana@Acme.example,quote;logo\n"
+    )
+    survey.write_text(
+        "Respondent Email,Company,NPS,Submitted,Comment\n"
+        "dana@acme.example,CRM-1,10,2026-11-02,love it\n"
+        "fox@acme.example,CRM-1,eleven,2026-11-02,\n"
+    )
+    mapping = "Respondent Email=email,Company=account,NPS=score,Submitted=date"
+    refdesk(upgraded, workdir, "import", "accounts", str(accounts))
+    refdesk(upgraded, workdir, "import", "advocates", str(advocates))
+
+    refused = refdesk(upgraded, workdir, "import", "promoters", str(survey), "--map", mapping)
+    skipping = refdesk(
+        upgraded, workdir, "import", "promoters", str(survey), "--map", mapping, "--skip-bad-rows"
+    )
+    exported = refdesk(upgraded, workdir, "advocates", "export", "DANA@acme.example", "--csv")
+    keyless = refdesk(upgraded, workdir, "advocates", "forget", "dana@acme.example")
+    keyed = {**upgraded, "REFDESK_ERASURE_SECRET": "a-secret-kept-for-good"}
+    forgotten = refdesk(keyed, workdir, "advocates", "forget", "dana@acme.example")
+    again = refdesk(keyed, workdir, "import", "advocates", str(advocates))
+    gone = refdesk(keyed, workdir, "advocates", "export", "dana@acme.example")
+
+    assert refused.returncode != 0 and f"{survey}: line 3: score 'eleven'" in refused.stderr
+    assert skipping.returncode == 0, skipping.stderr
+    assert exported.returncode == 0, exported.stderr
+    rows = exported.stdout.splitlines()
+    assert rows[0] == "section,number,field,value"
+    assert "profile,1,name,Dana Scully" in rows and "survey_answers,1,comment,love it" in rows
+    assert keyless.returncode != 0 and "REFDESK_ERASURE_SECRET is not set" in keyless.stderr
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert forgotten.stdout.startswith("removed: 1 advocate(s), 0 nomination(s) and 1 survey answer(s)")
+    assert again.returncode == 0 and "asked to be removed" in again.stderr + again.stdout
+    assert gone.returncode != 0 and refusals(gone) == [
+        "refdesk: nothing is held about dana@acme.example: no advocate, nomination, colleague named on "
+        "an ask or survey answer has this address"
+    ]
+    for result in (refused, skipping, exported, keyless, forgotten, again, gone):
+        assert_no_traceback(result)

@@ -5,43 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from store import ledger
 from store.db import Database
-from store.models import Advocate, Consent, ConsentAnswer, EntryKind, Rating, ReferenceRequest, RequestStatus
+from store.models import (
+    Advocate,
+    Blackout,
+    Consent,
+    ConsentAnswer,
+    EntryKind,
+    NpsAnswer,
+    Rating,
+    ReferenceRequest,
+    RequestStatus,
+)
 from store.rules.checklist import Rule
+from tests.bot.cli.conftest import refdesk
 from tests.support import store_seed as seed
-from tests.support.paths import ROOT
-from tests.support.server import run_cli
 
 HUBSPOT = "Deal ID,Deal Name,Link,Deal Stage,Amount,Currency,Close Date,Outcome\n"
 MAP = "Deal ID=crm_id,Deal Name=name,Deal Stage=stage,Close Date=close_date"
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    path = tmp_path / "elsewhere"
-    path.mkdir()
-    assert ROOT not in path.parents
-    return path
-
-
-@pytest.fixture
-def env(tmp_path: Path, workdir: Path) -> dict[str, str]:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'refdesk.db'}"}
-    assert run_cli(env, "db", "upgrade", cwd=workdir).returncode == 0
-    return env
-
-
-def refdesk(env: dict[str, str], workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = run_cli(env, *args, cwd=workdir)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 def done_request(env: dict[str, str], link: str) -> int:
@@ -135,8 +121,9 @@ def test_policy_simulate_prints_the_comparison(env: dict[str, str], workdir: Pat
 
 def every_rule_history(env: dict[str, str]) -> None:
     """Asks that, replayed, meet every rule: Ana at Acme asked day after day (balance, rest, cap,
-    the quarter's reference calls), after she said "please don't ask me again" and rated 1/5, with
-    Acme renewing soon, never given anything, and asks pending at once, one naming nobody (and
+    the quarter's reference calls), after she said "please don't ask me again" and rated 1/5, on
+    dates she asked not to be asked, and once for a quote she never agreed to; Acme renewing soon,
+    never given anything, a detractor there lately, and asks pending at once, one naming nobody (and
     nobody else to ask); Globex paused."""
 
     def at(day: int, hour: int = 9) -> dt.datetime:
@@ -188,9 +175,27 @@ def every_rule_history(env: dict[str, str]) -> None:
                             created_at=at(day, 11),
                         )
                     )
-            for hour in (9, 10):
-                request_id = seed.request(s, acme, created_at=at(5, hour))
+            for hour, activity in ((9, "reference_call"), (10, "quote")):
+                request_id = seed.request(s, acme, created_at=at(5, hour), activity=activity)
                 s.get_one(ReferenceRequest, request_id).advocate_id = ana
+            s.add(
+                Blackout(
+                    advocate_id=ana,
+                    starts_on=dt.date(2026, 3, 5),
+                    ends_on=dt.date(2026, 3, 6),
+                    created_at=at(1),
+                )
+            )
+            s.add(
+                NpsAnswer(
+                    account_id=acme,
+                    email="ops@acme.example",
+                    score=3,
+                    comment="slow support",
+                    answered_on=dt.date(2026, 2, 20),
+                    imported_at=at(1),
+                )
+            )
             seed.request(s, acme, created_at=at(5, 11))  # names nobody, and Ana is Acme's only one
             seed.request(s, globex, created_at=at(6))
     finally:
@@ -222,7 +227,10 @@ def test_simulate_prints_both_runs_and_draws_the_chart(workdir: Path, tmp_path: 
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0].startswith("Simulated program: 30 accounts, 8 reps, 8 weeks, seed 5,")
+    assert lines[2].split() == ["no", "ledger", "rules", "policy", "policy", "+", "recruiting"]
     assert any(line.startswith("max asks per advocate per quarter") for line in lines)
+    assert any(line.startswith("requests filled by their needed-by date") for line in lines)
+    assert any(line.startswith("Target met: ") or line.startswith("Target not met: ") for line in lines)
     assert chart.read_bytes().startswith(b"\x89PNG")
     # the same seed, the same table (the last line is the time it took)
     assert second.stdout.splitlines()[:-1] == [line for line in lines[:-1] if not line.startswith("chart:")]
@@ -232,6 +240,7 @@ def test_simulate_refuses_what_it_cannot_run_in_one_line(workdir: Path) -> None:
     for args, line in (
         (("--weeks", "0"), "refdesk: --weeks must be at least 1"),
         (("--give-back", "1.5"), "refdesk: --give-back is a chance: between 0 and 1"),
+        (("--join", "-0.1"), "refdesk: --join is a chance: between 0 and 1"),
         (
             ("--chart", "/no/such/dir/x.png"),
             "refdesk: --chart /no/such/dir/x.png: no such directory /no/such/dir",

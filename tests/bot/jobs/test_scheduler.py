@@ -74,6 +74,8 @@ def test_each_job_names_the_setting_that_schedules_it() -> None:
         "digest": "REFDESK_DIGEST_CRON",
         "consent-remind": "REFDESK_CONSENT_REMIND_CRON",
         "evidence-renew": "REFDESK_EVIDENCE_RENEW_CRON",
+        "nomination-remind": "REFDESK_NOMINATION_REMIND_CRON",
+        "coverage-gaps": "REFDESK_COVERAGE_GAPS_CRON",
     }
 
 

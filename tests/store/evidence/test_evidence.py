@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from store.act import Act
+from store.bench import their_words
+from store.coverage import outcomes
 from store.customer.consent import ADVOCATE
 from store.db import Database
 from store.errors import AlreadySettled, Changed, Gone, Invalid, NotAllowed
-from store.evidence import approval, capture, expiry, figures, library, privacy, use, view
+from store.evidence import approval, capture, expiry, figures, library, use, view
 from store.evidence.approval import Approval
 from store.evidence.capture import EvidenceDraft
 from store.evidence.use import UseDraft
@@ -282,6 +284,9 @@ def test_a_pending_request_withdrawn_in_favour_of_words_costs_nothing_and_counts
         assert session.scalar(select(func.count(LedgerEntry.id))) == 0, "it was never debited"
         filled = figures.filled_by_evidence(session)
     assert [(f.request_id, f.account_id, f.activity) for f in filled] == [(rid, account, "reference_call")]
+    with db.transaction() as session:
+        ended = outcomes.request_outcomes(session, [rid], TODAY)
+    assert ended[rid].outcome is outcomes.Outcome.FILLED_BY_EVIDENCE, "coverage counts it filled"
     with pytest.raises(Invalid):
         use.record(
             db, policy, UseDraft(item, "Initech", "sales", request_id=decided), act(SELLER), source_key="v2"
@@ -408,7 +413,7 @@ def test_erasure_withdraws_every_item_and_erases_the_words(db: Database, policy:
         sam = seed.advocate(session, account, "Sam Poe", "quote")
     kept = approved(db, policy, sam, "Sam's words.")
     with db.transaction() as session:
-        exported = privacy.export_for(session, jane)
+        exported = their_words.export_for(session, jane)
     assert [(e["text"], e["status"], e["times_used"]) for e in exported] == [
         ("First words.", "approved", 1),
         ("+40 %", "awaiting", 0),
@@ -416,7 +421,7 @@ def test_erasure_withdraws_every_item_and_erases_the_words(db: Database, policy:
     assert exported[0]["attributed_as"] == "Jane Roe, CTO, Acme Health"
 
     with db.transaction() as session:
-        assert privacy.withdraw_all_for(session, jane, NOW) == 2
+        assert their_words.withdraw_all_for(session, jane, NOW) == 2
     for item in (first, waiting):
         gone = row(db, item)
         assert (gone.status, gone.text, gone.attributed_as, gone.withdrawn_by) == (

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from store.db import Database
 from store.imports.importer import ImportFileError
-from store.imports.opportunities import import_opportunities, parse_mapping
+from store.imports.opportunities import import_opportunities, known_columns
+from store.imports.rows import parse_mapping
 from store.models import Opportunity, OpportunityLink, ReferenceRequest
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
@@ -73,7 +74,7 @@ def test_a_salesforce_export_with_its_own_headers_is_imported_and_linked(
         + "4242,Portal id that must not win,,Prospecting,10,,,open\n",
     )
 
-    report = import_opportunities(db, path, policy, now=NOW, rename=parse_mapping(MAPPING))
+    report = import_opportunities(db, path, policy, now=NOW, rename=parse_mapping(MAPPING, known_columns()))
 
     assert (report.created, report.updated, report.skipped, report.bad_rows) == (4, 0, 0, [])
     assert opportunities(db) == {
@@ -162,6 +163,24 @@ def test_a_mapping_must_name_columns_that_exist(db: Database, policy: Policy, tm
     ):
         import_opportunities(db, path, policy, now=NOW)
     with pytest.raises(ValueError, match="'money' is not a column the import reads"):
-        parse_mapping("Amount=money")
+        parse_mapping("Amount=money", known_columns())
     with pytest.raises(ValueError, match="'Amount' is not HEADER=column"):
-        parse_mapping("Amount")
+        parse_mapping("Amount", known_columns())
+
+
+def test_the_prospects_industry_is_read_when_the_export_has_it(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "crm_id,name,link,stage,amount,currency,close_date,outcome,industry\n"
+        "O1,Mercy rollout,,Proposal,1000,USD,2027-02-01,open,  Health   care \n"
+        "O2,Bank deal,,Proposal,1000,USD,2027-02-01,open,\n",
+    )
+    report = import_opportunities(db, path, policy, now=NOW)
+    assert (report.created, report.bad_rows) == (2, [])
+    with db.transaction() as s:
+        assert dict(s.execute(select(Opportunity.crm_id, Opportunity.industry)).all()) == {
+            "O1": "Health care",
+            "O2": "",
+        }

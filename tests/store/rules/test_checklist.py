@@ -11,6 +11,8 @@ import pytest
 
 from store.rules.checklist import (
     ADVOCATE_RULES,
+    DatesOff,
+    NpsFact,
     PolicyFacts,
     Rule,
     RuleResult,
@@ -37,6 +39,9 @@ GOOD = PolicyFacts(
     advocate_last_ask_on=None,
     advocate_asks_in_window=0,
     advocate_limit=2,
+    advocate_activities=("reference_call", "quote"),
+    advocate_dates_off=(DatesOff(TODAY + dt.timedelta(days=60), TODAY + dt.timedelta(days=70)),),
+    nps=NpsFact(9, TODAY - dt.timedelta(days=20), "great support"),
 )
 
 
@@ -55,9 +60,12 @@ def test_a_healthy_ask_passes_every_rule() -> None:
         "advocate_cap",
         "advocate_limit",
         "advocate_say",
+        "advocate_activity",
+        "advocate_blackout",
         "advocate_rating",
         "activity_cap",
         "renewal",
+        "detractor",
         "duplicate",
         "give_back",
     }
@@ -247,6 +255,9 @@ WORST = dataclasses.replace(
     advocate_asks_in_window=5,
     advocate_asks_this_quarter=2,
     advocate_limit=1,
+    advocate_activities=("logo",),
+    advocate_dates_off=(DatesOff(TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=6), "year-end"),),
+    nps=NpsFact(3, TODAY - dt.timedelta(days=5), "slow support"),
 )
 
 
@@ -276,6 +287,9 @@ def test_every_warning_and_blocking_rule_gives_a_short_reason_for_lists() -> Non
         "advocate_rest": f"resting: asked on {(TODAY - dt.timedelta(days=2)).isoformat()}",
         "advocate_cap": "asked 5 times in 180 days",
         "advocate_limit": "their limit: at most 1 ask a quarter",
+        "advocate_activity": "not among what they are happy to do",
+        "advocate_blackout": "not to be asked 2026-11-22 to 2026-11-29",
+        "detractor": "NPS 3 on 2026-11-18",
         "activity_cap": "already 7 this quarter (guideline: 2)",
         "account_status": "do not contact",
         "renewal": "renewal on 2026-11-26",
@@ -334,3 +348,53 @@ def test_an_advocate_s_own_limit_blocks_once_reached_and_shows_only_when_they_se
         reached.sentence
         == "Dana Scully asked for at most 2 asks a quarter, and was asked 2 times this quarter."
     )
+
+
+def test_only_what_the_advocate_agreed_to_may_be_asked_of_them() -> None:
+    agreed = verdicts(activity="quote")[Rule.ADVOCATE_ACTIVITY]
+    refused = verdicts(activity="webinar", cost=5)[Rule.ADVOCATE_ACTIVITY]
+
+    assert agreed.verdict is Verdict.OK
+    assert agreed.sentence == "Dana Scully is happy to do this: Written quote / testimonial."
+    assert refused.verdict is Verdict.BLOCKING and is_blocked([refused])
+    assert refused.sentence.startswith("Dana Scully has not said they are happy to do this: Webinar.")
+    assert Rule.ADVOCATE_ACTIVITY not in verdicts(advocate_activities=None)
+    assert Rule.ADVOCATE_ACTIVITY not in verdicts(activity=None)
+
+
+def test_dates_not_to_ask_block_when_they_cover_today_or_the_needed_by_day() -> None:
+    next_week = DatesOff(TODAY + dt.timedelta(days=7), TODAY + dt.timedelta(days=13), "year-end close")
+    later = DatesOff(TODAY + dt.timedelta(days=40), TODAY + dt.timedelta(days=41))
+
+    outside = verdicts(advocate_dates_off=(next_week,), needed_by=TODAY + dt.timedelta(days=20))
+    inside = verdicts(advocate_dates_off=(next_week, later), needed_by=TODAY + dt.timedelta(days=9))
+    today = verdicts(advocate_dates_off=(DatesOff(TODAY, TODAY),))
+    second = verdicts(advocate_dates_off=(next_week, later), needed_by=TODAY + dt.timedelta(days=41))
+
+    assert outside[Rule.ADVOCATE_BLACKOUT].verdict is Verdict.OK
+    assert outside[Rule.ADVOCATE_BLACKOUT].sentence == (
+        "Dana Scully asked not to be asked 2026-11-30 to 2026-12-06: this ask falls outside."
+    )
+    blocked = inside[Rule.ADVOCATE_BLACKOUT]
+    assert blocked.verdict is Verdict.BLOCKING
+    assert blocked.sentence == "Dana Scully asked not to be asked 2026-11-30 to 2026-12-06 (year-end close)."
+    assert blocked.reason == "not to be asked 2026-11-30 to 2026-12-06"
+    assert today[Rule.ADVOCATE_BLACKOUT].verdict is Verdict.BLOCKING
+    assert second[Rule.ADVOCATE_BLACKOUT].reason == "not to be asked 2027-01-02 to 2027-01-03"
+    assert Rule.ADVOCATE_BLACKOUT not in verdicts(advocate_dates_off=())
+
+
+def test_a_detractor_lately_warns_with_the_score_the_day_and_the_comment() -> None:
+    long = "slow " * 100
+    detractor = verdicts(nps=NpsFact(6, TODAY - dt.timedelta(days=3), "support was <slow>"))[Rule.DETRACTOR]
+    quoted = verdicts(nps=NpsFact(0, TODAY, long))[Rule.DETRACTOR]
+    promoter = verdicts(nps=NpsFact(7, TODAY, ""))[Rule.DETRACTOR]
+
+    assert detractor.verdict is Verdict.WARNING and not is_blocked([detractor])
+    assert detractor.sentence == (
+        "Someone at the account scored us 6/10 on 2026-11-20: “support was <slow>”. Mend that before asking."
+    )
+    assert len(quoted.sentence) < 300 and "…" in quoted.sentence
+    assert promoter.verdict is Verdict.OK
+    assert promoter.sentence == "No NPS detractor in the last 90 days (latest answer: 7 on 2026-11-23)."
+    assert Rule.DETRACTOR not in verdicts(nps=None)

@@ -10,9 +10,19 @@ from sqlalchemy.orm import Session
 
 from store import ledger
 from store.db import Database
-from store.models import Account, Advocate, Consent, ConsentAnswer, EntryKind, LedgerEntry, ReferenceRequest
+from store.models import (
+    Account,
+    Advocate,
+    Blackout,
+    Consent,
+    ConsentAnswer,
+    EntryKind,
+    LedgerEntry,
+    NpsAnswer,
+    ReferenceRequest,
+)
 from store.requests import cards
-from store.rules.checklist import PolicyFacts, Rule, Verdict, checklist, is_blocked
+from store.rules.checklist import DatesOff, NpsFact, PolicyFacts, Rule, Verdict, checklist, is_blocked
 from store.rules.facts import checks_for_requests, facts_for, facts_for_accounts
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
@@ -82,6 +92,7 @@ def test_one_request_s_facts_are_the_batch_s_facts_for_its_account(db: Database,
         advocate_last_ask_on=dt.date(2026, 10, 1),
         advocate_asks_in_window=2,  # hers and the one that named nobody
         advocate_asks_this_quarter=1,  # the one of 30 September was last quarter
+        advocate_activities=("reference_call",),
         account_name="Acme",
     )
     sams = batch[acme].advocates[sam]
@@ -135,6 +146,86 @@ def test_an_advocate_s_own_limit_is_read_with_their_asks_this_quarter(db: Databa
 
     assert (found.advocate_limit, found.advocate_asks_this_quarter) == (1, 1)
     assert is_blocked(checklist(policy, found))
+
+
+def test_dates_off_are_read_soonest_first_and_as_of_the_ask_in_a_replay(db: Database, policy: Policy) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech")
+        jane = seed.advocate(s, acme, "Jane", "reference_call;quote")
+        for starts, ends, note, set_on in (
+            (TODAY + dt.timedelta(days=30), TODAY + dt.timedelta(days=31), "", seed.NOW),
+            (TODAY + dt.timedelta(days=7), TODAY + dt.timedelta(days=13), "year-end close", seed.NOW),
+            (TODAY - dt.timedelta(days=9), TODAY - dt.timedelta(days=2), "over", seed.NOW),
+        ):
+            s.add(Blackout(advocate_id=jane, starts_on=starts, ends_on=ends, note=note, created_at=set_on))
+        request_id = seed.request(s, acme)
+        request = s.get_one(ReferenceRequest, request_id)
+        request.advocate_id, request.needed_by = jane, TODAY + dt.timedelta(days=8)
+
+    with db.transaction(readonly=True) as s:
+        found = facts_for_accounts(s, policy, [acme], TODAY, activity="quote", cost=2, advocate_ids=[jane])[
+            acme
+        ].advocates[jane]
+        before = facts_for_accounts(
+            s,
+            policy,
+            [acme],
+            TODAY,
+            activity="quote",
+            cost=2,
+            advocate_ids=[jane],
+            as_of=seed.NOW - dt.timedelta(hours=1),
+        )[acme].advocates[jane]
+        for_request = facts_for(s, policy, s.get_one(ReferenceRequest, request_id), TODAY)
+
+    assert found.advocate_activities == ("reference_call", "quote")
+    assert found.advocate_dates_off == (
+        DatesOff(TODAY + dt.timedelta(days=7), TODAY + dt.timedelta(days=13), "year-end close"),
+        DatesOff(TODAY + dt.timedelta(days=30), TODAY + dt.timedelta(days=31)),
+    )
+    assert before.advocate_dates_off == ()
+    assert not is_blocked(checklist(policy, found)), "nothing covers today"
+    blocked = {r.rule: r for r in checklist(policy, for_request)}[Rule.ADVOCATE_BLACKOUT]
+    assert blocked.verdict is Verdict.BLOCKING and "2026-11-30 to 2026-12-06" in blocked.sentence
+
+
+def test_the_nps_answer_that_matters_is_the_latest_detractor_s_in_the_window(
+    db: Database, policy: Policy
+) -> None:
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech")
+        globex = seed.account(s, "Globex", "Fintech")
+        initech = seed.account(s, "Initech", "Fintech")
+        for account_id, score, days_ago, comment in (
+            (acme, 4, 100, "too old to count"),
+            (acme, 5, 40, "slow support"),
+            (acme, 10, 3, "better now"),
+            (globex, 9, 10, ""),
+            (globex, 8, 2, "fine"),
+        ):
+            s.add(
+                NpsAnswer(
+                    account_id=account_id,
+                    email=f"{score}@x.example",
+                    score=score,
+                    comment=comment,
+                    answered_on=TODAY - dt.timedelta(days=days_ago),
+                    imported_at=seed.NOW,
+                )
+            )
+
+    with db.transaction(readonly=True) as s:
+        found = facts_for_accounts(s, policy, [acme, globex, initech], TODAY, activity=None, cost=0)
+        earlier = facts_for_accounts(
+            s, policy, [acme], TODAY, activity=None, cost=0, as_of=seed.NOW - dt.timedelta(days=1)
+        )
+
+    assert found[acme].account.nps == NpsFact(5, TODAY - dt.timedelta(days=40), "slow support")
+    assert found[globex].account.nps == NpsFact(8, TODAY - dt.timedelta(days=2), "fine")
+    assert found[initech].account.nps is None
+    assert earlier[acme].account.nps is None, "imported after the moment replayed"
+    warned = {r.rule: r.verdict for r in checklist(policy, found[acme].account)}
+    assert warned[Rule.DETRACTOR] is Verdict.WARNING
 
 
 def test_an_ask_naming_nobody_where_a_rule_protects_every_advocate_is_blocked_everywhere(

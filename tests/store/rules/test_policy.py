@@ -87,6 +87,8 @@ def test_the_default_rules_and_opening_balance_are_product_md_s() -> None:
         "renewal_warning_days": 60,
         "give_back_days": 90,
         "advocate_low_rating": 2,
+        "detractor_max_score": 6,
+        "detractor_days": 90,
     }
 
 

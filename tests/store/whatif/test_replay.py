@@ -169,7 +169,7 @@ def test_each_ask_is_judged_by_what_the_advocate_had_said_by_then_not_later(
     r2 = ask_and_approve(db, policy, acme, ana, at(2, 9), consent_mode=consent.EMAIL)
     ratings.rate_by_advocate(db, r1, 1, "not worth it", at(2, 10))
     consent.answer(
-        db, r2, ConsentAnswer.NEVER, Act(consent.ADVOCATE, frozenset(), at(2, 12), at(2, 12).date())
+        db, policy, r2, ConsentAnswer.NEVER, Act(consent.ADVOCATE, frozenset(), at(2, 12), at(2, 12).date())
     )
     give(db, acme, 1, at(3, 1))
     r3 = asking.submit(

@@ -1,12 +1,15 @@
-"""`refdesk simulate` on a small program: the same seed gives the same program and figures, both
-runs play the same requests, and the policy's ledger rules spread the asks (fewer per advocate)."""
+"""`refdesk simulate` on a small program: the same seed gives the same program and figures, every
+run plays the same requests, the policy's ledger rules spread the asks (fewer per advocate), and
+recruiting through the gaps fills more of them within the same caps."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from store.rules.policy import Policy
-from store.whatif.simulation import Outcome, gini, run
+from store.whatif.figures import Outcome, gini
+from store.whatif.recruiting import Recruiting
+from store.whatif.simulation import PATIENCE_DAYS, run
 from store.whatif.synthetic import Program, generate
 
 SIZE = {"accounts": 40, "reps": 10, "weeks": 14, "give_back": 0.5}
@@ -60,3 +63,36 @@ def test_programs_that_differ_only_by_give_back_ask_alike(policy: Policy) -> Non
     assert asks(generous) == asks(usual)
     gives = sum(r.gives_back is not None for r in generous.requests)
     assert gives > sum(r.gives_back is not None for r in usual.requests)
+
+
+def test_recruiting_fills_more_of_the_same_requests_within_the_same_caps(
+    policy: Policy, tmp_path: Path
+) -> None:
+    program = generate(seed=1, policy=policy, accounts=60, reps=12, weeks=20, give_back=0.5)
+
+    alone = run(program, policy, ledger_rules=True, workdir=tmp_path)
+    recruiting = run(program, policy, ledger_rules=True, recruiting=Recruiting(), workdir=tmp_path)
+    again = run(program, policy, ledger_rules=True, recruiting=Recruiting(), workdir=tmp_path)
+
+    assert recruiting == again  # its draws come from the program's seed
+    assert recruiting.played == alone.played == program.fingerprint
+    assert recruiting.asks + recruiting.no_eligible == len(program.requests)
+    assert recruiting.fill_rate > alone.fill_rate
+    assert recruiting.recruited + recruiting.offers_taken > 0 == alone.recruited + alone.offers_taken
+    assert recruiting.max_per_advocate_quarter <= policy.rules.advocate_max_asks_in_window
+    assert recruiting.debt_share == 0
+
+
+def test_nobody_recruits_when_owners_never_nominate_nor_take_offers(policy: Policy, tmp_path: Path) -> None:
+    program = generate(seed=1, policy=policy, accounts=60, reps=12, weeks=20, give_back=0.0)
+    alone = run(program, policy, ledger_rules=True, workdir=tmp_path)
+    silent = run(program, policy, ledger_rules=True, recruiting=Recruiting(nominate=0.0), workdir=tmp_path)
+    assert (silent.recruited, silent.offers_taken) == (0, 0)
+    assert (silent.asks, silent.no_eligible, silent.gini) == (alone.asks, alone.no_eligible, alone.gini)
+
+
+def test_a_request_that_finds_nobody_waits_until_its_needed_by_date(policy: Policy, tmp_path: Path) -> None:
+    program = generate(seed=3, policy=policy, **SIZE)  # type: ignore[arg-type]
+    played = run(program, policy, ledger_rules=True, workdir=tmp_path)
+    assert 0 <= played.fill_days_p50 <= played.fill_days_p90 <= PATIENCE_DAYS
+    assert played.fill_rate == played.asks / len(program.requests)

@@ -1,10 +1,14 @@
-"""An advocate's rights over their words: everything kept about them, as data for **Download my
-data**, and **Remove me**, which withdraws every item of theirs and erases the words themselves.
+"""An advocate's rights over their words (`store.evidence`): everything kept about them, as data
+for **Download my data**, and **Remove me**, which withdraws every item of theirs and erases the
+words themselves. It lives beside the rest of their data rights and reads only the models: the
+evidence package imports features that import the bench, so the bench importing it would be a
+cycle.
 
-These run inside the caller's transaction: the advocate's own page and `refdesk advocates forget`
-(issue 21) call them beside the erasure of the rest of what is kept about the person, so one
-transaction removes it all or nothing. The uses stay, without the words (who used them, for which
-deal: the company's own records), so the figures they fed keep adding up.
+These run inside the caller's transaction: **Download my data** and `refdesk advocates export`
+(`store.bench.data_rights`), **Remove me** and `refdesk advocates forget` (`store.bench.erasure`)
+call them beside the rest of what is kept about the person, so one transaction removes it all or
+nothing. The uses stay, without the words (who used them, for which deal: the company's own
+records), so the figures they fed keep adding up.
 """
 
 from __future__ import annotations
@@ -14,8 +18,7 @@ import datetime as dt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.evidence.items import ERASURE
-from store.models import Evidence, EvidenceStatus, EvidenceUse
+from store.models import WITHDRAWN_BY_ERASURE, Evidence, EvidenceStatus, EvidenceUse
 
 
 def withdraw_all_for(session: Session, advocate_id: int, now: dt.datetime) -> int:
@@ -30,7 +33,7 @@ def withdraw_all_for(session: Session, advocate_id: int, now: dt.datetime) -> in
             link=None,
             source="",
             attributed_as="",
-            withdrawn_by=ERASURE,
+            withdrawn_by=WITHDRAWN_BY_ERASURE,
             withdrawn_at=now,
             updated_at=now,
         )
