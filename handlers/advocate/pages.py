@@ -21,7 +21,7 @@ EVIDENCE = Page("evidence", evidence_page.respond)
 #: **Share a few words**: the advocate writes some (the advocate's public id); the approval posts to EVIDENCE
 WORDS = Page("words", partial(words.respond, item_page=EVIDENCE))
 #: the advocate's own page: preferences, dates not to ask, their data (the advocate's)
-PROFILE = Page("me", profile.respond, renewable=True)
+PROFILE = Page("me", partial(profile.respond, share=WORDS), renewable=True)
 #: a nominated contact's invitation to join (the nomination's); once joined it links `PROFILE`
 JOIN = Page("join", partial(join.respond, profile=PROFILE), renewable=True)
 #: a lost link: anyone types an address, a fresh link is mailed if it is known

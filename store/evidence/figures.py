@@ -66,6 +66,12 @@ def helped(session: Session, policy: Policy, advocate_id: int, today: dt.date) -
     return Helped(len({_deal(name, link) for _, name, link in rows}), tuple(kinds))
 
 
+def helped_by(db: Database, policy: Policy, advocate_id: int, today: dt.date) -> Helped:
+    """How the advocate's words helped this quarter, in a transaction of its own (their own page)."""
+    with db.transaction(readonly=True) as session:
+        return helped(session, policy, advocate_id, today)
+
+
 def helped_on_ask(db: Database, policy: Policy, request_id: int, today: dt.date) -> Helped:
     """How the words of the advocate an ask names helped: the relationship statement of the ask's
     e-mail and page ends with it (nothing when the ask names nobody)."""

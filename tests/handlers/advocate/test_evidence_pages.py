@@ -236,7 +236,8 @@ def test_the_ask_s_page_and_e_mail_say_how_the_advocate_s_words_helped(
     assert status == 200 and "Your quote helped 1 deal this quarter. Thank you." in page
     ok(page)
     desk = Desk(db=db, policy=policy, clock=lambda: NOW, links=LINKS)
-    mail = mails.ask_mail(desk, ask, voice.of_ask(desk, ask, wait=True), "https://refdesk.example.com/a")
+    said = voice.of_ask(desk, ask, wait=True)
+    mail = mails.ask_mail(desk, ask, said, "https://refdesk.example.com/a", "https://refdesk.example.com/me")
     assert "How your words helped: Your quote helped 1 deal this quarter. Thank you." in mail.text
     assert (
         "<h2>How your words helped</h2>\n<p>Your quote helped 1 deal this quarter. Thank you.</p>"
