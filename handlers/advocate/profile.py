@@ -46,7 +46,7 @@ def respond(desk: Desk, request: PageRequest, *, share: Page | None = None) -> R
     if what == DOWNLOAD:
         return _download(desk, mine, form.get("format", ""))
     if what == REMOVE:
-        return _remove(desk, mine, request, form)
+        return _remove(desk, mine, request, form, shared)
     if what != SAVE:
         return _page(
             desk,
@@ -112,10 +112,10 @@ def _download(desk: Desk, mine: Profile, chosen: str) -> Download:
     return Download(f"my-data.{extension}", content_type, write(data))
 
 
-def _remove(desk: Desk, mine: Profile, request: PageRequest, form: dict[str, str]) -> Reply:
+def _remove(desk: Desk, mine: Profile, request: PageRequest, form: dict[str, str], share: str) -> Reply:
     if form.get("confirm") != "yes":
         error = "Tick the box to confirm you want to be removed."
-        return _page(desk, mine, request, status="400 Bad Request", error=error)
+        return _page(desk, mine, request, status="400 Bad Request", error=error, share=share)
     done = erasure.forget_advocate(desk.db, mine.advocate_id, key=desk.address_key, now=desk.now())
     send_soon(desk, done.delivery_keys)
     return "200 OK", render("removed.html", title="You have been removed", **_around(desk, mine))
