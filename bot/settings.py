@@ -223,6 +223,10 @@ class Settings(BaseSettings):
     consent_remind_cron: str = Field(
         "0 * * * *", validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_CRON", "consent_remind_cron")
     )
+    #: when advocates whose approved words expire soon are e-mailed to Renew, edit or Withdraw them
+    evidence_renew_cron: str = Field(
+        "0 8 * * *", validation_alias=AliasChoices("REFDESK_EVIDENCE_RENEW_CRON", "evidence_renew_cron")
+    )
     #: seconds one SMTP conversation may take
     smtp_timeout_seconds: float = Field(
         10, gt=0, validation_alias=AliasChoices("REFDESK_SMTP_TIMEOUT", "smtp_timeout_seconds")

@@ -10,7 +10,7 @@ nobody could send; a test fails when a kind has no route.
 from __future__ import annotations
 
 from handlers.accounts import adjust
-from handlers.advocate import mails
+from handlers.advocate import evidence_mails, mails
 from handlers.bench import decide
 from handlers.coverage import gaps, in_digest, nothing_fits
 from handlers.digest import fairness, weekly
@@ -49,6 +49,8 @@ ROUTES: Routes[Desk] = {
     DeliveryKind.CONSENT_EMAIL: MailRoute(mails.compose_ask, fallback=mails.ask_owner_instead),
     DeliveryKind.RATING_EMAIL: MailRoute(mails.compose_rating),
     DeliveryKind.OFFER_INVITE: MailRoute(mails.compose_invitation, fallback=mails.invitation_to_owner),
+    DeliveryKind.EVIDENCE_APPROVAL: MailRoute(evidence_mails.compose_approval),
+    DeliveryKind.EVIDENCE_RENEWAL: MailRoute(evidence_mails.compose_renewal),
     DeliveryKind.NOMINATION_DECISION: SlackRoute(decide.render_decision),
     DeliveryKind.NOMINATION_REFRESH: SlackRoute(decide.render_refresh),
     DeliveryKind.NOMINATION_NEWS: SlackRoute(decide.render_news),

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from handlers.accounts import adjust
 from handlers.bench import decide, nominate
 from handlers.coverage import nothing_fits
+from handlers.evidence import drafting, library
 from handlers.giveback import log_value
 from handlers.home import tab
 from handlers.kit import acks, context, dedupe, errors, sanitize, slash
@@ -29,6 +30,7 @@ SUBCOMMANDS: dict[str, slash.SubCommand] = {
     "offer": commands.offer_command,
     "offers": commands.offers_command,
     "give": commands.give_command,
+    "evidence": library.answer_evidence,
     "nominate": nominate.nominate_command,
 }
 
@@ -64,10 +66,11 @@ def register_all(app: App, desk: Desk) -> None:
         commands,
         seats,
         customer_say,
+        library,
+        drafting,
         nominate,
         decide,
         withdraw,
         nothing_fits,
-        nominate,
     ):
         surface.register(app)

@@ -64,7 +64,16 @@ class TooSoon(DomainError):
 
 
 class Gone(DomainError):
-    """What the button or form points at no longer exists."""
+    """What the button or form points at no longer exists (or can no longer be used: `why` says so)."""
+
+    def __init__(self, message: str = "", *, why: str | None = None) -> None:
+        super().__init__(message)
+        self.why = why
+
+
+class Changed(DomainError):
+    """What the form showed has changed since it was opened (the words of evidence were edited):
+    nothing was recorded, and the form is shown again as things now stand."""
 
 
 class Unavailable(DomainError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -55,6 +56,14 @@ class DealIndex:
 
     by_link: dict[str, int] = field(default_factory=dict)
     by_crm: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, opportunities: Iterable[tuple[int, str, str | None]]) -> DealIndex:
+        """From (opportunity id, CRM id, link) rows: a use of evidence's link is matched the same way."""
+        index = cls()
+        for opportunity_id, crm_id, link in opportunities:
+            index.add(opportunity_id, crm_id, link)
+        return index
 
     def add(self, opportunity_id: int, crm_id: str, link: str | None) -> None:
         self.by_crm[crm_id] = opportunity_id

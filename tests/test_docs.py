@@ -134,3 +134,15 @@ def test_the_policy_page_shows_the_default_policy() -> None:
         key: f"`{json.dumps(value)}`".replace('","', '", "') if isinstance(value, list) else shown(value)
         for key, value in policy["coverage"].items()
     }
+
+
+def test_the_policy_page_shows_the_evidence_kinds() -> None:
+    evidence, rows = default_policy()["evidence"], policy_rows()
+
+    assert rows["evidence.max_years"][0] == shown(evidence["max_years"])
+    assert rows["evidence.renew_notice_days"][0] == shown(evidence["renew_notice_days"])
+    for key, kind in evidence["kinds"].items():
+        name, years, covers, link = rows[f"evidence.kinds.{key}"][:4]
+        assert (name, years, link) == (kind["name"], str(kind["years"]), "yes" if kind.get("link") else "no")
+        for activity, place in kind["covers"].items():
+            assert f"`{activity}`" in covers and f"({place})" in covers, (key, activity)

@@ -17,6 +17,7 @@ from bot.jobs.registry import JOBS, NO_DIGEST_CHANNEL, digest_week
 from bot.jobs.scheduler import run_job
 from bot.settings import Settings
 from handlers.coverage.in_digest import coverage_lines, coverage_now
+from handlers.digest.evidence import thanks_text
 from handlers.digest.fairness import chart_png, fairness_for, fairness_lines
 from handlers.digest.weekly import digest_for, digest_text, named
 from handlers.digest.words import week_of
@@ -116,7 +117,7 @@ def digest(settings: Settings, db: Database, *, dry_run: bool, chart: Path | Non
         sla = dt.timedelta(hours=settings.decision_sla_hours)
         who = named(desk)
         print(digest_text(digest_for(desk, week, sla), now, who))
-        print("\n".join(fairness_lines(fairness_for(desk, week), who)))
+        print("\n".join(fairness_lines(fairness_for(desk, week), who) + thanks_text(desk, week)))
         print("\n".join(coverage_lines(coverage_now(desk), desk)))
         if chart is not None:
             write_chart(chart, chart_png(desk, week))

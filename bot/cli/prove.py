@@ -13,11 +13,13 @@ from pathlib import Path
 from bot.cli.tables import aligned
 from bot.errors import CliError
 from bot.settings import Settings
+from handlers.digest.evidence import report_lines
 from handlers.digest.funnel import FUNNEL_TITLE, funnel_lines
 from handlers.digest.outcomes import report_text
 from store.db import Database
 from store.digest import funnel
 from store.digest.outcomes import report as outcomes_report
+from store.evidence.figures import outcomes as evidence_outcomes
 from store.rules.checklist import Rule
 from store.rules.policy import Policy, load_policy, points
 from store.whatif.figures import Outcome
@@ -30,17 +32,21 @@ from store.whatif.synthetic import Program, generate
 def report(settings: Settings, db: Database, since: dt.date | None, *, as_json: bool) -> int:
     """What references did for revenue, then the customer funnel (from `since`, else all time)."""
     outcomes = outcomes_report(db, since)
+    words = evidence_outcomes(db, since)
     customers = funnel.report(db, since, dt.datetime.now(dt.UTC), settings.tz)
     if as_json:
         data = dataclasses.asdict(outcomes)
         for key in ("win_rate_with", "win_rate_without"):
             data[key]["rate"] = getattr(outcomes, key).rate
+        data["evidence"] = dataclasses.asdict(words)
+        for key in ("with_evidence", "without_evidence"):
+            data["evidence"][key]["rate"] = getattr(words, key).rate
         data["customer_funnel"] = dataclasses.asdict(customers)
         time_to_yes = customers.time_to_yes
         data["customer_funnel"]["time_to_yes"] = time_to_yes.total_seconds() if time_to_yes else None
         print(json.dumps(data, default=str, indent=2))
     else:
-        print(report_text(outcomes))
+        print("\n".join([report_text(outcomes), *report_lines(words)]))
         heading = f"{FUNNEL_TITLE} ({'since ' + since.isoformat() if since else 'all time'})"
         print("\n".join(["", heading, "=" * len(heading), "", *funnel_lines(customers)]))
     return 0

@@ -25,6 +25,7 @@ from store.coverage import gaps
 from store.customer import consent
 from store.digest import claims
 from store.digest.claims import owe_digest
+from store.evidence import expiry
 from store.giveback import nudges
 from store.outbox.kinds import DeliveryKind
 from store.periods import Period
@@ -119,6 +120,14 @@ def consent_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str
     return consent.owe_reminders(desk.db, now=now, after=dt.timedelta(days=settings.consent_remind_days))
 
 
+def evidence_renew(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
+    """Approved words expiring within the policy's notice: their advocate is e-mailed to Renew,
+    edit or Withdraw them, once per item and expiry. A program that cannot e-mail claims nothing."""
+    if desk.links is None or desk.mailer is None:
+        return []
+    return expiry.owe_renewal_notices(desk.db, desk.policy, now, now.astimezone(desk.tz).date())
+
+
 def nomination_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
     """Nominations waiting a week for the owner's decision or the contact's answer remind whoever
     they wait for, once per wait."""
@@ -142,6 +151,12 @@ JOBS: dict[str, Job] = {
             "ask owners to record advocates' answers not given by e-mail in time",
             "consent_remind_cron",
             consent_remind,
+        ),
+        Job(
+            "evidence-renew",
+            "e-mail advocates whose approved words expire soon: Renew, edit or Withdraw",
+            "evidence_renew_cron",
+            evidence_renew,
         ),
         Job(
             "nomination-remind",

@@ -27,6 +27,7 @@ from store.customer.ask_view import AskView
 from store.customer.consent import ANSWER_WORDS
 from store.customer.referrals import Colleague
 from store.errors import AlreadySettled, Gone, Invalid, TooSoon
+from store.evidence import figures
 from store.models import ConsentAnswer, RequestStatus
 from store.rules.policy import counted
 
@@ -109,6 +110,7 @@ def _ask_page(
         csrf=desk.links.csrf(request.token),
         action=request.action,
         error=error,
+        helped=figures.helped_on_ask(desk.db, desk.policy, ask.request_id, desk.today()).words(),
         **_common(desk, ask),
     )
     return status, body

@@ -1,9 +1,10 @@
-"""The advocate's e-mails — the ask, the thank-you that asks for a rating, "no longer needed" after a
-withdrawal, an offer's invitation, a fresh link to their own page, and a nominated contact's
-invitation to join — composed at send time from current data (an ask answered meanwhile, by the
-owner's buttons, is not mailed any more; a person removed meanwhile is not mailed at all), and what
-happens when one can never be sent: the owner is asked or told instead. Every e-mail to an advocate
-ends with the shared footer (`_mail_footer.*`): a link to their own page and how to stop.
+"""The advocate's e-mails — the ask, the thank-you that asks for a rating (and invites them to
+**Share a few words**), "no longer needed" after a withdrawal, an offer's invitation, a fresh link to
+their own page, and a nominated contact's invitation to join — composed at send time from current
+data (an ask answered meanwhile, by the owner's buttons, is not mailed any more; a person removed
+meanwhile is not mailed at all), and what happens when one can never be sent: the owner is asked or
+told instead. Every e-mail to an advocate ends with the shared footer (`_mail_footer.*`): a link to
+their own page and how to stop. The e-mails about their words are `handlers.advocate.evidence_mails`'.
 
 Each comes from the account's owner, by name, at the company customers know, at the program's
 address, with replies going to the owner (`handlers.advocate.voice`). These are the routes'
@@ -14,6 +15,7 @@ composers and fallbacks (`handlers.routes`); the SMTP transport that sends them 
 from __future__ import annotations
 
 from handlers.advocate import voice
+from handlers.advocate.evidence_mails import share_link
 from handlers.advocate.join import WHAT_IT_MEANS
 from handlers.advocate.offer import ANSWER_WORDS
 from handlers.advocate.pages import ANSWER, JOIN, OFFER, PROFILE, RATE
@@ -26,6 +28,7 @@ from store.bench import deciding, notices, profile, views
 from store.customer import ask_view, consent
 from store.customer.ask_view import AskView
 from store.errors import Gone
+from store.evidence import figures
 from store.models import NominationStatus, RequestStatus
 from store.offers import invitations
 from store.outbox.payloads import NominationPayload, OfferSeatPayload
@@ -87,6 +90,7 @@ def ask_mail(desk: Desk, ask: AskView, said: Voice, link: str, page: str) -> Mai
         link=link,
         why=voice.why_you(ask),
         stop_on_page=True,
+        helped=figures.helped_on_ask(desk.db, desk.policy, ask.request_id, desk.today()).words(),
         page=page,
     )
 
@@ -130,6 +134,7 @@ def compose_rating(desk: Desk, job: DeliveryJob) -> Mail | None:
         "mail_rate",
         link=link,
         came_of_it=came_of_it(ask),
+        share=share_link(desk, job),
         page=_their_page(desk, job),
     )
 

@@ -36,9 +36,7 @@ ANSWER_OF_STATUS = {SeatStatus.ACCEPTED: YES, SeatStatus.DELIVERED: YES, SeatSta
 
 def _common(desk: Desk, invitation: Invitation) -> dict[str, object]:
     """Who offers it, for which company: the account's owner by name (a page does not wait on Slack)."""
-    said = voice.voice(desk, invitation.owner_id, invitation.owner_email, wait=False)
-    sender = said.owner_name if said.owner is None else f"{said.owner.name} at {said.company}"
-    return {"company": said.company, "sender": sender, "privacy_url": said.privacy_url}
+    return voice.page_values(voice.voice(desk, invitation.owner_id, invitation.owner_email, wait=False))
 
 
 def respond(desk: Desk, request: PageRequest) -> Reply:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from handlers.advocate import answer, join, lost_link, offer, profile
+from handlers.advocate import answer, evidence_page, join, lost_link, offer, profile, words
 from handlers.advocate.web import AdvocatePages, Page
 from handlers.kit.desk import Desk
 
@@ -16,14 +16,18 @@ ANSWER = Page("answer", answer.respond_answer)
 RATE = Page("rate", answer.respond_rate)
 #: answer an offer's invitation (the seat's)
 OFFER = Page("offer", offer.respond)
+#: one item of the advocate's words: approve, renew, change, withdraw (the item's public id)
+EVIDENCE = Page("evidence", evidence_page.respond)
+#: **Share a few words**: the advocate writes some (the advocate's public id); the approval posts to EVIDENCE
+WORDS = Page("words", partial(words.respond, item_page=EVIDENCE))
 #: the advocate's own page: preferences, dates not to ask, their data (the advocate's)
-PROFILE = Page("me", profile.respond, renewable=True)
+PROFILE = Page("me", partial(profile.respond, share=WORDS), renewable=True)
 #: a nominated contact's invitation to join (the nomination's); once joined it links `PROFILE`
 JOIN = Page("join", partial(join.respond, profile=PROFILE), renewable=True)
 #: a lost link: anyone types an address, a fresh link is mailed if it is known
 LOST_LINK = Page("link", lost_link.respond, signed=False)
 
-PAGES = (ANSWER, RATE, OFFER, PROFILE, JOIN, LOST_LINK)
+PAGES = (ANSWER, RATE, OFFER, EVIDENCE, WORDS, PROFILE, JOIN, LOST_LINK)
 
 
 def advocate_site(desk: Desk) -> AdvocatePages:

@@ -14,12 +14,13 @@ import datetime as dt
 
 from handlers.advocate import voice
 from handlers.advocate.templating import render
-from handlers.advocate.web import Download, PageRequest, Reply, problem
+from handlers.advocate.web import Download, Page, PageRequest, Reply, problem
 from handlers.kit.desk import Desk
 from handlers.outbox.sender import send_soon
 from store.bench import data_rights, erasure, profile
 from store.bench.profile import Preferences, Profile
 from store.errors import Gone, Invalid
+from store.evidence import figures
 from store.rules.checklist import DatesOff
 
 SAVE, DOWNLOAD, REMOVE = "save", "download", "remove"
@@ -31,22 +32,29 @@ FORMATS = {
 ACTIVITY, VALUE, REMOVE_RANGE = "do_", "value_", "remove_"
 
 
-def respond(desk: Desk, request: PageRequest) -> Reply | Download:
+def respond(desk: Desk, request: PageRequest, *, share: Page | None = None) -> Reply | Download:
+    """Their page (GET) or what its buttons sent; `share`: the page **Share a few words** opens."""
     try:
         mine = profile.profile(desk.db, desk.policy, request.key, desk.today())
     except Gone:
         return problem("404 Not Found", "Page not found", "There is no page here any more.")
+    shared = request.root + share.path(desk.links, request.key)[0] if share and desk.links else ""
     form = request.form
     if form is None:
-        return _page(desk, mine, request)
+        return _page(desk, mine, request, share=shared)
     what = form.get("do", "")
     if what == DOWNLOAD:
         return _download(desk, mine, form.get("format", ""))
     if what == REMOVE:
-        return _remove(desk, mine, request, form)
+        return _remove(desk, mine, request, form, shared)
     if what != SAVE:
         return _page(
-            desk, mine, request, status="400 Bad Request", error="Please use one of the page's buttons."
+            desk,
+            mine,
+            request,
+            status="400 Bad Request",
+            error="Please use one of the page's buttons.",
+            share=shared,
         )
     try:
         profile.save(
@@ -59,9 +67,9 @@ def respond(desk: Desk, request: PageRequest) -> Reply | Download:
         )
     except Invalid as invalid:
         error = next(iter(invalid.errors.values()), "Please check the form.")
-        return _page(desk, mine, request, status="400 Bad Request", error=error)
+        return _page(desk, mine, request, status="400 Bad Request", error=error, share=shared)
     saved = profile.profile(desk.db, desk.policy, mine.advocate_id, desk.today())
-    return _page(desk, saved, request, notice="Saved. It applies from now on.")
+    return _page(desk, saved, request, notice="Saved. It applies from now on.", share=shared)
 
 
 def _preferences(desk: Desk, form: dict[str, str]) -> Preferences:
@@ -104,10 +112,10 @@ def _download(desk: Desk, mine: Profile, chosen: str) -> Download:
     return Download(f"my-data.{extension}", content_type, write(data))
 
 
-def _remove(desk: Desk, mine: Profile, request: PageRequest, form: dict[str, str]) -> Reply:
+def _remove(desk: Desk, mine: Profile, request: PageRequest, form: dict[str, str], share: str) -> Reply:
     if form.get("confirm") != "yes":
         error = "Tick the box to confirm you want to be removed."
-        return _page(desk, mine, request, status="400 Bad Request", error=error)
+        return _page(desk, mine, request, status="400 Bad Request", error=error, share=share)
     done = erasure.forget_advocate(desk.db, mine.advocate_id, key=desk.address_key, now=desk.now())
     send_soon(desk, done.delivery_keys)
     return "200 OK", render("removed.html", title="You have been removed", **_around(desk, mine))
@@ -126,6 +134,7 @@ def _page(
     status: str = "200 OK",
     error: str | None = None,
     notice: str | None = None,
+    share: str = "",
 ) -> Reply:
     rules = desk.policy.rules
     body = render(
@@ -143,6 +152,8 @@ def _page(
         action=request.action,
         error=error,
         notice=notice,
+        helped=figures.helped_by(desk.db, desk.policy, mine.advocate_id, desk.today()).words(),
+        share=share,
         **_around(desk, mine),
     )
     return status, body

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 #: (status line, HTML body)
 Reply = tuple[str, str]
-MAX_FORM_BYTES = 16_000
+#: the largest form a page takes: a customer's words may run to 10,000 characters, any script's
+#: (three bytes each in UTF-8, each byte three characters once form-encoded)
+MAX_FORM_BYTES = 100_000
 #: the most fields a form may send (the advocate's page has one per activity, value and range)
 MAX_FORM_FIELDS = 100
 HEADERS = [
@@ -70,6 +72,9 @@ class PageRequest:
     action: str
     #: the CSRF token the page's form must carry back
     csrf: str = ""
+    #: the path the pages are served under (WSGI's SCRIPT_NAME): a page's form that posts to another
+    #: page (`Page.path`) starts with it
+    root: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,12 @@ class Page:
     def url(self, links: Links, key: str | int = "") -> str:
         """The link to this page (signed for `key`), as the e-mails carry it."""
         return links.url(self.purpose, str(key)) if self.signed else f"{links.base_url}{self.prefix}"
+
+    def path(self, links: Links, key: str | int) -> tuple[str, str]:
+        """A fresh signed path to this page for `key`, and its token (a form posting there carries
+        the token's CSRF)."""
+        token = links.token(self.purpose, str(key))
+        return f"{self.prefix}{key}/{token}", token
 
 
 def problem(status: str, title: str, message: str, *, link: tuple[str, str] | None = None) -> Reply:
@@ -194,7 +205,14 @@ class AdvocatePages:
                 "The link is incomplete or was changed. Please open it again from the e-mail, "
                 "copying the whole address.",
             )
-        action = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        root = environ.get("SCRIPT_NAME", "")
+        action = root + environ.get("PATH_INFO", "")
+        if method == "POST" and _length(environ) > MAX_FORM_BYTES:
+            return problem(
+                "413 Content Too Large",
+                "This is too long",
+                "What you sent is longer than this page takes. Please shorten it and send it again.",
+            )
         form = _form(environ) if method == "POST" else None
         if method == "POST" and (form is None or not links.csrf_ok(token, form.get("csrf", ""))):
             return problem(
@@ -202,7 +220,7 @@ class AdvocatePages:
                 "This form has expired",
                 "Please open the link from the e-mail again and send your answer from there.",
             )
-        return page.respond(self.desk, PageRequest(key, token, form, action, links.csrf(token)))
+        return page.respond(self.desk, PageRequest(key, token, form, action, links.csrf(token), root))
 
     def _open_page(self, page: Page, links: Links, environ: dict[str, Any], method: str) -> Reply | Download:
         """A page anyone may open: its form carries a signed timestamp as its CSRF token."""
@@ -218,6 +236,14 @@ class AdvocatePages:
         return page.respond(self.desk, PageRequest("", "", form, action, links.form_token(page.purpose)))
 
 
+def _length(environ: dict[str, Any]) -> int:
+    """The body's declared length (0 when none or not a number)."""
+    try:
+        return max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
 def _form(environ: dict[str, Any]) -> dict[str, str] | None:
     """The posted form's fields (the first value of each), or None when it is not a small form.
 
@@ -227,10 +253,7 @@ def _form(environ: dict[str, Any]) -> dict[str, str] | None:
     """
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
+    length = _length(environ)
     if not 0 < length <= MAX_FORM_BYTES:
         return None
     try:

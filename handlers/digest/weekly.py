@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from handlers.coverage.in_digest import coverage_blocks, coverage_now
+from handlers.digest.evidence import thanks_blocks
 from handlers.digest.fairness import fairness_blocks, fairness_for
 from handlers.digest.funnel import FUNNEL_TITLE, funnel_lines
 from handlers.digest.outcomes import outcome_lines
@@ -140,8 +141,9 @@ def render_digest(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     d = digest_for(desk, period, dt.timedelta(hours=payload.sla_hours))
     text = f"{title(period)}: {d.opened} opened, {d.approved} approved, {d.pending} pending"
     blocks = digest_blocks(d, desk.now())
-    # the fairness and coverage parts sit above the closing context line
-    blocks[-1:-1] = fairness_blocks(fairness_for(desk, period))
+    # the fairness part, the thanks for customers' words and the coverage part sit above the
+    # closing context line
+    blocks[-1:-1] = fairness_blocks(fairness_for(desk, period)) + thanks_blocks(desk, period)
     blocks[-1:-1] = coverage_blocks(coverage_now(desk), desk)
     return [Outgoing(text, blocks)]
 

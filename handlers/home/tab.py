@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from handlers.evidence.drafting import evidence_home_blocks
 from handlers.home.bench import bench_blocks
 from handlers.home.give_first import give_first_blocks
 from handlers.kit.blocks import Block, context, divider, escape, header, section
@@ -79,6 +80,7 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
     else:
         blocks.append(context("You own no account in the program."))
     blocks += give_first_blocks(desk, user_id, overview.balances)
+    blocks += evidence_home_blocks(desk, user_id)
     blocks += bench_blocks(desk, user_id)
     return {"type": "home", "blocks": blocks}
 

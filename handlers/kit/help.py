@@ -24,6 +24,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/reference offers", "the open offers (admins: edit and close them)"),
     ("/reference offer", "post a give-back offer with a number of seats (program admins)"),
     (
+        "/reference evidence <words>",
+        "customers' own words, approved by them, that fit a deal: use them instead of a new ask",
+    ),
+    ("/reference evidence new", "draft a customer's words for them to approve (program admins)"),
+    (
         "/reference nominate [account]",
         "nominate a customer contact as an advocate: the owner decides, they opt in",
     ),

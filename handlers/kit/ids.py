@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"
     # giving back
     LOG_VALUE = "log_value"
+    #: the advocate picker of the modals with an account input (its options: the account's people)
     LOG_ADVOCATE = "log_advocate"
     # the customer's say: the owner records what the advocate said in person
     CONSENT_YES = "consent_yes"
@@ -50,6 +51,10 @@ class Action(enum.StrEnum):
     SEAT_NO = "seat_no"
     DELIVERED = "seat_delivered"
     RELEASE_SEAT = "seat_release"
+    # evidence: a customer's approved words
+    EVIDENCE_USE = "evidence_use"
+    EVIDENCE_NEW = "evidence_new"
+    EVIDENCE_EDIT = "evidence_edit"
     # growing the bench: nominating a contact, and the owner's decision
     NOMINATE = "nominate"
     NOMINATION_INVITE = "nomination_invite"
@@ -88,6 +93,12 @@ class View(enum.StrEnum):
     PICK_ADVOCATE = "pick_advocate_modal"
     #: **Offer it** for an account with several advocates: whom the seat is offered to
     OFFER_ADVOCATE = "offer_advocate_modal"
+    #: **Use this**: for which deal and where; answered with the words to copy
+    EVIDENCE_USE = "evidence_use_modal"
+    EVIDENCE_USED = "evidence_used"
+    #: an admin drafts (or changes) a customer's words for them to approve
+    EVIDENCE_DRAFT = "evidence_draft_modal"
+    EVIDENCE_DRAFTED = "evidence_drafted"
     #: `/reference nominate`, **Nominate**: a contact proposed as an advocate
     NOMINATE = "nominate_modal"
     #: **Not now** on a nomination: the reason the nominator reads

@@ -81,7 +81,7 @@ def sentence(error: DomainError) -> str:
     if isinstance(error, NeedsOverride):
         return "A blocking rule applies now: only a program admin can approve, with override."
     if isinstance(error, Gone):
-        return "This no longer exists. Nothing changed."
+        return error.why or "This no longer exists. Nothing changed."
     if isinstance(error, Invalid):
         return next(iter(error.errors.values()), "That cannot be done.")
     if isinstance(error, Unavailable):

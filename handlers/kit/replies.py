@@ -1,7 +1,8 @@
 """Answers only the clicking person sees: a refusal, an "already decided", a notice.
 
 A click in a message comes with a `response_url` (an ephemeral answer in place); a click on the
-App Home tab does not, so there the answer is a small modal opened with the click's trigger id.
+App Home tab does not, so there the answer is a small modal opened with the click's trigger id
+(pushed on top, when the click was in a modal: Slack opens no second modal beside it).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def tell(
     if body.get("response_url"):
         respond(text=text, response_type="ephemeral", replace_original=False)
     elif body.get("trigger_id"):
-        client.views_open(trigger_id=body["trigger_id"], view=notice_modal(title, text))
+        in_modal = (body.get("view") or {}).get("type") == "modal"
+        show = client.views_push if in_modal else client.views_open
+        show(trigger_id=body["trigger_id"], view=notice_modal(title, text))
     else:
         log.warning("no way to answer %s in place: %s", body.get("user", {}).get("id"), text)

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.accounts.picker import account_option
+from handlers.evidence.library import words_first
 from handlers.kit import slash
 from handlers.kit.desk import Desk
 from handlers.kit.forms import as_id, request_id_of, state_values
@@ -45,9 +46,12 @@ def modal_for(
         if len(matches) == 1:
             account, matches = matches[0], []
     advocates = lookup.advocates_for(desk.db, account.id, activity, desk.today()) if account else []
-    return request_modal(
+    view = request_modal(
         desk.policy, account=account, matches=matches, search=search, activity=activity, advocates=advocates
     )
+    # words before a call: the account's approved words that can stand in for the ask, first
+    view["blocks"][:0] = words_first(desk, account.id if account else None, activity)
+    return view
 
 
 def open_request_modal(desk: Desk, client: WebClient, trigger_id: str, **how: Any) -> None:

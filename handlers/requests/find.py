@@ -16,6 +16,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from handlers.coverage.nothing_fits import nothing_fits_button
+from handlers.evidence.library import words_for_find
 from handlers.kit.blocks import Block, button, context, escape, section, truncate
 from handlers.kit.desk import Desk
 from handlers.kit.ids import Action
@@ -95,7 +96,9 @@ def answer_find(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client
         if result.fits
         else f"No account matches “{said}”"
     )
-    ack(response_type="ephemeral", text=summary, blocks=find_blocks(words, result))
+    # words before a call: approved words that fit the same deal come first
+    blocks = words_for_find(desk, words) + find_blocks(words, result)
+    ack(response_type="ephemeral", text=summary, blocks=blocks)
     if result.unmet is not None:
         _record_unmet(desk, result.unmet, str(command.get("user_id") or ""))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from handlers.evidence.library import words_instead
 from handlers.kit.blocks import Block, escape, user
 from handlers.kit.desk import Desk
 from handlers.outbox.batch import in_hand
@@ -56,12 +57,10 @@ def render_confirmation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     if card is None:
         return []
     alternatives = cards.alternatives(desk.db, desk.policy, card.id) if card.pending and card.blocked else []
-    return [
-        Outgoing(
-            f"Your request for {escape(card.account_name)} went to {user(card.owner_id)}",
-            confirmation_blocks(card, alternatives),
-        )
-    ]
+    blocks = confirmation_blocks(card, alternatives)
+    if card.pending:  # words before a call: approved words that could replace the ask, withdrawing it
+        blocks += words_instead(desk, card.id, card.activity)
+    return [Outgoing(f"Your request for {escape(card.account_name)} went to {user(card.owner_id)}", blocks)]
 
 
 def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:

@@ -6,7 +6,8 @@ the NPS answers from it — or, for an advocate imported without an address, tha
 What it covers: their profile and preferences (activities, cap, dates not to ask, time zone,
 times, what they value), the asks made of them with their answers, notes and times, the ratings
 of those activities, the value given to them, their nominations, the times an advocate named them
-as a colleague ("Someone else would be better") and their survey answers. The
+as a colleague ("Someone else would be better"), their survey answers and their words
+(`store.bench.their_words`: each item as kept, with how often it was used). The
 requester's internal context is the company's notes about a deal, not about them: it stays out.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from store.addresses import BadAddress, clean_address
+from store.bench import their_words
 from store.db import Database
 from store.errors import Gone, Invalid
 from store.models import (
@@ -42,7 +44,16 @@ from store.rules.policy import Policy
 Section = list[dict[str, Any]]
 #: what a spreadsheet reads as the start of a formula
 FORMULA_STARTS = frozenset("=+-@\t\r")
-SECTIONS = ("profile", "asks", "ratings", "gives", "nominations", "named_as_colleague", "survey_answers")
+SECTIONS = (
+    "profile",
+    "asks",
+    "ratings",
+    "gives",
+    "nominations",
+    "named_as_colleague",
+    "survey_answers",
+    "your_words",
+)
 
 
 def of_advocate(db: Database, policy: Policy, advocate_id: int, now: dt.datetime) -> dict[str, Any]:
@@ -85,6 +96,7 @@ def _collect(
         "nominations": _nominations(session, policy, address),
         "named_as_colleague": _named(session, address),
         "survey_answers": _survey(session, address),
+        "your_words": [item for advocate_id in ids for item in their_words.export_for(session, advocate_id)],
     }
 
 

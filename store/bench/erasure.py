@@ -6,10 +6,11 @@ title, address, preferences and dates of each advocate row with it, which stays 
 times, the owner's lines to them and their rating comments; their nominations (an open one is
 withdrawn); their details wherever an advocate named them as a colleague ("Someone else would be
 better"); their NPS answers' address, name and comment (the score and day stay: the account's
-detractor rule reads them); and their name and address wherever a request's free text repeats
-them. The keyed fingerprint of the address (`store.addresses.AddressKey`) is kept, so no later
-import or nomination adds them again. E-mails still owed to them are cancelled, never sent; the
-account's owner is told.
+detractor rule reads them); their name and address wherever a request's free text repeats
+them; and their words, every item withdrawn at once and its text erased
+(`store.bench.their_words`). The keyed fingerprint of the address (`store.addresses.AddressKey`)
+is kept, so no later import or nomination adds them again. E-mails still owed to them are
+cancelled, never sent; the account's owner is told.
 
 Not rewritten: the ledger, which is insert-only (a note typed on a give stays as typed).
 """
@@ -25,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.addresses import AddressKey, BadAddress, clean_address
-from store.bench import notices
+from store.bench import notices, their_words
 from store.bench.forgotten import NoAddressKey
 from store.customer.consent import mail_recipient
 from store.db import Database
@@ -174,6 +175,7 @@ def _erase_advocate(session: Session, advocate: Advocate, now: dt.datetime, by_a
         update(Rating).where(Rating.advocate_id == advocate.id, Rating.rater == "advocate").values(comment="")
     )
     session.execute(Blackout.__table__.delete().where(Blackout.advocate_id == advocate.id))
+    their_words.withdraw_all_for(session, advocate.id, now)
     advocate.name, advocate.title, advocate.email = alias, "", None
     advocate.person_key = f"removed:{advocate.id}"
     advocate.activities, advocate.asks_per_quarter = "", None

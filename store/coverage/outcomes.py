@@ -4,7 +4,8 @@ A request is *filled* when the customer said yes or the activity was done, whate
 (a deal that died after the customer's yes still found a willing customer). The customer's answer
 is read from the consent rows here and nowhere else in coverage, so a change to where the
 customer's side lives (a first-class request state, evidence that fills a need) changes this
-module only.
+module only. A request cancelled with a use of the customer's approved words (**Use this** in its
+place: `store.evidence.use`) was filled by evidence, not withdrawn.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from store.customer.answer_effects import DECLINED_BY_CUSTOMER
 from store.customer.consent import NO_ANSWERS
-from store.models import Consent, ConsentAnswer, ReferenceRequest, RequestStatus
+from store.models import Consent, ConsentAnswer, EvidenceUse, ReferenceRequest, RequestStatus
 
 
 class Outcome(enum.StrEnum):
@@ -30,8 +31,8 @@ class Outcome(enum.StrEnum):
     OPEN = "open"
     #: the customer said yes, or the activity was done
     FILLED = "filled"
-    #: the customer's words served instead of their time. Nothing produces it yet: the evidence
-    #: issue (23) will, for a request withdrawn in favour of approved evidence
+    #: the customer's words served instead of their time: the request was withdrawn in favour of
+    #: their approved words (an `EvidenceUse` names it)
     FILLED_BY_EVIDENCE = "filled_by_evidence"
     DECLINED_BY_OWNER = "declined_by_owner"
     DECLINED_BY_CUSTOMER = "declined_by_customer"
@@ -74,9 +75,15 @@ class Ended:
 
 
 def outcome_of(
-    status: str, reason: str | None, answer: str | None, needed_by: dt.date | None, today: dt.date
+    status: str,
+    reason: str | None,
+    answer: str | None,
+    needed_by: dt.date | None,
+    today: dt.date,
+    by_evidence: bool = False,
 ) -> Outcome:
-    """The outcome of a request in `status` whose customer answered `answer` (None: not yet)."""
+    """The outcome of a request in `status` whose customer answered `answer` (None: not yet);
+    `by_evidence`: it was withdrawn in favour of the customer's approved words."""
     if answer == ConsentAnswer.YES or status == RequestStatus.DONE:
         return Outcome.FILLED
     if status == RequestStatus.CUSTOMER_DECLINED:
@@ -86,7 +93,7 @@ def outcome_of(
         by_customer = answer in NO_ANSWERS or reason == DECLINED_BY_CUSTOMER
         return Outcome.DECLINED_BY_CUSTOMER if by_customer else Outcome.DECLINED_BY_OWNER
     if status in (RequestStatus.CANCELLED, RequestStatus.WITHDRAWN):
-        return Outcome.WITHDRAWN
+        return Outcome.FILLED_BY_EVIDENCE if by_evidence else Outcome.WITHDRAWN
     if status == RequestStatus.FELL_THROUGH:
         return Outcome.EXPIRED
     if needed_by is not None and needed_by < today:
@@ -108,15 +115,17 @@ def request_outcomes(
             Consent.request_id,
             Consent.answer,
             Consent.answered_at,
+            EvidenceUse.id,
         )
         .outerjoin(Consent, Consent.request_id == ReferenceRequest.id)
+        .outerjoin(EvidenceUse, EvidenceUse.request_id == ReferenceRequest.id)
         .where(ReferenceRequest.id.in_(request_ids))
     )
     ended = {}
-    for request_id, status, reason, needed_by, created_at, asked, answer, answered_at in rows:
+    for request_id, status, reason, needed_by, created_at, asked, answer, answered_at, use in rows:
         yes = answer == ConsentAnswer.YES
         ended[request_id] = Ended(
-            outcome=outcome_of(status, reason, answer, needed_by, today),
+            outcome=outcome_of(status, reason, answer, needed_by, today, by_evidence=use is not None),
             asked=asked is not None,
             said_yes=yes,
             time_to_yes=answered_at - created_at if yes and answered_at is not None else None,

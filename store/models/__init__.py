@@ -25,6 +25,7 @@ from store.models.bench import (
 )
 from store.models.customer import Consent, ConsentAnswer, Rating, Referral
 from store.models.demand import Demand, DemandSource
+from store.models.evidence import WITHDRAWN_BY_ERASURE, Evidence, EvidenceStatus, EvidenceUse, NameAs
 from store.models.ledger import EntryKind, KeptBalance, LedgerEntry
 from store.models.offers import HOLDING_SEAT, Offer, OfferSeat, OfferStatus, SeatStatus
 from store.models.opportunities import Opportunity, OpportunityLink, OpportunityOutcome
@@ -42,6 +43,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "OPEN_NOMINATION",
     "WERE_APPROVED",
+    "WITHDRAWN_BY_ERASURE",
     "Account",
     "AccountStatus",
     "Advocate",
@@ -54,9 +56,13 @@ __all__ = [
     "Demand",
     "DemandSource",
     "EntryKind",
+    "Evidence",
+    "EvidenceStatus",
+    "EvidenceUse",
     "ForgottenAddress",
     "KeptBalance",
     "LedgerEntry",
+    "NameAs",
     "Nomination",
     "NominationStatus",
     "NpsAnswer",

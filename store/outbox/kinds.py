@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import enum
 
+from store.outbox.fields import Payload
 from store.outbox.payloads import (
     AdjustmentPayload,
     AnsweredPayload,
     ChannelHelpPayload,
     ConsentAskPayload,
     DigestPayload,
+    EvidencePayload,
     GapAsksPayload,
     HomeRefreshPayload,
     LoggedPayload,
@@ -24,7 +26,6 @@ from store.outbox.payloads import (
     NothingFitsPayload,
     NudgePayload,
     OfferSeatPayload,
-    Payload,
     ReferralPayload,
     RemovedPayload,
 )
@@ -103,6 +104,10 @@ class DeliveryKind(enum.StrEnum):
     WITHDRAWN_EMAIL = "withdrawn_email"
     #: ...and the owner's DM saying so
     WITHDRAWN_NOTICE = "withdrawn_notice"
+    #: the advocate's e-mail asking them to approve words an admin drafted or changed
+    EVIDENCE_APPROVAL = "evidence_approval", EvidencePayload
+    #: the advocate's e-mail before their approved words expire: Renew, edit or Withdraw
+    EVIDENCE_RENEWAL = "evidence_renewal", EvidencePayload
     #: the admins' one DM a day listing that day's **Nothing fits** needs
     NOTHING_FITS = "nothing_fits", NothingFitsPayload
     #: an owner's weekly ask to close the gaps their accounts are in, with **Nominate**

@@ -12,62 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
-
-class Payload(Protocol):
-    def to_dict(self) -> dict[str, object]: ...
-
-
-class BadPayload(ValueError):
-    """A delivery's stored data does not fit its kind (a bug, or a row from another version)."""
-
-
-def _bad(name: str, wanted: str, value: object) -> BadPayload:
-    return BadPayload(f"{name!r} should be {wanted}, not {value!r}")
-
-
-def _int(data: Mapping[str, object], name: str) -> int:
-    value = data.get(name)
-    if isinstance(value, int) and not isinstance(value, bool):  # a bool is an int in Python
-        return value
-    raise _bad(name, "an integer", value)
-
-
-def _ints(data: Mapping[str, object], name: str) -> tuple[int, ...]:
-    value = data.get(name)
-    if isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value):
-        return tuple(value)
-    raise _bad(name, "a list of integers", value)
-
-
-def _number(data: Mapping[str, object], name: str) -> float:
-    value = data.get(name)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    raise _bad(name, "a number", value)
-
-
-def _str(data: Mapping[str, object], name: str) -> str:
-    value = data.get(name)
-    if isinstance(value, str):
-        return value
-    raise _bad(name, "a string", value)
-
-
-def _bool(data: Mapping[str, object], name: str) -> bool:
-    value = data.get(name)
-    if isinstance(value, bool):
-        return value
-    raise _bad(name, "true or false", value)
-
-
-def _date(data: Mapping[str, object], name: str) -> dt.date:
-    text = _str(data, name)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise _bad(name, "an ISO date", text) from exc
+from store.outbox.fields import (
+    bad,
+    bool_of,
+    date_of,
+    int_of,
+    ints_of,
+    number_of,
+    str_of,
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +37,7 @@ class NudgePayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> NudgePayload:
-        return cls(_ints(data, "account_ids"), _date(data, "since"), _str(data, "week"))
+        return cls(ints_of(data, "account_ids"), date_of(data, "since"), str_of(data, "week"))
 
 
 @dataclass(frozen=True)
@@ -97,7 +51,7 @@ class LoggedPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> LoggedPayload:
-        return cls(_int(data, "entry_id"))
+        return cls(int_of(data, "entry_id"))
 
 
 @dataclass(frozen=True)
@@ -111,7 +65,7 @@ class AdjustmentPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> AdjustmentPayload:
-        return cls(_int(data, "entry_id"))
+        return cls(int_of(data, "entry_id"))
 
 
 @dataclass(frozen=True)
@@ -126,7 +80,7 @@ class DigestPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> DigestPayload:
-        return cls(_str(data, "period"), _number(data, "sla_hours"))
+        return cls(str_of(data, "period"), number_of(data, "sla_hours"))
 
 
 @dataclass(frozen=True)
@@ -141,7 +95,7 @@ class ChannelHelpPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> ChannelHelpPayload:
-        return cls(_str(data, "period"), _str(data, "channel"))
+        return cls(str_of(data, "period"), str_of(data, "channel"))
 
 
 @dataclass(frozen=True)
@@ -158,7 +112,7 @@ class HomeRefreshPayload:
         # rows written before payloads were typed carry no data: they never waited
         if "wait_for_decision" not in data:
             return cls()
-        return cls(_bool(data, "wait_for_decision"))
+        return cls(bool_of(data, "wait_for_decision"))
 
 
 @dataclass(frozen=True)
@@ -172,7 +126,7 @@ class OfferSeatPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> OfferSeatPayload:
-        return cls(_int(data, "seat_id"))
+        return cls(int_of(data, "seat_id"))
 
 
 @dataclass(frozen=True)
@@ -190,7 +144,7 @@ class ConsentAskPayload:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> ConsentAskPayload:
         # rows written before `overdue` existed were never overdue ones
-        return cls(_bool(data, "reminder"), _bool(data, "overdue") if "overdue" in data else False)
+        return cls(bool_of(data, "reminder"), bool_of(data, "overdue") if "overdue" in data else False)
 
 
 @dataclass(frozen=True)
@@ -204,7 +158,7 @@ class ReferralPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> ReferralPayload:
-        return cls(_int(data, "referral_id"))
+        return cls(int_of(data, "referral_id"))
 
 
 @dataclass(frozen=True)
@@ -226,8 +180,24 @@ class AnsweredPayload:
     def from_dict(cls, data: Mapping[str, object]) -> AnsweredPayload:
         before = data.get("before")
         return cls(
-            _str(data, "answer"), _str(data, "answered_by"), before if isinstance(before, str) else None
+            str_of(data, "answer"), str_of(data, "answered_by"), before if isinstance(before, str) else None
         )
+
+
+@dataclass(frozen=True)
+class EvidencePayload:
+    """The evidence an e-mail is about, and the version of its words it was owed for: an e-mail
+    composed after the words changed again has nothing left to say."""
+
+    evidence_id: int
+    version: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"evidence_id": self.evidence_id, "version": self.version}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> EvidencePayload:
+        return cls(int_of(data, "evidence_id"), int_of(data, "version"))
 
 
 @dataclass(frozen=True)
@@ -244,7 +214,7 @@ class NominationPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> NominationPayload:
-        return cls(_int(data, "nomination_id"), _str(data, "about"))
+        return cls(int_of(data, "nomination_id"), str_of(data, "about"))
 
 
 @dataclass(frozen=True)
@@ -260,7 +230,7 @@ class RemovedPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> RemovedPayload:
-        return cls(_int(data, "account_id"), _bool(data, "by_admin"))
+        return cls(int_of(data, "account_id"), bool_of(data, "by_admin"))
 
 
 @dataclass(frozen=True)
@@ -274,7 +244,7 @@ class NothingFitsPayload:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> NothingFitsPayload:
-        return cls(_date(data, "day"))
+        return cls(date_of(data, "day"))
 
 
 @dataclass(frozen=True)
@@ -307,15 +277,15 @@ class GapAsk:
     def from_dict(cls, data: Mapping[str, object]) -> GapAsk:
         labels = data.get("labels")
         if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-            raise _bad("labels", "a list of strings", labels)
+            raise bad("labels", "a list of strings", labels)
         return cls(
             tuple(labels),
-            _str(data, "activity"),
-            _int(data, "needed"),
-            _int(data, "filled"),
-            _int(data, "supply"),
-            _ints(data, "account_ids"),
-            _ints(data, "low_ids"),
+            str_of(data, "activity"),
+            int_of(data, "needed"),
+            int_of(data, "filled"),
+            int_of(data, "supply"),
+            ints_of(data, "account_ids"),
+            ints_of(data, "low_ids"),
         )
 
 
@@ -338,5 +308,5 @@ class GapAsksPayload:
     def from_dict(cls, data: Mapping[str, object]) -> GapAsksPayload:
         gaps = data.get("gaps")
         if not isinstance(gaps, list) or not all(isinstance(gap, dict) for gap in gaps):
-            raise _bad("gaps", "a list of gaps", gaps)
-        return cls(_str(data, "week"), _date(data, "since"), tuple(GapAsk.from_dict(gap) for gap in gaps))
+            raise bad("gaps", "a list of gaps", gaps)
+        return cls(str_of(data, "week"), date_of(data, "since"), tuple(GapAsk.from_dict(gap) for gap in gaps))

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from store.db import Database
 from store.models import Delivery, DeliveryStatus
+from store.outbox.fields import Payload
 from store.outbox.kinds import DeliveryKind, check_payload
-from store.outbox.payloads import Payload
 from store.outbox.wakeup import notify
 
 LEASE = dt.timedelta(seconds=60)

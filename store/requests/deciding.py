@@ -201,22 +201,27 @@ def _owe_outcome(
 def cancel(db: Database, request_id: int, act: Act) -> Decided:
     """The requester (or an admin) withdraws a pending request; the deciders' messages say so."""
     with db.transaction() as session:
-        request = _get(session, request_id, lock=True)
-        if act.user != request.requester_id and not act.by_admin:
-            raise NotAllowed("cancel this request", (request.requester_id,))
-        won = session.execute(
-            update(ReferenceRequest)
-            .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.PENDING)
-            .values(status=RequestStatus.CANCELLED, decided_by=act.user, decided_at=act.now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not won:
-            raise _already(session, request.id)
-        refresh = _owe_refresh(session, request, RequestStatus.CANCELLED, act.now)
-        homes = home_refresh.owe_for_decision(
-            session, request.id, request.requester_id, RequestStatus.CANCELLED, act.now
-        )
-        return Decided(request.id, RequestStatus.CANCELLED, act.user, (refresh, *homes))
+        return cancel_in(session, _get(session, request_id, lock=True), act)
+
+
+def cancel_in(session: Session, request: ReferenceRequest, act: Act) -> Decided:
+    """Inside the caller's transaction (a request withdrawn in favour of evidence is cancelled with
+    the use that replaced it): pending → cancelled once, and every message about it rewritten."""
+    if act.user != request.requester_id and not act.by_admin:
+        raise NotAllowed("cancel this request", (request.requester_id,))
+    won = session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.id == request.id, ReferenceRequest.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.CANCELLED, decided_by=act.user, decided_at=act.now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        raise _already(session, request.id)
+    refresh = _owe_refresh(session, request, RequestStatus.CANCELLED, act.now)
+    homes = home_refresh.owe_for_decision(
+        session, request.id, request.requester_id, RequestStatus.CANCELLED, act.now
+    )
+    return Decided(request.id, RequestStatus.CANCELLED, act.user, (refresh, *homes))
 
 
 def _owe_refresh(session: Session, request: ReferenceRequest, why: str, now: dt.datetime) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from store.currencies import is_currency
+from store.rules.evidence_policy import EvidencePolicy, build_evidence
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
 #: a quarter's days, on average
@@ -123,6 +124,8 @@ class Policy:
     activities: dict[str, Activity]
     values: dict[str, ValueType]
     rules: Rules
+    #: the kinds of a customer's words the program keeps, and their expiry (`[evidence]`)
+    evidence: EvidencePolicy
     coverage: CoveragePolicy
     #: the ISO 4217 code of opportunity amounts typed into requests
     currency: str = "USD"
@@ -160,14 +163,23 @@ def load_policy(path: Path | None = None) -> Policy:
         override = _read_toml(path)
         for section in ("activities", "values", "rules", "coverage"):
             if section in override:
-                merged = dict(data[section])
-                for key, spec in override.pop(section).items():
-                    base = merged.get(key)
-                    both = isinstance(base, dict) and isinstance(spec, dict)
-                    merged[key] = {**base, **spec} if both else spec
-                data[section] = merged
+                data[section] = _lay_over(data[section], override.pop(section))
+        if isinstance(override.get("evidence"), dict):
+            evidence = dict(override.pop("evidence"))
+            kinds = _lay_over(data["evidence"]["kinds"], evidence.pop("kinds", {}))
+            data["evidence"] = {**data["evidence"], **evidence, "kinds": kinds}
         data.update(override)
     return _build(data, source=path or DEFAULT_POLICY_FILE)
+
+
+def _lay_over(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """A section of the defaults with a program's keys laid over it, key by key (a table named in
+    both is merged, its keys from the program's file winning)."""
+    merged = dict(base)
+    for key, spec in override.items():
+        old = merged.get(key)
+        merged[key] = {**old, **spec} if isinstance(old, dict) and isinstance(spec, dict) else spec
+    return merged
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -234,7 +246,14 @@ def _build(data: dict[str, Any], source: Path) -> Policy:
         coverage=_coverage(fail, data.get("coverage", {}), activities),
         currency=_currency(fail, data.get("currency", "USD")),
         consent=_consent(fail, data.get("consent")),
+        evidence=_evidence(fail, data.get("evidence"), set(activities)),
     )
+
+
+def _evidence(fail: Callable[[str, str], PolicyError], data: object, activities: set[str]) -> EvidencePolicy:
+    if not isinstance(data, dict):
+        raise fail("evidence", "must be a table with max_years, renew_notice_days and kinds")
+    return build_evidence(data, activities, fail)
 
 
 def _chance(fail: Callable[[str, str], PolicyError], where: str, value: object) -> float:

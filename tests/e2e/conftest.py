@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.support.browser import headless_chromium
 from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
 from tests.support.mailbox import Mailbox
 from tests.support.postgres import create_database, free_port
@@ -148,3 +150,21 @@ def mail_env(mailbox: Mailbox, page_port: int) -> dict[str, str]:
         # the tests change an answer within seconds; the pause has tests of its own (tests/handlers/advocate)
         "REFDESK_ANSWER_CHANGE_MINUTES": "0",
     }
+
+
+@pytest.fixture
+def mail_server(
+    env: dict[str, str], mail_env: dict[str, str], page_port: int, tmp_path: Path
+) -> Iterator[RefdeskServer]:
+    """`refdesk serve` with the mail settings: approvals e-mail the advocate."""
+    process = RefdeskServer({**env, **mail_env}, tmp_path, SIGNING_SECRET, port=page_port).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A real headless Chromium at a phone's width."""
+    driver = headless_chromium()
+    yield driver
+    driver.quit()

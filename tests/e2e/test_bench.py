@@ -27,7 +27,7 @@ from sqlalchemy import String, Text, func, select
 from store.models import Advocate, Base, LedgerEntry
 from tests.e2e.conftest import LINK_SECRET
 from tests.e2e.test_ask_and_decide import ask, buttons, click, open_modal
-from tests.e2e.test_customer_say import MonthOldSigner, browser, csrf_of, mail_server, page_ok, post_form
+from tests.e2e.test_customer_say import MonthOldSigner, csrf_of, page_ok, post_form
 from tests.e2e.test_giveback_and_followups import dms_with
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.browser import wait_for_heading
@@ -40,7 +40,6 @@ from tests.support.response_sink import ResponseSink
 from tests.support.server import RefdeskServer, http, run_cli
 from tests.support.slack_proxy import SlackProxy
 
-__all__ = ["browser", "mail_server"]  # the fixtures shared with the customer's say
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 JOIN_LINK = re.compile(r"http://127\.0\.0\.1:\d+/join/[A-Za-z0-9_\-]{20,40}/[A-Za-z0-9_.\-]+")
 PAGE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/me/[A-Za-z0-9_\-]{20,40}/[A-Za-z0-9_.\-]+")

@@ -12,11 +12,8 @@ import datetime as dt
 import re
 import time
 import urllib.parse
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
@@ -28,8 +25,8 @@ from tests.e2e.test_ask_and_decide import click as click_button
 from tests.e2e.test_giveback_and_followups import click, dms_with, jobs_run, opened_view
 from tests.support import html_check
 from tests.support.blockkit import assert_valid_message_blocks
-from tests.support.browser import headless_chromium, wait_for_heading
-from tests.support.emulator import SIGNING_SECRET, Emulator
+from tests.support.browser import wait_for_heading
+from tests.support.emulator import Emulator
 from tests.support.mailbox import Mailbox, html_part, text_part
 from tests.support.payloads import block_actions, view_submission
 from tests.support.program import Program
@@ -40,23 +37,6 @@ from tests.support.slack_proxy import SlackProxy
 ANSWER_LINK = re.compile(r"http://127\.0\.0\.1:\d+/answer/[A-Za-z0-9_\-]+/[A-Za-z0-9_.\-]+")
 POINTS = re.compile(r"\bpoints?\b", re.IGNORECASE)
 RATE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/rate/[A-Za-z0-9_\-]+/[A-Za-z0-9_.\-]+")
-
-
-@pytest.fixture
-def mail_server(
-    env: dict[str, str], mail_env: dict[str, str], page_port: int, tmp_path: Path
-) -> Iterator[RefdeskServer]:
-    """`refdesk serve` with the mail settings: approvals e-mail the advocate."""
-    process = RefdeskServer({**env, **mail_env}, tmp_path, SIGNING_SECRET, port=page_port).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    driver = headless_chromium()
-    yield driver
-    driver.quit()
 
 
 def approve_jane(

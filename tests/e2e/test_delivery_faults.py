@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from store.models import Delivery
 from tests.e2e.test_ask_and_decide import acme_jane, all_text, ask, buttons, click, decision_message
-from tests.e2e.test_customer_say import approve_jane, mail_server
+from tests.e2e.test_customer_say import approve_jane
 from tests.support.emulator import Emulator
 from tests.support.mailbox import Mailbox
 from tests.support.program import Program
@@ -24,8 +24,6 @@ from tests.support.server import RefdeskServer
 from tests.support.slack_proxy import Call, SlackProxy
 
 TIMEOUT, LEASE = 1, 8
-#: a fixture shared with the customer's-say tests (the server that mails)
-__all__ = ["mail_server"]
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from tests.e2e.test_customer_say import (
     POINTS,
     MonthOldSigner,
     csrf_of,
-    mail_server,
     post_form,
 )
 from tests.e2e.test_find_status_digest_home import open_home
@@ -46,8 +45,6 @@ from tests.support.slack_proxy import SlackProxy
 
 NOW = dt.datetime.now(dt.UTC)
 CLICKS = 20
-#: a fixture shared with the customer's-say tests (the server that mails)
-__all__ = ["mail_server"]
 
 
 def offer_form(title: str, seats: str, closes_on: str, fits: str = "") -> dict[str, Any]:

@@ -25,7 +25,7 @@ from handlers.outbox.smtp import Mailer, SmtpServer
 from store.customer import consent
 from store.imports.importer import import_advocates
 from store.imports.rows import ImportFileError
-from store.models import Advocate, Consent, ConsentAnswer, Rating
+from store.models import Advocate, Consent, ConsentAnswer, Rating, ReferenceRequest
 from store.requests import asking, deciding
 from store.requests.asking import Draft
 from tests.fuzz.checks import assert_polite
@@ -69,7 +69,9 @@ def test_whatever_a_browser_posts_to_the_advocate_s_pages_gets_a_page_and_stores
     links = harness.desk.links
     assert links is not None and page in (ANSWER, RATE)
     purpose = page.purpose  # type: ignore[attr-defined]
-    token = links.token(purpose, request_id)
+    with harness.db.transaction(readonly=True) as session:
+        key = session.get_one(ReferenceRequest, request_id).public_id  # what the e-mail's link carries
+    token = links.token(purpose, key)
     fields = {
         "csrf": links.csrf(token),
         "answer": answer,
@@ -81,7 +83,7 @@ def test_whatever_a_browser_posts_to_the_advocate_s_pages_gets_a_page_and_stores
     # `raw`: the note's bytes as they are (a broken browser), not percent-escaped
     body = form(fields) + (b"&note=" + note.encode("utf-8", "surrogatepass") if raw else b"")
 
-    outcome = harness.send(body, path=f"/{purpose}/{request_id}/{token}")
+    outcome = harness.send(body, path=f"/{purpose}/{key}/{token}")
 
     assert_polite(outcome)
     assert outcome.status in (200, 400, 409, 429), outcome.report()

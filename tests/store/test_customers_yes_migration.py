@@ -111,6 +111,6 @@ def test_requests_before_it_get_an_opaque_id_and_the_customer_s_no_its_own_state
             assert connection.execute(sa.text("SELECT answer FROM consents")).scalar() == "not_this_quarter"
         database.upgrade()
         current, head = database.schema_revision()
-        assert current == head
+        assert current == head, "forward again to the head, whichever revisions follow 0010"
     finally:
         database.dispose()

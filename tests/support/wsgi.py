@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import urllib.parse
 from typing import Any
 from urllib.parse import urlencode
 
@@ -66,6 +67,11 @@ def _call(app: Any, environ: dict[str, Any]) -> tuple[int, str]:
 
     chunks = app(environ, start_response)
     return int(status[0].split()[0]), b"".join(chunks).decode()
+
+
+def post_fields(app: Any, path: str, fields: dict[str, str]) -> tuple[int, str]:
+    """One form POST of `fields` to `path` of a WSGI app (e.g. the advocate's pages); (HTTP status, body)."""
+    return post_form(app, path, urllib.parse.urlencode(fields).encode())
 
 
 def page(

@@ -73,6 +73,7 @@ def test_each_job_names_the_setting_that_schedules_it() -> None:
         "followup": "REFDESK_FOLLOWUP_CRON",
         "digest": "REFDESK_DIGEST_CRON",
         "consent-remind": "REFDESK_CONSENT_REMIND_CRON",
+        "evidence-renew": "REFDESK_EVIDENCE_RENEW_CRON",
         "nomination-remind": "REFDESK_NOMINATION_REMIND_CRON",
         "coverage-gaps": "REFDESK_COVERAGE_GAPS_CRON",
     }

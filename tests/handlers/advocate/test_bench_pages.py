@@ -154,8 +154,12 @@ def test_their_page_saves_at_once_and_refuses_in_words(desk: Desk) -> None:
         "Save",
         "Download my data",
         "Remove me",
+        "Share a few words",
     ):
         assert words in body, words
+    share = re.search(r'<a href="(/words/[^"]+)">Share a few words</a>', body)
+    assert share, "their page links their own capture page"
+    assert page(site, "GET", share[1])[0] == 200
 
     form = {
         "csrf": csrf_of(body),

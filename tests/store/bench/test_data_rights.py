@@ -1,7 +1,7 @@
 """A person's data rights on SQLite and PostgreSQL: everything held about them exported (JSON and
 CSV), and erased in one transaction — the ledger's sums unchanged, what was owed to them
 cancelled, their owner told, a keyed fingerprint that keeps imports and nominations from adding
-them again."""
+them again; their words (evidence) exported with them and withdrawn and erased with them."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from store.customer import consent
 from store.customer.referrals import Colleague
 from store.db import Database
 from store.errors import Gone, Invalid
+from store.evidence import capture
 from store.imports.importer import import_advocates
 from store.models import (
     Advocate,
@@ -34,6 +35,8 @@ from store.models import (
     Delivery,
     DeliveryStatus,
     EntryKind,
+    Evidence,
+    EvidenceStatus,
     ForgottenAddress,
     LedgerEntry,
     Nomination,
@@ -61,8 +64,8 @@ def act(user: str) -> Act:
 
 def program(db: Database, policy: Policy) -> tuple[int, int, int]:
     """Jane at Acme: asked once (she answered yes, with a note), rated it, set dates off, was
-    given a seat, answered the NPS survey; an e-mail to her and an open nomination of her address
-    at another account are still owed."""
+    given a seat, answered the NPS survey, wrote a few words (not approved yet); an e-mail to her
+    and an open nomination of her address at another account are still owed."""
     with db.transaction() as session:
         acme = store_seed.account(session, "Acme Corp", "Retail", owner_slack_id=OWNER)
         globex = store_seed.account(session, "Globex", "Retail", owner_slack_id=OWNER)
@@ -133,6 +136,15 @@ def program(db: Database, policy: Policy) -> tuple[int, int, int]:
             now=NOW,
             request_id=rid,
         )
+    capture.share(
+        db,
+        policy,
+        jane,
+        "quote",
+        "Jane Doe, VP Ops: it halved our close.",
+        act(consent.ADVOCATE),
+        source_key="w",
+    )
     nominating.nominate(
         db,
         policy,
@@ -183,6 +195,12 @@ def test_the_export_holds_everything_about_them_as_json_and_csv(db: Database, po
     ]
     assert [n["company"] for n in data["nominations"]] == ["Globex"]
     assert data["survey_answers"][0]["comment"] == "love it"
+    [words] = data["your_words"]
+    assert (words["text"], words["status"], words["times_used"]) == (
+        "Jane Doe, VP Ops: it halved our close.",
+        "awaiting",
+        0,
+    )
     assert json.loads(data_rights.to_json(data)) == data
     rows = list(csv.reader(io.StringIO(data_rights.to_csv(data))))
     assert rows[0] == ["section", "number", "field", "value"]
@@ -227,6 +245,8 @@ def test_remove_me_erases_them_keeps_the_sums_cancels_what_was_owed_and_tells_th
         assert session.get_one(Consent, rid).note == ""
         assert session.scalars(select(Blackout)).all() == []
         assert session.scalar(select(NpsAnswer.score)) == 10, "the score stays for the detractor rule"
+        [words] = session.scalars(select(Evidence)).all()
+        assert (words.status, words.text, words.withdrawn_at) == (EvidenceStatus.WITHDRAWN, "", NOW)
         [nomination] = session.scalars(select(Nomination)).all()
         assert (nomination.status, nomination.email, nomination.why) == (NominationStatus.WITHDRAWN, None, "")
         owed = {d.key: d.status for d in session.scalars(select(Delivery))}

@@ -151,8 +151,10 @@ def test_each_way_a_request_ends_is_one_outcome(db: Database, policy: Policy) ->
         assert len(s.scalars(select(Demand)).all()) == 9
 
 
-def test_filled_by_evidence_is_a_filled_outcome_nothing_produces_yet() -> None:
+def test_filled_by_evidence_is_a_filled_outcome_of_a_request_withdrawn_for_words() -> None:
     assert Outcome.FILLED_BY_EVIDENCE.filled and Outcome.FILLED.filled
+    assert outcome_of("cancelled", None, None, None, TODAY, by_evidence=True) is Outcome.FILLED_BY_EVIDENCE
+    assert outcome_of("cancelled", None, None, None, TODAY) is Outcome.WITHDRAWN
     assert not any(o.filled for o in Outcome if o not in (Outcome.FILLED, Outcome.FILLED_BY_EVIDENCE))
     assert outcome_of("fell_through", None, "yes", None, TODAY) is Outcome.FILLED
 

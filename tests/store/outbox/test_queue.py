@@ -12,8 +12,9 @@ from sqlalchemy import update
 from store.db import Database
 from store.models import Delivery
 from store.outbox import listing, queue
+from store.outbox.fields import BadPayload
 from store.outbox.kinds import DeliveryKind
-from store.outbox.payloads import BadPayload, DigestPayload, HomeRefreshPayload, LoggedPayload, NudgePayload
+from store.outbox.payloads import DigestPayload, HomeRefreshPayload, LoggedPayload, NudgePayload
 
 LEASE = dt.timedelta(seconds=30)
 

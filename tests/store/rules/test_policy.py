@@ -202,3 +202,53 @@ def test_the_currency_of_amounts_is_a_policy_key_checked_as_an_iso_code(tmp_path
     made_up.write_text('currency = "ABC"\n')  # three capitals, but no currency
     with pytest.raises(PolicyError, match="currency: must be a current ISO 4217 currency code"):
         load_policy(made_up)
+
+
+def test_the_default_evidence_kinds_and_expiry() -> None:
+    evidence = load_policy().evidence
+
+    assert (evidence.max_years, evidence.renew_notice_days) == (5, 30)
+    assert [(k.key, k.name, k.years, k.link) for k in evidence.kinds.values()] == [
+        ("quote", "Quote", 2, False),
+        ("figure", "Figure", 2, False),
+        ("case_study", "Case study", 2, True),
+        ("link", "Link", 2, True),
+    ]
+    quote = evidence.kinds["quote"]
+    assert (quote.place_for("reference_call"), quote.place_for("analyst_briefing")) == ("sales", "press")
+    assert quote.place_for("webinar") is None
+    assert [k.key for k in evidence.written] == ["quote", "figure"], "links are the team's to add"
+
+
+def test_an_override_changes_an_evidence_kind_key_by_key_and_may_add_one(tmp_path: Path) -> None:
+    override = tmp_path / "policy.toml"
+    override.write_text(
+        "[evidence]\nmax_years = 3\n\n[evidence.kinds]\nquote = { years = 1 }\n"
+        'clip = { name = "Video clip", years = 3, link = true, covers = { video = "website" } }\n'
+    )
+    evidence = load_policy(override).evidence
+
+    assert (evidence.max_years, evidence.renew_notice_days) == (3, 30)
+    assert (evidence.kinds["quote"].name, evidence.kinds["quote"].years) == ("Quote", 1)
+    assert evidence.kinds["clip"].covers == {"video": "website"}
+    assert list(evidence.kinds)[:2] == ["quote", "figure"]
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ("[evidence]\nmax_years = 0\n", "evidence.max_years"),
+        ("[evidence.kinds]\nquote = { years = 9 }\n", "evidence.kinds.quote.years"),
+        ("[evidence.kinds]\nquote = { covers = { podcast = 'sales' } }\n", "evidence.kinds.quote.covers"),
+        ("[evidence.kinds]\nquote = { covers = { quote = 'ads' } }\n", "evidence.kinds.quote.covers.quote"),
+        ("[evidence.kinds]\nfigure = { link = 'yes' }\n", "evidence.kinds.figure.link"),
+        ("[evidence]\nrenew_notice_days = 'soon'\n", "evidence.renew_notice_days"),
+        ("evidence = 3\n", "evidence"),
+    ],
+)
+def test_a_bad_evidence_key_names_itself(tmp_path: Path, content: str, named: str) -> None:
+    override = tmp_path / "policy.toml"
+    override.write_text(content)
+    with pytest.raises(PolicyError) as refused:
+        load_policy(override)
+    assert f": {named}: " in str(refused.value)
