@@ -11,52 +11,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from bot.customer_settings import CustomerSettings
+from bot.setting_hints import HINTS, TOKEN_KINDS, TOKEN_PREFIXES, SettingsError
 from handlers.outbox.smtp import parse_smtp_url
 
 DEFAULT_DATABASE_URL = "sqlite:///refdesk.db"
-
-#: What to tell a person who got a setting wrong: one line each, naming the fix.
-HINTS: dict[str, str] = {
-    "SLACK_BOT_TOKEN": "set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-...)",
-    "SLACK_SIGNING_SECRET": "set SLACK_SIGNING_SECRET to the app's Signing Secret (Basic Information page)",
-    "SLACK_APP_TOKEN": "set SLACK_APP_TOKEN to an app-level token (xapp-...) with "
-    "connections:write, or unset it to serve over HTTP",
-    "SLACK_API_URL": "set SLACK_API_URL to a Web API base URL such as https://slack.com/api/",
-    "DATABASE_URL": "set DATABASE_URL to an SQLAlchemy URL, e.g. sqlite:///refdesk.db or "
-    "postgresql+psycopg://user:pass@host/db",
-    "REFDESK_ADMINS": "set REFDESK_ADMINS to comma-separated Slack user ids, e.g. U012AB3CD,U045EF6GH",
-    "REFDESK_TIMEZONE": "set REFDESK_TIMEZONE to an IANA time zone name, e.g. Europe/Paris",
-    "REFDESK_POLICY_FILE": "set REFDESK_POLICY_FILE to the path of a readable TOML policy file",
-    "REFDESK_PUBLIC_URL": "set REFDESK_PUBLIC_URL to the HTTPS address the advocate's page is served at, "
-    "e.g. https://refdesk.example.com",
-    "REFDESK_SMTP_URL": "set REFDESK_SMTP_URL to smtp://user:pass@host:587 (STARTTLS) or "
-    "smtps://user:pass@host:465",
-    "REFDESK_MAIL_FROM": "set REFDESK_MAIL_FROM to the program's address, e.g. refdesk@example.com "
-    "(e-mails go from the account owner's name at it)",
-    "REFDESK_COMPANY_NAME": "set REFDESK_COMPANY_NAME to your company's name as customers know it, "
-    "e.g. Northwind: the advocate's e-mails and pages say who asks",
-    "REFDESK_PRIVACY_URL": "set REFDESK_PRIVACY_URL to your privacy notice's https:// address, or unset it",
-    "REFDESK_DELIVERY_LEASE": "set REFDESK_DELIVERY_LEASE above 3 × REFDESK_SLACK_TIMEOUT + 1 seconds, "
-    "or lower REFDESK_SLACK_TIMEOUT",
-    "REFDESK_WORKER": "set REFDESK_WORKER to internal (serve sends and runs the jobs itself) or external "
-    "(a `refdesk worker` process does)",
-    "REFDESK_LOG_FORMAT": "set REFDESK_LOG_FORMAT to text or json",
-    "REFDESK_LINK_SECRET": "set REFDESK_LINK_SECRET to one secret, or several separated by commas "
-    "(the first signs, all verify)",
-}
-
-#: each Slack token's prefix, and the prefix of the token it is most often mixed up with
-TOKEN_PREFIXES: dict[str, tuple[str, str]] = {
-    "slack_bot_token": ("xoxb-", "xapp-"),
-    "slack_app_token": ("xapp-", "xoxb-"),
-}
-TOKEN_KINDS = {
-    "xapp-": "an app-level token, which belongs in SLACK_APP_TOKEN",
-    "xoxb-": "a bot token, which belongs in SLACK_BOT_TOKEN",
-}
 
 #: the longest single wait `bot.slack_client` allows between two tries of one call, beyond the
 #: timeout: a `Retry-After` is waited out inside the call only when it is at most the timeout
@@ -74,11 +36,7 @@ def default_slack_timeout(lease: float) -> float:
     return min(10.0, lease / 6)
 
 
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message is one line a person can act on."""
-
-
-class Settings(BaseSettings):
+class Settings(CustomerSettings):
     """Everything the process needs to know, read once at start-up."""
 
     model_config = SettingsConfigDict(
@@ -190,89 +148,6 @@ class Settings(BaseSettings):
         "text", validation_alias=AliasChoices("REFDESK_LOG_FORMAT", "log_format")
     )
 
-    # --- the customer's say: the advocate's page and e-mails (all three set: the program mails) ---
-    #: the HTTPS base of the advocate's page (this server, as the advocate's browser reaches it)
-    public_url: str | None = Field(None, validation_alias=AliasChoices("REFDESK_PUBLIC_URL", "public_url"))
-    #: smtp://user:pass@host:port (STARTTLS when offered, required on 587) or smtps://...; secret
-    smtp_url: SecretStr | None = Field(None, validation_alias=AliasChoices("REFDESK_SMTP_URL", "smtp_url"))
-    mail_from: str | None = Field(None, validation_alias=AliasChoices("REFDESK_MAIL_FROM", "mail_from"))
-    #: the company as its customers know it: who asks, in the advocate's e-mails and on their pages
-    company_name: str | None = Field(
-        None, validation_alias=AliasChoices("REFDESK_COMPANY_NAME", "company_name")
-    )
-    #: the privacy notice the advocate's e-mails and pages link to (none: no link)
-    privacy_url: str | None = Field(None, validation_alias=AliasChoices("REFDESK_PRIVACY_URL", "privacy_url"))
-    #: the keys the advocate's links are signed with, comma-separated: the first signs, all verify
-    #: (rotation); unset: derived from SLACK_SIGNING_SECRET
-    link_secret: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("REFDESK_LINK_SECRET", "link_secret")
-    )
-    #: how long a link in an e-mail works
-    link_max_age_days: float = Field(
-        30, gt=0, validation_alias=AliasChoices("REFDESK_LINK_MAX_AGE_DAYS", "link_max_age_days")
-    )
-    #: days without an answer before the owner is asked to record what the customer said
-    consent_remind_days: float = Field(
-        5, gt=0, validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_DAYS", "consent_remind_days")
-    )
-    #: minutes an advocate's answer stays as it is before it may change again (0: no pause); each
-    #: change tells the requester and the owner, so a link clicked thirty times owes two DMs
-    answer_change_minutes: float = Field(
-        10, ge=0, validation_alias=AliasChoices("REFDESK_ANSWER_CHANGE_MINUTES", "answer_change_minutes")
-    )
-    consent_remind_cron: str = Field(
-        "0 * * * *", validation_alias=AliasChoices("REFDESK_CONSENT_REMIND_CRON", "consent_remind_cron")
-    )
-    #: when advocates whose approved words expire soon are e-mailed to Renew, edit or Withdraw them
-    evidence_renew_cron: str = Field(
-        "0 8 * * *", validation_alias=AliasChoices("REFDESK_EVIDENCE_RENEW_CRON", "evidence_renew_cron")
-    )
-    #: seconds one SMTP conversation may take
-    smtp_timeout_seconds: float = Field(
-        10, gt=0, validation_alias=AliasChoices("REFDESK_SMTP_TIMEOUT", "smtp_timeout_seconds")
-    )
-    #: the key removed people's addresses are fingerprinted with (HMAC); unset: from the link key
-    erasure_secret: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("REFDESK_ERASURE_SECRET", "erasure_secret")
-    )
-    nomination_remind_cron: str = Field(
-        "0 10 * * *",
-        validation_alias=AliasChoices("REFDESK_NOMINATION_REMIND_CRON", "nomination_remind_cron"),
-    )
-
-    @field_validator("public_url", "privacy_url")
-    @classmethod
-    def _public_url_is_http(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("not an http(s) URL")
-        return value.rstrip("/") if value else value
-
-    @field_validator("smtp_url")
-    @classmethod
-    def _smtp_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            parse_smtp_url(value.get_secret_value())
-        return value
-
-    @property
-    def mail_ready(self) -> bool:
-        """The program can e-mail advocates: a page address, an SMTP server and a sender."""
-        return bool(self.public_url and self.smtp_url and self.mail_from)
-
-    def require_company(self) -> None:
-        """A program that mails advocates says who asks: without the company's name, one line."""
-        if self.mail_ready and not (self.company_name or "").strip():
-            raise SettingsError(f"REFDESK_COMPANY_NAME is missing: {HINTS['REFDESK_COMPANY_NAME']}")
-
-    @property
-    def missing_mail_settings(self) -> list[str]:
-        values = {
-            "REFDESK_PUBLIC_URL": self.public_url,
-            "REFDESK_SMTP_URL": self.smtp_url,
-            "REFDESK_MAIL_FROM": self.mail_from,
-        }
-        return [name for name, value in values.items() if not value]
-
     def link_keys(self) -> tuple[str, ...]:
         """The links' keys, the signing one first: REFDESK_LINK_SECRET's, else the Slack signing
         secret (itsdangerous derives a separate key per purpose from it with its salt, so no Slack
@@ -298,13 +173,6 @@ class Settings(BaseSettings):
             values.append(parse_smtp_url(self.smtp_url.get_secret_value()).password or "")
         values.append(make_url(self.database_url).password or "")
         return [value for value in values if len(value) >= 4]
-
-    @field_validator("link_secret")
-    @classmethod
-    def _some_link_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().replace(",", "").strip():
-            raise ValueError("no key in it")
-        return value
 
     @field_validator("delivery_lease_seconds")
     @classmethod
