@@ -29,7 +29,7 @@ from handlers.kit.forms import (
     text_of,
 )
 from handlers.kit.ids import Action, View
-from handlers.kit.nominating import FOR_ACCOUNT, FROM_PROMOTER, NOMINATE
+from handlers.kit.nominating import FOR_ACCOUNT, FROM_PROMOTER, FROM_REFERRAL, NOMINATE
 from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
 from store.accounts import lookup
@@ -38,6 +38,8 @@ from store.act import Act
 from store.addresses import ADDRESS_MAX
 from store.bench import nominating, promoters
 from store.bench.nominating import NAME_MAX, WHY_MAX, Nominated, NominationDraft
+from store.customer import referrals
+from store.errors import Gone
 from store.models import NominationStatus
 from store.rules.policy import Policy
 
@@ -49,6 +51,7 @@ class Prefill:
     name: str = ""
     email: str = ""
     why: str = ""
+    title: str = ""
 
 
 def _text(
@@ -80,7 +83,7 @@ def nominate_modal(
         ),
         input_block("account", "Account", account_picker(account), hint=hint),
         input_block("name", "Name", _text(NAME_MAX, prefill.name)),
-        input_block("title", "Title", _text(NAME_MAX), optional=True),
+        input_block("title", "Title", _text(NAME_MAX, prefill.title), optional=True),
         input_block("email", "E-mail", _text(ADDRESS_MAX, prefill.email, placeholder="jane@example.com")),
         input_block(
             "why",
@@ -127,7 +130,7 @@ def open_nominate_modal(
     desk: Desk, client: WebClient, trigger_id: str, value: str = "", text: str = ""
 ) -> None:
     """The modal: blank, for an account (its id, or the words of `/reference nominate <account>`),
-    or pre-filled from a promoter's NPS answer."""
+    or pre-filled from a promoter's NPS answer or from the colleague an advocate named."""
     account, hint, prefill = None, None, Prefill()
     if value.startswith(FROM_PROMOTER):
         found = promoters.answer(desk.db, as_id(value.removeprefix(FROM_PROMOTER)) or 0, desk.today())
@@ -136,6 +139,8 @@ def open_nominate_modal(
             said = f": “{found.comment}”" if found.comment else ""
             why = f"Gave us {found.score} on {day(found.answered_on)} in the NPS survey{said}"
             prefill = Prefill(found.name, found.email, why)
+    elif value.startswith(FROM_REFERRAL):
+        account, prefill = _referred(desk, as_id(value.removeprefix(FROM_REFERRAL)) or 0)
     elif value.startswith(FOR_ACCOUNT):
         account_id = as_id(value.removeprefix(FOR_ACCOUNT))
         account = lookup.choice(desk.db, account_id) if account_id is not None else None
@@ -144,6 +149,18 @@ def open_nominate_modal(
     client.views_open(
         trigger_id=trigger_id, view=nominate_modal(desk.policy, account=account, hint=hint, prefill=prefill)
     )
+
+
+def _referred(desk: Desk, referral_id: int) -> tuple[AccountChoice | None, Prefill]:
+    """The colleague an advocate named instead of themselves, as the nomination starts."""
+    try:
+        named = referrals.referral(desk.db, referral_id)
+    except Gone:
+        return None, Prefill()
+    activity = desk.policy.activities.get(named.activity)
+    what = activity.name if activity else named.activity
+    why = f"{named.advocate_name} named them: someone else would be better for the {what}"
+    return lookup.choice(desk.db, named.account_id), Prefill(named.name, named.email, why, named.title)
 
 
 def nominate_command(desk: Desk, ack: Ack, command: dict[str, Any], rest: str, client: WebClient) -> None:

@@ -12,12 +12,18 @@ from handlers.kit.ids import Action
 
 #: the button's word everywhere (product.md, "Words on screen")
 NOMINATE = "Nominate"
-#: **Nominate**'s value: a blank modal, an account's, or one pre-filled from a promoter's answer
-NEW, FOR_ACCOUNT, FROM_PROMOTER = "new", "account:", "promoter:"
+#: **Nominate**'s value: a blank modal, an account's, or one pre-filled from a promoter's answer or
+#: from the colleague an advocate named ("Someone else would be better")
+NEW, FOR_ACCOUNT, FROM_PROMOTER, FROM_REFERRAL = "new", "account:", "promoter:", "referral:"
 
 
 def nominate_button(value: str = NEW) -> dict[str, Any]:
     return button(NOMINATE, Action.NOMINATE, value)
+
+
+def for_referral(referral_id: int) -> dict[str, Any]:
+    """**Nominate** the colleague an advocate named instead of themselves: the modal pre-filled."""
+    return nominate_button(f"{FROM_REFERRAL}{referral_id}")
 
 
 def for_account(account_id: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from handlers.kit.blocks import Block, actions, button, context, day, escape, se
 from handlers.kit.desk import Desk
 from handlers.kit.forms import request_id_of
 from handlers.kit.ids import Action
+from handlers.kit.nominating import for_referral
 from handlers.kit.refusals import answered
 from handlers.outbox.messages import Outgoing
 from handlers.outbox.sender import send_soon
@@ -187,8 +188,9 @@ def record(
 
 def render_referral(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """The owner told the colleague an advocate named: who, and that nobody has contacted them."""
+    referral_id = ReferralPayload.from_dict(job.data).referral_id
     try:
-        named = referrals.referral(desk.db, ReferralPayload.from_dict(job.data).referral_id)
+        named = referrals.referral(desk.db, referral_id)
     except Gone:
         return []
     activity = desk.policy.activities.get(named.activity)
@@ -200,10 +202,11 @@ def render_referral(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         f"*{escape(named.name)}*{title} · <mailto:{named.email}|{escape(named.email)}>"
     )
     hint = (
-        "Nobody has contacted them: it is yours to decide. To ask them, a program admin adds them as "
-        f"an advocate at {escape(named.account_name)}, then a request can name them."
+        "Nobody has contacted them: it is yours to decide. *Nominate* invites them, in your name, "
+        "to join the program; they become an advocate only by their own yes."
     )
-    return [Outgoing(f"{named.advocate_name} suggests {named.name} instead", [section(text), context(hint)])]
+    blocks = [section(text), context(hint), actions(for_referral(referral_id), block_id="nominate")]
+    return [Outgoing(f"{escape(named.advocate_name)} suggests {escape(named.name)} instead", blocks)]
 
 
 def register(app: App) -> None:

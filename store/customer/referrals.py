@@ -58,6 +58,7 @@ class ReferralView:
     """What the owner's DM says: who named whom, for which ask."""
 
     request_id: int
+    account_id: int
     account_name: str
     activity: str
     advocate_name: str
@@ -111,6 +112,7 @@ def referral(db: Database, referral_id: int) -> ReferralView:
         request = session.get_one(ReferenceRequest, row.request_id)
         return ReferralView(
             request_id=request.id,
+            account_id=request.account_id,
             account_name=session.get_one(Account, request.account_id).name,
             activity=request.activity,
             advocate_name=session.get_one(Advocate, row.advocate_id).name,

@@ -264,6 +264,27 @@ def test_someone_else_would_be_better_reaches_the_owner(
     no_address(emulator.dms(requester), "wendy@globex.example")
     assert program.wait_balance("Globex", 3) == 3, "the customer's no gives the points back"
 
+    # the owner's Nominate: the nomination modal with what Gina said; the owner's own nomination
+    # invites Wendy at once, in the owner's name
+    click(mail_server, emulator, owner, named, "Nominate", block_id="nominate")
+    view = opened_view(slack, 2)
+    state = {
+        block["block_id"]: {block["element"]["action_id"]: _as_typed(block["element"])}
+        for block in view["blocks"]
+        if block["type"] == "input"
+    }
+    assert state["name"]["value"]["value"] == "Wendy Wong" and "Gina Lopez named them" in str(state)
+    assert mail_server.interact(view_submission(owner, view, state)).status == 200
+    [invitation] = [m for m in mailbox.wait_for(2) if "wendy@globex.example" in str(m["To"])]
+    assert "Oscar Owner" in str(invitation["From"]) and "Gina Lopez named them" in text_part(invitation)
+
+
+def _as_typed(element: dict[str, Any]) -> dict[str, Any]:
+    """A modal input's state as Slack sends it when nothing was changed: its initial value."""
+    if "initial_option" in element:
+        return {"type": element["type"], "selected_option": element["initial_option"]}
+    return {"type": element["type"], "value": element.get("initial_value")}
+
 
 def test_not_for_3_months_shows_its_date_and_blocks_the_next_ask_until_then(
     mail_server: RefdeskServer,
