@@ -8,7 +8,12 @@ from typing import Any
 
 
 class NotYet(Exception):
-    """A renderer's way to say "try again shortly" (e.g. the message to rewrite is still on its way)."""
+    """A renderer's way to say "try again shortly" (e.g. the message to rewrite is still on its way);
+    `after`: in how many seconds it may go (the pacer knows), else the retry back-off decides."""
+
+    def __init__(self, why: str, after: float | None = None) -> None:
+        super().__init__(why)
+        self.after = after
 
 
 class Undeliverable(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
@@ -34,14 +35,17 @@ class Pacer:
     def close(self) -> None:
         self._closed.set()
 
-    def wait(self, db: Database, channel: str) -> None:
+    def wait(self, db: Database, channel: str, latest: float = math.inf) -> None:
         """Block until a message to `channel` may go out, its slot booked in `db`; `NotYet` once
-        closed."""
+        closed, or (booking nothing) when its slot comes after `latest` (epoch seconds), saying
+        when it may go."""
         if self._closed.is_set():
             raise NotYet("the process is stopping: handing the message back")
         if self.per_second <= 0:
             return
         now = time.time()
-        slot = pace.book(db, channel, now, 1.0 / self.per_second, self.per_channel_seconds)
+        slot, booked = pace.book(db, channel, now, 1.0 / self.per_second, self.per_channel_seconds, latest)
+        if not booked:
+            raise NotYet("its channel's next slot comes after this claim's end", after=slot - now)
         if slot > now and self._closed.wait(slot - now):
             raise NotYet("the process is stopping: handing the message back")

@@ -101,7 +101,8 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
                     channel=message.channel, ts=message.ts, text=message.text, blocks=message.blocks
                 )
                 continue
-            desk.pacer.wait(desk.db, job.recipient)
+            # a slot it could not use before the claim's deadline is not booked (handed back instead)
+            desk.pacer.wait(desk.db, job.recipient, latest=time.time() + deadline - time.monotonic())
             if time.monotonic() > deadline:
                 raise NotYet("the send lease is running out: handing the message back")
             in_doubt, posted_at = True, time.monotonic()
@@ -120,7 +121,8 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
             queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
         return bool(messages)
     except NotYet as wait:
-        put_back(desk, job, backoff(desk, job.attempts), str(wait), in_doubt)
+        delay = dt.timedelta(seconds=wait.after) if wait.after is not None else backoff(desk, job.attempts)
+        put_back(desk, job, delay, str(wait), in_doubt)
     except SlackApiError as exc:
         _refused(desk, job, exc, in_doubt, in_flight_left(desk, posted_at))
     except (SlackClientError, OSError, Unavailable) as exc:

@@ -9,6 +9,8 @@ Each booking is an atomic upsert, so two processes booking at once get different
 
 from __future__ import annotations
 
+import math
+
 from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -22,20 +24,35 @@ ANY = "*"
 FORGET_AFTER = 60.0
 
 
-def book(db: Database, channel: str, now: float, gap: float, per_channel: float) -> float:
-    """The moment (epoch seconds, not before `now`) a post to `channel` may go, booked.
+class _TooLate(Exception):
+    def __init__(self, slot: float) -> None:
+        super().__init__(slot)
+        self.slot = slot
+
+
+def book(
+    db: Database, channel: str, now: float, gap: float, per_channel: float, latest: float = math.inf
+) -> tuple[float, bool]:
+    """The moment (epoch seconds, not before `now`) a post to `channel` may go, and whether it was
+    booked: a slot after `latest` (the sender could no longer use it) is not, so a post handed
+    back never pushes its channel's later posts further away.
 
     The overall spacing counts from its own last slot, not from this post's: a post that waits for
     its busy channel must not hold back the posts to every other channel.
     """
-    with db.transaction() as session:
-        overall = _advance(session, ANY, now, gap)
-        slot = _advance(session, channel, overall, per_channel)
-        if int(overall // FORGET_AFTER) != int((overall - gap) // FORGET_AFTER):  # about once a minute
-            session.execute(
-                delete(SendSlot).where(SendSlot.name != ANY, SendSlot.next_at < now - FORGET_AFTER)
-            )
-    return slot
+    try:
+        with db.transaction() as session:
+            overall = _advance(session, ANY, now, gap)
+            slot = _advance(session, channel, overall, per_channel)
+            if slot > latest:
+                raise _TooLate(slot)  # rolled back: nothing booked
+            if int(overall // FORGET_AFTER) != int((overall - gap) // FORGET_AFTER):  # about once a minute
+                session.execute(
+                    delete(SendSlot).where(SendSlot.name != ANY, SendSlot.next_at < now - FORGET_AFTER)
+                )
+    except _TooLate as late:
+        return late.slot, False
+    return slot, True
 
 
 def _advance(session: Session, name: str, earliest: float, step: float) -> float:

@@ -264,7 +264,9 @@ def test_app_home_shows_the_waiting_decision_and_its_approve_button_works(
     view = published[0].args["view"]
     assert_valid_view(view)
     buttons = {e["text"]["text"]: e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]}
-    assert set(buttons) == {"Approve", "Decline"} and buttons["Approve"]["value"] == str(request_id)
+    # the decision's buttons, and the bench's Nominate (App Home's "Grow the bench")
+    assert set(buttons) == {"Approve", "Decline", "Nominate"}
+    assert buttons["Approve"]["value"] == str(request_id)
     assert "*Acme Corp*: 3" in json.dumps(view)  # the balance of the account she owns
 
     home = {**published[0].response["view"], "type": "home"}

@@ -87,19 +87,19 @@ class SlackProxy:
                             "error": "ratelimited" if injected.status == 429 else "service_unavailable",
                         }
                     ).encode()
+                    with proxy._lock:
+                        proxy.calls.append(Call(method, args, injected.status, json.loads(body)))
                     self.send_response(injected.status)
                     if injected.retry_after is not None:
                         self.send_header("Retry-After", str(injected.retry_after))
                     self._send_body(body)
-                    with proxy._lock:
-                        proxy.calls.append(Call(method, args, injected.status, json.loads(body)))
                     return
                 if method == "apps.connections.open" and proxy.socket_mode_url is not None:
                     answer = proxy._connections_open(self.headers.get("Authorization", ""))
-                    self.send_response(200)
-                    self._send_body(json.dumps(answer).encode())
                     with proxy._lock:
                         proxy.calls.append(Call(method, args, 200, answer))
+                    self.send_response(200)
+                    self._send_body(json.dumps(answer).encode())
                     return
                 if injected is not None and injected.store_after:
                     time.sleep(injected.store_after)
@@ -135,10 +135,11 @@ class SlackProxy:
                     return
                 if proxy.on_answer is not None:
                     proxy.on_answer(method)
-                self.send_response(status)
-                self._send_body(body)
+                # recorded before it is answered: a client that has its answer finds the call logged
                 with proxy._lock:
                     proxy.calls.append(Call(method, args, status, parsed))
+                self.send_response(status)
+                self._send_body(body)
 
             def _send_body(self, body: bytes) -> None:
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -88,7 +88,7 @@ def test_slots_booked_by_several_processes_at_once_are_the_deployment_s_rate(db:
             start.wait()
             for i in range(10):
                 channel = f"D{(number + i) % 3}"
-                slots.append((channel, pace.book(db, channel, now, gap, per_channel)))
+                slots.append((channel, pace.book(db, channel, now, gap, per_channel)[0]))
         except BaseException as exc:  # a thread's failure must fail the test
             failures.append(exc)
 
@@ -107,3 +107,20 @@ def test_slots_booked_by_several_processes_at_once_are_the_deployment_s_rate(db:
     with db.transaction(readonly=True) as session:
         assert session.get_one(SendSlot, pace.ANY).next_at == pytest.approx(now + 40 * gap)
     assert min(at for _, at in slots) == pytest.approx(now)
+
+
+def test_a_slot_after_the_claim_s_end_is_not_booked_and_says_when_to_come_back(db: Database) -> None:
+    """A sender whose claim ends before its channel's next slot hands the post back for that slot,
+    booking nothing: a post handed back never pushes its channel's later posts further away."""
+    now = time.time()
+    first, booked = pace.book(db, "C0LATE", now, 0.1, 1.0)
+    assert booked and first == pytest.approx(now)
+
+    late, booked = pace.book(db, "C0LATE", now, 0.1, 1.0, latest=now + 0.5)
+    assert not booked and late == pytest.approx(now + 1.0)
+    with pytest.raises(NotYet) as handed_back:
+        Pacer(per_second=10, per_channel_seconds=1.0).wait(db, "C0LATE", latest=time.time() + 0.5)
+    assert handed_back.value.after is not None and 0.3 < handed_back.value.after <= 1.0
+
+    again, booked = pace.book(db, "C0LATE", now, 0.1, 1.0)
+    assert booked and again == pytest.approx(now + 1.0), "the refused bookings took nothing"
