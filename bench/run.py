@@ -175,6 +175,7 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
                 "VP",
                 f"p{i}@example.com",
                 ";".join(rng.sample(ACTIVITIES, 3)),
+                new_public_id(),
             )
 
     def requests() -> Iterator[tuple[Any, ...]]:
@@ -250,7 +251,7 @@ def _rows(sizes: Sizes, now: dt.datetime) -> dict[str, tuple[list[str], Iterator
             accounts(),
         ),
         "advocates": (
-            ["id", "account_id", "name", "person_key", "title", "email", "activities"],
+            ["id", "account_id", "name", "person_key", "title", "email", "activities", "public_id"],
             advocates(),
         ),
         "reference_requests": (
