@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
+from bench.logs import log_summary  # noqa: E402
 from bench.run import ACTIVITY, FULL, QUICK, seed, willing_advocates  # noqa: E402
 from bench.slack_standin import Call, SlackStandIn  # noqa: E402
 from store.db import Database  # noqa: E402
@@ -396,17 +397,6 @@ def drain(db: Database, limit: float) -> float:
             break
         time.sleep(0.5)
     return time.monotonic() - started
-
-
-def log_summary(log: str, top: int = 8) -> str:
-    """The server's WARNING and ERROR lines, counted by logger and the first words of the message."""
-    kinds: Counter[str] = Counter()
-    for line in log.splitlines():
-        parts = line.split(" ", 4)
-        if len(parts) == 5 and parts[2] in ("WARNING", "ERROR") and parts[3] != "apscheduler.scheduler:":
-            words = " ".join(w for w in parts[4].split()[:6] if not any(ch.isdigit() for ch in w))
-            kinds[f"{parts[2]} {parts[3]} {words}"] += 1
-    return "; ".join(f"{n}× {kind}" for kind, n in kinds.most_common(top)) or "none"
 
 
 def peak_rss_mib(pid: int) -> float:

@@ -45,6 +45,7 @@ from slack_bolt import App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import bindparam, insert, text  # noqa: E402
 
+from bench.logs import log_summary, troubles  # noqa: E402
 from bench.slack_standin import LoopbackServer  # noqa: E402
 from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
@@ -681,9 +682,12 @@ def bench_backend(
 
 
 @contextmanager
-def topology_desk(url: str, db: Database, stub: SlackStub, topology: str) -> Iterator[tuple[Any, Desk]]:
+def topology_desk(
+    url: str, db: Database, stub: SlackStub, topology: str, problems: list[str]
+) -> Iterator[tuple[Any, Desk]]:
     """The app as `serve` runs it in `topology`, its settings and desk: "one process" sends what
-    it owes itself; "serve + worker" only acks and enqueues, a real `refdesk worker` sends."""
+    it owes itself; "serve + worker" only acks and enqueues, a real `refdesk worker` sends (what
+    went wrong in its log is printed, and fails `--check`)."""
     settings = load_settings(
         slack_bot_token="xoxb-bench",
         slack_signing_secret=SECRET,
@@ -709,7 +713,15 @@ def topology_desk(url: str, db: Database, stub: SlackStub, topology: str) -> Ite
             }
             worker = RefdeskWorker(env, workdir).start(timeout=60)
             stack.callback(worker.stop)
+            stack.callback(report_log, worker, f"{db.dialect} {topology} worker", problems)
         yield build_app(settings, desk), desk
+
+
+def report_log(worker: RefdeskWorker, label: str, problems: list[str]) -> None:
+    """The worker's warnings and errors, printed; lock timeouts and errors count as problems."""
+    log = worker.log()
+    print(f"{label} log: {log_summary(log)}")
+    problems.extend(f"{label}: {trouble}" for trouble in troubles(log))
 
 
 def bench_topology(
@@ -725,7 +737,7 @@ def bench_topology(
     """Every interaction's ack beside the bare app's, with the app in one topology."""
     label = " ".join(backend_topology)
     stub = SlackStub()
-    with topology_desk(url, db, stub, backend_topology[1]) as (app, desk):
+    with topology_desk(url, db, stub, backend_topology[1], problems) as (app, desk):
         app_url, stop_app = serve(SlackWsgi(app, db, SECRET, Probes(Lifecycle())))
         bare_url, stop_bare = serve(SlackWsgi(bare_bolt(stub), db, SECRET, Probes(Lifecycle())))
         try:

@@ -85,14 +85,19 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
     return {"type": "home", "blocks": blocks}
 
 
+def current_home(desk: Desk, user_id: str) -> dict[str, Any]:
+    """`user_id`'s Home as the program stands now."""
+    return home_view(desk, user_id, status.home_overview(desk.db, desk.policy, user_id, desk.today()))
+
+
 def publish_home(desk: Desk, user_id: str) -> None:
     assert desk.client is not None
-    overview = status.home_overview(desk.db, desk.policy, user_id, desk.today())
-    desk.client.views_publish(user_id=user_id, view=home_view(desk, user_id, overview))
+    desk.client.views_publish(user_id=user_id, view=current_home(desk, user_id))
 
 
 def render_home_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-    """Republish the recipient's Home once the decision it follows is recorded (no chat message)."""
+    """The recipient's Home to republish once the decision it follows is recorded (no chat
+    message: the sender publishes it)."""
     request_id = job.request_id
     waits = HomeRefreshPayload.from_dict(job.data).wait_for_decision
     if request_id is not None and waits and job.attempts < MAX_WAITS:
@@ -100,10 +105,11 @@ def render_home_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         if current == RequestStatus.PENDING:
             raise NotYet("the decision clicked on Home is not recorded yet")
     read_from = desk.now()
-    publish_home(desk, job.recipient)
-    # the Home just published was read after every refresh owed before `read_from`
+    home = current_home(desk, job.recipient)
+    # the Home about to be published was read after every refresh owed before `read_from` (should
+    # this publish fail, this delivery is tried again and reads Home anew)
     queue.cover_pending(desk.db, DeliveryKind.HOME_REFRESH, job.recipient, read_from, desk.now())
-    return []
+    return [Outgoing(text="", home=home)]
 
 
 def _decision_on_home(body: dict[str, Any]) -> tuple[str, int, str] | None:

@@ -38,11 +38,16 @@ class Upload:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One Slack message: posted to the delivery's recipient, or (`channel` and `ts`) rewritten.
+    """One Slack message: posted to the delivery's recipient, or (`channel` and `ts`) rewritten —
+    or (`home`) the recipient's Home tab, published.
 
     A delivery posts at most one message, so its marker names exactly one message in Slack. A
     message with an `upload` is the file's share message; its blocks (with the marker) ride on
-    `files.completeUploadExternal`, so a sender in doubt finds it like any other post.
+    `files.completeUploadExternal`, so a sender in doubt finds it like any other post. A Home is
+    published by the sender, like a post, so the Web API call happens outside the render (one
+    render at a time per process: a call inside it would hold every other delivery for as long as
+    Slack takes to answer); publishing is idempotent and is not a chat message, so it is neither
+    marked nor paced.
     """
 
     text: str
@@ -50,6 +55,12 @@ class Outgoing:
     channel: str | None = None
     ts: str | None = None
     upload: Upload | None = None
+    home: dict[str, Any] | None = None
+
+    @property
+    def is_post(self) -> bool:
+        """A new chat message (neither a rewrite nor a Home)."""
+        return self.home is None and not (self.channel and self.ts)
 
 
 @dataclass(frozen=True)

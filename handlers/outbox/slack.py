@@ -96,6 +96,9 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
             return False
         channel = ts = None
         for message in messages:
+            if message.home is not None:
+                desk.client.views_publish(user_id=job.recipient, view=message.home)
+                continue
             if message.channel and message.ts:
                 desk.client.chat_update(
                     channel=message.channel, ts=message.ts, text=message.text, blocks=message.blocks
@@ -144,7 +147,7 @@ def _render(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any]) -> list[Ou
     """The delivery's messages now, its one new post (if any) carrying the delivery's marker."""
     with _rendering:
         messages = route.render(desk, job)
-    posts = [m for m in messages if not (m.channel and m.ts)]
+    posts = [m for m in messages if m.is_post]
     if len(posts) > 1:
         raise ValueError(f"a {job.kind} delivery rendered several new messages: it may post one")
     return [replace(m, blocks=marked(m.blocks, job.key)) if m in posts else m for m in messages]

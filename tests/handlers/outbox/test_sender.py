@@ -10,6 +10,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from store.deadlines import Limits
 from store.models import Delivery, DeliveryStatus
 from store.outbox import listing, queue
 from store.outbox.kinds import DeliveryKind
-from store.outbox.payloads import ChannelHelpPayload
+from store.outbox.payloads import ChannelHelpPayload, HomeRefreshPayload
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.server import run_cli
 from tests.support.slack_proxy import SlackProxy
@@ -263,3 +264,36 @@ def test_a_post_whose_outcome_the_locked_database_could_not_record_is_never_post
     assert len(slack.calls_to("chat.postMessage")) == 1
     assert "conversations.history" in [c.method for c in slack.calls]
     assert len(emulator.dms(person)) == 1
+
+
+def test_a_slow_home_publish_holds_no_other_delivery(
+    desk: Desk, slack: SlackProxy, emulator: Emulator
+) -> None:
+    """One delivery renders at a time per process; a Home is published by the sender after its
+    render, so while Slack takes its time answering `views.publish`, the next message goes out."""
+    person, other = emulator.ids["requester2"], emulator.ids["owner2"]
+    home_key = f"home_refresh:{person}:1"
+    with desk.db.transaction() as session:
+        queue.enqueue(
+            session,
+            key=home_key,
+            kind=DeliveryKind.HOME_REFRESH,
+            recipient=person,
+            now=desk.now(),
+            payload=HomeRefreshPayload(),
+        )
+    help_key = owe_help(desk, other)
+    slack.answer_late(3.0, methods={"views.publish"})
+    publishing = threading.Thread(target=deliver, args=(desk, [home_key]))
+    publishing.start()
+    try:
+        slack.wait_for("views.publish", user_id=person, timeout=10)
+        started = time.monotonic()
+        assert deliver(desk, [help_key]) == 1
+        took = time.monotonic() - started
+    finally:
+        publishing.join(15)
+    assert took < 2.0, f"the DM waited {took:.1f} s behind a Home being published"
+    assert row(desk, help_key).status == DeliveryStatus.SENT
+    assert row(desk, home_key).status == DeliveryStatus.SENT
+    assert slack.calls_to("views.publish")[-1].args["view"]["type"] == "home"

@@ -1,0 +1,26 @@
+"""What a server process under benchmark logged: the lines that say something went wrong."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+
+def log_summary(log: str, top: int = 8) -> str:
+    """The server's WARNING and ERROR lines, counted by logger and the first words of the message."""
+    kinds: Counter[str] = Counter()
+    for line in log.splitlines():
+        parts = line.split(" ", 4)
+        if len(parts) == 5 and parts[2] in ("WARNING", "ERROR") and parts[3] != "apscheduler.scheduler:":
+            words = " ".join(w for w in parts[4].split()[:6] if not any(ch.isdigit() for ch in w))
+            kinds[f"{parts[2]} {parts[3]} {words}"] += 1
+    return "; ".join(f"{n}× {kind}" for kind, n in kinds.most_common(top)) or "none"
+
+
+def troubles(log: str) -> list[str]:
+    """What `--check` fails on in a server's log: lock timeouts and ERROR lines."""
+    found = []
+    if locked := log.count("database is locked"):
+        found.append(f"'database is locked' {locked}× in the log")
+    if errors := log.count(" ERROR "):
+        found.append(f"{errors} ERROR lines in the log")
+    return found
