@@ -28,6 +28,7 @@ Everything talks only to 127.0.0.1 and every wait is bounded.
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import hashlib
 import itertools
@@ -407,6 +408,21 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def post_pace(calls: list[Call], started_at: float, post_rate: float) -> str:
+    """How fast the app actually posted: chat.postMessage calls Slack accepted, per second, from
+    the burst's start to the last one, and in the busiest ten seconds (against its pace)."""
+    at = sorted(call.at for call in calls if call.method == "chat.postMessage" and call.status == 200)
+    at = [t for t in at if t >= started_at]
+    if not at:
+        return "posts accepted: none"
+    span = max(at[-1] - started_at, 1.0)
+    busiest = max(bisect.bisect_left(at, t + 10) - i for i, t in enumerate(at)) / 10
+    return (
+        f"posts accepted: {len(at)} in {span:.0f} s ({len(at) / span:.1f}/s on average, "
+        f"{busiest:.1f}/s in the busiest 10 s; the app's pace {post_rate:g}/s)"
+    )
+
+
 def report(
     db: Database,
     people: People,
@@ -582,6 +598,7 @@ def report(
         f"posts owed during the burst: {owed_posts / seconds:.1f}/s against the app's pace of "
         f"{post_rate:g}/s (REFDESK_POST_RATE, Slack's workspace-wide ceiling for chat.postMessage)"
     )
+    out.append(post_pace(calls, started_at, post_rate))
     out.append(
         f"notices later than {NOTICE_TARGET:g} s: {late}, of which held by the per-channel rate: "
         f"{late_rate_bound}; 429s answered by the stand-in: {sum(posts_429.values())}; "
