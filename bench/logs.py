@@ -24,3 +24,12 @@ def troubles(log: str) -> list[str]:
     if errors := log.count(" ERROR "):
         found.append(f"{errors} ERROR lines in the log")
     return found
+
+
+def first_error(log: str, lines: int = 30) -> str:
+    """The first ERROR line of the log and what follows it (its traceback), or ""."""
+    text = log.splitlines()
+    for i, line in enumerate(text):
+        if " ERROR " in line:
+            return "\n".join(text[i : i + lines])
+    return ""

@@ -45,7 +45,7 @@ from slack_bolt import App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import bindparam, insert, text  # noqa: E402
 
-from bench.logs import log_summary, troubles  # noqa: E402
+from bench.logs import first_error, log_summary, troubles  # noqa: E402
 from bench.slack_standin import LoopbackServer  # noqa: E402
 from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
@@ -721,6 +721,8 @@ def report_log(worker: RefdeskWorker, label: str, problems: list[str]) -> None:
     """The worker's warnings and errors, printed; lock timeouts and errors count as problems."""
     log = worker.log()
     print(f"{label} log: {log_summary(log)}")
+    if error := first_error(log):
+        print(error)
     problems.extend(f"{label}: {trouble}" for trouble in troubles(log))
 
 

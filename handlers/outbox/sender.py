@@ -22,6 +22,7 @@ from handlers.outbox.batch import one_batch
 from handlers.outbox.messages import Undeliverable
 from handlers.outbox.outbound import Outbound
 from handlers.outbox.routing import MailRoute, Route
+from store.errors import Unavailable
 from store.logfields import tagged
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
@@ -87,6 +88,9 @@ def _send_batch(desk: Outbound, keys: list[str] | None, limit: int, fresh_for: d
             try:
                 with tagged(delivery_key=job.key, delivery_kind=job.kind):
                     attempts.append(_send(desk, job, deadline))
+            except Unavailable as away:
+                # the claim stays ours until its lease runs out; the next sender looks before posting
+                log.warning("delivery %s: %s; retried once its lease runs out", job.key, away)
             except Exception:
                 # the claim stays ours until its lease runs out; the next sender looks before posting
                 log.exception("delivery %s: unexpected error; retried once its lease runs out", job.key)

@@ -323,7 +323,7 @@ def test_an_e_mail_is_not_held_up_behind_a_post_waiting_for_slack_s_pacing(db: D
     box = Mailbox().start()
     desk = desk_for(db, policy, box.port)
     desk.client = WebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
-    desk.pacer = Pacer(per_second=10, per_channel_seconds=4)
+    desk.pacer = Pacer(per_second=10, per_channel_seconds=4, max_wait=10)
     desk.pacer.wait(db, SELLER)  # the slot before this batch's DM to the requester
     sending = threading.Thread(target=deliver, args=(desk, keys))
     try:

@@ -65,7 +65,7 @@ def test_the_overall_rate_still_spaces_posts_to_different_channels(sqlite_db: Da
 
 
 def test_a_closed_pacer_hands_a_waiting_post_back(sqlite_db: Database) -> None:
-    pacer = Pacer(per_second=100, per_channel_seconds=5.0)
+    pacer = Pacer(per_second=100, per_channel_seconds=5.0, max_wait=10.0)
     pacer.wait(sqlite_db, "D1")
     threading.Timer(0.1, pacer.close).start()
 
@@ -124,3 +124,20 @@ def test_a_slot_after_the_claim_s_end_is_not_booked_and_says_when_to_come_back(d
 
     again, booked = pace.book(db, "C0LATE", now, 0.1, 1.0)
     assert booked and again == pytest.approx(now + 1.0), "the refused bookings took nothing"
+
+
+def test_a_slot_further_off_than_a_sender_waits_is_handed_back_unbooked(sqlite_db: Database) -> None:
+    """A sending thread does not sleep seconds for a busy channel (it would hold its batch and
+    send nothing else): the post goes back to the outbox due at its slot, and books nothing."""
+    pacer = Pacer(per_second=100, per_channel_seconds=3.0, max_wait=1.0)
+    pacer.wait(sqlite_db, "D1")
+
+    started = time.monotonic()
+    with pytest.raises(NotYet) as handed_back:
+        pacer.wait(sqlite_db, "D1")
+    assert time.monotonic() - started < 0.5, "it did not sleep for the slot"
+    assert handed_back.value.after == pytest.approx(3.0, abs=0.2)
+    assert _timed(pacer, sqlite_db, "D2") < 0.2, "other channels go at once"
+    with sqlite_db.transaction(readonly=True) as session:
+        d1 = session.get_one(SendSlot, "D1").next_at
+    assert d1 == pytest.approx(time.time() + 3.0, abs=0.3), "the refused post booked no slot of D1's"
