@@ -56,8 +56,12 @@ from sqlalchemy import text  # noqa: E402
 from bench.logs import log_summary  # noqa: E402
 from bench.run import ACTIVITY, FULL, QUICK, seed, willing_advocates  # noqa: E402
 from bench.slack_standin import Call, SlackStandIn  # noqa: E402
+from handlers.outbox.routing import MailRoute  # noqa: E402
+from handlers.outbox.smtp import message_id  # noqa: E402
+from handlers.routes import ROUTES  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
+from tests.support.mailbox import Mailbox  # noqa: E402
 from tests.support.payloads import block_actions, block_suggestion, select, view_submission  # noqa: E402
 from tests.support.payloads import text as text_input  # noqa: E402
 from tests.support.postgres import create_database, postgres_server  # noqa: E402
@@ -80,6 +84,10 @@ PICKER_WAIT = 10.0
 NOBODY_ASKABLE = "only a program admin can approve"
 #: notices that rewrite what is already in Slack (chat.update, views.publish) instead of posting
 REWRITES = ("request_refresh", "home_refresh")
+#: the kinds sent as e-mail (with `--mail`; without, the program asks the owner in Slack instead)
+MAILS = tuple(str(kind) for kind, route in ROUTES.items() if isinstance(route, MailRoute))
+#: the program's address with `--mail`
+MAIL_FROM = "Reference Desk <refdesk@bench.example>"
 FIND_TEXTS = ("fintech case study", "healthcare logo", "retail emea", "payments enterprise", "energy webinar")
 
 
@@ -432,7 +440,9 @@ def report(
     per_channel: float,
     seconds: float,
     post_rate: float,
+    mailed: Counter[str],
 ) -> tuple[str, dict[str, Any]]:
+    """The tables; `mailed` counts the e-mails the loopback mail server took, by Message-ID."""
     record = people.record
     out: list[str] = []
     rows = []
@@ -535,7 +545,14 @@ def report(
             continue
         key_marker = marker(row.key)
         posts = posts_ok.get(key_marker, [])
-        if kind not in REWRITES:
+        if kind in MAILS:  # taken by the mail server once, by its Message-ID
+            times = mailed[message_id(row.key, MAIL_FROM)]
+            twice += times > 1
+            lost += times == 0
+            if not times:
+                continue
+            delivered = epoch(row.sent_at) or 0.0
+        elif kind not in REWRITES:
             if len(posts) > 1:
                 twice += 1
             if not posts:
@@ -552,7 +569,7 @@ def report(
             cause = epoch(row.created_at) or delivered
         wait = delivered - cause
         channel_posts = last_post_before.get(str(row.recipient), [])
-        paced = kind not in REWRITES and (
+        paced = kind not in (*REWRITES, *MAILS) and (
             posts_429[key_marker] > 0
             or any(0 < delivered - at < per_channel + 0.3 for at in channel_posts if at < delivered)
         )
@@ -725,6 +742,16 @@ def run(args: argparse.Namespace) -> int:
             "REFDESK_SLA_CHECK_CRON": "0 3 1 1 *",
             **dict(setting.split("=", 1) for setting in args.env),
         }
+        mailbox = None
+        if args.mail:  # advocates are asked by e-mail, as a program with mail settings does
+            mailbox = Mailbox().start()
+            stack.callback(mailbox.stop)
+            env |= {
+                "REFDESK_SMTP_URL": mailbox.url,
+                "REFDESK_MAIL_FROM": MAIL_FROM,
+                "REFDESK_PUBLIC_URL": "http://127.0.0.1:9",
+                "REFDESK_COMPANY_NAME": "Bench Co",
+            }
         assert run_cli(env, "db", "upgrade").returncode == 0
         serve_args = [*args.serve_args, *(["--no-worker"] if args.workers else [])]
         servers: list[RefdeskServer] = []
@@ -768,6 +795,7 @@ def run(args: argparse.Namespace) -> int:
             standin.per_channel_seconds,
             burst,
             float(env.get("REFDESK_POST_RATE", 10)),
+            Counter(str(m["Message-ID"]) for m in mailbox.messages) if mailbox else Counter(),
         )
         print(
             f"{args.backend}, {topology(args.web, args.workers)}: {args.people} people for {burst:.0f} s "
@@ -839,6 +867,11 @@ def main() -> int:
         type=int,
         default=0,
         help="`refdesk worker` processes; with any, every serve runs --no-worker (0: serve sends)",
+    )
+    parser.add_argument(
+        "--mail",
+        action="store_true",
+        help="a loopback SMTP server and mail settings: advocates are asked by e-mail (else in Slack)",
     )
     parser.add_argument("--debug", action="store_true", help="print the end of the server log")
     parser.add_argument(

@@ -128,6 +128,19 @@ class SlackStandIn:
             answer["channel"] = {"id": channel}
         if method == "conversations.history":
             answer["messages"] = history
+        if method == "users.info":  # who signs the e-mails: a name, a title and an address
+            user = str(args.get("user", ""))
+            profile = {
+                "real_name": f"Owner {user}",
+                "title": "Account Manager",
+                "email": f"{user.lower()}@bench.example",
+            }
+            answer["user"] = {
+                "id": user,
+                "name": user.lower(),
+                "real_name": profile["real_name"],
+                "profile": profile,
+            }
         if method == "auth.test":
             answer.update(user_id="U0BOT", bot_id="B0BOT", team_id="T0000000001")
         return 200, answer, headers

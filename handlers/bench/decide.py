@@ -118,8 +118,8 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         return []
     view = found[0]
     prefixes = tuple(prefix.format(id=view.id) for prefix in DECIDER_KEYS)
-    if listing.unsettled_with_keys(desk.db, prefixes):
-        raise NotYet("DMs about this nomination are still on their way")
+    if (due := listing.unsettled_with_keys(desk.db, prefixes)) is not None:
+        raise NotYet.behind("DMs about this nomination are still on their way", due, desk.now())
     text = f"Nomination of {escape(view.name)}: {outcome_line(view)}"
     return [
         Outgoing(text, nomination_blocks(view), channel=sent.channel, ts=sent.ts)

@@ -3,8 +3,12 @@ file) or an e-mail (`Mail`), and the two ways it says it cannot: not yet, or nev
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+
+#: the soonest a delivery waiting for others looks again (they are usually sent within it)
+LOOK_AGAIN_SECONDS = 1.0
 
 
 class NotYet(Exception):
@@ -14,6 +18,13 @@ class NotYet(Exception):
     def __init__(self, why: str, after: float | None = None) -> None:
         super().__init__(why)
         self.after = after
+
+    @classmethod
+    def behind(cls, why: str, due: dt.datetime, now: dt.datetime) -> NotYet:
+        """Wait for deliveries the last of which is due at `due`: look again then (at least a
+        second from now), not after the doubling back-off, which is for a Slack that is down — a
+        rewrite waiting for a message queued behind Slack's pace would look again ever later."""
+        return cls(why, after=max(LOOK_AGAIN_SECONDS, (due - now).total_seconds()))
 
 
 class Undeliverable(Exception):

@@ -148,8 +148,8 @@ def render_followup_closed(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite the question (and its reminder) with the answer, without buttons."""
     assert job.request_id is not None
     kinds = (DeliveryKind.FOLLOWUP, DeliveryKind.FOLLOWUP_REMINDER)
-    if listing.unsettled(desk.db, job.request_id, kinds):
-        raise NotYet("the follow-up is still on its way")
+    if (due := listing.unsettled(desk.db, job.request_id, kinds)) is not None:
+        raise NotYet.behind("the follow-up is still on its way", due, desk.now())
     card = followups.followup_card(desk.db, desk.policy, job.request_id)
     if card is None:
         return []

@@ -88,8 +88,8 @@ REWRITTEN = (*DECIDER_KINDS, DeliveryKind.CONFIRMATION, DeliveryKind.OUTCOME, De
 def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """Rewrite every message already sent about the request so it shows the state of things now."""
     assert job.request_id is not None
-    if listing.unsettled(desk.db, job.request_id, REWRITTEN):
-        raise NotYet("messages about this request are still on their way")
+    if (due := listing.unsettled(desk.db, job.request_id, REWRITTEN)) is not None:
+        raise NotYet.behind("messages about this request are still on their way", due, desk.now())
     card = _card(desk, job.request_id)
     if card is None:
         return []

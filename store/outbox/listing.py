@@ -58,19 +58,23 @@ def sent_messages(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]
         ]
 
 
-def unsettled(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> int:
-    """How many messages of these kinds about a request are still on their way."""
+def unsettled(db: Database, request_id: int, kinds: tuple[DeliveryKind, ...]) -> dt.datetime | None:
+    """When the last of the messages of these kinds about a request still on their way is next
+    tried; None when none is on its way."""
+    return _next_tried(
+        db,
+        (
+            Delivery.request_id == request_id,
+            Delivery.kind.in_(kinds),
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+        ),
+    )
+
+
+def _next_tried(db: Database, where: tuple[ColumnElement[bool], ...]) -> dt.datetime | None:
+    """The latest moment one of these deliveries is due (one being sent now was due already)."""
     with db.transaction(readonly=True) as session:
-        return int(
-            session.scalar(
-                select(func.count()).where(
-                    Delivery.request_id == request_id,
-                    Delivery.kind.in_(kinds),
-                    Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                )
-            )
-            or 0
-        )
+        return session.scalar(select(func.max(Delivery.next_attempt_at)).where(*where))
 
 
 def count_by_status(db: Database) -> dict[str, int]:
@@ -121,17 +125,12 @@ def sent_with_keys(db: Database, prefixes: tuple[str, ...]) -> list[SentMessage]
         return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
 
 
-def unsettled_with_keys(db: Database, prefixes: tuple[str, ...]) -> int:
-    """How many messages whose keys start with one of `prefixes` are still on their way."""
-    with db.transaction(readonly=True) as session:
-        return int(
-            session.scalar(
-                select(func.count()).where(
-                    _keyed(prefixes), Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING])
-                )
-            )
-            or 0
-        )
+def unsettled_with_keys(db: Database, prefixes: tuple[str, ...]) -> dt.datetime | None:
+    """When the last of the messages whose keys start with one of `prefixes` still on their way is
+    next tried; None when none is on its way."""
+    return _next_tried(
+        db, (_keyed(prefixes), Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]))
+    )
 
 
 @dataclass(frozen=True)
