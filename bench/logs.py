@@ -16,16 +16,6 @@ def log_summary(log: str, top: int = 8) -> str:
     return "; ".join(f"{n}× {kind}" for kind, n in kinds.most_common(top)) or "none"
 
 
-def troubles(log: str) -> list[str]:
-    """What `--check` fails on in a server's log: lock timeouts and ERROR lines."""
-    found = []
-    if locked := log.count("database is locked"):
-        found.append(f"'database is locked' {locked}× in the log")
-    if errors := log.count(" ERROR "):
-        found.append(f"{errors} ERROR lines in the log")
-    return found
-
-
 def first_error(log: str, lines: int = 30) -> str:
     """The first ERROR line of the log and what follows it (its traceback), or ""."""
     text = log.splitlines()
