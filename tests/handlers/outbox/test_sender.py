@@ -27,6 +27,7 @@ from store.db import Database
 from store.deadlines import Limits
 from store.models import Delivery, DeliveryStatus
 from store.outbox import listing, queue
+from store.outbox.fields import Payload
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ChannelHelpPayload, HomeRefreshPayload
 from tests.support.emulator import BOT_TOKEN, Emulator
@@ -97,19 +98,19 @@ def owe_row(desk: Desk, key: str, kind: str, recipient: str, data: dict[str, obj
         )
 
 
+def owe(desk: Desk, key: str, kind: DeliveryKind, recipient: str, payload: Payload) -> str:
+    """A delivery owed as the store owes it (`queue.enqueue`); its key."""
+    with desk.db.transaction() as session:
+        queue.enqueue(session, key=key, kind=kind, recipient=recipient, now=desk.now(), payload=payload)
+    return key
+
+
 def owe_help(desk: Desk, person: str) -> str:
     """A DM whose renderer needs nothing but its payload."""
     key = f"digest_channel_help:2026-W48:{person}"
-    with desk.db.transaction() as session:
-        queue.enqueue(
-            session,
-            key=key,
-            kind=DeliveryKind.DIGEST_CHANNEL_HELP,
-            recipient=person,
-            now=desk.now(),
-            payload=ChannelHelpPayload("2026-W48", "C0PROGRAM"),
-        )
-    return key
+    return owe(
+        desk, key, DeliveryKind.DIGEST_CHANNEL_HELP, person, ChannelHelpPayload("2026-W48", "C0PROGRAM")
+    )
 
 
 def row(desk: Desk, key: str) -> Delivery:
@@ -272,16 +273,7 @@ def test_a_slow_home_publish_holds_no_other_delivery(
     """One delivery renders at a time per process; a Home is published by the sender after its
     render, so while Slack takes its time answering `views.publish`, the next message goes out."""
     person, other = emulator.ids["requester2"], emulator.ids["owner2"]
-    home_key = f"home_refresh:{person}:1"
-    with desk.db.transaction() as session:
-        queue.enqueue(
-            session,
-            key=home_key,
-            kind=DeliveryKind.HOME_REFRESH,
-            recipient=person,
-            now=desk.now(),
-            payload=HomeRefreshPayload(),
-        )
+    home_key = owe(desk, f"home_refresh:{person}:1", DeliveryKind.HOME_REFRESH, person, HomeRefreshPayload())
     help_key = owe_help(desk, other)
     slack.answer_late(3.0, methods={"views.publish"})
     publishing = threading.Thread(target=deliver, args=(desk, [home_key]))
