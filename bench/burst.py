@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import csv
 import datetime as dt
 import hashlib
 import itertools
@@ -431,6 +432,38 @@ def post_pace(calls: list[Call], started_at: float, post_rate: float) -> str:
     )
 
 
+def held_by_channel(
+    arrived: list[tuple[Any, float, float]], per_channel: float, refused: set[str]
+) -> dict[str, float]:
+    """The notices Slack's per-channel rate held back, each with the moment that rate alone let it go.
+
+    Each person's posts are replayed in the order they went with nothing but the per-channel rate
+    (one post a `per_channel` second): a post that could not have gone when it was caused, because
+    that person's earlier posts took the second, was held; so was one Slack answered 429 (markers in
+    `refused`). A rewrite waits for the message it rewrites, so it is held when a held post of its
+    request went after the rewrite was caused.
+    """
+    by_channel: dict[str, list[tuple[float, float, Any]]] = defaultdict(list)
+    for row, cause, delivered in arrived:
+        if row.kind not in (*REWRITES, *MAILS):
+            by_channel[str(row.recipient)].append((delivered, cause, row))
+    held: dict[str, float] = {}
+    held_posts: dict[int, list[float]] = defaultdict(list)
+    for posts in by_channel.values():
+        free_at = float("-inf")
+        for delivered, cause, row in sorted(posts, key=lambda post: post[0]):
+            earliest = max(cause, free_at)
+            free_at = earliest + per_channel
+            if earliest > cause + 0.001 or marker(row.key) in refused:
+                held[row.key] = earliest
+                held_posts[int(row.request_id)].append(delivered)
+    for row, cause, _ in arrived:
+        waited_for = [at for at in held_posts.get(int(row.request_id), []) if at > cause]
+        if row.kind in REWRITES and waited_for:
+            held[row.key] = max(waited_for)
+    return held
+
+
 def report(
     db: Database,
     people: People,
@@ -441,8 +474,11 @@ def report(
     seconds: float,
     post_rate: float,
     mailed: Counter[str],
+    notices_csv: Path | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The tables; `mailed` counts the e-mails the loopback mail server took, by Message-ID."""
+    """The tables; `mailed` counts the e-mails the loopback mail server took, by Message-ID;
+    `notices_csv`: where to write one line per notice (when it was caused, owed, delivered), to
+    see where a tail comes from."""
     record = people.record
     out: list[str] = []
     rows = []
@@ -525,10 +561,6 @@ def report(
                     posts_ok[block["block_id"]].append(call)
                 else:
                     posts_429[block["block_id"]] += 1
-    last_post_before: dict[str, list[float]] = defaultdict(list)
-    for call in calls:
-        if call.method == "chat.postMessage" and call.status == 200:
-            last_post_before[str(call.args.get("channel"))].append(call.at)
     notices: dict[str, list[float]] = defaultdict(list)
     rate_bound: list[float] = []
     lost = twice = unsent = 0
@@ -536,6 +568,8 @@ def report(
     late_tries: Counter[int] = Counter()
     #: how long after its cause a late notice was owed (written to the outbox)
     late_owed: list[float] = []
+    #: (row, cause, delivered) of every notice that arrived
+    arrived: list[tuple[Any, float, float]] = []
     for row in outbox:
         kind = str(row.kind)
         if row.status != "sent":
@@ -543,8 +577,7 @@ def report(
             continue
         if row.request_id is None or epoch(row.created_at) < started_at:  # type: ignore[operator]
             continue
-        key_marker = marker(row.key)
-        posts = posts_ok.get(key_marker, [])
+        posts = posts_ok.get(marker(row.key), [])
         if kind in MAILS:  # taken by the mail server once, by its Message-ID
             times = mailed[message_id(row.key, MAIL_FROM)]
             twice += times > 1
@@ -567,12 +600,14 @@ def report(
             cause = record.clicked.get(int(row.request_id))
         if cause is None:
             cause = epoch(row.created_at) or delivered
-        wait = delivered - cause
-        channel_posts = last_post_before.get(str(row.recipient), [])
-        paced = kind not in (*REWRITES, *MAILS) and (
-            posts_429[key_marker] > 0
-            or any(0 < delivered - at < per_channel + 0.3 for at in channel_posts if at < delivered)
-        )
+        arrived.append((row, cause, delivered))
+    held = held_by_channel(arrived, per_channel, {m for m, n in posts_429.items() if n})
+    timeline: list[tuple[object, ...]] = []
+    #: how long each notice took beyond what Slack's per-channel rate alone forced on it
+    beyond: list[float] = []
+    for row, cause, delivered in arrived:
+        kind, wait, paced = str(row.kind), delivered - cause, row.key in held
+        beyond.append(delivered - max(cause, held.get(row.key, cause)))
         (rate_bound if paced else notices[kind]).append(wait)
         if paced:
             notices[kind + " (rate)"].append(wait)
@@ -581,6 +616,21 @@ def report(
             late_rate_bound += paced
             late_tries[int(row.attempts)] += 1
             late_owed.append((epoch(row.created_at) or 0) - cause)
+        created = epoch(row.created_at) or cause
+        timeline.append(
+            (
+                kind,
+                row.recipient,
+                *(round(t - started_at, 3) for t in (cause, created, delivered)),
+                row.attempts,
+                paced,
+            )
+        )
+    if notices_csv is not None:
+        with notices_csv.open("w", newline="") as out_file:
+            writer = csv.writer(out_file)
+            writer.writerow(["kind", "recipient", "caused_s", "owed_s", "delivered_s", "attempts", "paced"])
+            writer.writerows(sorted(timeline, key=lambda line: line[2]))  # type: ignore[arg-type,return-value]
     rows = []
     free = [w for kind, ws in notices.items() if not kind.endswith("(rate)") for w in ws]
     for kind in sorted(notices):
@@ -597,6 +647,15 @@ def report(
     )
     rows.append(
         [
+            "all, beyond what the per-channel rate forced",
+            str(len(beyond)),
+            ms(pct(beyond, 0.5)),
+            ms(pct(beyond, 0.99)),
+            ms(max(beyond, default=0)),
+        ]
+    )
+    rows.append(
+        [
             "all held by the per-channel rate",
             str(len(rate_bound)),
             ms(pct(rate_bound, 0.5)),
@@ -609,7 +668,8 @@ def report(
     owed_posts = sum(
         1
         for row in outbox
-        if row.kind not in REWRITES and started_at <= (epoch(row.created_at) or 0) <= started_at + seconds
+        if row.kind not in (*REWRITES, *MAILS)
+        and started_at <= (epoch(row.created_at) or 0) <= started_at + seconds
     )
     out.append(
         f"posts owed during the burst: {owed_posts / seconds:.1f}/s against the app's pace of "
@@ -796,6 +856,7 @@ def run(args: argparse.Namespace) -> int:
             burst,
             float(env.get("REFDESK_POST_RATE", 10)),
             Counter(str(m["Message-ID"]) for m in mailbox.messages) if mailbox else Counter(),
+            args.notices_csv,
         )
         print(
             f"{args.backend}, {topology(args.web, args.workers)}: {args.people} people for {burst:.0f} s "
@@ -872,6 +933,11 @@ def main() -> int:
         "--mail",
         action="store_true",
         help="a loopback SMTP server and mail settings: advocates are asked by e-mail (else in Slack)",
+    )
+    parser.add_argument(
+        "--notices-csv",
+        type=Path,
+        help="write one line per notice: caused, owed, delivered (seconds into the burst)",
     )
     parser.add_argument("--debug", action="store_true", help="print the end of the server log")
     parser.add_argument(

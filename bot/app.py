@@ -74,7 +74,7 @@ def build_desk(
         client=client,
         retry_base_seconds=settings.delivery_retry_seconds,
         executor=CarryingExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
-        pacer=Pacer(per_second=settings.post_rate, per_channel_seconds=1.0),
+        pacer=Pacer(per_second=settings.post_rate, burst=settings.post_burst),
         lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
         consent_mode=consent_mode(settings, chosen),
         links=links(settings),

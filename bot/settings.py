@@ -127,6 +127,11 @@ class Settings(CustomerSettings):
     #: messages per second the deployment posts at most, all sending processes together (Slack:
     #: ~1/s per channel, workspace capped; booked in the database); 0 switches pacing off
     post_rate: float = Field(10, ge=0, validation_alias=AliasChoices("REFDESK_POST_RATE", "post_rate"))
+    #: posts the deployment may send at once above that pace (Slack counts per minute and grants
+    #: bursts): a spike goes out at once, a flood is paced; a minute holds at most this many more
+    post_burst: int = Field(
+        100, ge=1, le=10_000, validation_alias=AliasChoices("REFDESK_POST_BURST", "post_burst")
+    )
     #: threads sending Slack messages right after the ack; a thread may sit out Slack's per-channel
     #: second, so there are more than the post rate needs (docs/performance.md: the burst figures)
     delivery_threads: int = Field(

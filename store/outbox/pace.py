@@ -5,6 +5,14 @@ serve replicas that send) each pacing itself, the deployment would post twice as
 sending process books each post in `send_slots`, one short transaction: the next moment any post
 may go (`REFDESK_POST_RATE` apart) and the next moment its channel may have one (a second apart).
 Each booking is an atomic upsert, so two processes booking at once get different slots.
+
+The workspace-wide pace allows a burst: Slack counts its limits in windows of a minute and grants
+bursts above the pace, so a spike of posts (a quarter-end morning) need not queue behind an even
+spacing while the minute's budget is unspent. The slot kept for the workspace is the generic cell
+rate algorithm's "theoretical arrival time": it moves one gap along with every post, and a post
+may go as soon as it is no more than `burst - 1` gaps ahead of now. So `burst` posts may go at
+once, any span of time holds at most `burst` posts plus the pace's, and an hour is paced exactly.
+A channel's second allows no burst: Slack may drop a channel's messages beyond it.
 """
 
 from __future__ import annotations
@@ -31,18 +39,25 @@ class _TooLate(Exception):
 
 
 def book(
-    db: Database, channel: str, now: float, gap: float, per_channel: float, latest: float = math.inf
+    db: Database,
+    channel: str,
+    now: float,
+    gap: float,
+    per_channel: float,
+    latest: float = math.inf,
+    burst: int = 1,
 ) -> tuple[float, bool]:
     """The moment (epoch seconds, not before `now`) a post to `channel` may go, and whether it was
     booked: a slot after `latest` (the sender could no longer use it) is not, so a post handed
-    back never pushes its channel's later posts further away.
+    back never pushes its channel's later posts further away. `burst`: how many posts may go
+    at once, `gap` apart on average, before the spacing applies to the whole deployment.
 
     The overall spacing counts from its own last slot, not from this post's: a post that waits for
     its busy channel must not hold back the posts to every other channel.
     """
     try:
         with db.transaction() as session:
-            overall = _advance(session, ANY, now, gap)
+            overall = _advance(session, ANY, now, gap, ahead=(max(burst, 1) - 1) * gap)
             slot = _advance(session, channel, overall, per_channel)
             if slot > latest:
                 raise _TooLate(slot)  # rolled back: nothing booked
@@ -55,8 +70,9 @@ def book(
     return slot, True
 
 
-def _advance(session: Session, name: str, earliest: float, step: float) -> float:
-    """Take the slot `name` has free from `earliest` on and move it `step` along; the slot taken."""
+def _advance(session: Session, name: str, earliest: float, step: float, ahead: float = 0.0) -> float:
+    """Take the slot `name` has free from `earliest` on and move it `step` along; the slot taken,
+    which may run up to `ahead` before the slot kept (a burst), never before `earliest`."""
     upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = upsert(SendSlot).values(name=name, next_at=earliest + step)
     later = case((SendSlot.next_at > earliest, SendSlot.next_at), else_=earliest) + step
@@ -65,4 +81,4 @@ def _advance(session: Session, name: str, earliest: float, step: float) -> float
             SendSlot.next_at
         )
     ).scalar_one()
-    return float(taken) - step
+    return max(earliest, float(taken) - step - ahead)

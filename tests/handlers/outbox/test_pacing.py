@@ -64,6 +64,34 @@ def test_the_overall_rate_still_spaces_posts_to_different_channels(sqlite_db: Da
     assert time.monotonic() - started == pytest.approx(0.3, abs=0.08)
 
 
+def test_a_burst_goes_at_once_then_the_pace_applies(sqlite_db: Database) -> None:
+    """Slack counts per minute and grants bursts: the first `burst` posts to different people go
+    at once, the next ones a gap apart, so a spike does not queue behind an even spacing."""
+    pacer = Pacer(per_second=10, per_channel_seconds=1.0, burst=5)
+
+    waits = [_timed(pacer, sqlite_db, f"D{n}") for n in range(7)]
+
+    assert sum(waits[:5]) < 0.1
+    assert waits[5] == pytest.approx(0.1, abs=0.05)
+    assert waits[6] == pytest.approx(0.1, abs=0.05)
+
+
+def test_a_burst_is_the_deployment_s_and_a_flood_keeps_the_pace(db: Database) -> None:
+    """Two processes share one burst (their bookings are one slot in the database), and posts
+    booked faster than the pace for longer than the burst go at the pace: N posts past the burst
+    take N gaps, whatever the number of processes."""
+    gap, burst, now = 0.1, 4, time.time()
+    first = [pace.book(db, f"D{n}", now, gap, 1.0, burst=burst) for n in range(2)]
+    second = [pace.book(db, f"D{n + 2}", now, gap, 1.0, burst=burst) for n in range(2)]
+    flood = [pace.book(db, f"D{n + 4}", now, gap, 1.0, burst=burst) for n in range(10)]
+
+    assert all(booked and slot == pytest.approx(now, abs=1e-4) for slot, booked in [*first, *second])
+    assert [slot - now for slot, _ in flood] == pytest.approx([gap * (n + 1) for n in range(10)], abs=1e-4)
+    assert pace.book(db, "D0", now, gap, 1.0, burst=burst)[0] == pytest.approx(now + 11 * gap, abs=1e-4), (
+        "a channel's second allows no burst, and the workspace's queue comes first"
+    )
+
+
 def test_a_closed_pacer_hands_a_waiting_post_back(sqlite_db: Database) -> None:
     pacer = Pacer(per_second=100, per_channel_seconds=5.0, max_wait=10.0)
     pacer.wait(sqlite_db, "D1")
