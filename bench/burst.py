@@ -34,6 +34,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import os
 import queue
 import random
 import sys
@@ -416,6 +417,12 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time the process used so far, user and system (read before it exits)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def post_pace(calls: list[Call], started_at: float, post_rate: float, post_burst: int) -> str:
@@ -844,11 +851,19 @@ def run(args: argparse.Namespace) -> int:
         standin.on_view = people.picker_shown
         standin.on_respond = people.refusal_said
         started_at = time.time()
+        bench_cpu = cpu_seconds(os.getpid())
+        cpu_before = {name: cpu_seconds(process.pid) for name, process in processes if process is not None}
         people.run(args.people, args.seconds)
         burst = time.time() - started_at
         drained = drain(db, DRAIN_LIMIT)
         time.sleep(1)
         rss = {name: peak_rss_mib(process.pid) for name, process in processes if process is not None}
+        cpu = {
+            name: cpu_seconds(process.pid) - cpu_before[name]
+            for name, process in processes
+            if process is not None
+        }
+        span = time.time() - started_at
         log = "".join(process.log() for process in [*servers, *workers])
         locked = log.count("database is locked")
         text_out, figures = report(
@@ -881,6 +896,11 @@ def run(args: argparse.Namespace) -> int:
             + f" MiB (≤{RSS_TARGET_MIB}); "
             f"'database is locked' in the server log: {locked}; "
             f"ERROR lines: {log.count(' ERROR ')}"
+        )
+        print(
+            f"CPU from the burst's start to the outbox empty ({span:.0f} s, {os.cpu_count()} cores): "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
+            + f"; this benchmark (the people and the stand-in) {cpu_seconds(os.getpid()) - bench_cpu:.1f} s"
         )
         if args.debug:
             print(log[-6000:], file=sys.stderr)

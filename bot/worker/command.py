@@ -31,13 +31,17 @@ log = logging.getLogger("refdesk")
 DEFAULT_PORT = 9100
 #: threads of the probe port: a load balancer's and Prometheus's requests, nothing more
 PROBE_THREADS = 4
+#: deliveries the worker renders at once. A render is mostly database round trips (a decision's
+#: checklist, a Home's lists) and a worker has no listener to share the interpreter with; one at
+#: a time, PostgreSQL's round trips bounded how soon a burst's notices went out (`bench.burst`)
+RENDERS = 4
 
 
 def work(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     db.check_schema()
     if settings.slack_bot_token is None:
         raise CliError(f"SLACK_BOT_TOKEN is missing: {HINTS['SLACK_BOT_TOKEN']}")
-    desk = build_desk(settings, db, worker_sends=True)
+    desk = build_desk(settings, db, worker_sends=True, renders=RENDERS)
     assert desk.client is not None
     identity = identify(settings, desk.client, required=False)
     lifecycle = Lifecycle()

@@ -8,6 +8,7 @@ nothing above the outbox.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from concurrent.futures import Executor
 from typing import Any, Protocol
 
@@ -36,5 +37,7 @@ class Outbound(Protocol):
     routes: Routes[Any]
     #: another process (`refdesk worker`) sends: `send_soon` leaves the deliveries to it
     worker_sends: bool
+    #: how many deliveries this process renders at once
+    renders: threading.BoundedSemaphore
 
     def now(self) -> dt.datetime: ...
