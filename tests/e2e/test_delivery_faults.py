@@ -54,7 +54,7 @@ def decide_and_see_it_rewritten(
     click(server, emulator, owner, "approve", buttons(message)["Approve"], sink, message)
     deadline = time.monotonic() + 15
     while True:
-        [dm] = emulator.dms(owner)
+        [dm] = decision_dms(emulator, owner)  # not the owner-led ask that follows the approval
         if not buttons(dm) or time.monotonic() > deadline:
             return dm
         time.sleep(0.1)
