@@ -296,8 +296,11 @@ def test_postgres_frees_what_a_client_cut_off_by_a_partition_had_locked(
 
     error, _ = timed_in_thread(first_try, relay)
     assert isinstance(error, Unavailable), error
-    error, took = timed_in_thread(second_try, relay, wait=2 * BUDGET + 2)
+    healed = 2 * BUDGET + 2
+    error, took = timed_in_thread(second_try, relay, wait=healed)
 
     assert error is None
-    assert took < 2 * BUDGET + MARGIN
+    # the server's idle-in-transaction timeout (twice the budget), with a loaded machine's slack
+    # (2.6 s seen under the full suite); without it the second try waits for the heal and fails above
+    assert took < 2 * BUDGET + 3 * MARGIN < healed
     assert account_names(pg_url) == ["Contested Corp"]

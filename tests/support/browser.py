@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -43,8 +43,11 @@ def wait_for_heading(driver: webdriver.Chrome, text: str, seconds: float = 10) -
     """After a form is submitted: the next page's h1 reads `text`.
 
     A click returns before the browser navigates, so the old page's h1 may still be found (and
-    go stale while it is read): wait for the new one instead of reading at once.
+    go stale while it is read): wait for the new one instead of reading at once. Chromium reports
+    that race as a stale element or, mid-navigation, as "Node with given id does not belong to the
+    document" (a bare `WebDriverException`): both mean look again; a page that never comes is the
+    wait's timeout.
     """
-    WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.find_element(By.TAG_NAME, "h1").text == text
-    )
+    WebDriverWait(
+        driver, seconds, ignored_exceptions=(StaleElementReferenceException, WebDriverException)
+    ).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == text)
