@@ -296,13 +296,13 @@ def test_a_slow_home_publish_holds_no_other_delivery(
     assert slack.calls_to("views.publish")[-1].args["view"]["type"] == "home"
 
 
-@pytest.mark.parametrize(("renders", "at_once"), [(1, 1), (RENDERS, 2)], ids=["serve", "worker"])
+@pytest.mark.parametrize(("renders", "at_once"), [(1, 1), (RENDERS, 2)], ids=["serve", "worker-on-postgresql"])
 def test_a_worker_renders_several_deliveries_at_once_a_process_with_listeners_one(
     desk: Desk, emulator: Emulator, renders: int, at_once: int
 ) -> None:
-    """A render is mostly database round trips: a worker overlaps them (one at a time, a burst's
-    notices waited on PostgreSQL's round trips); `serve` keeps one, so its listeners keep the
-    interpreter."""
+    """A render is mostly database round trips: a worker on PostgreSQL overlaps them (one at a
+    time, a burst's notices waited on PostgreSQL's round trips); `serve` keeps one, so its
+    listeners keep the interpreter."""
     inside, most = [0], [0]
     lock = threading.Lock()
     help_route = ROUTES[DeliveryKind.DIGEST_CHANNEL_HELP]
