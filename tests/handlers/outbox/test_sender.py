@@ -296,7 +296,7 @@ def test_a_slow_home_publish_holds_no_other_delivery(
     assert slack.calls_to("views.publish")[-1].args["view"]["type"] == "home"
 
 
-@pytest.mark.parametrize(("renders", "at_once"), [(1, 1), (RENDERS, 2)], ids=["serve", "worker-on-postgresql"])
+@pytest.mark.parametrize(("renders", "at_once"), [(1, 1), (RENDERS, 2)], ids=["serve", "pg-worker"])
 def test_a_worker_renders_several_deliveries_at_once_a_process_with_listeners_one(
     desk: Desk, emulator: Emulator, renders: int, at_once: int
 ) -> None:
