@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -58,15 +57,11 @@ def build_desk(
     clock: Clock = system_clock,
     *,
     worker_sends: bool = False,
-    renders: int = 1,
 ) -> Desk:
     """Everything listeners and jobs share; the Slack client only when a bot token is set.
 
     `worker_sends`: the process only records and enqueues, a `refdesk worker` sends (its desk says
-    the same: its own loop sends, its jobs only claim). `renders`: deliveries rendered at once.
-    A process with listeners keeps one: with its sixteen sending threads all rendering, a listener
-    acking a click got a sixteenth of the interpreter (`bench/run.py`: the advocate picker's ack
-    p50 60 ms with sixteen, 39 ms with two, 30 ms with one; the bare Bolt app's 11 ms)."""
+    the same: its own loop sends, its jobs only claim)."""
     chosen = policy or load_policy(settings.policy_file)
     client = make_web_client(settings) if settings.slack_bot_token is not None else None
     return Desk(
@@ -91,7 +86,6 @@ def build_desk(
         company=(settings.company_name or "").strip(),
         privacy_url=settings.privacy_url,
         worker_sends=worker_sends,
-        renders=threading.BoundedSemaphore(renders),
     )
 
 

@@ -31,20 +31,13 @@ log = logging.getLogger("refdesk")
 DEFAULT_PORT = 9100
 #: threads of the probe port: a load balancer's and Prometheus's requests, nothing more
 PROBE_THREADS = 4
-#: deliveries the worker renders at once on PostgreSQL. A render is mostly database round trips
-#: (a decision's checklist, a Home's lists) and a worker has no listener to share the interpreter
-#: with; one at a time, PostgreSQL's round trips bounded how soon a burst's notices went out
-#: (`bench.burst`: p50 1.65 → 1.0 s). SQLite answers in-process, with no round trip to overlap:
-#: with four at once the SQLite burst's submits waited on its one write lock (p99 1.2 s, one
-#: answered "nothing was saved"), so a SQLite worker keeps one.
-RENDERS = 4
 
 
 def work(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     db.check_schema()
     if settings.slack_bot_token is None:
         raise CliError(f"SLACK_BOT_TOKEN is missing: {HINTS['SLACK_BOT_TOKEN']}")
-    desk = build_desk(settings, db, worker_sends=True, renders=RENDERS if db.dialect == "postgresql" else 1)
+    desk = build_desk(settings, db, worker_sends=True)
     assert desk.client is not None
     identity = identify(settings, desk.client, required=False)
     lifecycle = Lifecycle()

@@ -9,7 +9,6 @@ it; nothing below the kit (the outbox sender) names it."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import zoneinfo
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -70,9 +69,6 @@ class Desk:
     #: a `refdesk worker` process sends what the outbox owes (REFDESK_WORKER=external): listeners
     #: only enqueue, and the enqueue's NOTIFY (or the worker's poll on SQLite) wakes the worker
     worker_sends: bool = False
-    #: how many deliveries this process renders at once (`handlers.outbox.slack`): one where
-    #: listeners share the interpreter, more in a worker, whose renders mostly wait on the database
-    renders: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(1))
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -8,7 +8,6 @@ nothing above the outbox.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from concurrent.futures import Executor
 from typing import Any, Protocol
 
@@ -37,7 +36,5 @@ class Outbound(Protocol):
     routes: Routes[Any]
     #: another process (`refdesk worker`) sends: `send_soon` leaves the deliveries to it
     worker_sends: bool
-    #: how many deliveries this process renders at once
-    renders: threading.BoundedSemaphore
 
     def now(self) -> dt.datetime: ...

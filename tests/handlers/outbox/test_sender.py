@@ -5,7 +5,6 @@ that Slack refused is not."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -20,11 +19,8 @@ from sqlalchemy import select
 
 from bot.app import build_desk
 from bot.settings import load_settings
-from bot.worker.command import RENDERS
 from handlers.kit.desk import Desk
 from handlers.outbox.attempts import MAX_RENDER_ATTEMPTS
-from handlers.outbox.messages import Outgoing
-from handlers.outbox.routing import SlackRoute
 from handlers.outbox.sender import deliver
 from handlers.routes import ROUTES
 from store.db import Database
@@ -34,7 +30,6 @@ from store.outbox import listing, queue
 from store.outbox.fields import Payload
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ChannelHelpPayload, HomeRefreshPayload
-from store.outbox.queue import DeliveryJob
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.server import run_cli
 from tests.support.slack_proxy import SlackProxy
@@ -294,39 +289,3 @@ def test_a_slow_home_publish_holds_no_other_delivery(
     assert row(desk, help_key).status == DeliveryStatus.SENT
     assert row(desk, home_key).status == DeliveryStatus.SENT
     assert slack.calls_to("views.publish")[-1].args["view"]["type"] == "home"
-
-
-@pytest.mark.parametrize(("renders", "at_once"), [(1, 1), (RENDERS, 2)], ids=["serve", "pg-worker"])
-def test_a_worker_renders_several_deliveries_at_once_a_process_with_listeners_one(
-    desk: Desk, emulator: Emulator, renders: int, at_once: int
-) -> None:
-    """A render is mostly database round trips: a worker on PostgreSQL overlaps them (one at a
-    time, a burst's notices waited on PostgreSQL's round trips); `serve` keeps one, so its
-    listeners keep the interpreter."""
-    inside, most = [0], [0]
-    lock = threading.Lock()
-    help_route = ROUTES[DeliveryKind.DIGEST_CHANNEL_HELP]
-
-    def slow_render(the_desk: Desk, job: DeliveryJob) -> list[Outgoing]:
-        with lock:
-            inside[0] += 1
-            most[0] = max(most[0], inside[0])
-        time.sleep(0.5)
-        with lock:
-            inside[0] -= 1
-        return help_route.render(the_desk, job)
-
-    sending = dataclasses.replace(
-        desk,
-        renders=threading.BoundedSemaphore(renders),
-        routes={**desk.routes, DeliveryKind.DIGEST_CHANNEL_HELP: SlackRoute(slow_render)},
-    )
-    keys = [owe_help(sending, emulator.ids[person]) for person in ("requester2", "owner2")]
-    threads = [threading.Thread(target=deliver, args=(sending, [key])) for key in keys]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(15)
-
-    assert most[0] == at_once
-    assert {row(sending, key).status for key in keys} == {DeliveryStatus.SENT}
