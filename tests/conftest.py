@@ -10,15 +10,11 @@ from pathlib import Path
 import pytest
 
 from store.db import Database
-from store.deadlines import Limits
 from store.rules.policy import Policy, load_policy
+from tests.support.database import open_database
 from tests.support.postgres import create_database, postgres_server
 
 _db_counter = itertools.count()
-#: the store and handler tests check what is recorded, not how fast: a budget a stalled CI machine
-#: (a second or two without the CPU) does not turn into `Unavailable`. The deadlines themselves are
-#: tested with their own limits (`tests/store/test_db.py`), the served app with the real ones.
-BEHAVIOUR = Limits(connect=5.0, statement=10.0, pool=10.0, transaction=15.0)
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +35,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     """A migrated, empty database, once per backend."""
-    database = Database(db_url, limits=BEHAVIOUR)
+    database = open_database(db_url)
     database.upgrade()
     yield database
     database.dispose()

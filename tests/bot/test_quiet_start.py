@@ -10,7 +10,7 @@ import pytest
 from bot.app import build_app, build_desk
 from bot.serve.socket_mode import backoff
 from bot.settings import load_settings
-from store.db import Database
+from tests.support.database import open_database
 
 
 @pytest.mark.parametrize("socket_mode", [False, True])
@@ -21,7 +21,7 @@ def test_building_the_app_logs_no_warning_with_the_token_in_the_environment(
     settings = load_settings(
         slack_signing_secret="s", slack_app_token="xapp-1-2", database_url=f"sqlite:///{tmp_path / 'r.db'}"
     )
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     try:
         with caplog.at_level(logging.INFO):
             app = build_app(settings, build_desk(settings, db), socket_mode=socket_mode)

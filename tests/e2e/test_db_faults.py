@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from store.db import Database
 from store.models import ReferenceRequest
+from tests.support.database import open_database
 from tests.support.emulator import Emulator
 from tests.support.payloads import date, text, view_submission
 from tests.support.payloads import select as chosen
@@ -113,7 +113,7 @@ def timed(call: Any, *args: Any, **kwargs: Any) -> tuple[Reply, float]:
 
 def recorded(db_url: str, view: dict[str, Any]) -> int:
     """How many requests the submitted modal made, read straight from the database."""
-    db = Database(db_url)
+    db = open_database(db_url)
     try:
         with db.transaction(readonly=True) as session:
             key = f"view:{view['id']}"

@@ -10,11 +10,11 @@ from handlers.outbox.posted import marked
 from handlers.outbox.sender import deliver
 from handlers.routes import ROUTES
 from store.act import Act
-from store.db import Database
 from store.outbox import listing, queue
 from store.outbox.kinds import DeliveryKind
 from store.requests import asking
 from store.requests.asking import Draft
+from tests.support.database import open_database
 from tests.support.emulator import Emulator
 from tests.support.program import Program
 
@@ -23,7 +23,7 @@ def test_a_message_posted_by_a_sender_that_died_is_not_posted_again(
     env: dict[str, str], emulator: Emulator, program: Program
 ) -> None:
     clock = [dt.datetime.now(dt.UTC)]
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     desk = build_desk(
         load_settings(
             **{

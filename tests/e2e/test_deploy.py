@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from store.db import Database
+from tests.support.database import open_database
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.load import (
     Balancer,
@@ -69,7 +69,7 @@ def test_two_web_replicas_and_a_worker_stopped_mid_burst_lose_nothing_and_do_not
     ]
     workers = [RefdeskWorker(production, tmp_path).start()]
     balancer = Balancer(web, SIGNING_SECRET)
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     views: list[str] = []
     slow: list[float] = []
     submitted = threading.Event()

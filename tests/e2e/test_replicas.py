@@ -18,6 +18,7 @@ from store.models import Account, Delivery, DeliveryStatus
 from store.requests import asking
 from store.requests.asking import Draft
 from store.rules.policy import load_policy
+from tests.support.database import open_database
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.program import over_asked_accounts
 from tests.support.server import RefdeskServer
@@ -65,7 +66,7 @@ def test_three_replicas_one_killed_mid_run_send_each_nudge_and_reminder_once(
     emulator: Emulator, slack: SlackProxy, env: dict[str, str], tmp_path: Path
 ) -> None:
     now = dt.datetime.now(dt.UTC)
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     owners, late = seed(db, emulator, now)
     replica_env = {
         **env,

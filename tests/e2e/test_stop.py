@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from store.db import Database
+from tests.support.database import open_database
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.load import Balancer, count_once, seed_accounts, submission, wait_settled
 from tests.support.server import RefdeskServer
@@ -67,7 +67,7 @@ def test_sigterm_under_load_answers_what_it_took_and_loses_nothing(
     assert 0 < len(answered) < REQUESTERS * PER_REQUESTER  # it stopped in the middle of the burst
     assert "stopped: requests in hand answered in" in server.log(), server.log()[-4000:]
     again = RefdeskServer(env, tmp_path, SIGNING_SECRET).start()  # what it owed is sent by the next one
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     try:
         wait_settled(db, answered, timeout=60, logs=lambda: again.log()[-3000:], decided=False)
         time.sleep(1)

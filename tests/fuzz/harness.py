@@ -33,11 +33,11 @@ from bot.settings import load_settings
 from handlers.advocate.pages import advocate_site
 from handlers.kit.desk import Desk
 from store.accounts.lookup import normalize
-from store.db import Database
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest, RequestStatus
 from store.requests import asking, deciding
 from store.requests.asking import Draft
 from tests.support import store_seed
+from tests.support.database import open_database
 from tests.support.slack_stub import Call, SlackStub
 
 SECRET = "fuzz-signing-secret"
@@ -187,7 +187,7 @@ class Harness:
             # every example may change an answer: the pause between changes has tests of its own
             answer_change_minutes=0,
         )
-        self.db = Database(settings.database_url)
+        self.db = open_database(settings.database_url)
         self.db.upgrade()
         self.desk: Desk = build_desk(settings, self.db)
         self.app = build_app(settings, self.desk)

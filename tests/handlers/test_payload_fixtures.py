@@ -23,8 +23,8 @@ from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.kit.help import help_blocks
-from store.db import Database
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
+from tests.support.database import open_database
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.paths import FIXTURES
 from tests.support.signing import signed_headers
@@ -58,7 +58,7 @@ def build_wsgi(tmp_path: Path, api_url: str) -> SlackWsgi:
         admins="U0ADMIN01",
         scheduler_enabled=False,
     )
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     db.upgrade()
     return SlackWsgi(build_app(settings, build_desk(settings, db)), db, SECRET, Probes(Lifecycle()))
 

@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 
 from store.db import Database, alembic_config
 from store.models import Base
+from tests.support.database import open_database
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 BENCH_TABLES = {"nominations", "nps_answers", "advocate_blackouts", "forgotten_addresses"}
@@ -33,7 +34,7 @@ def delivery(status: str) -> dict[str, object]:
 
 
 def test_the_migrated_schema_is_the_models_for_what_0011_adds(db_url: str) -> None:
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         database.upgrade()
         with database.engine.connect() as connection:
@@ -56,7 +57,7 @@ def before_0011(database: Database) -> str:
 
 
 def test_a_cancelled_delivery_fits_after_0011_and_rolls_back_to_failed(db_url: str) -> None:
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         command.upgrade(alembic_config(database.engine), before_0011(database))
         with database.engine.begin() as connection:
@@ -81,7 +82,7 @@ def test_a_cancelled_delivery_fits_after_0011_and_rolls_back_to_failed(db_url: s
 def test_advocates_before_it_get_an_opaque_id_for_their_page(db_url: str) -> None:
     """Their page's link carries an opaque id, never the sequential one: 0011 gives every advocate
     kept before it one of their own."""
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         command.upgrade(alembic_config(database.engine), before_0011(database))
         with database.engine.begin() as connection:

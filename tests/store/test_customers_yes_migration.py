@@ -11,6 +11,7 @@ from alembic import command
 
 from store.db import Database, alembic_config
 from store.models import ReferenceRequest
+from tests.support.database import open_database
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
@@ -73,7 +74,7 @@ def _seed_before(database: Database) -> None:
 
 
 def test_requests_before_it_get_an_opaque_id_and_the_customer_s_no_its_own_state(db_url: str) -> None:
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         command.upgrade(alembic_config(database.engine), "0007")
         _seed_before(database)

@@ -24,6 +24,7 @@ from store.db import Database
 from store.deadlines import BATCH, Limits
 from store.errors import Unavailable
 from store.models import Account
+from tests.support.database import open_database
 from tests.support.postgres import create_database
 from tests.support.tcp_relay import TcpRelay
 
@@ -47,7 +48,7 @@ def add_account(session: Session, name: str) -> None:
 
 
 def account_names(url: str) -> list[str]:
-    db = Database(url)
+    db = open_database(url)
     try:
         with db.transaction(readonly=True) as session:
             return list(session.scalars(select(Account.name).order_by(Account.name)))

@@ -9,14 +9,15 @@ from alembic import command
 
 from store.accounts.find import find_accounts
 from store.accounts.lookup import search_accounts
-from store.db import Database, alembic_config
+from store.db import alembic_config
 from store.rules.policy import Policy
+from tests.support.database import open_database
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
 
 def test_accounts_written_before_the_search_keys_are_backfilled(db_url: str, policy: Policy) -> None:
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         command.upgrade(alembic_config(database.engine), "0001")
         with database.engine.begin() as connection:
@@ -58,7 +59,7 @@ def test_accounts_written_before_the_search_keys_are_backfilled(db_url: str, pol
 
 
 def test_the_search_keys_can_be_rolled_back_and_forward(db_url: str) -> None:
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         database.upgrade()
         command.downgrade(alembic_config(database.engine), "0001")

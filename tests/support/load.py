@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from store.db import Database
 from store.models import Account, Advocate, Delivery, DeliveryStatus, EntryKind, LedgerEntry, ReferenceRequest
 from tests.e2e.test_ask_and_decide import form
+from tests.support.database import open_database
 from tests.support.payloads import block_actions, view_submission
 from tests.support.server import RefdeskServer, Reply, http, run_cli
 from tests.support.signing import interaction_body, signed_headers
@@ -87,7 +88,7 @@ def seed_accounts(env: dict[str, str], workdir: Path, owner_emails: list[str], c
     for what, path in (("accounts", accounts), ("advocates", advocates)):
         done = run_cli(env, "import", what, str(path))
         assert done.returncode == 0, done.stderr
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     try:
         with db.transaction() as session:
             rows = session.execute(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from store import ledger
 from store.db import Database
 from store.models import Account, Advocate, EntryKind
+from tests.support.database import open_database
 from tests.support.server import run_cli
 
 ACCOUNTS_CSV = """name,industry,segment,region,products,owner_email,crm_id,renewal_date,status
@@ -37,7 +38,7 @@ class Program:
     advocates: dict[str, int]
 
     def database(self) -> Database:
-        return Database(self.db_url)
+        return open_database(self.db_url)
 
     def balance(self, name: str, opening: int = 3) -> int:
         db = self.database()
@@ -138,7 +139,7 @@ def seed_program(env: dict[str, str], workdir: Path) -> Program:
     for what, path in (("accounts", accounts_file), ("advocates", advocates_file)):
         done = run_cli(env, "import", what, str(path))
         assert done.returncode == 0, done.stderr
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     try:
         with db.transaction() as session:
             accounts = {a.name: a.id for a in session.scalars(select(Account))}

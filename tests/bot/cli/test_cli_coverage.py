@@ -8,16 +8,16 @@ import json
 from pathlib import Path
 
 from store.coverage import demand
-from store.db import Database
 from store.models import Demand, DemandSource
 from tests.bot.cli.conftest import refdesk
 from tests.support import store_seed as seed
+from tests.support.database import open_database
 
 
 def history(env: dict[str, str]) -> None:
     """Two fintech calls asked in the last days (one done), a healthcare search that found nobody."""
     now = dt.datetime.now(dt.UTC)
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     try:
         with db.transaction() as s:
             acme = seed.account(s, "Acme", "Fintech", owner_slack_id="U0OWNER01")

@@ -10,7 +10,6 @@ from pathlib import Path
 from sqlalchemy import update
 
 from store import ledger
-from store.db import Database
 from store.models import (
     Advocate,
     Blackout,
@@ -25,13 +24,14 @@ from store.models import (
 from store.rules.checklist import Rule
 from tests.bot.cli.conftest import refdesk
 from tests.support import store_seed as seed
+from tests.support.database import open_database
 
 HUBSPOT = "Deal ID,Deal Name,Link,Deal Stage,Amount,Currency,Close Date,Outcome\n"
 MAP = "Deal ID=crm_id,Deal Name=name,Deal Stage=stage,Close Date=close_date"
 
 
 def done_request(env: dict[str, str], link: str) -> int:
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     try:
         with db.transaction() as s:
             acme = seed.account(s, "Acme", "Fintech")
@@ -129,7 +129,7 @@ def every_rule_history(env: dict[str, str]) -> None:
     def at(day: int, hour: int = 9) -> dt.datetime:
         return dt.datetime(2026, 3, day, hour, tzinfo=dt.UTC)
 
-    db = Database(env["DATABASE_URL"])
+    db = open_database(env["DATABASE_URL"])
     try:
         with db.transaction() as s:
             acme = seed.account(

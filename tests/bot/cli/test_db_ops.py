@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select, table, text
 
-from store.db import Database
+from tests.support.database import open_database
 from tests.support.postgres import create_database
 from tests.support.program import over_asked_accounts
 from tests.support.server import run_cli
@@ -18,7 +18,7 @@ from tests.support.server import run_cli
 
 def checksums(url: str) -> dict[str, str]:
     """Each table's rows, in primary-key order, hashed."""
-    db = Database(url)
+    db = open_database(url)
     try:
         with db.engine.connect() as connection:
             inspector = inspect(connection)
@@ -42,7 +42,7 @@ def checksums(url: str) -> dict[str, str]:
 def test_a_backup_restores_every_table_as_it_was(db_url: str, tmp_path: Path) -> None:
     env = {"DATABASE_URL": db_url}
     assert run_cli(env, "db", "upgrade").returncode == 0
-    db = Database(db_url)
+    db = open_database(db_url)
     over_asked_accounts(db, ["U0OWNER1", "U0OWNER2"], dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
     db.dispose()
     before = checksums(db_url)
@@ -50,7 +50,7 @@ def test_a_backup_restores_every_table_as_it_was(db_url: str, tmp_path: Path) ->
 
     made = run_cli(env, "db", "backup", str(backup))
     assert made.returncode == 0, made.stderr
-    later = Database(db_url)
+    later = open_database(db_url)
     with later.transaction() as session:  # what happens after the backup is undone by the restore
         session.execute(text("DELETE FROM ledger_entries"))
     later.dispose()

@@ -16,6 +16,7 @@ from bot.jobs.registry import JOBS
 from bot.jobs.scheduler import build_scheduler
 from bot.settings import SettingsError, load_settings
 from store.db import Database
+from tests.support.database import open_database
 from tests.support.paths import ROOT
 
 
@@ -40,7 +41,7 @@ def own_schedules(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
     """Never opened: a scheduler that is built but not started touches no table."""
-    db = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    db = open_database(f"sqlite:///{tmp_path / 'refdesk.db'}")
     yield db
     db.dispose()
 

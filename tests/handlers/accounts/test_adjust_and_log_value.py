@@ -26,10 +26,10 @@ from bot.settings import load_settings
 from handlers.kit.desk import Desk
 from handlers.kit.ids import View
 from store import ledger
-from store.db import Database
 from store.models import EntryKind, LedgerEntry
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
+from tests.support.database import open_database
 from tests.support.payloads import date, select, text, view_submission
 from tests.support.signing import interaction_body, slash_command_body
 from tests.support.slack_recorder import Call, SlackRecorder, wait_until
@@ -81,7 +81,7 @@ class World:
 def empty_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (migrating takes longer than a test)."""
     path = tmp_path_factory.mktemp("template") / "refdesk.db"
-    db = Database(f"sqlite:///{path}")
+    db = open_database(f"sqlite:///{path}")
     db.upgrade()
     db.dispose()
     return path
@@ -102,7 +102,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database: Path)
         scheduler_enabled=False,
         post_rate=0,
     )
-    desk = build_desk(settings, Database(settings.database_url), clock=fixed_clock(NOW))
+    desk = build_desk(settings, open_database(settings.database_url), clock=fixed_clock(NOW))
     with desk.db.transaction() as session:
         acme = store_seed.account(session, "Acme Corp", "Banking", owner_slack_id=OWNER, crm_id="A-1")
     app = build_app(settings, desk)

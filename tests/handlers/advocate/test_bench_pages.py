@@ -29,11 +29,11 @@ from store.act import Act
 from store.addresses import AddressKey
 from store.bench import nominating
 from store.bench.nominating import NominationDraft
-from store.db import Database
 from store.models import Advocate, Blackout, Delivery, DeliveryStatus, Nomination
 from store.outbox.queue import claim_due
 from store.rules.policy import load_policy
 from tests.support import html_check, store_seed
+from tests.support.database import open_database
 from tests.support.wsgi import page
 
 NOW = store_seed.NOW
@@ -44,7 +44,7 @@ POINTS = re.compile(r"\bpoints?\b", re.IGNORECASE)
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Desk]:
-    db = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    db = open_database(f"sqlite:///{tmp_path / 'refdesk.db'}")
     db.upgrade()
     yield Desk(
         db=db,

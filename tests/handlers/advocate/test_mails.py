@@ -36,6 +36,7 @@ from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.rules.policy import Policy, load_policy
 from tests.support import html_check, store_seed
+from tests.support.database import open_database
 from tests.support.mailbox import Mailbox, text_part
 from tests.support.postgres import free_port
 from tests.support.slack_recorder import SlackRecorder
@@ -55,7 +56,7 @@ class _Refuse:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    database = open_database(f"sqlite:///{tmp_path / 'refdesk.db'}")
     database.upgrade()
     yield database
     database.dispose()

@@ -15,6 +15,7 @@ from store.models import EntryKind, RequestStatus
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 from tests.support.coverage_history import TODAY, need, search
+from tests.support.database import open_database
 
 PICTURE = Path(__file__).resolve().parents[3] / "docs" / "coverage.png"
 INDUSTRIES = ("Healthcare", "Fintech", "Retail", "Manufacturing", "Public sector")
@@ -42,7 +43,7 @@ def program(db: Database) -> None:
 
 
 def test_the_heat_map_shows_fill_rate_by_industry_and_activity(policy: Policy, tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'coverage.db'}")
+    db = open_database(f"sqlite:///{tmp_path / 'coverage.db'}")
     try:
         db.upgrade()
         program(db)

@@ -14,16 +14,16 @@ from slack_sdk import WebClient
 from handlers.kit.desk import Desk
 from handlers.kit.help import ECHO_MAX, help_blocks
 from handlers.requests.ask import ask
-from store.db import Database
 from store.rules.policy import Policy
 from tests.support.blockkit import assert_valid_message_blocks
+from tests.support.database import open_database
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def desk(tmp_path: Path, policy: Policy) -> Iterator[Desk]:
-    db = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    db = open_database(f"sqlite:///{tmp_path / 'refdesk.db'}")
     db.upgrade()
     yield Desk(db=db, policy=policy, clock=lambda: NOW)
     db.dispose()

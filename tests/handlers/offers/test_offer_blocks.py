@@ -16,7 +16,6 @@ from handlers.offers.blocks import capital_line, offer_blocks, seat_blocks
 from handlers.offers.commands import offer_modal, offers_blocks
 from handlers.offers.seats import advocate_modal
 from store.act import Act
-from store.db import Database
 from store.giveback import social_capital
 from store.models import Advocate, EntryKind
 from store.offers import catalog, reserve, seat_changes, seats
@@ -25,6 +24,7 @@ from store.requests import status
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
+from tests.support.database import open_database
 
 NOW = seed.NOW
 TODAY = NOW.date()
@@ -34,7 +34,7 @@ HOSTILE = "<!channel> *Acme* & <https://evil.example|click>"
 
 @pytest.fixture
 def desk(tmp_path: Path, policy: Policy) -> Iterator[Desk]:
-    db = Database(f"sqlite:///{tmp_path / 'refdesk.db'}")
+    db = open_database(f"sqlite:///{tmp_path / 'refdesk.db'}")
     db.upgrade()
     yield Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset({ADMIN}))
     db.dispose()

@@ -16,11 +16,12 @@ from handlers.outbox.pacing import Pacer
 from store.db import Database
 from store.models import SendSlot
 from store.outbox import pace
+from tests.support.database import open_database
 
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'pace.db'}")
+    database = open_database(f"sqlite:///{tmp_path / 'pace.db'}")
     database.upgrade()
     # the first write opens the connection and the WAL file: not what the timings measure
     pace.book(database, "warm-up", time.time(), 0.0, 0.0)

@@ -30,6 +30,7 @@ from store.outbox import listing, queue
 from store.outbox.fields import Payload
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ChannelHelpPayload, HomeRefreshPayload
+from tests.support.database import open_database
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.server import run_cli
 from tests.support.slack_proxy import SlackProxy
@@ -75,7 +76,7 @@ def desk(tmp_path: Path, slack: SlackProxy, clock: Clock) -> Iterator[Desk]:
         database_url=f"sqlite:///{tmp_path / 'refdesk.db'}",
         scheduler_enabled=False,
     )
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     db.upgrade()
     yield build_desk(settings, db, clock=clock)
     db.dispose()
@@ -260,7 +261,7 @@ def test_a_post_whose_outcome_the_locked_database_could_not_record_is_never_post
         holder.close()
         db.dispose()
 
-    with Database(url).transaction() as session:
+    with open_database(url).transaction() as session:
         assert session.scalars(select(Delivery.status).where(Delivery.key == key)).one() == "sent"
     assert len(slack.calls_to("chat.postMessage")) == 1
     assert "conversations.history" in [c.method for c in slack.calls]

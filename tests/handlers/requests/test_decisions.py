@@ -32,7 +32,6 @@ from handlers.outbox.sender import deliver
 from handlers.requests.decisions import approve_modal
 from store import ledger
 from store.act import Act
-from store.db import Database
 from store.models import Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
 from store.requests import asking, deciding
 from store.requests.asking import Draft
@@ -40,6 +39,7 @@ from store.requests.cards import Pickable
 from store.rules.checklist import Verdict
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
+from tests.support.database import open_database
 from tests.support.payloads import block_actions, text, view_submission
 from tests.support.signing import interaction_body
 from tests.support.slack_recorder import Call, SlackRecorder, wait_until
@@ -176,7 +176,7 @@ class World:
 def empty_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (migrating takes longer than a test)."""
     path = tmp_path_factory.mktemp("template") / "refdesk.db"
-    db = Database(f"sqlite:///{path}")
+    db = open_database(f"sqlite:///{path}")
     db.upgrade()
     db.dispose()
     return path
@@ -197,7 +197,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database: Path)
         scheduler_enabled=False,
         post_rate=0,
     )
-    desk = build_desk(settings, Database(settings.database_url), clock=fixed_clock(NOW))
+    desk = build_desk(settings, open_database(settings.database_url), clock=fixed_clock(NOW))
     desk.db.check_schema()
     app = build_app(settings, desk)
     yield World(SlackWsgi(app, desk.db, SECRET, Probes(Lifecycle())), desk, slack)

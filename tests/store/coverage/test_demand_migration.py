@@ -9,14 +9,15 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import select
 
-from store.db import Database, alembic_config
+from store.db import alembic_config
 from store.models import Demand, DemandSource
+from tests.support.database import open_database
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
 
 def test_requests_made_before_demand_get_theirs_from_todays_account_and_deal(db_url: str) -> None:
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         command.upgrade(alembic_config(database.engine), "0007")
         with database.engine.begin() as connection:

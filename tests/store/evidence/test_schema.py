@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 from store.db import Database, alembic_config
 from store.models import Base
+from tests.support.database import open_database
 
 TABLES = ("evidence", "evidence_uses", "advocates")
 
@@ -24,7 +25,7 @@ def test_the_migration_builds_the_tables_the_models_describe(db: Database) -> No
 
 
 def test_it_rolls_back_to_0012_and_forward_keeping_the_advocates_public_ids(db_url: str) -> None:
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         database.upgrade()
         command.downgrade(alembic_config(database.engine), "0012")

@@ -15,6 +15,7 @@ from store.ledger import kept
 from store.models import EntryKind, KeptBalance, LedgerEntry
 from store.rules.policy import Policy
 from tests.store.ledger.test_entries import ADMIN, NOW, OWNER, TODAY, add_account, add_request, ask, give
+from tests.support.database import open_database
 
 
 def adjust(db: Database, account_id: int, amount: int) -> None:
@@ -132,7 +133,7 @@ def test_verify_names_an_entry_written_around_the_ledger_and_rebuild_mends_it(db
 
 
 def test_the_migration_keeps_the_sums_of_the_entries_it_finds(db_url: str) -> None:
-    database = Database(db_url)
+    database = open_database(db_url)
     try:
         database.upgrade()
         with database.transaction() as session:
