@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from store.db import Database
+from store.db import PING_AFTER_SECONDS, Database
 from store.deadlines import BATCH, Limits
 from store.errors import Unavailable
 from store.models import Account
@@ -305,3 +305,30 @@ def test_postgres_frees_what_a_client_cut_off_by_a_partition_had_locked(
     # (2.6 s seen under the full suite); without it the second try waits for the heal and fails above
     assert took < 2 * BUDGET + 3 * MARGIN < healed
     assert account_names(pg_url) == ["Contested Corp"]
+
+
+def test_postgres_a_pooled_connection_the_server_ended_is_replaced_before_the_next_transaction(
+    pg_url: str,
+) -> None:
+    """The pool pings a connection that sat unused for `PING_AFTER_SECONDS` (a restart or an admin
+    ended it meanwhile) and reconnects, so the next transaction succeeds."""
+    db = Database(pg_url, limits=FAST, pool_size=1, max_overflow=0)
+
+    def backend() -> int:
+        with db.transaction(readonly=True) as session:
+            return int(session.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+    try:
+        first = backend()
+        assert backend() == first  # the pool's one connection, reused
+        admin = open_database(pg_url)
+        try:
+            with admin.transaction() as session:
+                session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        finally:
+            admin.dispose()
+        time.sleep(PING_AFTER_SECONDS + 0.2)
+
+        assert backend() != first
+    finally:
+        db.dispose()
