@@ -50,12 +50,10 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
     blocks.append(section("*Decisions waiting for you*"))
     if not overview.waiting_ids:
         blocks.append(context("Nothing to decide right now."))
-    for request_id in overview.waiting_ids:
-        card = cards.card(desk.db, desk.policy, request_id, desk.today())
-        if card is not None:
-            shown = decision_blocks(card, viewer_is_admin=desk.is_admin(user_id), mails=desk.mails_advocates)
-            blocks += _unique_ids(shown, str(card.id))
-            blocks.append(divider())
+    for card in cards.cards(desk.db, desk.policy, overview.waiting_ids, desk.today()):
+        shown = decision_blocks(card, viewer_is_admin=desk.is_admin(user_id), mails=desk.mails_advocates)
+        blocks += _unique_ids(shown, str(card.id))
+        blocks.append(divider())
     tail = more(len(overview.waiting_ids), overview.waiting_total, "decisions: they are in your DMs")
     if tail:
         blocks.append(tail)

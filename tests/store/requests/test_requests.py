@@ -762,6 +762,30 @@ def test_the_card_of_a_request_that_does_not_exist_is_none(
     assert cards.card(db, policy, 424242, now.date()) is None
 
 
+def test_cards_read_together_are_each_request_s_card(db: Database, policy: Policy, now: dt.datetime) -> None:
+    """App Home reads its decisions in one go (`cards.cards`, checklists batched): each is the card
+    the request's own message shows, in the order asked, without the requests that are gone."""
+    acme = add_account(db)
+    jane = add_advocate(db, acme)
+    add_advocate(db, acme, "Joe Roe")
+    named = ask(db, policy, now, acme, advocate_id=jane, source_key="view:1").request_id
+    unnamed = ask(db, policy, now, acme, source_key="view:2").request_id
+    other = add_account(db, "Globex")
+    add_advocate(db, other, "Gina Lo")
+    other_pending = ask(db, policy, now, other, source_key="view:3").request_id
+    blocked = ask(db, policy, now, blocked_account(db, now, name="Broke Ltd"), source_key="view:4").request_id
+    decided = ask(db, policy, now, blocked_account(db, now, name="Paid Ltd"), source_key="view:5").request_id
+    decide(db, policy, now, decided, ADMIN, override_reason="CEO asked")
+    asked = [blocked, named, 424242, decided, unnamed, other_pending]
+
+    together = cards.cards(db, policy, asked, now.date())
+
+    one_by_one = [cards.card(db, policy, rid, now.date()) for rid in asked]
+    assert together == [card for card in one_by_one if card is not None]
+    assert [card.id for card in together] == [blocked, named, decided, unnamed, other_pending]
+    assert together[0].blocked and together[1].checks and not together[2].checks
+
+
 def test_the_card_keeps_at_most_the_last_entries(db: Database, policy: Policy, now: dt.datetime) -> None:
     acme = add_account(db)
     for days in range(8):
