@@ -332,3 +332,13 @@ def test_postgres_a_pooled_connection_the_server_ended_is_replaced_before_the_ne
         assert backend() != first
     finally:
         db.dispose()
+
+
+def test_postgres_sessions_run_without_jit(pg_url: str) -> None:
+    """The app's statements are short: compiling them cost `find` more than running them."""
+    db = open_database(pg_url)
+    try:
+        with db.transaction(readonly=True) as session:
+            assert session.scalar(text("SHOW jit")) == "off"
+    finally:
+        db.dispose()
