@@ -128,7 +128,7 @@ PING_AFTER_SECONDS = 1.0
 def _ping_on_checkout(engine: Engine) -> None:
     """SQLAlchemy's pool_pre_ping, but run once `_watch_checkouts` armed the watchdog, so a ping
     to a partitioned server is cut at the deadline too; a failed ping makes the pool reconnect.
-    A connection returned within `PING_AFTER_SECONDS` is not pinged."""
+    A connection returned within `PING_AFTER_SECONDS` is not pinged, unless the watchdog cut it."""
 
     @event.listens_for(engine, "checkin")
     def _returned(_dbapi_connection: Any, record: Any) -> None:
@@ -138,8 +138,10 @@ def _ping_on_checkout(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         returned = record.info.pop("returned", None)
-        if returned is None or time.monotonic() - returned < PING_AFTER_SECONDS:
-            return  # fresh from connecting, or back a moment ago
+        if not record.info.pop("cut", False) and (
+            returned is None or time.monotonic() - returned < PING_AFTER_SECONDS
+        ):
+            return  # fresh from connecting, or back a moment ago and never cut off
         try:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
@@ -162,8 +164,9 @@ def _watch_checkouts(engine: Engine, watchdog: Watchdog) -> None:
     def _release(_dbapi_connection: Any, record: Any) -> None:
         # before the connection goes back to the pool: a late cut must never hit its next user
         ticket = record.info.pop("ticket", None)
-        if ticket is not None:
-            watchdog.release(ticket)
+        if ticket is not None and not watchdog.release(ticket):
+            # cut off after its COMMIT, before it came back: its next user pings it first
+            record.info["cut"] = True
 
 
 def alembic_config(engine: Engine) -> Config:

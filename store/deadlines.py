@@ -121,12 +121,14 @@ class Watchdog:
                 self._changed.notify()
         return ticket
 
-    def release(self, ticket: int) -> None:
-        """Stop watching; once this returns, the cut cannot happen."""
+    def release(self, ticket: int) -> bool:
+        """Stop watching; once this returns, the cut cannot happen. False when it already did (or
+        the ticket was released before): the connection may be cut off."""
         with self._changed:
             cutoff = self._armed.pop(ticket, None)
         if cutoff is not None:
             cutoff[1]()
+        return cutoff is not None
 
     def _run(self) -> None:
         with self._changed:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -342,3 +342,29 @@ def test_postgres_sessions_run_without_jit(pg_url: str) -> None:
             assert session.scalar(text("SHOW jit")) == "off"
     finally:
         db.dispose()
+
+
+def test_postgres_a_connection_cut_off_after_its_commit_is_not_handed_out_as_it_was(pg_url: str) -> None:
+    """The watchdog may cut a connection between its COMMIT and its return to the pool (the
+    deadline passed just then): the next transaction, a moment later, pings it and reconnects."""
+    db = Database(pg_url, limits=FAST, pool_size=1, max_overflow=0)
+    late: list[bool] = []
+
+    @event.listens_for(db._sessions, "after_commit")
+    def _late(_session: Session) -> None:
+        if not late:
+            late.append(True)
+            time.sleep(BUDGET + MARGIN)  # committed; the watchdog cuts while it is still out
+
+    try:
+        with db.transaction() as session:
+            add_account(session, "Late Corp")
+
+        assert account_names_in(db) == ["Late Corp"]
+    finally:
+        db.dispose()
+
+
+def account_names_in(db: Database) -> list[str]:
+    with db.transaction(readonly=True) as session:
+        return list(session.scalars(select(Account.name).order_by(Account.name)))
