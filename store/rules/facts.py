@@ -91,11 +91,13 @@ def checks_for_requests(
     """The checklist of each request as things stand today, in a fixed number of queries per
     kind of ask (activity and cost) rather than per request: a list of requests (App Home,
     status) shows each one's ⛔ without reading the facts once per line."""
-    groups: dict[tuple[str, int], list[ReferenceRequest]] = {}
+    # requests naming an advocate apart from those naming none: an account's "nobody to ask" is
+    # read over its advocates still in the program, never over one a request names
+    groups: dict[tuple[str, int, bool], list[ReferenceRequest]] = {}
     for request in requests:
-        groups.setdefault((request.activity, request.cost), []).append(request)
+        groups.setdefault((request.activity, request.cost, request.advocate_id is None), []).append(request)
     checks: dict[int, list[RuleResult]] = {}
-    for (activity, cost), group in groups.items():
+    for (activity, cost, _), group in groups.items():
         named = {r.advocate_id for r in group if r.advocate_id is not None}
         unnamed = {r.account_id for r in group if r.advocate_id is None}
         found = facts_for_accounts(

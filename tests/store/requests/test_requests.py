@@ -17,7 +17,7 @@ from store import ledger
 from store.act import Act
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
-from store.models import Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.models import Advocate, Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
 from store.outbox.kinds import DeliveryKind
 from store.requests import asking, cards, deciding
 from store.requests.asking import Draft, Submitted
@@ -784,6 +784,25 @@ def test_cards_read_together_are_each_request_s_card(db: Database, policy: Polic
     assert together == [card for card in one_by_one if card is not None]
     assert [card.id for card in together] == [blocked, named, decided, unnamed, other_pending]
     assert together[0].blocked and together[1].checks and not together[2].checks
+
+
+def test_cards_read_together_never_ask_an_advocate_removed_from_the_program(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    """A pending request may still name an advocate who was then removed ("Remove me"): the
+    account's other request, naming nobody, reads none of its advocates, together or alone."""
+    acme = add_account(db)
+    jane = add_advocate(db, acme)
+    named = ask(db, policy, now, acme, advocate_id=jane, source_key="view:1").request_id
+    unnamed = ask(db, policy, now, acme, source_key="view:2").request_id
+    with db.transaction() as session:
+        removed = session.get_one(Advocate, jane)
+        removed.forgotten_at, removed.activities = now, "logo"  # and no longer one to ask for a call
+
+    together = cards.cards(db, policy, [named, unnamed], now.date())
+
+    assert together == [cards.card(db, policy, rid, now.date()) for rid in (named, unnamed)]
+    assert "advocate_rest" not in {check.rule for check in together[1].checks}  # nobody read for it
 
 
 def test_the_card_keeps_at_most_the_last_entries(db: Database, policy: Policy, now: dt.datetime) -> None:
