@@ -333,9 +333,12 @@ def seed(db: Database, sizes: Sizes, now: dt.datetime) -> float:
     kept.rebuild(db)  # the entries were loaded around `ledger.post`: keep their sums as it would
     # a program that has lived is vacuumed (PostgreSQL's autovacuum follows every bulk insert):
     # without it the index-only sums of find (`ledger.asked_in_window`) read the table's pages
-    vacuum = "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(vacuum))
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        with db.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
     return time.perf_counter() - started
 
 
