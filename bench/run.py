@@ -92,8 +92,11 @@ PRODUCTS = ["Payments", "Risk", "Analytics", "Identity", "Billing"]
 ACTIVITIES = ["logo", "quote", "reference_call", "case_study", "webinar", "review"]
 TIME_LIMIT = 90.0  # seconds per measurement, whatever the iteration count
 #: `--check` fails an interaction whose median ack is over this many times the bare app's, and a
-#: find whose median is over this many seconds
-CHECK_RATIO = 5.0
+#: find whose median is over this many seconds. A guard against regressions, not the targets:
+#: healthy medians at the quick size have reached × 6.4 (the picker beside a worker, here) and
+#: × 6.2 (a one-process submit, on CI's machine), so × 5 tripped on noise; issue 26's
+#: regression was × 25 to × 146
+CHECK_RATIO = 12.0
 CHECK_FIND = 1.0
 #: what the benchmark's requester asks for
 ACTIVITY = "logo"
