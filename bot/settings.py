@@ -102,6 +102,9 @@ class Settings(CustomerSettings):
     followup_cron: str = Field(
         "0 10 * * *", validation_alias=AliasChoices("REFDESK_FOLLOWUP_CRON", "followup_cron")
     )
+    asks_window_cron: str = Field(
+        "5 0 * * *", validation_alias=AliasChoices("REFDESK_ASKS_WINDOW_CRON", "asks_window_cron")
+    )
     decision_sla_hours: float = Field(
         24, gt=0, validation_alias=AliasChoices("REFDESK_DECISION_SLA_HOURS", "decision_sla_hours")
     )

@@ -77,14 +77,21 @@ def send_owed(desk: Desk, keys: tuple[str, ...]) -> None:
 
 
 def ledger_verify(db: Database, *, repair: bool) -> int:
-    """`refdesk ledger verify [--repair]`: every kept balance against the sum of its entries."""
+    """`refdesk ledger verify [--repair]`: every kept balance against the sum of its entries (and
+    every current count of asks against the asks)."""
     verified = kept.verify(db)
     for difference in verified.differences:
-        print(
-            f"{difference.name or '(no such account)'} (account {difference.account_id}): kept "
-            f"{points(difference.kept, signed=True)}, its entries add up to "
-            f"{points(difference.entries, signed=True)}"
-        )
+        who = f"{difference.name or '(no such account)'} (account {difference.account_id})"
+        if difference.asked_since is None:
+            print(
+                f"{who}: kept {points(difference.kept, signed=True)}, its entries add up to "
+                f"{points(difference.entries, signed=True)}"
+            )
+        else:
+            print(
+                f"{who}: kept {points(difference.kept)} asked since {difference.asked_since.isoformat()}, "
+                f"its asks since then add up to {points(difference.entries)}"
+            )
     entries = f"{verified.entries:,} {'entry' if verified.entries == 1 else 'entries'}"
     accounts = f"{verified.accounts:,} account{'' if verified.accounts == 1 else 's'}"
     differ = len(verified.differences)
@@ -161,7 +168,7 @@ def jobs_run(settings: Settings, db: Database, name: str, now_text: str | None) 
                 f"--now {now_text!r} is not an ISO-8601 moment with an offset, e.g. 2026-11-23T09:00:00+00:00"
             ) from None
     desk = build_desk(settings, db, clock=clock)
-    if desk.client is None:
+    if desk.client is None and JOBS[name].sends:
         print(f"refdesk: SLACK_BOT_TOKEN is not set: {name} claims, the server sends", file=sys.stderr)
     report = run_job(desk, settings, name)
     print(f"{name} at {desk.now().isoformat()}: {report.claimed} claimed, {report.sent} sent")

@@ -26,7 +26,8 @@ from store.customer import consent
 from store.digest import claims
 from store.digest.claims import owe_digest
 from store.evidence import expiry
-from store.giveback import nudges
+from store.giveback import nudges, social_capital
+from store.ledger import kept
 from store.outbox.kinds import DeliveryKind
 from store.periods import Period
 from store.requests import followups
@@ -51,6 +52,11 @@ class Job:
     #: the name of the Settings field holding the job's cron expression
     cron_setting: str
     claim: Claim
+    #: also run once when the scheduler starts (a process that was down at the scheduled time
+    #: catches up at once)
+    at_start: bool = False
+    #: whether it owes messages at all (one that only keeps the database needs no Slack token)
+    sends: bool = True
 
     @property
     def cron_variable(self) -> str:
@@ -134,6 +140,16 @@ def nomination_remind(desk: Desk, now: dt.datetime, settings: Settings) -> list[
     return deciding.owe_reminders(desk.db, now=now, after=deciding.REMIND_AFTER, admins=desk.admins)
 
 
+def asks_window(desk: Desk, now: dt.datetime, settings: Settings) -> list[str]:
+    """Daily, just after midnight: every account's asks of the last 12 months counted from the
+    window's new first day, so that find reads them from the account's kept row. Claims nothing;
+    until it has run on a day, find sums the asks from the entries (slower, as exact)."""
+    today = now.astimezone(desk.tz).date()
+    counted = kept.roll(desk.db, social_capital.since(today))
+    log.info("asks of the last 12 months counted afresh for %d account(s)", counted)
+    return []
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -169,6 +185,14 @@ JOBS: dict[str, Job] = {
             "weekly ask to owners to nominate advocates where coverage is short",
             "coverage_gaps_cron",
             coverage_gaps,
+        ),
+        Job(
+            "asks-window",
+            "count each account's asks of the last 12 months as the window moves (find ranks by them)",
+            "asks_window_cron",
+            asks_window,
+            at_start=True,
+            sends=False,
         ),
     )
 }

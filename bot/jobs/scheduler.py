@@ -132,5 +132,6 @@ def build_scheduler(settings: Settings, desk: Desk) -> BackgroundScheduler:
             id=job.name,
             name=job.description,
             misfire_grace_time=None,
+            **({"next_run_time": dt.datetime.now(settings.tz)} if job.at_start else {}),
         )
     return scheduler

@@ -18,7 +18,7 @@ import datetime as dt
 import heapq
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -27,7 +27,7 @@ from store.customer import ratings
 from store.db import Database
 from store.giveback import social_capital
 from store.giveback.social_capital import SocialCapital
-from store.models import Account, AccountStatus, Advocate
+from store.models import Account, AccountStatus, Advocate, KeptBalance
 from store.rules.checklist import Rule, RuleResult, Verdict, checklist
 from store.rules.facts import AccountFacts, facts_for_accounts
 from store.rules.policy import Activity, Policy
@@ -172,43 +172,42 @@ def _candidates(
 ) -> list[Candidate]:
     """Every account the words match, as a heap: the most hopeful first.
 
-    One statement reads, per matching account, the words it matches, its willing advocates, its
-    kept balance and its asks of the last 12 months, each from an index, so the matching (a
+    One statement reads, per matching account, the words it matches, its willing advocates
+    (counted for all accounts at once: one pass over the advocates, not a probe per account), its
+    kept balance and its asks of the last 12 months (both from its kept row), so the matching (a
     `LIKE` over every account or every advocate) is done once; the asks that fell through since
     are few and taken out here. Thousands of rows: read as plain rows on the session's connection
     (the ORM's result machinery would cost more than the read) and ranked as tuples.
     """
     since = social_capital.since(today)
-    if activity is not None:
-        willing: ColumnElement[int] = (
-            select(func.count())
-            .where(Advocate.account_id == Account.id, willing_to(activity.key))
-            .scalar_subquery()
+    statement = (
+        select(
+            Account.id,
+            Account.name,
+            sum((case((term_matches(term), 1), else_=0) for term in terms), literal(0)),
+            func.coalesce(KeptBalance.total, 0),
+            ledger.kept_asked(Account.id, since),
         )
-    else:
-        willing = literal(0)
-    matched = sum((case((term_matches(term), 1), else_=0) for term in terms), literal(0))
-    if terms:
-        matching = or_(*(term_matches(term) for term in terms))
-    else:  # only an activity: the accounts with someone willing to do it
-        assert activity is not None
-        matching = (
-            select(Advocate.id).where(Advocate.account_id == Account.id, willing_to(activity.key)).exists()
-        )
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                Account.id,
-                Account.name,
-                matched,
-                willing,
-                ledger.kept_total(Account.id),
-                ledger.asked_in_window(Account.id, since),
-            ).where(matching)
-        )
-        .all()
+        .select_from(Account)
+        .outerjoin(KeptBalance, KeptBalance.account_id == Account.id)
     )
+    if activity is None:
+        statement = statement.add_columns(literal(0))
+    else:
+        willing = (
+            select(Advocate.account_id, func.count().label("willing"))
+            .where(willing_to(activity.key))
+            .group_by(Advocate.account_id)
+            .subquery()
+        )
+        statement = statement.add_columns(func.coalesce(willing.c.willing, 0)).outerjoin(
+            willing, willing.c.account_id == Account.id
+        )
+        if not terms:  # only an activity: the accounts with someone willing to do it
+            statement = statement.where(willing.c.willing.is_not(None))
+    if terms:
+        statement = statement.where(or_(*(term_matches(term) for term in terms)))
+    rows = session.connection().execute(statement).all()
     fell = ledger.fallen_through(session, since)
     cost = activity.cost if activity else 0
     opening = policy.opening_balance
@@ -225,7 +224,7 @@ def _candidates(
             ),
             account_id,
         )
-        for account_id, name, words, count, total, asked in rows
+        for account_id, name, words, total, asked, count in rows
     ]
     heapq.heapify(candidates)  # the rounds take the most hopeful few: no need to sort thousands
     return candidates

@@ -27,6 +27,7 @@ from store.ledger.sums import (
     balance,
     balances,
     fallen_through,
+    kept_asked,
     kept_total,
     priced_amount,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "chosen_account",
     "fallen_through",
     "history",
+    "kept_asked",
     "kept_total",
     "last_occurred",
     "once_per_key",

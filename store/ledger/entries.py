@@ -100,7 +100,7 @@ def post(
     )
     session.add(entry)
     session.flush()
-    kept.keep(session, account_id, amount)
+    kept.keep(session, account_id, amount, asked_on=occurred_on if kind is EntryKind.ASK else None)
     return entry
 
 

@@ -135,7 +135,9 @@ def asked_since(session: Session, account_ids: Ids, since: dt.date) -> dict[int,
     return {account_id: total for account_id, total in asked.items() if total}
 
 
-def asked_in_window(account: ColumnElement[int], since: dt.date) -> ScalarSelect[int]:
+def asked_in_window(
+    account: ColumnElement[int], since: dt.date | ColumnElement[dt.date]
+) -> ScalarSelect[int]:
     """The points of every ask of `account` (a column of the row being read) since `since`, those
     that fell through included: one range of `ix_ledger_entries_account_kind_occurred`, which
     carries the amount, so thousands of accounts are summed from the index alone."""
@@ -144,6 +146,17 @@ def asked_in_window(account: ColumnElement[int], since: dt.date) -> ScalarSelect
         select(func.coalesce(-func.sum(entry.amount), 0))
         .where(entry.account_id == account, entry.kind == EntryKind.ASK, entry.occurred_on >= since)
         .scalar_subquery()
+    )
+
+
+def kept_asked(account: ColumnElement[int], since: dt.date) -> ColumnElement[int]:
+    """`asked_in_window` of `account`, read from its kept row where that counts from `since`
+    (the daily `asks-window` job's day), else summed from the entries. The statement outer-joins
+    `KeptBalance` on `account`; an account without a row has no entries."""
+    return case(
+        (KeptBalance.account_id.is_(None), 0),
+        (KeptBalance.asked_since == since, KeptBalance.asked),
+        else_=asked_in_window(account, since),
     )
 
 

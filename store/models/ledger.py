@@ -94,3 +94,10 @@ class KeptBalance(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     #: the sum of the account's entries' amounts
     total: Mapped[int] = mapped_column(Integer)
+    #: the points of the account's asks that occurred on or after `asked_since`, reversed ones
+    #: included (as `ledger.asked_in_window` counts them): find ranks the less-asked first among
+    #: equals. Each ask's transaction adds to it; the daily `asks-window` job moves `asked_since`
+    #: to the start of today's window and recounts. A row whose `asked_since` is not today's is
+    #: not read: its asks are summed from the entries, as before there was a kept count
+    asked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    asked_since: Mapped[dt.date | None] = mapped_column(Date)

@@ -277,7 +277,7 @@ def test_an_unknown_job_is_one_line_naming_the_jobs(env: dict[str, str], workdir
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "refdesk: unknown job 'tidy-up': the jobs are nudge, sla-check, followup, digest, consent-remind, "
-        "evidence-renew, nomination-remind, coverage-gaps"
+        "evidence-renew, nomination-remind, coverage-gaps, asks-window"
     ]
     assert result.stdout == ""
 

@@ -58,3 +58,44 @@ def test_verify_agrees_then_names_an_entry_written_around_the_app_and_repair_men
     assert repaired.stdout.splitlines()[-1] == "rewrote the kept balances from the entries"
     assert again.returncode == 0
     assert again.stdout.endswith("every kept balance is the sum of its entries\n")
+
+
+def test_the_asks_window_job_counts_them_and_verify_names_a_count_an_ask_written_around_the_app_misses(
+    tmp_path: Path,
+) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'refdesk.db'}", "REFDESK_TIMEZONE": "UTC"}
+    (tmp_path / "accounts.csv").write_text(GOOD)
+    assert refdesk(env, tmp_path, "db", "upgrade").returncode == 0
+    assert refdesk(env, tmp_path, "import", "accounts", "accounts.csv").returncode == 0
+    adjusted = refdesk(env, tmp_path, "ledger", "adjust", "CRM-1", "5", "--reason", "Advisory board seat")
+    assert adjusted.returncode == 0, adjusted.stderr
+
+    counted = refdesk(env, tmp_path, "jobs", "run", "asks-window", "--now", NOW.isoformat())
+
+    assert (counted.returncode, counted.stderr) == (0, "")  # no Slack token needed: it sends nothing
+    assert counted.stdout == f"asks-window at {NOW.isoformat()}: 0 claimed, 0 sent\n"
+    engine = sa.create_engine(env["DATABASE_URL"])
+    with engine.begin() as connection:  # an ask written in SQL, around the app
+        acme = connection.execute(sa.text("SELECT id FROM accounts WHERE crm_id = 'CRM-1'")).scalar_one()
+        connection.execute(
+            sa.insert(LedgerEntry).values(
+                account_id=acme,
+                kind=EntryKind.ASK,
+                amount=-3,
+                note="",
+                actor_id="U0ADMIN01",
+                occurred_on=NOW.date(),
+                created_at=NOW,
+            )
+        )
+    engine.dispose()
+    since = NOW.date() - dt.timedelta(days=365)
+
+    differs = refdesk(env, tmp_path, "ledger", "verify")
+
+    assert differs.returncode == 1
+    assert differs.stdout.splitlines()[:2] == [
+        f"Acme Corp (account {acme}): kept +5 points, its entries add up to +2 points",
+        f"Acme Corp (account {acme}): kept 0 points asked since {since.isoformat()}, "
+        "its asks since then add up to 3 points",
+    ]

@@ -3,6 +3,7 @@ the cron expression its own setting holds, plus the delivery worker; nothing sch
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,18 @@ def test_every_registry_job_is_scheduled_once_beside_the_delivery_worker(
         assert job.args[-1] == name
 
 
+def test_the_asks_window_is_also_counted_when_the_scheduler_starts(database: Database) -> None:
+    """A process that was down at 00:05 counts the window at once: until then find sums every
+    account's asks from the ledger."""
+    settings = load_settings()
+    before = dt.datetime.now(settings.tz)
+
+    scheduled = {job.id: job for job in build_scheduler(settings, build_desk(settings, database)).get_jobs()}
+
+    assert [name for name, job in JOBS.items() if job.at_start] == ["asks-window"]
+    assert before <= scheduled["asks-window"].next_run_time <= dt.datetime.now(settings.tz)
+
+
 def test_each_job_names_the_setting_that_schedules_it() -> None:
     variables = {name: job.cron_variable for name, job in JOBS.items()}
 
@@ -77,6 +90,7 @@ def test_each_job_names_the_setting_that_schedules_it() -> None:
         "evidence-renew": "REFDESK_EVIDENCE_RENEW_CRON",
         "nomination-remind": "REFDESK_NOMINATION_REMIND_CRON",
         "coverage-gaps": "REFDESK_COVERAGE_GAPS_CRON",
+        "asks-window": "REFDESK_ASKS_WINDOW_CRON",
     }
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from store import ledger
 from store.accounts.find import find_accounts, parse_words
 from store.db import Database
-from store.models import EntryKind, ReferenceRequest, RequestStatus
+from store.giveback import social_capital
+from store.ledger import kept
+from store.models import EntryKind, KeptBalance, ReferenceRequest, RequestStatus
 from store.rules.checklist import is_blocked
 from store.rules.facts import checks_for
 from store.rules.policy import Policy, load_policy
@@ -274,3 +277,61 @@ def test_reading_the_most_hopeful_first_answers_as_reading_every_account(
         assert ten.fits == everything.fits[:10], words
         most_hopeful = max(everything.fits, key=lambda fit: (min(fit.willing_advocates, 1), fit.balance))
         assert most_hopeful.unavailable and most_hopeful not in ten.fits
+
+
+def test_the_asks_kept_beside_the_balance_rank_as_the_asks_summed_from_the_ledger(
+    db: Database, policy: Policy
+) -> None:
+    """find reads an account's asks of the last 12 months from its kept row once the
+    `asks-window` job has counted them from today's window, and sums them from the ledger until
+    then: the same fits in the same order either way, and an ask posted after the count adds
+    itself to it."""
+    with db.transaction() as s:
+        banks = [seed.account(s, f"Bank {n:02d}", "Banking") for n in range(12)]
+        for n, bank in enumerate(banks):
+            seed.advocate(s, bank, f"Person {n}", "case_study")
+            seed.entry(s, bank, EntryKind.ADJUSTMENT, 40, TODAY)
+            if n % 4:  # asked in the window: ranks after the equally fitting asked less
+                seed.entry(s, bank, EntryKind.ASK, -(n % 4), TODAY - dt.timedelta(days=200), item="logo")
+            if n % 2:  # asked before the window: does not count
+                seed.entry(s, bank, EntryKind.ASK, -5, TODAY - dt.timedelta(days=400), item="logo")
+
+    def ranked() -> list[tuple[str, int, int]]:
+        fits = find_accounts(db, policy, "banking", TODAY, limit=100).fits
+        return [(fit.name, fit.balance, fit.asked) for fit in fits]
+
+    summed = ranked()
+    assert kept.roll(db, social_capital.since(TODAY)) == 12
+    assert ranked() == summed
+    assert summed[0] == ("Bank 00", 43, 0)
+    with db.transaction() as s:  # the first bank is asked for 3 points: behind all asked less
+        seed.entry(s, banks[0], EntryKind.ASK, -3, TODAY, item="logo")
+    counted = ranked()
+    assert counted[8] == ("Bank 00", 40, 3) and counted[7][2] == 2
+    kept.rebuild(db)  # the counts forgotten: summed from the ledger again
+    assert ranked() == counted
+    assert kept.verify(db).differences == []
+
+
+def test_find_reads_a_kept_count_of_asks_only_when_it_counts_from_todays_window(
+    db: Database, policy: Policy
+) -> None:
+    with db.transaction() as s:
+        banks = [seed.account(s, f"Bank {n:02d}", "Banking") for n in range(3)]
+        for n, bank in enumerate(banks):
+            seed.advocate(s, bank, f"Person {n}", "case_study")
+            seed.entry(s, bank, EntryKind.ADJUSTMENT, 40, TODAY)
+
+    def first() -> str:
+        return find_accounts(db, policy, "banking", TODAY).fits[0].name
+
+    def count_bank_00_from(since: dt.date) -> None:
+        kept.roll(db, since)
+        with db.engine.begin() as connection:  # a count that is not the ledger's: find believes it
+            connection.execute(update(KeptBalance).where(KeptBalance.account_id == banks[0]).values(asked=9))
+
+    assert first() == "Bank 00"
+    count_bank_00_from(social_capital.since(TODAY) - dt.timedelta(days=1))  # yesterday's window
+    assert first() == "Bank 00"
+    count_bank_00_from(social_capital.since(TODAY))
+    assert first() == "Bank 01"

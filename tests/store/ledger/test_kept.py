@@ -4,6 +4,7 @@ entries' (and `rebuild` mends it)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import sqlalchemy as sa
@@ -151,3 +152,111 @@ def test_the_migration_keeps_the_sums_of_the_entries_it_finds(db_url: str) -> No
             assert ledger.balance(session, 0, acme) == 2
     finally:
         database.dispose()
+
+
+def asked_on(db: Database, account_id: int, points: int, day: dt.date) -> None:
+    with db.transaction() as session:
+        ledger.post(
+            session,
+            account_id=account_id,
+            kind=EntryKind.ASK,
+            amount=-points,
+            item="logo",
+            actor_id=OWNER,
+            now=NOW,
+            occurred_on=day,
+        )
+
+
+def counts(db: Database) -> dict[int, tuple[int, dt.date | None]]:
+    with db.transaction(readonly=True) as session:
+        rows = session.execute(sa.select(KeptBalance.account_id, KeptBalance.asked, KeptBalance.asked_since))
+        return {account: (asked, since) for account, asked, since in rows}
+
+
+def test_the_asks_are_counted_from_the_windows_first_day_and_each_later_ask_adds_itself(db: Database) -> None:
+    since = TODAY - dt.timedelta(days=365)
+    with db.transaction() as session:
+        acme, globex = add_account(session, "Acme"), add_account(session, "Globex")
+    asked_on(db, acme, 2, since - dt.timedelta(days=1))  # before the window
+    asked_on(db, acme, 3, since)
+    asked_on(db, globex, 4, TODAY)
+    assert counts(db) == {acme: (0, None), globex: (0, None)}  # not counted until the job runs
+
+    assert kept.roll(db, since) == 2
+    assert counts(db) == {acme: (3, since), globex: (4, since)}
+    assert kept.roll(db, since) == 0  # the same day again: nothing to count
+
+    asked_on(db, acme, 5, TODAY)
+    asked_on(db, acme, 7, since - dt.timedelta(days=30))  # back-dated before the window: not counted
+    with db.transaction() as session:
+        give(session, acme, 6)
+    assert counts(db) == {acme: (8, since), globex: (4, since)}
+    assert kept.verify(db).differences == []
+
+    later = since + dt.timedelta(days=1)  # the next day, the window moves past the ask on `since`
+    assert kept.roll(db, later) == 2
+    assert counts(db) == {acme: (5, later), globex: (4, later)}
+
+
+def test_verify_names_a_count_of_asks_that_is_not_the_asks_and_rebuild_forgets_it(db: Database) -> None:
+    since = TODAY - dt.timedelta(days=365)
+    with db.transaction() as session:
+        acme = add_account(session, "Acme")
+    asked_on(db, acme, 3, TODAY)
+    kept.roll(db, since)
+    with db.engine.begin() as connection:  # a hand-made ask in SQL: the count does not know
+        connection.execute(
+            sa.insert(LedgerEntry).values(
+                account_id=acme,
+                kind=EntryKind.ASK,
+                amount=-2,
+                note="",
+                actor_id=ADMIN,
+                occurred_on=TODAY,
+                created_at=NOW,
+            )
+        )
+
+    assert kept.verify(db).differences == [
+        kept.Difference(acme, "Acme", kept=-3, entries=-5),
+        kept.Difference(acme, "Acme", kept=3, entries=5, asked_since=since),
+    ]
+
+    kept.rebuild(db)
+
+    assert kept.verify(db).differences == []
+    assert counts(db) == {acme: (0, None)}
+    kept.roll(db, since)
+    assert counts(db) == {acme: (5, since)}
+
+
+def test_an_ask_committed_while_the_window_is_counted_is_counted_once(db: Database) -> None:
+    """The job counts while sellers' asks are approved: an ask whose transaction holds its
+    account's row when the count reaches it is either in the count or adds itself to it, never
+    both and never neither (on PostgreSQL the count locks the rows, then counts what committed)."""
+    since = TODAY - dt.timedelta(days=365)
+    with db.transaction() as session:
+        acme = add_account(session, "Acme")
+    asked_on(db, acme, 1, since - dt.timedelta(days=1))  # the row exists, counted from no day
+    rolled: list[int] = []
+    with db.transaction() as session:
+        ledger.post(
+            session,
+            account_id=acme,
+            kind=EntryKind.ASK,
+            amount=-4,
+            item="logo",
+            actor_id=OWNER,
+            now=NOW,
+            occurred_on=TODAY,
+        )
+        counting = threading.Thread(target=lambda: rolled.append(kept.roll(db, since)))
+        counting.start()
+        counting.join(0.5)  # the count waits for the ask's transaction
+        assert counting.is_alive()
+    counting.join(30)
+
+    assert rolled == [1]
+    assert counts(db) == {acme: (4, since)}
+    assert kept.verify(db).differences == []
