@@ -94,18 +94,21 @@ def ledger_verify(db: Database, *, repair: bool) -> int:
             )
     entries = f"{verified.entries:,} {'entry' if verified.entries == 1 else 'entries'}"
     accounts = f"{verified.accounts:,} account{'' if verified.accounts == 1 else 's'}"
-    differ = len(verified.differences)
-    print(
-        f"{entries} on {accounts}: "
-        + (
-            f"{differ} kept balance{' differs' if differ == 1 else 's differ'} from the entries"
-            if differ
-            else "every kept balance is the sum of its entries"
+    balances = sum(1 for difference in verified.differences if difference.asked_since is None)
+    counts = len(verified.differences) - balances
+    differ = [
+        f"{number} {one if number == 1 else many} from {truth}"
+        for number, one, many, truth in (
+            (balances, "kept balance differs", "kept balances differ", "the entries"),
+            (counts, "kept count of asks differs", "kept counts of asks differ", "the asks"),
         )
-    )
+        if number
+    ]
+    agree = "every kept balance is the sum of its entries"
+    print(f"{entries} on {accounts}: " + ("; ".join(differ) or agree))
     if verified.differences and repair:
         kept.rebuild(db)
-        print("rewrote the kept balances from the entries")
+        print("rewrote the kept balances and counts from the entries")
         return 0
     return EXIT_NOT_DONE if verified.differences else 0
 

@@ -38,11 +38,13 @@ def notify(session: Session) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    transaction = session.get_transaction()
+    # a savepoint rolled back takes its notification with it: one asked inside a savepoint
+    # counts for that savepoint only
+    transaction = session.get_nested_transaction() or session.get_transaction()
     if transaction is not None and session.info.get(_NOTIFIED) is transaction:
         return
     session.execute(select(func.pg_notify(CHANNEL, "")))
-    session.info[_NOTIFIED] = session.get_transaction()
+    session.info[_NOTIFIED] = session.get_nested_transaction() or session.get_transaction()
 
 
 class Listener:
