@@ -40,6 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import sqlalchemy as sa  # noqa: E402
 import waitress  # noqa: E402
 from slack_bolt import App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
@@ -477,7 +478,13 @@ def willing_advocates(db: Database, today: dt.date) -> dict[int, int]:
     return willing
 
 
-def payload_makers(sizes: Sizes, requester: str, willing: dict[int, int]) -> dict[str, Callable[[int], str]]:
+def payload_makers(
+    sizes: Sizes, requester: str, willing: dict[int, int], run: str
+) -> dict[str, Callable[[int], str]]:
+    """The payloads of each interaction, the i-th each time. A submit's view id is unique to the
+    `run` (one topology on one database): the same view submitted again is the same request, which
+    the app answers without saving anything, so a later topology on the same database would time
+    duplicates."""
     rng = random.Random(7)
     view = {"id": "V0", "type": "modal", "callback_id": "request_modal", "private_metadata": "", "blocks": []}
 
@@ -499,12 +506,22 @@ def payload_makers(sizes: Sizes, requester: str, willing: dict[int, int]) -> dic
         }
         if i % 2 == 0 and account in willing:  # half name the advocate; Approve asks whom for the rest
             values["advocate"] = {"advocate": select(str(willing[account]))}
-        return interaction_body(view_submission(requester, {**view, "id": f"VBENCH{i}"}, values))
+        return interaction_body(view_submission(requester, {**view, "id": f"VBENCH-{run}-{i}"}, values))
 
     def find(i: int) -> str:
         return slash_command_body(f"find {FIND_WORDS[i % len(FIND_WORDS)]}", user_id=requester)
 
     return {"open": open_modal, "search": search, "submit": submit, "find": find}
+
+
+def saved_submits(db: Database, run: str) -> int:
+    """The requests this run's submits saved (each view id once)."""
+    with db.engine.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.count())
+            .select_from(ReferenceRequest)
+            .where(ReferenceRequest.source_key.like(f"view:VBENCH-{run}-%"))
+        ).scalar_one()
 
 
 def drain(db: Database, limit: float = 120.0) -> float:
@@ -795,12 +812,18 @@ def measure_all(
 ) -> dict[str, tuple[list[float], list[float]]]:
     """Each interaction timed on the bare app, then on ours; the approvals checked."""
     willing = willing_advocates(db, now.date())
-    makers = payload_makers(sizes, "U00000007", willing)
+    run = label.replace(" ", "-")
+    makers = payload_makers(sizes, "U00000007", willing, run)
     results: dict[str, tuple[list[float], list[float]]] = {}
     for name in ("open", "search", "submit", "find"):
         bare = measure(bare_url, makers[name], sizes.iterations)
         ours = measure(app_url, makers[name], sizes.iterations)
         results[name] = (ours, bare)
+    sent = min(20, sizes.iterations) + len(results["submit"][0])  # with the warm-up's
+    saved = saved_submits(db, run)
+    out.append([label, "submits saved", f"{saved} of {sent}", "", "", "", ""])
+    if saved != sent:
+        problems.append(f"{label}: {saved} of {sent} submits saved")
     drain(db)
     clicked: list[int] = []
 
