@@ -26,6 +26,7 @@ ROUTES: Routes[Desk] = {
     DeliveryKind.DECISION_REQUEST: SlackRoute(
         renderers.render_decision_request, fallback=renderers.decider_unreachable
     ),
+    DeliveryKind.OVERRIDE_REQUEST: SlackRoute(renderers.render_override_request),
     DeliveryKind.CONFIRMATION: SlackRoute(renderers.render_confirmation),
     DeliveryKind.OUTCOME: SlackRoute(renderers.render_outcome),
     DeliveryKind.REFRESH: SlackRoute(renderers.render_refresh),

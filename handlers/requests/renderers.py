@@ -51,6 +51,16 @@ def render_decision_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     ]
 
 
+def render_override_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
+    """An admin's DM about a request its owner decides: the decider's DM when a ⛔ rule blocks
+    it as it stands now (only an admin can approve it then) or the owner could not be asked
+    (`deciding.reroute_to_admins`), nothing otherwise."""
+    card = _card(desk, job.request_id)
+    if card is None or not card.pending or not (card.blocked or card.admins_decide):
+        return []
+    return render_decision_request(desk, job)
+
+
 def render_confirmation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """The requester's receipt; when a ⛔ rule blocks the ask, the accounts that fit, at once."""
     card = _card(desk, job.request_id)
@@ -79,7 +89,12 @@ def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 
 
 #: messages that carry Approve / Decline buttons: each is rewritten once the request is decided
-DECIDER_KINDS = (DeliveryKind.DECISION_REQUEST, DeliveryKind.SLA_REMINDER, DeliveryKind.SLA_ESCALATION)
+DECIDER_KINDS = (
+    DeliveryKind.DECISION_REQUEST,
+    DeliveryKind.OVERRIDE_REQUEST,
+    DeliveryKind.SLA_REMINDER,
+    DeliveryKind.SLA_ESCALATION,
+)
 #: every message a change to the request rewrites: the deciders', and the requester's (their
 #: receipt, the decision, and the customer's answers, which carry **Withdraw**)
 REWRITTEN = (*DECIDER_KINDS, DeliveryKind.CONFIRMATION, DeliveryKind.OUTCOME, DeliveryKind.CONSENT_ANSWERED)

@@ -44,6 +44,9 @@ class DeliveryKind(enum.StrEnum):
 
     #: the decider's DM with Approve / Decline
     DECISION_REQUEST = "decision_request"
+    #: an admin's DM with Approve (override) / Decline about a request its owner decides, owed
+    #: with the request and sent only if a ⛔ rule blocks it when it goes out (else nothing)
+    OVERRIDE_REQUEST = "override_request"
     #: the requester's receipt ("sent to the owner")
     CONFIRMATION = "request_confirmation"
     #: the requester told the decision

@@ -130,6 +130,31 @@ def rearm(session: Session, *, key: str, recipient: str, now: dt.datetime) -> bo
     )
 
 
+def render_again(session: Session, *, key: str, now: dt.datetime) -> None:
+    """Inside the caller's transaction: a delivery not posted yet is rendered afresh, because
+    what it would say changed (a conditional DM that is now due whatever the condition).
+
+    One that went out as nothing (its renderer had nothing to say then) is owed again. One being
+    sent right now has its lease ended: its sender's outcome is no longer recorded, and the next
+    claim, in doubt, looks for a post before rendering and posting — whichever state the sender
+    rendered from. One that posted, failed for good or waits is left as it is.
+    """
+    came_to_nothing = and_(Delivery.status == DeliveryStatus.SENT, Delivery.ts.is_(None))
+    owed_again = session.execute(
+        update(Delivery)
+        .where(Delivery.key == key, came_to_nothing)
+        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, sent_at=None)
+    ).rowcount
+    if owed_again:
+        notify(session)
+        return
+    session.execute(
+        update(Delivery)
+        .where(Delivery.key == key, Delivery.status == DeliveryStatus.SENDING, Delivery.ts.is_(None))
+        .values(lease_until=now)
+    )
+
+
 def _due(now: dt.datetime, fresh_for: dt.timedelta = dt.timedelta(0)) -> ColumnElement[bool]:
     """Pending and due; with `fresh_for`, not one never tried that was owed less than that ago."""
     due = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)

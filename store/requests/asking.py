@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from store.act import Act
@@ -18,11 +18,9 @@ from store.coverage import demand
 from store.db import Database
 from store.errors import Invalid
 from store.links import is_safe_link
-from store.models import Account, Advocate, ReferenceRequest, RequestStatus
+from store.models import Account, Advocate, Delivery, ReferenceRequest, RequestStatus
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
-from store.rules.checklist import checklist, is_blocked
-from store.rules.facts import facts_for_ask
 from store.rules.policy import Policy
 
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -57,6 +55,8 @@ class Submitted:
     delivery_keys: tuple[str, ...]
     #: False when the same modal had already been submitted (nothing new happened)
     created: bool = True
+    #: the admins owed an override DM, sent if a ⛔ rule blocks the request (`owe_override`)
+    overseers: tuple[str, ...] = ()
 
 
 def validate(db: Database, policy: Policy, draft: Draft, today: dt.date) -> None:
@@ -108,23 +108,21 @@ def _validate(session: Session, policy: Policy, draft: Draft, today: dt.date) ->
 def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: str) -> Submitted:
     """Save the request, then owe the decider(s) a decision message and the requester a receipt.
 
-    The owner decides; an account without an owner in Slack goes to the admins. A request that a
-    ⛔ rule blocks also goes to the admins, who alone can approve it with an override.
+    The owner decides; an account without an owner in Slack goes to the admins. Every admin is
+    also owed an override DM (`owe_override`), sent only if a ⛔ rule blocks the request when
+    it goes out: the admins alone can approve it then.
 
-    The checklist only reads, so it is worked out first, in a read transaction that waits for no
-    writer; the write that follows is a handful of rows. On SQLite every writer queues for one
-    lock, and a checklist computed while holding it made every other click wait behind it.
+    The submit acks after this call (a refusal shows inline in the modal), so it is one short
+    write: the draft checked, the request and its rows. Whether a rule blocks it — the checklist,
+    twenty-odd reads — is worked out by whoever sends the override DM, a moment later and off the
+    ack; on SQLite every writer queues for one lock, which the checklist must not hold either.
     """
-    with db.transaction(readonly=True) as session:
-        if session.scalar(select(ReferenceRequest.id).where(ReferenceRequest.source_key == source_key)):
-            blocked = False
-        else:
-            account = _validate(session, policy, draft, act.today)
-            blocked = _blocked(session, policy, draft, account, act.today)
     with db.transaction() as session:
-        existing = session.scalar(select(ReferenceRequest).where(ReferenceRequest.source_key == source_key))
+        existing = session.scalar(
+            select(ReferenceRequest.id).where(ReferenceRequest.source_key == source_key)
+        )
         if existing is not None:
-            return Submitted(existing.id, (), (), created=False)
+            return Submitted(existing, (), (), created=False)
         account = _validate(session, policy, draft, act.today)
         request = ReferenceRequest(
             source_key=source_key,
@@ -149,10 +147,11 @@ def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: 
         session.add(request)
         session.flush()
         demand.record_request(session, request, account)
-        deciders: list[str] = [account.owner_slack_id] if account.owner_slack_id else []
-        if not deciders or blocked:
-            deciders += sorted(act.admins - set(deciders))
+        owner = account.owner_slack_id
+        deciders = (owner,) if owner else tuple(sorted(act.admins))
+        overseers = tuple(sorted(act.admins - {owner})) if owner else ()
         keys = [owe_decision(session, request, decider, act.now) for decider in deciders]
+        keys += [owe_override(session, request, admin, act.now) for admin in overseers]
         confirmation = f"confirm:{request.id}"
         queue.enqueue(
             session,
@@ -162,24 +161,7 @@ def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: 
             now=act.now,
             request_id=request.id,
         )
-        return Submitted(request.id, tuple(deciders), (*keys, confirmation))
-
-
-def _blocked(session: Session, policy: Policy, draft: Draft, account: Account, today: dt.date) -> bool:
-    """Whether a ⛔ rule blocks the draft as things stand (the admins then decide too)."""
-    activity = draft.activity or ""
-    cost = policy.activity(activity).cost
-    facts = facts_for_ask(
-        session,
-        policy,
-        account.id,
-        today,
-        activity=activity,
-        cost=cost,
-        advocate_id=draft.advocate_id,
-        needed_by=draft.needed_by,
-    )
-    return is_blocked(checklist(policy, facts))
+        return Submitted(request.id, deciders, (*keys, confirmation), overseers=overseers)
 
 
 def owe_decision(session: Session, request: ReferenceRequest, decider: str, now: dt.datetime) -> str:
@@ -194,3 +176,31 @@ def owe_decision(session: Session, request: ReferenceRequest, decider: str, now:
         request_id=request.id,
     )
     return key
+
+
+def owe_override(session: Session, request: ReferenceRequest, admin: str, now: dt.datetime) -> str:
+    """Inside the caller's transaction: `admin` is owed the DM with Approve (override) / Decline,
+    which goes out only if a ⛔ rule blocks the request as it stands then (once)."""
+    key = override_key(request.id, admin)
+    queue.enqueue(
+        session,
+        key=key,
+        kind=DeliveryKind.OVERRIDE_REQUEST,
+        recipient=admin,
+        now=now,
+        request_id=request.id,
+    )
+    return key
+
+
+def override_key(request_id: int, admin: str) -> str:
+    return f"override:{request_id}:{admin}"
+
+
+def asks_to_decide() -> ColumnElement[bool]:
+    """The deliveries that ask their recipient to decide a request: every decider's DM, and an
+    admin's override DM once it went out (one that came to nothing asked nobody)."""
+    return or_(
+        Delivery.kind == DeliveryKind.DECISION_REQUEST,
+        and_(Delivery.kind == DeliveryKind.OVERRIDE_REQUEST, Delivery.ts.is_not(None)),
+    )

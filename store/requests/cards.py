@@ -112,6 +112,9 @@ class RequestCard:
     #: what the requester does once the customer said yes (the activity's `next_step`)
     next_step: str = ""
 
+    #: nobody in Slack owns the account, or its owner could not be asked: the admins decide
+    admins_decide: bool = False
+
     @property
     def balance_after(self) -> int:
         return self.balance - self.cost
@@ -213,6 +216,7 @@ def _card(
         closed_at=request.closed_at,
         invitation=activity.invitation(request.prospect_industry) if activity else "",
         next_step=activity.next_step if activity else "",
+        admins_decide=request.decider_id is None,
     )
 
 

@@ -18,7 +18,7 @@ from store.act import Act
 from store.customer import consent
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
-from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
+from store.models import Account, Advocate, Delivery, EntryKind, ReferenceRequest, RequestStatus
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
@@ -40,14 +40,33 @@ class Decided:
 def reroute_to_admins(
     db: Database, request_id: int, unreachable: str, admins: frozenset[str], now: dt.datetime
 ) -> tuple[str, ...]:
-    """The decider cannot be reached in Slack (left, deactivated): the admins decide instead."""
+    """The decider cannot be reached in Slack (left, deactivated): the admins decide instead.
+
+    An admin owed an override DM about the request gets that one as their decision DM (it shows
+    the buttons whenever the admins decide): posted already, it stays; not posted, it is rendered
+    afresh. Owing them a second DM could post both.
+    """
     with db.transaction() as session:
         request = _get(session, request_id)
         if request.status != RequestStatus.PENDING:
             return ()
         if request.decider_id == unreachable:
             request.decider_id = None
-        keys = [owe_decision(session, request, admin, now) for admin in sorted(admins - {unreachable})]
+        overrides = {
+            row.recipient: row.key
+            for row in session.execute(
+                select(Delivery.recipient, Delivery.key).where(
+                    Delivery.request_id == request.id, Delivery.kind == DeliveryKind.OVERRIDE_REQUEST
+                )
+            )
+        }
+        keys = []
+        for admin in sorted(admins - {unreachable}):
+            if admin in overrides:
+                queue.render_again(session, key=overrides[admin], now=now)
+                keys.append(overrides[admin])
+            else:
+                keys.append(owe_decision(session, request, admin, now))
         return (*keys, _owe_refresh(session, request, f"rerouted:{unreachable}", now))
 
 

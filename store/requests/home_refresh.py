@@ -17,6 +17,7 @@ from store.models import Delivery, ReferenceRequest
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import HomeRefreshPayload
+from store.requests import asking
 
 #: the longest `why` kept as it is: key = kind (12) + user (32) + request id (18) + why, within 200
 WHY_MAX = 64
@@ -64,9 +65,7 @@ def owe_for_decision(
     `store.requests.asking` calls this once per decision or cancellation.
     """
     asked = session.scalars(
-        select(Delivery.recipient).where(
-            Delivery.request_id == request_id, Delivery.kind == DeliveryKind.DECISION_REQUEST
-        )
+        select(Delivery.recipient).where(Delivery.request_id == request_id, asking.asks_to_decide())
     )
     keys = []
     for user_id in sorted({requester_id, *asked}):

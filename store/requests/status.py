@@ -17,7 +17,7 @@ from store import ledger
 from store.customer.sides import CustomerSide, sides
 from store.db import Database
 from store.models import Account, Delivery, ReferenceRequest, RequestStatus
-from store.outbox.kinds import DeliveryKind
+from store.requests import asking
 from store.rules.checklist import is_blocked
 from store.rules.facts import checks_for_requests
 from store.rules.policy import Policy
@@ -149,9 +149,7 @@ def home_overview(
         .order_by(ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc())
     )
     # asked of them: as the owner, or as an admin the decision message went to (no owner, ⛔ rule)
-    asked_to_them = select(Delivery.request_id).where(
-        Delivery.kind == DeliveryKind.DECISION_REQUEST, Delivery.recipient == user_id
-    )
+    asked_to_them = select(Delivery.request_id).where(asking.asks_to_decide(), Delivery.recipient == user_id)
     waiting = select(ReferenceRequest.id).where(
         ReferenceRequest.status == RequestStatus.PENDING,
         or_(ReferenceRequest.decider_id == user_id, ReferenceRequest.id.in_(asked_to_them)),

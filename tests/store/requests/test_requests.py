@@ -27,7 +27,7 @@ from store.rules.policy import Policy
 from tests.support import store_seed
 
 OWNER, SELLER, BYSTANDER = "U0OWNER01", "U0SELLER1", "U0NOBODY1"
-ADMIN, ADMIN2 = "U0ADMIN01", "U0ADMIN02"
+ADMIN, ADMIN2, ADMIN3 = "U0ADMIN01", "U0ADMIN02", "U0ADMIN03"
 ADMINS = frozenset({ADMIN2, ADMIN})
 
 
@@ -171,9 +171,17 @@ def test_a_request_goes_to_the_owner_and_the_requester_gets_a_receipt(
 
     rid = submitted.request_id
     assert submitted.created and submitted.deciders == (OWNER,)
-    assert submitted.delivery_keys == (f"decide:{rid}:{OWNER}", f"confirm:{rid}")
+    assert submitted.overseers == (ADMIN, ADMIN2)
+    assert submitted.delivery_keys == (
+        f"decide:{rid}:{OWNER}",
+        f"override:{rid}:{ADMIN}",
+        f"override:{rid}:{ADMIN2}",
+        f"confirm:{rid}",
+    )
     assert owed(db) == {
         f"decide:{rid}:{OWNER}": (DeliveryKind.DECISION_REQUEST, OWNER),
+        f"override:{rid}:{ADMIN}": (DeliveryKind.OVERRIDE_REQUEST, ADMIN),
+        f"override:{rid}:{ADMIN2}": (DeliveryKind.OVERRIDE_REQUEST, ADMIN2),
         f"confirm:{rid}": (DeliveryKind.CONFIRMATION, SELLER),
     }
     row = stored(db, rid)
@@ -227,25 +235,26 @@ def test_an_account_without_an_owner_in_slack_goes_to_the_admins(
     assert stored(db, rid).decider_id is None
 
 
-def test_a_blocked_request_goes_to_the_owner_and_to_the_admins(
+def test_the_admins_are_owed_an_override_dm_blocked_or_not_without_the_checklist_on_the_submit(
     db: Database, policy: Policy, now: dt.datetime
 ) -> None:
-    acme = blocked_account(db, now)
+    """Whether a ⛔ rule blocks is worked out when the override DM goes out (its renderer), so a
+    blocked request and a clear one are saved alike: the owner decides, the admins may override."""
+    blocked = ask(db, policy, now, blocked_account(db, now), source_key="view:B")
+    clear = ask(db, policy, now, add_account(db, "Clear Ltd"), source_key="view:C")
 
-    submitted = ask(db, policy, now, acme)
-
-    assert submitted.deciders == (OWNER, ADMIN, ADMIN2)
-    assert stored(db, submitted.request_id).decider_id == OWNER
-
-
-def test_a_paused_account_is_blocked_too(db: Database, policy: Policy, now: dt.datetime) -> None:
-    paused = add_account(db, status="paused")
-    assert ask(db, policy, now, paused).deciders == (OWNER, ADMIN, ADMIN2)
+    for submitted in (blocked, clear):
+        assert (submitted.deciders, submitted.overseers) == ((OWNER,), (ADMIN, ADMIN2))
+        assert stored(db, submitted.request_id).decider_id == OWNER
 
 
-def test_an_owner_who_is_also_an_admin_is_asked_once(db: Database, policy: Policy, now: dt.datetime) -> None:
+def test_an_owner_who_is_also_an_admin_is_not_owed_an_override_too(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
     acme = blocked_account(db, now, owner=ADMIN)
-    assert ask(db, policy, now, acme).deciders == (ADMIN, ADMIN2)
+    submitted = ask(db, policy, now, acme)
+    assert (submitted.deciders, submitted.overseers) == ((ADMIN,), (ADMIN2,))
+    assert f"override:{submitted.request_id}:{ADMIN}" not in owed(db)
 
 
 def test_a_bad_draft_is_refused_with_every_problem_at_once_and_saves_nothing(
@@ -648,13 +657,56 @@ def test_an_unreachable_owner_hands_the_decision_to_the_admins(
 ) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
-    keys = deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now)
+    keys = deciding.reroute_to_admins(db, rid, OWNER, ADMINS | {ADMIN3}, now)
 
-    assert keys == (f"decide:{rid}:{ADMIN}", f"decide:{rid}:{ADMIN2}", f"refresh:{rid}:rerouted:{OWNER}")
-    assert owed(db)[f"decide:{rid}:{ADMIN}"] == (DeliveryKind.DECISION_REQUEST, ADMIN)
+    # the admins owed an override DM get that one as their decision DM; a newer admin a DM of their own
+    assert keys == (
+        f"override:{rid}:{ADMIN}",
+        f"override:{rid}:{ADMIN2}",
+        f"decide:{rid}:{ADMIN3}",
+        f"refresh:{rid}:rerouted:{OWNER}",
+    )
+    assert f"decide:{rid}:{ADMIN}" not in owed(db)
+    assert owed(db)[f"decide:{rid}:{ADMIN3}"] == (DeliveryKind.DECISION_REQUEST, ADMIN3)
     assert owed(db)[f"refresh:{rid}:rerouted:{OWNER}"] == (DeliveryKind.REFRESH, SELLER)
     assert stored(db, rid).decider_id is None
+    card = cards.card(db, policy, rid, now.date())
+    assert card is not None and card.admins_decide and not card.blocked
     assert decide(db, policy, now, rid, ADMIN2).status == RequestStatus.APPROVED
+
+
+def override_row(db: Database, key: str, **values: Any) -> Delivery:
+    """The override DM's row, after setting `values` on it (the state a sender left it in)."""
+    with db.transaction() as session:
+        row = session.scalars(select(Delivery).where(Delivery.key == key)).one()
+        for name, value in values.items():
+            setattr(row, name, value)
+    with db.transaction(readonly=True) as session:
+        return session.scalars(select(Delivery).where(Delivery.key == key)).one()
+
+
+def test_rerouting_renders_afresh_each_override_dm_not_posted_and_leaves_a_posted_one(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    """Came to nothing: owed again. Being sent: its lease ends, so its sender's outcome is not
+    recorded and the next claim looks for a post first. Posted: it already holds the buttons."""
+    rid = ask(db, policy, now, add_account(db)).request_id
+    lease = now + dt.timedelta(minutes=1)
+    nothing = override_row(db, f"override:{rid}:{ADMIN}", status="sent", sent_at=now, attempts=1)
+    sending = override_row(db, f"override:{rid}:{ADMIN2}", status="sending", lease_until=lease)
+    later = now + dt.timedelta(seconds=5)
+
+    deciding.reroute_to_admins(db, rid, OWNER, ADMINS, later)
+
+    nothing = override_row(db, nothing.key)
+    assert (nothing.status, nothing.attempts, nothing.sent_at) == ("pending", 0, None)
+    assert nothing.next_attempt_at.replace(tzinfo=dt.UTC) == later
+    sending = override_row(db, sending.key)
+    assert sending.status == "sending" and sending.lease_until.replace(tzinfo=dt.UTC) == later
+
+    posted = override_row(db, nothing.key, status="sent", channel="D1", ts="1.2")
+    deciding.reroute_to_admins(db, rid, OWNER, ADMINS, later + dt.timedelta(seconds=5))
+    assert override_row(db, posted.key).status == "sent"
 
 
 def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(
@@ -664,7 +716,7 @@ def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(
 
     keys = deciding.reroute_to_admins(db, rid, ADMIN2, ADMINS, now)
 
-    assert keys == (f"decide:{rid}:{ADMIN}", f"refresh:{rid}:rerouted:{ADMIN2}")
+    assert keys == (f"override:{rid}:{ADMIN}", f"refresh:{rid}:rerouted:{ADMIN2}")
     assert stored(db, rid).decider_id == OWNER
 
 
