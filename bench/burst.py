@@ -617,7 +617,7 @@ def report(
             delivered = posts[0].at
         else:
             delivered = epoch(row.sent_at) or 0.0
-        if row.key.startswith(("decide:", "confirm:")):
+        if row.key.startswith(("decide:", "override:", "confirm:")):
             cause = cause_of_request.get(int(row.request_id))
         else:
             cause = record.clicked.get(int(row.request_id))

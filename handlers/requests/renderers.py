@@ -55,6 +55,8 @@ def render_override_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """An admin's DM about a request its owner decides: the decider's DM when a ⛔ rule blocks
     it as it stands now (only an admin can approve it then) or the owner could not be asked
     (`deciding.reroute_to_admins`), nothing otherwise."""
+    if not desk.is_admin(job.recipient):  # no longer an admin since it was owed
+        return []
     card = _card(desk, job.request_id)
     if card is None or not card.pending or not (card.blocked or card.admins_decide):
         return []

@@ -134,25 +134,22 @@ def render_again(session: Session, *, key: str, now: dt.datetime) -> None:
     """Inside the caller's transaction: a delivery not posted yet is rendered afresh, because
     what it would say changed (a conditional DM that is now due whatever the condition).
 
-    One that went out as nothing (its renderer had nothing to say then) is owed again. One being
-    sent right now has its lease ended: its sender's outcome is no longer recorded, and the next
-    claim, in doubt, looks for a post before rendering and posting — whichever state the sender
-    rendered from. One that posted, failed for good or waits is left as it is.
+    The row is read locked, so a claim or an outcome being recorded right now is waited for and
+    then seen (PostgreSQL; SQLite's writers queue anyway). One that went out as nothing (its
+    renderer had nothing to say then) is owed again. One being sent right now is fenced off: its
+    lease moves a microsecond, so its sender's outcome is no longer recorded, and the next claim
+    comes when that lease would have run out, in doubt — it looks for a post before rendering and
+    posting (its sender may have posted from the state before; waiting out the lease keeps such a
+    post from landing after the look-up). One that posted, failed for good or waits stays as it is.
     """
-    came_to_nothing = and_(Delivery.status == DeliveryStatus.SENT, Delivery.ts.is_(None))
-    owed_again = session.execute(
-        update(Delivery)
-        .where(Delivery.key == key, came_to_nothing)
-        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, sent_at=None)
-    ).rowcount
-    if owed_again:
-        notify(session)
+    row = session.scalar(select(Delivery).where(Delivery.key == key).with_for_update())
+    if row is None or row.ts is not None:
         return
-    session.execute(
-        update(Delivery)
-        .where(Delivery.key == key, Delivery.status == DeliveryStatus.SENDING, Delivery.ts.is_(None))
-        .values(lease_until=now)
-    )
+    if row.status == DeliveryStatus.SENT:
+        row.status, row.attempts, row.next_attempt_at, row.sent_at = DeliveryStatus.PENDING, 0, now, None
+        notify(session)
+    elif row.status == DeliveryStatus.SENDING and row.lease_until is not None:
+        row.lease_until -= dt.timedelta(microseconds=1)
 
 
 def _due(now: dt.datetime, fresh_for: dt.timedelta = dt.timedelta(0)) -> ColumnElement[bool]:

@@ -33,6 +33,7 @@ TITLE = "VP <@U0EVIL001> <!here>"
 #: the kinds a request's life owes (the digest, nudges, offers and Home have tests of their own)
 REQUEST_KINDS = {
     DeliveryKind.DECISION_REQUEST,
+    DeliveryKind.OVERRIDE_REQUEST,
     DeliveryKind.CONFIRMATION,
     DeliveryKind.OUTCOME,
     DeliveryKind.REFRESH,
@@ -52,12 +53,23 @@ def act(user: str, when: dt.datetime = NOW) -> Act:
 def hostile_program(db: Database, policy: Policy, walk: Callable[[], None]) -> None:
     """Two asks of Jane at Acme, every message of their lives owed (and walked as it is owed, while
     it still has something to say): one waits past the SLA, the other is approved owner-led,
-    answered in person, reminded, followed up and done."""
+    answered in person, reminded, followed up and done; and an ask of a paused account, which a ⛔
+    rule blocks (the admin's override DM says something)."""
     with db.transaction() as session:
         acme = store_seed.account(session, ACCOUNT, "Banking <!subteam^S0EVIL>", owner_slack_id=OWNER)
         jane = store_seed.advocate(session, acme, ADVOCATE, "reference_call;logo")
         session.get_one(Advocate, jane).title = TITLE
         store_seed.entry(session, acme, store_seed.EntryKind.GIVE, 10, NOW.date() - dt.timedelta(days=200))
+        paused = store_seed.account(
+            session, f"{ACCOUNT} Ltd", "Banking", owner_slack_id=OWNER, status="paused"
+        )
+    asking.submit(
+        db,
+        policy,
+        Draft(account_id=paused, activity="logo", context="<!here> blocked"),
+        act(SELLER),
+        source_key="view:blocked",
+    )
     early = NOW - dt.timedelta(days=3)
     asking.submit(
         db,

@@ -143,10 +143,12 @@ class World:
         name: str = "Acme Corp",
         named: bool = True,
         others: tuple[str, ...] = (),
+        send: bool = True,
     ) -> tuple[int, int]:
         """Acme Corp (owner OWNER) is asked for a reference call of Jane Doe (`named`, else of
         nobody in particular) by SELLER; the decider's DM and the requester's receipt are already
-        in Slack. With `blocked`, its balance (1) cannot pay (3); `others` are more advocates there."""
+        in Slack (unless not `send`). With `blocked`, its balance (1) cannot pay (3); `others` are
+        more advocates there."""
         db = self.desk.db
         with db.transaction() as session:
             acme = store_seed.account(session, name, "Banking", owner_slack_id=OWNER)
@@ -168,6 +170,8 @@ class World:
             Act(SELLER, self.desk.admins, NOW, NOW.date()),
             source_key="view:V0REQUEST",
         )
+        if not send:
+            return acme, submitted.request_id
         # the admins' override DMs reach Slack only when a ⛔ rule blocks the request
         reaching = len(submitted.delivery_keys) - (0 if blocked else len(submitted.overseers))
         assert deliver(self.desk, list(submitted.delivery_keys)) == reaching
@@ -404,6 +408,35 @@ def test_a_blocked_request_cannot_be_approved_plainly_by_anyone(world: World) ->
         == "A blocking rule applies now: only a program admin can approve, with override."
     )
     assert world.request(rid).status == RequestStatus.PENDING and world.balance(acme) == 1
+
+
+def test_the_admin_s_override_dm_comes_to_nothing_when_no_rule_blocks(world: World) -> None:
+    world.ask()
+    assert world.slack.calls_to("chat.postMessage", channel=ADMIN) == []
+
+
+def test_the_admin_s_override_dm_goes_out_when_a_rule_blocks(world: World) -> None:
+    _, blocked = world.ask(blocked=True, send=False)
+    assert deliver(world.desk, [f"override:{blocked}:{ADMIN}"]) == 1
+    (dm,) = world.slack.calls_to("chat.postMessage", channel=ADMIN)
+    assert_valid_message_blocks(dm.args["blocks"])
+    shown = json.dumps(dm.args["blocks"])
+    assert "Approve with override" in shown and "Decline" in shown
+
+
+def test_an_override_dm_says_nothing_once_decided_or_to_someone_no_longer_an_admin(world: World) -> None:
+    _, rid = world.ask(blocked=True, send=False)
+    former = "U0FORMER1"
+    with world.desk.db.transaction() as session:
+        request = session.get_one(ReferenceRequest, rid)
+        asking.owe_override(session, request, former, NOW)
+    assert deliver(world.desk, [f"override:{rid}:{former}"]) == 0
+
+    opened = world.open_reason_modal(OWNER, Action.DECLINE, rid)
+    world.submit(OWNER, opened.response["view"], "Not this quarter")
+    assert world.request(rid).status == RequestStatus.DECLINED
+    assert deliver(world.desk, [f"override:{rid}:{ADMIN}"]) == 0
+    assert world.slack.calls_to("chat.postMessage", channel=ADMIN) == []
 
 
 def test_only_an_admin_may_open_the_override_modal(world: World) -> None:

@@ -18,6 +18,7 @@ from store.act import Act
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
 from store.models import Advocate, Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.requests import asking, cards, deciding
 from store.requests.asking import Draft, Submitted
@@ -702,11 +703,29 @@ def test_rerouting_renders_afresh_each_override_dm_not_posted_and_leaves_a_poste
     assert (nothing.status, nothing.attempts, nothing.sent_at) == ("pending", 0, None)
     assert nothing.next_attempt_at.replace(tzinfo=dt.UTC) == later
     sending = override_row(db, sending.key)
-    assert sending.status == "sending" and sending.lease_until.replace(tzinfo=dt.UTC) == later
+    moved = lease - dt.timedelta(microseconds=1)
+    assert sending.status == "sending" and sending.lease_until.replace(tzinfo=dt.UTC) == moved
 
     posted = override_row(db, nothing.key, status="sent", channel="D1", ts="1.2")
     deciding.reroute_to_admins(db, rid, OWNER, ADMINS, later + dt.timedelta(seconds=5))
     assert override_row(db, posted.key).status == "sent"
+
+
+def test_an_override_dm_being_sent_as_the_owner_is_found_gone_is_fenced_off_and_then_looked_for(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    """Its sender rendered from the state before the reroute (nothing, or a post): that outcome
+    is not recorded, and once its lease would have run out the next claim looks for a post."""
+    rid = ask(db, policy, now, add_account(db)).request_id
+    key = f"override:{rid}:{ADMIN}"
+    (job,) = queue.claim_due(db, now, keys=[key])
+
+    deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(seconds=1))
+
+    assert not queue.mark_sent(db, job, now + dt.timedelta(seconds=2))
+    assert queue.claim_due(db, job.lease_until - dt.timedelta(milliseconds=1), keys=[key]) == []
+    (again,) = queue.claim_due(db, job.lease_until, keys=[key])
+    assert again.maybe_posted
 
 
 def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(

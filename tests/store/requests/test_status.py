@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import update
+
 from handlers.requests.status import request_line
 from store.db import Database
-from store.models import EntryKind
+from store.models import Delivery, EntryKind
 from store.outbox import listing, queue
 from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
@@ -80,6 +82,36 @@ def test_a_decision_owes_a_fresh_home_to_the_requester_and_everyone_asked_once(d
             keys = home_refresh.owe_for_decision(s, request_id, ME, "approved", NOW)
     assert keys == [f"home_refresh:{user}:{request_id}:approved" for user in sorted({ME, OWNER, ADMIN})]
     assert listing.count_by_status(db) == {"pending": 5}
+
+
+def test_an_admin_s_override_dm_asks_them_to_decide_once_it_went_out(db: Database, policy: Policy) -> None:
+    """Owed with every request an owner decides, it says something only when a ⛔ rule blocks:
+    one that came to nothing (no ts) puts nothing on the admin's Home and owes them no refresh."""
+    admin2 = "U0ADAM002"
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech", owner_slack_id=OWNER)
+        request_id = seed.request(s, acme, requester=ME, decider=OWNER)
+        for admin in (ADMIN, admin2):
+            queue.enqueue(
+                s,
+                key=f"override:{request_id}:{admin}",
+                kind=DeliveryKind.OVERRIDE_REQUEST,
+                recipient=admin,
+                now=NOW,
+                request_id=request_id,
+            )
+        s.execute(
+            update(Delivery)
+            .where(Delivery.recipient == ADMIN)
+            .values(status="sent", sent_at=NOW, channel="D0ADAM001", ts="1.1")
+        )
+        s.execute(update(Delivery).where(Delivery.recipient == admin2).values(status="sent", sent_at=NOW))
+
+    assert home_overview(db, policy, ADMIN, NOW.date()).waiting_ids == [request_id]
+    assert home_overview(db, policy, admin2, NOW.date()).waiting_ids == []
+    with db.transaction() as s:
+        keys = home_refresh.owe_for_decision(s, request_id, ME, "declined", NOW)
+    assert keys == [f"home_refresh:{user}:{request_id}:declined" for user in sorted({ME, ADMIN})]
 
 
 def test_a_blocked_pending_request_is_listed_as_waiting_for_an_admin_not_its_owner(
