@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select as sql_select
 
-from store.models import Delivery, DeliveryStatus
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.payloads import block_actions, block_suggestion, date, select, text, view_submission
@@ -121,26 +119,6 @@ def click(
     )
     assert reply.status == 200, reply
     return url
-
-
-def wait_owed_nothing(program: Program, timeout: float = 10) -> None:
-    """Until the outbox owes nothing: every message about what happened was sent or came to nothing."""
-    db = program.database()
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            with db.transaction(readonly=True) as session:
-                owed = session.execute(
-                    sql_select(Delivery.key, Delivery.status, Delivery.last_error).where(
-                        Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING])
-                    )
-                ).all()
-            if not owed or time.monotonic() > deadline:
-                assert not owed, f"still owed: {owed}"
-                return
-            time.sleep(0.1)
-    finally:
-        db.dispose()
 
 
 def all_text(message: dict[str, Any]) -> str:
@@ -301,7 +279,7 @@ def test_a_request_reaches_the_owner_with_balance_checklist_and_buttons(
     assert set(buttons(receipt)) == {"Cancel request"}
 
     # no ⛔ rule blocks it: the admins' override DM, owed with it, comes to nothing
-    wait_owed_nothing(program)
+    program.wait_owed_nothing()
     assert emulator.dms(emulator.ids["admin"]) == []
 
 
@@ -463,7 +441,7 @@ def test_an_owner_who_left_slack_is_replaced_by_the_admins(
     # the admin's override DM, owed with the request, became their decision DM: one DM, even when
     # it was being sent as the owner's failed (then it is fenced off, and looked for before it is
     # posted again once its lease would have run out)
-    wait_owed_nothing(program, timeout=45)
+    program.wait_owed_nothing(timeout=45)
     assert len(emulator.dms(emulator.ids["admin"])) == 1
 
 

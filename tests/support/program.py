@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from store import ledger
 from store.db import Database
-from store.models import Account, Advocate, EntryKind
+from store.models import Account, Advocate, Delivery, DeliveryStatus, EntryKind
 from tests.support.database import open_database
 from tests.support.server import run_cli
 
@@ -56,6 +56,26 @@ class Program:
             if balance == expected or time.monotonic() > deadline:
                 return balance
             time.sleep(0.1)
+
+    def wait_owed_nothing(self, timeout: float = 10) -> None:
+        """Until the outbox owes nothing (every message sent, or come to nothing); fails at timeout
+        naming what is still owed."""
+        db = self.database()
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                with db.transaction(readonly=True) as session:
+                    owed = session.execute(
+                        select(Delivery.key, Delivery.status, Delivery.last_error).where(
+                            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING])
+                        )
+                    ).all()
+                if not owed or time.monotonic() > deadline:
+                    assert not owed, f"still owed: {owed}"
+                    return
+                time.sleep(0.1)
+        finally:
+            db.dispose()
 
     def adjust(self, name: str, amount: int, actor: str, reason: str = "test set-up") -> None:
         db = self.database()
