@@ -7,6 +7,7 @@ no reset). Whatever happens, the caller gets `Unavailable` in time and nothing i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import sqlite3
@@ -187,6 +188,102 @@ def test_reads_and_the_probe_never_queue_behind_a_held_sqlite_write_lock(
             assert error is None and took < 0.2, (work, error, took)
     finally:
         db.dispose()
+
+
+def test_a_sqlite_writer_gets_the_lock_another_process_released_within_milliseconds(sqlite_url: str) -> None:
+    """SQLite's busy handler would look again only 33, 53, 78 ms after it first found the lock
+    held: a writer waiting for a 60 ms hold started 18 ms late."""
+    db = Database(sqlite_url, limits=FAST)
+    lateness = []
+    for n in range(5):
+        other = sqlite3.connect(
+            make_url(sqlite_url).database or "", isolation_level=None, check_same_thread=False
+        )
+        other.execute("BEGIN IMMEDIATE")
+        released: list[float] = []
+
+        def release(other: sqlite3.Connection = other, released: list[float] = released) -> None:
+            time.sleep(0.06)
+            released.append(time.monotonic())
+            other.execute("ROLLBACK")
+
+        releaser = threading.Thread(target=release)
+        releaser.start()
+        with db.transaction() as session:
+            add_account(session, f"Prompt {n}")
+        lateness.append(time.monotonic() - released[0])
+        releaser.join(5)
+        other.close()
+    with db.transaction() as session:
+        busy_ms = session.execute(text("PRAGMA busy_timeout")).scalar()
+    db.dispose()
+
+    assert sorted(lateness)[2] < 0.008, lateness
+    assert busy_ms == STATEMENT * 1000  # the pauses' own setting did not outlive the BEGIN
+
+
+def test_this_process_sqlite_writers_take_turns_and_every_write_commits(sqlite_url: str) -> None:
+    db = Database(sqlite_url, limits=FAST)
+    failures: list[BaseException] = []
+
+    def write_many(thread: int) -> None:
+        for n in range(25):
+            try:
+                with db.transaction() as session:
+                    add_account(session, f"Turn {thread}-{n}")
+            except Exception as error:
+                failures.append(error)
+
+    threads = [threading.Thread(target=write_many, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    db.dispose()
+
+    assert failures == []
+    assert len(account_names(sqlite_url)) == 200
+
+
+def test_a_sqlite_writer_queued_behind_a_long_write_of_its_own_process_gives_up_in_time(
+    sqlite_url: str,
+) -> None:
+    db = Database(sqlite_url, limits=FAST)
+    holding, release = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        with contextlib.suppress(Unavailable), db.transaction() as session:
+            add_account(session, "Long Corp")
+            session.flush()
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=long_write)
+    holder.start()
+    assert holding.wait(5)
+
+    def write() -> None:
+        with db.transaction() as session:
+            add_account(session, "Queued Corp")
+
+    def read() -> None:
+        with db.transaction(readonly=True) as session:
+            session.execute(select(Account.id)).all()
+
+    try:
+        error, took = timed(write)
+        read_error, read_took = timed(read)
+        counted = db.unavailable_count
+    finally:
+        release.set()
+        holder.join(5)
+        db.dispose()
+
+    assert isinstance(error, Unavailable) and "locked" in str(error)
+    assert took < STATEMENT + MARGIN
+    assert counted == 1
+    assert read_error is None and read_took < 0.2
+    assert "Queued Corp" not in account_names(sqlite_url)
 
 
 @pytest.fixture
