@@ -12,18 +12,18 @@ answer (the ack, what Slack's 3-second limit is about) of:
 
 beside a bare Bolt app that only acks the same payloads, served the same way in the same run; and
 the digest build beside hand-written SQL computing the same figures. Slack's Web API is a stub on
-loopback that answers ok (so the work after the ack really calls out). Everything is bounded:
-fixed iteration counts and a time limit per measurement.
+loopback, in a process of its own, that answers ok (so the work after the ack really calls out).
+Everything is bounded: fixed iteration counts and a time limit per measurement.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +33,6 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +46,9 @@ from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import bindparam, insert, text  # noqa: E402
 
 from bench.logs import first_error, log_summary  # noqa: E402
-from bench.slack_standin import LoopbackServer  # noqa: E402
 from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
+from bot.process.interpreter import favour_answers  # noqa: E402
 from bot.process.lifecycle import Lifecycle  # noqa: E402
 from bot.process.probes import Probes  # noqa: E402
 from bot.serve.wsgi import SlackWsgi  # noqa: E402
@@ -354,43 +353,32 @@ def seed(db: Database, sizes: Sizes, now: dt.datetime) -> float:
 
 
 class SlackStub:
-    """Answers every Web API call with ok (and a view / ts), on loopback; the look-up a sender in
-    doubt makes (`conversations.open`, `conversations.history`) as Slack shapes it, finding nothing."""
+    """`bench.slack_stub` started in a process of its own (Slack never shares the app's
+    interpreter), on loopback; `close()` ends it."""
 
     def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                answer: dict[str, Any] = {
-                    "ok": True,
-                    "channel": "D0BENCH",
-                    "ts": "1.000001",
-                    "view": {"id": "V0BENCH"},
-                }
-                if self.path.endswith("/conversations.open"):
-                    answer["channel"] = {"id": "D0BENCH"}
-                if self.path.endswith("/conversations.history"):
-                    answer["messages"] = []
-                body = json.dumps(answer)
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.slack_stub"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        port = self.process.stdout.readline().strip()
+        if not port.isdigit():
+            self.close()
+            raise RuntimeError("the Slack stub did not start")
+        self.url = f"http://127.0.0.1:{port}/api/"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
 
 def serve(wsgi: Any) -> tuple[str, Callable[[], None]]:
@@ -928,6 +916,7 @@ def main() -> int:
         "and enqueues, a real `refdesk worker` process sends",
     )
     args = parser.parse_args()
+    favour_answers()  # the app is served in this process, set up as `refdesk serve` sets up its own
     sizes = QUICK if args.quick else FULL
     topologies = (ONE, SPLIT) if args.topology == "both" else (args.topology,)
     out: list[list[str]] = []
