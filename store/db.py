@@ -276,8 +276,9 @@ class Database:
         growing steps (1, 2, 5, 10 ms…) and looks again: under load a 5 ms submit waited up to
         ten times as long behind other threads' equally short writes. Here they queue on a lock
         that hands over the moment the holder commits. Writers in other processes (a `worker`,
-        a CLI) still meet in the busy handler. The wait is bounded like the busy timeout, and by
-        the transaction's deadline; past it the caller gets `Unavailable`, as from a lock timeout.
+        a CLI) are met at `BEGIN IMMEDIATE` (`_begin_immediate`). The wait is bounded like the
+        busy timeout, and by the transaction's deadline; past it the caller gets `Unavailable`,
+        as from a lock timeout.
         """
         if readonly or self._writers is None:
             yield

@@ -6,8 +6,9 @@ running gives the interpreter up, at the latest after `sys.getswitchinterval()` 
 default). An ack does a dozen short waits on a socket or the database and asks for the
 interpreter back after each one, so beside a busy sender it could wait 5 ms a dozen times.
 With 0.5 ms the waits shrink tenfold: on `bench/run.py --quick --backend sqlite --topology
-one-process` the submit's p99 went from 201–260 ms to 118 ms and Approve's from 66–88 to 35 ms;
-the cost is more switches for the sender, whose time goes to waiting on Slack anyway.
+one-process` the submit's p99 went from 201–260 ms to 118–167 ms and Approve's from 66–88 to
+35–42 ms (`docs/performance.md`); the cost is more switches for the sender, whose time goes to
+waiting on Slack anyway.
 """
 
 from __future__ import annotations
