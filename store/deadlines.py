@@ -36,7 +36,7 @@ class Limits:
     #: opening a connection (PostgreSQL's connect_timeout: whole seconds, 2 at least)
     connect: float = 2.0
     #: one statement, waits for locks included (PostgreSQL: server-side; SQLite: the busy
-    #: timeout); None: unbounded on PostgreSQL, `store.db.SQLITE_BATCH_LOCK_WAIT` on SQLite
+    #: timeout); None: unbounded on PostgreSQL, `store.engines.SQLITE_BATCH_LOCK_WAIT` on SQLite
     statement: float | None = 1.5
     #: waiting for a free connection from the pool
     pool: float = 1.0

@@ -21,8 +21,9 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from store.db import PING_AFTER_SECONDS, Database
+from store.db import Database
 from store.deadlines import BATCH, Limits
+from store.engines import PING_AFTER_SECONDS
 from store.errors import Unavailable
 from store.models import Account
 from tests.support.database import open_database
