@@ -41,6 +41,7 @@ from bot.metrics import ACK_SECONDS, SOCKET_MODE_CONNECTED, SOCKET_MODE_RECONNEC
 from bot.serve.payload_shape import payload_kind, slack_user
 from bot.serve.startup import REFUSED_TOKEN, quiet, sdk_log, slack_error, unreachable
 from bot.settings import HINTS, Settings
+from handlers.outbox.answering import ANSWERING
 from store.logfields import tagged
 
 log = logging.getLogger("refdesk.socket_mode")
@@ -92,7 +93,7 @@ class _Handler(SocketModeHandler):
         arrived = time.perf_counter()
         kind = payload_kind(req.payload)
         try:
-            with tagged(payload_kind=kind, slack_user=slack_user(req.payload)):
+            with tagged(payload_kind=kind, slack_user=slack_user(req.payload)), ANSWERING.one():
                 super().handle(client, req)
             ACK_SECONDS.labels(kind).observe(time.perf_counter() - arrived)
         except SlackClientNotConnectedError:

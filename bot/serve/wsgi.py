@@ -29,6 +29,7 @@ from bot.process.probes import Probes, StartResponse, reply
 from bot.serve.payload_shape import payload_kind, payload_problem, slack_user
 from handlers.advocate.web import AdvocatePages
 from handlers.kit.acks import answered_after_write
+from handlers.outbox.answering import ANSWERING
 from store.db import Database
 from store.errors import Unavailable
 from store.logfields import tagged
@@ -168,6 +169,7 @@ class SlackWsgi:
         kind = payload_kind(request.body)
         with (
             tagged(payload_kind=kind, slack_user=slack_user(request.body)),
+            ANSWERING.one(),
             answered_after_write() as written,
         ):
             response = self.app.dispatch(request)

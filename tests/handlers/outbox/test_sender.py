@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot.app import build_desk
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
+from handlers.outbox.answering import ANSWERING, YIELD_SECONDS
 from handlers.outbox.attempts import MAX_RENDER_ATTEMPTS
 from handlers.outbox.sender import deliver
 from handlers.routes import ROUTES
@@ -290,3 +291,29 @@ def test_a_slow_home_publish_holds_no_other_delivery(
     assert row(desk, help_key).status == DeliveryStatus.SENT
     assert row(desk, home_key).status == DeliveryStatus.SENT
     assert slack.calls_to("views.publish")[-1].args["view"]["type"] == "home"
+
+
+def test_the_sender_gives_way_to_an_answer_in_the_making_but_never_stops_for_it(
+    desk: Desk, slack: SlackProxy, emulator: Emulator
+) -> None:
+    """Acks come first: with an answer to Slack in the making the whole time, the DM still goes
+    out, its render having waited `YIELD_SECONDS`."""
+    key = owe_help(desk, emulator.ids["owner2"])
+    answering, given = threading.Event(), threading.Event()
+
+    def answer() -> None:
+        with ANSWERING.one():
+            answering.set()
+            given.wait(10)
+
+    threading.Thread(target=answer).start()
+    assert answering.wait(5)
+    try:
+        started = time.monotonic()
+        assert deliver(desk, [key]) == 1
+        took = time.monotonic() - started
+    finally:
+        given.set()
+    assert YIELD_SECONDS <= took < 2.0, took
+    assert row(desk, key).status == DeliveryStatus.SENT
+    assert slack.calls_to("chat.postMessage")

@@ -1,0 +1,56 @@
+"""A render waits while an answer to Slack is in the making — and never longer than its bound."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from handlers.outbox.answering import Answering
+
+
+def make_answer(answering: Answering, seconds: float, started: threading.Event) -> threading.Thread:
+    def answer() -> None:
+        with answering.one():
+            started.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    return thread
+
+
+def test_with_no_answer_in_the_making_a_render_does_not_wait() -> None:
+    answering = Answering()
+
+    started = time.monotonic()
+    assert answering.wait_for_none(1.0)
+    assert time.monotonic() - started < 0.01
+
+
+def test_a_render_goes_on_as_soon_as_the_answer_in_the_making_is_given() -> None:
+    answering, started = Answering(), threading.Event()
+    thread = make_answer(answering, 0.1, started)
+    assert started.wait(5)
+
+    began = time.monotonic()
+    none = answering.wait_for_none(2.0)
+    waited = time.monotonic() - began
+    thread.join(5)
+
+    assert none
+    assert 0.05 < waited < 0.5, waited
+
+
+def test_a_render_waits_for_answers_no_longer_than_its_bound() -> None:
+    answering, started = Answering(), threading.Event()
+    thread = make_answer(answering, 1.0, started)
+    assert started.wait(5)
+
+    began = time.monotonic()
+    none = answering.wait_for_none(0.05)
+    waited = time.monotonic() - began
+    thread.join(5)
+
+    assert not none
+    assert 0.04 < waited < 0.5, waited
+    assert answering.wait_for_none(0)  # and the count came down once the answer was given
