@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,47 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: `Turns`' holder between a release and the woken writer taking its turn (no thread's ident)
+HANDED_OVER = -1
+
+
+class Turns:
+    """A lock taken first come, first served: the holder hands it to the writer that has waited
+    longest (`threading.Lock` lets whoever is scheduled first take it, and a writer can be passed
+    over until its time runs out). A thread that asks for a turn it already holds — a write
+    transaction inside another, which SQLite would only make wait for itself — fails at once."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._holder: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._holder == me:
+                raise RuntimeError("a write transaction inside another on the same thread")
+            if self._holder is None:
+                self._holder = me
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait(timeout)
+        with self._mutex:
+            if turn.is_set():  # handed over (perhaps just as the wait ran out)
+                self._holder = me
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            self._holder = None
+            if self._waiting:
+                self._waiting.popleft().set()
+                self._holder = HANDED_OVER
+
+
 class Database:
     """The one handle the rest of the program holds on persistence."""
 
@@ -65,7 +107,7 @@ class Database:
         self._probe_engine = make_engine(url, PROBE, self._watchdog, pool_size=1, max_overflow=0)
         self._counted = threading.Lock()
         #: this process's writers queue here for SQLite's one write lock (see `_write_turn`)
-        self._writers = threading.Lock() if self.dialect == "sqlite" else None
+        self._writers = Turns() if self.dialect == "sqlite" else None
         #: how often this handle found the database unavailable (`bot.metrics` exposes it)
         self.unavailable_count = 0
 
@@ -108,11 +150,11 @@ class Database:
 
         SQLite has one write lock, and a writer that finds it taken sleeps in the busy handler in
         growing steps (1, 2, 5, 10 ms…) and looks again: under load a 5 ms submit waited up to
-        ten times as long behind other threads' equally short writes. Here they queue on a lock
-        that hands over the moment the holder commits. Writers in other processes (a `worker`,
-        a CLI) are met at `BEGIN IMMEDIATE` (`store.engines._begin_immediate`). The wait is bounded like the
-        busy timeout, and by the transaction's deadline; past it the caller gets `Unavailable`,
-        as from a lock timeout.
+        ten times as long behind other threads' equally short writes. Here they queue (`Turns`),
+        and the holder hands the turn to the longest waiting the moment it has committed. Writers
+        in other processes (a `worker`, a CLI) are met at `BEGIN IMMEDIATE`
+        (`store.engines._begin_immediate`). The wait is bounded like the busy timeout, and by the
+        transaction's deadline; past it the caller gets `Unavailable`, as from a lock timeout.
         """
         if readonly or self._writers is None:
             yield

@@ -7,7 +7,6 @@ settings, the pool's ping and the watchdog armed at checkout.
 from __future__ import annotations
 
 import math
-import sqlite3
 import time
 from typing import Any
 
@@ -95,21 +94,34 @@ def _begin_immediate(connection: Any, busy: float) -> None:
     if deadline is not None and deadline.at is not None:
         until = min(until, deadline.at)
     pause = LOCK_LOOK_FIRST
-    dbapi.execute("PRAGMA busy_timeout = 0")
+    began = False
     try:
-        while time.monotonic() + pause < until:
+        _busy_timeout(connection, 0.0)
+        while not began and time.monotonic() + pause < until:
             try:
                 dbapi.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
+                began = True
+            except connection.dialect.loaded_dbapi.Error as error:
                 if getattr(error, "sqlite_errorcode", 0) & 0xFF != SQLITE_BUSY:
                     break  # not the lock: the look below reports it as SQLAlchemy does
-            time.sleep(pause)
-            pause = min(pause * 1.5, LOCK_LOOK_LONGEST)
-        dbapi.execute(f"PRAGMA busy_timeout = {math.ceil(max(0.0, until - time.monotonic()) * 1000)}")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    finally:
-        dbapi.execute(f"PRAGMA busy_timeout = {math.ceil(busy * 1000)}")
+                time.sleep(pause)
+                pause = min(pause * 1.5, LOCK_LOOK_LONGEST)
+        if not began:
+            _busy_timeout(connection, max(0.0, until - time.monotonic()))
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        # the connection goes back to the pool with its own busy timeout, or not at all
+        try:
+            _busy_timeout(connection, busy)
+        except Exception:
+            connection.invalidate()
+        raise
+    _busy_timeout(connection, busy)
+
+
+def _busy_timeout(connection: Any, seconds: float) -> None:
+    """SQLite's busy timeout of this connection (whole milliseconds, as `sqlite3.connect` sets it)."""
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
 
 def _postgres_session(query: Any, limits: Limits) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from store.db import Database
+from store.db import Database, Turns
 from store.deadlines import BATCH, Limits
 from store.engines import PING_AFTER_SECONDS
 from store.errors import Unavailable
@@ -195,6 +195,8 @@ def test_a_sqlite_writer_gets_the_lock_another_process_released_within_milliseco
     """SQLite's busy handler would look again only 33, 53, 78 ms after it first found the lock
     held: a writer waiting for a 60 ms hold started 18 ms late."""
     db = Database(sqlite_url, limits=FAST)
+    with db.transaction() as session:  # the first write compiles its statements: not timed
+        add_account(session, "Warm-up")
     lateness = []
     for n in range(5):
         other = sqlite3.connect(
@@ -224,7 +226,7 @@ def test_a_sqlite_writer_gets_the_lock_another_process_released_within_milliseco
 
 
 def test_this_process_sqlite_writers_take_turns_and_every_write_commits(sqlite_url: str) -> None:
-    db = Database(sqlite_url, limits=FAST)
+    db = open_database(sqlite_url)
     failures: list[BaseException] = []
 
     def write_many(thread: int) -> None:
@@ -244,6 +246,44 @@ def test_this_process_sqlite_writers_take_turns_and_every_write_commits(sqlite_u
 
     assert failures == []
     assert len(account_names(sqlite_url)) == 200
+
+
+def test_writers_waiting_for_their_turn_are_served_first_come_first_served() -> None:
+    turns = Turns()
+    assert turns.acquire(1.0)
+    served: list[int] = []
+    queued = []
+
+    def writer(n: int) -> None:
+        if turns.acquire(5.0):
+            served.append(n)
+            turns.release()
+
+    for n in range(5):
+        thread = threading.Thread(target=writer, args=(n,))
+        thread.start()
+        queued.append(thread)
+        time.sleep(0.02)  # in the queue before the next one comes
+    turns.release()
+    for thread in queued:
+        thread.join(5)
+
+    assert served == [0, 1, 2, 3, 4]
+
+
+def test_a_turn_not_given_in_time_leaves_the_queue_and_a_turn_inside_a_turn_fails_at_once() -> None:
+    turns = Turns()
+    assert turns.acquire(1.0)
+    with pytest.raises(RuntimeError, match="inside another"):
+        turns.acquire(1.0)
+    outcome: list[bool] = []
+    waiter = threading.Thread(target=lambda: outcome.append(turns.acquire(0.05)))
+    waiter.start()
+    waiter.join(5)
+    turns.release()
+
+    assert outcome == [False]
+    assert turns.acquire(0.0)  # free again: the one who gave up is not handed the turn
 
 
 def test_a_sqlite_writer_queued_behind_a_long_write_of_its_own_process_gives_up_in_time(

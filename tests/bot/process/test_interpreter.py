@@ -49,4 +49,4 @@ def test_a_thread_back_from_a_wait_runs_again_within_a_millisecond_beside_a_busy
     took = fifty_short_waits_beside_a_busy_thread()
 
     # Python's default (5 ms per hand-over) makes this 250 ms
-    assert took < 0.1, took
+    assert took < 0.15, took
