@@ -22,6 +22,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+def send_json(
+    handler: BaseHTTPRequestHandler,
+    answer: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer the request `handler` holds with `answer` as JSON, as the Web API answers."""
+    data = json.dumps(answer).encode()
+    handler.send_response(status)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 class LoopbackServer(ThreadingHTTPServer):
     """A threaded HTTP server whose listen queue takes a burst: a worker's senders and many
     listeners connect at once, and the default queue of 5 (set when the socket listens, so it must
@@ -75,14 +92,7 @@ class SlackStandIn:
                 status, answer, headers = standin._answer(
                     self.path, self.headers.get("Content-Type", ""), raw
                 )
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, answer, status, headers)
 
             def log_message(self, *args: object) -> None:
                 pass

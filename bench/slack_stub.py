@@ -10,13 +10,12 @@ click's ack.
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from bench.slack_standin import LoopbackServer
+from bench.slack_standin import LoopbackServer, send_json
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,12 +33,7 @@ class Handler(BaseHTTPRequestHandler):
             answer["channel"] = {"id": "D0BENCH"}
         if self.path.endswith("/conversations.history"):
             answer["messages"] = []
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, answer)
 
     def log_message(self, *args: object) -> None:
         pass

@@ -19,12 +19,18 @@ def make_answer(answering: Answering, seconds: float, started: threading.Event) 
     return thread
 
 
+def timed_wait(answering: Answering, longest: float) -> tuple[bool, float]:
+    """What `wait_for_none(longest)` said, and how long it took to say it."""
+    began = time.monotonic()
+    none = answering.wait_for_none(longest)
+    return none, time.monotonic() - began
+
+
 def test_with_no_answer_in_the_making_a_render_does_not_wait() -> None:
     answering = Answering()
 
-    started = time.monotonic()
-    assert answering.wait_for_none(1.0)
-    assert time.monotonic() - started < 0.01
+    none, waited = timed_wait(answering, 1.0)
+    assert none and waited < 0.01
 
 
 def test_a_render_goes_on_as_soon_as_the_answer_in_the_making_is_given() -> None:
@@ -32,9 +38,7 @@ def test_a_render_goes_on_as_soon_as_the_answer_in_the_making_is_given() -> None
     thread = make_answer(answering, 0.1, started)
     assert started.wait(5)
 
-    began = time.monotonic()
-    none = answering.wait_for_none(2.0)
-    waited = time.monotonic() - began
+    none, waited = timed_wait(answering, 2.0)
     thread.join(5)
 
     assert none
@@ -46,9 +50,7 @@ def test_a_render_waits_for_answers_no_longer_than_its_bound() -> None:
     thread = make_answer(answering, 1.0, started)
     assert started.wait(5)
 
-    began = time.monotonic()
-    none = answering.wait_for_none(0.05)
-    waited = time.monotonic() - began
+    none, waited = timed_wait(answering, 0.05)
     thread.join(5)
 
     assert not none
