@@ -48,7 +48,6 @@ from sqlalchemy import bindparam, insert, text  # noqa: E402
 from bench.logs import first_error, log_summary  # noqa: E402
 from bot.app import build_app, build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
-from bot.process.interpreter import favour_answers  # noqa: E402
 from bot.process.lifecycle import Lifecycle  # noqa: E402
 from bot.process.probes import Probes  # noqa: E402
 from bot.serve.wsgi import SlackWsgi  # noqa: E402
@@ -916,7 +915,6 @@ def main() -> int:
         "and enqueues, a real `refdesk worker` process sends",
     )
     args = parser.parse_args()
-    favour_answers()  # the app is served in this process, set up as `refdesk serve` sets up its own
     sizes = QUICK if args.quick else FULL
     topologies = (ONE, SPLIT) if args.topology == "both" else (args.topology,)
     out: list[list[str]] = []

@@ -20,7 +20,6 @@ from bot.app import build_app, build_desk
 from bot.jobs.scheduler import build_scheduler
 from bot.metrics import STORE
 from bot.process.http import HttpServer
-from bot.process.interpreter import favour_answers
 from bot.process.lifecycle import HTTP_DRAIN_SECONDS, Lifecycle
 from bot.process.probes import Probes
 from bot.serve.socket_mode import SocketModeLink
@@ -44,7 +43,6 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     with one line. `--port` in Socket Mode also serves the WSGI app's other routes (`/healthz`).
     """
     db.check_schema()
-    favour_answers()
     socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
     settings.require_slack(socket_mode=socket_mode)
     settings.require_company()

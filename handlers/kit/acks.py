@@ -16,9 +16,8 @@ answered as Bolt would.
 The work after the ack then waits for the answer to be written (`answered_after_write`, which the
 HTTP layer wraps each dispatch in and ends once the server has written the answer), at most
 `WRITE_WAIT`: otherwise that work (an Approve's decision, a Python-heavy store call) takes the
-interpreter from the request's thread, which then waits a switch interval (5 ms by default,
-0.5 ms under `serve`: `bot.process.interpreter`) or more before it may write the answer it
-already has. In Socket Mode nothing waits (no dispatch is wrapped).
+interpreter from the request's thread, which then waits a switch interval (5 ms) or more before
+it may write the answer it already has. In Socket Mode nothing waits (no dispatch is wrapped).
 """
 
 from __future__ import annotations
