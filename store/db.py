@@ -154,7 +154,9 @@ class Database:
         and the holder hands the turn to the longest waiting the moment it has committed. Writers
         in other processes (a `worker`, a CLI) are met at `BEGIN IMMEDIATE`
         (`store.engines._begin_immediate`). The wait is bounded like the busy timeout, and by the
-        transaction's deadline; past it the caller gets `Unavailable`, as from a lock timeout.
+        transaction's deadline, the turn and `BEGIN` together (queued behind a writer that is
+        itself waiting for another process's lock, a writer waited both in turn: 2 s, not 1.5);
+        past it the caller gets `Unavailable`, as from a lock timeout.
         """
         if readonly or self._writers is None:
             yield
@@ -162,6 +164,8 @@ class Database:
         wait = self.limits.statement if self.limits.statement is not None else SQLITE_BATCH_LOCK_WAIT
         if deadline.at is not None:
             wait = min(wait, max(0.0, deadline.at - time.monotonic()))
+        # one bound for the whole wait: a turn handed over late leaves BEGIN only what is left
+        deadline.lock_by = time.monotonic() + wait
         if not self._writers.acquire(timeout=wait):
             self._count_unavailable("the database is locked (this process's writers queued too long)")
             raise Unavailable("the database is locked")

@@ -84,15 +84,18 @@ def _begin_immediate(connection: Any, busy: float) -> None:
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ms… between looks, so a writer that
     found the lock taken by a worker's 1 ms write often slept ten times longer than it was held.
-    Here the pauses start at 0.2 ms and never exceed 2 ms, within the busy timeout and the
-    transaction's deadline; the last look is SQLite's own, so a lock held too long fails as a
-    busy timeout always has (`Database._unavailable`: "the database is locked").
+    Here the pauses start at 0.2 ms and never exceed 2 ms, within the busy timeout, the
+    transaction's deadline and what is left of the writer's wait for its turn; the last look is
+    SQLite's own, so a lock held too long fails as a busy timeout always has
+    (`Database._unavailable`: "the database is locked").
     """
     dbapi = connection.connection.dbapi_connection
     until = time.monotonic() + busy
     deadline = current.get()
-    if deadline is not None and deadline.at is not None:
-        until = min(until, deadline.at)
+    if deadline is not None:
+        for bound in (deadline.at, deadline.lock_by):
+            if bound is not None:
+                until = min(until, bound)
     pause = LOCK_LOOK_FIRST
     began = False
     try:

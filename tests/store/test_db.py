@@ -327,6 +327,29 @@ def test_a_sqlite_writer_queued_behind_a_long_write_of_its_own_process_gives_up_
     assert "Queued Corp" not in account_names(sqlite_url)
 
 
+def test_a_sqlite_writer_queued_behind_one_waiting_for_another_process_gives_up_in_one_statement_timeout(
+    sqlite_url: str, held_write_lock: None
+) -> None:
+    """Its turn and its `BEGIN` share one bound: waiting for both in turn took twice as long."""
+    statement = 0.6
+    db = Database(sqlite_url, limits=Limits(connect=2, statement=statement, pool=1, transaction=5))
+    outcomes: list[BaseException | None] = []
+
+    def write() -> None:
+        with db.transaction() as session:
+            add_account(session, "Queued Corp")
+
+    first = threading.Thread(target=lambda: outcomes.append(timed(write)[0]))
+    first.start()
+    time.sleep(0.1)  # the first writer holds the turn, waiting at BEGIN for the other process
+    error, took = timed(write)
+    first.join(5)
+    db.dispose()
+
+    assert isinstance(error, Unavailable) and isinstance(outcomes[0], Unavailable), (error, outcomes)
+    assert took < statement + 0.45, took  # twice the statement timeout on the code before
+
+
 @pytest.fixture
 def pg_url(postgres_url: str) -> str:
     url = create_database(postgres_url, f"refdesk_db_faults_{next(_names)}")
