@@ -107,8 +107,17 @@ def ledger_verify(db: Database, *, repair: bool) -> int:
     agree = "every kept balance is the sum of its entries"
     print(f"{entries} on {accounts}: " + ("; ".join(differ) or agree))
     if verified.differences and repair:
-        kept.rebuild(db)
+        orphaned = kept.rebuild(db)
         print("rewrote the kept balances and counts from the entries")
+        if orphaned:
+            ids = ", ".join(str(account_id) for account_id in orphaned)
+            print(
+                f"left the entries of {len(orphaned)} account{'' if len(orphaned) == 1 else 's'} that "
+                f"no longer exist{'s' if len(orphaned) == 1 else ''} ({ids}): restore the account or "
+                "delete its entries",
+                file=sys.stderr,
+            )
+            return EXIT_NOT_DONE
         return 0
     return EXIT_NOT_DONE if verified.differences else 0
 

@@ -150,12 +150,25 @@ def verify(db: Database) -> Verified:
     return Verified(sum(1 for row in rows if row[3]), sum(int(row[3]) for row in rows), differences)
 
 
-def rebuild(db: Database) -> None:
+def rebuild(db: Database) -> list[int]:
     """Rewrite every kept sum from the entries, and every count of asks from the asks since the
     day it counts from, in one transaction (find keeps reading the counts; an account whose
-    entries were all deleted keeps a row of 0)."""
+    entries were all deleted keeps a row of 0).
+
+    Entries of an account that no longer exists (deleted in SQL with foreign keys off) have no sum
+    to keep: they are left as they are, and the ids of those accounts returned, for a person to
+    restore the account or delete its entries.
+    """
     entry = aliased(LedgerEntry)
     with db.transaction() as session:
+        orphaned = list(
+            session.scalars(
+                select(LedgerEntry.account_id)
+                .where(LedgerEntry.account_id.not_in(select(Account.id)))
+                .distinct()
+                .order_by(LedgerEntry.account_id)
+            )
+        )
         session.execute(
             update(KeptBalance).values(
                 total=select(func.coalesce(func.sum(entry.amount), 0))
@@ -167,7 +180,10 @@ def rebuild(db: Database) -> None:
             insert(KeptBalance).from_select(
                 ["account_id", "total"],
                 select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-                .where(LedgerEntry.account_id.not_in(select(KeptBalance.account_id)))
+                .where(
+                    LedgerEntry.account_id.not_in(select(KeptBalance.account_id)),
+                    LedgerEntry.account_id.in_(select(Account.id)),
+                )
                 .group_by(LedgerEntry.account_id),
             )
         )
@@ -176,3 +192,4 @@ def rebuild(db: Database) -> None:
             .where(KeptBalance.asked_since.is_not(None))
             .values(asked=asked_in_window(KeptBalance.account_id, KeptBalance.asked_since))
         )
+    return orphaned

@@ -113,3 +113,46 @@ def test_the_asks_window_job_counts_them_and_verify_names_a_count_an_ask_written
         kept_row = connection.execute(sa.text("SELECT asked, asked_since FROM kept_balances")).one()
     engine.dispose()
     assert tuple(kept_row) == (3, since.isoformat())
+
+
+def test_repair_leaves_the_entries_of_an_account_that_no_longer_exists_and_says_so(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'refdesk.db'}"}
+    (tmp_path / "accounts.csv").write_text(GOOD)
+    assert refdesk(env, tmp_path, "db", "upgrade").returncode == 0
+    assert refdesk(env, tmp_path, "import", "accounts", "accounts.csv").returncode == 0
+    engine = sa.create_engine(env["DATABASE_URL"])  # foreign keys off, as a hand-made fix in SQL
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(LedgerEntry).values(
+                account_id=999,
+                kind=EntryKind.GIVE,
+                amount=2,
+                note="",
+                actor_id="U0ADMIN01",
+                occurred_on=NOW.date(),
+                created_at=NOW,
+            )
+        )
+    engine.dispose()
+    adjusted = refdesk(env, tmp_path, "ledger", "adjust", "CRM-1", "5", "--reason", "Advisory board seat")
+    assert adjusted.returncode == 0, adjusted.stderr
+
+    repaired = refdesk(env, tmp_path, "ledger", "verify", "--repair")
+
+    assert repaired.returncode == 1, repaired.stderr
+    assert (
+        repaired.stdout.splitlines()[0]
+        == "(no such account) (account 999): kept 0 points, its entries add up to +2 points"
+    )
+    assert repaired.stderr == (
+        "left the entries of 1 account that no longer exists (999): "
+        "restore the account or delete its entries\n"
+    )
+    again = refdesk(env, tmp_path, "ledger", "verify")
+    assert (again.returncode, again.stdout.splitlines()) == (
+        1,
+        [
+            "(no such account) (account 999): kept 0 points, its entries add up to +2 points",
+            "2 entries on 2 accounts: 1 kept balance differs from the entries",
+        ],
+    )
