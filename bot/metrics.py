@@ -99,7 +99,7 @@ class StoreCollector(Collector):
             db = self._db
         settled = CounterMetricFamily(
             "refdesk_deliveries",
-            "Deliveries this process settled, by kind and outcome (sent, retry, in_doubt, failed)",
+            "Deliveries this process settled, by kind and outcome (sent, nothing, retry, in_doubt, failed)",
             labels=["kind", "outcome"],
         )
         for (kind, outcome), count in sorted(queue.SETTLED.copy().items()):

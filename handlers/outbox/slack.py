@@ -122,7 +122,7 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
         if reposting and channel and ts:
             queue.mark_reposted(desk.db, job, desk.now(), in_flight(desk), channel=channel, ts=ts)
         else:
-            queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
+            queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts, said_nothing=not messages)
         return bool(messages)
     except NotYet as wait:
         delay = dt.timedelta(seconds=wait.after) if wait.after is not None else backoff(desk, job.attempts)

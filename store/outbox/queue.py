@@ -35,6 +35,9 @@ from store.outbox.wakeup import notify
 
 LEASE = dt.timedelta(seconds=60)
 
+#: what a claim sent with no message came to: its renderer had nothing to say (a conditional DM
+#: whose condition did not hold, a request gone since it was owed)
+NOTHING = "nothing"
 #: what a settled claim came to, by the status it left: the outcomes `bot.metrics` counts
 OUTCOMES = {
     DeliveryStatus.SENT: "sent",
@@ -246,8 +249,9 @@ def anything_due(db: Database, now: dt.datetime) -> bool:
         return bool(session.scalar(select(exists().where(or_(_due(now), _lease_ran_out(now))))))
 
 
-def _settle(db: Database, job: DeliveryJob, **values: object) -> bool:
-    """Record a claim's outcome, only if the claim is still this sender's (not taken over)."""
+def _settle(db: Database, job: DeliveryJob, outcome: str | None = None, **values: object) -> bool:
+    """Record a claim's outcome, only if the claim is still this sender's (not taken over); it is
+    counted as `outcome`, by default as what its status says (`OUTCOMES`)."""
     with db.transaction() as session:
         settled = bool(
             session.execute(
@@ -262,14 +266,30 @@ def _settle(db: Database, job: DeliveryJob, **values: object) -> bool:
         )
     if settled:
         with _settled_lock:
-            SETTLED[(job.kind, OUTCOMES[DeliveryStatus(str(values["status"]))])] += 1
+            SETTLED[(job.kind, outcome or OUTCOMES[DeliveryStatus(str(values["status"]))])] += 1
     return settled
 
 
 def mark_sent(
-    db: Database, job: DeliveryJob, now: dt.datetime, *, channel: str | None = None, ts: str | None = None
+    db: Database,
+    job: DeliveryJob,
+    now: dt.datetime,
+    *,
+    channel: str | None = None,
+    ts: str | None = None,
+    said_nothing: bool = False,
 ) -> bool:
-    return _settle(db, job, status=DeliveryStatus.SENT, sent_at=now, channel=channel, ts=ts, last_error=None)
+    """Record the delivery as done; `said_nothing`: its renderer had nothing to send (counted apart)."""
+    return _settle(
+        db,
+        job,
+        NOTHING if said_nothing else None,
+        status=DeliveryStatus.SENT,
+        sent_at=now,
+        channel=channel,
+        ts=ts,
+        last_error=None,
+    )
 
 
 def mark_retry(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:

@@ -159,6 +159,27 @@ def test_a_delivery_that_cannot_be_rendered_fails_after_a_few_tries_logged_once(
     assert slack.calls == []
 
 
+def test_a_delivery_with_nothing_to_say_is_done_and_counted_apart_from_those_sent(
+    desk: Desk, slack: SlackProxy
+) -> None:
+    before = queue.SETTLED.copy()
+    with desk.db.transaction() as session:  # a decision DM about a request that is gone
+        queue.enqueue(
+            session,
+            key="decide:404:U0OWNER",
+            kind=DeliveryKind.DECISION_REQUEST,
+            recipient="U0OWNER",
+            now=START,
+        )
+
+    deliver(desk)
+
+    counted = queue.SETTLED - before
+    assert row(desk, "decide:404:U0OWNER").status == "sent"
+    assert dict(counted) == {("decision_request", "nothing"): 1}
+    assert slack.calls == []
+
+
 def test_refdesk_deliveries_shows_what_is_owed_and_what_was_given_up(desk: Desk) -> None:
     owe_row(desk, "broken:1", "retired_kind", "C0PROGRAM", {})
     [job] = queue.claim_due(desk.db, desk.now(), keys=["broken:1"])
