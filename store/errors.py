@@ -46,8 +46,26 @@ class AlreadySettled(DomainError):
         self.thing = thing
 
 
+class Blocked(NotAllowed):
+    """An owner's approval a ⛔ rule blocks now: only a program admin can approve, with override.
+
+    `admins_told`: the program admins have the DM to decide it (the surface that asked them sets
+    it), so the owner knows it went on rather than stopped."""
+
+    def __init__(self) -> None:
+        super().__init__("approve this", why="a ⛔ rule blocks it")
+        self.admins_told = False
+
+
 class NeedsOverride(DomainError):
-    """A ⛔ rule blocks approval now: only a program admin can approve, with override."""
+    """A ⛔ rule blocks approval now: only a program admin can approve, with override.
+
+    `admins_told` as for `Blocked` (an owner's Approve that finds nobody at the account who can
+    be asked)."""
+
+    def __init__(self) -> None:
+        super().__init__("a ⛔ rule blocks approval now")
+        self.admins_told = False
 
 
 class TooSoon(DomainError):

@@ -22,6 +22,7 @@ from handlers.kit.blocks import user
 from handlers.kit.replies import notice_modal, tell
 from store.errors import (
     AlreadySettled,
+    Blocked,
     DomainError,
     Gone,
     Invalid,
@@ -34,6 +35,8 @@ from store.models import RequestStatus, SeatStatus
 
 log = logging.getLogger(__name__)
 
+#: said after a refusal to approve a blocked request, once the admins have its DM to decide it
+ADMINS_TOLD = " The program admins have it in their DMs to decide."
 SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
 #: Slack's answers to `views.open` with a trigger id that is over 3 s old or already used: the
 #: person was slow (or Slack was), nothing of ours failed, and a new click works
@@ -69,7 +72,8 @@ def sentence(error: DomainError) -> str:
     if isinstance(error, NotAllowed):
         who = " or ".join([*(user(p) for p in error.people), "a program admin"])
         why = f": {error.why}" if error.why else ""
-        return f"Only {who} can {error.act}{why}."
+        told = ADMINS_TOLD if isinstance(error, Blocked) and error.admins_told else ""
+        return f"Only {who} can {error.act}{why}.{told}"
     if isinstance(error, AlreadySettled) and error.thing == "seat":
         said = SEAT_WORDS.get(error.status, ("", f"This seat is already {error.status}."))[1]
         by = f" ({user(error.by)})" if error.by and SLACK_ID.fullmatch(error.by) else ""
@@ -79,7 +83,8 @@ def sentence(error: DomainError) -> str:
         by = f" by {user(error.by)}" if error.by else ""
         return f"Already decided: {label}{by}. Nothing changed."
     if isinstance(error, NeedsOverride):
-        return "A blocking rule applies now: only a program admin can approve, with override."
+        told = ADMINS_TOLD if error.admins_told else ""
+        return f"A blocking rule applies now: only a program admin can approve, with override.{told}"
     if isinstance(error, Gone):
         return error.why or "This no longer exists. Nothing changed."
     if isinstance(error, Invalid):

@@ -33,7 +33,7 @@ from handlers.requests.messages import reason_modal
 from store.act import Act
 from store.customer import ask_view
 from store.customer.consent import LINE_MAX, OWNER
-from store.errors import Gone, Invalid, NeedsOverride, NotAllowed
+from store.errors import Blocked, Gone, Invalid, NeedsOverride, NotAllowed
 from store.requests import cards, deciding
 from store.requests.cards import Pickable
 from store.rules.checklist import Verdict
@@ -55,19 +55,33 @@ def _decide(
     in_person: bool = False,
     line: str = "",
 ) -> tuple[str, ...]:
-    """Record the decision; the keys of the messages it owes."""
-    return deciding.decide(
-        desk.db,
-        desk.policy,
-        request_id,
-        act,
-        approve=approve,
-        reason=None if approve else reason,
-        override_reason=reason if approve else None,
-        advocate_id=advocate_id,
-        consent_mode=OWNER if in_person else desk.consent_mode,
-        line=line,
-    ).delivery_keys
+    """Record the decision; the keys of the messages it owes. An owner's approval a ⛔ rule now
+    blocks goes to the admins (`_ask_admins`) before the owner is told why nothing changed."""
+    try:
+        decided = deciding.decide(
+            desk.db,
+            desk.policy,
+            request_id,
+            act,
+            approve=approve,
+            reason=None if approve else reason,
+            override_reason=reason if approve else None,
+            advocate_id=advocate_id,
+            consent_mode=OWNER if in_person else desk.consent_mode,
+            line=line,
+        )
+    except Blocked as refused:
+        refused.admins_told = _ask_admins(desk, act, request_id)
+        raise
+    return decided.delivery_keys
+
+
+def _ask_admins(desk: Desk, act: Act, request_id: int) -> bool:
+    """The admins' DMs to decide a request a ⛔ rule now blocks (they came to nothing when it was
+    submitted), sent now rather than at the escalation a day or two later; whether any admin has one."""
+    keys = deciding.ask_admins(desk.db, request_id, act.now)
+    send_soon(desk, keys)
+    return bool(keys)
 
 
 def _label(pick: Pickable) -> str:
@@ -226,7 +240,10 @@ def approve(
             advocates = _pickable(desk, act, request_id)
             askable = [pick.id for pick in advocates if pick.verdict is not Verdict.BLOCKING]
             if named is None and not askable:
-                raise NeedsOverride()
+                nobody = NeedsOverride()
+                if not act.by_admin:
+                    nobody.admins_told = _ask_admins(desk, act, request_id)
+                raise nobody
             if named is not None or len(askable) > 1 or action["action_id"] == Action.PREVIEW:
                 _open_approval(desk, act, body, client, request_id, advocates, in_person=in_person)
                 return

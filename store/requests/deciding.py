@@ -17,8 +17,16 @@ from store import ledger
 from store.act import Act
 from store.customer import consent
 from store.db import Database
-from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
-from store.models import Account, Advocate, Delivery, EntryKind, ReferenceRequest, RequestStatus
+from store.errors import AlreadySettled, Blocked, Gone, Invalid, NeedsOverride, NotAllowed
+from store.models import (
+    Account,
+    Advocate,
+    Delivery,
+    DeliveryStatus,
+    EntryKind,
+    ReferenceRequest,
+    RequestStatus,
+)
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
@@ -68,6 +76,31 @@ def reroute_to_admins(
             else:
                 keys.append(owe_decision(session, request, admin, now))
         return (*keys, _owe_refresh(session, request, f"rerouted:{unreachable}", now))
+
+
+def ask_admins(db: Database, request_id: int, now: dt.datetime) -> tuple[str, ...]:
+    """A ⛔ rule now blocks a pending request its owner tried to approve: the admins decide it.
+
+    Their override DMs were owed with the request and came to nothing then (nothing blocked it):
+    each is rendered afresh, and now goes out with Approve with override. Those already in Slack
+    stay. The keys of the admins' DMs, posted or owed again (none: no admin is set up).
+    """
+    with db.transaction() as session:
+        request = _get(session, request_id)
+        if request.status != RequestStatus.PENDING:
+            return ()
+        keys = tuple(
+            session.scalars(
+                select(Delivery.key).where(
+                    Delivery.request_id == request.id,
+                    Delivery.kind == DeliveryKind.OVERRIDE_REQUEST,
+                    Delivery.status != DeliveryStatus.FAILED,
+                )
+            )
+        )
+        for key in keys:
+            queue.render_again(session, key=key, now=now)
+        return keys
 
 
 def check_decider(db: Database, request_id: int, act: Act) -> None:
@@ -120,7 +153,7 @@ def decide(
             _name_advocate(session, request, advocate_id)
             if is_blocked(checks_for(session, policy, request, act.today)):
                 if not act.by_admin:
-                    raise NotAllowed("approve this", why="a ⛔ rule blocks it")
+                    raise Blocked()
                 if override_reason is None:
                     raise NeedsOverride()
                 if not override_reason.strip():

@@ -402,12 +402,52 @@ def test_a_blocked_request_cannot_be_approved_plainly_by_anyone(world: World) ->
     by_owner = world.click(OWNER, Action.APPROVE, rid)
     by_admin = world.click(ADMIN, Action.APPROVE, rid)
 
-    assert world.said(by_owner) == "Only a program admin can approve this: a ⛔ rule blocks it."
+    assert world.said(by_owner) == (
+        "Only a program admin can approve this: a ⛔ rule blocks it. "
+        "The program admins have it in their DMs to decide."
+    )
     assert (
         world.said(by_admin)
         == "A blocking rule applies now: only a program admin can approve, with override."
     )
     assert world.request(rid).status == RequestStatus.PENDING and world.balance(acme) == 1
+
+
+def test_an_owner_s_approve_a_rule_now_blocks_sends_the_admins_their_dm_to_decide_it(world: World) -> None:
+    acme, rid = world.ask()  # nothing blocked it then: the admin's override DM came to nothing
+    assert world.slack.calls_to("chat.postMessage", channel=ADMIN) == []
+    with world.desk.db.transaction() as session:  # since then the balance no longer pays for it
+        store_seed.entry(session, acme, EntryKind.ADJUSTMENT, -2, NOW.date(), actor=ADMIN)
+
+    refused = world.click(OWNER, Action.APPROVE, rid)
+
+    assert world.said(refused) == (
+        "Only a program admin can approve this: a ⛔ rule blocks it. "
+        "The program admins have it in their DMs to decide."
+    )
+    [dm] = world.dms_to(ADMIN, "Reference request")
+    assert_valid_message_blocks(dm.args["blocks"])
+    assert "Approve with override" in json.dumps(dm.args["blocks"])
+    assert world.request(rid).status == RequestStatus.PENDING and world.balance(acme) == 1
+    world.said(world.click(OWNER, Action.APPROVE, rid))  # clicked again: the DM is not posted twice
+    assert deliver(world.desk, [f"override:{rid}:{ADMIN}"]) == 0
+    assert len(world.slack.calls_to("chat.postMessage", channel=ADMIN)) == 1
+
+
+def test_an_owner_s_approve_with_nobody_who_can_be_asked_says_the_admins_have_it(world: World) -> None:
+    _, rid = world.ask(named=False)  # Jane could be asked then: the admin's override DM came to nothing
+    with world.desk.db.transaction() as session:  # since then she does case studies only
+        session.scalars(select(Advocate).where(Advocate.name == "Jane Doe")).one().activities = "case_study"
+
+    refused = world.click(OWNER, Action.APPROVE, rid)
+
+    assert world.said(refused) == (
+        "A blocking rule applies now: only a program admin can approve, with override. "
+        "The program admins have it in their DMs to decide."
+    )
+    [dm] = world.dms_to(ADMIN, "Reference request")
+    assert "Approve with override" in json.dumps(dm.args["blocks"])
+    assert world.slack.calls_to("views.open") == [], "no picker: nobody there can be asked"
 
 
 def test_the_admin_s_override_dm_comes_to_nothing_when_no_rule_blocks(world: World) -> None:
