@@ -103,6 +103,19 @@ def came_to_nothing(row: Any) -> bool:
     return str(row.kind) in CONDITIONAL and row.status == "sent" and row.ts is None
 
 
+def owed_by_the_click(row: Any, record: Record, delivered: float) -> bool:
+    """An admin's override DM that went out when the owner's Approve found nobody to ask
+    (`deciding.ask_admins` owes it again): caused by that click, not by the submit (one that went
+    out with the submit, the request blocked from the start, came before the click)."""
+    clicked = record.clicked.get(int(row.request_id))
+    return (
+        str(row.kind) in CONDITIONAL
+        and int(row.request_id) in record.nobody_askable
+        and clicked is not None
+        and clicked < delivered
+    )
+
+
 def span(value: str) -> tuple[float, float]:
     low, _, high = value.partition("-")
     return float(low), float(high or low)
@@ -617,7 +630,9 @@ def report(
             delivered = posts[0].at
         else:
             delivered = epoch(row.sent_at) or 0.0
-        if row.key.startswith(("decide:", "override:", "confirm:")):
+        if owed_by_the_click(row, record, delivered):
+            cause = record.clicked.get(int(row.request_id))
+        elif row.key.startswith(("decide:", "override:", "confirm:")):
             cause = cause_of_request.get(int(row.request_id))
         else:
             cause = record.clicked.get(int(row.request_id))
