@@ -61,7 +61,7 @@ class Deadline:
     tickets: list[int] = field(default_factory=list)
     #: when a SQLite writer stops waiting for the write lock: its turn among this process's
     #: writers and `BEGIN IMMEDIATE` share this one bound (set by `Database._write_turn`)
-    lock_by: float | None = None
+    lock_by: float | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.at = None if self.budget is None else time.monotonic() + self.budget

@@ -10,7 +10,8 @@ approves with the owner asking in person (the modal only to say whom, when nobod
 
 Refusals (not the decider, already decided, a ⛔ rule now applies) are raised by the store and
 answered by the one error map (`handlers.kit.refusals.answered`), so these listeners only say what
-succeeds.
+succeeds — but for an owner's Approve that a ⛔ rule now blocks, which first sends the admins
+their DM to decide it (`_ask_admins`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from handlers.requests.messages import reason_modal
 from store.act import Act
 from store.customer import ask_view
 from store.customer.consent import LINE_MAX, OWNER
-from store.errors import Blocked, Gone, Invalid, NeedsOverride, NotAllowed
+from store.errors import Blocked, Gone, Invalid, NeedsOverride, NotAllowed, Unavailable
 from store.requests import cards, deciding
 from store.requests.cards import Pickable
 from store.rules.checklist import Verdict
@@ -79,7 +80,10 @@ def _decide(
 def _ask_admins(desk: Desk, act: Act, request_id: int) -> bool:
     """The admins' DMs to decide a request a ⛔ rule now blocks (they came to nothing when it was
     submitted), sent now rather than at the escalation a day or two later; whether any admin has one."""
-    keys = deciding.ask_admins(desk.db, request_id, act.now)
+    try:
+        keys = deciding.ask_admins(desk.db, desk.policy, request_id, act)
+    except (Unavailable, Gone):
+        return False  # the refusal is said all the same; the escalation reaches the admins later
     send_soon(desk, keys)
     return bool(keys)
 

@@ -30,7 +30,7 @@ from store.models import (
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
-from store.requests.asking import owe_decision
+from store.requests.asking import owe_decision, owe_override
 from store.rules.checklist import is_blocked
 from store.rules.facts import checks_for
 from store.rules.policy import Policy
@@ -78,29 +78,38 @@ def reroute_to_admins(
         return (*keys, _owe_refresh(session, request, f"rerouted:{unreachable}", now))
 
 
-def ask_admins(db: Database, request_id: int, now: dt.datetime) -> tuple[str, ...]:
+def ask_admins(db: Database, policy: Policy, request_id: int, act: Act) -> tuple[str, ...]:
     """A ⛔ rule now blocks a pending request its owner tried to approve: the admins decide it.
 
     Their override DMs were owed with the request and came to nothing then (nothing blocked it):
-    each is rendered afresh, and now goes out with Approve with override. Those already in Slack
-    stay. The keys of the admins' DMs, posted or owed again (none: no admin is set up).
+    each is rendered afresh and now goes out with Approve with override; those already in Slack
+    stay, and an admin named since is owed one. Only when the request as it is stored is blocked
+    (not when only the owner's pick of an advocate was). The keys of the admins' DMs, posted or
+    owed (none: nothing blocks it as stored, or no admin is set up).
     """
     with db.transaction() as session:
         request = _get(session, request_id)
-        if request.status != RequestStatus.PENDING:
+        if request.status != RequestStatus.PENDING or not is_blocked(
+            checks_for(session, policy, request, act.today)
+        ):
             return ()
-        keys = tuple(
-            session.scalars(
-                select(Delivery.key).where(
-                    Delivery.request_id == request.id,
-                    Delivery.kind == DeliveryKind.OVERRIDE_REQUEST,
-                    Delivery.status != DeliveryStatus.FAILED,
+        owed = {
+            row.recipient: row
+            for row in session.execute(
+                select(Delivery.recipient, Delivery.key, Delivery.status).where(
+                    Delivery.request_id == request.id, Delivery.kind == DeliveryKind.OVERRIDE_REQUEST
                 )
             )
-        )
-        for key in keys:
-            queue.render_again(session, key=key, now=now)
-        return keys
+        }
+        keys = []
+        for admin in sorted(act.admins - {request.decider_id}):
+            row = owed.get(admin)
+            if row is None:
+                keys.append(owe_override(session, request, admin, act.now))
+            elif row.status != DeliveryStatus.FAILED:
+                queue.render_again(session, key=row.key, now=act.now)
+                keys.append(row.key)
+        return tuple(keys)
 
 
 def check_decider(db: Database, request_id: int, act: Act) -> None:

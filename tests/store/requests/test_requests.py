@@ -993,3 +993,25 @@ def test_the_advocate_picker_offers_first_those_the_checklist_lets_us_ask(
     ]
     assert picks[2].label == "Amy Asked" and picks[2].reason
     assert cards.advocates_to_pick(db, policy, 2**31 - 1, now.date()) == []
+
+
+def test_asking_the_admins_owes_their_override_dms_again_only_while_the_request_is_blocked(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme = add_account(db)
+    jane = add_advocate(db, acme)
+    rid = ask(db, policy, now, acme, advocate_id=jane).request_id
+    came_to_nothing = override_row(db, f"override:{rid}:{ADMIN}", status="sent", sent_at=now, attempts=1)
+    later = now + dt.timedelta(seconds=5)
+    owner_now = Act(OWNER, frozenset({ADMIN, ADMIN3}), later, later.date())  # ADMIN2 no longer one
+
+    assert deciding.ask_admins(db, policy, rid, owner_now) == ()  # nothing blocks it: nothing owed
+    assert override_row(db, came_to_nothing.key).status == "sent"
+
+    adjust(db, acme, -2, now.date())  # the balance no longer pays for it
+    keys = deciding.ask_admins(db, policy, rid, owner_now)
+
+    assert keys == (f"override:{rid}:{ADMIN}", f"override:{rid}:{ADMIN3}")
+    assert override_row(db, came_to_nothing.key).status == "pending"
+    assert owed(db)[f"override:{rid}:{ADMIN3}"] == (DeliveryKind.OVERRIDE_REQUEST, ADMIN3)
+    assert deciding.ask_admins(db, policy, rid, owner_now) == keys  # asked again: nothing twice
