@@ -14,6 +14,30 @@ from tests.bot.cli.test_cli import GOOD, refdesk
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
 
+def written_around_the_app(env: dict[str, str], account: str | int, kind: EntryKind, amount: int) -> int:
+    """An entry written in SQL, as a hand-made fix would be (foreign keys off), to the account
+    with that CRM id, or to that account id as it is; the account's id."""
+    engine = sa.create_engine(env["DATABASE_URL"])
+    with engine.begin() as connection:
+        if isinstance(account, str):
+            account = connection.execute(
+                sa.text("SELECT id FROM accounts WHERE crm_id = :crm"), {"crm": account}
+            ).scalar_one()
+        connection.execute(
+            sa.insert(LedgerEntry).values(
+                account_id=account,
+                kind=kind,
+                amount=amount,
+                note="",
+                actor_id="U0ADMIN01",
+                occurred_on=NOW.date(),
+                created_at=NOW,
+            )
+        )
+    engine.dispose()
+    return account
+
+
 def test_verify_agrees_then_names_an_entry_written_around_the_app_and_repair_mends_it(
     tmp_path: Path,
 ) -> None:
@@ -29,21 +53,7 @@ def test_verify_agrees_then_names_an_entry_written_around_the_app_and_repair_men
     assert (agrees.returncode, agrees.stderr) == (0, "")
     assert agrees.stdout == "1 entry on 1 account: every kept balance is the sum of its entries\n"
 
-    engine = sa.create_engine(env["DATABASE_URL"])
-    with engine.begin() as connection:  # a hand-made fix in SQL, around the app
-        globex = connection.execute(sa.text("SELECT id FROM accounts WHERE crm_id = 'CRM-2'")).scalar_one()
-        connection.execute(
-            sa.insert(LedgerEntry).values(
-                account_id=globex,
-                kind=EntryKind.GIVE,
-                amount=2,
-                note="",
-                actor_id="U0ADMIN01",
-                occurred_on=NOW.date(),
-                created_at=NOW,
-            )
-        )
-    engine.dispose()
+    globex = written_around_the_app(env, "CRM-2", EntryKind.GIVE, 2)
 
     differs = refdesk(env, tmp_path, "ledger", "verify")
     repaired = refdesk(env, tmp_path, "ledger", "verify", "--repair")
@@ -74,21 +84,7 @@ def test_the_asks_window_job_counts_them_and_verify_names_a_count_an_ask_written
 
     assert (counted.returncode, counted.stderr) == (0, "")  # no Slack token needed: it sends nothing
     assert counted.stdout == f"asks-window at {NOW.isoformat()}: 0 claimed, 0 sent\n"
-    engine = sa.create_engine(env["DATABASE_URL"])
-    with engine.begin() as connection:  # an ask written in SQL, around the app
-        acme = connection.execute(sa.text("SELECT id FROM accounts WHERE crm_id = 'CRM-1'")).scalar_one()
-        connection.execute(
-            sa.insert(LedgerEntry).values(
-                account_id=acme,
-                kind=EntryKind.ASK,
-                amount=-3,
-                note="",
-                actor_id="U0ADMIN01",
-                occurred_on=NOW.date(),
-                created_at=NOW,
-            )
-        )
-    engine.dispose()
+    acme = written_around_the_app(env, "CRM-1", EntryKind.ASK, -3)
     since = NOW.date() - dt.timedelta(days=365)
 
     differs = refdesk(env, tmp_path, "ledger", "verify")
@@ -120,20 +116,7 @@ def test_repair_leaves_the_entries_of_an_account_that_no_longer_exists_and_says_
     (tmp_path / "accounts.csv").write_text(GOOD)
     assert refdesk(env, tmp_path, "db", "upgrade").returncode == 0
     assert refdesk(env, tmp_path, "import", "accounts", "accounts.csv").returncode == 0
-    engine = sa.create_engine(env["DATABASE_URL"])  # foreign keys off, as a hand-made fix in SQL
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(LedgerEntry).values(
-                account_id=999,
-                kind=EntryKind.GIVE,
-                amount=2,
-                note="",
-                actor_id="U0ADMIN01",
-                occurred_on=NOW.date(),
-                created_at=NOW,
-            )
-        )
-    engine.dispose()
+    written_around_the_app(env, 999, EntryKind.GIVE, 2)  # to an account deleted since
     adjusted = refdesk(env, tmp_path, "ledger", "adjust", "CRM-1", "5", "--reason", "Advisory board seat")
     assert adjusted.returncode == 0, adjusted.stderr
 
