@@ -35,7 +35,7 @@ def send(desk: Outbound, job: DeliveryJob, route: MailRoute[Any]) -> bool:
         _later(desk, job, str(wait))
         return False
     if mail is None:
-        queue.mark_sent(desk.db, job, desk.now(), said_nothing=True)
+        queue.mark_said_nothing(desk.db, job, desk.now())
         return False
     try:
         message = desk.mailer.build(mail, job.key)

@@ -121,8 +121,10 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
             channel, ts = response.get("channel"), response.get("ts")
         if reposting and channel and ts:
             queue.mark_reposted(desk.db, job, desk.now(), in_flight(desk), channel=channel, ts=ts)
+        elif messages:
+            queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
         else:
-            queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts, said_nothing=not messages)
+            queue.mark_said_nothing(desk.db, job, desk.now())
         return bool(messages)
     except NotYet as wait:
         delay = dt.timedelta(seconds=wait.after) if wait.after is not None else backoff(desk, job.attempts)

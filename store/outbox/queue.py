@@ -271,25 +271,14 @@ def _settle(db: Database, job: DeliveryJob, outcome: str | None = None, **values
 
 
 def mark_sent(
-    db: Database,
-    job: DeliveryJob,
-    now: dt.datetime,
-    *,
-    channel: str | None = None,
-    ts: str | None = None,
-    said_nothing: bool = False,
+    db: Database, job: DeliveryJob, now: dt.datetime, *, channel: str | None = None, ts: str | None = None
 ) -> bool:
-    """Record the delivery as done; `said_nothing`: its renderer had nothing to send (counted apart)."""
-    return _settle(
-        db,
-        job,
-        NOTHING if said_nothing else None,
-        status=DeliveryStatus.SENT,
-        sent_at=now,
-        channel=channel,
-        ts=ts,
-        last_error=None,
-    )
+    return _settle(db, job, status=DeliveryStatus.SENT, sent_at=now, channel=channel, ts=ts, last_error=None)
+
+
+def mark_said_nothing(db: Database, job: DeliveryJob, now: dt.datetime) -> bool:
+    """Done, with nothing sent: its renderer had nothing to say (counted apart from those sent)."""
+    return _settle(db, job, NOTHING, status=DeliveryStatus.SENT, sent_at=now, last_error=None)
 
 
 def mark_retry(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:
