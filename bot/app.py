@@ -56,9 +56,13 @@ def build_desk(
     policy: Policy | None = None,
     clock: Clock = system_clock,
     *,
+    wall_clock: Clock | None = None,
     worker_sends: bool = False,
 ) -> Desk:
     """Everything listeners and jobs share; the Slack client only when a bot token is set.
+
+    `wall_clock`: real time where `clock` is a drill's moment (the outbox's leases are measured on
+    it; see `handlers.kit.desk.Desk.wall`).
 
     `worker_sends`: the process only records and enqueues, a `refdesk worker` sends (its desk says
     the same: its own loop sends, its jobs only claim)."""
@@ -68,6 +72,7 @@ def build_desk(
         db=db,
         policy=chosen,
         clock=clock,
+        wall_clock=wall_clock,
         admins=frozenset(settings.admins),
         tz=settings.tz,
         digest_channel=settings.digest_channel,

@@ -179,7 +179,9 @@ def jobs_run(settings: Settings, db: Database, name: str, now_text: str | None) 
             raise CliError(
                 f"--now {now_text!r} is not an ISO-8601 moment with an offset, e.g. 2026-11-23T09:00:00+00:00"
             ) from None
-    desk = build_desk(settings, db, clock=clock)
+    # the job claims at `--now`; the leases of what it sends are real time, or a moment hours
+    # ahead would take over a running sender's claims (and one in the past lose its own)
+    desk = build_desk(settings, db, clock=clock, wall_clock=system_clock)
     if desk.client is None and JOBS[name].sends:
         print(f"refdesk: SLACK_BOT_TOKEN is not set: {name} claims, the server sends", file=sys.stderr)
     report = run_job(desk, settings, name)

@@ -98,7 +98,7 @@ class Senders:
     def _poll(self) -> None:
         while not self._stop.wait(SQLITE_POLL_SECONDS):
             try:
-                due = anything_due(self.desk.db, self.desk.now())
+                due = anything_due(self.desk.db, self.desk.now(), self.desk.wall())
             except Unavailable:
                 continue
             if due:

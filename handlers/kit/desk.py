@@ -69,9 +69,15 @@ class Desk:
     #: a `refdesk worker` process sends what the outbox owes (REFDESK_WORKER=external): listeners
     #: only enqueue, and the enqueue's NOTIFY (or the worker's poll on SQLite) wakes the worker
     worker_sends: bool = False
+    #: the wall clock, for the outbox's leases: they fence processes, which share only real time
+    #: (`refdesk jobs run --now` gives `clock` a drill's moment); None: `clock` is real time
+    wall_clock: Clock | None = None
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    def wall(self) -> dt.datetime:
+        return (self.wall_clock or self.clock)()
 
     def today(self) -> dt.date:
         """Today in the program's timezone: what "needed by today" and "when" mean."""

@@ -52,7 +52,7 @@ def put_back(desk: Outbound, job: DeliveryJob, delay: dt.timedelta, error: str, 
     """
     try:
         if in_doubt:
-            queue.mark_uncertain(desk.db, job, desk.now(), delay, f"{error} (outcome unknown)")
+            queue.mark_uncertain(desk.db, job, desk.wall(), delay, f"{error} (outcome unknown)")
         else:
             queue.mark_retry(desk.db, job, desk.now(), delay, error)
     except Unavailable:

@@ -38,3 +38,6 @@ class Outbound(Protocol):
     worker_sends: bool
 
     def now(self) -> dt.datetime: ...
+
+    #: real time, whatever `now` says: what the outbox's leases are measured on
+    def wall(self) -> dt.datetime: ...

@@ -72,7 +72,13 @@ def deliver(
 
 def _send_batch(desk: Outbound, keys: list[str] | None, limit: int, fresh_for: dt.timedelta) -> list[Attempt]:
     claimed = queue.claim_due(
-        desk.db, desk.now(), keys=keys, limit=batch_size(desk, limit), lease=desk.lease, fresh_for=fresh_for
+        desk.db,
+        desk.now(),
+        leased_at=desk.wall(),
+        keys=keys,
+        limit=batch_size(desk, limit),
+        lease=desk.lease,
+        fresh_for=fresh_for,
     )
     # no post starts past half the lease: one Slack call (bot.settings bounds it) then ends in time
     deadline = time.monotonic() + desk.lease.total_seconds() / 2

@@ -120,7 +120,7 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
             # that takes it over (the database was locked or down just now) looks before posting
             channel, ts = response.get("channel"), response.get("ts")
         if reposting and channel and ts:
-            queue.mark_reposted(desk.db, job, desk.now(), in_flight(desk), channel=channel, ts=ts)
+            queue.mark_reposted(desk.db, job, desk.wall(), in_flight(desk), channel=channel, ts=ts)
         elif messages:
             queue.mark_sent(desk.db, job, desk.now(), channel=channel, ts=ts)
         else:

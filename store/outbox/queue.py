@@ -3,7 +3,8 @@
 A delivery is written in the same transaction as the state change it reports, so a Slack outage
 can delay it but never lose it. Sending is claimed with a lease (`status = 'sending'` until
 `lease_until`): two replicas never send the same row at once, and a row whose sender died is
-picked up again when its lease runs out.
+picked up again when its lease runs out. Leases are measured on the wall clock (`leased_at`),
+which every process shares, even one whose `now` is a drill's (`refdesk jobs run --now`).
 
 A row still `sending` when it is claimed again is one whose last post may have reached Slack
 unrecorded: its sender died, or Slack's answer never came (`mark_uncertain` leaves it so). Its
@@ -186,12 +187,14 @@ def claim_due(
     db: Database,
     now: dt.datetime,
     *,
+    leased_at: dt.datetime | None = None,
     keys: list[str] | None = None,
     limit: int = 50,
     lease: dt.timedelta = LEASE,
     fresh_for: dt.timedelta = dt.timedelta(0),
 ) -> list[DeliveryJob]:
-    """Claim up to `limit` deliveries that are due (or whose sender's lease ran out).
+    """Claim up to `limit` deliveries that are due at `now` (or whose sender's lease ran out by
+    `leased_at`, the wall clock's now; default `now`).
 
     `fresh_for` leaves alone deliveries owed that recently and never tried: the listener that
     owed them is sending them (`handlers.outbox.sender.send_soon`), and a periodic pass that took them
@@ -203,11 +206,12 @@ def claim_due(
     """
     if keys is not None and not keys:
         return []
-    lease_until = now + lease
+    wall = leased_at or now
+    lease_until = wall + lease
     with db.transaction() as session:
         query = (
             select(Delivery.id)
-            .where(or_(_due(now, fresh_for), _lease_ran_out(now)))
+            .where(or_(_due(now, fresh_for), _lease_ran_out(wall)))
             .order_by(Delivery.id)
             .limit(limit)
             # PostgreSQL: rows another sender is claiming right now are skipped, not waited for
@@ -219,7 +223,7 @@ def claim_due(
         candidates = list(session.scalars(query))
         if not candidates:
             return []
-        maybe_posted = _take(session, candidates, _lease_ran_out(now), lease_until)
+        maybe_posted = _take(session, candidates, _lease_ran_out(wall), lease_until)
         taken = maybe_posted | _take(session, candidates, _due(now, fresh_for), lease_until)
         if not taken:
             return []
@@ -242,11 +246,11 @@ def claim_due(
         ]
 
 
-def anything_due(db: Database, now: dt.datetime) -> bool:
+def anything_due(db: Database, now: dt.datetime, leased_at: dt.datetime | None = None) -> bool:
     """Whether a claim now would find something: a read that takes no write lock (SQLite's
     worker looks with it every fraction of a second, and claims only when it is worth it)."""
     with db.transaction(readonly=True) as session:
-        return bool(session.scalar(select(exists().where(or_(_due(now), _lease_ran_out(now))))))
+        return bool(session.scalar(select(exists().where(or_(_due(now), _lease_ran_out(leased_at or now))))))
 
 
 def _settle(db: Database, job: DeliveryJob, outcome: str | None = None, **values: object) -> bool:
@@ -288,17 +292,18 @@ def mark_retry(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timed
     )
 
 
-def mark_uncertain(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timedelta, error: str) -> bool:
+def mark_uncertain(db: Database, job: DeliveryJob, wall: dt.datetime, delay: dt.timedelta, error: str) -> bool:
     """Retry after `delay` a delivery whose post may have reached Slack (its answer never came).
 
     The row stays `sending` with a lease that runs out after `delay`, exactly like a sender that
     died: whoever claims it next gets `maybe_posted` and looks for the message before posting.
+    `wall` is the wall clock's now: a lease's.
     """
-    return _settle(db, job, status=DeliveryStatus.SENDING, lease_until=now + delay, last_error=error[:1000])
+    return _settle(db, job, status=DeliveryStatus.SENDING, lease_until=wall + delay, last_error=error[:1000])
 
 
 def mark_reposted(
-    db: Database, job: DeliveryJob, now: dt.datetime, look_again_in: dt.timedelta, *, channel: str, ts: str
+    db: Database, job: DeliveryJob, wall: dt.datetime, look_again_in: dt.timedelta, *, channel: str, ts: str
 ) -> bool:
     """Record a post made after a look-up found nothing, and keep the delivery in doubt for
     `look_again_in`: an earlier post of it may still land, and the next claim (`maybe_posted`,
@@ -307,7 +312,7 @@ def mark_reposted(
         db,
         job,
         status=DeliveryStatus.SENDING,
-        lease_until=now + look_again_in,
+        lease_until=wall + look_again_in,
         channel=channel,
         ts=ts,
         last_error="posted again after a look-up; looking once more for a late copy",

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from store.outbox import listing, queue
 from store.periods import Period
+from tests.support.database import open_database
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.paths import ROOT
 from tests.support.server import REFDESK, refdesk_env, run_cli
@@ -343,6 +345,31 @@ def test_jobs_run_digest_posts_the_week_once(
         f"coverage-{week}.png",
         f"reference-program-{week}.png",
     ]
+
+
+@pytest.mark.e2e
+def test_jobs_run_hours_ahead_leaves_a_running_senders_claims_alone(
+    with_slack: dict[str, str], emulator: Emulator, workdir: Path
+) -> None:
+    # a drill's moment is not the time the processes share: the server's sender holds a claim
+    # for real seconds, and a run two hours ahead must not take it over and post its copy
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    claim_only = {k: v for k, v in with_slack.items() if k != "SLACK_BOT_TOKEN"}
+    claimed = refdesk(claim_only, workdir, "jobs", "run", "digest", "--now", ahead.isoformat())
+    assert claimed.returncode == 0, claimed.stderr
+    db = open_database(with_slack["DATABASE_URL"])
+    try:
+        sending = queue.claim_due(db, ahead, leased_at=dt.datetime.now(dt.UTC))
+        assert len(sending) == 3
+
+        drill = refdesk(with_slack, workdir, "jobs", "run", "digest", "--now", ahead.isoformat())
+
+        assert drill.returncode == 0, drill.stderr
+        assert drill.stdout.strip().endswith("0 claimed, 0 sent")
+        assert emulator.history(emulator.ids["channel"]) == []
+        assert listing.count_by_status(db) == {"sending": 3}
+    finally:
+        db.dispose()
 
 
 def test_an_unreachable_database_is_one_line_naming_database_url(workdir: Path) -> None:

@@ -41,6 +41,25 @@ def test_one_claim_at_a_time_and_a_dead_senders_claim_is_taken_over(db: Database
     assert second.attempts == 2
 
 
+def test_leases_are_measured_on_the_wall_clock_whatever_moment_a_drill_claims_at(
+    db: Database, now: dt.datetime
+) -> None:
+    # `refdesk jobs run --now` hours ahead claims what is due then, beside a running sender
+    _owe(db, now)
+    [running] = queue.claim_due(db, now, lease=LEASE)
+    ahead = now + dt.timedelta(hours=2)
+
+    assert queue.claim_due(db, ahead, leased_at=now + dt.timedelta(seconds=10), lease=LEASE) == []
+    assert not queue.anything_due(db, ahead, now + dt.timedelta(seconds=10))
+    _owe(db, now, key="followup:2")
+    [drilled] = queue.claim_due(db, ahead, leased_at=now, lease=LEASE)
+    later = now + dt.timedelta(seconds=31)
+    [taken_over] = queue.claim_due(db, ahead, leased_at=later, keys=[running.key], lease=LEASE)
+
+    assert drilled.key == "followup:2" and drilled.lease_until == now + LEASE
+    assert taken_over.id == running.id and taken_over.maybe_posted
+
+
 def test_only_the_current_holder_can_settle_a_claim(db: Database, now: dt.datetime) -> None:
     _owe(db, now)
     [stale] = queue.claim_due(db, now, lease=LEASE)
