@@ -292,14 +292,13 @@ def mark_retry(db: Database, job: DeliveryJob, now: dt.datetime, delay: dt.timed
     )
 
 
-def mark_uncertain(db: Database, job: DeliveryJob, wall: dt.datetime, delay: dt.timedelta, error: str) -> bool:
-    """Retry after `delay` a delivery whose post may have reached Slack (its answer never came).
-
-    The row stays `sending` with a lease that runs out after `delay`, exactly like a sender that
-    died: whoever claims it next gets `maybe_posted` and looks for the message before posting.
-    `wall` is the wall clock's now: a lease's.
+def mark_uncertain(db: Database, job: DeliveryJob, wall: dt.datetime, delay: dt.timedelta, err: str) -> bool:
+    """Retry after `delay` (from `wall`, the wall clock's now) a delivery whose post may have
+    reached Slack (its answer never came). The row stays `sending` with a lease that runs out
+    then, exactly like a sender that died: whoever claims it next gets `maybe_posted` and looks
+    for the message before posting.
     """
-    return _settle(db, job, status=DeliveryStatus.SENDING, lease_until=wall + delay, last_error=error[:1000])
+    return _settle(db, job, status=DeliveryStatus.SENDING, lease_until=wall + delay, last_error=err[:1000])
 
 
 def mark_reposted(
