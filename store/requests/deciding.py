@@ -31,9 +31,10 @@ from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
 from store.requests.asking import owe_decision, owe_override
-from store.rules.checklist import is_blocked
-from store.rules.facts import checks_for
+from store.rules.checklist import checklist, is_blocked
+from store.rules.facts import checks_for, facts_for_ask
 from store.rules.policy import Policy
+from store.rules.verdicts import RuleResult, Verdict
 
 
 @dataclass(frozen=True)
@@ -159,9 +160,12 @@ def decide(
         if request.status != RequestStatus.PENDING:
             raise AlreadySettled(request.status, request.decided_by)
         if approve:
+            named_before = request.advocate_id
             _name_advocate(session, request, advocate_id)
-            if is_blocked(checks_for(session, policy, request, act.today)):
+            checks = checks_for(session, policy, request, act.today)
+            if is_blocked(checks):
                 if not act.by_admin:
+                    _refuse_the_pick(session, policy, request, named_before, checks, act.today)
                     raise Blocked()
                 if override_reason is None:
                     raise NeedsOverride()
@@ -219,6 +223,38 @@ def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int
         raise Invalid({"advocate": "Pick the advocate to ask: an approval names who is asked."})
     request.advocate_id = picked.id
     session.flush()
+
+
+def _refuse_the_pick(
+    session: Session,
+    policy: Policy,
+    request: ReferenceRequest,
+    named_before: int | None,
+    checks: list[RuleResult],
+    today: dt.date,
+) -> None:
+    """An owner who picked someone a ⛔ rule protects, where the request as it stood could go
+    ahead (another person at the account can be asked), is asked to pick someone else, saying
+    why this one cannot be: an override is not what the owner needs."""
+    if request.advocate_id == named_before:
+        return
+    before = facts_for_ask(
+        session,
+        policy,
+        request.account_id,
+        today,
+        activity=request.activity,
+        cost=request.cost,
+        advocate_id=named_before,
+        excluding_request=request.id,
+        needed_by=request.needed_by,
+    )
+    if is_blocked(checklist(policy, before)):
+        return
+    picked = session.get(Advocate, request.advocate_id)
+    why = "; ".join(r.reason or r.sentence for r in checks if r.verdict is Verdict.BLOCKING)
+    name = picked.name if picked is not None else "This person"
+    raise Invalid({"advocate": f"{name} cannot be asked now ({why}). Pick someone else."})
 
 
 def named_advocate(db: Database, request_id: int) -> int | None:

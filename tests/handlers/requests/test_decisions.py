@@ -610,6 +610,42 @@ def test_approving_a_request_that_names_nobody_asks_the_owner_whom_to_ask(world:
     assert world.balance(acme) == 0
 
 
+def test_picking_someone_a_rule_protects_says_why_on_the_picker_and_asks_no_admin(world: World) -> None:
+    """Ken was asked a week ago and rests; Jane and Lea can be asked: the owner picks again."""
+    acme, request_id = world.ask(named=False, others=("Ken Rested", "Lea Free"))
+    with world.desk.db.transaction() as session:
+        ken = session.scalars(select(Advocate.id).where(Advocate.name == "Ken Rested")).one()
+        store_seed.entry(session, acme, EntryKind.GIVE, 3, NOW.date())
+        ledger.post(
+            session,
+            account_id=acme,
+            advocate_id=ken,
+            kind=EntryKind.ASK,
+            amount=-1,
+            item="logo",
+            actor_id=OWNER,
+            now=NOW,
+            occurred_on=NOW.date() - dt.timedelta(days=7),
+        )
+    world.click(OWNER, Action.APPROVE, request_id)
+    [opened] = wait_until(lambda: world.slack.calls_to("views.open"), bool)
+    view = {**opened.args["view"], "id": "V0PICK"}
+    picked = {"advocate": {"value": {"type": "static_select", "selected_option": {"value": str(ken)}}}}
+
+    status, answer = world.post(view_submission(OWNER, view, picked))
+
+    assert status == 200
+    refused = json.loads(answer)
+    assert refused["response_action"] == "errors"
+    [(block, error)] = refused["errors"].items()
+    assert block == "advocate"
+    assert error.startswith("Ken Rested cannot be asked now (resting") and error.endswith("Pick someone else.")
+    assert world.request(request_id).status == RequestStatus.PENDING
+    assert world.request(request_id).advocate_id is None
+    assert world.slack.calls_to("chat.postMessage", channel=ADMIN) == []
+    assert deliver(world.desk, [f"override:{request_id}:{ADMIN}"]) == 0, "the admins' DM still says nothing"
+
+
 def test_the_advocate_picker_marks_whom_a_rule_protects_and_why() -> None:
     picks = [
         Pickable(2, "Bob Free, CFO", Verdict.OK),

@@ -482,6 +482,37 @@ def test_the_owner_cannot_approve_a_blocked_request_but_can_decline_it(
     assert decline.status == RequestStatus.DECLINED and balance(db, policy, acme) == 1
 
 
+def test_an_owner_who_picks_someone_a_rule_protects_is_asked_to_pick_someone_else(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    acme = add_account(db)
+    jane, bob = add_advocate(db, acme), add_advocate(db, acme, "Bob Free")
+    adjust(db, acme, 3, now.date())
+    with db.transaction() as session:  # Jane was asked a week ago: she rests
+        ledger.post(
+            session,
+            account_id=acme,
+            advocate_id=jane,
+            kind=EntryKind.ASK,
+            amount=-1,
+            item="logo",
+            actor_id=OWNER,
+            now=now,
+            occurred_on=now.date() - dt.timedelta(days=7),
+        )
+    rid = ask(db, policy, now, acme).request_id
+    owner_now = Act(OWNER, ADMINS, now, now.date())
+
+    with pytest.raises(Invalid) as refused:
+        deciding.decide(db, policy, rid, owner_now, approve=True, advocate_id=jane)
+    approved = deciding.decide(db, policy, rid, owner_now, approve=True, advocate_id=bob)
+
+    [(field, words)] = refused.value.errors.items()
+    assert field == "advocate" and words.startswith("Jane Doe cannot be asked now (resting")
+    assert words.endswith("Pick someone else.")
+    assert approved.status == RequestStatus.APPROVED and stored(db, rid).advocate_id == bob
+
+
 @pytest.mark.parametrize("reason", ["", "  "])
 def test_an_override_needs_a_written_reason(
     db: Database, policy: Policy, now: dt.datetime, reason: str
