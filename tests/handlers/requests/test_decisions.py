@@ -639,7 +639,8 @@ def test_picking_someone_a_rule_protects_says_why_on_the_picker_and_asks_no_admi
     assert refused["response_action"] == "errors"
     [(block, error)] = refused["errors"].items()
     assert block == "advocate"
-    assert error.startswith("Ken Rested cannot be asked now (resting") and error.endswith("Pick someone else.")
+    assert error.startswith("Ken Rested cannot be asked now (resting")
+    assert error.endswith("Pick someone else.")
     assert world.request(request_id).status == RequestStatus.PENDING
     assert world.request(request_id).advocate_id is None
     assert world.slack.calls_to("chat.postMessage", channel=ADMIN) == []
