@@ -184,6 +184,6 @@ def jobs_run(settings: Settings, db: Database, name: str, now_text: str | None) 
     desk = build_desk(settings, db, clock=clock, wall_clock=system_clock)
     if desk.client is None and JOBS[name].sends:
         print(f"refdesk: SLACK_BOT_TOKEN is not set: {name} claims, the server sends", file=sys.stderr)
-    report = run_job(desk, settings, name)
+    report = run_job(desk, settings, name, sweep=not now_text)
     print(f"{name} at {desk.now().isoformat()}: {report.claimed} claimed, {report.sent} sent")
     return 0

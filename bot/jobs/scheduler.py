@@ -44,23 +44,32 @@ class RunReport:
     sent: int
 
 
-def deliver_due(desk: Desk, fresh_for: dt.timedelta = dt.timedelta(0), batch: int = 50) -> int:
-    """Send what is due in the outbox, `batch` by `batch`, until a pass sends nothing.
+def deliver_due(
+    desk: Desk, fresh_for: dt.timedelta = dt.timedelta(0), batch: int = 50, keys: list[str] | None = None
+) -> int:
+    """Send what is due in the outbox (only `keys` when given), `batch` by `batch`, until a pass
+    sends nothing.
 
     `fresh_for`: the periodic worker leaves alone what listeners owed that recently.
     """
     total = 0
     for _ in range(MAX_PASSES):
-        sent = deliver(desk, fresh_for=fresh_for, limit=batch)
+        sent = deliver(desk, keys, fresh_for=fresh_for, limit=batch)
         total += sent
         if sent == 0:
             break
     return total
 
 
-def run_job(desk: Desk, settings: Settings, name: str, now: dt.datetime | None = None) -> RunReport:
+def run_job(
+    desk: Desk, settings: Settings, name: str, now: dt.datetime | None = None, *, sweep: bool = True
+) -> RunReport:
     """Claim the job's work for `now` (default: the desk's clock), then send what is due — unless
-    a worker process sends (`desk.worker_sends`): the claim's commit woke it."""
+    a worker process sends (`desk.worker_sends`): the claim's commit woke it.
+
+    Not `sweep` (a drill's clock, `refdesk jobs run --now`): only what this run claimed is sent.
+    What others owe is due by real time, not the drill's: a DM held until tomorrow morning must
+    not go out because a drill said it is tomorrow."""
     job = JOBS[name]
     moment = now or desk.now()
     with tagged(job=name):
@@ -71,7 +80,7 @@ def run_job(desk: Desk, settings: Settings, name: str, now: dt.datetime | None =
             raise
         JOB_RUNS.labels(name, "ok").inc()
         JOB_CLAIMS.labels(name).inc(len(keys))
-        sent = 0 if desk.worker_sends else deliver_due(desk)
+        sent = 0 if desk.worker_sends else deliver_due(desk, keys=None if sweep else keys)
         log.info("job %s at %s: %d claimed, %d sent", name, moment.isoformat(), len(keys), sent)
     return RunReport(name, len(keys), sent)
 

@@ -32,7 +32,7 @@ from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
 from store.requests.asking import owe_decision, owe_override
 from store.rules.checklist import checklist, is_blocked
-from store.rules.facts import checks_for, facts_for_ask
+from store.rules.facts import checks_for, facts_of_each_advocate
 from store.rules.policy import Policy
 from store.rules.verdicts import RuleResult, Verdict
 
@@ -233,28 +233,18 @@ def _refuse_the_pick(
     checks: list[RuleResult],
     today: dt.date,
 ) -> None:
-    """An owner who picked someone a ⛔ rule protects, where the request as it stood could go
-    ahead (another person at the account can be asked), is asked to pick someone else, saying
-    why this one cannot be: an override is not what the owner needs."""
+    """An owner who picked someone a ⛔ rule protects, where the request could go ahead as it
+    stood (its advocate, or another person at the account, needed by its date, can be asked), is
+    asked to pick someone else, told why this one cannot be: an override is not what they need.
+    Only the rules' short reasons are said (dates and counts, no one's words)."""
     if request.advocate_id == named_before:
         return
-    before = facts_for_ask(
-        session,
-        policy,
-        request.account_id,
-        today,
-        activity=request.activity,
-        cost=request.cost,
-        advocate_id=named_before,
-        excluding_request=request.id,
-        needed_by=request.needed_by,
-    )
-    if is_blocked(checklist(policy, before)):
+    each = facts_of_each_advocate(session, policy, request, today)
+    others = [named_before] if named_before is not None else [a for a in each if a != request.advocate_id]
+    if not any(a in each and not is_blocked(checklist(policy, each[a])) for a in others):
         return
-    picked = session.get(Advocate, request.advocate_id)
-    why = "; ".join(r.reason or r.sentence for r in checks if r.verdict is Verdict.BLOCKING)
-    name = picked.name if picked is not None else "This person"
-    raise Invalid({"advocate": f"{name} cannot be asked now ({why}). Pick someone else."})
+    why = "; ".join(r.reason for r in checks if r.verdict is Verdict.BLOCKING)
+    raise Invalid({"advocate": f"The advocate you picked cannot be asked now ({why}). Pick someone else."})
 
 
 def named_advocate(db: Database, request_id: int) -> int | None:

@@ -157,6 +157,26 @@ def facts_for_ask(
     return dataclasses.replace(facts, needed_by=needed_by)
 
 
+def facts_of_each_advocate(
+    session: Session, policy: Policy, request: ReferenceRequest, today: dt.date
+) -> dict[int, PolicyFacts]:
+    """The facts of asking each advocate at the request's account instead, needed by its date."""
+    found = facts_for_accounts(
+        session,
+        policy,
+        [request.account_id],
+        today,
+        activity=request.activity,
+        cost=request.cost,
+        advocate_ids=_everyone_at([request.account_id]),
+        excluding_request=request.id,
+    )[request.account_id]
+    return {
+        advocate: dataclasses.replace(facts, needed_by=request.needed_by)
+        for advocate, facts in found.advocates.items()
+    }
+
+
 def facts_for_accounts(
     session: Session,
     policy: Policy,

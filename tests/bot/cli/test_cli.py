@@ -359,7 +359,10 @@ def test_jobs_run_hours_ahead_leaves_a_running_senders_claims_alone(
     assert claimed.returncode == 0, claimed.stderr
     db = open_database(with_slack["DATABASE_URL"])
     try:
-        sending = queue.claim_due(db, ahead, leased_at=dt.datetime.now(dt.UTC))
+        # a lease no slow start-up of the drill's process outlasts
+        sending = queue.claim_due(
+            db, ahead, leased_at=dt.datetime.now(dt.UTC), lease=dt.timedelta(minutes=10)
+        )
         assert len(sending) == 3
 
         drill = refdesk(with_slack, workdir, "jobs", "run", "digest", "--now", ahead.isoformat())
@@ -368,6 +371,27 @@ def test_jobs_run_hours_ahead_leaves_a_running_senders_claims_alone(
         assert drill.stdout.strip().endswith("0 claimed, 0 sent")
         assert emulator.history(emulator.ids["channel"]) == []
         assert listing.count_by_status(db) == {"sending": 3}
+    finally:
+        db.dispose()
+
+
+@pytest.mark.e2e
+def test_jobs_run_hours_ahead_sends_only_what_it_claimed(
+    with_slack: dict[str, str], emulator: Emulator, workdir: Path
+) -> None:
+    # the digest owed for two hours from now is due then, not when a drill of another job says so
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    claim_only = {k: v for k, v in with_slack.items() if k != "SLACK_BOT_TOKEN"}
+    assert refdesk(claim_only, workdir, "jobs", "run", "digest", "--now", ahead.isoformat()).returncode == 0
+
+    drill = refdesk(with_slack, workdir, "jobs", "run", "nudge", "--now", ahead.isoformat())
+
+    assert drill.returncode == 0, drill.stderr
+    assert drill.stdout.strip().endswith("0 claimed, 0 sent")
+    assert emulator.history(emulator.ids["channel"]) == []
+    db = open_database(with_slack["DATABASE_URL"])
+    try:
+        assert listing.count_by_status(db) == {"pending": 3}
     finally:
         db.dispose()
 

@@ -198,6 +198,21 @@ def test_refdesk_deliveries_shows_what_is_owed_and_what_was_given_up(desk: Desk)
     assert owed not in failed.stdout and "1 failed, 1 pending" in failed.stdout
 
 
+def test_a_drill_s_post_in_doubt_is_looked_for_by_real_time_not_the_drill_s(
+    desk: Desk, clock: Clock, slack: SlackProxy, emulator: Emulator
+) -> None:
+    # `refdesk jobs run --now` two hours ahead: its lease must not outlast a real sender's wait
+    desk.clock, desk.wall_clock = (lambda: START + dt.timedelta(hours=2)), clock
+    key = owe_help(desk, emulator.ids["admin"])
+    slack.fail(503, methods={"chat.postMessage"}, count=1)
+
+    deliver(desk)
+
+    doubt = row(desk, key)
+    assert doubt.status == "sending"
+    assert START + dt.timedelta(seconds=29) <= doubt.lease_until <= START + dt.timedelta(seconds=30)
+
+
 def test_a_post_slack_may_have_stored_is_looked_for_before_it_is_posted_again(
     desk: Desk, clock: Clock, slack: SlackProxy, emulator: Emulator
 ) -> None:

@@ -639,7 +639,7 @@ def test_picking_someone_a_rule_protects_says_why_on_the_picker_and_asks_no_admi
     assert refused["response_action"] == "errors"
     [(block, error)] = refused["errors"].items()
     assert block == "advocate"
-    assert error.startswith("Ken Rested cannot be asked now (resting")
+    assert error.startswith("The advocate you picked cannot be asked now (resting: asked on")
     assert error.endswith("Pick someone else.")
     assert world.request(request_id).status == RequestStatus.PENDING
     assert world.request(request_id).advocate_id is None

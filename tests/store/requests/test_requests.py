@@ -16,8 +16,16 @@ from sqlalchemy.exc import NoResultFound
 from store import ledger
 from store.act import Act
 from store.db import Database
-from store.errors import AlreadySettled, Gone, Invalid, NeedsOverride, NotAllowed
-from store.models import Advocate, Delivery, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.errors import AlreadySettled, Blocked, Gone, Invalid, NeedsOverride, NotAllowed
+from store.models import (
+    Advocate,
+    Blackout,
+    Delivery,
+    EntryKind,
+    LedgerEntry,
+    ReferenceRequest,
+    RequestStatus,
+)
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.requests import asking, cards, deciding
@@ -508,9 +516,42 @@ def test_an_owner_who_picks_someone_a_rule_protects_is_asked_to_pick_someone_els
     approved = deciding.decide(db, policy, rid, owner_now, approve=True, advocate_id=bob)
 
     [(field, words)] = refused.value.errors.items()
-    assert field == "advocate" and words.startswith("Jane Doe cannot be asked now (resting")
+    assert field == "advocate" and words.startswith("The advocate you picked cannot be asked now (resting")
     assert words.endswith("Pick someone else.")
     assert approved.status == RequestStatus.APPROVED and stored(db, rid).advocate_id == bob
+
+
+def test_an_owner_whose_every_pick_a_rule_protects_by_the_needed_by_date_is_refused_for_the_admins(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    # Bob rests; Jane asked not to be asked on the day the ask is needed by: nobody can be picked
+    acme = add_account(db)
+    jane, bob = add_advocate(db, acme), add_advocate(db, acme, "Bob Rested")
+    adjust(db, acme, 3, now.date())
+    needed_by = now.date() + dt.timedelta(days=3)
+    with db.transaction() as session:
+        session.add(
+            Blackout(advocate_id=jane, starts_on=needed_by, ends_on=needed_by, note="away", created_at=now)
+        )
+        ledger.post(
+            session,
+            account_id=acme,
+            advocate_id=bob,
+            kind=EntryKind.ASK,
+            amount=-1,
+            item="logo",
+            actor_id=OWNER,
+            now=now,
+            occurred_on=now.date() - dt.timedelta(days=7),
+        )
+    rid = ask(db, policy, now, acme, needed_by=needed_by).request_id
+    owner_now = Act(OWNER, ADMINS, now, now.date())
+
+    for pick in (jane, bob):
+        with pytest.raises(Blocked):  # not "pick someone else": there is nobody else to pick
+            deciding.decide(db, policy, rid, owner_now, approve=True, advocate_id=pick)
+
+    assert stored(db, rid).status == RequestStatus.PENDING and stored(db, rid).advocate_id is None
 
 
 @pytest.mark.parametrize("reason", ["", "  "])
