@@ -219,7 +219,8 @@ def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int
     picked = (
         session.get(Advocate, advocate_id) if advocate_id is not None and 0 < advocate_id < 2**31 else None
     )
-    if picked is None or picked.account_id != request.account_id:
+    removed = picked is not None and picked.forgotten_at is not None and picked.id != request.advocate_id
+    if picked is None or picked.account_id != request.account_id or removed:
         raise Invalid({"advocate": "Pick the advocate to ask: an approval names who is asked."})
     request.advocate_id = picked.id
     session.flush()
@@ -233,15 +234,14 @@ def _refuse_the_pick(
     checks: list[RuleResult],
     today: dt.date,
 ) -> None:
-    """An owner who picked someone a ⛔ rule protects, where the request could go ahead as it
-    stood (its advocate, or another person at the account, needed by its date, can be asked), is
-    asked to pick someone else, told why this one cannot be: an override is not what they need.
-    Only the rules' short reasons are said (dates and counts, no one's words)."""
+    """An owner who picked someone a ⛔ rule protects, where someone else at the account can be
+    asked (by the date the ask is needed by), is asked to pick someone else, told why this one
+    cannot be: an override is not what they need. Only the rules' short reasons are said (dates
+    and counts, no one's words)."""
     if request.advocate_id == named_before:
         return
     each = facts_of_each_advocate(session, policy, request, today)
-    others = [named_before] if named_before is not None else [a for a in each if a != request.advocate_id]
-    if not any(a in each and not is_blocked(checklist(policy, each[a])) for a in others):
+    if all(is_blocked(checklist(policy, facts)) for a, facts in each.items() if a != request.advocate_id):
         return
     why = "; ".join(r.reason for r in checks if r.verdict is Verdict.BLOCKING)
     raise Invalid({"advocate": f"The advocate you picked cannot be asked now ({why}). Pick someone else."})

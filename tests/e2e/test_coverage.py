@@ -111,7 +111,7 @@ def test_an_unmet_find_becomes_a_named_gap_and_the_owner_of_a_fitting_account_is
 
     now = dt.datetime.now(dt.UTC)
     first = jobs_run(env, "coverage-gaps", now)
-    # later the same day: past the day's end the admins' Nothing fits DM (due then) would go too
+    # later the same day, so in the same week: its claim is made, nothing new is
     end_of_day = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0), dt.UTC)
     again = jobs_run(env, "coverage-gaps", now + min(dt.timedelta(hours=2), (end_of_day - now) / 2))
     assert "1 claimed, 1 sent" in first and "0 claimed" in again

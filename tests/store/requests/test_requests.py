@@ -521,6 +521,31 @@ def test_an_owner_who_picks_someone_a_rule_protects_is_asked_to_pick_someone_els
     assert approved.status == RequestStatus.APPROVED and stored(db, rid).advocate_id == bob
 
 
+def test_no_one_can_approve_asking_an_advocate_removed_from_the_program(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    # a picker opened before Jane was removed, submitted after
+    acme = add_account(db)
+    jane = add_advocate(db, acme)
+    rid = ask(db, policy, now, acme).request_id
+    with db.transaction() as session:
+        session.get(Advocate, jane).forgotten_at = now  # type: ignore[union-attr]
+
+    for who in (OWNER, ADMIN):
+        with pytest.raises(Invalid) as refused:
+            deciding.decide(
+                db,
+                policy,
+                rid,
+                Act(who, ADMINS, now, now.date()),
+                approve=True,
+                advocate_id=jane,
+                override_reason="x",
+            )
+        assert list(refused.value.errors) == ["advocate"]
+    assert stored(db, rid).status == RequestStatus.PENDING and stored(db, rid).advocate_id is None
+
+
 def test_an_owner_whose_every_pick_a_rule_protects_by_the_needed_by_date_is_refused_for_the_admins(
     db: Database, policy: Policy, now: dt.datetime
 ) -> None:
