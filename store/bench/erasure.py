@@ -10,7 +10,9 @@ detractor rule reads them); their name and address wherever a request's free tex
 them; and their words, every item withdrawn at once and its text erased
 (`store.bench.their_words`). The keyed fingerprint of the address (`store.addresses.AddressKey`)
 is kept, so no later import or nomination adds them again. E-mails still owed to them are
-cancelled, never sent; the account's owner is told.
+cancelled, never sent; requests still waiting for a decision that named them name nobody now
+(whoever approves picks someone else: they will not be asked), their messages rewritten; the
+account's owner is told.
 
 Not rewritten: the ledger, which is insert-only (a note typed on a give stays as typed).
 """
@@ -46,8 +48,9 @@ from store.models import (
     Rating,
     ReferenceRequest,
     Referral,
+    RequestStatus,
 )
-from store.outbox import queue
+from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import RemovedPayload
 
@@ -181,15 +184,28 @@ def _erase_advocate(session: Session, advocate: Advocate, now: dt.datetime, by_a
     advocate.activities, advocate.asks_per_quarter = "", None
     advocate.time_zone = advocate.times_that_suit = advocate.valued = advocate.value_note = ""
     advocate.forgotten_at = now
+    keys = [
+        rewrites.owe_rewrite(session, request.id, request.requester_id, f"removed:{advocate.id}", now)
+        for request in session.scalars(
+            select(ReferenceRequest).where(
+                ReferenceRequest.advocate_id == advocate.id, ReferenceRequest.status == RequestStatus.PENDING
+            )
+        )
+    ]
+    session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.advocate_id == advocate.id, ReferenceRequest.status == RequestStatus.PENDING)
+        .values(advocate_id=None)
+    )
     owner = session.scalar(select(Account.owner_slack_id).where(Account.id == advocate.account_id))
     key = f"advocate-removed:{advocate.id}"
     if owner is None:
-        return []
+        return keys
     payload = RemovedPayload(advocate.account_id, by_admin)
     added = queue.enqueue(
         session, key=key, kind=DeliveryKind.ADVOCATE_REMOVED, recipient=owner, now=now, payload=payload
     )
-    return [key] if added else []
+    return [key, *keys] if added else keys
 
 
 def _erase_nomination(session: Session, nomination: Nomination, now: dt.datetime) -> list[str]:

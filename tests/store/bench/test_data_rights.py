@@ -258,6 +258,34 @@ def test_remove_me_erases_them_keeps_the_sums_cancels_what_was_owed_and_tells_th
         erasure.forget_advocate(db, jane, key=KEY, now=NOW)
 
 
+def test_a_request_still_waiting_that_named_them_names_nobody_and_its_messages_are_rewritten(
+    db: Database, policy: Policy
+) -> None:
+    acme, jane, approved = program(db, policy)
+    with db.transaction() as session:
+        sam = store_seed.advocate(session, acme, "Sam Roe", "quote")
+    waiting = asking.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="quote", advocate_id=jane),
+        act(SELLER),
+        source_key="view:2",
+    ).request_id
+
+    done = erasure.forget_advocate(db, jane, key=KEY, now=NOW)
+
+    with db.transaction(readonly=True) as session:
+        still = session.get_one(ReferenceRequest, waiting)
+        assert (still.status, still.advocate_id) == ("pending", None)
+        assert session.get_one(ReferenceRequest, approved).advocate_id == jane, "what was asked stays"
+    assert f"refresh:{waiting}:removed:{jane}" in done.delivery_keys
+    with pytest.raises(Invalid):  # nobody is named: the owner picks someone who can be asked
+        deciding.decide(db, policy, waiting, act(OWNER), approve=True)
+    assert (
+        deciding.decide(db, policy, waiting, act(OWNER), approve=True, advocate_id=sam).status == "approved"
+    )
+
+
 def test_a_removed_address_is_not_imported_or_nominated_again(
     db: Database, policy: Policy, tmp_path: Path
 ) -> None:
