@@ -116,8 +116,11 @@ def _remove(desk: Desk, mine: Profile, request: PageRequest, form: dict[str, str
     if form.get("confirm") != "yes":
         error = "Tick the box to confirm you want to be removed."
         return _page(desk, mine, request, status="400 Bad Request", error=error, share=share)
-    done = erasure.forget_advocate(desk.db, mine.advocate_id, key=desk.address_key, now=desk.now())
-    send_soon(desk, done.delivery_keys)
+    try:
+        done = erasure.forget_advocate(desk.db, mine.advocate_id, key=desk.address_key, now=desk.now())
+        send_soon(desk, done.delivery_keys)
+    except Gone:  # removed a moment ago (the button sent twice): what they asked for is done
+        pass
     return "200 OK", render("removed.html", title="You have been removed", **_around(desk, mine))
 
 

@@ -11,8 +11,10 @@ them; and their words, every item withdrawn at once and its text erased
 (`store.bench.their_words`). The keyed fingerprint of the address (`store.addresses.AddressKey`)
 is kept, so no later import or nomination adds them again. E-mails still owed to them are
 cancelled, never sent; requests still waiting for a decision that named them name nobody now
-(whoever approves picks someone else: they will not be asked), their messages rewritten; the
-account's owner is told.
+(whoever approves picks someone else: they will not be asked); every message already sent about a
+request that names them is rewritten (the pseudonym, no address); an ask of them can no longer be
+answered, reminded of or opened from its link (`store.customer.consent.asks_a_removed_person`);
+the account's owner is told.
 
 Not rewritten: the ledger, which is insert-only (a note typed on a give stays as typed).
 """
@@ -184,13 +186,10 @@ def _erase_advocate(session: Session, advocate: Advocate, now: dt.datetime, by_a
     advocate.activities, advocate.asks_per_quarter = "", None
     advocate.time_zone = advocate.times_that_suit = advocate.valued = advocate.value_note = ""
     advocate.forgotten_at = now
-    keys = [
+    naming = select(ReferenceRequest).where(ReferenceRequest.advocate_id == advocate.id)
+    keys = [  # every message about a request that names them shows the pseudonym, no address
         rewrites.owe_rewrite(session, request.id, request.requester_id, f"removed:{advocate.id}", now)
-        for request in session.scalars(
-            select(ReferenceRequest).where(
-                ReferenceRequest.advocate_id == advocate.id, ReferenceRequest.status == RequestStatus.PENDING
-            )
-        )
+        for request in session.scalars(naming)
     ]
     session.execute(
         update(ReferenceRequest)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.customer.consent import ADVOCATE, EMAIL, check_open, owner_of
+from store.customer.consent import ADVOCATE, EMAIL, asks_a_removed_person, check_open, owner_of
 from store.db import Database
 from store.errors import AlreadySettled, Gone
 from store.models import (
@@ -116,6 +116,8 @@ def view_by_public_id(db: Database, policy: Policy, public_id: str, today: dt.da
     """The ask a link names by its opaque id (the pages); `Gone` when there is none."""
     with db.transaction(readonly=True) as session:
         request = session.scalar(select(ReferenceRequest).where(ReferenceRequest.public_id == public_id))
+        if request is not None and asks_a_removed_person(session, request.id):
+            raise Gone("the ask of someone removed from the program")  # their link leads nowhere
         return _view(session, policy, request, today)
 
 
@@ -166,6 +168,8 @@ def _view(
         is_open = True
     except AlreadySettled:
         is_open = draft is not None
+    if advocate.forgotten_at is not None:  # removed from the program: not to be asked, nor answered for
+        is_open = False
     rated = session.scalar(select(Rating.id).where(Rating.request_id == request.id, Rating.rater == ADVOCATE))
     given, asked = statement(session, policy, account.id, today, leaving_out=request.id)
     return AskView(

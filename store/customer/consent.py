@@ -136,13 +136,23 @@ def ask_at_approval(
     return _owe_owner_ask(session, request, now, reminder=False)
 
 
+#: why an ask of someone removed from the program can be neither answered nor reminded of
+REMOVED = "They were removed from the program at their request: they are not to be asked. Nothing changed."
+
+
+def asks_a_removed_person(session: Session, request_id: int) -> bool:
+    """Whether the request's ask names an advocate removed from the program since ("Remove me")."""
+    removed = select(Advocate.forgotten_at.is_not(None)).join(Consent, Consent.advocate_id == Advocate.id)
+    return bool(session.scalar(removed.where(Consent.request_id == request_id)))
+
+
 def _owe_owner_ask(
     session: Session, request: ReferenceRequest, now: dt.datetime, *, reminder: bool, overdue: bool = False
 ) -> tuple[str, ...]:
     """The owner's DM with the answers as buttons: asked in person, not answered in time, or
-    still unanswered past the needed-by date (each once)."""
+    still unanswered past the needed-by date (each once); never about someone removed since."""
     owner = owner_of(session, request)
-    if owner is None:
+    if owner is None or asks_a_removed_person(session, request.id):
         return ()
     key = f"consent-{'late' if overdue else 'remind' if reminder else 'ask'}:{request.id}"
     added = queue.enqueue(
@@ -200,6 +210,8 @@ def answer(
         consent = session.get(Consent, request_id, with_for_update=True)
         if request is None or consent is None:
             raise Gone(f"no ask for request {request_id}")
+        if asks_a_removed_person(session, request_id):
+            raise Gone(f"request {request_id} asks a removed advocate", why=REMOVED)
         owner = owner_of(session, request)
         if act.user != ADVOCATE and not act.may_act_for(owner):
             raise NotAllowed("record the customer's answer", (owner,) if owner else ())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.customer.consent import ADVOCATE, EMAIL, TEXT_MAX, mail_recipient
+from store.customer.consent import ADVOCATE, EMAIL, REMOVED, TEXT_MAX, asks_a_removed_person, mail_recipient
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid
 from store.models import Consent, ConsentAnswer, Rating, ReferenceRequest, RequestStatus
@@ -78,6 +78,8 @@ def rate_by_advocate(db: Database, request_id: int, score: int, comment: str, no
         request = session.get(ReferenceRequest, request_id, with_for_update=True)
         if request is None or session.get(Consent, request_id) is None:
             raise Gone(f"no ask for request {request_id}")
+        if asks_a_removed_person(session, request_id):
+            raise Gone(f"request {request_id} asks a removed advocate", why=REMOVED)
         if request.status != RequestStatus.DONE:
             raise AlreadySettled(request.status)
         return record_rating(session, request, ADVOCATE, score, now, comment=comment)

@@ -21,7 +21,7 @@ from store.addresses import AddressKey
 from store.bench import data_rights, erasure, nominating
 from store.bench.forgotten import NoAddressKey
 from store.bench.nominating import CANNOT_NOMINATE, NominationDraft
-from store.customer import consent
+from store.customer import ask_view, consent
 from store.customer.referrals import Colleague
 from store.db import Database
 from store.errors import Gone, Invalid
@@ -279,11 +279,42 @@ def test_a_request_still_waiting_that_named_them_names_nobody_and_its_messages_a
         assert (still.status, still.advocate_id) == ("pending", None)
         assert session.get_one(ReferenceRequest, approved).advocate_id == jane, "what was asked stays"
     assert f"refresh:{waiting}:removed:{jane}" in done.delivery_keys
+    assert f"refresh:{approved}:removed:{jane}" in done.delivery_keys, "what was sent names them no more"
     with pytest.raises(Invalid):  # nobody is named: the owner picks someone who can be asked
         deciding.decide(db, policy, waiting, act(OWNER), approve=True)
     assert (
         deciding.decide(db, policy, waiting, act(OWNER), approve=True, advocate_id=sam).status == "approved"
     )
+
+
+def test_an_ask_of_someone_removed_can_be_neither_answered_nor_reminded_of_and_its_link_leads_nowhere(
+    db: Database, policy: Policy
+) -> None:
+    with db.transaction() as session:
+        acme = store_seed.account(session, "Acme Corp", "Retail", owner_slack_id=OWNER)
+        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+        session.get_one(Advocate, jane).email = JANE
+    draft = Draft(account_id=acme, activity="reference_call", advocate_id=jane)
+    rid = asking.submit(db, policy, draft, act(SELLER), source_key="v").request_id
+    deciding.decide(db, policy, rid, act(OWNER), approve=True, consent_mode=consent.EMAIL)
+    with db.transaction(readonly=True) as session:
+        link = session.get_one(ReferenceRequest, rid).public_id
+    assert ask_view.view_by_public_id(db, policy, link, NOW.date()).open  # asked by e-mail, waiting
+
+    erasure.forget_advocate(db, jane, key=KEY, now=NOW)
+
+    with pytest.raises(Gone):  # the old e-mail's link: nothing to see, nothing to record
+        ask_view.view_by_public_id(db, policy, link, NOW.date())
+    for who in (consent.ADVOCATE, OWNER):
+        with pytest.raises(Gone) as refused:
+            consent.answer(db, policy, rid, "yes", act(who), note="call me")
+        assert refused.value.why == consent.REMOVED
+    week_later = NOW + dt.timedelta(days=7)
+    assert consent.owe_reminders(db, now=week_later, after=dt.timedelta(days=3)) == []
+    assert consent.fall_back_to_owner(db, rid, NOW) == ()
+    assert not ask_view.view(db, policy, rid, NOW.date()).open, "the owner's DMs offer no answer"
+    with db.transaction(readonly=True) as session:
+        assert session.get_one(Consent, rid).answer is None and session.get_one(Consent, rid).note == ""
 
 
 def test_a_removed_address_is_not_imported_or_nominated_again(
