@@ -22,7 +22,7 @@ from store.giveback import social_capital
 from store.giveback.social_capital import SocialCapital
 from store.models import Account, Advocate, ReferenceRequest, RequestStatus
 from store.rules.checklist import ADVOCATE_RULES, RuleResult, Verdict, checklist, is_blocked
-from store.rules.facts import checks_for, checks_for_requests, facts_for_accounts
+from store.rules.facts import checks_for, checks_for_requests, facts_of_each_advocate
 from store.rules.policy import Policy
 from store.rules.willing import willing_to
 
@@ -278,19 +278,10 @@ def advocates_to_pick(db: Database, policy: Policy, request_id: int, today: dt.d
                 Advocate.account_id == request.account_id, Advocate.forgotten_at.is_(None)
             )
         ).all()
-        found = facts_for_accounts(
-            session,
-            policy,
-            [request.account_id],
-            today,
-            activity=request.activity,
-            cost=request.cost,
-            advocate_ids=[person.id for person in people],
-            excluding_request=request.id,
-        ).get(request.account_id)
+        each = facts_of_each_advocate(session, policy, request, today)  # by its needed-by date too
     picks = []
     for person in people:
-        facts = found.advocates.get(person.id) if found is not None else None
+        facts = each.get(person.id)
         results = [r for r in checklist(policy, facts) if r.rule in ADVOCATE_RULES] if facts else []
         worst = max(results, key=lambda r: _RANK[r.verdict], default=None)
         verdict = worst.verdict if worst is not None else Verdict.OK

@@ -95,6 +95,21 @@ def entry(
     )
 
 
+def asked(session: Session, account_id: int, advocate_id: int, on: dt.date) -> None:
+    """`advocate_id` was asked (for a logo) on `on`: a week ago, they rest."""
+    ledger.post(
+        session,
+        account_id=account_id,
+        advocate_id=advocate_id,
+        kind=EntryKind.ASK,
+        amount=-1,
+        item="logo",
+        actor_id="U0OWNER01",
+        now=NOW,
+        occurred_on=on,
+    )
+
+
 def someone_to_ask(db: Database, request_id: int) -> int | None:
     """The advocate an approval names when the request left it to the owner: the account's first,
     or a new one willing to do the activity when it has none (approvals always name who is asked)."""

@@ -616,17 +616,7 @@ def test_picking_someone_a_rule_protects_says_why_on_the_picker_and_asks_no_admi
     with world.desk.db.transaction() as session:
         ken = session.scalars(select(Advocate.id).where(Advocate.name == "Ken Rested")).one()
         store_seed.entry(session, acme, EntryKind.GIVE, 3, NOW.date())
-        ledger.post(
-            session,
-            account_id=acme,
-            advocate_id=ken,
-            kind=EntryKind.ASK,
-            amount=-1,
-            item="logo",
-            actor_id=OWNER,
-            now=NOW,
-            occurred_on=NOW.date() - dt.timedelta(days=7),
-        )
+        store_seed.asked(session, acme, ken, NOW.date() - dt.timedelta(days=7))
     world.click(OWNER, Action.APPROVE, request_id)
     [opened] = wait_until(lambda: world.slack.calls_to("views.open"), bool)
     view = {**opened.args["view"], "id": "V0PICK"}
@@ -669,17 +659,7 @@ def test_with_one_advocate_who_can_be_asked_approve_names_them_without_a_modal(w
     with world.desk.db.transaction() as session:
         ken = session.scalars(select(Advocate.id).where(Advocate.name == "Ken Rested")).one()
         store_seed.entry(session, acme, EntryKind.GIVE, 3, NOW.date())
-        ledger.post(
-            session,
-            account_id=acme,
-            advocate_id=ken,
-            kind=EntryKind.ASK,
-            amount=-1,
-            item="logo",
-            actor_id=OWNER,
-            now=NOW,
-            occurred_on=NOW.date() - dt.timedelta(days=7),
-        )
+        store_seed.asked(session, acme, ken, NOW.date() - dt.timedelta(days=7))
 
     world.click(OWNER, Action.APPROVE, request_id)
 

@@ -497,17 +497,7 @@ def test_an_owner_who_picks_someone_a_rule_protects_is_asked_to_pick_someone_els
     jane, bob = add_advocate(db, acme), add_advocate(db, acme, "Bob Free")
     adjust(db, acme, 3, now.date())
     with db.transaction() as session:  # Jane was asked a week ago: she rests
-        ledger.post(
-            session,
-            account_id=acme,
-            advocate_id=jane,
-            kind=EntryKind.ASK,
-            amount=-1,
-            item="logo",
-            actor_id=OWNER,
-            now=now,
-            occurred_on=now.date() - dt.timedelta(days=7),
-        )
+        store_seed.asked(session, acme, jane, now.date() - dt.timedelta(days=7))
     rid = ask(db, policy, now, acme).request_id
     owner_now = Act(OWNER, ADMINS, now, now.date())
 
@@ -558,17 +548,7 @@ def test_an_owner_whose_every_pick_a_rule_protects_by_the_needed_by_date_is_refu
         session.add(
             Blackout(advocate_id=jane, starts_on=needed_by, ends_on=needed_by, note="away", created_at=now)
         )
-        ledger.post(
-            session,
-            account_id=acme,
-            advocate_id=bob,
-            kind=EntryKind.ASK,
-            amount=-1,
-            item="logo",
-            actor_id=OWNER,
-            now=now,
-            occurred_on=now.date() - dt.timedelta(days=7),
-        )
+        store_seed.asked(session, acme, bob, now.date() - dt.timedelta(days=7))
     rid = ask(db, policy, now, acme, needed_by=needed_by).request_id
     owner_now = Act(OWNER, ADMINS, now, now.date())
 
