@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from bot.app import build_desk
-from bot.clock import fixed_clock, system_clock
+from bot.clock import clock_from, system_clock
 from bot.errors import EXIT_NOT_DONE, CliError
 from bot.jobs.registry import JOBS, NO_DIGEST_CHANNEL, digest_week
 from bot.jobs.scheduler import run_job
@@ -171,19 +171,22 @@ def jobs_run(settings: Settings, db: Database, name: str, now_text: str | None) 
 
     `name` is a key of JOBS: `refdesk` refuses any other before it opens the database.
     """
-    clock = system_clock
+    clock, moment = system_clock, None
     if now_text:
         try:
-            clock = fixed_clock(dt.datetime.fromisoformat(now_text))
+            moment = dt.datetime.fromisoformat(now_text)
+            clock = clock_from(moment)
         except ValueError:
             raise CliError(
                 f"--now {now_text!r} is not an ISO-8601 moment with an offset, e.g. 2026-11-23T09:00:00+00:00"
             ) from None
-    # the job claims at `--now`; the leases of what it sends are real time, or a moment hours
-    # ahead would take over a running sender's claims (and one in the past lose its own)
+    # the job claims at `--now` and its clock runs on from there; the leases of what it sends are
+    # real time, or a moment hours ahead would take over a running sender's claims (and one in
+    # the past lose its own)
     desk = build_desk(settings, db, clock=clock, wall_clock=system_clock)
     if desk.client is None and JOBS[name].sends:
         print(f"refdesk: SLACK_BOT_TOKEN is not set: {name} claims, the server sends", file=sys.stderr)
-    report = run_job(desk, settings, name, sweep=not now_text)
-    print(f"{name} at {desk.now().isoformat()}: {report.claimed} claimed, {report.sent} sent")
+    at = moment or desk.now()
+    report = run_job(desk, settings, name, at, sweep=moment is None)
+    print(f"{name} at {at.isoformat()}: {report.claimed} claimed, {report.sent} sent")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import zoneinfo
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from bot.settings import Settings, SettingsError
 from handlers.kit.desk import Desk
 from handlers.outbox.sender import deliver
 from store.logfields import tagged
+from store.outbox import listing
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,9 @@ LISTENERS_GRACE = dt.timedelta(seconds=2)
 #: claim holds messages a free delivery thread could send at once (in the burst, 50 claimed
 #: together took 10 s to go out); it claims again until nothing is due
 PERIODIC_BATCH = 10
+#: how long a drill waits for what it claimed and could not send at once (a channel's second,
+#: the deployment's pace, a short 429): what is due later is the server's to send
+DRILL_PATIENCE = 30.0
 
 
 @dataclass(frozen=True)
@@ -61,13 +66,35 @@ def deliver_due(
     return total
 
 
+def deliver_claimed(desk: Desk, keys: list[str], patience: float = DRILL_PATIENCE) -> int:
+    """Send these deliveries, waiting out (for at most `patience` seconds) those handed back to
+    come due again a moment later: a drill's clock runs on from its moment (`bot.clock.clock_from`),
+    and one held for its channel's second is due on it a second later. Stopping at the first
+    pass that sent nothing left such a message due days ahead of real time for a drill that long
+    ahead, so nothing sent it until then (a follow-up reminder that never came)."""
+    if desk.client is None:
+        return 0
+    total, give_up = 0, time.monotonic() + patience
+    for _ in range(MAX_PASSES):
+        total += deliver(desk, keys)
+        due = listing.next_pending(desk.db, keys)
+        if due is None:
+            break
+        wait = max(0.0, (due - desk.now()).total_seconds())
+        if time.monotonic() + wait > give_up:
+            break
+        time.sleep(max(wait, 0.05))
+    return total
+
+
 def run_job(
     desk: Desk, settings: Settings, name: str, now: dt.datetime | None = None, *, sweep: bool = True
 ) -> RunReport:
     """Claim the job's work for `now` (default: the desk's clock), then send what is due — unless
     a worker process sends (`desk.worker_sends`): the claim's commit woke it.
 
-    Not `sweep` (a drill's clock, `refdesk jobs run --now`): only what this run claimed is sent.
+    Not `sweep` (a drill's clock, `refdesk jobs run --now`): only what this run claimed is sent
+    (`deliver_claimed`).
     What others owe is due by real time, not the drill's: a DM held until tomorrow morning must
     not go out because a drill said it is tomorrow."""
     job = JOBS[name]
@@ -80,7 +107,12 @@ def run_job(
             raise
         JOB_RUNS.labels(name, "ok").inc()
         JOB_CLAIMS.labels(name).inc(len(keys))
-        sent = 0 if desk.worker_sends else deliver_due(desk, keys=None if sweep else keys)
+        if desk.worker_sends:
+            sent = 0
+        elif sweep:
+            sent = deliver_due(desk)
+        else:
+            sent = deliver_claimed(desk, keys)
         log.info("job %s at %s: %d claimed, %d sent", name, moment.isoformat(), len(keys), sent)
     return RunReport(name, len(keys), sent)
 

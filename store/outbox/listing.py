@@ -77,6 +77,19 @@ def _next_tried(db: Database, where: tuple[ColumnElement[bool], ...]) -> dt.date
         return session.scalar(select(func.max(Delivery.next_attempt_at)).where(*where))
 
 
+def next_pending(db: Database, keys: list[str]) -> dt.datetime | None:
+    """When the first of these deliveries still waiting to be sent is due; None when none waits
+    (each reached its recipient, failed for good, or is in another sender's hands)."""
+    if not keys:
+        return None
+    with db.transaction(readonly=True) as session:
+        return session.scalar(
+            select(func.min(Delivery.next_attempt_at)).where(
+                Delivery.key.in_(keys), Delivery.status == DeliveryStatus.PENDING
+            )
+        )
+
+
 def count_by_status(db: Database) -> dict[str, int]:
     with db.transaction(readonly=True) as session:
         rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from store.outbox import listing, queue
+from store.outbox import listing, pace, queue
 from store.periods import Period
 from tests.support.database import open_database
 from tests.support.emulator import BOT_TOKEN, Emulator
@@ -392,6 +393,28 @@ def test_jobs_run_hours_ahead_sends_only_what_it_claimed(
     db = open_database(with_slack["DATABASE_URL"])
     try:
         assert listing.count_by_status(db) == {"pending": 3}
+    finally:
+        db.dispose()
+
+
+@pytest.mark.e2e
+def test_jobs_run_hours_ahead_waits_out_the_pace_that_holds_its_posts_back(
+    with_slack: dict[str, str], emulator: Emulator, workdir: Path
+) -> None:
+    # a post held back seconds for its channel's pace comes due seconds after the drill's moment:
+    # the drill sends it then (it used to stop, leaving it due two hours ahead of real time)
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    db = open_database(with_slack["DATABASE_URL"])
+    try:
+        # the channel's next slot six seconds away, further than a sender waits for one
+        pace.book(db, emulator.ids["channel"], time.time() + 5, 0.1, 1.1)
+
+        drill = refdesk(with_slack, workdir, "jobs", "run", "digest", "--now", ahead.isoformat())
+
+        assert drill.returncode == 0, drill.stderr
+        assert drill.stdout.strip() == f"digest at {ahead.isoformat()}: 3 claimed, 3 sent"
+        assert len(emulator.history(emulator.ids["channel"])) == 3
+        assert listing.count_by_status(db) == {"sent": 3}
     finally:
         db.dispose()
 
