@@ -57,7 +57,13 @@ def respond(desk: Desk, request: PageRequest) -> Reply:
         return _settled(desk, invitation, given)
     try:
         seat = seat_changes.answer_from_advocate(
-            desk.db, desk.policy, seat_id, given == YES, email=invitation.advocate_email or "", now=desk.now()
+            desk.db,
+            desk.policy,
+            seat_id,
+            given == YES,
+            email=invitation.advocate_email or "",
+            now=desk.now(),
+            today=desk.today(),
         )
     except (AlreadySettled, NotAllowed, Invalid):  # answered, or closed, since the page was read
         return _settled(desk, invitations.invitation(desk.db, desk.policy, seat_id, desk.today()), given)

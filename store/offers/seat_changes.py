@@ -83,14 +83,32 @@ def record_answer(
 ) -> SeatView:
     """The owner records the advocate's answer (**Yes, count me in** / **No, thanks**)."""
     return _answer(
-        db, policy, seat_id, accepted, act=act, via=VIA_OWNER, by=act.user, now=act.now, home_of=home_of
+        db,
+        policy,
+        seat_id,
+        accepted,
+        act=act,
+        via=VIA_OWNER,
+        by=act.user,
+        now=act.now,
+        today=act.today,
+        home_of=home_of,
     )
 
 
 def answer_from_advocate(
-    db: Database, policy: Policy, seat_id: int, accepted: bool, *, email: str, now: dt.datetime
+    db: Database,
+    policy: Policy,
+    seat_id: int,
+    accepted: bool,
+    *,
+    email: str,
+    now: dt.datetime,
+    today: dt.date,
 ) -> SeatView:
     """The advocate's own answer, from the e-mail invitation's page (its signed link is the proof).
+    `today` is the program's day (its time zone), as the page that offered the answer read it: on
+    the offer's last evening west of UTC, the UTC date is already the day after.
 
     Only a seat whose advocate was invited answers this way. The owner's buttons call
     `record_answer`; whichever comes first wins, the other finds the seat answered
@@ -100,7 +118,7 @@ def answer_from_advocate(
         invited = session.scalar(select(OfferSeat.invited_at).where(OfferSeat.id == seat_id))
     if invited is None:
         raise NotAllowed("answer this offer by e-mail", (), why="no invitation was sent for it")
-    return _answer(db, policy, seat_id, accepted, act=None, via=VIA_EMAIL, by=email, now=now)
+    return _answer(db, policy, seat_id, accepted, act=None, via=VIA_EMAIL, by=email, now=now, today=today)
 
 
 def _answer(
@@ -113,13 +131,14 @@ def _answer(
     via: str,
     by: str,
     now: dt.datetime,
+    today: dt.date,
     home_of: str | None = None,
 ) -> SeatView:
     with db.transaction() as session:
         seat = _seat_for_change(session, seat_id, act, "record the customer's answer")
         answer = {"answered_via": via, "answered_by": by[:64], "answered_at": now}
         if accepted:
-            _still_open(session.get_one(Offer, seat.offer_id), act.today if act else now.date())
+            _still_open(session.get_one(Offer, seat.offer_id), today)
             moved = _move(session, seat_id, (SeatStatus.RESERVED,), status=SeatStatus.ACCEPTED, **answer)
         else:
             # the first answer wins: a "yes" is not turned into "no, thanks" (Release seat does that)

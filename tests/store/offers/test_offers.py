@@ -212,7 +212,9 @@ def test_delivered_credits_once_and_release_gives_the_seat_back(db: Database, po
     with pytest.raises(AlreadySettled):
         seat_changes.release_seat(db, policy, held.id, Act(OWNER, ADMINS, NOW, NOW.date()))
     again = reserve.offer_it(db, policy, other.id, acme, Act(OWNER, ADMINS, NOW, TODAY), invite=True)
-    declined = seat_changes.answer_from_advocate(db, policy, again.id, False, email="jane@acme.test", now=NOW)
+    declined = seat_changes.answer_from_advocate(
+        db, policy, again.id, False, email="jane@acme.test", now=NOW, today=TODAY
+    )
     assert (declined.status, declined.answered_via, declined.seats_left) == (SeatStatus.DECLINED, "email", 1)
     reserve.offer_it(db, policy, other.id, globex, Act(OWNER, ADMINS, NOW, TODAY))
     assert seats.reservation_count(db, other.id) == 1
@@ -336,7 +338,9 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
     unmailed = reserve.offer_it(db, policy, offer.id, globex, owner, invite=True)
     assert unmailed.invited_at is None and deliveries_keyed(db, f"offer_invite:{unmailed.id}") == []
     with pytest.raises(NotAllowed):
-        seat_changes.answer_from_advocate(db, policy, unmailed.id, True, email="x@globex.test", now=NOW)
+        seat_changes.answer_from_advocate(
+            db, policy, unmailed.id, True, email="x@globex.test", now=NOW, today=TODAY
+        )
 
     page = invitations.invitation(db, policy, seat.id, TODAY)
     assert (page.title, page.advocate_email, page.open) == ("Spring beta", "jane@acme.test", True)
@@ -348,7 +352,9 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
     def advocate_yes() -> None:
         start.wait()
         try:
-            seat_changes.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+            seat_changes.answer_from_advocate(
+                db, policy, seat.id, True, email="jane@acme.test", now=NOW, today=TODAY
+            )
             outcomes.append("advocate")
         except AlreadySettled:
             outcomes.append("settled")
@@ -374,7 +380,9 @@ def test_the_invitation_is_queued_once_and_the_first_answer_wins(db: Database, p
     else:
         assert (after.status, after.answered_via) == (SeatStatus.DECLINED, "owner")
     with pytest.raises(AlreadySettled):
-        seat_changes.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+        seat_changes.answer_from_advocate(
+            db, policy, seat.id, True, email="jane@acme.test", now=NOW, today=TODAY
+        )
     assert invitations.invitation(db, policy, seat.id, TODAY).open is False
 
 
@@ -385,7 +393,9 @@ def test_the_advocate_says_yes_by_email_then_delivered_credits_once(db: Database
     offer = make_offer(db, policy, seats="1")
     owner = Act(OWNER, ADMINS, NOW, TODAY)
     seat = reserve.offer_it(db, policy, offer.id, acme, owner, invite=True)
-    yes = seat_changes.answer_from_advocate(db, policy, seat.id, True, email="jane@acme.test", now=NOW)
+    yes = seat_changes.answer_from_advocate(
+        db, policy, seat.id, True, email="jane@acme.test", now=NOW, today=TODAY
+    )
     assert (yes.status, yes.answered_via) == (SeatStatus.ACCEPTED, "email")
     assert any(k.startswith("offer_seat_refresh:") for k in yes.delivery_keys)  # the owner's card rewritten
     done = seat_changes.deliver_seat(db, policy, seat.id, owner)
@@ -425,7 +435,9 @@ def test_no_yes_is_recorded_on_a_closed_offer_from_either_side_but_a_no_still_fr
     with pytest.raises(Invalid) as by_owner:
         seat_changes.record_answer(db, policy, other.id, True, owner)
     with pytest.raises(Invalid):
-        seat_changes.answer_from_advocate(db, policy, taken.id, True, email="jane@acme.example", now=NOW)
+        seat_changes.answer_from_advocate(
+            db, policy, taken.id, True, email="jane@acme.example", now=NOW, today=TODAY
+        )
     past = NOW + dt.timedelta(days=40)  # a seat of an offer that closed by its date
     later = make_offer(db, policy, title="Summer beta")
     late = reserve.offer_it(db, policy, later.id, acme, owner)
