@@ -21,8 +21,8 @@ from bot.slack_client import make_web_client
 from handlers.kit.people import People, name_of
 from store import backup
 from store.accounts.lookup import list_accounts
-from store.bench.forgotten import NoAddressKey
 from store.db import Database
+from store.forgotten import NoAddressKey
 from store.imports import opportunities, promoters
 from store.imports.importer import OwnerResolver, count_rows, import_accounts, import_advocates
 from store.imports.opportunities import import_opportunities

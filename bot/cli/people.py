@@ -9,9 +9,9 @@ from bot.cli.program import send_owed
 from bot.errors import CliError
 from bot.settings import Settings
 from store.bench import data_rights, erasure
-from store.bench.forgotten import NoAddressKey
 from store.db import Database
 from store.errors import Gone, Invalid
+from store.forgotten import NoAddressKey
 from store.rules.policy import load_policy
 
 NOTHING_HELD = (

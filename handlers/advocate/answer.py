@@ -53,12 +53,13 @@ def consequence(ask: AskView, said: Voice, colleague: str) -> str:
             "Understood, and thank you for everything you have done with us. We will not ask you for "
             f"references again; {said.owner_name} remains your contact for everything else."
         )
-    if answer is ConsentAnswer.SOMEONE_ELSE:
-        who = colleague or "your colleague"
+    if answer is ConsentAnswer.SOMEONE_ELSE and colleague:
         return (
-            f"Thank you: we passed {who}'s details to {said.owner_name}, who decides whether to ask "
-            "them. Nobody contacts them before."
+            f"Thank you: we passed {colleague}'s details to {said.owner_name}, who decides whether "
+            "to ask them. Nobody contacts them before."
         )
+    if answer is ConsentAnswer.SOMEONE_ELSE:
+        return f"Thank you: we told {said.owner_name} that someone else would be better."
     return "No problem: we will not go ahead with this one. Thank you for letting us know."
 
 
@@ -132,6 +133,7 @@ def _answer(desk: Desk, ask: AskView, request: PageRequest) -> Reply:
             times=form.get("times", ""),
             pause=desk.answer_pause,
             colleague=colleague,
+            key=desk.address_key,
         )
     except Invalid as invalid:
         typed = {name: form.get(name, "") for name in TYPED}
@@ -153,7 +155,7 @@ def _answer(desk: Desk, ask: AskView, request: PageRequest) -> Reply:
     send_soon(desk, done.delivery_keys)
     now = ask_view.view(desk.db, desk.policy, ask.request_id, desk.today())
     common = _common(desk, now)
-    named = " ".join(colleague.name.split())
+    named = " ".join(colleague.name.split()) if done.referred else ""
     assert isinstance(common["voice"], Voice)
     body = render(
         "answered.html",

@@ -117,7 +117,7 @@ def told_text(ask: AskView, payload: AnsweredPayload, *, for_requester: bool) ->
             lines.append(f"They asked to be asked less often: at most {most} a quarter from now on.")
         elif payload.answer == ConsentAnswer.NEVER:
             lines.append("They are not to be asked again (do not contact).")
-        elif payload.answer == ConsentAnswer.SOMEONE_ELSE:
+        elif payload.answer == ConsentAnswer.SOMEONE_ELSE and ask.colleague_named:
             lines.append("They named a colleague who would be better: the account's owner has the details.")
     if ask.note:
         lines.append(f"*Note:* {escape(ask.note)}")

@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 
 from store.addresses import AddressKey, BadAddress, clean_address
 from store.bench import notices, their_words
-from store.bench.forgotten import NoAddressKey
 from store.customer.consent import mail_recipient
 from store.db import Database
 from store.errors import Gone, Invalid
+from store.forgotten import NoAddressKey
 from store.models import (
     OPEN_NOMINATION,
     Account,

@@ -15,8 +15,9 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from store import forgotten
 from store.addresses import AddressKey
-from store.bench import forgotten, notices
+from store.bench import notices
 from store.bench.deciding import NominationMoved
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid

@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store import forgotten
 from store.act import Act
 from store.addresses import AddressKey, BadAddress, clean_address
-from store.bench import forgotten, notices
+from store.bench import notices
 from store.db import Database
 from store.errors import Invalid
 from store.models import (

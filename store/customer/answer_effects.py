@@ -84,9 +84,10 @@ def owe_told(
     owner: str | None,
     by: str,
     now: dt.datetime,
+    referred: bool = False,
 ) -> tuple[str, ...]:
     """The requester and the owner told the answer (not the one who just recorded it; the owner
-    hears of a colleague named on the page from the referral instead)."""
+    hears of a colleague named on the page from the referral instead, when one is `referred`)."""
     payload = AnsweredPayload(
         answer=str(consent.answer), answered_by=by, before=str(before) if before is not None else None
     )
@@ -94,7 +95,7 @@ def owe_told(
     for role, person in (("requester", request.requester_id), ("owner", owner)):
         if person is None or person == by:
             continue
-        if role == "owner" and consent.answer == ConsentAnswer.SOMEONE_ELSE and by == ADVOCATE:
+        if role == "owner" and referred:
             continue
         key = f"consent-answer:{request.id}:{consent.version}:{role}"
         queue.enqueue(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from store.customer.consent import ADVOCATE, EMAIL, asks_a_removed_person, check_open, owner_of
@@ -27,6 +27,7 @@ from store.models import (
     LedgerEntry,
     Rating,
     ReferenceRequest,
+    Referral,
 )
 from store.rules.policy import Activity, Policy
 
@@ -91,6 +92,8 @@ class AskView:
     #: what the requester said came of it, once done (None: not said)
     deal_moved: bool | None = None
     deal_closed: bool = False
+    #: the advocate named a colleague on the page, passed to the owner (`store.customer.referrals`)
+    colleague_named: bool = False
 
     @property
     def activity_name(self) -> str:
@@ -205,6 +208,7 @@ def _view(
         rated=rated is not None,
         deal_moved=request.deal_moved,
         deal_closed=(request.outcome_note or "").startswith(DEAL_CLOSED_NOTE),
+        colleague_named=bool(session.scalar(select(exists().where(Referral.request_id == request.id)))),
     )
 
 

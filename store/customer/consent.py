@@ -35,9 +35,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.act import Act
+from store.addresses import AddressKey
 from store.customer import answer_effects as effects
 from store.customer.answer_effects import ADVOCATE
-from store.customer.referrals import Colleague, refer
+from store.customer.referrals import Colleague, passed_on, refer
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed, TooSoon
 from store.models import (
@@ -174,6 +175,8 @@ class Answered:
     #: False when the same answer was already recorded (a second click: nothing new said)
     changed: bool
     delivery_keys: tuple[str, ...] = ()
+    #: the colleague named on the page was passed to the owner (`referrals.passed_on`)
+    referred: bool = False
 
 
 def answer(
@@ -187,12 +190,14 @@ def answer(
     times: str = "",
     pause: dt.timedelta = dt.timedelta(0),
     colleague: Colleague | None = None,
+    key: AddressKey | None = None,
 ) -> Answered:
     """Record the advocate's answer: `act.user` is `ADVOCATE` on the page, or the owner or an admin
     who heard it. **Someone else would be better** on the page names the `colleague`. An answer
     changed less than `pause` ago cannot change again yet (`TooSoon`): each change tells the
     requester and the owner, and a link clicked thirty times in a second must not owe sixty DMs
-    (nor queue everyone else's messages behind them)."""
+    (nor queue everyone else's messages behind them). `key` recognises a colleague removed from
+    the program, who is not passed on."""
     try:
         choice = ConsentAnswer(given)
     except ValueError:
@@ -233,7 +238,11 @@ def answer(
         consent.answered_by, consent.answered_at = act.user, act.now
         consent.rest_until = act.today + REST if choice is ConsentAnswer.NOT_FOR_3_MONTHS else None
         consent.version += 1
-        keys = effects.owe_told(session, request, consent, before, owner, act.user, act.now)
+        if named is not None:
+            named = passed_on(session, key, named)
+        keys = effects.owe_told(
+            session, request, consent, before, owner, act.user, act.now, referred=named is not None
+        )
         if choice is ConsentAnswer.LESS_OFTEN:
             effects.ask_less_often(session, policy, consent.advocate_id)
         if named is not None:
@@ -243,7 +252,7 @@ def answer(
                 session, request.id, request.requester_id, f"answer:{consent.version}", act.now
             ),
         )
-        return Answered(request.id, choice, changed=True, delivery_keys=keys)
+        return Answered(request.id, choice, changed=True, delivery_keys=keys, referred=named is not None)
 
 
 def check_open(request: ReferenceRequest, before: ConsentAnswer | None, today: dt.date) -> None:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.addresses import BadAddress, clean_address
+from store.addresses import AddressKey, BadAddress, clean_address
 from store.db import Database
 from store.errors import Gone, Invalid
+from store.forgotten import NoAddressKey, forgotten_among
 from store.models import Account, Advocate, ReferenceRequest, Referral
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
@@ -65,6 +66,17 @@ class ReferralView:
     name: str
     title: str
     email: str
+
+
+def passed_on(session: Session, key: AddressKey | None, colleague: Colleague) -> Colleague | None:
+    """The colleague, unless they were removed from the program at their request: then nothing of
+    them is kept and nobody is told of them (someone else's page must not bring them back). Without
+    the key to recognise removed people by, once someone was removed, nobody named is kept."""
+    try:
+        gone = forgotten_among(session, key, [colleague.email])
+    except NoAddressKey:
+        return None
+    return None if gone else colleague
 
 
 def refer(

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.addresses import AddressKey
-from store.bench.forgotten import forgotten_among
 from store.db import Database
+from store.forgotten import forgotten_among
 from store.imports.rows import (
     ACCOUNT_COLUMNS,
     ADVOCATE_COLUMNS,

@@ -4,9 +4,11 @@ column can hold — gets an answer in words, never a 500, and nothing unstorable
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import urllib.parse
+import zoneinfo
 
 import pytest
 from sqlalchemy import select
@@ -15,15 +17,29 @@ from handlers.advocate.pages import ANSWER, OFFER, RATE, advocate_site
 from handlers.advocate.web import Page
 from handlers.kit.desk import Desk
 from handlers.kit.links import Links
+from handlers.requests.customer_say import told_text
 from handlers.routes import ROUTES
 from store.act import Act
-from store.customer import consent
+from store.addresses import AddressKey
+from store.customer import ask_view, consent
 from store.db import Database
-from store.models import Consent, Rating, ReferenceRequest
+from store.models import (
+    Advocate,
+    Consent,
+    ForgottenAddress,
+    OfferSeat,
+    Rating,
+    ReferenceRequest,
+    Referral,
+    SeatStatus,
+)
+from store.offers import catalog, reserve, seats
+from store.offers.catalog import OfferDraft
+from store.outbox.payloads import AnsweredPayload
 from store.requests import followups
 from store.rules.policy import Policy
 from tests.handlers.advocate.test_mails import approved
-from tests.support import html_check
+from tests.support import html_check, store_seed
 from tests.support.wsgi import get, post_form
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -135,3 +151,59 @@ def test_an_answer_changed_again_too_soon_gets_a_page_that_says_when_it_can_chan
     assert "You changed your answer a moment ago. You can change it again in 10 min." in body
     with db.transaction() as session:
         assert session.get_one(Consent, rid).answer == "yes"
+
+
+def test_a_colleague_removed_from_the_program_named_on_the_page_is_not_kept_nor_passed_on(
+    db: Database, policy: Policy
+) -> None:
+    key = AddressKey(b"test-erasure-key")
+    desk = dataclasses.replace(desk_for(db, policy), address_key=key)
+    with db.transaction() as session:
+        session.add(ForgottenAddress(fingerprint=key.fingerprint("wendy@acme.example"), forgotten_at=NOW))
+    rid = approved(db, policy)
+    path = ask_path(desk, ANSWER, rid)
+    form = (
+        f"csrf={csrf_of(desk, path)}&answer=someone_else&colleague_name=Wendy+Wu"
+        "&colleague_title=&colleague_email=Wendy%40acme.example"
+    )
+
+    status, body = post_form(advocate_site(desk), path, form.encode())
+
+    assert status == 200 and html_check.problems(body) == []
+    assert "that someone else would be better" in body and "Wendy" not in body
+    with db.transaction() as session:
+        assert session.get_one(Consent, rid).answer == "someone_else"
+        assert session.scalars(select(Referral)).all() == []
+    # the requester is told the customer's no, and not that the owner has a colleague's details
+    said = AnsweredPayload("someone_else", consent.ADVOCATE)
+    told = told_text(ask_view.view(db, policy, rid, NOW.date()), said, for_requester=True)
+    assert "Someone else would be better" in told and "colleague" not in told
+
+
+def test_an_invitation_answered_on_the_offer_s_last_evening_west_of_utc_is_taken(
+    db: Database, policy: Policy
+) -> None:
+    """The program's day, not UTC's: at 20:00 in New York on the day the offer closes, the page
+    shows it open, and its yes is recorded (the UTC date is already the day after)."""
+    admin, new_york = "U0ADMIN01", zoneinfo.ZoneInfo("America/New_York")
+    with db.transaction() as session:
+        acme = store_seed.account(session, "Acme", owner_slack_id=OWNER)
+        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+        session.get_one(Advocate, jane).email = "jane@acme.example"
+    closes = NOW.date() + dt.timedelta(days=3)
+    offer = catalog.create_offer(
+        db,
+        policy,
+        OfferDraft("Spring beta", "early_access", "2", closes, "", "Early access to the new API"),
+        Act(admin, frozenset({admin}), NOW, NOW.date()),
+    )
+    seat = reserve.offer_it(db, policy, offer.id, acme, Act(OWNER, frozenset(), NOW, NOW.date()), invite=True)
+    evening = dt.datetime.combine(closes, dt.time(20), tzinfo=new_york).astimezone(dt.UTC)
+    desk = dataclasses.replace(desk_for(db, policy), clock=lambda: evening, tz=new_york)
+    with db.transaction(readonly=True) as session:
+        path = path_of(desk, OFFER, session.get_one(OfferSeat, seat.id).public_id)
+
+    status, body = post_form(advocate_site(desk), path, f"csrf={csrf_of(desk, path)}&answer=yes".encode())
+
+    assert status == 200 and "your account team will be in touch" in body
+    assert seats.seat(db, policy, seat.id).status == SeatStatus.ACCEPTED  # type: ignore[union-attr]

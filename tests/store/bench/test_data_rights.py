@@ -19,13 +19,13 @@ from store.accounts import lookup
 from store.act import Act
 from store.addresses import AddressKey
 from store.bench import data_rights, erasure, nominating
-from store.bench.forgotten import NoAddressKey
 from store.bench.nominating import CANNOT_NOMINATE, NominationDraft
 from store.customer import ask_view, consent
 from store.customer.referrals import Colleague
 from store.db import Database
 from store.errors import Gone, Invalid
 from store.evidence import capture
+from store.forgotten import NoAddressKey
 from store.imports.importer import import_advocates
 from store.models import (
     Advocate,
@@ -425,3 +425,22 @@ def test_a_colleague_an_advocate_named_is_exported_and_forgotten_by_their_addres
             db, policy, NominationDraft(acme, "Wendy Wu", "", "wendy@acme.example", ""), act(SELLER), key=KEY
         )
     assert refused.value.errors["email"] == CANNOT_NOMINATE
+
+    # named again on another ask's page: nothing of her is kept, the owner is told the answer alone
+    with db.transaction() as session:
+        sam = store_seed.advocate(session, acme, "Sam Roe", "reference_call")
+        session.get_one(Advocate, sam).email = "sam@acme.example"
+    again = asking.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call", advocate_id=sam),
+        act(SELLER),
+        source_key="view:2",
+    ).request_id
+    deciding.decide(db, policy, again, act(OWNER), approve=True, consent_mode=consent.EMAIL)
+    named = consent.answer(db, policy, again, "someone_else", act(consent.ADVOCATE), colleague=wendy, key=KEY)
+
+    assert named.changed and not named.referred
+    assert f"referral:{again}" not in named.delivery_keys
+    assert f"consent-answer:{again}:1:owner" in named.delivery_keys
+    assert "Wendy" not in every_text(db) and "wendy@acme.example" not in every_text(db)
