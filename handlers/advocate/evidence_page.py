@@ -19,6 +19,7 @@ from handlers.advocate import voice
 from handlers.advocate.templating import render
 from handlers.advocate.web import Page, PageRequest, Reply, problem
 from handlers.kit.desk import Desk
+from handlers.kit.forms import as_id
 from store.customer.consent import ADVOCATE
 from store.errors import AlreadySettled, Changed, Gone, Invalid
 from store.evidence import approval, capture, view
@@ -132,18 +133,18 @@ def _title(item: ItemView) -> str:
 
 
 def _version(form: dict[str, str]) -> int:
-    raw = form.get("version", "")
-    if not raw.isdigit() or len(raw) > 9:
+    version = as_id(form.get("version", ""))
+    if version is None:
         raise Invalid({"version": "This form is out of date: open the link from the e-mail again."})
-    return int(raw)
+    return version
 
 
 def _approval(form: dict[str, str]) -> Approval:
-    years = form.get("years", "")
+    years = as_id(form.get("years", ""))
     return Approval(
         places=tuple(place for place in PLACES if form.get(f"place_{place}") == "yes"),
         name_as=form.get("name_as", ""),
-        years=int(years) if years.isdigit() and len(years) < 3 else 0,
+        years=years if years is not None and years < 100 else 0,
     )
 
 

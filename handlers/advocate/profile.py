@@ -16,6 +16,7 @@ from handlers.advocate import voice
 from handlers.advocate.templating import render
 from handlers.advocate.web import Download, Page, PageRequest, Reply, problem
 from handlers.kit.desk import Desk
+from handlers.kit.forms import as_id
 from handlers.outbox.sender import send_soon
 from store.bench import data_rights, erasure, profile
 from store.bench.profile import Preferences, Profile
@@ -85,9 +86,11 @@ def _preferences(desk: Desk, form: dict[str, str]) -> Preferences:
         valued=tuple(group for number, group in enumerate(groups) if form.get(f"{VALUE}{number}") == "yes"),
         value_note=form.get("value_note", ""),
         remove_dates=tuple(
-            int(name.removeprefix(REMOVE_RANGE))
+            range_id
             for name, ticked in form.items()
-            if name.startswith(REMOVE_RANGE) and ticked == "yes" and name.removeprefix(REMOVE_RANGE).isdigit()
+            if name.startswith(REMOVE_RANGE)
+            and ticked == "yes"
+            and (range_id := as_id(name.removeprefix(REMOVE_RANGE))) is not None
         ),
         add_dates=_new_range(form),
     )

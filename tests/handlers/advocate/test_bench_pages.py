@@ -190,6 +190,8 @@ def test_their_page_saves_at_once_and_refuses_in_words(desk: Desk) -> None:
     assert dates[0] == 400 and "Enter both days as dates" in dates[2]
     removed = page(site, "POST", url, {**form, f"remove_{off.id}": "yes", "off_from": "", "off_to": ""})
     assert removed[0] == 200 and "year-end &lt;close&gt;" not in removed[2]
+    made_up = {**form, "remove_²": "yes", "remove_99999999999": "yes", "off_from": "", "off_to": ""}
+    assert page(site, "POST", url, made_up)[0] == 200, "a range no form offered is ignored, not a 500"
 
 
 def test_download_my_data_as_json_and_as_csv(desk: Desk) -> None:

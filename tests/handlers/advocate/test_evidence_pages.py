@@ -116,6 +116,9 @@ def test_share_a_few_words_then_approve_the_exact_text(
     [mine] = view.words(db, policy, jane, NOW.date()).items
     assert action.startswith(f"/evidence/{mine.public_id}/"), "the item's opaque id, not its number"
     answer = {**fields_of(approval), "place_sales": "yes", "name_as": "title_company", "years": "3"}
+    # digits str.isdigit() takes and int() does not: the form's answer in words, not a 500
+    assert post_fields(site, action, {**answer, "version": "²"})[0] == 400
+    assert post_fields(site, action, {**answer, "years": "²"})[0] == 400
     status, done = post_fields(site, action, answer)
     assert status == 200
     ok(done)
