@@ -137,6 +137,9 @@ def _need(
     def bad(key: str | None, why: str) -> None:
         problems.append(f"line {_line_of(text, start, key) if key else start}: {why}")
 
+    if not isinstance(spec, dict):
+        bad(None, "a need is a [[need]] table of keys, not a list of values")
+        return None
     before = len(problems)
     unknown = sorted(set(spec) - set(KEYS))
     if unknown:
@@ -148,7 +151,7 @@ def _need(
     if not filters:
         bad(None, f"name what the need is for: at least one of {', '.join(FILTERS)}")
     activity = spec.get("activity")
-    if activity not in policy.activities:
+    if not isinstance(activity, str) or activity not in policy.activities:
         bad("activity", f"activity {activity!r} is not one of the policy's ({', '.join(policy.activities)})")
     count = spec.get("count")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= COUNT_MAX:

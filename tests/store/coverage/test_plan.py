@@ -185,6 +185,11 @@ def test_a_bad_plan_names_each_problem_by_its_line(tmp_path: Path, policy: Polic
             '[[need]]\nindustry = "A"\nactivity = "quote"\ncount = 1\nby = "soon"\n',
             "line 5: by must be a date",
         ),
+        ("need = [1]\n", "line 1: a need is a [[need]] table of keys"),
+        (
+            '[[need]]\nindustry = "A"\nactivity = ["quote"]\ncount = 1\nby = 2027-01-01\n',
+            "line 3: activity ['quote'] is not one of the policy's",
+        ),
     ],
 )
 def test_a_plan_that_is_not_one_says_so(tmp_path: Path, policy: Policy, text: str, expected: str) -> None:
