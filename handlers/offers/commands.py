@@ -239,7 +239,7 @@ def submitted(
         draft = parse(view)
         offer_id = metadata_id(view)
         if offer_id is None:
-            offer = catalog.create_offer(desk.db, desk.policy, draft, act)
+            offer = catalog.create_offer(desk.db, desk.policy, draft, act, source_key=f"view:{view['id']}")
         else:
             offer = catalog.edit_offer(desk.db, desk.policy, offer_id, draft, act)
         done = modal(

@@ -45,6 +45,8 @@ class Offer(Base):
     __tablename__ = "offers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: the modal it was created from: a modal sent twice creates one offer
+    source_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(150))
     #: a value key of the policy: it sets the credit and the social-capital group
     value: Mapped[str] = mapped_column(String(50))

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -195,15 +196,39 @@ def _write(offer: Offer, draft: OfferDraft, seats: int, fits: Fits, now: dt.date
     offer.updated_at = now
 
 
-def create_offer(db: Database, policy: Policy, draft: OfferDraft, act: Act) -> OfferView:
+def create_offer(
+    db: Database, policy: Policy, draft: OfferDraft, act: Act, *, source_key: str | None = None
+) -> OfferView:
+    """A new offer; the same modal (`source_key`) sent again, even at the same moment, answers
+    with the offer it created instead of a second one."""
     check_manager(act)
     seats, fits = _validate(policy, draft, act.today, 0)
     with db.transaction() as session:
-        offer = Offer(seats_taken=0, status=OfferStatus.OPEN, created_by=act.user, created_at=act.now)
+        if source_key is not None:
+            again = session.scalar(select(Offer).where(Offer.source_key == source_key))
+            if again is not None:
+                return offer_view(policy, again)
+        offer = Offer(
+            source_key=source_key,
+            seats_taken=0,
+            status=OfferStatus.OPEN,
+            created_by=act.user,
+            created_at=act.now,
+        )
         _write(offer, draft, seats, fits, act.now)
-        session.add(offer)
-        session.flush()
-        return offer_view(policy, offer)
+        offer_id = _insert_once(session, offer)
+        if offer_id is None:  # the same modal's other copy created it a moment ago
+            offer_id = session.scalar(select(Offer.id).where(Offer.source_key == source_key))
+        return offer_view(policy, session.get_one(Offer, offer_id))
+
+
+def _insert_once(session: Session, offer: Offer) -> int | None:
+    """The new offer's id, or None when its `source_key` is already taken: `INSERT ... ON CONFLICT
+    DO NOTHING` answers on both databases without breaking the transaction."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = Offer.__table__
+    values = {column.key: getattr(offer, column.key) for column in table.columns if column.key != "id"}
+    return session.scalar(insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id))
 
 
 def edit_offer(db: Database, policy: Policy, offer_id: int, draft: OfferDraft, act: Act) -> OfferView:

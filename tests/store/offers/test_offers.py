@@ -75,6 +75,28 @@ def test_only_admins_manage_offers_and_bad_input_is_named_per_field(db: Database
     assert [o.id for o in catalog.list_offers(db, policy, TODAY, include_closed=True)] == [offer.id]
 
 
+def test_the_new_offer_modal_sent_twice_even_at_once_creates_one_offer(db: Database, policy: Policy) -> None:
+    admin = Act(ADMIN, ADMINS, NOW, TODAY)
+    made: list[int] = []
+    start = threading.Barrier(4)
+
+    def save() -> None:
+        start.wait()
+        made.append(catalog.create_offer(db, policy, draft(), admin, source_key="view:V0OFFER1").id)
+
+    threads = [threading.Thread(target=save) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    later = catalog.create_offer(db, policy, draft(), admin, source_key="view:V0OFFER1")
+    other = catalog.create_offer(db, policy, draft(), admin, source_key="view:V0OFFER2")
+
+    assert len(made) == 4 and len(set(made)) == 1 and later.id == made[0]
+    assert other.id != made[0]
+    assert len(catalog.list_offers(db, policy, TODAY)) == 2
+
+
 def test_matching_puts_the_most_over_asked_first_then_the_group_missing_never_do_not_contact(
     db: Database, policy: Policy
 ) -> None:
