@@ -11,9 +11,9 @@ from handlers.kit.blocks import Block, actions, button, context, escape, header,
 from handlers.kit.ids import Action
 from handlers.kit.nominating import FROM_PROMOTER, nominate_button
 from store.bench.notices import UNDELIVERABLE
-from store.bench.promoters import Promoter
 from store.bench.views import NominationView
 from store.models import NominationStatus
+from store.promoters import Promoter
 
 INVITE_THEM, NOT_NOW = "Invite them", "Not now"
 #: where a nomination stands, in a line

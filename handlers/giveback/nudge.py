@@ -10,14 +10,14 @@ from handlers.kit.desk import Desk
 from handlers.kit.ids import Action
 from handlers.offers.blocks import suggestion_block
 from handlers.outbox.messages import Outgoing
-from store.bench import promoters
-from store.bench.promoters import Promoter
+from store import promoters
 from store.giveback import nudges
 from store.giveback.nudges import NudgeLine
 from store.offers import matching
 from store.offers.matching import Suggestion
 from store.outbox.payloads import NudgePayload
 from store.outbox.queue import DeliveryJob
+from store.promoters import Promoter
 from store.rules.policy import points
 
 #: accounts listed in one nudge; the rest are named in a line (a message holds 50 blocks)

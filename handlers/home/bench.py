@@ -12,7 +12,8 @@ from handlers.bench.blocks import (
 from handlers.kit.blocks import Block, actions, context, section
 from handlers.kit.desk import Desk
 from handlers.kit.nominating import nominate_button
-from store.bench import promoters, views
+from store import promoters
+from store.bench import views
 
 HOME_NOMINATIONS = 3
 HOME_PROMOTERS = 3

@@ -10,6 +10,7 @@ from handlers.kit.blocks import Block, actions, button, context, escape, section
 from handlers.kit.ids import Action
 from store.giveback.social_capital import SocialCapital
 from store.models import SeatStatus
+from store.offers import seat_changes
 from store.offers.catalog import OfferView
 from store.offers.matching import Suggestion
 from store.offers.seats import SeatView
@@ -91,6 +92,8 @@ def seat_blocks(seat: SeatView) -> list[Block]:
     if seat.settled:
         outcome = SEAT_OUTCOMES.get(SeatStatus(seat.status), seat.status)
         by = f" by {user(seat.closed_by)}" if seat.closed_by else ""
+        if seat.closed_by == seat_changes.REMOVED:
+            by = ": the advocate was removed from the program at their request"
         balance = f" Balance now *{points(seat.balance)}*."
         return [section(head), context(f"{outcome}{by}.{balance}")]
     buttons = []

@@ -52,6 +52,7 @@ from store.models import (
     Referral,
     RequestStatus,
 )
+from store.offers import seat_changes
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import RemovedPayload
@@ -196,6 +197,7 @@ def _erase_advocate(session: Session, advocate: Advocate, now: dt.datetime, by_a
         .where(ReferenceRequest.advocate_id == advocate.id, ReferenceRequest.status == RequestStatus.PENDING)
         .values(advocate_id=None)
     )
+    keys += seat_changes.let_go_of_removed(session, advocate.id, now)
     owner = session.scalar(select(Account.owner_slack_id).where(Account.id == advocate.account_id))
     key = f"advocate-removed:{advocate.id}"
     if owner is None:

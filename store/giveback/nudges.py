@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from store import ledger
-from store.bench import promoters
+from store import ledger, promoters
 from store.db import Database
 from store.models import Account, AccountStatus, EntryKind, LedgerEntry
 from store.outbox import queue
@@ -132,7 +131,7 @@ def owing_accounts(db: Database, policy: Policy, today: dt.date) -> dict[str, li
 
 def owe_nudges(db: Database, policy: Policy, *, now: dt.datetime, today: dt.date) -> list[OwedNudge]:
     """Claim this week's nudge for every owner who has something to give, or promoters to nominate
-    (`store.bench.promoters`, read again when it is sent); returns the new claims."""
+    (`store.promoters`, read again when it is sent); returns the new claims."""
     since = today - dt.timedelta(days=policy.rules.give_back_days)
     week = period(today)
     owed = owing_accounts(db, policy, today)

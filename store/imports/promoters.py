@@ -7,7 +7,7 @@ An answer from someone removed from the program is skipped with a warning: it wo
 address again.
 
 A promoter (9–10) who is not an advocate becomes a suggestion to the account's owner
-(`store.bench.promoters`); a detractor (0–6) lately is a ⚠️ on asks to the account
+(`store.promoters`); a detractor (0–6) lately is a ⚠️ on asks to the account
 (`store.rules.advocates`).
 """
 

@@ -68,6 +68,8 @@ def _invitation(session: Session, policy: Policy, seat: OfferSeat | None, today:
     offer = session.get_one(Offer, seat.offer_id)
     account = session.get_one(Account, seat.account_id)
     advocate = session.get_one(Advocate, seat.advocate_id)
+    if advocate.forgotten_at is not None:  # removed from the program: not to be contacted
+        raise Gone("the invitation's advocate was removed from the program")
     return Invitation(
         seat_id=seat.id,
         public_id=seat.public_id,

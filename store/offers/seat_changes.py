@@ -230,3 +230,28 @@ def release_seat(
         key = owe_refresh(session, seat, SeatStatus.RELEASED, act.now)
         keys = (key, *owe_home(session, home_of, f"seat:{seat_id}:released", act.now))
         return replace(seat_view(session, policy, seat_id), delivery_keys=keys)
+
+
+#: who closed a seat whose advocate was removed from the program (`closed_by`)
+REMOVED = "removed"
+
+
+def let_go_of_removed(session: Session, advocate_id: int, now: dt.datetime) -> list[str]:
+    """Inside erasure's transaction: the seats offered to an advocate removed from the program.
+    One not answered yet is released (it can no longer be answered, and the seat is someone
+    else's to take); every card about one is rewritten, showing the pseudonym."""
+    keys = []
+    for seat in session.scalars(select(OfferSeat).where(OfferSeat.advocate_id == advocate_id)):
+        released = _move(
+            session,
+            seat.id,
+            (SeatStatus.RESERVED,),
+            status=SeatStatus.RELEASED,
+            hold_key=None,
+            closed_by=REMOVED,
+            closed_at=now,
+        )
+        if released:
+            _give_back_seat(session, seat.offer_id)
+        keys.append(owe_refresh(session, seat, REMOVED, now))
+    return keys

@@ -134,3 +134,20 @@ def test_the_advocate_modal_and_an_invited_card_are_valid(desk: Desk) -> None:
     blocks = seat_blocks(card)
     assert_valid_message_blocks(blocks)
     assert "was invited by e-mail" in str(blocks) and "<!channel>" not in str(blocks)
+
+
+def test_a_seat_let_go_because_its_advocate_was_removed_says_so(desk: Desk) -> None:
+    with desk.db.transaction() as s:
+        acme = seed.account(s, "Acme", owner_slack_id=OWNER, segment="Enterprise")
+        jane = seed.advocate(s, acme, "Jane Doe", "reference_call")
+    seat = reserve.offer_it(desk.db, desk.policy, posted(desk).id, acme, Act(OWNER, desk.admins, NOW, TODAY))
+    with desk.db.transaction() as s:
+        seat_changes.let_go_of_removed(s, jane, NOW)
+
+    card = seats.seat(desk.db, desk.policy, seat.id)
+
+    assert card is not None and card.status == "released"
+    blocks = seat_blocks(card)
+    assert_valid_message_blocks(blocks)
+    assert "the advocate was removed from the program at their request" in str(blocks)
+    assert "<@removed>" not in str(blocks)

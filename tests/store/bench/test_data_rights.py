@@ -23,7 +23,7 @@ from store.bench.nominating import CANNOT_NOMINATE, NominationDraft
 from store.customer import ask_view, consent
 from store.customer.referrals import Colleague
 from store.db import Database
-from store.errors import Gone, Invalid
+from store.errors import AlreadySettled, Gone, Invalid
 from store.evidence import capture
 from store.forgotten import NoAddressKey
 from store.imports.importer import import_advocates
@@ -44,7 +44,10 @@ from store.models import (
     NpsAnswer,
     Rating,
     ReferenceRequest,
+    SeatStatus,
 )
+from store.offers import catalog, invitations, reserve, seat_changes, seats
+from store.offers.catalog import OfferDraft
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.requests import asking, deciding
@@ -444,3 +447,36 @@ def test_a_colleague_an_advocate_named_is_exported_and_forgotten_by_their_addres
     assert f"referral:{again}" not in named.delivery_keys
     assert f"consent-answer:{again}:1:owner" in named.delivery_keys
     assert "Wendy" not in every_text(db) and "wendy@acme.example" not in every_text(db)
+
+
+def test_remove_me_lets_go_of_the_seats_offered_them(db: Database, policy: Policy) -> None:
+    """A seat offered to Jane and not answered yet is released when she is removed: its invitation
+    leads nowhere and the seat is someone else's to take. One she accepted stays the account's
+    (the owner delivers or releases it). The owner's cards about both are rewritten (pseudonym)."""
+    admin = "U0ADMIN01"
+    with db.transaction() as session:
+        acme = store_seed.account(session, "Acme Corp", "Retail", owner_slack_id=OWNER)
+        jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
+        session.get_one(Advocate, jane).email = JANE
+    closes = NOW.date() + dt.timedelta(days=30)
+    manager, owner = Act(admin, frozenset({admin}), NOW, NOW.date()), act(OWNER)
+    spring, summit = (
+        catalog.create_offer(db, policy, OfferDraft(title, "early_access", "1", closes, "", "Betas"), manager)
+        for title in ("Spring beta", "Summit beta")
+    )
+    waiting = reserve.offer_it(db, policy, spring.id, acme, owner, invite=True)
+    taken = reserve.offer_it(db, policy, summit.id, acme, owner, invite=True)
+    seat_changes.answer_from_advocate(db, policy, taken.id, True, email=JANE, now=NOW, today=NOW.date())
+
+    done = erasure.forget_advocate(db, jane, key=KEY, now=NOW)
+
+    released, kept = seats.seat(db, policy, waiting.id), seats.seat(db, policy, taken.id)
+    assert released is not None and released.status == SeatStatus.RELEASED
+    assert kept is not None and kept.status == SeatStatus.ACCEPTED
+    assert catalog.get_offer(db, policy, spring.id).seats_left == 1  # type: ignore[union-attr]
+    for seat in (waiting, taken):
+        assert f"offer_seat_refresh:{seat.id}:removed" in done.delivery_keys
+        with pytest.raises(Gone):
+            invitations.invitation(db, policy, seat.id, NOW.date())
+    with pytest.raises(AlreadySettled):
+        seat_changes.answer_from_advocate(db, policy, waiting.id, True, email=JANE, now=NOW, today=NOW.date())
