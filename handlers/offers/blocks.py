@@ -6,7 +6,7 @@ decision DM, find), so an offer reads the same wherever it appears.
 
 from __future__ import annotations
 
-from handlers.kit.blocks import Block, actions, button, context, escape, section, user
+from handlers.kit.blocks import Block, actions, button, context, escape, section, user, when
 from handlers.kit.ids import Action
 from store.giveback.social_capital import SocialCapital
 from store.models import SeatStatus
@@ -102,7 +102,7 @@ def seat_blocks(seat: SeatView) -> list[Block]:
         if seat.invited_at is not None:
             state = (
                 f"{escape(seat.advocate_name or 'The advocate')} was invited by e-mail on "
-                f"{seat.invited_at.date().isoformat()}: their answer shows here. "
+                f"{when(seat.invited_at)}: their answer shows here. "
                 "If they tell you in person, record it here."
             )
         buttons += [
