@@ -17,11 +17,12 @@ from store.customer.consent import ADVOCATE, mail_recipient
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.evidence.items import SOURCE_MAX, check_words, get
-from store.models import Advocate, Evidence, EvidenceStatus
+from store.models import Account, Advocate, Evidence, EvidenceStatus
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import EvidencePayload
 from store.rules.policy import Policy
+from store.rules.willing import may_be_approached
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,14 @@ def draft(db: Database, policy: Policy, typed: EvidenceDraft, act: Act, *, sourc
         if not advocate.email:
             raise Invalid(
                 {"advocate": f"{advocate.name} has no e-mail address: they could not approve their words."}
+            )
+        approachable = select(Advocate.id).join(Account, Account.id == Advocate.account_id)
+        if (
+            session.scalar(approachable.where(Advocate.id == advocate.id, *may_be_approached(act.today)))
+            is None
+        ):
+            raise Invalid(
+                {"advocate": f"{advocate.name} asked not to be contacted now: nothing is sent to them."}
             )
         evidence_id = _add(
             session, advocate, kind.key, words, link, typed.source.strip(), act.user, act.now, source_key

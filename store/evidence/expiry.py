@@ -16,23 +16,31 @@ from sqlalchemy import select
 from store.customer.consent import mail_recipient
 from store.db import Database
 from store.evidence.items import usable
-from store.models import Advocate, Evidence
+from store.models import Account, Advocate, Evidence
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import EvidencePayload
 from store.rules.policy import Policy
+from store.rules.willing import may_be_approached
 
 
 def owe_renewal_notices(db: Database, policy: Policy, now: dt.datetime, today: dt.date) -> list[str]:
     """Claim the e-mail for each usable item expiring within the notice, whose advocate has an
-    address; the keys this call added."""
+    address and may be approached (not do-not-contact, not resting: their words then simply
+    expire); the keys this call added."""
     last_day = today + dt.timedelta(days=policy.evidence.renew_notice_days)
     claimed = []
     with db.transaction() as session:
         due = session.execute(
             select(Evidence.id, Evidence.advocate_id, Evidence.version, Evidence.expires_on)
             .join(Advocate, Advocate.id == Evidence.advocate_id)
-            .where(usable(today), Evidence.expires_on <= last_day, Advocate.email.is_not(None))
+            .join(Account, Account.id == Advocate.account_id)
+            .where(
+                usable(today),
+                Evidence.expires_on <= last_day,
+                Advocate.email.is_not(None),
+                *may_be_approached(today),
+            )
             .order_by(Evidence.expires_on, Evidence.id)
         ).all()
         for evidence_id, advocate_id, version, expires_on in due:

@@ -1,10 +1,10 @@
 """Who at an account may be approached today: its willing advocates that have not said stop.
 
 The issue-10 rules in one place for the code that picks a person without running the whole
-checklist (an offer's invitation, the digest's "untapped"): an advocate is *willing* when they
-named activities they would do, and *silenced* when their own answer to an ask stops us — "Please
-don't ask me again" for good, "Not for 3 months" until their rest ends. `store.rules.facts` reads the
-same answers for the checklist's ⛔ rule (`Rule.ADVOCATE_SAY`).
+checklist (an offer's invitation, words to approve, the digest's "untapped"): an advocate is
+*willing* when they named activities they would do, and *silenced* when their own answer to an
+ask stops us — "Please don't ask me again" for good, "Not for 3 months" until their rest ends.
+`store.rules.facts` reads the same answers for the checklist's ⛔ rule (`Rule.ADVOCATE_SAY`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,13 @@ def willing_and_free(today: dt.date) -> list[ColumnElement[bool]]:
     return [Advocate.activities != "", Advocate.id.not_in(silenced(today))]
 
 
+def may_be_approached(today: dt.date) -> list[ColumnElement[bool]]:
+    """WHERE clauses on `Advocate` joined to its `Account`: not at a do-not-contact account, and not
+    silenced today. What the program e-mails a person unasked goes only to them: an offer's
+    invitation, words drafted for them to approve, a notice that their words expire."""
+    return [Account.status != AccountStatus.DO_NOT_CONTACT, Advocate.id.not_in(silenced(today))]
+
+
 def advocates_to_approach(session: Session, account_id: int, today: dt.date) -> list[Advocate]:
     """The account's advocates who may be approached today, by name (none for a do-not-contact account)."""
     return list(
@@ -47,8 +54,8 @@ def advocates_to_approach(session: Session, account_id: int, today: dt.date) -> 
             .join(Account, Account.id == Advocate.account_id)
             .where(
                 Advocate.account_id == account_id,
-                Account.status != AccountStatus.DO_NOT_CONTACT,
-                *willing_and_free(today),
+                Advocate.activities != "",
+                *may_be_approached(today),
             )
             .order_by(Advocate.name, Advocate.id)
         )

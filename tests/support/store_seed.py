@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.accounts.lookup import normalize
 from store.db import Database
-from store.models import Account, Advocate, EntryKind, ReferenceRequest, RequestStatus
+from store.models import Account, Advocate, Consent, ConsentAnswer, EntryKind, ReferenceRequest, RequestStatus
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
@@ -108,6 +108,29 @@ def asked(session: Session, account_id: int, advocate_id: int, on: dt.date) -> N
         now=NOW,
         occurred_on=on,
     )
+
+
+def said(session: Session, advocate_id: int, answer: str, *, on_account: int | None = None) -> None:
+    """The advocate answered an ask on NOW's day: "never" for good, "not for 3 months" for 90 days.
+
+    The ask sits on `on_account` (default: the advocate's own account); the rules read the answer
+    by advocate, as `store.rules.facts` does."""
+    advocate = session.get_one(Advocate, advocate_id)
+    request_id = request(session, on_account or advocate.account_id, status=RequestStatus.CUSTOMER_DECLINED)
+    rest = NOW.date() + dt.timedelta(days=90) if answer == ConsentAnswer.NOT_FOR_3_MONTHS else None
+    session.add(
+        Consent(
+            request_id=request_id,
+            advocate_id=advocate_id,
+            mode="email",
+            answer=answer,
+            rest_until=rest,
+            version=1,
+            asked_at=NOW,
+            answered_at=NOW,
+        )
+    )
+    session.flush()
 
 
 def someone_to_ask(db: Database, request_id: int) -> int | None:

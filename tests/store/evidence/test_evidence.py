@@ -22,7 +22,11 @@ from store.evidence.approval import Approval
 from store.evidence.capture import EvidenceDraft
 from store.evidence.use import UseDraft
 from store.models import (
+    Account,
+    AccountStatus,
     Advocate,
+    Consent,
+    ConsentAnswer,
     Delivery,
     Evidence,
     EvidenceStatus,
@@ -203,6 +207,40 @@ def test_an_admin_drafts_words_once_per_modal_and_the_advocate_is_asked_by_e_mai
     with pytest.raises(Invalid) as refused:
         capture.draft(db, policy, typed, act(ADMIN), source_key="view:3")
     assert "no e-mail address" in refused.value.errors["advocate"]
+
+
+def test_nothing_is_e_mailed_unasked_to_someone_who_asked_not_to_be_contacted(
+    db: Database, policy: Policy
+) -> None:
+    """Words to approve and a notice that words expire go, like an offer's invitation, only to
+    someone who may be approached: not after "Please don't ask me again", not to a do-not-contact
+    account. Their approved words simply expire."""
+    account, jane = acme(db)
+    item = approved(db, policy, jane, years=1)  # expires on 2027-11-23
+    typed = EvidenceDraft(account, jane, "quote", "We closed in half the time.")
+    with db.transaction() as session:
+        seed.said(session, jane, ConsentAnswer.NEVER)
+
+    with pytest.raises(Invalid) as refused:
+        capture.draft(db, policy, typed, act(ADMIN), source_key="view:1")
+    notices = expiry.owe_renewal_notices(db, policy, NOW, dt.date(2027, 10, 24))
+
+    assert (
+        refused.value.errors["advocate"] == "Jane Roe asked not to be contacted now: nothing is sent to them."
+    )
+    assert notices == [] and row(db, item).status == EvidenceStatus.APPROVED
+    with db.transaction() as session:
+        [mine] = session.scalars(select(Consent).where(Consent.advocate_id == jane)).all()
+        session.delete(mine)
+        session.get_one(Account, account).status = AccountStatus.DO_NOT_CONTACT
+    with pytest.raises(Invalid):
+        capture.draft(db, policy, typed, act(ADMIN), source_key="view:2")
+    assert expiry.owe_renewal_notices(db, policy, NOW, dt.date(2027, 10, 24)) == []
+    with db.transaction() as session:
+        session.get_one(Account, account).status = AccountStatus.ACTIVE
+    assert expiry.owe_renewal_notices(db, policy, NOW, dt.date(2027, 10, 24)) == [
+        f"evidence-renew:{item}:2027-11-23"
+    ]
 
 
 def test_words_are_kept_up_to_ten_thousand_characters_and_refused_beyond(

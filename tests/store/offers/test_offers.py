@@ -16,11 +16,9 @@ from store.giveback import social_capital
 from store.models import (
     AccountStatus,
     Advocate,
-    Consent,
     ConsentAnswer,
     Delivery,
     EntryKind,
-    RequestStatus,
     SeatStatus,
 )
 from store.offers import catalog, invitations, matching, reserve, seat_changes, seats
@@ -259,31 +257,6 @@ def test_social_capital_breakdown_by_group_and_missing_groups(db: Database, poli
     assert capital.missing == ("reputation", "status", "say in product", "business")
 
 
-def said(session, advocate_id: int, answer: str, *, on_account: int | None = None) -> None:  # type: ignore[no-untyped-def]
-    """The advocate answered an ask (issue 10): "never" for good, "not for 3 months" for 90 days.
-
-    The ask sits on `on_account` (default: the advocate's own account); the rules read the answer
-    by advocate, as `store.rules.facts` does."""
-    advocate = session.get_one(Advocate, advocate_id)
-    request_id = seed.request(
-        session, on_account or advocate.account_id, status=RequestStatus.CUSTOMER_DECLINED
-    )
-    rest = TODAY + dt.timedelta(days=90) if answer == ConsentAnswer.NOT_FOR_3_MONTHS else None
-    session.add(
-        Consent(
-            request_id=request_id,
-            advocate_id=advocate_id,
-            mode="email",
-            answer=answer,
-            rest_until=rest,
-            version=1,
-            asked_at=NOW,
-            answered_at=NOW,
-        )
-    )
-    session.flush()
-
-
 def with_email(session, advocate_id: int, email: str) -> None:  # type: ignore[no-untyped-def]
     session.get_one(Advocate, advocate_id).email = email
     session.flush()
@@ -298,14 +271,14 @@ def test_offer_it_names_the_one_advocate_who_may_be_approached_or_asks_which_or_
         seed.advocate(s, acme, "Bob Unwilling", "")
         carol = seed.advocate(s, acme, "Carol Never", "reference_call")
         dan = seed.advocate(s, acme, "Dan Resting", "case_study")
-        said(s, carol, ConsentAnswer.NEVER)
-        said(s, dan, ConsentAnswer.NOT_FOR_3_MONTHS)
+        seed.said(s, carol, ConsentAnswer.NEVER)
+        seed.said(s, dan, ConsentAnswer.NOT_FOR_3_MONTHS)
         globex = seed.account(s, "Globex", owner_slack_id=OWNER)
         ann = seed.advocate(s, globex, "Ann Two", "reference_call")
         seed.advocate(s, globex, "Ben Two", "webinar")
         initech = seed.account(s, "Initech", owner_slack_id=OWNER)
         ivy = seed.advocate(s, initech, "Ivy Resting", "reference_call")
-        said(s, ivy, ConsentAnswer.NOT_FOR_3_MONTHS)
+        seed.said(s, ivy, ConsentAnswer.NOT_FOR_3_MONTHS)
     offer = make_offer(db, policy, seats="3")
     owner = Act(OWNER, ADMINS, NOW, TODAY)
 
