@@ -32,11 +32,12 @@ from handlers.kit.ids import Action, View
 from handlers.kit.nominating import FOR_ACCOUNT, FROM_PROMOTER, FROM_REFERRAL, NOMINATE
 from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
+from store import promoters
 from store.accounts import lookup
 from store.accounts.lookup import AccountChoice
 from store.act import Act
 from store.addresses import ADDRESS_MAX
-from store.bench import nominating, promoters
+from store.bench import nominating
 from store.bench.nominating import NAME_MAX, WHY_MAX, Nominated, NominationDraft
 from store.customer import referrals
 from store.errors import Gone

@@ -12,7 +12,6 @@ from store.db import Database
 from store.digest import fairness
 from store.models import AccountStatus, Advocate, ConsentAnswer, EntryKind, ReferenceRequest, RequestStatus
 from store.rules.policy import Policy
-from tests.store.offers.test_offers import said
 from tests.support import store_seed as seed
 
 UTC = zoneinfo.ZoneInfo("UTC")
@@ -135,10 +134,10 @@ def test_untapped_needs_a_willing_advocate_who_is_not_resting_and_not_do_not_con
         assert hooli is not None
         resting = seed.advocate(s, ids["Hooli"], "Rita Resting", "reference_call")
         # the answers sit on an ask elsewhere, so Hooli itself stays never asked
-        said(s, resting, ConsentAnswer.NOT_FOR_3_MONTHS, on_account=ids["Acme"])
+        seed.said(s, resting, ConsentAnswer.NOT_FOR_3_MONTHS, on_account=ids["Acme"])
     figures = fairness.fairness(db, policy, WEEK, UTC)
     assert [(u.name, u.willing_advocates) for u in figures.untapped] == [("Hooli", 1)]
 
     with db.transaction() as s:
-        said(s, hooli, ConsentAnswer.NEVER, on_account=ids["Acme"])
+        seed.said(s, hooli, ConsentAnswer.NEVER, on_account=ids["Acme"])
     assert fairness.fairness(db, policy, WEEK, UTC).untapped == []
