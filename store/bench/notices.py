@@ -71,10 +71,18 @@ def owe_decisions(
 
 
 def owe_invitation(
-    session: Session, nomination: Nomination, now: dt.datetime, *, reminder: bool = False
+    session: Session,
+    nomination: Nomination,
+    now: dt.datetime,
+    *,
+    reminder: bool = False,
+    again_at: str | None = None,
 ) -> tuple[str, ...]:
-    """The contact's e-mail invitation to join (or its one reminder)."""
+    """The contact's e-mail invitation to join (or its one reminder; or, with `again_at` the name
+    of an hour, a copy asked for on the lost-link page: one that hour, however often it is asked)."""
     key = f"nomination-remind:{nomination.id}:invited" if reminder else f"nomination-invite:{nomination.id}"
+    if again_at is not None:
+        key = f"nomination-invite:{nomination.id}:again:{again_at}"
     about = REMINDER if reminder else ""
     recipient = nominee_recipient(nomination.id)
     return tuple(_owe(session, key, DeliveryKind.NOMINATION_INVITE, recipient, nomination, now, about))

@@ -302,6 +302,20 @@ def test_the_lost_link_page_answers_alike_for_any_address_and_mails_only_the_kno
     assert lost_link(site, "")[0] == 400
 
 
+def test_a_contact_invited_to_join_gets_the_invitation_again_from_the_lost_link_page(desk: Desk) -> None:
+    hank = invited(desk)
+    site = advocate_site(desk)
+    before = owed(desk).count(f"nominee:{hank}")
+
+    status, body = lost_link(site, "hank@acme.example")
+    unknown = lost_link(site, "nobody@acme.example")
+
+    assert status == unknown[0] == 200, "the same answer as for any address"
+    assert body.replace("hank@acme.example", "X") == unknown[1].replace("nobody@acme.example", "X")
+    ok(body)
+    assert owed(desk).count(f"nominee:{hank}") == before + 1
+
+
 def test_every_e_mail_to_an_advocate_links_their_page_and_says_how_to_stop(desk: Desk) -> None:
     jane = advocate(desk)
     nomination = invited(desk)

@@ -10,7 +10,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from store.bench import lost_link, profile
+from store.act import Act
+from store.bench import lost_link, nominating, profile
+from store.bench.nominating import NominationDraft
 from store.bench.profile import Preferences
 from store.db import Database
 from store.errors import Gone, Invalid
@@ -172,6 +174,25 @@ def test_a_lost_link_is_mailed_once_an_hour_and_an_unknown_address_owes_nothing(
     assert next_hour == (f"advocate-link:{jane}:2026-11-23T16",)
     with db.transaction(readonly=True) as session:
         assert {d.recipient for d in session.scalars(select(Delivery))} == {f"advocate:{jane}"}
+
+
+def test_a_lost_invitation_is_mailed_again_once_an_hour(db: Database, policy: Policy) -> None:
+    """A contact invited to join lost the e-mail (or its link ran out): their address on the
+    lost-link page mails the invitation again, once an hour."""
+    acme, _ = setup(db)
+    owner = Act("U0OWNER01", frozenset(), NOW, TODAY)
+    draft = NominationDraft(acme, "Wendy Wu", "CFO", "wendy@acme.example", "She ran the rollout")
+    invited = nominating.nominate(db, policy, draft, owner, key=None)
+    assert invited.status == "invited"
+
+    first = lost_link.owe_fresh_links(db, "Wendy@acme.example", NOW)
+    same_hour = lost_link.owe_fresh_links(db, "wendy@acme.example", NOW + dt.timedelta(minutes=30))
+
+    assert first == (f"nomination-invite:{invited.nomination_id}:again:2026-11-23T15",)
+    assert same_hour == ()
+    with db.transaction(readonly=True) as session:
+        sent = session.scalars(select(Delivery).where(Delivery.key.startswith("nomination-invite:"))).all()
+        assert {d.recipient for d in sent} == {f"nominee:{invited.nomination_id}"} and len(sent) == 2
 
 
 def test_a_page_that_is_not_an_advocate_s_is_gone(db: Database, policy: Policy) -> None:
