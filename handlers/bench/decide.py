@@ -25,7 +25,7 @@ from handlers.requests.messages import reason_modal
 from store.accounts import lookup
 from store.act import Act
 from store.bench import deciding, views
-from store.bench.notices import DECIDER_KEYS, REMINDER
+from store.bench.notices import DECIDER_KEYS, ERASED, NEWS_KEYS, REMINDER
 from store.bench.views import NominationView
 from store.errors import Gone
 from store.models import NominationStatus
@@ -116,15 +116,20 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     found = _view(desk, job)
     if found is None:
         return []
-    view = found[0]
+    view, why = found
     prefixes = tuple(prefix.format(id=view.id) for prefix in DECIDER_KEYS)
-    if (due := listing.unsettled_with_keys(desk.db, prefixes)) is not None:
+    news_prefixes = tuple(prefix.format(id=view.id) for prefix in NEWS_KEYS) if why == ERASED else ()
+    if (due := listing.unsettled_with_keys(desk.db, prefixes + news_prefixes)) is not None:
         raise NotYet.behind("DMs about this nomination are still on their way", due, desk.now())
     text = f"Nomination of {escape(view.name)}: {outcome_line(view)}"
-    return [
+    rewrites = [
         Outgoing(text, nomination_blocks(view), channel=sent.channel, ts=sent.ts)
         for sent in listing.sent_with_keys(desk.db, prefixes)
     ]
+    for sent in listing.sent_with_keys(desk.db, news_prefixes) if news_prefixes else ():
+        said, blocks = news(view, NominationPayload.from_dict(sent.data).about)
+        rewrites.append(Outgoing(said, blocks, channel=sent.channel, ts=sent.ts))
+    return rewrites
 
 
 def render_news(desk: Desk, job: DeliveryJob) -> list[Outgoing]:

@@ -121,7 +121,7 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 
 def _rewritten(desk: Desk, card: RequestCard, sent: SentMessage) -> tuple[str, list[Block]] | None:
     """A message as it would read now, its notification text its own; None when nothing on it
-    changes (the owner's told DM, the owner's decline)."""
+    changes (the owner's decline)."""
     if sent.kind in DECIDER_KINDS:
         blocks = decision_blocks(
             card, viewer_is_admin=desk.is_admin(sent.recipient), mails=desk.mails_advocates
@@ -133,15 +133,15 @@ def _rewritten(desk: Desk, card: RequestCard, sent: SentMessage) -> tuple[str, l
         if card.status == RequestStatus.DECLINED:
             return None
         return f"Your request for {escape(card.account_name)} was approved", outcome_blocks(card, [])
-    if sent.recipient != card.requester_id:
-        return None
     try:
         ask = ask_view.view(desk.db, desk.policy, card.id, desk.today())
     except Gone:
         return None
     payload = AnsweredPayload.from_dict(sent.data)
+    # the owner's told DM too: nothing on it follows the request, but the advocate's name and
+    # note do (erasure leaves a pseudonym and no note)
     return told_text(ask, payload, for_requester=False).splitlines()[0], told_blocks(
-        desk, ask, payload, for_requester=True
+        desk, ask, payload, for_requester=sent.recipient == card.requester_id
     )
 
 

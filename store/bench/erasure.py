@@ -212,13 +212,13 @@ def _erase_advocate(session: Session, advocate: Advocate, now: dt.datetime, by_a
 def _erase_nomination(session: Session, nomination: Nomination, now: dt.datetime) -> list[str]:
     words = [w for w in (nomination.name, nomination.email or "") if w.strip()]
     _scrub_requests(session, nomination.account_id, words, "a removed contact")
-    keys: list[str] = []
     if nomination.status in OPEN_NOMINATION:
         nomination.status, nomination.open_key = NominationStatus.WITHDRAWN, None
         session.flush()
-        keys += notices.owe_refresh(session, nomination, "erasure", now)
     nomination.name, nomination.title, nomination.email, nomination.why = REMOVED_CONTACT, "", None, ""
-    return keys
+    nomination.reason = None  # a "Not now" reason often names them
+    # every DM about them rewritten, open or long decided: the deciders' cards and the news
+    return list(notices.owe_refresh(session, nomination, "erasure", now, why=notices.ERASED))
 
 
 def _scrub_requests(session: Session, account_id: int, words: list[str], alias: str) -> None:

@@ -25,6 +25,10 @@ REMINDER = "reminder"
 UNDELIVERABLE = "undeliverable"
 #: the prefixes of the keys of the deciders' DMs (a decision rewrites them)
 DECIDER_KEYS = ("nomination-decide:{id}:", "nomination-remind:{id}:proposed:")
+#: the prefix of the keys of the news DMs about a nomination (only erasure rewrites them)
+NEWS_KEYS = ("nomination-news:{id}:",)
+#: a refresh that rewrites every DM about the nomination, news included: the contact was removed
+ERASED = "erased"
 
 
 def nominee_recipient(nomination_id: int) -> str:
@@ -108,12 +112,14 @@ def owe_news(
     return tuple(keys)
 
 
-def owe_refresh(session: Session, nomination: Nomination, by: str, now: dt.datetime) -> tuple[str, ...]:
-    """The deciders' DMs rewritten with the nomination as it now stands (no buttons once decided)."""
-    key = f"nomination-refresh:{nomination.id}:{nomination.status}"
-    return tuple(
-        _owe(session, key, DeliveryKind.NOMINATION_REFRESH, by[:32], nomination, now, nomination.status)
-    )
+def owe_refresh(
+    session: Session, nomination: Nomination, by: str, now: dt.datetime, *, why: str | None = None
+) -> tuple[str, ...]:
+    """The deciders' DMs rewritten with the nomination as it now stands (no buttons once decided);
+    `why` ERASED: the news DMs too, once (the contact's name and address are gone)."""
+    about = why or nomination.status
+    key = f"nomination-refresh:{nomination.id}:{about}"
+    return tuple(_owe(session, key, DeliveryKind.NOMINATION_REFRESH, by[:32], nomination, now, about))
 
 
 def owe_reminder_to_deciders(

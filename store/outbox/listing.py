@@ -135,7 +135,10 @@ def sent_with_keys(db: Database, prefixes: tuple[str, ...]) -> list[SentMessage]
             .where(_keyed(prefixes), Delivery.status == DeliveryStatus.SENT, Delivery.ts.is_not(None))
             .order_by(Delivery.id)
         )
-        return [SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "") for r in rows]
+        return [
+            SentMessage(r.key, r.kind, r.recipient, r.channel or "", r.ts or "", dict(r.data or {}))
+            for r in rows
+        ]
 
 
 def unsettled_with_keys(db: Database, prefixes: tuple[str, ...]) -> dt.datetime | None:

@@ -248,6 +248,8 @@ def test_a_nominated_contact_joins_is_asked_sets_dates_off_and_is_removed(
     wait_for_heading(browser, "You have been removed")
     page_ok(browser.page_source)
     assert dms_with(emulator, owner, "At their request, we removed an advocate of Acme Corp")
+    # every Slack message that named them is rewritten: the nomination's card and news, the asks
+    assert naming(emulator, (seller, owner), "Hank Hill") == []
     everything = every_text(program)
     assert "Hank Hill" not in everything and HANK not in everything  # (Hank Moe of Hooli stays)
     assert (program.balance("Acme Corp"), ledger_rows(program)) == (balance, entries)
@@ -259,6 +261,17 @@ def test_a_nominated_contact_joins_is_asked_sets_dates_off_and_is_removed(
     assert advocate_id(program, HANK) is None and "Hank Hill" not in every_text(program)
     assert "Hank Hill" not in " ".join(request_modal_names(mail_server, emulator, slack, program))
     assert "Traceback" not in mail_server.log()
+
+
+def naming(emulator: Emulator, users: tuple[str, ...], name: str, timeout: float = 20) -> list[str]:
+    """The notification texts of the DMs with `users` that still show `name`, once the rewrites
+    had `timeout` seconds to land."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m.get("text", "") for u in users for m in emulator.dms(u) if name in json.dumps(m)]
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
 
 
 def advocate_id(program: Program, address: str) -> int | None:

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from handlers.bench.blocks import news, nomination_blocks, removed
 from handlers.giveback.nudge import render_nudge
 from handlers.home.tab import home_view
-from store.bench import views
+from handlers.outbox.sender import deliver
+from store.addresses import AddressKey
+from store.bench import erasure, views
 from store.giveback import nudges
 from store.models import Advocate, NominationStatus, NpsAnswer
 from store.outbox.queue import DeliveryJob
@@ -159,6 +161,31 @@ def test_not_now_asks_the_reason_that_the_nominator_reads(world: World) -> None:
     assert status_code == 200
     [told] = world.dms_to(SELLER, "not now")
     assert "renewal in March" in json.dumps(told.args["blocks"])
+
+
+def test_a_removed_contact_s_name_and_not_now_reason_leave_every_dm_about_them(world: World) -> None:
+    """Erasure rewrites the DMs of a nomination decided long ago too: the owner's card and the
+    nominator's news, which named the contact (and the reason, which often does)."""
+    accounts(world)
+    nominated(world, name="Hank Hill")
+    [card] = world.dms_to(OWNER, "Nomination")
+    nomination_id = next(b for b in card.args["blocks"] if b["type"] == "actions")["elements"][1]["value"]
+    world.click(OWNER, "nomination_not_now", nomination_id)
+    [opened] = world.slack.wait_for("views.open", trigger_id=f"trigger-{OWNER}")
+    reason = {"reason": {"value": text("Hank Hill is busy until March")}}
+    signed_post(world.wsgi, SECRET, interaction_body(view_submission(OWNER, opened.response["view"], reason)))
+    [told] = world.dms_to(SELLER, "not now")
+    world.slack.wait_for("chat.update", channel=card.response["channel"])
+
+    done = erasure.forget_address(world.desk.db, "hank@acme.example", key=AddressKey(b"k"), now=NOW)
+    deliver(world.desk, list(done.delivery_keys))
+
+    news_rewrites = world.slack.wait_for("chat.update", ts=told.response["ts"])
+    card_rewrites = world.slack.wait_for("chat.update", ts=card.response["ts"], count=2)
+    for rewrite in (news_rewrites[-1], card_rewrites[-1]):
+        assert_valid_message_blocks(rewrite.args["blocks"])
+        shown = rewrite.args["text"] + json.dumps(rewrite.args["blocks"])
+        assert "Hank" not in shown and "hank@acme.example" not in shown and "March" not in shown
 
 
 def test_the_owner_s_own_nomination_is_invited_at_once(world: World) -> None:
