@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from handlers.accounts.picker import account_option
-from handlers.kit.blocks import Block, context, modal, option, plain
+from handlers.kit.blocks import Block, context, escape, modal, option, plain
 from handlers.kit.forms import (
     as_id,
     element_value,
@@ -168,7 +168,7 @@ def _advocate_blocks(
         what = "this activity" if activity else "references"
         return [
             context(
-                f"No advocate at {account.name} is listed as willing to do {what}: "
+                f"No advocate at {escape(account.name)} is listed as willing to do {what}: "
                 "the owner will choose the person."
             )
         ]

@@ -65,7 +65,9 @@ def render_withdrawn_notice(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     balance = (
         f"The {points(card.cost)} it cost went back: {escape(card.account_name)} has {points(card.balance)}."
     )
-    return [Outgoing(f"{card.account_name}: the ask was withdrawn", [section(text), context(balance)])]
+    return [
+        Outgoing(f"{escape(card.account_name)}: the ask was withdrawn", [section(text), context(balance)])
+    ]
 
 
 def register(app: App) -> None:

@@ -18,7 +18,7 @@ from store.db import Database
 from store.models import Advocate, ConsentAnswer
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
-from store.requests import asking, deciding, followups
+from store.requests import asking, deciding, followups, withdrawing
 from store.requests.asking import Draft
 from store.rules.policy import Policy
 from tests.fuzz.checks import MARKUP
@@ -43,6 +43,7 @@ REQUEST_KINDS = {
     DeliveryKind.FOLLOWUP_CLOSED,
     DeliveryKind.CONSENT_ASK,
     DeliveryKind.CONSENT_ANSWERED,
+    DeliveryKind.WITHDRAWN_NOTICE,
 }
 
 
@@ -52,9 +53,10 @@ def act(user: str, when: dt.datetime = NOW) -> Act:
 
 def hostile_program(db: Database, policy: Policy, walk: Callable[[], None]) -> None:
     """Two asks of Jane at Acme, every message of their lives owed (and walked as it is owed, while
-    it still has something to say): one waits past the SLA, the other is approved owner-led,
-    answered in person, reminded, followed up and done; and an ask of a paused account, which a ⛔
-    rule blocks (the admin's override DM says something)."""
+        it still has something to say): one waits past the SLA, the other is approved owner-led,
+        answered in person, reminded, followed up and done; and an ask of a paused account, which a ⛔
+        rule blocks (the admin's override DM says something); and an ask of another account approved,
+    then withdrawn (the owner's notice)."""
     with db.transaction() as session:
         acme = store_seed.account(session, ACCOUNT, "Banking <!subteam^S0EVIL>", owner_slack_id=OWNER)
         jane = store_seed.advocate(session, acme, ADVOCATE, "reference_call;logo")
@@ -102,6 +104,20 @@ def hostile_program(db: Database, policy: Policy, walk: Callable[[], None]) -> N
     followups.owe_followups(db, now=later, today=later.date())
     walk()
     followups.mark_done(db, asked, act(SELLER, later), note="went <!here> well")
+    walk()
+    with db.transaction() as session:
+        other = store_seed.account(session, f"{ACCOUNT} Two", "Banking", owner_slack_id=OWNER)
+        store_seed.entry(session, other, store_seed.EntryKind.GIVE, 10, NOW.date() - dt.timedelta(days=200))
+        sam = store_seed.advocate(session, other, ADVOCATE, "logo")
+    withdrawn = asking.submit(
+        db,
+        policy,
+        Draft(account_id=other, activity="logo", advocate_id=sam),
+        act(SELLER),
+        source_key="view:w",
+    ).request_id
+    deciding.decide(db, policy, withdrawn, act(OWNER), approve=True, consent_mode=consent.OWNER)
+    withdrawing.withdraw(db, withdrawn, act(SELLER))
     walk()
 
 

@@ -3,6 +3,7 @@ draft only when ticked, and the modal still valid Block Kit."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -39,6 +40,15 @@ def test_the_modal_asks_whether_the_advocate_may_see_the_prospect_company() -> N
         "The advocate may see the prospect company's name"
     ]
     assert "initial_options" not in block["element"], "not shared unless the requester ticks it"
+
+
+def test_an_imported_account_name_is_escaped_where_the_modal_says_nobody_is_listed() -> None:
+    hostile = AccountChoice(8, "Acme <https://evil.example|click> & <!channel>", "Banking", "CRM-8")
+    view = request_modal(load_policy(), account=hostile, activity="reference_call", advocates=[])
+    assert_valid_view(view)
+    mrkdwn = json.dumps([b for b in view["blocks"] if b["type"] == "context"])
+    assert "No advocate at Acme &lt;https://evil.example|click&gt; &amp; &lt;!channel&gt; is listed" in mrkdwn
+    assert "<!channel>" not in mrkdwn and "<https://evil" not in mrkdwn
 
 
 @pytest.mark.parametrize("ticked", [True, False])
