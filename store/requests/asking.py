@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.act import Act
@@ -116,13 +117,31 @@ def submit(db: Database, policy: Policy, draft: Draft, act: Act, *, source_key: 
     write: the draft checked, the request and its rows. Whether a rule blocks it — the checklist,
     twenty-odd reads — is worked out by whoever sends the override DM, a moment later and off the
     ack; on SQLite every writer queues for one lock, which the checklist must not hold either.
+
+    The same modal sent twice at once (Slack's retry while the first is still saving): both find
+    no request for it, the second insert breaks the unique `source_key`, and it answers with the
+    request the first saved.
     """
+    try:
+        return _submit(db, policy, draft, act, source_key)
+    except IntegrityError:
+        with db.transaction(readonly=True) as session:
+            twin = _already(session, source_key)
+        if twin is None:
+            raise
+        return twin
+
+
+def _already(session: Session, source_key: str) -> Submitted | None:
+    """The request this modal already saved, if it did."""
+    existing = session.scalar(select(ReferenceRequest.id).where(ReferenceRequest.source_key == source_key))
+    return Submitted(existing, (), (), created=False) if existing is not None else None
+
+
+def _submit(db: Database, policy: Policy, draft: Draft, act: Act, source_key: str) -> Submitted:
     with db.transaction() as session:
-        existing = session.scalar(
-            select(ReferenceRequest.id).where(ReferenceRequest.source_key == source_key)
-        )
-        if existing is not None:
-            return Submitted(existing, (), (), created=False)
+        if (again := _already(session, source_key)) is not None:
+            return again
         account = _validate(session, policy, draft, act.today)
         request = ReferenceRequest(
             source_key=source_key,

@@ -222,6 +222,29 @@ def test_the_same_modal_submitted_twice_creates_one_request(
     assert request_count(db) == 1 and owed(db) == before
 
 
+def test_the_same_modal_submitted_several_times_at_once_creates_one_request(
+    db: Database, policy: Policy, now: dt.datetime
+) -> None:
+    """Slack's retry while the first copy is still saving: every copy answers with the one request
+    (none with the error a broken unique key would be)."""
+    acme = add_account(db)
+    answers: list[Submitted] = []
+    start = threading.Barrier(4)
+
+    def send() -> None:
+        start.wait()
+        answers.append(ask(db, policy, now, acme, source_key="view:V1"))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(answers) == 4 and len({a.request_id for a in answers}) == 1
+    assert sum(a.created for a in answers) == 1 and request_count(db) == 1
+
+
 def test_another_modal_makes_another_request(db: Database, policy: Policy, now: dt.datetime) -> None:
     acme = add_account(db)
     first = ask(db, policy, now, acme, source_key="view:V1")
