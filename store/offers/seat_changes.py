@@ -239,7 +239,8 @@ REMOVED = "removed"
 def let_go_of_removed(session: Session, advocate_id: int, now: dt.datetime) -> list[str]:
     """Inside erasure's transaction: the seats offered to an advocate removed from the program.
     One not answered yet is released (it can no longer be answered, and the seat is someone
-    else's to take); every card about one is rewritten, showing the pseudonym."""
+    else's to take); every card about one is rewritten, showing the pseudonym; their address is
+    no longer kept as who answered."""
     keys = []
     for seat in session.scalars(select(OfferSeat).where(OfferSeat.advocate_id == advocate_id)):
         released = _move(
@@ -254,4 +255,10 @@ def let_go_of_removed(session: Session, advocate_id: int, now: dt.datetime) -> l
         if released:
             _give_back_seat(session, seat.offer_id)
         keys.append(owe_refresh(session, seat, REMOVED, now))
+    session.execute(  # an answer from the invitation's page kept their address as who answered
+        update(OfferSeat)
+        .where(OfferSeat.advocate_id == advocate_id, OfferSeat.answered_via == VIA_EMAIL)
+        .values(answered_by=None)
+        .execution_options(synchronize_session=False)
+    )
     return keys

@@ -480,3 +480,4 @@ def test_remove_me_lets_go_of_the_seats_offered_them(db: Database, policy: Polic
             invitations.invitation(db, policy, seat.id, NOW.date())
     with pytest.raises(AlreadySettled):
         seat_changes.answer_from_advocate(db, policy, waiting.id, True, email=JANE, now=NOW, today=NOW.date())
+    assert JANE not in every_text(db), "the address they answered from is not kept"
