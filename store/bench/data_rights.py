@@ -35,6 +35,8 @@ from store.models import (
     LedgerEntry,
     Nomination,
     NpsAnswer,
+    Offer,
+    OfferSeat,
     Rating,
     ReferenceRequest,
     Referral,
@@ -93,6 +95,7 @@ def _collect(
         "asks": _asks(session, policy, ids),
         "ratings": _ratings(session, policy, ids),
         "gives": _gives(session, policy, ids),
+        "offers": _offers(session, ids),
         "nominations": _nominations(session, policy, address),
         "named_as_colleague": _named(session, address),
         "survey_answers": _survey(session, address),
@@ -188,6 +191,25 @@ def _gives(session: Session, policy: Policy, ids: list[int]) -> Section:
             "what_was_done": entry.note,
         }
         for entry in rows
+    ]
+
+
+def _offers(session: Session, ids: list[int]) -> Section:
+    """The offers they were invited to take part in, and what they said (`store.offers`)."""
+    rows = session.execute(
+        select(OfferSeat, Offer.title)
+        .join(Offer, Offer.id == OfferSeat.offer_id)
+        .where(OfferSeat.advocate_id.in_(ids), OfferSeat.invited_at.is_not(None))
+        .order_by(OfferSeat.invited_at, OfferSeat.id)
+    )
+    return [
+        {
+            "offer": title,
+            "invited_on": seat.invited_at.date().isoformat() if seat.invited_at else None,
+            "status": seat.status,
+            "answered_on": seat.answered_at.date().isoformat() if seat.answered_at else None,
+        }
+        for seat, title in rows
     ]
 
 

@@ -467,6 +467,11 @@ def test_remove_me_lets_go_of_the_seats_offered_them(db: Database, policy: Polic
     waiting = reserve.offer_it(db, policy, spring.id, acme, owner, invite=True)
     taken = reserve.offer_it(db, policy, summit.id, acme, owner, invite=True)
     seat_changes.answer_from_advocate(db, policy, taken.id, True, email=JANE, now=NOW, today=NOW.date())
+    day = NOW.date().isoformat()
+    assert data_rights.of_advocate(db, policy, jane, NOW)["offers"] == [
+        {"offer": "Spring beta", "invited_on": day, "status": "reserved", "answered_on": None},
+        {"offer": "Summit beta", "invited_on": day, "status": "accepted", "answered_on": day},
+    ], "what they were invited to is theirs to download"
 
     done = erasure.forget_advocate(db, jane, key=KEY, now=NOW)
 
