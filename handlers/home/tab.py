@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: a decision clicked on Home may wait in a Decline modal; stop waiting after this many tries
 MAX_WAITS = 6
+#: Slack's most blocks in a Home view
+HOME_BLOCKS_MAX = 100
 
 
 def _unique_ids(blocks: list[Block], suffix: str) -> list[Block]:
@@ -46,18 +48,32 @@ def _unique_ids(blocks: list[Block], suffix: str) -> list[Block]:
 
 
 def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any]:
-    blocks: list[Block] = [header("Reference Desk")]
-    blocks.append(section("*Decisions waiting for you*"))
+    """The Home view, within Slack's 100 blocks: the decision cards (a dozen blocks each) take the
+    room the other parts leave, and those that do not fit are counted in the "and N more" line
+    (they are in the person's DMs). Past the limit, `views.publish` refuses the whole view and
+    Home stops changing."""
+    rest = _the_rest(desk, user_id, overview)
+    blocks: list[Block] = [header("Reference Desk"), section("*Decisions waiting for you*")]
     if not overview.waiting_ids:
         blocks.append(context("Nothing to decide right now."))
+    room, shown = HOME_BLOCKS_MAX - len(blocks) - len(rest) - 1, 0  # one for the "more" line
     for card in cards.cards(desk.db, desk.policy, overview.waiting_ids, desk.today()):
-        shown = decision_blocks(card, viewer_is_admin=desk.is_admin(user_id), mails=desk.mails_advocates)
-        blocks += _unique_ids(shown, str(card.id))
-        blocks.append(divider())
-    tail = more(len(overview.waiting_ids), overview.waiting_total, "decisions: they are in your DMs")
+        decision = decision_blocks(card, viewer_is_admin=desk.is_admin(user_id), mails=desk.mails_advocates)
+        one = [*_unique_ids(decision, str(card.id)), divider()]
+        if len(one) > room:
+            break
+        blocks += one
+        room, shown = room - len(one), shown + 1
+    tail = more(shown, overview.waiting_total, "decisions: they are in your DMs")
     if tail:
         blocks.append(tail)
-    blocks.append(section("*Your open requests*"))
+    return {"type": "home", "blocks": (blocks + rest)[:HOME_BLOCKS_MAX]}
+
+
+def _the_rest(desk: Desk, user_id: str, overview: HomeOverview) -> list[Block]:
+    """Everything under the decisions: my open requests, my accounts' balances, giving first,
+    evidence (admins) and growing the bench."""
+    blocks = [section("*Your open requests*")]
     if overview.my_open.lines:
         blocks += listing_blocks(overview.my_open, "open requests (`/reference status` lists them)")
     else:
@@ -80,7 +96,7 @@ def home_view(desk: Desk, user_id: str, overview: HomeOverview) -> dict[str, Any
     blocks += give_first_blocks(desk, user_id, overview.balances)
     blocks += evidence_home_blocks(desk, user_id)
     blocks += bench_blocks(desk, user_id)
-    return {"type": "home", "blocks": blocks}
+    return blocks
 
 
 def current_home(desk: Desk, user_id: str) -> dict[str, Any]:
