@@ -13,7 +13,8 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError
 from tqdm import tqdm
 
-from bot.app import address_key
+from bot.app import address_key, build_desk
+from bot.cli.program import send_owed
 from bot.clock import system_clock
 from bot.errors import EXIT_NOT_DONE, CliError
 from bot.settings import Settings
@@ -170,6 +171,9 @@ def import_file(
         )
         return EXIT_NOT_DONE
     print(f"{what}: {report.created} created, {report.updated} updated, {report.skipped} skipped")
+    if report.delivery_keys:
+        print("requests waiting for a decision on accounts with a new owner: the new owners are asked")
+        send_owed(build_desk(settings, db), tuple(report.delivery_keys))
     return 0
 
 

@@ -33,6 +33,7 @@ from store.imports.rows import (
     records,
 )
 from store.models import Account, Advocate, normalize
+from store.requests import deciding
 from store.rules.policy import Policy
 
 __all__ = [
@@ -70,6 +71,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     #: True when bad rows stopped the import: nothing was written
     aborted: bool = False
+    #: the messages owed to new owners about requests waiting for a decision (`hand_over`)
+    delivery_keys: list[str] = field(default_factory=list)
 
     def stops(self, skip_bad_rows: bool) -> bool:
         """Once the whole file is checked: the bad rows in line order, and whether they stop the
@@ -145,7 +148,10 @@ def import_accounts(
             account.products = row.products
             account.crm_id = row.crm_id
             account.owner_email = row.owner_email
-            account.owner_slack_id = owners.get(row.owner_email) if row.owner_email else None
+            owner = owners.get(row.owner_email) if row.owner_email else None
+            if account.id is not None and owner is not None and owner != account.owner_slack_id:
+                report.delivery_keys += deciding.hand_over(session, account.id, owner, now)
+            account.owner_slack_id = owner
             account.renewal_date = row.renewal_date
             account.status = row.status
             account.updated_at = now

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -77,6 +77,26 @@ def reroute_to_admins(
             else:
                 keys.append(owe_decision(session, request, admin, now))
         return (*keys, _owe_refresh(session, request, f"rerouted:{unreachable}", now))
+
+
+def hand_over(session: Session, account_id: int, owner: str, now: dt.datetime) -> list[str]:
+    """Inside an import's transaction: the account's owner in Slack is now `owner`. Its requests
+    waiting for a decision are theirs to decide (a decision DM owed, the SLA reminders theirs),
+    and what was sent about them is rewritten; the previous owner's buttons then refuse, naming
+    who decides. Before, those requests waited for the 48-hour escalation to the admins."""
+    keys: list[str] = []
+    waiting = select(ReferenceRequest).where(
+        ReferenceRequest.account_id == account_id,
+        ReferenceRequest.status == RequestStatus.PENDING,
+        or_(ReferenceRequest.decider_id.is_(None), ReferenceRequest.decider_id != owner),
+    )
+    for request in session.scalars(waiting.with_for_update()):
+        request.decider_id = owner
+        keys += [
+            owe_decision(session, request, owner, now),
+            _owe_refresh(session, request, f"owner:{owner}", now),
+        ]
+    return keys
 
 
 def ask_admins(db: Database, policy: Policy, request_id: int, act: Act) -> tuple[str, ...]:

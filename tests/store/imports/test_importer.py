@@ -11,9 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from store.accounts.lookup import AccountRow, list_accounts
+from store.act import Act
 from store.db import Database
+from store.errors import NotAllowed
 from store.imports.importer import ImportFileError, ImportReport, import_accounts, import_advocates
-from store.models import Advocate
+from store.models import Advocate, ReferenceRequest
+from store.requests import asking, deciding
+from store.requests.asking import Draft
 from store.rules.policy import Policy
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -253,6 +257,47 @@ def test_owners_are_resolved_once_per_e_mail_and_unknown_ones_are_a_warning(
     rows = accounts_by_name(db, policy)
     assert rows["Acme"].owner_slack_id == rows["Globex"].owner_slack_id == "U0OLIVIA1"
     assert (rows["Initech"].owner_email, rows["Initech"].owner_slack_id) == ("ghost@example.com", None)
+
+
+def test_a_new_owner_is_handed_the_requests_waiting_for_a_decision(
+    db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    """Olivia owned Acme when Sam asked; the CRM now says Oscar owns it: Oscar decides, and is
+    owed the decision DM (Olivia's buttons refuse, naming him)."""
+    import_file(
+        db,
+        write(tmp_path, "a.csv", HEADER + "Acme,,,,,olivia@example.com,CRM-1,,\n"),
+        resolve_owner=SLACK_USERS.get,
+    )
+    acme = accounts_by_name(db, policy)["Acme"].id
+    waiting = asking.submit(
+        db,
+        policy,
+        Draft(account_id=acme, activity="reference_call"),
+        Act("U0SAM0001", frozenset(), NOW, NOW.date()),
+        source_key="view:1",
+    )
+    assert waiting.deciders == ("U0OLIVIA1",)
+
+    report = import_file(
+        db,
+        write(tmp_path, "b.csv", HEADER + "Acme,,,,,oscar@example.com,CRM-1,,\n"),
+        resolve_owner=SLACK_USERS.get,
+    )
+    again = import_file(
+        db,
+        write(tmp_path, "c.csv", HEADER + "Acme,,,,,oscar@example.com,CRM-1,,\n"),
+        resolve_owner=SLACK_USERS.get,
+    )
+
+    rid = waiting.request_id
+    assert report.delivery_keys == [f"decide:{rid}:U0OSCAR01", f"refresh:{rid}:owner:U0OSCAR01"]
+    assert again.delivery_keys == [], "handed over once"
+    with db.transaction(readonly=True) as session:
+        assert session.get_one(ReferenceRequest, rid).decider_id == "U0OSCAR01"
+    with pytest.raises(NotAllowed) as refused:
+        deciding.decide(db, policy, rid, Act("U0OLIVIA1", frozenset(), NOW, NOW.date()), approve=False)
+    assert refused.value.people == ("U0OSCAR01",)
 
 
 def test_without_a_resolver_owners_are_kept_by_e_mail_only(
