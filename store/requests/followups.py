@@ -30,7 +30,7 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.outbox import queue
+from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.rules.policy import Policy
 
@@ -264,7 +264,9 @@ def _close(
         now=now,
         request_id=request.id,
     )
-    return Closed(request.id, str(status), (key,))
+    # the approval and the customer's yes carried **Withdraw**, the owner's card said confirmed
+    rewrite = rewrites.owe_rewrite(session, request.id, request.requester_id, f"closed:{status}", now)
+    return Closed(request.id, str(status), (key, rewrite))
 
 
 def followup_card(db: Database, policy: Policy, request_id: int) -> FollowupCard | None:

@@ -289,7 +289,9 @@ def test_fell_through_reverses_the_debit_exactly_once(db: Database, policy: Poli
     with pytest.raises(AlreadySettled) as done:
         followups.mark_done(db, rid, Act(REQUESTER, ADMINS, now, now.date()))
 
-    assert first.status == RequestStatus.FELL_THROUGH and first.delivery_keys == (f"followup-closed:{rid}",)
+    assert first.status == RequestStatus.FELL_THROUGH
+    # the follow-up question rewritten, and every message about the request (Withdraw goes)
+    assert first.delivery_keys == (f"followup-closed:{rid}", f"refresh:{rid}:closed:fell_through")
     assert second.value.status == done.value.status == RequestStatus.FELL_THROUGH
     assert balance(db, policy, acme) == policy.opening_balance
     card = followups.followup_card(db, policy, rid)
