@@ -68,11 +68,22 @@ def render_confirmation(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     card = _card(desk, job.request_id)
     if card is None:
         return []
+    return [
+        Outgoing(
+            f"Your request for {escape(card.account_name)} went to {user(card.decider)}",
+            _receipt(desk, card),
+        )
+    ]
+
+
+def _receipt(desk: Desk, card: RequestCard) -> list[Block]:
+    """The receipt as things stand: while a ⛔ rule blocks the ask, the accounts that fit; while it
+    waits, approved words that could replace it (withdrawing it)."""
     alternatives = cards.alternatives(desk.db, desk.policy, card.id) if card.pending and card.blocked else []
     blocks = confirmation_blocks(card, alternatives)
-    if card.pending:  # words before a call: approved words that could replace the ask, withdrawing it
+    if card.pending:
         blocks += words_instead(desk, card.id, card.activity)
-    return [Outgoing(f"Your request for {escape(card.account_name)} went to {user(card.owner_id)}", blocks)]
+    return blocks
 
 
 def render_outcome(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
@@ -128,7 +139,7 @@ def _rewritten(desk: Desk, card: RequestCard, sent: SentMessage) -> tuple[str, l
         )
         return outcome_line(card), blocks
     if sent.kind == DeliveryKind.CONFIRMATION:
-        return outcome_line(card), confirmation_blocks(card)
+        return outcome_line(card), _receipt(desk, card)
     if sent.kind == DeliveryKind.OUTCOME:
         if card.status == RequestStatus.DECLINED:
             return None

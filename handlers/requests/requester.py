@@ -50,7 +50,7 @@ def confirmation_blocks(card: RequestCard, alternatives: list[Alternative] | Non
     blocks = summary_blocks(card)
     if card.pending:
         blocks.append(
-            section(f"📨 Sent to {user(card.owner_id)} to decide. You'll get a DM with the outcome.")
+            section(f"📨 Sent to {user(card.decider)} to decide. You'll get a DM with the outcome.")
         )
         if card.blocked:
             blocks.append(

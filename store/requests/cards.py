@@ -127,6 +127,11 @@ class RequestCard:
     def pending(self) -> bool:
         return self.status == RequestStatus.PENDING
 
+    @property
+    def decider(self) -> str | None:
+        """Who decides it: the owner, or None when the admins do."""
+        return None if self.admins_decide else self.owner_id
+
 
 def card(
     db: Database, policy: Policy, request_id: int, today: dt.date, history: int = 5

@@ -1,0 +1,79 @@
+"""A request's messages rewritten as it changes: closed by its requester (**Done**, **Fell
+through**), the approval and the customer's yes lose **Withdraw**, which could only refuse then;
+rerouted to the admins while a ⛔ rule blocks it, the receipt keeps the accounts that fit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from handlers.kit.desk import Desk
+from handlers.requests.renderers import render_refresh
+from handlers.routes import ROUTES
+from store.act import Act
+from store.db import Database
+from store.outbox import queue
+from store.outbox.kinds import DeliveryKind
+from store.requests import asking, deciding, followups
+from store.requests.asking import Draft
+from store.rules.policy import Policy
+from tests.handlers.requests.test_refresh_wait import NOW, OWNER, SELLER, approved
+from tests.support import store_seed
+from tests.support.blockkit import assert_valid_message_blocks
+
+
+def test_done_rewrites_the_approval_without_withdraw(db: Database, policy: Policy) -> None:
+    rid = approved(db, policy)
+    for number, job in enumerate(queue.claim_due(db, NOW, limit=100)):  # all of it reached Slack
+        queue.mark_sent(db, job, NOW, channel="D0SELLER1", ts=f"{number}.000100")
+    later = NOW + dt.timedelta(days=2)
+
+    closed = followups.mark_done(db, rid, Act(SELLER, frozenset(), later, later.date()), note="went well")
+
+    desk = Desk(db=db, policy=policy, clock=lambda: later, admins=frozenset(), routes=ROUTES)
+    [refresh] = [
+        job
+        for job in queue.claim_due(db, later, limit=100, keys=list(closed.delivery_keys))
+        if job.kind == DeliveryKind.REFRESH
+    ]
+    rewrites = render_refresh(desk, refresh)
+    assert rewrites, "the messages already sent are rewritten"
+    for message in rewrites:
+        assert_valid_message_blocks(message.blocks)
+        assert "Withdraw" not in json.dumps([b for b in message.blocks if b["type"] == "actions"])
+    assert any("🏁 Done" in json.dumps(message.blocks, ensure_ascii=False) for message in rewrites)
+
+
+def all_sent(db: Database) -> None:
+    """Everything owed so far reached Slack."""
+    for number, job in enumerate(queue.claim_due(db, NOW, limit=100)):
+        queue.mark_sent(db, job, NOW, channel="D0SOMEONE", ts=f"{number}.000200")
+
+
+def test_a_blocked_receipt_rewritten_keeps_the_accounts_that_fit(db: Database, policy: Policy) -> None:
+    with db.transaction() as session:
+        paused = store_seed.account(session, "Acme", "Banking", owner_slack_id=OWNER, status="paused")
+        other = store_seed.account(session, "Globex", "Banking", owner_slack_id=OWNER)
+        for account_id in (paused, other):
+            store_seed.advocate(session, account_id, "Pat Lee", "reference_call")
+            store_seed.entry(
+                session, account_id, store_seed.EntryKind.GIVE, 10, NOW.date() - dt.timedelta(days=9)
+            )
+    seller = Act(SELLER, frozenset({"U0ADMIN01"}), NOW, NOW.date())
+    draft = Draft(account_id=paused, activity="reference_call")
+    rid = asking.submit(db, policy, draft, seller, source_key="view:1").request_id
+    all_sent(db)
+
+    keys = deciding.reroute_to_admins(db, rid, OWNER, frozenset({"U0ADMIN01"}), NOW)
+
+    desk = Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset({"U0ADMIN01"}), routes=ROUTES)
+    [refresh] = [
+        job
+        for job in queue.claim_due(db, NOW, limit=100, keys=list(keys))
+        if job.kind == DeliveryKind.REFRESH
+    ]
+    [receipt] = [m for m in render_refresh(desk, refresh) if "Cancel request" in json.dumps(m.blocks)]
+    assert_valid_message_blocks(receipt.blocks)
+    shown = json.dumps(receipt.blocks)
+    assert "These accounts fit the same ask and can afford it" in shown and "Globex" in shown
+    assert "Sent to the program admins to decide" in shown
