@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from store import forgotten
 from store.act import Act
 from store.bench import notices
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
-from store.models import Account, Nomination, NominationStatus
+from store.models import Account, AccountStatus, Nomination, NominationStatus
 
 REASON_MAX = 1000
 #: how long a nomination waits for the owner's decision, or the contact's answer, before it
@@ -42,6 +43,9 @@ def invite(db: Database, nomination_id: int, act: Act) -> NominationMoved:
     """**Invite them**: the contact is e-mailed on the owner's behalf, the nominator told."""
     with db.transaction() as session:
         nomination = _decidable(session, nomination_id, act)
+        why_not = _why_not_invite(session, nomination)
+        if why_not is not None:
+            raise Invalid({"nomination": why_not})
         _move(
             session,
             nomination,
@@ -150,6 +154,17 @@ def owe_reminders(db: Database, *, now: dt.datetime, after: dt.timedelta, admins
             if nomination.status == NominationStatus.PROPOSED:
                 deciders = notices.deciders_of(session, nomination, admins)
                 keys += notices.owe_reminder_to_deciders(session, nomination, deciders, now)
-            else:
+            elif _why_not_invite(session, nomination) is None:
                 keys += notices.owe_invitation(session, nomination, now, reminder=True)
         return keys
+
+
+def _why_not_invite(session: Session, nomination: Nomination) -> str | None:
+    """Why the contact may not be e-mailed (now), or None: their account became do-not-contact
+    since they were nominated, or they said **No, thanks** to another invitation."""
+    status = session.scalar(select(Account.status).where(Account.id == nomination.account_id))
+    if status == AccountStatus.DO_NOT_CONTACT:
+        return "Their account is now do not contact: nobody there is invited."
+    if nomination.email and forgotten.said_no_thanks(session, nomination.email):
+        return "They said no, thanks to an invitation to the program: they are not invited again."
+    return None

@@ -17,7 +17,16 @@ from store.bench import deciding, joining, nominating, views
 from store.bench.nominating import CANNOT_NOMINATE, NominationDraft
 from store.db import Database
 from store.errors import AlreadySettled, Invalid, NotAllowed
-from store.models import Advocate, Delivery, ForgottenAddress, Nomination, NominationStatus, ReferenceRequest
+from store.models import (
+    Account,
+    AccountStatus,
+    Advocate,
+    Delivery,
+    ForgottenAddress,
+    Nomination,
+    NominationStatus,
+    ReferenceRequest,
+)
 from store.rules.policy import Policy
 from tests.support import store_seed
 
@@ -183,6 +192,37 @@ def test_invite_tells_the_nominator_owes_the_e_mail_and_rewrites_the_dm_once(
     }
     assert (second.value.status, second.value.by) == (NominationStatus.INVITED, OWNER)
     assert stored(db, nid).invited_at == NOW
+
+
+def test_nobody_is_invited_or_reminded_at_a_do_not_contact_account_or_after_no_thanks_elsewhere(
+    db: Database, policy: Policy
+) -> None:
+    """Nominated at Acme and at Globex, Hank says **No, thanks** to Globex's invitation: Acme's
+    owner cannot invite him too (the news said he won't be asked again). Peggy's account becomes
+    do not contact after she was invited: no reminder goes to her."""
+    acme, globex = setup(db), setup(db, "Globex")
+    at_acme = nominate(db, policy, acme).nomination_id
+    at_globex = nominate(db, policy, globex, by=OWNER).nomination_id
+    joining.no_thanks(db, at_globex, now=NOW, key=KEY)
+    peggy = nominate(db, policy, acme, by=OWNER, email="peggy@acme.example").nomination_id
+    with db.transaction() as session:
+        session.get_one(Account, acme).status = AccountStatus.DO_NOT_CONTACT
+
+    with pytest.raises(Invalid) as refused:
+        deciding.invite(db, at_acme, act(OWNER))
+    week = dt.timedelta(days=7)
+    reminders = deciding.owe_reminders(db, now=NOW + week, after=week, admins=ADMINS)
+
+    assert refused.value.errors == {
+        "nomination": "Their account is now do not contact: nobody there is invited."
+    }
+    assert stored(db, at_acme).status == NominationStatus.PROPOSED
+    assert f"nomination-remind:{peggy}:invited" not in reminders
+    with db.transaction() as session:
+        session.get_one(Account, acme).status = AccountStatus.ACTIVE
+    with pytest.raises(Invalid) as again:
+        deciding.invite(db, at_acme, act(OWNER))
+    assert "They said no, thanks" in again.value.errors["nomination"]
 
 
 def test_not_now_needs_a_reason_the_nominator_reads_and_closes_the_nomination(
