@@ -137,11 +137,17 @@ def duration(span: dt.timedelta | None) -> str:
     return f"{minutes} min"
 
 
+#: the moment of a day's token: Slack shows a token's moment in each reader's own time zone, and
+#: 10:00 UTC falls on the same date from UTC−10 (Hawaii) to UTC+13:59 (New Zealand's summer,
+#: Tonga, Samoa); noon UTC showed the next day in New Zealand all summer
+DAY_AT = dt.time(10)
+
+
 def day(date: dt.date) -> str:
     """A day every reader sees in their own style ("Dec 10, 2026", "tomorrow"), the one way a date
-    is written in Slack. Noon UTC, so the day is the same in every reader's time zone."""
-    noon = dt.datetime.combine(date, dt.time(12), dt.UTC)
-    return f"<!date^{int(noon.timestamp())}^{{date_short_pretty}}|{date:%-d %b %Y}>"
+    is written in Slack (on the same date wherever the readers are: `DAY_AT`)."""
+    moment = dt.datetime.combine(date, DAY_AT, dt.UTC)
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{date:%-d %b %Y}>"
 
 
 #: a date as the store writes it in a sentence (the checklist's, which the command line prints too)

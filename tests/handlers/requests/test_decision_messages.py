@@ -30,9 +30,10 @@ DECIDED_TOKEN = f"<!date^{int(DECIDED.timestamp())}^{{date_short_pretty}} at {{t
 
 
 def slack_day(day: dt.date) -> str:
-    """Slack's token for a day: noon UTC (the same day in every time zone), "1 Oct 2026" as fallback."""
-    noon = int(dt.datetime.combine(day, dt.time(12), dt.UTC).timestamp())
-    return f"<!date^{noon}^{{date_short_pretty}}|{day.day} {day:%b %Y}>"
+    """Slack's token for a day: 10:00 UTC (the same date from Hawaii to New Zealand), "1 Oct 2026"
+    as fallback."""
+    moment = int(dt.datetime.combine(day, dt.time(10), dt.UTC).timestamp())
+    return f"<!date^{moment}^{{date_short_pretty}}|{day.day} {day:%b %Y}>"
 
 
 OK_CHECKS = [
