@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.kit.blocks import Block, actions, button, context, escape, header, section, user
+from handlers.kit.blocks import Block, actions, button, context, day, day_of, escape, header, section, user
 from handlers.kit.ids import Action
 from handlers.kit.nominating import FROM_PROMOTER, nominate_button
 from store.bench.notices import UNDELIVERABLE
@@ -27,7 +27,8 @@ STATUS_LINE = {
 }
 
 
-def day(on: dt.date) -> str:
+def written_day(on: dt.date) -> str:
+    """A date as words typed into a modal's text (a prefilled "Why them"), where no token works."""
     return on.strftime("%-d %B %Y")
 
 
@@ -53,7 +54,7 @@ def nomination_blocks(view: NominationView, *, reminder: bool = False, days: int
     blocks.append(
         section(
             f"{_who(view)}{address}\nat *{escape(view.account_name)}* · nominated by {_by(view)} "
-            f"on {day(view.created_at.date())}"
+            f"on {day_of(view.created_at)}"
         )
     )
     blocks.append(section(f"*Why them*\n> {escape(view.why) or '—'}"))
@@ -162,7 +163,7 @@ def nomination_line_blocks(view: NominationView) -> list[Block]:
     return [
         section(
             f"{_who(view)} at *{escape(view.account_name)}* · nominated by {_by(view)} on "
-            f"{day(view.created_at.date())}\n> {why}"
+            f"{day_of(view.created_at)}\n> {why}"
         ),
         actions(
             button(INVITE_THEM, Action.NOMINATION_INVITE, str(view.id), style="primary"),

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.accounts.picker import account_for_text, account_picker
-from handlers.bench.blocks import day
+from handlers.bench.blocks import written_day
 from handlers.kit.blocks import Block, escape, modal, option, plain, section, user
 from handlers.kit.desk import Desk
 from handlers.kit.forms import (
@@ -138,7 +138,7 @@ def open_nominate_modal(
         if found is not None:
             account = lookup.choice(desk.db, found.account_id)
             said = f": “{found.comment}”" if found.comment else ""
-            why = f"Gave us {found.score} on {day(found.answered_on)} in the NPS survey{said}"
+            why = f"Gave us {found.score} on {written_day(found.answered_on)} in the NPS survey{said}"
             prefill = Prefill(found.name, found.email, why)
     elif value.startswith(FROM_REFERRAL):
         account, prefill = _referred(desk, as_id(value.removeprefix(FROM_REFERRAL)) or 0)

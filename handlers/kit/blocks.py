@@ -150,6 +150,13 @@ def day(date: dt.date) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{date:%-d %b %Y}>"
 
 
+def day_of(moment: dt.datetime) -> str:
+    """The day a moment fell on, in each reader's own time zone (a UTC date is the next day in
+    the evening west of UTC)."""
+    fallback = f"{moment.astimezone(dt.UTC):%-d %b %Y} (UTC)"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{fallback}>"
+
+
 #: a date as the store writes it in a sentence (the checklist's, which the command line prints too)
 ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
