@@ -46,6 +46,10 @@ ANSWER_ACTIONS = {
 }
 
 
+#: a referral DM whose colleague was removed from the program since
+REFERRAL_REMOVED = "The colleague an advocate named here was removed from the program at their request."
+
+
 def _view(desk: Desk, request_id: int | None) -> AskView | None:
     if request_id is None:
         return None
@@ -73,7 +77,17 @@ def render_consent_ask(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     ask = _view(desk, job.request_id)
     if ask is None or ask.answer is not None or not ask.open:
         return []
-    why = ConsentAskPayload.from_dict(job.data)
+    return [_consent_ask(ask, ConsentAskPayload.from_dict(job.data))]
+
+
+def rewritten_consent_ask(desk: Desk, request_id: int, data: dict[str, object]) -> Outgoing | None:
+    """The owner's ask DM as it reads now (a request's rewrite): its buttons gone once the answer
+    is in or the ask closed, the advocate as they are now named (a pseudonym once removed)."""
+    ask = _view(desk, request_id)
+    return _consent_ask(ask, ConsentAskPayload.from_dict(data)) if ask is not None else None
+
+
+def _consent_ask(ask: AskView, why: ConsentAskPayload) -> Outgoing:
     needed = f", needed by {day(ask.needed_by)}" if ask.needed_by else ""
     what = f"*{escape(ask.activity_name)}*{needed}"
     then = "Ask them, then record what they said."
@@ -84,12 +98,13 @@ def render_consent_ask(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     else:
         text = f"You ask {_who(ask)} yourself: will they do {what}? {then}"
     hint = "Nobody else contacts them: the requester gets their contact only once they say yes."
-    return [
-        Outgoing(
-            f"Record {escape(ask.advocate_name)}'s answer",
-            [section(text), context(hint), answer_buttons(ask.request_id)],
-        )
-    ]
+    if ask.answer is not None:
+        last = context(f"Answered: *{escape(ANSWER_WORDS[ConsentAnswer(ask.answer)])}*.")
+    elif not ask.open:
+        last = context("Closed: there is nothing to record.")
+    else:
+        last = answer_buttons(ask.request_id)
+    return Outgoing(f"Record {escape(ask.advocate_name)}'s answer", [section(text), context(hint), last])
 
 
 def _said(ask: AskView, payload: AnsweredPayload) -> str:
@@ -188,11 +203,24 @@ def record(
 
 def render_referral(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """The owner told the colleague an advocate named: who, and that nobody has contacted them."""
-    referral_id = ReferralPayload.from_dict(job.data).referral_id
+    told = _referral(desk, job.data)
+    return [told] if told is not None else []
+
+
+def rewritten_referral(desk: Desk, data: dict[str, object]) -> Outgoing:
+    """The referral DM as it reads now (a request's rewrite): the advocate as now named; the
+    colleague gone when they were removed from the program at their request."""
+    return _referral(desk, data) or Outgoing(
+        REFERRAL_REMOVED, [section(f"🙋 {REFERRAL_REMOVED} Their name and address are erased.")]
+    )
+
+
+def _referral(desk: Desk, data: dict[str, object]) -> Outgoing | None:
+    referral_id = ReferralPayload.from_dict(data).referral_id
     try:
         named = referrals.referral(desk.db, referral_id)
     except Gone:
-        return []
+        return None
     activity = desk.policy.activities.get(named.activity)
     what = escape(activity.name if activity else named.activity)
     title = f", {escape(named.title)}" if named.title else ""
@@ -206,7 +234,7 @@ def render_referral(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
         "to join the program; they become an advocate only by their own yes."
     )
     blocks = [section(text), context(hint), actions(for_referral(referral_id), block_id="nominate")]
-    return [Outgoing(f"{escape(named.advocate_name)} suggests {escape(named.name)} instead", blocks)]
+    return Outgoing(f"{escape(named.advocate_name)} suggests {escape(named.name)} instead", blocks)
 
 
 def register(app: App) -> None:

@@ -15,7 +15,7 @@ from handlers.kit.blocks import Block, escape, user
 from handlers.kit.desk import Desk
 from handlers.outbox.batch import in_hand
 from handlers.outbox.messages import NotYet, Outgoing
-from handlers.requests.customer_say import told_blocks, told_text
+from handlers.requests.customer_say import rewritten_consent_ask, rewritten_referral, told_blocks, told_text
 from handlers.requests.messages import decision_blocks, outcome_line
 from handlers.requests.requester import confirmation_blocks, outcome_blocks
 from store.customer import ask_view
@@ -108,9 +108,14 @@ DECIDER_KINDS = (
     DeliveryKind.SLA_REMINDER,
     DeliveryKind.SLA_ESCALATION,
 )
-#: every message a change to the request rewrites: the deciders', and the requester's (their
-#: receipt, the decision, and the customer's answers, which carry **Withdraw**)
+#: every message a change to the request rewrites — the deciders', the requester's (their receipt,
+#: the decision, and the customer's answers, which carry **Withdraw**) — and waits for while one
+#: is still on its way (a rewrite must not overtake the first version)
 REWRITTEN = (*DECIDER_KINDS, DeliveryKind.CONFIRMATION, DeliveryKind.OUTCOME, DeliveryKind.CONSENT_ANSWERED)
+#: rewritten too once sent, never waited for (an ask to make in person can be owed for days ahead):
+#: the owner's messages about the customer — their buttons gone once the answer is in, the
+#: advocate as now named, a colleague gone once removed
+ALSO_REWRITTEN = (DeliveryKind.CONSENT_ASK, DeliveryKind.REFERRAL)
 
 
 def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
@@ -122,7 +127,7 @@ def render_refresh(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     if card is None:
         return []
     rewrites = []
-    for sent in listing.sent_messages(desk.db, job.request_id, REWRITTEN):
+    for sent in listing.sent_messages(desk.db, job.request_id, REWRITTEN + ALSO_REWRITTEN):
         rewritten = _rewritten(desk, card, sent)
         if rewritten is not None:
             text, blocks = rewritten
@@ -144,6 +149,13 @@ def _rewritten(desk: Desk, card: RequestCard, sent: SentMessage) -> tuple[str, l
         if card.status == RequestStatus.DECLINED:
             return None
         return f"Your request for {escape(card.account_name)} was approved", outcome_blocks(card, [])
+    if sent.kind in (DeliveryKind.CONSENT_ASK, DeliveryKind.REFERRAL):
+        again = (
+            rewritten_consent_ask(desk, card.id, sent.data)
+            if sent.kind == DeliveryKind.CONSENT_ASK
+            else rewritten_referral(desk, sent.data)
+        )
+        return (again.text, again.blocks) if again is not None else None
     try:
         ask = ask_view.view(desk.db, desk.policy, card.id, desk.today())
     except Gone:

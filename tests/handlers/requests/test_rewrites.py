@@ -7,11 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from sqlalchemy import select
+
 from handlers.kit.desk import Desk
 from handlers.requests.renderers import render_refresh
 from handlers.routes import ROUTES
 from store.act import Act
+from store.addresses import AddressKey
+from store.bench import erasure
 from store.db import Database
+from store.models import Advocate
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.requests import asking, deciding, followups
@@ -77,3 +82,29 @@ def test_a_blocked_receipt_rewritten_keeps_the_accounts_that_fit(db: Database, p
     shown = json.dumps(receipt.blocks)
     assert "These accounts fit the same ask and can afford it" in shown and "Globex" in shown
     assert "Sent to the program admins to decide" in shown
+
+
+def test_removing_the_advocate_rewrites_the_owner_s_ask_to_make_in_person(
+    db: Database, policy: Policy
+) -> None:
+    """The owner was to ask Jane in person (the DM with the answer buttons); she removed herself
+    meanwhile: the DM names her pseudonym and offers nothing to record."""
+    rid = approved(db, policy)
+    all_sent(db)
+    with db.transaction(readonly=True) as session:
+        jane = session.scalar(select(Advocate.id).where(Advocate.name == "Jane Doe"))
+    assert jane is not None
+
+    done = erasure.forget_advocate(db, jane, key=AddressKey(b"k"), now=NOW)
+
+    desk = Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset(), routes=ROUTES)
+    [refresh] = [
+        job
+        for job in queue.claim_due(db, NOW, limit=100, keys=list(done.delivery_keys))
+        if job.kind == DeliveryKind.REFRESH and job.request_id == rid
+    ]
+    [ask] = [m for m in render_refresh(desk, refresh) if m.text.startswith("Record ")]
+    assert_valid_message_blocks(ask.blocks)
+    shown = ask.text + json.dumps(ask.blocks)
+    assert "Jane" not in shown and "Removed advocate" in shown
+    assert not [b for b in ask.blocks if b["type"] == "actions"], "nothing to record for someone removed"
