@@ -147,9 +147,16 @@ def _forget(
         answers = session.execute(
             update(NpsAnswer).where(NpsAnswer.email == address).values(email=None, name="", comment="")
         ).rowcount
+        named_in = session.execute(
+            select(ReferenceRequest.id, ReferenceRequest.requester_id)
+            .join(Referral, Referral.request_id == ReferenceRequest.id)
+            .where(Referral.email == address)
+        ).all()
         session.execute(
             update(Referral).where(Referral.email == address).values(name=REMOVED_CONTACT, title="", email="")
         )
+        # the owner's DM that named them as a colleague, rewritten without them
+        keys += [rewrites.owe_rewrite(session, rid, by, "colleague-removed", now) for rid, by in named_in]
     cancelled = session.execute(
         update(Delivery)
         .where(

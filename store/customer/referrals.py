@@ -119,7 +119,7 @@ def refer(
 def referral(db: Database, referral_id: int) -> ReferralView:
     with db.transaction(readonly=True) as session:
         row = session.get(Referral, referral_id)
-        if row is None:
+        if row is None or not row.email:  # no address left: they were removed from the program
             raise Gone(f"no referral {referral_id}")
         request = session.get_one(ReferenceRequest, row.request_id)
         return ReferralView(

@@ -10,11 +10,14 @@ import json
 from sqlalchemy import select
 
 from handlers.kit.desk import Desk
+from handlers.requests.customer_say import REFERRAL_REMOVED
 from handlers.requests.renderers import render_refresh
 from handlers.routes import ROUTES
 from store.act import Act
 from store.addresses import AddressKey
 from store.bench import erasure
+from store.customer import consent
+from store.customer.referrals import Colleague
 from store.db import Database
 from store.models import Advocate
 from store.outbox import queue
@@ -108,3 +111,26 @@ def test_removing_the_advocate_rewrites_the_owner_s_ask_to_make_in_person(
     shown = ask.text + json.dumps(ask.blocks)
     assert "Jane" not in shown and "Removed advocate" in shown
     assert not [b for b in ask.blocks if b["type"] == "actions"], "nothing to record for someone removed"
+
+
+def test_a_colleague_removed_leaves_the_owner_s_referral_dm(db: Database, policy: Policy) -> None:
+    rid = approved(db, policy)
+    wendy = Colleague("Wendy Wu", "CFO", "wendy@acme.example")
+    consent.answer(
+        db, policy, rid, "someone_else", Act(consent.ADVOCATE, frozenset(), NOW, NOW.date()), colleague=wendy
+    )
+    all_sent(db)
+
+    done = erasure.forget_address(db, "wendy@acme.example", key=AddressKey(b"k"), now=NOW)
+
+    desk = Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset(), routes=ROUTES)
+    [refresh] = [
+        job
+        for job in queue.claim_due(db, NOW, limit=100, keys=list(done.delivery_keys))
+        if job.kind == DeliveryKind.REFRESH
+    ]
+    rewrites = render_refresh(desk, refresh)
+    [told] = [m for m in rewrites if "colleague" in m.text]
+    assert_valid_message_blocks(told.blocks)
+    assert told.text == REFERRAL_REMOVED
+    assert not any("Wendy" in m.text + json.dumps(m.blocks) for m in rewrites)

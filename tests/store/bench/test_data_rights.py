@@ -411,6 +411,7 @@ def test_a_colleague_an_advocate_named_is_exported_and_forgotten_by_their_addres
     data = data_rights.of_address(db, policy, "wendy@acme.example", NOW)
     done = erasure.forget_address(db, "wendy@acme.example", key=KEY, now=NOW)
 
+    assert f"refresh:{rid}:colleague-removed" in done.delivery_keys, "the owner's DM naming her rewritten"
     assert data["named_as_colleague"] == [
         {
             "company": "Acme Corp",
