@@ -5,14 +5,13 @@ accounts, offers) stays a view Slack accepts, the decision cards that do not fit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from handlers.home.tab import home_view
 from handlers.kit.desk import Desk
 from store.act import Act
+from store.db import Database
 from store.offers import catalog, reserve
 from store.offers.catalog import OfferDraft
 from store.requests import asking, status
@@ -20,7 +19,6 @@ from store.requests.asking import Draft
 from store.rules.policy import Policy
 from tests.support import store_seed as seed
 from tests.support.blockkit import assert_valid_view
-from tests.support.database import open_database
 
 NOW = seed.NOW
 TODAY = NOW.date()
@@ -30,11 +28,8 @@ SLACK_HOME_BLOCKS = 100
 
 
 @pytest.fixture
-def desk(tmp_path: Path, policy: Policy) -> Iterator[Desk]:
-    db = open_database(f"sqlite:///{tmp_path / 'refdesk.db'}")
-    db.upgrade()
-    yield Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset({ADMIN}))
-    db.dispose()
+def desk(db: Database, policy: Policy) -> Desk:
+    return Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset({ADMIN}))
 
 
 def test_a_busy_person_s_home_stays_within_slack_s_hundred_blocks(desk: Desk) -> None:

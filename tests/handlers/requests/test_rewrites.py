@@ -22,12 +22,21 @@ from store.db import Database
 from store.models import Advocate
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
+from store.outbox.queue import DeliveryJob
 from store.requests import asking, deciding, followups
 from store.requests.asking import Draft
 from store.rules.policy import Policy
 from tests.handlers.requests.test_refresh_wait import NOW, OWNER, SELLER, approved
 from tests.support import store_seed
 from tests.support.blockkit import assert_valid_message_blocks
+
+
+def refresh_of(db: Database, keys: tuple[str, ...], at: dt.datetime = NOW) -> DeliveryJob:
+    """The rewrite a change owed, claimed as the sender would."""
+    [refresh] = [
+        job for job in queue.claim_due(db, at, limit=100, keys=list(keys)) if job.kind == DeliveryKind.REFRESH
+    ]
+    return refresh
 
 
 def test_done_rewrites_the_approval_without_withdraw(db: Database, policy: Policy) -> None:
@@ -39,12 +48,7 @@ def test_done_rewrites_the_approval_without_withdraw(db: Database, policy: Polic
     closed = followups.mark_done(db, rid, Act(SELLER, frozenset(), later, later.date()), note="went well")
 
     desk = Desk(db=db, policy=policy, clock=lambda: later, admins=frozenset(), routes=ROUTES)
-    [refresh] = [
-        job
-        for job in queue.claim_due(db, later, limit=100, keys=list(closed.delivery_keys))
-        if job.kind == DeliveryKind.REFRESH
-    ]
-    rewrites = render_refresh(desk, refresh)
+    rewrites = render_refresh(desk, refresh_of(db, closed.delivery_keys, later))
     assert rewrites, "the messages already sent are rewritten"
     for message in rewrites:
         assert_valid_message_blocks(message.blocks)
@@ -75,12 +79,9 @@ def test_a_blocked_receipt_rewritten_keeps_the_accounts_that_fit(db: Database, p
     keys = deciding.reroute_to_admins(db, rid, OWNER, frozenset({"U0ADMIN01"}), NOW)
 
     desk = Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset({"U0ADMIN01"}), routes=ROUTES)
-    [refresh] = [
-        job
-        for job in queue.claim_due(db, NOW, limit=100, keys=list(keys))
-        if job.kind == DeliveryKind.REFRESH
+    [receipt] = [
+        m for m in render_refresh(desk, refresh_of(db, keys)) if "Cancel request" in json.dumps(m.blocks)
     ]
-    [receipt] = [m for m in render_refresh(desk, refresh) if "Cancel request" in json.dumps(m.blocks)]
     assert_valid_message_blocks(receipt.blocks)
     shown = json.dumps(receipt.blocks)
     assert "These accounts fit the same ask and can afford it" in shown and "Globex" in shown
@@ -101,12 +102,9 @@ def test_removing_the_advocate_rewrites_the_owner_s_ask_to_make_in_person(
     done = erasure.forget_advocate(db, jane, key=AddressKey(b"k"), now=NOW)
 
     desk = Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset(), routes=ROUTES)
-    [refresh] = [
-        job
-        for job in queue.claim_due(db, NOW, limit=100, keys=list(done.delivery_keys))
-        if job.kind == DeliveryKind.REFRESH and job.request_id == rid
+    [ask] = [
+        m for m in render_refresh(desk, refresh_of(db, done.delivery_keys)) if m.text.startswith("Record ")
     ]
-    [ask] = [m for m in render_refresh(desk, refresh) if m.text.startswith("Record ")]
     assert_valid_message_blocks(ask.blocks)
     shown = ask.text + json.dumps(ask.blocks)
     assert "Jane" not in shown and "Removed advocate" in shown
@@ -124,12 +122,7 @@ def test_a_colleague_removed_leaves_the_owner_s_referral_dm(db: Database, policy
     done = erasure.forget_address(db, "wendy@acme.example", key=AddressKey(b"k"), now=NOW)
 
     desk = Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset(), routes=ROUTES)
-    [refresh] = [
-        job
-        for job in queue.claim_due(db, NOW, limit=100, keys=list(done.delivery_keys))
-        if job.kind == DeliveryKind.REFRESH
-    ]
-    rewrites = render_refresh(desk, refresh)
+    rewrites = render_refresh(desk, refresh_of(db, done.delivery_keys))
     [told] = [m for m in rewrites if "colleague" in m.text]
     assert_valid_message_blocks(told.blocks)
     assert told.text == REFERRAL_REMOVED
