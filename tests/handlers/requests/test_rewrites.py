@@ -93,7 +93,7 @@ def test_removing_the_advocate_rewrites_the_owner_s_ask_to_make_in_person(
 ) -> None:
     """The owner was to ask Jane in person (the DM with the answer buttons); she removed herself
     meanwhile: the DM names her pseudonym and offers nothing to record."""
-    rid = approved(db, policy)
+    approved(db, policy)
     all_sent(db)
     with db.transaction(readonly=True) as session:
         jane = session.scalar(select(Advocate.id).where(Advocate.name == "Jane Doe"))
