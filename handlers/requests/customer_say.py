@@ -23,7 +23,7 @@ from handlers.kit.nominating import for_referral
 from handlers.kit.refusals import answered
 from handlers.outbox.messages import Outgoing
 from handlers.outbox.sender import send_soon
-from handlers.requests.requester import WITHDRAW_CONFIRM, alternative_blocks
+from handlers.requests.requester import alternative_blocks, withdraw_button
 from store.act import Act
 from store.customer import ask_view, consent, referrals
 from store.customer.ask_view import AskView
@@ -154,12 +154,7 @@ def told_blocks(desk: Desk, ask: AskView, payload: AnsweredPayload, *, for_reque
     if not for_requester:
         return blocks
     if payload.answer == ConsentAnswer.YES and ask.status == RequestStatus.APPROVED and ask.said_yes:
-        blocks.append(
-            actions(
-                button("Withdraw", Action.WITHDRAW, str(ask.request_id), confirm=WITHDRAW_CONFIRM),
-                block_id="withdraw",
-            )
-        )
+        blocks.append(withdraw_button(ask.request_id, emailed=ask.mode == consent.EMAIL))
     elif payload.answer != ConsentAnswer.YES and ask.status == RequestStatus.CUSTOMER_DECLINED:
         found = cards.alternatives(desk.db, desk.policy, ask.request_id)
         blocks += alternative_blocks(found, "These accounts fit the same ask and can afford it:")

@@ -15,12 +15,13 @@ from store.models import RequestStatus
 from store.requests.cards import Alternative, RequestCard
 from store.rules.policy import counted, points
 
-#: the requester's **Withdraw** asks before it acts: the customer is told at once
-WITHDRAW_CONFIRM = (
-    "Withdraw this ask?",
-    "The customer is told it is no longer needed, with thanks, and the points go back to the account.",
-    "Withdraw",
-)
+
+def who_tells(emailed: bool) -> str:
+    """Who lets the customer know an ask is withdrawn: the program's e-mail, or the owner (who
+    asked them in person)."""
+    if emailed:
+        return "The customer is told it is no longer needed, with thanks"
+    return "The owner is asked to let the customer know it is no longer needed"
 
 
 def alternative_blocks(alternatives: list[Alternative], lead: str) -> list[Block]:
@@ -70,10 +71,14 @@ def confirmation_blocks(card: RequestCard, alternatives: list[Alternative] | Non
     return blocks
 
 
-def withdraw_button(card: RequestCard) -> Block:
-    return actions(
-        button("Withdraw", Action.WITHDRAW, str(card.id), confirm=WITHDRAW_CONFIRM), block_id="withdraw"
+def withdraw_button(request_id: int, *, emailed: bool) -> Block:
+    """The requester's **Withdraw**: it asks before it acts, saying who tells the customer."""
+    confirm = (
+        "Withdraw this ask?",
+        f"{who_tells(emailed)}, and the points go back to the account.",
+        "Withdraw",
     )
+    return actions(button("Withdraw", Action.WITHDRAW, str(request_id), confirm=confirm), block_id="withdraw")
 
 
 def _approved_blocks(card: RequestCard) -> list[Block]:
@@ -106,7 +111,7 @@ def _approved_blocks(card: RequestCard) -> list[Block]:
         )
     )
     if card.status == RequestStatus.APPROVED:
-        blocks.append(withdraw_button(card))
+        blocks.append(withdraw_button(card.id, emailed=side is not None and side.mode == "email"))
     else:
         blocks.append(context(outcome_line(card)))
     return blocks

@@ -18,6 +18,7 @@ from handlers.kit.refusals import answered
 from handlers.kit.replies import tell
 from handlers.outbox.messages import Outgoing
 from handlers.outbox.sender import send_soon
+from handlers.requests.requester import who_tells
 from store.act import Act
 from store.outbox.queue import DeliveryJob
 from store.requests import cards, withdrawing
@@ -42,8 +43,7 @@ def withdraw(
             body,
             respond,
             client,
-            "↩️ Withdrawn. The customer is told it is no longer needed, with thanks, and the points "
-            "went back to the account.",
+            f"↩️ Withdrawn. {who_tells(closed.customer_emailed)}, and the points went back to the account.",
             "Withdrawn",
         )
 

@@ -47,6 +47,8 @@ class Closed:
     #: "done" or "fell_through"
     status: str
     delivery_keys: tuple[str, ...] = ()
+    #: a withdrawn ask's customer is e-mailed that it is no longer needed (else the owner tells them)
+    customer_emailed: bool = False
 
 
 @dataclass(frozen=True)

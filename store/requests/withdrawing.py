@@ -69,4 +69,5 @@ def withdraw(db: Database, request_id: int, act: Act) -> Closed:
         keys += home_refresh.owe_for_decision(
             session, request.id, request.requester_id, RequestStatus.WITHDRAWN, act.now
         )
-        return Closed(request.id, RequestStatus.WITHDRAWN, tuple(keys))
+        emailed = consent is not None and consent.mode == EMAIL
+        return Closed(request.id, RequestStatus.WITHDRAWN, tuple(keys), customer_emailed=emailed)

@@ -401,6 +401,7 @@ def test_an_approval_says_the_customer_was_asked_and_gives_no_address_before_the
     assert buttons(blocks) == {"Withdraw": (Action.WITHDRAW, "42")}
     withdraw = next(b for b in blocks if b.get("block_id") == "withdraw")["elements"][0]
     assert withdraw["confirm"]["confirm"]["text"] == "Withdraw"
+    assert withdraw["confirm"]["text"]["text"].startswith("The customer is told it is no longer needed")
 
 
 def test_an_approval_the_owner_asks_in_person_says_so() -> None:
@@ -408,6 +409,9 @@ def test_an_approval_the_owner_asks_in_person_says_so() -> None:
     blocks = outcome_blocks(dataclasses.replace(APPROVED, customer=side), [])
     assert_valid_message_blocks(blocks)
     assert f"*Jane Doe* is asked in person by <@{OWNER}>." in shown(blocks)
+    withdraw = next(b for b in blocks if b.get("block_id") == "withdraw")["elements"][0]
+    # nobody e-mails a customer the owner asked in person: the confirmation does not say so
+    assert withdraw["confirm"]["text"]["text"].startswith("The owner is asked to let the customer know")
 
 
 @pytest.mark.parametrize(
