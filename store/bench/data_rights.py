@@ -51,6 +51,7 @@ SECTIONS = (
     "asks",
     "ratings",
     "gives",
+    "offers",
     "nominations",
     "named_as_colleague",
     "survey_answers",

@@ -473,6 +473,10 @@ def test_remove_me_lets_go_of_the_seats_offered_them(db: Database, policy: Polic
         {"offer": "Spring beta", "invited_on": day, "status": "reserved", "answered_on": None},
         {"offer": "Summit beta", "invited_on": day, "status": "accepted", "answered_on": day},
     ], "what they were invited to is theirs to download"
+    csv_rows = list(
+        csv.reader(io.StringIO(data_rights.to_csv(data_rights.of_advocate(db, policy, jane, NOW))))
+    )
+    assert ["offers", "2", "offer", "Summit beta"] in csv_rows, "in the CSV download too"
 
     done = erasure.forget_advocate(db, jane, key=KEY, now=NOW)
 
