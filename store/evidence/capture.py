@@ -99,14 +99,7 @@ def draft(db: Database, policy: Policy, typed: EvidenceDraft, act: Act, *, sourc
             raise Invalid(
                 {"advocate": f"{advocate.name} has no e-mail address: they could not approve their words."}
             )
-        approachable = select(Advocate.id).join(Account, Account.id == Advocate.account_id)
-        if (
-            session.scalar(approachable.where(Advocate.id == advocate.id, *may_be_approached(act.today)))
-            is None
-        ):
-            raise Invalid(
-                {"advocate": f"{advocate.name} asked not to be contacted now: nothing is sent to them."}
-            )
+        _check_approachable(session, advocate, act.today)
         evidence_id = _add(
             session, advocate, kind.key, words, link, typed.source.strip(), act.user, act.now, source_key
         )
@@ -128,6 +121,8 @@ def edit(db: Database, policy: Policy, evidence_id: int, typed: EvidenceDraft, a
         advocate = session.get_one(Advocate, item.advocate_id)
         if words == item.text and link == item.link:
             return Drafted(item.id, advocate.name)
+        if act.user != ADVOCATE:  # an admin's change is e-mailed to them for approval
+            _check_approachable(session, advocate, act.today, field="text")
         version = item.version + 1
         session.execute(
             update(Evidence)
@@ -144,6 +139,21 @@ def edit(db: Database, policy: Policy, evidence_id: int, typed: EvidenceDraft, a
         )
         keys = () if act.user == ADVOCATE else (_owe_approval(session, item.id, version, act.now),)
         return Drafted(item.id, advocate.name, keys)
+
+
+def _check_approachable(
+    session: Session, advocate: Advocate, today: dt.date, field: str = "advocate"
+) -> None:
+    """`Invalid` (on `field`) unless the advocate may be e-mailed words to approve today: not
+    after "Please don't ask me again", not while resting, not at a do-not-contact account."""
+    approachable = select(Advocate.id).join(Account, Account.id == Advocate.account_id)
+    if session.scalar(approachable.where(Advocate.id == advocate.id, *may_be_approached(today))) is None:
+        raise Invalid(
+            {
+                field: f"{advocate.name} may not be contacted now (they or their account asked not to be): "
+                "nothing is sent to them."
+            }
+        )
 
 
 def _add(

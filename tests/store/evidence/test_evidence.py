@@ -225,9 +225,12 @@ def test_nothing_is_e_mailed_unasked_to_someone_who_asked_not_to_be_contacted(
         capture.draft(db, policy, typed, act(ADMIN), source_key="view:1")
     notices = expiry.owe_renewal_notices(db, policy, NOW, dt.date(2027, 10, 24))
 
-    assert (
-        refused.value.errors["advocate"] == "Jane Roe asked not to be contacted now: nothing is sent to them."
+    assert refused.value.errors["advocate"] == (
+        "Jane Roe may not be contacted now (they or their account asked not to be): nothing is sent to them."
     )
+    with pytest.raises(Invalid) as changed:  # an admin's change would e-mail her for approval
+        capture.edit(db, policy, item, dataclasses.replace(typed, text="Better words."), act(ADMIN))
+    assert "may not be contacted now" in changed.value.errors["text"]
     assert notices == [] and row(db, item).status == EvidenceStatus.APPROVED
     with db.transaction() as session:
         [mine] = session.scalars(select(Consent).where(Consent.advocate_id == jane)).all()
