@@ -45,7 +45,7 @@ def respond(desk: Desk, request: PageRequest) -> Reply:
     try:
         invitation = invitations.invitation(desk.db, desk.policy, request.key, desk.today())
     except Gone:
-        return problem("404 Not Found", "Page not found", "This invitation no longer exists.")
+        return _gone()
     seat_id = invitation.seat_id
     if form is None:
         return _page(desk, invitation, request)
@@ -66,7 +66,11 @@ def respond(desk: Desk, request: PageRequest) -> Reply:
             today=desk.today(),
         )
     except (AlreadySettled, NotAllowed, Invalid):  # answered, or closed, since the page was read
-        return _settled(desk, invitations.invitation(desk.db, desk.policy, seat_id, desk.today()), given)
+        try:
+            now = invitations.invitation(desk.db, desk.policy, seat_id, desk.today())
+        except Gone:  # they were removed from the program meanwhile
+            return _gone()
+        return _settled(desk, now, given)
     send_soon(desk, seat.delivery_keys)
     return _answered(desk, invitation, given)
 
@@ -116,3 +120,7 @@ def _answered(desk: Desk, invitation: Invitation, given: str) -> Reply:
         **_common(desk, invitation),
     )
     return "200 OK", body
+
+
+def _gone() -> Reply:
+    return problem("404 Not Found", "Page not found", "This invitation no longer exists.")

@@ -138,8 +138,10 @@ def duration(span: dt.timedelta | None) -> str:
 
 
 #: the moment of a day's token: Slack shows a token's moment in each reader's own time zone, and
-#: 10:00 UTC falls on the same date from UTC−10 (Hawaii) to UTC+13:59 (New Zealand's summer,
-#: Tonga, Samoa); noon UTC showed the next day in New Zealand all summer
+#: no moment is the same date in all 26 hours of them. 10:00 UTC is, from UTC−10 (Hawaii) to
+#: UTC+13:59 (New Zealand's summer, Tonga, Samoa); it is the day before at UTC−11 (Niue,
+#: American Samoa) and the day after at UTC+14 (Kiritimati). Noon UTC showed the next day in New
+#: Zealand all summer.
 DAY_AT = dt.time(10)
 
 
