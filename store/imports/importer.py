@@ -127,6 +127,7 @@ def import_accounts(
                     "the account's requests will go to the program admins"
                 )
 
+    new_owners: list[tuple[int, str]] = []
     with db.transaction() as session:
         by_crm = {a.crm_id: a for a in session.scalars(select(Account).where(Account.crm_id.is_not(None)))}
         by_name = {a.name_key: a for a in session.scalars(select(Account))}
@@ -150,7 +151,7 @@ def import_accounts(
             account.owner_email = row.owner_email
             owner = owners.get(row.owner_email) if row.owner_email else None
             if account.id is not None and owner is not None and owner != account.owner_slack_id:
-                report.delivery_keys += deciding.hand_over(session, account.id, owner, now)
+                new_owners.append((account.id, owner))
             account.owner_slack_id = owner
             account.renewal_date = row.renewal_date
             account.status = row.status
@@ -158,6 +159,8 @@ def import_accounts(
             by_name[account.name_key] = account
             if progress is not None:
                 progress(done)
+    for account_id, owner in new_owners:  # once the accounts are theirs: its requests waiting
+        report.delivery_keys += deciding.hand_over(db, account_id, owner, now)
     return report
 
 

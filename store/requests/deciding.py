@@ -79,24 +79,39 @@ def reroute_to_admins(
         return (*keys, _owe_refresh(session, request, f"rerouted:{unreachable}", now))
 
 
-def hand_over(session: Session, account_id: int, owner: str, now: dt.datetime) -> list[str]:
-    """Inside an import's transaction: the account's owner in Slack is now `owner`. Its requests
-    waiting for a decision are theirs to decide (a decision DM owed, the SLA reminders theirs),
-    and what was sent about them is rewritten; the previous owner's buttons then refuse, naming
-    who decides. Before, those requests waited for the 48-hour escalation to the admins."""
-    keys: list[str] = []
-    waiting = select(ReferenceRequest).where(
-        ReferenceRequest.account_id == account_id,
-        ReferenceRequest.status == RequestStatus.PENDING,
-        or_(ReferenceRequest.decider_id.is_(None), ReferenceRequest.decider_id != owner),
-    )
-    for request in session.scalars(waiting.with_for_update()):
-        request.decider_id = owner
-        keys += [
-            owe_decision(session, request, owner, now),
-            _owe_refresh(session, request, f"owner:{owner}", now),
-        ]
-    return keys
+def hand_over(db: Database, account_id: int, owner: str, now: dt.datetime) -> tuple[str, ...]:
+    """The account's owner in Slack is now `owner` (an import just committed it): its requests
+    waiting for a decision are theirs to decide and are owed their decision DM, and what was sent
+    about them is rewritten (the previous owner's buttons then refuse, naming who decides). A new
+    owner who is an admin already owed an override DM about a request gets that one (rendered
+    afresh, or as posted), not a second. Before, those requests waited for the 48-hour escalation.
+
+    Its own short transaction, after the import's: a decision clicked meanwhile is not held
+    behind a whole file's import."""
+    with db.transaction() as session:
+        overrides = {
+            request_id: key
+            for request_id, key in session.execute(
+                select(Delivery.request_id, Delivery.key).where(
+                    Delivery.kind == DeliveryKind.OVERRIDE_REQUEST, Delivery.recipient == owner
+                )
+            )
+        }
+        waiting = select(ReferenceRequest).where(
+            ReferenceRequest.account_id == account_id,
+            ReferenceRequest.status == RequestStatus.PENDING,
+            or_(ReferenceRequest.decider_id.is_(None), ReferenceRequest.decider_id != owner),
+        )
+        keys: list[str] = []
+        for request in session.scalars(waiting.with_for_update()):
+            request.decider_id = owner
+            if request.id in overrides:
+                queue.render_again(session, key=overrides[request.id], now=now)
+                keys.append(overrides[request.id])
+            else:
+                keys.append(owe_decision(session, request, owner, now))
+            keys.append(_owe_refresh(session, request, f"owner:{owner}", now))
+        return tuple(keys)
 
 
 def ask_admins(db: Database, policy: Policy, request_id: int, act: Act) -> tuple[str, ...]:

@@ -278,6 +278,13 @@ def test_a_new_owner_is_handed_the_requests_waiting_for_a_decision(
         source_key="view:1",
     )
     assert waiting.deciders == ("U0OLIVIA1",)
+    admins_ask = asking.submit(  # Oscar, an admin, was owed an override DM about this one
+        db,
+        policy,
+        Draft(account_id=acme, activity="quote"),
+        Act("U0SAM0001", frozenset({"U0OSCAR01"}), NOW, NOW.date()),
+        source_key="view:2",
+    )
 
     report = import_file(
         db,
@@ -291,7 +298,13 @@ def test_a_new_owner_is_handed_the_requests_waiting_for_a_decision(
     )
 
     rid = waiting.request_id
-    assert report.delivery_keys == [f"decide:{rid}:U0OSCAR01", f"refresh:{rid}:owner:U0OSCAR01"]
+    other = admins_ask.request_id
+    assert report.delivery_keys == [
+        f"decide:{rid}:U0OSCAR01",
+        f"refresh:{rid}:owner:U0OSCAR01",
+        f"override:{other}:U0OSCAR01",  # that DM, not a second one with buttons
+        f"refresh:{other}:owner:U0OSCAR01",
+    ]
     assert again.delivery_keys == [], "handed over once"
     with db.transaction(readonly=True) as session:
         assert session.get_one(ReferenceRequest, rid).decider_id == "U0OSCAR01"
