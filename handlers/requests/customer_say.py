@@ -81,10 +81,13 @@ def render_consent_ask(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 
 
 def rewritten_consent_ask(desk: Desk, request_id: int, data: dict[str, object]) -> Outgoing | None:
-    """The owner's ask DM as it reads now (a request's rewrite): its buttons gone once the answer
-    is in or the ask closed, the advocate as they are now named (a pseudonym once removed)."""
+    """The owner's ask DM as it reads now (a request's rewrite), or None while nothing on it
+    changed (it is still to be asked): its buttons go once the answer is in or the ask closed,
+    the advocate as they are now named (a pseudonym once removed)."""
     ask = _view(desk, request_id)
-    return _consent_ask(ask, ConsentAskPayload.from_dict(data)) if ask is not None else None
+    if ask is None or (ask.answer is None and ask.open):
+        return None
+    return _consent_ask(ask, ConsentAskPayload.from_dict(data))
 
 
 def _consent_ask(ask: AskView, why: ConsentAskPayload) -> Outgoing:
@@ -202,12 +205,16 @@ def render_referral(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     return [told] if told is not None else []
 
 
-def rewritten_referral(desk: Desk, data: dict[str, object]) -> Outgoing:
-    """The referral DM as it reads now (a request's rewrite): the advocate as now named; the
-    colleague gone when they were removed from the program at their request."""
-    return _referral(desk, data) or Outgoing(
-        REFERRAL_REMOVED, [section(f"🙋 {REFERRAL_REMOVED} Their name and address are erased.")]
-    )
+def rewritten_referral(desk: Desk, data: dict[str, object], advocate_removed: bool) -> Outgoing | None:
+    """The referral DM as it reads now (a request's rewrite), or None while nothing on it changed:
+    the colleague gone once removed from the program at their request, the advocate's pseudonym
+    once they were."""
+    told = _referral(desk, data)
+    if told is None:
+        return Outgoing(
+            REFERRAL_REMOVED, [section(f"🙋 {REFERRAL_REMOVED} Their name and address are erased.")]
+        )
+    return told if advocate_removed else None
 
 
 def _referral(desk: Desk, data: dict[str, object]) -> Outgoing | None:

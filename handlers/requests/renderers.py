@@ -149,20 +149,19 @@ def _rewritten(desk: Desk, card: RequestCard, sent: SentMessage) -> tuple[str, l
         if card.status == RequestStatus.DECLINED:
             return None
         return f"Your request for {escape(card.account_name)} was approved", outcome_blocks(card, [])
-    if sent.kind in (DeliveryKind.CONSENT_ASK, DeliveryKind.REFERRAL):
-        again = (
-            rewritten_consent_ask(desk, card.id, sent.data)
-            if sent.kind == DeliveryKind.CONSENT_ASK
-            else rewritten_referral(desk, sent.data)
-        )
+    if sent.kind == DeliveryKind.CONSENT_ASK:
+        again = rewritten_consent_ask(desk, card.id, sent.data)
         return (again.text, again.blocks) if again is not None else None
     try:
         ask = ask_view.view(desk.db, desk.policy, card.id, desk.today())
     except Gone:
         return None
+    if sent.kind == DeliveryKind.REFERRAL:
+        told = rewritten_referral(desk, sent.data, ask.advocate_removed)
+        return (told.text, told.blocks) if told is not None else None
+    if sent.recipient != card.requester_id and not ask.advocate_removed:
+        return None  # the owner's told DM follows nothing but the advocate's name and note
     payload = AnsweredPayload.from_dict(sent.data)
-    # the owner's told DM too: nothing on it follows the request, but the advocate's name and
-    # note do (erasure leaves a pseudonym and no note)
     return told_text(ask, payload, for_requester=False).splitlines()[0], told_blocks(
         desk, ask, payload, for_requester=sent.recipient == card.requester_id
     )

@@ -94,6 +94,8 @@ class AskView:
     deal_closed: bool = False
     #: the advocate named a colleague on the page, passed to the owner (`store.customer.referrals`)
     colleague_named: bool = False
+    #: the advocate was removed from the program at their request (their name is a pseudonym)
+    advocate_removed: bool = False
 
     @property
     def activity_name(self) -> str:
@@ -209,6 +211,7 @@ def _view(
         deal_moved=request.deal_moved,
         deal_closed=(request.outcome_note or "").startswith(DEAL_CLOSED_NOTE),
         colleague_named=bool(session.scalar(select(exists().where(Referral.request_id == request.id)))),
+        advocate_removed=advocate.forgotten_at is not None,
     )
 
 
