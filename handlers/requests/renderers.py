@@ -26,7 +26,7 @@ from store.outbox.kinds import DeliveryKind
 from store.outbox.listing import SentMessage
 from store.outbox.payloads import AnsweredPayload
 from store.outbox.queue import DeliveryJob
-from store.requests import cards, deciding
+from store.requests import cards, rerouting
 from store.requests.cards import RequestCard
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def render_decision_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
 def render_override_request(desk: Desk, job: DeliveryJob) -> list[Outgoing]:
     """An admin's DM about a request its owner decides: the decider's DM when a ⛔ rule blocks
     it as it stands now (only an admin can approve it then) or the owner could not be asked
-    (`deciding.reroute_to_admins`), nothing otherwise."""
+    (`rerouting.reroute_to_admins`), nothing otherwise."""
     if not desk.is_admin(job.recipient):  # no longer an admin since it was owed
         return []
     card = _card(desk, job.request_id)
@@ -174,4 +174,4 @@ def decider_unreachable(desk: Desk, job: DeliveryJob, error: str) -> tuple[str, 
     log.warning(
         "request %s: decider %s unreachable (%s); sent to the admins", job.request_id, job.recipient, error
     )
-    return deciding.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())
+    return rerouting.reroute_to_admins(desk.db, job.request_id, job.recipient, desk.admins, desk.now())

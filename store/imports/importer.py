@@ -33,7 +33,7 @@ from store.imports.rows import (
     records,
 )
 from store.models import Account, Advocate, normalize
-from store.requests import deciding
+from store.requests import rerouting
 from store.rules.policy import Policy
 
 __all__ = [
@@ -71,7 +71,7 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     #: True when bad rows stopped the import: nothing was written
     aborted: bool = False
-    #: the messages owed to new owners about requests waiting for a decision (`hand_over`)
+    #: the messages owed to new owners about requests waiting for a decision (`rerouting.hand_over`)
     delivery_keys: list[str] = field(default_factory=list)
 
     def stops(self, skip_bad_rows: bool) -> bool:
@@ -160,7 +160,7 @@ def import_accounts(
             if progress is not None:
                 progress(done)
     for account_id, owner in new_owners:  # once the accounts are theirs: its requests waiting
-        report.delivery_keys += deciding.hand_over(db, account_id, owner, now)
+        report.delivery_keys += rerouting.hand_over(db, account_id, owner, now)
     return report
 
 

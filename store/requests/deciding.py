@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -30,7 +30,7 @@ from store.models import (
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
-from store.requests.asking import owe_decision, owe_override
+from store.requests.asking import owe_override
 from store.rules.checklist import checklist, is_blocked
 from store.rules.facts import checks_for, facts_of_each_advocate
 from store.rules.policy import Policy
@@ -44,74 +44,6 @@ class Decided:
     status: str
     decided_by: str
     delivery_keys: tuple[str, ...] = ()
-
-
-def reroute_to_admins(
-    db: Database, request_id: int, unreachable: str, admins: frozenset[str], now: dt.datetime
-) -> tuple[str, ...]:
-    """The decider cannot be reached in Slack (left, deactivated): the admins decide instead.
-
-    An admin owed an override DM about the request gets that one as their decision DM (it shows
-    the buttons whenever the admins decide): posted already, it stays; not posted, it is rendered
-    afresh. Owing them a second DM could post both.
-    """
-    with db.transaction() as session:
-        request = _get(session, request_id)
-        if request.status != RequestStatus.PENDING:
-            return ()
-        if request.decider_id == unreachable:
-            request.decider_id = None
-        overrides = {
-            row.recipient: row.key
-            for row in session.execute(
-                select(Delivery.recipient, Delivery.key).where(
-                    Delivery.request_id == request.id, Delivery.kind == DeliveryKind.OVERRIDE_REQUEST
-                )
-            )
-        }
-        keys = []
-        for admin in sorted(admins - {unreachable}):
-            if admin in overrides:
-                queue.render_again(session, key=overrides[admin], now=now)
-                keys.append(overrides[admin])
-            else:
-                keys.append(owe_decision(session, request, admin, now))
-        return (*keys, _owe_refresh(session, request, f"rerouted:{unreachable}", now))
-
-
-def hand_over(db: Database, account_id: int, owner: str, now: dt.datetime) -> tuple[str, ...]:
-    """The account's owner in Slack is now `owner` (an import just committed it): its requests
-    waiting for a decision are theirs to decide and are owed their decision DM, and what was sent
-    about them is rewritten (the previous owner's buttons then refuse, naming who decides). A new
-    owner who is an admin already owed an override DM about a request gets that one (rendered
-    afresh, or as posted), not a second. Before, those requests waited for the 48-hour escalation.
-
-    Its own short transaction, after the import's: a decision clicked meanwhile is not held
-    behind a whole file's import."""
-    with db.transaction() as session:
-        overrides = {
-            request_id: key
-            for request_id, key in session.execute(
-                select(Delivery.request_id, Delivery.key).where(
-                    Delivery.kind == DeliveryKind.OVERRIDE_REQUEST, Delivery.recipient == owner
-                )
-            )
-        }
-        waiting = select(ReferenceRequest).where(
-            ReferenceRequest.account_id == account_id,
-            ReferenceRequest.status == RequestStatus.PENDING,
-            or_(ReferenceRequest.decider_id.is_(None), ReferenceRequest.decider_id != owner),
-        )
-        keys: list[str] = []
-        for request in session.scalars(waiting.with_for_update()):
-            request.decider_id = owner
-            if request.id in overrides:
-                queue.render_again(session, key=overrides[request.id], now=now)
-                keys.append(overrides[request.id])
-            else:
-                keys.append(owe_decision(session, request, owner, now))
-            keys.append(_owe_refresh(session, request, f"owner:{owner}", now))
-        return tuple(keys)
 
 
 def ask_admins(db: Database, policy: Policy, request_id: int, act: Act) -> tuple[str, ...]:

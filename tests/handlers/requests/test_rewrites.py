@@ -23,7 +23,7 @@ from store.models import Advocate
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
 from store.outbox.queue import DeliveryJob
-from store.requests import asking, deciding, followups
+from store.requests import asking, followups, rerouting
 from store.requests.asking import Draft
 from store.rules.policy import Policy
 from tests.handlers.requests.test_refresh_wait import NOW, OWNER, SELLER, approved
@@ -76,7 +76,7 @@ def test_a_blocked_receipt_rewritten_keeps_the_accounts_that_fit(db: Database, p
     rid = asking.submit(db, policy, draft, seller, source_key="view:1").request_id
     all_sent(db)
 
-    keys = deciding.reroute_to_admins(db, rid, OWNER, frozenset({"U0ADMIN01"}), NOW)
+    keys = rerouting.reroute_to_admins(db, rid, OWNER, frozenset({"U0ADMIN01"}), NOW)
 
     desk = Desk(db=db, policy=policy, clock=lambda: NOW, admins=frozenset({"U0ADMIN01"}), routes=ROUTES)
     [receipt] = [

@@ -28,7 +28,7 @@ from store.models import (
 )
 from store.outbox import queue
 from store.outbox.kinds import DeliveryKind
-from store.requests import asking, cards, deciding
+from store.requests import asking, cards, deciding, rerouting
 from store.requests.asking import Draft, Submitted
 from store.requests.deciding import Decided
 from store.rules.checklist import Verdict
@@ -758,7 +758,7 @@ def test_an_unreachable_owner_hands_the_decision_to_the_admins(
 ) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
-    keys = deciding.reroute_to_admins(db, rid, OWNER, ADMINS | {ADMIN3}, now)
+    keys = rerouting.reroute_to_admins(db, rid, OWNER, ADMINS | {ADMIN3}, now)
 
     # the admins owed an override DM get that one as their decision DM; a newer admin a DM of their own
     assert keys == (
@@ -797,7 +797,7 @@ def test_rerouting_renders_afresh_each_override_dm_not_posted_and_leaves_a_poste
     sending = override_row(db, f"override:{rid}:{ADMIN2}", status="sending", lease_until=lease)
     later = now + dt.timedelta(seconds=5)
 
-    deciding.reroute_to_admins(db, rid, OWNER, ADMINS, later)
+    rerouting.reroute_to_admins(db, rid, OWNER, ADMINS, later)
 
     nothing = override_row(db, nothing.key)
     assert (nothing.status, nothing.attempts, nothing.sent_at) == ("pending", 0, None)
@@ -807,7 +807,7 @@ def test_rerouting_renders_afresh_each_override_dm_not_posted_and_leaves_a_poste
     assert sending.status == "sending" and sending.lease_until.replace(tzinfo=dt.UTC) == moved
 
     posted = override_row(db, nothing.key, status="sent", channel="D1", ts="1.2")
-    deciding.reroute_to_admins(db, rid, OWNER, ADMINS, later + dt.timedelta(seconds=5))
+    rerouting.reroute_to_admins(db, rid, OWNER, ADMINS, later + dt.timedelta(seconds=5))
     assert override_row(db, posted.key).status == "sent"
 
 
@@ -820,7 +820,7 @@ def test_an_override_dm_being_sent_as_the_owner_is_found_gone_is_fenced_off_and_
     key = f"override:{rid}:{ADMIN}"
     (job,) = queue.claim_due(db, now, keys=[key])
 
-    deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(seconds=1))
+    rerouting.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(seconds=1))
 
     assert not queue.mark_sent(db, job, now + dt.timedelta(seconds=2))
     assert queue.claim_due(db, job.lease_until - dt.timedelta(milliseconds=1), keys=[key]) == []
@@ -833,7 +833,7 @@ def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(
 ) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
 
-    keys = deciding.reroute_to_admins(db, rid, ADMIN2, ADMINS, now)
+    keys = rerouting.reroute_to_admins(db, rid, ADMIN2, ADMINS, now)
 
     assert keys == (f"override:{rid}:{ADMIN}", f"refresh:{rid}:rerouted:{ADMIN2}")
     assert stored(db, rid).decider_id == OWNER
@@ -841,10 +841,10 @@ def test_an_unreachable_admin_is_not_asked_again_and_the_owner_stays_decider(
 
 def test_rerouting_twice_owes_each_message_once(db: Database, policy: Policy, now: dt.datetime) -> None:
     rid = ask(db, policy, now, add_account(db)).request_id
-    first = deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now)
+    first = rerouting.reroute_to_admins(db, rid, OWNER, ADMINS, now)
     before = owed(db)
 
-    again = deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(minutes=5))
+    again = rerouting.reroute_to_admins(db, rid, OWNER, ADMINS, now + dt.timedelta(minutes=5))
 
     assert again == first and owed(db) == before
 
@@ -854,7 +854,7 @@ def test_a_decided_request_is_not_rerouted(db: Database, policy: Policy, now: dt
     decide(db, policy, now, rid, OWNER)
     before = owed(db)
 
-    assert deciding.reroute_to_admins(db, rid, OWNER, ADMINS, now) == ()
+    assert rerouting.reroute_to_admins(db, rid, OWNER, ADMINS, now) == ()
     assert owed(db) == before and stored(db, rid).decider_id == OWNER
 
 
