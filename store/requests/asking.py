@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from store.act import Act
 from store.coverage import demand
 from store.db import Database
-from store.errors import Invalid
+from store.errors import Gone, Invalid
 from store.links import is_safe_link
 from store.models import Account, Advocate, Delivery, ReferenceRequest, RequestStatus
 from store.outbox import queue
@@ -223,3 +223,11 @@ def asks_to_decide() -> ColumnElement[bool]:
         Delivery.kind == DeliveryKind.DECISION_REQUEST,
         and_(Delivery.kind == DeliveryKind.OVERRIDE_REQUEST, Delivery.ts.is_not(None)),
     )
+
+
+def request_or_gone(session: Session, request_id: int, *, lock: bool = False) -> ReferenceRequest:
+    """The request (its row locked with `lock`), or `Gone`: what every change to one starts with."""
+    request = session.get(ReferenceRequest, request_id, with_for_update=lock)
+    if request is None:
+        raise Gone(f"no request {request_id}")
+    return request

@@ -17,7 +17,7 @@ from store import ledger
 from store.act import Act
 from store.customer import consent
 from store.db import Database
-from store.errors import AlreadySettled, Blocked, Gone, Invalid, NeedsOverride, NotAllowed
+from store.errors import AlreadySettled, Blocked, Invalid, NeedsOverride, NotAllowed
 from store.models import (
     Account,
     Advocate,
@@ -30,7 +30,7 @@ from store.models import (
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.requests import home_refresh
-from store.requests.asking import owe_override
+from store.requests.asking import owe_override, request_or_gone
 from store.rules.checklist import checklist, is_blocked
 from store.rules.facts import checks_for, facts_of_each_advocate
 from store.rules.policy import Policy
@@ -56,7 +56,7 @@ def ask_admins(db: Database, policy: Policy, request_id: int, act: Act) -> tuple
     owed (none: nothing blocks it as stored, or no admin is set up).
     """
     with db.transaction() as session:
-        request = _get(session, request_id)
+        request = request_or_gone(session, request_id)
         if request.status != RequestStatus.PENDING or not is_blocked(
             checks_for(session, policy, request, act.today)
         ):
@@ -83,7 +83,7 @@ def ask_admins(db: Database, policy: Policy, request_id: int, act: Act) -> tuple
 def check_decider(db: Database, request_id: int, act: Act) -> None:
     """Raise unless the one acting may decide the request now (before opening a reason modal)."""
     with db.transaction(readonly=True) as session:
-        request = _get(session, request_id)
+        request = request_or_gone(session, request_id)
         _authorize_decider(session, request, act)
         if request.status != RequestStatus.PENDING:
             raise AlreadySettled(request.status, request.decided_by)
@@ -122,7 +122,7 @@ def decide(
     it was already decided. The status change is also conditional (`WHERE status = 'pending'`).
     """
     with db.transaction() as session:
-        request = _get(session, request_id, lock=True)
+        request = request_or_gone(session, request_id, lock=True)
         _authorize_decider(session, request, act)
         if request.status != RequestStatus.PENDING:
             raise AlreadySettled(request.status, request.decided_by)
@@ -217,14 +217,7 @@ def _refuse_the_pick(
 def named_advocate(db: Database, request_id: int) -> int | None:
     """The advocate the request names (None: it leaves the choice to the owner)."""
     with db.transaction(readonly=True) as session:
-        return _get(session, request_id).advocate_id
-
-
-def _get(session: Session, request_id: int, *, lock: bool = False) -> ReferenceRequest:
-    request = session.get(ReferenceRequest, request_id, with_for_update=lock)
-    if request is None:
-        raise Gone(f"no request {request_id}")
-    return request
+        return request_or_gone(session, request_id).advocate_id
 
 
 def _already(session: Session, request_id: int) -> AlreadySettled:
@@ -255,7 +248,7 @@ def _owe_outcome(
 def cancel(db: Database, request_id: int, act: Act) -> Decided:
     """The requester (or an admin) withdraws a pending request; the deciders' messages say so."""
     with db.transaction() as session:
-        return cancel_in(session, _get(session, request_id, lock=True), act)
+        return cancel_in(session, request_or_gone(session, request_id, lock=True), act)
 
 
 def cancel_in(session: Session, request: ReferenceRequest, act: Act) -> Decided:

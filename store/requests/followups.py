@@ -20,7 +20,7 @@ from store import ledger
 from store.act import Act
 from store.customer import consent, ratings
 from store.db import Database
-from store.errors import AlreadySettled, Gone, Invalid, NotAllowed
+from store.errors import AlreadySettled, Invalid, NotAllowed
 from store.models import (
     Account,
     Consent,
@@ -32,6 +32,7 @@ from store.models import (
 )
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
+from store.requests.asking import request_or_gone
 from store.rules.policy import Policy
 
 #: when an approved request has no needed-by date, ask how it went this long after approval
@@ -174,7 +175,7 @@ def owe_followups(db: Database, *, now: dt.datetime, today: dt.date) -> list[str
 def check_closer(db: Database, request_id: int, act: Act) -> None:
     """Raise unless the one acting may say how the request went now (before opening the modal)."""
     with db.transaction(readonly=True) as session:
-        request = _get(session, request_id)
+        request = request_or_gone(session, request_id)
         _authorize(request, act)
         if request.status != RequestStatus.APPROVED:
             raise AlreadySettled(request.status)
@@ -197,7 +198,7 @@ def mark_done(
     """The reference happened: approved → done, with whether the deal moved (if known), the
     requester's rating (1–5) and, for an advocate asked by e-mail, their rating e-mail owed."""
     with db.transaction() as session:
-        request = _get(session, request_id)
+        request = request_or_gone(session, request_id)
         _authorize(request, act)
         closed = _close(
             session, request, RequestStatus.DONE, act.now, deal_moved=deal_moved, note=note.strip()
@@ -217,7 +218,7 @@ def mark_fell_through(db: Database, request_id: int, act: Act, *, reason: str) -
     if not reason.strip():
         raise Invalid({"reason": "Say why it fell through: it is kept on the ledger."})
     with db.transaction() as session:
-        request = _get(session, request_id)
+        request = request_or_gone(session, request_id)
         _authorize(request, act)
         closed = _close(session, request, RequestStatus.FELL_THROUGH, act.now, note=reason.strip())
         ledger.set_ask_standing(
@@ -230,13 +231,6 @@ def mark_fell_through(db: Database, request_id: int, act: Act, *, reason: str) -
             reason=reason.strip()[:NOTE_MAX],
         )
         return closed
-
-
-def _get(session: Session, request_id: int) -> ReferenceRequest:
-    request = session.get(ReferenceRequest, request_id)
-    if request is None:
-        raise Gone(f"no request {request_id}")
-    return request
 
 
 def _close(

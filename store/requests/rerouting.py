@@ -12,11 +12,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from store.db import Database
-from store.errors import Gone
 from store.models import Delivery, ReferenceRequest, RequestStatus
 from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
-from store.requests.asking import owe_decision
+from store.requests.asking import owe_decision, request_or_gone
 
 
 def reroute_to_admins(
@@ -29,7 +28,7 @@ def reroute_to_admins(
     afresh. Owing them a second DM could post both.
     """
     with db.transaction() as session:
-        request = _pending(session, request_id)
+        request = request_or_gone(session, request_id)
         if request.status != RequestStatus.PENDING:
             return ()
         if request.decider_id == unreachable:
@@ -94,10 +93,3 @@ def _owe_buttons(
         return owe_decision(session, request, person, now)
     queue.render_again(session, key=override, now=now)
     return override
-
-
-def _pending(session: Session, request_id: int) -> ReferenceRequest:
-    request = session.get(ReferenceRequest, request_id)
-    if request is None:
-        raise Gone(f"no request {request_id}")
-    return request
