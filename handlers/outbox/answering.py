@@ -1,14 +1,19 @@
-"""Acks come first: how many answers to Slack this process is making right now, so the sender's
-rendering can wait for a moment without one.
+"""Acks come first: how many answers to Slack this process is making right now, and the sender's
+turn, which waits for a moment without one.
 
 Where one process both acks and sends (the laptop default), an ack that arrives while a message
 is being rendered shares the interpreter with it, and Slack's 3-second clock runs on the ack
-only. So a render (one at a time per process, `handlers.outbox.slack`) waits — at most
-`YIELD_SECONDS` each time, so a steady stream of clicks slows the sending but never stops it —
-until no answer is in the making. In a `worker` nothing answers Slack and nothing waits.
+only. So the sender's Python-heavy work — a render, and on SQLite a write — is done one at a time
+per process (`SENDER_TURN`), each turn taken once no answer is in the making, waiting at most
+`YIELD_SECONDS` each time, so a steady stream of clicks slows the sending but never stops it.
+In a `worker` nothing answers Slack and nothing waits for that; the turn still keeps a write,
+which holds SQLite's lock for every process, from sharing the interpreter with a render.
 
-Only the render waits: waiting also before each claim and each send woke every sending thread
-at once when an answer was given, and the submit's p99 on `bench/run.py --quick` doubled.
+Why one turn: with all sixteen sending threads rendering at once, a listener acking a click got a
+sixteenth of the interpreter (`bench/run.py`: the advocate picker's ack p50 60 ms with sixteen,
+39 ms with two, 30 ms with one; the bare Bolt app's 11 ms); and waiting for no answer before each
+claim and each send outside a turn woke every sending thread at once when an answer was given,
+and the submit's p99 on `bench/run.py --quick` doubled. In a turn only one thread wakes.
 """
 
 from __future__ import annotations
@@ -49,3 +54,29 @@ class Answering:
 
 #: this process's answers to Slack
 ANSWERING = Answering()
+
+
+class SenderTurn:
+    """What one sending thread of this process does at a time: a render, or a write to SQLite
+    (`store.db.Database.writing_beside`). Reentrant, since a render may write; the outermost
+    entry first waits for the answers in the making."""
+
+    def __init__(self, answering: Answering = ANSWERING) -> None:
+        self._answering = answering
+        self._lock = threading.RLock()
+        self._depth = threading.local()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        depth = getattr(self._depth, "n", 0)
+        self._depth.n = depth + 1
+        if depth == 0:
+            self._answering.wait_for_none()
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth.n -= 1
+        self._lock.release()
+
+
+#: this process's sending threads' one turn
+SENDER_TURN = SenderTurn()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.outbox import mail, slack
+from handlers.outbox.answering import SENDER_TURN
 from handlers.outbox.attempts import put_back, render_failed
 from handlers.outbox.batch import one_batch
 from handlers.outbox.messages import Undeliverable
@@ -63,10 +64,13 @@ def deliver(
     """
     if desk.client is None:
         return 0
-    attempts = _send_batch(desk, keys, limit, fresh_for)
-    owed = [key for attempt in attempts for key in attempt.owed]
-    while owed:
-        owed = [key for attempt in _send_batch(desk, owed, limit, dt.timedelta(0)) for key in attempt.owed]
+    # the sender's writes take turns with its renders: SQLite's lock is everyone's (`store.db`)
+    with desk.db.writing_beside(SENDER_TURN):
+        attempts = _send_batch(desk, keys, limit, fresh_for)
+        owed = [key for attempt in attempts for key in attempt.owed]
+        while owed:
+            again = _send_batch(desk, owed, limit, dt.timedelta(0))
+            owed = [key for attempt in again for key in attempt.owed]
     return sum(attempt.reached for attempt in attempts)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 import time
 from dataclasses import replace
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.outbox import posted
-from handlers.outbox.answering import ANSWERING
+from handlers.outbox.answering import SENDER_TURN
 from handlers.outbox.attempts import backoff, in_flight, in_flight_left, put_back, render_failed
 from handlers.outbox.messages import NotYet, Outgoing, Undeliverable
 from handlers.outbox.outbound import Outbound
@@ -37,13 +36,6 @@ from store.outbox import queue
 from store.outbox.queue import DeliveryJob
 
 log = logging.getLogger(__name__)
-
-#: one delivery of this process renders at a time. Rendering is Python and database reads; the
-#: sending threads mostly wait for Slack, so they keep their number, but with all sixteen
-#: rendering at once a listener acking a click got a sixteenth of the interpreter and its ack
-#: waited behind the last click's messages (`bench/run.py`: the advocate picker's ack p50 60 ms
-#: with sixteen, 39 ms with two, 30 ms with one; the bare Bolt app's 11 ms).
-_rendering = threading.BoundedSemaphore(1)
 
 #: errors after which the same call can never succeed
 PERMANENT_ERRORS = frozenset(
@@ -148,8 +140,7 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
 
 def _render(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any]) -> list[Outgoing]:
     """The delivery's messages now, its one new post (if any) carrying the delivery's marker."""
-    with _rendering:
-        ANSWERING.wait_for_none()  # acks first (`handlers.outbox.answering`)
+    with SENDER_TURN:  # one at a time, acks first (`handlers.outbox.answering`)
         messages = route.render(desk, job)
     posts = [m for m in messages if m.is_post]
     if len(posts) > 1:

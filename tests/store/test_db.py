@@ -248,6 +248,48 @@ def test_this_process_sqlite_writers_take_turns_and_every_write_commits(sqlite_u
     assert len(account_names(sqlite_url)) == 200
 
 
+def test_writes_beside_a_lock_hold_it_on_sqlite_only_and_only_where_asked(migrated: str) -> None:
+    """A sender's writes take turns with its renders (`Database.writing_beside`): on SQLite a write
+    in that context waits while another thread holds the lock, a write outside it does not; on
+    PostgreSQL, which locks rows and not the database, nothing waits. A thread already holding the
+    lock (a render that writes) goes on."""
+    db = open_database(migrated)
+    lock, held, release = threading.RLock(), threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def holder() -> None:
+        with lock:
+            held.set()
+            release.wait(5)
+
+    def write(name: str, beside: bool) -> None:
+        with db.writing_beside(lock) if beside else contextlib.nullcontext(), db.transaction() as session:
+            add_account(session, name)
+        finished.append(name)
+
+    keeper = threading.Thread(target=holder)
+    keeper.start()
+    assert held.wait(5)
+    writers = [
+        threading.Thread(target=write, args=(name, name == "Beside")) for name in ("Beside", "Outside")
+    ]
+    for thread in writers:
+        thread.start()
+    writers[1].join(5)
+    time.sleep(0.2)
+    while_held = list(finished)
+    release.set()
+    for thread in [keeper, *writers]:
+        thread.join(5)
+    with lock:
+        write("Inside", True)
+    db.dispose()
+
+    on_sqlite = make_url(migrated).get_backend_name() == "sqlite"
+    assert sorted(while_held) == (["Outside"] if on_sqlite else ["Beside", "Outside"])
+    assert sorted(account_names(migrated)) == ["Beside", "Inside", "Outside"]
+
+
 def test_writers_waiting_for_their_turn_are_served_first_come_first_served() -> None:
     turns = Turns()
     assert turns.acquire(1.0)

@@ -1,11 +1,11 @@
-"""A render waits while an answer to Slack is in the making — and never longer than its bound."""
+"""The sender's turn waits while an answer to Slack is in the making — and never longer than its bound."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from handlers.outbox.answering import Answering
+from handlers.outbox.answering import Answering, SenderTurn
 
 
 def make_answer(answering: Answering, seconds: float, started: threading.Event) -> threading.Thread:
@@ -56,3 +56,31 @@ def test_a_render_waits_for_answers_no_longer_than_its_bound() -> None:
     assert not none
     assert 0.04 < waited < 0.5, waited
     assert answering.wait_for_none(0)  # and the count came down once the answer was given
+
+
+def test_the_senders_turn_is_one_thread_at_a_time_reentrant_and_waits_for_answers_only_when_taken() -> None:
+    answering, started = Answering(), threading.Event()
+    turn = SenderTurn(answering)
+    entered: list[float] = []
+
+    def other_sender() -> None:
+        with turn:
+            entered.append(time.monotonic())
+
+    with turn:
+        thread = make_answer(answering, 0.3, started)  # an answer begins while this thread renders
+        assert started.wait(5)
+        began = time.monotonic()
+        with turn:  # a render that writes: no second wait for the answer, no deadlock
+            nested = time.monotonic() - began
+        rival = threading.Thread(target=other_sender)
+        rival.start()
+        time.sleep(0.1)
+        assert entered == []  # the other sender waits for this one's turn
+    rival.join(5)
+    thread.join(5)
+
+    assert nested < 0.05, nested
+    assert len(entered) == 1
+    # and, taking the turn while the answer was still in the making, it waited for it (≤ 50 ms)
+    assert entered[0] - began >= 0.1
