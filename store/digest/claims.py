@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from store.db import Database
-from store.outbox import queue
+from store.outbox import queue, rewrites
 from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ChannelHelpPayload, DigestPayload
 from store.periods import Period
@@ -30,7 +30,7 @@ def owe_digest(
             recipient=channel,
             now=now,
             payload=DigestPayload(period.label, sla_hours),
-        ) or queue.rearm(session, key=key, recipient=channel, now=now)
+        ) or rewrites.rearm(session, key=key, recipient=channel, now=now)
     return key, claimed
 
 
@@ -78,5 +78,5 @@ def owe_chart(
             recipient=channel,
             now=now,
             payload=DigestPayload(week_label, sla_hours),
-        ) or queue.rearm(session, key=key, recipient=channel, now=now)
+        ) or rewrites.rearm(session, key=key, recipient=channel, now=now)
     return key if claimed else None

@@ -169,47 +169,38 @@ def _submit(db: Database, policy: Policy, draft: Draft, act: Act, source_key: st
         owner = account.owner_slack_id
         deciders = (owner,) if owner else tuple(sorted(act.admins))
         overseers = tuple(sorted(act.admins - {owner})) if owner else ()
-        keys = [owe_decision(session, request, decider, act.now) for decider in deciders]
-        keys += [owe_override(session, request, admin, act.now) for admin in overseers]
-        confirmation = f"confirm:{request.id}"
-        queue.enqueue(
-            session,
-            key=confirmation,
-            kind=DeliveryKind.CONFIRMATION,
-            recipient=act.user,
-            now=act.now,
-            request_id=request.id,
-        )
-        return Submitted(request.id, deciders, (*keys, confirmation), overseers=overseers)
+        owed = [
+            *(decision_owed(request.id, decider) for decider in deciders),
+            *(override_owed(request.id, admin) for admin in overseers),
+            queue.Owed(f"confirm:{request.id}", DeliveryKind.CONFIRMATION, act.user, request.id),
+        ]
+        queue.enqueue_all(session, owed, act.now)
+        return Submitted(request.id, deciders, tuple(one.key for one in owed), overseers=overseers)
+
+
+def decision_owed(request_id: int, decider: str) -> queue.Owed:
+    """`decider` is owed the DM with Approve / Decline (once)."""
+    return queue.Owed(f"decide:{request_id}:{decider}", DeliveryKind.DECISION_REQUEST, decider, request_id)
+
+
+def override_owed(request_id: int, admin: str) -> queue.Owed:
+    """`admin` is owed the DM with Approve (override) / Decline, which goes out only if a ⛔ rule
+    blocks the request as it stands then (once)."""
+    return queue.Owed(override_key(request_id, admin), DeliveryKind.OVERRIDE_REQUEST, admin, request_id)
 
 
 def owe_decision(session: Session, request: ReferenceRequest, decider: str, now: dt.datetime) -> str:
-    """Inside the caller's transaction: `decider` is owed the DM with Approve / Decline (once)."""
-    key = f"decide:{request.id}:{decider}"
-    queue.enqueue(
-        session,
-        key=key,
-        kind=DeliveryKind.DECISION_REQUEST,
-        recipient=decider,
-        now=now,
-        request_id=request.id,
-    )
-    return key
+    """Inside the caller's transaction: `decision_owed`; its key."""
+    owed = decision_owed(request.id, decider)
+    queue.enqueue_all(session, [owed], now)
+    return owed.key
 
 
 def owe_override(session: Session, request: ReferenceRequest, admin: str, now: dt.datetime) -> str:
-    """Inside the caller's transaction: `admin` is owed the DM with Approve (override) / Decline,
-    which goes out only if a ⛔ rule blocks the request as it stands then (once)."""
-    key = override_key(request.id, admin)
-    queue.enqueue(
-        session,
-        key=key,
-        kind=DeliveryKind.OVERRIDE_REQUEST,
-        recipient=admin,
-        now=now,
-        request_id=request.id,
-    )
-    return key
+    """Inside the caller's transaction: `override_owed`; its key."""
+    owed = override_owed(request.id, admin)
+    queue.enqueue_all(session, [owed], now)
+    return owed.key
 
 
 def override_key(request_id: int, admin: str) -> str:

@@ -75,7 +75,7 @@ def ask_admins(db: Database, policy: Policy, request_id: int, act: Act) -> tuple
             if row is None:
                 keys.append(owe_override(session, request, admin, act.now))
             elif row.status != DeliveryStatus.FAILED:
-                queue.render_again(session, key=row.key, now=act.now)
+                rewrites.render_again(session, key=row.key, now=act.now)
                 keys.append(row.key)
         return tuple(keys)
 

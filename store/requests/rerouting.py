@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from store.db import Database
 from store.models import Delivery, ReferenceRequest, RequestStatus
-from store.outbox import queue, rewrites
+from store.outbox import rewrites
 from store.outbox.kinds import DeliveryKind
 from store.requests.asking import owe_decision, request_or_gone
 
@@ -91,5 +91,5 @@ def _owe_buttons(
     key), rendered afresh or kept as posted; else a decision DM."""
     if override is None:
         return owe_decision(session, request, person, now)
-    queue.render_again(session, key=override, now=now)
+    rewrites.render_again(session, key=override, now=now)
     return override

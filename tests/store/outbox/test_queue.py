@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from store.db import Database
 from store.models import Delivery
@@ -28,6 +28,36 @@ def test_a_key_is_owed_once_and_the_answer_says_so(db: Database, now: dt.datetim
     assert _owe(db, now) is True
     assert _owe(db, now) is False
     assert listing.count_by_status(db) == {"pending": 1}
+
+
+def test_several_owed_at_once_take_one_statement_and_only_the_new_keys_are_added(
+    db: Database, now: dt.datetime
+) -> None:
+    _owe(db, now, key="followup:2")
+    inserts: list[str] = []
+    event.listen(
+        db.engine, "before_cursor_execute", lambda *a: inserts.append(a[2]) if "INSERT" in a[2] else None
+    )
+    later = now + dt.timedelta(days=1)
+    owed = [
+        queue.Owed("followup:1", DeliveryKind.FOLLOWUP, "U1"),
+        queue.Owed("followup:2", DeliveryKind.FOLLOWUP, "U2"),
+        queue.Owed(
+            "nudge:1",
+            DeliveryKind.NUDGE,
+            "U3",
+            payload=NudgePayload((1,), dt.date(2026, 11, 1), "2026-W48"),
+            due=later,
+        ),
+    ]
+    with db.transaction() as session:
+        added = queue.enqueue_all(session, owed, now)
+
+    assert added == {"followup:1", "nudge:1"}
+    assert len(inserts) == 1
+    rows = {d.key: d for d in listing.not_sent(db, limit=10)}
+    assert rows["followup:2"].recipient == "U1"  # the one owed before stays as it was
+    assert rows["nudge:1"].due_at == later
 
 
 def test_one_claim_at_a_time_and_a_dead_senders_claim_is_taken_over(db: Database, now: dt.datetime) -> None:
