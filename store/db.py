@@ -144,7 +144,8 @@ class Database:
 
     @contextmanager
     def writing_beside(self, lock: AbstractContextManager[object]) -> Iterator[None]:
-        """Within the block, this thread's write transactions also hold `lock` (SQLite only).
+        """Within the block (this context: this thread, and a task it hands on with its context),
+        write transactions also hold `lock` (SQLite only), taken before anything else.
 
         A SQLite write holds the one write lock of every process on the database, and a writer
         that shares the interpreter with Python-heavy work holds it for as long as the interpreter

@@ -1,13 +1,14 @@
 """Acks come first: how many answers to Slack this process is making right now, and the sender's
-turn, which waits for a moment without one.
+turn.
 
 Where one process both acks and sends (the laptop default), an ack that arrives while a message
 is being rendered shares the interpreter with it, and Slack's 3-second clock runs on the ack
-only. So the sender's Python-heavy work — a render, and on SQLite a write — is done one at a time
-per process (`SENDER_TURN`), each turn taken once no answer is in the making, waiting at most
-`YIELD_SECONDS` each time, so a steady stream of clicks slows the sending but never stops it.
-In a `worker` nothing answers Slack and nothing waits for that; the turn still keeps a write,
-which holds SQLite's lock for every process, from sharing the interpreter with a render.
+only. So the sender's Python-heavy work — a render, and on SQLite a write — is done one thread at
+a time per process (`SENDER_TURN`), and a render, in its turn, first waits until no answer is in
+the making, at most `YIELD_SECONDS` each time, so a steady stream of clicks slows the sending but
+never stops it. Writes do not wait for answers (a message's claim, booking and record would each
+add the wait). In a `worker` nothing answers Slack; the turn still keeps a write, which holds
+SQLite's lock for every process, from sharing the interpreter with a render.
 
 Why one turn: with all sixteen sending threads rendering at once, a listener acking a click got a
 sixteenth of the interpreter (`bench/run.py`: the advocate picker's ack p50 60 ms with sixteen,
@@ -22,8 +23,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-#: the longest one render waits for the answers in the making to be given
+from store.errors import Unavailable
+
+#: the longest one render waits, in its turn, for the answers in the making to be given
 YIELD_SECONDS = 0.05
+#: the longest a sending thread waits for its turn: past it the database counts as unavailable,
+#: as for a writer that waited too long for SQLite's lock (the delivery is retried)
+TURN_SECONDS = 2.0
 
 
 class Answering:
@@ -58,23 +64,19 @@ ANSWERING = Answering()
 
 class SenderTurn:
     """What one sending thread of this process does at a time: a render, or a write to SQLite
-    (`store.db.Database.writing_beside`). Reentrant, since a render may write; the outermost
-    entry first waits for the answers in the making."""
+    (`store.db.Database.writing_beside`). Reentrant, since a render may write; bounded: a turn
+    not given within `longest` seconds raises `Unavailable`, so a holder stuck behind another
+    process's lock (an import) never holds every other sending thread for longer than that."""
 
-    def __init__(self, answering: Answering = ANSWERING) -> None:
-        self._answering = answering
+    def __init__(self, longest: float = TURN_SECONDS) -> None:
         self._lock = threading.RLock()
-        self._depth = threading.local()
+        self._longest = longest
 
     def __enter__(self) -> None:
-        self._lock.acquire()
-        depth = getattr(self._depth, "n", 0)
-        self._depth.n = depth + 1
-        if depth == 0:
-            self._answering.wait_for_none()
+        if not self._lock.acquire(timeout=self._longest):
+            raise Unavailable("another sending thread of this process kept its turn too long")
 
     def __exit__(self, *exc: object) -> None:
-        self._depth.n -= 1
         self._lock.release()
 
 

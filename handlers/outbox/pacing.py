@@ -65,11 +65,11 @@ class Pacer:
             raise NotYet("the process is stopping: handing the message back")
         if self.per_second <= 0:
             return
-        now = time.time()
-        latest = min(latest, now + self.max_wait)
+        latest = min(latest, time.time() + self.max_wait)
         slot, booked = pace.book(
-            db, channel, now, 1.0 / self.per_second, self.per_channel_seconds, latest, burst=self.burst
+            db, channel, time.time, 1.0 / self.per_second, self.per_channel_seconds, latest, burst=self.burst
         )
+        now = time.time()  # the booking may have waited for the sender's turn
         if not booked:
             raise NotYet("its next slot is further off than a sender waits: handed back", after=slot - now)
         if slot > now and self._closed.wait(slot - now):

@@ -25,7 +25,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.outbox import posted
-from handlers.outbox.answering import SENDER_TURN
+from handlers.outbox.answering import ANSWERING, SENDER_TURN
 from handlers.outbox.attempts import backoff, in_flight, in_flight_left, put_back, render_failed
 from handlers.outbox.messages import NotYet, Outgoing, Undeliverable
 from handlers.outbox.outbound import Outbound
@@ -141,6 +141,7 @@ def send(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any], deadline: flo
 def _render(desk: Outbound, job: DeliveryJob, route: SlackRoute[Any]) -> list[Outgoing]:
     """The delivery's messages now, its one new post (if any) carrying the delivery's marker."""
     with SENDER_TURN:  # one at a time, acks first (`handlers.outbox.answering`)
+        ANSWERING.wait_for_none()
         messages = route.render(desk, job)
     posts = [m for m in messages if m.is_post]
     if len(posts) > 1:

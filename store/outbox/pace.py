@@ -18,6 +18,7 @@ A channel's second allows no burst: Slack may drop a channel's messages beyond i
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,7 +42,7 @@ class _TooLate(Exception):
 def book(
     db: Database,
     channel: str,
-    now: float,
+    now: float | Callable[[], float],
     gap: float,
     per_channel: float,
     latest: float = math.inf,
@@ -54,16 +55,20 @@ def book(
 
     The overall spacing counts from its own last slot, not from this post's: a post that waits for
     its busy channel must not hold back the posts to every other channel.
+
+    `now` may be a clock, read once the booking may write: a sender that waited for its turn
+    (`Database.writing_beside`) books from when it got it, not from before the wait.
     """
     try:
         with db.transaction() as session:
-            overall = _advance(session, ANY, now, gap, ahead=(max(burst, 1) - 1) * gap)
+            at = now() if callable(now) else now
+            overall = _advance(session, ANY, at, gap, ahead=(max(burst, 1) - 1) * gap)
             slot = _advance(session, channel, overall, per_channel)
             if slot > latest:
                 raise _TooLate(slot)  # rolled back: nothing booked
             if int(overall // FORGET_AFTER) != int((overall - gap) // FORGET_AFTER):  # about once a minute
                 session.execute(
-                    delete(SendSlot).where(SendSlot.name != ANY, SendSlot.next_at < now - FORGET_AFTER)
+                    delete(SendSlot).where(SendSlot.name != ANY, SendSlot.next_at < at - FORGET_AFTER)
                 )
     except _TooLate as late:
         return late.slot, False

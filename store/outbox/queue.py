@@ -100,7 +100,8 @@ def enqueue(
 
 def enqueue_all(session: Session, owed: Sequence[Owed], now: dt.datetime) -> set[str]:
     """Add those of `owed` whose key no delivery has yet, in one statement (a submit owes three
-    or four: one round trip, not four); the keys this call added.
+    or four: one insert, not four); the keys this call added. Of two with the same key, the
+    first is added.
 
     `INSERT ... ON CONFLICT DO NOTHING RETURNING` answers truthfully on both databases (an ORM
     insert's rowcount is -1 on PostgreSQL), so a job can tell "I claimed it" from "already owed".
