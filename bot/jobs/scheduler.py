@@ -22,6 +22,7 @@ from bot.metrics import JOB_CLAIMS, JOB_RUNS
 from bot.settings import Settings, SettingsError
 from handlers.kit.desk import Desk
 from handlers.outbox.sender import deliver
+from store.errors import Unavailable
 from store.logfields import tagged
 from store.outbox import listing
 
@@ -155,15 +156,26 @@ def _run_scheduled(desk: Desk, settings: Settings, name: str) -> None:
         log.exception("scheduled job %s failed", name)
 
 
+def _periodic_pass(desk: Desk) -> None:
+    """The delivery worker's pass every REFDESK_DELIVERY_INTERVAL. The database away (a lock, the
+    sender's turn) is a warning, not a failed job: what was not claimed stays owed and what was
+    stays under its lease, and the next pass, seconds later, tries again — as a worker's senders
+    do (`bot.worker.sending`)."""
+    try:
+        deliver_due(desk, LISTENERS_GRACE, PERIODIC_BATCH)
+    except Unavailable as away:
+        log.warning("a delivery pass stopped: %s; the next pass tries again", away)
+
+
 def build_scheduler(settings: Settings, desk: Desk) -> BackgroundScheduler:
     """Each registry job on its cron setting, and (unless a worker process sends: its own loop,
     `bot.worker.sending`, does) the delivery worker's periodic pass."""
     scheduler = BackgroundScheduler(timezone=settings.tz, job_defaults={"coalesce": True, "max_instances": 1})
     if not desk.worker_sends:
         scheduler.add_job(
-            deliver_due,
+            _periodic_pass,
             "interval",
-            args=[desk, LISTENERS_GRACE, PERIODIC_BATCH],
+            args=[desk],
             seconds=settings.delivery_interval_seconds,
             id="deliver",
             name="send what the outbox owes",

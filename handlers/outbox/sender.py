@@ -147,7 +147,13 @@ def send_soon(desk: Outbound, keys: Sequence[str]) -> None:
 
 
 def _deliver_logged(desk: Outbound, keys: list[str]) -> None:
+    """`deliver` on the executor's thread, whose exceptions nobody else would see. The database
+    away (a lock, the sender's turn, a timeout) is a warning: what was not claimed stays owed and
+    what was stays under its lease, for a later delivery pass; anything else is a bug, logged with
+    its traceback."""
     try:
         deliver(desk, keys)
+    except Unavailable as away:
+        log.warning("sending %s: %s; the delivery worker will retry", keys, away)
     except Exception:
         log.exception("sending %s failed; the delivery worker will retry", keys)

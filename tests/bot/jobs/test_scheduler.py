@@ -4,7 +4,9 @@ the cron expression its own setting holds, plus the delivery worker; nothing sch
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,11 @@ from bot.app import build_desk
 from bot.jobs.registry import JOBS
 from bot.jobs.scheduler import build_scheduler
 from bot.settings import SettingsError, load_settings
+from handlers.outbox.answering import SENDER_TURN
 from store.db import Database
+from store.outbox import listing, queue
+from store.outbox.kinds import DeliveryKind
+from store.outbox.payloads import ChannelHelpPayload
 from tests.support.database import open_database
 from tests.support.paths import ROOT
 
@@ -119,3 +125,45 @@ def test_the_docs_list_every_registered_job_with_its_schedule_variable() -> None
     assert set(listed) == set(JOBS), "docs/operating.md's jobs table and bot/jobs/registry.py JOBS disagree"
     for name, job in JOBS.items():
         assert f"`{job.cron_variable}`" in listed[name]
+
+
+def test_a_delivery_pass_that_cannot_get_the_senders_turn_warns_and_leaves_what_is_owed(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The periodic pass of one process (serve without a worker) under a stream of clicks: while
+    another sending thread keeps the sender's turn past its bound, the pass claims nothing and
+    says so as a warning — not as a failed job with a traceback — and the delivery stays owed."""
+    settings = load_settings(slack_bot_token="xoxb-test", slack_api_url="http://127.0.0.1:9/api/")
+    database.upgrade()
+    desk = build_desk(settings, database)
+    old = desk.now() - dt.timedelta(minutes=5)  # past the listeners' grace: the pass's to send
+    with database.transaction() as session:
+        queue.enqueue(
+            session,
+            key="digest_channel_help:2026-W48:U0OWNER",
+            kind=DeliveryKind.DIGEST_CHANNEL_HELP,
+            recipient="U0OWNER",
+            now=old,
+            payload=ChannelHelpPayload("2026-W48", "C0PROGRAM"),
+        )
+    periodic = build_scheduler(settings, desk).get_job("deliver")
+    held, release = threading.Event(), threading.Event()
+
+    def keep_the_turn() -> None:
+        with SENDER_TURN:
+            held.set()
+            release.wait(10)
+
+    keeper = threading.Thread(target=keep_the_turn)
+    keeper.start()
+    assert held.wait(5)
+    try:
+        with caplog.at_level(logging.WARNING):
+            periodic.func(*periodic.args)
+    finally:
+        release.set()
+        keeper.join(5)
+
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r for r in caplog.records if r.levelno == logging.WARNING and "delivery pass" in r.getMessage()]
+    assert listing.count_by_status(database) == {"pending": 1}

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from bot.app import build_desk
 from bot.settings import load_settings
 from handlers.kit.desk import Desk
-from handlers.outbox.answering import ANSWERING, YIELD_SECONDS
+from handlers.outbox.answering import ANSWERING, SENDER_TURN, YIELD_SECONDS
 from handlers.outbox.attempts import MAX_RENDER_ATTEMPTS
-from handlers.outbox.sender import deliver
+from handlers.outbox.sender import deliver, send_soon
 from handlers.routes import ROUTES
 from store.db import Database
 from store.deadlines import Limits
@@ -353,3 +353,35 @@ def test_the_sender_gives_way_to_an_answer_in_the_making_but_never_stops_for_it(
     assert YIELD_SECONDS <= took < 2.0, took
     assert row(desk, key).status == DeliveryStatus.SENT
     assert slack.calls_to("chat.postMessage")
+
+
+def test_a_send_that_cannot_get_its_turn_stays_owed_and_is_logged_as_a_warning_not_a_bug(
+    desk: Desk, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A listener's sends run on the desk's executor; one that does not get the sender's turn
+    within its bound (another sending thread keeps it) claims nothing: the delivery stays owed for
+    the next delivery pass, and the log says so as a warning, not as an error with a traceback."""
+    key = owe_help(desk, emulator.ids["owner2"])
+    held, release = threading.Event(), threading.Event()
+
+    def keep_the_turn() -> None:
+        with SENDER_TURN:
+            held.set()
+            release.wait(10)
+
+    keeper = threading.Thread(target=keep_the_turn)
+    keeper.start()
+    assert held.wait(5)
+    try:
+        with caplog.at_level(logging.WARNING):
+            send_soon(desk, [key])
+            assert desk.executor is not None
+            desk.executor.shutdown(wait=True)
+    finally:
+        release.set()
+        keeper.join(5)
+
+    assert row(desk, key).status == DeliveryStatus.PENDING
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r for r in caplog.records if r.levelno == logging.WARNING and key in r.getMessage()]
+    assert deliver(desk, [key]) == 1
