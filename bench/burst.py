@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from bench.logs import log_summary  # noqa: E402
+from bench.processes import cpu_seconds, peak_rss_mib  # noqa: E402
 from bench.run import ACTIVITY, FULL, QUICK, seed, willing_advocates  # noqa: E402
 from bench.slack_standin import Call, SlackStandIn  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -431,20 +432,6 @@ def drain(db: Database, limit: float) -> float:
             break
         time.sleep(0.5)
     return time.monotonic() - started
-
-
-def peak_rss_mib(pid: int) -> float:
-    """The process's high-water mark of resident memory (VmHWM), read before it exits."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    """The CPU time the process used so far, user and system (read before it exits)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def post_pace(calls: list[Call], started_at: float, post_rate: float, post_burst: int) -> str:

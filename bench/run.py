@@ -4,16 +4,18 @@
 
 Per backend it bulk-seeds a program (10,000 accounts, 50,000 advocates, 1,000,000 ledger entries,
 100,000 requests; `--quick` a tenth), then measures, over loopback HTTP with Slack-signed requests
-through the production path (waitress → signature check → Bolt), the time until Slack gets its
-answer (the ack, what Slack's 3-second limit is about) of:
+to the real `refdesk serve` process (alone, or `--no-worker` beside a real `refdesk worker`), the
+time until Slack gets its answer (the ack, what Slack's 3-second limit is about) of:
 
     /reference (open the modal) · the account search (type-ahead options) · a modal submit ·
-    an Approve click
+    /reference find · an Approve click · the advocate picker's submit
 
-beside a bare Bolt app that only acks the same payloads, served the same way in the same run; and
-the digest build beside hand-written SQL computing the same figures. Slack's Web API is a stub on
-loopback, in a process of its own, that answers ok (so the work after the ack really calls out).
-Everything is bounded: fixed iteration counts and a time limit per measurement.
+beside a bare Bolt app that only acks the same payloads (`bench.bare_bolt`: the same WSGI app and
+server, in a process of its own too), in the same run; and the digest build beside hand-written
+SQL computing the same figures. Slack's Web API is a stub on loopback, in a process of its own,
+that answers ok (so the work after the ack really calls out). The benchmark's own process seeds,
+sets up and posts; it shares no interpreter with what it times. Each process's peak memory is
+reported. Everything is bounded: fixed iteration counts and a time limit per measurement.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import zoneinfo
@@ -40,20 +41,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-import waitress  # noqa: E402
-from slack_bolt import App  # noqa: E402
-from slack_sdk import WebClient  # noqa: E402
+from pydantic import AliasChoices  # noqa: E402
 from sqlalchemy import bindparam, insert, text  # noqa: E402
 
 from bench.logs import first_error, log_summary  # noqa: E402
-from bot.app import build_app, build_desk  # noqa: E402
+from bench.processes import peak_rss_mib  # noqa: E402
+from bot.app import build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
-from bot.process.lifecycle import Lifecycle  # noqa: E402
-from bot.process.probes import Probes  # noqa: E402
-from bot.serve.wsgi import SlackWsgi  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
+from bot.settings import Settings, load_settings  # noqa: E402
 from handlers.kit.desk import Desk  # noqa: E402
-from handlers.outbox.pacing import Pacer  # noqa: E402
 from handlers.outbox.sender import deliver  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.deadlines import BATCH  # noqa: E402
@@ -80,8 +76,8 @@ from tests.support.payloads import (  # noqa: E402
     view_submission,
 )
 from tests.support.payloads import text as text_input  # noqa: E402
-from tests.support.postgres import create_database, free_port, postgres_server  # noqa: E402
-from tests.support.server import RefdeskWorker  # noqa: E402
+from tests.support.postgres import create_database, postgres_server  # noqa: E402
+from tests.support.server import RefdeskServer, RefdeskWorker  # noqa: E402
 from tests.support.signing import interaction_body, signed_headers, slash_command_body  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -111,6 +107,12 @@ FIND_WORDS = (
     "account",
     "logo",
 )
+#: the scheduled jobs' settings (REFDESK_…_CRON), each held off while the benchmark runs
+CRON_SETTINGS = [
+    str(field.validation_alias.choices[0])
+    for name, field in Settings.model_fields.items()
+    if name.endswith("_cron") and isinstance(field.validation_alias, AliasChoices)
+]
 #: the topologies measured: `serve` alone, or `serve --no-worker` beside `refdesk worker`
 ONE, SPLIT = "one-process", "serve+worker"
 #: the issue's targets: every interaction's p99 within this many times the bare app's; the ack of
@@ -351,13 +353,13 @@ def seed(db: Database, sizes: Sizes, now: dt.datetime) -> float:
 # --------------------------------------------------------------------------- Slack stub and servers
 
 
-class SlackStub:
-    """`bench.slack_stub` started in a process of its own (Slack never shares the app's
-    interpreter), on loopback; `close()` ends it."""
+class Loopback:
+    """`python -m MODULE ARGS…` in a process of its own, on loopback: it prints the port it listens
+    on, then serves until its stdin closes (`close()`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: str, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.slack_stub"],
+            [sys.executable, "-m", module, *args],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -367,8 +369,8 @@ class SlackStub:
         port = self.process.stdout.readline().strip()
         if not port.isdigit():
             self.close()
-            raise RuntimeError("the Slack stub did not start")
-        self.url = f"http://127.0.0.1:{port}/api/"
+            raise RuntimeError(f"{module} did not start")
+        self.port = int(port)
 
     def close(self) -> None:
         assert self.process.stdin is not None
@@ -380,28 +382,10 @@ class SlackStub:
             self.process.wait(timeout=10)
 
 
-def serve(wsgi: Any) -> tuple[str, Callable[[], None]]:
-    port = free_port()
-    server = waitress.server.create_server(wsgi, host="127.0.0.1", port=port, threads=8, ident="bench")
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    time.sleep(0.2)
-    return f"http://127.0.0.1:{port}/slack/events", server.close
-
-
-def bare_bolt(stub: SlackStub) -> App:
-    """The floor: Bolt with the same signature check and routing, listeners that only ack."""
-    app = App(
-        client=WebClient(token="xoxb-bench", base_url=stub.url),
-        signing_secret=SECRET,
-        token_verification_enabled=False,
-    )
-    app.command("/reference")(lambda ack: ack())
-    app.options("account")(lambda ack: ack(options=[]))
-    app.view("request_modal")(lambda ack: ack())
-    app.action("approve")(lambda ack: ack())
-    app.view("pick_advocate_modal")(lambda ack: ack())
-    return app
+def slack_stub() -> tuple[Loopback, str]:
+    """`bench.slack_stub` (Slack never shares the app's interpreter) and its Web API's URL."""
+    stub = Loopback("bench.slack_stub")
+    return stub, f"http://127.0.0.1:{stub.port}/api/"
 
 
 def post(url: str, body: str) -> float:
@@ -708,52 +692,63 @@ def bench_backend(
 
 
 @contextmanager
-def topology_desk(
-    url: str, db: Database, stub: SlackStub, topology: str, problems: list[str]
-) -> Iterator[tuple[Any, Desk]]:
-    """The app as `serve` runs it in `topology`, its settings and desk: "one process" sends what
-    it owes itself; "serve + worker" only acks and enqueues, a real `refdesk worker` sends (what
-    went wrong in its log is printed, and fails `--check`)."""
-    settings = load_settings(
-        slack_bot_token="xoxb-bench",
-        slack_signing_secret=SECRET,
-        slack_api_url=stub.url,
-        database_url=url,
-        admins=["U0ADMIN01"],
-        scheduler_enabled=False,
-    )
+def topology_processes(
+    url: str, stub_url: str, topology: str, problems: list[str], out: list[list[str]], label: str
+) -> Iterator[str]:
+    """The real `refdesk serve` in `topology`, and its Slack endpoint's URL: "one process" sends
+    what it owes itself; "serve + worker" (`serve --no-worker`) only acks and enqueues, a real
+    `refdesk worker` sends. On the way out each process's peak memory goes into the table and what
+    went wrong in its log is printed (an ERROR fails `--check`)."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": stub_url,
+        "DATABASE_URL": url,
+        "REFDESK_ADMINS": "U0ADMIN01",
+        # Slack's rate limits are paced in production; the stub has none, so pacing would only
+        # measure sleeps
+        "REFDESK_POST_RATE": "0",
+        # the scheduler runs, as in production, for its delivery pass (what a send handed back is
+        # retried by); its jobs are due on New Year's night, never during a run
+        **dict.fromkeys(CRON_SETTINGS, "0 3 1 1 *"),
+    }
     split = topology == SPLIT
-    desk = build_desk(settings, db, worker_sends=split)
-    # Slack's rate limits are paced in production; the stub has none, so pacing would only measure sleeps
-    desk.pacer = Pacer(per_second=0, per_channel_seconds=0)
     with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="refdesk-bench-")))
+        processes: list[tuple[str, RefdeskServer | RefdeskWorker]] = []
+        server = RefdeskServer(env, workdir, SECRET, extra_args=["--no-worker"] if split else [])
+        stack.callback(server.stop)
+        processes.append(("serve", server.start(timeout=60)))
         if split:
-            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="refdesk-bench-worker-")))
-            env = {
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_API_URL": stub.url,
-                "DATABASE_URL": url,
-                "REFDESK_ADMINS": "U0ADMIN01",
-                "REFDESK_SCHEDULER": "false",
-                "REFDESK_POST_RATE": "0",
-            }
-            worker = RefdeskWorker(env, workdir).start(timeout=60)
+            worker = RefdeskWorker(env, workdir)
             stack.callback(worker.stop)
-            stack.callback(report_log, worker, f"{db.dialect} {topology} worker", problems)
-        yield build_app(settings, desk), desk
+            processes.append(("worker", worker.start(timeout=60)))
+        stack.callback(report, processes, label, problems, out)  # first on the way out: they still run
+        yield server.url + "/slack/events"
 
 
-def report_log(worker: RefdeskWorker, label: str, problems: list[str]) -> None:
-    """The worker's warnings and errors, printed; an ERROR line (a bug) counts as a problem.
+def report(
+    processes: list[tuple[str, RefdeskServer | RefdeskWorker]],
+    label: str,
+    problems: list[str],
+    out: list[list[str]],
+) -> None:
+    """Each process's peak memory, and its log's warnings and errors, printed; an ERROR line (a
+    bug) counts as a problem.
 
     A lock timeout does not: clicks sent back to back, as here, keep SQLite's one write lock busy
     far beyond what people do (the burst checks that), and the worker retries what it could not
     record, looking in Slack first."""
-    log = worker.log()
-    print(f"{label} log: {log_summary(log)}")
-    if error := first_error(log):
-        print(error)
-        problems.append(f"{label}: ERROR in the log")
+    for name, process in processes:
+        if process.process is not None and process.process.poll() is None:
+            out.append(
+                [label, f"peak RSS of {name}", "", f"{peak_rss_mib(process.process.pid):.0f} MiB", "", "", ""]
+            )
+        log = process.log()
+        print(f"{label} {name} log: {log_summary(log)}")
+        if error := first_error(log):
+            print(error)
+            problems.append(f"{label} {name}: ERROR in the log")
 
 
 def bench_topology(
@@ -766,24 +761,39 @@ def bench_topology(
     problems: list[str],
     targets: list[str],
 ) -> None:
-    """Every interaction's ack beside the bare app's, with the app in one topology."""
+    """Every interaction's ack beside the bare app's, with the app in one topology; the app, the
+    bare app, Slack's stub and this client each in a process of its own."""
     label = " ".join(backend_topology)
-    stub = SlackStub()
-    with topology_desk(url, db, stub, backend_topology[1], problems) as (app, desk):
-        app_url, stop_app = serve(SlackWsgi(app, db, SECRET, Probes(Lifecycle())))
-        bare_url, stop_bare = serve(SlackWsgi(bare_bolt(stub), db, SECRET, Probes(Lifecycle())))
-        try:
-            results = measure_all(db, desk, sizes, now, app_url, bare_url, out, label, problems)
-        finally:
-            stop_app()
-            stop_bare()
-            stub.close()
-    for name, (ours, bare) in results.items():
-        row, missed, problem = judge(name, ours, bare)
+    with ExitStack() as stack:
+        stub, stub_url = slack_stub()
+        stack.callback(stub.close)
+        bare = Loopback("bench.bare_bolt", stub_url, SECRET, url)
+        stack.callback(bare.close)
+        app_url = stack.enter_context(
+            topology_processes(url, stub_url, backend_topology[1], problems, out, label)
+        )
+        # the set-up's own desk: it submits the requests waiting for approval and sends their DMs
+        desk = build_desk(bench_settings(url, stub_url), db, worker_sends=True)
+        bare_url = f"http://127.0.0.1:{bare.port}/slack/events"
+        results = measure_all(db, desk, sizes, now, app_url, bare_url, out, label, problems)
+    for name, (ours, bare_samples) in results.items():
+        row, missed, problem = judge(name, ours, bare_samples)
         out.append([label, *row])
         targets.extend(f"{label} {name}: {what}" for what in missed)
         if problem:
             problems.append(f"{label} {name}: {problem}")
+
+
+def bench_settings(url: str, stub_url: str) -> Settings:
+    return load_settings(
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret=SECRET,
+        slack_api_url=stub_url,
+        database_url=url,
+        admins=["U0ADMIN01"],
+        scheduler_enabled=False,
+        post_rate=0,
+    )
 
 
 def measure_all(
@@ -944,7 +954,7 @@ def main() -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if number == 0:
             print("  ".join("-" * w for w in widths))
-    print(f"peak memory (max RSS of this process): {peak:.0f} MiB")
+    print(f"peak memory of the benchmark's own process (seeding, client): {peak:.0f} MiB")
     print("targets: " + ("met" if not targets else "MISSED: " + "; ".join(targets)))
     if args.check:
         print("check: " + ("passed" if not problems else "FAILED: " + "; ".join(problems)))
