@@ -119,8 +119,11 @@ def _send(desk: Outbound, job: DeliveryJob, deadline: float) -> Attempt:
         return Attempt(slack.send(desk, job, route, deadline))
     except Undeliverable as never:
         log.warning("delivery %s to %s failed for good: %s", job.key, job.recipient, never.error)
-        queue.mark_failed(desk.db, job, never.error)
+        # the fallback before the failure is recorded: it owes by keys, so a second run owes
+        # nothing twice, while a failure recorded first and a fallback the database could not
+        # take then would leave nobody told (the claim stays ours; its lease running out retries both)
         owed: Sequence[str] = route.fallback(desk, job, never.error) if route.fallback else ()
+        queue.mark_failed(desk.db, job, never.error)
         return Attempt(False, tuple(owed))
 
 

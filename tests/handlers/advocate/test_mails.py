@@ -8,6 +8,7 @@ opportunity's name nor the internal context."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from slack_sdk import WebClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from handlers.advocate.pages import ANSWER, advocate_site
 from handlers.kit.desk import Desk
@@ -296,6 +297,40 @@ def test_an_address_no_e_mail_can_carry_fails_at_once_and_the_owner_is_asked(
     assert (failed.last_error or "").startswith("no e-mail can carry the address: ")
     assert row(db, f"consent-remind:{rid}").recipient == OWNER
     assert box.messages == [] and not [r for r in caplog.records if r.exc_info]
+
+
+def test_the_owner_is_still_asked_when_the_database_was_locked_as_the_fallback_wrote(db: Database) -> None:
+    """An e-mail that can never arrive owes its fallback (the owner asked instead). SQLite locked
+    at that moment (a busy answer to the fallback's insert) must not leave the e-mail failed with
+    nobody asked: the delivery stays claimed, and once its lease runs out the next pass gives up
+    on it again and asks the owner."""
+    policy = load_policy()
+    rid = approved(db, policy)
+    with db.transaction() as session:
+        session.scalars(select(Advocate)).one().email = "a,b@odd.example"
+    busy = {"left": 1}
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def locked_once(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        if (
+            busy["left"]
+            and statement.startswith("INSERT INTO deliveries")
+            and "consent-remind" in str(parameters)
+        ):
+            busy["left"] -= 1
+            error = sqlite3.OperationalError("database is locked")
+            error.sqlite_errorcode = sqlite3.SQLITE_BUSY  # as SQLite answers a writer it cannot let in
+            raise error
+
+    desk = desk_for(db, policy, free_port())
+    assert not send(desk, f"consent-mail:{rid}")
+    assert busy["left"] == 0
+    later = desk_for(db, policy, free_port())
+    later.clock = lambda: NOW + desk.lease + dt.timedelta(seconds=1)
+    send(later, f"consent-mail:{rid}")
+
+    assert row(db, f"consent-mail:{rid}").status == DeliveryStatus.FAILED
+    assert row(db, f"consent-remind:{rid}").recipient == OWNER
 
 
 def test_an_owner_address_with_a_comma_never_becomes_two_reply_to_addresses(db: Database) -> None:
