@@ -111,12 +111,17 @@ def run_job(
             raise
         JOB_RUNS.labels(name, "ok").inc()
         JOB_CLAIMS.labels(name).inc(len(keys))
-        if desk.worker_sends:
+        try:
+            if desk.worker_sends:
+                sent = 0
+            elif sweep:
+                sent = deliver_due(desk)
+            else:
+                sent = deliver_claimed(desk, keys)
+        except Unavailable as away:
+            # what it claimed is owed in the database: the delivery pass sends it
+            log.warning("job %s: sending what it claimed stopped: %s; the delivery pass sends it", name, away)
             sent = 0
-        elif sweep:
-            sent = deliver_due(desk)
-        else:
-            sent = deliver_claimed(desk, keys)
         log.info("job %s at %s: %d claimed, %d sent", name, moment.isoformat(), len(keys), sent)
     return RunReport(name, len(keys), sent)
 

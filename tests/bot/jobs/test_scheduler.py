@@ -16,7 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import build_desk
 from bot.jobs.registry import JOBS
-from bot.jobs.scheduler import build_scheduler
+from bot.jobs.scheduler import build_scheduler, run_job
 from bot.settings import SettingsError, load_settings
 from handlers.outbox.answering import SENDER_TURN
 from store.db import Database
@@ -47,7 +47,8 @@ def own_schedules(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    """Never opened: a scheduler that is built but not started touches no table."""
+    """Not upgraded: a scheduler that is built but not started touches no table (a test that runs
+    one of its jobs upgrades it)."""
     db = open_database(f"sqlite:///{tmp_path / 'refdesk.db'}")
     yield db
     db.dispose()
@@ -167,3 +168,37 @@ def test_a_delivery_pass_that_cannot_get_the_senders_turn_warns_and_leaves_what_
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r for r in caplog.records if r.levelno == logging.WARNING and "delivery pass" in r.getMessage()]
     assert listing.count_by_status(database) == {"pending": 1}
+
+
+def test_a_job_whose_sends_cannot_get_the_senders_turn_keeps_its_claims_owed_and_warns(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A scheduled job claims, then sends what it claimed. The sending finding the database away
+    (here the sender's turn, kept by another thread) is not the job failing: the claims stay owed
+    for the delivery pass, the run reports them, and the log warns instead of a traceback."""
+    settings = load_settings(
+        slack_bot_token="xoxb-test", slack_api_url="http://127.0.0.1:9/api/", digest_channel="C0PROGRAM"
+    )
+    database.upgrade()
+    desk = build_desk(settings, database)
+    held, release = threading.Event(), threading.Event()
+
+    def keep_the_turn() -> None:
+        with SENDER_TURN:
+            held.set()
+            release.wait(10)
+
+    keeper = threading.Thread(target=keep_the_turn)
+    keeper.start()
+    assert held.wait(5)
+    try:
+        with caplog.at_level(logging.WARNING):
+            report = run_job(desk, settings, "digest")
+    finally:
+        release.set()
+        keeper.join(5)
+
+    assert report.claimed >= 1 and report.sent == 0
+    assert listing.count_by_status(database) == {"pending": report.claimed}
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r for r in caplog.records if r.levelno == logging.WARNING and "digest" in r.getMessage()]
