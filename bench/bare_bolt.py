@@ -4,7 +4,9 @@ port it listens on (127.0.0.1), then answers until its stdin closes.
 
 It is Bolt with the same signature check, routing and server as the app — `bot.serve.wsgi`'s WSGI
 app under `bot.process.http`'s waitress with `serve`'s default threads — and listeners that only
-ack. The database is only what `/healthz` would probe; no listener touches it.
+ack. Its acks leave as stock Bolt's do, at Bolt's next look for them (every 10 ms): that is the
+floor the app's acks are held to, and below which `handlers.kit.acks` answers. The database is
+only what `/healthz` would probe; no listener touches it.
 """
 
 from __future__ import annotations

@@ -16,10 +16,17 @@ def log_summary(log: str, top: int = 8) -> str:
     return "; ".join(f"{n}× {kind}" for kind, n in kinds.most_common(top)) or "none"
 
 
+#: how an exception nothing caught starts: a thread's (printed by `threading.excepthook`), or the
+#: process's own
+UNCAUGHT = ("Exception in thread ", "Traceback (most recent call last):")
+
+
 def first_error(log: str, lines: int = 30) -> str:
-    """The first ERROR line of the log and what follows it (its traceback), or ""."""
+    """The first line of the log that says something went wrong — an ERROR, an exception nothing
+    caught — and what follows it (its traceback), or "". A traceback under a WARNING (a retry,
+    explained) is not one."""
     text = log.splitlines()
     for i, line in enumerate(text):
-        if " ERROR " in line:
+        if " ERROR " in line or (line.startswith(UNCAUGHT) and not (i and " WARNING " in text[i - 1])):
             return "\n".join(text[i : i + lines])
     return ""

@@ -77,7 +77,7 @@ from tests.support.payloads import (  # noqa: E402
 )
 from tests.support.payloads import text as text_input  # noqa: E402
 from tests.support.postgres import create_database, postgres_server  # noqa: E402
-from tests.support.server import RefdeskServer, RefdeskWorker  # noqa: E402
+from tests.support.server import RefdeskServer, RefdeskWorker, refdesk_env  # noqa: E402
 from tests.support.signing import interaction_body, signed_headers, slash_command_body  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -361,6 +361,7 @@ class Loopback:
         self.process = subprocess.Popen(
             [sys.executable, "-m", module, *args],
             cwd=ROOT,
+            env=refdesk_env({}),  # as the app's: nothing inherited that would run it differently
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -698,7 +699,7 @@ def topology_processes(
     """The real `refdesk serve` in `topology`, and its Slack endpoint's URL: "one process" sends
     what it owes itself; "serve + worker" (`serve --no-worker`) only acks and enqueues, a real
     `refdesk worker` sends. On the way out each process's peak memory goes into the table and what
-    went wrong in its log is printed (an ERROR fails `--check`)."""
+    went wrong in its log is printed (an ERROR, or a process that died, fails `--check`)."""
     env = {
         "SLACK_BOT_TOKEN": "xoxb-bench",
         "SLACK_SIGNING_SECRET": SECRET,
@@ -716,6 +717,9 @@ def topology_processes(
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="refdesk-bench-")))
         processes: list[tuple[str, RefdeskServer | RefdeskWorker]] = []
+        # on the way out, in this order: the peaks and who died, the stops, then the logs (the
+        # stop's drain logs too), before the temporary directory goes
+        stack.callback(read_logs, processes, label, problems)
         server = RefdeskServer(env, workdir, SECRET, extra_args=["--no-worker"] if split else [])
         stack.callback(server.stop)
         processes.append(("serve", server.start(timeout=60)))
@@ -723,27 +727,42 @@ def topology_processes(
             worker = RefdeskWorker(env, workdir)
             stack.callback(worker.stop)
             processes.append(("worker", worker.start(timeout=60)))
-        stack.callback(report, processes, label, problems, out)  # first on the way out: they still run
+        stack.callback(read_peaks, processes, label, problems, out)
         yield server.url + "/slack/events"
 
 
-def report(
+def read_peaks(
     processes: list[tuple[str, RefdeskServer | RefdeskWorker]],
     label: str,
     problems: list[str],
     out: list[list[str]],
 ) -> None:
-    """Each process's peak memory, and its log's warnings and errors, printed; an ERROR line (a
-    bug) counts as a problem.
-
-    A lock timeout does not: clicks sent back to back, as here, keep SQLite's one write lock busy
-    far beyond what people do (the burst checks that), and the worker retries what it could not
-    record, looking in Slack first."""
+    """Each process's peak memory into the table, while it runs; one that exited before the end
+    of the run is a problem (serve would go on acking with nothing sent behind it)."""
     for name, process in processes:
-        if process.process is not None and process.process.poll() is None:
-            out.append(
-                [label, f"peak RSS of {name}", "", f"{peak_rss_mib(process.process.pid):.0f} MiB", "", "", ""]
-            )
+        assert process.process is not None
+        code = process.process.poll()
+        if code is not None:
+            problems.append(f"{label} {name}: exited during the run ({code})")
+            continue
+        peak_row(out, label, name, process.process.pid)
+
+
+def peak_row(out: list[list[str]], label: str, name: str, pid: int) -> None:
+    out.append([label, f"peak RSS of {name}", "", f"{peak_rss_mib(pid):.0f} MiB", "", "", ""])
+
+
+def read_logs(
+    processes: list[tuple[str, RefdeskServer | RefdeskWorker]], label: str, problems: list[str]
+) -> None:
+    """Each process's warnings and errors, printed once it has stopped; an ERROR line or an
+    uncaught exception (a bug) counts as a problem.
+
+    A lock timeout or the sender's turn not given does not: clicks sent back to back, as here,
+    keep SQLite's one write lock and one process's sending threads busy far beyond what people do
+    (the burst checks that), and what a sender could not claim or record is sent by a later pass,
+    looking in Slack first."""
+    for name, process in processes:
         log = process.log()
         print(f"{label} {name} log: {log_summary(log)}")
         if error := first_error(log):
@@ -769,6 +788,7 @@ def bench_topology(
         stack.callback(stub.close)
         bare = Loopback("bench.bare_bolt", stub_url, SECRET, url)
         stack.callback(bare.close)
+        stack.callback(peak_row, out, label, "the bare app", bare.process.pid)
         app_url = stack.enter_context(
             topology_processes(url, stub_url, backend_topology[1], problems, out, label)
         )
@@ -813,6 +833,7 @@ def measure_all(
     makers = payload_makers(sizes, "U00000007", willing, run)
     results: dict[str, tuple[list[float], list[float]]] = {}
     for name in ("open", "search", "submit", "find"):
+        drain(db)  # the bare app is not timed beside the backlog of ours
         bare = measure(bare_url, makers[name], sizes.iterations)
         ours = measure(app_url, makers[name], sizes.iterations)
         results[name] = (ours, bare)
@@ -862,6 +883,7 @@ def measure_all(
         waiting = pending_for_approval(db, sizes.iterations + 60, named=is_named)
         named = unnamed = iter(waiting)
         count = max(0, len(waiting) - 40)  # `measure` warms up on 20 of them; some are blocked
+        drain(db)
         bare = measure(bare_url, bare_maker, count)
         ours = measure(app_url, ours_maker, count)
         results[name] = (ours, bare)

@@ -3,9 +3,9 @@ prints the port it listens on (127.0.0.1), then answers until its stdin closes.
 
 Every call is answered ok (with a channel, a ts and a view id); the look-up a sender in doubt
 makes (`conversations.open`, `conversations.history`) is shaped as Slack shapes it, finding
-nothing. It runs apart from the app because Slack never shares the app's interpreter: in the
-benchmark's own process, answering the sends of one click took the interpreter from the next
-click's ack.
+nothing. It runs in a process of its own because Slack never shares the app's interpreter (when it
+ran in the benchmark's process, beside the app, answering the sends of one click took the
+interpreter from the next click's ack).
 """
 
 from __future__ import annotations
