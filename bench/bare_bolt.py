@@ -17,14 +17,11 @@ import threading
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.process.http import HttpServer
+from bot.process.http import THREADS, HttpServer
 from bot.process.lifecycle import Lifecycle
 from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from store.db import Database
-
-#: `refdesk serve --threads`' default, so both servers have as many request threads
-THREADS = 16
 
 
 def bare_bolt(api_url: str, secret: str) -> App:

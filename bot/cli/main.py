@@ -23,6 +23,7 @@ from bot.cli.parsers import coverage_parsers, outcome_parsers
 from bot.errors import EXIT_USAGE, CliError
 from bot.jobs.registry import JOBS
 from bot.logs import configure
+from bot.process.http import THREADS
 from bot.settings import Settings, SettingsError, load_settings
 from store.backup import BackupError
 from store.db import Database, SchemaOutOfDate
@@ -69,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="HTTP port (default 3000); in Socket Mode, serve /healthz on it (default: no port)",
     )
-    serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads (default 16)")
+    serve.add_argument(
+        "--threads", type=int, default=THREADS, help=f"HTTP worker threads (default {THREADS})"
+    )
     serve.add_argument(
         "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
     )

@@ -22,10 +22,12 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 #: how often the stop looks whether the server has finished its requests
 DRAIN_POLL_SECONDS = 0.02
+#: waitress's request threads, `refdesk serve --threads`' default (why 16: docs/performance.md)
+THREADS = 16
 
 
 class HttpServer:
-    def __init__(self, app: WsgiApp, host: str, port: int, threads: int = 16) -> None:
+    def __init__(self, app: WsgiApp, host: str, port: int, threads: int = THREADS) -> None:
         import waitress
 
         self._lock = threading.Lock()
