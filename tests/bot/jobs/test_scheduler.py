@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from store.outbox.kinds import DeliveryKind
 from store.outbox.payloads import ChannelHelpPayload
 from tests.support.database import open_database
 from tests.support.paths import ROOT
+from tests.support.turns import kept_elsewhere
 
 
 @pytest.fixture(autouse=True)
@@ -148,22 +148,8 @@ def test_a_delivery_pass_that_cannot_get_the_senders_turn_warns_and_leaves_what_
             payload=ChannelHelpPayload("2026-W48", "C0PROGRAM"),
         )
     periodic = build_scheduler(settings, desk).get_job("deliver")
-    held, release = threading.Event(), threading.Event()
-
-    def keep_the_turn() -> None:
-        with SENDER_TURN:
-            held.set()
-            release.wait(10)
-
-    keeper = threading.Thread(target=keep_the_turn)
-    keeper.start()
-    assert held.wait(5)
-    try:
-        with caplog.at_level(logging.WARNING):
-            periodic.func(*periodic.args)
-    finally:
-        release.set()
-        keeper.join(5)
+    with kept_elsewhere(SENDER_TURN), caplog.at_level(logging.WARNING):
+        periodic.func(*periodic.args)
 
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r for r in caplog.records if r.levelno == logging.WARNING and "delivery pass" in r.getMessage()]
@@ -181,22 +167,8 @@ def test_a_job_whose_sends_cannot_get_the_senders_turn_keeps_its_claims_owed_and
     )
     database.upgrade()
     desk = build_desk(settings, database)
-    held, release = threading.Event(), threading.Event()
-
-    def keep_the_turn() -> None:
-        with SENDER_TURN:
-            held.set()
-            release.wait(10)
-
-    keeper = threading.Thread(target=keep_the_turn)
-    keeper.start()
-    assert held.wait(5)
-    try:
-        with caplog.at_level(logging.WARNING):
-            report = run_job(desk, settings, "digest")
-    finally:
-        release.set()
-        keeper.join(5)
+    with kept_elsewhere(SENDER_TURN), caplog.at_level(logging.WARNING):
+        report = run_job(desk, settings, "digest")
 
     assert report.claimed >= 1 and report.sent == 0
     assert listing.count_by_status(database) == {"pending": report.claimed}

@@ -17,6 +17,7 @@ from store.db import Database
 from store.models import SendSlot
 from store.outbox import pace
 from tests.support.database import open_database
+from tests.support.turns import kept_elsewhere
 
 
 @pytest.fixture
@@ -38,21 +39,11 @@ def _timed(pacer: Pacer, db: Database, channel: str) -> float:
 def test_a_sender_that_waited_for_its_turn_books_from_when_it_got_it(sqlite_db: Database) -> None:
     """The booking reads the clock once it may write: a slot booked from before a wait for the
     sender's turn could let two posts to one channel go out less than a second apart."""
-    turn, held, release = threading.RLock(), threading.Event(), threading.Event()
-
-    def holder() -> None:
-        with turn:
-            held.set()
-            release.wait(5)
-
-    keeper = threading.Thread(target=holder)
-    keeper.start()
-    assert held.wait(5)
-    threading.Timer(0.3, release.set).start()
-    asked = time.time()
-    with sqlite_db.writing_beside(turn):
-        slot, booked = pace.book(sqlite_db, "D1", time.time, 0.0, 1.0)
-    keeper.join(5)
+    turn = threading.RLock()
+    with kept_elsewhere(turn, release_after=0.3):
+        asked = time.time()
+        with sqlite_db.writing_beside(turn):
+            slot, booked = pace.book(sqlite_db, "D1", time.time, 0.0, 1.0)
 
     assert booked
     assert slot >= asked + 0.25

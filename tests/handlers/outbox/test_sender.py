@@ -35,6 +35,7 @@ from tests.support.database import open_database
 from tests.support.emulator import BOT_TOKEN, Emulator
 from tests.support.server import run_cli
 from tests.support.slack_proxy import SlackProxy
+from tests.support.turns import kept_elsewhere
 
 START = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
@@ -362,24 +363,10 @@ def test_a_send_that_cannot_get_its_turn_stays_owed_and_is_logged_as_a_warning_n
     within its bound (another sending thread keeps it) claims nothing: the delivery stays owed for
     the next delivery pass, and the log says so as a warning, not as an error with a traceback."""
     key = owe_help(desk, emulator.ids["owner2"])
-    held, release = threading.Event(), threading.Event()
-
-    def keep_the_turn() -> None:
-        with SENDER_TURN:
-            held.set()
-            release.wait(10)
-
-    keeper = threading.Thread(target=keep_the_turn)
-    keeper.start()
-    assert held.wait(5)
-    try:
-        with caplog.at_level(logging.WARNING):
-            send_soon(desk, [key])
-            assert desk.executor is not None
-            desk.executor.shutdown(wait=True)
-    finally:
-        release.set()
-        keeper.join(5)
+    with kept_elsewhere(SENDER_TURN), caplog.at_level(logging.WARNING):
+        send_soon(desk, [key])
+        assert desk.executor is not None
+        desk.executor.shutdown(wait=True)
 
     assert row(desk, key).status == DeliveryStatus.PENDING
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
