@@ -140,13 +140,19 @@ def send_soon(desk: Outbound, keys: Sequence[str]) -> None:
     Listeners call this right after their store call: the messages usually reach Slack within
     milliseconds, and if Slack is slow or down the worker retries them later from the outbox.
     Where a worker process sends (`worker_sends`), the store call's commit already woke it.
+    A process that is stopping has shut its executor: a listener that acked before the stop and
+    finishes after it leaves its messages owed, for the next process, and its work stands (it
+    must not tell the person that nothing was changed).
     """
     if not keys or desk.worker_sends:
         return
     if desk.executor is None:
         deliver(desk, list(keys))
         return
-    desk.executor.submit(_deliver_logged, desk, list(keys))
+    try:
+        desk.executor.submit(_deliver_logged, desk, list(keys))
+    except RuntimeError:  # "cannot schedule new futures after shutdown": the process is stopping
+        log.info("stopping: %s stay owed for the next process to send", list(keys))
 
 
 def _deliver_logged(desk: Outbound, keys: list[str]) -> None:

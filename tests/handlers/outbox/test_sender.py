@@ -372,3 +372,19 @@ def test_a_send_that_cannot_get_its_turn_stays_owed_and_is_logged_as_a_warning_n
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r for r in caplog.records if r.levelno == logging.WARNING and key in r.getMessage()]
     assert deliver(desk, [key]) == 1
+
+
+def test_a_send_asked_for_once_the_process_is_stopping_stays_owed_for_the_next(
+    desk: Desk, emulator: Emulator
+) -> None:
+    """A listener that acked before SIGTERM and finishes after the stop shut the executor: its
+    messages stay owed (the next process sends them) and the listener goes on as if sent, so it
+    never tells the person that nothing was changed."""
+    key = owe_help(desk, emulator.ids["owner2"])
+    assert desk.executor is not None
+    desk.executor.shutdown(wait=True)
+
+    send_soon(desk, [key])
+
+    assert row(desk, key).status == DeliveryStatus.PENDING
+    assert deliver(desk, [key]) == 1
