@@ -41,13 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-from pydantic import AliasChoices  # noqa: E402
 from sqlalchemy import bindparam, insert, text  # noqa: E402
 
 from bench.logs import first_error, log_summary  # noqa: E402
 from bench.processes import peak_rss_mib  # noqa: E402
 from bot.app import build_desk  # noqa: E402
 from bot.clock import system_clock  # noqa: E402
+from bot.jobs.registry import JOBS  # noqa: E402
 from bot.settings import Settings, load_settings  # noqa: E402
 from handlers.kit.desk import Desk  # noqa: E402
 from handlers.outbox.sender import deliver  # noqa: E402
@@ -108,11 +108,7 @@ FIND_WORDS = (
     "logo",
 )
 #: the scheduled jobs' settings (REFDESK_…_CRON), each held off while the benchmark runs
-CRON_SETTINGS = [
-    str(field.validation_alias.choices[0])
-    for name, field in Settings.model_fields.items()
-    if name.endswith("_cron") and isinstance(field.validation_alias, AliasChoices)
-]
+CRON_SETTINGS = [job.cron_variable for job in JOBS.values()]
 #: the topologies measured: `serve` alone, or `serve --no-worker` beside `refdesk worker`
 ONE, SPLIT = "one-process", "serve+worker"
 #: the issue's targets: every interaction's p99 within this many times the bare app's; the ack of
