@@ -19,6 +19,7 @@ from bot.jobs.scheduler import build_scheduler
 from bot.metrics import STORE
 from bot.process.http import HttpServer
 from bot.process.lifecycle import HTTP_DRAIN_SECONDS, Lifecycle
+from bot.process.priority import yield_to_acks
 from bot.process.probes import Probes, probes_only
 from bot.serve.startup import identify
 from bot.settings import HINTS, Settings
@@ -45,6 +46,7 @@ def work(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     scheduler = build_scheduler(settings, desk) if settings.scheduler_enabled else None
     senders = Senders(desk, settings.delivery_threads, settings.delivery_interval_seconds)
     STORE.watch(db)
+    yield_to_acks()
     lifecycle.handle_signals()
     threading.Thread(target=http.run, name="http", daemon=True).start()
     senders.start()

@@ -6,6 +6,7 @@ started. No 5xx, no lost ack, and every request, decision, ledger entry and noti
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.process.priority import WORKER_NICENESS
 from tests.support.database import open_database
 from tests.support.emulator import SIGNING_SECRET, Emulator
 from tests.support.load import (
@@ -68,6 +70,8 @@ def test_two_web_replicas_and_a_worker_stopped_mid_burst_lose_nothing_and_do_not
         for _ in range(2)
     ]
     workers = [RefdeskWorker(production, tmp_path).start()]
+    # the worker's sends can wait, the replicas' acks cannot: the kernel runs the acks first
+    assert _niceness(workers[0]) == min(19, _niceness(web[0]) + WORKER_NICENESS), "the worker yields to acks"
     balancer = Balancer(web, SIGNING_SECRET)
     db = open_database(env["DATABASE_URL"])
     views: list[str] = []
@@ -143,3 +147,8 @@ def test_two_web_replicas_and_a_worker_stopped_mid_burst_lose_nothing_and_do_not
             f"{stops['web'][1]:.2f} s, worker exited {stops['worker'][0]} in {stops['worker'][1]:.2f} s; "
             f"slowest ack {max(slow):.2f} s"
         )
+
+
+def _niceness(process: RefdeskServer | RefdeskWorker) -> int:
+    assert process.process is not None
+    return os.getpriority(os.PRIO_PROCESS, process.process.pid)
