@@ -126,11 +126,10 @@ def enqueue_all(session: Session, owed: Sequence[Owed], now: dt.datetime) -> set
         }
         for one in owed
     ]
-    added = set(
-        session.scalars(
-            insert(table).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
-        )
-    )
+    # the rows as parameters of one cached statement (SQLAlchemy's "insertmanyvalues" still sends
+    # one INSERT): rows inlined with `.values(rows)` compiled the statement afresh on every call
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+    added = set(session.scalars(statement, rows))
     if added:
         notify(session)
     return added

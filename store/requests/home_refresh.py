@@ -67,17 +67,15 @@ def owe_for_decision(
     asked = session.scalars(
         select(Delivery.recipient).where(Delivery.request_id == request_id, asking.asks_to_decide())
     )
-    keys = []
-    for user_id in sorted({requester_id, *asked}):
-        key = f"{DeliveryKind.HOME_REFRESH}:{user_id}:{request_id}:{status}"
-        queue.enqueue(
-            session,
-            key=key,
-            kind=DeliveryKind.HOME_REFRESH,
-            recipient=user_id,
-            now=now,
-            request_id=request_id,
-            payload=HomeRefreshPayload(),
+    owed = [
+        queue.Owed(
+            f"{DeliveryKind.HOME_REFRESH}:{user_id}:{request_id}:{status}",
+            DeliveryKind.HOME_REFRESH,
+            user_id,
+            request_id,
+            HomeRefreshPayload(),
         )
-        keys.append(key)
-    return keys
+        for user_id in sorted({requester_id, *asked})
+    ]
+    queue.enqueue_all(session, owed, now)  # one statement for them all
+    return [one.key for one in owed]
