@@ -35,6 +35,7 @@ PROBE_THREADS = 4
 
 
 def work(settings: Settings, db: Database, args: argparse.Namespace) -> int:
+    yield_to_acks()  # first, so every thread the worker starts inherits it
     db.check_schema()
     if settings.slack_bot_token is None:
         raise CliError(f"SLACK_BOT_TOKEN is missing: {HINTS['SLACK_BOT_TOKEN']}")
@@ -46,7 +47,6 @@ def work(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     scheduler = build_scheduler(settings, desk) if settings.scheduler_enabled else None
     senders = Senders(desk, settings.delivery_threads, settings.delivery_interval_seconds)
     STORE.watch(db)
-    yield_to_acks()
     lifecycle.handle_signals()
     threading.Thread(target=http.run, name="http", daemon=True).start()
     senders.start()
