@@ -39,6 +39,8 @@ def test_compose_is_postgresql_then_a_migration_then_two_web_replicas_and_a_work
     assert service("web")["command"][0] == "serve" and "--no-worker" in service("web")["command"]
     assert service("worker")["command"][0] == "worker"
     assert "9100/livez" in " ".join(service("worker")["healthcheck"]["test"])
+    # the worker's container yields the cores to the web replicas' (docs/operating.md)
+    assert service("worker")["cpu_shares"] < service("web").get("cpu_shares", 1024)
 
 
 @pytest.mark.parametrize("name", REFDESK_SERVICES)

@@ -2,10 +2,16 @@
 
 Slack's 3-second clock runs on the ack only; what `refdesk worker` does (sending what the outbox
 owes, the scheduled jobs) can wait a little, and Slack's own post rate holds it anyway. On the
-same machine as `serve` the worker competes for the cores with the acks and with the database, so
-it lowers its own CPU priority (`nice`): the kernel runs the acks first and gives the worker all
-that is left over, so it never waits for a core that is idle. Raising one's own niceness needs no
-privilege; on a machine (or a container) of its own, it changes nothing.
+same machine as `serve` the worker competes for the cores with the acks, so it lowers its own CPU
+priority (`nice`, per thread on Linux: first thing, so every thread it starts inherits it): the
+kernel runs `serve`'s threads first and gives the worker what they leave, so it never waits for
+a core that is idle. Raising one's own niceness needs no privilege.
+
+`nice` ranks threads within one scheduling group: processes started together (one supervisor,
+one container, the benchmark). The kernel shares the cores between groups — containers, systemd
+units, login sessions — by their own weights, so where `serve` and the worker run apart, their
+weights say it (`compose.yaml` gives the worker's container a quarter of a web replica's), and
+the database's processes are not lowered either way.
 """
 
 from __future__ import annotations
