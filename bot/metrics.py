@@ -13,12 +13,15 @@ found unavailable) is read from it at scrape time by `StoreCollector`.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
@@ -136,6 +139,69 @@ def _outbox(db: Database) -> Iterator[Metric]:
 
 STORE = StoreCollector()
 REGISTRY.register(STORE)
+
+
+#: the upper bounds of the collection pauses' buckets, in seconds
+PAUSE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+GENERATIONS = (0, 1, 2)
+
+
+class HeapCollector(Collector):
+    """The cycle collector's pauses (an ack in flight waits for each: `bot.process.heap`) and the
+    objects the process froze once started.
+
+    The pauses are counted by the collector's own callback. Collections never overlap (CPython
+    runs one at a time), so the counts take no lock — a lock taken inside a collection could be
+    one its own thread already holds; a scrape may read a count one collection ahead of the sum.
+    """
+
+    def __init__(self) -> None:
+        self.counts = {generation: [0] * (len(PAUSE_BUCKETS) + 1) for generation in GENERATIONS}
+        self.sums = dict.fromkeys(GENERATIONS, 0.0)
+        self._started = 0.0
+
+    def watch(self) -> None:
+        """Time every collection from now on (once per interpreter, however often it is called)."""
+        if self._timed not in gc.callbacks:
+            gc.callbacks.append(self._timed)
+
+    def _timed(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        generation = info.get("generation")
+        if generation not in self.sums:
+            return
+        paused = time.perf_counter() - self._started
+        bucket = next((i for i, bound in enumerate(PAUSE_BUCKETS) if paused <= bound), len(PAUSE_BUCKETS))
+        self.counts[generation][bucket] += 1
+        self.sums[generation] += paused
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        pauses = HistogramMetricFamily(
+            "refdesk_gc_pause_seconds",
+            "Seconds each cycle collection held the interpreter, by generation (2: a full collection)",
+            labels=["generation"],
+        )
+        bounds = [*(str(bound) for bound in PAUSE_BUCKETS), "+Inf"]
+        for generation in GENERATIONS:
+            counts = self.counts[generation]
+            running = [sum(counts[: i + 1]) for i in range(len(counts))]
+            buckets = list(zip(bounds, running, strict=True))
+            pauses.add_metric([str(generation)], buckets, self.sums[generation])
+        yield pauses
+        frozen = GaugeMetricFamily(
+            "refdesk_gc_frozen_objects", "Objects frozen once the process started: never scanned again"
+        )
+        frozen.add_metric([], gc.get_freeze_count())
+        yield frozen
+
+
+HEAP = HeapCollector()
+REGISTRY.register(HEAP)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app import build_app, build_desk
 from bot.jobs.scheduler import build_scheduler
 from bot.metrics import STORE
+from bot.process import heap
 from bot.process.http import HttpServer
 from bot.process.lifecycle import HTTP_DRAIN_SECONDS, Lifecycle
 from bot.process.probes import Probes
@@ -86,6 +87,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     lifecycle.handle_signals()
     if http is not None:
         threading.Thread(target=http.run, name="http", daemon=True).start()
+    heap.settle()
     lifecycle.started()
     while not lifecycle.wait_for_stop(1.0):
         pass

@@ -17,6 +17,7 @@ from bot.app import build_desk
 from bot.errors import CliError
 from bot.jobs.scheduler import build_scheduler
 from bot.metrics import STORE
+from bot.process import heap
 from bot.process.http import HttpServer
 from bot.process.lifecycle import HTTP_DRAIN_SECONDS, Lifecycle
 from bot.process.priority import yield_to_acks
@@ -52,6 +53,7 @@ def work(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     senders.start()
     if scheduler is not None:
         scheduler.start()
+    heap.settle()
     lifecycle.started()
     wake = "LISTEN/NOTIFY" if db.dialect == "postgresql" else "a poll of the outbox"
     log.info(

@@ -28,8 +28,9 @@ from tests.support.load import (
     submission,
     wait_settled,
 )
+from tests.support.metrics import samples
 from tests.support.response_sink import ResponseSink
-from tests.support.server import RefdeskServer, RefdeskWorker
+from tests.support.server import RefdeskServer, RefdeskWorker, http
 from tests.support.slack_proxy import SlackProxy
 
 OWNERS = 8
@@ -74,6 +75,10 @@ def test_two_web_replicas_and_a_worker_stopped_mid_burst_lose_nothing_and_do_not
     # the worker's sends can wait, the replicas' acks cannot: every thread of the worker yields
     (acking,) = _niceness(web[0])
     assert _niceness(workers[0]) == {min(19, acking + WORKER_NICENESS)}, "the worker yields to acks"
+    # each froze what its start built: a full collection scans only what came since (`bot.process.heap`)
+    for process in (web[0], workers[0]):
+        metrics = samples(http("GET", process.url + "/metrics").body)
+        assert metrics[("refdesk_gc_frozen_objects", frozenset())] > 10_000, process
     balancer = Balancer(web, SIGNING_SECRET)
     db = open_database(env["DATABASE_URL"])
     views: list[str] = []

@@ -7,21 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from tests.support.emulator import BOT_TOKEN, SIGNING_SECRET, Emulator
+from tests.support.metrics import samples
 from tests.support.server import RefdeskServer, http
 from tests.support.slack_proxy import SlackProxy
 
 COMMANDS = 3
-
-
-def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
 
 
 def test_metrics_count_known_traffic_and_json_logs_carry_the_work_without_secrets(
@@ -40,6 +31,9 @@ def test_metrics_count_known_traffic_and_json_logs_carry_the_work_without_secret
 
     assert metrics[("refdesk_ack_seconds_count", frozenset({("kind", "slash_command")}))] == COMMANDS + 1
     assert ("refdesk_database_unavailable_total", frozenset()) in metrics
+    # what the start built is frozen (`bot.process.heap`), and each collection since is a pause
+    assert metrics[("refdesk_gc_frozen_objects", frozenset())] > 10_000
+    assert ("refdesk_gc_pause_seconds_count", frozenset({("generation", "2")})) in metrics
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert lines and all({"asctime", "level", "logger", "message"} <= set(line) for line in lines)
     started = next(line for line in lines if line["message"].startswith("refdesk serving over HTTP"))
