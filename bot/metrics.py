@@ -12,8 +12,10 @@ found unavailable) is read from it at scrape time by `StoreCollector`.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
+import itertools
 import logging
 import threading
 import time
@@ -150,15 +152,18 @@ class HeapCollector(Collector):
     """The cycle collector's pauses (an ack in flight waits for each: `bot.process.heap`) and the
     objects the process froze once started.
 
-    The pauses are counted by the collector's own callback. Collections never overlap (CPython
-    runs one at a time), so the counts take no lock — a lock taken inside a collection could be
-    one its own thread already holds; a scrape may read a count one collection ahead of the sum.
+    The pauses are counted by the collector's own callback, from when the process is settled: a
+    pause is the collection's wall time, on whichever thread set it off. Collections never
+    overlap (CPython runs one at a time), so the counts take no lock — a lock taken inside a
+    collection could be one its own thread already holds; a scrape may read a count and the sum
+    one collection apart.
     """
 
     def __init__(self) -> None:
         self.counts = {generation: [0] * (len(PAUSE_BUCKETS) + 1) for generation in GENERATIONS}
         self.sums = dict.fromkeys(GENERATIONS, 0.0)
-        self._started = 0.0
+        #: when the collection under way started; None until one is seen starting
+        self._started: float | None = None
 
     def watch(self) -> None:
         """Time every collection from now on (once per interpreter, however often it is called)."""
@@ -169,12 +174,11 @@ class HeapCollector(Collector):
         if phase == "start":
             self._started = time.perf_counter()
             return
-        generation = info.get("generation")
-        if generation not in self.sums:
+        if self._started is None:  # watched from within a collection: its start was not seen
             return
-        paused = time.perf_counter() - self._started
-        bucket = next((i for i, bound in enumerate(PAUSE_BUCKETS) if paused <= bound), len(PAUSE_BUCKETS))
-        self.counts[generation][bucket] += 1
+        paused, self._started = time.perf_counter() - self._started, None
+        generation = info["generation"]
+        self.counts[generation][bisect.bisect_left(PAUSE_BUCKETS, paused)] += 1
         self.sums[generation] += paused
 
     def describe(self) -> list[Metric]:
@@ -188,8 +192,7 @@ class HeapCollector(Collector):
         )
         bounds = [*(str(bound) for bound in PAUSE_BUCKETS), "+Inf"]
         for generation in GENERATIONS:
-            counts = self.counts[generation]
-            running = [sum(counts[: i + 1]) for i in range(len(counts))]
+            running = itertools.accumulate(list(self.counts[generation]))
             buckets = list(zip(bounds, running, strict=True))
             pauses.add_metric([str(generation)], buckets, self.sums[generation])
         yield pauses

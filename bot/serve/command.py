@@ -67,6 +67,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
             app, db, secret.get_secret_value() if secret else None, Probes(lifecycle), link, pages=pages
         )
         http = HttpServer(wsgi, args.host, port, threads=args.threads)
+    heap.settle()  # all is built, nothing has started: what it freezes lives as long as the process
     if link is not None:
         link.open()
     url = f"http://{args.host}:{port}"
@@ -87,7 +88,6 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     lifecycle.handle_signals()
     if http is not None:
         threading.Thread(target=http.run, name="http", daemon=True).start()
-    heap.settle()
     lifecycle.started()
     while not lifecycle.wait_for_stop(1.0):
         pass

@@ -48,12 +48,12 @@ def work(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     scheduler = build_scheduler(settings, desk) if settings.scheduler_enabled else None
     senders = Senders(desk, settings.delivery_threads, settings.delivery_interval_seconds)
     STORE.watch(db)
+    heap.settle()  # all is built, nothing has started: what it freezes lives as long as the process
     lifecycle.handle_signals()
     threading.Thread(target=http.run, name="http", daemon=True).start()
     senders.start()
     if scheduler is not None:
         scheduler.start()
-    heap.settle()
     lifecycle.started()
     wake = "LISTEN/NOTIFY" if db.dialect == "postgresql" else "a poll of the outbox"
     log.info(

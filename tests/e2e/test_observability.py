@@ -33,7 +33,7 @@ def test_metrics_count_known_traffic_and_json_logs_carry_the_work_without_secret
     assert ("refdesk_database_unavailable_total", frozenset()) in metrics
     # what the start built is frozen (`bot.process.heap`), and each collection since is a pause
     assert metrics[("refdesk_gc_frozen_objects", frozenset())] > 10_000
-    assert ("refdesk_gc_pause_seconds_count", frozenset({("generation", "2")})) in metrics
+    assert metrics[("refdesk_gc_pause_seconds_count", frozenset({("generation", "0")}))] > 0
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert lines and all({"asctime", "level", "logger", "message"} <= set(line) for line in lines)
     started = next(line for line in lines if line["message"].startswith("refdesk serving over HTTP"))

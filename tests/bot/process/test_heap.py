@@ -57,7 +57,7 @@ def test_each_collection_after_settling_is_a_pause_on_metrics_by_generation(sett
     gc.collect()
     gc.collect()
     samples = _samples()
-    assert full_count() == before + 2
+    assert full_count() >= before + 2
     full = frozenset({("generation", "2")})
     assert samples[("refdesk_gc_pause_seconds_sum", full)] > 0
     buckets = [
