@@ -47,11 +47,24 @@ class HttpServer:
             ) from None
 
     def _counted(self, app: WsgiApp) -> WsgiApp:
+        """`app`, counted in flight until its body is in hand. A list body is handed to waitress
+        as it is, so waitress calls its `close` once it has written it (PEP 3333): an `Answer`
+        says so, and the listener's work after its ack goes on then. Any other body is read here
+        and closed."""
+
         def counted(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
             with self._lock:
                 self._in_flight += 1
             try:
-                return list(app(environ, start_response))
+                body = app(environ, start_response)
+                if isinstance(body, list):
+                    return body
+                try:
+                    return list(body)
+                finally:
+                    close = getattr(body, "close", None)
+                    if close is not None:
+                        close()
             finally:
                 with self._lock:
                     self._in_flight -= 1
