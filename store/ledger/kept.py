@@ -14,9 +14,11 @@ fix).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import ColumnElement, bindparam, case, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -39,19 +41,24 @@ def keep(session: Session, account_id: int, amount: int, asked_on: dt.date | Non
     for the first's row lock, on SQLite writers already take turns. A new row counts no asks
     since no day: find sums its asks from the entries until `roll` counts them.
     """
-    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = upsert(KeptBalance).values(account_id=account_id, total=amount, asked=0)
+    statement = _upsert(session.get_bind().dialect.name, counts_ask=asked_on is not None)
+    session.execute(statement, {"account_id": account_id, "amount": amount, "asked_on": asked_on})
+
+
+@functools.cache
+def _upsert(dialect: str, *, counts_ask: bool) -> Any:
+    """`keep`'s statement, built once per database and kind of entry (building it took a good part
+    of a ledger post's time), its values bound at each call."""
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = upsert(KeptBalance).values(
+        account_id=bindparam("account_id"), total=bindparam("amount"), asked=0
+    )
     counted: ColumnElement[int] = literal(0)
-    if asked_on is not None:
-        counted = case((KeptBalance.asked_since <= asked_on, -statement.excluded.total), else_=0)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[KeptBalance.account_id],
-            set_={
-                "total": KeptBalance.total + statement.excluded.total,
-                "asked": KeptBalance.asked + counted,
-            },
-        )
+    if counts_ask:
+        counted = case((KeptBalance.asked_since <= bindparam("asked_on"), -statement.excluded.total), else_=0)
+    return statement.on_conflict_do_update(
+        index_elements=[KeptBalance.account_id],
+        set_={"total": KeptBalance.total + statement.excluded.total, "asked": KeptBalance.asked + counted},
     )
 
 

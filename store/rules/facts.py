@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select, true
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session
 
 from store import ledger
@@ -29,8 +29,7 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.periods import quarter_start
-from store.rules import advocates
+from store.rules import advocates, asks
 from store.rules.advocates import Ids
 from store.rules.checklist import PolicyFacts, RuleResult, checklist
 from store.rules.policy import Policy
@@ -43,21 +42,6 @@ class AccountFacts:
     account: PolicyFacts
     #: advocate id → the account's facts with that advocate's asks
     advocates: dict[int, PolicyFacts]
-
-
-@dataclass(frozen=True)
-class _Asks:
-    """One advocate's asks (or an account's asks that named nobody) that the advocate rules count."""
-
-    last_on: dt.date | None = None
-    in_window: int = 0
-    this_quarter: int = 0
-
-    def __add__(self, other: _Asks) -> _Asks:
-        lasts = [day for day in (self.last_on, other.last_on) if day is not None]
-        return _Asks(
-            max(lasts, default=None), self.in_window + other.in_window, self.this_quarter + other.this_quarter
-        )
 
 
 def checks_for(
@@ -226,7 +210,7 @@ def facts_for_accounts(
             .group_by(LedgerEntry.account_id, LedgerEntry.kind)
         )
     }
-    capped, unnamed, named = _asks(session, policy, account_ids, today, recorded, as_of)
+    capped, unnamed, named = asks.counted(session, policy, account_ids, today, as_of)
     says = advocates.said(session, advocate_ids, today, as_of)
     dates_off = advocates.dates_off(session, advocate_ids, today, as_of)
     nps = advocates.nps_facts(session, policy.rules, account_ids, today, as_of)
@@ -258,13 +242,13 @@ def facts_for_accounts(
         )
         by_advocate: dict[int, PolicyFacts] = {}
         for advocate_id, name, limit, activities in by_account.get(row.id, []):
-            asks = unnamed.get(row.id, _Asks()) + named.get((row.id, advocate_id), _Asks())
+            counts = unnamed.get(row.id, asks.Asks()) + named.get((row.id, advocate_id), asks.Asks())
             by_advocate[advocate_id] = dataclasses.replace(
                 base,
                 advocate_name=name,
-                advocate_last_ask_on=asks.last_on,
-                advocate_asks_in_window=asks.in_window,
-                advocate_asks_this_quarter=asks.this_quarter,
+                advocate_last_ask_on=counts.last_on,
+                advocate_asks_in_window=counts.in_window,
+                advocate_asks_this_quarter=counts.this_quarter,
                 advocate_limit=limit,
                 advocate_activities=tuple(key for key in activities.split(";") if key),
                 advocate_dates_off=dates_off.get(advocate_id, ()),
@@ -297,53 +281,3 @@ def _pending_counts(
     if excluding_request is not None:
         query = query.where(ReferenceRequest.id != excluding_request)
     return {account_id: int(count) for account_id, count in session.execute(query)}
-
-
-def _asks(
-    session: Session,
-    policy: Policy,
-    account_ids: Ids,
-    today: dt.date,
-    recorded: ColumnElement[bool],
-    as_of: dt.datetime | None,
-) -> tuple[dict[int, int], dict[int, _Asks], dict[tuple[int, int], _Asks]]:
-    """The asks the rules count, reversed ones left out: the capped activity's this quarter by
-    account; for the advocate rules, by account when they name nobody, else by advocate.
-
-    Only asks recent enough to matter are read: within the advocates' window, their rest period or
-    this quarter, whichever reaches furthest back.
-    """
-    rules = policy.rules
-    quarter = quarter_start(today)
-    window_start = today - dt.timedelta(days=rules.advocate_window_days)
-    since = min(quarter, window_start, today - dt.timedelta(days=rules.advocate_rest_days))
-    capped = (LedgerEntry.item == rules.capped_activity) & (LedgerEntry.occurred_on >= quarter)
-    rows = session.execute(
-        select(
-            LedgerEntry.account_id,
-            LedgerEntry.advocate_id,
-            func.max(LedgerEntry.occurred_on),
-            func.count(case((LedgerEntry.occurred_on >= window_start, 1))),
-            func.count(case((capped, 1))),
-            func.count(case((LedgerEntry.occurred_on >= quarter, 1))),
-        )
-        .where(
-            LedgerEntry.account_id.in_(account_ids),
-            LedgerEntry.kind == EntryKind.ASK,
-            LedgerEntry.occurred_on >= since,
-            ledger.ask_stands(as_of=as_of),
-            recorded,
-        )
-        .group_by(LedgerEntry.account_id, LedgerEntry.advocate_id)
-    )
-    capped_by_account: dict[int, int] = {}
-    unnamed: dict[int, _Asks] = {}
-    named: dict[tuple[int, int], _Asks] = {}
-    for account_id, advocate_id, last_on, in_window, capped_count, this_quarter in rows:
-        capped_by_account[account_id] = capped_by_account.get(account_id, 0) + int(capped_count)
-        asks = _Asks(last_on, int(in_window), int(this_quarter))
-        if advocate_id is None:
-            unnamed[account_id] = asks
-        else:
-            named[(account_id, advocate_id)] = asks
-    return capped_by_account, unnamed, named
