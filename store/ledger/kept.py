@@ -16,9 +16,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -46,7 +57,7 @@ def keep(session: Session, account_id: int, amount: int, asked_on: dt.date | Non
 
 
 @functools.cache
-def _upsert(dialect: str, *, counts_ask: bool) -> Any:
+def _upsert(dialect: str, *, counts_ask: bool) -> Insert:
     """`keep`'s statement, built once per database and kind of entry (building it took a good part
     of a ledger post's time), its values bound at each call."""
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -6,18 +6,16 @@ account can be asked at all. Read by `store.rules.facts`, which hands them to th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from store.models import Blackout, Consent, ConsentAnswer, NpsAnswer, Rating
+from store.rules import prepared
 from store.rules.checklist import ADVOCATE_RULES, DatesOff, NpsFact, PolicyFacts, Verdict, checklist
 from store.rules.policy import Policy, Rules
-
-#: account or advocate ids: a list, or a subquery so that thousands of ids stay in the database
-Ids = Collection[int] | Select[Any]
+from store.rules.prepared import Ids
 
 
 def said(
@@ -27,32 +25,40 @@ def said(
     months"), and their last rating — as `PolicyFacts` fields by advocate id; with `as_of`, only
     what they had said by then (a past ask is not judged by an answer or a rating that came after
     it)."""
-    answered = Consent.answered_at <= as_of if as_of is not None else true()
-    rated = Rating.created_at <= as_of if as_of is not None else true()
     says: dict[int, dict[str, Any]] = {}
-    for advocate_id, answer, rest_until in session.execute(
-        select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
-            Consent.advocate_id.in_(advocate_ids),
-            Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_FOR_3_MONTHS]),
-            answered,
-        )
-    ):
+    query, ids = _answers(advocate_ids, as_of)
+    for advocate_id, answer, rest_until in session.execute(query, ids):
         said = says.setdefault(advocate_id, {})
         if answer == ConsentAnswer.NEVER:
             said["advocate_never"] = True
         elif rest_until is not None and rest_until >= today:
             said["advocate_rests_until"] = max(rest_until, said.get("advocate_rests_until", rest_until))
+    query, ids = _last_ratings(advocate_ids, as_of)
+    for advocate_id, score in session.execute(query, ids):
+        says.setdefault(advocate_id, {})["advocate_last_rating"] = score
+    return says
+
+
+@prepared.for_ids
+def _answers(advocate_ids: Any, as_of: dt.datetime | None) -> Select[Any]:
+    answered = Consent.answered_at <= as_of if as_of is not None else true()
+    return select(Consent.advocate_id, Consent.answer, Consent.rest_until).where(
+        Consent.advocate_id.in_(advocate_ids),
+        Consent.answer.in_([ConsentAnswer.NEVER, ConsentAnswer.NOT_FOR_3_MONTHS]),
+        answered,
+    )
+
+
+@prepared.for_ids
+def _last_ratings(advocate_ids: Any, as_of: dt.datetime | None) -> Select[Any]:
+    rated = Rating.created_at <= as_of if as_of is not None else true()
     latest = (
         select(Rating.advocate_id, func.max(Rating.id).label("last_id"))
         .where(Rating.advocate_id.in_(advocate_ids), Rating.rater == "advocate", rated)
         .group_by(Rating.advocate_id)
         .subquery()
     )
-    for advocate_id, score in session.execute(
-        select(Rating.advocate_id, Rating.score).join(latest, Rating.id == latest.c.last_id)
-    ):
-        says.setdefault(advocate_id, {})["advocate_last_rating"] = score
-    return says
+    return select(Rating.advocate_id, Rating.score).join(latest, Rating.id == latest.c.last_id)
 
 
 def nobody_to_ask(policy: Policy, advocates: dict[int, PolicyFacts]) -> tuple[str, ...]:
@@ -76,15 +82,22 @@ def dates_off(
 ) -> dict[int, tuple[DatesOff, ...]]:
     """Each advocate's dates not to ask that end today or later, soonest first; `as_of` (the
     replay): only the dates they had set by then."""
-    set_by = Blackout.created_at <= as_of if as_of is not None else true()
     found: dict[int, list[DatesOff]] = {}
-    for advocate_id, starts_on, ends_on, note in session.execute(
+    query, ids = _dates_off(advocate_ids, as_of)
+    for advocate_id, starts_on, ends_on, note in session.execute(query, {**ids, "today": today}):
+        found.setdefault(advocate_id, []).append(DatesOff(starts_on, ends_on, note))
+    return {advocate_id: tuple(ranges) for advocate_id, ranges in found.items()}
+
+
+@prepared.for_ids
+def _dates_off(advocate_ids: Any, as_of: dt.datetime | None) -> Select[Any]:
+    set_by = Blackout.created_at <= as_of if as_of is not None else true()
+    today = bindparam("today", type_=Blackout.ends_on.type)
+    return (
         select(Blackout.advocate_id, Blackout.starts_on, Blackout.ends_on, Blackout.note)
         .where(Blackout.advocate_id.in_(advocate_ids), Blackout.ends_on >= today, set_by)
         .order_by(Blackout.starts_on, Blackout.id)
-    ):
-        found.setdefault(advocate_id, []).append(DatesOff(starts_on, ends_on, note))
-    return {advocate_id: tuple(ranges) for advocate_id, ranges in found.items()}
+    )
 
 
 def nps_facts(
@@ -93,17 +106,9 @@ def nps_facts(
     """Per account, the NPS answer an ask should know about: the latest detractor's in the last
     `detractor_days` days, else the latest answer in them. `as_of` (the replay): only the answers
     imported by then."""
-    imported = NpsAnswer.imported_at <= as_of if as_of is not None else true()
-    rows = session.execute(
-        select(NpsAnswer.account_id, NpsAnswer.score, NpsAnswer.answered_on, NpsAnswer.comment)
-        .where(
-            NpsAnswer.account_id.in_(account_ids),
-            NpsAnswer.answered_on >= today - dt.timedelta(days=rules.detractor_days),
-            NpsAnswer.answered_on <= today,
-            imported,
-        )
-        .order_by(NpsAnswer.answered_on, NpsAnswer.id)
-    )
+    query, ids = _nps_answers(account_ids, as_of)
+    since = today - dt.timedelta(days=rules.detractor_days)
+    rows = session.execute(query, {**ids, "since": since, "today": today})
     found: dict[int, NpsFact] = {}
     for account_id, score, answered_on, comment in rows:
         kept = found.get(account_id)
@@ -111,3 +116,19 @@ def nps_facts(
         if kept is None or detractor or kept.score > rules.detractor_max_score:
             found[account_id] = NpsFact(score, answered_on, comment)
     return found
+
+
+@prepared.for_ids
+def _nps_answers(account_ids: Any, as_of: dt.datetime | None) -> Select[Any]:
+    imported = NpsAnswer.imported_at <= as_of if as_of is not None else true()
+    day = NpsAnswer.answered_on.type
+    return (
+        select(NpsAnswer.account_id, NpsAnswer.score, NpsAnswer.answered_on, NpsAnswer.comment)
+        .where(
+            NpsAnswer.account_id.in_(account_ids),
+            NpsAnswer.answered_on >= bindparam("since", type_=day),
+            NpsAnswer.answered_on <= bindparam("today", type_=day),
+            imported,
+        )
+        .order_by(NpsAnswer.answered_on, NpsAnswer.id)
+    )

@@ -2,17 +2,13 @@
 `store.rules.facts`: reversed asks left out, by account when an ask named nobody, else by
 advocate.
 
-Today's read is one statement built once, its dates, activity and accounts bound at each call:
-building it afresh (a correlated test of reversals, three conditional counts) cost about a
-millisecond of every decision's checklist (`cProfile` of `decide()`, docs/performance.md). A read
-as of a past moment (the policy simulator) or over a subquery of accounts (find's thousands) is
-built for its call.
+Today's read is built once (`store.rules.prepared`): building it afresh (a correlated test of
+reversals, three conditional counts) cost about a millisecond of every decision's checklist.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +18,9 @@ from sqlalchemy.orm import Session
 from store import ledger
 from store.models import EntryKind, LedgerEntry
 from store.periods import quarter_start
-from store.rules.advocates import Ids
+from store.rules import prepared
 from store.rules.policy import Policy
+from store.rules.prepared import Ids
 
 
 @dataclass(frozen=True)
@@ -53,14 +50,11 @@ def counted(
     rules = policy.rules
     quarter = quarter_start(today)
     window_start = today - dt.timedelta(days=rules.advocate_window_days)
-    if as_of is None and not isinstance(account_ids, Select):
-        query, ids = _today(), list(account_ids)
-    else:
-        query, ids = _statement(account_ids, as_of), None
+    query, ids = _statement(account_ids, as_of)
     rows = session.execute(
         query,
         {
-            "ids": ids,
+            **ids,
             "quarter": quarter,
             "window_start": window_start,
             "since": min(quarter, window_start, today - dt.timedelta(days=rules.advocate_rest_days)),
@@ -80,11 +74,7 @@ def counted(
     return capped_by_account, unnamed, named
 
 
-@functools.cache
-def _today() -> Select[Any]:
-    return _statement(bindparam("ids", expanding=True), None)
-
-
+@prepared.for_ids
 def _statement(account_ids: Any, as_of: dt.datetime | None) -> Select[Any]:
     quarter = bindparam("quarter", type_=LedgerEntry.occurred_on.type)
     window_start = bindparam("window_start", type_=LedgerEntry.occurred_on.type)

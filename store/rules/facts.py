@@ -29,10 +29,10 @@ from store.models import (
     ReferenceRequest,
     RequestStatus,
 )
-from store.rules import advocates, asks
-from store.rules.advocates import Ids
+from store.rules import advocates, asks, prepared
 from store.rules.checklist import PolicyFacts, RuleResult, checklist
 from store.rules.policy import Policy
+from store.rules.prepared import Ids
 
 
 @dataclass(frozen=True)
@@ -186,29 +186,16 @@ def facts_for_accounts(
     to, are today's: their past values are not kept; nor are an answer's earlier values once it
     was changed.
     """
-    rows = session.execute(
-        select(Account.id, Account.name, Account.status, Account.renewal_date).where(
-            Account.id.in_(account_ids)
-        )
-    ).all()
+    rows = session.execute(*_accounts(account_ids, None)).all()
     if not rows:
         return {}
-    recorded = LedgerEntry.created_at <= as_of if as_of is not None else true()
     balances = ledger.balances(
         session, policy.opening_balance, account_ids, as_of=as_of, priced_by=policy.costs() if as_of else None
     )
     pending = _pending_counts(session, account_ids, excluding_request, as_of)
     last_of: dict[tuple[int, str], dt.date] = {
         (account_id, kind): last_on
-        for account_id, kind, last_on in session.execute(
-            select(LedgerEntry.account_id, LedgerEntry.kind, func.max(LedgerEntry.occurred_on))
-            .where(
-                LedgerEntry.account_id.in_(account_ids),
-                LedgerEntry.kind.in_([EntryKind.GIVE, EntryKind.ASK]),
-                recorded,
-            )
-            .group_by(LedgerEntry.account_id, LedgerEntry.kind)
-        )
+        for account_id, kind, last_on in session.execute(*_last_of(account_ids, as_of))
     }
     capped, unnamed, named = asks.counted(session, policy, account_ids, today, as_of)
     says = advocates.said(session, advocate_ids, today, as_of)
@@ -257,6 +244,29 @@ def facts_for_accounts(
         nobody = advocates.nobody_to_ask(policy, by_advocate)
         facts[row.id] = AccountFacts(dataclasses.replace(base, nobody_to_ask=nobody), by_advocate)
     return facts
+
+
+@prepared.for_ids
+def _accounts(account_ids: Any, as_of: dt.datetime | None) -> Select[Any]:
+    """The accounts' own facts (their status and renewal date are today's, whatever `as_of`)."""
+    return select(Account.id, Account.name, Account.status, Account.renewal_date).where(
+        Account.id.in_(account_ids)
+    )
+
+
+@prepared.for_ids
+def _last_of(account_ids: Any, as_of: dt.datetime | None) -> Select[Any]:
+    """The day of each account's last give and last ask (recorded by `as_of`)."""
+    recorded = LedgerEntry.created_at <= as_of if as_of is not None else true()
+    return (
+        select(LedgerEntry.account_id, LedgerEntry.kind, func.max(LedgerEntry.occurred_on))
+        .where(
+            LedgerEntry.account_id.in_(account_ids),
+            LedgerEntry.kind.in_([EntryKind.GIVE, EntryKind.ASK]),
+            recorded,
+        )
+        .group_by(LedgerEntry.account_id, LedgerEntry.kind)
+    )
 
 
 def _everyone_at(account_ids: Collection[int]) -> Select[Any]:

@@ -267,3 +267,33 @@ def test_an_ask_naming_nobody_where_a_rule_protects_every_advocate_is_blocked_ev
     with db.transaction() as s:
         seed.advocate(s, acme, "Cy", "reference_call")
     assert Rule.NOBODY_TO_ASK not in {r.rule for r in cards.card(db, policy, unnamed, TODAY).checks}
+
+
+def test_each_day_s_facts_are_that_day_s_though_the_statements_are_built_once(
+    db: Database, policy: Policy
+) -> None:
+    """Today's reads are built once and kept (`store.rules.prepared`): a date written into one
+    would be the first call's for ever. Read on two days in one process, each gets its own."""
+    later = TODAY + dt.timedelta(days=120)  # next quarter, past the rest and the dates off
+    with db.transaction() as s:
+        acme = seed.account(s, "Acme", "Fintech")
+        jane = seed.advocate(s, acme, "Jane", "reference_call")
+        ask(s, acme, TODAY - dt.timedelta(days=3), advocate=jane)
+        s.add(
+            Blackout(
+                advocate_id=jane, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=5), created_at=seed.NOW
+            )
+        )
+
+    def read(on: dt.date) -> PolicyFacts:
+        with db.transaction(readonly=True) as s:
+            return facts_for_accounts(
+                s, policy, [acme], on, activity="reference_call", cost=1, advocate_ids=[jane]
+            )[acme].advocates[jane]
+
+    for _ in range(2):  # the second pass reads with the statements the first built
+        today, then = read(TODAY), read(later)
+        assert today.advocate_asks_this_quarter == 1 and then.advocate_asks_this_quarter == 0
+        assert today.capped_asks_this_quarter == 1 and then.capped_asks_this_quarter == 0
+        assert len(today.advocate_dates_off) == 1 and then.advocate_dates_off == ()
+        assert today.advocate_last_ask_on == then.advocate_last_ask_on == TODAY - dt.timedelta(days=3)
