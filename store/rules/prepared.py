@@ -2,10 +2,11 @@
 values bound at each call.
 
 Building a statement costs SQLAlchemy more than running it on a handful of rows: the facts of one
-ask (a decision, a submit, the advocate picker) read about ten of them, and building them afresh
-was about half of a decision's time (`cProfile` of `decide()`, docs/performance.md). SQLAlchemy
-already caches each statement's SQL; this keeps the statement itself. A read as of a past moment
-(the policy simulator) or over a subquery of ids (coverage's supply) is built for its call.
+ask that names its advocate (a decision, the advocate picker's submit) read about ten of them,
+and building them afresh was most of the facts' time, which was half of a decision's (`cProfile`
+of `decide()`, docs/performance.md). SQLAlchemy already caches each statement's SQL; this keeps
+the statement itself. A read as of a past moment (the policy simulator) or over a subquery of ids
+(the advocates of an account, when an ask names nobody; coverage's supply) is built for its call.
 """
 
 from __future__ import annotations

@@ -36,8 +36,9 @@ def serving() -> Iterator[Callable[[WsgiApp], str]]:
 
 
 def test_an_answer_says_it_was_written_once_the_client_has_it(serving: Callable[[WsgiApp], str]) -> None:
-    """The listener's work after its ack waits on this event: it must come when the answer is
-    written, not `WRITE_WAIT` later by the wait's bound."""
+    """The listener's work after its ack waits on this event, which the server sets by closing
+    the answer once it has written it; were it never closed, every such work would wait out
+    `WRITE_WAIT`."""
     written = threading.Event()
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:

@@ -273,8 +273,10 @@ def test_each_day_s_facts_are_that_day_s_though_the_statements_are_built_once(
     db: Database, policy: Policy
 ) -> None:
     """Today's reads are built once and kept (`store.rules.prepared`): a date written into one
-    would be the first call's for ever. Read on two days in one process, each gets its own."""
-    later = TODAY + dt.timedelta(days=120)  # next quarter, past the rest and the dates off
+    would be the first call's for ever. Read on three days in one process, twice each, each day
+    gets its own: the quarter, the advocates' window, the dates off and the NPS answers that count."""
+    later = TODAY + dt.timedelta(days=120)  # next quarter: past the dates off and the NPS window
+    much_later = TODAY + dt.timedelta(days=200)  # past the advocates' window too
     with db.transaction() as s:
         acme = seed.account(s, "Acme", "Fintech")
         jane = seed.advocate(s, acme, "Jane", "reference_call")
@@ -284,6 +286,16 @@ def test_each_day_s_facts_are_that_day_s_though_the_statements_are_built_once(
                 advocate_id=jane, starts_on=TODAY, ends_on=TODAY + dt.timedelta(days=5), created_at=seed.NOW
             )
         )
+        s.add(
+            NpsAnswer(
+                account_id=acme,
+                email="nps@x.example",
+                score=3,
+                comment="slow",
+                answered_on=TODAY - dt.timedelta(days=1),
+                imported_at=seed.NOW,
+            )
+        )
 
     def read(on: dt.date) -> PolicyFacts:
         with db.transaction(readonly=True) as s:
@@ -291,9 +303,16 @@ def test_each_day_s_facts_are_that_day_s_though_the_statements_are_built_once(
                 s, policy, [acme], on, activity="reference_call", cost=1, advocate_ids=[jane]
             )[acme].advocates[jane]
 
+    assert policy.rules.advocate_window_days < 203 < policy.rules.advocate_window_days + 120
+    assert policy.rules.detractor_days < 121
     for _ in range(2):  # the second pass reads with the statements the first built
-        today, then = read(TODAY), read(later)
-        assert today.advocate_asks_this_quarter == 1 and then.advocate_asks_this_quarter == 0
-        assert today.capped_asks_this_quarter == 1 and then.capped_asks_this_quarter == 0
+        today, then, last = read(TODAY), read(later), read(much_later)
+        assert (today.advocate_asks_this_quarter, then.advocate_asks_this_quarter) == (1, 0)
+        assert (today.capped_asks_this_quarter, then.capped_asks_this_quarter) == (1, 0)
+        assert (
+            today.advocate_asks_in_window,
+            then.advocate_asks_in_window,
+            last.advocate_asks_in_window,
+        ) == (1, 1, 0)
         assert len(today.advocate_dates_off) == 1 and then.advocate_dates_off == ()
-        assert today.advocate_last_ask_on == then.advocate_last_ask_on == TODAY - dt.timedelta(days=3)
+        assert today.nps == NpsFact(3, TODAY - dt.timedelta(days=1), "slow") and then.nps is None
