@@ -23,6 +23,14 @@ class Invalid(DomainError):
         self.errors = errors
 
 
+class NamesNobody(Invalid):
+    """An approval that names nobody to ask: the request leaves the choice to its owner, and no
+    one was picked. Said on the advocate field; a plain **Approve** opens the picker instead."""
+
+    def __init__(self) -> None:
+        super().__init__({"advocate": "Pick the advocate to ask: an approval names who is asked."})
+
+
 class NotAllowed(DomainError):
     """This person may not `act`; `people` (Slack user ids) and the program admins may."""
 

@@ -34,7 +34,7 @@ from handlers.requests.messages import reason_modal
 from store.act import Act
 from store.customer import ask_view
 from store.customer.consent import LINE_MAX, OWNER
-from store.errors import Blocked, Gone, Invalid, NeedsOverride, NotAllowed, Unavailable
+from store.errors import Blocked, Gone, Invalid, NamesNobody, NeedsOverride, NotAllowed, Unavailable
 from store.requests import cards, deciding
 from store.requests.cards import Pickable
 from store.rules.checklist import Verdict
@@ -233,25 +233,36 @@ def approve(
 ) -> None:
     """**Approve** (at once when it names the advocate, or when only one person at the account can
     be asked), **Preview**, **I'll ask them myself**. With nobody who can be asked, a plain
-    **Approve** is stale (the checklist now says ⛔): only an admin's override can approve."""
+    **Approve** is stale (the checklist now says ⛔): only an admin's override can approve.
+
+    A request that names its advocate is decided straight away, in one transaction: whether it
+    names anyone is the decision's own first finding (`NamesNobody`), not a read before it."""
     ack()
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
         in_person = action["action_id"] == Action.ASK_MYSELF
-        named = deciding.named_advocate(desk.db, request_id)
-        if named is None or action["action_id"] == Action.PREVIEW:
-            deciding.check_decider(desk.db, request_id, act)
-            advocates = _pickable(desk, act, request_id)
-            askable = [pick.id for pick in advocates if pick.verdict is not Verdict.BLOCKING]
-            if named is None and not askable:
-                nobody = NeedsOverride()
-                if not act.by_admin:
-                    nobody.admins_told = _ask_admins(desk, act, request_id)
-                raise nobody
-            if named is not None or len(askable) > 1 or action["action_id"] == Action.PREVIEW:
-                _open_approval(desk, act, body, client, request_id, advocates, in_person=in_person)
+        if action["action_id"] == Action.PREVIEW:
+            named = deciding.named_advocate(desk.db, request_id)
+        else:
+            try:
+                keys = _decide(desk, act, request_id, approve=True, in_person=in_person)
+            except NamesNobody:
+                named = None  # the owner picks whom to ask, below
+            else:
+                send_soon(desk, keys)
                 return
-            named = askable[0]  # nobody to choose between: no modal, the one who can be asked
+        deciding.check_decider(desk.db, request_id, act)
+        advocates = _pickable(desk, act, request_id)
+        askable = [pick.id for pick in advocates if pick.verdict is not Verdict.BLOCKING]
+        if named is None and not askable:
+            nobody = NeedsOverride()
+            if not act.by_admin:
+                nobody.admins_told = _ask_admins(desk, act, request_id)
+            raise nobody
+        if named is not None or len(askable) > 1 or action["action_id"] == Action.PREVIEW:
+            _open_approval(desk, act, body, client, request_id, advocates, in_person=in_person)
+            return
+        named = askable[0]  # nobody to choose between: no modal, the one who can be asked
         keys = _decide(desk, act, request_id, approve=True, advocate_id=named, in_person=in_person)
         send_soon(desk, keys)
 

@@ -206,7 +206,7 @@ def _view(
         given=given,
         asked=asked,
         requester_id=request.requester_id,
-        owner_id=owner_of(session, request),
+        owner_id=owner_of(request),
         rated=rated is not None,
         deal_moved=request.deal_moved,
         deal_closed=(request.outcome_note or "").startswith(DEAL_CLOSED_NOTE),

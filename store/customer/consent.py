@@ -42,7 +42,6 @@ from store.customer.referrals import Colleague, passed_on, refer
 from store.db import Database
 from store.errors import AlreadySettled, Gone, Invalid, NotAllowed, TooSoon
 from store.models import (
-    Account,
     Advocate,
     Consent,
     ConsentAnswer,
@@ -86,10 +85,9 @@ def advocate_of_recipient(recipient: str) -> int:
     return int(number)
 
 
-def owner_of(session: Session, request: ReferenceRequest) -> str | None:
+def owner_of(request: ReferenceRequest) -> str | None:
     """Who records the customer's answer in Slack: the account's owner, else whoever approved."""
-    owner = session.scalar(select(Account.owner_slack_id).where(Account.id == request.account_id))
-    return owner or request.decided_by
+    return request.account.owner_slack_id or request.decided_by
 
 
 def check_line(line: str) -> str:
@@ -134,7 +132,7 @@ def ask_at_approval(
             request_id=request.id,
         )
         return (key,)
-    return _owe_owner_ask(session, request, now, reminder=False)
+    return _owe_owner_ask(session, request, now, reminder=False, removed=advocate.forgotten_at is not None)
 
 
 #: why an ask of someone removed from the program can be neither answered nor reminded of
@@ -148,12 +146,21 @@ def asks_a_removed_person(session: Session, request_id: int) -> bool:
 
 
 def _owe_owner_ask(
-    session: Session, request: ReferenceRequest, now: dt.datetime, *, reminder: bool, overdue: bool = False
+    session: Session,
+    request: ReferenceRequest,
+    now: dt.datetime,
+    *,
+    reminder: bool,
+    overdue: bool = False,
+    removed: bool | None = None,
 ) -> tuple[str, ...]:
     """The owner's DM with the answers as buttons: asked in person, not answered in time, or
-    still unanswered past the needed-by date (each once); never about someone removed since."""
-    owner = owner_of(session, request)
-    if owner is None or asks_a_removed_person(session, request.id):
+    still unanswered past the needed-by date (each once); never about someone removed since
+    (`removed`: whether the one asked was, when the caller has them at hand)."""
+    owner = owner_of(request)
+    if removed is None:
+        removed = asks_a_removed_person(session, request.id)
+    if owner is None or removed:
         return ()
     key = f"consent-{'late' if overdue else 'remind' if reminder else 'ask'}:{request.id}"
     added = queue.enqueue(
@@ -217,7 +224,7 @@ def answer(
             raise Gone(f"no ask for request {request_id}")
         if asks_a_removed_person(session, request_id):
             raise Gone(f"request {request_id} asks a removed advocate", why=REMOVED)
-        owner = owner_of(session, request)
+        owner = owner_of(request)
         if act.user != ADVOCATE and not act.may_act_for(owner):
             raise NotAllowed("record the customer's answer", (owner,) if owner else ())
         before = ConsentAnswer(consent.answer) if consent.answer else None

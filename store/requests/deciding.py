@@ -17,9 +17,8 @@ from store import ledger
 from store.act import Act
 from store.customer import consent
 from store.db import Database
-from store.errors import AlreadySettled, Blocked, Invalid, NeedsOverride, NotAllowed
+from store.errors import AlreadySettled, Blocked, Invalid, NamesNobody, NeedsOverride, NotAllowed
 from store.models import (
-    Account,
     Advocate,
     Delivery,
     DeliveryStatus,
@@ -90,7 +89,9 @@ def check_decider(db: Database, request_id: int, act: Act) -> None:
 
 
 def _authorize_decider(session: Session, request: ReferenceRequest, act: Act) -> None:
-    owner = session.scalar(select(Account.owner_slack_id).where(Account.id == request.account_id))
+    # the request's account, not its one column: an approval reads the owner again
+    # (`consent.owner_of`), then from the request
+    owner = request.account.owner_slack_id
     if act.may_act_for(owner):
         return
     raise NotAllowed("decide this", (owner,) if owner else ())
@@ -180,8 +181,10 @@ def decide(
 
 def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int | None) -> None:
     """No approval without a named advocate: the request's own, or the one the owner picks now
-    (anyone at the account: the owner knows who would be best)."""
-    if advocate_id is None and request.advocate_id is not None:
+    (anyone at the account: the owner knows who would be best). `NamesNobody` when neither."""
+    if advocate_id is None:
+        if request.advocate_id is None:
+            raise NamesNobody()
         return
     picked = (
         session.get(Advocate, advocate_id) if advocate_id is not None and 0 < advocate_id < 2**31 else None

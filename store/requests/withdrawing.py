@@ -56,7 +56,7 @@ def withdraw(db: Database, request_id: int, act: Act) -> Closed:
                     mail_recipient(consent.advocate_id),
                 )
             )
-        owner = owner_of(session, request)
+        owner = owner_of(request)
         if owner is not None and owner != act.user:
             owed.append((f"withdrawn:{request.id}:owner", DeliveryKind.WITHDRAWN_NOTICE, owner))
         keys = []
