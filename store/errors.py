@@ -24,8 +24,9 @@ class Invalid(DomainError):
 
 
 class NamesNobody(Invalid):
-    """An approval that names nobody to ask: the request leaves the choice to its owner, and no
-    one was picked. Said on the advocate field; a plain **Approve** opens the picker instead."""
+    """An approval that names nobody who can be asked: none given where the request leaves the
+    choice to its owner, or one not (or no longer) at the account. Said on the advocate field;
+    **Approve** and **I'll ask them myself** open the picker instead."""
 
     def __init__(self) -> None:
         super().__init__({"advocate": "Pick the advocate to ask: an approval names who is asked."})

@@ -236,22 +236,24 @@ def approve(
     **Approve** is stale (the checklist now says ⛔): only an admin's override can approve.
 
     A request that names its advocate is decided straight away, in one transaction: whether it
-    names anyone is the decision's own first finding (`NamesNobody`), not a read before it."""
+    names anyone is the decision's own finding (`NamesNobody`), not a read before it. One that
+    names nobody pays for that with a write transaction rolled back (on SQLite, a turn among the
+    writers) before the picker opens."""
     ack()
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
         in_person = action["action_id"] == Action.ASK_MYSELF
         if action["action_id"] == Action.PREVIEW:
             named = deciding.named_advocate(desk.db, request_id)
+            deciding.check_decider(desk.db, request_id, act)
         else:
             try:
                 keys = _decide(desk, act, request_id, approve=True, in_person=in_person)
-            except NamesNobody:
+            except NamesNobody:  # found after the decider and the pending state were checked
                 named = None  # the owner picks whom to ask, below
             else:
                 send_soon(desk, keys)
                 return
-        deciding.check_decider(desk.db, request_id, act)
         advocates = _pickable(desk, act, request_id)
         askable = [pick.id for pick in advocates if pick.verdict is not Verdict.BLOCKING]
         if named is None and not askable:

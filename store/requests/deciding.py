@@ -89,8 +89,8 @@ def check_decider(db: Database, request_id: int, act: Act) -> None:
 
 
 def _authorize_decider(session: Session, request: ReferenceRequest, act: Act) -> None:
-    # the request's account, not its one column: an approval reads the owner again
-    # (`consent.owner_of`), then from the request
+    # the Account row through the request, not just its owner column: an approval asking the
+    # owner reads the owner again (`consent.owner_of`) and then finds it without a query
     owner = request.account.owner_slack_id
     if act.may_act_for(owner):
         return
@@ -181,17 +181,16 @@ def decide(
 
 def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int | None) -> None:
     """No approval without a named advocate: the request's own, or the one the owner picks now
-    (anyone at the account: the owner knows who would be best). `NamesNobody` when neither."""
+    (anyone at the account: the owner knows who would be best). `NamesNobody` when there is
+    neither, or the pick is not (or no longer) at the account."""
     if advocate_id is None:
         if request.advocate_id is None:
             raise NamesNobody()
         return
-    picked = (
-        session.get(Advocate, advocate_id) if advocate_id is not None and 0 < advocate_id < 2**31 else None
-    )
+    picked = session.get(Advocate, advocate_id) if 0 < advocate_id < 2**31 else None
     removed = picked is not None and picked.forgotten_at is not None and picked.id != request.advocate_id
     if picked is None or picked.account_id != request.account_id or removed:
-        raise Invalid({"advocate": "Pick the advocate to ask: an approval names who is asked."})
+        raise NamesNobody()
     request.advocate_id = picked.id
     session.flush()
 

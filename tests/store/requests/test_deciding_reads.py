@@ -1,5 +1,5 @@
 """What one approval reads, on SQLite and PostgreSQL: a plain Approve is one transaction that
-finds out for itself whether the request names anyone, and reads the account once.
+finds out for itself whether the request names anyone, and reads the account by id once.
 
 Every statement is a round trip to PostgreSQL, paid on the click's process; these tests keep the
 ones an approval no longer needs from coming back.
@@ -52,7 +52,7 @@ def test_an_approval_of_a_request_naming_nobody_says_so_on_the_advocate_field_an
     assert asks_for(db, rid) == [] and set(owed(db)) == before
 
 
-def test_an_approval_reads_its_account_once_and_asks_the_owner_without_another_read(
+def test_an_approval_reads_its_account_by_id_once_and_asks_the_owner_without_another_read(
     db: Database, policy: Policy, now: dt.datetime
 ) -> None:
     acme = add_account(db)
