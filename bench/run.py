@@ -492,6 +492,10 @@ def saved_submits(db: Database, run: str) -> int:
         ).scalar_one()
 
 
+#: how long the clicks' pending requests stay unchanged before their decisions count as done
+QUIET = 1.0
+
+
 def drain(db: Database, limit: float = 120.0) -> float:
     """Wait (bounded) until the work Bolt runs after each ack has sent everything it owed.
 
@@ -538,6 +542,28 @@ def ask_for_approval(desk: Desk, willing: dict[int, int], count: int, *, named: 
             desk.db, desk.policy, draft, desk.act("U00000008"), source_key=f"bench:{label}:{named}:{i}"
         )
         deliver(desk, list(submitted.delivery_keys))
+
+
+def decided(db: Database, request_ids: list[int], limit: float = 120.0) -> float:
+    """Wait (bounded) until the decisions of these clicks are done: they run after their acks,
+    one at a time (`handlers.kit.later`), so they can trail the last click. A click that is
+    refused leaves its request pending: done is when the pending ones stop changing for `QUIET`
+    (at 10–50 ms a decision, longer than any gap between two); the seconds until the last change."""
+    query = text(
+        "SELECT count(*) FROM reference_requests WHERE status = 'pending' AND id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    started = time.monotonic()
+    last, changed = None, started
+    while request_ids and time.monotonic() - started < limit:
+        with db.engine.connect() as connection:
+            pending = connection.execute(query, {"ids": request_ids}).scalar()
+        now = time.monotonic()
+        if pending != last:
+            last, changed = pending, now
+        elif not pending or now - changed >= QUIET:
+            break
+        time.sleep(0.05)
+    return changed - started
 
 
 def approved_count(db: Database, request_ids: list[int]) -> int:
@@ -901,6 +927,9 @@ def measure_all(
         bare = measure(bare_url, bare_maker, count)
         ours = measure(app_url, ours_maker, count)
         results[name] = (ours, bare)
+        if is_named:  # before the picker's requests are asked for: the decisions' backlog
+            waited = decided(db, clicked)
+            out.append([label, "Approve: decided after the last click", "", f"{waited:.1f} s", "", "", ""])
     drained = drain(db)
     out.append([label, "backlog after the approvals", "", f"{drained:.1f} s", "", "", ""])
     approved = approved_count(db, clicked)

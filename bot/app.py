@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +37,9 @@ from store.rules.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
 
+#: decisions waiting for `OneAtATime`'s thread at most: about 2.5 s of them at 10–13 ms each
+DECISIONS_WAITING = 200
+
 
 class CarryingExecutor(ThreadPoolExecutor):
     """A thread pool whose tasks run in the context of whoever submitted them, so the log fields
@@ -43,6 +47,50 @@ class CarryingExecutor(ThreadPoolExecutor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+class OneAtATime(CarryingExecutor):
+    """Where a click's decision runs after its ack (`handlers.kit.later`): one at a time, in the
+    order of the clicks.
+
+    Decided on the listener threads, clicks faster than decisions pile up: ten decisions at once
+    each took 167 ms, and the next click's listener thread waited about 9 ms for the interpreter
+    before it could ack (docs/performance.md). One thread deciding leaves the others free to ack.
+
+    At most `waiting` decisions wait; past that a listener waits for room, after its ack, so a
+    flood slows the acks down to the decisions' pace rather than queue more than `serve`'s stop
+    decides before it exits, or more than a click's `trigger_id` outlives (3 s) when the decision
+    finds it must open the advocate picker."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="decide")
+        self._room = threading.BoundedSemaphore(waiting)
+        self._count = 0
+        self._count_lock = threading.Lock()
+
+    @property
+    def waiting(self) -> int:
+        """Decisions submitted and not finished (the one in progress included)."""
+        return self._count
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self._room.acquire()
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:  # shut down (the process is stopping): the caller decides itself
+            self._room.release()
+            raise
+        self._counted(+1)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Future[Any]) -> None:
+        self._counted(-1)
+        self._room.release()
+
+    def _counted(self, change: int) -> None:
+        with self._count_lock:
+            self._count += change
 
 
 class ListenerExecutor(AckWaitingExecutor, CarryingExecutor):
@@ -79,6 +127,7 @@ def build_desk(
         client=client,
         retry_base_seconds=settings.delivery_retry_seconds,
         executor=CarryingExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
+        decisions=OneAtATime(DECISIONS_WAITING),
         pacer=Pacer(per_second=settings.post_rate, burst=settings.post_burst),
         lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
         consent_mode=consent_mode(settings, chosen),

@@ -4,8 +4,8 @@ the advocate's pages, `/healthz` and the probes, and — unless a `refdesk worke
 
 On SIGTERM or SIGINT it drains (`bot.process.lifecycle`): `/readyz` turns 503, the listener stops
 accepting, the requests and envelopes in hand are answered within `HTTP_DRAIN_SECONDS`, the
-scheduler stops, the sends in hand finish within REFDESK_STOP_SECONDS (a claim still held then
-stays under its lease), and the process exits 0.
+scheduler stops, the clicks acked are decided, the sends in hand finish — all within
+REFDESK_STOP_SECONDS (a claim still held then stays under its lease) — and the process exits 0.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.app import build_app, build_desk
+from bot.app import OneAtATime, build_app, build_desk
 from bot.jobs.scheduler import build_scheduler
 from bot.metrics import STORE
 from bot.process import heap
@@ -121,7 +121,8 @@ def _drain(
     scheduler: BackgroundScheduler | None,
 ) -> None:
     """The orderly stop, in the order that loses nothing: no new work (readiness is already 503),
-    the requests in hand answered, then the sends in hand finished (bounded)."""
+    the requests in hand answered, the clicks they acked decided, then the sends in hand finished
+    (bounded)."""
     lifecycle.exit_by(settings.stop_seconds)
     if scheduler is not None:
         scheduler.shutdown(wait=False)
@@ -129,13 +130,20 @@ def _drain(
     if http is not None:
         http.stop(lifecycle.remaining(HTTP_DRAIN_SECONDS))
     answered = lifecycle.elapsed()
+    clicks = desk.decisions.waiting if isinstance(desk.decisions, OneAtATime) else 0
+    if desk.decisions is not None:
+        desk.decisions.shutdown(wait=True)  # every click acked is decided (`exit_by` bounds it)
+    decided = lifecycle.elapsed()
     desk.pacer.close()  # a post waiting for its turn goes back to the outbox, for the next process
     if desk.executor is not None:
         # sends not started yet stay in the outbox for the next process; those started finish
         desk.executor.shutdown(wait=True, cancel_futures=True)
     log.info(
-        "stopped: requests in hand answered in %.2f s%s, sends finished in %.2f s",
+        "stopped: requests in hand answered in %.2f s%s, %d click(s) acked and waiting decided by "
+        "%.2f s, sends finished in %.2f s",
         answered,
         f" ({unacked} envelope(s) unacked)" if unacked else "",
+        clicks,
+        decided,
         lifecycle.elapsed(),
     )

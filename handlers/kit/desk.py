@@ -44,6 +44,9 @@ class Desk:
     retry_base_seconds: float = 5.0
     #: where listeners hand Slack messages after the ack, so a slow Slack never holds up the next ack
     executor: Executor | None = None
+    #: where a click's decision runs after its ack, one at a time (`handlers.kit.later`); None: on
+    #: the listener's own thread (the listener returns with the click decided)
+    decisions: Executor | None = None
     #: how fast the deployment may post (Slack's rate limits, booked in the database)
     pacer: Pacer = field(default_factory=Pacer)
     #: how long a claimed delivery stays this process's before another replica may take it over

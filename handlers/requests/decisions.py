@@ -2,11 +2,12 @@
 with override**, wherever they are shown.
 
 **Approve** on a request that names its advocate approves at once (the one-click case: the owner
-adds nothing). Otherwise one modal, the approval modal, holds every choice the owner may make
-before the customer is asked: whom to ask (anyone at the account), **A line from you** that opens
-the e-mail, and the e-mail itself as the customer will read it. **Preview** opens it for a request
-that names someone; **Approve** opens it for one that names nobody; **I'll ask them myself**
-approves with the owner asking in person (the modal only to say whom, when nobody is named).
+adds nothing). Otherwise the approval modal (`handlers.requests.approval_modal`) holds every
+choice the owner may make before the customer is asked. **Preview** opens it for a request that
+names someone; **Approve** opens it for one that names nobody; **I'll ask them myself** approves
+with the owner asking in person (the modal only to say whom, when nobody is named). A click is
+decided after its ack, in click order (`handlers.kit.later`); a modal's submission before its
+ack, so a refusal shows on the input it concerns.
 
 Refusals (not the decider, already decided, a ⛔ rule now applies) are raised by the store and
 answered by the one error map (`handlers.kit.refusals.answered`), so these listeners only say what
@@ -21,28 +22,20 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.advocate import voice
-from handlers.advocate.mails import ask_mail
-from handlers.advocate.pages import ANSWER, PROFILE
-from handlers.kit.blocks import Block, context, divider, escape, modal, option, section, truncate
 from handlers.kit.desk import Desk
-from handlers.kit.forms import input_block, request_id_of, selected_id, state_values, text_input, text_of
+from handlers.kit.forms import request_id_of, selected_id, state_values, text_of
 from handlers.kit.ids import Action, View
+from handlers.kit.later import later
 from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
+from handlers.requests.approval_modal import IN_PERSON, advocate_input, approve_modal, preview_blocks
 from handlers.requests.messages import reason_modal
 from store.act import Act
-from store.customer import ask_view
-from store.customer.consent import LINE_MAX, OWNER
+from store.customer.consent import OWNER
 from store.errors import Blocked, Gone, Invalid, NamesNobody, NeedsOverride, NotAllowed, Unavailable
 from store.requests import cards, deciding
 from store.requests.cards import Pickable
 from store.rules.checklist import Verdict
-
-#: the approval modal's metadata when the owner asks in person (else: the request id alone)
-IN_PERSON = ":in-person"
-#: Slack's limit on a section's text: the e-mail's body is shown in pieces under it
-PIECE = 2900
 
 
 def _decide(
@@ -86,91 +79,6 @@ def _ask_admins(desk: Desk, act: Act, request_id: int) -> bool:
         return False  # the refusal is said all the same; the escalation reaches the admins later
     send_soon(desk, keys)
     return bool(keys)
-
-
-def _label(pick: Pickable) -> str:
-    return pick.label if pick.verdict is Verdict.OK else f"{pick.verdict.emoji} {pick.label}: {pick.reason}"
-
-
-def preview_blocks(desk: Desk, request_id: int, advocate_id: int) -> list[Block]:
-    """The e-mail `advocate_id` would get, as they will read it (names as Slack knows them now)."""
-    try:
-        ask = ask_view.preview(desk.db, desk.policy, request_id, advocate_id, "", desk.now(), desk.today())
-    except Gone:
-        return []
-    if not ask.advocate_email or desk.links is None:
-        return [
-            context(
-                f"{escape(ask.advocate_name)} has no e-mail address on file: you would ask them yourself."
-            )
-        ]
-    said = voice.of_ask(desk, ask, wait=False)
-    mail = ask_mail(desk, ask, said, ANSWER.url(desk.links, "…"), PROFILE.url(desk.links, "…"))
-    replies = escape(mail.reply_to or "no address on file")
-    head = (
-        f"*From:* {escape(mail.from_name or '')} · *Reply-To:* {replies}\n"
-        f"*To:* {escape(mail.to_name)} ({escape(mail.to_address)})\n*Subject:* {escape(mail.subject)}"
-    )
-    body = escape(mail.text)
-    pieces = [body[i : i + PIECE] for i in range(0, len(body), PIECE)]
-    return [
-        divider(),
-        section(f"*The e-mail {escape(ask.advocate_name)} will get*"),
-        context(head),
-        *(section(f"```{piece}```") for piece in pieces[:10]),
-        context(
-            "Your line, if you write one, opens it. Another person gets the same e-mail, with their name."
-        ),
-    ]
-
-
-def advocate_input(advocates: list[Pickable], named: int | None = None) -> dict[str, Any]:
-    """The **Advocate** select of an approval that says who is asked: those who can be asked
-    first, each other one with the mark and the reason of what holds them back."""
-    choices: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": "value",
-        "options": [option(truncate(_label(pick), 75), str(pick.id)) for pick in advocates[:100]],
-    }
-    first = next((pick for pick in advocates if pick.id == named), None)
-    if first is not None:
-        choices["initial_option"] = option(truncate(_label(first), 75), str(first.id))
-    return input_block("advocate", "Advocate", choices)
-
-
-def approve_modal(
-    request_id: int, advocates: list[Pickable], *, named: int | None, in_person: bool, preview: list[Block]
-) -> dict[str, Any]:
-    """The approval modal: whom to ask, and, when the program e-mails, **A line from you** and the
-    e-mail itself."""
-    if in_person:
-        lead = "You ask them yourself: whom? You get their answers as buttons, to record what they say."
-    elif preview:
-        lead = "Approving e-mails the person below on your behalf. Nobody contacts them before they say yes."
-    else:
-        lead = "The request names no advocate. Whom should we ask? They answer by e-mail or through you."
-    blocks: list[Block] = [section(lead), advocate_input(advocates, named)]
-    if preview and not in_person:
-        line = text_input(
-            max_length=LINE_MAX, multiline=True, placeholder="e.g. Jane, it would mean a lot to us."
-        )
-        blocks.append(
-            input_block(
-                "line",
-                "A line from you",
-                line,
-                optional=True,
-                hint="Shown first in the e-mail, in your name.",
-            )
-        )
-        blocks += preview
-    return modal(
-        "Approve request",
-        blocks,
-        callback_id=View.PICK_ADVOCATE,
-        submit="Approve",
-        private_metadata=f"{request_id}{IN_PERSON if in_person else ''}",
-    )
 
 
 def _pickable(desk: Desk, act: Act, request_id: int) -> list[Pickable]:
@@ -235,38 +143,66 @@ def approve(
     be asked), **Preview**, **I'll ask them myself**. With nobody who can be asked, a plain
     **Approve** is stale (the checklist now says ⛔): only an admin's override can approve.
 
-    A request that names its advocate is decided straight away, in one transaction: whether it
-    names anyone is the decision's own finding (`NamesNobody`), not a read before it. One that
-    names nobody pays for that with a write transaction rolled back (on SQLite, a turn among the
-    writers) before the picker opens."""
+    Approve and I'll ask them myself are decided after the ack, in click order (`later`)."""
     ack()
+    if action["action_id"] != Action.PREVIEW:
+        later(desk, lambda: _approve_now(ack, body, action, respond, client, desk, act))
+        return
+    with answered(ack, body, respond, client):
+        request_id = request_id_of(action.get("value"))
+        named = deciding.named_advocate(desk.db, request_id)
+        deciding.check_decider(desk.db, request_id, act)
+        _ask_whom(desk, act, body, client, request_id, named, preview=True, in_person=False)
+
+
+def _approve_now(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    desk: Desk,
+    act: Act,
+) -> None:
+    """A request that names its advocate is decided in one transaction: whether it names anyone
+    is the decision's own finding (`NamesNobody`), not a read before it. One that names nobody pays
+    for that with a write transaction rolled back (on SQLite, a turn among the writers) before the
+    picker opens."""
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
         in_person = action["action_id"] == Action.ASK_MYSELF
-        if action["action_id"] == Action.PREVIEW:
-            named = deciding.named_advocate(desk.db, request_id)
-            deciding.check_decider(desk.db, request_id, act)
+        try:
+            keys = _decide(desk, act, request_id, approve=True, in_person=in_person)
+        except NamesNobody:  # found after the decider and the pending state were checked
+            _ask_whom(desk, act, body, client, request_id, None, preview=False, in_person=in_person)
         else:
-            try:
-                keys = _decide(desk, act, request_id, approve=True, in_person=in_person)
-            except NamesNobody:  # found after the decider and the pending state were checked
-                named = None  # the owner picks whom to ask, below
-            else:
-                send_soon(desk, keys)
-                return
-        advocates = _pickable(desk, act, request_id)
-        askable = [pick.id for pick in advocates if pick.verdict is not Verdict.BLOCKING]
-        if named is None and not askable:
-            nobody = NeedsOverride()
-            if not act.by_admin:
-                nobody.admins_told = _ask_admins(desk, act, request_id)
-            raise nobody
-        if named is not None or len(askable) > 1 or action["action_id"] == Action.PREVIEW:
-            _open_approval(desk, act, body, client, request_id, advocates, in_person=in_person)
-            return
-        named = askable[0]  # nobody to choose between: no modal, the one who can be asked
-        keys = _decide(desk, act, request_id, approve=True, advocate_id=named, in_person=in_person)
-        send_soon(desk, keys)
+            send_soon(desk, keys)
+
+
+def _ask_whom(
+    desk: Desk,
+    act: Act,
+    body: dict[str, Any],
+    client: WebClient,
+    request_id: int,
+    named: int | None,
+    *,
+    preview: bool,
+    in_person: bool,
+) -> None:
+    """The approval modal, or, with only one person who can be asked, the approval asking them."""
+    advocates = _pickable(desk, act, request_id)
+    askable = [pick.id for pick in advocates if pick.verdict is not Verdict.BLOCKING]
+    if named is None and not askable:
+        nobody = NeedsOverride()
+        if not act.by_admin:
+            nobody.admins_told = _ask_admins(desk, act, request_id)
+        raise nobody
+    if named is not None or len(askable) > 1 or preview:
+        _open_approval(desk, act, body, client, request_id, advocates, in_person=in_person)
+        return
+    keys = _decide(desk, act, request_id, approve=True, advocate_id=askable[0], in_person=in_person)
+    send_soon(desk, keys)
 
 
 def advocate_picked(

@@ -23,6 +23,7 @@ from tests.support.load import (
     Balancer,
     approval,
     count_once,
+    crowd,
     pending_requests,
     seed_accounts,
     submission,
@@ -47,9 +48,7 @@ def backend() -> str:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    people = [(f"owner{i}", f"Owner {i}", f"owner{i}@example.com") for i in range(OWNERS)]
-    people += [(f"seller{i}", f"Seller {i}", f"seller{i}@example.com") for i in range(REQUESTERS)]
-    emu = Emulator(tmp_path, extra_users=people).start()
+    emu = Emulator(tmp_path, extra_users=crowd(OWNERS, REQUESTERS)).start()
     yield emu
     emu.stop()
 

@@ -102,6 +102,14 @@ def seed_accounts(env: dict[str, str], workdir: Path, owner_emails: list[str], c
     return Seeded([r[0] for r in rows], {r[0]: r[2] for r in rows}, {r[0]: r[1] or "" for r in rows})
 
 
+def crowd(owners: int, sellers: int) -> list[tuple[str, str, str]]:
+    """Slack users for a burst, (handle, real name, e-mail): `owner{n}@example.com` and
+    `seller{n}@example.com`. Slack posts about one message a second to a channel: spread over
+    many owners and sellers, a burst's DMs are not held by that."""
+    people = [(f"owner{n}", f"Owner {n}", f"owner{n}@example.com") for n in range(owners)]
+    return people + [(f"seller{n}", f"Seller {n}", f"seller{n}@example.com") for n in range(sellers)]
+
+
 def submission(user: str, view_id: str, account: int, advocate: int) -> str:
     view = {
         "id": view_id,

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +30,10 @@ from bot.settings import load_settings
 from handlers.kit.desk import Desk
 from handlers.kit.ids import Action, View
 from handlers.outbox.sender import deliver
-from handlers.requests.decisions import approve_modal
+from handlers.requests.approval_modal import approve_modal
 from store import ledger
 from store.act import Act
-from store.models import Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
+from store.models import Account, Advocate, EntryKind, LedgerEntry, ReferenceRequest, RequestStatus
 from store.requests import asking, deciding
 from store.requests.asking import Draft
 from store.requests.cards import Pickable
@@ -155,7 +156,8 @@ class World:
             jane = store_seed.advocate(session, acme, "Jane Doe", "reference_call")
             for other in others:
                 store_seed.advocate(session, acme, other, "reference_call")
-            store_seed.account(session, "Globex", "Banking")  # what a decline can suggest instead
+            if session.scalar(select(Account.id).where(Account.name == "Globex")) is None:
+                store_seed.account(session, "Globex", "Banking")  # what a decline can suggest instead
             if blocked:
                 store_seed.entry(session, acme, EntryKind.ADJUSTMENT, -2, NOW.date(), actor=ADMIN)
         submitted = asking.submit(
@@ -168,7 +170,7 @@ class World:
                 advocate_id=jane if named else None,
             ),
             Act(SELLER, self.desk.admins, NOW, NOW.date()),
-            source_key="view:V0REQUEST",
+            source_key=f"view:V0REQUEST:{name}",
         )
         if not send:
             return acme, submitted.request_id
@@ -208,7 +210,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database: Path)
     app = build_app(settings, desk)
     yield World(SlackWsgi(app, desk.db, SECRET, Probes(Lifecycle())), desk, slack)
     app.listener_runner.listener_executor.shutdown(wait=True)
-    assert desk.executor is not None
+    assert desk.decisions is not None and desk.executor is not None
+    desk.decisions.shutdown(wait=True)  # the clicks' decisions, then the sends they started
     desk.executor.shutdown(wait=True)
     desk.db.dispose()
     slack.close()
@@ -245,6 +248,29 @@ def test_the_owner_s_approve_records_it_debits_once_and_tells_the_requester(worl
     assert f"✅ <@{OWNER}> approved your *Reference call with a prospect* with *Acme Corp*" in shown(
         outcome.args["blocks"]
     )
+
+
+def test_approve_clicks_are_acked_before_their_decisions_which_run_one_at_a_time_in_click_order(
+    world: World,
+) -> None:
+    """Decided on the listener threads, clicks faster than decisions pile up there and take the
+    interpreter from the next ack: a click is acked, then waits its turn (`handlers.kit.later`)."""
+    asked = [world.ask(name=name)[1] for name in ("Acme Corp", "Initech", "Umbrella")]
+    assert world.desk.decisions is not None
+    turn = threading.Event()
+    world.desk.decisions.submit(turn.wait, 10)  # a decision in progress: the clicks wait for it
+
+    for request_id in reversed(asked):
+        world.click(OWNER, Action.APPROVE, request_id)  # each acked with nothing to show
+
+    assert [world.request(rid).status for rid in asked] == [RequestStatus.PENDING] * 3
+    turn.set()
+    assert [world.status_once_decided(rid) for rid in asked] == [RequestStatus.APPROVED] * 3
+    with world.desk.db.transaction() as session:
+        in_order = session.scalars(
+            select(LedgerEntry.request_id).where(LedgerEntry.kind == EntryKind.ASK).order_by(LedgerEntry.id)
+        )
+        assert list(in_order) == list(reversed(asked)), "decided in the order of the clicks"
 
 
 def test_after_approval_the_decider_s_dm_and_the_receipt_lose_their_buttons(world: World) -> None:
