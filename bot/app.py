@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers.kit.acks import AckWaitingExecutor
 from handlers.kit.desk import Desk
+from handlers.kit.later import NotTaken
 from handlers.kit.links import Links
 from handlers.kit.people import People
 from handlers.outbox.pacing import Pacer
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: decisions waiting for `OneAtATime`'s thread at most: about 2.5 s of them at 10–13 ms each
 DECISIONS_WAITING = 200
+#: how long a listener waits for room among them before it decides on its own thread
+ROOM_WAIT = 0.5
 
 
 class CarryingExecutor(ThreadPoolExecutor):
@@ -51,40 +54,52 @@ class CarryingExecutor(ThreadPoolExecutor):
 
 class OneAtATime(CarryingExecutor):
     """Where a click's decision runs after its ack (`handlers.kit.later`): one at a time, in the
-    order of the clicks.
+    order the clicks' listeners hand them over.
 
-    Decided on the listener threads, clicks faster than decisions pile up: ten decisions at once
+    Decided on the listener threads, clicks faster than decisions piled up: ten decisions at once
     each took 167 ms, and the next click's listener thread waited about 9 ms for the interpreter
-    before it could ack (docs/performance.md). One thread deciding leaves the others free to ack.
+    before it could ack (docs/performance.md). Here the queue waits instead, and only the store
+    call waits in it (what is said to Slack after is the sends' threads' work).
 
-    At most `waiting` decisions wait; past that a listener waits for room, after its ack, so a
-    flood slows the acks down to the decisions' pace rather than queue more than `serve`'s stop
-    decides before it exits, or more than a click's `trigger_id` outlives (3 s) when the decision
-    finds it must open the advocate picker."""
+    At most `waiting` decisions wait. Past that a listener waits up to `ROOM_WAIT` for room after
+    its ack, then decides on its own thread, as before this executor: a flood gets the old
+    behaviour back, never a stall. The bound keeps what `serve`'s stop decides before it exits,
+    and what an Approve that must open the picker waits with its `trigger_id` (3 s), to about
+    2.5 s of decisions at 10–13 ms each."""
 
     def __init__(self, waiting: int) -> None:
         super().__init__(max_workers=1, thread_name_prefix="decide")
         self._room = threading.BoundedSemaphore(waiting)
         self._count = 0
         self._count_lock = threading.Lock()
+        self._stopping = False
 
     @property
     def waiting(self) -> int:
-        """Decisions submitted and not finished (the one in progress included)."""
+        """Decisions handed over and not finished (the one in progress included)."""
         return self._count
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        self._room.acquire()
+        if self._stopping:
+            raise NotTaken("the process is stopping")
+        if not self._room.acquire(timeout=ROOM_WAIT):
+            raise NotTaken(f"{self._count} decisions wait already")
+        self._counted(+1)
         try:
             future = super().submit(fn, *args, **kwargs)
-        except BaseException:  # shut down (the process is stopping): the caller decides itself
-            self._room.release()
+        except RuntimeError as error:  # shut down since the look above
+            self._done(None)
+            if self._stopping:
+                raise NotTaken("the process is stopping") from error
             raise
-        self._counted(+1)
         future.add_done_callback(self._done)
         return future
 
-    def _done(self, _: Future[Any]) -> None:
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._stopping = True
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def _done(self, _: Future[Any] | None) -> None:
         self._counted(-1)
         self._room.release()
 

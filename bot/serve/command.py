@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import threading
+from concurrent.futures import Executor
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -91,7 +92,7 @@ def serve(settings: Settings, db: Database, args: argparse.Namespace) -> int:
     lifecycle.started()
     while not lifecycle.wait_for_stop(1.0):
         pass
-    _drain(settings, lifecycle, desk, http, link, scheduler)
+    _drain(settings, lifecycle, desk, http, link, scheduler, app.listener_runner.listener_executor)
     return 0
 
 
@@ -119,10 +120,11 @@ def _drain(
     http: HttpServer | None,
     link: SocketModeLink | None,
     scheduler: BackgroundScheduler | None,
+    listeners: Executor,
 ) -> None:
     """The orderly stop, in the order that loses nothing: no new work (readiness is already 503),
-    the requests in hand answered, the clicks they acked decided, then the sends in hand finished
-    (bounded)."""
+    the requests in hand answered, their listeners finished (one may be handing its click's
+    decision over), the clicks acked decided, then the sends in hand finished (all bounded)."""
     lifecycle.exit_by(settings.stop_seconds)
     if scheduler is not None:
         scheduler.shutdown(wait=False)
@@ -130,6 +132,7 @@ def _drain(
     if http is not None:
         http.stop(lifecycle.remaining(HTTP_DRAIN_SECONDS))
     answered = lifecycle.elapsed()
+    listeners.shutdown(wait=True)
     clicks = desk.decisions.waiting if isinstance(desk.decisions, OneAtATime) else 0
     if desk.decisions is not None:
         desk.decisions.shutdown(wait=True)  # every click acked is decided (`exit_by` bounds it)

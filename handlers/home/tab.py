@@ -146,8 +146,9 @@ def home_opened(event: dict[str, Any], desk: Desk) -> None:
 def refresh_home_after_decision(
     body: dict[str, Any], next: Callable[[], BoltResponse], desk: Desk
 ) -> BoltResponse:
-    """A click on Home's Approve / Decline is decided by the decision listeners; owe a
-    republish of that Home (the delivery worker sends it once the decision is recorded)."""
+    """A click on Home's Approve / Decline is decided by the decision listeners (an Approve after
+    its ack, in its turn: `handlers.kit.later`); owe a republish of that Home (the delivery worker
+    sends it once the decision is recorded)."""
     clicked = _decision_on_home(body)
     if clicked is not None and clicked[0]:
         user_id, request_id, click = clicked

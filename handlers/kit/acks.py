@@ -8,8 +8,9 @@ Here the request's `ack` says when it is called (`SignallingAck`, put in the con
 `signal` middleware), and the executor (`AckWaitingExecutor`) hands the listener to a thread and
 waits for that (or for the listener to end, when it fails before acking) before handing back to
 Bolt, whose first look then finds the ack: the answer leaves as soon as it is given. What the
-listener does after its ack (`views.open`, `views.update`, `respond`, the store call of an
-Approve) goes on on the listener's thread exactly as before; nothing of it holds the answer.
+listener does after its ack (`views.open`, `views.update`, `respond`) goes on on the listener's
+thread exactly as before (an Approve's decision waits its turn on another, `handlers.kit.later`);
+nothing of it holds the answer.
 Bolt's own look stays as the fallback: a listener that takes longer than `ACK_WAIT` to ack is
 answered as Bolt would.
 

@@ -5,9 +5,10 @@ with override**, wherever they are shown.
 adds nothing). Otherwise the approval modal (`handlers.requests.approval_modal`) holds every
 choice the owner may make before the customer is asked. **Preview** opens it for a request that
 names someone; **Approve** opens it for one that names nobody; **I'll ask them myself** approves
-with the owner asking in person (the modal only to say whom, when nobody is named). A click is
-decided after its ack, in click order (`handlers.kit.later`); a modal's submission before its
-ack, so a refusal shows on the input it concerns.
+with the owner asking in person (the modal only to say whom, when nobody is named). **Approve** and
+**I'll ask them myself** are decided after their ack, one at a time (`handlers.kit.later`); a
+modal's submission (the picker, a reason) before its ack, so a refusal shows on the input it
+concerns.
 
 Refusals (not the decider, already decided, a ⛔ rule now applies) are raised by the store and
 answered by the one error map (`handlers.kit.refusals.answered`), so these listeners only say what
@@ -17,6 +18,8 @@ their DM to decide it (`_ask_admins`).
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -25,7 +28,7 @@ from slack_sdk import WebClient
 from handlers.kit.desk import Desk
 from handlers.kit.forms import request_id_of, selected_id, state_values, text_of
 from handlers.kit.ids import Action, View
-from handlers.kit.later import later
+from handlers.kit.later import decide_later
 from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
 from handlers.requests.approval_modal import IN_PERSON, advocate_input, approve_modal, preview_blocks
@@ -143,37 +146,45 @@ def approve(
     be asked), **Preview**, **I'll ask them myself**. With nobody who can be asked, a plain
     **Approve** is stale (the checklist now says ⛔): only an admin's override can approve.
 
-    Approve and I'll ask them myself are decided after the ack, in click order (`later`)."""
+    Approve and I'll ask them myself are decided after the ack, one at a time (`decide_later`). A
+    request that names its advocate is decided in one transaction: whether it names anyone is the
+    decision's own finding (`NamesNobody`), not a read before it. One that names nobody pays for
+    that with a write transaction rolled back (on SQLite, a turn among the writers) before the
+    picker opens."""
     ack()
-    if action["action_id"] != Action.PREVIEW:
-        later(desk, lambda: _approve_now(ack, body, action, respond, client, desk, act))
-        return
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
-        named = deciding.named_advocate(desk.db, request_id)
-        deciding.check_decider(desk.db, request_id, act)
-        _ask_whom(desk, act, body, client, request_id, named, preview=True, in_person=False)
+        if action["action_id"] == Action.PREVIEW:
+            named = deciding.named_advocate(desk.db, request_id)
+            deciding.check_decider(desk.db, request_id, act)
+            _ask_whom(desk, act, body, client, request_id, named, preview=True, in_person=False)
+            return
+        in_person = action["action_id"] == Action.ASK_MYSELF
+        decide_later(
+            desk,
+            partial(_decide, desk, act, request_id, approve=True, in_person=in_person),
+            partial(_approved, ack, body, respond, client, desk, act, request_id, in_person),
+        )
 
 
-def _approve_now(
+def _approved(
     ack: Ack,
     body: dict[str, Any],
-    action: dict[str, Any],
     respond: Respond,
     client: WebClient,
     desk: Desk,
     act: Act,
+    request_id: int,
+    in_person: bool,
+    decided: Future[tuple[str, ...]],
 ) -> None:
-    """A request that names its advocate is decided in one transaction: whether it names anyone
-    is the decision's own finding (`NamesNobody`), not a read before it. One that names nobody pays
-    for that with a write transaction rolled back (on SQLite, a turn among the writers) before the
-    picker opens."""
+    """What an Approve's decision came to, said: its messages sent, the picker opened when the
+    request names nobody (found after the decider and the pending state were checked), or why
+    nothing changed."""
     with answered(ack, body, respond, client):
-        request_id = request_id_of(action.get("value"))
-        in_person = action["action_id"] == Action.ASK_MYSELF
         try:
-            keys = _decide(desk, act, request_id, approve=True, in_person=in_person)
-        except NamesNobody:  # found after the decider and the pending state were checked
+            keys = decided.result()
+        except NamesNobody:
             _ask_whom(desk, act, body, client, request_id, None, preview=False, in_person=in_person)
         else:
             send_soon(desk, keys)

@@ -140,6 +140,7 @@ def test_sigterm_right_after_a_flood_of_approve_clicks_decides_every_click_it_ac
         code, drain = server.terminate()
         assert code == 0, server.log()[-3000:]
         assert [reply.status if reply else None for reply in replies] == [200] * CLICKS
+        assert pending_requests(db) == [], "decided before the process exited"
         waited = re.search(r"(\d+) click\(s\) acked and waiting decided by", server.log())
         assert waited is not None, server.log()[-3000:]
         # the clicks came faster than decisions: some were waiting when the stop came

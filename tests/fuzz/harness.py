@@ -70,11 +70,18 @@ class Tracked(Executor):
             try:
                 return fn(*args, **kwargs)
             finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+                self._finished()
 
-        return self.inner.submit(run)
+        try:
+            return self.inner.submit(run)
+        except BaseException:  # not taken (shut down, or no room): nothing of it will run
+            self._finished()
+            raise
+
+    def _finished(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
 
     @property
     def busy(self) -> bool:
@@ -194,9 +201,12 @@ class Harness:
         runner = self.app.listener_runner
         self.listeners = Tracked(runner.listener_executor)
         runner.listener_executor = self.listeners
-        assert self.desk.executor is not None
+        assert self.desk.executor is not None and self.desk.decisions is not None
         self.deliveries = Tracked(self.desk.executor)
         self.desk.executor = self.deliveries
+        #: an Approve's decision runs after its ack, then hands its answer to the deliveries' threads
+        self.decisions = Tracked(self.desk.decisions)
+        self.desk.decisions = self.decisions
         self.wsgi = SlackWsgi(self.app, self.db, SECRET, Probes(Lifecycle()), pages=advocate_site(self.desk))
         self._seeds = itertools.count(1)
         self.advocate = 0
@@ -338,8 +348,9 @@ class Harness:
 
     def settle(self) -> bool:
         deadline = time.monotonic() + SETTLE_SECONDS
-        while self.listeners.busy or self.deliveries.busy:
-            if not (self.listeners.wait_idle(deadline) and self.deliveries.wait_idle(deadline)):
+        executors = (self.listeners, self.decisions, self.deliveries)
+        while any(executor.busy for executor in executors):
+            if not all(executor.wait_idle(deadline) for executor in executors):
                 return False
         return True
 
@@ -403,6 +414,7 @@ class Harness:
 
     def close(self) -> None:
         self.settle()
-        self.deliveries.shutdown(wait=True)
         self.listeners.shutdown(wait=True)
+        self.decisions.shutdown(wait=True)
+        self.deliveries.shutdown(wait=True)
         self.db.dispose()

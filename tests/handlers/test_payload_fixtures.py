@@ -22,6 +22,7 @@ from bot.process.lifecycle import Lifecycle
 from bot.process.probes import Probes
 from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
+from handlers.kit.desk import Desk
 from handlers.kit.help import help_blocks
 from tests.support.blockkit import assert_valid_message_blocks, assert_valid_view
 from tests.support.database import open_database
@@ -48,7 +49,7 @@ def slack_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     emulator.stop()
 
 
-def build_wsgi(tmp_path: Path, api_url: str) -> SlackWsgi:
+def build_wsgi(tmp_path: Path, api_url: str) -> tuple[SlackWsgi, Desk]:
     """The app exactly as `refdesk serve --http` wires it, on a fresh SQLite database."""
     settings = load_settings(
         slack_bot_token=BOT_TOKEN,
@@ -60,15 +61,25 @@ def build_wsgi(tmp_path: Path, api_url: str) -> SlackWsgi:
     )
     db = open_database(settings.database_url)
     db.upgrade()
-    return SlackWsgi(build_app(settings, build_desk(settings, db)), db, SECRET, Probes(Lifecycle()))
+    desk = build_desk(settings, db)
+    return SlackWsgi(build_app(settings, desk), db, SECRET, Probes(Lifecycle())), desk
+
+
+def close(wsgi: SlackWsgi, desk: Desk) -> None:
+    """As `refdesk serve` stops: the listeners, the clicks' decisions, the sends, then the database."""
+    wsgi.app.listener_runner.listener_executor.shutdown(wait=True)
+    for executor in (desk.decisions, desk.executor):
+        assert executor is not None
+        executor.shutdown(wait=True)
+    wsgi.db.dispose()
 
 
 @pytest.fixture
 def wsgi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: str) -> Iterator[SlackWsgi]:
     monkeypatch.chdir(tmp_path)  # no developer's .env
-    app = build_wsgi(tmp_path, slack_api)
+    app, desk = build_wsgi(tmp_path, slack_api)
     yield app
-    app.db.dispose()
+    close(app, desk)
 
 
 def post(wsgi: SlackWsgi, body: str, content_type: str) -> tuple[int, str]:
@@ -166,13 +177,13 @@ def test_every_fixture_as_slack_sends_it_gets_an_answer_not_a_crash(wsgi: SlackW
 
 def test_help_needs_no_slack_web_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    wsgi = build_wsgi(tmp_path, UNREACHABLE_SLACK)
+    wsgi, desk = build_wsgi(tmp_path, UNREACHABLE_SLACK)
     command = form({"command": "/reference", "text": "help", "user_id": "U0SELLER1", "trigger_id": "1.2.abc"})
 
     try:
         status, body = post(wsgi, command, "application/x-www-form-urlencoded")
     finally:
-        wsgi.db.dispose()
+        close(wsgi, desk)
 
     assert status == 200, body
     assert "/reference help" in body, "the help itself, not an apology or an empty answer"
