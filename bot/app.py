@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -24,9 +20,9 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers.kit.acks import AckWaitingExecutor
 from handlers.kit.desk import Desk
-from handlers.kit.later import NotTaken
 from handlers.kit.links import Links
 from handlers.kit.people import People
+from handlers.kit.threads import CarryingExecutor, OneAtATime
 from handlers.outbox.pacing import Pacer
 from handlers.outbox.smtp import Mailer, parse_smtp_url
 from handlers.routes import ROUTES
@@ -37,76 +33,6 @@ from store.db import Database
 from store.rules.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
-
-#: decisions waiting for `OneAtATime`'s thread at most: about 2.5 s of them at 10–13 ms each
-DECISIONS_WAITING = 200
-#: how long a listener waits for room among them before it decides on its own thread
-ROOM_WAIT = 0.5
-
-
-class CarryingExecutor(ThreadPoolExecutor):
-    """A thread pool whose tasks run in the context of whoever submitted them, so the log fields
-    of a Slack payload (`store.logfields`) follow its listener and the sends it started."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
-
-
-class OneAtATime(CarryingExecutor):
-    """Where a click's decision runs after its ack (`handlers.kit.later`): one at a time, in the
-    order the clicks' listeners hand them over.
-
-    Decided on the listener threads, clicks faster than decisions piled up: ten decisions at once
-    each took 167 ms, and the next click's listener thread waited about 9 ms for the interpreter
-    before it could ack (docs/performance.md). Here the queue waits instead, and only the store
-    call waits in it (what is said to Slack after is the sends' threads' work).
-
-    At most `waiting` decisions wait. Past that a listener waits up to `ROOM_WAIT` for room after
-    its ack, then decides on its own thread, as before this executor: a flood gets the old
-    behaviour back, never a stall. The bound keeps what `serve`'s stop decides before it exits,
-    and what an Approve that must open the picker waits with its `trigger_id` (3 s), to about
-    2.5 s of decisions at 10–13 ms each."""
-
-    def __init__(self, waiting: int) -> None:
-        super().__init__(max_workers=1, thread_name_prefix="decide")
-        self._room = threading.BoundedSemaphore(waiting)
-        self._count = 0
-        self._count_lock = threading.Lock()
-        self._stopping = False
-
-    @property
-    def waiting(self) -> int:
-        """Decisions handed over and not finished (the one in progress included)."""
-        return self._count
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        if self._stopping:
-            raise NotTaken("the process is stopping")
-        if not self._room.acquire(timeout=ROOM_WAIT):
-            raise NotTaken(f"{self._count} decisions wait already")
-        self._counted(+1)
-        try:
-            future = super().submit(fn, *args, **kwargs)
-        except RuntimeError as error:  # shut down since the look above
-            self._done(None)
-            if self._stopping:
-                raise NotTaken("the process is stopping") from error
-            raise
-        future.add_done_callback(self._done)
-        return future
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._stopping = True
-        super().shutdown(wait=wait, cancel_futures=cancel_futures)
-
-    def _done(self, _: Future[Any] | None) -> None:
-        self._counted(-1)
-        self._room.release()
-
-    def _counted(self, change: int) -> None:
-        with self._count_lock:
-            self._count += change
-
 
 class ListenerExecutor(AckWaitingExecutor, CarryingExecutor):
     """Bolt's listener threads: each answer leaves when its listener acks, not at Bolt's next
@@ -142,7 +68,7 @@ def build_desk(
         client=client,
         retry_base_seconds=settings.delivery_retry_seconds,
         executor=CarryingExecutor(max_workers=settings.delivery_threads, thread_name_prefix="delivery"),
-        decisions=OneAtATime(DECISIONS_WAITING),
+        decisions=OneAtATime(),
         pacer=Pacer(per_second=settings.post_rate, burst=settings.post_burst),
         lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
         consent_mode=consent_mode(settings, chosen),

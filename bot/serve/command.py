@@ -17,7 +17,7 @@ from concurrent.futures import Executor
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.app import OneAtATime, build_app, build_desk
+from bot.app import build_app, build_desk
 from bot.jobs.scheduler import build_scheduler
 from bot.metrics import STORE
 from bot.process import heap
@@ -30,6 +30,7 @@ from bot.serve.wsgi import SLACK_PATH, SlackWsgi
 from bot.settings import Settings
 from handlers.advocate.pages import advocate_site
 from handlers.kit.desk import Desk
+from handlers.kit.threads import OneAtATime
 from store.db import Database
 
 log = logging.getLogger("refdesk")
@@ -132,8 +133,8 @@ def _drain(
     if http is not None:
         http.stop(lifecycle.remaining(HTTP_DRAIN_SECONDS))
     answered = lifecycle.elapsed()
-    listeners.shutdown(wait=True)
     clicks = desk.decisions.waiting if isinstance(desk.decisions, OneAtATime) else 0
+    listeners.shutdown(wait=True)
     if desk.decisions is not None:
         desk.decisions.shutdown(wait=True)  # every click acked is decided (`exit_by` bounds it)
     decided = lifecycle.elapsed()

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from handlers.kit.links import Links
 from handlers.kit.people import People
+from handlers.kit.threads import Decisions
 from handlers.outbox.pacing import Pacer
 from handlers.outbox.routing import Routes
 from handlers.outbox.smtp import Mailer
@@ -46,7 +47,7 @@ class Desk:
     executor: Executor | None = None
     #: where a click's decision runs after its ack, one at a time (`handlers.kit.later`); None: on
     #: the listener's own thread (the listener returns with the click decided)
-    decisions: Executor | None = None
+    decisions: Decisions | None = None
     #: how fast the deployment may post (Slack's rate limits, booked in the database)
     pacer: Pacer = field(default_factory=Pacer)
     #: how long a claimed delivery stays this process's before another replica may take it over

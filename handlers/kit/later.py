@@ -1,12 +1,13 @@
-"""A click's decision after its ack, off the listener's thread: one at a time on
-`Desk.decisions`, then answered on the sends' threads.
+"""A click's decision after its ack, off the listener's thread: in its turn on `Desk.decisions`,
+then what it came to said on that executor's answer threads.
 
 An Approve acks at once and its decision waits its turn, so clicks faster than decisions queue
 instead of piling up on the listener threads, where they took the interpreter from the next
-click's ack (`bot.app.OneAtATime`). Only the store call waits its turn: what is said to Slack
-after it (the refusal in place, the picker opened, the messages owed) is handed to the sends'
-executor, so a slow Slack never holds up the decisions behind it. Nobody waits for the outcome:
-the answer must tell the person itself (`handlers.kit.refusals.answered`).
+click's ack (`handlers.kit.threads.OneAtATime`). `decide` is the store's part: everything that
+writes, so what the stop decides is all that needs deciding. `answer` is what is said to Slack
+(the refusal in place, the picker opened, the messages sent), so a slow Slack never holds the
+decisions behind it. Nobody waits for either: the answer tells the person itself
+(`handlers.kit.refusals.answered`).
 """
 
 from __future__ import annotations
@@ -17,23 +18,19 @@ from concurrent.futures import Future
 from typing import TypeVar
 
 from handlers.kit.desk import Desk
+from handlers.kit.threads import Decisions, NotTaken
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-class NotTaken(Exception):
-    """The decisions' executor did not take the work: it is shut (the process is stopping), or it
-    stayed full for as long as a listener waits for room. The listener decides it itself."""
-
-
 def decide_later(desk: Desk, decide: Callable[[], T], answer: Callable[[Future[T]], None]) -> None:
-    """`decide` on the decisions thread, then `answer` with its outcome on the sends' executor;
-    both here, one after the other, when the desk has no decisions thread or it takes no more."""
+    """`decide` in its turn, then `answer` with its outcome; both here, one after the other, when
+    the desk has no decisions thread or it takes no more (stopping, or full for too long)."""
     if desk.decisions is not None:
         try:
-            desk.decisions.submit(_decide_and_hand, desk, decide, answer)
+            desk.decisions.submit(_decide_and_hand, desk.decisions, decide, answer)
             return
         except NotTaken as why:
             log.info("deciding on the listener's thread: %s", why)
@@ -50,15 +47,15 @@ def _outcome(decide: Callable[[], T]) -> Future[T]:
     return outcome
 
 
-def _decide_and_hand(desk: Desk, decide: Callable[[], T], answer: Callable[[Future[T]], None]) -> None:
-    outcome = _outcome(decide)
-    if desk.executor is not None:
-        try:
-            desk.executor.submit(_logged, answer, outcome)
-            return
-        except RuntimeError:  # "cannot schedule new futures after shutdown": the process is stopping
-            pass
-    _logged(answer, outcome)
+def _decide_and_hand(
+    decisions: Decisions, decide: Callable[[], T], answer: Callable[[Future[T]], None]
+) -> None:
+    """On the decisions thread, whose exceptions nobody else would see: `_outcome` keeps the
+    decision's, so one reaching here is a bug in handing the answer over."""
+    try:
+        decisions.answer(_logged, answer, _outcome(decide))
+    except Exception:
+        log.exception("handing over the answer to a decision made after its ack failed")
 
 
 def _logged(answer: Callable[[Future[T]], None], outcome: Future[T]) -> None:

@@ -19,6 +19,7 @@ their DM to decide it (`_ask_admins`).
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -133,6 +134,14 @@ def _open_reason(
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+@dataclass(frozen=True)
+class Approval:
+    """What an Approve came to in the store: the messages it owes, or whom the owner may pick."""
+
+    keys: tuple[str, ...] = ()
+    pick: list[Pickable] | None = None
+
+
 def approve(
     ack: Ack,
     body: dict[str, Any],
@@ -146,25 +155,34 @@ def approve(
     be asked), **Preview**, **I'll ask them myself**. With nobody who can be asked, a plain
     **Approve** is stale (the checklist now says ⛔): only an admin's override can approve.
 
-    Approve and I'll ask them myself are decided after the ack, one at a time (`decide_later`). A
-    request that names its advocate is decided in one transaction: whether it names anyone is the
-    decision's own finding (`NamesNobody`), not a read before it. One that names nobody pays for
-    that with a write transaction rolled back (on SQLite, a turn among the writers) before the
-    picker opens."""
+    Approve and I'll ask them myself are decided after the ack, in their turn (`decide_later`):
+    the store's part there (`_approve_in_turn`), what is said after it apart (`_approved`)."""
     ack()
     with answered(ack, body, respond, client):
         request_id = request_id_of(action.get("value"))
         if action["action_id"] == Action.PREVIEW:
             named = deciding.named_advocate(desk.db, request_id)
             deciding.check_decider(desk.db, request_id, act)
-            _ask_whom(desk, act, body, client, request_id, named, preview=True, in_person=False)
+            whom = _whom(desk, act, request_id, named, preview=True, in_person=False)
+            _said(desk, act, body, client, request_id, whom, in_person=False)
             return
         in_person = action["action_id"] == Action.ASK_MYSELF
         decide_later(
             desk,
-            partial(_decide, desk, act, request_id, approve=True, in_person=in_person),
+            partial(_approve_in_turn, desk, act, request_id, in_person),
             partial(_approved, ack, body, respond, client, desk, act, request_id, in_person),
         )
+
+
+def _approve_in_turn(desk: Desk, act: Act, request_id: int, in_person: bool) -> Approval:
+    """Everything of an Approve that writes. A request that names its advocate is decided in one
+    transaction: whether it names anyone is the decision's own finding (`NamesNobody`), not a
+    read before it. One that names nobody pays for that with a write transaction rolled back (on
+    SQLite, a turn among the writers), then finds whom the owner may pick."""
+    try:
+        return Approval(keys=_decide(desk, act, request_id, approve=True, in_person=in_person))
+    except NamesNobody:  # found after the decider and the pending state were checked
+        return _whom(desk, act, request_id, None, preview=False, in_person=in_person)
 
 
 def _approved(
@@ -176,32 +194,18 @@ def _approved(
     act: Act,
     request_id: int,
     in_person: bool,
-    decided: Future[tuple[str, ...]],
+    decided: Future[Approval],
 ) -> None:
-    """What an Approve's decision came to, said: its messages sent, the picker opened when the
-    request names nobody (found after the decider and the pending state were checked), or why
-    nothing changed."""
+    """What an Approve came to, said: its messages sent, the picker opened, or why nothing changed."""
     with answered(ack, body, respond, client):
-        try:
-            keys = decided.result()
-        except NamesNobody:
-            _ask_whom(desk, act, body, client, request_id, None, preview=False, in_person=in_person)
-        else:
-            send_soon(desk, keys)
+        _said(desk, act, body, client, request_id, decided.result(), in_person=in_person)
 
 
-def _ask_whom(
-    desk: Desk,
-    act: Act,
-    body: dict[str, Any],
-    client: WebClient,
-    request_id: int,
-    named: int | None,
-    *,
-    preview: bool,
-    in_person: bool,
-) -> None:
-    """The approval modal, or, with only one person who can be asked, the approval asking them."""
+def _whom(
+    desk: Desk, act: Act, request_id: int, named: int | None, *, preview: bool, in_person: bool
+) -> Approval:
+    """Whom the owner may pick from, or, with only one person who can be asked, the approval
+    asking them; with nobody, only an admin's override (the admins asked to decide)."""
     advocates = _pickable(desk, act, request_id)
     askable = [pick.id for pick in advocates if pick.verdict is not Verdict.BLOCKING]
     if named is None and not askable:
@@ -210,10 +214,26 @@ def _ask_whom(
             nobody.admins_told = _ask_admins(desk, act, request_id)
         raise nobody
     if named is not None or len(askable) > 1 or preview:
-        _open_approval(desk, act, body, client, request_id, advocates, in_person=in_person)
-        return
-    keys = _decide(desk, act, request_id, approve=True, advocate_id=askable[0], in_person=in_person)
-    send_soon(desk, keys)
+        return Approval(pick=advocates)
+    return Approval(
+        keys=_decide(desk, act, request_id, approve=True, advocate_id=askable[0], in_person=in_person)
+    )
+
+
+def _said(
+    desk: Desk,
+    act: Act,
+    body: dict[str, Any],
+    client: WebClient,
+    request_id: int,
+    approval: Approval,
+    *,
+    in_person: bool,
+) -> None:
+    if approval.pick is not None:
+        _open_approval(desk, act, body, client, request_id, approval.pick, in_person=in_person)
+    else:
+        send_soon(desk, approval.keys)
 
 
 def advocate_picked(

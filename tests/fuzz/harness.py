@@ -32,6 +32,7 @@ from bot.serve.wsgi import SlackWsgi
 from bot.settings import load_settings
 from handlers.advocate.pages import advocate_site
 from handlers.kit.desk import Desk
+from handlers.kit.threads import Decisions
 from store.accounts.lookup import normalize
 from store.models import Account, Advocate, LedgerEntry, ReferenceRequest, RequestStatus
 from store.requests import asking, deciding
@@ -63,8 +64,7 @@ class Tracked(Executor):
         self._idle = threading.Condition()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._pending += 1
+        self._started()
 
         def run() -> Any:
             try:
@@ -77,6 +77,10 @@ class Tracked(Executor):
         except BaseException:  # not taken (shut down, or no room): nothing of it will run
             self._finished()
             raise
+
+    def _started(self) -> None:
+        with self._idle:
+            self._pending += 1
 
     def _finished(self) -> None:
         with self._idle:
@@ -99,6 +103,29 @@ class Tracked(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class TrackedDecisions(Tracked):
+    """The decisions (`OneAtATime`) and what is said after each, counted alike."""
+
+    def __init__(self, inner: Decisions) -> None:
+        super().__init__(inner)
+        self.decisions = inner
+
+    def answer(self, fn: Callable[..., Any], /, *args: Any) -> None:
+        self._started()
+
+        def run() -> None:
+            try:
+                fn(*args)
+            finally:
+                self._finished()
+
+        try:
+            self.decisions.answer(run)
+        except BaseException:
+            self._finished()
+            raise
 
 
 class Records(logging.Handler):
@@ -205,7 +232,7 @@ class Harness:
         self.deliveries = Tracked(self.desk.executor)
         self.desk.executor = self.deliveries
         #: an Approve's decision runs after its ack, then hands its answer to the deliveries' threads
-        self.decisions = Tracked(self.desk.decisions)
+        self.decisions = TrackedDecisions(self.desk.decisions)
         self.desk.decisions = self.decisions
         self.wsgi = SlackWsgi(self.app, self.db, SECRET, Probes(Lifecycle()), pages=advocate_site(self.desk))
         self._seeds = itertools.count(1)
