@@ -34,6 +34,7 @@ from store.rules.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
 
+
 class ListenerExecutor(AckWaitingExecutor, CarryingExecutor):
     """Bolt's listener threads: each answer leaves when its listener acks, not at Bolt's next
     10 ms look (`handlers.kit.acks`), and the listener carries its payload's log fields."""
