@@ -707,6 +707,23 @@ def test_an_admin_s_override_of_a_request_naming_nobody_names_who_is_asked(world
     assert world.request(request_id).advocate_id == int(jane)
 
 
+def test_an_approve_whose_picker_opens_after_its_trigger_expired_says_to_click_again(world: World) -> None:
+    """Behind a flood of decisions, an Approve that must open the picker can find its trigger
+    three seconds old: the owner is told to click again, and nothing was written."""
+    acme, request_id = world.ask(named=False, others=("Ken Other",))
+    world.slack.refuse["views.open"] = "expired_trigger_id"
+    url = world.slack.new_response_url()
+    click = block_actions(OWNER, Action.APPROVE, str(request_id), trigger_id="T0OLD", response_url=url)
+    click["actions"][0]["text"]["text"] = "Approve"
+
+    assert world.post(click)[0] == 200
+
+    [said] = world.slack.said_at(url)
+    assert said["text"] == "That took too long — click Approve again."
+    assert world.request(request_id).status == RequestStatus.PENDING and world.asks(request_id) == []
+    assert world.balance(acme) == 3
+
+
 def test_a_modal_slack_will_not_open_for_an_expired_trigger_says_to_click_again(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
