@@ -41,6 +41,9 @@ class Decisions(Protocol):
 
     def answer(self, fn: Callable[..., Any], /, *args: Any) -> None: ...
 
+    @property
+    def waiting(self) -> int: ...
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None: ...
 
 
