@@ -6,8 +6,7 @@ Anything else is a bug or an outage: logged with its traceback, and the person g
 
 Slack never gets an error status from us: Bolt runs listeners after the ack, and a failure there
 must not replace the ack already given. Before the ack, a modal keeps its inputs and shows the
-answer inline; after it, a modal's submission is answered in a DM; anything else gets it in place
-(a `response_url`) or in a small modal (App Home).
+answer inline; anything else gets it in place (a `response_url`) or in a small modal (App Home).
 """
 
 from __future__ import annotations

@@ -37,13 +37,6 @@ def decide_later(desk: Desk, decide: Callable[[], T], answer: Callable[[Future[T
     answer(_outcome(decide))
 
 
-def nothing_waits(desk: Desk) -> bool:
-    """Whether a decision handed over now would start at once: only then may a modal's submission
-    be acked before it, for nothing acked ahead of it could change what it finds, and what it
-    comes to is told within moments (`handlers.requests.decisions.advocate_picked`)."""
-    return desk.decisions is not None and desk.decisions.waiting == 0
-
-
 def _outcome(decide: Callable[[], T]) -> Future[T]:
     """What `decide` came to, its result or its exception, for the answer to read."""
     outcome: Future[T] = Future()

@@ -2,8 +2,7 @@
 
 Listeners let `store.errors.DomainError` propagate; the app's error handler (`handlers.kit.errors`)
 hands it here. A modal submission gets its answer inside the ack (errors inline on the right
-input, or the modal replaced by a notice when there is nothing left to fix), or in a DM when it
-was decided after its ack (`handlers.requests.decisions.advocate_picked`); a click gets an
+input, or the modal replaced by a notice when there is nothing left to fix); a click gets an
 answer only the clicker sees, in place (ephemeral) or, on App Home, in a small modal.
 """
 

@@ -2,9 +2,7 @@
 
 A click in a message comes with a `response_url` (an ephemeral answer in place); a click on the
 App Home tab does not, so there the answer is a small modal opened with the click's trigger id
-(pushed on top, when the click was in a modal: Slack opens no second modal beside it). A modal's
-submission is answered inside its ack (`handlers.kit.refusals`); what is told after that ack (a
-pick decided after it, `handlers.requests.decisions.advocate_picked`) comes as a DM.
+(pushed on top, when the click was in a modal: Slack opens no second modal beside it).
 """
 
 from __future__ import annotations
@@ -30,10 +28,6 @@ def tell(
     """Tell the person who clicked, where they clicked."""
     if body.get("response_url"):
         respond(text=text, response_type="ephemeral", replace_original=False)
-    elif body.get("type") == "view_submission" and (body.get("user") or {}).get("id"):
-        # told only after its ack, which closed the modal; a modal opened with a submission's
-        # trigger is not shown reliably (slackapi/bolt-js#828, #1072): a DM from the app is
-        client.chat_postMessage(channel=body["user"]["id"], text=text)
     elif body.get("trigger_id"):
         in_modal = (body.get("view") or {}).get("type") == "modal"
         show = client.views_push if in_modal else client.views_open

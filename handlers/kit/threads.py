@@ -41,9 +41,6 @@ class Decisions(Protocol):
 
     def answer(self, fn: Callable[..., Any], /, *args: Any) -> None: ...
 
-    @property
-    def waiting(self) -> int: ...
-
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None: ...
 
 

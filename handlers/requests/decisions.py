@@ -6,10 +6,9 @@ adds nothing). Otherwise the approval modal (`handlers.requests.approval_modal`)
 choice the owner may make before the customer is asked. **Preview** opens it for a request that
 names someone; **Approve** opens it for one that names nobody; **I'll ask them myself** approves
 with the owner asking in person (the modal only to say whom, when nobody is named). **Approve** and
-**I'll ask them myself** are decided after their ack, one at a time (`handlers.kit.later`), and
-so is the approval modal's submission when a look says it would approve; a reason modal's
-submission, and a pick that would be refused, before the ack, so the refusal shows on the input
-it concerns.
+**I'll ask them myself** are decided after their ack, one at a time (`handlers.kit.later`); a
+modal's submission (the picker, a reason) before its ack, so a refusal shows on the input it
+concerns.
 
 Refusals (not the decider, already decided, a ⛔ rule now applies) are raised by the store and
 answered by the one error map (`handlers.kit.refusals.answered`), so these listeners only say what
@@ -30,7 +29,7 @@ from slack_sdk import WebClient
 from handlers.kit.desk import Desk
 from handlers.kit.forms import request_id_of, selected_id, state_values, text_of
 from handlers.kit.ids import Action, View
-from handlers.kit.later import decide_later, nothing_waits
+from handlers.kit.later import decide_later
 from handlers.kit.refusals import answered
 from handlers.outbox.sender import send_soon
 from handlers.requests.approval_modal import IN_PERSON, advocate_input, approve_modal, preview_blocks
@@ -246,50 +245,22 @@ def advocate_picked(
     desk: Desk,
     act: Act,
 ) -> None:
-    """The approval modal sent: approve, asking whom it names, with the owner's line.
-
-    With no decision waiting, a pick that would approve (`deciding.would_approve`, a look that
-    writes nothing) is acked, then decided at once on the decisions thread; anything else is
-    decided inside the ack, so a refusal shows on the modal's input. Only a pick overtaken between
-    the look and its decision (someone else decided first) hears why after the modal closed, in a
-    DM (`handlers.kit.replies.tell`)."""
+    """The approval modal sent: approve, asking whom it names, with the owner's line."""
     with answered(ack, body, respond, client):
         metadata = str(view.get("private_metadata") or "")
         request_id = request_id_of(metadata.removesuffix(IN_PERSON))
         values = state_values(view)
-        advocate_id, line = selected_id(values, "advocate"), text_of(values, "line")
-        decide = partial(
-            _decide,
+        keys = _decide(
             desk,
             act,
             request_id,
             approve=True,
-            advocate_id=advocate_id,
+            advocate_id=selected_id(values, "advocate"),
             in_person=metadata.endswith(IN_PERSON),
-            line=line,
+            line=text_of(values, "line"),
         )
-        if nothing_waits(desk) and deciding.would_approve(
-            desk.db, desk.policy, request_id, act, advocate_id, line
-        ):
-            ack()
-            decide_later(desk, decide, partial(_sent, ack, body, respond, client, desk))
-            return
-        keys = decide()
         ack()
         send_soon(desk, keys)
-
-
-def _sent(
-    ack: Ack,
-    body: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    desk: Desk,
-    decided: Future[tuple[str, ...]],
-) -> None:
-    """What a pick decided after its ack owes, sent; or why nothing changed, told."""
-    with answered(ack, body, respond, client):
-        send_soon(desk, decided.result())
 
 
 def reason_asked(

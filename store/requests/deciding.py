@@ -17,15 +17,7 @@ from store import ledger
 from store.act import Act
 from store.customer import consent
 from store.db import Database
-from store.errors import (
-    AlreadySettled,
-    Blocked,
-    DomainError,
-    Invalid,
-    NamesNobody,
-    NeedsOverride,
-    NotAllowed,
-)
+from store.errors import AlreadySettled, Blocked, Invalid, NamesNobody, NeedsOverride, NotAllowed
 from store.models import (
     Advocate,
     Delivery,
@@ -90,14 +82,10 @@ def ask_admins(db: Database, policy: Policy, request_id: int, act: Act) -> tuple
 def check_decider(db: Database, request_id: int, act: Act) -> None:
     """Raise unless the one acting may decide the request now (before opening a reason modal)."""
     with db.transaction(readonly=True) as session:
-        _decidable(session, request_or_gone(session, request_id), act)
-
-
-def _decidable(session: Session, request: ReferenceRequest, act: Act) -> None:
-    """Raise unless the one acting may decide the request and it is still pending."""
-    _authorize_decider(session, request, act)
-    if request.status != RequestStatus.PENDING:
-        raise AlreadySettled(request.status, request.decided_by)
+        request = request_or_gone(session, request_id)
+        _authorize_decider(session, request, act)
+        if request.status != RequestStatus.PENDING:
+            raise AlreadySettled(request.status, request.decided_by)
 
 
 def _authorize_decider(session: Session, request: ReferenceRequest, act: Act) -> None:
@@ -136,7 +124,9 @@ def decide(
     """
     with db.transaction() as session:
         request = request_or_gone(session, request_id, lock=True)
-        _decidable(session, request, act)
+        _authorize_decider(session, request, act)
+        if request.status != RequestStatus.PENDING:
+            raise AlreadySettled(request.status, request.decided_by)
         if approve:
             named_before = request.advocate_id
             _name_advocate(session, request, advocate_id)
@@ -191,49 +181,18 @@ def decide(
 
 def _name_advocate(session: Session, request: ReferenceRequest, advocate_id: int | None) -> None:
     """No approval without a named advocate: the request's own, or the one the owner picks now
-    (`_asked`). `NamesNobody` when there is neither, or the pick is not (or no longer) at the account."""
-    asked = _asked(session, request, advocate_id)
-    if asked is None:
-        raise NamesNobody()
-    if asked != request.advocate_id:
-        request.advocate_id = asked
-        session.flush()
-
-
-def _asked(session: Session, request: ReferenceRequest, advocate_id: int | None) -> int | None:
-    """Whom an approval asks: the owner's pick (anyone at the account: the owner knows who would
-    be best, but not someone removed since), else the request's own; None when neither holds."""
+    (anyone at the account: the owner knows who would be best). `NamesNobody` when there is
+    neither, or the pick is not (or no longer) at the account."""
     if advocate_id is None:
-        return request.advocate_id
+        if request.advocate_id is None:
+            raise NamesNobody()
+        return
     picked = session.get(Advocate, advocate_id) if 0 < advocate_id < 2**31 else None
     removed = picked is not None and picked.forgotten_at is not None and picked.id != request.advocate_id
     if picked is None or picked.account_id != request.account_id or removed:
-        return None
-    return picked.id
-
-
-def would_approve(
-    db: Database, policy: Policy, request_id: int, act: Act, advocate_id: int | None, line: str = ""
-) -> bool:
-    """Whether `decide` would approve now, asking `advocate_id`: the one acting may decide, the
-    request is pending, the pick is at its account, no ⛔ rule applies, the owner's line fits
-    (checked whether or not it is e-mailed: a line too long only costs the ack its head start).
-
-    A look before the ack of the approval modal's submission, so only what would be refused is
-    decided inside the ack, where its refusal shows on the modal's input; what would approve is
-    acked first and decided in its turn (`handlers.requests.decisions.advocate_picked`). It writes
-    nothing and settles nothing: the decision checks everything again under the row's lock."""
-    with db.transaction(readonly=True) as session:
-        try:
-            request = request_or_gone(session, request_id)
-            _decidable(session, request, act)
-            consent.check_line(line)
-        except DomainError:
-            return False
-        asked = _asked(session, request, advocate_id)
-        if asked is None:
-            return False
-        return not is_blocked(checks_for(session, policy, request, act.today, advocate_id=asked))
+        raise NamesNobody()
+    request.advocate_id = picked.id
+    session.flush()
 
 
 def _refuse_the_pick(

@@ -45,27 +45,14 @@ class AccountFacts:
 
 
 def checks_for(
-    session: Session,
-    policy: Policy,
-    request: ReferenceRequest,
-    today: dt.date,
-    *,
-    advocate_id: int | None = None,
+    session: Session, policy: Policy, request: ReferenceRequest, today: dt.date
 ) -> list[RuleResult]:
-    """The checklist for `request` as things stand today (asking `advocate_id` instead, if given)."""
-    return checklist(policy, facts_for(session, policy, request, today, advocate_id=advocate_id))
+    """The checklist for `request` as things stand today."""
+    return checklist(policy, facts_for(session, policy, request, today))
 
 
-def facts_for(
-    session: Session,
-    policy: Policy,
-    request: ReferenceRequest,
-    today: dt.date,
-    *,
-    advocate_id: int | None = None,
-) -> PolicyFacts:
-    """The facts for one request: those of its account, naming its advocate if it names one (or
-    `advocate_id`, someone the owner may pick instead, without changing the request).
+def facts_for(session: Session, policy: Policy, request: ReferenceRequest, today: dt.date) -> PolicyFacts:
+    """The facts for one request: those of its account, naming its advocate if it names one.
 
     The request itself is not "another pending request" for its own account.
     """
@@ -76,7 +63,7 @@ def facts_for(
         today,
         activity=request.activity,
         cost=request.cost,
-        advocate_id=advocate_id if advocate_id is not None else request.advocate_id,
+        advocate_id=request.advocate_id,
         excluding_request=request.id,
         needed_by=request.needed_by,
     )

@@ -112,10 +112,6 @@ class TrackedDecisions(Tracked):
         super().__init__(inner)
         self.decisions = inner
 
-    @property
-    def waiting(self) -> int:
-        return self.decisions.waiting
-
     def answer(self, fn: Callable[..., Any], /, *args: Any) -> None:
         self._started()
 

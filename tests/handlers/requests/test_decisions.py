@@ -14,13 +14,11 @@ import logging
 import shutil
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import select
 
 from bot.app import build_app, build_desk
@@ -630,84 +628,6 @@ def test_approving_a_request_that_names_nobody_asks_the_owner_whom_to_ask(world:
     assert world.status_once_decided(request_id) == RequestStatus.APPROVED
     assert world.request(request_id).advocate_id == int(jane)
     assert world.balance(acme) == 0
-
-
-def _picker(world: World, request_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The approval modal Approve opens for a request naming nobody, and its values picking Jane."""
-    world.click(OWNER, Action.APPROVE, request_id)
-    [opened] = wait_until(lambda: world.slack.calls_to("views.open"), bool)
-    view = {**opened.args["view"], "id": "V0PICK"}
-    [picker] = [b for b in view["blocks"] if b["type"] == "input"]
-    jane = picker["element"]["options"][0]["value"]
-    return view, {"advocate": {"value": {"type": "static_select", "selected_option": {"value": jane}}}}
-
-
-@contextmanager
-def _row_held(world: World, request_id: int, **values: Any) -> Iterator[None]:
-    """A write on the request's row (its lock on PostgreSQL, the writer's lock on SQLite), held
-    until the block ends, then committed with `values`: a decision waits for it, a look does not."""
-    held, done = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with world.desk.db.transaction() as session:
-            where = ReferenceRequest.id == request_id
-            session.execute(
-                sa.update(ReferenceRequest).where(where).values({"status": ReferenceRequest.status, **values})
-            )
-            held.set()
-            done.wait(5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert held.wait(5)
-    try:
-        yield
-    finally:
-        done.set()
-        holder.join(5)
-
-
-def test_a_pick_that_would_approve_is_acked_before_its_decision(world: World) -> None:
-    acme, request_id = world.ask(named=False, others=("Ken Other",))
-    view, picked = _picker(world, request_id)
-
-    with _row_held(world, request_id):
-        assert world.post(view_submission(OWNER, view, picked)) == (200, ""), "acked: the modal closes"
-        assert world.request(request_id).status == RequestStatus.PENDING, "decided after the ack"
-
-    assert world.status_once_decided(request_id) == RequestStatus.APPROVED
-    assert len(world.asks(request_id)) == 1 and world.balance(acme) == 0
-
-
-def test_a_pick_overtaken_after_its_ack_is_told_already_decided_in_a_dm(world: World) -> None:
-    """Someone else decided between the look before the ack and the decision after it."""
-    acme, request_id = world.ask(named=False, others=("Ken Other",))
-    view, picked = _picker(world, request_id)
-    declined = {"status": RequestStatus.DECLINED, "decided_by": ADMIN, "decided_at": NOW}
-
-    with _row_held(world, request_id, **declined):
-        assert world.post(view_submission(OWNER, view, picked)) == (200, "")
-
-    [told] = world.dms_to(OWNER, "Already decided")
-    assert told.args["text"] == f"Already decided: ❌ declined by <@{ADMIN}>. Nothing changed."
-    assert world.request(request_id).status == RequestStatus.DECLINED
-    assert world.asks(request_id) == [] and world.balance(acme) == 3
-
-
-def test_a_pick_with_decisions_waiting_is_decided_inside_its_ack(world: World) -> None:
-    """Decisions acked before it could change what the look finds: a pick behind them is decided
-    before its ack, as a refusal would be, and shows any refusal on the modal."""
-    acme, request_id = world.ask(named=False, others=("Ken Other",))
-    view, picked = _picker(world, request_id)
-    assert world.desk.decisions is not None
-    turn = threading.Event()
-    world.desk.decisions.submit(turn.wait, 10)
-    try:
-        assert world.post(view_submission(OWNER, view, picked)) == (200, "")
-        assert world.request(request_id).status == RequestStatus.APPROVED, "decided before its ack"
-    finally:
-        turn.set()
-    assert len(world.asks(request_id)) == 1 and world.balance(acme) == 0
 
 
 def test_picking_someone_a_rule_protects_says_why_on_the_picker_and_asks_no_admin(world: World) -> None:

@@ -19,7 +19,6 @@ from store.requests import deciding
 from store.rules.policy import Policy
 from tests.store.requests.test_requests import (
     ADMINS,
-    BYSTANDER,
     OWNER,
     add_account,
     add_advocate,
@@ -69,28 +68,3 @@ def test_an_approval_reads_its_account_by_id_once_and_asks_the_owner_without_ano
     account_reads = [s for s in statements if s.startswith("SELECT") and by_id in s]
     assert len(account_reads) == 1, account_reads
     assert not [s for s in statements if "forgotten_at IS NOT NULL" in s]
-
-
-def test_a_look_at_whether_a_pick_would_approve_writes_nothing_and_agrees_with_the_decision(
-    db: Database, policy: Policy, now: dt.datetime
-) -> None:
-    """The approval modal's submission is acked before its decision only when this look says it
-    would approve: a pick the decision would refuse must be refused in the ack, on the modal."""
-    acme, initech = add_account(db), add_account(db, name="Initech")
-    jane, stranger = add_advocate(db, acme), add_advocate(db, initech, name="Sam Else")
-    rid = ask(db, policy, now, acme).request_id
-    owner = Act(OWNER, ADMINS, now, now.date())
-    statements: list[str] = []
-    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(" ".join(a[2].split())))
-
-    assert deciding.would_approve(db, policy, rid, owner, jane)
-    assert not [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))], statements
-    assert stored(db, rid).advocate_id is None and asks_for(db, rid) == [], "the look names nobody"
-    assert not deciding.would_approve(db, policy, rid, owner, None), "nobody picked"
-    assert not deciding.would_approve(db, policy, rid, owner, stranger), "someone at another account"
-    assert not deciding.would_approve(db, policy, rid, Act(BYSTANDER, ADMINS, now, now.date()), jane)
-    assert not deciding.would_approve(db, policy, rid, owner, jane, line="x" * 501), "a line too long"
-
-    decided = deciding.decide(db, policy, rid, owner, approve=True, advocate_id=jane)
-    assert decided.status == RequestStatus.APPROVED
-    assert not deciding.would_approve(db, policy, rid, owner, jane), "already decided"
